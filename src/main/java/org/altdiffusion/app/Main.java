@@ -1,0 +1,34 @@
+package org.altdiffusion.app;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** Entry point of {@code ./altdiffusion}: one subcommand per job. */
+@Command(
+    name = "altdiffusion",
+    mixinStandardHelpOptions = true,
+    version = "altdiffusion 0.1.0",
+    description = "Multilingual text-to-image diffusion (AltDiffusion) on the JVM.",
+    subcommands = {CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  /** Runs the command line and returns the exit code (0 ok, 1 bad input or failure, 2 usage). */
+  public static int run(String... args) {
+    CommandLine cli = new CommandLine(new Main());
+    cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+      cmd.getErr().println("error: " + Errors.describe(ex));
+      if (System.getenv("ALTDIFFUSION_DEBUG") != null) ex.printStackTrace(cmd.getErr());
+      return 1;
+    });
+    return cli.execute(args);
+  }
+
+  @Override
+  public void run() {
+    new CommandLine(this).usage(System.out);
+  }
+}

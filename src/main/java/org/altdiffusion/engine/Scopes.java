@@ -1,0 +1,50 @@
+package org.altdiffusion.engine;
+
+import java.util.function.Supplier;
+import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.javacpp.PointerScope;
+
+/**
+ * Native memory by scope. Every tensor made while a {@link PointerScope} is open is freed when it
+ * closes; {@link #keep} hands one result to the enclosing scope (or to the caller when there is
+ * none) so that intermediates of a step die with the step.
+ */
+public final class Scopes {
+  private Scopes() {}
+
+  /** Runs {@code body} in its own scope and returns its result alive in the enclosing scope. */
+  public static <T extends Pointer> T keep(Supplier<T> body) {
+    T result;
+    try (PointerScope scope = new PointerScope()) {
+      result = body.get();
+      result.retainReference();
+    }
+    PointerScope outer = PointerScope.getInnerScope();
+    if (outer != null) {
+      outer.attach(result);
+      result.releaseReference();
+    }
+    return result;
+  }
+
+  /** Runs {@code body} in its own scope; everything it made natively is freed afterwards. */
+  public static void run(Runnable body) {
+    try (PointerScope scope = new PointerScope()) {
+      body.run();
+    }
+  }
+
+  /**
+   * Makes {@code p} outlive every scope: it is freed only by {@link #release}. Used for module
+   * parameters and other long-lived state.
+   */
+  public static <T extends Pointer> T retain(T p) {
+    p.retainReference();
+    return p;
+  }
+
+  /** Undoes {@link #retain}. */
+  public static void release(Pointer p) {
+    if (p != null && !p.isNull()) p.releaseReference();
+  }
+}

@@ -1,0 +1,162 @@
+package org.altdiffusion.nn;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+import java.util.regex.Pattern;
+import org.altdiffusion.engine.Scopes;
+import org.altdiffusion.engine.TorchErrors;
+import org.altdiffusion.io.TensorSource;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Generator;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * A node of a model: named parameters and named children. The dotted path of a parameter is the
+ * checkpoint key of the reference implementation ({@code down_blocks.0.attentions.1.proj_in.weight}),
+ * so weights load by name. Subclasses register everything in their constructor and expose typed
+ * {@code forward} methods of their own.
+ */
+public abstract class Module {
+  private final Map<String, Parameter> parameters = new LinkedHashMap<>();
+  private final Map<String, Module> children = new LinkedHashMap<>();
+
+  protected final Parameter parameter(String name, long... shape) {
+    checkName(name);
+    Parameter p = new Parameter(shape);
+    parameters.put(name, p);
+    return p;
+  }
+
+  protected final <M extends Module> M child(String name, M module) {
+    checkName(name);
+    children.put(name, module);
+    return module;
+  }
+
+  private void checkName(String name) {
+    if (parameters.containsKey(name) || children.containsKey(name)) {
+      throw new IllegalStateException("duplicate name '" + name + "' in " + getClass().getSimpleName());
+    }
+  }
+
+  /**
+   * Checkpoint keys this module accepts and ignores (for example buffers that older library
+   * versions saved, like {@code embeddings.position_ids}). Relative to this module.
+   */
+  protected List<Pattern> ignoredKeys() {
+    return List.of();
+  }
+
+  /** Every parameter under its full dotted name, in registration order. */
+  public final Map<String, Parameter> namedParameters() {
+    Map<String, Parameter> out = new LinkedHashMap<>();
+    collect("", out);
+    return out;
+  }
+
+  private void collect(String prefix, Map<String, Parameter> out) {
+    parameters.forEach((n, p) -> out.put(prefix + n, p));
+    children.forEach((n, c) -> c.collect(prefix + n + ".", out));
+  }
+
+  private void collectIgnored(String prefix, List<Pattern> out) {
+    for (Pattern p : ignoredKeys()) out.add(Pattern.compile(Pattern.quote(prefix) + p.pattern()));
+    children.forEach((n, c) -> c.collectIgnored(prefix + n + ".", out));
+  }
+
+  public final Map<String, Module> children() {
+    return java.util.Collections.unmodifiableMap(children);
+  }
+
+  /** Number of scalar weights. */
+  public final long parameterCount() {
+    long n = 0;
+    for (Parameter p : namedParameters().values()) n += org.altdiffusion.engine.Tensors.numel(p.shape());
+    return n;
+  }
+
+  /** The current values under their checkpoint keys. */
+  public final Map<String, Tensor> stateDict() {
+    Map<String, Tensor> out = new LinkedHashMap<>();
+    namedParameters().forEach((k, p) -> out.put(k, p.get()));
+    return out;
+  }
+
+  /**
+   * Loads every parameter from {@code source}, strictly: names and shapes are all checked before
+   * any value is read, and every missing, unexpected or wrongly shaped key is named in one
+   * {@link StateDictException}. Floating weights are widened to float32.
+   */
+  public final void load(TensorSource source) {
+    Map<String, Parameter> named = namedParameters();
+    List<Pattern> ignored = new ArrayList<>();
+    collectIgnored("", ignored);
+    List<String> missing = new ArrayList<>();
+    List<String> unexpected = new ArrayList<>();
+    List<String> wrongShape = new ArrayList<>();
+    for (var e : named.entrySet()) {
+      if (!source.keys().contains(e.getKey())) {
+        missing.add(e.getKey());
+        continue;
+      }
+      long[] actual = source.shape(e.getKey());
+      if (!Arrays.equals(actual, e.getValue().shape())) {
+        wrongShape.add(e.getKey() + ": checkpoint " + Arrays.toString(actual)
+            + ", model " + Arrays.toString(e.getValue().shape()));
+      }
+    }
+    for (String k : source.keys()) {
+      if (named.containsKey(k)) continue;
+      if (ignored.stream().anyMatch(p -> p.matcher(k).matches())) continue;
+      unexpected.add(k);
+    }
+    if (!missing.isEmpty() || !unexpected.isEmpty() || !wrongShape.isEmpty()) {
+      throw new StateDictException(getClass().getSimpleName(), missing, unexpected, wrongShape);
+    }
+    for (var e : named.entrySet()) {
+      Scopes.run(() -> e.getValue().set(source.load(e.getKey()).contiguous()));
+    }
+  }
+
+  /** Convenience for {@link #load(TensorSource)} on tensors in memory. */
+  public final void load(Map<String, Tensor> tensors) {
+    load(TensorSource.of(tensors));
+  }
+
+  /**
+   * Fills every parameter with torch's default initialisation for its layer type (weights
+   * uniform in +-1/sqrt(fan_in), norms at one and zero), drawn from {@code generator}.
+   */
+  public final void initialize(Generator generator) {
+    try (PointerScope scope = new PointerScope()) {
+      initializeSelf(generator);
+      for (Module c : children.values()) c.initialize(generator);
+    }
+  }
+
+  /** Initialises this module's own parameters (not its children's). */
+  protected void initializeSelf(Generator generator) {
+    for (Parameter p : parameters.values()) {
+      if (!p.isSet()) p.set(Init.zeros(p.shape()));
+    }
+  }
+
+  /** Freezes or unfreezes the parameters whose full names pass {@code filter}. */
+  public final void setTrainable(Predicate<String> filter, boolean trainable) {
+    namedParameters().forEach((k, p) -> { if (filter.test(k)) p.setTrainable(trainable); });
+  }
+
+  /** Frees every parameter value. */
+  public final void clear() {
+    namedParameters().values().forEach(Parameter::clear);
+  }
+
+  /** Runs {@code body} with libtorch errors turned into a message naming this module. */
+  protected final <T> T guarded(String what, java.util.function.Supplier<T> body) {
+    return TorchErrors.guard(getClass().getSimpleName() + " " + what, body);
+  }
+}
