@@ -1,0 +1,18 @@
+package org.altdiffusion.pipeline;
+
+import java.awt.image.BufferedImage;
+
+/**
+ * One result image with what made it.
+ *
+ * @param image 8-bit RGB
+ * @param seed the seed of its initial noise
+ * @param infotext the parameters in AUTOMATIC1111's form (also written into PNGs)
+ */
+public record GeneratedImage(BufferedImage image, long seed, Infotext infotext) {
+
+  /** PNG bytes carrying the parameters text chunk. */
+  public byte[] png() {
+    return Images.png(image, infotext.format());
+  }
+}

@@ -1,0 +1,23 @@
+package org.altdiffusion.pipeline;
+
+import java.util.List;
+
+/**
+ * What the apps (CLI, HTTP server) need from a loaded model. Implemented by the diffusion
+ * pipeline; not thread-safe for concurrent {@code generate} calls on one instance (the server
+ * queues them).
+ */
+public interface ImageGenerator {
+
+  /** Generates {@code request.batchSize()} images for one prompt. */
+  List<GeneratedImage> generate(GenerationRequest request, ProgressListener progress);
+
+  /** A short name of the loaded model (folder name), as shown in infotext "Model: ...". */
+  String modelName();
+
+  /** Sampler names accepted in {@link GenerationRequest#sampler()}. */
+  List<String> samplerNames();
+
+  /** Default image side in pixels (the UNet's sample size x 8). */
+  int defaultSize();
+}
