@@ -108,12 +108,16 @@ public final class XlmRobertaModel extends Module {
       layerNorm = child("LayerNorm", new LayerNorm(c.hiddenSize(), c.layerNormEps()));
     }
 
-    /** ids [B, T] int64 -> [B, T, hidden]. Every token has type 0, as in the reference's default. */
+    /**
+     * ids [B, T] int64 -> [B, T, hidden]. Every token has type 0, as in the reference's default.
+     * The word and position tables are looked up with padding_idx = pad, as the reference's
+     * {@code nn.Embedding(..., padding_idx=pad)}: same values, but the padding row takes no gradient.
+     */
     public Tensor forward(Tensor ids) {
       Tensor tokenType = tokenTypeEmbeddings.weight.get().select(0, 0); // [hidden], broadcast over B, T
-      Tensor h = wordEmbeddings.forward(ids).add(tokenType);
-      h = h.add(positionEmbeddings.forward(positionIds(ids, pad)));
-      return layerNorm.forward(h);
+      Tensor words = torch.embedding(wordEmbeddings.weight.get(), ids, pad, false, false);
+      Tensor positions = torch.embedding(positionEmbeddings.weight.get(), positionIds(ids, pad), pad, false, false);
+      return layerNorm.forward(words.add(tokenType).add(positions));
     }
   }
 

@@ -32,6 +32,15 @@ class TextEncoderTrainingTest {
       // m18 reads the second-to-last layer: the last layer and `transformation` take no part
       assertFalse(hasGradient(p.get("roberta.encoder.layer.2.output.dense.weight")));
       assertFalse(hasGradient(p.get("transformation.weight")));
+      // as nn.Embedding(padding_idx=1) in the reference: the padding rows of the word and position
+      // tables take no gradient although case a holds padding (row 1 of the position table is the
+      // position every padding token gets)
+      Tensor wordGrad = p.get("roberta.embeddings.word_embeddings.weight").get().grad();
+      Tensor positionGrad = p.get("roberta.embeddings.position_embeddings.weight").get().grad();
+      assertEquals(0.0, wordGrad.select(0, 1).abs().sum().item_double());
+      assertEquals(0.0, positionGrad.select(0, 1).abs().sum().item_double());
+      assertTrue(wordGrad.select(0, 0).abs().sum().item_double() > 0, "<s> row has a gradient");
+      assertTrue(positionGrad.select(0, 2).abs().sum().item_double() > 0, "first position row has a gradient");
     }
   }
 
