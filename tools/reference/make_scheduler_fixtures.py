@@ -179,6 +179,10 @@ def run_case(case, bank, tensors):
             x0 = getattr(res, "pred_original_sample", None)
             if isinstance(sched, DPMSolverMultistepScheduler):
                 x0 = sched.model_outputs[-1]
+                if sched.config.algorithm_type in ("dpmsolver", "sde-dpmsolver"):
+                    # the history holds epsilon here; our preview x0 is derived from it at sigmas[i]
+                    alpha_t, sigma_t = sched._sigma_to_alpha_sigma_t(sched.sigmas[index])
+                    x0 = (latents - sigma_t * x0) / alpha_t
             if isinstance(sched, PNDMScheduler):
                 x0 = x0_preview_pndm(sched, out, t, latents)
             tensors[f"{cid}/x0_{index}"] = x0.clone()
