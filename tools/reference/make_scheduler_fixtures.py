@@ -9,7 +9,7 @@ Writes src/test/resources/fixtures/schedulers/:
                         steps, eta, seed, img2img strength, and the reference timesteps, sigmas,
                         init_noise_sigma, t_start and the recorded step indices.
   schedules.json        timesteps/sigmas only, for many step counts and spacings.
-  noise.json            inputs of the add_noise / get_velocity checks.
+  noise.json            inputs of the add_noise / get_velocity checks; scipy's LMS coefficients.
   tensors.safetensors   the fake-model bank, recorded latents and predicted x0 per case, the
                         generator's next draw after each loop, add_noise / get_velocity outputs.
 
@@ -328,6 +328,20 @@ def noise_cases(tensors):
     return out
 
 
+def lms_coefficient_cases():
+    """scipy.integrate.quad results of LMS's Lagrange-basis integrals, per step and basis node."""
+    out = []
+    for sampler, steps in (("LMS", 20), ("LMS Karras", 7), ("LMS", 1000)):
+        sched = build(M18, sampler)
+        sched.set_timesteps(steps)
+        coefficients = []
+        for t in list(range(min(steps, 12))) + ([steps - 1] if steps > 12 else []):
+            order = min(t + 1, 4)
+            coefficients.append([t] + [sched.get_lms_coefficient(order, t, k) for k in range(order)])
+        out.append({"sampler": sampler, "steps": steps, "sigmas": to_list(sched.sigmas), "coefficients": coefficients})
+    return out
+
+
 def main():
     torch.manual_seed(0)
     os.makedirs(OUT, exist_ok=True)
@@ -344,7 +358,7 @@ def main():
     with open(os.path.join(OUT, "schedules.json"), "w") as f:
         json.dump(schedules, f)
     with open(os.path.join(OUT, "noise.json"), "w") as f:
-        json.dump(noises, f)
+        json.dump({"noise": noises, "lms_coefficients": lms_coefficient_cases()}, f)
     total = sum(os.path.getsize(os.path.join(OUT, n)) for n in os.listdir(OUT))
     print(f"{len(cases)} trajectory cases, {len(schedules)} schedule sets, {len(tensors)} tensors, {total / 1e6:.2f} MB")
 

@@ -55,7 +55,10 @@ public final class LMSDiscreteScheduler extends SigmaScheduler {
    * diffusers does (its sigmas are float32 tensors).
    */
   double lmsCoefficient(int order, int t, int current) {
-    float[] sig = sigmas32;
+    return lmsCoefficient(sigmas32, order, t, current);
+  }
+
+  static double lmsCoefficient(float[] sig, int order, int t, int current) {
     return ScheduleMath.integrate(tau -> {
       float tauF = (float) tau;
       float prod = 1f;
