@@ -46,7 +46,9 @@ public final class Samplers {
       case SchedulerConfig.EULER_ANCESTRAL -> new EulerAncestralDiscreteScheduler(config);
       case SchedulerConfig.LMS -> new LMSDiscreteScheduler(config);
       case SchedulerConfig.DPM_MULTISTEP -> new DPMSolverMultistepScheduler(config);
-      default -> throw new IllegalArgumentException("unsupported scheduler class " + config.className());
+      default -> throw config.source().error("_class_name", "unsupported scheduler '" + config.className()
+          + "'; supported: " + String.join(", ", SchedulerConfig.CLASS_NAMES) + " (or choose a sampler by name: "
+          + String.join(", ", names()) + ")");
     };
   }
 

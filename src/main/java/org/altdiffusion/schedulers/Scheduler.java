@@ -77,7 +77,8 @@ public interface Scheduler extends AutoCloseable {
   /**
    * The first step index of img2img with {@code strength} in [0, 1], as diffusers'
    * {@code get_timesteps}: {@code t_start = steps - min(int(steps * strength), steps)}, times the order.
-   * Equals {@code timesteps().length} when nothing is left to denoise... except for PNDM's extra step.
+   * With strength 0 nothing is left to denoise (the start is past the last step, except for PNDM,
+   * whose timesteps hold one extra step).
    */
   default int img2imgStart(double strength) {
     if (!(strength >= 0 && strength <= 1)) {

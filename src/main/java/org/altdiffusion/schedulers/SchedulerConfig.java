@@ -19,7 +19,9 @@ import org.altdiffusion.io.JsonConfig;
  * the way diffusers' {@code OtherScheduler.from_config(scheduler.config, **overrides)} does: keys
  * present in the file carry over, keys absent take the new class's defaults.
  *
- * @param className `_class_name`: the diffusers class, one of {@link #CLASS_NAMES}. Required.
+ * @param className `_class_name`: the diffusers class. Required. Only {@link #CLASS_NAMES} can be built;
+ *     another class's file is read for the keys all schedulers share (its betas), so that a sampler
+ *     can be chosen by name on it.
  * @param numTrainTimesteps `num_train_timesteps`, default 1000.
  * @param betaStart `beta_start`, default 0.0001.
  * @param betaEnd `beta_end`, default 0.02.
@@ -162,9 +164,8 @@ public record SchedulerConfig(
    * later from_config into another class sees them all.
    */
   private static SchedulerConfig parse(JsonConfig json, String className) {
-    if (!CLASS_NAMES.contains(className)) {
-      throw json.error("_class_name", "unsupported scheduler '" + className + "'; supported: " + String.join(", ", CLASS_NAMES));
-    }
+    // Another diffusers class (DDPMScheduler, HeunDiscreteScheduler...) is read for its common keys
+    // only: its noise schedule can still serve a sampler chosen by name, or training.
     Fields f = new Fields(json, className);
     boolean pndmOrDdim = className.equals(PNDM) || className.equals(DDIM);
     int numTrain = f.integer("num_train_timesteps", 1000);
@@ -176,7 +177,8 @@ public record SchedulerConfig(
     if (trainedBetas != null && trainedBetas.length != numTrain) {
       throw json.error("trained_betas", "has " + trainedBetas.length + " values, expected num_train_timesteps = " + numTrain);
     }
-    String prediction = f.choice("prediction_type", "epsilon", PREDICTION_TYPES.get(className));
+    String prediction = f.choice("prediction_type", "epsilon",
+        PREDICTION_TYPES.getOrDefault(className, List.of("epsilon", "v_prediction", "sample")));
     String spacing = f.choice("timestep_spacing", pndmOrDdim ? "leading" : "linspace", List.of("leading", "trailing", "linspace"));
     int stepsOffset = f.integer("steps_offset", 0);
     if (stepsOffset < 0) throw json.error("steps_offset", "must be at least 0, got " + stepsOffset);
@@ -220,6 +222,11 @@ public record SchedulerConfig(
         stepsOffset, zeroSnr, alphaToOne, skipPrk, clipSample, clipRange, interpolation, karras, sigmaMin, sigmaMax,
         timestepType, finalSigmas, solverOrder, algorithm, solverType, lowerOrderFinal, eulerAtFinal, luLambdas,
         lambdaMinClipped, json);
+  }
+
+  /** Whether {@link Samplers#create} can build this config's own class. */
+  public boolean supported() {
+    return CLASS_NAMES.contains(className);
   }
 
   /** Shown in logs and errors: the class and the fields that shape the schedule. */

@@ -1,5 +1,6 @@
 package org.altdiffusion.schedulers;
 
+import org.altdiffusion.engine.Scopes;
 import org.bytedeco.pytorch.Tensor;
 
 /**
@@ -83,6 +84,7 @@ abstract class SigmaScheduler extends AbstractScheduler {
   @Override
   public Tensor addNoise(Tensor original, Tensor noise, int stepIndex) {
     checkIndex(stepIndex);
-    return original.add(noise.mul(s(sigmas32[stepIndex])));
+    float sigma = sigmas32[stepIndex];
+    return Scopes.keep(() -> original.add(noise.mul(s(sigma))));
   }
 }

@@ -102,6 +102,17 @@ class SchedulerConfigTest {
   }
 
   @Test
+  void anotherClassesScheduleServesASamplerByName() {
+    SchedulerConfig ddpm = parse("{\"_class_name\": \"DDPMScheduler\", \"beta_schedule\": \"scaled_linear\", "
+        + "\"beta_start\": 0.00085, \"beta_end\": 0.012, \"variance_type\": \"fixed_small\"}");
+    assertFalse(ddpm.supported());
+    SchedulerConfig euler = Samplers.configFor("Euler", ddpm);
+    assertEquals(0.012, euler.betaEnd());
+    assertTrue(euler.supported());
+    assertEquals(1000, NoiseSchedule.of(ddpm).numTrainTimesteps());
+  }
+
+  @Test
   void keysTheClassDoesNotTakeAreIgnoredAsInDiffusers() {
     // PNDM has no clip_sample nor solver_order: a PNDM file may carry them harmlessly.
     SchedulerConfig c = parse("{\"_class_name\": \"PNDMScheduler\", \"clip_sample\": true, \"solver_order\": 9}");
