@@ -1,0 +1,104 @@
+package org.altdiffusion.schedulers;
+
+import org.bytedeco.pytorch.Generator;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.ScalarOptional;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * Denoising diffusion implicit models (Song et al. 2020), as diffusers' DDIMScheduler: eta 0 is
+ * deterministic; eta > 0 adds {@code eta * sigma_t} of fresh noise per step from the generator.
+ */
+public final class DDIMScheduler extends AbstractScheduler {
+  private final float finalAlphaCumprod;
+  private double eta;
+
+  public DDIMScheduler(SchedulerConfig config) {
+    super(config, SchedulerConfig.DDIM);
+    finalAlphaCumprod = config.setAlphaToOne() ? 1f : schedule.alphaCumprod(0);
+  }
+
+  @Override
+  public void setEta(double eta) {
+    if (!(eta >= 0)) throw new IllegalArgumentException("eta must be >= 0, got " + eta);
+    this.eta = eta;
+  }
+
+  public double eta() {
+    return eta;
+  }
+
+  @Override
+  protected void computeTimesteps(int steps) {
+    int train = config.numTrainTimesteps();
+    switch (config.timestepSpacing()) {
+      case "linspace" -> timesteps = ScheduleMath.reverse(ScheduleMath.round(ScheduleMath.linspace(0, train - 1, steps)));
+      case "leading" -> {
+        int ratio = train / steps;
+        timesteps = new double[steps];
+        for (int i = 0; i < steps; i++) timesteps[i] = (double) (steps - 1 - i) * ratio + config.stepsOffset();
+      }
+      case "trailing" -> {
+        timesteps = ScheduleMath.round(ScheduleMath.arange(train, 0, -(double) train / steps));
+        for (int i = 0; i < timesteps.length; i++) timesteps[i] -= 1;
+      }
+      default -> throw new IllegalStateException(config.timestepSpacing());
+    }
+  }
+
+  @Override
+  public double initNoiseSigma() {
+    return 1.0;
+  }
+
+  @Override
+  protected StepResult doStep(Tensor modelOutput, int stepIndex, Tensor sample, Generator generator) {
+    int timestep = (int) timesteps[stepIndex];
+    int prevTimestep = timestep - config.numTrainTimesteps() / numInferenceSteps;
+    float alphaProd = schedule.alphaCumprod(timestep);
+    float alphaProdPrev = prevTimestep >= 0 ? schedule.alphaCumprod(prevTimestep) : finalAlphaCumprod;
+    float betaProd = 1f - alphaProd;
+
+    // The clean sample and the noise the model output implies (formula 12 of the paper).
+    Tensor predOriginal;
+    Tensor predEpsilon;
+    switch (config.predictionType()) {
+      case "epsilon" -> {
+        predOriginal = sample.sub(modelOutput.mul(s(sqrt(betaProd)))).div(s(sqrt(alphaProd)));
+        predEpsilon = modelOutput;
+      }
+      case "sample" -> {
+        predOriginal = modelOutput;
+        predEpsilon = sample.sub(predOriginal.mul(s(sqrt(alphaProd)))).div(s(sqrt(betaProd)));
+      }
+      default -> { // v_prediction
+        predOriginal = sample.mul(s(sqrt(alphaProd))).sub(modelOutput.mul(s(sqrt(betaProd))));
+        predEpsilon = modelOutput.mul(s(sqrt(alphaProd))).add(sample.mul(s(sqrt(betaProd))));
+      }
+    }
+    if (config.clipSample()) {
+      double r = config.clipSampleRange();
+      predOriginal = predOriginal.clamp(new ScalarOptional(new Scalar(-r)), new ScalarOptional(new Scalar(r)));
+    }
+
+    // sigma_t(eta) of formula 16; the direction pointing to x_t; then x_{t-1}.
+    float betaProdPrev = 1f - alphaProdPrev;
+    float variance = (betaProdPrev / betaProd) * (1f - alphaProd / alphaProdPrev);
+    float stdDev = (float) eta * sqrt(variance);
+    Tensor direction = predEpsilon.mul(s(sqrt(1f - alphaProdPrev - stdDev * stdDev)));
+    Tensor prev = predOriginal.mul(s(sqrt(alphaProdPrev))).add(direction);
+    if (eta > 0) {
+      prev = prev.add(randn(generator, modelOutput).mul(s(stdDev)));
+    }
+    return new StepResult(prev, predOriginal);
+  }
+
+  @Override
+  public Tensor addNoise(Tensor original, Tensor noise, int stepIndex) {
+    checkIndex(stepIndex);
+    return schedule.addNoise(original, noise, (long) timesteps[stepIndex]);
+  }
+
+  @Override
+  protected void forgetHistory() {}
+}

@@ -1,0 +1,285 @@
+package org.altdiffusion.schedulers;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.altdiffusion.io.CheckpointException;
+import org.altdiffusion.io.JsonConfig;
+
+/**
+ * A {@code scheduler_config.json}, resolved for one scheduler class with diffusers 0.30.3's
+ * defaults for that class. Keys the class does not take are ignored, as diffusers does; a value
+ * the class takes but we do not support is an error naming the field and the accepted values.
+ *
+ * <p>The file is kept ({@link #source}) so that {@link #withClass} can re-read it for another class
+ * the way diffusers' {@code OtherScheduler.from_config(scheduler.config, **overrides)} does: keys
+ * present in the file carry over, keys absent take the new class's defaults.
+ *
+ * @param className `_class_name`: the diffusers class. Required. Only {@link #CLASS_NAMES} can be built;
+ *     another class's file is read for the keys all schedulers share (its betas), so that a sampler
+ *     can be chosen by name on it.
+ * @param numTrainTimesteps `num_train_timesteps`, default 1000.
+ * @param betaStart `beta_start`, default 0.0001.
+ * @param betaEnd `beta_end`, default 0.02.
+ * @param betaSchedule `beta_schedule`: linear (default), scaled_linear or squaredcos_cap_v2.
+ * @param trainedBetas `trained_betas`: explicit betas (one per train step) or null (default).
+ * @param predictionType `prediction_type`: epsilon (default), v_prediction, or sample where the
+ *     class supports it (not PNDM nor Euler ancestral).
+ * @param timestepSpacing `timestep_spacing`: leading (default of PNDM and DDIM), linspace (default
+ *     of the others) or trailing.
+ * @param stepsOffset `steps_offset`, default 0; added to "leading" timesteps.
+ * @param rescaleBetasZeroSnr `rescale_betas_zero_snr`, default false (DDIM, Euler, Euler a, DPM).
+ * @param setAlphaToOne `set_alpha_to_one`: PNDM default false, DDIM default true.
+ * @param skipPrkSteps `skip_prk_steps` (PNDM), default false: true = PLMS steps only.
+ * @param clipSample `clip_sample` (DDIM), default true: clamp predicted x0.
+ * @param clipSampleRange `clip_sample_range` (DDIM), default 1.0.
+ * @param interpolationType `interpolation_type` (Euler): linear (default) or log_linear.
+ * @param useKarrasSigmas `use_karras_sigmas` (Euler, LMS, DPM), default false.
+ * @param sigmaMin `sigma_min` (Euler, Karras sigmas), default null = smallest schedule sigma.
+ * @param sigmaMax `sigma_max` (Euler, Karras sigmas), default null = largest schedule sigma.
+ * @param timestepType `timestep_type` (Euler): discrete (default) or continuous.
+ * @param finalSigmasType `final_sigmas_type` (Euler, DPM): zero (default) or sigma_min.
+ * @param solverOrder `solver_order` (DPM): 1, 2 (default) or 3.
+ * @param algorithmType `algorithm_type` (DPM): dpmsolver++ (default), sde-dpmsolver++, dpmsolver;
+ *     deis is read as dpmsolver++ like diffusers.
+ * @param solverType `solver_type` (DPM): midpoint (default) or heun; logrho/bh1/bh2 read as midpoint.
+ * @param lowerOrderFinal `lower_order_final` (DPM), default true.
+ * @param eulerAtFinal `euler_at_final` (DPM), default false.
+ * @param useLuLambdas `use_lu_lambdas` (DPM), default false.
+ * @param lambdaMinClipped `lambda_min_clipped` (DPM), default -infinity.
+ * @param source the file this was read from, for errors and {@link #withClass}.
+ */
+public record SchedulerConfig(
+    String className,
+    int numTrainTimesteps,
+    double betaStart,
+    double betaEnd,
+    String betaSchedule,
+    double[] trainedBetas,
+    String predictionType,
+    String timestepSpacing,
+    int stepsOffset,
+    boolean rescaleBetasZeroSnr,
+    boolean setAlphaToOne,
+    boolean skipPrkSteps,
+    boolean clipSample,
+    double clipSampleRange,
+    String interpolationType,
+    boolean useKarrasSigmas,
+    Double sigmaMin,
+    Double sigmaMax,
+    String timestepType,
+    String finalSigmasType,
+    int solverOrder,
+    String algorithmType,
+    String solverType,
+    boolean lowerOrderFinal,
+    boolean eulerAtFinal,
+    boolean useLuLambdas,
+    double lambdaMinClipped,
+    JsonConfig source) {
+
+  public static final String PNDM = "PNDMScheduler";
+  public static final String DDIM = "DDIMScheduler";
+  public static final String EULER = "EulerDiscreteScheduler";
+  public static final String EULER_ANCESTRAL = "EulerAncestralDiscreteScheduler";
+  public static final String LMS = "LMSDiscreteScheduler";
+  public static final String DPM_MULTISTEP = "DPMSolverMultistepScheduler";
+  public static final List<String> CLASS_NAMES = List.of(PNDM, DDIM, EULER, EULER_ANCESTRAL, LMS, DPM_MULTISTEP);
+
+  private static final List<String> COMMON_KEYS =
+      List.of("num_train_timesteps", "beta_start", "beta_end", "beta_schedule", "trained_betas",
+          "prediction_type", "timestep_spacing", "steps_offset");
+
+  /** The keys each class's constructor takes in diffusers 0.30.3 (besides {@link #COMMON_KEYS}). */
+  private static final Map<String, Set<String>> CLASS_KEYS = Map.of(
+      PNDM, Set.of("skip_prk_steps", "set_alpha_to_one"),
+      DDIM, Set.of("clip_sample", "set_alpha_to_one", "thresholding", "dynamic_thresholding_ratio",
+          "clip_sample_range", "sample_max_value", "rescale_betas_zero_snr"),
+      EULER, Set.of("interpolation_type", "use_karras_sigmas", "sigma_min", "sigma_max", "timestep_type",
+          "rescale_betas_zero_snr", "final_sigmas_type"),
+      EULER_ANCESTRAL, Set.of("rescale_betas_zero_snr"),
+      LMS, Set.of("use_karras_sigmas"),
+      DPM_MULTISTEP, Set.of("solver_order", "thresholding", "dynamic_thresholding_ratio", "sample_max_value",
+          "algorithm_type", "solver_type", "lower_order_final", "euler_at_final", "use_karras_sigmas",
+          "use_lu_lambdas", "final_sigmas_type", "lambda_min_clipped", "variance_type", "rescale_betas_zero_snr"));
+
+  private static final Map<String, List<String>> PREDICTION_TYPES = Map.of(
+      PNDM, List.of("epsilon", "v_prediction"),
+      DDIM, List.of("epsilon", "v_prediction", "sample"),
+      EULER, List.of("epsilon", "v_prediction", "sample", "original_sample"),
+      EULER_ANCESTRAL, List.of("epsilon", "v_prediction"),
+      LMS, List.of("epsilon", "v_prediction", "sample"),
+      DPM_MULTISTEP, List.of("epsilon", "v_prediction", "sample"));
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** Whether the class named {@code className} takes the config key {@code key}. */
+  public static boolean takes(String className, String key) {
+    return COMMON_KEYS.contains(key) || CLASS_KEYS.getOrDefault(className, Set.of()).contains(key);
+  }
+
+  /** Reads {@code scheduler_config.json}; its {@code _class_name} chooses the scheduler. */
+  public static SchedulerConfig read(Path file) {
+    return parse(JsonConfig.read(file));
+  }
+
+  /** Resolves {@code json} for the class named by its {@code _class_name}. */
+  public static SchedulerConfig parse(JsonConfig json) {
+    if (!json.has("_class_name")) {
+      throw json.error("_class_name", "missing; expected one of " + String.join(", ", CLASS_NAMES));
+    }
+    return parse(json, json.string("_class_name", null));
+  }
+
+  /** A config of {@code className} built from {@code values} (config keys as in the JSON file). */
+  public static SchedulerConfig of(String className, Map<String, ?> values) {
+    ObjectNode root = JSON.createObjectNode();
+    root.put("_class_name", className);
+    values.forEach((k, v) -> root.set(k, JSON.valueToTree(v)));
+    return parse(JsonConfig.parse(Path.of("<scheduler config>"), root.toString()));
+  }
+
+  /**
+   * This config converted to {@code newClassName} like diffusers'
+   * {@code NewClass.from_config(scheduler.config, **overrides)}: file values carry over where the new
+   * class takes them, others get the new class's defaults, then {@code overrides} (config keys) win.
+   */
+  public SchedulerConfig withClass(String newClassName, Map<String, ?> overrides) {
+    ObjectNode root = JSON.createObjectNode();
+    for (String key : source.keys()) root.set(key, source.node(key));
+    root.put("_class_name", newClassName);
+    overrides.forEach((k, v) -> root.set(k, JSON.valueToTree(v)));
+    JsonConfig merged = JsonConfig.parse(source.file(), root.toString());
+    return parse(merged, newClassName);
+  }
+
+  /**
+   * Reads the keys of {@code json} that {@code className} takes. Diffusers keeps every key of the
+   * file in a scheduler's config, also those its class ignores (PNDM keeps {@code clip_sample}), so a
+   * later from_config into another class sees them all.
+   */
+  private static SchedulerConfig parse(JsonConfig json, String className) {
+    // Another diffusers class (DDPMScheduler, HeunDiscreteScheduler...) is read for its common keys
+    // only: its noise schedule can still serve a sampler chosen by name, or training.
+    Fields f = new Fields(json, className);
+    boolean pndmOrDdim = className.equals(PNDM) || className.equals(DDIM);
+    int numTrain = f.integer("num_train_timesteps", 1000);
+    if (numTrain < 1) throw json.error("num_train_timesteps", "must be at least 1, got " + numTrain);
+    double betaStart = f.real("beta_start", 0.0001);
+    double betaEnd = f.real("beta_end", 0.02);
+    String betaSchedule = f.choice("beta_schedule", "linear", List.of("linear", "scaled_linear", "squaredcos_cap_v2"));
+    double[] trainedBetas = f.reals("trained_betas");
+    if (trainedBetas != null && trainedBetas.length != numTrain) {
+      throw json.error("trained_betas", "has " + trainedBetas.length + " values, expected num_train_timesteps = " + numTrain);
+    }
+    String prediction = f.choice("prediction_type", "epsilon",
+        PREDICTION_TYPES.getOrDefault(className, List.of("epsilon", "v_prediction", "sample")));
+    String spacing = f.choice("timestep_spacing", pndmOrDdim ? "leading" : "linspace", List.of("leading", "trailing", "linspace"));
+    int stepsOffset = f.integer("steps_offset", 0);
+    if (stepsOffset < 0) throw json.error("steps_offset", "must be at least 0, got " + stepsOffset);
+    boolean zeroSnr = f.bool("rescale_betas_zero_snr", false);
+    boolean alphaToOne = f.bool("set_alpha_to_one", className.equals(DDIM));
+    boolean skipPrk = f.bool("skip_prk_steps", false);
+    boolean clipSample = f.bool("clip_sample", true);
+    double clipRange = f.real("clip_sample_range", 1.0);
+    if (f.bool("thresholding", false)) {
+      throw json.error("thresholding", "dynamic thresholding is not implemented; accepted: false");
+    }
+    String interpolation = f.choice("interpolation_type", "linear", List.of("linear", "log_linear"));
+    boolean karras = f.bool("use_karras_sigmas", false);
+    Double sigmaMin = f.optionalReal("sigma_min");
+    Double sigmaMax = f.optionalReal("sigma_max");
+    String timestepType = f.choice("timestep_type", "discrete", List.of("discrete", "continuous"));
+    String finalSigmas = f.choice("final_sigmas_type", "zero", List.of("zero", "sigma_min"));
+    int solverOrder = f.integer("solver_order", 2);
+    if (solverOrder < 1 || solverOrder > 3) throw json.error("solver_order", "must be 1, 2 or 3, got " + solverOrder);
+    String algorithm = f.choice("algorithm_type", "dpmsolver++", List.of("dpmsolver++", "sde-dpmsolver++", "dpmsolver", "deis"));
+    String solverType = f.choice("solver_type", "midpoint", List.of("midpoint", "heun", "logrho", "bh1", "bh2"));
+    boolean lowerOrderFinal = f.bool("lower_order_final", true);
+    boolean eulerAtFinal = f.bool("euler_at_final", false);
+    boolean luLambdas = f.bool("use_lu_lambdas", false);
+    double lambdaMinClipped = f.real("lambda_min_clipped", Double.NEGATIVE_INFINITY);
+    if (f.has("variance_type")) {
+      throw json.error("variance_type", "learned variances are not supported; accepted: null");
+    }
+    if (className.equals(DPM_MULTISTEP)) {
+      // Checked before deis is renamed, as diffusers does.
+      if (!algorithm.equals("dpmsolver++") && !algorithm.equals("sde-dpmsolver++") && finalSigmas.equals("zero")) {
+        throw json.error("final_sigmas_type", "'zero' is not supported with algorithm_type '" + algorithm + "'; use sigma_min");
+      }
+      if (algorithm.equals("deis")) algorithm = "dpmsolver++";
+      if (!solverType.equals("heun")) solverType = "midpoint";
+      if (algorithm.equals("sde-dpmsolver++") && solverOrder == 3) {
+        throw json.error("solver_order", "3 is not supported with algorithm_type sde-dpmsolver++; accepted: 1, 2");
+      }
+    }
+    return new SchedulerConfig(className, numTrain, betaStart, betaEnd, betaSchedule, trainedBetas, prediction, spacing,
+        stepsOffset, zeroSnr, alphaToOne, skipPrk, clipSample, clipRange, interpolation, karras, sigmaMin, sigmaMax,
+        timestepType, finalSigmas, solverOrder, algorithm, solverType, lowerOrderFinal, eulerAtFinal, luLambdas,
+        lambdaMinClipped, json);
+  }
+
+  /** Whether {@link Samplers#create} can build this config's own class. */
+  public boolean supported() {
+    return CLASS_NAMES.contains(className);
+  }
+
+  /** Shown in logs and errors: the class and the fields that shape the schedule. */
+  @Override
+  public String toString() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("class", className);
+    m.put("beta", betaSchedule + " " + betaStart + "->" + betaEnd);
+    m.put("prediction", predictionType);
+    m.put("spacing", timestepSpacing);
+    m.put("steps_offset", stepsOffset);
+    if (useKarrasSigmas) m.put("karras", true);
+    return "SchedulerConfig" + m;
+  }
+
+  /** Typed reads of the keys the class takes; absent or null keys give the class default. */
+  private record Fields(JsonConfig json, String className) {
+    boolean has(String key) {
+      return takes(className, key) && json.has(key);
+    }
+
+    int integer(String key, int fallback) {
+      return has(key) ? json.integer(key, fallback) : fallback;
+    }
+
+    double real(String key, double fallback) {
+      return has(key) ? json.real(key, fallback) : fallback;
+    }
+
+    Double optionalReal(String key) {
+      return has(key) ? json.real(key, 0) : null;
+    }
+
+    boolean bool(String key, boolean fallback) {
+      return has(key) ? json.bool(key, fallback) : fallback;
+    }
+
+    double[] reals(String key) {
+      if (!has(key)) return null;
+      return json.reals(key, List.of()).stream().mapToDouble(Double::doubleValue).toArray();
+    }
+
+    String choice(String key, String fallback, List<String> accepted) {
+      if (!has(key)) return fallback;
+      String v = json.string(key, fallback);
+      if (!accepted.contains(v)) {
+        throw json.error(key, "unsupported value '" + v + "' for " + className + "; accepted: " + String.join(", ", accepted));
+      }
+      return v;
+    }
+  }
+
+  static CheckpointException error(SchedulerConfig c, String key, String problem) {
+    return c.source.error(key, problem);
+  }
+}
