@@ -1,5 +1,6 @@
 package org.altdiffusion.schedulers;
 
+import org.altdiffusion.engine.Noise;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Deque;
@@ -88,7 +89,7 @@ abstract class AbstractScheduler implements Scheduler {
   }
 
   @Override
-  public final StepResult step(Tensor modelOutput, int stepIndex, Tensor sample, Generator generator) {
+  public final StepResult step(Tensor modelOutput, int stepIndex, Tensor sample, Noise noise) {
     checkIndex(stepIndex);
     if (nextStepIndex >= 0 && stepIndex != nextStepIndex) {
       throw new IllegalStateException("step index " + stepIndex + " out of order: the next step is " + nextStepIndex
@@ -99,13 +100,13 @@ abstract class AbstractScheduler implements Scheduler {
           + Tensors.shapeString(sample) + " differ in shape");
     }
     StepResult result = keep(() -> TorchErrors.guard(className() + " step " + stepIndex,
-        () -> doStep(modelOutput, stepIndex, sample, generator)));
+        () -> doStep(modelOutput, stepIndex, sample, noise == null ? Noise.of(null) : noise)));
     nextStepIndex = stepIndex + 1;
     return result;
   }
 
   /** The step itself; runs in its own native scope (intermediates die with it). */
-  protected abstract StepResult doStep(Tensor modelOutput, int stepIndex, Tensor sample, Generator generator);
+  protected abstract StepResult doStep(Tensor modelOutput, int stepIndex, Tensor sample, Noise noise);
 
   protected void checkIndex(int stepIndex) {
     if (numInferenceSteps < 0) throw new IllegalStateException("call setTimesteps before stepping " + className());
@@ -136,14 +137,6 @@ abstract class AbstractScheduler implements Scheduler {
   /** Releases a tensor kept by {@link #hold} that the sampler no longer needs. */
   protected void release(Tensor t) {
     if (t != null && held.remove(t) && !t.isNull()) t.releaseReference();
-  }
-
-  /** Standard normal noise shaped like {@code like}, as diffusers' randn_tensor on the CPU. */
-  protected static Tensor randn(Generator generator, Tensor like) {
-    long[] shape = Tensors.shape(like);
-    return generator == null
-        ? torch.randn(shape, Tensors.floatOptions())
-        : torch.randn(shape, new GeneratorOptional(generator), Tensors.floatOptions());
   }
 
   protected static Scalar s(double v) {

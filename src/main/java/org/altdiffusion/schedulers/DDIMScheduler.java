@@ -1,5 +1,6 @@
 package org.altdiffusion.schedulers;
 
+import org.altdiffusion.engine.Noise;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.ScalarOptional;
@@ -52,7 +53,7 @@ public final class DDIMScheduler extends AbstractScheduler {
   }
 
   @Override
-  protected StepResult doStep(Tensor modelOutput, int stepIndex, Tensor sample, Generator generator) {
+  protected StepResult doStep(Tensor modelOutput, int stepIndex, Tensor sample, Noise noise) {
     int timestep = (int) timesteps[stepIndex];
     int prevTimestep = timestep - config.numTrainTimesteps() / numInferenceSteps;
     float alphaProd = schedule.alphaCumprod(timestep);
@@ -88,7 +89,7 @@ public final class DDIMScheduler extends AbstractScheduler {
     Tensor direction = predEpsilon.mul(s(sqrt(1f - alphaProdPrev - stdDev * stdDev)));
     Tensor prev = predOriginal.mul(s(sqrt(alphaProdPrev))).add(direction);
     if (eta > 0) {
-      prev = prev.add(randn(generator, modelOutput).mul(s(stdDev)));
+      prev = prev.add(noise.like(modelOutput).mul(s(stdDev)));
     }
     return new StepResult(prev, predOriginal);
   }

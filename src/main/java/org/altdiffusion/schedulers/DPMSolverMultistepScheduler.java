@@ -1,5 +1,6 @@
 package org.altdiffusion.schedulers;
 
+import org.altdiffusion.engine.Noise;
 import org.altdiffusion.engine.Scopes;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.Tensor;
@@ -96,7 +97,7 @@ public final class DPMSolverMultistepScheduler extends AbstractScheduler {
   }
 
   @Override
-  protected StepResult doStep(Tensor modelOutput, int stepIndex, Tensor sample, Generator generator) {
+  protected StepResult doStep(Tensor modelOutput, int stepIndex, Tensor sample, Noise noiseSource) {
     int n = timesteps.length;
     boolean last = stepIndex == n - 1;
     boolean lowerOrderFinal = last
@@ -108,7 +109,7 @@ public final class DPMSolverMultistepScheduler extends AbstractScheduler {
     for (int i = 0; i < modelOutputs.length - 1; i++) modelOutputs[i] = modelOutputs[i + 1];
     modelOutputs[modelOutputs.length - 1] = hold(converted);
 
-    Tensor noise = config.algorithmType().startsWith("sde") ? randn(generator, modelOutput) : null;
+    Tensor noise = config.algorithmType().startsWith("sde") ? noiseSource.like(modelOutput) : null;
     int order = config.solverOrder();
     Tensor prev;
     if (order == 1 || lowerOrderNums < 1 || lowerOrderFinal) {

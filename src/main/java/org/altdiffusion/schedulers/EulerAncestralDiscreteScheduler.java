@@ -1,5 +1,6 @@
 package org.altdiffusion.schedulers;
 
+import org.altdiffusion.engine.Noise;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.Tensor;
 
@@ -20,7 +21,7 @@ public final class EulerAncestralDiscreteScheduler extends SigmaScheduler {
   }
 
   @Override
-  protected StepResult doStep(Tensor modelOutput, int stepIndex, Tensor sample, Generator generator) {
+  protected StepResult doStep(Tensor modelOutput, int stepIndex, Tensor sample, Noise noise) {
     float sigmaFrom = sigmas32[stepIndex];
     float sigmaTo = sigmas32[stepIndex + 1];
     Tensor predOriginal = predictOriginal(modelOutput, sample, sigmaFrom);
@@ -29,7 +30,7 @@ public final class EulerAncestralDiscreteScheduler extends SigmaScheduler {
     float sigmaDown = sqrt(sigmaTo * sigmaTo - sigmaUp * sigmaUp);
     Tensor derivative = sample.sub(predOriginal).div(s(sigmaFrom));
     Tensor prev = sample.add(derivative.mul(s(sigmaDown - sigmaFrom)));
-    prev = prev.add(randn(generator, modelOutput).mul(s(sigmaUp)));
+    prev = prev.add(noise.like(modelOutput).mul(s(sigmaUp)));
     return new StepResult(prev, predOriginal);
   }
 

@@ -1,5 +1,6 @@
 package org.altdiffusion.schedulers;
 
+import org.altdiffusion.engine.Noise;
 import org.altdiffusion.engine.Scopes;
 import org.altdiffusion.engine.Tensors;
 import org.bytedeco.pytorch.Generator;
@@ -53,9 +54,9 @@ public final class EulerDiscreteScheduler extends SigmaScheduler {
   }
 
   @Override
-  protected StepResult doStep(Tensor modelOutput, int stepIndex, Tensor sample, Generator generator) {
+  protected StepResult doStep(Tensor modelOutput, int stepIndex, Tensor sample, Noise noise) {
     // diffusers draws the churn noise every step even with s_churn = 0: keep the generator in step.
-    if (generator != null) randn(generator, modelOutput);
+    if (noise != null) noise.like(modelOutput);
     float sigma = sigmas32[stepIndex];
     Tensor predOriginal = predictOriginal(modelOutput, sample, sigma);
     Tensor derivative = sample.sub(predOriginal).div(s(sigma));

@@ -1,5 +1,6 @@
 package org.altdiffusion.schedulers;
 
+import org.altdiffusion.engine.Noise;
 import java.util.ArrayList;
 import java.util.List;
 import org.bytedeco.pytorch.Generator;
@@ -32,7 +33,7 @@ public final class LMSDiscreteScheduler extends SigmaScheduler {
   }
 
   @Override
-  protected StepResult doStep(Tensor modelOutput, int stepIndex, Tensor sample, Generator generator) {
+  protected StepResult doStep(Tensor modelOutput, int stepIndex, Tensor sample, Noise noise) {
     float sigma = sigmas32[stepIndex];
     Tensor predOriginal = predictOriginal(modelOutput, sample, sigma);
     derivatives.add(hold(sample.sub(predOriginal).div(s(sigma))));

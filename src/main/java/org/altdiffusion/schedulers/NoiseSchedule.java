@@ -1,5 +1,6 @@
 package org.altdiffusion.schedulers;
 
+import org.altdiffusion.engine.Noise;
 import java.util.Arrays;
 import org.altdiffusion.engine.Scopes;
 import org.altdiffusion.engine.Tensors;

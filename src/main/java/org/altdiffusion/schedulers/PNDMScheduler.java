@@ -1,5 +1,6 @@
 package org.altdiffusion.schedulers;
 
+import org.altdiffusion.engine.Noise;
 import java.util.ArrayList;
 import java.util.List;
 import org.bytedeco.pytorch.Generator;
@@ -107,7 +108,7 @@ public final class PNDMScheduler extends AbstractScheduler {
   }
 
   @Override
-  protected StepResult doStep(Tensor modelOutput, int stepIndex, Tensor sample, Generator generator) {
+  protected StepResult doStep(Tensor modelOutput, int stepIndex, Tensor sample, Noise noise) {
     long timestep = (long) timesteps[stepIndex];
     Tensor prev = counter < prkTimesteps.length && !config.skipPrkSteps()
         ? stepPrk(modelOutput, timestep, sample)

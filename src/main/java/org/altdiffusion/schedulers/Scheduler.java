@@ -1,5 +1,6 @@
 package org.altdiffusion.schedulers;
 
+import org.altdiffusion.engine.Noise;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.Tensor;
 
@@ -66,10 +67,15 @@ public interface Scheduler extends AutoCloseable {
 
   /**
    * One denoising step at {@code stepIndex} from the model output (epsilon, v or x0 as the config's
-   * {@code prediction_type}). {@code generator} feeds the samplers that draw noise (Euler a, DDIM with
+   * {@code prediction_type}). {@code noise} feeds the samplers that draw noise (Euler a, DDIM with
    * eta > 0, SDE DPM++) in diffusers' order; null uses torch's global generator.
    */
-  StepResult step(Tensor modelOutput, int stepIndex, Tensor sample, Generator generator);
+  StepResult step(Tensor modelOutput, int stepIndex, Tensor sample, Noise noise);
+
+  /** {@link #step(Tensor, int, Tensor, Noise)} with one generator for the whole batch (null: global). */
+  default StepResult step(Tensor modelOutput, int stepIndex, Tensor sample, Generator generator) {
+    return step(modelOutput, stepIndex, sample, Noise.of(generator));
+  }
 
   /** {@code original} noised to the level of step {@code stepIndex}, for img2img (diffusers add_noise). */
   Tensor addNoise(Tensor original, Tensor noise, int stepIndex);
