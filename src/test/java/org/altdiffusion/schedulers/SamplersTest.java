@@ -61,19 +61,19 @@ class SamplersTest {
   void stepsMustFollowSetTimestepsAndEachOther() {
     try (PointerScope scope = new PointerScope(); Scheduler s = Samplers.byName("DPM++ 2M", m18)) {
       Tensor x = Tensors.randn(Tensors.generator(0), 1, 4, 8, 8);
-      assertThrows(IllegalStateException.class, () -> s.step(x, 0, x, null));
+      assertThrows(IllegalStateException.class, () -> s.step(x, 0, x, (org.altdiffusion.engine.Noise) null));
       assertThrows(IllegalStateException.class, () -> s.scaleModelInput(x, 0));
       s.setTimesteps(5);
-      assertThrows(IllegalArgumentException.class, () -> s.step(x, 5, x, null));
-      assertThrows(IllegalArgumentException.class, () -> s.step(x, -1, x, null));
+      assertThrows(IllegalArgumentException.class, () -> s.step(x, 5, x, (org.altdiffusion.engine.Noise) null));
+      assertThrows(IllegalArgumentException.class, () -> s.step(x, -1, x, (org.altdiffusion.engine.Noise) null));
       Tensor wrong = Tensors.randn(Tensors.generator(0), 1, 4, 8, 9);
-      IllegalArgumentException shape = assertThrows(IllegalArgumentException.class, () -> s.step(wrong, 0, x, null));
+      IllegalArgumentException shape = assertThrows(IllegalArgumentException.class, () -> s.step(wrong, 0, x, (org.altdiffusion.engine.Noise) null));
       assertTrue(shape.getMessage().contains("differ in shape"), shape.getMessage());
-      s.step(x, 0, x, null);
-      IllegalStateException order = assertThrows(IllegalStateException.class, () -> s.step(x, 2, x, null));
+      s.step(x, 0, x, (org.altdiffusion.engine.Noise) null);
+      IllegalStateException order = assertThrows(IllegalStateException.class, () -> s.step(x, 2, x, (org.altdiffusion.engine.Noise) null));
       assertTrue(order.getMessage().contains("the next step is 1"), order.getMessage());
       s.setTimesteps(5); // starts over
-      s.step(x, 3, x, null); // img2img may start anywhere
+      s.step(x, 3, x, (org.altdiffusion.engine.Noise) null); // img2img may start anywhere
       assertThrows(IllegalArgumentException.class, () -> s.img2imgStart(1.5));
       assertThrows(IllegalArgumentException.class, () -> s.setEta(-0.1));
     }
