@@ -51,7 +51,7 @@ public final class CaptionLexicon {
       .build();
   private static final Pattern SLOT = Pattern.compile("\\{([a-z_]+)(?:\\.([a-z_]+))?}");
   private static final Set<String> TOP_FIELDS = Set.of("language", "name", "genders", "shapes", "colours", "sizes", "positions", "words", "templates", "rewrites", "notes");
-  private static final Set<String> ATTRIBUTE_SLOTS = Set.of("shape", "colour", "size", "position");
+  private static final List<String> ATTRIBUTE_SLOTS = List.of("shape", "colour", "size", "position");
 
   /** An entry's forms: one string for every gender, or one per gender ({@code "*"}: any other). */
   public record Forms(Map<String, String> byGender) {

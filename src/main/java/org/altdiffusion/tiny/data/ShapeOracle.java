@@ -158,30 +158,58 @@ public final class ShapeOracle {
     return best;
   }
 
-  /** Separable Gaussian blur of a SIDE x SIDE map, edges clamped. */
+  /**
+   * Separable Gaussian blur of a SIDE x SIDE map, edges clamped. Only the box around the non-zero
+   * values, widened by the kernel radius, is computed (everything outside stays zero).
+   */
   static float[] gaussianBlur(float[] map, double sigma) {
     int radius = (int) Math.ceil(3 * sigma);
     double[] kernel = new double[2 * radius + 1];
     double sum = 0;
     for (int k = -radius; k <= radius; k++) sum += kernel[k + radius] = Math.exp(-k * k / (2 * sigma * sigma));
     for (int k = 0; k < kernel.length; k++) kernel[k] /= sum;
-    float[] rows = new float[map.length];
+    int[] box = nonZeroBox(map);
     float[] out = new float[map.length];
-    for (int y = 0; y < SIDE; y++) {
-      for (int x = 0; x < SIDE; x++) {
+    if (box == null) return out;
+    // an edge-touching box keeps the full canvas in that direction, so edge clamping stays exact
+    int x0 = box[0] == 0 ? 0 : Math.max(0, box[0] - radius);
+    int x1 = box[2] == SIDE - 1 ? SIDE - 1 : Math.min(SIDE - 1, box[2] + radius);
+    int y0 = box[1] == 0 ? 0 : Math.max(0, box[1] - radius);
+    int y1 = box[3] == SIDE - 1 ? SIDE - 1 : Math.min(SIDE - 1, box[3] + radius);
+    float[] rows = new float[map.length];
+    for (int y = box[1]; y <= box[3]; y++) {
+      for (int x = x0; x <= x1; x++) {
         double acc = 0;
         for (int k = -radius; k <= radius; k++) acc += kernel[k + radius] * map[y * SIDE + Math.min(SIDE - 1, Math.max(0, x + k))];
         rows[y * SIDE + x] = (float) acc;
       }
     }
-    for (int y = 0; y < SIDE; y++) {
-      for (int x = 0; x < SIDE; x++) {
+    for (int y = y0; y <= y1; y++) {
+      for (int x = x0; x <= x1; x++) {
         double acc = 0;
         for (int k = -radius; k <= radius; k++) acc += kernel[k + radius] * rows[Math.min(SIDE - 1, Math.max(0, y + k)) * SIDE + x];
         out[y * SIDE + x] = (float) acc;
       }
     }
     return out;
+  }
+
+  /** {minX, minY, maxX, maxY} of the non-zero values, or null when all are zero. */
+  private static int[] nonZeroBox(float[] map) {
+    int minX = SIDE;
+    int minY = SIDE;
+    int maxX = -1;
+    int maxY = -1;
+    for (int i = 0; i < map.length; i++) {
+      if (map[i] == 0) continue;
+      int x = i % SIDE;
+      int y = i / SIDE;
+      minX = Math.min(minX, x);
+      maxX = Math.max(maxX, x);
+      minY = Math.min(minY, y);
+      maxY = Math.max(maxY, y);
+    }
+    return maxX < 0 ? null : new int[] {minX, minY, maxX, maxY};
   }
 
   static Position position(double cx, double cy) {

@@ -61,7 +61,7 @@ public final class ShapeRenderer {
         double t = 0;
         if (spec.kind() == Background.GRADIENT) t = 0.5 + ((x + 0.5 - side / 2.0) * cos + (y + 0.5 - side / 2.0) * sin) / (2 * extent);
         int grain = spec.kind() == Background.NOISE ? noise.nextInt(25) - 12 : 0;
-        for (int c = 0; c < 3; c++) out[3 * i + c] = from[c] + (to[c] - from[c]) * t + grain;
+        for (int c = 0; c < 3; c++) out[3 * i + c] = Math.min(255, from[c] + (to[c] - from[c]) * t + grain);
       }
     }
     return out;
