@@ -11,7 +11,9 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import javax.imageio.ImageIO;
+import org.altdiffusion.tiny.data.Attributes;
 import org.altdiffusion.tiny.data.CaptionReview;
+import org.altdiffusion.tiny.data.CaptionTemplate;
 import org.altdiffusion.tiny.data.Captions;
 import org.altdiffusion.tiny.data.Language;
 import org.altdiffusion.tiny.data.Recognition;
@@ -30,7 +32,8 @@ import picocli.CommandLine.Option;
 @Command(name = "dataset", description = {
     "Write samples of the synthetic multilingual shapes dataset (tiny AltDiffusion):",
     "DIR/preview.png (a grid of the first samples), DIR/captions.jsonl (one line per sample:",
-    "attributes, background, template, captions in the 18 languages) and, with --images, DIR/images/*.png."})
+    "attributes, background, template, captions in the 18 languages), DIR/heldout.txt (the held-out",
+    "combinations of the seed) and, with --images, DIR/images/*.png."})
 final class DatasetCommand implements Callable<Integer> {
   /** Largest number of samples one run writes. */
   static final int MAX_COUNT = 1_000_000;
@@ -94,7 +97,10 @@ final class DatasetCommand implements Callable<Integer> {
       }
     }
     ImageIO.write(grid, "png", out.resolve("preview.png").toFile());
-    System.out.printf("wrote %d %s samples (seed %d) to %s: captions.jsonl, preview.png (first %d)%s%n",
+    StringBuilder held = new StringBuilder("# held-out combinations of seed " + seed + " (never in train or validation)\n");
+    for (Attributes a : data.combinations().heldOut()) held.append(Captions.bundled().caption(Language.EN, a, CaptionTemplate.FULL)).append('\n');
+    Files.writeString(out.resolve("heldout.txt"), held, StandardCharsets.UTF_8);
+    System.out.printf("wrote %d %s samples (seed %d) to %s: captions.jsonl, preview.png (first %d), heldout.txt%s%n",
         count, s.key(), seed, out, shown, images ? ", images/" : "");
     System.out.printf("combinations: %d training, %d held out%n", data.combinations().training().size(), data.combinations().heldOut().size());
     if (check) System.out.printf("oracle: %d/%d pictures read back exactly (%.2f%%)%n", recognised, count, 100.0 * recognised / count);

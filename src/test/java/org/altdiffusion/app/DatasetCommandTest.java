@@ -42,6 +42,9 @@ class DatasetCommandTest {
       assertEquals(data.get(i).englishCaption(), line.get("captions").get("en").asText());
       assertEquals(data.get(i).caption(org.altdiffusion.tiny.data.Language.ZH), line.get("captions").get("zh").asText());
     }
+    List<String> held = Files.readAllLines(dir.resolve("heldout.txt"), StandardCharsets.UTF_8);
+    assertEquals(49, held.size());
+    assertTrue(held.contains(data.get(0).englishCaption()), "heldout.txt lists the held-out prompts");
     BufferedImage first = ImageIO.read(dir.resolve("images/heldout-000000.png").toFile());
     assertEquals(data.get(0).rgb()[100], first.getRGB(100 % 64, 100 / 64) & 0xFFFFFF);
     assertEquals(data.get(0).rgb()[100], preview.getRGB(100 % 64, 100 / 64) & 0xFFFFFF);

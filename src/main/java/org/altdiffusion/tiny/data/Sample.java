@@ -1,6 +1,7 @@
 package org.altdiffusion.tiny.data;
 
 import java.awt.image.BufferedImage;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -11,7 +12,8 @@ import java.util.Map;
  * @param scene what was drawn (attributes, jitter, background)
  * @param template what the captions say (see {@link ShapesDataset} for how it is drawn)
  * @param captions the caption in each of the 18 languages, parallel (same template), English first
- * @param rgb the pixels, packed 0xRRGGBB, row-major, {@value Scene#SIDE}x{@value Scene#SIDE} (do not modify)
+ * @param rgb the pixels, packed 0xRRGGBB, row-major, {@value Scene#SIDE}x{@value Scene#SIDE} (shared: do not
+ *     modify; record equality compares this array by identity, compare {@link #scene()} instead)
  */
 public record Sample(Split split, int index, Scene scene, CaptionTemplate template, Map<Language, String> captions, int[] rgb) {
   public Attributes attributes() {
@@ -50,6 +52,17 @@ public record Sample(Split split, int index, Scene scene, CaptionTemplate templa
       out[offset + plane + i] = ((p >> 8) & 255) / 127.5f - 1f;
       out[offset + 2 * plane + i] = (p & 255) / 127.5f - 1f;
     }
+  }
+
+  /**
+   * The pictures of {@code samples} as one [B, 3, 64, 64] float array in [-1, 1], ready for
+   * {@code Tensors.fromFloats(v, B, 3, 64, 64)}.
+   */
+  public static float[] stack(List<Sample> samples) {
+    int each = 3 * Scene.SIDE * Scene.SIDE;
+    float[] out = new float[samples.size() * each];
+    for (int b = 0; b < samples.size(); b++) samples.get(b).pixels(out, b * each);
+    return out;
   }
 
   /** The picture as a new [3, 64, 64] float array in [-1, 1]; see {@link #pixels(float[], int)}. */

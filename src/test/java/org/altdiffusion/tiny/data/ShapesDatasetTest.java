@@ -83,6 +83,10 @@ class ShapesDatasetTest {
     assertEquals((p & 255) / 127.5f - 1f, px[8192 + 64 * 10 + 20]);
     for (float v : px) assertTrue(v >= -1 && v <= 1);
     assertEquals(p, s.image().getRGB(20, 10) & 0xFFFFFF);
+    Sample t = ShapesDataset.of(1, Split.TRAIN).get(6);
+    float[] batch = Sample.stack(List.of(s, t));
+    assertEquals(2 * 3 * 64 * 64, batch.length);
+    assertArrayEquals(t.pixels(), java.util.Arrays.copyOfRange(batch, 3 * 64 * 64, batch.length));
   }
 
   @Test
