@@ -12,7 +12,8 @@ Writes src/test/resources/fixtures/tokenizer/:
                         rule table (tiny precompiled charsmap with overlapping multi-character rules).
   clip/                 a tiny byte-level CLIP BPE (vocab.json + merges.txt, pad <|endoftext|>) as
                         CLIPTokenizer.save_pretrained + the converted CLIPTokenizerFast tokenizer.json.
-  clip_pad_bang/        the same vocabulary with pad_token "!" (SD 2.x / open_clip style).
+  clip_pad_bang/        the same vocabulary with pad_token "!" (SD 2.x / open_clip style); "!" then is
+                        an added token, so "bang*" fields are recorded where ids differ from "slow".
   xlmr_cases.jsonl      one line per corpus sentence: text; ids of XLMRobertaTokenizer ("slow") and
                         XLMRobertaTokenizerFast ("fast") with padding="max_length", max_length=77,
                         truncation=True (trailing padding cut off; "*_mask" = attention-mask sum;
@@ -41,6 +42,9 @@ import sentencepiece as spm
 import tokenizers
 import transformers
 from transformers import CLIPTokenizer, CLIPTokenizerFast, XLMRobertaTokenizer, XLMRobertaTokenizerFast
+from transformers.convert_slow_tokenizer import import_protobuf
+
+sp_model_pb2 = import_protobuf()  # the ModelProto classes transformers itself uses
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from tokenizer_corpus import LANGUAGES, sentences  # noqa: E402
@@ -49,6 +53,9 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 OUT = os.path.join(ROOT, "src", "test", "resources", "fixtures", "tokenizer")
 MAX_LEN = 77
 LONE_SURROGATE_TEXT = "a\ud800b"
+# Malformed UTF-8 given to sentencepiece as bytes: each bad byte becomes U+FFFD (not normalized).
+MALFORMED_UTF8 = [b"ab\xffcd", b"\xc3", b"a\xc3(b", b"\xed\xa0\x80x", b"\xf0\x9f\x98", b"\xef\xbf\xbd",
+                  b"  \x80  x\xc0\xaf ", b"\xf8\x88\x80\x80\x80", b"\xc0\x80", b"caf\xc3\xa9\xe9"]
 
 # Custom normalization rules for the BPE model (source code points -> target code points, hex).
 # Includes overlapping multi-character keys ("ab" and "abc") to check longest-prefix matching,
@@ -89,7 +96,17 @@ def train_models(tmp, corpus):
     spm.SentencePieceTrainer.train(
         model_prefix=os.path.join(tmp, "bpe"), model_type="bpe", vocab_size=1500,
         character_coverage=0.98, byte_fallback=True, normalization_rule_tsv=rules, **common)
-    return os.path.join(tmp, "uni.model"), os.path.join(tmp, "bpe.model")
+    models = os.path.join(tmp, "uni.model"), os.path.join(tmp, "bpe.model")
+    for m in models:  # drop the temporary paths the trainer records, so the bytes are reproducible
+        proto = sp_model_pb2.ModelProto()
+        with open(m, "rb") as f:
+            proto.ParseFromString(f.read())
+        del proto.trainer_spec.input[:]
+        proto.trainer_spec.model_prefix = ""
+        proto.normalizer_spec.normalization_rule_tsv = ""
+        with open(m, "wb") as f:
+            f.write(proto.SerializeToString())
+    return models
 
 
 def bytes_to_unicode():
@@ -238,9 +255,9 @@ def main():
         f_ids, f_mask, f_len = encode(cfast, t)
         row = {"text": t, "slow": s_ids, "slow_mask": s_mask, "slow_len": s_len,
                "fast": f_ids, "fast_mask": f_mask, "fast_len": f_len}
-        if i % 10 == 0:
-            b = cbang(t, padding="max_length", max_length=MAX_LEN, truncation=True)["input_ids"]
-            row["bang_padded"] = b
+        b_ids, b_mask, b_len = encode(cbang, t)
+        if (b_ids, b_mask, b_len) != (s_ids, s_mask, s_len):  # "!" is an added token there
+            row.update({"bang": b_ids, "bang_mask": b_mask, "bang_len": b_len})
         crows.append(row)
         if s_ids != f_ids or s_len != f_len:
             cdisagree.append(i)
@@ -257,6 +274,8 @@ def main():
         "sp_bpe_pieces": sp_bpe.get_piece_size(),
         "clip_vocab_size": len(cslow),
         "fast_ids_for_a_U+D800_b": fast_surrogate,
+        "sp_malformed_utf8": [{"hex": b.hex(), "sp_uni": sp_uni.encode(b), "sp_bpe": sp_bpe.encode(b)}
+                              for b in MALFORMED_UTF8],
         "xlmr_slow_fast_disagree": disagree,
         "clip_slow_fast_disagree": cdisagree,
     }

@@ -44,19 +44,23 @@ final class HfAddedTokens {
     return ids.get(content);
   }
 
+  /** The content of the added token with {@code id}, or null. */
+  String content(int id) {
+    for (Map.Entry<String, Integer> e : ids.entrySet()) if (e.getValue() == id) return e.getKey();
+    return null;
+  }
+
   /** AddedVocabulary::extract_and_normalize; empty spans are dropped. */
   List<Split> extractAndNormalize(String text) {
     List<Split> out = new ArrayList<>();
-    boolean first = true;
     for (Split s : findMatches(text, raw, true)) {
       if (s.id() != null) {
         out.add(s);
       } else {
         String n = normalizer == null ? s.text() : normalizer.apply(s.text());
         boolean startsInput = s.first();
-        for (Split inner : findMatches(n, normalized, startsInput)) out.add(inner);
+        out.addAll(findMatches(n, normalized, startsInput));
       }
-      first = false;
     }
     out.removeIf(s -> s.text().isEmpty());
     return out;

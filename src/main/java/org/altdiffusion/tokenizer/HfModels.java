@@ -18,6 +18,9 @@ final class HfModels {
 
     /** The id of {@code token} in the vocabulary, or null. */
     Integer tokenToId(String token);
+
+    /** The token of {@code id}, or null. */
+    String idToToken(int id);
   }
 
   static Model parse(Json.Node n) {
@@ -42,6 +45,7 @@ final class HfModels {
    */
   static final class Unigram implements Model {
     private final Map<String, Integer> ids = new HashMap<>();
+    private final String[] pieces;
     private final double[] scores;
     private final PieceTrie trie;
     private final Integer unkId;
@@ -52,11 +56,13 @@ final class HfModels {
       Json.Node vocab = n.get("vocab").array();
       if (vocab.size() == 0) throw vocab.error("the vocabulary is empty");
       scores = new double[vocab.size()];
+      pieces = new String[vocab.size()];
       double min = Double.POSITIVE_INFINITY;
       for (int i = 0; i < vocab.size(); i++) {
         Json.Node entry = vocab.at(i).array();
         if (entry.size() != 2) throw entry.error("expected [piece, score]");
-        ids.put(entry.at(0).text(), i); // a repeated piece keeps its last id, as in tokenizers
+        pieces[i] = entry.at(0).text();
+        ids.put(pieces[i], i); // a repeated piece keeps its last id, as in tokenizers
         scores[i] = entry.at(1).number();
         min = Math.min(min, scores[i]);
       }
@@ -77,6 +83,11 @@ final class HfModels {
     @Override
     public Integer tokenToId(String token) {
       return ids.get(token);
+    }
+
+    @Override
+    public String idToToken(int id) {
+      return id >= 0 && id < pieces.length ? pieces[id] : null;
     }
 
     @Override
@@ -171,6 +182,7 @@ final class HfModels {
    */
   static final class Bpe implements Model {
     private final Map<String, Integer> vocab = new HashMap<>();
+    private volatile Map<Integer, String> reverse;
     private final Map<Long, long[]> merges = new HashMap<>(); // (a << 32 | b) -> {rank, newId}
     private final String unkToken;
     private final String prefix;
@@ -223,6 +235,16 @@ final class HfModels {
     @Override
     public Integer tokenToId(String token) {
       return vocab.get(token);
+    }
+
+    @Override
+    public String idToToken(int id) {
+      if (reverse == null) {
+        Map<Integer, String> r = new HashMap<>();
+        vocab.forEach((t, i) -> r.putIfAbsent(i, t));
+        reverse = r;
+      }
+      return reverse.get(id);
     }
 
     @Override

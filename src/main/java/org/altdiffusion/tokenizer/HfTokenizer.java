@@ -78,9 +78,15 @@ public final class HfTokenizer implements PromptTokenizer {
     return id != null ? id : model.tokenToId(token);
   }
 
+  /** The tokens of {@code text}: added tokens as written, model tokens as in the vocabulary. */
   @Override
   public List<String> tokenize(String text) {
-    throw new UnsupportedOperationException("HfTokenizer gives ids only; use tokenIds");
+    List<String> out = new ArrayList<>();
+    for (int id : tokenIds(text)) {
+      String t = added.content(id);
+      out.add(t != null ? t : model.idToToken(id));
+    }
+    return out;
   }
 
   @Override
