@@ -15,7 +15,9 @@ import org.altdiffusion.io.CheckpointException;
  * {@code ModelProto} of sentencepiece_model.proto, decoded by hand. Only the fields that change
  * encoding are kept; all others (and unknown fields) are skipped. Proto2 semantics: a scalar field
  * seen twice keeps the last value, a sub-message seen twice is merged, an enum value the schema does
- * not know leaves the field at its default.
+ * not know leaves the field at its default. Stricter than sentencepiece in one way: a model must
+ * have its trainer_spec and normalizer_spec (every trained model does), so that a file truncated
+ * exactly between two fields is still reported as truncated.
  */
 public final class SentencePieceModelFile {
   /** ModelProto.SentencePiece.Type. */
@@ -203,18 +205,31 @@ public final class SentencePieceModelFile {
     TrainerBuilder trainer = new TrainerBuilder();
     NormalizerBuilder normalizer = new NormalizerBuilder();
     NormalizerBuilder denormalizer = null;
+    boolean hasTrainer = false;
+    boolean hasNormalizer = false;
     while (!r.atEnd()) {
       int tag = r.tag();
       switch (tag) {
         case 1 << 3 | ProtoReader.LENGTH_DELIMITED -> pieces.add(piece(file, r.message(), pieces.size()));
-        case 2 << 3 | ProtoReader.LENGTH_DELIMITED -> trainer.merge(r.message());
-        case 3 << 3 | ProtoReader.LENGTH_DELIMITED -> normalizer.merge(file, r.message());
+        case 2 << 3 | ProtoReader.LENGTH_DELIMITED -> {
+          trainer.merge(r.message());
+          hasTrainer = true;
+        }
+        case 3 << 3 | ProtoReader.LENGTH_DELIMITED -> {
+          normalizer.merge(file, r.message());
+          hasNormalizer = true;
+        }
         case 5 << 3 | ProtoReader.LENGTH_DELIMITED -> {
           if (denormalizer == null) denormalizer = new NormalizerBuilder();
           denormalizer.merge(file, r.message());
         }
         default -> r.skip(tag);
       }
+    }
+    if (!pieces.isEmpty() && (!hasTrainer || !hasNormalizer)) {
+      // sentencepiece writes both after the pieces; a file cut at a field boundary loses them.
+      throw new CheckpointException(file, "sentencepiece model is incomplete: it has " + pieces.size()
+          + " pieces but no " + (hasTrainer ? "normalizer_spec" : "trainer_spec") + " (file truncated?)");
     }
     return new SentencePieceModelFile(file, List.copyOf(pieces), trainer.build(), normalizer.build(),
         denormalizer == null ? null : denormalizer.build());
