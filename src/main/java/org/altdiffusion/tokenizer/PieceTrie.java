@@ -1,7 +1,6 @@
 package org.altdiffusion.tokenizer;
 
 import java.util.Arrays;
-import java.util.Comparator;
 
 /**
  * The vocabulary as a set of UTF-8 keys with int values, answering "which keys are prefixes of the
@@ -22,9 +21,7 @@ final class PieceTrie {
 
   /** {@code keys[i]} maps to {@code values[i]}; keys must be distinct. */
   PieceTrie(byte[][] keys, int[] values) {
-    Integer[] order = new Integer[keys.length];
-    for (int i = 0; i < order.length; i++) order[i] = i;
-    Arrays.sort(order, Comparator.comparing((Integer i) -> keys[i], Arrays::compareUnsigned));
+    int[] order = sortedOrder(keys);
     this.keys = new byte[keys.length][];
     this.values = new int[keys.length];
     int longest = 0;
@@ -33,10 +30,60 @@ final class PieceTrie {
       this.values[i] = values[order[i]];
       longest = Math.max(longest, this.keys[i].length);
       if (i > 0 && Arrays.equals(this.keys[i], this.keys[i - 1])) {
-        throw new IllegalArgumentException("duplicate key " + Utf8.decode(this.keys[i], 0, this.keys[i].length));
+        throw new DuplicateKey(Utf8.decode(this.keys[i], 0, this.keys[i].length), this.values[i - 1], this.values[i]);
       }
     }
     this.maxKeyLength = longest;
+  }
+
+  /** Two keys are equal. */
+  static final class DuplicateKey extends IllegalArgumentException {
+    final String key;
+    final int firstValue;
+    final int secondValue;
+
+    DuplicateKey(String key, int firstValue, int secondValue) {
+      super("duplicate key " + key);
+      this.key = key;
+      this.firstValue = Math.min(firstValue, secondValue);
+      this.secondValue = Math.max(firstValue, secondValue);
+    }
+  }
+
+  /**
+   * Indices of {@code keys} in unsigned lexicographic order. A primitive sort on the first bytes
+   * packed with the index (fast for a 250k vocabulary), then the runs that share those bytes are
+   * sorted by full comparison.
+   */
+  private static int[] sortedOrder(byte[][] keys) {
+    int n = keys.length;
+    int indexBits = Math.max(1, 32 - Integer.numberOfLeadingZeros(Math.max(1, n - 1)));
+    int prefixBits = 63 - indexBits; // stay non-negative so signed order = unsigned order
+    long[] packed = new long[n];
+    for (int i = 0; i < n; i++) packed[i] = prefix(keys[i], prefixBits) << indexBits | i;
+    Arrays.sort(packed);
+    int[] order = new int[n];
+    long indexMask = (1L << indexBits) - 1;
+    for (int i = 0; i < n; i++) order[i] = (int) (packed[i] & indexMask);
+    for (int from = 0; from < n; ) { // runs with equal prefixes: full comparison
+      int to = from + 1;
+      while (to < n && packed[to] >>> indexBits == packed[from] >>> indexBits) to++;
+      if (to - from > 1) {
+        Integer[] run = new Integer[to - from];
+        for (int i = from; i < to; i++) run[i - from] = order[i];
+        Arrays.sort(run, (a, b) -> Arrays.compareUnsigned(keys[a], keys[b]));
+        for (int i = from; i < to; i++) order[i] = run[i - from];
+      }
+      from = to;
+    }
+    return order;
+  }
+
+  /** The key's first {@code bits} bits, big-endian, zero-padded: consistent with unsigned byte order. */
+  private static long prefix(byte[] key, int bits) {
+    long v = 0;
+    for (int i = 0; i < 8; i++) v = v << 8 | (i < key.length ? key[i] & 0xFF : 0);
+    return v >>> (64 - bits);
   }
 
   int size() {

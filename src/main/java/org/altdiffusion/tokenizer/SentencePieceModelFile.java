@@ -82,14 +82,18 @@ public final class SentencePieceModelFile {
 
   private final Path file;
   private final List<Piece> pieces;
+  private final List<byte[]> pieceBytes; // UTF-8 of each piece, as stored
+  private PieceTrie normalIndex; // NORMAL, USER_DEFINED and UNUSED pieces -> id (built by validate)
+  private final Map<String, Integer> reservedIds = new HashMap<>(); // UNKNOWN, CONTROL, BYTE pieces
   private final TrainerSpec trainerSpec;
   private final NormalizerSpec normalizerSpec;
   private final NormalizerSpec denormalizerSpec;
 
-  private SentencePieceModelFile(Path file, List<Piece> pieces, TrainerSpec trainerSpec,
+  private SentencePieceModelFile(Path file, List<Piece> pieces, List<byte[]> pieceBytes, TrainerSpec trainerSpec,
                                  NormalizerSpec normalizerSpec, NormalizerSpec denormalizerSpec) {
     this.file = file;
     this.pieces = pieces;
+    this.pieceBytes = pieceBytes;
     this.trainerSpec = trainerSpec;
     this.normalizerSpec = normalizerSpec;
     this.denormalizerSpec = denormalizerSpec;
@@ -139,6 +143,20 @@ public final class SentencePieceModelFile {
   /** The denormalizer spec, or null when the file has none (decoding is not implemented). */
   public NormalizerSpec denormalizerSpec() {
     return denormalizerSpec;
+  }
+
+  /** Sorted index of the NORMAL, USER_DEFINED and UNUSED pieces (sentencepiece's pieces_ map). */
+  PieceTrie normalIndex() {
+    return normalIndex;
+  }
+
+  /** The UNKNOWN, CONTROL and BYTE pieces (sentencepiece's reserved_id_map_). */
+  Map<String, Integer> reservedIds() {
+    return reservedIds;
+  }
+
+  byte[] pieceBytes(int id) {
+    return pieceBytes.get(id);
   }
 
   // ---- decoding -------------------------------------------------------------------------------
@@ -202,6 +220,7 @@ public final class SentencePieceModelFile {
   private static SentencePieceModelFile decode(Path file, byte[] data) {
     ProtoReader r = new ProtoReader(data);
     List<Piece> pieces = new ArrayList<>();
+    List<byte[]> pieceBytes = new ArrayList<>();
     TrainerBuilder trainer = new TrainerBuilder();
     NormalizerBuilder normalizer = new NormalizerBuilder();
     NormalizerBuilder denormalizer = null;
@@ -210,7 +229,11 @@ public final class SentencePieceModelFile {
     while (!r.atEnd()) {
       int tag = r.tag();
       switch (tag) {
-        case 1 << 3 | ProtoReader.LENGTH_DELIMITED -> pieces.add(piece(file, r.message(), pieces.size()));
+        case 1 << 3 | ProtoReader.LENGTH_DELIMITED -> {
+          byte[][] utf8 = new byte[1][];
+          pieces.add(piece(file, r.message(), pieces.size(), utf8));
+          pieceBytes.add(utf8[0]);
+        }
         case 2 << 3 | ProtoReader.LENGTH_DELIMITED -> {
           trainer.merge(r.message());
           hasTrainer = true;
@@ -231,18 +254,22 @@ public final class SentencePieceModelFile {
       throw new CheckpointException(file, "sentencepiece model is incomplete: it has " + pieces.size()
           + " pieces but no " + (hasTrainer ? "normalizer_spec" : "trainer_spec") + " (file truncated?)");
     }
-    return new SentencePieceModelFile(file, List.copyOf(pieces), trainer.build(), normalizer.build(),
+    return new SentencePieceModelFile(file, List.copyOf(pieces), pieceBytes, trainer.build(), normalizer.build(),
         denormalizer == null ? null : denormalizer.build());
   }
 
-  private static Piece piece(Path file, ProtoReader r, int index) {
+  private static Piece piece(Path file, ProtoReader r, int index, byte[][] utf8) {
     String text = "";
+    utf8[0] = new byte[0];
     float score = 0f;
     PieceType type = PieceType.NORMAL;
     while (!r.atEnd()) {
       int tag = r.tag();
       switch (tag) {
-        case 1 << 3 | ProtoReader.LENGTH_DELIMITED -> text = string(file, r.bytes(), "piece " + index);
+        case 1 << 3 | ProtoReader.LENGTH_DELIMITED -> {
+          utf8[0] = r.bytes();
+          text = string(file, utf8[0], "piece " + index);
+        }
         case 2 << 3 | ProtoReader.FIXED32 -> score = r.float32();
         case 3 << 3 -> type = PieceType.fromProto(r.varint());
         default -> r.skip(tag);
@@ -269,8 +296,8 @@ public final class SentencePieceModelFile {
       throw new CheckpointException(file, "sentencepiece model type " + type + " is not supported"
           + " (UNIGRAM and BPE are)");
     }
-    Map<String, Integer> normal = new HashMap<>();
-    Map<String, Integer> reserved = new HashMap<>();
+    List<byte[]> normalKeys = new ArrayList<>();
+    List<Integer> normalIds = new ArrayList<>();
     boolean[] byteSeen = new boolean[256];
     int unk = -1;
     for (int i = 0; i < pieces.size(); i++) {
@@ -278,9 +305,12 @@ public final class SentencePieceModelFile {
       if (p.piece().isEmpty()) throw new CheckpointException(file, "piece " + i + " is empty");
       boolean isNormal = p.type() == PieceType.NORMAL || p.type() == PieceType.USER_DEFINED
           || p.type() == PieceType.UNUSED;
-      Integer before = (isNormal ? normal : reserved).putIfAbsent(p.piece(), i);
-      if (before != null) {
-        throw new CheckpointException(file, "piece \"" + p.piece() + "\" is defined twice (ids " + before + " and " + i + ")");
+      if (isNormal) {
+        normalKeys.add(pieceBytes.get(i));
+        normalIds.add(i);
+      } else {
+        Integer before = reservedIds.putIfAbsent(p.piece(), i);
+        if (before != null) throw duplicate(p.piece(), before, i);
       }
       if (p.type() == PieceType.UNKNOWN) {
         if (unk >= 0) throw new CheckpointException(file, "two unknown pieces (ids " + unk + " and " + i + ")");
@@ -304,7 +334,16 @@ public final class SentencePieceModelFile {
         }
       }
     }
-    if (normal.isEmpty()) throw new CheckpointException(file, "the model has no normal pieces");
+    if (normalKeys.isEmpty()) throw new CheckpointException(file, "the model has no normal pieces");
+    try {
+      normalIndex = new PieceTrie(normalKeys.toArray(new byte[0][]), normalIds.stream().mapToInt(Integer::intValue).toArray());
+    } catch (PieceTrie.DuplicateKey e) {
+      throw duplicate(e.key, e.firstValue, e.secondValue);
+    }
+  }
+
+  private CheckpointException duplicate(String piece, int first, int second) {
+    return new CheckpointException(file, "piece \"" + piece + "\" is defined twice (ids " + first + " and " + second + ")");
   }
 
   /** sentencepiece's ByteToPiece: {@code <0xAB>} (upper-case hex). */

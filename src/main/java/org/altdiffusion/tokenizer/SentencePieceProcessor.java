@@ -24,9 +24,8 @@ public final class SentencePieceProcessor {
 
   private final SentencePieceModelFile model;
   private final List<Piece> pieces;
-  private final Map<String, Integer> normalPieces = new HashMap<>(); // NORMAL, USER_DEFINED, UNUSED
-  private final Map<String, Integer> reservedPieces = new HashMap<>(); // UNKNOWN, CONTROL, BYTE
-  private final PieceTrie trie; // normal pieces
+  private final Map<String, Integer> reservedPieces; // UNKNOWN, CONTROL, BYTE
+  private final PieceTrie trie; // NORMAL, USER_DEFINED, UNUSED pieces
   private final PieceTrie userTrie; // user-defined pieces, or null
   private final SentencePieceNormalizer normalizer;
   private final int unkId;
@@ -37,23 +36,16 @@ public final class SentencePieceProcessor {
   private SentencePieceProcessor(SentencePieceModelFile model) {
     this.model = model;
     this.pieces = model.pieces();
+    this.reservedPieces = model.reservedIds();
+    this.trie = model.normalIndex();
     int unk = -1;
-    List<byte[]> keys = new ArrayList<>();
-    List<Integer> ids = new ArrayList<>();
     List<byte[]> userKeys = new ArrayList<>();
     float min = Float.MAX_VALUE;
     float max = Float.MIN_NORMAL; // sentencepiece starts from FLT_MIN, the smallest positive float
     for (int id = 0; id < pieces.size(); id++) {
       Piece p = pieces.get(id);
       PieceType t = p.type();
-      if (t == PieceType.NORMAL || t == PieceType.USER_DEFINED || t == PieceType.UNUSED) {
-        normalPieces.put(p.piece(), id);
-        keys.add(p.piece().getBytes(StandardCharsets.UTF_8));
-        ids.add(id);
-      } else {
-        reservedPieces.put(p.piece(), id);
-      }
-      if (t == PieceType.USER_DEFINED) userKeys.add(p.piece().getBytes(StandardCharsets.UTF_8));
+      if (t == PieceType.USER_DEFINED) userKeys.add(model.pieceBytes(id));
       if (t == PieceType.UNKNOWN) unk = id;
       if (t == PieceType.NORMAL) {
         min = Math.min(min, p.score());
@@ -64,7 +56,6 @@ public final class SentencePieceProcessor {
     this.minScore = min;
     this.maxScore = max;
     this.byteFallback = model.trainerSpec().byteFallback();
-    this.trie = new PieceTrie(keys.toArray(new byte[0][]), ids.stream().mapToInt(Integer::intValue).toArray());
     this.userTrie = userKeys.isEmpty() ? null
         : new PieceTrie(userKeys.toArray(new byte[0][]), new int[userKeys.size()]);
     try {
@@ -108,13 +99,14 @@ public final class SentencePieceProcessor {
   /** sentencepiece's PieceToId: reserved pieces first, then normal ones; unknown text gives unkId. */
   public int pieceToId(String piece) {
     Integer id = reservedPieces.get(piece);
-    if (id == null) id = normalPieces.get(piece);
-    return id == null ? unkId : id;
+    if (id != null) return id;
+    int normal = trie.get(piece.getBytes(StandardCharsets.UTF_8));
+    return normal >= 0 ? normal : unkId;
   }
 
   /** Whether {@code piece} is in the vocabulary at all (PieceToId would not fall back to unk). */
   public boolean contains(String piece) {
-    return reservedPieces.containsKey(piece) || normalPieces.containsKey(piece);
+    return reservedPieces.containsKey(piece) || trie.get(piece.getBytes(StandardCharsets.UTF_8)) >= 0;
   }
 
   /** Encodes {@code text}. An unpaired UTF-16 surrogate is an error (as in the reference). */
@@ -232,12 +224,11 @@ public final class SentencePieceProcessor {
       int[] l = symbols.get(left);
       int[] r = symbols.get(right);
       if (l[4] == 1 || r[4] == 1) return;
-      String merged = Utf8.decode(text, l[0], l[1] + r[1]);
-      Integer id = normalPieces.get(merged);
-      if (id == null) return;
+      int id = trie.get(text, l[0], l[1] + r[1]);
+      if (id < 0) return;
       agenda.add(new Pair(left, right, pieces.get(id).score(), l[1] + r[1]));
       if (pieces.get(id).type() == PieceType.UNUSED) {
-        reverseMerge.put(merged, new String[] {Utf8.decode(text, l[0], l[1]), Utf8.decode(text, r[0], r[1])});
+        reverseMerge.put(Utf8.decode(text, l[0], l[1] + r[1]), new String[] {Utf8.decode(text, l[0], l[1]), Utf8.decode(text, r[0], r[1])});
       }
     };
     for (int i = 1; i < symbols.size(); i++) maybeAdd.accept(i - 1, i);

@@ -1,8 +1,5 @@
 package org.altdiffusion.tokenizer;
 
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 
 /** UTF-8 helpers with sentencepiece's exact rules for malformed input. */
@@ -101,15 +98,13 @@ final class Utf8 {
 
   /** Decodes well-formed UTF-8; returns null if the bytes are not well-formed. */
   static String decodeStrict(byte[] b, int off, int len) {
-    try {
-      return StandardCharsets.UTF_8.newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(b, off, len))
-          .toString();
-    } catch (CharacterCodingException e) {
-      return null;
+    int end = off + len;
+    for (int i = off; i < end; ) {
+      int n = validCharLength(b, i, end);
+      if (n == 0) return null;
+      i += n;
     }
+    return new String(b, off, len, StandardCharsets.UTF_8);
   }
 
   static String decode(byte[] b, int off, int len) {
