@@ -47,7 +47,9 @@ public final class ClipTokenizer implements PromptTokenizer {
   private final int eosId;
   private final int padId;
   private final String unkToken;
+  /** Words already split by BPE (bounded, unlike the reference's, so a server cannot grow it forever). */
   private final Map<String, String[]> cache = new java.util.concurrent.ConcurrentHashMap<>();
+  private static final int MAX_CACHED_WORDS = 100_000;
 
   private ClipTokenizer(Map<String, Integer> vocab, Map<String, Integer> mergeRanks, TokenizerConfig config, Path folder) {
     this.vocab = vocab;
@@ -86,7 +88,7 @@ public final class ClipTokenizer implements PromptTokenizer {
     // Line 0 is the "#version" header; CLIPTokenizer skips it whatever it says.
     for (int i = 1; i < lines.length && i <= MAX_MERGES; i++) {
       List<String> parts = PythonStrings.split(lines[i]);
-      if (parts.size() == 2) ranks.putIfAbsent(parts.get(0) + " " + parts.get(1), i - 1);
+      if (parts.size() == 2) ranks.put(parts.get(0) + " " + parts.get(1), i - 1); // a repeated merge: last rank wins, as dict(zip(...))
     }
     return new ClipTokenizer(vocab, ranks, TokenizerConfig.read(folder), folder);
   }
@@ -190,36 +192,42 @@ public final class ClipTokenizer implements PromptTokenizer {
    */
   private String[] bpe(String token) {
     if (token.equals(BOS) || token.equals(EOS)) return new String[] {token};
-    return cache.computeIfAbsent(token, t -> {
-      List<String> word = new ArrayList<>();
-      for (int i = 0; i < t.length() - 1; i++) word.add(String.valueOf(t.charAt(i)));
-      word.add(t.charAt(t.length() - 1) + "</w>");
-      while (word.size() > 1) {
-        int bestRank = Integer.MAX_VALUE;
-        String first = null;
-        String second = null;
-        for (int i = 0; i + 1 < word.size(); i++) {
-          Integer r = mergeRanks.get(word.get(i) + " " + word.get(i + 1));
-          if (r != null && r < bestRank) {
-            bestRank = r;
-            first = word.get(i);
-            second = word.get(i + 1);
-          }
+    String[] cached = cache.get(token);
+    if (cached != null) return cached;
+    String[] result = merge(token);
+    if (cache.size() < MAX_CACHED_WORDS) cache.put(token, result);
+    return result;
+  }
+
+  private String[] merge(String t) {
+    List<String> word = new ArrayList<>();
+    for (int i = 0; i < t.length() - 1; i++) word.add(String.valueOf(t.charAt(i)));
+    word.add(t.charAt(t.length() - 1) + "</w>");
+    while (word.size() > 1) {
+      int bestRank = Integer.MAX_VALUE;
+      String first = null;
+      String second = null;
+      for (int i = 0; i + 1 < word.size(); i++) {
+        Integer r = mergeRanks.get(word.get(i) + " " + word.get(i + 1));
+        if (r != null && r < bestRank) {
+          bestRank = r;
+          first = word.get(i);
+          second = word.get(i + 1);
         }
-        if (first == null) break;
-        List<String> merged = new ArrayList<>(word.size());
-        for (int i = 0; i < word.size(); ) {
-          if (i + 1 < word.size() && word.get(i).equals(first) && word.get(i + 1).equals(second)) {
-            merged.add(first + second);
-            i += 2;
-          } else {
-            merged.add(word.get(i++));
-          }
-        }
-        word = merged;
       }
-      return word.toArray(new String[0]);
-    });
+      if (first == null) break;
+      List<String> merged = new ArrayList<>(word.size());
+      for (int i = 0; i < word.size(); ) {
+        if (i + 1 < word.size() && word.get(i).equals(first) && word.get(i + 1).equals(second)) {
+          merged.add(first + second);
+          i += 2;
+        } else {
+          merged.add(word.get(i++));
+        }
+      }
+      word = merged;
+    }
+    return word.toArray(new String[0]);
   }
 
   private void addToken(AddedTokenSpec t, int id) {
