@@ -126,6 +126,12 @@ public final class Py {
     return v.getClass().getSimpleName();
   }
 
+  /** "a str", "an int", "an OrderedDict": the type name with its article, for error messages. */
+  public static String aTypeName(Object v) {
+    String t = typeName(v);
+    return ("aeiouAEIOU".indexOf(t.charAt(0)) >= 0 ? "an " : "a ") + t;
+  }
+
   /** A short description of a value for error messages: bounded in length and depth, never recursive without limit. */
   public static String describe(Object v) {
     StringBuilder b = new StringBuilder();

@@ -163,7 +163,7 @@ public final class SafeUnpickler {
         List<Object> items = popToMark();
         Object top = peek();
         if (!(top instanceof Py.Set s) || !s.type().equals("set")) {
-          throw new PickleException("ADDITEMS on a " + Py.typeName(top) + ", not a set");
+          throw new PickleException("ADDITEMS on " + Py.aTypeName(top) + ", not a set");
         }
         s.items().addAll(checkedElements(items));
       }
@@ -217,7 +217,7 @@ public final class SafeUnpickler {
         Object state = pop();
         Object obj = peek();
         if (!(obj instanceof Dict d)) {
-          throw new PickleException("BUILD (setting the state of an object) on a " + Py.typeName(obj)
+          throw new PickleException("BUILD (setting the state of an object) on " + Py.aTypeName(obj)
               + " is not supported; only dict/OrderedDict attributes (torch's _metadata) are accepted");
         }
         d.state = state; // e.g. OrderedDict._metadata of a state_dict(): version info, not needed
@@ -260,7 +260,7 @@ public final class SafeUnpickler {
 
   private Object call(Object callable, Object args, String opcode) {
     if (!(callable instanceof Global g)) {
-      throw new PickleException(opcode + " applies a " + Py.typeName(callable) + ", which is not callable");
+      throw new PickleException(opcode + " applies " + Py.aTypeName(callable) + ", which is not callable");
     }
     if (g.call() == null) throw new PickleException(opcode + " of '" + g.qualifiedName() + "' is not supported");
     if (!(args instanceof Tuple t)) {
@@ -318,12 +318,12 @@ public final class SafeUnpickler {
       List<Object> l = (List<Object>) o;
       return l;
     }
-    throw new PickleException(opcode + " on a " + Py.typeName(o) + ", not a list");
+    throw new PickleException(opcode + " on " + Py.aTypeName(o) + ", not a list");
   }
 
   private static Dict dict(Object o, String opcode) {
     if (o instanceof Dict d) return d;
-    throw new PickleException(opcode + " on a " + Py.typeName(o) + ", not a dict");
+    throw new PickleException(opcode + " on " + Py.aTypeName(o) + ", not a dict");
   }
 
   private Object readLong(int n) {

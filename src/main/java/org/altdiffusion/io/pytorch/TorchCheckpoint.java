@@ -312,7 +312,7 @@ public final class TorchCheckpoint implements TensorSource {
   /** Picks the dict whose tensors are exposed; returns whether it was the {@code state_dict} entry. */
   private boolean collectTensors(Object root, Map<String, TensorView> out, List<String> skippedKeys) {
     if (!(root instanceof Dict top)) {
-      throw new CheckpointException(file, "the pickled object is a " + Py.typeName(root)
+      throw new CheckpointException(file, "the pickled object is " + Py.aTypeName(root)
           + ", not a dict of tensors (a state dict); save model.state_dict() rather than the model");
     }
     boolean nested = top.get("state_dict") instanceof Dict;
@@ -321,7 +321,7 @@ public final class TorchCheckpoint implements TensorSource {
       Object v = e.getValue();
       boolean tensor = v instanceof TensorView || v instanceof UnsupportedTensor;
       if (!(e.getKey() instanceof String key)) {
-        if (tensor) throw new CheckpointException(file, "a tensor is stored under a " + Py.typeName(e.getKey()) + " key " + Py.describe(e.getKey()) + ", not a str");
+        if (tensor) throw new CheckpointException(file, "a tensor is stored under " + Py.aTypeName(e.getKey()) + " key " + Py.describe(e.getKey()) + ", not a str");
         continue;
       }
       if (v instanceof UnsupportedTensor u) {

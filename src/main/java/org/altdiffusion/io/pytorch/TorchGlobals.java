@@ -139,7 +139,7 @@ final class TorchGlobals {
       throw new PickleException("expected " + minArgs + (maxArgs > minArgs ? " or " + maxArgs : "") + " arguments, got " + a.size());
     }
     if (!(a.get(0) instanceof TorchStorage storage)) {
-      throw new PickleException("first argument is a " + Py.typeName(a.get(0)) + ", not a storage");
+      throw new PickleException("first argument is " + Py.aTypeName(a.get(0)) + ", not a storage");
     }
     long offset = nonNegative(a.get(1), "storage offset");
     long[] size = longs(a.get(2), "size");
@@ -154,7 +154,7 @@ final class TorchGlobals {
     DType dtype;
     if (explicitDtype) {
       if (!(a.get(6) instanceof Global g) || !g.module().equals("torch") || !DTYPES.containsKey(g.name())) {
-        throw new PickleException("dtype argument is a " + Py.typeName(a.get(6)) + ", not a torch dtype");
+        throw new PickleException("dtype argument is " + Py.aTypeName(a.get(6)) + ", not a torch dtype");
       }
       dtypeName = g.name();
       dtype = DTYPES.get(g.name());
@@ -188,7 +188,7 @@ final class TorchGlobals {
 
   private static void checkMetadata(Object metadata) {
     if (metadata == null) return;
-    if (!(metadata instanceof Dict d)) throw new PickleException("tensor metadata is a " + Py.typeName(metadata) + ", not a dict");
+    if (!(metadata instanceof Dict d)) throw new PickleException("tensor metadata is " + Py.aTypeName(metadata) + ", not a dict");
     for (var e : d.items().entrySet()) {
       if (!Boolean.FALSE.equals(e.getValue())) {
         throw new PickleException("tensor metadata " + Py.describe(e.getKey()) + " (a lazy conjugate/negative view) is not supported");
@@ -200,7 +200,7 @@ final class TorchGlobals {
     if (a.size() != n) throw new PickleException("expected " + n + " arguments, got " + a.size());
     Object data = a.get(0);
     if (!(data instanceof TensorView) && !(data instanceof UnsupportedTensor)) {
-      throw new PickleException("parameter data is a " + Py.typeName(data) + ", not a tensor");
+      throw new PickleException("parameter data is " + Py.aTypeName(data) + ", not a tensor");
     }
     return data;
   }
@@ -215,7 +215,7 @@ final class TorchGlobals {
     if (!(a.get(0) instanceof Global f) || f.call() == null || !f.module().equals("torch._utils")) {
       throw new PickleException("rebuild function " + Py.describe(a.get(0)) + " is not a tensor rebuild function");
     }
-    if (!(a.get(2) instanceof Tuple args)) throw new PickleException("arguments are a " + Py.typeName(a.get(2)) + ", not a tuple");
+    if (!(a.get(2) instanceof Tuple args)) throw new PickleException("arguments are " + Py.aTypeName(a.get(2)) + ", not a tuple");
     try {
       return parameterOrTensor(f.call().apply(args));
     } catch (PickleException e) {
@@ -225,13 +225,13 @@ final class TorchGlobals {
 
   private static Object parameterOrTensor(Object o) {
     if (o instanceof TensorView || o instanceof UnsupportedTensor) return o;
-    throw new PickleException("rebuild function returned a " + Py.typeName(o) + ", not a tensor");
+    throw new PickleException("rebuild function returned " + Py.aTypeName(o) + ", not a tensor");
   }
 
   private static Object size(Tuple a) {
     if (a.size() != 1 || !(a.get(0) instanceof Tuple t)) throw new PickleException("expected one tuple argument");
     for (Object o : t.items()) {
-      if (!(o instanceof Long)) throw new PickleException("dimension is a " + Py.typeName(o) + ", not an int");
+      if (!(o instanceof Long)) throw new PickleException("dimension is " + Py.aTypeName(o) + ", not an int");
     }
     return t;
   }
@@ -272,7 +272,7 @@ final class TorchGlobals {
   }
 
   private static long[] longs(Object o, String what) {
-    if (!(o instanceof Tuple t)) throw new PickleException(what + " is a " + Py.typeName(o) + ", not a tuple");
+    if (!(o instanceof Tuple t)) throw new PickleException(what + " is " + Py.aTypeName(o) + ", not a tuple");
     long[] out = new long[t.size()];
     for (int i = 0; i < out.length; i++) out[i] = nonNegative(t.get(i), what + " entry");
     return out;
