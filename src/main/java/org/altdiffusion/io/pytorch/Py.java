@@ -126,6 +126,30 @@ public final class Py {
     return v.getClass().getSimpleName();
   }
 
+  /**
+   * {@code s} safe to print in an error message: control and format characters (which a hostile
+   * file could use to rewrite a terminal line) become {@code \\uXXXX}; at most 200 characters.
+   */
+  public static String printable(String s) {
+    return printable(s, 200);
+  }
+
+  static String printable(String s, int max) {
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < s.length(); i++) {
+      if (b.length() >= max) return b + "...";
+      char c = s.charAt(i);
+      int type = Character.getType(c);
+      if (Character.isISOControl(c) || type == Character.FORMAT || type == Character.SURROGATE
+          || type == Character.LINE_SEPARATOR || type == Character.PARAGRAPH_SEPARATOR || type == Character.UNASSIGNED) {
+        b.append(String.format("\\u%04x", (int) c));
+      } else {
+        b.append(c);
+      }
+    }
+    return b.toString();
+  }
+
   /** "a str", "an int", "an OrderedDict": the type name with its article, for error messages. */
   public static String aTypeName(Object v) {
     String t = typeName(v);
@@ -142,7 +166,7 @@ public final class Py {
   private static void describe(Object v, StringBuilder b, int depth) {
     if (b.length() > 200) return;
     if (v instanceof String s) {
-      b.append('\'').append(s.length() > 80 ? s.substring(0, 80) + "..." : s).append('\'');
+      b.append('\'').append(printable(s, 80)).append('\'');
     } else if (v instanceof Tuple t && depth < 3) {
       b.append('(');
       for (int i = 0; i < t.size() && i < 8; i++) {
@@ -152,7 +176,7 @@ public final class Py {
       b.append(t.size() > 8 ? ", ...)" : t.size() == 1 ? ",)" : ")");
     } else if (v == null || v instanceof Boolean || v instanceof Number || v instanceof Global) {
       String s = v instanceof Boolean x ? (x ? "True" : "False") : String.valueOf(v);
-      b.append(v == null ? "None" : s.length() > 40 ? s.substring(0, 40) + "..." : s);
+      b.append(v == null ? "None" : printable(s, 40));
     } else {
       b.append('<').append(typeName(v)).append('>');
     }

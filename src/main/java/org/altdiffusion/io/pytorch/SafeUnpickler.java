@@ -85,7 +85,7 @@ public final class SafeUnpickler {
         step(opcode);
       }
     } catch (PickleException e) {
-      throw new CheckpointException(file, what + ": " + e.getMessage() + " (" + where(opcodeAt, opcode) + ")");
+      throw new CheckpointException(file, Py.printable(what + ": " + e.getMessage(), 2000) + " (" + where(opcodeAt, opcode) + ")");
     } catch (CheckpointException e) {
       throw e;
     } catch (StackOverflowError | OutOfMemoryError e) {

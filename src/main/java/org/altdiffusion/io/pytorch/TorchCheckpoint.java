@@ -179,7 +179,7 @@ public final class TorchCheckpoint implements TensorSource {
         done += n;
       }
       if (crc.getValue() != e.crc()) {
-        throw new CheckpointException(file, "entry '" + e.name() + "' fails its CRC-32 check: the file is corrupt");
+        throw new CheckpointException(file, "entry '" + Py.printable(e.name()) + "' fails its CRC-32 check: the file is corrupt");
       }
     }
   }
@@ -226,9 +226,11 @@ public final class TorchCheckpoint implements TensorSource {
     }
     if (candidates.isEmpty()) {
       throw new CheckpointException(file, "zip archive without a '<folder>/data.pkl' entry: not a PyTorch checkpoint "
-          + "(entries: " + describeEntries() + ")");
+          + "(entries: " + Py.printable(describeEntries(), 500) + ")");
     }
-    if (candidates.size() > 1) throw new CheckpointException(file, "several data.pkl entries " + candidates + ": ambiguous archive");
+    if (candidates.size() > 1) {
+      throw new CheckpointException(file, "several data.pkl entries " + Py.printable(candidates.toString(), 500) + ": ambiguous archive");
+    }
     return candidates.get(0);
   }
 
@@ -244,13 +246,15 @@ public final class TorchCheckpoint implements TensorSource {
     return switch (order) {
       case "little" -> false;
       case "big" -> true;
-      default -> throw new CheckpointException(file, "byteorder record says '" + order + "' (expected 'little' or 'big')");
+      default -> throw new CheckpointException(file, "byteorder record says '" + Py.printable(order) + "' (expected 'little' or 'big')");
     };
   }
 
   private ZipArchive.Entry entry(String name) {
     ZipArchive.Entry e = zip.entries().get(name);
-    if (e == null) throw new CheckpointException(file, "zip entry '" + name + "' is missing (entries: " + describeEntries() + ")");
+    if (e == null) {
+      throw new CheckpointException(file, "zip entry '" + Py.printable(name) + "' is missing (entries: " + Py.printable(describeEntries(), 500) + ")");
+    }
     return e;
   }
 
@@ -325,7 +329,7 @@ public final class TorchCheckpoint implements TensorSource {
         continue;
       }
       if (v instanceof UnsupportedTensor u) {
-        throw new CheckpointException(file, "tensor '" + key + "' has dtype " + u.dtypeName() + ", which is not supported (accepted: "
+        throw new CheckpointException(file, "tensor '" + Py.printable(key) + "' has dtype " + u.dtypeName() + ", which is not supported (accepted: "
             + DType.accepted() + ")");
       }
       if (v instanceof TensorView view) out.put(key, view);
@@ -338,7 +342,7 @@ public final class TorchCheckpoint implements TensorSource {
 
   private TensorView view(String key) {
     TensorView v = tensors.get(key);
-    if (v == null) throw new CheckpointException(file, "no tensor named '" + key + "'");
+    if (v == null) throw new CheckpointException(file, "no tensor named '" + Py.printable(key) + "'");
     if (closed) throw new CheckpointException(file, "checkpoint is closed");
     return v;
   }
@@ -406,7 +410,7 @@ public final class TorchCheckpoint implements TensorSource {
 
   private MappedByteBuffer map(long position, long length, String what) {
     if (position < 0 || length < 0 || position + length > zip.fileSize()) {
-      throw new CheckpointException(file, "'" + what + "' lies outside the file"); // excluded when opening; kept as a guard
+      throw new CheckpointException(file, "'" + Py.printable(what) + "' lies outside the file"); // excluded when opening; kept as a guard
     }
     try {
       return channel.map(FileChannel.MapMode.READ_ONLY, position, length);

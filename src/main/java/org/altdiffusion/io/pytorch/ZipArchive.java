@@ -245,6 +245,6 @@ final class ZipArchive {
   }
 
   private CheckpointException fail(String problem) {
-    return new CheckpointException(file, "not a valid PyTorch zip checkpoint: " + problem);
+    return new CheckpointException(file, "not a valid PyTorch zip checkpoint: " + Py.printable(problem, 2000));
   }
 }

@@ -172,6 +172,13 @@ class BadInputTest {
   }
 
   @Test
+  void fileTextInErrorsCannotRewriteTheTerminal() {
+    CheckpointException e = refused(withPickle(new Fixtures.Pickle().proto(2).global("os\u001b[2K\r", "system").op('.')),
+        "forbidden global 'os\\u001b[2K\\u000d.system'");
+    assertFalse(e.getMessage().contains("\u001b"), e.getMessage());
+  }
+
+  @Test
   void allowListedCallablesCheckTheirArguments() {
     refused(withPickle(new Pickle().proto(2).global("torch", "FloatStorage").op(')').op('R').op('.')),
         "REDUCE of 'torch.FloatStorage' is not supported");
