@@ -218,6 +218,27 @@ def write_legacy(path):
     assert torch.equal(torch.load(path, weights_only=True)["w"], torch.ones(2))
 
 
+def zip64_copy(src, dst):
+    """The same checkpoint with every zip64 structure a >4 GiB torch file has: zip64 extra fields
+    in the central directory (32-bit fields saturated) and a zip64 end record that the classic
+    one defers to. zipfile's size thresholds are lowered to force them."""
+    entries = [(name.replace("views/", "zip64/"), data) for name, data in zip_entries(src)]
+    limits = zipfile.ZIP64_LIMIT, zipfile.ZIP_FILECOUNT_LIMIT
+    zipfile.ZIP64_LIMIT, zipfile.ZIP_FILECOUNT_LIMIT = 0, 0
+    try:
+        write_zip(dst, entries)
+    finally:
+        zipfile.ZIP64_LIMIT, zipfile.ZIP_FILECOUNT_LIMIT = limits
+    data = bytearray(open(dst, "rb").read())
+    end = len(data) - 22
+    assert data[end:end + 4] == b"PK\x05\x06" and data[end - 20:end - 16] == b"PK\x06\x07"
+    data[end + 8:end + 20] = b"\xff" * 12  # entry counts, directory size and offset: "see the zip64 record"
+    open(dst, "wb").write(bytes(data))
+    back = torch.load(dst, weights_only=True)
+    ref = torch.load(src, weights_only=True)
+    assert all(torch.equal(back[k], ref[k]) for k in ref)
+
+
 def global_op(module, name):
     return b"c" + module.encode() + b"\n" + name.encode() + b"\n"
 
@@ -322,6 +343,8 @@ def main():
     ck = ldm_checkpoint(); save(ck, "ldm.ckpt"); record("ldm.ckpt", ck, ck["state_dict"], from_state_dict=True)
     big_endian_copy(os.path.join(OUT, "dtypes.bin"), os.path.join(OUT, "big_endian.bin"))
     expected["files"]["big_endian.bin"] = dict(expected["files"]["dtypes.bin"])
+    zip64_copy(os.path.join(OUT, "views.bin"), os.path.join(OUT, "zip64.bin"))
+    expected["files"]["zip64.bin"] = dict(expected["files"]["views.bin"])
 
     write_legacy(os.path.join(OUT, "legacy.pt"))
     expected["errors"]["legacy.pt"] = "legacy (pre-1.6, non-zip) PyTorch format"

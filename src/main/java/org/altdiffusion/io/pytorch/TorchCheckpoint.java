@@ -65,6 +65,7 @@ public final class TorchCheckpoint implements TensorSource {
   public record TensorInfo(String storageKey, DType dtype, long storageOffset, long[] shape, long[] stride) {}
 
   private final Path file;
+  private final long mapWindow;
   private final FileChannel channel;
   private final ZipArchive zip;
   private final String prefix;
@@ -76,11 +77,18 @@ public final class TorchCheckpoint implements TensorSource {
 
   /** Opens and validates {@code file}: the zip directory, data.pkl, every storage the pickle names and every view. */
   public static TorchCheckpoint open(Path file) {
-    return new TorchCheckpoint(file);
+    return new TorchCheckpoint(file, MAP_WINDOW);
   }
 
-  private TorchCheckpoint(Path file) {
+  /** As {@link #open(Path)} with a smaller mapping window: lets tests exercise the windowed and split copies. */
+  static TorchCheckpoint open(Path file, long mapWindow) {
+    if (mapWindow < 8) throw new IllegalArgumentException("mapping window of " + mapWindow + " bytes is below one element");
+    return new TorchCheckpoint(file, mapWindow);
+  }
+
+  private TorchCheckpoint(Path file, long mapWindow) {
     this.file = file;
+    this.mapWindow = mapWindow;
     try {
       this.channel = FileChannel.open(file, StandardOpenOption.READ);
     } catch (IOException e) {
@@ -159,7 +167,7 @@ public final class TorchCheckpoint implements TensorSource {
   public Tensor load(String key) {
     TensorView v = view(key);
     DType d = v.dtype();
-    if (d == DType.F32 || d == DType.I64 || d == DType.BOOL || bigEndian || spanBytes(v) > MAP_WINDOW) {
+    if (d == DType.F32 || d == DType.I64 || d == DType.BOOL || bigEndian || spanBytes(v) > mapWindow) {
       return DType.widen(loadRaw(key));
     }
     // Convert while copying out of the map: one pass, no intermediate tensor.
@@ -174,7 +182,7 @@ public final class TorchCheckpoint implements TensorSource {
       CRC32 crc = new CRC32();
       long done = 0;
       while (done < e.size()) {
-        long n = Math.min(MAP_WINDOW, e.size() - done);
+        long n = Math.min(mapWindow, e.size() - done);
         crc.update(map(e.dataOffset() + done, n, e.name()));
         done += n;
       }
@@ -363,7 +371,7 @@ public final class TorchCheckpoint implements TensorSource {
 
   /**
    * Copies the strided view {@code (offset, size, stride)} of {@code v}'s storage into {@code out}
-   * (contiguous, any dtype: libtorch converts while copying). Maps at most {@link #MAP_WINDOW}
+   * (contiguous, any dtype: libtorch converts while copying). Maps at most {@code mapWindow}
    * bytes at once: larger views are split along their widest-stride dimension, or, when
    * contiguous, copied in windows.
    */
@@ -372,7 +380,7 @@ public final class TorchCheckpoint implements TensorSource {
     if (span == 0) return;
     int es = v.dtype().byteSize();
     long start = v.storage().entry().dataOffset() + offset * es;
-    if (span * es <= MAP_WINDOW) {
+    if (span * es <= mapWindow) {
       MappedByteBuffer map = map(start, span * es, key);
       try {
         Tensor src = torch.from_blob(new BytePointer(map), size, stride, new TensorOptions(v.dtype().scalarType()));
@@ -382,22 +390,38 @@ public final class TorchCheckpoint implements TensorSource {
       }
       return;
     }
-    if (span == numel(size) && out.scalar_type().value == v.dtype().scalarType().value) {
-      copyContiguous(key, start, span * es, out); // dense row-major: plain byte copy in windows
+    if (rowMajor(size, stride) && out.is_contiguous() && out.scalar_type().value == v.dtype().scalarType().value) {
+      copyContiguous(key, start, span * es, out); // both dense row-major, same dtype: byte copy in windows
       return;
     }
+    // Split along the widest-stride dimension into chunks that each fit one window; if one index
+    // along it is still too wide, recurse into the sub-views without that dimension.
     int d = 0;
     for (int i = 1; i < size.length; i++) if (size[i] > 1 && (size[d] <= 1 || stride[i] > stride[d])) d = i;
-    long[] subSize = remove(size, d);
-    long[] subStride = remove(stride, d);
-    for (long i = 0; i < size[d]; i++) copyView(key, v, offset + i * stride[d], subSize, subStride, out.select(d, i));
+    long[] rest = size.clone();
+    rest[d] = 1;
+    long restSpan = spanElements(rest, stride);
+    long windowElements = mapWindow / es;
+    long chunk = restSpan > windowElements ? 1 : Math.min(size[d], (windowElements - restSpan) / stride[d] + 1);
+    if (chunk == 1) {
+      long[] subSize = remove(size, d);
+      long[] subStride = remove(stride, d);
+      for (long i = 0; i < size[d]; i++) copyView(key, v, offset + i * stride[d], subSize, subStride, out.select(d, i));
+      return;
+    }
+    for (long i = 0; i < size[d]; i += chunk) {
+      long n = Math.min(chunk, size[d] - i);
+      long[] sub = size.clone();
+      sub[d] = n;
+      copyView(key, v, offset + i * stride[d], sub, stride, out.narrow(d, i, n));
+    }
   }
 
   private void copyContiguous(String key, long start, long bytes, Tensor out) {
     BytePointer dst = new BytePointer(out.data_ptr()).capacity(bytes);
     long done = 0;
     while (done < bytes) {
-      long n = Math.min(MAP_WINDOW, bytes - done);
+      long n = Math.min(mapWindow, bytes - done);
       MappedByteBuffer map = map(start + done, n, key);
       try {
         dst.position(done).put(new BytePointer(map).limit(n));
@@ -427,10 +451,15 @@ public final class TorchCheckpoint implements TensorSource {
     return bytes.flip(1).contiguous().view(d.scalarType()).view(shape);
   }
 
-  private static long numel(long[] size) {
-    long n = 1;
-    for (long s : size) n *= s;
-    return n;
+  /** True when the view is dense in row-major order (dimensions of size 1 may have any stride). */
+  private static boolean rowMajor(long[] size, long[] stride) {
+    long expected = 1;
+    for (int i = size.length - 1; i >= 0; i--) {
+      if (size[i] == 1) continue;
+      if (stride[i] != expected) return false;
+      expected *= size[i];
+    }
+    return true;
   }
 
   private static long[] remove(long[] a, int i) {

@@ -240,6 +240,23 @@ class BadInputTest {
   }
 
   @Test
+  void brokenZip64Records() {
+    byte[] valid = Fixtures.read(Fixtures.fixture("zip64.bin"));
+    ByteBuffer b = ByteBuffer.wrap(valid.clone()).order(ByteOrder.LITTLE_ENDIAN);
+    int locator = valid.length - 22 - 20;
+    assertEquals(0x07064b50, b.getInt(locator));
+    b.putLong(locator + 8, valid.length + 100L);
+    refused(Fixtures.write(tmp.resolve("z64a.bin"), b.array()), "zip64 end-of-central-directory record offset");
+    b = ByteBuffer.wrap(valid.clone()).order(ByteOrder.LITTLE_ENDIAN);
+    int record = (int) b.getLong(locator + 8);
+    b.putLong(record + 48, 1L << 40); // central directory offset far past the end
+    refused(Fixtures.write(tmp.resolve("z64b.bin"), b.array()), "inconsistent with the file size");
+    b = ByteBuffer.wrap(valid.clone()).order(ByteOrder.LITTLE_ENDIAN);
+    b.putInt(locator, 0); // locator gone: the saturated classic fields cannot be resolved
+    refused(Fixtures.write(tmp.resolve("z64c.bin"), b.array()), "without a zip64 end-of-central-directory locator");
+  }
+
+  @Test
   void duplicateAndInconsistentZipEntries() {
     // Two central entries with the same name: different zip readers could disagree on which one counts.
     byte[] valid = Fixtures.read(Fixtures.fixture("evil_os_system.bin"));
