@@ -380,6 +380,10 @@ public final class TorchCheckpoint implements TensorSource {
     if (span == 0) return;
     int es = v.dtype().byteSize();
     long start = v.storage().entry().dataOffset() + offset * es;
+    if (rowMajor(size, stride) && out.is_contiguous() && out.scalar_type().value == v.dtype().scalarType().value) {
+      copyContiguous(key, start, span * es, out); // both dense row-major, same dtype: byte copy in windows
+      return;
+    }
     if (span * es <= mapWindow) {
       MappedByteBuffer map = map(start, span * es, key);
       try {
@@ -388,10 +392,6 @@ public final class TorchCheckpoint implements TensorSource {
       } finally {
         Reference.reachabilityFence(map);
       }
-      return;
-    }
-    if (rowMajor(size, stride) && out.is_contiguous() && out.scalar_type().value == v.dtype().scalarType().value) {
-      copyContiguous(key, start, span * es, out); // both dense row-major, same dtype: byte copy in windows
       return;
     }
     // Split along the widest-stride dimension into chunks that each fit one window; if one index
