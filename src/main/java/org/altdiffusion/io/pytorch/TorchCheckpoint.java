@@ -49,11 +49,12 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  * {@link #skippedKeys()}. Big-endian checkpoints are byte-swapped on load. The legacy pre-1.6
  * (non-zip) format is refused with instructions to convert it.
  *
- * <p>Storages are not CRC-checked on open (that would read gigabytes); {@code data.pkl},
- * {@code byteorder} and {@code version} are. {@link #verifyChecksums()} checks all of them.
+ * <p>Storages are not CRC-checked on open (that would read gigabytes); {@code data.pkl} and
+ * {@code byteorder} are. {@link #verifyChecksums()} checks every entry. A file truncated or
+ * rewritten by another process while open can still fault on access (as with any mapping).
  */
 public final class TorchCheckpoint implements TensorSource {
-  /** Largest data.pkl accepted; real ones are tens of KB (a 3.4 GB UNet: ~100 KB). */
+  /** Largest data.pkl accepted; real ones are small (about 150 bytes per tensor). */
   public static final long MAX_PICKLE_BYTES = 256L << 20;
   /** Largest region mapped at once (one mapping covers at most 2 GiB). */
   static final long MAP_WINDOW = 1L << 30;
@@ -62,7 +63,11 @@ public final class TorchCheckpoint implements TensorSource {
       (byte) 0xf9, 0x20, 0x6a, (byte) 0xa8, 0x50, 0x19};
 
   /** Where a tensor lies: its storage entry, element offset, shape and strides (in elements). */
-  public record TensorInfo(String storageKey, DType dtype, long storageOffset, long[] shape, long[] stride) {}
+  public record TensorInfo(String storageKey, DType dtype, long storageOffset, long[] shape, long[] stride) {
+    @Override public String toString() {
+      return dtype + Arrays.toString(shape) + " stride " + Arrays.toString(stride) + " at " + storageOffset + " of storage " + storageKey;
+    }
+  }
 
   private final Path file;
   private final long mapWindow;
@@ -158,7 +163,7 @@ public final class TorchCheckpoint implements TensorSource {
   @Override
   public Tensor loadRaw(String key) {
     TensorView v = view(key);
-    Tensor out = torch.empty(v.size(), new TensorOptions(v.dtype().scalarType()), null);
+    Tensor out = allocate(key, v, v.dtype().scalarType());
     copyView(key, v, v.offset(), v.size(), v.stride(), out);
     return bigEndian ? byteSwapped(out, v.dtype()) : out;
   }
@@ -171,9 +176,21 @@ public final class TorchCheckpoint implements TensorSource {
       return DType.widen(loadRaw(key));
     }
     // Convert while copying out of the map: one pass, no intermediate tensor.
-    Tensor out = torch.empty(v.size(), new TensorOptions(d.floating() ? ScalarType.Float : ScalarType.Long), null);
+    Tensor out = allocate(key, v, d.floating() ? ScalarType.Float : ScalarType.Long);
     copyView(key, v, v.offset(), v.size(), v.stride(), out);
     return out;
+  }
+
+  /** The output tensor; a view whose expanded size cannot be allocated is reported as such, not as a native error. */
+  private Tensor allocate(String key, TensorView v, ScalarType type) {
+    try {
+      return torch.empty(v.size(), new TensorOptions(type), null);
+    } catch (RuntimeException e) {
+      String m = String.valueOf(e.getMessage()).strip();
+      int nl = m.indexOf('\n');
+      throw new CheckpointException(file, "cannot allocate tensor '" + Py.printable(key) + "' of shape " + Arrays.toString(v.size())
+          + ": " + (nl > 0 ? m.substring(0, nl) : m), e);
+    }
   }
 
   /** Checks the CRC-32 of every entry, storages included (reads the whole file once). */

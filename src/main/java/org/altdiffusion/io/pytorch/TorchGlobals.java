@@ -173,10 +173,12 @@ final class TorchGlobals {
     if (size.length > 64) throw new PickleException("tensor with " + size.length + " dimensions (limit 64)");
     long last = offset;
     try {
-      for (int i = 0; i < size.length; i++) {
-        if (size[i] == 0) return; // no element is addressed
-        last = Math.addExact(last, Math.multiplyExact(size[i] - 1, stride[i]));
-      }
+      long numel = 1;
+      for (long s : size) numel = Math.multiplyExact(numel, s);
+      // Stride-0 views (expand) may have far more elements than their storage: cap what loading one allocates.
+      Math.multiplyExact(numel, 16L);
+      if (numel == 0) return; // no element is addressed
+      for (int i = 0; i < size.length; i++) last = Math.addExact(last, Math.multiplyExact(size[i] - 1, stride[i]));
     } catch (ArithmeticException e) {
       throw new PickleException("view size " + java.util.Arrays.toString(size) + " / stride " + java.util.Arrays.toString(stride) + " overflows");
     }

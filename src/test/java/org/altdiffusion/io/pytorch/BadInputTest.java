@@ -117,6 +117,13 @@ class BadInputTest {
   }
 
   @Test
+  void expandedViewsTooLargeToAllocate() {
+    // stride 0 addresses one stored element however large the shape: legal, but loading allocates the shape
+    refused(oneTensor(4, floats(1, 2, 3, 4), 0, new int[] {1 << 30, 1 << 30, 1 << 30}, new int[] {0, 0, 0}), "overflows");
+    refused(oneTensor(4, floats(1, 2, 3, 4), 0, new int[] {1 << 30, 1 << 20, 1}, new int[] {0, 0, 0}), "cannot allocate tensor 'w'");
+  }
+
+  @Test
   void emptyViewAnywhereIsFine() {
     Path f = oneTensor(4, floats(1, 2, 3, 4), 4, new int[] {0, 3}, new int[] {3, 1});
     try (PointerScope s = new PointerScope(); TorchCheckpoint c = TorchCheckpoint.open(f)) {
