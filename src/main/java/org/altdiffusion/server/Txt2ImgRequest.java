@@ -138,8 +138,8 @@ public record Txt2ImgRequest(
     if (v == 0) return 0;
     if (v < 8) throw ApiException.invalid(key + " must be at least 8 pixels (or 0 / absent for the model's native size), got " + v);
     if (v % 8 != 0) {
-      long nearest = Math.max(8, Math.round(v / 8.0) * 8);
-      throw ApiException.invalid(key + " must be a multiple of 8 (the VAE works on 8x8 pixel cells), got " + v + "; nearest: " + nearest);
+      int below = Math.max(8, v / 8 * 8);
+      throw ApiException.invalid(key + " must be a multiple of 8 (the VAE works on 8x8 pixel cells), got " + v + "; use " + below + " or " + (v / 8 * 8 + 8));
     }
     return v;
   }
