@@ -463,13 +463,12 @@ public final class ApiServer implements AutoCloseable {
         params = m;
       }
     }
+    // Unread bodies of refused requests are drained (up to a bound) by HttpExchange.close().
     if (matching.isEmpty()) {
-      drain(ex);
       throw ApiException.notFound("Not Found", "no endpoint " + Json.abbreviate(path) + "; the API is described at /openapi.json");
     }
     String allow = String.join(", ", matching.stream().map(r -> r.method).toList());
     if (chosen == null) {
-      drain(ex);
       if (method.equals("OPTIONS")) return new Reply(204, null, new byte[0], Map.of("Allow", allow), null);
       throw new ApiException(405, "Method Not Allowed", method + " is not served at " + path + "; allowed: " + allow, Map.of("Allow", allow));
     }
@@ -504,14 +503,6 @@ public final class ApiServer implements AutoCloseable {
   private ApiException tooLarge(long n) {
     return new ApiException(413, "Payload Too Large", "the request body is " + (n >= 0 ? n + " bytes" : "larger than the limit")
         + "; at most " + config.maxBodyBytes() + " bytes are accepted");
-  }
-
-  private static void drain(HttpExchange ex) {
-    try (InputStream in = ex.getRequestBody()) {
-      in.skip(1 << 16);
-    } catch (IOException ignored) {
-      // the connection is closed instead of reused
-    }
   }
 
   private static Map<String, String> query(URI uri) {
