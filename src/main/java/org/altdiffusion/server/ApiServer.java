@@ -11,7 +11,6 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -153,7 +152,7 @@ public final class ApiServer implements AutoCloseable {
     add(Route.post("/sdapi/v1/txt2img", "txt2img", "Generate images from a prompt and wait for them", a1111)
         .body("StableDiffusionProcessingTxt2Img", true).ok("TextToImageResponse")
         .error(404, "unknown sampler or model").error(409, "the job was cancelled").error(503, "queue full or shutting down (see Retry-After)")
-        .handler(this::txt2img));
+        .error(500, "the model failed (a server-side problem)").handler(this::txt2img));
     add(Route.post("/sdapi/v1/img2img", "img2img", "img2img (not available yet: 501)", a1111)
         .body("StableDiffusionProcessingImg2Img", true).ok("TextToImageResponse").error(501, "img2img is not available yet")
         .handler(r -> img2img.handle(r)));
@@ -188,7 +187,8 @@ public final class ApiServer implements AutoCloseable {
         .handler(r -> Reply.json(null)));
     add(Route.get("/sdapi/v1/options", "getOptions", "Current settings", a1111).ok("Options").handler(this::getOptions));
     add(Route.post("/sdapi/v1/options", "setOptions", "Change settings; sd_model_checkpoint switches the model (waits for it to load)", a1111)
-        .body("OptionsUpdate", true).error(404, "unknown model").error(503, "queue full or shutting down").handler(this::setOptions));
+        .body("OptionsUpdate", true).error(404, "unknown model").error(503, "queue full or shutting down")
+        .error(500, "the model failed to load").handler(this::setOptions));
     add(Route.get("/sdapi/v1/scripts", "scripts", "Scripts (none on this server)", a1111).ok("ScriptsList").handler(r -> {
       ObjectNode s = Json.object();
       s.putArray("txt2img");
@@ -203,10 +203,11 @@ public final class ApiServer implements AutoCloseable {
         .query("preview", "boolean", "include a preview image of the running batch").ok("JobStatus").error(404, "no such job")
         .handler(this::getJob));
     add(Route.get("/api/v1/jobs/{id}/result", "getJobResult", "A finished job's images and info (txt2img's answer)", jobs)
-        .ok("TextToImageResponse").error(404, "no such job").error(409, "not finished yet").error(410, "the job was cancelled")
-        .handler(this::getJobResult));
+        .ok("TextToImageResponse").error(404, "no such job, or its sampler/model was unknown").error(409, "not finished yet")
+        .error(410, "the job was cancelled").error(422, "the request was refused when the job ran")
+        .error(500, "the model failed (a server-side problem)").handler(this::getJobResult));
     add(Route.delete("/api/v1/jobs/{id}", "cancelJob", "Cancel a job (within one sampling step) or forget a finished one", jobs)
-        .ok("JobStatus").error(404, "no such job").handler(this::deleteJob));
+        .ok("JobStatus").alsoOk(202, "JobStatus").error(404, "no such job").handler(this::deleteJob));
     add(Route.get("/api/v1/status", "status", "Server state: model, queue", jobs).ok("StatusResponse").handler(this::status));
   }
 
@@ -475,9 +476,13 @@ public final class ApiServer implements AutoCloseable {
     checkHost(ex);
     if (chosen.authenticated) checkToken(ex);
     checkOrigin(ex, method);
-    byte[] body = readBody(ex);
-    if (body.length > 0 && !method.equals("GET")) checkContentType(ex);
-    Request request = new Request(method, path, params, query(ex.getRequestURI()), ex.getRequestHeaders(), body);
+    // Routes without a documented body ignore whatever is sent (A1111 clients post empty bodies).
+    byte[] body = new byte[0];
+    if (chosen.requestSchema != null) {
+      body = readBody(ex);
+      if (body.length > 0) checkContentType(ex);
+    }
+    Request request = new Request(method, path, params, ex.getRequestURI().getRawQuery(), ex.getRequestHeaders(), body);
     return chosen.handler.handle(request);
   }
 
@@ -503,25 +508,6 @@ public final class ApiServer implements AutoCloseable {
   private ApiException tooLarge(long n) {
     return new ApiException(413, "Payload Too Large", "the request body is " + (n >= 0 ? n + " bytes" : "larger than the limit")
         + "; at most " + config.maxBodyBytes() + " bytes are accepted");
-  }
-
-  private static Map<String, String> query(URI uri) {
-    Map<String, String> out = new LinkedHashMap<>();
-    String raw = uri.getRawQuery();
-    if (raw == null || raw.isEmpty()) return out;
-    if (raw.length() > 4096) throw ApiException.badRequest("the query string is longer than 4096 characters");
-    for (String pair : raw.split("&")) {
-      if (pair.isEmpty()) continue;
-      int eq = pair.indexOf('=');
-      try {
-        String k = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-        String v = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
-        out.put(k, v);
-      } catch (IllegalArgumentException e) {
-        throw ApiException.badRequest("malformed query string: " + e.getMessage());
-      }
-    }
-    return out;
   }
 
   private void checkToken(HttpExchange ex) {

@@ -57,11 +57,12 @@ final class OpenApi {
         ? map(r.okMediaType, map("schema", r.okMediaType.startsWith("application/json") ? map("type", "object", "nullable", true) : map("type", "string")))
         : map(r.okMediaType, map("schema", ref(r.okSchema)));
     responses.put(Integer.toString(r.okStatus), map("description", "success", "content", okContent));
-    Map<Integer, String> errors = new LinkedHashMap<>(r.errors);
-    if (r.authenticated) {
-      errors.put(401, "missing or wrong API token");
-      errors.put(403, "a cross-site request or an unexpected Host header");
+    for (Map.Entry<Integer, String> e : r.otherOk.entrySet()) {
+      responses.put(Integer.toString(e.getKey()), map("description", "accepted", "content", map("application/json", map("schema", ref(e.getValue())))));
     }
+    Map<Integer, String> errors = new LinkedHashMap<>(r.errors);
+    if (r.authenticated) errors.put(401, "missing or wrong API token");
+    errors.put(403, "a cross-site request, or a Host header that is not a loopback name on a server without token");
     for (Map.Entry<Integer, String> e : errors.entrySet()) {
       responses.put(Integer.toString(e.getKey()), map("description", e.getValue(),
           "content", map("application/json", map("schema", ref("ErrorResponse")))));

@@ -35,6 +35,8 @@ final class Route {
   int okStatus = 200;
   final List<Param> params = new ArrayList<>();
   final Map<Integer, String> errors = new LinkedHashMap<>();
+  /** Other success statuses: status -> component schema. */
+  final Map<Integer, String> otherOk = new LinkedHashMap<>();
   Handler handler;
 
   private Route(String method, String template, String operationId, String summary, String tag) {
@@ -82,6 +84,11 @@ final class Route {
     return this;
   }
 
+  Route alsoOk(int status, String schema) {
+    otherOk.put(status, schema);
+    return this;
+  }
+
   Route media(String mediaType) {
     okMediaType = mediaType;
     return this;
@@ -89,6 +96,7 @@ final class Route {
 
   Route query(String name, String type, String description) {
     params.add(new Param(name, "query", type, description));
+    errors.put(400, "a malformed query string");
     errors.put(422, "a query parameter of the wrong type");
     return this;
   }
