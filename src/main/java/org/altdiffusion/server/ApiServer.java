@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -44,6 +43,12 @@ import org.altdiffusion.pipeline.Images;
  */
 public final class ApiServer implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(ApiServer.class.getName());
+
+  static {
+    // The JDK server writes headers and body separately; without TCP_NODELAY every keep-alive
+    // answer waits for the client's delayed ACK (about 40 ms). Read once, when the first server starts.
+    if (System.getProperty("sun.net.httpserver.nodelay") == null) System.setProperty("sun.net.httpserver.nodelay", "true");
+  }
 
   private final ServerConfig config;
   private final Models models;
@@ -498,11 +503,15 @@ public final class ApiServer implements AutoCloseable {
       }
       if (n > limit) throw tooLarge(n);
     }
-    try (InputStream in = ex.getRequestBody()) {
-      byte[] body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
-      if (body.length > limit) throw tooLarge(-1);
-      return body;
+    byte[] body;
+    try {
+      // Not closed here: HttpExchange.close() drains what is left of a refused body, within a bound.
+      body = ex.getRequestBody().readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
+    } catch (IOException e) {
+      throw ApiException.badRequest("the request body could not be read (" + e.getMessage() + ")");
     }
+    if (body.length > limit) throw tooLarge(-1);
+    return body;
   }
 
   private ApiException tooLarge(long n) {
