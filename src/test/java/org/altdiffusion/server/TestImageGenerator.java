@@ -21,7 +21,7 @@ import org.altdiffusion.pipeline.ProgressListener;
  * requested steps with a configurable delay, reports every step with a preview and stops when the
  * listener says so, exactly as the {@link ImageGenerator} contract asks.
  */
-final class TestImageGenerator implements ImageGenerator, AutoCloseable {
+public final class TestImageGenerator implements ImageGenerator, AutoCloseable {
   static final List<String> SAMPLERS = List.of("Euler a", "Euler", "DDIM", "PNDM");
 
   private final String name;
@@ -30,7 +30,7 @@ final class TestImageGenerator implements ImageGenerator, AutoCloseable {
   final AtomicInteger runs = new AtomicInteger();
   volatile boolean closed;
 
-  TestImageGenerator(String name, long stepDelayMillis, int defaultSize) {
+  public TestImageGenerator(String name, long stepDelayMillis, int defaultSize) {
     this.name = name;
     this.stepDelayMillis = stepDelayMillis;
     this.defaultSize = defaultSize;
