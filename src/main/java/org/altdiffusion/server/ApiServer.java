@@ -84,6 +84,11 @@ public final class ApiServer implements AutoCloseable {
     }
     this.models = new Models(registry, initialModel);
     OutputFolder output = config.outputDir() == null ? null : new OutputFolder(config.outputDir());
+    try {
+      this.http = HttpServer.create(new InetSocketAddress(address, config.port()), 512);
+    } catch (java.net.BindException e) {
+      throw new IOException("cannot listen on " + config.host() + ":" + config.port() + " (" + e.getMessage() + "); is another server running there? Pick another --port");
+    }
     this.queue = new JobQueue(config.queueCapacity(), config.keepFinishedJobs(), config.finishedJobTtl(), new Txt2ImgRunner(models, output));
     defineRoutes();
     this.openApi = Json.bytes(OpenApi.document(routes, config));
@@ -93,7 +98,6 @@ public final class ApiServer implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
-    this.http = HttpServer.create(new InetSocketAddress(address, config.port()), 512);
     http.createContext("/", this::dispatch);
     http.setExecutor(pool);
     http.start();

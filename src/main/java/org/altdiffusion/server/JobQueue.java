@@ -147,9 +147,13 @@ final class JobQueue {
         job.status = Job.Status.RUNNING;
       }
       Job.Status end = execute(job);
+      double seconds = (System.nanoTime() - job.startedNanos) / 1e9;
+      if (job.kind == Job.Kind.TXT2IMG) {
+        int images = job.result == null ? 0 : job.result.images().size();
+        LOG.info(String.format("job %s %s: %d image(s) in %.1f s", job.id, end.label(), images, seconds));
+      }
       synchronized (this) {
         running = null;
-        double seconds = (System.nanoTime() - job.startedNanos) / 1e9;
         secondsPerJob = 0.8 * secondsPerJob + 0.2 * seconds;
         finishLocked(job, end);
         notifyAll();

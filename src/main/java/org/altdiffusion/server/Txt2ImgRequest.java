@@ -97,12 +97,16 @@ public record Txt2ImgRequest(
     if ((long) batch * nIter > config.maxImages()) {
       throw ApiException.invalid("batch_size x n_iter = " + (long) batch * nIter + " images; at most " + config.maxImages() + " per request are accepted");
     }
+    long seed = echo.get("seed").longValue();
+    if (seed != -1 && seed + (long) batch * nIter - 1 > MAX_SEED) {
+      throw ApiException.invalid("seed " + seed + " leaves no room for " + (long) batch * nIter + " images (image i uses seed + i, at most " + MAX_SEED + ")");
+    }
     int width = side(echo, "width");
     int height = side(echo, "height");
     JsonNode etaNode = echo.get("eta");
     Double eta = etaNode.isNull() ? null : etaNode.doubleValue();
     String model = modelOverride(echo.get("override_settings"));
-    return new Txt2ImgRequest(prompt == null ? "" : prompt, negative == null ? "" : negative, echo.get("seed").longValue(),
+    return new Txt2ImgRequest(prompt == null ? "" : prompt, negative == null ? "" : negative, seed,
         sampler, scheduler, batch, nIter, echo.get("steps").intValue(), echo.get("cfg_scale").doubleValue(), width, height,
         eta, model, echo.get("send_images").booleanValue(), echo.get("save_images").booleanValue(), echo);
   }

@@ -116,6 +116,7 @@ class ApiServerTest {
     assertError(Http.post(t2i, "{\"prompt\":5}"), 422, "prompt must be a string");
     assertError(Http.post(t2i, "{\"seed\":\"abc\"}"), 422, "seed must be an integer");
     assertError(Http.post(t2i, "{\"seed\":-5}"), 422, "seed must be between -1");
+    assertError(Http.post(t2i, "{\"seed\":281474976710655,\"batch_size\":2}"), 422, "leaves no room for 2 images");
     assertError(Http.post(t2i, "{\"enable_hr\":true,\"styles\":[\"a\"]}"), 422, "enable_hr");
     assertError(Http.post(t2i, "{\"override_settings\":{\"sd_model_checkpoint\":\"other\"}}"), 404, "available: m18");
     assertError(Http.post(t2i, "{\"prompt\":"), 400, "malformed JSON");
@@ -300,10 +301,27 @@ class ApiServerTest {
     List<CompletableFuture<Http.Res>> queued = new ArrayList<>();
     for (int i = 0; i < 3; i++) queued.add(CompletableFuture.supplyAsync(() -> call("{\"steps\":15}")));
     while (Http.get(url("/api/v1/status")).json().get("queue_waiting").asInt() < 3) Thread.sleep(5);
-    server.close();
+    List<String> log = new java.util.concurrent.CopyOnWriteArrayList<>();
+    java.util.logging.Handler capture = new java.util.logging.Handler() {
+      @Override public void publish(java.util.logging.LogRecord r) { log.add(r.getMessage()); }
+      @Override public void flush() { }
+      @Override public void close() { }
+    };
+    java.util.logging.Logger queueLog = java.util.logging.Logger.getLogger(JobQueue.class.getName());
+    queueLog.addHandler(capture);
+    queueLog.setLevel(java.util.logging.Level.INFO);
+    try {
+      server.close();
+    } finally {
+      queueLog.removeHandler(capture);
+      queueLog.setLevel(null);
+    }
     server = null;
     assertEquals(200, running.get().status());
     for (CompletableFuture<Http.Res> q : queued) assertError(q.get(), 503, "shutting down");
+    assertTrue(log.stream().anyMatch(m -> m.startsWith("shutdown: cancelled 3 queued job(s): ")), log.toString());
+    assertTrue(log.stream().anyMatch(m -> m.startsWith("shutdown: letting running job ")), log.toString());
+    assertTrue(log.stream().anyMatch(m -> m.matches("shutdown: job [0-9a-f]{32} ended succeeded")), log.toString());
   }
 
   @Test

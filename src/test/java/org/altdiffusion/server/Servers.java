@@ -6,6 +6,14 @@ import java.time.Duration;
 final class Servers {
   private Servers() {}
 
+  /** Held so that its level stays set (loggers are weakly referenced). */
+  private static final java.util.logging.Logger SERVER_LOG = java.util.logging.Logger.getLogger("org.altdiffusion.server");
+
+  static {
+    // Keep test output readable: job-by-job lines only when something is wrong.
+    SERVER_LOG.setLevel(java.util.logging.Level.WARNING);
+  }
+
   static ServerConfig config() {
     return ServerConfig.defaults().withPort(0).withLimits(512, 150, 8, 16).withShutdownGrace(Duration.ofSeconds(5));
   }
