@@ -178,7 +178,9 @@ async function follow(id) {
 
 function addToGallery(result) {
   const info = JSON.parse(result.info);
-  result.images.forEach((b64, i) => {
+  // Newest first, each batch in seed order: prepend its images last to first.
+  for (let i = result.images.length - 1; i >= 0; i--) {
+    const b64 = result.images[i];
     const blob = base64ToBlob(b64, "image/png"); // the server's PNG, parameters chunk included
     const url = URL.createObjectURL(blob);
     const seed = info.all_seeds[i];
@@ -196,7 +198,7 @@ function addToGallery(result) {
     caption.textContent = info.infotexts[i] || "";
     fig.append(img, link, caption);
     $("gallery").prepend(fig);
-  });
+  }
 }
 
 async function cancel() {

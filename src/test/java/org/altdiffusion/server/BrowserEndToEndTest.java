@@ -37,6 +37,21 @@ class BrowserEndToEndTest {
     Path downloads = Files.createDirectories(tmp.resolve("downloads"));
     ApiServer server = Servers.start(Servers.config(), new TestModels(60, 64, "altdiffusion-m18"));
     try (WebDriverClient browser = new WebDriverClient(chromedriver, chromium, Files.createDirectories(tmp.resolve("profile")), downloads, tmp.resolve("chromedriver.log"))) {
+      try {
+        run(browser, server, downloads);
+      } catch (AssertionError | Exception e) {
+        Path shot = Path.of("target", "browser-failure.png");
+        Files.createDirectories(shot.getParent());
+        Files.write(shot, browser.screenshot());
+        throw new AssertionError(e.getMessage() + " (screenshot of the page: " + shot.toAbsolutePath() + ")", e);
+      }
+    } finally {
+      server.close();
+    }
+  }
+
+  private void run(WebDriverClient browser, ApiServer server, Path downloads) throws Exception {
+    {
       browser.navigate(server.url() + "/");
       await(browser, "return document.querySelectorAll('#sampler option').length > 1", "samplers listed");
       browser.click(browser.find("#examples button[data-lang='" + PROMPT_LANG + "']"));
@@ -84,8 +99,6 @@ class BrowserEndToEndTest {
       assertEquals(text.get("parameters"), shown);
       String table = browser.script("return document.getElementById('pnginfo-params').textContent").textValue();
       assertTrue(table.contains("Seed4242") && table.contains(prompt), table);
-    } finally {
-      server.close();
     }
   }
 

@@ -110,6 +110,11 @@ final class WebDriverClient implements AutoCloseable {
     return call("POST", "/session/" + session + "/execute/sync", b);
   }
 
+  /** A PNG of the page as it is now. */
+  byte[] screenshot() throws Exception {
+    return java.util.Base64.getDecoder().decode(call("GET", "/session/" + session + "/screenshot", null).textValue());
+  }
+
   private JsonNode call(String method, String path, JsonNode body) throws Exception {
     HttpRequest.Builder r = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60));
     r.header("Content-Type", "application/json");
