@@ -150,6 +150,20 @@ class ApiServerTest {
   }
 
   @Test
+  void refusesImagesTooLargeWithoutDecodingThem() throws Exception {
+    server = Servers.start(Servers.config(), new TestModels(0, 16, "m18"));
+    // A real 1x1 PNG whose header then claims 60000 x 60000 pixels (CRC fixed): only the header is read.
+    byte[] png = org.altdiffusion.pipeline.Images.png(new java.awt.image.BufferedImage(1, 1, java.awt.image.BufferedImage.TYPE_INT_RGB), null);
+    java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(png);
+    b.putInt(16, 60000).putInt(20, 60000);
+    java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+    crc.update(png, 12, 17);
+    b.putInt(29, (int) crc.getValue());
+    Http.Res r = Http.post(url("/sdapi/v1/png-info"), "{\"image\":\"" + Base64.getEncoder().encodeToString(png) + "\"}");
+    assertError(r, 413, "60000x60000");
+  }
+
+  @Test
   void refusesToListenBeyondLoopbackWithoutAToken() {
     ServerConfig open = Servers.config().withHost("0.0.0.0");
     IllegalStateException e = assertThrows(IllegalStateException.class, () -> new ApiServer(open, new TestModels(0, 64, "m"), null));
