@@ -35,8 +35,8 @@ import org.bytedeco.pytorch.global.torch;
 public final class SafeTensors {
   /** Largest header the reference library accepts. */
   public static final long MAX_HEADER_BYTES = SafeTensorsHeader.MAX_HEADER_BYTES;
-  /** Bytes per read call; a Java buffer view covers at most 2 GiB, so bigger tensors take several. */
-  static final int READ_WINDOW_BYTES = 1 << 30;
+  /** Bytes per read or write call; a Java buffer covers at most 2 GiB, so bigger tensors take several. */
+  static final int WINDOW_BYTES = 1 << 30;
 
   private SafeTensors() {}
 
@@ -49,7 +49,7 @@ public final class SafeTensors {
 
   /** Opens and validates {@code file}; every problem is a {@link CheckpointException}. */
   public static Reader open(Path file) {
-    return new Reader(file, READ_WINDOW_BYTES);
+    return new Reader(file, WINDOW_BYTES);
   }
 
   /** As {@link #open(Path)}, reading at most {@code windowBytes} per call (tests use tiny windows). */
@@ -136,14 +136,18 @@ public final class SafeTensors {
       }
     }
 
-    /** Reads the tensor's bytes window by window directly into its memory. */
+    /**
+     * Reads the tensor's bytes window by window directly into its memory. Each window is a buffer
+     * over a pointer starting at the window ({@code getPointer}): JavaCPP's buffers start at the
+     * pointer's address, so a window past 2 GiB cannot be expressed as a position.
+     */
     private void readInto(Tensor out, Entry e) {
       BytePointer base = new BytePointer(out.data_ptr()).capacity(e.byteSize());
       long done = 0;
       try {
         while (done < e.byteSize()) {
           int n = (int) Math.min(windowBytes, e.byteSize() - done);
-          ByteBuffer window = base.position(done).limit(done + n).asByteBuffer(); // view of tensor bytes [done, done+n)
+          ByteBuffer window = base.getPointer(done).limit(n).asByteBuffer(); // tensor bytes [done, done+n), position 0
           while (window.hasRemaining()) {
             int read = channel.read(window, e.begin() + done + window.position());
             if (read < 0) {
@@ -202,6 +206,11 @@ public final class SafeTensors {
    * at the end, so that a failure never leaves a half-written checkpoint under the final name.
    */
   public static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata) {
+    write(file, tensors, metadata, WINDOW_BYTES);
+  }
+
+  /** As {@link #write(Path, Map, Map)}, writing at most {@code windowBytes} per call (tests use tiny windows). */
+  static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata, int windowBytes) {
     List<Tensor> contiguous = new ArrayList<>();
     byte[] headerBytes = header(tensors, metadata, contiguous);
     Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
@@ -212,8 +221,8 @@ public final class SafeTensors {
         long bytes = t.numel() * t.element_size();
         BytePointer p = new BytePointer(t.data_ptr()).capacity(bytes);
         for (long done = 0; done < bytes; ) {
-          int n = (int) Math.min(READ_WINDOW_BYTES, bytes - done);
-          writeAll(out, p.position(done).limit(done + n).asByteBuffer()); // view of bytes [done, done+n)
+          int n = (int) Math.min(windowBytes, bytes - done);
+          writeAll(out, p.getPointer(done).limit(n).asByteBuffer()); // tensor bytes [done, done+n), position 0
           done += n;
         }
       }
