@@ -37,8 +37,9 @@ import org.altdiffusion.io.SafeTensors.Entry;
  *   <li>byte size = dtype size x product(shape), overflow checked; offsets relative to the data
  *       section tile it exactly (no gap, no overlap, nothing after the last tensor).
  * </ul>
- * Stricter than the reference, on purpose: duplicate names are refused (the reference keeps the
- * last one), so are lone UTF-16 surrogates escaped in names, shapes libtorch cannot represent
+ * Stricter than the reference, on purpose: duplicate names and duplicate metadata keys are
+ * refused (the reference keeps the last one), so are lone UTF-16 surrogates escaped in names
+ * (the reference refuses them as bad JSON; Jackson would accept them), shapes libtorch cannot represent
  * (more than {@value #MAX_RANK} dimensions, or strides past 2^63) and the dtypes listed in
  * {@link DType#KNOWN_UNSUPPORTED}. Nothing is allocated in proportion to what the header claims.
  */
@@ -163,7 +164,7 @@ final class SafeTensorsHeader {
       JsonToken t = p.nextToken();
       if (t == null) throw invalid(file, "header is empty; expected a JSON object");
       if (t != JsonToken.START_OBJECT) throw invalid(file, "header is " + kind(t) + ", expected a JSON object");
-      List<Entry> entries = new ArrayList<>();
+      List<Fields> entries = new ArrayList<>();
       Set<String> names = new HashSet<>();
       while (p.nextToken() == JsonToken.FIELD_NAME) {
         String name = p.currentName();
@@ -176,8 +177,15 @@ final class SafeTensorsHeader {
       if (p.nextToken() != null) {
         throw invalid(file, "unexpected content after the header's JSON object (only spaces, tabs and newlines may pad it)");
       }
-      return entries;
+      // entries are checked once the whole header has parsed, so that a duplicate name is
+      // reported as such rather than as a problem of one of its two entries
+      List<Entry> out = new ArrayList<>(entries.size());
+      for (Fields f : entries) out.add(check(f));
+      return out;
     }
+
+    /** An entry's fields as read, before their values are checked. */
+    private record Fields(String name, String dtype, long[] shape, long[] offsets) {}
 
     private void readMetadata(Map<String, String> metadata) throws IOException {
       if (p.currentToken() == JsonToken.VALUE_NULL) return; // the reference treats null as absent
@@ -199,7 +207,7 @@ final class SafeTensorsHeader {
       }
     }
 
-    private Entry readEntry(String name) throws IOException {
+    private Fields readEntry(String name) throws IOException {
       String tensor = "tensor " + Names.quote(name);
       if (p.currentToken() != JsonToken.START_OBJECT) {
         throw invalid(file, tensor + " must be an object with dtype, shape and data_offsets, got " + kind(p.currentToken()));
@@ -231,6 +239,16 @@ final class SafeTensorsHeader {
       if (dtypeName == null) throw invalid(file, tensor + " has no 'dtype'");
       if (shape == null) throw invalid(file, tensor + " has no 'shape'");
       if (offsets == null) throw invalid(file, tensor + " has no 'data_offsets'");
+      return new Fields(name, dtypeName, shape, offsets);
+    }
+
+    /** The entry of {@code f} once its dtype, its size and its offsets agree. */
+    private Entry check(Fields f) {
+      String name = f.name();
+      String tensor = "tensor " + Names.quote(name);
+      long[] shape = f.shape();
+      long[] offsets = f.offsets();
+      String dtypeName = f.dtype();
       DType dtype;
       try {
         dtype = DType.parse(dtypeName);
