@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -50,6 +49,7 @@ public final class ShardedCheckpoint implements TensorSource {
     Map<String, TensorSource> opened = new LinkedHashMap<>();
     try {
       for (var e : byShard.entrySet()) opened.put(e.getKey(), openShard(indexFile, folder, e.getKey(), e.getValue()));
+      checkContents(indexFile, weightMap, opened);
       Map<String, TensorSource> shardOf = new LinkedHashMap<>();
       weightMap.forEach((tensor, shard) -> shardOf.put(tensor, opened.get(shard)));
       return new ShardedCheckpoint(indexFile, metadata == null || metadata.isNull() ? null : metadata,
@@ -57,6 +57,25 @@ public final class ShardedCheckpoint implements TensorSource {
     } catch (RuntimeException e) {
       opened.values().forEach(TensorSource::close);
       throw e;
+    }
+  }
+
+  /** Every mapped tensor is in its shard; every tensor of a shard is mapped to it. */
+  private static void checkContents(Path indexFile, Map<String, String> weightMap, Map<String, TensorSource> shards) {
+    for (var e : weightMap.entrySet()) {
+      if (shards.get(e.getValue()).keys().contains(e.getKey())) continue;
+      String holder = shards.entrySet().stream().filter(s -> s.getValue().keys().contains(e.getKey()))
+          .map(s -> " (shard " + Names.quote(s.getKey()) + " holds it)").findFirst().orElse("");
+      throw new CheckpointException(indexFile, "tensor " + Names.quote(e.getKey()) + " is mapped to shard "
+          + Names.quote(e.getValue()) + ", which does not hold it" + holder);
+    }
+    for (var s : shards.entrySet()) {
+      for (String t : s.getValue().keys()) {
+        if (!s.getKey().equals(weightMap.get(t))) {
+          throw new CheckpointException(indexFile, "shard " + Names.quote(s.getKey()) + " holds tensor " + Names.quote(t)
+              + ", which the weight_map " + (weightMap.containsKey(t) ? "maps to shard " + Names.quote(weightMap.get(t)) : "does not list"));
+        }
+      }
     }
   }
 
@@ -77,7 +96,7 @@ public final class ShardedCheckpoint implements TensorSource {
     return out;
   }
 
-  /** Opens one shard after checking that its name stays inside {@code folder}, then checks its tensors. */
+  /** Opens one shard after checking that its name stays inside {@code folder}. */
   private static TensorSource openShard(Path indexFile, Path folder, String shard, List<String> tensors) {
     Path file = shardPath(indexFile, folder, shard);
     if (!Files.isRegularFile(file)) {
@@ -87,26 +106,7 @@ public final class ShardedCheckpoint implements TensorSource {
     if (shard.toLowerCase(java.util.Locale.ROOT).endsWith(".index.json")) {
       throw new CheckpointException(indexFile, "shard " + Names.quote(shard) + " is itself an index; shards must be checkpoint files");
     }
-    TensorSource source = Checkpoints.open(file);
-    try {
-      Set<String> expected = new LinkedHashSet<>(tensors);
-      for (String t : expected) {
-        if (!source.keys().contains(t)) {
-          throw new CheckpointException(indexFile, "tensor " + Names.quote(t) + " is mapped to shard " + Names.quote(shard)
-              + ", which does not hold it");
-        }
-      }
-      for (String t : source.keys()) {
-        if (!expected.contains(t)) {
-          throw new CheckpointException(indexFile, "shard " + Names.quote(shard) + " holds tensor " + Names.quote(t)
-              + ", which the weight_map does not map to it");
-        }
-      }
-      return source;
-    } catch (RuntimeException e) {
-      source.close();
-      throw e;
-    }
+    return Checkpoints.open(file);
   }
 
   /**
