@@ -6,13 +6,16 @@ final class Names {
 
   private Names() {}
 
-  /** {@code 'name'} with control characters escaped and anything past 120 characters elided. */
+  /** {@code 'name'} with quotes, backslashes and control characters escaped, and anything past 120 characters elided. */
   static String quote(String name) {
     StringBuilder b = new StringBuilder("'");
     int shown = Math.min(name.length(), MAX_SHOWN);
     for (int i = 0; i < shown; i++) {
       char c = name.charAt(i);
-      if (c < 0x20 || c == 0x7f || Character.isSurrogate(c)) b.append(String.format("\\u%04x", (int) c));
+      boolean pair = Character.isHighSurrogate(c) && i + 1 < name.length() && Character.isLowSurrogate(name.charAt(i + 1));
+      if (pair) b.append(c).append(name.charAt(++i));
+      else if (c < 0x20 || c == 0x7f || Character.isSurrogate(c)) b.append(String.format("\\u%04x", (int) c));
+      else if (c == '\'' || c == '\\') b.append('\\').append(c);
       else b.append(c);
     }
     if (shown < name.length()) b.append("...(").append(name.length()).append(" characters)");

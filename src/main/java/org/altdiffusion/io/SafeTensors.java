@@ -42,6 +42,12 @@ public final class SafeTensors {
 
   /** One tensor's entry in the header. {@code begin}/{@code end} are absolute file offsets. */
   public record Entry(String name, DType dtype, long[] shape, long begin, long end) {
+    /** A copy: the entry stays as validated. */
+    @Override
+    public long[] shape() {
+      return shape.clone();
+    }
+
     public long byteSize() {
       return end - begin;
     }
@@ -104,7 +110,7 @@ public final class SafeTensors {
 
     @Override
     public long[] shape(String key) {
-      return entry(key).shape().clone();
+      return entry(key).shape();
     }
 
     @Override

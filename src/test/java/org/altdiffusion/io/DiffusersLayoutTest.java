@@ -122,6 +122,9 @@ class DiffusersLayoutTest {
     DiffusersLayout layout = DiffusersLayout.open(copy);
     String m = assertThrows(CheckpointException.class, () -> layout.config("unet")).getMessage();
     assertTrue(m.startsWith(copy.resolve("unet/config.json") + ": not valid JSON"), m);
+    Files.writeString(copy.resolve("unet/config.json"), "{\"sample_size\": 8} {}");
+    m = assertThrows(CheckpointException.class, () -> layout.config("unet")).getMessage();
+    assertTrue(m.contains("not valid JSON: Trailing token"), m);
     Files.writeString(copy.resolve("unet/config.json"), "{\"sample_size\": \"big\"}");
     m = assertThrows(CheckpointException.class, () -> layout.config("unet").integer("sample_size", 64)).getMessage();
     assertTrue(m.contains("field 'sample_size' must be an integer, got \"big\""), m);
