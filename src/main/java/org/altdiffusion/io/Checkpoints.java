@@ -2,10 +2,9 @@ package org.altdiffusion.io;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.altdiffusion.io.pytorch.TorchCheckpoint;
 import java.util.EnumMap;
 import java.util.Locale;
 import java.util.Map;
@@ -24,9 +23,7 @@ import java.util.function.Function;
  *   <li>{@code *.bin, *.ckpt, *.pt, *.pth}, or a file starting with a pickle protocol marker
  *       (PyTorch's legacy format): the PyTorch reader.
  * </ul>
- * Readers are looked up in a small registry by {@link Format}. The PyTorch reader,
- * {@code org.altdiffusion.io.pytorch.TorchCheckpoint.open(Path)}, is found by name at first use,
- * so this class compiles and works without it (PyTorch files then get a clear error).
+ * Readers are looked up in a small registry by {@link Format}.
  */
 public final class Checkpoints {
   /** Checkpoint formats this class can dispatch to. */
@@ -46,14 +43,11 @@ public final class Checkpoints {
     }
   }
 
-  /** The PyTorch reader, found by name so that it can be built separately. */
-  static final String PYTORCH_READER = "org.altdiffusion.io.pytorch.TorchCheckpoint";
-
   private static final Map<Format, Function<Path, TensorSource>> OPENERS = new EnumMap<>(Format.class);
 
   static {
     OPENERS.put(Format.SAFETENSORS, SafeTensors::open);
-    OPENERS.put(Format.PYTORCH, byReflection(PYTORCH_READER));
+    OPENERS.put(Format.PYTORCH, TorchCheckpoint::open);
     OPENERS.put(Format.SHARDED, ShardedCheckpoint::open);
   }
 
@@ -127,28 +121,5 @@ public final class Checkpoints {
     } catch (IOException e) {
       throw new CheckpointException(file, "cannot read the file size: " + e.getMessage(), e);
     }
-  }
-
-  /** Calls {@code className.open(Path)} found at first use; a clear error when this build lacks it. */
-  private static Function<Path, TensorSource> byReflection(String className) {
-    return file -> {
-      Method open;
-      try {
-        open = Class.forName(className).getMethod("open", Path.class);
-      } catch (ClassNotFoundException | NoSuchMethodException | LinkageError e) {
-        throw new CheckpointException(file, "is a PyTorch checkpoint, but this build has no PyTorch reader ("
-            + className + ".open(Path)); convert it to .safetensors");
-      }
-      try {
-        return (TensorSource) open.invoke(null, file);
-      } catch (InvocationTargetException e) {
-        Throwable cause = e.getCause();
-        if (cause instanceof RuntimeException r) throw r;
-        if (cause instanceof Error err) throw err;
-        throw new CheckpointException(file, "cannot read: " + cause, cause);
-      } catch (IllegalAccessException | ClassCastException e) {
-        throw new CheckpointException(file, "the PyTorch reader " + className + " cannot be used: " + e, e);
-      }
-    };
   }
 }
