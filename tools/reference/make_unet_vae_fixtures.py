@@ -4,7 +4,8 @@ Regenerate (deterministic: fixed seeds, CPU, float32):
 
     tools/reference/.venv/bin/python tools/reference/make_unet_vae_fixtures.py
 
-Writes src/test/resources/fixtures/unet/<case>/ and fixtures/vae/<case>/, each holding
+Writes fixtures/blocks/timestep_embedding.safetensors (get_timestep_embedding alone) and
+src/test/resources/fixtures/unet/<case>/ and fixtures/vae/<case>/, each holding
   config.json                          (diffusers save_pretrained)
   diffusion_pytorch_model.safetensors  (diffusers save_pretrained, float32)
   diffusion_pytorch_model.bin          (save_pretrained(safe_serialization=False); for the .bin reader)
@@ -23,6 +24,7 @@ import torch
 from safetensors.torch import save_file
 
 from diffusers import AutoencoderKL, UNet2DConditionModel
+from diffusers.models.embeddings import get_timestep_embedding
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 OUT = os.path.join(ROOT, "src", "test", "resources", "fixtures")
@@ -132,7 +134,20 @@ def vae_case(name, config, seed, image_sizes, latent_size, with_bin=False):
     save_file({k: v.contiguous() for k, v in tensors.items()}, os.path.join(folder, "io.safetensors"))
 
 
+def timestep_cases():
+    """get_timestep_embedding on its own, including an odd width (zero-padded column)."""
+    t = torch.tensor([0.0, 1.0, 999.0, 500.5, 37.25])
+    tensors = {"timesteps": t}
+    for dim, flip, shift in [(320, True, 0), (7, False, 1), (64, False, 0.5)]:
+        tensors[f"emb.{dim}.{int(flip)}.{shift}"] = get_timestep_embedding(t, dim, flip_sin_to_cos=flip, downscale_freq_shift=shift)
+    folder = os.path.join(OUT, "blocks")
+    os.makedirs(folder, exist_ok=True)
+    save_file(tensors, os.path.join(folder, "timestep_embedding.safetensors"))
+
+
 def main():
+    timestep_cases()
+
     # SD 1.x style (AltDiffusion m9): attention_head_dim int = number of heads, conv proj_in/out.
     sd1 = dict(
         sample_size=8, in_channels=4, out_channels=4,
@@ -206,9 +221,9 @@ def main():
 
     total = 0
     for d, _, files in os.walk(OUT):
-        if os.sep + "unet" in d or os.sep + "vae" in d:
+        if any(os.sep + part in d for part in ("unet", "vae", "blocks")):
             total += sum(os.path.getsize(os.path.join(d, f)) for f in files)
-    print(f"fixtures/unet + fixtures/vae: {total / 1e6:.2f} MB")
+    print(f"fixtures/unet + vae + blocks: {total / 1e6:.2f} MB")
 
 
 if __name__ == "__main__":
