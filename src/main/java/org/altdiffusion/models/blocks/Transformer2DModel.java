@@ -18,9 +18,11 @@ public final class Transformer2DModel extends Module {
   private final boolean linearProjection;
   private final long inner;
   private final GroupNorm norm;
-  private final Module projIn;
+  private final Linear linearIn; // proj_in when linearProjection, else null
+  private final Conv2d convIn; // proj_in otherwise
   private final ModuleList<BasicTransformerBlock> blocks;
-  private final Module projOut;
+  private final Linear linearOut;
+  private final Conv2d convOut;
 
   /**
    * @param heads attention heads
@@ -35,12 +37,14 @@ public final class Transformer2DModel extends Module {
     this.linearProjection = linearProjection;
     this.inner = heads * headDim;
     norm = child("norm", new GroupNorm(groups, channels, 1e-6));
-    projIn = child("proj_in", linearProjection ? new Linear(channels, inner) : new Conv2d(channels, inner, 1, 1, 0));
+    linearIn = linearProjection ? child("proj_in", new Linear(channels, inner)) : null;
+    convIn = linearProjection ? null : child("proj_in", new Conv2d(channels, inner, 1, 1, 0));
     blocks = child("transformer_blocks", new ModuleList<>());
     for (int i = 0; i < layers; i++) {
       blocks.add(new BasicTransformerBlock(inner, heads, headDim, contextDim, onlyCrossAttention));
     }
-    projOut = child("proj_out", linearProjection ? new Linear(inner, channels) : new Conv2d(inner, channels, 1, 1, 0));
+    linearOut = linearProjection ? child("proj_out", new Linear(inner, channels)) : null;
+    convOut = linearProjection ? null : child("proj_out", new Conv2d(inner, channels, 1, 1, 0));
   }
 
   /** x [B, C, H, W], context [B, T, contextDim] -> [B, C, H, W]. */
@@ -52,18 +56,18 @@ public final class Transformer2DModel extends Module {
       Tensor h = norm.forward(x);
       if (linearProjection) {
         h = h.permute(0, 2, 3, 1).reshape(b, height * width, x.size(1)); // [B, HW, C]
-        h = ((Linear) projIn).forward(h); // [B, HW, inner]
+        h = linearIn.forward(h); // [B, HW, inner]
       } else {
-        h = ((Conv2d) projIn).forward(h); // [B, inner, H, W]
+        h = convIn.forward(h); // [B, inner, H, W]
         h = h.permute(0, 2, 3, 1).reshape(b, height * width, inner); // [B, HW, inner]
       }
       for (BasicTransformerBlock block : blocks) h = block.forward(h, context);
       if (linearProjection) {
-        h = ((Linear) projOut).forward(h); // [B, HW, C]
+        h = linearOut.forward(h); // [B, HW, C]
         h = h.reshape(b, height, width, x.size(1)).permute(0, 3, 1, 2).contiguous(); // [B, C, H, W]
       } else {
         h = h.reshape(b, height, width, inner).permute(0, 3, 1, 2).contiguous(); // [B, inner, H, W]
-        h = ((Conv2d) projOut).forward(h); // [B, C, H, W]
+        h = convOut.forward(h); // [B, C, H, W]
       }
       return h.add(x);
     });
