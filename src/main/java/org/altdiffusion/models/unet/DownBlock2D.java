@@ -19,12 +19,12 @@ public final class DownBlock2D extends Module {
   private final ModuleList<Transformer2DModel> attentions;
   private final Downsample2D downsampler;
 
-  /** Architecture of one block, as UNet2DConditionModel derives it from its config. */
-  record Spec(long inChannels, long outChannels, long tembChannels, int layers, boolean crossAttention,
+  /** Architecture of one block, as UNet2DConditionModel (and a ControlNet) derives it from its config. */
+  public record Spec(long inChannels, long outChannels, long tembChannels, int layers, boolean crossAttention,
       int heads, int transformerLayers, long contextDim, boolean linearProjection, boolean onlyCrossAttention,
       long groups, double eps, boolean addDownsample, long downsamplePadding) {}
 
-  DownBlock2D(Spec s) {
+  public DownBlock2D(Spec s) {
     resnets = child("resnets", new ModuleList<>());
     attentions = s.crossAttention() ? child("attentions", new ModuleList<>()) : null;
     for (int i = 0; i < s.layers(); i++) {
@@ -42,7 +42,7 @@ public final class DownBlock2D extends Module {
   }
 
   /** Number of skip connections this block emits. */
-  int skipCount() {
+  public int skipCount() {
     return resnets.size() + (downsampler == null ? 0 : 1);
   }
 
@@ -52,7 +52,7 @@ public final class DownBlock2D extends Module {
    * @param temb [B, temb]
    * @param context [B, T, contextDim] (unused without attention)
    */
-  Tensor forward(Tensor h, Tensor temb, Tensor context, List<Tensor> skips) {
+  public Tensor forward(Tensor h, Tensor temb, Tensor context, List<Tensor> skips) {
     for (int i = 0; i < resnets.size(); i++) {
       h = resnets.get(i).forward(h, temb);
       if (attentions != null) h = attentions.get(i).forward(h, context);

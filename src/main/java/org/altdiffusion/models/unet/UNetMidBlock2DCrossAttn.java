@@ -15,7 +15,7 @@ public final class UNetMidBlock2DCrossAttn extends Module {
   private final ModuleList<ResnetBlock2D> resnets;
   private final Transformer2DModel attention;
 
-  UNetMidBlock2DCrossAttn(long channels, long tembChannels, int heads, int transformerLayers, long contextDim,
+  public UNetMidBlock2DCrossAttn(long channels, long tembChannels, int heads, int transformerLayers, long contextDim,
       boolean linearProjection, long groups, double eps, double outputScaleFactor) {
     attention = child("attentions", new ModuleList<Transformer2DModel>()).add(new Transformer2DModel(
         heads, channels / heads, channels, transformerLayers, contextDim, groups, linearProjection, false));
@@ -25,7 +25,7 @@ public final class UNetMidBlock2DCrossAttn extends Module {
   }
 
   /** h [B, C, H, W] -> [B, C, H, W]. */
-  Tensor forward(Tensor h, Tensor temb, Tensor context) {
+  public Tensor forward(Tensor h, Tensor temb, Tensor context) {
     h = resnets.get(0).forward(h, temb);
     h = attention.forward(h, context);
     return resnets.get(1).forward(h, temb);

@@ -26,11 +26,11 @@ public final class UpBlock2D extends Module {
    * Architecture of one block. {@code inChannels}: channels of the skip from the level below
    * (consumed by the last resnet); {@code prevOutputChannels}: channels of the incoming tensor.
    */
-  record Spec(long inChannels, long prevOutputChannels, long outChannels, long tembChannels, int layers,
+  public record Spec(long inChannels, long prevOutputChannels, long outChannels, long tembChannels, int layers,
       boolean crossAttention, int heads, int transformerLayers, long contextDim, boolean linearProjection,
       boolean onlyCrossAttention, long groups, double eps, boolean addUpsample) {}
 
-  UpBlock2D(Spec s) {
+  public UpBlock2D(Spec s) {
     resnets = child("resnets", new ModuleList<>());
     attentions = s.crossAttention() ? child("attentions", new ModuleList<>()) : null;
     for (int i = 0; i < s.layers(); i++) {
@@ -48,7 +48,7 @@ public final class UpBlock2D extends Module {
   }
 
   /** Number of skip connections this block consumes. */
-  int skipCount() {
+  public int skipCount() {
     return resnets.size();
   }
 
@@ -58,7 +58,7 @@ public final class UpBlock2D extends Module {
    * @param skips this block's skip connections in the order they were made; consumed last first
    * @param upsampleSize target size of the upsampler, or null for twice the size
    */
-  Tensor forward(Tensor h, List<Tensor> skips, Tensor temb, Tensor context, long[] upsampleSize) {
+  public Tensor forward(Tensor h, List<Tensor> skips, Tensor temb, Tensor context, long[] upsampleSize) {
     for (int i = 0; i < resnets.size(); i++) {
       Tensor skip = skips.get(skips.size() - 1 - i);
       ResnetBlock2D resnet = resnets.get(i);
