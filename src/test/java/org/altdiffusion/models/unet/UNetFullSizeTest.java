@@ -38,6 +38,8 @@ class UNetFullSizeTest {
       Tensor expected = io.load("eps");
       for (int run = 0; run < 2; run++) {
         long rssBefore = procStatusKb("VmRSS");
+        long anonBefore = procStatusKb("RssAnon");
+        long fileBefore = procStatusKb("RssFile");
         resetPeakRss();
         Scopes.run(() -> {
           long start = System.nanoTime();
@@ -49,8 +51,8 @@ class UNetFullSizeTest {
               seconds, diff, ref, diff / ref);
           assertTrue(diff / ref < 1e-3, "relative error " + diff / ref);
         });
-        System.out.printf("resident memory: %,d MB before the forward, peak %,d MB during it%n",
-            rssBefore / 1024, procStatusKb("VmHWM") / 1024);
+        System.out.printf("resident memory: %,d MB before the forward (%,d MB anonymous, %,d MB file-backed), peak %,d MB during it%n",
+            rssBefore / 1024, anonBefore / 1024, fileBefore / 1024, procStatusKb("VmHWM") / 1024);
       }
     } finally {
       unet.clear();
