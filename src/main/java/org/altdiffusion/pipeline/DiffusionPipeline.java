@@ -244,7 +244,7 @@ public final class DiffusionPipeline implements ImageGenerator {
     for (int i = 0; i < r.batchSize(); i++) {
       Map<String, String> s = new LinkedHashMap<>();
       s.put("Steps", Integer.toString(r.steps()));
-      s.put("Sampler", r.sampler() == null ? scheduler.className() : r.sampler());
+      s.put("Sampler", Samplers.displayName(r.sampler(), model.scheduler()));
       s.put("CFG scale", number(r.guidance()));
       s.put("Seed", Long.toString(seed + i));
       s.put("Size", width + "x" + height);
