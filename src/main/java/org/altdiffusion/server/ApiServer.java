@@ -204,10 +204,16 @@ public final class ApiServer implements AutoCloseable {
     add(Route.post("/api/v1/jobs", "submitJob", "Queue a txt2img job (txt2img's body); answers at once with its id", jobs)
         .body("StableDiffusionProcessingTxt2Img", true).ok(202, "JobStatus")
         .error(404, "unknown sampler or model").error(503, "queue full or shutting down (see Retry-After)").handler(this::submitJob));
+    add(Route.post("/api/v1/jobs/img2img", "submitImg2ImgJob", "Queue an img2img job (img2img's body); answers at once with its id", jobs)
+        .body("StableDiffusionProcessingImg2Img", true).ok(202, "JobStatus")
+        .error(404, "unknown sampler or model")
+        .error(413, "body larger than the limit, or an init image larger than " + Images.MAX_SIDE + " pixels on a side")
+        .error(422, "a field of the wrong type or out of range; init_images missing or not an image; a mask given (inpainting is not available yet)")
+        .error(503, "queue full or shutting down (see Retry-After)").handler(this::submitImg2ImgJob));
     add(Route.get("/api/v1/jobs/{id}", "getJob", "A job's status and progress", jobs)
         .query("preview", "boolean", "include a preview image of the running batch").ok("JobStatus").error(404, "no such job")
         .handler(this::getJob));
-    add(Route.get("/api/v1/jobs/{id}/result", "getJobResult", "A finished job's images and info (txt2img's answer)", jobs)
+    add(Route.get("/api/v1/jobs/{id}/result", "getJobResult", "A finished job's images and info (txt2img's or img2img's answer)", jobs)
         .ok("TextToImageResponse").error(404, "no such job, or its sampler/model was unknown").error(409, "not finished yet")
         .error(410, "the job was cancelled").error(422, "the request was refused when the job ran")
         .error(500, "the model failed (a server-side problem)").handler(this::getJobResult));
@@ -342,7 +348,14 @@ public final class ApiServer implements AutoCloseable {
   }
 
   private Reply submitJob(Request request) {
-    Job job = queue.submit(newJob(Txt2ImgRequest.parse(request.jsonObject(), config), Job.Kind.TXT2IMG, true));
+    return submitted(queue.submit(newJob(Txt2ImgRequest.parse(request.jsonObject(), config), Job.Kind.TXT2IMG, true)));
+  }
+
+  private Reply submitImg2ImgJob(Request request) {
+    return submitted(queue.submit(newJob(Img2ImgRequest.parse(request.jsonObject(), config), Job.Kind.IMG2IMG, true)));
+  }
+
+  private Reply submitted(Job job) {
     return Reply.json(202, jobStatus(job, false)).withHeader("Location", "/api/v1/jobs/" + job.id);
   }
 
@@ -370,7 +383,7 @@ public final class ApiServer implements AutoCloseable {
     o.put("batch", job.iteration);
     o.put("batches", job.request.nIter());
     o.put("step", job.step);
-    o.put("steps", job.request.steps());
+    o.put("steps", job.steps > 0 ? job.steps : job.request.steps()); // img2img runs fewer than requested
     o.put("created", job.created.toString());
     o.put("started", job.started == null ? null : job.started.toString());
     o.put("finished", job.finished == null ? null : job.finished.toString());

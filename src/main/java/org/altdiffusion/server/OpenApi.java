@@ -125,7 +125,7 @@ final class OpenApi {
         "id", str("job id"), "status", map("type", "string", "enum", List.of("queued", "running", "succeeded", "interrupted", "cancelled", "failed")),
         "position", integer("place in the queue, 1 = next; 0 when not waiting"), "progress", num("0..1"),
         "batch", integer("current batch from 0"), "batches", integer("n_iter"), "step", integer("steps done in this batch"),
-        "steps", integer("steps per batch"), "created", str("ISO-8601"), "started", nullableStr("ISO-8601"),
+        "steps", integer("steps per batch that run (img2img: int(steps x denoising_strength))"), "created", str("ISO-8601"), "started", nullableStr("ISO-8601"),
         "finished", nullableStr("ISO-8601"), "preview", nullableStr("base64 PNG preview (with ?preview=true)"),
         "error", map("$ref", "#/components/schemas/ErrorResponse")));
     s.put("StatusResponse", object(List.of("model", "queue_waiting", "queue_capacity"),

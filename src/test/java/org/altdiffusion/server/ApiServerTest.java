@@ -378,6 +378,25 @@ class ApiServerTest {
   }
 
   @Test
+  void jobApiRunsImg2imgJobs() throws Exception {
+    server = Servers.start(Servers.config(), new TestModels(0, 32, "m18"));
+    Http.Res sub = Http.post(url("/api/v1/jobs/img2img"), "{\"prompt\":\"Un chat\",\"steps\":10,\"denoising_strength\":0.35,\"seed\":3,"
+        + "\"init_images\":[\"" + png(24, 16, 0x123456) + "\"]}");
+    assertEquals(202, sub.status(), sub.body());
+    String id = sub.json().get("id").textValue();
+    assertEquals("/api/v1/jobs/" + id, sub.headers().firstValue("Location").orElseThrow());
+    JsonNode done = awaitJob(id, s -> s.get("status").textValue().equals("succeeded"));
+    assertEquals(3, done.get("steps").asInt(), "int(10 x 0.35) steps ran");
+    assertEquals(3, done.get("step").asInt());
+    JsonNode result = Http.get(url("/api/v1/jobs/" + id + "/result")).json();
+    JsonNode info = Http.JSON.readTree(result.get("info").textValue());
+    assertEquals(0.35, info.get("denoising_strength").asDouble());
+    assertEquals(24, info.get("width").asInt());
+    assertTrue(info.get("infotexts").get(0).textValue().contains("Denoising strength: 0.35"), info.toString());
+    assertError(Http.post(url("/api/v1/jobs/img2img"), "{\"init_images\":[\"" + png(8, 8, 0) + "\"],\"mask\":\"x\"}"), 422, "inpainting not available yet");
+  }
+
+  @Test
   void queueFullIs503WithRetryAfter() throws Exception {
     server = Servers.start(Servers.config().withQueueCapacity(1), new TestModels(20, 16, "m18"));
     String a = Http.post(url("/api/v1/jobs"), "{\"steps\":100}").json().get("id").textValue();
