@@ -18,8 +18,9 @@ import org.altdiffusion.pipeline.ProgressListener;
 
 /**
  * Runs jobs on the worker thread: loads the job's model when needed, then generates n_iter
- * batches (img2img: from the init image, decoded and fitted to the size here, once per job), reporting each step to the job and stopping within one step when it is cancelled,
- * interrupted (keeps the finished batches) or skipped (drops the current batch only).
+ * batches (img2img: from the init image, decoded and fitted to the size here, once per job),
+ * reporting each step to the job and stopping within one step when it is cancelled, interrupted
+ * (keeps the finished batches) or skipped (drops the current batch only).
  */
 final class Txt2ImgRunner implements JobQueue.Runner {
   private static final Logger LOG = Logger.getLogger(Txt2ImgRunner.class.getName());
