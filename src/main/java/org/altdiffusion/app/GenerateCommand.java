@@ -11,6 +11,7 @@ import org.altdiffusion.pipeline.DiffusionPipeline;
 import org.altdiffusion.pipeline.GeneratedImage;
 import org.altdiffusion.pipeline.GenerationRequest;
 import org.altdiffusion.pipeline.Images;
+import org.altdiffusion.pipeline.InitImage;
 import org.altdiffusion.pipeline.PipelineLoader;
 import org.altdiffusion.pipeline.ProgressListener;
 import org.altdiffusion.schedulers.Samplers;
@@ -77,7 +78,7 @@ final class GenerateCommand implements Callable<Integer> {
     request.validate();
     if (sampler != null) Samplers.requireKnown(sampler);
     if (seed < -1) throw new IllegalArgumentException("seed must be >= 0, or -1 for random; got " + seed);
-    DiffusionPipeline.InitImage init = initImage == null ? null : new DiffusionPipeline.InitImage(readImage(initImage), strength);
+    InitImage init = initImage == null ? null : new InitImage(readImage(initImage), strength);
     List<Path> targets = targets(batch);
     Path folder = model == null ? BuiltInModel.folder() : model;
     PrintStream err = System.err;

@@ -50,18 +50,6 @@ public final class DiffusionPipeline implements ImageGenerator {
   public record Components(String name, PromptTokenizer tokenizer, TextEncoder textEncoder, boolean useAttentionMask,
       UNet2DConditionModel unet, AutoencoderKL vae, SchedulerConfig scheduler) {}
 
-  /**
-   * Starting image for image-to-image.
-   *
-   * @param image the picture; its size must equal the request's size
-   * @param strength how much to change it, 0..1: the fraction of the steps that run (default 0.8)
-   */
-  public record InitImage(BufferedImage image, double strength) {
-    public InitImage {
-      if (!(strength >= 0 && strength <= 1)) throw new IllegalArgumentException("denoising strength must be between 0 and 1, got " + strength);
-    }
-  }
-
   private final Components model;
 
   public DiffusionPipeline(Components model) {
@@ -89,12 +77,8 @@ public final class DiffusionPipeline implements ImageGenerator {
     return (sampleSize == null ? 64 : sampleSize) * model.vae().downscaleFactor();
   }
 
-  @Override
-  public List<GeneratedImage> generate(GenerationRequest request, ProgressListener progress) {
-    return generate(request, null, progress);
-  }
-
   /** Text-to-image when {@code init} is null, image-to-image otherwise. */
+  @Override
   public List<GeneratedImage> generate(GenerationRequest request, InitImage init, ProgressListener progress) {
     request.validate();
     int width = request.width() == 0 ? defaultSize() : request.width();

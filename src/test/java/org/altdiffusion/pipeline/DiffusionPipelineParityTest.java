@@ -54,9 +54,9 @@ class DiffusionPipelineParityTest {
         .withBatchSize(c.get("batch").asInt())
         .withSize(c.get("width").asInt(), c.get("height").asInt());
     try (var ref = SafeTensors.open(DIR.resolve(name + ".safetensors"))) {
-      DiffusionPipeline.InitImage init = null;
+      InitImage init = null;
       if (c.get("mode").asText().equals("img2img")) {
-        init = new DiffusionPipeline.InitImage(rgb(ref.loadRaw("init")), c.get("strength").asDouble());
+        init = new InitImage(rgb(ref.loadRaw("init")), c.get("strength").asDouble());
       }
       List<GeneratedImage> images = pipeline.generate(r, init, ProgressListener.NONE);
       float[] expected = Tensors.toFloats(ref.load("images")); // [B, H, W, 3] in [0, 1]
