@@ -87,6 +87,7 @@ public final class DiffusionPipeline implements ImageGenerator {
       throw new IllegalArgumentException("init image is " + init.image().getWidth() + "x" + init.image().getHeight()
           + " but the request is " + width + "x" + height + ": resize it or ask for its size");
     }
+    checkMemory(width, height, request.batchSize(), request.guidance() > 1.0);
     Scheduler scheduler = request.sampler() == null ? Samplers.create(model.scheduler()) : Samplers.byName(request.sampler(), model.scheduler());
     long seed = request.seed() == null ? randomSeed() : request.seed();
     try (NoGradGuard noGrad = new NoGradGuard(); PointerScope scope = new PointerScope()) {
@@ -95,6 +96,15 @@ public final class DiffusionPipeline implements ImageGenerator {
     } finally {
       scheduler.close();
     }
+  }
+
+  /** Refuses, before any work, a size and batch whose working memory this machine does not have. */
+  private void checkMemory(int width, int height, int images, boolean guided) {
+    var unet = model.unet().config;
+    var vae = model.vae().config;
+    long needed = MemoryEstimate.bytesNeeded(unet.blockOutChannels().get(0), unet.attentionHeads(0),
+        vae.blockOutChannels().get(0), model.vae().downscaleFactor(), width, height, images * (guided ? 2 : 1), images);
+    MemoryEstimate.check(needed, MemoryEstimate.availableBytes(), width, height, images);
   }
 
   private Tensor run(GenerationRequest r, InitImage init, Scheduler scheduler, long seed, int width, int height, ProgressListener progress) {
