@@ -102,8 +102,8 @@ public final class DiffusionPipeline implements ImageGenerator {
   private void checkMemory(int width, int height, int images, boolean guided) {
     var unet = model.unet().config;
     var vae = model.vae().config;
-    long needed = MemoryEstimate.bytesNeeded(unet.blockOutChannels().get(0), unet.attentionHeads(0),
-        vae.blockOutChannels().get(0), model.vae().downscaleFactor(), width, height, images * (guided ? 2 : 1), images);
+    long needed = MemoryEstimate.bytesNeeded(unet.blockOutChannels().get(0), vae.blockOutChannels().get(0),
+        model.vae().downscaleFactor(), width, height, images * (guided ? 2 : 1), images);
     MemoryEstimate.check(needed, MemoryEstimate.availableBytes(), width, height, images);
   }
 

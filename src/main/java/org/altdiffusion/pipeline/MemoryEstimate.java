@@ -10,10 +10,11 @@ import java.util.Locale;
  * before any work starts, so that a request too large for this machine is refused with the figure
  * instead of failing (or swapping) half-way.
  *
- * <p>The estimate is conservative: it counts the UNet's largest attention scores as if materialised
- * ([batch, heads, tokens, tokens] in fp32, quadratic in the latent area), the activations kept for
- * the skip connections (linear in area) and the VAE decoder's widest activations at full
- * resolution. Anchor: SD 2.1's UNet at 64x64 latents, batch 2, peaked 0.9 GB above its weights.
+ * <p>Attention runs in libtorch's flash kernel on the CPU, whose memory is linear in the tokens
+ * (measured: 2x5 heads x 16,384 tokens peaked 45 MB where materialised scores would take 10.7 GB),
+ * so everything here grows with the area: the UNet's activations, anchored on SD 2.1 at 64x64
+ * latents and batch 2 peaking 0.9 GB above its weights (about 86 maps of the first block's width
+ * per sample), and a few full-resolution maps of the VAE decoder's last width.
  */
 public final class MemoryEstimate {
   private MemoryEstimate() {}
@@ -22,18 +23,16 @@ public final class MemoryEstimate {
    * Bytes of working memory for one denoising step and the decode.
    *
    * @param unetChannels the UNet's first block width (320 for SD)
-   * @param unetHeads heads of the UNet's first attention level (5 for SD 2.x, 8 for SD 1.x)
    * @param vaeChannels the VAE decoder's last block width (128 for SD)
    * @param latentFactor pixels per latent cell (8 for SD)
    * @param samples UNet batch: images x 2 with guidance
    */
-  public static long bytesNeeded(int unetChannels, int unetHeads, int vaeChannels, int latentFactor,
+  public static long bytesNeeded(int unetChannels, int vaeChannels, int latentFactor,
       int width, int height, int samples, int images) {
     double tokens = (double) (width / latentFactor) * (height / latentFactor);
-    double attention = 4.0 * samples * unetHeads * tokens * tokens;
-    double skips = 4.0 * samples * tokens * unetChannels * 12; // ~12 maps of the first width are alive at once
-    double decode = 4.0 * images * (double) width * height * vaeChannels * 4; // a few full-size maps in the decoder
-    return (long) (attention + skips + decode);
+    double unet = 4.0 * samples * tokens * unetChannels * 86;
+    double decode = 4.0 * images * (double) width * height * vaeChannels * 5;
+    return (long) (unet + decode);
   }
 
   /** Memory this machine can still give (MemAvailable), or -1 when unknown. */

@@ -269,6 +269,11 @@ public final class ApiServer implements AutoCloseable {
     int nl = m.indexOf('\n');
     if (nl > 0) m = m.substring(0, nl); // native errors carry a backtrace
     String what = job.kind == Job.Kind.LOAD_MODEL ? "loading model " + job.model + " failed: " : "generation failed: ";
+    // The pipeline refuses requests it cannot serve (too big for memory, no step left to run, ...)
+    // with IllegalArgumentException: the client's request, not the server, is at fault.
+    if (t instanceof IllegalArgumentException && job.kind != Job.Kind.LOAD_MODEL) {
+      return new ApiException(422, "Unprocessable Entity", what + m);
+    }
     return new ApiException(500, "Internal Server Error", what + m);
   }
 

@@ -1,0 +1,31 @@
+"""An unmodified AUTOMATIC1111 client library (webuiapi 0.9.17 from PyPI) against our server.
+
+Run by hand (not part of CI):
+    tools/reference/.venv/bin/pip install webuiapi==0.9.17
+    ./altdiffusion serve --models DIR_WITH_A_MODEL --port 7863 &
+    tools/reference/.venv/bin/python tools/reference/check_webuiapi_client.py
+"""
+import threading, time, webuiapi
+api = webuiapi.WebUIApi(host="127.0.0.1", port=7863)
+print("samplers:", [s["name"] for s in api.get_samplers()][:4], "models:", [m["title"] for m in api.get_sd_models()])
+r = api.txt2img(prompt="一只红色的猫", negative_prompt="blurry", seed=42, steps=6, width=32, height=32, sampler_name="Euler a", cfg_scale=7)
+print("txt2img:", r.image.size, "seed", r.info["seed"], "| infotext:", r.info["infotexts"][0].replace("\n", " / "))
+import base64, io, requests
+raw = base64.b64decode(r.json["images"][0])  # the PNG exactly as the server sent it
+pi = requests.post("http://127.0.0.1:7863/sdapi/v1/png-info", json={"image": base64.b64encode(raw).decode()}).json()
+print("png-info:", pi["info"].replace("\n", " / ")[:120])
+r2 = api.img2img(images=[r.image], prompt="a blue cat", denoising_strength=0.6, seed=7, steps=6, width=32, height=32)
+print("img2img:", r2.image.size, "|", r2.info["infotexts"][0].replace("\n", " / ")[:140])
+# progress while a long job runs, then interrupt
+res = {}
+t = threading.Thread(target=lambda: res.setdefault("r", api.txt2img(prompt="long run", steps=150, width=64, height=64, seed=1)))
+t.start()
+seen = []
+for _ in range(60):
+    p = api.get_progress()
+    seen.append(round(p["progress"], 3))
+    if p["progress"] > 0.05: break
+    time.sleep(0.1)
+print("progress seen:", seen[-5:], "state:", {k: p["state"][k] for k in ("sampling_step", "sampling_steps")})
+api.interrupt(); t.join(30)
+print("after interrupt:", "alive" if t.is_alive() else "returned", "images:", len(res["r"].images))
