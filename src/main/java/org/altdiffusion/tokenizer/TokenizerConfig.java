@@ -1,0 +1,157 @@
+package org.altdiffusion.tokenizer;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.math.BigInteger;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import org.altdiffusion.io.JsonConfig;
+
+/**
+ * What transformers reads from a tokenizer folder besides the vocabulary: tokenizer_config.json
+ * (model_max_length, special tokens, added_tokens_decoder) and special_tokens_map.json. Both files
+ * are optional. As in transformers' from_pretrained: when tokenizer_config.json has
+ * added_tokens_decoder, special tokens come from tokenizer_config.json and resolve to those added
+ * tokens; otherwise (older files) special_tokens_map.json overrides tokenizer_config.json.
+ */
+final class TokenizerConfig {
+  /** The special-token attributes in transformers' order (SPECIAL_TOKENS_ATTRIBUTES). */
+  static final List<String> SPECIAL_ATTRIBUTES =
+      List.of("bos_token", "eos_token", "unk_token", "sep_token", "pad_token", "cls_token", "mask_token");
+
+  /**
+   * An AddedToken: {@code lstrip}/{@code rstrip} make it swallow whitespace on that side,
+   * {@code singleWord} makes it match whole words only. {@code fromString}: it was written as a
+   * bare string, so the tokenizer class supplies its flags (XLM-R gives {@code <mask>} lstrip).
+   */
+  record AddedTokenSpec(String content, boolean lstrip, boolean rstrip, boolean singleWord,
+                        boolean normalized, boolean special, boolean fromString) {
+    static AddedTokenSpec plain(String content) {
+      return new AddedTokenSpec(content, false, false, false, false, true, true);
+    }
+
+    AddedTokenSpec withLstrip() {
+      return new AddedTokenSpec(content, true, rstrip, singleWord, normalized, special, false);
+    }
+  }
+
+  private final OptionalInt modelMaxLength;
+  private final Map<Integer, AddedTokenSpec> addedTokensDecoder;
+  private final Map<String, AddedTokenSpec> special;
+  private final List<AddedTokenSpec> additionalSpecial;
+
+  private TokenizerConfig(OptionalInt modelMaxLength, Map<Integer, AddedTokenSpec> addedTokensDecoder,
+                          Map<String, AddedTokenSpec> special, List<AddedTokenSpec> additionalSpecial) {
+    this.modelMaxLength = modelMaxLength;
+    this.addedTokensDecoder = addedTokensDecoder;
+    this.special = special;
+    this.additionalSpecial = additionalSpecial;
+  }
+
+  static TokenizerConfig read(Path folder) {
+    Path configFile = folder.resolve("tokenizer_config.json");
+    Path mapFile = folder.resolve("special_tokens_map.json");
+    JsonConfig config = Files.isRegularFile(configFile) ? JsonConfig.read(configFile) : null;
+    JsonConfig map = Files.isRegularFile(mapFile) ? JsonConfig.read(mapFile) : null;
+
+    OptionalInt maxLength = OptionalInt.empty();
+    Map<Integer, AddedTokenSpec> decoder = new LinkedHashMap<>();
+    Map<String, AddedTokenSpec> special = new LinkedHashMap<>();
+    List<AddedTokenSpec> additional = new ArrayList<>();
+    boolean hasDecoder = config != null && config.has("added_tokens_decoder");
+    if (config != null) {
+      maxLength = maxLength(config);
+      if (hasDecoder) {
+        JsonNode node = config.node("added_tokens_decoder");
+        if (!node.isObject()) throw config.error("added_tokens_decoder", "must be an object of id -> token");
+        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+          Map.Entry<String, JsonNode> e = it.next();
+          int id;
+          try {
+            id = Integer.parseInt(e.getKey());
+          } catch (NumberFormatException ex) {
+            throw config.error("added_tokens_decoder", "key \"" + e.getKey() + "\" is not a token id");
+          }
+          decoder.put(id, token(config, "added_tokens_decoder." + id, e.getValue(), false));
+        }
+      }
+      readSpecial(config, special, additional, false);
+    }
+    if (!hasDecoder && map != null) readSpecial(map, special, additional, true);
+    if (hasDecoder) { // special tokens given as strings resolve to the added token of that content
+      Map<String, AddedTokenSpec> byContent = new LinkedHashMap<>();
+      for (AddedTokenSpec t : decoder.values()) byContent.put(t.content(), t);
+      special.replaceAll((k, v) -> byContent.getOrDefault(v.content(), v));
+      additional.replaceAll(v -> byContent.getOrDefault(v.content(), v));
+    }
+    return new TokenizerConfig(maxLength, decoder, special, additional);
+  }
+
+  /** model_max_length, empty when absent or transformers' "unbounded" marker (1e30). */
+  OptionalInt modelMaxLength() {
+    return modelMaxLength;
+  }
+
+  /** added_tokens_decoder (id -> token), in file order; empty when absent. */
+  Map<Integer, AddedTokenSpec> addedTokensDecoder() {
+    return addedTokensDecoder;
+  }
+
+  /** The special token of {@code attribute} (e.g. "pad_token"), or {@code fallback} when the files do not set it. */
+  AddedTokenSpec special(String attribute, AddedTokenSpec fallback) {
+    return special.getOrDefault(attribute, fallback);
+  }
+
+  List<AddedTokenSpec> additionalSpecialTokens() {
+    return additionalSpecial;
+  }
+
+  private static OptionalInt maxLength(JsonConfig config) {
+    JsonNode n = config.node("model_max_length");
+    if (n == null || n.isNull()) return OptionalInt.empty();
+    if (!n.isNumber()) throw config.error("model_max_length", "must be a number");
+    BigInteger v = n.isIntegralNumber() ? n.bigIntegerValue() : n.decimalValue().toBigInteger();
+    if (v.signum() <= 0) throw config.error("model_max_length", "must be positive, got " + n);
+    return v.bitLength() < 31 ? OptionalInt.of(v.intValue()) : OptionalInt.empty();
+  }
+
+  private static void readSpecial(JsonConfig file, Map<String, AddedTokenSpec> special,
+                                  List<AddedTokenSpec> additional, boolean specialDefault) {
+    for (String attr : SPECIAL_ATTRIBUTES) {
+      JsonNode n = file.node(attr);
+      if (n != null && !n.isNull()) special.put(attr, token(file, attr, n, specialDefault));
+    }
+    JsonNode extra = file.node("additional_special_tokens");
+    if (extra != null && !extra.isNull()) {
+      if (!extra.isArray()) throw file.error("additional_special_tokens", "must be a list of tokens");
+      additional.clear();
+      for (JsonNode t : extra) additional.add(token(file, "additional_special_tokens", t, true));
+    }
+  }
+
+  /** A token written as a string or as an AddedToken object. */
+  private static AddedTokenSpec token(JsonConfig file, String field, JsonNode n, boolean specialDefault) {
+    if (n.isTextual()) {
+      if (n.asText().isEmpty()) throw file.error(field, "must not be empty");
+      return AddedTokenSpec.plain(n.asText());
+    }
+    if (!n.isObject() || !n.has("content") || !n.get("content").isTextual() || n.get("content").asText().isEmpty()) {
+      throw file.error(field, "must be a token: a string or an object with a non-empty \"content\"");
+    }
+    return new AddedTokenSpec(n.get("content").asText(), flag(file, field, n, "lstrip", false),
+        flag(file, field, n, "rstrip", false), flag(file, field, n, "single_word", false),
+        flag(file, field, n, "normalized", true), flag(file, field, n, "special", specialDefault), false);
+  }
+
+  private static boolean flag(JsonConfig file, String field, JsonNode token, String name, boolean fallback) {
+    JsonNode v = token.get(name);
+    if (v == null || v.isNull()) return fallback;
+    if (!v.isBoolean()) throw file.error(field + "." + name, "must be true or false");
+    return v.asBoolean();
+  }
+}
