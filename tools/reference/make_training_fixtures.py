@@ -1,7 +1,7 @@
 """Reference fixtures for the training recipe (org.altdiffusion.train).
 
 Regenerate (deterministic, CPU, a few seconds):
-    tools/reference/.venv/bin/python tools/reference/make_training_fixtures.py [distill] [unet]
+    tools/reference/.venv/bin/python tools/reference/make_training_fixtures.py [distill] [unet] [clip_teacher]
 
 Writes src/test/resources/fixtures/training/:
   teacher/   tiny CLIPTextModel (config.json, model.safetensors): the frozen distillation teacher
@@ -13,6 +13,8 @@ Writes src/test/resources/fixtures/training/:
              EOS vector and the student's projected [CLS] vector), norm_k (gradient norm before
              clipping at 1.0) and after_k.<parameter> (every student weight after step k), with
              torch.optim.AdamW(lr 1e-3, betas (0.9, 0.999), eps 1e-8, weight_decay 1e-2).
+  clip_teacher/ tiny CLIPTextModel with the vocabulary of the CLIP tokenizer fixture (tokenizer/clip),
+             width 32 (= the tiny AltDiffusion text encoder's project_dim): a teacher for command runs
   unet/      tiny UNet2DConditionModel (config.json, diffusion_pytorch_model.safetensors)
   unet_steps.safetensors: three optimisation steps of the whole UNet on the diffusion loss:
              for k in 0..2: latents_k [B,4,8,8], noise_k, timesteps_k [B] int64, cond_k [B,7,16],
@@ -116,6 +118,21 @@ def distill():
     save_file({k: v.contiguous() for k, v in out.items()}, os.path.join(ROOT, "distill_steps.safetensors"))
 
 
+def clip_teacher():
+    # A teacher whose vocabulary is that of the tiny CLIP tokenizer fixture (tokenizer/clip), for
+    # runs of the train-text-encoder command on text; the student is the tiny AltDiffusion text
+    # encoder of the pipeline fixture (project_dim 32 = this width).
+    config = CLIPTextConfig(
+        vocab_size=2014, hidden_size=32, intermediate_size=37, num_hidden_layers=2,
+        num_attention_heads=4, max_position_embeddings=77, hidden_act="quick_gelu", layer_norm_eps=1e-5,
+        bos_token_id=2012, eos_token_id=2013, pad_token_id=2013,
+    )
+    torch.manual_seed(6)
+    teacher = CLIPTextModel(config).eval()
+    randomize(teacher, 6)
+    teacher.save_pretrained(os.path.join(ROOT, "clip_teacher"), safe_serialization=True)
+
+
 def unet():
     from diffusers import DDPMScheduler, UNet2DConditionModel
 
@@ -162,11 +179,13 @@ def main():
     torch.use_deterministic_algorithms(True)
     torch.set_num_threads(1)
     os.makedirs(ROOT, exist_ok=True)
-    which = sys.argv[1:] or ["distill", "unet"]
+    which = sys.argv[1:] or ["distill", "unet", "clip_teacher"]
     if "distill" in which:
         distill()
     if "unet" in which:
         unet()
+    if "clip_teacher" in which:
+        clip_teacher()
 
 
 if __name__ == "__main__":
