@@ -10,7 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -330,12 +329,5 @@ public final class Trainer<T> {
   private static boolean equalValues(JsonNode a, JsonNode b) {
     if (a.isNumber() && b.isNumber()) return a.asDouble() == b.asDouble();
     return a.equals(b);
-  }
-
-  @SuppressWarnings("unused")
-  private static <E> List<E> list(Iterator<E> it) {
-    List<E> out = new ArrayList<>();
-    it.forEachRemaining(out::add);
-    return out;
   }
 }
