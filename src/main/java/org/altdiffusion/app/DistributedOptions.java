@@ -56,7 +56,7 @@ final class DistributedOptions {
       command.addAll(args);
       command.addAll(List.of("--world-size", Integer.toString(launch), "--rank", Integer.toString(r), "--master-addr", "127.0.0.1",
           "--master-port", Integer.toString(port)));
-      if (r > 0) command.add("--no-progress");
+      if (r > 0 && !args.contains("--no-progress")) command.add("--no-progress");
       ProcessBuilder pb = new ProcessBuilder(command).inheritIO();
       if (System.getenv("ALTDIFFUSION_TORCH_THREADS") == null) pb.environment().put("ALTDIFFUSION_TORCH_THREADS", Integer.toString(threads));
       children.add(pb.start());

@@ -31,13 +31,12 @@ import picocli.CommandLine.Spec;
  * encoder (XLM-R + projection) from a frozen English CLIP text model on parallel sentences.
  */
 @Command(name = "train-text-encoder", sortOptions = false, description = {
-    "Distil a multilingual text encoder (student: XLM-R + projection) from a frozen English CLIP text",
-    "model (teacher): the teacher reads the English side of each sentence pair, the student the other",
-    "side; the loss pulls the student's projected [CLS] vector to the teacher's pooled EOS vector.",
-    "Data: --data FILE.jsonl ({\"en\": ..., \"text\": ..., \"lang\": ...} per line) or FILE.tsv",
-    "(english<TAB>text[<TAB>lang]), several allowed; or --data shapes[:SEED] for the caption pairs of",
-    "the synthetic shapes dataset. Writes OUT/final (transformers folder of the student),",
-    "OUT/final-ema, OUT/checkpoints, OUT/log.jsonl and OUT/loss.png."})
+    "Distil a multilingual text encoder (student: XLM-R + projection) from a frozen English CLIP text model (teacher): "
+        + "the teacher reads the English side of each sentence pair, the student the other side; the loss pulls the "
+        + "student's projected [CLS] vector to the teacher's pooled EOS vector.",
+    "Data: --data FILE.jsonl ({\"en\": ..., \"text\": ..., \"lang\": ...} per line) or FILE.tsv (english<TAB>text[<TAB>lang]), "
+        + "several allowed; or --data shapes[:SEED] for the caption pairs of the synthetic shapes dataset.",
+    "Writes OUT/final (transformers folder of the student), OUT/final-ema, OUT/checkpoints, OUT/log.jsonl and OUT/loss.png."})
 final class TrainTextEncoderCommand implements Callable<Integer> {
   @Option(names = "--teacher", required = true, paramLabel = "DIR", description = "CLIP text model folder (config.json + model.safetensors).")
   Path teacher;
