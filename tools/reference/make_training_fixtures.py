@@ -1,7 +1,7 @@
 """Reference fixtures for the training recipe (org.altdiffusion.train).
 
 Regenerate (deterministic, CPU, a few seconds):
-    tools/reference/.venv/bin/python tools/reference/make_training_fixtures.py [distill] [unet] [clip_teacher]
+    tools/reference/.venv/bin/python tools/reference/make_training_fixtures.py [distill] [unet] [clip_teacher] [images]
 
 Writes src/test/resources/fixtures/training/:
   teacher/   tiny CLIPTextModel (config.json, model.safetensors): the frozen distillation teacher
@@ -15,6 +15,8 @@ Writes src/test/resources/fixtures/training/:
              torch.optim.AdamW(lr 1e-3, betas (0.9, 0.999), eps 1e-8, weight_decay 1e-2).
   clip_teacher/ tiny CLIPTextModel with the vocabulary of the CLIP tokenizer fixture (tokenizer/clip),
              width 32 (= the tiny AltDiffusion text encoder's project_dim): a teacher for command runs
+  images/    solid-colour pictures in odd modes (CMYK JPEG, 8/16-bit gray, alpha, palette, WebP) and
+             broken files (truncated JPEG, garbage) for the image decoder tests
   unet/      tiny UNet2DConditionModel (config.json, diffusion_pytorch_model.safetensors)
   unet_steps.safetensors: three optimisation steps of the whole UNet on the diffusion loss:
              for k in 0..2: latents_k [B,4,8,8], noise_k, timesteps_k [B] int64, cond_k [B,7,16],
@@ -133,6 +135,33 @@ def clip_teacher():
     teacher.save_pretrained(os.path.join(ROOT, "clip_teacher"), safe_serialization=True)
 
 
+def images():
+    # Solid-colour pictures in the modes a scraped dataset holds, for the decoder's mode
+    # conversions (expected RGB values in the test), and two broken files.
+    from PIL import Image
+    import io
+    import numpy as np
+    out = os.path.join(ROOT, "images")
+    os.makedirs(out, exist_ok=True)
+    size = (20, 12)
+    Image.new("RGB", size, (200, 30, 60)).save(os.path.join(out, "rgb.png"))
+    Image.new("RGB", size, (200, 30, 60)).save(os.path.join(out, "rgb.jpg"), quality=95)
+    Image.new("L", size, 77).save(os.path.join(out, "gray.png"))
+    Image.fromarray(np.full((12, 20), 32896, dtype=np.uint16)).save(os.path.join(out, "gray16.png"))  # 32896/65535*255 = 128
+    Image.new("RGBA", size, (255, 0, 0, 128)).save(os.path.join(out, "rgba.png"))  # over white: (255, 127, 127)
+    Image.new("LA", size, (0, 64)).save(os.path.join(out, "la.png"))  # over white: 191
+    Image.new("RGB", size, (10, 200, 30)).convert("P", palette=Image.ADAPTIVE).save(os.path.join(out, "palette.png"))
+    Image.new("CMYK", size, (0, 255, 255, 0)).save(os.path.join(out, "cmyk.jpg"), quality=95)  # red ink only: red
+    Image.new("RGB", size, (10, 200, 30)).save(os.path.join(out, "green.webp"))
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 64), (200, 30, 60)).save(buf, format="JPEG", quality=95)
+    data = buf.getvalue()
+    with open(os.path.join(out, "truncated.jpg"), "wb") as f:
+        f.write(data[: len(data) // 2])
+    with open(os.path.join(out, "garbage.jpg"), "wb") as f:
+        f.write(bytes(range(256)) * 4)
+
+
 def unet():
     from diffusers import DDPMScheduler, UNet2DConditionModel
 
@@ -179,13 +208,15 @@ def main():
     torch.use_deterministic_algorithms(True)
     torch.set_num_threads(1)
     os.makedirs(ROOT, exist_ok=True)
-    which = sys.argv[1:] or ["distill", "unet", "clip_teacher"]
+    which = sys.argv[1:] or ["distill", "unet", "clip_teacher", "images"]
     if "distill" in which:
         distill()
     if "unet" in which:
         unet()
     if "clip_teacher" in which:
         clip_teacher()
+    if "images" in which:
+        images()
 
 
 if __name__ == "__main__":
