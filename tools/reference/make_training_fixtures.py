@@ -20,7 +20,8 @@ Writes src/test/resources/fixtures/training/:
   unet/      tiny UNet2DConditionModel (config.json, diffusion_pytorch_model.safetensors)
   unet_steps.safetensors: three optimisation steps of the whole UNet on the diffusion loss:
              for k in 0..2: latents_k [B,4,8,8], noise_k, timesteps_k [B] int64, cond_k [B,7,16],
-             loss_k, norm_k, after_k.<parameter> (k = 0 and 2); AdamW(lr 1e-3, betas (0.9, 0.999), eps 1e-8,
+             loss_k, norm_k, after_k.<parameter> (k = 0 and 2), grad_0.<parameter> (the gradients of
+             step 0 before clipping, to check the optimiser alone on identical gradients); AdamW(lr 1e-3, betas (0.9, 0.999), eps 1e-8,
              weight_decay 1e-2), gradient clipping at 1.0; epsilon target for steps 0 and 2,
              v-prediction target for step 1 (both the same optimiser).
 Weights are re-drawn at a larger scale than the library's init so that every layer matters.
@@ -189,6 +190,9 @@ def unet():
         pred = model(noisy, timesteps, cond).sample
         loss = F.mse_loss(pred.float(), target.float(), reduction="mean")
         loss.backward()
+        if k == 0:
+            for name, p in model.named_parameters():
+                out[f"grad_0.{name}"] = p.grad.detach().clone()
         norm = torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
         out[f"latents_{k}"] = latents

@@ -76,21 +76,21 @@ public final class Trainer<T> {
   private final TrainingTask<T> task;
   private final Distributed dist;
   private final Options options;
-  private final Checkpoints checkpoints;
+  private final CheckpointStore checkpoints;
 
   public Trainer(TrainConfig config, TrainingTask<T> task, Distributed dist, Options options) {
     this.config = config;
     this.task = task;
     this.dist = dist;
     this.options = options;
-    this.checkpoints = new Checkpoints(options.out().resolve("checkpoints"));
+    this.checkpoints = new CheckpointStore(options.out().resolve("checkpoints"));
     if (config.batchSize() % dist.worldSize() != 0) {
       throw new IllegalArgumentException("--batch-size " + config.batchSize() + " must be a multiple of the world size " + dist.worldSize()
           + " (each process takes an equal share)");
     }
   }
 
-  public Checkpoints checkpoints() {
+  public CheckpointStore checkpoints() {
     return checkpoints;
   }
 
@@ -259,14 +259,14 @@ public final class Trainer<T> {
       if (log != null) log.write(log.line().put("event", "checkpoint").put("step", step).put("path", written.toString()));
     }
     dist.barrier();
-    return written != null ? written : checkpoints.dir().resolve(Checkpoints.name(step));
+    return written != null ? written : checkpoints.dir().resolve(CheckpointStore.name(step));
   }
 
   private JsonNode restore(Path checkpoint, Map<String, Parameter> trainable, AdamWOptimizer optimizer, Ema ema, TrainingRandom random,
       SampleStream<T> stream) throws IOException {
     List<String> required = new ArrayList<>(List.of(WEIGHTS, OPTIMIZER, STATE));
     if (ema != null) required.add(EMA);
-    Checkpoints.checkComplete(checkpoint, required);
+    CheckpointStore.checkComplete(checkpoint, required);
     JsonNode state = JSON.readTree(checkpoint.resolve(STATE).toFile());
     String cannot = "cannot resume from " + checkpoint + ": ";
     if (state.path("format").asInt() != 1) throw new TrainingException(cannot + "unknown checkpoint format " + state.path("format"));

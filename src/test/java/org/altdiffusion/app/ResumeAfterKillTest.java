@@ -9,7 +9,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.altdiffusion.engine.Torch;
-import org.altdiffusion.train.Checkpoints;
+import org.altdiffusion.train.CheckpointStore;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -43,7 +43,7 @@ class ResumeAfterKillTest {
     child.destroyForcibly(); // SIGKILL
     child.waitFor();
     long reached = TrainingRuns.lastStep(killed.resolve("log.jsonl"));
-    List<Path> left = new Checkpoints(killed.resolve("checkpoints")).list();
+    List<Path> left = new CheckpointStore(killed.resolve("checkpoints")).list();
     System.out.println("killed at step " + reached + "; checkpoints left: " + left.stream().map(p -> p.getFileName().toString()).toList());
     assertTrue(reached < STEPS, "killed before the end");
     assertFalse(Files.exists(killed.resolve("final")), "the killed run did not finish");

@@ -22,7 +22,7 @@ import java.util.stream.Stream;
  * atomic step: a crash or a full disk during the write leaves the previous checkpoints untouched
  * and no half-written folder under a {@code step-*} name.
  */
-public final class Checkpoints {
+public final class CheckpointStore {
   /** Writes the files of one checkpoint into an (empty, temporary) folder. */
   public interface Contents {
     void writeInto(Path folder) throws IOException;
@@ -37,7 +37,7 @@ public final class Checkpoints {
   private final Path dir;
   private FileHook hook = f -> {};
 
-  public Checkpoints(Path dir) {
+  public CheckpointStore(Path dir) {
     this.dir = dir;
   }
 
@@ -58,7 +58,7 @@ public final class Checkpoints {
     if (!Files.isDirectory(dir)) return List.of();
     try (Stream<Path> s = Files.list(dir)) {
       return s.filter(p -> Files.isDirectory(p) && NAME.matcher(p.getFileName().toString()).matches())
-          .sorted(Comparator.comparingLong(Checkpoints::stepOf))
+          .sorted(Comparator.comparingLong(CheckpointStore::stepOf))
           .toList();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot list checkpoints in " + dir, e);

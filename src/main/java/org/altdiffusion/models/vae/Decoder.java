@@ -1,0 +1,72 @@
+package org.altdiffusion.models.vae;
+
+import java.util.List;
+import org.altdiffusion.models.blocks.ResnetBlock2D;
+import org.altdiffusion.models.blocks.UNetMidBlock2D;
+import org.altdiffusion.models.blocks.Upsample2D;
+import org.altdiffusion.nn.Conv2d;
+import org.altdiffusion.nn.GroupNorm;
+import org.altdiffusion.nn.Module;
+import org.altdiffusion.nn.ModuleList;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * The VAE decoder (diffusers {@code vae.Decoder}): {@code conv_in} from latent channels,
+ * {@code mid_block}, {@code up_blocks} (UpDecoderBlock2D: layers_per_block + 1 resnets, then
+ * nearest 2x upsampling and a conv except in the last block), {@code conv_norm_out}, SiLU,
+ * {@code conv_out}. All norms use eps 1e-6.
+ */
+public final class Decoder extends Module {
+  private final Conv2d convIn;
+  private final UNetMidBlock2D midBlock;
+  private final ModuleList<UpDecoderBlock2D> upBlocks;
+  private final GroupNorm convNormOut;
+  private final Conv2d convOut;
+
+  /** diffusers' {@code UpDecoderBlock2D}: keys {@code resnets.i}, {@code upsamplers.0.conv}. */
+  static final class UpDecoderBlock2D extends Module {
+    private final ModuleList<ResnetBlock2D> resnets;
+    private final Upsample2D upsampler;
+
+    UpDecoderBlock2D(long in, long out, int layers, long groups, boolean addUpsample) {
+      resnets = child("resnets", new ModuleList<>());
+      for (int i = 0; i < layers; i++) {
+        resnets.add(new ResnetBlock2D(i == 0 ? in : out, out, 0, groups, Encoder.EPS, 1.0));
+      }
+      upsampler = addUpsample
+          ? child("upsamplers", new ModuleList<Upsample2D>()).add(new Upsample2D(out, out)) : null;
+    }
+
+    Tensor forward(Tensor h) {
+      for (ResnetBlock2D resnet : resnets) h = resnet.forward(h, null);
+      return upsampler == null ? h : upsampler.forward(h, null);
+    }
+  }
+
+  Decoder(AutoencoderKLConfig config) {
+    List<Integer> channels = config.blockOutChannels();
+    int n = channels.size();
+    long groups = config.normNumGroups();
+    long top = channels.get(n - 1);
+    convIn = child("conv_in", new Conv2d(config.latentChannels(), top, 3, 1, 1));
+    midBlock = child("mid_block", new UNetMidBlock2D(top, groups, Encoder.EPS, config.midBlockAddAttention()));
+    upBlocks = child("up_blocks", new ModuleList<>());
+    long prev = top;
+    for (int i = 0; i < n; i++) {
+      long out = channels.get(n - 1 - i);
+      upBlocks.add(new UpDecoderBlock2D(prev, out, config.layersPerBlock() + 1, groups, i < n - 1));
+      prev = out;
+    }
+    convNormOut = child("conv_norm_out", new GroupNorm(groups, channels.get(0), Encoder.EPS));
+    convOut = child("conv_out", new Conv2d(channels.get(0), config.outChannels(), 3, 1, 1));
+  }
+
+  /** z [B, latent, h, w] -> image [B, out, h * 2^(n-1), w * 2^(n-1)]. */
+  Tensor forward(Tensor z) {
+    Tensor h = convIn.forward(z);
+    h = midBlock.forward(h);
+    for (UpDecoderBlock2D block : upBlocks) h = block.forward(h);
+    return convOut.forward(torch.silu(convNormOut.forward(h)));
+  }
+}

@@ -1,0 +1,625 @@
+package org.altdiffusion.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import org.altdiffusion.pipeline.Images;
+
+/**
+ * The HTTP server: AUTOMATIC1111's API under {@code /sdapi/v1}, an asynchronous job API under
+ * {@code /api/v1}, the web page at {@code /} and {@code /openapi.json}, on the JDK's built-in
+ * HTTP server. Generation runs on one worker thread through a bounded {@link JobQueue}; requests
+ * that wait for a job hold no HTTP thread (their answer is sent when the job ends).
+ *
+ * <p>Safety: binds to loopback unless given a token (or told {@code insecureNoToken}); checks the
+ * token, the Host header (no DNS rebinding when there is no token), the Origin of state-changing
+ * requests and the JSON content type (no cross-site form posts); bounds body size and every
+ * request field. Client mistakes are 4xx with {@code {error, detail}}; nothing a client sends
+ * reads or writes a path.
+ */
+public final class ApiServer implements AutoCloseable {
+  private static final Logger LOG = Logger.getLogger(ApiServer.class.getName());
+
+  static {
+    // The JDK server writes headers and body separately; without TCP_NODELAY every keep-alive
+    // answer waits for the client's delayed ACK (about 40 ms). Read once, when the first server starts.
+    if (System.getProperty("sun.net.httpserver.nodelay") == null) System.setProperty("sun.net.httpserver.nodelay", "true");
+  }
+
+  private final ServerConfig config;
+  private final Models models;
+  private final JobQueue queue;
+  private final StaticAssets assets = new StaticAssets();
+  private final List<Route> routes = new ArrayList<>();
+  private final byte[] openApi;
+  private final boolean loopback;
+  private final HttpServer http;
+  private final ExecutorService pool;
+  /** Exchanges accepted and not yet answered. */
+  private final AtomicInteger inFlight = new AtomicInteger();
+  /**
+   * img2img's handler: a 501 until the pipeline can do img2img. To enable it, parse an img2img
+   * request (txt2img's fields + init_images, denoising_strength, ...), queue a job kind for it and
+   * point this at the new handler; the route and its OpenAPI entry already exist.
+   */
+  private final Route.Handler img2img = this::img2imgNotAvailable;
+
+  /**
+   * Creates and starts a server; the initial model starts loading on the worker at once.
+   *
+   * @param initialModel title of the model to start with, null = the first one listed
+   * @throws IllegalStateException when asked to listen beyond loopback without a token
+   */
+  public ApiServer(ServerConfig config, ModelRegistry registry, String initialModel) throws IOException {
+    this.config = config;
+    InetAddress address = InetAddress.getByName(config.host());
+    this.loopback = address.isLoopbackAddress();
+    if (!loopback && config.apiToken() == null && !config.insecureNoToken()) {
+      throw new IllegalStateException("refusing to listen on " + config.host() + " without an API token: anyone who can reach "
+          + "this address could use the server. Give --api-token TOKEN (or ALTDIFFUSION_API_TOKEN), or --insecure-no-token to accept that.");
+    }
+    this.models = new Models(registry, initialModel);
+    OutputFolder output = config.outputDir() == null ? null : new OutputFolder(config.outputDir());
+    try {
+      this.http = HttpServer.create(new InetSocketAddress(address, config.port()), 512);
+    } catch (java.net.BindException e) {
+      throw new IOException("cannot listen on " + config.host() + ":" + config.port() + " (" + e.getMessage() + "); is another server running there? Pick another --port");
+    }
+    this.queue = new JobQueue(config.queueCapacity(), config.keepFinishedJobs(), config.finishedJobTtl(), new Txt2ImgRunner(models, output));
+    defineRoutes();
+    this.openApi = Json.bytes(OpenApi.document(routes, config));
+    AtomicInteger threadNo = new AtomicInteger();
+    this.pool = new ThreadPoolExecutor(config.httpThreads(), config.httpThreads(), 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+      Thread t = new Thread(r, "altdiffusion-http-" + threadNo.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
+    http.createContext("/", this::dispatch);
+    http.setExecutor(pool);
+    http.start();
+    if (models.current() != null) queue.submit(new Job(Job.Kind.LOAD_MODEL, false, null, models.current(), 0));
+    LOG.info("listening on http://" + hostForUrl() + ":" + port() + "/ (model " + models.current() + ", queue " + config.queueCapacity()
+        + (config.apiToken() != null ? ", API token required" : loopback ? ", loopback only" : ", NO TOKEN on a non-loopback address") + ")");
+  }
+
+  private String hostForUrl() {
+    String h = config.host();
+    return h.contains(":") ? "[" + h + "]" : h;
+  }
+
+  /** The bound port (useful with port 0). */
+  public int port() {
+    return http.getAddress().getPort();
+  }
+
+  /** The base URL, e.g. {@code http://127.0.0.1:7860}. */
+  public String url() {
+    return "http://" + hostForUrl() + ":" + port();
+  }
+
+  /** The title of the current model. */
+  public String currentModel() {
+    return models.current();
+  }
+
+  /** Stops: refuses new jobs, cancels waiting ones, lets the running one finish (or cancels it after the grace), then closes. */
+  @Override
+  public void close() {
+    LOG.info("shutting down");
+    queue.shutdown(config.shutdownGrace());
+    // Let the answers of the jobs just ended go out before connections are closed.
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+    while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(5);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    http.stop(0);
+    pool.shutdown();
+    models.release();
+    LOG.info("stopped");
+  }
+
+  // ---------------------------------------------------------------- routes
+
+  private void defineRoutes() {
+    String a1111 = "AUTOMATIC1111";
+    String jobs = "jobs";
+    String web = "web";
+    add(Route.get("/", "webPage", "The web page", web).open().media("text/html").handler(r -> assets.reply("/")));
+    add(Route.get("/app.js", "webScript", "The web page's script", web).open().media("text/javascript").handler(r -> assets.reply("/app.js")));
+    add(Route.get("/style.css", "webStyle", "The web page's style sheet", web).open().media("text/css").handler(r -> assets.reply("/style.css")));
+    add(Route.get("/openapi.json", "openApi", "This document", web).open().handler(r -> Reply.bytes(Reply.JSON, openApi)));
+
+    add(Route.post("/sdapi/v1/txt2img", "txt2img", "Generate images from a prompt and wait for them", a1111)
+        .body("StableDiffusionProcessingTxt2Img", true).ok("TextToImageResponse")
+        .error(404, "unknown sampler or model").error(409, "the job was cancelled").error(503, "queue full or shutting down (see Retry-After)")
+        .error(500, "the model failed (a server-side problem)").handler(this::txt2img));
+    add(Route.post("/sdapi/v1/img2img", "img2img", "img2img (not available yet: 501)", a1111)
+        .body("StableDiffusionProcessingImg2Img", true).ok("TextToImageResponse").error(501, "img2img is not available yet")
+        .handler(r -> img2img.handle(r)));
+    add(Route.post("/sdapi/v1/png-info", "pngInfo", "Read the generation parameters stored in an image", a1111)
+        .body("PNGInfoRequest", true).ok("PNGInfoResponse").handler(this::pngInfo));
+    add(Route.get("/sdapi/v1/progress", "progress", "Progress of the running job, with a preview", a1111)
+        .query("skip_current_image", "boolean", "leave the preview out").ok("ProgressResponse").handler(this::progress));
+    add(Route.post("/sdapi/v1/interrupt", "interrupt", "Stop the running job at its next step; it returns what it has", a1111)
+        .handler(r -> {
+          Job j = queue.interruptRunning();
+          if (j != null) LOG.info("interrupt requested for job " + j.id);
+          return Reply.json(Json.object());
+        }));
+    add(Route.post("/sdapi/v1/skip", "skip", "Drop the running batch and go on with the next", a1111)
+        .handler(r -> {
+          queue.skipRunning();
+          return Reply.json(null);
+        }));
+    add(Route.get("/sdapi/v1/samplers", "samplers", "Samplers of the current model", a1111)
+        .ok("SamplerItem").error(503, "the model is still loading").handler(this::samplers));
+    add(Route.get("/sdapi/v1/schedulers", "schedulers", "Schedule types", a1111).ok("SchedulerItem").handler(r -> {
+      ObjectNode s = Json.object();
+      s.put("name", "automatic");
+      s.put("label", "Automatic");
+      s.putNull("aliases");
+      s.put("default_rho", -1);
+      s.put("need_inner_model", false);
+      return Reply.json(List.of(s));
+    }));
+    add(Route.get("/sdapi/v1/sd-models", "sdModels", "Models in the models folder", a1111).ok("SDModelItem").handler(this::sdModels));
+    add(Route.post("/sdapi/v1/refresh-checkpoints", "refreshCheckpoints", "Rescan the models folder (it is rescanned on every listing anyway)", a1111)
+        .handler(r -> Reply.json(null)));
+    add(Route.get("/sdapi/v1/options", "getOptions", "Current settings", a1111).ok("Options").handler(this::getOptions));
+    add(Route.post("/sdapi/v1/options", "setOptions", "Change settings; sd_model_checkpoint switches the model (waits for it to load)", a1111)
+        .body("OptionsUpdate", true).error(404, "unknown model").error(503, "queue full or shutting down")
+        .error(500, "the model failed to load").handler(this::setOptions));
+    add(Route.get("/sdapi/v1/scripts", "scripts", "Scripts (none on this server)", a1111).ok("ScriptsList").handler(r -> {
+      ObjectNode s = Json.object();
+      s.putArray("txt2img");
+      s.putArray("img2img");
+      return Reply.json(s);
+    }));
+
+    add(Route.post("/api/v1/jobs", "submitJob", "Queue a txt2img job (txt2img's body); answers at once with its id", jobs)
+        .body("StableDiffusionProcessingTxt2Img", true).ok(202, "JobStatus")
+        .error(404, "unknown sampler or model").error(503, "queue full or shutting down (see Retry-After)").handler(this::submitJob));
+    add(Route.get("/api/v1/jobs/{id}", "getJob", "A job's status and progress", jobs)
+        .query("preview", "boolean", "include a preview image of the running batch").ok("JobStatus").error(404, "no such job")
+        .handler(this::getJob));
+    add(Route.get("/api/v1/jobs/{id}/result", "getJobResult", "A finished job's images and info (txt2img's answer)", jobs)
+        .ok("TextToImageResponse").error(404, "no such job, or its sampler/model was unknown").error(409, "not finished yet")
+        .error(410, "the job was cancelled").error(422, "the request was refused when the job ran")
+        .error(500, "the model failed (a server-side problem)").handler(this::getJobResult));
+    add(Route.delete("/api/v1/jobs/{id}", "cancelJob", "Cancel a job (within one sampling step) or forget a finished one", jobs)
+        .ok("JobStatus").alsoOk(202, "JobStatus").error(404, "no such job").handler(this::deleteJob));
+    add(Route.get("/api/v1/status", "status", "Server state: model, queue", jobs).ok("StatusResponse").handler(this::status));
+  }
+
+  private void add(Route r) {
+    routes.add(r);
+  }
+
+  List<Route> routes() {
+    return List.copyOf(routes);
+  }
+
+  // ---------------------------------------------------------------- handlers
+
+  private Reply txt2img(Request request) {
+    Job job = queue.submit(newTxt2ImgJob(request, false));
+    return Reply.later(job.done.thenApply(this::txt2imgReply));
+  }
+
+  private Job newTxt2ImgJob(Request request, boolean collectable) {
+    Txt2ImgRequest r = Txt2ImgRequest.parse(request.jsonObject(), config);
+    String model = r.model() != null ? models.resolve(r.model()) : models.current();
+    if (model == null) throw new ApiException(503, "Service Unavailable", "there is no model: the models folder is empty", Map.of("Retry-After", "60"));
+    List<String> known = models.samplerNames(model);
+    if (known != null) Samplers.resolve(r.sampler(), known); // fail fast; the worker checks again
+    // A1111 draws random seeds below 2^32 - 1.
+    long seed = r.seed() == -1 ? ThreadLocalRandom.current().nextLong(4294967294L) : r.seed();
+    return new Job(Job.Kind.TXT2IMG, collectable, r, model, seed);
+  }
+
+  private Reply txt2imgReply(Job job) {
+    return switch (job.status) {
+      case SUCCEEDED, INTERRUPTED -> Reply.json(A1111Json.txt2img(job));
+      case CANCELLED -> "server shutting down".equals(job.cancelReason)
+          ? Reply.error(new ApiException(503, "Service Unavailable", "the server is shutting down; the job was cancelled", Map.of("Retry-After", "30")))
+          : Reply.error(new ApiException(409, "Cancelled", "the job was cancelled" + (job.cancelReason == null ? "" : ": " + job.cancelReason)));
+      default -> Reply.error(failure(job));
+    };
+  }
+
+  private static ApiException failure(Job job) {
+    if (job.failure instanceof ApiException e) return e;
+    Throwable t = job.failure;
+    String m = t == null ? "unknown failure" : t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+    int nl = m.indexOf('\n');
+    if (nl > 0) m = m.substring(0, nl); // native errors carry a backtrace
+    String what = job.kind == Job.Kind.LOAD_MODEL ? "loading model " + job.model + " failed: " : "generation failed: ";
+    return new ApiException(500, "Internal Server Error", what + m);
+  }
+
+  private Reply img2imgNotAvailable(Request request) {
+    request.jsonObject(); // malformed bodies still get their 400/422
+    throw new ApiException(501, "Not Implemented", "img2img is not available on this server yet; /sdapi/v1/txt2img is");
+  }
+
+  private Reply pngInfo(Request request) {
+    ObjectNode body = request.jsonObject();
+    JsonNode image = body.get("image");
+    if (image == null || image.isNull()) throw ApiException.invalid("image is required: a base64-encoded image");
+    if (!image.isTextual()) throw ApiException.invalid("image must be a base64 string, got " + Json.describe(image));
+    return Reply.json(PngInfo.read(ImageInput.decode("image", image.textValue())));
+  }
+
+  private Reply progress(Request request) {
+    boolean skip = request.queryFlag("skip_current_image", false);
+    return Reply.json(A1111Json.progress(queue.running(), skip));
+  }
+
+  private Reply samplers(Request request) {
+    List<String> names = models.samplerNames(models.current());
+    if (names == null) {
+      throw new ApiException(503, "Service Unavailable", "model " + models.current() + " is still loading; its samplers are known once it is loaded",
+          Map.of("Retry-After", "5"));
+    }
+    ArrayNode out = Json.array();
+    for (String n : names) {
+      ObjectNode s = out.addObject();
+      s.put("name", n);
+      ArrayNode al = s.putArray("aliases");
+      Samplers.aliases(n).forEach(al::add);
+      s.putObject("options");
+    }
+    return Reply.json(out);
+  }
+
+  private Reply sdModels(Request request) {
+    ArrayNode out = Json.array();
+    for (ModelInfo m : models.registry().models()) {
+      ObjectNode o = out.addObject();
+      o.put("title", m.title());
+      o.put("model_name", m.modelName());
+      o.put("hash", m.hash());
+      o.put("sha256", m.sha256());
+      o.put("filename", m.filename());
+      o.put("config", m.config());
+    }
+    return Reply.json(out);
+  }
+
+  private Reply getOptions(Request request) {
+    ObjectNode o = Json.object();
+    String current = models.current();
+    ModelInfo info = models.registry().find(current);
+    o.put("sd_model_checkpoint", current);
+    o.put("sd_checkpoint_hash", info == null ? null : info.sha256());
+    o.put("samples_format", "png");
+    o.put("live_previews_enable", true);
+    return Reply.json(o);
+  }
+
+  private Reply setOptions(Request request) {
+    ObjectNode body = request.jsonObject();
+    JsonNode checkpoint = body.get("sd_model_checkpoint");
+    if (checkpoint == null || checkpoint.isNull()) return Reply.json(null);
+    if (!checkpoint.isTextual()) throw ApiException.invalid("sd_model_checkpoint must be a model title (a string), got " + Json.describe(checkpoint));
+    String title = models.resolve(checkpoint.textValue().strip());
+    if (title.equals(models.current()) && title.equals(models.loadedTitle())) return Reply.json(null);
+    Job load = queue.submit(new Job(Job.Kind.LOAD_MODEL, false, null, title, 0));
+    LOG.info("switching model to " + title + " (job " + load.id + ")");
+    return Reply.later(load.done.thenApply(j -> {
+      if (j.status == Job.Status.SUCCEEDED) {
+        models.setCurrent(title);
+        return Reply.json(null);
+      }
+      return j.status == Job.Status.CANCELLED
+          ? Reply.error(new ApiException(503, "Service Unavailable", "the server is shutting down", Map.of("Retry-After", "30")))
+          : Reply.error(failure(j));
+    }));
+  }
+
+  private Reply submitJob(Request request) {
+    Job job = queue.submit(newTxt2ImgJob(request, true));
+    return Reply.json(202, jobStatus(job, false)).withHeader("Location", "/api/v1/jobs/" + job.id);
+  }
+
+  private Job job(Request request) {
+    String id = request.pathParams().get("id");
+    Job job = id != null && id.matches("[0-9a-f]{32}") ? queue.find(id) : null;
+    if (job == null || job.kind != Job.Kind.TXT2IMG) {
+      throw ApiException.notFound("Not Found", "no job '" + Json.abbreviate(String.valueOf(id)) + "' (finished jobs are kept for "
+          + config.finishedJobTtl().toMinutes() + " min, at most " + config.keepFinishedJobs() + ")");
+    }
+    return job;
+  }
+
+  private Reply getJob(Request request) {
+    Job job = job(request);
+    return Reply.json(jobStatus(job, request.queryFlag("preview", false)));
+  }
+
+  private ObjectNode jobStatus(Job job, boolean preview) {
+    ObjectNode o = Json.object();
+    o.put("id", job.id);
+    o.put("status", job.status.label());
+    o.put("position", queue.position(job));
+    o.put("progress", job.fraction());
+    o.put("batch", job.iteration);
+    o.put("batches", job.request.nIter());
+    o.put("step", job.step);
+    o.put("steps", job.request.steps());
+    o.put("created", job.created.toString());
+    o.put("started", job.started == null ? null : job.started.toString());
+    o.put("finished", job.finished == null ? null : job.finished.toString());
+    if (preview) {
+      if (job.status == Job.Status.RUNNING) job.previewWanted = true;
+      var p = job.preview;
+      o.put("preview", p == null ? null : Base64.getEncoder().encodeToString(Images.png(p, null)));
+    }
+    if (job.status == Job.Status.FAILED) {
+      ApiException e = failure(job);
+      ObjectNode err = o.putObject("error");
+      err.put("error", e.error());
+      err.put("detail", e.detail());
+    }
+    return o;
+  }
+
+  private Reply getJobResult(Request request) {
+    Job job = job(request);
+    return switch (job.status) {
+      case QUEUED, RUNNING -> throw new ApiException(409, "Not Finished", "job " + job.id + " is " + job.status.label() + "; poll GET /api/v1/jobs/" + job.id);
+      case SUCCEEDED, INTERRUPTED -> {
+        ObjectNode out = A1111Json.txt2img(job);
+        out.put("id", job.id);
+        out.put("status", job.status.label());
+        yield Reply.json(out);
+      }
+      case CANCELLED -> throw new ApiException(410, "Cancelled", "job " + job.id + " was cancelled" + (job.cancelReason == null ? "" : ": " + job.cancelReason));
+      case FAILED -> Reply.error(failure(job));
+    };
+  }
+
+  private Reply deleteJob(Request request) {
+    Job job = job(request);
+    if (job.status.finished()) {
+      queue.forget(job);
+      ObjectNode o = jobStatus(job, false);
+      o.put("deleted", true);
+      return Reply.json(o);
+    }
+    queue.cancel(job, "cancelled by the client");
+    return Reply.json(202, jobStatus(job, false));
+  }
+
+  private Reply status(Request request) {
+    ObjectNode o = Json.object();
+    o.put("model", models.current());
+    o.put("loaded_model", models.loadedTitle());
+    Job running = queue.running();
+    o.put("running", running == null ? null : running.id);
+    o.put("queue_waiting", queue.waitingCount());
+    o.put("queue_capacity", config.queueCapacity());
+    o.put("auth", config.apiToken() != null);
+    return Reply.json(o);
+  }
+
+  // ---------------------------------------------------------------- HTTP plumbing
+
+  private void dispatch(HttpExchange ex) {
+    boolean head = ex.getRequestMethod().equalsIgnoreCase("HEAD");
+    inFlight.incrementAndGet();
+    try {
+      Reply reply = route(ex);
+      if (reply.later() != null) {
+        reply.later().whenCompleteAsync((r, t) -> send(ex, r != null ? r : internalError(t), head), pool);
+      } else {
+        send(ex, reply, head);
+      }
+    } catch (ApiException e) {
+      send(ex, Reply.error(e), head);
+    } catch (Throwable t) {
+      send(ex, internalError(t), head);
+    }
+  }
+
+  private Reply internalError(Throwable t) {
+    LOG.log(Level.WARNING, "internal error", t);
+    return Reply.error(new ApiException(500, "Internal Server Error", t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + t.getMessage())));
+  }
+
+  private Reply route(HttpExchange ex) throws Exception {
+    String method = ex.getRequestMethod().toUpperCase(Locale.ROOT);
+    if (method.equals("HEAD")) method = "GET";
+    String path = ex.getRequestURI().getPath();
+    if (path == null || path.isEmpty()) path = "/";
+    List<Route> matching = new ArrayList<>();
+    Route chosen = null;
+    Map<String, String> params = null;
+    for (Route r : routes) {
+      Map<String, String> m = r.match(path);
+      if (m == null) continue;
+      matching.add(r);
+      if (r.method.equals(method)) {
+        chosen = r;
+        params = m;
+      }
+    }
+    // Unread bodies of refused requests are drained (up to a bound) by HttpExchange.close().
+    if (matching.isEmpty()) {
+      throw ApiException.notFound("Not Found", "no endpoint " + Json.abbreviate(path) + "; the API is described at /openapi.json");
+    }
+    String allow = String.join(", ", matching.stream().map(r -> r.method).toList());
+    if (chosen == null) {
+      if (method.equals("OPTIONS")) return new Reply(204, null, new byte[0], Map.of("Allow", allow), null);
+      throw new ApiException(405, "Method Not Allowed", method + " is not served at " + path + "; allowed: " + allow, Map.of("Allow", allow));
+    }
+    checkHost(ex);
+    if (chosen.authenticated) checkToken(ex);
+    checkOrigin(ex, method);
+    // Routes without a documented body ignore whatever is sent (A1111 clients post empty bodies).
+    byte[] body = new byte[0];
+    if (chosen.requestSchema != null) {
+      body = readBody(ex);
+      if (body.length > 0) checkContentType(ex);
+    }
+    Request request = new Request(method, path, params, ex.getRequestURI().getRawQuery(), ex.getRequestHeaders(), body);
+    return chosen.handler.handle(request);
+  }
+
+  private byte[] readBody(HttpExchange ex) throws IOException {
+    long limit = config.maxBodyBytes();
+    String declared = ex.getRequestHeaders().getFirst("Content-Length");
+    if (declared != null) {
+      long n;
+      try {
+        n = Long.parseLong(declared.strip());
+      } catch (NumberFormatException e) {
+        throw ApiException.badRequest("Content-Length '" + Json.abbreviate(declared) + "' is not a number");
+      }
+      if (n > limit) throw tooLarge(n);
+    }
+    byte[] body;
+    try {
+      // Not closed here: HttpExchange.close() drains what is left of a refused body, within a bound.
+      body = ex.getRequestBody().readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
+    } catch (IOException e) {
+      throw ApiException.badRequest("the request body could not be read (" + e.getMessage() + ")");
+    }
+    if (body.length > limit) throw tooLarge(-1);
+    return body;
+  }
+
+  private ApiException tooLarge(long n) {
+    return new ApiException(413, "Payload Too Large", "the request body is " + (n >= 0 ? n + " bytes" : "larger than the limit")
+        + "; at most " + config.maxBodyBytes() + " bytes are accepted");
+  }
+
+  private void checkToken(HttpExchange ex) {
+    String token = config.apiToken();
+    if (token == null) return;
+    String auth = ex.getRequestHeaders().getFirst("Authorization");
+    String given = null;
+    if (auth != null) {
+      String a = auth.strip();
+      if (a.regionMatches(true, 0, "Bearer ", 0, 7)) {
+        given = a.substring(7).strip();
+      } else if (a.regionMatches(true, 0, "Basic ", 0, 6)) {
+        try {
+          String pair = new String(Base64.getDecoder().decode(a.substring(6).strip()), StandardCharsets.UTF_8);
+          int colon = pair.indexOf(':');
+          given = colon < 0 ? null : pair.substring(colon + 1);
+        } catch (IllegalArgumentException e) {
+          given = null;
+        }
+      }
+    }
+    Map<String, String> challenge = Map.of("WWW-Authenticate", "Bearer realm=\"altdiffusion\"");
+    if (given == null) {
+      throw new ApiException(401, "Unauthorized", "this server needs its API token: send 'Authorization: Bearer <token>'", challenge);
+    }
+    if (!MessageDigest.isEqual(given.getBytes(StandardCharsets.UTF_8), token.getBytes(StandardCharsets.UTF_8))) {
+      throw new ApiException(401, "Unauthorized", "wrong API token", challenge);
+    }
+  }
+
+  /** Without a token, a loopback server only answers to loopback names: a web page cannot reach it by DNS rebinding. */
+  private void checkHost(HttpExchange ex) {
+    if (config.apiToken() != null || !loopback) return;
+    String host = ex.getRequestHeaders().getFirst("Host");
+    if (host == null) return;
+    String name = hostName(host);
+    if (name.equals("localhost") || name.equals("::1") || name.startsWith("127.") || name.equals(config.host())) return;
+    throw new ApiException(403, "Forbidden", "requests for host '" + Json.abbreviate(host) + "' are refused: this server answers only "
+        + "to localhost / 127.0.0.1 / [::1] (protection against DNS rebinding); give --api-token to serve other names");
+  }
+
+  private static String hostName(String hostHeader) {
+    String h = hostHeader.strip().toLowerCase(Locale.ROOT);
+    if (h.startsWith("[")) {
+      int end = h.indexOf(']');
+      return end < 0 ? h : h.substring(1, end);
+    }
+    int colon = h.lastIndexOf(':');
+    return colon < 0 ? h : h.substring(0, colon);
+  }
+
+  /** State-changing requests from a browser must come from this server's own page. */
+  private static void checkOrigin(HttpExchange ex, String method) {
+    if (method.equals("GET") || method.equals("OPTIONS")) return;
+    String origin = ex.getRequestHeaders().getFirst("Origin");
+    if (origin == null) return;
+    String host = ex.getRequestHeaders().getFirst("Host");
+    String authority = null;
+    try {
+      authority = URI.create(origin.strip()).getRawAuthority();
+    } catch (IllegalArgumentException ignored) {
+      // refused below
+    }
+    if (authority == null || host == null || !authority.equalsIgnoreCase(host.strip())) {
+      throw new ApiException(403, "Forbidden", "cross-origin request from '" + Json.abbreviate(origin) + "' refused; use this server's own page or a non-browser client");
+    }
+  }
+
+  private static void checkContentType(HttpExchange ex) {
+    String ct = ex.getRequestHeaders().getFirst("Content-Type");
+    if (ct == null) return;
+    String mime = ct.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
+    if (mime.equals("application/json") || mime.endsWith("+json")) return;
+    throw new ApiException(415, "Unsupported Media Type", "the body must be JSON sent as 'Content-Type: application/json', got '" + Json.abbreviate(ct) + "'");
+  }
+
+  private void send(HttpExchange ex, Reply reply, boolean head) {
+    try {
+      var h = ex.getResponseHeaders();
+      reply.headers().forEach(h::set);
+      if (reply.contentType() != null) h.set("Content-Type", reply.contentType());
+      h.set("X-Content-Type-Options", "nosniff");
+      h.set("Cache-Control", "no-store");
+      h.set("Referrer-Policy", "no-referrer");
+      h.set("X-Frame-Options", "DENY");
+      if (reply.contentType() != null && reply.contentType().startsWith("text/html")) {
+        h.set("Content-Security-Policy", "default-src 'self'; img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'");
+      }
+      byte[] body = reply.body() == null ? new byte[0] : reply.body();
+      boolean noBody = head || body.length == 0 || reply.status() == 204;
+      ex.sendResponseHeaders(reply.status(), noBody ? -1 : body.length);
+      if (!noBody) {
+        try (OutputStream out = ex.getResponseBody()) {
+          out.write(body);
+        }
+      }
+    } catch (IOException e) {
+      LOG.fine("client went away: " + e.getMessage());
+    } finally {
+      ex.close();
+      inFlight.decrementAndGet();
+    }
+  }
+}

@@ -1,0 +1,18 @@
+package org.altdiffusion.server;
+
+import java.nio.file.Path;
+import org.altdiffusion.pipeline.ImageGenerator;
+
+/**
+ * Turns a model found in the models folder into a generator: the seam between the server and the
+ * diffusion pipeline. Implementations register themselves with {@link java.util.ServiceLoader}
+ * ({@code META-INF/services/org.altdiffusion.server.ModelLoader}).
+ */
+@FunctionalInterface
+public interface ModelLoader {
+  /**
+   * @param location a diffusers folder or a single checkpoint file inside the models folder
+   * @param name the model's name as listed (folder or file name)
+   */
+  ImageGenerator load(Path location, String name) throws Exception;
+}

@@ -1,0 +1,183 @@
+package org.altdiffusion.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A txt2img request in AUTOMATIC1111's form ({@code StableDiffusionProcessingTxt2Img} as its API
+ * takes it), validated against the server's limits. Unknown fields are ignored as A1111 ignores
+ * them; fields of A1111 features this server does not have (hires fix, face restoration, scripts,
+ * ...) are accepted at their "off" values and refused with a 422 when switched on, so that no
+ * client gets a result silently different from what it asked for.
+ *
+ * @param prompt the prompt (any of the model's languages)
+ * @param negativePrompt the negative prompt
+ * @param seed seed of the first image, -1 = random
+ * @param sampler the requested sampler name (sampler_name, else sampler_index), null = the model's own
+ * @param scheduler A1111's schedule type, null = automatic
+ * @param batchSize images per batch
+ * @param nIter batches run one after another
+ * @param steps sampling steps
+ * @param cfgScale classifier-free guidance scale
+ * @param width image width, 0 = the model's native size
+ * @param height image height, 0 = the model's native size
+ * @param eta DDIM / ancestral eta, null = 0
+ * @param model the model to use (override_settings.sd_model_checkpoint), null = the current one
+ * @param sendImages return the images in the response
+ * @param saveImages also write them to the server's output folder (when it has one)
+ * @param parameters the request as A1111 echoes it: every known field with its value or default
+ */
+public record Txt2ImgRequest(
+    String prompt,
+    String negativePrompt,
+    long seed,
+    String sampler,
+    String scheduler,
+    int batchSize,
+    int nIter,
+    int steps,
+    double cfgScale,
+    int width,
+    int height,
+    Double eta,
+    String model,
+    boolean sendImages,
+    boolean saveImages,
+    ObjectNode parameters) {
+
+  /** Largest seed: what the pipeline's noise generator accepts (2^48 - 1). */
+  static final long MAX_SEED = 0xFFFF_FFFF_FFFFL;
+
+  /** The fields read, in A1111's order; limits from {@code config}. Also the OpenAPI schema. */
+  static List<Field> fields(ServerConfig c) {
+    return List.of(
+        Field.string("prompt", "", c.maxPromptChars(), "The prompt, in any language the model knows."),
+        Field.string("negative_prompt", "", c.maxPromptChars(), "What to steer away from."),
+        Field.array("styles", "A1111 prompt styles: not supported; must be empty."),
+        Field.integer("seed", -1L, -1, MAX_SEED, "Seed of the first image; image i uses seed + i. -1 = random."),
+        Field.integer("subseed", -1L, -1, MAX_SEED, "Variation seed: accepted, unused (variations are not supported)."),
+        Field.number("subseed_strength", 0.0, 0, 1, "Variation strength: only 0 is supported."),
+        Field.string("sampler_name", null, 100, "Sampler (see /sdapi/v1/samplers); null = sampler_index, else the model's own scheduler."),
+        Field.string("sampler_index", null, 100, "Older name of sampler_name."),
+        Field.string("scheduler", null, 100, "A1111 schedule type; only 'Automatic' exists here, other values fall back to it with a warning (as A1111 does)."),
+        Field.integer("batch_size", 1L, 1, c.maxBatchSize(), "Images generated together."),
+        Field.integer("n_iter", 1L, 1, c.maxImages(), "Batches generated one after another (batch_size x n_iter <= " + c.maxImages() + ")."),
+        Field.integer("steps", 50L, 1, c.maxSteps(), "Sampling steps."),
+        Field.number("cfg_scale", 7.0, 0, 100, "Classifier-free guidance scale; <= 1 disables guidance."),
+        Field.integer("width", 0L, 0, c.maxSide(), "Image width in pixels, a multiple of 8; absent or 0 = the model's native size."),
+        Field.integer("height", 0L, 0, c.maxSide(), "Image height in pixels, a multiple of 8; absent or 0 = the model's native size."),
+        Field.number("eta", null, 0, 10, "DDIM eta (noise of ancestral steps); null = 0."),
+        Field.number("denoising_strength", 0.75, 0, 1, "Only used by hires fix and img2img; accepted and unused for txt2img."),
+        Field.bool("restore_faces", false, "Face restoration: not supported; must be false."),
+        Field.bool("tiling", false, "Tiling: not supported; must be false."),
+        Field.bool("enable_hr", false, "Hires fix: not supported; must be false."),
+        Field.object("override_settings", "Settings for this request only; sd_model_checkpoint selects the model (see /sdapi/v1/sd-models). Other keys are ignored."),
+        Field.bool("override_settings_restore_afterwards", true, "Always true here: overrides never outlive the request."),
+        Field.string("script_name", null, 200, "A1111 scripts: not supported; must be null or empty."),
+        Field.array("script_args", "Arguments of script_name; ignored when there is no script."),
+        Field.object("alwayson_scripts", "A1111 always-on scripts: not supported; must be empty."),
+        Field.bool("send_images", true, "Return the images (base64 PNG) in the response."),
+        Field.bool("save_images", false, "Also save them in the server's output folder (only when the server was started with --output)."));
+  }
+
+  /** Parses and validates {@code body}; any problem is an {@link ApiException} (422) naming the field. */
+  static Txt2ImgRequest parse(ObjectNode body, ServerConfig config) {
+    List<Field> fields = fields(config);
+    ObjectNode echo = Json.object();
+    for (Field f : fields) echo.set(f.name(), read(f, body));
+    String prompt = echo.get("prompt").textValue();
+    String negative = echo.get("negative_prompt").textValue();
+    refuseUnsupported(echo);
+    String sampler = firstNonBlank(text(echo, "sampler_name"), text(echo, "sampler_index"));
+    String scheduler = text(echo, "scheduler");
+    int batch = echo.get("batch_size").intValue();
+    int nIter = echo.get("n_iter").intValue();
+    if ((long) batch * nIter > config.maxImages()) {
+      throw ApiException.invalid("batch_size x n_iter = " + (long) batch * nIter + " images; at most " + config.maxImages() + " per request are accepted");
+    }
+    long seed = echo.get("seed").longValue();
+    if (seed != -1 && seed + (long) batch * nIter - 1 > MAX_SEED) {
+      throw ApiException.invalid("seed " + seed + " leaves no room for " + (long) batch * nIter + " images (image i uses seed + i, at most " + MAX_SEED + ")");
+    }
+    int width = side(echo, "width");
+    int height = side(echo, "height");
+    JsonNode etaNode = echo.get("eta");
+    Double eta = etaNode.isNull() ? null : etaNode.doubleValue();
+    String model = modelOverride(echo.get("override_settings"));
+    return new Txt2ImgRequest(prompt == null ? "" : prompt, negative == null ? "" : negative, seed,
+        sampler, scheduler, batch, nIter, echo.get("steps").intValue(), echo.get("cfg_scale").doubleValue(), width, height,
+        eta, model, echo.get("send_images").booleanValue(), echo.get("save_images").booleanValue(), echo);
+  }
+
+  private static JsonNode read(Field f, ObjectNode body) {
+    var factory = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance;
+    return switch (f.kind()) {
+      case STRING -> factory.textNode(f.text(body));
+      case INTEGER -> factory.numberNode(f.integer(body));
+      case NUMBER -> {
+        Double d = f.number(body);
+        yield d == null ? factory.nullNode() : factory.numberNode(d);
+      }
+      case BOOLEAN -> factory.booleanNode(f.bool(body));
+      case OBJECT -> f.object(body);
+      case ARRAY -> f.array(body);
+    };
+  }
+
+  private static String text(ObjectNode echo, String key) {
+    JsonNode n = echo.get(key);
+    return n == null || n.isNull() ? null : n.textValue();
+  }
+
+  private static String firstNonBlank(String a, String b) {
+    if (a != null && !a.isBlank()) return a.strip();
+    if (b != null && !b.isBlank()) return b.strip();
+    return null;
+  }
+
+  private static int side(ObjectNode echo, String key) {
+    int v = echo.get(key).intValue();
+    if (v == 0) return 0;
+    if (v < 8) throw ApiException.invalid(key + " must be at least 8 pixels (or 0 / absent for the model's native size), got " + v);
+    if (v % 8 != 0) {
+      int below = Math.max(8, v / 8 * 8);
+      throw ApiException.invalid(key + " must be a multiple of 8 (the VAE works on 8x8 pixel cells), got " + v + "; use " + below + " or " + (v / 8 * 8 + 8));
+    }
+    return v;
+  }
+
+  private static void refuseUnsupported(ObjectNode echo) {
+    List<String> on = new ArrayList<>();
+    if (echo.get("styles").size() > 0) on.add("styles (prompt styles)");
+    if (echo.get("subseed_strength").doubleValue() > 0) on.add("subseed_strength > 0 (variation seeds)");
+    if (echo.get("restore_faces").booleanValue()) on.add("restore_faces");
+    if (echo.get("tiling").booleanValue()) on.add("tiling");
+    if (echo.get("enable_hr").booleanValue()) on.add("enable_hr (hires fix)");
+    String script = text(echo, "script_name");
+    if (script != null && !script.isBlank()) on.add("script_name ('" + Json.abbreviate(script) + "')");
+    if (echo.get("alwayson_scripts").size() > 0) {
+      List<String> names = new ArrayList<>();
+      echo.get("alwayson_scripts").fieldNames().forEachRemaining(n -> names.add(Json.abbreviate(n)));
+      on.add("alwayson_scripts (" + String.join(", ", names) + ")");
+    }
+    if (!on.isEmpty()) {
+      throw ApiException.invalid("not supported by this server: " + String.join("; ", on)
+          + ". Leave these fields out or at their defaults (false / empty / 0).");
+    }
+  }
+
+  private static String modelOverride(JsonNode settings) {
+    JsonNode m = settings.get("sd_model_checkpoint");
+    if (m == null || m.isNull()) return null;
+    if (!m.isTextual()) throw ApiException.invalid("override_settings.sd_model_checkpoint must be a model title (a string), got " + Json.describe(m));
+    String s = m.textValue().strip();
+    return s.isEmpty() ? null : s;
+  }
+
+  /** Total images this request makes. */
+  int imageCount() {
+    return batchSize * nIter;
+  }
+}

@@ -1,0 +1,128 @@
+package org.altdiffusion.server;
+
+import java.awt.image.BufferedImage;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Supplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import org.altdiffusion.pipeline.GeneratedImage;
+import org.altdiffusion.pipeline.GenerationCancelledException;
+import org.altdiffusion.pipeline.GenerationRequest;
+import org.altdiffusion.pipeline.ImageGenerator;
+import org.altdiffusion.pipeline.ProgressListener;
+
+/**
+ * Runs jobs on the worker thread: loads the job's model when needed, then generates n_iter
+ * batches, reporting each step to the job and stopping within one step when it is cancelled,
+ * interrupted (keeps the finished batches) or skipped (drops the current batch only).
+ */
+final class Txt2ImgRunner implements JobQueue.Runner {
+  private static final Logger LOG = Logger.getLogger(Txt2ImgRunner.class.getName());
+  static final DateTimeFormatter TIMESTAMP = DateTimeFormatter.ofPattern("yyyyMMddHHmmss", Locale.ROOT);
+
+  private final Models models;
+  private final OutputFolder output;
+
+  Txt2ImgRunner(Models models, OutputFolder output) {
+    this.models = models;
+    this.output = output;
+  }
+
+  @Override
+  public void run(Job job) throws Exception {
+    ImageGenerator generator = models.acquire(job.model);
+    if (job.kind == Job.Kind.TXT2IMG) job.result = generate(job, generator);
+  }
+
+  private Txt2ImgResult generate(Job job, ImageGenerator generator) {
+    Txt2ImgRequest r = job.request;
+    List<String> warnings = new ArrayList<>();
+    String sampler = Samplers.resolve(r.sampler(), generator.samplerNames());
+    if (r.scheduler() != null && !r.scheduler().isBlank() && !r.scheduler().equalsIgnoreCase("automatic")) {
+      warnings.add("scheduler '" + Json.abbreviate(r.scheduler()) + "' is not available; used 'Automatic' (the sampler's own schedule)");
+    }
+    int width = r.width() == 0 ? generator.defaultSize() : r.width();
+    int height = r.height() == 0 ? generator.defaultSize() : r.height();
+    GenerationRequest base = new GenerationRequest(r.prompt(), r.negativePrompt(), r.steps(), r.cfgScale(), 0.0, sampler,
+        job.seed, width, height, r.batchSize(), r.eta() == null ? 0.0 : r.eta());
+    List<String> problems = base.problems();
+    if (!problems.isEmpty()) throw ApiException.invalid(String.join("; ", problems));
+
+    String timestamp = LocalDateTime.now().format(TIMESTAMP);
+    List<GeneratedImage> images = new ArrayList<>();
+    job.iterations = r.nIter();
+    job.steps = r.steps();
+    boolean interrupted = false;
+    for (int n = 0; n < r.nIter(); n++) {
+      if (job.cancelRequested) throw new GenerationCancelledException(0);
+      if (job.interruptRequested) {
+        interrupted = true;
+        break;
+      }
+      job.iteration = n;
+      job.step = 0;
+      job.skipRequested = false;
+      GenerationRequest batch = base.withSeed(job.seed + (long) n * r.batchSize());
+      try {
+        images.addAll(generator.generate(batch, listener(job)));
+      } catch (GenerationCancelledException e) {
+        if (job.cancelRequested) throw e;
+        if (job.interruptRequested) {
+          interrupted = true;
+          break;
+        }
+        // skipped: this batch is dropped, the next one runs
+        job.skipRequested = false;
+      }
+    }
+    List<String> saved = r.saveImages() ? save(images, warnings) : List.of();
+    List<Long> seeds = new ArrayList<>();
+    for (int i = 0; i < r.imageCount(); i++) seeds.add(job.seed + i);
+    String samplerUsed = sampler;
+    if (!images.isEmpty()) samplerUsed = images.get(0).infotext().settings().getOrDefault("Sampler", sampler);
+    return new Txt2ImgResult(List.copyOf(images), seeds, generator.modelName(), samplerUsed, width, height, interrupted,
+        timestamp, warnings, saved);
+  }
+
+  private static ProgressListener listener(Job job) {
+    return (step, total, preview) -> {
+      job.steps = total;
+      job.step = step;
+      if (job.previewWanted) {
+        job.previewWanted = false;
+        job.preview = safePreview(preview);
+      }
+      return !job.stopRequested();
+    };
+  }
+
+  private static BufferedImage safePreview(Supplier<BufferedImage> preview) {
+    try {
+      return preview.get();
+    } catch (RuntimeException e) {
+      LOG.log(Level.FINE, "preview failed", e);
+      return null;
+    }
+  }
+
+  private List<String> save(List<GeneratedImage> images, List<String> warnings) {
+    if (output == null) {
+      warnings.add("save_images: this server has no output folder (start it with --output DIR); images were not saved");
+      return List.of();
+    }
+    List<String> names = new ArrayList<>();
+    for (GeneratedImage img : images) {
+      try {
+        names.add(output.save(img));
+      } catch (java.io.IOException e) {
+        LOG.log(Level.WARNING, "saving an image failed", e);
+        warnings.add("saving an image failed: " + e.getMessage());
+      }
+    }
+    return names;
+  }
+}

@@ -1,0 +1,69 @@
+package org.altdiffusion.app;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.altdiffusion.server.TestImageGenerator;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class ServeCommandTest {
+
+  @Test
+  void refusesToListenBeyondLoopbackWithoutAToken(@TempDir Path models) {
+    PrintStream err = System.err;
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+    int code;
+    try {
+      code = Main.run("serve", "--host", "0.0.0.0", "--models", models.toString());
+    } finally {
+      System.setErr(err);
+    }
+    assertEquals(1, code);
+    assertTrue(captured.toString(StandardCharsets.UTF_8).contains("--api-token"), captured.toString(StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void servesTheModelsOfAFolderUntilStopped(@TempDir Path models) throws Exception {
+    Files.createDirectories(models.resolve("altdiffusion-m18"));
+    Files.writeString(models.resolve("altdiffusion-m18/model_index.json"), "{}");
+    Files.write(models.resolve("tiny.safetensors"), new byte[0]);
+    Files.writeString(models.resolve("notes.txt"), "not a model");
+    ServeCommand serve = new ServeCommand();
+    new CommandLine(serve).parseArgs("--port", "0", "--models", models.toString(), "--model", "tiny", "--queue", "2");
+    serve.handleSignals = false;
+    serve.loader = (location, name) -> {
+      assertTrue(location.startsWith(models.toAbsolutePath().normalize()));
+      return new TestImageGenerator(name, 0, 16);
+    };
+    CompletableFuture<Integer> running = CompletableFuture.supplyAsync(() -> {
+      try {
+        return serve.call();
+      } catch (Exception e) {
+        throw new RuntimeException(e);
+      }
+    });
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (serve.server() == null && System.nanoTime() < deadline && !running.isDone()) Thread.sleep(10);
+    assertNotNull(serve.server(), "server started");
+    HttpClient http = HttpClient.newHttpClient();
+    String body = http.send(HttpRequest.newBuilder(URI.create(serve.server().url() + "/sdapi/v1/sd-models")).build(),
+        HttpResponse.BodyHandlers.ofString()).body();
+    assertTrue(body.contains("\"title\":\"altdiffusion-m18\"") && body.contains("\"title\":\"tiny.safetensors\"") && !body.contains("notes"), body);
+    assertEquals("tiny.safetensors", serve.server().currentModel());
+    serve.stop();
+    assertEquals(0, running.get(10, TimeUnit.SECONDS));
+  }
+}

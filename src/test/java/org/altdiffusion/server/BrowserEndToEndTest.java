@@ -1,0 +1,137 @@
+package org.altdiffusion.server;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.altdiffusion.io.png.PngText;
+import org.altdiffusion.pipeline.Infotext;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The web page in a real browser (headless Chromium through chromedriver): a Chinese example
+ * prompt, generation with the progress bar moving and previews shown, the PNG downloaded and its
+ * parameters read back with our PngText, then the PNG-info drop zone fed the downloaded file.
+ * Without a browser it fails under CI ({@code CI=true}) and is skipped, saying so, elsewhere.
+ */
+class BrowserEndToEndTest {
+  static final String PROMPT_LANG = "zh";
+
+  @Test
+  void generatesFromANonEnglishPromptAndTheDownloadCarriesItsParameters(@TempDir Path tmp) throws Exception {
+    Path chromium = findExecutable("CHROME_BIN", "/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome");
+    Path chromedriver = findExecutable("CHROMEDRIVER", "/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver");
+    if (chromium == null || chromedriver == null) {
+      String msg = "the browser test needs Chromium and chromedriver (Debian: apt-get install -y chromium chromium-driver; or set CHROME_BIN and CHROMEDRIVER)";
+      if ("true".equalsIgnoreCase(System.getenv("CI"))) fail("CI=true and " + msg);
+      Assumptions.abort("skipped: " + msg);
+    }
+    Path downloads = Files.createDirectories(tmp.resolve("downloads"));
+    ApiServer server = Servers.start(Servers.config(), new TestModels(60, 64, "altdiffusion-m18"));
+    try (WebDriverClient browser = new WebDriverClient(chromedriver, chromium, Files.createDirectories(tmp.resolve("profile")), downloads, tmp.resolve("chromedriver.log"))) {
+      try {
+        run(browser, server, downloads);
+      } catch (AssertionError | Exception e) {
+        Path shot = Path.of("target", "browser-failure.png");
+        Files.createDirectories(shot.getParent());
+        Files.write(shot, browser.screenshot());
+        throw new AssertionError(e.getMessage() + " (screenshot of the page: " + shot.toAbsolutePath() + ")", e);
+      }
+    } finally {
+      server.close();
+    }
+  }
+
+  private void run(WebDriverClient browser, ApiServer server, Path downloads) throws Exception {
+    {
+      browser.navigate(server.url() + "/");
+      await(browser, "return document.querySelectorAll('#sampler option').length > 1", "samplers listed");
+      browser.click(browser.find("#examples button[data-lang='" + PROMPT_LANG + "']"));
+      String prompt = browser.script("return document.getElementById('prompt').value").textValue();
+      assertTrue(prompt.codePoints().anyMatch(c -> Character.UnicodeScript.of(c) == Character.UnicodeScript.HAN), "a Chinese prompt: " + prompt);
+      setField(browser, "#steps", "25");
+      setField(browser, "#width", "64");
+      setField(browser, "#height", "64");
+      setField(browser, "#seed", "4242");
+      browser.click(browser.find("#generate"));
+
+      List<Integer> progress = new ArrayList<>();
+      boolean previewShown = false;
+      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      while (true) {
+        JsonNode s = browser.script("return [document.getElementById('progress').value, !document.getElementById('preview').hidden,"
+            + " document.querySelectorAll('#gallery figure').length, document.getElementById('error').textContent]");
+        int value = s.get(0).asInt();
+        if (progress.isEmpty() || progress.get(progress.size() - 1) != value) progress.add(value);
+        previewShown |= s.get(1).asBoolean();
+        if (s.get(2).asInt() > 0) break;
+        assertEquals("", s.get(3).asText(), "the page shows no error");
+        assertTrue(System.nanoTime() < deadline, "the gallery never showed the image; progress " + progress);
+        Thread.sleep(25);
+      }
+      System.out.println("browser: progress bar values seen " + progress);
+      long moving = progress.stream().filter(v -> v > 0 && v < 100).count();
+      assertTrue(moving >= 3, "the progress bar moved through several values: " + progress);
+      for (int i = 1; i < progress.size(); i++) assertTrue(progress.get(i) >= progress.get(i - 1), "progress went back: " + progress);
+      assertTrue(previewShown, "a step preview was shown");
+
+      browser.click(browser.find("#gallery a.download"));
+      Path png = awaitDownload(downloads);
+      Map<String, String> text = PngText.read(Files.readAllBytes(png));
+      Infotext params = Infotext.parse(text.get("parameters"));
+      assertEquals(prompt, params.prompt());
+      assertEquals("4242", params.settings().get("Seed"));
+      assertEquals("25", params.settings().get("Steps"));
+      assertEquals("64x64", params.settings().get("Size"));
+      assertEquals("altdiffusion-m18", params.settings().get("Model"));
+
+      browser.type(browser.find("#pnginfo-file"), png.toString());
+      await(browser, "return document.getElementById('pnginfo-info').textContent.length > 0", "PNG info shown");
+      String shown = browser.script("return document.getElementById('pnginfo-info').textContent").textValue();
+      assertEquals(text.get("parameters"), shown);
+      String table = browser.script("return document.getElementById('pnginfo-params').textContent").textValue();
+      assertTrue(table.contains("Seed4242") && table.contains(prompt), table);
+    }
+  }
+
+  private static void setField(WebDriverClient b, String css, String value) throws Exception {
+    String e = b.find(css);
+    b.clear(e);
+    b.type(e, value);
+  }
+
+  private static void await(WebDriverClient b, String condition, String what) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (!b.script(condition).asBoolean()) {
+      assertTrue(System.nanoTime() < deadline, "timed out waiting for: " + what);
+      Thread.sleep(25);
+    }
+  }
+
+  private static Path awaitDownload(Path dir) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (System.nanoTime() < deadline) {
+      try (Stream<Path> files = Files.list(dir)) {
+        List<Path> done = files.filter(p -> p.toString().endsWith(".png")).toList();
+        if (!done.isEmpty() && Files.size(done.get(0)) > 0) return done.get(0);
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError("no PNG was downloaded into " + dir);
+  }
+
+  private static Path findExecutable(String env, String... candidates) {
+    String fromEnv = System.getenv(env);
+    if (fromEnv != null && Files.isExecutable(Path.of(fromEnv))) return Path.of(fromEnv);
+    for (String c : candidates) if (Files.isExecutable(Path.of(c))) return Path.of(c);
+    return null;
+  }
+}

@@ -1,0 +1,112 @@
+package org.altdiffusion.server;
+
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.altdiffusion.pipeline.GeneratedImage;
+import org.altdiffusion.pipeline.GenerationCancelledException;
+import org.altdiffusion.pipeline.GenerationRequest;
+import org.altdiffusion.pipeline.ImageGenerator;
+import org.altdiffusion.pipeline.Infotext;
+import org.altdiffusion.pipeline.ProgressListener;
+
+/**
+ * TEST DOUBLE of the diffusion pipeline, for the server's tests only: draws a deterministic
+ * picture from the request (colours from prompt and seed, a bar per step), walks through the
+ * requested steps with a configurable delay, reports every step with a preview and stops when the
+ * listener says so, exactly as the {@link ImageGenerator} contract asks.
+ */
+public final class TestImageGenerator implements ImageGenerator, AutoCloseable {
+  static final List<String> SAMPLERS = List.of("Euler a", "Euler", "DDIM", "PNDM");
+
+  private final String name;
+  private final long stepDelayMillis;
+  private final int defaultSize;
+  final AtomicInteger runs = new AtomicInteger();
+  volatile boolean closed;
+
+  public TestImageGenerator(String name, long stepDelayMillis, int defaultSize) {
+    this.name = name;
+    this.stepDelayMillis = stepDelayMillis;
+    this.defaultSize = defaultSize;
+  }
+
+  @Override
+  public List<GeneratedImage> generate(GenerationRequest request, ProgressListener progress) {
+    if (closed) throw new IllegalStateException("generator used after close");
+    request.validate();
+    runs.incrementAndGet();
+    int w = request.width() == 0 ? defaultSize : request.width();
+    int h = request.height() == 0 ? defaultSize : request.height();
+    long seed0 = request.seed() == null ? 0 : request.seed();
+    for (int step = 1; step <= request.steps(); step++) {
+      sleep();
+      final int done = step;
+      boolean go = progress.onStep(step, request.steps(), () -> draw(request, seed0, w, h, done));
+      if (!go) throw new GenerationCancelledException(step);
+    }
+    List<GeneratedImage> out = new ArrayList<>();
+    for (int i = 0; i < request.batchSize(); i++) {
+      long seed = seed0 + i;
+      out.add(new GeneratedImage(draw(request, seed, w, h, request.steps()), seed, infotext(request, seed, w, h)));
+    }
+    return out;
+  }
+
+  private void sleep() {
+    if (stepDelayMillis <= 0) return;
+    try {
+      Thread.sleep(stepDelayMillis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Background from prompt and seed; a bar whose length shows the steps done. */
+  static BufferedImage draw(GenerationRequest r, long seed, int w, int h, int stepsDone) {
+    BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+    Graphics2D g = img.createGraphics();
+    g.setColor(new Color((int) ((r.prompt().hashCode() * 31L + seed) & 0xFFFFFF)));
+    g.fillRect(0, 0, w, h);
+    g.setColor(Color.WHITE);
+    g.fillRect(0, h - Math.max(1, h / 8), Math.max(1, w * stepsDone / Math.max(1, r.steps())), Math.max(1, h / 8));
+    g.dispose();
+    return img;
+  }
+
+  private Infotext infotext(GenerationRequest r, long seed, int w, int h) {
+    Map<String, String> s = new LinkedHashMap<>();
+    s.put("Steps", Integer.toString(r.steps()));
+    s.put("Sampler", r.sampler() == null ? "PNDM" : r.sampler());
+    s.put("CFG scale", Double.toString(r.guidance()));
+    s.put("Seed", Long.toString(seed));
+    s.put("Size", w + "x" + h);
+    s.put("Model", name);
+    return new Infotext(r.prompt(), r.negativePrompt(), s);
+  }
+
+  @Override
+  public String modelName() {
+    return name;
+  }
+
+  @Override
+  public List<String> samplerNames() {
+    return SAMPLERS;
+  }
+
+  @Override
+  public int defaultSize() {
+    return defaultSize;
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+  }
+}
