@@ -32,7 +32,14 @@ final class DistributedOptions {
   @Option(names = "--launch", defaultValue = "0", paramLabel = "N", description = "Start N local processes (one JVM each) running this same command, and wait for them.")
   int launch;
 
-  Distributed connect() {
+  /** Joins the group after checking what can be checked alone (so that no process waits for a doomed run). */
+  Distributed connect(int batchSize) {
+    if (worldSize < 1) throw new IllegalArgumentException("--world-size must be >= 1, got " + worldSize);
+    if (rank < 0 || rank >= worldSize) throw new IllegalArgumentException("--rank must be in 0.." + (worldSize - 1) + ", got " + rank);
+    if (batchSize % worldSize != 0) {
+      throw new IllegalArgumentException("--batch-size " + batchSize + " must be a multiple of the world size " + worldSize
+          + " (each process takes an equal share)");
+    }
     if (worldSize == 1) return Distributed.single();
     return GlooGroup.connect(masterAddr, masterPort, rank, worldSize, timeoutSeconds * 1000);
   }

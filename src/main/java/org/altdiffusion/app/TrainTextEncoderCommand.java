@@ -100,7 +100,7 @@ final class TrainTextEncoderCommand implements Callable<Integer> {
     sources.put("max_length", maxLength);
     var task = new TextDistillation(studentModel, teacherModel, TextDistillation.Tokenize.with(studentTok, maxLength),
         TextDistillation.Tokenize.with(teacherTok, maxLength), pairs, lossKind, student, sources);
-    try (Distributed dist = distributed.connect()) {
+    try (Distributed dist = distributed.connect(config.batchSize())) {
       Files.createDirectories(training.out);
       if (dist.isMain()) System.err.println("train-text-encoder: " + pairs.describe() + "; " + task.trainable().size() + " trained tensors, "
           + studentModel.parameterCount() + " weights; world size " + dist.worldSize());

@@ -124,7 +124,7 @@ final class TrainUnetCommand implements Callable<Integer> {
     sources.put("resolution", size);
     sources.put("max_length", length);
     sources.put("filter", filter.toString());
-    try (Distributed dist = distributed.connect()) {
+    try (Distributed dist = distributed.connect(config.batchSize())) {
       Files.createDirectories(training.out);
       LatentCache cache = cacheLatents
           ? LatentCache.build(images, vae, size, Math.max(1, config.batchSize()), training.out.resolve("latents.safetensors"), dist.isMain()) : null;
