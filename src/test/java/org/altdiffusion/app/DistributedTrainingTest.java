@@ -35,6 +35,29 @@ class DistributedTrainingTest {
     assertEquals(0, outcome.code(), outcome.stderr());
     assertTrue(Files.readString(two.resolve("log.jsonl")).contains("\"world_size\":2"), "ran with two processes");
 
+    double[] worst = compare(one, two, "1 and 2 processes");
+    List<String> l1 = TrainingRuns.lossLines(one.resolve("log.jsonl"));
+    List<String> l2 = TrainingRuns.lossLines(two.resolve("log.jsonl"));
+    assertEquals(l1.size(), l2.size());
+    System.out.printf("1 vs 2 processes after %d steps: max |weight difference| = %.3g (key biases %.3g)%n", STEPS, worst[0], worst[1]);
+    System.out.println("losses, 1 process:   " + l1);
+    System.out.println("losses, 2 processes: " + l2);
+  }
+
+  /** Two micro-batches of 2 with gradient accumulation make the same steps as batches of 4. */
+  @Test
+  void gradientAccumulationEqualsTheLargerBatch(@TempDir Path tmp) throws Exception {
+    Path four = tmp.resolve("four");
+    Path accumulated = tmp.resolve("accumulated");
+    assertEquals(0, TrainingRuns.inProcess(TrainingRuns.tinyDistillation(four, STEPS, "--checkpoint-every", "0")).code());
+    List<String> args = new java.util.ArrayList<>(TrainingRuns.tinyDistillation(accumulated, STEPS, "--checkpoint-every", "0", "--grad-accumulation", "2"));
+    args.set(args.indexOf("--batch-size") + 1, "2");
+    assertEquals(0, TrainingRuns.inProcess(args).code());
+    double[] worst = compare(four, accumulated, "batch 4 and 2 x 2 accumulated");
+    System.out.printf("batch 4 vs 2 x 2 accumulated after %d steps: max |weight difference| = %.3g (key biases %.3g)%n", STEPS, worst[0], worst[1]);
+  }
+
+  private static double[] compare(Path one, Path two, String what) {
     double worst = 0;
     double worstKeyBias = 0;
     try (PointerScope scope = new PointerScope();
@@ -51,14 +74,9 @@ class DistributedTrainingTest {
           continue;
         }
         worst = Math.max(worst, d);
-        assertTrue(d < 1e-6, k + " differs between 1 and 2 processes by " + d);
+        assertTrue(d < 1e-6, k + " differs between " + what + " by " + d);
       }
     }
-    List<String> l1 = TrainingRuns.lossLines(one.resolve("log.jsonl"));
-    List<String> l2 = TrainingRuns.lossLines(two.resolve("log.jsonl"));
-    assertEquals(l1.size(), l2.size());
-    System.out.printf("1 vs 2 processes after %d steps: max |weight difference| = %.3g (key biases %.3g)%n", STEPS, worst, worstKeyBias);
-    System.out.println("losses, 1 process:   " + l1);
-    System.out.println("losses, 2 processes: " + l2);
+    return new double[] {worst, worstKeyBias};
   }
 }

@@ -81,6 +81,46 @@ class TrainUnetCommandTest {
     assertTrue(Files.size(out.resolve("loss.png")) > 1000);
   }
 
+  /**
+   * --cache-latents encodes the pictures once into OUT/latents.safetensors; a second run reuses the
+   * file and ends bit-identical to the first; a quality run trains every UNet tensor.
+   */
+  @Test
+  void latentCacheIsWrittenAndReused(@TempDir Path tmp) throws Exception {
+    Path first = tmp.resolve("first");
+    Path second = tmp.resolve("second");
+    Path shapes = tmp.resolve("shapes.jsonl");
+    // a small JSONL dataset of shapes pictures keeps the cache small
+    StringBuilder lines = new StringBuilder();
+    ShapesDataset data = ShapesDataset.of(0, Split.TRAIN, 12);
+    Files.createDirectories(tmp.resolve("img"));
+    for (int i = 0; i < 12; i++) {
+      javax.imageio.ImageIO.write(data.get(i).image(), "png", tmp.resolve("img/" + i + ".png").toFile());
+      lines.append("{\"image\": \"img/").append(i).append(".png\", \"text\": \"").append(data.get(i).englishCaption()).append("\"}\n");
+    }
+    lines.append("{\"image\": \"img/missing.png\", \"text\": \"gone\"}\n");
+    Files.writeString(shapes, lines);
+    List<String> args = new ArrayList<>(tinyUnet(first, "quality", 3, "--cache-latents"));
+    args.set(args.indexOf("shapes"), shapes.toString());
+    assertEquals(0, TrainingRuns.inProcess(args).code());
+    assertTrue(Files.size(first.resolve("latents.safetensors")) > 0);
+    Files.createDirectories(second);
+    Files.copy(first.resolve("latents.safetensors"), second.resolve("latents.safetensors"));
+    args.set(args.indexOf(first.toString()), second.toString());
+    TrainingRuns.Outcome o = TrainingRuns.inProcess(args);
+    assertEquals(0, o.code(), o.stderr());
+    assertEquals(List.of(), TrainingRuns.differingTensors(first.resolve("final/unet/diffusion_pytorch_model.safetensors"),
+        second.resolve("final/unet/diffusion_pytorch_model.safetensors")));
+    Map<String, byte[]> before = TrainingRuns.rawTensors(MODEL.resolve("unet/diffusion_pytorch_model.safetensors"));
+    Map<String, byte[]> after = TrainingRuns.rawTensors(first.resolve("final/unet/diffusion_pytorch_model.safetensors"));
+    long unchanged = before.keySet().stream().filter(k -> java.util.Arrays.equals(before.get(k), after.get(k))).count();
+    assertEquals(0, unchanged, "quality trains every UNet tensor");
+    try (var cache = org.altdiffusion.io.SafeTensors.open(first.resolve("latents.safetensors"))) {
+      assertEquals("UNREADABLE_FILE", cache.metadata().get("skipped.12"), "the missing picture is recorded as skipped");
+      assertEquals(24, cache.keys().size(), "mean and logvar of the 12 readable pictures");
+    }
+  }
+
   /** The denoising loss of {@code unet} on the first 8 training pictures with fixed noise and timesteps. */
   static double fixedBatchLoss(UNet2DConditionModel unet) {
     try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
