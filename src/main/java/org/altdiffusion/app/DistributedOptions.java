@@ -59,13 +59,17 @@ final class DistributedOptions {
     int threads = Math.max(1, Runtime.getRuntime().availableProcessors() / launch);
     List<Process> children = new ArrayList<>();
     for (int r = 0; r < launch; r++) {
-      List<String> command = new ArrayList<>(List.of(java, "-Xss8m", "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+      List<String> command = new ArrayList<>(List.of(java, "-Xss8m"));
+      for (String property : List.of("altdiffusion.torchThreads", "altdiffusion.blasThreads")) {
+        if (System.getProperty(property) != null) command.add("-D" + property + "=" + System.getProperty(property));
+      }
+      command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
       command.addAll(args);
       command.addAll(List.of("--world-size", Integer.toString(launch), "--rank", Integer.toString(r), "--master-addr", "127.0.0.1",
           "--master-port", Integer.toString(port)));
       if (r > 0 && !args.contains("--no-progress")) command.add("--no-progress");
       ProcessBuilder pb = new ProcessBuilder(command).inheritIO();
-      if (System.getenv("ALTDIFFUSION_TORCH_THREADS") == null) pb.environment().put("ALTDIFFUSION_TORCH_THREADS", Integer.toString(threads));
+      if (System.getenv("ALTDIFFUSION_TORCH_THREADS") == null && System.getProperty("altdiffusion.torchThreads") == null) pb.environment().put("ALTDIFFUSION_TORCH_THREADS", Integer.toString(threads));
       children.add(pb.start());
     }
     int result = 0;

@@ -23,8 +23,13 @@ class DistributedTrainingTest {
 
   @BeforeAll
   static void init() {
-    Torch.init();
+    org.altdiffusion.train.OneThread.use();
   }
+  @org.junit.jupiter.api.AfterAll
+  static void restoreThreads() {
+    org.altdiffusion.train.OneThread.restore();
+  }
+
 
   @Test
   void twoProcessesEqualOneProcessWithTheSameGlobalBatch(@TempDir Path tmp) throws Exception {

@@ -23,8 +23,13 @@ class ResumeAfterKillTest {
 
   @BeforeAll
   static void init() {
-    Torch.init();
+    org.altdiffusion.train.OneThread.use();
   }
+  @org.junit.jupiter.api.AfterAll
+  static void restoreThreads() {
+    org.altdiffusion.train.OneThread.restore();
+  }
+
 
   @Test
   void killedAndResumedRunEqualsUninterruptedRun(@TempDir Path tmp) throws Exception {
@@ -36,7 +41,8 @@ class ResumeAfterKillTest {
     int killAt = 4 + new Random(seed).nextInt(STEPS - 10);
     System.out.println("kill -9 after step " + killAt + " (random seed " + seed + ")");
     Path childLog = tmp.resolve("child.txt");
-    Process child = TrainingRuns.forked(TrainingRuns.tinyDistillation(killed, STEPS, "--checkpoint-every", "2"), childLog, Map.of());
+    Process child = TrainingRuns.forked(TrainingRuns.tinyDistillation(killed, STEPS, "--checkpoint-every", "2"), childLog,
+        Map.of("ALTDIFFUSION_TORCH_THREADS", "1"));
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
     while (child.isAlive() && TrainingRuns.lastStep(killed.resolve("log.jsonl")) < killAt && System.nanoTime() < deadline) Thread.sleep(2);
     assertTrue(child.isAlive(), "the child ended before it could be killed: " + Files.readString(childLog));

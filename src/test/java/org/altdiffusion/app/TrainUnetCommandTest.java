@@ -35,8 +35,13 @@ class TrainUnetCommandTest {
 
   @BeforeAll
   static void init() {
-    Torch.init();
+    org.altdiffusion.train.OneThread.use();
   }
+  @org.junit.jupiter.api.AfterAll
+  static void restoreThreads() {
+    org.altdiffusion.train.OneThread.restore();
+  }
+
 
   static List<String> tinyUnet(Path out, String stage, long steps, String... more) {
     List<String> args = new ArrayList<>(List.of("train-unet", "--model", MODEL.toString(), "--stage", stage, "--data", "shapes",

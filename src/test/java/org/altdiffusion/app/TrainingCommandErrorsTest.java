@@ -14,8 +14,13 @@ import org.junit.jupiter.api.io.TempDir;
 class TrainingCommandErrorsTest {
   @BeforeAll
   static void init() {
-    Torch.init();
+    org.altdiffusion.train.OneThread.use();
   }
+  @org.junit.jupiter.api.AfterAll
+  static void restoreThreads() {
+    org.altdiffusion.train.OneThread.restore();
+  }
+
 
   private static void assertFails(List<String> args, String... expected) {
     TrainingRuns.Outcome o = TrainingRuns.inProcess(args);

@@ -28,9 +28,14 @@ class DistillationStepParityTest {
 
   @BeforeAll
   static void init() {
-    Torch.init();
+    org.altdiffusion.train.OneThread.use();
     ref = TrainingFixtures.tensors(TrainingFixtures.training("distill_steps.safetensors"));
   }
+  @org.junit.jupiter.api.AfterAll
+  static void restoreThreads() {
+    org.altdiffusion.train.OneThread.restore();
+  }
+
 
   @Test
   void oneStepMatchesReference(@TempDir Path out) throws Exception {

@@ -23,8 +23,13 @@ import org.junit.jupiter.api.io.TempDir;
 class TrainerFailuresTest {
   @BeforeAll
   static void init() {
-    Torch.init();
+    org.altdiffusion.train.OneThread.use();
   }
+  @org.junit.jupiter.api.AfterAll
+  static void restoreThreads() {
+    org.altdiffusion.train.OneThread.restore();
+  }
+
 
   /** A one-tensor model whose loss is sum((w - 1)^2), NaN at the steps listed. */
   static FixtureStepTask quadratic(Parameter w, int steps, int... nanSteps) {

@@ -29,10 +29,15 @@ class UNetStepParityTest {
 
   @BeforeAll
   static void init() {
-    Torch.init();
+    org.altdiffusion.train.OneThread.use();
     ref = TrainingFixtures.tensors(TrainingFixtures.training("unet_steps.safetensors"));
     schedule = NoiseSchedule.of(SchedulerConfig.read(TrainingFixtures.path("pipeline/tiny-altdiffusion/scheduler/scheduler_config.json")));
   }
+  @org.junit.jupiter.api.AfterAll
+  static void restoreThreads() {
+    org.altdiffusion.train.OneThread.restore();
+  }
+
 
   /**
    * The optimiser alone: with torch's own gradients of step 1 put on the parameters, our clipping
