@@ -82,6 +82,12 @@ def build():
     return pipe
 
 
+M18_SCHEDULER = {
+    "_class_name": "PNDMScheduler", "_diffusers_version": "0.10.0.dev0", "beta_end": 0.012,
+    "beta_schedule": "scaled_linear", "beta_start": 0.00085, "clip_sample": False, "num_train_timesteps": 1000,
+    "set_alpha_to_one": False, "skip_prk_steps": True, "steps_offset": 1, "trained_betas": None,
+}
+
 SAMPLERS = {
     "PNDM": None,
     "DDIM": DDIMScheduler,
@@ -93,8 +99,8 @@ SAMPLERS = {
 }
 
 
-def with_sampler(pipe, name):
-    base = pipe.scheduler.config
+def with_sampler(base, name):
+    """The sampler called `name` made from the model's own scheduler config `base`."""
     if SAMPLERS[name] is None:
         return PNDMScheduler.from_config(base)
     if name == "DPM++ 2M Karras":
@@ -108,11 +114,17 @@ def main():
     os.makedirs(OUT)
     pipe = build()
     pipe.save_pretrained(MODEL, safe_serialization=True)
+    # The published m18 scheduler_config.json predates timestep_spacing: write it in that form and
+    # derive every sampler from the file, as loading the folder in diffusers does (keys absent from
+    # the file take each sampler's own defaults, e.g. Euler's "linspace").
+    with open(os.path.join(MODEL, "scheduler", "scheduler_config.json"), "w") as f:
+        json.dump(M18_SCHEDULER, f, indent=2)
+    pipe.scheduler = PNDMScheduler.from_pretrained(os.path.join(MODEL, "scheduler"))
     base_scheduler = pipe.scheduler
     cases = []
 
     def txt2img(name, prompt, negative, sampler, steps, guidance, seed, batch, size, rescale=0.0, eta=0.0):
-        pipe.scheduler = with_sampler(pipe, sampler)
+        pipe.scheduler = with_sampler(base_scheduler.config, sampler)
         gens = [torch.Generator().manual_seed(seed + i) for i in range(batch)]
         out = pipe(prompt=prompt, negative_prompt=negative or None, num_inference_steps=steps,
                    guidance_scale=guidance, guidance_rescale=rescale, eta=eta, generator=gens,
@@ -138,7 +150,7 @@ def main():
     rng = np.random.RandomState(0)
     init = (rng.rand(32, 32, 3) * 255).astype(np.uint8)
     for name, sampler, strength in [("img2img_pndm", "PNDM", 0.6), ("img2img_euler_a", "Euler a", 0.75)]:
-        img2img.scheduler = with_sampler(img2img, sampler)
+        img2img.scheduler = with_sampler(base_scheduler.config, sampler)
         gens = [torch.Generator().manual_seed(21)]
         out = img2img(prompt="a purple heart", negative_prompt="noise", image=Image.fromarray(init), strength=strength,
                       num_inference_steps=8, guidance_scale=7.5, generator=gens, output_type="np").images

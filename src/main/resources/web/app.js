@@ -27,6 +27,8 @@ const EXAMPLES = [
 const $ = (id) => document.getElementById(id);
 const POLL_MS = 150;
 let currentJob = null;
+/** The starting picture as a data: URL (img2img), or null (txt2img). */
+let initImage = null;
 
 class ApiError extends Error {}
 
@@ -126,6 +128,10 @@ function request() {
     n_iter: 1,
   };
   if ($("sampler").value) body.sampler_name = $("sampler").value;
+  if (initImage) {
+    body.init_images = [initImage];
+    body.denoising_strength = Number($("strength").value);
+  }
   return body;
 }
 
@@ -141,7 +147,8 @@ async function generate(event) {
   $("progress").value = 0;
   $("preview").hidden = true;
   try {
-    const job = await api("/api/v1/jobs", { method: "POST", body: JSON.stringify(request()) });
+    const path = initImage ? "/api/v1/jobs/img2img" : "/api/v1/jobs";
+    const job = await api(path, { method: "POST", body: JSON.stringify(request()) });
     currentJob = job.id;
     $("status").textContent = job.position > 0 ? "queued (#" + job.position + ")" : "starting";
     await follow(job.id);
@@ -210,13 +217,58 @@ async function cancel() {
   }
 }
 
-async function showPngInfo(file) {
-  const dataUrl = await new Promise((resolve, reject) => {
+function readDataUrl(file) {
+  return new Promise((resolve, reject) => {
     const reader = new FileReader();
     reader.onload = () => resolve(reader.result);
     reader.onerror = () => reject(reader.error);
     reader.readAsDataURL(file);
   });
+}
+
+/** Uses {@code file} as the starting picture; width and height follow its size (multiples of 8). */
+async function setInitImage(file) {
+  showError("");
+  const dataUrl = await readDataUrl(file);
+  const img = new Image();
+  img.onload = () => {
+    const max = Number($("width").max) || 2048;
+    const scale = Math.min(1, max / Math.max(img.naturalWidth, img.naturalHeight));
+    $("width").value = Math.max(64, Math.floor(img.naturalWidth * scale / 8) * 8);
+    $("height").value = Math.max(64, Math.floor(img.naturalHeight * scale / 8) * 8);
+    initImage = dataUrl;
+    $("init-preview").src = dataUrl;
+    $("init-chosen").hidden = false;
+  };
+  img.onerror = () => showError("this file is not a picture the browser can read; use PNG, JPEG, BMP or GIF");
+  img.src = dataUrl;
+}
+
+function clearInitImage() {
+  initImage = null;
+  $("init-chosen").hidden = true;
+  $("init-preview").removeAttribute("src");
+  $("init-file").value = "";
+}
+
+function setupInitImage() {
+  const zone = $("init-drop");
+  zone.addEventListener("dragover", (e) => { e.preventDefault(); zone.classList.add("over"); });
+  zone.addEventListener("dragleave", () => zone.classList.remove("over"));
+  zone.addEventListener("drop", (e) => {
+    e.preventDefault();
+    zone.classList.remove("over");
+    if (e.dataTransfer.files.length) setInitImage(e.dataTransfer.files[0]);
+  });
+  $("init-file").addEventListener("change", (e) => {
+    if (e.target.files.length) setInitImage(e.target.files[0]);
+  });
+  $("strength").addEventListener("input", () => { $("strength-value").textContent = Number($("strength").value).toFixed(2); });
+  $("init-clear").addEventListener("click", clearInitImage);
+}
+
+async function showPngInfo(file) {
+  const dataUrl = await readDataUrl(file);
   const out = $("pnginfo-info");
   const table = $("pnginfo-params");
   table.replaceChildren();
@@ -260,6 +312,7 @@ function setupAuth() {
 document.addEventListener("DOMContentLoaded", () => {
   setupExamples();
   setupDropZone();
+  setupInitImage();
   setupAuth();
   $("form").addEventListener("submit", generate);
   $("cancel").addEventListener("click", cancel);

@@ -3,12 +3,12 @@ package org.altdiffusion.app;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ServiceLoader;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.altdiffusion.server.ApiServer;
 import org.altdiffusion.server.FolderModelRegistry;
 import org.altdiffusion.server.ModelInfo;
+import org.altdiffusion.pipeline.PipelineLoader;
 import org.altdiffusion.server.ModelLoader;
 import org.altdiffusion.server.ServerConfig;
 import picocli.CommandLine.Command;
@@ -26,7 +26,7 @@ public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--port", defaultValue = "7860", description = "TCP port. Default ${DEFAULT-VALUE} (as AUTOMATIC1111).")
   int port;
 
-  @Option(names = "--models", defaultValue = "models", description = "Folder of models: diffusers folders and .safetensors/.ckpt files. Default ${DEFAULT-VALUE}.")
+  @Option(names = "--models", description = "Folder of models (diffusers folders). Default: the checkout's models/ folder, which holds the built-in model.")
   Path models;
 
   @Option(names = "--model", description = "Model to start with (a name from the models folder). Default: the first one.")
@@ -44,7 +44,7 @@ public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--output", description = "Folder where requests with save_images=true write their PNGs. Default: saving disabled.")
   Path output;
 
-  /** The pipeline's loader; null = the one registered with ServiceLoader. Tests set it. */
+  /** The pipeline's loader; null = {@link #pipelineLoader()}. Tests set it. */
   ModelLoader loader;
   /** Whether Ctrl-C / SIGTERM / JVM exit stop the server; tests that call {@link #stop} turn it off. */
   boolean handleSignals = true;
@@ -61,6 +61,7 @@ public final class ServeCommand implements Callable<Integer> {
       throw new IllegalArgumentException("refusing to listen on " + host + " without an API token: anyone who can reach it could use "
           + "this server. Give --api-token TOKEN (or $" + TOKEN_ENV + "), or --insecure-no-token to accept that.");
     }
+    if (models == null) models = BuiltInModel.projectRoot().resolve("models");
     if (!Files.isDirectory(models)) throw new IllegalArgumentException("models folder " + models + " does not exist; give --models DIR");
     FolderModelRegistry registry = new FolderModelRegistry(models, loader != null ? loader : pipelineLoader());
     if (registry.models().isEmpty()) {
@@ -74,10 +75,14 @@ public final class ServeCommand implements Callable<Integer> {
     return 0;
   }
 
-  /** The diffusion pipeline's loader, registered under META-INF/services/org.altdiffusion.server.ModelLoader. */
+  /** The diffusion pipeline: diffusers folders load; single checkpoint files are refused by name. */
   static ModelLoader pipelineLoader() {
-    return ServiceLoader.load(ModelLoader.class).findFirst().orElseThrow(() -> new IllegalStateException(
-        "this build has no model loader (no META-INF/services/org.altdiffusion.server.ModelLoader): the diffusion pipeline is not part of it"));
+    return (location, name) -> {
+      if (!Files.isDirectory(location)) {
+        throw new IllegalArgumentException(name + ": single-file checkpoints are not supported yet; use a diffusers folder (model_index.json)");
+      }
+      return PipelineLoader.load(location);
+    };
   }
 
   /**

@@ -73,6 +73,32 @@ public final class Samplers {
     throw new IllegalArgumentException("unknown sampler '" + name + "'; valid: " + validList());
   }
 
+  /** Checks that {@code name} names a sampler, without a model at hand; returns the name users know. */
+  public static String requireKnown(String name) {
+    if (name == null) throw new IllegalArgumentException("no sampler name given; valid: " + validList());
+    String key = normalize(name);
+    for (String n : BY_NAME.keySet()) if (normalize(n).equals(key)) return n;
+    for (String className : SchedulerConfig.CLASS_NAMES) if (normalize(className).equals(key)) return className;
+    throw new IllegalArgumentException("unknown sampler '" + name + "'; valid: " + validList());
+  }
+
+  /**
+   * The name users know for {@code name} ("euler_a" -> "Euler a", "EulerDiscreteScheduler" -> "Euler"),
+   * or for the model's own scheduler when {@code name} is null; what infotexts record.
+   */
+  public static String displayName(String name, SchedulerConfig base) {
+    String key = normalize(name == null ? base.className() : name);
+    for (String n : BY_NAME.keySet()) if (normalize(n).equals(key)) return n;
+    for (Map.Entry<String, Entry> e : BY_NAME.entrySet()) {
+      if (normalize(e.getValue().className()).equals(key) && e.getValue().overrides().isEmpty()) {
+        boolean karras = name == null && base.useKarrasSigmas();
+        String karrasName = e.getKey() + " Karras";
+        return karras && BY_NAME.containsKey(karrasName) ? karrasName : e.getKey();
+      }
+    }
+    return name == null ? base.className() : name;
+  }
+
   private static String validList() {
     List<String> all = new ArrayList<>();
     for (String n : BY_NAME.keySet()) all.add('"' + n + '"');

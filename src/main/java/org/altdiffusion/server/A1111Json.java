@@ -15,7 +15,10 @@ final class A1111Json {
 
   private A1111Json() {}
 
-  /** {@code TextToImageResponse}: {@code {images: [base64 PNG], parameters: {...}, info: "<json>"}}. */
+  /**
+   * {@code TextToImageResponse} (and img2img's {@code ImageToImageResponse}, the same shape):
+   * {@code {images: [base64 PNG], parameters: {...}, info: "<json>"}}.
+   */
   static ObjectNode txt2img(Job job) {
     Txt2ImgResult r = job.result;
     ObjectNode out = Json.object();
@@ -65,7 +68,8 @@ final class A1111Json {
     o.putNull("sd_vae_hash");
     o.put("seed_resize_from_w", -1);
     o.put("seed_resize_from_h", -1);
-    o.putNull("denoising_strength");
+    if (q.init() == null) o.putNull("denoising_strength");
+    else o.put("denoising_strength", q.init().denoisingStrength());
     o.putObject("extra_generation_params");
     o.put("index_of_first_image", 0);
     ArrayNode infotexts = o.putArray("infotexts");

@@ -59,12 +59,6 @@ public final class ApiServer implements AutoCloseable {
   private final ExecutorService pool;
   /** Exchanges accepted and not yet answered. */
   private final AtomicInteger inFlight = new AtomicInteger();
-  /**
-   * img2img's handler: a 501 until the pipeline can do img2img. To enable it, parse an img2img
-   * request (txt2img's fields + init_images, denoising_strength, ...), queue a job kind for it and
-   * point this at the new handler; the route and its OpenAPI entry already exist.
-   */
-  private final Route.Handler img2img = this::img2imgNotAvailable;
 
   /**
    * Creates and starts a server; the initial model starts loading on the worker at once.
@@ -160,9 +154,13 @@ public final class ApiServer implements AutoCloseable {
         .body("StableDiffusionProcessingTxt2Img", true).ok("TextToImageResponse")
         .error(404, "unknown sampler or model").error(409, "the job was cancelled").error(503, "queue full or shutting down (see Retry-After)")
         .error(500, "the model failed (a server-side problem)").handler(this::txt2img));
-    add(Route.post("/sdapi/v1/img2img", "img2img", "img2img (not available yet: 501)", a1111)
-        .body("StableDiffusionProcessingImg2Img", true).ok("TextToImageResponse").error(501, "img2img is not available yet")
-        .handler(r -> img2img.handle(r)));
+    add(Route.post("/sdapi/v1/img2img", "img2img", "Generate images from a starting picture and a prompt, and wait for them", a1111)
+        .body("StableDiffusionProcessingImg2Img", true).ok("ImageToImageResponse")
+        .error(404, "unknown sampler or model").error(409, "the job was cancelled")
+        .error(413, "body larger than the limit, or an init image larger than " + Images.MAX_SIDE + " pixels on a side")
+        .error(422, "a field of the wrong type or out of range; init_images missing or not an image; a mask given (inpainting is not available yet)")
+        .error(503, "queue full or shutting down (see Retry-After)")
+        .error(500, "the model failed (a server-side problem)").handler(this::img2img));
     add(Route.post("/sdapi/v1/png-info", "pngInfo", "Read the generation parameters stored in an image", a1111)
         .body("PNGInfoRequest", true).ok("PNGInfoResponse").handler(this::pngInfo));
     add(Route.get("/sdapi/v1/progress", "progress", "Progress of the running job, with a preview", a1111)
@@ -206,10 +204,16 @@ public final class ApiServer implements AutoCloseable {
     add(Route.post("/api/v1/jobs", "submitJob", "Queue a txt2img job (txt2img's body); answers at once with its id", jobs)
         .body("StableDiffusionProcessingTxt2Img", true).ok(202, "JobStatus")
         .error(404, "unknown sampler or model").error(503, "queue full or shutting down (see Retry-After)").handler(this::submitJob));
+    add(Route.post("/api/v1/jobs/img2img", "submitImg2ImgJob", "Queue an img2img job (img2img's body); answers at once with its id", jobs)
+        .body("StableDiffusionProcessingImg2Img", true).ok(202, "JobStatus")
+        .error(404, "unknown sampler or model")
+        .error(413, "body larger than the limit, or an init image larger than " + Images.MAX_SIDE + " pixels on a side")
+        .error(422, "a field of the wrong type or out of range; init_images missing or not an image; a mask given (inpainting is not available yet)")
+        .error(503, "queue full or shutting down (see Retry-After)").handler(this::submitImg2ImgJob));
     add(Route.get("/api/v1/jobs/{id}", "getJob", "A job's status and progress", jobs)
         .query("preview", "boolean", "include a preview image of the running batch").ok("JobStatus").error(404, "no such job")
         .handler(this::getJob));
-    add(Route.get("/api/v1/jobs/{id}/result", "getJobResult", "A finished job's images and info (txt2img's answer)", jobs)
+    add(Route.get("/api/v1/jobs/{id}/result", "getJobResult", "A finished job's images and info (txt2img's or img2img's answer)", jobs)
         .ok("TextToImageResponse").error(404, "no such job, or its sampler/model was unknown").error(409, "not finished yet")
         .error(410, "the job was cancelled").error(422, "the request was refused when the job ran")
         .error(500, "the model failed (a server-side problem)").handler(this::getJobResult));
@@ -229,19 +233,23 @@ public final class ApiServer implements AutoCloseable {
   // ---------------------------------------------------------------- handlers
 
   private Reply txt2img(Request request) {
-    Job job = queue.submit(newTxt2ImgJob(request, false));
+    Job job = queue.submit(newJob(Txt2ImgRequest.parse(request.jsonObject(), config), Job.Kind.TXT2IMG, false));
     return Reply.later(job.done.thenApply(this::txt2imgReply));
   }
 
-  private Job newTxt2ImgJob(Request request, boolean collectable) {
-    Txt2ImgRequest r = Txt2ImgRequest.parse(request.jsonObject(), config);
+  private Reply img2img(Request request) {
+    Job job = queue.submit(newJob(Img2ImgRequest.parse(request.jsonObject(), config), Job.Kind.IMG2IMG, false));
+    return Reply.later(job.done.thenApply(this::txt2imgReply));
+  }
+
+  private Job newJob(Txt2ImgRequest r, Job.Kind kind, boolean collectable) {
     String model = r.model() != null ? models.resolve(r.model()) : models.current();
     if (model == null) throw new ApiException(503, "Service Unavailable", "there is no model: the models folder is empty", Map.of("Retry-After", "60"));
     List<String> known = models.samplerNames(model);
     if (known != null) Samplers.resolve(r.sampler(), known); // fail fast; the worker checks again
     // A1111 draws random seeds below 2^32 - 1.
     long seed = r.seed() == -1 ? ThreadLocalRandom.current().nextLong(4294967294L) : r.seed();
-    return new Job(Job.Kind.TXT2IMG, collectable, r, model, seed);
+    return new Job(kind, collectable, r, model, seed);
   }
 
   private Reply txt2imgReply(Job job) {
@@ -262,11 +270,6 @@ public final class ApiServer implements AutoCloseable {
     if (nl > 0) m = m.substring(0, nl); // native errors carry a backtrace
     String what = job.kind == Job.Kind.LOAD_MODEL ? "loading model " + job.model + " failed: " : "generation failed: ";
     return new ApiException(500, "Internal Server Error", what + m);
-  }
-
-  private Reply img2imgNotAvailable(Request request) {
-    request.jsonObject(); // malformed bodies still get their 400/422
-    throw new ApiException(501, "Not Implemented", "img2img is not available on this server yet; /sdapi/v1/txt2img is");
   }
 
   private Reply pngInfo(Request request) {
@@ -345,14 +348,21 @@ public final class ApiServer implements AutoCloseable {
   }
 
   private Reply submitJob(Request request) {
-    Job job = queue.submit(newTxt2ImgJob(request, true));
+    return submitted(queue.submit(newJob(Txt2ImgRequest.parse(request.jsonObject(), config), Job.Kind.TXT2IMG, true)));
+  }
+
+  private Reply submitImg2ImgJob(Request request) {
+    return submitted(queue.submit(newJob(Img2ImgRequest.parse(request.jsonObject(), config), Job.Kind.IMG2IMG, true)));
+  }
+
+  private Reply submitted(Job job) {
     return Reply.json(202, jobStatus(job, false)).withHeader("Location", "/api/v1/jobs/" + job.id);
   }
 
   private Job job(Request request) {
     String id = request.pathParams().get("id");
     Job job = id != null && id.matches("[0-9a-f]{32}") ? queue.find(id) : null;
-    if (job == null || job.kind != Job.Kind.TXT2IMG) {
+    if (job == null || !job.kind.generates()) {
       throw ApiException.notFound("Not Found", "no job '" + Json.abbreviate(String.valueOf(id)) + "' (finished jobs are kept for "
           + config.finishedJobTtl().toMinutes() + " min, at most " + config.keepFinishedJobs() + ")");
     }
@@ -373,7 +383,7 @@ public final class ApiServer implements AutoCloseable {
     o.put("batch", job.iteration);
     o.put("batches", job.request.nIter());
     o.put("step", job.step);
-    o.put("steps", job.request.steps());
+    o.put("steps", job.steps > 0 ? job.steps : job.request.steps()); // img2img runs fewer than requested
     o.put("created", job.created.toString());
     o.put("started", job.started == null ? null : job.started.toString());
     o.put("finished", job.finished == null ? null : job.finished.toString());

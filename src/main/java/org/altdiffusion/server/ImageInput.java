@@ -26,6 +26,9 @@ final class ImageInput {
   static Upload decode(String field, String text) {
     if (text == null || text.isBlank()) throw ApiException.invalid(field + " is empty; send a base64-encoded PNG, JPEG, BMP or GIF");
     String b64 = text.strip();
+    if (b64.regionMatches(true, 0, "http://", 0, 7) || b64.regionMatches(true, 0, "https://", 0, 8)) {
+      throw ApiException.invalid(field + " is a URL; this server fetches nothing: send the image itself, base64-encoded");
+    }
     if (b64.startsWith("data:")) {
       int comma = b64.indexOf(',');
       if (comma < 0 || !b64.substring(0, comma).endsWith(";base64")) {

@@ -7,12 +7,19 @@ import java.util.HexFormat;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * One unit of work in the queue: a txt2img run or a model switch. Progress fields are written by
+ * One unit of work in the queue: a txt2img or img2img run, or a model switch. Progress fields are written by
  * the worker and read by HTTP threads (volatile); control flags are written by HTTP threads and
  * read by the worker at every sampling step.
  */
 final class Job {
-  enum Kind { TXT2IMG, LOAD_MODEL }
+  enum Kind {
+    TXT2IMG, IMG2IMG, LOAD_MODEL;
+
+    /** True for the kinds that make images (and have a request and a result). */
+    boolean generates() {
+      return this != LOAD_MODEL;
+    }
+  }
 
   enum Status {
     QUEUED, RUNNING, SUCCEEDED, INTERRUPTED, CANCELLED, FAILED;

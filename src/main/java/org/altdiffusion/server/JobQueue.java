@@ -148,7 +148,7 @@ final class JobQueue {
       }
       Job.Status end = execute(job);
       double seconds = (System.nanoTime() - job.startedNanos) / 1e9;
-      if (job.kind == Job.Kind.TXT2IMG) {
+      if (job.kind.generates()) {
         int images = job.result == null ? 0 : job.result.images().size();
         LOG.info(String.format("job %s %s: %d image(s) in %.1f s", job.id, end.label(), images, seconds));
       }

@@ -5,8 +5,7 @@ import org.altdiffusion.pipeline.ImageGenerator;
 
 /**
  * Turns a model found in the models folder into a generator: the seam between the server and the
- * diffusion pipeline. Implementations register themselves with {@link java.util.ServiceLoader}
- * ({@code META-INF/services/org.altdiffusion.server.ModelLoader}).
+ * diffusion pipeline ({@code ServeCommand.pipelineLoader()}); tests substitute their own.
  */
 @FunctionalInterface
 public interface ModelLoader {

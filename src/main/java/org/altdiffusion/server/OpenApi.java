@@ -16,7 +16,7 @@ final class OpenApi {
         "title", "AltDiffusion server",
         "version", "0.1.0",
         "description", "AUTOMATIC1111-compatible API (/sdapi/v1) and an asynchronous job API (/api/v1) for multilingual "
-            + "text-to-image generation. Errors are JSON {error, detail}. Limits: body " + config.maxBodyBytes() + " bytes, "
+            + "text-to-image and image-to-image generation. Errors are JSON {error, detail}. Limits: body " + config.maxBodyBytes() + " bytes, "
             + "side " + config.maxSide() + " px, steps " + config.maxSteps() + ", batch_size " + config.maxBatchSize()
             + ", batch_size x n_iter " + config.maxImages() + ", queue " + config.queueCapacity() + " waiting jobs."));
     Map<String, Object> paths = new LinkedHashMap<>();
@@ -80,12 +80,19 @@ final class OpenApi {
     for (Field f : Txt2ImgRequest.fields(config)) txt2imgProps.put(f.name(), f.schema());
     s.put("StableDiffusionProcessingTxt2Img", map("type", "object", "properties", txt2imgProps,
         "additionalProperties", true, "description", "Unknown fields are ignored, as AUTOMATIC1111 does."));
-    s.put("StableDiffusionProcessingImg2Img", map("type", "object", "additionalProperties", true,
-        "description", "img2img is not available yet on this server (501)."));
+    Map<String, Object> img2imgProps = new LinkedHashMap<>();
+    for (Field f : Img2ImgRequest.fields(config)) img2imgProps.put(f.name(), f.schema());
+    s.put("StableDiffusionProcessingImg2Img", map("type", "object", "required", List.of("init_images"), "properties", img2imgProps,
+        "additionalProperties", true, "description", "txt2img's fields (hires fix aside) plus the init image. Unknown fields are ignored, "
+            + "as AUTOMATIC1111 does. Inpainting is not available yet: a request with a mask is refused (422)."));
     s.put("TextToImageResponse", object(List.of("images", "parameters", "info"),
         "images", map("type", "array", "items", map("type", "string", "format", "byte"), "description", "base64 PNGs with the A1111 'parameters' text chunk"),
         "parameters", map("type", "object", "description", "the request with every known field filled in"),
         "info", str("JSON text: prompt, all_prompts, seed, all_seeds, infotexts, ... as A1111's Processed.js()")));
+    s.put("ImageToImageResponse", object(List.of("images", "parameters", "info"),
+        "images", map("type", "array", "items", map("type", "string", "format", "byte"), "description", "base64 PNGs with the A1111 'parameters' text chunk"),
+        "parameters", map("type", "object", "description", "the request with every known field filled in; init_images and mask are null unless include_init_images"),
+        "info", str("JSON text as txt2img's, with denoising_strength; infotexts carry 'Denoising strength'")));
     s.put("PNGInfoRequest", object(List.of("image"), "image", str("base64 image, optionally a data: URL")));
     s.put("PNGInfoResponse", object(List.of("info", "items", "parameters"),
         "info", str("the 'parameters' text, empty when none"),
@@ -118,7 +125,7 @@ final class OpenApi {
         "id", str("job id"), "status", map("type", "string", "enum", List.of("queued", "running", "succeeded", "interrupted", "cancelled", "failed")),
         "position", integer("place in the queue, 1 = next; 0 when not waiting"), "progress", num("0..1"),
         "batch", integer("current batch from 0"), "batches", integer("n_iter"), "step", integer("steps done in this batch"),
-        "steps", integer("steps per batch"), "created", str("ISO-8601"), "started", nullableStr("ISO-8601"),
+        "steps", integer("steps per batch that run (img2img: int(steps x denoising_strength))"), "created", str("ISO-8601"), "started", nullableStr("ISO-8601"),
         "finished", nullableStr("ISO-8601"), "preview", nullableStr("base64 PNG preview (with ?preview=true)"),
         "error", map("$ref", "#/components/schemas/ErrorResponse")));
     s.put("StatusResponse", object(List.of("model", "queue_waiting", "queue_capacity"),

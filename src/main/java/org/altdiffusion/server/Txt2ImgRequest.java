@@ -7,7 +7,8 @@ import java.util.List;
 
 /**
  * A txt2img request in AUTOMATIC1111's form ({@code StableDiffusionProcessingTxt2Img} as its API
- * takes it), validated against the server's limits. Unknown fields are ignored as A1111 ignores
+ * takes it), validated against the server's limits; an img2img request is the same plus its
+ * {@link Img2ImgRequest.Init} (parsed by {@link Img2ImgRequest}). Unknown fields are ignored as A1111 ignores
  * them; fields of A1111 features this server does not have (hires fix, face restoration, scripts,
  * ...) are accepted at their "off" values and refused with a 422 when switched on, so that no
  * client gets a result silently different from what it asked for.
@@ -28,6 +29,7 @@ import java.util.List;
  * @param sendImages return the images in the response
  * @param saveImages also write them to the server's output folder (when it has one)
  * @param parameters the request as A1111 echoes it: every known field with its value or default
+ * @param init img2img's starting picture and how to use it; null for txt2img
  */
 public record Txt2ImgRequest(
     String prompt,
@@ -45,7 +47,8 @@ public record Txt2ImgRequest(
     String model,
     boolean sendImages,
     boolean saveImages,
-    ObjectNode parameters) {
+    ObjectNode parameters,
+    Img2ImgRequest.Init init) {
 
   /** Largest seed: what the pipeline's noise generator accepts (2^48 - 1). */
   static final long MAX_SEED = 0xFFFF_FFFF_FFFFL;
@@ -84,7 +87,15 @@ public record Txt2ImgRequest(
 
   /** Parses and validates {@code body}; any problem is an {@link ApiException} (422) naming the field. */
   static Txt2ImgRequest parse(ObjectNode body, ServerConfig config) {
-    List<Field> fields = fields(config);
+    return parse(body, config, fields(config), (echo, r) -> r);
+  }
+
+  /**
+   * Parses the fields common to txt2img and img2img, then lets {@code extra} check and complete
+   * the request (img2img: its init image and size) and edit the echo.
+   */
+  static Txt2ImgRequest parse(ObjectNode body, ServerConfig config, List<Field> fields,
+      java.util.function.BiFunction<ObjectNode, Txt2ImgRequest, Txt2ImgRequest> extra) {
     ObjectNode echo = Json.object();
     for (Field f : fields) echo.set(f.name(), read(f, body));
     String prompt = echo.get("prompt").textValue();
@@ -106,12 +117,19 @@ public record Txt2ImgRequest(
     JsonNode etaNode = echo.get("eta");
     Double eta = etaNode.isNull() ? null : etaNode.doubleValue();
     String model = modelOverride(echo.get("override_settings"));
-    return new Txt2ImgRequest(prompt == null ? "" : prompt, negative == null ? "" : negative, seed,
+    Txt2ImgRequest r = new Txt2ImgRequest(prompt == null ? "" : prompt, negative == null ? "" : negative, seed,
         sampler, scheduler, batch, nIter, echo.get("steps").intValue(), echo.get("cfg_scale").doubleValue(), width, height,
-        eta, model, echo.get("send_images").booleanValue(), echo.get("save_images").booleanValue(), echo);
+        eta, model, echo.get("send_images").booleanValue(), echo.get("save_images").booleanValue(), echo, null);
+    return extra.apply(echo, r);
   }
 
-  private static JsonNode read(Field f, ObjectNode body) {
+  /** This request with img2img's part and the image size it settled. */
+  Txt2ImgRequest withImg2Img(Img2ImgRequest.Init init, int width, int height) {
+    return new Txt2ImgRequest(prompt, negativePrompt, seed, sampler, scheduler, batchSize, nIter, steps, cfgScale, width, height,
+        eta, model, sendImages, saveImages, parameters, init);
+  }
+
+  static JsonNode read(Field f, ObjectNode body) {
     var factory = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance;
     return switch (f.kind()) {
       case STRING -> factory.textNode(f.text(body));
@@ -126,7 +144,7 @@ public record Txt2ImgRequest(
     };
   }
 
-  private static String text(ObjectNode echo, String key) {
+  static String text(ObjectNode echo, String key) {
     JsonNode n = echo.get(key);
     return n == null || n.isNull() ? null : n.textValue();
   }
@@ -140,7 +158,7 @@ public record Txt2ImgRequest(
   private static int side(ObjectNode echo, String key) {
     int v = echo.get(key).intValue();
     if (v == 0) return 0;
-    if (v < 8) throw ApiException.invalid(key + " must be at least 8 pixels (or 0 / absent for the model's native size), got " + v);
+    if (v < 8) throw ApiException.invalid(key + " must be at least 8 pixels (or 0 / absent for the default size), got " + v);
     if (v % 8 != 0) {
       int below = Math.max(8, v / 8 * 8);
       throw ApiException.invalid(key + " must be a multiple of 8 (the VAE works on 8x8 pixel cells), got " + v + "; use " + below + " or " + (v / 8 * 8 + 8));
@@ -154,7 +172,7 @@ public record Txt2ImgRequest(
     if (echo.get("subseed_strength").doubleValue() > 0) on.add("subseed_strength > 0 (variation seeds)");
     if (echo.get("restore_faces").booleanValue()) on.add("restore_faces");
     if (echo.get("tiling").booleanValue()) on.add("tiling");
-    if (echo.get("enable_hr").booleanValue()) on.add("enable_hr (hires fix)");
+    if (echo.has("enable_hr") && echo.get("enable_hr").booleanValue()) on.add("enable_hr (hires fix)");
     String script = text(echo, "script_name");
     if (script != null && !script.isBlank()) on.add("script_name ('" + Json.abbreviate(script) + "')");
     if (echo.get("alwayson_scripts").size() > 0) {

@@ -13,12 +13,14 @@ import org.altdiffusion.pipeline.GeneratedImage;
 import org.altdiffusion.pipeline.GenerationCancelledException;
 import org.altdiffusion.pipeline.GenerationRequest;
 import org.altdiffusion.pipeline.ImageGenerator;
+import org.altdiffusion.pipeline.InitImage;
 import org.altdiffusion.pipeline.ProgressListener;
 
 /**
  * Runs jobs on the worker thread: loads the job's model when needed, then generates n_iter
- * batches, reporting each step to the job and stopping within one step when it is cancelled,
- * interrupted (keeps the finished batches) or skipped (drops the current batch only).
+ * batches (img2img: from the init image, decoded and fitted to the size here, once per job),
+ * reporting each step to the job and stopping within one step when it is cancelled, interrupted
+ * (keeps the finished batches) or skipped (drops the current batch only).
  */
 final class Txt2ImgRunner implements JobQueue.Runner {
   private static final Logger LOG = Logger.getLogger(Txt2ImgRunner.class.getName());
@@ -35,7 +37,7 @@ final class Txt2ImgRunner implements JobQueue.Runner {
   @Override
   public void run(Job job) throws Exception {
     ImageGenerator generator = models.acquire(job.model);
-    if (job.kind == Job.Kind.TXT2IMG) job.result = generate(job, generator);
+    if (job.kind.generates()) job.result = generate(job, generator);
   }
 
   private Txt2ImgResult generate(Job job, ImageGenerator generator) {
@@ -51,11 +53,17 @@ final class Txt2ImgRunner implements JobQueue.Runner {
         job.seed, width, height, r.batchSize(), r.eta() == null ? 0.0 : r.eta());
     List<String> problems = base.problems();
     if (!problems.isEmpty()) throw ApiException.invalid(String.join("; ", problems));
+    InitImage init = null;
+    if (r.init() != null) {
+      var i = r.init();
+      init = new InitImage(InitImages.prepare(i.image(), width, height, i.resizeMode()), i.denoisingStrength());
+      if (i.ignoredImages() > 0) warnings.add("init_images: only the first image is used; " + i.ignoredImages() + " more were ignored");
+    }
 
     String timestamp = LocalDateTime.now().format(TIMESTAMP);
     List<GeneratedImage> images = new ArrayList<>();
     job.iterations = r.nIter();
-    job.steps = r.steps();
+    job.steps = init == null ? r.steps() : init.stepsRun(r.steps());
     boolean interrupted = false;
     for (int n = 0; n < r.nIter(); n++) {
       if (job.cancelRequested) throw new GenerationCancelledException(0);
@@ -68,7 +76,7 @@ final class Txt2ImgRunner implements JobQueue.Runner {
       job.skipRequested = false;
       GenerationRequest batch = base.withSeed(job.seed + (long) n * r.batchSize());
       try {
-        images.addAll(generator.generate(batch, listener(job)));
+        images.addAll(generator.generate(batch, init, listener(job)));
       } catch (GenerationCancelledException e) {
         if (job.cancelRequested) throw e;
         if (job.interruptRequested) {

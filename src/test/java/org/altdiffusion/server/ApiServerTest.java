@@ -3,6 +3,7 @@ package org.altdiffusion.server;
 import static org.junit.jupiter.api.Assertions.*;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.awt.image.BufferedImage;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -19,7 +20,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import javax.imageio.ImageIO;
 import org.altdiffusion.io.png.PngText;
+import org.altdiffusion.pipeline.GenerationRequest;
+import org.altdiffusion.pipeline.Images;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -128,10 +132,130 @@ class ApiServerTest {
     assertError(Http.get(url("/sdapi/v1/progress?skip_current_image=maybe")), 422, "skip_current_image");
     assertError(Http.get(url("/nope")), 404, "/openapi.json");
     assertError(Http.get(url("/sdapi/v1/txt2img")), 405, "POST");
-    assertError(Http.post(url("/sdapi/v1/img2img"), "{\"init_images\":[]}"), 501, "img2img");
+    assertError(Http.post(url("/sdapi/v1/img2img"), "{\"init_images\":[]}"), 422, "init_images is required");
     assertError(Http.post(url("/sdapi/v1/img2img"), "{oops"), 400, "malformed");
     assertError(Http.get(url("/api/v1/jobs/../../etc/passwd")), 404, "");
     assertError(Http.get(url("/api/v1/jobs/0123456789abcdef0123456789abcdef")), 404, "no job");
+  }
+
+  /** A base64 PNG of {@code w} x {@code h} in one colour. */
+  private static String png(int w, int h, int rgb) {
+    BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+    for (int y = 0; y < h; y++) for (int x = 0; x < w; x++) img.setRGB(x, y, rgb);
+    return Base64.getEncoder().encodeToString(Images.png(img, null));
+  }
+
+  private static BufferedImage decodePng(String b64) throws Exception {
+    return ImageIO.read(new java.io.ByteArrayInputStream(Base64.getDecoder().decode(b64)));
+  }
+
+  @Test
+  void img2imgStartsFromTheInitImageAndAnswersInA1111Shape() throws Exception {
+    TestModels models = new TestModels(0, 64, "m18");
+    server = Servers.start(Servers.config(), models);
+    String init = png(40, 24, 0xFF0000);
+    Http.Res r = Http.post(url("/sdapi/v1/img2img"), "{\"prompt\":\"ein Hund\",\"seed\":11,\"steps\":4,\"batch_size\":2,"
+        + "\"denoising_strength\":0.5,\"init_images\":[\"data:image/png;base64," + init + "\"],\"unknown_field\":1}");
+    assertEquals(200, r.status(), r.body());
+    JsonNode body = r.json();
+    assertEquals(2, body.get("images").size());
+    JsonNode info = Http.JSON.readTree(body.get("info").textValue());
+    assertEquals(40, info.get("width").asInt()); // the init image's size
+    assertEquals(24, info.get("height").asInt());
+    assertEquals(0.5, info.get("denoising_strength").asDouble());
+    assertEquals("[11,12]", info.get("all_seeds").toString());
+    assertTrue(info.get("infotexts").get(1).textValue().contains("Denoising strength: 0.5"), info.toString());
+    JsonNode params = body.get("parameters");
+    assertTrue(params.get("init_images").isNull(), "A1111 leaves the images out of the echo");
+    assertTrue(params.get("mask").isNull());
+    assertEquals(0.5, params.get("denoising_strength").asDouble());
+    assertEquals(0, params.get("resize_mode").asInt());
+    assertEquals(11, params.get("seed").asInt());
+    assertFalse(params.has("include_init_images"));
+    assertFalse(params.has("enable_hr"));
+    assertFalse(params.has("unknown_field"));
+    // the double blends init and drawing by the strength: the server handed it the init image, fitted, and the strength
+    GenerationRequest asRun = new GenerationRequest("ein Hund", "", 4, 7.0, 0, null, 12L, 40, 24, 2, 0);
+    BufferedImage expected = TestImageGenerator.blend(decodePng(init), TestImageGenerator.draw(asRun, 12, 40, 24, 2, 2), 0.5);
+    assertSameImage(expected, decodePng(body.get("images").get(1).textValue()));
+    Map<String, String> text = PngText.read(Base64.getDecoder().decode(body.get("images").get(0).textValue()));
+    assertTrue(text.get("parameters").startsWith("ein Hund\n"), text.toString());
+    assertTrue(text.get("parameters").contains("Seed: 11"), text.toString());
+    assertTrue(text.get("parameters").contains("Denoising strength: 0.5"), text.toString());
+  }
+
+  private static void assertSameImage(BufferedImage expected, BufferedImage actual) {
+    assertEquals(expected.getWidth(), actual.getWidth());
+    assertEquals(expected.getHeight(), actual.getHeight());
+    for (int y = 0; y < expected.getHeight(); y++) {
+      for (int x = 0; x < expected.getWidth(); x++) {
+        assertEquals(expected.getRGB(x, y) & 0xFFFFFF, actual.getRGB(x, y) & 0xFFFFFF, "pixel " + x + "," + y);
+      }
+    }
+  }
+
+  @Test
+  void img2imgSizesEchoesAndWarnings() throws Exception {
+    server = Servers.start(Servers.config(), new TestModels(0, 64, "m18"));
+    String wide = png(640, 480, 0x00FF00);
+    // one side given: the other keeps the aspect ratio; more than one image: the first is used, with a warning
+    JsonNode body = Http.post(url("/sdapi/v1/img2img"), "{\"steps\":2,\"width\":64,\"resize_mode\":1,\"include_init_images\":true,"
+        + "\"init_images\":[\"" + wide + "\",\"" + png(8, 8, 0) + "\"]}").json();
+    JsonNode info = Http.JSON.readTree(body.get("info").textValue());
+    assertEquals(64, info.get("width").asInt());
+    assertEquals(48, info.get("height").asInt());
+    assertTrue(info.get("warnings").get(0).textValue().contains("only the first image is used; 1 more"), info.toString());
+    assertEquals(wide, body.get("parameters").get("init_images").get(0).textValue(), "include_init_images echoes them");
+    BufferedImage out = decodePng(body.get("images").get(0).textValue());
+    assertEquals(64, out.getWidth());
+    assertEquals(48, out.getHeight());
+    // too large for the server: scaled down to fit, multiples of 8
+    JsonNode big = Http.JSON.readTree(Http.post(url("/sdapi/v1/img2img"), "{\"steps\":1,\"denoising_strength\":1,\"send_images\":false,"
+        + "\"init_images\":[\"" + png(1100, 700, 0x0000FF) + "\"]}").json().get("info").textValue());
+    assertEquals(512, big.get("width").asInt());
+    assertEquals(320, big.get("height").asInt()); // 700 x 512 / 1100 = 325.8, rounded down to 320
+  }
+
+  @Test
+  void img2imgRefusesBadImagesMasksAndSettingsItCannotHonour() throws Exception {
+    server = Servers.start(Servers.config(), new TestModels(0, 16, "m18"));
+    String i2i = url("/sdapi/v1/img2img");
+    String ok = png(16, 16, 0x808080);
+    assertError(Http.post(i2i, "{}"), 422, "init_images is required");
+    assertError(Http.post(i2i, "{\"init_images\":\"" + ok + "\"}"), 422, "init_images must be an array");
+    assertError(Http.post(i2i, "{\"init_images\":[5]}"), 422, "init_images[0] must be a base64 string");
+    assertError(Http.post(i2i, "{\"init_images\":[\"not base64!!\"]}"), 422, "not valid base64");
+    assertError(Http.post(i2i, "{\"init_images\":[\"" + Base64.getEncoder().encodeToString("hello world".getBytes()) + "\"]}"), 422, "not an image");
+    assertError(Http.post(i2i, "{\"init_images\":[\"https://example.com/cat.png\"]}"), 422, "fetches nothing");
+    assertError(Http.post(i2i, "{\"init_images\":[\"" + ok + "\"],\"mask\":\"" + ok + "\"}"), 422, "inpainting not available yet");
+    assertError(Http.post(i2i, "{\"init_images\":[\"" + ok + "\"],\"latent_mask\":\"" + ok + "\"}"), 422, "inpainting not available yet");
+    assertError(Http.post(i2i, "{\"init_images\":[\"" + ok + "\"],\"resize_mode\":3}"), 422, "accepted: 0 (just resize), 1 (crop and resize), 2 (resize and fill)");
+    assertError(Http.post(i2i, "{\"init_images\":[\"" + ok + "\"],\"resize_mode\":4}"), 422, "resize_mode must be between 0 and 3");
+    assertError(Http.post(i2i, "{\"init_images\":[\"" + ok + "\"],\"steps\":20,\"denoising_strength\":0.01}"), 422, "at least 0.05");
+    assertError(Http.post(i2i, "{\"init_images\":[\"" + ok + "\"],\"denoising_strength\":1.5}"), 422, "denoising_strength must be between 0");
+    assertError(Http.post(i2i, "{\"init_images\":[\"" + ok + "\"],\"initial_noise_multiplier\":0.5}"), 422, "initial_noise_multiplier");
+    assertError(Http.post(i2i, "{\"init_images\":[\"" + ok + "\"],\"width\":100}"), 422, "use 96 or 104");
+    assertError(Http.post(i2i, "{\"init_images\":[\"" + ok + "\"],\"enable_hr\":true,\"tiling\":true}"), 422, "tiling");
+    assertError(Http.post(i2i, "{\"init_images\":[\"" + ok + "\"],\"sampler_name\":\"Nope\"}"), 404, "Euler a");
+    // a PNG whose header claims 60000 x 60000 pixels: refused from the header, nothing decoded
+    assertError(Http.post(i2i, "{\"init_images\":[\"" + Base64.getEncoder().encodeToString(hugeHeaderPng()) + "\"]}"), 413, "60000x60000");
+    // a PNG with a valid header and broken pixel data: refused when the worker decodes it, still a 422
+    byte[] png = Base64.getDecoder().decode(ok);
+    byte[] broken = java.util.Arrays.copyOf(png, 40);
+    assertError(Http.post(i2i, "{\"init_images\":[\"" + Base64.getEncoder().encodeToString(broken) + "\"]}"), 422, "init_images[0]: not a readable image");
+    assertEquals(200, Http.post(i2i, "{\"steps\":2,\"init_images\":[\"" + ok + "\"],\"mask\":\"\",\"mask_blur\":8,\"inpainting_fill\":1}").status(),
+        "inpainting fields without a mask are accepted and unused, as A1111 does");
+  }
+
+  /** A real 1x1 PNG whose header then claims 60000 x 60000 pixels (CRC fixed). */
+  private static byte[] hugeHeaderPng() {
+    byte[] png = Images.png(new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB), null);
+    java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(png);
+    b.putInt(16, 60000).putInt(20, 60000);
+    java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+    crc.update(png, 12, 17);
+    b.putInt(29, (int) crc.getValue());
+    return png;
   }
 
   @Test
@@ -152,14 +276,8 @@ class ApiServerTest {
   @Test
   void refusesImagesTooLargeWithoutDecodingThem() throws Exception {
     server = Servers.start(Servers.config(), new TestModels(0, 16, "m18"));
-    // A real 1x1 PNG whose header then claims 60000 x 60000 pixels (CRC fixed): only the header is read.
-    byte[] png = org.altdiffusion.pipeline.Images.png(new java.awt.image.BufferedImage(1, 1, java.awt.image.BufferedImage.TYPE_INT_RGB), null);
-    java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(png);
-    b.putInt(16, 60000).putInt(20, 60000);
-    java.util.zip.CRC32 crc = new java.util.zip.CRC32();
-    crc.update(png, 12, 17);
-    b.putInt(29, (int) crc.getValue());
-    Http.Res r = Http.post(url("/sdapi/v1/png-info"), "{\"image\":\"" + Base64.getEncoder().encodeToString(png) + "\"}");
+    // only the header is read
+    Http.Res r = Http.post(url("/sdapi/v1/png-info"), "{\"image\":\"" + Base64.getEncoder().encodeToString(hugeHeaderPng()) + "\"}");
     assertError(r, 413, "60000x60000");
   }
 
@@ -257,6 +375,25 @@ class ApiServerTest {
       Thread.sleep(5);
     }
     throw new AssertionError("job " + id + " did not reach the expected state");
+  }
+
+  @Test
+  void jobApiRunsImg2imgJobs() throws Exception {
+    server = Servers.start(Servers.config(), new TestModels(0, 32, "m18"));
+    Http.Res sub = Http.post(url("/api/v1/jobs/img2img"), "{\"prompt\":\"Un chat\",\"steps\":10,\"denoising_strength\":0.35,\"seed\":3,"
+        + "\"init_images\":[\"" + png(24, 16, 0x123456) + "\"]}");
+    assertEquals(202, sub.status(), sub.body());
+    String id = sub.json().get("id").textValue();
+    assertEquals("/api/v1/jobs/" + id, sub.headers().firstValue("Location").orElseThrow());
+    JsonNode done = awaitJob(id, s -> s.get("status").textValue().equals("succeeded"));
+    assertEquals(3, done.get("steps").asInt(), "int(10 x 0.35) steps ran");
+    assertEquals(3, done.get("step").asInt());
+    JsonNode result = Http.get(url("/api/v1/jobs/" + id + "/result")).json();
+    JsonNode info = Http.JSON.readTree(result.get("info").textValue());
+    assertEquals(0.35, info.get("denoising_strength").asDouble());
+    assertEquals(24, info.get("width").asInt());
+    assertTrue(info.get("infotexts").get(0).textValue().contains("Denoising strength: 0.35"), info.toString());
+    assertError(Http.post(url("/api/v1/jobs/img2img"), "{\"init_images\":[\"" + png(8, 8, 0) + "\"],\"mask\":\"x\"}"), 422, "inpainting not available yet");
   }
 
   @Test
@@ -399,5 +536,15 @@ class ApiServerTest {
         "steps", "cfg_scale", "width", "height", "denoising_strength", "override_settings", "send_images", "save_images")) {
       assertTrue(props.has(f), f);
     }
+    JsonNode img2img = doc.get("components").get("schemas").get("StableDiffusionProcessingImg2Img");
+    for (String f : List.of("prompt", "seed", "steps", "width", "init_images", "resize_mode", "denoising_strength", "mask", "mask_blur",
+        "inpainting_fill", "inpaint_full_res", "include_init_images", "send_images")) {
+      assertTrue(img2img.get("properties").has(f), f);
+    }
+    assertEquals(0.75, img2img.get("properties").get("denoising_strength").get("default").asDouble());
+    assertTrue(img2img.get("properties").get("mask").get("description").textValue().contains("not available yet"));
+    JsonNode img2imgOp = doc.get("paths").get("/sdapi/v1/img2img").get("post");
+    assertTrue(img2imgOp.get("responses").get("422").get("description").textValue().contains("inpainting is not available yet"));
+    assertFalse(img2imgOp.get("responses").has("501"));
   }
 }

@@ -19,7 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The web page in a real browser (headless Chromium through chromedriver): a Chinese example
  * prompt, generation with the progress bar moving and previews shown, the PNG downloaded and its
- * parameters read back with our PngText, then the PNG-info drop zone fed the downloaded file.
+ * parameters read back with our PngText, then the PNG-info drop zone fed the downloaded file, then
+ * the downloaded file as the starting picture of an img2img run.
  * Without a browser it fails under CI ({@code CI=true}) and is skipped, saying so, elsewhere.
  */
 class BrowserEndToEndTest {
@@ -99,6 +100,19 @@ class BrowserEndToEndTest {
       assertEquals(text.get("parameters"), shown);
       String table = browser.script("return document.getElementById('pnginfo-params').textContent").textValue();
       assertTrue(table.contains("Seed4242") && table.contains(prompt), table);
+
+      // img2img: the downloaded picture as the start, half strength
+      browser.type(browser.find("#init-file"), png.toString());
+      await(browser, "return !document.getElementById('init-chosen').hidden", "init image shown");
+      browser.script("const s = document.getElementById('strength'); s.value = '0.5'; s.dispatchEvent(new Event('input')); return true");
+      assertEquals("0.50", browser.script("return document.getElementById('strength-value').textContent").textValue());
+      assertEquals("64", browser.script("return document.getElementById('width').value").textValue(), "the size follows the picture");
+      setField(browser, "#seed", "77");
+      browser.click(browser.find("#generate"));
+      await(browser, "return document.querySelectorAll('#gallery figure').length === 2 || document.getElementById('error').textContent.length > 0", "img2img result");
+      assertEquals("", browser.script("return document.getElementById('error').textContent").textValue());
+      String caption = browser.script("return document.querySelector('#gallery figure figcaption').textContent").textValue();
+      assertTrue(caption.contains("Denoising strength: 0.5") && caption.contains("Seed: 77"), caption);
     }
   }
 

@@ -13,13 +13,16 @@ import org.altdiffusion.pipeline.GenerationCancelledException;
 import org.altdiffusion.pipeline.GenerationRequest;
 import org.altdiffusion.pipeline.ImageGenerator;
 import org.altdiffusion.pipeline.Infotext;
+import org.altdiffusion.pipeline.InitImage;
 import org.altdiffusion.pipeline.ProgressListener;
 
 /**
  * TEST DOUBLE of the diffusion pipeline, for the server's tests only: draws a deterministic
  * picture from the request (colours from prompt and seed, a bar per step), walks through the
  * requested steps with a configurable delay, reports every step with a preview and stops when the
- * listener says so, exactly as the {@link ImageGenerator} contract asks.
+ * listener says so, exactly as the {@link ImageGenerator} contract asks. Image-to-image runs only
+ * the last {@link InitImage#stepsRun} steps, as the pipeline does, and its picture is the init
+ * image blended with the drawing by the strength ({@code init x (1 - s) + drawing x s}).
  */
 public final class TestImageGenerator implements ImageGenerator, AutoCloseable {
   static final List<String> SAMPLERS = List.of("Euler a", "Euler", "DDIM", "PNDM");
@@ -37,23 +40,56 @@ public final class TestImageGenerator implements ImageGenerator, AutoCloseable {
   }
 
   @Override
-  public List<GeneratedImage> generate(GenerationRequest request, ProgressListener progress) {
+  public List<GeneratedImage> generate(GenerationRequest request, InitImage init, ProgressListener progress) {
     if (closed) throw new IllegalStateException("generator used after close");
     request.validate();
     runs.incrementAndGet();
     int w = request.width() == 0 ? defaultSize : request.width();
     int h = request.height() == 0 ? defaultSize : request.height();
+    int total = request.steps();
+    if (init != null) {
+      // the pipeline's own checks, with its messages' gist
+      if (init.image().getWidth() != w || init.image().getHeight() != h) {
+        throw new IllegalArgumentException("init image is " + init.image().getWidth() + "x" + init.image().getHeight() + " but the request is " + w + "x" + h);
+      }
+      total = init.stepsRun(request.steps());
+      if (total < 1) throw new IllegalArgumentException("denoising strength " + init.strength() + " leaves no step to run with " + request.steps() + " steps");
+    }
     long seed0 = request.seed() == null ? 0 : request.seed();
-    for (int step = 1; step <= request.steps(); step++) {
+    for (int step = 1; step <= total; step++) {
       sleep();
       final int done = step;
-      boolean go = progress.onStep(step, request.steps(), () -> draw(request, seed0, w, h, done));
+      final int of = total;
+      boolean go = progress.onStep(step, total, () -> picture(request, init, seed0, w, h, done, of));
       if (!go) throw new GenerationCancelledException(step);
     }
     List<GeneratedImage> out = new ArrayList<>();
     for (int i = 0; i < request.batchSize(); i++) {
       long seed = seed0 + i;
-      out.add(new GeneratedImage(draw(request, seed, w, h, request.steps()), seed, infotext(request, seed, w, h)));
+      out.add(new GeneratedImage(picture(request, init, seed, w, h, total, total), seed, infotext(request, init, seed, w, h)));
+    }
+    return out;
+  }
+
+  private static BufferedImage picture(GenerationRequest r, InitImage init, long seed, int w, int h, int stepsDone, int total) {
+    BufferedImage drawn = draw(r, seed, w, h, stepsDone, total);
+    return init == null ? drawn : blend(init.image(), drawn, init.strength());
+  }
+
+  /** {@code a x (1 - s) + b x s}, channel by channel, rounded. */
+  static BufferedImage blend(BufferedImage a, BufferedImage b, double s) {
+    BufferedImage out = new BufferedImage(b.getWidth(), b.getHeight(), BufferedImage.TYPE_INT_RGB);
+    for (int y = 0; y < b.getHeight(); y++) {
+      for (int x = 0; x < b.getWidth(); x++) {
+        int pa = a.getRGB(x, y);
+        int pb = b.getRGB(x, y);
+        int rgb = 0;
+        for (int shift = 16; shift >= 0; shift -= 8) {
+          int v = (int) Math.round(((pa >> shift) & 255) * (1 - s) + ((pb >> shift) & 255) * s);
+          rgb |= v << shift;
+        }
+        out.setRGB(x, y, rgb);
+      }
     }
     return out;
   }
@@ -68,18 +104,18 @@ public final class TestImageGenerator implements ImageGenerator, AutoCloseable {
   }
 
   /** Background from prompt and seed; a bar whose length shows the steps done. */
-  static BufferedImage draw(GenerationRequest r, long seed, int w, int h, int stepsDone) {
+  static BufferedImage draw(GenerationRequest r, long seed, int w, int h, int stepsDone, int totalSteps) {
     BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
     Graphics2D g = img.createGraphics();
     g.setColor(new Color((int) ((r.prompt().hashCode() * 31L + seed) & 0xFFFFFF)));
     g.fillRect(0, 0, w, h);
     g.setColor(Color.WHITE);
-    g.fillRect(0, h - Math.max(1, h / 8), Math.max(1, w * stepsDone / Math.max(1, r.steps())), Math.max(1, h / 8));
+    g.fillRect(0, h - Math.max(1, h / 8), Math.max(1, w * stepsDone / Math.max(1, totalSteps)), Math.max(1, h / 8));
     g.dispose();
     return img;
   }
 
-  private Infotext infotext(GenerationRequest r, long seed, int w, int h) {
+  private Infotext infotext(GenerationRequest r, InitImage init, long seed, int w, int h) {
     Map<String, String> s = new LinkedHashMap<>();
     s.put("Steps", Integer.toString(r.steps()));
     s.put("Sampler", r.sampler() == null ? "PNDM" : r.sampler());
@@ -87,6 +123,7 @@ public final class TestImageGenerator implements ImageGenerator, AutoCloseable {
     s.put("Seed", Long.toString(seed));
     s.put("Size", w + "x" + h);
     s.put("Model", name);
+    if (init != null) s.put("Denoising strength", Double.toString(init.strength()));
     return new Infotext(r.prompt(), r.negativePrompt(), s);
   }
 

@@ -1,14 +1,13 @@
 package org.altdiffusion.models.unet;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.altdiffusion.engine.Scopes;
 import org.altdiffusion.engine.Tensors;
-import org.altdiffusion.io.CheckpointException;
-import org.altdiffusion.io.SafeTensors;
+import org.altdiffusion.io.Checkpoints;
+import org.altdiffusion.io.DiffusersLayout;
 import org.altdiffusion.io.TensorSource;
 import org.altdiffusion.models.blocks.Downsample2D;
 import org.altdiffusion.models.blocks.TimestepEmbedding;
@@ -83,18 +82,12 @@ public final class UNet2DConditionModel extends Module {
   }
 
   /**
-   * Reads {@code config.json} and the weights of a diffusers {@code unet} folder. Weights:
-   * {@code diffusion_pytorch_model.safetensors}. (A folder with only the pickled {@code .bin}
-   * needs a {@link TensorSource} from the PyTorch-checkpoint reader: use the constructor and
-   * {@link #load(TensorSource)}.)
+   * Reads {@code config.json} and the weights of a diffusers {@code unet} folder
+   * ({@code diffusion_pytorch_model.safetensors}, {@code .bin}, or sharded, as diffusers prefers them).
    */
   public static UNet2DConditionModel fromPretrained(Path folder) {
     UNet2DConditionModel model = new UNet2DConditionModel(UNet2DConditionConfig.read(folder.resolve("config.json")));
-    Path weights = folder.resolve("diffusion_pytorch_model.safetensors");
-    if (!Files.exists(weights)) {
-      throw new CheckpointException(weights, "file not found (this loader reads safetensors; for a .bin pass a TensorSource to load())");
-    }
-    try (SafeTensors.Reader source = SafeTensors.open(weights)) {
+    try (TensorSource source = Checkpoints.open(DiffusersLayout.findWeights(folder, DiffusersLayout.Naming.DIFFUSERS, null))) {
       model.load(source);
     }
     return model;

@@ -1,6 +1,5 @@
 package org.altdiffusion.models.vae;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -9,8 +8,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.altdiffusion.engine.Scopes;
 import org.altdiffusion.engine.Tensors;
-import org.altdiffusion.io.CheckpointException;
-import org.altdiffusion.io.SafeTensors;
+import org.altdiffusion.io.Checkpoints;
+import org.altdiffusion.io.DiffusersLayout;
 import org.altdiffusion.io.TensorSource;
 import org.altdiffusion.models.blocks.SpatialSelfAttention;
 import org.altdiffusion.nn.Conv2d;
@@ -44,16 +43,12 @@ public final class AutoencoderKL extends Module {
   }
 
   /**
-   * Reads {@code config.json} and {@code diffusion_pytorch_model.safetensors} of a diffusers
-   * {@code vae} folder, accepting the pre-0.14 attention key names (see {@link #withCurrentKeyNames}).
+   * Reads {@code config.json} and the weights of a diffusers {@code vae} folder (safetensors,
+   * .bin or sharded), accepting the pre-0.14 attention key names (see {@link #withCurrentKeyNames}).
    */
   public static AutoencoderKL fromPretrained(Path folder) {
     AutoencoderKL model = new AutoencoderKL(AutoencoderKLConfig.read(folder.resolve("config.json")));
-    Path weights = folder.resolve("diffusion_pytorch_model.safetensors");
-    if (!Files.exists(weights)) {
-      throw new CheckpointException(weights, "file not found (this loader reads safetensors; for a .bin pass a TensorSource to loadCheckpoint())");
-    }
-    try (SafeTensors.Reader source = SafeTensors.open(weights)) {
+    try (TensorSource source = Checkpoints.open(DiffusersLayout.findWeights(folder, DiffusersLayout.Naming.DIFFUSERS, null))) {
       model.loadCheckpoint(source);
     }
     return model;

@@ -150,6 +150,17 @@ class UNet2DConditionModelTest {
   }
 
   @Test
+  void freshlyInitialisedModelRunsAtAnySize() {
+    UNet2DConditionModel unet = new UNet2DConditionModel(model("sd2").config);
+    unet.initialize(Tensors.generator(7));
+    Scopes.run(() -> {
+      Tensor eps = unet.forward(Tensors.randn(Tensors.generator(1), 1, 4, 5, 7), 3.0, Tensors.randn(Tensors.generator(2), 1, 2, 20));
+      assertArrayEquals(new long[] {1, 4, 5, 7}, Tensors.shape(eps));
+    });
+    unet.clear();
+  }
+
+  @Test
   void weightsThatDoNotFitTheConfigAreNamed() {
     UNet2DConditionModel sd2 = new UNet2DConditionModel(model("sd2").config);
     try (SafeTensors.Reader sd1Weights = SafeTensors.open(Fixtures.dir("unet/sd1").resolve("diffusion_pytorch_model.safetensors"))) {

@@ -1,0 +1,96 @@
+package org.altdiffusion.pipeline;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.awt.image.BufferedImage;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.altdiffusion.engine.Tensors;
+import org.altdiffusion.engine.Torch;
+import org.altdiffusion.io.SafeTensors;
+import org.bytedeco.pytorch.Tensor;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * End to end against diffusers (tools/reference/make_pipeline_fixtures.py): the tiny AltDiffusion
+ * folder run with the same prompts, negative prompts, samplers, seeds and batch sizes must give the
+ * same pictures, at most 1/255 apart in any channel.
+ */
+class DiffusionPipelineParityTest {
+  static final Path DIR = Path.of("src/test/resources/fixtures/pipeline");
+  static DiffusionPipeline pipeline;
+
+  @BeforeAll
+  static void load() {
+    Torch.init();
+    pipeline = PipelineLoader.load(DIR.resolve("tiny-altdiffusion"));
+  }
+
+  static Stream<Arguments> cases() throws Exception {
+    JsonNode cases = new ObjectMapper().readTree(DIR.resolve("cases.json").toFile());
+    List<Arguments> out = new ArrayList<>();
+    for (JsonNode c : cases) out.add(Arguments.of(c.get("name").asText(), c));
+    return out.stream();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("cases")
+  void sameImagesAsDiffusers(String name, JsonNode c) {
+    GenerationRequest r = GenerationRequest.of(c.get("prompt").asText())
+        .withNegativePrompt(c.get("negative_prompt").asText())
+        .withSampler(c.get("sampler").asText())
+        .withSteps(c.get("steps").asInt())
+        .withGuidance(c.get("guidance").asDouble())
+        .withGuidanceRescale(c.get("guidance_rescale").asDouble())
+        .withEta(c.get("eta").asDouble())
+        .withSeed(c.get("seed").asLong())
+        .withBatchSize(c.get("batch").asInt())
+        .withSize(c.get("width").asInt(), c.get("height").asInt());
+    try (var ref = SafeTensors.open(DIR.resolve(name + ".safetensors"))) {
+      InitImage init = null;
+      if (c.get("mode").asText().equals("img2img")) {
+        init = new InitImage(rgb(ref.loadRaw("init")), c.get("strength").asDouble());
+      }
+      List<GeneratedImage> images = pipeline.generate(r, init, ProgressListener.NONE);
+      float[] expected = Tensors.toFloats(ref.load("images")); // [B, H, W, 3] in [0, 1]
+      int w = r.width();
+      int h = r.height();
+      double worst = 0;
+      for (int b = 0; b < images.size(); b++) {
+        BufferedImage img = images.get(b).image();
+        for (int y = 0; y < h; y++) {
+          for (int x = 0; x < w; x++) {
+            int rgb = img.getRGB(x, y);
+            int base = ((b * h + y) * w + x) * 3;
+            int[] ours = {(rgb >> 16) & 255, (rgb >> 8) & 255, rgb & 255};
+            for (int ch = 0; ch < 3; ch++) worst = Math.max(worst, Math.abs(ours[ch] / 255.0 - expected[base + ch]));
+          }
+        }
+      }
+      System.out.printf("pipeline parity %-26s max |ours - diffusers| = %.5f (x255 = %.2f)%n", name, worst, worst * 255);
+      assertEquals(r.batchSize(), images.size());
+      assertTrue(worst <= 1.0 / 255 + 1e-6, name + ": max difference " + worst * 255 + "/255");
+    }
+  }
+
+  /** [H, W, 3] uint8 to a picture. */
+  static BufferedImage rgb(Tensor hwc) {
+    long[] s = Tensors.shape(hwc);
+    long[] v = Tensors.toLongs(hwc);
+    BufferedImage img = new BufferedImage((int) s[1], (int) s[0], BufferedImage.TYPE_INT_RGB);
+    for (int y = 0; y < s[0]; y++) {
+      for (int x = 0; x < s[1]; x++) {
+        int i = (int) ((y * s[1] + x) * 3);
+        img.setRGB(x, y, (int) ((v[i] & 255) << 16 | (v[i + 1] & 255) << 8 | (v[i + 2] & 255)));
+      }
+    }
+    return img;
+  }
+}

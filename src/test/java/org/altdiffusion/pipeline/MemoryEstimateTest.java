@@ -1,0 +1,35 @@
+package org.altdiffusion.pipeline;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import org.junit.jupiter.api.Test;
+
+class MemoryEstimateTest {
+  /** SD 2.1: UNet 320 channels and 5 heads at the first level, VAE 128 channels, factor 8. */
+  static long sd21(int side, int images) {
+    return MemoryEstimate.bytesNeeded(320, 5, 128, 8, side, side, images * 2, images);
+  }
+
+  @Test
+  void sd21At512IsAboutTheMeasuredFigure() {
+    long bytes = sd21(512, 1);
+    assertTrue(bytes > 0.9e9 && bytes < 3e9, "estimate " + bytes);
+  }
+
+  @Test
+  void growsQuadraticallyWithAreaForAttention() {
+    assertTrue(sd21(1024, 1) > 8 * sd21(512, 1) / 2, "four times the tokens, up to sixteen times the attention");
+    assertTrue(sd21(512, 2) > sd21(512, 1));
+  }
+
+  @Test
+  void refusesWithTheFigureWhenMemoryIsShort() {
+    long needed = sd21(2048, 1);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> MemoryEstimate.check(needed, 24_000_000_000L, 2048, 2048, 1));
+    assertTrue(e.getMessage().matches("2048x2048 with 1 image\\(s\\) at once needs about [0-9.]+ GB of working memory, but only 24.0 GB is available.*"),
+        e.getMessage());
+    MemoryEstimate.check(needed, -1, 2048, 2048, 1); // unknown availability: no check
+    MemoryEstimate.check(sd21(512, 1), 24_000_000_000L, 512, 512, 1);
+  }
+}

@@ -1,0 +1,116 @@
+package org.altdiffusion.server;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.List;
+import javax.imageio.ImageIO;
+import org.altdiffusion.io.png.PngText;
+import org.altdiffusion.pipeline.DiffusionPipeline;
+import org.altdiffusion.pipeline.GeneratedImage;
+import org.altdiffusion.pipeline.GenerationRequest;
+import org.altdiffusion.pipeline.ImageGenerator;
+import org.altdiffusion.pipeline.Infotext;
+import org.altdiffusion.pipeline.InitImage;
+import org.altdiffusion.pipeline.PipelineLoader;
+import org.altdiffusion.pipeline.ProgressListener;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The server on the real diffusion pipeline (the tiny AltDiffusion test model, loaded through the
+ * {@link ModelLoader} seam as {@code serve} does): txt2img and img2img over HTTP give the images the
+ * pipeline gives when called directly, with A1111's parameters in the PNGs.
+ */
+class RealPipelineServerTest {
+  static final Path TINY = Path.of("src/test/resources/fixtures/pipeline/tiny-altdiffusion");
+  static ApiServer server;
+  static DiffusionPipeline pipeline;
+
+  @BeforeAll
+  static void start() throws Exception {
+    ModelLoader loader = (location, name) -> PipelineLoader.load(location);
+    ModelRegistry registry = new ModelRegistry() {
+      @Override
+      public List<ModelInfo> models() {
+        return List.of(new ModelInfo("tiny-altdiffusion", "tiny-altdiffusion", null, null, "tiny-altdiffusion", "model_index.json"));
+      }
+
+      @Override
+      public ImageGenerator load(String title) throws Exception {
+        if (find(title) == null) throw new IllegalArgumentException("no model " + title);
+        pipeline = (DiffusionPipeline) loader.load(TINY, title);
+        return pipeline;
+      }
+    };
+    server = new ApiServer(Servers.config(), registry, null);
+    Servers.awaitLoaded(server, null);
+  }
+
+  @AfterAll
+  static void stop() {
+    if (server != null) server.close();
+  }
+
+  @Test
+  void txt2imgThenImg2imgOverHttpMatchTheDirectPipeline() throws Exception {
+    JsonNode t2i = post("/sdapi/v1/txt2img", "{\"prompt\":\"一只猫 on a mat\",\"seed\":42,\"steps\":3,\"width\":32,\"height\":32}");
+    String first = t2i.get("images").get(0).textValue();
+    Infotext t2iText = parameters(first);
+    assertEquals("一只猫 on a mat", t2iText.prompt());
+    assertEquals("42", t2iText.settings().get("Seed"));
+    assertEquals("3", t2iText.settings().get("Steps"));
+    assertEquals("32x32", t2iText.settings().get("Size"));
+    assertEquals("tiny-altdiffusion", t2iText.settings().get("Model"));
+    assertFalse(t2iText.settings().containsKey("Denoising strength"));
+
+    // img2img from the txt2img picture
+    JsonNode i2i = post("/sdapi/v1/img2img", "{\"prompt\":\"ein Hund\",\"negative_prompt\":\"blurry\",\"seed\":7,\"steps\":3,"
+        + "\"denoising_strength\":0.75,\"init_images\":[\"" + first + "\"]}");
+    JsonNode info = Http.JSON.readTree(i2i.get("info").textValue());
+    assertEquals(32, info.get("width").asInt()); // the init image's size
+    assertEquals(0.75, info.get("denoising_strength").asDouble());
+    String second = i2i.get("images").get(0).textValue();
+    Infotext i2iText = parameters(second);
+    assertEquals("ein Hund", i2iText.prompt());
+    assertEquals("blurry", i2iText.negativePrompt());
+    assertEquals("7", i2iText.settings().get("Seed"));
+    assertEquals("0.75", i2iText.settings().get("Denoising strength"));
+    assertEquals(info.get("infotexts").get(0).textValue(), i2iText.format());
+
+    // the same run straight on the pipeline (the server is idle now): the same pixels
+    GenerationRequest direct = new GenerationRequest("ein Hund", "blurry", 3, 7.0, 0, null, 7L, 32, 32, 1, 0);
+    List<GeneratedImage> expected = pipeline.generate(direct, new InitImage(decode(first), 0.75), ProgressListener.NONE);
+    BufferedImage got = decode(second);
+    int worst = 0;
+    for (int y = 0; y < 32; y++) {
+      for (int x = 0; x < 32; x++) {
+        int a = expected.get(0).image().getRGB(x, y);
+        int b = got.getRGB(x, y);
+        for (int shift = 0; shift <= 16; shift += 8) worst = Math.max(worst, Math.abs(((a >> shift) & 255) - ((b >> shift) & 255)));
+      }
+    }
+    System.out.println("server img2img vs direct pipeline: max channel difference " + worst);
+    assertEquals(0, worst, "the server must run exactly the pipeline's img2img");
+    assertNotEquals(first, second);
+  }
+
+  private static JsonNode post(String path, String body) throws Exception {
+    Http.Res r = Http.post(server.url() + path, body);
+    assertEquals(200, r.status(), r.body());
+    return r.json();
+  }
+
+  private static Infotext parameters(String b64) {
+    return Infotext.parse(PngText.read(Base64.getDecoder().decode(b64)).get("parameters"));
+  }
+
+  private static BufferedImage decode(String b64) throws Exception {
+    return ImageIO.read(new ByteArrayInputStream(Base64.getDecoder().decode(b64)));
+  }
+}
