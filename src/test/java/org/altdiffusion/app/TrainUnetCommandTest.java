@@ -84,6 +84,11 @@ class TrainUnetCommandTest {
     System.out.printf("concept alignment, 40 steps: fixed-batch loss %.5f -> %.5f (%d K/V tensors trained)%n", lossBefore, lossAfter, trainedTensors);
     assertTrue(lossAfter < lossBefore, "loss did not fall: " + lossBefore + " -> " + lossAfter);
     assertTrue(Files.size(out.resolve("loss.png")) > 1000);
+    // the export is a pipeline folder our loader runs (diffusers loads it too: see docs/training.md)
+    var pipeline = org.altdiffusion.pipeline.PipelineLoader.load(out.resolve("final-ema"));
+    var images = pipeline.generate(org.altdiffusion.pipeline.GenerationRequest.of("a red circle").withSteps(2).withSize(32, 32).withSeed(1L),
+        null, null);
+    assertEquals(1, images.size());
   }
 
   /**
