@@ -8,7 +8,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** Writes ustar archives for the tests (names up to 100 bytes, or a GNU long-name entry). */
+/** Writes ustar archives for the tests (names up to 100 bytes, a GNU long-name entry, or a pax path for names "pax:NAME"). */
 final class TarWriter {
   private final Map<String, byte[]> members = new LinkedHashMap<>();
 
@@ -25,6 +25,19 @@ final class TarWriter {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     for (var e : members.entrySet()) {
       byte[] name = e.getKey().getBytes(StandardCharsets.UTF_8);
+      if (e.getKey().startsWith("pax:")) {
+        String real = e.getKey().substring(4);
+        String record = " path=" + real + "\n";
+        int bytes = record.getBytes(StandardCharsets.UTF_8).length; // the length counts bytes, the digits included
+        int len = bytes + 1;
+        while (Integer.toString(len).length() + bytes != len) len++;
+        byte[] pax = (len + record).getBytes(StandardCharsets.UTF_8);
+        out.write(header("PaxHeader", pax.length, (byte) 'x'));
+        pad(out, pax);
+        out.write(header("truncated-name", e.getValue().length, (byte) '0'));
+        pad(out, e.getValue());
+        continue;
+      }
       if (name.length > 100) {
         out.write(header("././@LongLink", name.length + 1, (byte) 'L'));
         pad(out, concat(name, new byte[] {0}));

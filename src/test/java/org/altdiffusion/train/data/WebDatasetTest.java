@@ -104,6 +104,11 @@ class WebDatasetTest {
     new TarWriter().add(longKey + ".png", image("rgb.png")).add(longKey + ".txt", "long").write(dir.resolve("long.tar"));
     Dataset<ImageText> longs = ImageTextSources.open(dir.resolve("long.tar").toString(), 8, MetadataFilter.NONE, new ArrayList<>());
     assertEquals("long", longs.get(0).caption());
+    new TarWriter().add("pax:dir/sample-ü.png", image("rgb.png")).add("pax:dir/sample-ü.txt", "pax names").write(dir.resolve("pax.tar"));
+    Dataset<ImageText> pax = ImageTextSources.open(dir.resolve("pax.tar").toString(), 8, MetadataFilter.NONE, new ArrayList<>());
+    assertEquals(1, pax.size());
+    assertEquals("pax names", pax.get(0).caption());
+    assertEquals("pax.tar:dir/sample-ü", pax.get(0).key());
 
     Path folder = Files.createDirectories(dir.resolve("folder"));
     Files.write(folder.resolve("one.png"), image("palette.png"));
