@@ -107,7 +107,7 @@ final class TrainUnetCommand implements Callable<Integer> {
     try (TensorSource w = Checkpoints.open(DiffusersLayout.findWeights(model.resolve("text_encoder"), DiffusersLayout.Naming.TRANSFORMERS, null))) {
       text.load(w);
     }
-    if (size % (8 * vae.downscaleFactor()) != 0 && size % vae.downscaleFactor() != 0) {
+    if (size % vae.downscaleFactor() != 0) {
       throw new IllegalArgumentException("--resolution " + size + " must be a multiple of the VAE's downscale factor " + vae.downscaleFactor());
     }
     PromptTokenizer tokenizer = PromptTokenizer.load(model.resolve("tokenizer"));

@@ -22,6 +22,9 @@ import javax.imageio.stream.ImageInputStream;
  * {@link SkippedSample}; WebP is recognised and skipped as unsupported (the JDK has no decoder).
  */
 public final class ImageDecoding {
+  /** Largest picture decoded (width x height); larger ones are skipped before any pixel is read. */
+  public static final long MAX_PIXELS = 100_000_000L;
+
   private ImageDecoding() {}
 
   /** Decodes to 8-bit RGB packed 0xRRGGBB ({@code BufferedImage.TYPE_INT_RGB}). */
@@ -38,6 +41,11 @@ public final class ImageDecoding {
       try {
         reader.setInput(in, true, true);
         reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
+        long pixels = (long) reader.getWidth(0) * reader.getHeight(0);
+        if (pixels > MAX_PIXELS) {
+          throw new SkippedSample(SkipReason.UNSUPPORTED_IMAGE, what + ": " + reader.getWidth(0) + "x" + reader.getHeight(0)
+              + " is larger than the " + MAX_PIXELS + " pixels decoded");
+        }
         BufferedImage image;
         try {
           image = reader.read(0);

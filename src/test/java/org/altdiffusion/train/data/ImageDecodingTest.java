@@ -50,6 +50,22 @@ class ImageDecodingTest {
     assertEquals(SkipReason.CORRUPT_IMAGE, assertThrows(SkippedSample.class, () -> ImageDecoding.decode(new byte[0], "empty")).reason());
   }
 
+  /** A PNG whose header claims 20000 x 20000 pixels is refused before any pixel is decoded. */
+  @Test
+  void hugePicturesAreRefusedFromTheirHeader() throws Exception {
+    var out = new java.io.ByteArrayOutputStream();
+    out.write(new byte[] {(byte) 0x89, 'P', 'N', 'G', 13, 10, 26, 10});
+    byte[] ihdr = java.nio.ByteBuffer.allocate(17).put("IHDR".getBytes()).putInt(20000).putInt(20000).put(new byte[] {8, 2, 0, 0, 0}).array();
+    var crc = new java.util.zip.CRC32();
+    crc.update(ihdr);
+    out.write(java.nio.ByteBuffer.allocate(4).putInt(13).array());
+    out.write(ihdr);
+    out.write(java.nio.ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
+    SkippedSample s = assertThrows(SkippedSample.class, () -> ImageDecoding.decode(out.toByteArray(), "bomb.png"));
+    assertEquals(SkipReason.UNSUPPORTED_IMAGE, s.reason());
+    assertTrue(s.getMessage().contains("20000x20000"), s.getMessage());
+  }
+
   @Test
   void resizeShorterSideThenCentreCrop() {
     // 40x20: left half black, right half white -> 10x10 centre crop of the 20x10 resize: half and half
