@@ -1,0 +1,229 @@
+package org.altdiffusion.train.tasks;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.altdiffusion.engine.Tensors;
+import org.altdiffusion.io.SafeTensors;
+import org.altdiffusion.models.text.TextEncoder;
+import org.altdiffusion.models.unet.UNet2DConditionModel;
+import org.altdiffusion.models.vae.AutoencoderKL;
+import org.altdiffusion.models.vae.DiagonalGaussian;
+import org.altdiffusion.nn.Module;
+import org.altdiffusion.nn.Parameter;
+import org.altdiffusion.schedulers.NoiseSchedule;
+import org.altdiffusion.train.TrainingRandom;
+import org.altdiffusion.train.TrainingTask;
+import org.altdiffusion.train.data.Batch;
+import org.altdiffusion.train.data.Dataset;
+import org.altdiffusion.train.data.ImageText;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * Step 2 of the AltDiffusion recipe: the UNet learns to denoise latents conditioned on the
+ * multilingual text encoder, in two stages.
+ * <ul>
+ *   <li>{@link Stage#CONCEPT_ALIGNMENT}: text encoder, VAE and UNet frozen except the
+ *       cross-attention key and value projections ({@code *.attn2.to_k.weight},
+ *       {@code *.attn2.to_v.weight}); the recipe ran it at 256x256.
+ *   <li>{@link Stage#QUALITY}: every UNet parameter, at full resolution.
+ * </ul>
+ * Per example: latents = scaling_factor * a sample of the VAE's latent distribution, a random
+ * timestep, Gaussian noise; the UNet predicts the target of the scheduler config's
+ * prediction_type (the noise for epsilon, {@code NoiseSchedule.getVelocity} for v_prediction) from
+ * the noised latents and the text conditioning; the loss is their mean squared error. Captions
+ * are replaced by the empty text with probability {@code captionDropout} (classifier-free
+ * guidance). Random draws, for the whole global batch in this order: latent-sampling noise, noise,
+ * timesteps (torch generator), caption dropout (Java random).
+ */
+public final class DiffusionTraining implements TrainingTask<ImageText> {
+  public enum Stage {
+    CONCEPT_ALIGNMENT("concept-alignment"),
+    QUALITY("quality");
+
+    private final String key;
+
+    Stage(String key) {
+      this.key = key;
+    }
+
+    public String key() {
+      return key;
+    }
+
+    public static Stage parse(String s) {
+      for (Stage st : values()) if (st.key.equals(s.toLowerCase(Locale.ROOT))) return st;
+      throw new IllegalArgumentException("unknown stage '" + s + "'; accepted: concept-alignment, quality");
+    }
+
+    /** Whether this stage trains the UNet parameter {@code name}. */
+    public boolean trains(String name) {
+      return this == QUALITY || name.endsWith(".attn2.to_k.weight") || name.endsWith(".attn2.to_v.weight");
+    }
+  }
+
+  /** Turns captions into [B, T] ids and mask for the text encoder. */
+  public interface Tokenize {
+    Tensor[] encode(List<String> texts);
+  }
+
+  private final UNet2DConditionModel unet;
+  private final AutoencoderKL vae;
+  private final TextEncoder textEncoder;
+  private final Tokenize tokenize;
+  private final NoiseSchedule schedule;
+  private final String predictionType;
+  private final Stage stage;
+  private final double captionDropout;
+  private final Dataset<ImageText> data;
+  private final LatentCache cache;
+  private final Path baseModel;
+  private final ObjectNode sources;
+
+  /**
+   * @param cache precomputed latent distributions by example key, or null to encode every batch
+   * @param baseModel the diffusers pipeline folder trained from (copied around the new UNet on export)
+   * @param sources what the fingerprint records about models and data
+   */
+  public DiffusionTraining(UNet2DConditionModel unet, AutoencoderKL vae, TextEncoder textEncoder, Tokenize tokenize, NoiseSchedule schedule,
+      String predictionType, Stage stage, double captionDropout, Dataset<ImageText> data, LatentCache cache, Path baseModel, ObjectNode sources) {
+    if (!predictionType.equals("epsilon") && !predictionType.equals("v_prediction")) {
+      throw new IllegalArgumentException("prediction_type '" + predictionType + "' cannot be trained here; accepted: epsilon, v_prediction");
+    }
+    if (!(captionDropout >= 0 && captionDropout <= 1)) throw new IllegalArgumentException("--caption-dropout must be in [0, 1], got " + captionDropout);
+    if (textEncoder.hiddenSize() != unet.config.crossAttentionDim()) {
+      throw new IllegalArgumentException("the text encoder gives " + textEncoder.hiddenSize() + " values per token but the UNet's cross_attention_dim is "
+          + unet.config.crossAttentionDim());
+    }
+    this.unet = unet;
+    this.vae = vae;
+    this.textEncoder = textEncoder;
+    this.tokenize = tokenize;
+    this.schedule = schedule;
+    this.predictionType = predictionType;
+    this.stage = stage;
+    this.captionDropout = captionDropout;
+    this.data = data;
+    this.cache = cache;
+    this.baseModel = baseModel;
+    this.sources = sources;
+    vae.setTrainable(n -> true, false);
+    if (textEncoder instanceof Module m) m.setTrainable(n -> true, false);
+    unet.setTrainable(n -> true, false);
+    unet.setTrainable(stage::trains, true);
+    if (trainable().isEmpty()) throw new IllegalArgumentException("stage " + stage.key() + " finds no parameter to train in this UNet");
+  }
+
+  @Override
+  public String kind() {
+    return "unet-" + stage.key();
+  }
+
+  @Override
+  public Map<String, Parameter> trainable() {
+    Map<String, Parameter> out = new LinkedHashMap<>();
+    unet.namedParameters().forEach((k, p) -> { if (p.trainable()) out.put(k, p); });
+    return out;
+  }
+
+  @Override
+  public Dataset<ImageText> dataset() {
+    return cache != null ? cache.dataset() : data;
+  }
+
+  @Override
+  public Tensor loss(Batch<ImageText> batch, TrainingRandom random) {
+    int b = batch.size();
+    int g = batch.globalSize();
+    DiagonalGaussian dist = latentDistribution(batch.items());
+    long[] latentShape = Tensors.shape(dist.mean());
+    long[] globalShape = latentShape.clone();
+    globalShape[0] = g;
+    Tensor latents;
+    try (NoGradGuard guard = new NoGradGuard()) {
+      Tensor eps = batch.mine(random.randn(globalShape)); // [B, C, h, w]
+      latents = dist.mean().add(dist.std().mul(eps)).mul(Tensors.scalar(vae.scalingFactor()));
+    }
+    Tensor noise = batch.mine(random.randn(globalShape)); // [B, C, h, w]
+    Tensor timesteps = batch.mine(random.randint(schedule.numTrainTimesteps(), g)); // [B]
+    boolean[] drop = batch.mine(random.flips(captionDropout, g));
+    List<String> captions = new ArrayList<>(b);
+    for (int i = 0; i < b; i++) captions.add(drop[i] ? "" : batch.items().get(i).caption());
+    Tensor cond;
+    try (NoGradGuard guard = new NoGradGuard()) {
+      Tensor[] tokens = tokenize.encode(captions);
+      cond = textEncoder.encode(tokens[0], tokens[1]); // [B, T, cross_attention_dim]
+    }
+    return diffusionLoss(unet, schedule, latents, noise, timesteps, cond, predictionType);
+  }
+
+  /** MSE between the UNet's prediction on noised latents and the prediction type's target. */
+  public static Tensor diffusionLoss(UNet2DConditionModel unet, NoiseSchedule schedule, Tensor latents, Tensor noise, Tensor timesteps, Tensor cond,
+      String predictionType) {
+    long[] t = Tensors.toLongs(timesteps);
+    Tensor noisy = schedule.addNoise(latents, noise, t);
+    Tensor target = predictionType.equals("v_prediction") ? schedule.getVelocity(latents, noise, t) : noise;
+    Tensor prediction = unet.forward(noisy, timesteps, cond);
+    return torch.mse_loss(prediction, target);
+  }
+
+  private DiagonalGaussian latentDistribution(List<ImageText> items) {
+    if (cache != null) return cache.distributions(items);
+    int size = items.get(0).size();
+    float[] pixels = new float[items.size() * 3 * size * size];
+    for (int i = 0; i < items.size(); i++) System.arraycopy(items.get(i).pixels(), 0, pixels, i * 3 * size * size, 3 * size * size);
+    try (NoGradGuard guard = new NoGradGuard()) {
+      return vae.encode(Tensors.fromFloats(pixels, items.size(), 3, size, size)); // [B, 3, S, S] -> latent distribution
+    }
+  }
+
+  @Override
+  public ObjectNode fingerprint() {
+    ObjectNode o = new ObjectMapper().createObjectNode();
+    o.put("stage", stage.key());
+    o.put("prediction_type", predictionType);
+    o.put("caption_dropout", captionDropout);
+    o.put("examples", data.size());
+    o.setAll(sources);
+    return o;
+  }
+
+  /**
+   * A diffusers pipeline folder: the base model's files with {@code unet/} holding the new weights
+   * (config.json copied, diffusion_pytorch_model.safetensors with every UNet weight).
+   */
+  @Override
+  public void export(Path dir, Map<String, Tensor> trained) throws IOException {
+    Files.createDirectories(dir);
+    try (Stream<Path> files = Files.walk(baseModel)) {
+      for (Path src : files.toList()) {
+        Path rel = baseModel.relativize(src);
+        if (rel.toString().isEmpty() || rel.getName(0).toString().equals("unet")) continue;
+        Path dst = dir.resolve(rel.toString());
+        if (Files.isDirectory(src)) Files.createDirectories(dst);
+        else Files.copy(src, dst, StandardCopyOption.REPLACE_EXISTING);
+      }
+    }
+    Path unetDir = Files.createDirectories(dir.resolve("unet"));
+    Files.copy(baseModel.resolve("unet/config.json"), unetDir.resolve("config.json"), StandardCopyOption.REPLACE_EXISTING);
+    Map<String, Tensor> all = new LinkedHashMap<>();
+    unet.stateDict().forEach((k, v) -> all.put(k, v.detach()));
+    all.putAll(trained);
+    SafeTensors.write(unetDir.resolve("diffusion_pytorch_model.safetensors"), all, Map.of("format", "pt"));
+  }
+
+  public UNet2DConditionModel unet() {
+    return unet;
+  }
+}
