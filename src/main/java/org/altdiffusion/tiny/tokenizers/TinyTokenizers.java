@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.altdiffusion.tiny.JsonText;
 import org.altdiffusion.tiny.tokenizers.CaptionCorpus.Caption;
 import org.altdiffusion.tokenizer.ClipTokenizer;
 import org.altdiffusion.tokenizer.XlmRobertaTokenizer;

@@ -1,16 +1,16 @@
-package org.altdiffusion.tiny.tokenizers;
+package org.altdiffusion.tiny;
 
 import java.util.Map;
 
 /**
  * JSON text as Python's {@code json.dumps(value, indent=2, ensure_ascii=False)} writes it (what
  * transformers' save_pretrained writes): objects in the given key order, two-space indents,
- * {@code ": "} after keys. Values are strings, numbers, booleans or nested maps.
+ * {@code ": "} after keys. Values are strings, numbers, booleans, lists or nested maps.
  */
-final class JsonText {
+public final class JsonText {
   private JsonText() {}
 
-  static String of(Map<String, ?> object) {
+  public static String of(Map<String, ?> object) {
     StringBuilder b = new StringBuilder();
     value(b, object, 0);
     return b.append('\n').toString();
@@ -32,6 +32,18 @@ final class JsonText {
         b.append(++i < m.size() ? ",\n" : "\n");
       }
       b.append("  ".repeat(indent)).append('}');
+    } else if (v instanceof java.util.List<?> list) {
+      if (list.isEmpty()) {
+        b.append("[]");
+        return;
+      }
+      b.append("[\n");
+      for (int i = 0; i < list.size(); i++) {
+        b.append("  ".repeat(indent + 1));
+        value(b, list.get(i), indent + 1);
+        b.append(i + 1 < list.size() ? ",\n" : "\n");
+      }
+      b.append("  ".repeat(indent)).append(']');
     } else if (v instanceof String s) {
       string(b, s);
     } else if (v instanceof Number || v instanceof Boolean) {
