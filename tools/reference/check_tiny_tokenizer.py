@@ -60,7 +60,7 @@ def main():
           f"model_max_length {slow.model_max_length}; CLIPTokenizer: vocab {clip.vocab_size}, "
           f"model_max_length {clip.model_max_length}")
 
-    same_slow = same_fast = same_clip = english = unknown = 0
+    same_slow = same_fast = same_sp = same_clip = english = unknown = 0
     first_diff = []
     for line in lines:
         text = line["text"]
@@ -72,6 +72,9 @@ def main():
             first_diff.append((text, ours["input_ids"], ref["input_ids"]))
         if slow.unk_token_id in ref["input_ids"]:
             unknown += 1
+        # sentencepiece itself: its ids shifted by one for fairseq (its <unk> 0 -> 3), between <s> and </s>
+        content = ours["input_ids"][1:sum(ours["attention_mask"]) - 1]
+        same_sp += [i + 1 if i else 3 for i in sp.encode(text)] == content
         ref_fast = fast(text, padding="max_length", max_length=MAX_LENGTH, truncation=True)
         same_fast += ref_fast["input_ids"] == ours["input_ids"]
         if "english" in line:
@@ -83,11 +86,12 @@ def main():
                 first_diff.append((text, line["english"]["input_ids"], ref_clip["input_ids"]))
     n = len(lines)
     print(f"multilingual: {same_slow}/{n} captions give identical ids and masks with XLMRobertaTokenizer; "
-          f"{unknown} contain <unk>; XLMRobertaTokenizerFast (converted) agrees on {same_fast}/{n}")
+          f"{unknown} contain <unk>; sentencepiece's own ids (shifted) agree on {same_sp}/{n}; "
+          f"XLMRobertaTokenizerFast (converted) agrees on {same_fast}/{n}")
     print(f"english: {same_clip}/{english} captions give identical ids and masks with CLIPTokenizer")
     for text, ours, ref in first_diff:
         print(f"  differs: {text!r}\n    ours {ours}\n    ref  {ref}")
-    ok = same_slow == n and unknown == 0 and same_clip == english and english > 0
+    ok = same_slow == n and same_sp == n and unknown == 0 and same_clip == english and english > 0
 
     compare_with_sentencepiece_trainer(lines, proto, slow)
 

@@ -28,15 +28,17 @@ import org.bytedeco.pytorch.global.torch;
  * Trains the teacher CLIP contrastively on the English captions of the TRAIN split: batches of
  * pictures with their captions, the symmetric loss of {@link TinyClip#contrastiveLoss}, AdamW with
  * a linear warm-up and a cosine decay, gradient norm clipped at 1, the temperature capped at 100.
- * One {@code PointerScope} per step keeps native memory flat. Deterministic for given options and
- * step count (one process, the same thread settings).
+ * One {@code PointerScope} per step keeps native memory flat. Deterministic for given options
+ * without a time budget (one process, the same thread settings).
  */
 public final class TinyClipTrainer {
   /**
    * @param seed initialisation and batch order
    * @param dataSeed the dataset seed (which combinations are held out)
    * @param steps optimizer steps; with {@code minutes > 0}, the most steps
-   * @param minutes a time budget: after a few steps the step count is set to what fits in it (0: none)
+   * @param minutes a time budget (0: none): training stops when it is spent, and the learning-rate
+   *     schedule advances by the share of it spent when that is ahead of the step count (so the
+   *     run is then not reproducible step for step; give steps alone for that)
    * @param batchSize pictures (and captions) per step
    * @param learningRate peak learning rate
    * @param weightDecay AdamW decay of weight matrices (not of biases, norms, embeddings, temperature)
@@ -89,7 +91,6 @@ public final class TinyClipTrainer {
     }
   }
 
-  private static final int CALIBRATION_STEPS = 6;
   private static final double MAX_GRAD_NORM = 1.0;
   private static final double MAX_LOGIT_SCALE = Math.log(100);
 
@@ -97,13 +98,13 @@ public final class TinyClipTrainer {
 
   /** Creates a teacher for the tokenizer in {@code tokenizerFolder} and trains it. */
   public static Result train(TinyClipConfig config, Path tokenizerFolder, Options options, Consumer<String> log) {
-    Torch.init();
+    if (Torch.applied() == null) Torch.init(); // keep thread settings a caller chose
     return train(TinyClip.create(config, tokenizerFolder, options.seed()), options, log);
   }
 
   /** Trains {@code clip} in place. */
   public static Result train(TinyClip clip, Options options, Consumer<String> log) {
-    Torch.init();
+    if (Torch.applied() == null) Torch.init();
     Batches batches = new Batches(ShapesDataset.of(options.dataSeed(), Split.TRAIN), options.trainSamples(), options.batchSize(), options.seed());
     List<List<Parameter>> groups = clip.parameterGroups();
     AdamW decayed = optimizer(groups.get(0), options.learningRate(), options.weightDecay());
@@ -111,18 +112,19 @@ public final class TinyClipTrainer {
     TensorVector all = vector(clip.namedParameters().values());
     int steps = options.steps();
     float[] losses = new float[steps];
+    double budget = options.minutes() * 60;
     long start = System.nanoTime();
-    long calibrationStart = 0;
-    for (int step = 0; step < steps; step++) {
-      if (options.minutes() > 0 && step == 1) calibrationStart = System.nanoTime(); // step 0 warms up
-      if (options.minutes() > 0 && step == 1 + CALIBRATION_STEPS) {
-        double perStep = (System.nanoTime() - calibrationStart) / 1e9 / CALIBRATION_STEPS;
-        double left = options.minutes() * 60 - (System.nanoTime() - start) / 1e9;
-        steps = Math.max(step + 1, Math.min(steps, step + (int) (left / perStep)));
-        losses = java.util.Arrays.copyOf(losses, steps);
-        log.accept(String.format("%.2f s per step: %d steps fit in %.1f minutes", perStep, steps, options.minutes()));
+    int step = 0;
+    for (; step < steps; step++) {
+      double elapsed = (System.nanoTime() - start) / 1e9;
+      if (budget > 0 && elapsed >= budget) {
+        log.accept(String.format("time budget of %.1f minutes reached after %d steps", options.minutes(), step));
+        break;
       }
-      double lr = learningRate(step, steps, options);
+      // With a budget the schedule follows the clock (the share of the budget spent) when that is
+      // further along than the step count, so a slow machine still warms up, decays and stops in time.
+      int scheduleStep = budget > 0 ? Math.max(step, Math.min(steps - 1, (int) (elapsed / budget * steps))) : step;
+      double lr = learningRate(scheduleStep, steps, options);
       decayed.param_groups().get(0).options().set_lr(lr);
       plain.param_groups().get(0).options().set_lr(lr);
       try (PointerScope scope = new PointerScope()) {
@@ -145,7 +147,7 @@ public final class TinyClipTrainer {
             Math.exp(Tensors.toFloats(clip.logitScale())[0]), (System.nanoTime() - start) / 1e9));
       }
     }
-    return new Result(clip, steps, (System.nanoTime() - start) / 1e9, losses);
+    return new Result(clip, step, (System.nanoTime() - start) / 1e9, java.util.Arrays.copyOf(losses, step));
   }
 
   /** Linear warm-up to the peak, then cosine decay to a tenth of it. */

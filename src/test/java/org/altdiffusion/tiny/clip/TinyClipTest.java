@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.altdiffusion.engine.Tensors;
+import org.altdiffusion.engine.ThreadSettings;
 import org.altdiffusion.engine.Torch;
 import org.altdiffusion.io.CheckpointException;
 import org.altdiffusion.models.text.Activation;
@@ -37,6 +38,7 @@ import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -53,12 +55,19 @@ class TinyClipTest {
 
   @BeforeAll
   static void setUp() {
-    Torch.init();
+    // One torch thread: these small models are dominated by per-op synchronisation, which two
+    // threads on a busy 2-core machine make several times slower.
+    Torch.init(new ThreadSettings(1, 1));
     TinyTokenizers.writeEnglish(tokenizerDir, CaptionCorpus.english(0), ClipBpeTrainer.Options.defaults(), 32);
     ClipTokenizer t = ClipTokenizer.load(tokenizerDir);
     int vocab = t.eosId() + 1;
     ClipTextConfig text = new ClipTextConfig(vocab, 32, 64, 24, 2, 2, 32, Activation.QUICK_GELU, 1e-5, t.eosId(), t.bosId(), t.eosId());
     config = new TinyClipConfig(24, TinyClipConfig.DEFAULT_LOGIT_SCALE, text, new TinyImageEncoderConfig(64, 3, 4, List.of(8, 16), 4, 32, 1e-5));
+  }
+
+  @AfterAll
+  static void restoreThreads() {
+    Torch.init();
   }
 
   /** Deterministic pictures both here and in Python: sin(0.0123 * arange) as [2, 3, 64, 64]. */
