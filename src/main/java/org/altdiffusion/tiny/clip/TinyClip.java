@@ -324,7 +324,7 @@ public final class TinyClip {
     Files.writeString(file, text, StandardCharsets.UTF_8);
   }
 
-  /** The names of the parameters weight decay should not touch: biases, norms, embeddings, the temperature. */
+  /** Whether weight decay applies: to weight matrices and kernels, not to biases, norms, embeddings or the temperature. */
   static boolean decays(String name, Parameter p) {
     return p.shape().length >= 2 && !name.contains("embedding");
   }

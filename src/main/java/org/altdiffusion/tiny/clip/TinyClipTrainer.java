@@ -220,7 +220,7 @@ public final class TinyClipTrainer {
         }
         indices[b] = order[cursor++];
       }
-      IntStream.of(indices).parallel().filter(i -> rgb[i] == null).forEach(this::render);
+      IntStream.of(indices).distinct().parallel().filter(i -> rgb[i] == null).forEach(this::render);
       int plane = Scene.SIDE * Scene.SIDE;
       float[] pixels = new float[batchSize * 3 * plane];
       List<String> text = new ArrayList<>(batchSize);

@@ -153,6 +153,18 @@ class TinyClipTest {
     }
   }
 
+  @Test
+  void trainingWithoutATimeBudgetIsReproducible() {
+    TinyClipTrainer.Options options = new TinyClipTrainer.Options(4, 0, 4, 0, 8, 3e-3, 0.05, 0.1, 16);
+    TinyClip a = TinyClipTrainer.train(config, tokenizerDir, options, s -> {}).clip();
+    TinyClip b = TinyClipTrainer.train(config, tokenizerDir, options, s -> {}).clip();
+    try (PointerScope scope = new PointerScope()) {
+      for (var e : a.namedParameters().entrySet()) {
+        assertEquals(0.0, Tensors.maxAbsDiff(e.getValue().get(), b.namedParameters().get(e.getKey()).get()), e.getKey());
+      }
+    }
+  }
+
   private static double batchLoss(TinyClip clip, TinyClipTrainer.Batch b) {
     try (var g = new org.bytedeco.pytorch.NoGradGuard()) {
       Tensor[] t = clip.tokenizeTrimmed(b.captions());
