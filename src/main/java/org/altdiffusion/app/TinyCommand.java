@@ -25,7 +25,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code altdiffusion tiny ...}: the steps of the tiny AltDiffusion recipe on the shapes dataset. */
-@Command(name = "tiny", description = "Build the tiny AltDiffusion from the synthetic shapes dataset, step by step.",
+@Command(name = "tiny", mixinStandardHelpOptions = true,
+    description = "Build the tiny AltDiffusion from the synthetic shapes dataset, step by step.",
     subcommands = {TinyCommand.Tokenizers.class, TinyCommand.TrainClip.class, CommandLine.HelpCommand.class})
 final class TinyCommand implements Runnable {
 
@@ -35,11 +36,11 @@ final class TinyCommand implements Runnable {
   }
 
   /** {@code tiny tokenizers --out DIR}: trains both tokenizers from the captions. */
-  @Command(name = "tokenizers", description = {
-      "Train the two tokenizers from the dataset's captions (TRAIN split) and write them:",
-      "DIR/multilingual (XLM-R style sentencepiece unigram model, 18 languages) and",
-      "DIR/english (CLIP byte-level BPE, English captions). Every caption of the dataset is",
-      "checked to encode without <unk>."})
+  @Command(name = "tokenizers", mixinStandardHelpOptions = true, description = {
+      "Train the student's and the teacher's tokenizers from the captions.",
+      "Trains on the TRAIN split's captions and writes DIR/multilingual (XLM-R style sentencepiece unigram model, "
+          + "18 languages) and DIR/english (CLIP byte-level BPE, English captions); every caption of the dataset is "
+          + "checked to encode without <unk>."})
   static final class Tokenizers implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder (created if absent).")
     Path out;
@@ -103,11 +104,12 @@ final class TinyCommand implements Runnable {
   }
 
   /** {@code tiny train-clip --out DIR}: trains the English teacher CLIP. */
-  @Command(name = "train-clip", description = {
-      "Train the English teacher CLIP (text tower = CLIPTextModel, small CNN image tower) contrastively on",
-      "the TRAIN split's English captions, then report attribute-level retrieval on held-out combinations.",
-      "Writes DIR (TinyClip folder: text_encoder/, image_encoder/, tokenizer/, projections.safetensors)",
-      "and DIR/training.json (settings, time, losses, retrieval)."})
+  @Command(name = "train-clip", mixinStandardHelpOptions = true, description = {
+      "Train the English teacher CLIP and report held-out retrieval.",
+      "Trains the text tower (CLIPTextModel) and a small CNN image tower contrastively on the TRAIN split's English "
+          + "captions, then reports attribute-level retrieval on held-out combinations. Writes DIR (text_encoder/, "
+          + "image_encoder/, tokenizer/, projections.safetensors, config.json) and DIR/training.json (settings, "
+          + "time, losses, retrieval)."})
   static final class TrainClip implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder (created if absent).")
     Path out;
@@ -120,7 +122,8 @@ final class TinyCommand implements Runnable {
     int steps;
 
     @Option(names = "--minutes", defaultValue = "0",
-        description = "Time budget: after a few steps, the step count is set to what fits (0 = none). Default ${DEFAULT-VALUE}.")
+        description = "Time budget (0 = none): training stops when it is spent, and the learning-rate schedule "
+            + "follows the clock when that is ahead of the step count. Default ${DEFAULT-VALUE}.")
     double minutes;
 
     @Option(names = "--batch-size", defaultValue = "128", description = "Pictures per step. Default ${DEFAULT-VALUE}.")
@@ -135,10 +138,9 @@ final class TinyCommand implements Runnable {
     @Option(names = "--data-seed", defaultValue = "0", description = "Dataset seed (which combinations are held out). Default ${DEFAULT-VALUE}.")
     long dataSeed;
 
-    @Option(names = "--threads", defaultValue = "1", description = {
-        "Torch threads. Default ${DEFAULT-VALUE}: these small layers are dominated by per-operation",
-        "synchronisation; on 2 cores one thread was as fast as two when the machine was quiet and",
-        "several times faster when it was busy."})
+    @Option(names = "--threads", defaultValue = "1", description = "Torch threads. Default ${DEFAULT-VALUE}: these "
+        + "small layers are dominated by per-operation synchronisation; on 2 cores one thread was as fast as two when "
+        + "the machine was quiet and several times faster when it was busy.")
     int threads;
 
     @Override

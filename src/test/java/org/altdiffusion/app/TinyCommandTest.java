@@ -17,6 +17,8 @@ class TinyCommandTest {
     String[] out = new String[1];
     assertEquals(0, capture(out, null, () -> Main.run("tiny")));
     assertTrue(out[0].contains("tokenizers") && out[0].contains("train-clip"), out[0]);
+    assertEquals(0, capture(out, null, () -> Main.run("tiny", "train-clip", "--help")));
+    assertTrue(out[0].contains("--minutes") && out[0].contains("--tokenizer=DIR"), out[0]);
   }
 
   @Test
