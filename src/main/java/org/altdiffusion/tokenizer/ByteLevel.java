@@ -20,6 +20,15 @@ final class ByteLevel {
 
   private ByteLevel() {}
 
+  /** The byte characters in bytes_to_unicode's order: the printable bytes, then the others. */
+  static java.util.List<String> alphabet() {
+    java.util.List<String> printable = new java.util.ArrayList<>();
+    java.util.List<String> others = new java.util.ArrayList<>();
+    for (int b = 0; b < 256; b++) (BYTE_TO_CHAR[b] < 256 ? printable : others).add(String.valueOf(BYTE_TO_CHAR[b]));
+    printable.addAll(others);
+    return java.util.List.copyOf(printable);
+  }
+
   /** The byte characters of {@code text}'s UTF-8 encoding. */
   static String encode(String text) {
     byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);

@@ -128,6 +128,23 @@ public final class ClipTokenizer implements PromptTokenizer {
     return tokens;
   }
 
+  /**
+   * The words CLIP's BPE sees in {@code text} (special tokens are not split out): clean-up, lower
+   * case, CLIP's word pattern, each word as byte characters. What a CLIP vocabulary trainer counts.
+   */
+  public static List<String> words(String text) {
+    Utf8.encodeStrict(text);
+    List<String> out = new ArrayList<>();
+    Matcher m = WORDS.matcher(String.join(" ", basicTokenize(text)));
+    while (m.find()) out.add(ByteLevel.encode(m.group()));
+    return out;
+  }
+
+  /** The 256 byte characters in CLIP's vocabulary order (bytes_to_unicode: printable bytes first). */
+  public static List<String> byteAlphabet() {
+    return ByteLevel.alphabet();
+  }
+
   @Override
   public int[] tokenIds(String text) {
     return tokenize(text).stream().mapToInt(this::tokenToId).toArray();

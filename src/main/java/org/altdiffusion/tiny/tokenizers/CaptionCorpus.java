@@ -1,0 +1,57 @@
+package org.altdiffusion.tiny.tokenizers;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import org.altdiffusion.tiny.data.Attributes;
+import org.altdiffusion.tiny.data.CaptionPair;
+import org.altdiffusion.tiny.data.CaptionTemplate;
+import org.altdiffusion.tiny.data.Captions;
+import org.altdiffusion.tiny.data.Language;
+import org.altdiffusion.tiny.data.ShapesDataset;
+import org.altdiffusion.tiny.data.Split;
+
+/**
+ * The caption texts the tiny tokenizers are trained and checked on. Training uses the captions of
+ * the TRAIN split only (every meaning of the training combinations, see
+ * {@link ShapesDataset#captionPairs()}), so the held-out FULL captions stay unseen; checks use every
+ * caption of every combination, template and language.
+ */
+public final class CaptionCorpus {
+  private CaptionCorpus() {}
+
+  /** The distinct training captions of all 18 languages, in caption-pair order. */
+  public static List<String> multilingual(long seed) {
+    Set<String> out = new LinkedHashSet<>();
+    for (CaptionPair p : ShapesDataset.of(seed, Split.TRAIN).captionPairs()) out.add(p.text());
+    return List.copyOf(out);
+  }
+
+  /** The distinct English training captions (the teacher's corpus), in caption-pair order. */
+  public static List<String> english(long seed) {
+    Set<String> out = new LinkedHashSet<>();
+    for (CaptionPair p : ShapesDataset.of(seed, Split.TRAIN).captionPairs()) out.add(p.english());
+    return List.copyOf(out);
+  }
+
+  /** One caption of the dataset with where it comes from. */
+  public record Caption(Language language, CaptionTemplate template, Attributes attributes, String text) {}
+
+  /**
+   * Every caption the dataset can produce: each of the 400 combinations, said with each template
+   * (meanings a template cannot tell apart counted once), in each language. Independent of the seed.
+   */
+  public static List<Caption> everyCaption() {
+    Captions captions = Captions.bundled();
+    List<Caption> out = new ArrayList<>();
+    for (Language l : Language.values()) {
+      for (CaptionTemplate t : CaptionTemplate.values()) {
+        Set<Attributes> meanings = new LinkedHashSet<>();
+        for (Attributes a : Attributes.all()) meanings.add(t.project(a));
+        for (Attributes m : meanings) out.add(new Caption(l, t, m, captions.caption(l, m, t)));
+      }
+    }
+    return out;
+  }
+}
