@@ -88,7 +88,8 @@ final class UNetBench implements Callable<Integer> {
     figures.put("latent_size", size);
     figures.put("threads", Map.of("torch", threads.torchThreads(), "blas", threads.blasThreads(), "cores",
         Runtime.getRuntime().availableProcessors()));
-    figures.put("blas", "OpenBLAS (libtorch BLAS_INFO=open)");
+    figures.put("blas", "OpenBLAS (libtorch BLAS_INFO=open), one thread; large Linear products split by rows over torch-threads Java threads");
+    figures.put("java_heap_max_mb", Runtime.getRuntime().maxMemory() / (1 << 20));
 
     try (NoGradGuard noGrad = new NoGradGuard()) {
       double convMs = referenceConvMs();
@@ -97,6 +98,7 @@ final class UNetBench implements Callable<Integer> {
 
       long t0 = System.nanoTime();
       UNet2DConditionModel unet = new UNet2DConditionModel(unetConfig(sd1));
+      checkMemory(unet.parameterCount() + (noVae ? 0 : new AutoencoderKL(vaeConfig()).parameterCount()));
       unet.initialize(Tensors.generator(0));
       System.out.printf("UNet: %,d parameters, initialised in %.1f s%n", unet.parameterCount(), (System.nanoTime() - t0) / 1e9);
       figures.put("unet_parameters", unet.parameterCount());
@@ -132,6 +134,25 @@ final class UNetBench implements Callable<Integer> {
       System.out.println("figures written to " + json);
     }
     return 0;
+  }
+
+  /**
+   * Refuses to start when the machine lacks the memory: the weights (float32, native, outside the
+   * Java heap) plus activations, which grow with the latent area (~0.8 GB at 64x64, measured as peak
+   * RSS minus weights), must fit in MemAvailable. Prints the estimate and the heap limit.
+   */
+  private void checkMemory(long parameters) {
+    long weightsMb = parameters * 4 / (1 << 20);
+    long activationsMb = (long) (800.0 * size * size / (64.0 * 64.0));
+    long heapMb = Runtime.getRuntime().maxMemory() / (1 << 20);
+    long availableMb = meminfoKb("MemAvailable") / 1024;
+    System.out.printf("memory: %,d MB of weights + ~%,d MB of activations (native); Java heap limit %,d MB; available %s%n",
+        weightsMb, activationsMb, heapMb, availableMb < 0 ? "unknown" : String.format("%,d MB", availableMb));
+    if (availableMb >= 0 && weightsMb + activationsMb > availableMb) {
+      throw new IllegalStateException(String.format(
+          "needs ~%,d MB of native memory but only %,d MB are available; free memory, use a smaller --size, or --no-vae",
+          weightsMb + activationsMb, availableMb));
+    }
   }
 
   /** The UNet of SD 2.1-base / AltDiffusion m18, or with {@code sd1} of SD 1.x / AltDiffusion m9. */
@@ -246,8 +267,17 @@ final class UNetBench implements Callable<Integer> {
 
   /** A field of /proc/self/status in kB (Linux), or -1. */
   static long procStatusKb(String field) {
+    return kbField(Path.of("/proc/self/status"), field);
+  }
+
+  /** A field of /proc/meminfo in kB (Linux), or -1. */
+  static long meminfoKb(String field) {
+    return kbField(Path.of("/proc/meminfo"), field);
+  }
+
+  private static long kbField(Path file, String field) {
     return readOr(() -> {
-      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+      for (String line : Files.readAllLines(file)) {
         if (line.startsWith(field + ":")) return Long.parseLong(line.replaceAll("[^0-9]", ""));
       }
       return -1L;

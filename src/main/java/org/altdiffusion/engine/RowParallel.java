@@ -1,46 +1,41 @@
 package org.altdiffusion.engine;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
-import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.GradMode;
-import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.global.torch;
 
 /**
- * Inference matrix products split by rows over Java threads, so that they use every core.
+ * Large inference matrix products run on every core, without a second thread pool.
  *
- * <p>Why: libtorch hands matrix products to OpenBLAS, whose thread pool lives beside torch's OpenMP
- * pool. We run OpenBLAS with one thread (see {@link ThreadSettings}): two pools on the same cores
- * oversubscribe them, and OpenBLAS threads woken for every small block product inside the fused
- * attention kernel made one 4096-token attention ~20x slower. But with one BLAS thread, every Linear
- * layer ran on one core while the others idled: a third of an SD UNet step (PyTorch wheels use MKL,
- * which shares the OpenMP pool). Here the rows of a large product are cut into one slice per torch
- * thread; each slice is a single-threaded OpenBLAS call on its own Java thread, while torch's pool is
- * idle. Each output element is computed by the same kernel over the same K blocks as one call would,
- * so results are bitwise equal to {@code torch.linear}.
+ * <p>Why: libtorch hands {@code torch.linear} to OpenBLAS, whose thread pool lives beside torch's
+ * OpenMP pool. We run OpenBLAS with one thread (see {@link ThreadSettings}): two pools on the same
+ * cores oversubscribe them, and OpenBLAS threads woken for every small block product inside the
+ * fused attention kernel made one 4096-token attention ~20x slower. But with one BLAS thread every
+ * Linear layer ran on one core while the others idled: a third of an SD UNet step (PyTorch wheels
+ * use MKL, which runs inside the OpenMP pool). Splitting rows over Java threads helped but collided
+ * with the OpenMP workers, which spin for milliseconds after each parallel op.
  *
- * <p>Only without autograd (out= products record no graph) and only for products big enough to pay
- * for a thread hand-off; everything else returns null and the caller runs the plain op.
+ * <p>How: the rows are viewed, without copying, as {@code frames} images of {@code rows/frames x 1}
+ * pixels in channels-last layout, and the product as a 1x1 convolution. ATen's reference
+ * convolution ({@code thnn_conv2d}) runs one single-threaded BLAS product per frame, frames spread
+ * over torch's OpenMP threads, bias first copied into the output as addmm does: each output element
+ * is computed by the same kernel over the same blocks as one {@code torch.linear} call, so results
+ * are bitwise equal to it.
+ *
+ * <p>Only without autograd and only for products big enough to be worth a parallel region;
+ * otherwise {@link #linear} returns null and the caller runs the plain op.
  */
 public final class RowParallel {
-  /** Below this many multiply-adds a product is not split (a hand-off costs ~10-50 us; 2^23 MACs ~0.1 ms). */
+  /** Below this many multiply-adds a product is not split (2^23 MACs take ~0.1 ms on one core). */
   static final long MIN_MACS = 1L << 23;
-
-  private static final AtomicInteger THREAD_NUMBER = new AtomicInteger();
-  private static ExecutorService pool;
-  private static int poolThreads;
+  /** Fewer rows than this per frame are not worth a frame. */
+  static final long MIN_FRAME_ROWS = 16;
 
   private RowParallel() {}
 
   /**
-   * {@code x W^T + b} over the last dimension of {@code x}, split by rows when worthwhile.
+   * {@code x W^T + b} over the last dimension of {@code x}, on every torch thread when worthwhile.
    *
    * @param x [..., in] float32
    * @param weight [out, in]
@@ -48,103 +43,47 @@ public final class RowParallel {
    * @return [..., out], or null when the product should not be split (the caller runs torch.linear)
    */
   public static Tensor linear(Tensor x, Tensor weight, Tensor bias) {
-    int parts = parts(x, weight);
-    if (parts < 2) return null;
+    long frames = frames(x, weight);
+    if (frames < 2) return null;
     long in = weight.size(1);
     long outFeatures = weight.size(0);
     long rows = x.numel() / in;
     long[] outShape = Tensors.shape(x);
     outShape[outShape.length - 1] = outFeatures;
-    Tensor rowsIn = x.view(rows, in); // [rows, in]
-    Tensor weightT = weight.t(); // [in, out]
-    Tensor out = torch.empty(new long[] {rows, outFeatures}, x.options(), null); // [rows, out]
-    // As ATen's addmm: bias copied into the output, then C = C + A B in the BLAS call (beta = 1).
-    if (bias != null) out.copy_(bias.expand(rows, outFeatures));
-    List<Future<?>> pending = new ArrayList<>();
-    ExecutorService workers = pool(parts - 1);
-    long start = 0;
-    for (int p = 0; p < parts; p++) {
-      long end = rows * (p + 1) / parts;
-      long first = start;
-      long count = end - start;
-      Runnable slice = () -> product(out, rowsIn, weightT, first, count, bias != null);
-      if (p == parts - 1) {
-        slice.run(); // the calling thread does the last slice itself
-      } else {
-        pending.add(workers.submit(() -> {
-          try (NoGradGuard noGrad = new NoGradGuard()) { // grad mode is per thread
-            slice.run();
-          }
-        }));
-      }
-      start = end;
-    }
-    awaitAll(pending);
-    return out.view(outShape); // [..., out]
+    Tensor pixels = x.view(frames, rows / frames, 1, in).permute(0, 3, 1, 2); // [frames, in, rows/frames, 1], channels-last
+    Tensor kernel = weight.view(outFeatures, in, 1, 1); // [out, in, 1, 1]
+    Tensor y = torch.thnn_conv2d(pixels, kernel, new long[] {1, 1},
+        bias == null ? new TensorOptional() : new TensorOptional(bias), new long[] {1, 1}, new long[] {0, 0});
+    // y: [frames, out, rows/frames, 1] channels-last, i.e. [frames, rows/frames, 1, out] in memory
+    return y.permute(0, 2, 3, 1).reshape(outShape); // [..., out], a view
   }
 
-  /** How many slices: torch's thread count when OpenBLAS is single-threaded and the product is large, else 1. */
-  private static int parts(Tensor x, Tensor weight) {
+  /**
+   * How many frames: a divisor of the row count that gives every torch thread an equal share (or
+   * nearly: at least 3/4 efficiency), or 1 when the product should run as one call.
+   */
+  static long frames(Tensor x, Tensor weight) {
     ThreadSettings settings = Torch.applied();
     if (settings == null || settings.blasThreads() != 1 || settings.torchThreads() < 2) return 1;
     if (GradMode.is_enabled() || !x.is_contiguous() || x.dim() < 2) return 1;
-    if (x.scalar_type().value != torch.ScalarType.Float.value || weight.scalar_type().value != torch.ScalarType.Float.value) {
+    if (x.scalar_type().value != torch.ScalarType.Float.value || weight.scalar_type().value != torch.ScalarType.Float.value
+        || !weight.is_contiguous()) {
       return 1;
     }
     long in = weight.size(1);
     if (x.size(x.dim() - 1) != in) return 1; // let torch.linear report the shape error
     long rows = x.numel() / in;
     if (rows * in * weight.size(0) < MIN_MACS) return 1;
-    return (int) Math.min(settings.torchThreads(), Math.max(1, rows / 16));
+    return frames(rows, settings.torchThreads());
   }
 
-  /** out[first : first+count] (+)= x[first : first+count] W^T, one single-threaded BLAS call. */
-  private static void product(Tensor out, Tensor rowsIn, Tensor weightT, long first, long count, boolean accumulate) {
-    try (PointerScope scope = new PointerScope()) {
-      Tensor target = out.narrow(0, first, count); // [count, out], contiguous rows
-      Tensor source = rowsIn.narrow(0, first, count); // [count, in]
-      if (accumulate) {
-        torch.addmm_out(target, target, source, weightT); // target = target + source W^T
-      } else {
-        torch.mm_out(target, source, weightT);
-      }
+  /** The smallest divisor of {@code rows} from {@code threads} up whose frames balance over the threads. */
+  static long frames(long rows, int threads) {
+    for (long f = threads; f <= 4L * threads && rows / f >= MIN_FRAME_ROWS; f++) {
+      if (rows % f != 0) continue;
+      long perThread = (f + threads - 1) / threads; // frames of the busiest thread
+      if (4 * f >= 3 * threads * perThread) return f;
     }
-  }
-
-  private static void awaitAll(List<Future<?>> pending) {
-    boolean interrupted = false;
-    RuntimeException failure = null;
-    for (Future<?> f : pending) {
-      while (true) {
-        try {
-          f.get();
-          break;
-        } catch (InterruptedException e) {
-          interrupted = true; // the slices write into our output: wait for them anyway
-        } catch (ExecutionException e) {
-          Throwable cause = e.getCause();
-          if (failure == null) {
-            failure = cause instanceof RuntimeException re ? re : new IllegalStateException(cause);
-          }
-          break;
-        }
-      }
-    }
-    if (interrupted) Thread.currentThread().interrupt();
-    if (failure != null) throw failure;
-  }
-
-  /** A pool of {@code threads} daemon workers, rebuilt when the torch thread count changes. */
-  private static synchronized ExecutorService pool(int threads) {
-    if (pool == null || poolThreads != threads) {
-      if (pool != null) pool.shutdown();
-      pool = Executors.newFixedThreadPool(threads, r -> {
-        Thread t = new Thread(r, "altdiffusion-gemm-" + THREAD_NUMBER.incrementAndGet());
-        t.setDaemon(true);
-        return t;
-      });
-      poolThreads = threads;
-    }
-    return pool;
+    return 1;
   }
 }
