@@ -1,5 +1,6 @@
 package org.altdiffusion.nn;
 
+import org.altdiffusion.engine.RowParallel;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
@@ -23,7 +24,10 @@ public final class Linear extends Module {
     this.bias = withBias ? parameter("bias", outFeatures) : null;
   }
 
+  /** x [..., in] -> [..., out]; large inference products use every core (see {@link RowParallel}). */
   public Tensor forward(Tensor x) {
+    Tensor split = RowParallel.linear(x, weight.get(), bias == null ? null : bias.get());
+    if (split != null) return split;
     return torch.linear(x, weight.get(), bias == null ? new TensorOptional() : new TensorOptional(bias.get()));
   }
 
