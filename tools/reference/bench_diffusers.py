@@ -7,10 +7,11 @@ Builds the full-size SD 2.1 / AltDiffusion m18 UNet (or SD 1.x / m9 with --sd1) 
 with seeded random weights (diffusers' own initialisation), float32, under torch.no_grad, with
 torch threads = number of cores unless --threads says otherwise, and prints:
   - reference conv: median ms of a 3x3 320->320 convolution on [2, 320, size, size] (the same
-    oneDNN primitive our libtorch runs; step time divided by it is a load-independent figure)
+    oneDNN primitive our libtorch runs: a gauge of the machine's load at the time of the run)
   - seconds per guided step: median of --steps UNet forwards on [2, 4, size, size] latents (the
     two halves of classifier-free guidance for one image) with a [2, 77, dim] context, after one
-    warm-up forward; and the process CPU time of those steps (all threads)
+    warm-up forward; the process CPU time of those steps (all threads) and the minor page faults
+    of the last one (fresh memory pages the kernel had to zero)
   - VAE decode of one [1, 4, size, size] latent (after one warm-up)
   - peak RSS (VmHWM of this process)
   - torch.get_num_threads() and the BLAS/oneDNN libraries torch was built with
@@ -181,7 +182,8 @@ def main():
     torch.set_num_threads(args.threads)
     blas, libs = libraries()
     load_before = load_average()
-    print(f"diffusers: {'SD 1.x / m9' if args.sd1 else 'SD 2.1 / m18'} UNet + SD VAE, random weights, float32, "
+    print(f"diffusers: {'SD 1.x / m9' if args.sd1 else 'SD 2.1 / m18'} UNet{'' if args.no_vae else ' + SD VAE'}, "
+          f"random weights, float32, "
           f"latents {args.size}x{args.size}")
     print(f"torch {torch.__version__}, torch.get_num_threads() = {torch.get_num_threads()} ({os.cpu_count()} cores), "
           f"BLAS_INFO={blas}; {'; '.join(libs)}; load average at start: {load_before}")

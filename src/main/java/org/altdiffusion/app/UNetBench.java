@@ -77,8 +77,8 @@ final class UNetBench implements Callable<Integer> {
     validate();
     ThreadSettings threads = Torch.init();
     String loadBefore = loadAverage();
-    System.out.printf("%s UNet + SD VAE, random weights, float32, latents %dx%d (%dx%d images)%n",
-        sd1 ? "SD 1.x / m9" : "SD 2.1 / m18", size, size, size * 8, size * 8);
+    System.out.printf("%s UNet%s, random weights, float32, latents %dx%d (%dx%d images)%n",
+        sd1 ? "SD 1.x / m9" : "SD 2.1 / m18", noVae ? "" : " + SD VAE", size, size, size * 8, size * 8);
     System.out.printf("threads: %s (%d cores); load average at start: %s%n",
         threads, Runtime.getRuntime().availableProcessors(), loadBefore);
 
