@@ -7,10 +7,11 @@ Builds the full-size SD 2.1 / AltDiffusion m18 UNet (or SD 1.x / m9 with --sd1) 
 with seeded random weights (diffusers' own initialisation), float32, under torch.no_grad, with
 torch threads = number of cores unless --threads says otherwise, and prints:
   - reference conv: median ms of a 3x3 320->320 convolution on [2, 320, size, size] (the same
-    oneDNN primitive our libtorch runs; step time divided by it is a load-independent figure)
+    oneDNN primitive our libtorch runs: a gauge of the machine's load at the time of the run)
   - seconds per guided step: median of --steps UNet forwards on [2, 4, size, size] latents (the
     two halves of classifier-free guidance for one image) with a [2, 77, dim] context, after one
-    warm-up forward; and the process CPU time of those steps (all threads)
+    warm-up forward; the process CPU time of those steps (all threads) and the minor page faults
+    of the last one (fresh memory pages the kernel had to zero)
   - VAE decode of one [1, 4, size, size] latent (after one warm-up)
   - peak RSS (VmHWM of this process)
   - torch.get_num_threads() and the BLAS/oneDNN libraries torch was built with
@@ -24,6 +25,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import statistics
 import sys
 import time
@@ -101,16 +103,19 @@ def time_unet(unet, size, steps, context_dim):
         latents = torch.randn(2, 4, size, size, generator=g)
         context = torch.randn(2, CONTEXT_TOKENS, context_dim, generator=g)
         cpu_start = time.process_time()
+        faults_start = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
         start = time.perf_counter()
         eps = unet(latents, 500.0, encoder_hidden_states=context).sample
         float(eps.sum())
         s = time.perf_counter() - start
         cpu = time.process_time() - cpu_start
-        print(f"  {'warm-up step' if i < 0 else f'step {i + 1}'} {s:.2f} s (process CPU {cpu:.2f} s)", flush=True)
+        faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults_start
+        print(f"  {'warm-up step' if i < 0 else f'step {i + 1}'} {s:.2f} s (process CPU {cpu:.2f} s, "
+              f"{faults:,} minor page faults)", flush=True)
         if i >= 0:
             seconds.append(s)
             cpu_seconds.append(cpu)
-    return seconds, cpu_seconds
+    return seconds, cpu_seconds, faults
 
 
 def time_vae_decode(vae, size):
@@ -139,6 +144,7 @@ def compare(ours, theirs):
         ("reference conv (ms)", "reference_conv_ms"),
         ("guided step, median (s)", "step_median_s"),
         ("step process CPU (s)", "step_cpu_median_s"),
+        ("step minor page faults", "step_minor_faults"),
         ("VAE decode (s)", "vae_decode_s"),
         ("peak RSS (MB)", "peak_rss_mb"),
     ]
@@ -147,7 +153,9 @@ def compare(ours, theirs):
         a, b = ours.get(key), theirs.get(key)
         if a is None or b is None:
             continue
-        print(f"{label:26} {a:14.2f} {b:14.2f} {a / b:15.2f}")
+        number = "14,.0f" if key in ("peak_rss_mb", "step_minor_faults") else "14.2f"
+        ratio = f"{a / b:15.2f}" if b else f"{'':15}"
+        print(f"{label:26} {a:{number}} {b:{number}} {ratio}")
     print(f"{'threads':26} {json.dumps(ours['threads']):>14} {json.dumps(theirs['threads']):>14}")
     print(f"{'load average start/end':26} {ours['load_average_start']} / {ours['load_average_end']}  |  "
           f"{theirs['load_average_start']} / {theirs['load_average_end']}")
@@ -174,7 +182,8 @@ def main():
     torch.set_num_threads(args.threads)
     blas, libs = libraries()
     load_before = load_average()
-    print(f"diffusers: {'SD 1.x / m9' if args.sd1 else 'SD 2.1 / m18'} UNet + SD VAE, random weights, float32, "
+    print(f"diffusers: {'SD 1.x / m9' if args.sd1 else 'SD 2.1 / m18'} UNet{'' if args.no_vae else ' + SD VAE'}, "
+          f"random weights, float32, "
           f"latents {args.size}x{args.size}")
     print(f"torch {torch.__version__}, torch.get_num_threads() = {torch.get_num_threads()} ({os.cpu_count()} cores), "
           f"BLAS_INFO={blas}; {'; '.join(libs)}; load average at start: {load_before}")
@@ -193,13 +202,14 @@ def main():
         count = sum(p.numel() for p in unet.parameters())
         print(f"UNet: {count:,} parameters, initialised in {time.perf_counter() - start:.1f} s")
         figures["unet_parameters"] = count
-        seconds, cpu_seconds = time_unet(unet, args.size, args.steps, config["cross_attention_dim"])
+        seconds, cpu_seconds, faults = time_unet(unet, args.size, args.steps, config["cross_attention_dim"])
         median = statistics.median(seconds)
         print(f"guided step (UNet on [2,4,{args.size},{args.size}], context [2,{CONTEXT_TOKENS},"
               f"{config['cross_attention_dim']}]): median {median:.2f} s over {args.steps} "
               f"(all: {', '.join(f'{s:.2f}' for s in seconds)})")
         figures.update(step_seconds=seconds, step_median_s=median, step_in_reference_convs=median * 1000 / conv_ms,
-                       step_cpu_seconds=cpu_seconds, step_cpu_median_s=statistics.median(cpu_seconds))
+                       step_cpu_seconds=cpu_seconds, step_cpu_median_s=statistics.median(cpu_seconds),
+                       step_minor_faults=faults)
         print(f"process CPU time per step (all threads, spin-waits included): median "
               f"{figures['step_cpu_median_s']:.2f} s")
         if args.profile:

@@ -77,8 +77,8 @@ final class UNetBench implements Callable<Integer> {
     validate();
     ThreadSettings threads = Torch.init();
     String loadBefore = loadAverage();
-    System.out.printf("%s UNet + SD VAE, random weights, float32, latents %dx%d (%dx%d images)%n",
-        sd1 ? "SD 1.x / m9" : "SD 2.1 / m18", size, size, size * 8, size * 8);
+    System.out.printf("%s UNet%s, random weights, float32, latents %dx%d (%dx%d images)%n",
+        sd1 ? "SD 1.x / m9" : "SD 2.1 / m18", noVae ? "" : " + SD VAE", size, size, size * 8, size * 8);
     System.out.printf("threads: %s (%d cores); load average at start: %s%n",
         threads, Runtime.getRuntime().availableProcessors(), loadBefore);
 
@@ -112,6 +112,7 @@ final class UNetBench implements Callable<Integer> {
       figures.put("step_in_reference_convs", median * 1000 / convMs);
       figures.put("step_cpu_seconds", cpuSeconds);
       figures.put("step_cpu_median_s", median(cpuSeconds));
+      figures.put("step_minor_faults", stepFaults);
       System.out.printf("process CPU time per step (all threads, spin-waits included): median %.2f s%n", median(cpuSeconds));
 
       if (!noVae) {
@@ -178,6 +179,8 @@ final class UNetBench implements Callable<Integer> {
 
   /** CPU seconds of the timed steps (all threads of the process), filled by {@link #timeUnet}. */
   private double[] cpuSeconds;
+  /** Minor page faults (fresh memory pages touched) during the last timed step. */
+  private long stepFaults;
 
   /** One warm-up step, then {@link #steps} timed ones, each in its own native scope. */
   private double[] timeUnet(UNet2DConditionModel unet) {
@@ -190,16 +193,20 @@ final class UNetBench implements Callable<Integer> {
         Tensor latents = Tensors.randn(g, 2, 4, size, size); // [2, 4, h, w]: uncond + cond halves
         Tensor context = Tensors.randn(g, 2, CONTEXT_TOKENS, contextDim); // [2, 77, dim]
         double cpuStart = processCpuSeconds();
+        long faultsStart = minorFaults();
         long start = System.nanoTime();
         Tensor eps = unet.forward(latents, 500.0, context);
         eps.sum().item_double(); // make sure the result is materialised
         double s = (System.nanoTime() - start) / 1e9;
         double cpu = processCpuSeconds() - cpuStart;
+        long faults = minorFaults() - faultsStart;
         if (i >= 0) {
           seconds[i] = s;
           cpuSeconds[i] = cpu;
+          stepFaults = faults;
         }
-        System.out.printf("  %s %.2f s (process CPU %.2f s)%n", i < 0 ? "warm-up step" : "step " + (i + 1), s, cpu);
+        System.out.printf("  %s %.2f s (process CPU %.2f s, %,d minor page faults)%n",
+            i < 0 ? "warm-up step" : "step " + (i + 1), s, cpu, faults);
       }
     }
     return seconds;
@@ -255,6 +262,15 @@ final class UNetBench implements Callable<Integer> {
   /** CPU time of every thread of this process so far (native pools included), or 0 where unknown. */
   static double processCpuSeconds() {
     return ProcessHandle.current().info().totalCpuDuration().map(d -> d.toNanos() / 1e9).orElse(0.0);
+  }
+
+  /** Minor page faults of this process so far (field 10 of /proc/self/stat), or 0 where unknown. */
+  static long minorFaults() {
+    return readOr(() -> {
+      String stat = Files.readString(Path.of("/proc/self/stat"));
+      String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" "); // fields from the 3rd on
+      return Long.parseLong(fields[7]);
+    }, 0L);
   }
 
   /** The first three fields of /proc/loadavg (1, 5, 15 minutes), or "n/a". */

@@ -5,8 +5,12 @@ package org.altdiffusion.engine;
  *
  * <p>libtorch runs its own OpenMP pool for elementwise ops, convolutions and attention, while
  * matrix products go to OpenBLAS, which keeps a second pool. With both pools at the core count
- * they oversubscribe the cores (a small training step ran 9x slower on 2 cores), so by default
- * torch gets every core and OpenBLAS one thread. Measured by {@code ./altdiffusion bench threads}.
+ * they oversubscribe the cores (a small training step ran 9x slower on 2 cores), and OpenBLAS
+ * threads inside the fused attention kernel are ruinous (a 2x5x4096x64 attention: 0.6 s with one
+ * BLAS thread, 14-15 s with two), so by default torch gets every core and OpenBLAS one thread.
+ * Large inference Linear products still use every core: {@link RowParallel} runs them as one
+ * single-threaded BLAS product per torch thread. Measured by {@code ./altdiffusion bench threads}
+ * and {@code ./altdiffusion bench unet}.
  *
  * @param torchThreads intra-op threads of libtorch; default: available processors.
  *     Environment {@code ALTDIFFUSION_TORCH_THREADS}, system property {@code altdiffusion.torchThreads}.

@@ -2,6 +2,7 @@ package org.altdiffusion.models.blocks;
 
 import org.altdiffusion.engine.Scopes;
 import org.altdiffusion.nn.Attention;
+import org.altdiffusion.nn.InPlace;
 import org.altdiffusion.nn.LayerNorm;
 import org.altdiffusion.nn.Module;
 import org.bytedeco.pytorch.Tensor;
@@ -38,9 +39,9 @@ public final class BasicTransformerBlock extends Module {
   /** h [B, N, dim], context [B, T, contextDim] -> [B, N, dim]. */
   public Tensor forward(Tensor h, Tensor context) {
     return Scopes.keep(() -> {
-      Tensor x = h.add(attn1.forward(norm1.forward(h), onlyCrossAttention ? context : null));
-      x = x.add(attn2.forward(norm2.forward(x), context));
-      return x.add(ff.forward(norm3.forward(x)));
+      Tensor x = InPlace.add(attn1.forward(norm1.forward(h), onlyCrossAttention ? context : null), h);
+      x = InPlace.add(attn2.forward(norm2.forward(x), context), x);
+      return InPlace.add(ff.forward(norm3.forward(x)), x);
     });
   }
 }

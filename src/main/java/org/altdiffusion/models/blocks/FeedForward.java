@@ -1,6 +1,7 @@
 package org.altdiffusion.models.blocks;
 
 import org.altdiffusion.engine.Scopes;
+import org.altdiffusion.nn.InPlace;
 import org.altdiffusion.nn.Linear;
 import org.altdiffusion.nn.Module;
 import org.bytedeco.pytorch.Tensor;
@@ -27,7 +28,7 @@ public final class FeedForward extends Module {
     /** x [B, N, dim] -> [B, N, inner]. */
     Tensor forward(Tensor x) {
       TensorVector parts = proj.forward(x).chunk(2, -1); // 2 x [B, N, inner]
-      return parts.get(0).mul(torch.gelu(parts.get(1)));
+      return InPlace.mul(torch.gelu(parts.get(1)), parts.get(0)); // value * gelu(gate)
     }
   }
 

@@ -3,6 +3,7 @@ package org.altdiffusion.models.blocks;
 import org.altdiffusion.engine.Scopes;
 import org.altdiffusion.nn.Conv2d;
 import org.altdiffusion.nn.GroupNorm;
+import org.altdiffusion.nn.InPlace;
 import org.altdiffusion.nn.Linear;
 import org.altdiffusion.nn.Module;
 import org.bytedeco.pytorch.Scalar;
@@ -49,14 +50,16 @@ public final class ResnetBlock2D extends Module {
   /** x [B, in, H, W], temb [B, tembChannels] or null (required when the block has a projection) -> [B, out, H, W]. */
   public Tensor forward(Tensor x, Tensor temb) {
     return Scopes.keep(() -> {
-      Tensor h = conv1.forward(torch.silu(norm1.forward(x)));
+      Tensor h = conv1.forward(InPlace.silu(norm1.forward(x)));
       if (timeEmbProj != null) {
         Tensor t = timeEmbProj.forward(torch.silu(temb)); // [B, out]
-        h = h.add(t.unsqueeze(2).unsqueeze(3)); // [B, out, 1, 1] broadcast over H, W
+        h = InPlace.add(h, t.unsqueeze(2).unsqueeze(3)); // [B, out, 1, 1] broadcast over H, W
       }
-      h = conv2.forward(torch.silu(norm2.forward(h)));
+      h = conv2.forward(InPlace.silu(norm2.forward(h)));
       Tensor shortcut = convShortcut == null ? x : convShortcut.forward(x);
-      return shortcut.add(h).div(new Scalar(outputScaleFactor));
+      Tensor sum = InPlace.add(h, shortcut);
+      // Dividing by 1 (every block but the UNet mid block's with mid_block_scale_factor != 1) is a no-op pass.
+      return outputScaleFactor == 1.0 ? sum : sum.div(new Scalar(outputScaleFactor));
     });
   }
 }

@@ -3,6 +3,7 @@ package org.altdiffusion.models.blocks;
 import org.altdiffusion.engine.Scopes;
 import org.altdiffusion.nn.Conv2d;
 import org.altdiffusion.nn.GroupNorm;
+import org.altdiffusion.nn.InPlace;
 import org.altdiffusion.nn.Linear;
 import org.altdiffusion.nn.Module;
 import org.altdiffusion.nn.ModuleList;
@@ -69,7 +70,7 @@ public final class Transformer2DModel extends Module {
         h = h.reshape(b, height, width, inner).permute(0, 3, 1, 2).contiguous(); // [B, inner, H, W]
         h = convOut.forward(h); // [B, C, H, W]
       }
-      return h.add(x);
+      return InPlace.add(h, x);
     });
   }
 }

@@ -13,6 +13,7 @@ import org.altdiffusion.models.blocks.Downsample2D;
 import org.altdiffusion.models.blocks.TimestepEmbedding;
 import org.altdiffusion.nn.Conv2d;
 import org.altdiffusion.nn.GroupNorm;
+import org.altdiffusion.nn.InPlace;
 import org.altdiffusion.nn.Module;
 import org.altdiffusion.nn.ModuleList;
 import org.bytedeco.pytorch.Scalar;
@@ -154,7 +155,7 @@ public final class UNet2DConditionModel extends Module {
         h = block.forward(h, mine, temb, encoderHiddenStates, upsampleSize);
       }
 
-      return convOut.forward(torch.silu(convNormOut.forward(h)));
+      return convOut.forward(InPlace.silu(convNormOut.forward(h)));
     }));
   }
 

@@ -6,6 +6,7 @@ import org.altdiffusion.models.blocks.UNetMidBlock2D;
 import org.altdiffusion.models.blocks.Upsample2D;
 import org.altdiffusion.nn.Conv2d;
 import org.altdiffusion.nn.GroupNorm;
+import org.altdiffusion.nn.InPlace;
 import org.altdiffusion.nn.Module;
 import org.altdiffusion.nn.ModuleList;
 import org.bytedeco.pytorch.Tensor;
@@ -67,6 +68,6 @@ public final class Decoder extends Module {
     Tensor h = convIn.forward(z);
     h = midBlock.forward(h);
     for (UpDecoderBlock2D block : upBlocks) h = block.forward(h);
-    return convOut.forward(torch.silu(convNormOut.forward(h)));
+    return convOut.forward(InPlace.silu(convNormOut.forward(h)));
   }
 }

@@ -6,6 +6,7 @@ import org.altdiffusion.models.blocks.ResnetBlock2D;
 import org.altdiffusion.models.blocks.UNetMidBlock2D;
 import org.altdiffusion.nn.Conv2d;
 import org.altdiffusion.nn.GroupNorm;
+import org.altdiffusion.nn.InPlace;
 import org.altdiffusion.nn.Module;
 import org.altdiffusion.nn.ModuleList;
 import org.bytedeco.pytorch.Tensor;
@@ -64,6 +65,6 @@ public final class Encoder extends Module {
     Tensor h = convIn.forward(image);
     for (DownEncoderBlock2D block : downBlocks) h = block.forward(h);
     h = midBlock.forward(h);
-    return convOut.forward(torch.silu(convNormOut.forward(h)));
+    return convOut.forward(InPlace.silu(convNormOut.forward(h)));
   }
 }
