@@ -45,6 +45,15 @@ final class DistributedOptions {
   }
 
   /**
+   * With {@code --launch N}: reruns the command line of {@code spec} (without --launch) in N child
+   * JVMs and returns their exit code; otherwise null, and the caller trains in this process.
+   */
+  Integer launchIfAsked(picocli.CommandLine.Model.CommandSpec spec) throws IOException, InterruptedException {
+    if (launch <= 0) return null;
+    return launch(withoutLaunch(spec.root().commandLine().getParseResult().originalArgs().toArray(new String[0])));
+  }
+
+  /**
    * Runs {@code args} (this command line without --launch) in N child JVMs with ranks 0..N-1 on a
    * free local port; their output is passed through. Returns the first non-zero exit code, and
    * stops the other processes when one fails.

@@ -85,9 +85,8 @@ final class TrainUnetCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (distributed.launch > 0) {
-      return distributed.launch(DistributedOptions.withoutLaunch(spec.root().commandLine().getParseResult().originalArgs().toArray(new String[0])));
-    }
+    Integer launched = distributed.launchIfAsked(spec);
+    if (launched != null) return launched;
     Torch.init();
     var config = training.config();
     DiffusionTraining.Stage st = DiffusionTraining.Stage.parse(stage);
