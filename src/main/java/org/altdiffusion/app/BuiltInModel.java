@@ -7,6 +7,10 @@ import java.nio.file.Path;
 /** Where the model that ships with the project lives: {@code models/altdiffusion-tiny} in the checkout. */
 final class BuiltInModel {
   static final String NAME = "altdiffusion-tiny";
+  /** The English base model the built-in one was adapted from (for comparison). */
+  static final String ENGLISH_BASE = "english-base";
+  /** The English teacher CLIP (its image tower scores pictures in eval). */
+  static final String TEACHER_CLIP = "teacher-clip";
 
   private BuiltInModel() {}
 
@@ -17,6 +21,15 @@ final class BuiltInModel {
     if (!Files.isRegularFile(folder.resolve("model_index.json"))) {
       throw new IllegalArgumentException("the built-in model is not in this checkout (" + folder
           + "); pass --model DIR with a diffusers model folder (AltDiffusion m9/m18 or Stable Diffusion)");
+    }
+    return folder;
+  }
+
+  /** Another folder shipped beside the built-in model ({@link #ENGLISH_BASE}, {@link #TEACHER_CLIP}); an error when missing. */
+  static Path shipped(String name) {
+    Path folder = projectRoot().resolve("models").resolve(name);
+    if (!Files.isDirectory(folder)) {
+      throw new IllegalArgumentException(name + " is not in this checkout (" + folder + "); rebuild it with ./altdiffusion demo-train or pass its folder");
     }
     return folder;
   }

@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
     version = "altdiffusion 0.1.0",
     description = "Multilingual text-to-image diffusion (AltDiffusion) on the JVM.",
     subcommands = {GenerateCommand.class, InfoCommand.class, BenchCommand.class, DatasetCommand.class, TinyCommand.class,
-        ServeCommand.class, TrainTextEncoderCommand.class, TrainUnetCommand.class, CommandLine.HelpCommand.class})
+        ServeCommand.class, TrainTextEncoderCommand.class, TrainUnetCommand.class, DemoTrainCommand.class, EvalCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
   public static void main(String[] args) {

@@ -80,6 +80,24 @@ public final class DiffusionPipeline implements ImageGenerator {
   /** Text-to-image when {@code init} is null, image-to-image otherwise. */
   @Override
   public List<GeneratedImage> generate(GenerationRequest request, InitImage init, ProgressListener progress) {
+    return generate(request, null, init, progress);
+  }
+
+  /**
+   * Text-to-image for several prompts in one batch, as diffusers does for a list of prompts: image
+   * i shows {@code prompts.get(i)} and is seeded {@code seed + i}, as image i of a batch is. The
+   * request's prompt and batch size are not used; its other settings apply to every image.
+   */
+  public List<GeneratedImage> generateEach(List<String> prompts, GenerationRequest settings, ProgressListener progress) {
+    if (prompts == null || prompts.isEmpty()) throw new IllegalArgumentException("at least one prompt is required");
+    if (prompts.size() > GenerationRequest.MAX_BATCH) {
+      throw new IllegalArgumentException(prompts.size() + " prompts in one batch; at most " + GenerationRequest.MAX_BATCH + " are accepted");
+    }
+    for (String p : prompts) if (p == null) throw new IllegalArgumentException("a prompt is null (use \"\" for no prompt)");
+    return generate(settings.withBatchSize(prompts.size()), List.copyOf(prompts), null, progress);
+  }
+
+  private List<GeneratedImage> generate(GenerationRequest request, List<String> prompts, InitImage init, ProgressListener progress) {
     request.validate();
     int width = request.width() == 0 ? defaultSize() : request.width();
     int height = request.height() == 0 ? defaultSize() : request.height();
@@ -91,8 +109,11 @@ public final class DiffusionPipeline implements ImageGenerator {
     Scheduler scheduler = request.sampler() == null ? Samplers.create(model.scheduler()) : Samplers.byName(request.sampler(), model.scheduler());
     long seed = request.seed() == null ? randomSeed() : request.seed();
     try (NoGradGuard noGrad = new NoGradGuard(); PointerScope scope = new PointerScope()) {
-      Tensor images = run(request, init, scheduler, seed, width, height, progress == null ? ProgressListener.NONE : progress);
-      return toResults(images, request, scheduler, seed, width, height, init);
+      boolean guided = request.guidance() > 1.0;
+      Tensor context = prompts == null ? encodeWithGuidance(request.prompt(), request.negativePrompt(), request.batchSize(), guided)
+          : encodeEachWithGuidance(prompts, request.negativePrompt(), guided); // [(2)B, T, D]
+      Tensor images = run(request, context, init, scheduler, seed, width, height, progress == null ? ProgressListener.NONE : progress);
+      return toResults(images, request, prompts, scheduler, seed, width, height, init);
     } finally {
       scheduler.close();
     }
@@ -107,10 +128,10 @@ public final class DiffusionPipeline implements ImageGenerator {
     MemoryEstimate.check(needed, MemoryEstimate.availableBytes(), width, height, images);
   }
 
-  private Tensor run(GenerationRequest r, InitImage init, Scheduler scheduler, long seed, int width, int height, ProgressListener progress) {
+  private Tensor run(GenerationRequest r, Tensor context, InitImage init, Scheduler scheduler, long seed, int width, int height,
+      ProgressListener progress) {
     int batch = r.batchSize();
     boolean guided = r.guidance() > 1.0;
-    Tensor context = encodeWithGuidance(r.prompt(), r.negativePrompt(), batch, guided); // [(2)B, T, D]
     Noise noise = Noise.perSample(Noise.seeded(seed, batch));
     scheduler.setEta(r.eta());
     scheduler.setTimesteps(r.steps());
@@ -184,6 +205,16 @@ public final class DiffusionPipeline implements ImageGenerator {
     return torch.cat(new TensorVector(repeat(uncond, batch), positive), 0);
   }
 
+  /** Each prompt encoded on its own, stacked; the negative prompt once, repeated: [negative x B, prompts]. */
+  Tensor encodeEachWithGuidance(List<String> prompts, String negativePrompt, boolean guided) {
+    TensorVector rows = new TensorVector();
+    for (String p : prompts) rows.push_back(encode(p, model.tokenizer().modelMaxLength())); // [1, T, D] each
+    Tensor positive = torch.cat(rows, 0); // [B, T, D]
+    if (!guided) return positive;
+    Tensor uncond = encode(negativePrompt, (int) positive.size(1));
+    return torch.cat(new TensorVector(repeat(uncond, prompts.size()), positive), 0);
+  }
+
   /** One prompt to [1, T, D]. */
   public Tensor encode(String prompt, int maxLength) {
     Encoding e = model.tokenizer().encode(prompt, maxLength);
@@ -233,7 +264,8 @@ public final class DiffusionPipeline implements ImageGenerator {
     }
   }
 
-  private List<GeneratedImage> toResults(Tensor images, GenerationRequest r, Scheduler scheduler, long seed, int width, int height, InitImage init) {
+  private List<GeneratedImage> toResults(Tensor images, GenerationRequest r, List<String> prompts, Scheduler scheduler, long seed, int width,
+      int height, InitImage init) {
     List<GeneratedImage> out = new ArrayList<>();
     for (int i = 0; i < r.batchSize(); i++) {
       Map<String, String> s = new LinkedHashMap<>();
@@ -251,7 +283,8 @@ public final class DiffusionPipeline implements ImageGenerator {
         s.put("Batch pos", Integer.toString(i));
       }
       s.put("Version", "altdiffusion-jvm");
-      out.add(new GeneratedImage(Images.toImage(images.get(i)), seed + i, new Infotext(r.prompt(), r.negativePrompt(), s)));
+      String prompt = prompts == null ? r.prompt() : prompts.get(i);
+      out.add(new GeneratedImage(Images.toImage(images.get(i)), seed + i, new Infotext(prompt, r.negativePrompt(), s)));
     }
     return Collections.unmodifiableList(out);
   }

@@ -48,6 +48,7 @@ public record GenerationRequest(
     return new GenerationRequest(prompt, "", 50, 7.5, 0.0, null, null, 0, 0, 1, 0.0);
   }
 
+  public GenerationRequest withPrompt(String v) { return new GenerationRequest(v, negativePrompt, steps, guidance, guidanceRescale, sampler, seed, width, height, batchSize, eta); }
   public GenerationRequest withNegativePrompt(String v) { return new GenerationRequest(prompt, v, steps, guidance, guidanceRescale, sampler, seed, width, height, batchSize, eta); }
   public GenerationRequest withSteps(int v) { return new GenerationRequest(prompt, negativePrompt, v, guidance, guidanceRescale, sampler, seed, width, height, batchSize, eta); }
   public GenerationRequest withGuidance(double v) { return new GenerationRequest(prompt, negativePrompt, steps, v, guidanceRescale, sampler, seed, width, height, batchSize, eta); }

@@ -205,6 +205,14 @@ public final class TinyClip {
     return unit(heads.textProjection.forward(pooled));
   }
 
+  /**
+   * Pooled text vectors [B, hidden] (the teacher's, or a distilled student's standing in for them)
+   * -> unit-length text embeddings [B, projection_dim] in the shared space. With gradients.
+   */
+  public Tensor projectPooledText(Tensor pooled) {
+    return unit(heads.textProjection.forward(pooled));
+  }
+
   /** Unit-length text embeddings [B, projection_dim] of {@code texts}, without gradients. */
   public Tensor encodeText(List<String> texts) {
     try (NoGradGuard g = new NoGradGuard()) {

@@ -194,13 +194,24 @@ public final class ImageTextSources {
         + (filtered.total() > 0 ? ", " + filtered.total() + " filtered out " + filtered : ""));
   }
 
-  /**
-   * The shapes dataset's training split as image-text pairs: sample i with its caption in language
-   * {@code i mod 18} (every language equally often), the 64x64 picture resized to {@code resolution}.
-   */
+  /** The shapes dataset's training split with captions in all 18 languages (see the overload). */
   static Dataset<ImageText> shapes(long seed, int resolution) {
-    ShapesDataset data = ShapesDataset.of(seed, Split.TRAIN);
-    Language[] languages = Language.values();
+    return shapes(seed, ShapesDataset.of(seed, Split.TRAIN).size(), resolution, List.of(Language.values()));
+  }
+
+  /**
+   * The first {@code pictures} of the shapes dataset's training split as image-text pairs, the 64x64 picture resized to
+   * {@code resolution}. Sample i shows combination {@code i mod n} (n training combinations) and
+   * gets its caption in language {@code (i + i / n) mod L}: every language equally often, and each
+   * combination in every language (plain {@code i mod L} would pair a combination with only the
+   * languages congruent to it modulo gcd(n, L)).
+   */
+  public static Dataset<ImageText> shapes(long seed, int pictures, int resolution, List<Language> languages) {
+    if (languages.isEmpty()) throw new IllegalArgumentException("at least one caption language is required");
+    ShapesDataset data = ShapesDataset.of(seed, Split.TRAIN, pictures);
+    int combinations = data.combinationOrder().size();
+    String languageList = languages.size() == Language.values().length ? languages.size() + " languages"
+        : languages.stream().map(Language::code).collect(java.util.stream.Collectors.joining(","));
     return new Dataset<>() {
       @Override
       public int size() {
@@ -211,12 +222,13 @@ public final class ImageTextSources {
       public ImageText get(int index) {
         Sample s = data.get(index);
         float[] pixels = resolution == s.image().getWidth() ? s.pixels() : ImageDecoding.pixels(s.image(), resolution);
-        return new ImageText(pixels, resolution, s.caption(languages[index % languages.length]), "shapes#" + index);
+        Language language = languages.get((index + index / combinations) % languages.size());
+        return new ImageText(pixels, resolution, s.caption(language), "shapes#" + index);
       }
 
       @Override
       public String describe() {
-        return "shapes dataset (seed " + seed + "): " + data.size() + " pictures, captions in " + languages.length + " languages";
+        return "shapes dataset (seed " + seed + "): " + data.size() + " pictures, captions in " + languageList;
       }
     };
   }

@@ -1,0 +1,114 @@
+package org.altdiffusion.app;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.altdiffusion.engine.Torch;
+import org.altdiffusion.pipeline.DiffusionPipeline;
+import org.altdiffusion.pipeline.PipelineLoader;
+import org.altdiffusion.tiny.data.Language;
+import org.altdiffusion.tiny.eval.EvalReport;
+import org.altdiffusion.tiny.eval.MultilingualClip;
+import org.altdiffusion.tiny.eval.TinyEvaluation;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code altdiffusion eval}: per-language quality of the built-in model against the English base model. */
+@Command(name = "eval", sortOptions = false, description = {
+    "Evaluate text-to-image models per prompt language on the shapes dataset's held-out attribute combinations: the pixel "
+        + "oracle reads shape, colour, position and size back from each generated picture; a multilingual CLIP (the teacher's "
+        + "image tower, the distilled student text tower) scores picture against caption.",
+    "Writes OUT/eval.md (table), OUT/eval.json, OUT/accuracy.png (bar chart) and OUT/grid-<model>.png (a row per language)."})
+final class EvalCommand implements Callable<Integer> {
+  @Option(names = "--model", paramLabel = "DIR", description = "The multilingual model (AltDiffusion layout). Default: the built-in models/altdiffusion-tiny.")
+  Path model;
+
+  @Option(names = "--base", paramLabel = "DIR", description = "The English base model compared with it, or 'none'. Default: the built-in models/english-base.")
+  String base;
+
+  @Option(names = "--clip", paramLabel = "DIR", description = "The teacher CLIP folder (image tower). Default: the built-in models/teacher-clip.")
+  Path clip;
+
+  @Option(names = "--languages", split = ",", paramLabel = "CODES", description = "Language codes to evaluate (default: all 18).")
+  List<String> languages = new ArrayList<>();
+
+  @Option(names = "--steps", defaultValue = "25", description = "Sampler steps. Default ${DEFAULT-VALUE}.")
+  int steps;
+
+  @Option(names = "--guidance", defaultValue = "7.5", description = "Guidance scale. Default ${DEFAULT-VALUE}.")
+  double guidance;
+
+  @Option(names = "--seed", defaultValue = "0", description = "Seed of the first picture (picture i: seed + i). Default ${DEFAULT-VALUE}.")
+  long seed;
+
+  @Option(names = "--grid-columns", defaultValue = "12", description = "Held-out combinations shown in each grid. Default ${DEFAULT-VALUE}.")
+  int gridColumns;
+
+  @Option(names = "--out", defaultValue = "work/eval", paramLabel = "DIR", description = "Output folder. Default ${DEFAULT-VALUE}.")
+  Path out;
+
+  @Override
+  public Integer call() throws Exception {
+    List<Language> langs = languages.isEmpty() ? List.of(Language.values()) : languages.stream().map(Language::parse).distinct().toList();
+    if (steps < 1 || steps > 1000) throw new IllegalArgumentException("--steps must be 1..1000, got " + steps);
+    if (gridColumns < 1) throw new IllegalArgumentException("--grid-columns must be >= 1, got " + gridColumns);
+    Path modelFolder = model != null ? model : BuiltInModel.folder();
+    Path baseFolder = base == null ? BuiltInModel.shipped(BuiltInModel.ENGLISH_BASE) : base.equalsIgnoreCase("none") ? null : Path.of(base);
+    Path clipFolder = clip != null ? clip : BuiltInModel.shipped(BuiltInModel.TEACHER_CLIP);
+    System.err.println("threads: " + Torch.init());
+    MultilingualClip scorer = MultilingualClip.load(clipFolder, modelFolder);
+    var options = new TinyEvaluation.Options(langs, steps, guidance, seed, 0);
+    List<TinyEvaluation.ModelResult> results = new ArrayList<>();
+    if (baseFolder != null) results.add(evaluate(baseFolder, scorer, options));
+    results.add(evaluate(modelFolder, scorer, options));
+    Files.createDirectories(out);
+    var combos = TinyEvaluation.heldOut(options.dataSeed());
+    String table = EvalReport.markdown(results, options, combos.size());
+    Files.writeString(out.resolve("eval.md"), table);
+    EvalReport.writePng(EvalReport.barChart(results, langs), out.resolve("accuracy.png"));
+    for (var r : results) EvalReport.writePng(EvalReport.grid(r, langs, combos, gridColumns), out.resolve("grid-" + r.name() + ".png"));
+    Files.writeString(out.resolve("eval.json"), json(results, options));
+    System.out.print(table);
+    System.out.println("written to " + out);
+    return 0;
+  }
+
+  private static TinyEvaluation.ModelResult evaluate(Path folder, MultilingualClip scorer, TinyEvaluation.Options options) {
+    DiffusionPipeline pipeline = PipelineLoader.load(folder);
+    return TinyEvaluation.evaluate(folder.toAbsolutePath().normalize().getFileName().toString(), pipeline, scorer, options, System.err::println);
+  }
+
+  private static String json(List<TinyEvaluation.ModelResult> results, TinyEvaluation.Options options) throws Exception {
+    ObjectMapper m = new ObjectMapper();
+    ObjectNode o = m.createObjectNode();
+    o.put("steps", options.steps());
+    o.put("guidance", options.guidance());
+    o.put("seed", options.seed());
+    ArrayNode models = o.putArray("models");
+    for (var r : results) {
+      ObjectNode mo = models.addObject();
+      mo.put("name", r.name());
+      ArrayNode rows = mo.putArray("languages");
+      for (var row : r.rows()) {
+        ObjectNode ro = rows.addObject();
+        ro.put("language", row.language().code());
+        ro.put("images", row.images());
+        ro.put("found", row.found());
+        ro.put("shape", row.shape());
+        ro.put("colour", row.colour());
+        ro.put("position", row.position());
+        ro.put("size", row.size());
+        ro.put("all_four", row.allFour());
+        ro.put("attribute_accuracy", Math.round(row.attributeAccuracy() * 100) / 100.0);
+        ro.put("clip_score", Math.round(row.clipScore() * 100) / 100.0);
+      }
+    }
+    return m.writerWithDefaultPrettyPrinter().writeValueAsString(o) + String.format(Locale.ROOT, "%n");
+  }
+}
