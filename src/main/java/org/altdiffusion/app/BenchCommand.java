@@ -21,7 +21,7 @@ import picocli.CommandLine.Option;
 
 /** {@code altdiffusion bench ...}: speed measurements reported as ratios to a baseline of the same run. */
 @Command(name = "bench", description = "Benchmarks; each reports ratios against a baseline measured in the same run.",
-    subcommands = {BenchCommand.Threads.class, UNetBench.class})
+    subcommands = {BenchCommand.Threads.class, UNetBench.class, GenerateBench.class})
 final class BenchCommand implements Runnable {
   @Override
   public void run() {

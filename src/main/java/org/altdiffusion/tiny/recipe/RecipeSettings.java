@@ -17,7 +17,7 @@ package org.altdiffusion.tiny.recipe;
  * @param emaDecay EMA decay of the base and quality UNets; default 0.995 (short runs: 0.9999 would
  *     average in weights from the first minutes)
  * @param unet size of the UNet
- * @param vaeL1 weight of the VAE's L1 term; default 0.5
+ * @param vaeL1 weight of the VAE's L1 term; default 1 (flat colours and sharp edges)
  * @param vaeKl weight of the VAE's KL term; default 1e-6 (the LDM autoencoders')
  */
 public record RecipeSettings(
@@ -67,12 +67,12 @@ public record RecipeSettings(
 
   public static RecipeSettings full() {
     return new RecipeSettings(0, 0, 17_600, 1200,
-        new Run(800, 16, 1e-3),
+        new Run(3000, 8, 1.5e-3),
         new Run(4000, 32, 5e-4),
         new Run(2000, 128, 1e-3),
         new Run(800, 64, 1e-3),
         new Run(3000, 32, 2e-4),
-        32, 0.995, new UNetSize(new int[] {32, 64, 64}, 4, 1), 0.5, 1e-6);
+        32, 0.995, new UNetSize(new int[] {32, 64, 64}, 4, 1), 1.0, 1e-6);
   }
 
   /** Every stage for a few steps on a small UNet: checks the chain, not the quality. */

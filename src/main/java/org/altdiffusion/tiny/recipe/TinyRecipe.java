@@ -144,9 +144,10 @@ public final class TinyRecipe {
         log.printf(Locale.ROOT, "== %s: done earlier (%.0f s)%n", stage.key(), seconds.get(stage));
         continue;
       }
-      if (!running) running = true;
-      // A finished stage run again starts over; an unfinished one resumes from its last checkpoint.
-      if (Files.isRegularFile(marker(stage))) TinyModelFiles.deleteTree(runFolder(stage));
+      // The first unfinished stage resumes from its last checkpoint; a stage run again, or after a
+      // stage that ran now (its inputs changed), starts over.
+      if (stage == restartFrom || !ran.isEmpty() || Files.isRegularFile(marker(stage))) TinyModelFiles.deleteTree(runFolder(stage));
+      running = true;
       log.printf(Locale.ROOT, "== %s%n", stage.key());
       long start = System.nanoTime();
       runStage(stage);

@@ -26,7 +26,8 @@ import org.bytedeco.pytorch.global.torch;
 /**
  * Latent distributions (mean and log-variance) of every training image, encoded by the frozen VAE
  * once instead of every step, kept in memory and in a safetensors file ({@code mean.<i>},
- * {@code logvar.<i>}; metadata: count, resolution, data description) that later runs reuse.
+ * {@code logvar.<i>}; metadata: count, resolution, data description, SHA-256 of the VAE's
+ * weights) that later runs with the same data and VAE reuse.
  * Latents are still sampled from the distribution at each step, so the training draws are the
  * same as without the cache. Examples that cannot be used are recorded with their reason and
  * keep being skipped (and counted) while training.
@@ -45,7 +46,8 @@ public final class LatentCache {
   /** Loads {@code file} when it matches the data, else encodes everything (batches of {@code batch}) and writes it. */
   public static LatentCache build(Dataset<ImageText> data, AutoencoderKL vae, int resolution, int batch, Path file, boolean write) throws IOException {
     LatentCache c = new LatentCache(data);
-    if (file != null && Files.isRegularFile(file) && c.tryLoad(file, resolution)) return c;
+    String vaeDigest = digest(vae);
+    if (file != null && Files.isRegularFile(file) && c.tryLoad(file, resolution, vaeDigest)) return c;
     List<ImageText> pending = new ArrayList<>();
     List<Integer> pendingIndex = new ArrayList<>();
     for (int i = 0; i < data.size(); i++) {
@@ -64,8 +66,27 @@ public final class LatentCache {
         pendingIndex.clear();
       }
     }
-    if (write && file != null) c.save(file, resolution);
+    if (write && file != null) c.save(file, resolution, vaeDigest);
     return c;
+  }
+
+  /** SHA-256 of the VAE's parameter names and values: a cache made by another VAE is not reused. */
+  static String digest(AutoencoderKL vae) {
+    try {
+      java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+      java.nio.ByteBuffer buf = null;
+      for (var e : vae.namedParameters().entrySet()) {
+        md.update(e.getKey().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        float[] v = Tensors.toFloats(e.getValue().get());
+        if (buf == null || buf.capacity() < 4 * v.length) buf = java.nio.ByteBuffer.allocate(4 * v.length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        buf.clear();
+        buf.asFloatBuffer().put(v);
+        md.update(buf.array(), 0, 4 * v.length);
+      }
+      return java.util.HexFormat.of().formatHex(md.digest());
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   private void encode(AutoencoderKL vae, List<ImageText> items, List<Integer> indices) {
@@ -81,11 +102,11 @@ public final class LatentCache {
     }
   }
 
-  private boolean tryLoad(Path file, int resolution) {
+  private boolean tryLoad(Path file, int resolution, String vaeDigest) {
     try (TensorSource s = SafeTensors.open(file)) {
       Map<String, String> meta = ((SafeTensors.Reader) s).metadata();
       if (!String.valueOf(data.size()).equals(meta.get("count")) || !String.valueOf(resolution).equals(meta.get("resolution"))
-          || !data.describe().equals(meta.get("data"))) {
+          || !data.describe().equals(meta.get("data")) || !vaeDigest.equals(meta.get("vae"))) {
         return false;
       }
       for (int i = 0; i < data.size(); i++) {
@@ -103,12 +124,13 @@ public final class LatentCache {
     }
   }
 
-  private void save(Path file, int resolution) {
+  private void save(Path file, int resolution, String vaeDigest) {
     Map<String, Tensor> tensors = new LinkedHashMap<>();
     Map<String, String> meta = new LinkedHashMap<>();
     meta.put("count", String.valueOf(data.size()));
     meta.put("resolution", String.valueOf(resolution));
     meta.put("data", data.describe());
+    meta.put("vae", vaeDigest);
     moments.forEach((i, m) -> {
       tensors.put("mean." + i, m[0]);
       tensors.put("logvar." + i, m[1]);

@@ -1,0 +1,70 @@
+package org.altdiffusion.app;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.altdiffusion.engine.Torch;
+import org.altdiffusion.pipeline.DiffusionPipeline;
+import org.altdiffusion.pipeline.GenerationRequest;
+import org.altdiffusion.pipeline.PipelineLoader;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code altdiffusion bench generate}: wall time of whole generations (prompt encoding, guided
+ * denoising loop, VAE decode) with a loaded model, cold (the first) and warm (the median of the
+ * rest); the baseline of the same run is one step, so the ratio shows what the steps cost.
+ */
+@Command(name = "generate", description = {
+    "Time whole generations (text encoder, every guided step, VAE decode) of a model: the first (cold) and the median of the "
+        + "following ones (warm), against a 1-step generation measured in the same run."})
+final class GenerateBench implements Callable<Integer> {
+  @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+  boolean help;
+
+  @Option(names = "--model", paramLabel = "DIR", description = "Model folder. Default: the built-in model.")
+  Path model;
+
+  @Option(names = "--prompt", defaultValue = "ein großer roter Kreis links", description = "Prompt. Default: ${DEFAULT-VALUE}.")
+  String prompt;
+
+  @Option(names = "--steps", defaultValue = "25", description = "Sampler steps. Default ${DEFAULT-VALUE}.")
+  int steps;
+
+  @Option(names = "--rounds", defaultValue = "10", description = "Warm generations timed (median reported). Default ${DEFAULT-VALUE}.")
+  int rounds;
+
+  @Option(names = "--size", defaultValue = "0", description = "Picture side in pixels (default: the model's).")
+  int size;
+
+  @Override
+  public Integer call() {
+    if (rounds < 1 || rounds > 1000) throw new IllegalArgumentException("--rounds must be 1..1000, got " + rounds);
+    System.out.println("threads: " + Torch.init());
+    DiffusionPipeline pipeline = PipelineLoader.load(model != null ? model : BuiltInModel.folder());
+    int side = size == 0 ? pipeline.defaultSize() : size;
+    GenerationRequest request = GenerationRequest.of(prompt).withSteps(steps).withSeed(0L).withSize(side, side).validate();
+    double cold = time(pipeline, request);
+    double[] warm = new double[rounds];
+    double[] oneStep = new double[rounds];
+    for (int i = 0; i < rounds; i++) {
+      warm[i] = time(pipeline, request);
+      oneStep[i] = time(pipeline, request.withSteps(1));
+    }
+    Arrays.sort(warm);
+    Arrays.sort(oneStep);
+    double median = warm[rounds / 2];
+    System.out.printf(Locale.ROOT, "%s, %dx%d, %d steps, guidance %s: cold %.3f s; warm median %.3f s (min %.3f, max %.3f, %d rounds)%n",
+        pipeline.modelName(), side, side, steps, request.guidance(), cold, median, warm[0], warm[rounds - 1], rounds);
+    System.out.printf(Locale.ROOT, "baseline 1 step: median %.3f s; ratio %.2f; %.1f ms per extra step%n", oneStep[rounds / 2],
+        median / oneStep[rounds / 2], 1000 * (median - oneStep[rounds / 2]) / Math.max(1, steps - 1));
+    return 0;
+  }
+
+  private static double time(DiffusionPipeline pipeline, GenerationRequest request) {
+    long start = System.nanoTime();
+    pipeline.generate(request, null, null);
+    return (System.nanoTime() - start) / 1e9;
+  }
+}
