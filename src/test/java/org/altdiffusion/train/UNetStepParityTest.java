@@ -89,7 +89,28 @@ class UNetStepParityTest {
    */
   @Test
   void oneStepMatchesReference(@TempDir Path out) throws Exception {
-    assertStepsMatch(1, out);
+    UNet2DConditionModel unet = assertStepsMatch(1, out);
+    // Where the gradient is well above Adam's eps (1e-8) the update is lr * sign(g) and the weights
+    // agree within 1e-6; every weight beyond that has |clipped gradient| < 1e-7 (measured: the 23
+    // such weights of 200,644 have at most 7.3e-8), where lr * g / (|g| + eps) turns float rounding
+    // of g into a different step.
+    double norm = ref.get("norm_0").item_double();
+    double clip = Math.min(1, 1.0 / norm);
+    long steep = 0;
+    for (Map.Entry<String, Parameter> e : unet.namedParameters().entrySet()) {
+      float[] mine = Tensors.toFloats(e.getValue().get().detach());
+      float[] theirs = Tensors.toFloats(ref.get("after_0." + e.getKey()));
+      float[] grad = Tensors.toFloats(ref.get("grad_0." + e.getKey()));
+      for (int i = 0; i < mine.length; i++) {
+        if (Math.abs(grad[i]) * clip < 1e-7) {
+          steep++;
+          continue;
+        }
+        assertTrue(Math.abs(mine[i] - theirs[i]) <= 1e-6, e.getKey() + "[" + i + "] differs by " + Math.abs(mine[i] - theirs[i])
+            + " with |gradient| " + Math.abs(grad[i]) * clip);
+      }
+    }
+    System.out.printf("UNet, 1 step: every weight with |clipped gradient| >= 1e-7 within 1e-6 of torch (%d weights below that left out)%n", steep);
   }
 
   @Test
@@ -97,7 +118,7 @@ class UNetStepParityTest {
     assertStepsMatch(3, out);
   }
 
-  private void assertStepsMatch(int steps, Path out) throws Exception {
+  private UNet2DConditionModel assertStepsMatch(int steps, Path out) throws Exception {
     UNet2DConditionModel unet = UNet2DConditionModel.fromPretrained(TrainingFixtures.training("unet"));
     double[] losses = new double[steps];
     FixtureStepTask task = new FixtureStepTask(unet.namedParameters(), steps, k -> {
@@ -127,5 +148,6 @@ class UNetStepParityTest {
     assertTrue(share < 1e-3, over + " of " + elements + " weights differ from torch by more than 1e-6");
     System.out.printf("UNet, %d step(s) end to end: max |weight - torch| = %.3g; %d of %d weights (%.4f%%) beyond 1e-6; losses %s%n", steps, worst,
         over, elements, 100.0 * share, java.util.Arrays.toString(losses));
+    return unet;
   }
 }

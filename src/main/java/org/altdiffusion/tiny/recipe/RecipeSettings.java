@@ -70,8 +70,8 @@ public record RecipeSettings(
         new Run(3000, 8, 1.5e-3),
         new Run(4000, 32, 5e-4),
         new Run(2000, 128, 1e-3),
-        new Run(800, 64, 1e-3),
-        new Run(3000, 32, 2e-4),
+        new Run(400, 64, 1e-3),
+        new Run(5000, 32, 5e-4),
         32, 0.995, new UNetSize(new int[] {32, 64, 64}, 4, 1), 1.0, 1e-6);
   }
 
