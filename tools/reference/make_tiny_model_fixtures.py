@@ -17,9 +17,11 @@ import os
 
 import numpy as np
 import torch
-from diffusers import StableDiffusionPipeline
+from diffusers import AutoencoderKL, DPMSolverMultistepScheduler, StableDiffusionPipeline, UNet2DConditionModel
 from diffusers.pipelines.deprecated.alt_diffusion import AltDiffusionPipeline
+from diffusers.pipelines.deprecated.alt_diffusion.modeling_roberta_series import RobertaSeriesModelWithTransformation
 from safetensors.torch import save_file
+from transformers import XLMRobertaTokenizer
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 OUT = os.path.join(ROOT, "src", "test", "resources", "fixtures", "shipped")
@@ -44,8 +46,19 @@ def main():
     meta = {}
     for name, cases in CASES.items():
         folder = os.path.join(ROOT, "models", name)
-        cls = AltDiffusionPipeline if name == "altdiffusion-tiny" else StableDiffusionPipeline
-        pipe = cls.from_pretrained(folder, safety_checker=None, requires_safety_checker=False, feature_extractor=None)
+        if name == "altdiffusion-tiny":
+            # model_index.json names the text encoder's library as diffusers' save_pretrained writes it
+            # ("diffusers"); 0.30.3's from_pretrained cannot resolve classes of the deprecated AltDiffusion
+            # module that way, so the pipeline is assembled from its components, each read from its folder.
+            pipe = AltDiffusionPipeline(
+                vae=AutoencoderKL.from_pretrained(os.path.join(folder, "vae")),
+                text_encoder=RobertaSeriesModelWithTransformation.from_pretrained(os.path.join(folder, "text_encoder")),
+                tokenizer=XLMRobertaTokenizer.from_pretrained(os.path.join(folder, "tokenizer")),
+                unet=UNet2DConditionModel.from_pretrained(os.path.join(folder, "unet")),
+                scheduler=DPMSolverMultistepScheduler.from_pretrained(os.path.join(folder, "scheduler")),
+                safety_checker=None, feature_extractor=None, requires_safety_checker=False)
+        else:
+            pipe = StableDiffusionPipeline.from_pretrained(folder, safety_checker=None, requires_safety_checker=False, feature_extractor=None)
         pipe.set_progress_bar_config(disable=True)
         images = []
         for prompt, seed, steps, guidance in cases:
