@@ -45,6 +45,7 @@ import org.altdiffusion.train.data.Dataset;
 import org.altdiffusion.train.data.ImageText;
 import org.altdiffusion.train.data.ImageTextSources;
 import org.altdiffusion.train.data.ParallelText;
+import org.altdiffusion.train.data.SkippedSample;
 import org.altdiffusion.train.distributed.Distributed;
 import org.altdiffusion.train.optim.AdamWOptimizer;
 import org.altdiffusion.train.tasks.DiffusionTraining;
@@ -132,7 +133,7 @@ public final class TinyRecipe {
   }
 
   /** Runs the stages from {@code restartFrom} on (null: from the first unfinished one). */
-  public Summary run(Stage restartFrom) throws IOException, org.altdiffusion.train.data.SkippedSample {
+  public Summary run(Stage restartFrom) throws IOException, SkippedSample {
     Files.createDirectories(out);
     Map<Stage, Double> seconds = new LinkedHashMap<>();
     List<Stage> ran = new ArrayList<>();
@@ -165,7 +166,7 @@ public final class TinyRecipe {
     return new Summary(seconds, ran);
   }
 
-  private void runStage(Stage stage) throws IOException, org.altdiffusion.train.data.SkippedSample {
+  private void runStage(Stage stage) throws IOException, SkippedSample {
     switch (stage) {
       case TOKENIZERS -> tokenizersStage();
       case TEACHER -> teacherStage();
@@ -201,7 +202,7 @@ public final class TinyRecipe {
 
   // ---- 3. VAE -------------------------------------------------------------------------------
 
-  private void vaeStage() throws IOException, org.altdiffusion.train.data.SkippedSample {
+  private void vaeStage() throws IOException, SkippedSample {
     ObjectNode config = TinyModelFiles.vaeConfig(1.0);
     AutoencoderKL vae = new AutoencoderKL(AutoencoderKLConfig.from(JsonConfig.parse(runFolder(Stage.VAE).resolve("config.json"), config.toString())));
     vae.initialize(Tensors.generator(settings.seed()));
@@ -221,7 +222,7 @@ public final class TinyRecipe {
   }
 
   /** Standard deviation of latents sampled from the first pictures (what Stable Diffusion's 0.18215 came from). */
-  private double latentStd(AutoencoderKL vae, Dataset<ImageText> data) throws org.altdiffusion.train.data.SkippedSample {
+  private double latentStd(AutoencoderKL vae, Dataset<ImageText> data) throws SkippedSample {
     double sum = 0, sumSq = 0;
     long count = 0;
     var generator = Tensors.generator(settings.seed());
