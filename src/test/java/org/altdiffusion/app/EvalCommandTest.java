@@ -18,6 +18,15 @@ class EvalCommandTest {
   }
 
   @Test
+  void aStableDiffusionFolderAsTheScoredModelIsRefusedWithTheReason(@TempDir Path tmp) throws Exception {
+    Path models = QuickRecipe.folder();
+    var r = GenerateCommandTest.run("eval", "--model", models.resolve("english-base").toString(), "--base", "none", "--clip",
+        models.resolve("teacher-clip").toString(), "--languages", "en", "--out", tmp.toString());
+    assertNotEquals(0, r.code());
+    assertTrue(r.err().contains("must be an AltDiffusion folder") && r.err().contains("CLIPTextModel"), r.err());
+  }
+
+  @Test
   void writesTableChartGridsAndJson(@TempDir Path tmp) throws Exception {
     Path models = QuickRecipe.folder();
     var r = GenerateCommandTest.run("eval", "--model", models.resolve("altdiffusion-tiny").toString(), "--base",

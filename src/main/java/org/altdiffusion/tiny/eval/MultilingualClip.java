@@ -3,6 +3,8 @@ package org.altdiffusion.tiny.eval;
 import java.nio.file.Path;
 import java.util.List;
 import org.altdiffusion.engine.Tensors;
+import org.altdiffusion.io.CheckpointException;
+import org.altdiffusion.io.DiffusersLayout;
 import org.altdiffusion.models.text.RobertaSeriesModelWithTransformation;
 import org.altdiffusion.tiny.clip.TinyClip;
 import org.altdiffusion.tokenizer.Encoding;
@@ -34,6 +36,11 @@ public final class MultilingualClip {
 
   /** Teacher folder (TinyClip) + an AltDiffusion model folder whose text_encoder/ and tokenizer/ are the student. */
   public static MultilingualClip load(Path teacherFolder, Path altDiffusionFolder) {
+    String encoder = DiffusersLayout.open(altDiffusionFolder).component("text_encoder").className();
+    if (!encoder.equals("RobertaSeriesModelWithTransformation")) {
+      throw new CheckpointException(altDiffusionFolder.resolve("model_index.json"), "the scoring text tower is the multilingual student, "
+          + "so this must be an AltDiffusion folder (text_encoder RobertaSeriesModelWithTransformation), not " + encoder);
+    }
     return new MultilingualClip(TinyClip.load(teacherFolder),
         RobertaSeriesModelWithTransformation.fromPretrained(altDiffusionFolder.resolve("text_encoder")),
         PromptTokenizer.load(altDiffusionFolder.resolve("tokenizer")));
