@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.*;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,7 +20,7 @@ class DatasetCommandTest {
   @Test
   void writesPreviewCaptionsAndImages(@TempDir Path dir) throws Exception {
     String[] out = new String[1];
-    int code = capture(out, null, () -> Main.run("dataset", "--out", dir.toString(), "--seed", "5", "--count", "20", "--split", "heldout", "--images", "--check"));
+    int code = run(out, null, "dataset", "--out", dir.toString(), "--seed", "5", "--count", "20", "--split", "heldout", "--images", "--check");
     assertEquals(0, code);
     assertTrue(out[0].contains("wrote 20 heldout samples (seed 5)"), out[0]);
     assertTrue(out[0].contains("oracle: 20/20 pictures read back exactly"), out[0]);
@@ -53,28 +51,20 @@ class DatasetCommandTest {
   @Test
   void badArgumentsAreNamed(@TempDir Path dir) {
     String[] err = new String[1];
-    assertEquals(1, capture(null, err, () -> Main.run("dataset", "--out", dir.toString(), "--split", "test")));
+    assertEquals(1, run(null, err, "dataset", "--out", dir.toString(), "--split", "test"));
     assertEquals("error: unknown split 'test'; accepted: train, validation, heldout", err[0].strip());
-    assertEquals(1, capture(null, err, () -> Main.run("dataset", "--out", dir.toString(), "--count", "0")));
+    assertEquals(1, run(null, err, "dataset", "--out", dir.toString(), "--count", "0"));
     assertEquals("error: --count must be 1..1000000, got 0", err[0].strip());
-    assertEquals(1, capture(null, err, () -> Main.run("dataset")));
+    assertEquals(1, run(null, err, "dataset"));
     assertEquals("error: --out DIR is required (or --review FILE.md)", err[0].strip());
   }
 
-  private static int capture(String[] out, String[] err, java.util.function.IntSupplier run) {
-    PrintStream oldOut = System.out;
-    PrintStream oldErr = System.err;
-    ByteArrayOutputStream o = new ByteArrayOutputStream();
-    ByteArrayOutputStream e = new ByteArrayOutputStream();
-    System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
-    System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
-    try {
-      return run.getAsInt();
-    } finally {
-      System.setOut(oldOut);
-      System.setErr(oldErr);
-      if (out != null) out[0] = o.toString(StandardCharsets.UTF_8);
-      if (err != null) err[0] = e.toString(StandardCharsets.UTF_8);
-    }
+
+  /** Runs the CLI (GenerateCommandTest.run), puts its stdout / stderr into out[0] / err[0] when given. */
+  private static int run(String[] out, String[] err, String... args) {
+    GenerateCommandTest.Run r = GenerateCommandTest.run(args);
+    if (out != null) out[0] = r.out();
+    if (err != null) err[0] = r.err();
+    return r.code();
   }
 }

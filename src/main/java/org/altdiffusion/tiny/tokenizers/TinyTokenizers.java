@@ -180,12 +180,7 @@ public final class TinyTokenizers {
 
   /** An added_tokens_decoder entry as transformers writes it. */
   private static Map<String, Object> addedToken(String content, boolean lstrip, boolean normalized) {
-    Map<String, Object> t = new LinkedHashMap<>();
-    t.put("content", content);
-    t.put("lstrip", lstrip);
-    t.put("normalized", normalized);
-    t.put("rstrip", false);
-    t.put("single_word", false);
+    Map<String, Object> t = mapToken(content, lstrip, normalized);
     t.put("special", true);
     return t;
   }
