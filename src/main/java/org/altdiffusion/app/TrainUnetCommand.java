@@ -30,7 +30,6 @@ import org.altdiffusion.train.data.MetadataFilter;
 import org.altdiffusion.train.distributed.Distributed;
 import org.altdiffusion.train.tasks.DiffusionTraining;
 import org.altdiffusion.train.tasks.LatentCache;
-import org.altdiffusion.train.tasks.TextDistillation;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -116,7 +115,8 @@ final class TrainUnetCommand implements Callable<Integer> {
     List<String> problems = new ArrayList<>();
     Dataset<ImageText> images = ImageTextSources.open(data, size, filter, problems);
     for (String p : problems) System.err.println("warning: " + p);
-    TextDistillation.Tokenize tok = TextDistillation.Tokenize.with(tokenizer, length);
+    // the mask as the pipeline passes it at inference (use_attention_mask)
+    DiffusionTraining.Tokenize tok = DiffusionTraining.Tokenize.of(tokenizer, length, text.config.useAttentionMask());
     ObjectNode sources = new ObjectMapper().createObjectNode();
     sources.put("model", model.toAbsolutePath().normalize().toString());
     sources.put("data", data);
@@ -127,7 +127,7 @@ final class TrainUnetCommand implements Callable<Integer> {
       Files.createDirectories(training.out);
       LatentCache cache = cacheLatents
           ? LatentCache.build(images, vae, size, Math.max(1, config.batchSize()), training.out.resolve("latents.safetensors"), dist.isMain()) : null;
-      var task = new DiffusionTraining(unet, vae, text, tok::encode, NoiseSchedule.of(scheduler), scheduler.predictionType(), st, captionDropout,
+      var task = new DiffusionTraining(unet, vae, text, tok, NoiseSchedule.of(scheduler), scheduler.predictionType(), st, captionDropout,
           images, cache, model, sources);
       if (dist.isMain()) {
         System.err.printf(Locale.ROOT, "train-unet %s: %s; %d trained tensors (%d weights) of %d; %dx%d; %s; world size %d%n", st.key(), images.describe(),

@@ -45,6 +45,11 @@ public record Sample(Split split, int index, Scene scene, CaptionTemplate templa
    * input convention, as {@code pipeline.Images.toTensor}), written into {@code out} at {@code offset}.
    */
   public void pixels(float[] out, int offset) {
+    toPixels(rgb, out, offset);
+  }
+
+  /** Packed 0xRRGGBB pixels of a 64x64 picture -> [3, 64, 64] floats in [-1, 1] written at {@code offset}. */
+  public static void toPixels(int[] rgb, float[] out, int offset) {
     int plane = Scene.SIDE * Scene.SIDE;
     for (int i = 0; i < plane; i++) {
       int p = rgb[i];

@@ -16,6 +16,7 @@ import org.altdiffusion.tiny.data.Captions;
 import org.altdiffusion.tiny.data.Combinations;
 import org.altdiffusion.tiny.data.Language;
 import org.altdiffusion.tiny.data.Recognition;
+import org.altdiffusion.tiny.data.Sample;
 import org.altdiffusion.tiny.data.Scene;
 import org.altdiffusion.tiny.data.ShapeOracle;
 
@@ -95,7 +96,7 @@ public final class TinyEvaluation {
       for (int i = 0; i < images.size(); i++) {
         Attributes want = combos.get(i);
         Recognition r = oracle.recognize(images.get(i));
-        toPixels(images.get(i), pixels, i * 3 * Scene.SIDE * Scene.SIDE);
+        Sample.toPixels(images.get(i).getRGB(0, 0, Scene.SIDE, Scene.SIDE, null, 0, Scene.SIDE), pixels, i * 3 * Scene.SIDE * Scene.SIDE);
         if (!r.found()) continue;
         Attributes got = r.attributes();
         found++;
@@ -115,16 +116,5 @@ public final class TinyEvaluation {
           row.percent(all), clipScore, (System.nanoTime() - start) / 1e9));
     }
     return new ModelResult(name, rows, pictures);
-  }
-
-  /** 0xRRGGBB pixels -> [3, S, S] floats in [-1, 1] at {@code offset}. */
-  static void toPixels(BufferedImage image, float[] out, int offset) {
-    int side = Scene.SIDE;
-    int[] rgb = image.getRGB(0, 0, side, side, null, 0, side);
-    for (int i = 0; i < rgb.length; i++) {
-      out[offset + i] = ((rgb[i] >> 16) & 255) / 127.5f - 1;
-      out[offset + side * side + i] = ((rgb[i] >> 8) & 255) / 127.5f - 1;
-      out[offset + 2 * side * side + i] = (rgb[i] & 255) / 127.5f - 1;
-    }
   }
 }

@@ -34,7 +34,6 @@ import org.altdiffusion.tiny.data.ShapesDataset;
 import org.altdiffusion.tiny.data.Split;
 import org.altdiffusion.tiny.tokenizers.TinyTokenizers;
 import org.altdiffusion.tokenizer.ClipTokenizer;
-import org.altdiffusion.tokenizer.Encoding;
 import org.altdiffusion.tokenizer.PromptTokenizer;
 import org.altdiffusion.tokenizer.XlmRobertaTokenizer;
 import org.altdiffusion.train.NonFinitePolicy;
@@ -54,7 +53,6 @@ import org.altdiffusion.train.tasks.TextDistillation;
 import org.altdiffusion.train.tasks.VaeTraining;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
-import org.bytedeco.pytorch.Tensor;
 
 /**
  * The AltDiffusion recipe at small scale, on the synthetic shapes dataset, every model trained by
@@ -229,10 +227,10 @@ public final class TinyRecipe {
     int n = Math.min(SCALING_SAMPLES, data.size());
     for (int from = 0; from < n; from += 64) {
       int to = Math.min(n, from + 64);
-      float[] pixels = new float[(to - from) * 3 * 64 * 64];
-      for (int i = from; i < to; i++) System.arraycopy(data.get(i).pixels(), 0, pixels, (i - from) * 3 * 64 * 64, 3 * 64 * 64);
+      List<ImageText> batch = new ArrayList<>();
+      for (int i = from; i < to; i++) batch.add(data.get(i));
       try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
-        DiagonalGaussian d = vae.encode(Tensors.fromFloats(pixels, to - from, 3, 64, 64)); // [B, 3, 64, 64] -> [B, 4, 16, 16]
+        DiagonalGaussian d = vae.encode(ImageText.stack(batch)); // [B, 3, 64, 64] -> [B, 4, 16, 16]
         for (float v : Tensors.toFloats(d.sample(generator))) {
           sum += v;
           sumSq += (double) v * v;
@@ -264,7 +262,7 @@ public final class TinyRecipe {
     ClipTextModel text = ClipTextModel.fromPretrained(init.resolve("text_encoder"));
     PromptTokenizer tokenizer = PromptTokenizer.load(init.resolve("tokenizer"));
     // Stable Diffusion gives CLIP no attention mask; train as the pipeline will infer.
-    DiffusionTraining.Tokenize tokenize = texts -> new Tensor[] {ids(tokenizer, texts), null};
+    DiffusionTraining.Tokenize tokenize = DiffusionTraining.Tokenize.of(tokenizer, MAX_LENGTH, false);
     Dataset<ImageText> data = ImageTextSources.shapes(settings.dataSeed(), settings.trainPictures(), 64, List.of(Language.EN));
     trainUnet(Stage.BASE, init, unet, text, tokenize, data, 64, DiffusionTraining.Stage.QUALITY, settings.base(), settings.emaDecay());
     TinyModelFiles.deleteTree(base());
@@ -325,8 +323,7 @@ public final class TinyRecipe {
     UNet2DConditionModel unet = UNet2DConditionModel.fromPretrained(init.resolve("unet"));
     var text = RobertaSeriesModelWithTransformation.fromPretrained(init.resolve("text_encoder"));
     PromptTokenizer tokenizer = PromptTokenizer.load(init.resolve("tokenizer"));
-    TextDistillation.Tokenize withMask = TextDistillation.Tokenize.with(tokenizer, MAX_LENGTH);
-    DiffusionTraining.Tokenize tokenize = text.config.useAttentionMask() ? withMask::encode : texts -> new Tensor[] {withMask.encode(texts)[0], null};
+    DiffusionTraining.Tokenize tokenize = DiffusionTraining.Tokenize.of(tokenizer, MAX_LENGTH, text.config.useAttentionMask());
     Dataset<ImageText> data = ImageTextSources.shapes(settings.dataSeed(), settings.trainPictures(), resolution, List.of(Language.values()));
     trainUnet(stage, init, unet, text, tokenize, data, resolution, unetStage, run, ema);
   }
@@ -345,11 +342,6 @@ public final class TinyRecipe {
         init, sources);
     log.printf(Locale.ROOT, "%s: %s at %dx%d, %d trained tensors%n", stage.key(), data.describe(), resolution, resolution, task.trainable().size());
     train(stage, task, run, ema);
-  }
-
-  private static Tensor ids(PromptTokenizer tokenizer, List<String> texts) {
-    List<Encoding> e = tokenizer.encodeAll(texts, MAX_LENGTH);
-    return Tensors.fromLongs(Encoding.stackIds(e), texts.size(), MAX_LENGTH); // [B, T]
   }
 
   // ---- shared -------------------------------------------------------------------------------

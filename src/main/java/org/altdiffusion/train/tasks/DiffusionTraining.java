@@ -26,6 +26,7 @@ import org.altdiffusion.train.TrainingTask;
 import org.altdiffusion.train.data.Batch;
 import org.altdiffusion.train.data.Dataset;
 import org.altdiffusion.train.data.ImageText;
+import org.altdiffusion.tokenizer.PromptTokenizer;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -76,6 +77,16 @@ public final class DiffusionTraining implements TrainingTask<ImageText> {
   /** Turns captions into [B, T] ids and mask for the text encoder. */
   public interface Tokenize {
     Tensor[] encode(List<String> texts);
+
+    /**
+     * Ids padded/truncated to {@code maxLength}, with the attention mask only when the pipeline
+     * passes one at inference ({@code use_attention_mask} of the text encoder; never for CLIP), so
+     * that the UNet trains on the conditioning it will see.
+     */
+    static Tokenize of(PromptTokenizer tokenizer, int maxLength, boolean useMask) {
+      TextDistillation.Tokenize withMask = TextDistillation.Tokenize.with(tokenizer, maxLength);
+      return useMask ? withMask::encode : texts -> new Tensor[] {withMask.encode(texts)[0], null};
+    }
   }
 
   private final UNet2DConditionModel unet;
@@ -180,11 +191,8 @@ public final class DiffusionTraining implements TrainingTask<ImageText> {
 
   private DiagonalGaussian latentDistribution(List<ImageText> items) {
     if (cache != null) return cache.distributions(items);
-    int size = items.get(0).size();
-    float[] pixels = new float[items.size() * 3 * size * size];
-    for (int i = 0; i < items.size(); i++) System.arraycopy(items.get(i).pixels(), 0, pixels, i * 3 * size * size, 3 * size * size);
     try (NoGradGuard guard = new NoGradGuard()) {
-      return vae.encode(Tensors.fromFloats(pixels, items.size(), 3, size, size)); // [B, 3, S, S] -> latent distribution
+      return vae.encode(ImageText.stack(items)); // [B, 3, S, S] -> latent distribution
     }
   }
 

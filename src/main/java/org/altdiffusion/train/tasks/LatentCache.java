@@ -90,11 +90,8 @@ public final class LatentCache {
   }
 
   private void encode(AutoencoderKL vae, List<ImageText> items, List<Integer> indices) {
-    int size = items.get(0).size();
-    float[] pixels = new float[items.size() * 3 * size * size];
-    for (int i = 0; i < items.size(); i++) System.arraycopy(items.get(i).pixels(), 0, pixels, i * 3 * size * size, 3 * size * size);
     try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
-      DiagonalGaussian d = vae.encode(Tensors.fromFloats(pixels, items.size(), 3, size, size)); // [B, 3, S, S]
+      DiagonalGaussian d = vae.encode(ImageText.stack(items)); // [B, 3, S, S] -> [B, latent, h, w]
       for (int i = 0; i < items.size(); i++) {
         moments.put(indices.get(i), new Tensor[] {Scopes.retain(d.mean().select(0, i).clone()), Scopes.retain(d.logvar().select(0, i).clone())});
         indexByKey.put(items.get(i).key(), indices.get(i));

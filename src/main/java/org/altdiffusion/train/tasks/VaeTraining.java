@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import org.altdiffusion.engine.Tensors;
 import org.altdiffusion.io.SafeTensors;
@@ -70,11 +69,7 @@ public final class VaeTraining implements TrainingTask<ImageText> {
 
   @Override
   public Tensor loss(Batch<ImageText> batch, TrainingRandom random) {
-    List<ImageText> items = batch.items();
-    int size = items.get(0).size();
-    float[] pixels = new float[items.size() * 3 * size * size];
-    for (int i = 0; i < items.size(); i++) System.arraycopy(items.get(i).pixels(), 0, pixels, i * 3 * size * size, 3 * size * size);
-    Tensor images = Tensors.fromFloats(pixels, items.size(), 3, size, size); // [B, 3, S, S]
+    Tensor images = ImageText.stack(batch.items()); // [B, 3, S, S]
     DiagonalGaussian posterior = vae.encode(images);
     long[] global = Tensors.shape(posterior.mean());
     global[0] = batch.globalSize();
