@@ -12,9 +12,9 @@ import picocli.CommandLine.Option;
 /** {@code altdiffusion demo-train}: the whole AltDiffusion recipe at small scale (the built-in model). */
 @Command(name = "demo-train", sortOptions = false, description = {
     "Rebuild the built-in AltDiffusion-tiny from nothing with this project's training code on the synthetic shapes data: "
-        + "tokenizers, English teacher CLIP, VAE, English base text-to-image model, multilingual student text encoder "
-        + "(distillation), concept alignment (cross-attention K/V only, half resolution), quality stage (all UNet weights, "
-        + "10% caption dropout, EMA).",
+        + "tokenizers, English teacher CLIP, VAE, multilingual student text encoder (distillation), English base "
+        + "text-to-image model, concept alignment (cross-attention K/V only, half resolution), quality stage (all UNet weights, "
+        + "10%% caption dropout, EMA).",
     "Writes OUT/altdiffusion-tiny (the multilingual model), OUT/english-base, OUT/teacher-clip, OUT/runs/<stage> (logs, "
         + "loss curves, checkpoints) and OUT/recipe.json (seconds per stage). Interrupted runs continue where they stopped."})
 final class DemoTrainCommand implements Callable<Integer> {
@@ -22,8 +22,12 @@ final class DemoTrainCommand implements Callable<Integer> {
   Path out;
 
   @Option(names = "--restart-from", paramLabel = "STAGE",
-      description = "Run this stage and every later one again: tokenizers, teacher, vae, base, student, alignment, quality.")
+      description = "Run this stage and every later one again: tokenizers, teacher, vae, student, base, alignment, quality.")
   String restartFrom;
+
+  @Option(names = "--stop-after", paramLabel = "STAGE", defaultValue = "quality",
+      description = "Stop once this stage is done (e.g. base: only the English model). Default ${DEFAULT-VALUE}.")
+  String stopAfter;
 
   @Option(names = "--quick", description = "A few steps per stage on a small UNet: checks that the chain runs (minutes), not a usable model.")
   boolean quick;
@@ -31,11 +35,13 @@ final class DemoTrainCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     TinyRecipe.Stage from = restartFrom == null ? null : TinyRecipe.Stage.parse(restartFrom);
+    TinyRecipe.Stage last = TinyRecipe.Stage.parse(stopAfter);
     System.err.println("threads: " + Torch.init());
     RecipeSettings settings = quick ? RecipeSettings.quick() : RecipeSettings.full();
-    TinyRecipe.Summary summary = new TinyRecipe(out, settings, System.err, System.console() != null).run(from);
+    TinyRecipe.Summary summary = new TinyRecipe(out, settings, System.err, System.console() != null).run(from, last);
     for (var e : summary.seconds().entrySet()) System.out.printf(Locale.ROOT, "%-11s %7.0f s%n", e.getKey().key(), e.getValue());
-    System.out.printf(Locale.ROOT, "%-11s %7.0f s (%.1f min); model in %s%n", "total", summary.total(), summary.total() / 60, out.resolve("altdiffusion-tiny"));
+    System.out.printf(Locale.ROOT, "%-11s %7.0f s (%.1f min); %s%n", "total", summary.total(), summary.total() / 60,
+        last == TinyRecipe.Stage.QUALITY ? "model in " + out.resolve("altdiffusion-tiny") : "stopped after " + last.key());
     return 0;
   }
 }

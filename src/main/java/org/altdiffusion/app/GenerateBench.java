@@ -20,8 +20,6 @@ import picocli.CommandLine.Option;
     "Time whole generations (text encoder, every guided step, VAE decode) of a model: the first (cold) and the median of the "
         + "following ones (warm), against a 1-step generation measured in the same run."})
 final class GenerateBench implements Callable<Integer> {
-  @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
-  boolean help;
 
   @Option(names = "--model", paramLabel = "DIR", description = "Model folder. Default: the built-in model.")
   Path model;

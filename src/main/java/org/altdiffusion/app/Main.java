@@ -7,6 +7,7 @@ import picocli.CommandLine.Command;
 @Command(
     name = "altdiffusion",
     mixinStandardHelpOptions = true,
+    scope = CommandLine.ScopeType.INHERIT, // -h/--help (and -V) on every subcommand
     version = "altdiffusion 0.1.0",
     description = "Multilingual text-to-image diffusion (AltDiffusion) on the JVM.",
     subcommands = {GenerateCommand.class, InfoCommand.class, BenchCommand.class, DatasetCommand.class, TinyCommand.class,

@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code altdiffusion serve}: the HTTP server (AUTOMATIC1111 API, job API, web page). */
-@Command(name = "serve", mixinStandardHelpOptions = true, description = "Serve the models of a folder over HTTP: AUTOMATIC1111's API "
+@Command(name = "serve", description = "Serve the models of a folder over HTTP: AUTOMATIC1111's API "
     + "(/sdapi/v1), a job API (/api/v1), a web page (/) and its OpenAPI description (/openapi.json). Ctrl-C stops it cleanly.")
 public final class ServeCommand implements Callable<Integer> {
   static final String TOKEN_ENV = "ALTDIFFUSION_API_TOKEN";

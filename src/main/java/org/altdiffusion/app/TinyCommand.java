@@ -25,7 +25,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code altdiffusion tiny ...}: the steps of the tiny AltDiffusion recipe on the shapes dataset. */
-@Command(name = "tiny", mixinStandardHelpOptions = true,
+@Command(name = "tiny",
     description = "Build the tiny AltDiffusion from the synthetic shapes dataset, step by step.",
     subcommands = {TinyCommand.Tokenizers.class, TinyCommand.TrainClip.class, CommandLine.HelpCommand.class})
 final class TinyCommand implements Runnable {
@@ -36,7 +36,7 @@ final class TinyCommand implements Runnable {
   }
 
   /** {@code tiny tokenizers --out DIR}: trains both tokenizers from the captions. */
-  @Command(name = "tokenizers", mixinStandardHelpOptions = true, description = {
+  @Command(name = "tokenizers", description = {
       "Train the student's and the teacher's tokenizers from the captions.",
       "Trains on the TRAIN split's captions and writes DIR/multilingual (XLM-R style sentencepiece unigram model, "
           + "18 languages) and DIR/english (CLIP byte-level BPE, English captions); every caption of the dataset is "
@@ -104,7 +104,7 @@ final class TinyCommand implements Runnable {
   }
 
   /** {@code tiny train-clip --out DIR}: trains the English teacher CLIP. */
-  @Command(name = "train-clip", mixinStandardHelpOptions = true, description = {
+  @Command(name = "train-clip", description = {
       "Train the English teacher CLIP and report held-out retrieval.",
       "Trains the text tower (CLIPTextModel) and a small CNN image tower contrastively on the TRAIN split's English "
           + "captions, then reports attribute-level retrieval on held-out combinations. Writes DIR (text_encoder/, "

@@ -63,6 +63,9 @@ final class TrainUnetCommand implements Callable<Integer> {
   @Option(names = "--caption-dropout", defaultValue = "0.1", description = "Probability of replacing a caption by the empty text. Default ${DEFAULT-VALUE}.")
   double captionDropout;
 
+  @Option(names = "--snr-gamma", defaultValue = "0", description = "Min-SNR-gamma loss weighting (5 is the paper's value); 0 = plain MSE. Default ${DEFAULT-VALUE}.")
+  double snrGamma;
+
   @Option(names = "--languages", split = ",", description = "Keep pairs whose metadata language is one of these (e.g. en,zh,fr).")
   List<String> languages = new ArrayList<>();
 
@@ -128,7 +131,7 @@ final class TrainUnetCommand implements Callable<Integer> {
       LatentCache cache = cacheLatents
           ? LatentCache.build(images, vae, size, Math.max(1, config.batchSize()), training.out.resolve("latents.safetensors"), dist.isMain()) : null;
       var task = new DiffusionTraining(unet, vae, text, tok, NoiseSchedule.of(scheduler), scheduler.predictionType(), st, captionDropout,
-          images, cache, model, sources);
+          snrGamma, images, cache, model, sources);
       if (dist.isMain()) {
         System.err.printf(Locale.ROOT, "train-unet %s: %s; %d trained tensors (%d weights) of %d; %dx%d; %s; world size %d%n", st.key(), images.describe(),
             task.trainable().size(), task.trainable().values().stream().mapToLong(p -> org.altdiffusion.engine.Tensors.numel(p.shape())).sum(),

@@ -45,8 +45,6 @@ import picocli.CommandLine.Option;
 final class UNetBench implements Callable<Integer> {
   static final int CONTEXT_TOKENS = 77;
 
-  @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
-  boolean help;
 
   @Option(names = "--steps", defaultValue = "3", description = "Timed UNet steps after one warm-up step (median reported). Default ${DEFAULT-VALUE}.")
   int steps;

@@ -91,6 +91,20 @@ class TrainUnetCommandTest {
     assertEquals(1, images.size());
   }
 
+  /** --snr-gamma reaches the task (recorded in the checkpoint, so a resume with another value is refused); a negative one is refused. */
+  @Test
+  void snrGammaIsRecordedAndChecked(@TempDir Path out) throws Exception {
+    var bad = TrainingRuns.inProcess(tinyUnet(out.resolve("bad"), "quality", 1, "--snr-gamma", "-1"));
+    assertNotEquals(0, bad.code());
+    assertTrue(bad.stderr().contains("--snr-gamma must be 0 (off) or a positive number, got -1.0"), bad.stderr());
+    var ok = TrainingRuns.inProcess(tinyUnet(out.resolve("ok"), "quality", 1, "--snr-gamma", "5"));
+    assertEquals(0, ok.code(), ok.stderr());
+    try (var files = Files.walk(out.resolve("ok"))) {
+      Path state = files.filter(f -> f.getFileName().toString().equals("state.json")).findFirst().orElseThrow();
+      assertTrue(Files.readString(state).contains("\"snr_gamma\" : 5.0"), Files.readString(state));
+    }
+  }
+
   /**
    * --cache-latents encodes the pictures once into OUT/latents.safetensors; a second run reuses the
    * file and ends bit-identical to the first; a quality run trains every UNet tensor.

@@ -19,6 +19,7 @@ package org.altdiffusion.tiny.recipe;
  * @param unet size of the UNet
  * @param vaeL1 weight of the VAE's L1 term; default 1 (flat colours and sharp edges)
  * @param vaeKl weight of the VAE's KL term; default 1e-6 (the LDM autoencoders')
+ * @param snrGamma min-SNR-gamma loss weighting of the three UNet stages (0 = plain MSE); default 5
  */
 public record RecipeSettings(
     long dataSeed,
@@ -34,7 +35,8 @@ public record RecipeSettings(
     double emaDecay,
     UNetSize unet,
     double vaeL1,
-    double vaeKl) {
+    double vaeKl,
+    double snrGamma) {
 
   /** Width of the teacher's hidden states and of the student's projection: the UNet's cross_attention_dim. */
   public static final int TEXT_WIDTH = 128;
@@ -60,19 +62,26 @@ public record RecipeSettings(
 
   /**
    * @param channels block_out_channels of the three levels (16, 8, 4 latent cells)
+   * @param attention which levels carry a spatial transformer (self and cross attention)
    * @param heads attention heads per transformer block
    * @param layersPerBlock resnets per level
    */
-  public record UNetSize(int[] channels, int heads, int layersPerBlock) {}
+  public record UNetSize(int[] channels, boolean[] attention, int heads, int layersPerBlock) {
+    public UNetSize {
+      if (channels.length != 3 || attention.length != 3) {
+        throw new IllegalArgumentException("the tiny UNet has 3 levels; got " + channels.length + " channel counts and " + attention.length + " attention flags");
+      }
+    }
+  }
 
   public static RecipeSettings full() {
     return new RecipeSettings(0, 0, 17_600, 1200,
         new Run(3000, 8, 1.5e-3),
-        new Run(4000, 32, 5e-4),
+        new Run(4500, 32, 5e-4),
         new Run(2000, 128, 1e-3),
         new Run(400, 64, 1e-3),
-        new Run(5000, 32, 5e-4),
-        32, 0.995, new UNetSize(new int[] {32, 64, 64}, 4, 1), 1.0, 1e-6);
+        new Run(6500, 32, 5e-4),
+        32, 0.995, new UNetSize(new int[] {32, 64, 64}, new boolean[] {false, true, true}, 4, 1), 1.0, 1e-6, 5.0);
   }
 
   /** Every stage for a few steps on a small UNet: checks the chain, not the quality. */
@@ -83,6 +92,6 @@ public record RecipeSettings(
         new Run(3, 8, 1e-3),
         new Run(3, 4, 1e-3),
         new Run(3, 4, 2e-4),
-        32, 0.9, new UNetSize(new int[] {32, 32, 32}, 2, 1), 0.5, 1e-6);
+        32, 0.9, new UNetSize(new int[] {32, 32, 32}, new boolean[] {false, true, true}, 2, 1), 0.5, 1e-6, 5.0);
   }
 }

@@ -63,9 +63,9 @@ import org.bytedeco.pytorch.NoGradGuard;
  *       byte-level BPE (the teacher's), built from the training captions;
  *   <li>{@code teacher}: the English CLIP (text and image towers), contrastive;
  *   <li>{@code vae}: an AutoencoderKL (factor 4) trained to reconstruct the pictures;
+ *   <li>{@code student}: the multilingual text encoder distilled from the teacher (AltCLIP step);
  *   <li>{@code base}: the English text-to-image model (stand-in for Stable Diffusion): a UNet
  *       trained from scratch on English captions, conditioned on the frozen teacher text tower;
- *   <li>{@code student}: the multilingual text encoder distilled from the teacher (AltCLIP step);
  *   <li>{@code alignment}: student plugged into the base model, only the cross-attention K/V
  *       trained, multilingual captions, half resolution;
  *   <li>{@code quality}: every UNet parameter, full resolution, 10% caption dropout, EMA.
@@ -81,7 +81,7 @@ import org.bytedeco.pytorch.NoGradGuard;
 public final class TinyRecipe {
   /** The stages, in order. */
   public enum Stage {
-    TOKENIZERS, TEACHER, VAE, BASE, STUDENT, ALIGNMENT, QUALITY;
+    TOKENIZERS, TEACHER, VAE, STUDENT, BASE, ALIGNMENT, QUALITY;
 
     public String key() {
       return name().toLowerCase(Locale.ROOT);
@@ -89,7 +89,7 @@ public final class TinyRecipe {
 
     public static Stage parse(String s) {
       for (Stage st : values()) if (st.key().equals(s.trim().toLowerCase(Locale.ROOT))) return st;
-      throw new IllegalArgumentException("unknown stage '" + s + "'; accepted: tokenizers, teacher, vae, base, student, alignment, quality");
+      throw new IllegalArgumentException("unknown stage '" + s + "'; accepted: tokenizers, teacher, vae, student, base, alignment, quality");
     }
   }
 
@@ -132,6 +132,14 @@ public final class TinyRecipe {
 
   /** Runs the stages from {@code restartFrom} on (null: from the first unfinished one). */
   public Summary run(Stage restartFrom) throws IOException, SkippedSample {
+    return run(restartFrom, Stage.QUALITY);
+  }
+
+  /** As {@link #run(Stage)}, stopping after {@code stopAfter}. */
+  public Summary run(Stage restartFrom, Stage stopAfter) throws IOException, SkippedSample {
+    if (restartFrom != null && restartFrom.compareTo(stopAfter) > 0) {
+      throw new IllegalArgumentException("--restart-from " + restartFrom.key() + " comes after --stop-after " + stopAfter.key());
+    }
     Files.createDirectories(out);
     Map<Stage, Double> seconds = new LinkedHashMap<>();
     List<Stage> ran = new ArrayList<>();
@@ -158,7 +166,10 @@ public final class TinyRecipe {
       done.put("seconds", s);
       Files.createDirectories(runFolder(stage));
       Files.writeString(marker(stage), done.toPrettyString() + "\n");
+      // What later stages built came from this stage's old output: a later invocation must redo them.
+      for (Stage later : Stage.values()) if (later.compareTo(stage) > 0) Files.deleteIfExists(marker(later));
       log.printf(Locale.ROOT, "== %s finished in %.0f s%n", stage.key(), s);
+      if (stage == stopAfter) break;
     }
     writeSummary(seconds);
     return new Summary(seconds, ran);
@@ -338,7 +349,7 @@ public final class TinyRecipe {
     sources.put("model", out.relativize(init).toString());
     sources.put("data", data.describe());
     sources.put("resolution", resolution);
-    var task = new DiffusionTraining(unet, vae, text, tokenize, NoiseSchedule.of(scheduler), scheduler.predictionType(), unetStage, 0.1, data, cache,
+    var task = new DiffusionTraining(unet, vae, text, tokenize, NoiseSchedule.of(scheduler), scheduler.predictionType(), unetStage, 0.1, settings.snrGamma(), data, cache,
         init, sources);
     log.printf(Locale.ROOT, "%s: %s at %dx%d, %d trained tensors%n", stage.key(), data.describe(), resolution, resolution, task.trainable().size());
     train(stage, task, run, ema);

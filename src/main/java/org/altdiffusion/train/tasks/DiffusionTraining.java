@@ -28,6 +28,7 @@ import org.altdiffusion.train.data.Dataset;
 import org.altdiffusion.train.data.ImageText;
 import org.altdiffusion.tokenizer.PromptTokenizer;
 import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
@@ -97,6 +98,7 @@ public final class DiffusionTraining implements TrainingTask<ImageText> {
   private final String predictionType;
   private final Stage stage;
   private final double captionDropout;
+  private final double snrGamma;
   private final Dataset<ImageText> data;
   private final LatentCache cache;
   private final Path baseModel;
@@ -108,11 +110,13 @@ public final class DiffusionTraining implements TrainingTask<ImageText> {
    * @param sources what the fingerprint records about models and data
    */
   public DiffusionTraining(UNet2DConditionModel unet, AutoencoderKL vae, TextEncoder textEncoder, Tokenize tokenize, NoiseSchedule schedule,
-      String predictionType, Stage stage, double captionDropout, Dataset<ImageText> data, LatentCache cache, Path baseModel, ObjectNode sources) {
+      String predictionType, Stage stage, double captionDropout, double snrGamma, Dataset<ImageText> data, LatentCache cache, Path baseModel,
+      ObjectNode sources) {
     if (!predictionType.equals("epsilon") && !predictionType.equals("v_prediction")) {
       throw new IllegalArgumentException("prediction_type '" + predictionType + "' cannot be trained here; accepted: epsilon, v_prediction");
     }
     if (!(captionDropout >= 0 && captionDropout <= 1)) throw new IllegalArgumentException("--caption-dropout must be in [0, 1], got " + captionDropout);
+    if (!(snrGamma >= 0) || Double.isInfinite(snrGamma)) throw new IllegalArgumentException("--snr-gamma must be 0 (off) or a positive number, got " + snrGamma);
     if (textEncoder.hiddenSize() != unet.config.crossAttentionDim()) {
       throw new IllegalArgumentException("the text encoder gives " + textEncoder.hiddenSize() + " values per token but the UNet's cross_attention_dim is "
           + unet.config.crossAttentionDim());
@@ -125,6 +129,7 @@ public final class DiffusionTraining implements TrainingTask<ImageText> {
     this.predictionType = predictionType;
     this.stage = stage;
     this.captionDropout = captionDropout;
+    this.snrGamma = snrGamma;
     this.data = data;
     this.cache = cache;
     this.baseModel = baseModel;
@@ -176,17 +181,37 @@ public final class DiffusionTraining implements TrainingTask<ImageText> {
       Tensor[] tokens = tokenize.encode(captions);
       cond = textEncoder.encode(tokens[0], tokens[1]); // [B, T, cross_attention_dim]
     }
-    return diffusionLoss(unet, schedule, latents, noise, timesteps, cond, predictionType);
+    return diffusionLoss(unet, schedule, latents, noise, timesteps, cond, predictionType, snrGamma);
   }
 
   /** MSE between the UNet's prediction on noised latents and the prediction type's target. */
   public static Tensor diffusionLoss(UNet2DConditionModel unet, NoiseSchedule schedule, Tensor latents, Tensor noise, Tensor timesteps, Tensor cond,
       String predictionType) {
+    return diffusionLoss(unet, schedule, latents, noise, timesteps, cond, predictionType, 0);
+  }
+
+  /**
+   * The diffusion loss; with {@code snrGamma > 0} each example's MSE is weighted by min-SNR-gamma
+   * (Hang et al. 2023, as diffusers' training scripts: min(SNR, gamma) / SNR for epsilon,
+   * min(SNR, gamma) / (SNR + 1) for v_prediction), which stops the nearly clean timesteps, easy
+   * and many, from dominating the gradient.
+   */
+  public static Tensor diffusionLoss(UNet2DConditionModel unet, NoiseSchedule schedule, Tensor latents, Tensor noise, Tensor timesteps, Tensor cond,
+      String predictionType, double snrGamma) {
     long[] t = Tensors.toLongs(timesteps);
     Tensor noisy = schedule.addNoise(latents, noise, t);
-    Tensor target = predictionType.equals("v_prediction") ? schedule.getVelocity(latents, noise, t) : noise;
+    boolean velocity = predictionType.equals("v_prediction");
+    Tensor target = velocity ? schedule.getVelocity(latents, noise, t) : noise;
     Tensor prediction = unet.forward(noisy, timesteps, cond);
-    return torch.mse_loss(prediction, target);
+    if (snrGamma <= 0) return torch.mse_loss(prediction, target);
+    float[] weights = new float[t.length];
+    float[] alphasCumprod = schedule.alphasCumprod();
+    for (int i = 0; i < t.length; i++) {
+      double snr = alphasCumprod[(int) t[i]] / (1.0 - alphasCumprod[(int) t[i]]);
+      weights[i] = (float) (Math.min(snr, snrGamma) / (velocity ? snr + 1 : snr));
+    }
+    Tensor perExample = prediction.sub(target).square().flatten(1, -1).mean(new long[] {1}, false, new ScalarTypeOptional()); // [B]
+    return perExample.mul(Tensors.fromFloats(weights, t.length)).mean();
   }
 
   private DiagonalGaussian latentDistribution(List<ImageText> items) {
@@ -202,6 +227,7 @@ public final class DiffusionTraining implements TrainingTask<ImageText> {
     o.put("stage", stage.key());
     o.put("prediction_type", predictionType);
     o.put("caption_dropout", captionDropout);
+    if (snrGamma > 0) o.put("snr_gamma", snrGamma); // absent when off, as in runs from before the option
     o.put("examples", data.size());
     o.setAll(sources);
     return o;

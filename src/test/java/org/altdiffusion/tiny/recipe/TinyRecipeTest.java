@@ -61,6 +61,12 @@ class TinyRecipeTest {
     try (PrintStream ps = new PrintStream(log, true, StandardCharsets.UTF_8)) {
       assertEquals(List.of(), new TinyRecipe(copy, RecipeSettings.quick(), ps, false).run(null).ran());
       assertEquals(List.of(TinyRecipe.Stage.QUALITY), new TinyRecipe(copy, RecipeSettings.quick(), ps, false).run(TinyRecipe.Stage.QUALITY).ran());
+      // Stopping after a re-run base leaves the later stages stale: the next run redoes them.
+      assertEquals(List.of(TinyRecipe.Stage.BASE),
+          new TinyRecipe(copy, RecipeSettings.quick(), ps, false).run(TinyRecipe.Stage.BASE, TinyRecipe.Stage.BASE).ran());
+      assertEquals(List.of(TinyRecipe.Stage.ALIGNMENT, TinyRecipe.Stage.QUALITY), new TinyRecipe(copy, RecipeSettings.quick(), ps, false).run(null).ran());
+      assertThrows(IllegalArgumentException.class,
+          () -> new TinyRecipe(copy, RecipeSettings.quick(), ps, false).run(TinyRecipe.Stage.QUALITY, TinyRecipe.Stage.BASE));
     }
     assertTrue(log.toString(StandardCharsets.UTF_8).contains("== teacher: done earlier"));
     TinyModelFiles.deleteTree(copy);
@@ -80,12 +86,13 @@ class TinyRecipeTest {
   @Test
   void unknownStageListsTheStages() {
     var e = assertThrows(IllegalArgumentException.class, () -> TinyRecipe.Stage.parse("unet"));
-    assertTrue(e.getMessage().contains("tokenizers, teacher, vae, base, student, alignment, quality"), e.getMessage());
+    assertTrue(e.getMessage().contains("tokenizers, teacher, vae, student, base, alignment, quality"), e.getMessage());
   }
 
   @Test
   void settingsRefuseNonsense() {
     assertThrows(IllegalArgumentException.class, () -> new RecipeSettings.Run(0, 4, 1e-3));
     assertThrows(IllegalArgumentException.class, () -> new RecipeSettings.Run(3, 4, 0));
+    assertThrows(IllegalArgumentException.class, () -> new RecipeSettings.UNetSize(new int[] {32, 32}, new boolean[] {true, true, true}, 2, 1));
   }
 }
