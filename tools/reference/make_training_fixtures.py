@@ -24,8 +24,11 @@ Writes src/test/resources/fixtures/training/:
              step 0 before clipping, to check the optimiser alone on identical gradients); AdamW(lr 1e-3, betas (0.9, 0.999), eps 1e-8,
              weight_decay 1e-2), gradient clipping at 1.0; epsilon target for steps 0 and 2,
              v-prediction target for step 1 (both the same optimiser).
+  unet_step_f64.safetensors: step 0 of the above redone in float64 (weights, inputs, loss,
+             AdamW state): loss, norm, after.<parameter> (float64).
 Weights are re-drawn at a larger scale than the library's init so that every layer matters.
 """
+import math
 import os
 import sys
 
@@ -208,15 +211,56 @@ def unet():
     save_file({k: v.contiguous() for k, v in out.items()}, os.path.join(ROOT, "unet_steps.safetensors"))
 
 
+def timestep_features_f64(proj):
+    """diffusers' get_timestep_embedding op for op, but in float64 (it hard-codes float32): the one
+    part of a float64 UNet that would otherwise stay float32, whose sin/cos rounding differs between
+    libtorch builds."""
+    def forward(timesteps):
+        half = proj.num_channels // 2
+        exponent = -math.log(10000) * torch.arange(0, half, dtype=torch.float64) / (half - proj.downscale_freq_shift)
+        emb = timesteps[:, None].double() * torch.exp(exponent)[None, :]
+        emb = torch.cat([torch.sin(emb), torch.cos(emb)], dim=-1)
+        return torch.cat([emb[:, half:], emb[:, :half]], dim=-1) if proj.flip_sin_to_cos else emb
+    return forward
+
+
+def unet_f64():
+    """One step of the same UNet with weights, inputs, timestep features, loss and optimiser in
+    float64: rounding of either side's kernels (MKL here, OpenBLAS in the Java build) falls far
+    below 1e-6, so the step shows the algorithms are the same."""
+    from diffusers import DDPMScheduler, UNet2DConditionModel
+    from safetensors.torch import load_file
+
+    model = UNet2DConditionModel.from_pretrained(os.path.join(ROOT, "unet")).double().train()
+    model.time_proj.forward = timestep_features_f64(model.time_proj)
+    scheduler = DDPMScheduler(beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear", num_train_timesteps=1000)
+    steps = load_file(os.path.join(ROOT, "unet_steps.safetensors"))
+    latents, noise, cond = (steps[f"{n}_0"].double() for n in ("latents", "noise", "cond"))
+    timesteps = steps["timesteps_0"]
+    opt = adamw(model.parameters())
+    noisy = scheduler.add_noise(latents, noise, timesteps)
+    loss = F.mse_loss(model(noisy, timesteps, cond).sample, noise, reduction="mean")
+    loss.backward()
+    norm = torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    opt.step()
+    out = {"loss": loss.detach().reshape(1), "norm": norm.detach().reshape(1)}
+    for name, p in model.named_parameters():
+        out[f"after.{name}"] = p.detach().clone()
+    print(f"unet float64 step: loss {loss.item():.12f} norm {norm.item():.12f}")
+    save_file({k: v.contiguous() for k, v in out.items()}, os.path.join(ROOT, "unet_step_f64.safetensors"))
+
+
 def main():
     torch.use_deterministic_algorithms(True)
     torch.set_num_threads(1)
     os.makedirs(ROOT, exist_ok=True)
-    which = sys.argv[1:] or ["distill", "unet", "clip_teacher", "images"]
+    which = sys.argv[1:] or ["distill", "unet", "unet_f64", "clip_teacher", "images"]
     if "distill" in which:
         distill()
     if "unet" in which:
         unet()
+    if "unet_f64" in which:
+        unet_f64()
     if "clip_teacher" in which:
         clip_teacher()
     if "images" in which:

@@ -31,6 +31,18 @@ public final class Tensors {
     return t;
   }
 
+  /** A float64 tensor holding a copy of {@code values} with {@code shape}. */
+  public static Tensor fromDoubles(double[] values, long... shape) {
+    long n = numel(shape);
+    if (n != values.length) {
+      throw new IllegalArgumentException(
+          "shape " + Arrays.toString(shape) + " needs " + n + " values, got " + values.length);
+    }
+    Tensor t = torch.empty(shape, new TensorOptions(torch.ScalarType.Double), null);
+    if (values.length > 0) t.data_ptr_double().put(values);
+    return t;
+  }
+
   /** An int64 tensor holding a copy of {@code values} with {@code shape}. */
   public static Tensor fromLongs(long[] values, long... shape) {
     long n = numel(shape);

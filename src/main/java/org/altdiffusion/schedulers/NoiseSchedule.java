@@ -136,25 +136,35 @@ public final class NoiseSchedule {
       throw new IllegalArgumentException("need one timestep or one per batch element (" + (shape.length == 0 ? 0 : shape[0])
           + "), got " + timesteps.length);
     }
-    float[] signal = new float[timesteps.length];
-    float[] noiseLevel = new float[timesteps.length];
+    // Coefficients in the sample's precision, as diffusers casts alphas_cumprod to the sample dtype
+    // before the square roots (float32 roots equal the rounded double roots).
+    boolean wide = a.scalar_type().value == torch.ScalarType.Double.value;
+    double[] signal = new double[timesteps.length];
+    double[] noiseLevel = new double[timesteps.length];
     for (int i = 0; i < timesteps.length; i++) {
       long t = timesteps[i];
       if (t < 0 || t >= alphasCumprod.length) {
         throw new IllegalArgumentException("timestep " + t + " outside [0, " + (alphasCumprod.length - 1) + "]");
       }
       float ac = alphasCumprod[(int) t];
-      signal[i] = (float) Math.sqrt(ac);
-      noiseLevel[i] = (float) Math.sqrt(1f - ac);
+      signal[i] = wide ? Math.sqrt(ac) : (float) Math.sqrt(ac);
+      noiseLevel[i] = wide ? Math.sqrt(1.0 - ac) : (float) Math.sqrt(1f - ac);
     }
     long[] coefShape = new long[shape.length];
     Arrays.fill(coefShape, 1);
     coefShape[0] = timesteps.length; // [B, 1, 1, 1]
     return Scopes.keep(() -> {
-      Tensor x = Tensors.fromFloats(signal, coefShape).mul(a);
-      Tensor y = Tensors.fromFloats(noiseLevel, coefShape).mul(b);
+      Tensor x = coefficients(signal, coefShape, wide).mul(a);
+      Tensor y = coefficients(noiseLevel, coefShape, wide).mul(b);
       return subtract ? x.sub(y) : x.add(y);
     });
+  }
+
+  private static Tensor coefficients(double[] values, long[] shape, boolean wide) {
+    if (wide) return Tensors.fromDoubles(values, shape);
+    float[] narrow = new float[values.length];
+    for (int i = 0; i < values.length; i++) narrow[i] = (float) values[i];
+    return Tensors.fromFloats(narrow, shape);
   }
 
   @Override

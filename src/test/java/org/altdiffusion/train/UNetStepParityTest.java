@@ -113,6 +113,42 @@ class UNetStepParityTest {
     System.out.printf("UNet, 1 step: every weight with |clipped gradient| >= 1e-7 within 1e-6 of torch (%d weights below that left out)%n", steep);
   }
 
+  /**
+   * The same step with weights, inputs, loss and optimiser state in float64, through the real
+   * training loop, against diffusers + torch.optim.AdamW in float64 (unet_step_f64.safetensors):
+   * the kernels' rounding (MKL in PyTorch wheels, OpenBLAS here) drops far below 1e-6, so every
+   * weight of every tensor, the tiny-gradient ones included, must agree within 1e-6: the step's
+   * algorithm (noising, loss, clipping, AdamW with decoupled decay and bias correction) is torch's.
+   */
+  @Test
+  void oneFloat64StepMatchesReferenceForEveryWeight(@TempDir Path out) throws Exception {
+    Map<String, Tensor> f64 = TrainingFixtures.tensors(TrainingFixtures.training("unet_step_f64.safetensors"));
+    UNet2DConditionModel unet = UNet2DConditionModel.fromPretrained(TrainingFixtures.training("unet"));
+    for (Parameter p : unet.namedParameters().values()) p.set(p.get().detach().to(org.bytedeco.pytorch.global.torch.ScalarType.Double));
+    double[] loss = new double[1];
+    FixtureStepTask task = new FixtureStepTask(unet.namedParameters(), 1, k -> {
+      Tensor l = DiffusionTraining.diffusionLoss(unet, schedule, wide(ref.get("latents_0")), wide(ref.get("noise_0")), ref.get("timesteps_0"),
+          wide(ref.get("cond_0")), "epsilon");
+      loss[0] = l.item_double();
+      return l;
+    });
+    new Trainer<>(FixtureStepTask.referenceConfig(1), task, Distributed.single(), Trainer.Options.quiet(out)).run();
+    assertEquals(f64.get("loss").item_double(), loss[0], 1e-12, "float64 loss");
+    double worst = 0;
+    for (Map.Entry<String, Parameter> e : unet.namedParameters().entrySet()) {
+      Tensor mine = e.getValue().get().detach();
+      assertEquals(org.bytedeco.pytorch.global.torch.ScalarType.Double.value, mine.scalar_type().value, e.getKey() + " stayed float64");
+      double d = Tensors.maxAbsDiff(mine, f64.get("after." + e.getKey()));
+      worst = Math.max(worst, d);
+      assertTrue(d <= 1e-6, e.getKey() + ": float64 step differs from torch's by " + d);
+    }
+    System.out.printf("UNet, 1 step in float64: max |weight - torch| = %.3g over all %d tensors%n", worst, unet.namedParameters().size());
+  }
+
+  private static Tensor wide(Tensor t) {
+    return t.to(org.bytedeco.pytorch.global.torch.ScalarType.Double);
+  }
+
   @Test
   void threeStepsMatchReference(@TempDir Path out) throws Exception {
     assertStepsMatch(3, out);

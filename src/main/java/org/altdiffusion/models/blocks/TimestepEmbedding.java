@@ -37,13 +37,22 @@ public final class TimestepEmbedding extends Module {
    * @return [B, dim] float32
    */
   public static Tensor sinusoidal(Tensor timesteps, long dim, boolean flipSinToCos, double downscaleFreqShift) {
+    return sinusoidal(timesteps, dim, flipSinToCos, downscaleFreqShift, torch.ScalarType.Float);
+  }
+
+  /**
+   * The same features computed in {@code dtype}: float32 is diffusers' computation; float64 serves
+   * a model widened to float64, where float32 features would be the one low-precision part (and
+   * their sin/cos rounding differs between libtorch builds).
+   */
+  public static Tensor sinusoidal(Tensor timesteps, long dim, boolean flipSinToCos, double downscaleFreqShift, torch.ScalarType dtype) {
     return Scopes.keep(() -> {
       long half = dim / 2;
-      Tensor exponent = torch.arange(new Scalar(0), new Scalar(half), Tensors.floatOptions())
+      Tensor exponent = torch.arange(new Scalar(0), new Scalar(half), new org.bytedeco.pytorch.TensorOptions(dtype))
           .mul(new Scalar(-Math.log(10000.0)))
           .div(new Scalar(half - downscaleFreqShift)); // [half]
       Tensor freqs = torch.exp(exponent);
-      Tensor args = timesteps.to(torch.ScalarType.Float).unsqueeze(1).mul(freqs.unsqueeze(0)); // [B, half]
+      Tensor args = timesteps.to(dtype).unsqueeze(1).mul(freqs.unsqueeze(0)); // [B, half]
       Tensor sin = torch.sin(args);
       Tensor cos = torch.cos(args);
       Tensor emb = flipSinToCos ? torch.cat(new TensorVector(cos, sin), -1) : torch.cat(new TensorVector(sin, cos), -1); // [B, 2*half]

@@ -163,8 +163,10 @@ public final class UNet2DConditionModel extends Module {
   private Tensor timeEmbed(Tensor timestep, long batch) {
     Tensor t = timestep.dim() == 0 ? timestep.unsqueeze(0) : timestep; // [1] or [B]
     t = t.expand(batch); // [B]
-    Tensor features = TimestepEmbedding.sinusoidal(t, config.blockOutChannels().get(0), config.flipSinToCos(),
-        config.freqShift());
+    // float32 features as diffusers computes them; float64 for a model widened to float64
+    torch.ScalarType dtype = weightType().value == torch.ScalarType.Double.value ? torch.ScalarType.Double : torch.ScalarType.Float;
+    Tensor features = TimestepEmbedding.sinusoidal(t, config.blockOutChannels().get(0), config.flipSinToCos(), config.freqShift(), dtype)
+        .to(weightType()); // [B, c0] in the weights' dtype (diffusers casts to the sample's)
     return timeEmbedding.forward(features);
   }
 
@@ -237,7 +239,7 @@ public final class UNet2DConditionModel extends Module {
     requireShape("mid-block residual", midResidual, midResidualShape(batch, sample.size(2), sample.size(3)));
   }
 
-  private static void requireShape(String what, Tensor t, long[] expected) {
+  private void requireShape(String what, Tensor t, long[] expected) {
     if (t == null) throw new IllegalArgumentException("UNet: " + what + " is null");
     requireFloat(what, t);
     if (!Arrays.equals(Tensors.shape(t), expected)) {
@@ -245,9 +247,14 @@ public final class UNet2DConditionModel extends Module {
     }
   }
 
-  private static void requireFloat(String what, Tensor t) {
-    if (t.scalar_type().value != torch.ScalarType.Float.value) {
-      throw new IllegalArgumentException("UNet: " + what + " must be float32, got " + t.scalar_type());
+  /** Inputs in the weights' dtype: float32 (as loaded), or float64 for a model widened to it. */
+  private void requireFloat(String what, Tensor t) {
+    if (t.scalar_type().value != weightType().value) {
+      throw new IllegalArgumentException("UNet: " + what + " must be " + weightType() + " (the weights' dtype), got " + t.scalar_type());
     }
+  }
+
+  private torch.ScalarType weightType() {
+    return convIn.weight.get().scalar_type();
   }
 }
