@@ -63,6 +63,10 @@ final class TrainUnetCommand implements Callable<Integer> {
   @Option(names = "--caption-dropout", defaultValue = "0.1", description = "Probability of replacing a caption by the empty text. Default ${DEFAULT-VALUE}.")
   double captionDropout;
 
+  @Option(names = "--precision", defaultValue = "float32", description = "UNet weights, optimiser state and loss in float32 or float64 "
+      + "(float64 is slower; its rounding lies far below the differences between kernels: for verifying runs). Default ${DEFAULT-VALUE}.")
+  String precision;
+
   @Option(names = "--snr-gamma", defaultValue = "0", description = "Min-SNR-gamma loss weighting (5 is the paper's value); 0 = plain MSE. Default ${DEFAULT-VALUE}.")
   double snrGamma;
 
@@ -89,6 +93,9 @@ final class TrainUnetCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     Integer launched = distributed.launchIfAsked(spec);
     if (launched != null) return launched;
+    if (!precision.equals("float32") && !precision.equals("float64")) {
+      throw new IllegalArgumentException("--precision '" + precision + "' is not known; accepted: float32, float64");
+    }
     Torch.init();
     var config = training.config();
     DiffusionTraining.Stage st = DiffusionTraining.Stage.parse(stage);
@@ -100,6 +107,7 @@ final class TrainUnetCommand implements Callable<Integer> {
     try (TensorSource w = Checkpoints.open(DiffusersLayout.findWeights(model.resolve("unet"), DiffusersLayout.Naming.DIFFUSERS, null))) {
       unet.load(w);
     }
+    if (precision.equals("float64")) unet.castTo(org.bytedeco.pytorch.global.torch.ScalarType.Double);
     AutoencoderKL vae = new AutoencoderKL(AutoencoderKLConfig.read(model.resolve("vae/config.json")));
     try (TensorSource w = Checkpoints.open(DiffusersLayout.findWeights(model.resolve("vae"), DiffusersLayout.Naming.DIFFUSERS, null))) {
       vae.loadCheckpoint(w);

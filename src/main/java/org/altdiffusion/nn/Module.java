@@ -122,6 +122,16 @@ public abstract class Module {
     }
   }
 
+  /**
+   * Converts every parameter to {@code dtype} (e.g. float64 to train with float rounding far
+   * below the differences between kernels; see train-unet --precision).
+   */
+  public final void castTo(org.bytedeco.pytorch.global.torch.ScalarType dtype) {
+    for (Parameter p : namedParameters().values()) {
+      Scopes.run(() -> p.set(p.get().detach().to(dtype)));
+    }
+  }
+
   /** Convenience for {@link #load(TensorSource)} on tensors in memory. */
   public final void load(Map<String, Tensor> tensors) {
     load(TensorSource.of(tensors));

@@ -292,7 +292,7 @@ public final class Trainer<T> {
       for (var e : trainable.entrySet()) {
         if (!weights.keys().contains(e.getKey())) throw new TrainingException(cannot + "weights lack '" + e.getKey() + "'");
         try (PointerScope scope = new PointerScope()) {
-          e.getValue().get().copy_(weights.load(e.getKey()));
+          e.getValue().get().copy_(weights.loadRaw(e.getKey())); // raw: a float64 run keeps its precision
         }
       }
     }

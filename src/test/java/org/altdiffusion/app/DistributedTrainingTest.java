@@ -85,6 +85,38 @@ class DistributedTrainingTest {
     assertEquals(TrainingRuns.lossLines(one.resolve("log.jsonl")).size(), TrainingRuns.lossLines(two.resolve("log.jsonl")).size());
   }
 
+  /**
+   * The same runs in float64 (--precision): with rounding far below the kernels' differences,
+   * every trained weight of the two-process run equals the one-process run's within 1e-6.
+   */
+  @Test
+  void unetStepsInFloat64AreTheSameOnTwoProcessesForEveryWeight(@TempDir Path tmp) throws Exception {
+    Path one = tmp.resolve("one");
+    Path two = tmp.resolve("two");
+    var first = TrainingRuns.inProcess(TrainUnetCommandTest.tinyUnet(one, "concept-alignment", 3, "--caption-dropout", "0.5", "--precision", "float64"));
+    assertEquals(0, first.code(), first.stderr());
+    var outcome = TrainingRuns.inProcess(TrainUnetCommandTest.tinyUnet(two, "concept-alignment", 3, "--caption-dropout", "0.5", "--precision", "float64",
+        "--launch", "2"));
+    assertEquals(0, outcome.code(), outcome.stderr());
+    double worst = 0;
+    int tensors = 0;
+    try (PointerScope scope = new PointerScope();
+        TensorSource a = SafeTensors.open(one.resolve("final/unet/diffusion_pytorch_model.safetensors"));
+        TensorSource b = SafeTensors.open(two.resolve("final/unet/diffusion_pytorch_model.safetensors"))) {
+      for (String k : a.keys()) {
+        org.bytedeco.pytorch.Tensor x = a.loadRaw(k);
+        assertEquals(org.bytedeco.pytorch.global.torch.ScalarType.Double.value, x.scalar_type().value, k + " exported in float64");
+        double d = x.sub(b.loadRaw(k)).abs().max().item_double();
+        worst = Math.max(worst, d);
+        tensors++;
+        assertTrue(d <= 1e-6, k + " differs by " + d + " between 1 and 2 processes");
+      }
+    }
+    System.out.printf("UNet concept alignment in float64, 1 vs 2 processes after 3 steps: max |weight difference| = %.3g over %d tensors%n", worst, tensors);
+    var bad = TrainingRuns.inProcess(TrainUnetCommandTest.tinyUnet(tmp.resolve("bad"), "concept-alignment", 1, "--precision", "float16"));
+    assertTrue(bad.stderr().contains("--precision 'float16' is not known; accepted: float32, float64"), bad.stderr());
+  }
+
   /** Two micro-batches of 2 with gradient accumulation make the same steps as batches of 4. */
   @Test
   void gradientAccumulationEqualsTheLargerBatch(@TempDir Path tmp) throws Exception {

@@ -164,9 +164,9 @@ public final class UNet2DConditionModel extends Module {
     Tensor t = timestep.dim() == 0 ? timestep.unsqueeze(0) : timestep; // [1] or [B]
     t = t.expand(batch); // [B]
     // float32 features as diffusers computes them; float64 for a model widened to float64
-    torch.ScalarType dtype = weightType().value == torch.ScalarType.Double.value ? torch.ScalarType.Double : torch.ScalarType.Float;
+    torch.ScalarType dtype = dtype().value == torch.ScalarType.Double.value ? torch.ScalarType.Double : torch.ScalarType.Float;
     Tensor features = TimestepEmbedding.sinusoidal(t, config.blockOutChannels().get(0), config.flipSinToCos(), config.freqShift(), dtype)
-        .to(weightType()); // [B, c0] in the weights' dtype (diffusers casts to the sample's)
+        .to(dtype()); // [B, c0] in the weights' dtype (diffusers casts to the sample's)
     return timeEmbedding.forward(features);
   }
 
@@ -249,12 +249,13 @@ public final class UNet2DConditionModel extends Module {
 
   /** Inputs in the weights' dtype: float32 (as loaded), or float64 for a model widened to it. */
   private void requireFloat(String what, Tensor t) {
-    if (t.scalar_type().value != weightType().value) {
-      throw new IllegalArgumentException("UNet: " + what + " must be " + weightType() + " (the weights' dtype), got " + t.scalar_type());
+    if (t.scalar_type().value != dtype().value) {
+      throw new IllegalArgumentException("UNet: " + what + " must be " + dtype() + " (the weights' dtype), got " + t.scalar_type());
     }
   }
 
-  private torch.ScalarType weightType() {
+  /** The weights' dtype, which inputs must have: float32 as loaded, float64 after {@code castTo}. */
+  public torch.ScalarType dtype() {
     return convIn.weight.get().scalar_type();
   }
 }

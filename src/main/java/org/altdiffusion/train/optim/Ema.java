@@ -63,7 +63,7 @@ public final class Ema implements AutoCloseable {
   public void load(TensorSource source, long updates) {
     for (var e : shadow.entrySet()) {
       if (!source.keys().contains(e.getKey())) throw new IllegalArgumentException("EMA weights lack '" + e.getKey() + "'");
-      Tensor t = source.load(e.getKey());
+      Tensor t = source.loadRaw(e.getKey()); // copy_ converts; a float64 run keeps its precision
       if (!java.util.Arrays.equals(Tensors.shape(t), Tensors.shape(e.getValue()))) {
         throw new IllegalArgumentException("EMA weight '" + e.getKey() + "' has shape " + Tensors.shapeString(t)
             + ", the model " + Tensors.shapeString(e.getValue()));

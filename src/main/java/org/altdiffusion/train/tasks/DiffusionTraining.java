@@ -181,7 +181,12 @@ public final class DiffusionTraining implements TrainingTask<ImageText> {
       Tensor[] tokens = tokenize.encode(captions);
       cond = textEncoder.encode(tokens[0], tokens[1]); // [B, T, cross_attention_dim]
     }
-    return diffusionLoss(unet, schedule, latents, noise, timesteps, cond, predictionType, snrGamma);
+    // The UNet may train in float64 (--precision): latents, noise and conditioning follow it.
+    return diffusionLoss(unet, schedule, inUnetType(latents), inUnetType(noise), timesteps, inUnetType(cond), predictionType, snrGamma);
+  }
+
+  private Tensor inUnetType(Tensor t) {
+    return t.scalar_type().value == unet.dtype().value ? t : t.to(unet.dtype());
   }
 
   /** MSE between the UNet's prediction on noised latents and the prediction type's target. */
@@ -228,6 +233,7 @@ public final class DiffusionTraining implements TrainingTask<ImageText> {
     o.put("prediction_type", predictionType);
     o.put("caption_dropout", captionDropout);
     if (snrGamma > 0) o.put("snr_gamma", snrGamma); // absent when off, as in runs from before the option
+    if (unet.dtype().value != org.bytedeco.pytorch.global.torch.ScalarType.Float.value) o.put("precision", String.valueOf(unet.dtype()));
     o.put("examples", data.size());
     o.setAll(sources);
     return o;
