@@ -213,7 +213,8 @@ public final class DiffusionTraining implements TrainingTask<ImageText> {
     float[] alphasCumprod = schedule.alphasCumprod();
     for (int i = 0; i < t.length; i++) {
       double snr = alphasCumprod[(int) t[i]] / (1.0 - alphasCumprod[(int) t[i]]);
-      weights[i] = (float) (Math.min(snr, snrGamma) / (velocity ? snr + 1 : snr));
+      // SNR 0 (a zero-terminal-SNR schedule's last step): the limit of the weight, 1 for epsilon
+      weights[i] = snr == 0 ? (velocity ? 0f : 1f) : (float) (Math.min(snr, snrGamma) / (velocity ? snr + 1 : snr));
     }
     Tensor perExample = prediction.sub(target).square().flatten(1, -1).mean(new long[] {1}, false, new ScalarTypeOptional()); // [B]
     return perExample.mul(Tensors.fromFloats(weights, t.length)).mean();
