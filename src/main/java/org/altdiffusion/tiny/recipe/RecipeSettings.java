@@ -80,7 +80,7 @@ public record RecipeSettings(
         new Run(4500, 32, 5e-4),
         new Run(2000, 128, 1e-3),
         new Run(400, 64, 1e-3),
-        new Run(6500, 32, 5e-4),
+        new Run(8500, 32, 5e-4),
         32, 0.995, new UNetSize(new int[] {32, 64, 64}, new boolean[] {false, true, true}, 4, 1), 1.0, 1e-6, 5.0);
   }
 
