@@ -21,36 +21,28 @@ public final class Tensors {
 
   /** A float32 tensor holding a copy of {@code values} with {@code shape}. */
   public static Tensor fromFloats(float[] values, long... shape) {
-    long n = numel(shape);
-    if (n != values.length) {
-      throw new IllegalArgumentException(
-          "shape " + Arrays.toString(shape) + " needs " + n + " values, got " + values.length);
-    }
-    Tensor t = torch.empty(shape, floatOptions(), null);
+    Tensor t = allocate(values.length, shape, torch.ScalarType.Float);
     if (values.length > 0) t.data_ptr_float().put(values);
     return t;
   }
 
   /** A float64 tensor holding a copy of {@code values} with {@code shape}. */
   public static Tensor fromDoubles(double[] values, long... shape) {
-    long n = numel(shape);
-    if (n != values.length) {
-      throw new IllegalArgumentException(
-          "shape " + Arrays.toString(shape) + " needs " + n + " values, got " + values.length);
-    }
-    Tensor t = torch.empty(shape, new TensorOptions(torch.ScalarType.Double), null);
+    Tensor t = allocate(values.length, shape, torch.ScalarType.Double);
     if (values.length > 0) t.data_ptr_double().put(values);
     return t;
   }
 
+  /** An empty tensor of {@code shape} for {@code count} values (an error naming both when they disagree). */
+  private static Tensor allocate(int count, long[] shape, torch.ScalarType type) {
+    long n = numel(shape);
+    if (n != count) throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " needs " + n + " values, got " + count);
+    return torch.empty(shape, new TensorOptions(type), null);
+  }
+
   /** An int64 tensor holding a copy of {@code values} with {@code shape}. */
   public static Tensor fromLongs(long[] values, long... shape) {
-    long n = numel(shape);
-    if (n != values.length) {
-      throw new IllegalArgumentException(
-          "shape " + Arrays.toString(shape) + " needs " + n + " values, got " + values.length);
-    }
-    Tensor t = torch.empty(shape, new TensorOptions(torch.ScalarType.Long), null);
+    Tensor t = allocate(values.length, shape, torch.ScalarType.Long);
     if (values.length > 0) t.data_ptr_long().put(values);
     return t;
   }

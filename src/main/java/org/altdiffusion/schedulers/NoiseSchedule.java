@@ -154,18 +154,13 @@ public final class NoiseSchedule {
     Arrays.fill(coefShape, 1);
     coefShape[0] = timesteps.length; // [B, 1, 1, 1]
     return Scopes.keep(() -> {
-      Tensor x = coefficients(signal, coefShape, wide).mul(a);
-      Tensor y = coefficients(noiseLevel, coefShape, wide).mul(b);
+      torch.ScalarType type = wide ? torch.ScalarType.Double : torch.ScalarType.Float; // float32 values convert exactly
+      Tensor x = Tensors.fromDoubles(signal, coefShape).to(type).mul(a);
+      Tensor y = Tensors.fromDoubles(noiseLevel, coefShape).to(type).mul(b);
       return subtract ? x.sub(y) : x.add(y);
     });
   }
 
-  private static Tensor coefficients(double[] values, long[] shape, boolean wide) {
-    if (wide) return Tensors.fromDoubles(values, shape);
-    float[] narrow = new float[values.length];
-    for (int i = 0; i < values.length; i++) narrow[i] = (float) values[i];
-    return Tensors.fromFloats(narrow, shape);
-  }
 
   @Override
   public String toString() {

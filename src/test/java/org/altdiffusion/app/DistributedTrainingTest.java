@@ -67,16 +67,12 @@ class DistributedTrainingTest {
     double worst = 0;
     long elements = 0;
     long over = 0;
-    try (PointerScope scope = new PointerScope();
-        TensorSource a = SafeTensors.open(one.resolve("final/unet/diffusion_pytorch_model.safetensors"));
-        TensorSource b = SafeTensors.open(two.resolve("final/unet/diffusion_pytorch_model.safetensors"))) {
-      for (String k : a.keys()) {
-        if (!k.endsWith(".attn2.to_k.weight") && !k.endsWith(".attn2.to_v.weight")) continue;
-        org.bytedeco.pytorch.Tensor diff = a.load(k).sub(b.load(k)).abs();
-        worst = Math.max(worst, diff.max().item_double());
-        elements += diff.numel();
-        over += diff.gt(new org.bytedeco.pytorch.Scalar(1e-6)).sum().item_long();
-      }
+    for (var pair : exportedUnetPairs(one, two).entrySet()) {
+      if (!pair.getKey().endsWith(".attn2.to_k.weight") && !pair.getKey().endsWith(".attn2.to_v.weight")) continue;
+      org.bytedeco.pytorch.Tensor diff = pair.getValue()[0].sub(pair.getValue()[1]).abs();
+      worst = Math.max(worst, diff.max().item_double());
+      elements += diff.numel();
+      over += diff.gt(new org.bytedeco.pytorch.Scalar(1e-6)).sum().item_long();
     }
     System.out.printf("UNet concept alignment, 1 vs 2 processes after 3 steps: max |weight difference| = %.3g; %d of %d trained weights beyond 1e-6%n",
         worst, over, elements);
@@ -100,21 +96,28 @@ class DistributedTrainingTest {
     assertEquals(0, outcome.code(), outcome.stderr());
     double worst = 0;
     int tensors = 0;
-    try (PointerScope scope = new PointerScope();
-        TensorSource a = SafeTensors.open(one.resolve("final/unet/diffusion_pytorch_model.safetensors"));
-        TensorSource b = SafeTensors.open(two.resolve("final/unet/diffusion_pytorch_model.safetensors"))) {
-      for (String k : a.keys()) {
-        org.bytedeco.pytorch.Tensor x = a.loadRaw(k);
-        assertEquals(org.bytedeco.pytorch.global.torch.ScalarType.Double.value, x.scalar_type().value, k + " exported in float64");
-        double d = x.sub(b.loadRaw(k)).abs().max().item_double();
-        worst = Math.max(worst, d);
-        tensors++;
-        assertTrue(d <= 1e-6, k + " differs by " + d + " between 1 and 2 processes");
-      }
+    for (var pair : exportedUnetPairs(one, two).entrySet()) {
+      String k = pair.getKey();
+      org.bytedeco.pytorch.Tensor x = pair.getValue()[0];
+      assertEquals(org.bytedeco.pytorch.global.torch.ScalarType.Double.value, x.scalar_type().value, k + " exported in float64");
+      double d = x.sub(pair.getValue()[1]).abs().max().item_double();
+      worst = Math.max(worst, d);
+      tensors++;
+      assertTrue(d <= 1e-6, k + " differs by " + d + " between 1 and 2 processes");
     }
     System.out.printf("UNet concept alignment in float64, 1 vs 2 processes after 3 steps: max |weight difference| = %.3g over %d tensors%n", worst, tensors);
     var bad = TrainingRuns.inProcess(TrainUnetCommandTest.tinyUnet(tmp.resolve("bad"), "concept-alignment", 1, "--precision", "float16"));
     assertTrue(bad.stderr().contains("--precision 'float16' is not known; accepted: float32, float64"), bad.stderr());
+  }
+
+  /** Every tensor of the two runs' exported UNets, by name: {first run's, second run's}, as stored (raw dtype). */
+  private static java.util.Map<String, org.bytedeco.pytorch.Tensor[]> exportedUnetPairs(Path one, Path two) {
+    java.util.Map<String, org.bytedeco.pytorch.Tensor[]> pairs = new java.util.LinkedHashMap<>();
+    try (TensorSource a = SafeTensors.open(one.resolve("final/unet/diffusion_pytorch_model.safetensors"));
+        TensorSource b = SafeTensors.open(two.resolve("final/unet/diffusion_pytorch_model.safetensors"))) {
+      for (String k : a.keys()) pairs.put(k, new org.bytedeco.pytorch.Tensor[] {a.loadRaw(k), b.loadRaw(k)});
+    }
+    return pairs;
   }
 
   /** Two micro-batches of 2 with gradient accumulation make the same steps as batches of 4. */
