@@ -14,11 +14,13 @@ import picocli.CommandLine.Option;
 /**
  * {@code altdiffusion bench generate}: wall time of whole generations (prompt encoding, guided
  * denoising loop, VAE decode) with a loaded model, cold (the first) and warm (the median of the
- * rest); the baseline of the same run is one step, so the ratio shows what the steps cost.
+ * rest). Baselines of the same run, interleaved with it: the guided passes as one batch (diffusers'
+ * way; the default runs them side by side, see ThreadSettings), and one step, so the ratio shows
+ * what the steps cost.
  */
 @Command(name = "generate", description = {
     "Time whole generations (text encoder, every guided step, VAE decode) of a model: the first (cold) and the median of the "
-        + "following ones (warm), against a 1-step generation measured in the same run."})
+        + "following ones (warm), against guidance run as one batch and a 1-step generation, measured in the same run."})
 final class GenerateBench implements Callable<Integer> {
 
   @Option(names = "--model", paramLabel = "DIR", description = "Model folder. Default: the built-in model.")
@@ -40,21 +42,31 @@ final class GenerateBench implements Callable<Integer> {
   public Integer call() {
     if (rounds < 1 || rounds > 1000) throw new IllegalArgumentException("--rounds must be 1..1000, got " + rounds);
     System.out.println("threads: " + Torch.init());
-    DiffusionPipeline pipeline = PipelineLoader.load(model != null ? model : BuiltInModel.folder());
-    int side = size == 0 ? pipeline.defaultSize() : size;
+    DiffusionPipeline loaded = PipelineLoader.load(model != null ? model : BuiltInModel.folder());
+    DiffusionPipeline parallel = loaded.withParallelGuidance(true);
+    DiffusionPipeline batched = loaded.withParallelGuidance(false);
+    int side = size == 0 ? loaded.defaultSize() : size;
     GenerationRequest request = GenerationRequest.of(prompt).withSteps(steps).withSeed(0L).withSize(side, side).validate();
-    double cold = time(pipeline, request);
+    double cold = time(parallel, request);
+    time(batched, request);
+    // interleaved, so that the machine's slow and fast minutes fall on every variant alike
     double[] warm = new double[rounds];
+    double[] warmBatched = new double[rounds];
     double[] oneStep = new double[rounds];
     for (int i = 0; i < rounds; i++) {
-      warm[i] = time(pipeline, request);
-      oneStep[i] = time(pipeline, request.withSteps(1));
+      warm[i] = time(parallel, request);
+      warmBatched[i] = time(batched, request);
+      oneStep[i] = time(parallel, request.withSteps(1));
     }
     Arrays.sort(warm);
+    Arrays.sort(warmBatched);
     Arrays.sort(oneStep);
     double median = warm[rounds / 2];
-    System.out.printf(Locale.ROOT, "%s, %dx%d, %d steps, guidance %s: cold %.3f s; warm median %.3f s (min %.3f, max %.3f, %d rounds)%n",
-        pipeline.modelName(), side, side, steps, request.guidance(), cold, median, warm[0], warm[rounds - 1], rounds);
+    double medianBatched = warmBatched[rounds / 2];
+    System.out.printf(Locale.ROOT, "%s, %dx%d, %d steps, guidance %s, parallel guidance: cold %.3f s; warm median %.3f s (min %.3f, max %.3f, %d rounds)%n",
+        loaded.modelName(), side, side, steps, request.guidance(), cold, median, warm[0], warm[rounds - 1], rounds);
+    System.out.printf(Locale.ROOT, "guidance as one batch of 2 (diffusers' way): warm median %.3f s (min %.3f); parallel/batch ratio %.2f%n",
+        medianBatched, warmBatched[0], median / medianBatched);
     System.out.printf(Locale.ROOT, "baseline 1 step: median %.3f s; ratio %.2f; %.1f ms per extra step%n", oneStep[rounds / 2],
         median / oneStep[rounds / 2], 1000 * (median - oneStep[rounds / 2]) / Math.max(1, steps - 1));
     return 0;

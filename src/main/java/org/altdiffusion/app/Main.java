@@ -1,5 +1,6 @@
 package org.altdiffusion.app;
 
+import org.altdiffusion.engine.Torch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -20,6 +21,7 @@ public final class Main implements Runnable {
 
   /** Runs the command line and returns the exit code (0 ok, 1 bad input or failure, 2 usage). */
   public static int run(String... args) {
+    Torch.configureJavaCpp();
     CommandLine cli = new CommandLine(new Main());
     cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
       cmd.getErr().println("error: " + Errors.describe(ex));

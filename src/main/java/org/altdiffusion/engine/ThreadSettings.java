@@ -1,5 +1,7 @@
 package org.altdiffusion.engine;
 
+import java.util.Locale;
+
 /**
  * How many threads the two native pools get.
  *
@@ -16,39 +18,65 @@ package org.altdiffusion.engine;
  *     Environment {@code ALTDIFFUSION_TORCH_THREADS}, system property {@code altdiffusion.torchThreads}.
  * @param blasThreads OpenBLAS threads; default 1.
  *     Environment {@code ALTDIFFUSION_BLAS_THREADS}, system property {@code altdiffusion.blasThreads}.
+ * @param parallelGuidance whether a guided step runs its unconditional and conditional UNet passes
+ *     side by side, each on half of the torch threads ({@link ParallelPair}), instead of as one
+ *     batch on all of them; default: when there are at least 2 torch threads. Environment
+ *     {@code ALTDIFFUSION_PARALLEL_GUIDANCE}, system property {@code altdiffusion.parallelGuidance}
+ *     ({@code true} or {@code false}). Measured by {@code ./altdiffusion bench generate}.
  */
-public record ThreadSettings(int torchThreads, int blasThreads) {
+public record ThreadSettings(int torchThreads, int blasThreads, boolean parallelGuidance) {
 
   public ThreadSettings {
     if (torchThreads < 1) throw new IllegalArgumentException("torch threads must be >= 1, got " + torchThreads);
     if (blasThreads < 1) throw new IllegalArgumentException("BLAS threads must be >= 1, got " + blasThreads);
   }
 
+  /** Parallel guidance by default when there are cores to share. */
+  public ThreadSettings(int torchThreads, int blasThreads) {
+    this(torchThreads, blasThreads, torchThreads >= 2);
+  }
+
   /** The default: every core to torch, one to OpenBLAS, overridable by property or environment. */
   public static ThreadSettings fromEnvironment() {
     int cores = Runtime.getRuntime().availableProcessors();
-    return new ThreadSettings(
-        read("altdiffusion.torchThreads", "ALTDIFFUSION_TORCH_THREADS", cores),
-        read("altdiffusion.blasThreads", "ALTDIFFUSION_BLAS_THREADS", 1));
+    int torchThreads = read("altdiffusion.torchThreads", "ALTDIFFUSION_TORCH_THREADS", cores);
+    return new ThreadSettings(torchThreads, read("altdiffusion.blasThreads", "ALTDIFFUSION_BLAS_THREADS", 1),
+        readBoolean("altdiffusion.parallelGuidance", "ALTDIFFUSION_PARALLEL_GUIDANCE", torchThreads >= 2));
   }
 
   private static int read(String property, String env, int fallback) {
-    String value = System.getProperty(property);
-    String source = "system property " + property;
-    if (value == null) {
-      value = System.getenv(env);
-      source = "environment variable " + env;
-    }
-    if (value == null || value.isBlank()) return fallback;
+    Setting s = lookup(property, env);
+    if (s == null) return fallback;
     try {
-      return Integer.parseInt(value.trim());
+      return Integer.parseInt(s.value().trim());
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(source + " must be a positive integer, got '" + value + "'");
+      throw new IllegalArgumentException(s.source() + " must be a positive integer, got '" + s.value() + "'");
     }
+  }
+
+  private static boolean readBoolean(String property, String env, boolean fallback) {
+    Setting s = lookup(property, env);
+    if (s == null) return fallback;
+    return switch (s.value().trim().toLowerCase(Locale.ROOT)) {
+      case "true" -> true;
+      case "false" -> false;
+      default -> throw new IllegalArgumentException(s.source() + " must be true or false, got '" + s.value() + "'");
+    };
+  }
+
+  private record Setting(String value, String source) {}
+
+  /** The system property, else the environment variable; null when neither is set. */
+  private static Setting lookup(String property, String env) {
+    String value = System.getProperty(property);
+    if (value != null && !value.isBlank()) return new Setting(value, "system property " + property);
+    value = System.getenv(env);
+    if (value != null && !value.isBlank()) return new Setting(value, "environment variable " + env);
+    return null;
   }
 
   @Override
   public String toString() {
-    return "torch=" + torchThreads + " openblas=" + blasThreads;
+    return "torch=" + torchThreads + " openblas=" + blasThreads + " parallel-guidance=" + parallelGuidance;
   }
 }

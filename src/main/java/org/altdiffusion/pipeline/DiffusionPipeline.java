@@ -9,8 +9,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.altdiffusion.engine.Noise;
+import org.altdiffusion.engine.ParallelPair;
 import org.altdiffusion.engine.Scopes;
 import org.altdiffusion.engine.Tensors;
+import org.altdiffusion.engine.ThreadSettings;
+import org.altdiffusion.engine.Torch;
 import org.altdiffusion.engine.TorchErrors;
 import org.altdiffusion.models.text.TextEncoder;
 import org.altdiffusion.models.unet.UNet2DConditionModel;
@@ -51,9 +54,21 @@ public final class DiffusionPipeline implements ImageGenerator {
       UNet2DConditionModel unet, AutoencoderKL vae, SchedulerConfig scheduler) {}
 
   private final Components model;
+  private final boolean parallelGuidance;
 
+  /** A pipeline with the process's {@link ThreadSettings#parallelGuidance()} choice. */
   public DiffusionPipeline(Components model) {
+    this(model, Torch.current().parallelGuidance());
+  }
+
+  private DiffusionPipeline(Components model, boolean parallelGuidance) {
     this.model = model;
+    this.parallelGuidance = parallelGuidance;
+  }
+
+  /** The same model, with guided steps run as two side-by-side passes or as one batch (see {@link ThreadSettings}). */
+  public DiffusionPipeline withParallelGuidance(boolean parallel) {
+    return new DiffusionPipeline(model, parallel);
   }
 
   public Components components() {
@@ -162,10 +177,9 @@ public final class DiffusionPipeline implements ImageGenerator {
       GenerationRequest r, boolean guided, Noise noise) {
     Tensor[] kept = new Tensor[2];
     Scopes.run(() -> {
-      Tensor input = guided ? torch.cat(new TensorVector(latents, latents), 0) : latents; // [(2)B, C, h, w]
-      input = scheduler.scaleModelInput(input, i);
-      Tensor eps = model.unet().forward(input, t, context);
-      if (guided) eps = guide(eps, r.guidance(), r.guidanceRescale());
+      Tensor input = scheduler.scaleModelInput(latents, i); // [B, C, h, w]
+      Tensor eps = guided ? guide(noiseHalves(input, t, context), r.guidance(), r.guidanceRescale())
+          : model.unet().forward(input, t, context);
       Scheduler.StepResult s = scheduler.step(eps, i, latents, noise);
       kept[0] = Scopes.retain(s.prevSample());
       kept[1] = s.predOriginalSample() == null ? null : Scopes.retain(s.predOriginalSample());
@@ -179,11 +193,29 @@ public final class DiffusionPipeline implements ImageGenerator {
     return new Scheduler.StepResult(kept[0], kept[1]);
   }
 
-  /** eps_u + g (eps_c - eps_u), then optionally rescaled towards the conditional std (guidance_rescale). */
-  static Tensor guide(Tensor eps, double scale, double rescale) {
+  /**
+   * The unconditional and conditional noise predictions for {@code input} ([B, C, h, w]) under
+   * {@code context} ([negative x B, prompt x B, T, D]): side by side on two workers when
+   * {@link #parallelGuidance}, otherwise as one batch of 2B as diffusers runs it. Both ways give the
+   * same numbers up to float rounding (each image's rows are independent).
+   */
+  private Tensor[] noiseHalves(Tensor input, double t, Tensor context) {
+    long batch = input.size(0);
+    UNet2DConditionModel unet = model.unet();
+    if (parallelGuidance) {
+      Tensor negative = context.narrow(0, 0, batch); // [B, T, D]
+      Tensor positive = context.narrow(0, batch, batch); // [B, T, D]
+      return ParallelPair.run(() -> unet.forward(input, t, negative), () -> unet.forward(input, t, positive));
+    }
+    Tensor eps = unet.forward(torch.cat(new TensorVector(input, input), 0), t, context); // [2B, C, h, w]
     var halves = eps.chunk(2, 0);
-    Tensor uncond = halves.get(0);
-    Tensor cond = halves.get(1);
+    return new Tensor[] {halves.get(0), halves.get(1)};
+  }
+
+  /** eps_u + g (eps_c - eps_u), then optionally rescaled towards the conditional std (guidance_rescale). */
+  static Tensor guide(Tensor[] uncondAndCond, double scale, double rescale) {
+    Tensor uncond = uncondAndCond[0];
+    Tensor cond = uncondAndCond[1];
     Tensor guided = uncond.add(cond.sub(uncond).mul(new Scalar(scale)));
     if (rescale <= 0) return guided;
     long[] dims = {1, 2, 3};

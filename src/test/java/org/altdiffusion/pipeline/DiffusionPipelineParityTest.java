@@ -36,13 +36,16 @@ class DiffusionPipelineParityTest {
   static Stream<Arguments> cases() throws Exception {
     JsonNode cases = new ObjectMapper().readTree(DIR.resolve("cases.json").toFile());
     List<Arguments> out = new ArrayList<>();
-    for (JsonNode c : cases) out.add(Arguments.of(c.get("name").asText(), c));
+    for (JsonNode c : cases) {
+      // guided steps as two side-by-side passes (the default on 2+ cores) and as diffusers' one batch
+      for (boolean parallel : new boolean[] {true, false}) out.add(Arguments.of(c.get("name").asText(), c, parallel));
+    }
     return out.stream();
   }
 
-  @ParameterizedTest(name = "{0}")
+  @ParameterizedTest(name = "{0}, parallel guidance {2}")
   @MethodSource("cases")
-  void sameImagesAsDiffusers(String name, JsonNode c) {
+  void sameImagesAsDiffusers(String name, JsonNode c, boolean parallelGuidance) {
     GenerationRequest r = GenerationRequest.of(c.get("prompt").asText())
         .withNegativePrompt(c.get("negative_prompt").asText())
         .withSampler(c.get("sampler").asText())
@@ -58,7 +61,7 @@ class DiffusionPipelineParityTest {
       if (c.get("mode").asText().equals("img2img")) {
         init = new InitImage(rgb(ref.loadRaw("init")), c.get("strength").asDouble());
       }
-      List<GeneratedImage> images = pipeline.generate(r, init, ProgressListener.NONE);
+      List<GeneratedImage> images = pipeline.withParallelGuidance(parallelGuidance).generate(r, init, ProgressListener.NONE);
       float[] expected = Tensors.toFloats(ref.load("images")); // [B, H, W, 3] in [0, 1]
       int w = r.width();
       int h = r.height();
@@ -74,7 +77,7 @@ class DiffusionPipelineParityTest {
           }
         }
       }
-      System.out.printf("pipeline parity %-26s max |ours - diffusers| = %.5f (x255 = %.2f)%n", name, worst, worst * 255);
+      System.out.printf("pipeline parity %-26s parallel %-5s max |ours - diffusers| = %.5f (x255 = %.2f)%n", name, parallelGuidance, worst, worst * 255);
       assertEquals(r.batchSize(), images.size());
       assertTrue(worst <= 1.0 / 255 + 1e-6, name + ": max difference " + worst * 255 + "/255");
     }
