@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.altdiffusion.engine.ParallelPair;
 import org.altdiffusion.engine.Tensors;
 import org.altdiffusion.engine.ThreadSettings;
 import org.altdiffusion.engine.Torch;
@@ -57,6 +58,10 @@ final class UNetBench implements Callable<Integer> {
 
   @Option(names = "--no-vae", description = "Skip the VAE decode.")
   boolean noVae;
+
+  @Option(names = "--parallel-guidance", description = "Also time each step as two side-by-side batch-1 passes, one per half of the "
+      + "torch threads (ALTDIFFUSION_PARALLEL_GUIDANCE), interleaved with the batch-2 step.")
+  boolean parallelGuidance;
 
   @Option(names = "--json", paramLabel = "FILE", description = "Also write the figures as JSON (for tools/reference/bench_compare.sh).")
   Path json;
@@ -111,6 +116,13 @@ final class UNetBench implements Callable<Integer> {
       figures.put("step_cpu_seconds", cpuSeconds);
       figures.put("step_cpu_median_s", median(cpuSeconds));
       figures.put("step_minor_faults", stepFaults);
+      if (parallelGuidance) {
+        double pairedMedian = median(pairedSeconds);
+        System.out.printf("guided step as two side-by-side passes on [1,4,%d,%d]: median %.2f s over %d (all: %s); paired/batched %.2f%n",
+            size, size, pairedMedian, steps, format(pairedSeconds), pairedMedian / median);
+        figures.put("paired_step_seconds", pairedSeconds);
+        figures.put("paired_step_median_s", pairedMedian);
+      }
       System.out.printf("process CPU time per step (all threads, spin-waits included): median %.2f s%n", median(cpuSeconds));
 
       if (!noVae) {
@@ -179,6 +191,8 @@ final class UNetBench implements Callable<Integer> {
   private double[] cpuSeconds;
   /** Minor page faults (fresh memory pages touched) during the last timed step. */
   private long stepFaults;
+  /** Seconds of the same steps as two side-by-side passes, with {@link #parallelGuidance}. */
+  private double[] pairedSeconds;
 
   /** One warm-up step, then {@link #steps} timed ones, each in its own native scope. */
   private double[] timeUnet(UNet2DConditionModel unet) {
@@ -186,6 +200,7 @@ final class UNetBench implements Callable<Integer> {
     int contextDim = unet.config.crossAttentionDim();
     double[] seconds = new double[steps];
     cpuSeconds = new double[steps];
+    pairedSeconds = new double[steps];
     for (int i = -1; i < steps; i++) {
       try (PointerScope scope = new PointerScope()) {
         Tensor latents = Tensors.randn(g, 2, 4, size, size); // [2, 4, h, w]: uncond + cond halves
@@ -205,9 +220,24 @@ final class UNetBench implements Callable<Integer> {
         }
         System.out.printf("  %s %.2f s (process CPU %.2f s, %,d minor page faults)%n",
             i < 0 ? "warm-up step" : "step " + (i + 1), s, cpu, faults);
+        if (parallelGuidance) {
+          double paired = timePaired(unet, latents, context);
+          if (i >= 0) pairedSeconds[i] = paired;
+          System.out.printf("  %s as two side-by-side passes %.2f s%n", i < 0 ? "warm-up step" : "step " + (i + 1), paired);
+        }
       }
     }
     return seconds;
+  }
+
+  /** The same guided step as two batch-1 passes on the ParallelPair workers. */
+  private static double timePaired(UNet2DConditionModel unet, Tensor latents, Tensor context) {
+    long start = System.nanoTime();
+    Tensor[] halves = ParallelPair.run(
+        () -> unet.forward(latents.narrow(0, 0, 1), 500.0, context.narrow(0, 0, 1)),
+        () -> unet.forward(latents.narrow(0, 1, 1), 500.0, context.narrow(0, 1, 1)));
+    halves[0].sum().add(halves[1].sum()).item_double();
+    return (System.nanoTime() - start) / 1e9;
   }
 
   private double timeVaeDecode(AutoencoderKL vae) {

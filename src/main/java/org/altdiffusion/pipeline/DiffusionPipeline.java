@@ -13,6 +13,7 @@ import org.altdiffusion.engine.ParallelPair;
 import org.altdiffusion.engine.Scopes;
 import org.altdiffusion.engine.Tensors;
 import org.altdiffusion.engine.ThreadSettings;
+import org.altdiffusion.engine.ThreadSettings.ParallelGuidance;
 import org.altdiffusion.engine.Torch;
 import org.altdiffusion.engine.TorchErrors;
 import org.altdiffusion.models.text.TextEncoder;
@@ -54,21 +55,21 @@ public final class DiffusionPipeline implements ImageGenerator {
       UNet2DConditionModel unet, AutoencoderKL vae, SchedulerConfig scheduler) {}
 
   private final Components model;
-  private final boolean parallelGuidance;
+  private final ParallelGuidance parallelGuidance;
 
   /** A pipeline with the process's {@link ThreadSettings#parallelGuidance()} choice. */
   public DiffusionPipeline(Components model) {
     this(model, Torch.current().parallelGuidance());
   }
 
-  private DiffusionPipeline(Components model, boolean parallelGuidance) {
+  private DiffusionPipeline(Components model, ParallelGuidance parallelGuidance) {
     this.model = model;
     this.parallelGuidance = parallelGuidance;
   }
 
-  /** The same model, with guided steps run as two side-by-side passes or as one batch (see {@link ThreadSettings}). */
+  /** The same model, with guided steps always run as two side-by-side passes, or always as one batch. */
   public DiffusionPipeline withParallelGuidance(boolean parallel) {
-    return new DiffusionPipeline(model, parallel);
+    return new DiffusionPipeline(model, parallel ? ParallelGuidance.ON : ParallelGuidance.OFF);
   }
 
   public Components components() {
@@ -196,13 +197,15 @@ public final class DiffusionPipeline implements ImageGenerator {
   /**
    * The unconditional and conditional noise predictions for {@code input} ([B, C, h, w]) under
    * {@code context} ([negative x B, prompt x B, T, D]): side by side on two workers when
-   * {@link #parallelGuidance}, otherwise as one batch of 2B as diffusers runs it. Both ways give the
-   * same numbers up to float rounding (each image's rows are independent).
+   * {@link #parallelGuidance} says so for passes of this size, otherwise as one batch of 2B as
+   * diffusers runs it. Both ways give the same numbers up to float rounding (each image's rows are
+   * independent).
    */
   private Tensor[] noiseHalves(Tensor input, double t, Tensor context) {
     long batch = input.size(0);
     UNet2DConditionModel unet = model.unet();
-    if (parallelGuidance) {
+    long firstLevelValues = batch * unet.config.blockOutChannels().get(0) * input.size(2) * input.size(3);
+    if (parallelGuidance.sideBySide(firstLevelValues, Torch.current().torchThreads())) {
       Tensor negative = context.narrow(0, 0, batch); // [B, T, D]
       Tensor positive = context.narrow(0, batch, batch); // [B, T, D]
       return ParallelPair.run(() -> unet.forward(input, t, negative), () -> unet.forward(input, t, positive));

@@ -41,6 +41,32 @@ class EngineTest {
   }
 
   @Test
+  void parallelGuidanceSettingAndItsSizeRule() {
+    for (String[] c : new String[][] {{"auto", "AUTO"}, {"true", "ON"}, {" FALSE ", "OFF"}}) {
+      System.setProperty("altdiffusion.parallelGuidance", c[0]);
+      try {
+        assertEquals(ThreadSettings.ParallelGuidance.valueOf(c[1]), ThreadSettings.fromEnvironment().parallelGuidance());
+      } finally {
+        System.clearProperty("altdiffusion.parallelGuidance");
+      }
+    }
+    System.setProperty("altdiffusion.parallelGuidance", "yes");
+    try {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, ThreadSettings::fromEnvironment);
+      assertTrue(e.getMessage().contains("altdiffusion.parallelGuidance must be auto, true or false, got 'yes'"), e.getMessage());
+    } finally {
+      System.clearProperty("altdiffusion.parallelGuidance");
+    }
+    var auto = ThreadSettings.ParallelGuidance.AUTO;
+    assertTrue(auto.sideBySide(32 * 16 * 16, 2), "the built-in model's passes");
+    assertFalse(auto.sideBySide(320 * 64 * 64, 2), "SD at 512x512 stays batched");
+    assertFalse(ThreadSettings.ParallelGuidance.ON.sideBySide(8192, 1), "one thread: no second core");
+    assertTrue(ThreadSettings.ParallelGuidance.ON.sideBySide(320 * 64 * 64, 2));
+    assertFalse(ThreadSettings.ParallelGuidance.OFF.sideBySide(8192, 2));
+    assertEquals(auto, new ThreadSettings(2, 1).parallelGuidance());
+  }
+
+  @Test
   void threadSettingsRejectNonsense() {
     assertThrows(IllegalArgumentException.class, () -> new ThreadSettings(0, 1));
     System.setProperty("altdiffusion.blasThreads", "two");
