@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
  * {@code altdiffusion bench generate}: wall time of whole generations (prompt encoding, guided
  * denoising loop, VAE decode) with a loaded model, cold (the first) and warm (the median of the
  * rest). Baselines of the same run, interleaved with it: the guided passes as one batch (diffusers'
- * way; the default runs them side by side, see ThreadSettings), and one step, so the ratio shows
+ * way; by default small passes run side by side, see ThreadSettings), and one step, so the ratio shows
  * what the steps cost.
  */
 @Command(name = "generate", description = {
