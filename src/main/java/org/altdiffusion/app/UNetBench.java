@@ -91,7 +91,7 @@ final class UNetBench implements Callable<Integer> {
     figures.put("latent_size", size);
     figures.put("threads", Map.of("torch", threads.torchThreads(), "blas", threads.blasThreads(), "cores",
         Runtime.getRuntime().availableProcessors()));
-    figures.put("blas", "OpenBLAS (libtorch BLAS_INFO=open), one thread; large Linear products split by rows over torch-threads Java threads");
+    figures.put("blas", "OpenBLAS (libtorch BLAS_INFO=open), one thread; large inference Linear products split by rows over the torch OpenMP threads (RowParallel)");
     figures.put("java_heap_max_mb", Runtime.getRuntime().maxMemory() / (1 << 20));
 
     try (NoGradGuard noGrad = new NoGradGuard()) {
