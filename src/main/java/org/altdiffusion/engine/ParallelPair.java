@@ -9,6 +9,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.AutoGradMode;
@@ -33,6 +34,7 @@ import org.bytedeco.pytorch.global.torch;
 public final class ParallelPair {
   private static volatile ExecutorService workers;
   private static volatile int workerThreads;
+  private static final AtomicLong RUNS = new AtomicLong();
 
   private ParallelPair() {}
 
@@ -43,6 +45,7 @@ public final class ParallelPair {
     Future<Tensor> a = pool.submit(() -> compute(first, grad));
     Future<Tensor> b = pool.submit(() -> compute(second, grad));
     Tensor[] results = {await(a), await(b)};
+    RUNS.incrementAndGet();
     Throwable failure = failure(a) != null ? failure(a) : failure(b);
     if (failure != null) {
       for (Tensor t : results) Scopes.release(t);
@@ -58,6 +61,11 @@ public final class ParallelPair {
       }
     }
     return results;
+  }
+
+  /** How many pairs have run in this process (diagnostics: which layout a pipeline chose). */
+  public static long runs() {
+    return RUNS.get();
   }
 
   /** The torch threads each worker uses: half of the process's, at least one. */

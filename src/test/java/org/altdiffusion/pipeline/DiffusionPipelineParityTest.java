@@ -1,6 +1,7 @@
 package org.altdiffusion.pipeline;
 
 import static org.junit.jupiter.api.Assertions.*;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -9,11 +10,14 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
+import org.altdiffusion.engine.ParallelPair;
 import org.altdiffusion.engine.Tensors;
+import org.altdiffusion.engine.ThreadSettings;
 import org.altdiffusion.engine.Torch;
 import org.altdiffusion.io.SafeTensors;
 import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -31,6 +35,22 @@ class DiffusionPipelineParityTest {
   static void load() {
     Torch.init();
     pipeline = PipelineLoader.load(DIR.resolve("tiny-altdiffusion"));
+  }
+
+  @Test
+  void smallModelsRunGuidedStepsSideBySideByDefault() {
+    GenerationRequest r = GenerationRequest.of("a red circle").withSteps(3).withSeed(1L).withSize(32, 32);
+    ThreadSettings settings = Torch.current();
+    assumeTrue(settings.torchThreads() >= 2 && settings.parallelGuidance() == ThreadSettings.ParallelGuidance.AUTO,
+        "needs 2+ torch threads and the default setting, has " + settings);
+    long before = ParallelPair.runs();
+    pipeline.generate(r, null, ProgressListener.NONE);
+    long sideBySide = ParallelPair.runs() - before;
+    assertTrue(sideBySide >= 3, "guided steps of the tiny model ran side by side: " + sideBySide);
+    before = ParallelPair.runs();
+    pipeline.withParallelGuidance(false).generate(r, null, ProgressListener.NONE);
+    pipeline.generate(r.withGuidance(1.0), null, ProgressListener.NONE); // unguided: one pass per step
+    assertEquals(before, ParallelPair.runs(), "batched and unguided generations use no pair");
   }
 
   static Stream<Arguments> cases() throws Exception {
