@@ -1,5 +1,6 @@
 package org.altdiffusion.engine;
 
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutionException;
@@ -42,11 +43,17 @@ public final class ParallelPair {
   public static Tensor[] run(Supplier<Tensor> first, Supplier<Tensor> second) {
     ExecutorService pool = workers();
     boolean grad = GradMode.is_enabled();
-    Future<Tensor> a = pool.submit(() -> compute(first, grad));
-    Future<Tensor> b = pool.submit(() -> compute(second, grad));
-    Tensor[] results = {await(a), await(b)};
+    List<Future<Tensor>> futures = List.of(pool.submit(() -> compute(first, grad)), pool.submit(() -> compute(second, grad)));
+    Tensor[] results = new Tensor[2];
+    Throwable failure = null;
+    for (int k = 0; k < 2; k++) {
+      try {
+        results[k] = awaitUninterruptibly(futures.get(k));
+      } catch (ExecutionException e) {
+        if (failure == null) failure = e.getCause();
+      }
+    }
     RUNS.incrementAndGet();
-    Throwable failure = failure(a) != null ? failure(a) : failure(b);
     if (failure != null) {
       for (Tensor t : results) Scopes.release(t);
       if (failure instanceof RuntimeException r) throw r;
@@ -97,7 +104,7 @@ public final class ParallelPair {
   }
 
   /** Waits without being interrupted: the inputs must stay alive until the worker is done. */
-  private static Tensor await(Future<Tensor> f) {
+  private static Tensor awaitUninterruptibly(Future<Tensor> f) throws ExecutionException {
     boolean interrupted = false;
     try {
       while (true) {
@@ -105,24 +112,10 @@ public final class ParallelPair {
           return f.get();
         } catch (InterruptedException e) {
           interrupted = true;
-        } catch (ExecutionException e) {
-          return null;
         }
       }
     } finally {
       if (interrupted) Thread.currentThread().interrupt();
-    }
-  }
-
-  private static Throwable failure(Future<Tensor> f) {
-    try {
-      f.get();
-      return null;
-    } catch (ExecutionException e) {
-      return e.getCause();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return e;
     }
   }
 

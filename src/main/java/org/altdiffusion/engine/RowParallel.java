@@ -64,9 +64,7 @@ public final class RowParallel {
    */
   static long frames(Tensor x, Tensor weight) {
     ThreadSettings settings = Torch.applied();
-    if (settings == null || settings.blasThreads() != 1) return 1;
-    int threads = torch.get_num_threads(); // this thread's pool: a ParallelPair worker has half of the process's
-    if (threads < 2) return 1;
+    if (settings == null || settings.blasThreads() != 1 || settings.torchThreads() < 2) return 1;
     if (GradMode.is_enabled() || !x.is_contiguous() || x.dim() < 2) return 1;
     if (x.scalar_type().value != torch.ScalarType.Float.value || weight.scalar_type().value != torch.ScalarType.Float.value
         || !weight.is_contiguous()) {
@@ -76,7 +74,8 @@ public final class RowParallel {
     if (x.size(x.dim() - 1) != in) return 1; // let torch.linear report the shape error
     long rows = x.numel() / in;
     if (rows * in * weight.size(0) < MIN_MACS) return 1;
-    return frames(rows, threads);
+    int threads = torch.get_num_threads(); // this thread's pool: a ParallelPair worker has half of the process's
+    return threads < 2 ? 1 : frames(rows, threads);
   }
 
   /** The smallest divisor of {@code rows} from {@code threads} up whose frames balance over the threads. */

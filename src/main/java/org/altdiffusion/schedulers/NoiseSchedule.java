@@ -161,7 +161,6 @@ public final class NoiseSchedule {
     });
   }
 
-
   @Override
   public String toString() {
     return "NoiseSchedule[" + betas.length + " steps, beta " + betas[0] + " -> " + betas[betas.length - 1] + "]";
