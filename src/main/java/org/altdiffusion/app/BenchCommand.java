@@ -19,8 +19,13 @@ import org.bytedeco.pytorch.global.torch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code altdiffusion bench ...}: speed measurements reported as ratios to a baseline of the same run. */
-@Command(name = "bench", description = "Benchmarks; each reports ratios against a baseline measured in the same run.",
+/**
+ * {@code altdiffusion bench ...}: speed measurements reported as ratios to a baseline of the same
+ * run.
+ */
+@Command(
+    name = "bench",
+    description = "Benchmarks; each reports ratios against a baseline measured in the same run.",
     subcommands = {BenchCommand.Threads.class, UNetBench.class, GenerateBench.class})
 final class BenchCommand implements Runnable {
   @Override
@@ -33,17 +38,26 @@ final class BenchCommand implements Runnable {
    * SD's 64x64 latent size, forward in inference and forward+backward as in training, for each
    * combination of torch and OpenBLAS thread counts.
    */
-  @Command(name = "threads", description = "Compare torch/OpenBLAS thread-pool settings on a UNet-like block.")
+  @Command(
+      name = "threads",
+      description = "Compare torch/OpenBLAS thread-pool settings on a UNet-like block.")
   static final class Threads implements Callable<Integer> {
-    @Option(names = "--reps", defaultValue = "5", description = "Timed repetitions per setting (median reported). Default ${DEFAULT-VALUE}.")
+    @Option(
+        names = "--reps",
+        defaultValue = "5",
+        description = "Timed repetitions per setting (median reported). Default ${DEFAULT-VALUE}.")
     int reps;
 
-    @Option(names = "--size", defaultValue = "32", description = "Latent side (64 = 512x512 images). Default ${DEFAULT-VALUE}.")
+    @Option(
+        names = "--size",
+        defaultValue = "32",
+        description = "Latent side (64 = 512x512 images). Default ${DEFAULT-VALUE}.")
     int size;
 
     @Override
     public Integer call() {
-      if (reps < 1 || size < 8) throw new IllegalArgumentException("--reps must be >= 1 and --size >= 8");
+      if (reps < 1 || size < 8)
+        throw new IllegalArgumentException("--reps must be >= 1 and --size >= 8");
       Torch.init();
       int cores = Runtime.getRuntime().availableProcessors();
       Block block = new Block();
@@ -55,8 +69,11 @@ final class BenchCommand implements Runnable {
         settings.add(new ThreadSettings(1, cores));
       }
       settings.add(new ThreadSettings(1, 1));
-      System.out.printf("UNet-like block, 320 channels, %dx%d latents, batch 2, %d reps (median)%n", size, size, reps);
-      System.out.printf("%-24s %12s %12s %10s %10s%n", "setting", "infer ms", "train ms", "infer x", "train x");
+      System.out.printf(
+          "UNet-like block, 320 channels, %dx%d latents, batch 2, %d reps (median)%n",
+          size, size, reps);
+      System.out.printf(
+          "%-24s %12s %12s %10s %10s%n", "setting", "infer ms", "train ms", "infer x", "train x");
       double baseInfer = 0;
       double baseTrain = 0;
       for (ThreadSettings s : settings) {
@@ -67,7 +84,9 @@ final class BenchCommand implements Runnable {
           baseInfer = infer;
           baseTrain = train;
         }
-        System.out.printf("%-24s %12.1f %12.1f %10.2f %10.2f%n", s, infer, train, infer / baseInfer, train / baseTrain);
+        System.out.printf(
+            "%-24s %12.1f %12.1f %10.2f %10.2f%n",
+            s, infer, train, infer / baseInfer, train / baseTrain);
       }
       System.out.println("ratios: time relative to the first row (the default); lower is faster");
       return 0;

@@ -14,31 +14,63 @@ import picocli.CommandLine.Option;
  * processes itself ({@code --launch N}).
  */
 final class DistributedOptions {
-  @Option(names = "--world-size", defaultValue = "1", description = "Number of training processes. Default ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--world-size",
+      defaultValue = "1",
+      description = "Number of training processes. Default ${DEFAULT-VALUE}.")
   int worldSize;
 
-  @Option(names = "--rank", defaultValue = "0", description = "This process's rank, 0..world-size-1 (rank 0 writes checkpoints and logs). Default ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--rank",
+      defaultValue = "0",
+      description =
+          "This process's rank, 0..world-size-1 (rank 0 writes checkpoints and logs). Default"
+              + " ${DEFAULT-VALUE}.")
   int rank;
 
-  @Option(names = "--master-addr", defaultValue = "127.0.0.1", description = "Address of rank 0 (rendezvous store and Gloo). Default ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--master-addr",
+      defaultValue = "127.0.0.1",
+      description = "Address of rank 0 (rendezvous store and Gloo). Default ${DEFAULT-VALUE}.")
   String masterAddr;
 
-  @Option(names = "--master-port", defaultValue = "29500", description = "Port of rank 0's rendezvous store. Default ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--master-port",
+      defaultValue = "29500",
+      description = "Port of rank 0's rendezvous store. Default ${DEFAULT-VALUE}.")
   int masterPort;
 
-  @Option(names = "--dist-timeout", defaultValue = "300", description = "Seconds to wait for the other processes. Default ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--dist-timeout",
+      defaultValue = "300",
+      description = "Seconds to wait for the other processes. Default ${DEFAULT-VALUE}.")
   long timeoutSeconds;
 
-  @Option(names = "--launch", defaultValue = "0", paramLabel = "N", description = "Start N local processes (one JVM each) running this same command, and wait for them.")
+  @Option(
+      names = "--launch",
+      defaultValue = "0",
+      paramLabel = "N",
+      description =
+          "Start N local processes (one JVM each) running this same command, and wait for them.")
   int launch;
 
-  /** Joins the group after checking what can be checked alone (so that no process waits for a doomed run). */
+  /**
+   * Joins the group after checking what can be checked alone (so that no process waits for a doomed
+   * run).
+   */
   Distributed connect(int batchSize) {
-    if (worldSize < 1) throw new IllegalArgumentException("--world-size must be >= 1, got " + worldSize);
-    if (rank < 0 || rank >= worldSize) throw new IllegalArgumentException("--rank must be in 0.." + (worldSize - 1) + ", got " + rank);
+    if (worldSize < 1)
+      throw new IllegalArgumentException("--world-size must be >= 1, got " + worldSize);
+    if (rank < 0 || rank >= worldSize)
+      throw new IllegalArgumentException(
+          "--rank must be in 0.." + (worldSize - 1) + ", got " + rank);
     if (batchSize % worldSize != 0) {
-      throw new IllegalArgumentException("--batch-size " + batchSize + " must be a multiple of the world size " + worldSize
-          + " (each process takes an equal share)");
+      throw new IllegalArgumentException(
+          "--batch-size "
+              + batchSize
+              + " must be a multiple of the world size "
+              + worldSize
+              + " (each process takes an equal share)");
     }
     if (worldSize == 1) return Distributed.single();
     return GlooGroup.connect(masterAddr, masterPort, rank, worldSize, timeoutSeconds * 1000);
@@ -48,9 +80,12 @@ final class DistributedOptions {
    * With {@code --launch N}: reruns the command line of {@code spec} (without --launch) in N child
    * JVMs and returns their exit code; otherwise null, and the caller trains in this process.
    */
-  Integer launchIfAsked(picocli.CommandLine.Model.CommandSpec spec) throws IOException, InterruptedException {
+  Integer launchIfAsked(picocli.CommandLine.Model.CommandSpec spec)
+      throws IOException, InterruptedException {
     if (launch <= 0) return null;
-    return launch(withoutLaunch(spec.root().commandLine().getParseResult().originalArgs().toArray(new String[0])));
+    return launch(
+        withoutLaunch(
+            spec.root().commandLine().getParseResult().originalArgs().toArray(new String[0])));
   }
 
   /**
@@ -70,15 +105,26 @@ final class DistributedOptions {
     for (int r = 0; r < launch; r++) {
       List<String> command = new ArrayList<>(List.of(java, "-Xss8m"));
       for (String property : List.of("altdiffusion.torchThreads", "altdiffusion.blasThreads")) {
-        if (System.getProperty(property) != null) command.add("-D" + property + "=" + System.getProperty(property));
+        if (System.getProperty(property) != null)
+          command.add("-D" + property + "=" + System.getProperty(property));
       }
       command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
       command.addAll(args);
-      command.addAll(List.of("--world-size", Integer.toString(launch), "--rank", Integer.toString(r), "--master-addr", "127.0.0.1",
-          "--master-port", Integer.toString(port)));
+      command.addAll(
+          List.of(
+              "--world-size",
+              Integer.toString(launch),
+              "--rank",
+              Integer.toString(r),
+              "--master-addr",
+              "127.0.0.1",
+              "--master-port",
+              Integer.toString(port)));
       if (r > 0 && !args.contains("--no-progress")) command.add("--no-progress");
       ProcessBuilder pb = new ProcessBuilder(command).inheritIO();
-      if (System.getenv("ALTDIFFUSION_TORCH_THREADS") == null && System.getProperty("altdiffusion.torchThreads") == null) pb.environment().put("ALTDIFFUSION_TORCH_THREADS", Integer.toString(threads));
+      if (System.getenv("ALTDIFFUSION_TORCH_THREADS") == null
+          && System.getProperty("altdiffusion.torchThreads") == null)
+        pb.environment().put("ALTDIFFUSION_TORCH_THREADS", Integer.toString(threads));
       children.add(pb.start());
     }
     int result = 0;
@@ -89,7 +135,8 @@ final class DistributedOptions {
         done++;
         if (p.exitValue() != 0 && result == 0) {
           result = p.exitValue();
-          for (Process q : children) q.destroy(); // the others would wait for the failed one until the timeout
+          for (Process q : children)
+            q.destroy(); // the others would wait for the failed one until the timeout
         }
       }
       if (done < children.size()) Thread.sleep(100);

@@ -19,47 +19,98 @@ import org.altdiffusion.tiny.eval.TinyEvaluation;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code altdiffusion eval}: per-language quality of the built-in model against the English base model. */
-@Command(name = "eval", sortOptions = false, description = {
-    "Evaluate text-to-image models per prompt language on the shapes dataset's held-out attribute combinations: the pixel "
-        + "oracle reads shape, colour, position and size back from each generated picture; a multilingual CLIP (the teacher's "
-        + "image tower, the distilled student text tower) scores picture against caption.",
-    "Writes OUT/eval.md (table), OUT/eval.json, OUT/accuracy.png (bar chart) and OUT/grid-<model>.png (a row per language)."})
+/**
+ * {@code altdiffusion eval}: per-language quality of the built-in model against the English base
+ * model.
+ */
+@Command(
+    name = "eval",
+    sortOptions = false,
+    description = {
+      "Evaluate text-to-image models per prompt language on the shapes dataset's held-out attribute"
+          + " combinations: the pixel oracle reads shape, colour, position and size back from each"
+          + " generated picture; a multilingual CLIP (the teacher's image tower, the distilled"
+          + " student text tower) scores picture against caption.",
+      "Writes OUT/eval.md (table), OUT/eval.json, OUT/accuracy.png (bar chart) and"
+          + " OUT/grid-<model>.png (a row per language)."
+    })
 final class EvalCommand implements Callable<Integer> {
-  @Option(names = "--model", paramLabel = "DIR", description = "The multilingual model (AltDiffusion layout). Default: the built-in models/altdiffusion-tiny.")
+  @Option(
+      names = "--model",
+      paramLabel = "DIR",
+      description =
+          "The multilingual model (AltDiffusion layout). Default: the built-in"
+              + " models/altdiffusion-tiny.")
   Path model;
 
-  @Option(names = "--base", paramLabel = "DIR", description = "The English base model compared with it, or 'none'. Default: the built-in models/english-base.")
+  @Option(
+      names = "--base",
+      paramLabel = "DIR",
+      description =
+          "The English base model compared with it, or 'none'. Default: the built-in"
+              + " models/english-base.")
   String base;
 
-  @Option(names = "--clip", paramLabel = "DIR", description = "The teacher CLIP folder (image tower). Default: the built-in models/teacher-clip.")
+  @Option(
+      names = "--clip",
+      paramLabel = "DIR",
+      description =
+          "The teacher CLIP folder (image tower). Default: the built-in models/teacher-clip.")
   Path clip;
 
-  @Option(names = "--languages", split = ",", paramLabel = "CODES", description = "Language codes to evaluate (default: all 18).")
+  @Option(
+      names = "--languages",
+      split = ",",
+      paramLabel = "CODES",
+      description = "Language codes to evaluate (default: all 18).")
   List<String> languages = new ArrayList<>();
 
-  @Option(names = "--steps", defaultValue = "25", description = "Sampler steps. Default ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--steps",
+      defaultValue = "25",
+      description = "Sampler steps. Default ${DEFAULT-VALUE}.")
   int steps;
 
-  @Option(names = "--guidance", defaultValue = "7.5", description = "Guidance scale. Default ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--guidance",
+      defaultValue = "7.5",
+      description = "Guidance scale. Default ${DEFAULT-VALUE}.")
   double guidance;
 
-  @Option(names = "--seed", defaultValue = "0", description = "Seed of the first picture (picture i: seed + i). Default ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--seed",
+      defaultValue = "0",
+      description = "Seed of the first picture (picture i: seed + i). Default ${DEFAULT-VALUE}.")
   long seed;
 
-  @Option(names = "--grid-columns", defaultValue = "12", description = "Held-out combinations shown in each grid. Default ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--grid-columns",
+      defaultValue = "12",
+      description = "Held-out combinations shown in each grid. Default ${DEFAULT-VALUE}.")
   int gridColumns;
 
-  @Option(names = "--out", defaultValue = "work/eval", paramLabel = "DIR", description = "Output folder. Default ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--out",
+      defaultValue = "work/eval",
+      paramLabel = "DIR",
+      description = "Output folder. Default ${DEFAULT-VALUE}.")
   Path out;
 
   @Override
   public Integer call() throws Exception {
-    List<Language> langs = languages.isEmpty() ? List.of(Language.values()) : languages.stream().map(Language::parse).distinct().toList();
-    if (steps < 1 || steps > 1000) throw new IllegalArgumentException("--steps must be 1..1000, got " + steps);
-    if (gridColumns < 1) throw new IllegalArgumentException("--grid-columns must be >= 1, got " + gridColumns);
+    List<Language> langs =
+        languages.isEmpty()
+            ? List.of(Language.values())
+            : languages.stream().map(Language::parse).distinct().toList();
+    if (steps < 1 || steps > 1000)
+      throw new IllegalArgumentException("--steps must be 1..1000, got " + steps);
+    if (gridColumns < 1)
+      throw new IllegalArgumentException("--grid-columns must be >= 1, got " + gridColumns);
     Path modelFolder = model != null ? model : BuiltInModel.folder();
-    Path baseFolder = base == null ? BuiltInModel.shipped(BuiltInModel.ENGLISH_BASE) : base.equalsIgnoreCase("none") ? null : Path.of(base);
+    Path baseFolder =
+        base == null
+            ? BuiltInModel.shipped(BuiltInModel.ENGLISH_BASE)
+            : base.equalsIgnoreCase("none") ? null : Path.of(base);
     Path clipFolder = clip != null ? clip : BuiltInModel.shipped(BuiltInModel.TEACHER_CLIP);
     System.err.println("threads: " + Torch.init());
     MultilingualClip scorer = MultilingualClip.load(clipFolder, modelFolder);
@@ -72,19 +123,28 @@ final class EvalCommand implements Callable<Integer> {
     String table = EvalReport.markdown(results, options, combos.size());
     Files.writeString(out.resolve("eval.md"), table);
     EvalReport.writePng(EvalReport.barChart(results, langs), out.resolve("accuracy.png"));
-    for (var r : results) EvalReport.writePng(EvalReport.grid(r, langs, combos, gridColumns), out.resolve("grid-" + r.name() + ".png"));
+    for (var r : results)
+      EvalReport.writePng(
+          EvalReport.grid(r, langs, combos, gridColumns), out.resolve("grid-" + r.name() + ".png"));
     Files.writeString(out.resolve("eval.json"), json(results, options));
     System.out.print(table);
     System.out.println("written to " + out);
     return 0;
   }
 
-  private static TinyEvaluation.ModelResult evaluate(Path folder, MultilingualClip scorer, TinyEvaluation.Options options) {
+  private static TinyEvaluation.ModelResult evaluate(
+      Path folder, MultilingualClip scorer, TinyEvaluation.Options options) {
     DiffusionPipeline pipeline = PipelineLoader.load(folder);
-    return TinyEvaluation.evaluate(folder.toAbsolutePath().normalize().getFileName().toString(), pipeline, scorer, options, System.err::println);
+    return TinyEvaluation.evaluate(
+        folder.toAbsolutePath().normalize().getFileName().toString(),
+        pipeline,
+        scorer,
+        options,
+        System.err::println);
   }
 
-  private static String json(List<TinyEvaluation.ModelResult> results, TinyEvaluation.Options options) throws Exception {
+  private static String json(
+      List<TinyEvaluation.ModelResult> results, TinyEvaluation.Options options) throws Exception {
     ObjectMapper m = new ObjectMapper();
     ObjectNode o = m.createObjectNode();
     o.put("steps", options.steps());
@@ -109,6 +169,7 @@ final class EvalCommand implements Callable<Integer> {
         ro.put("clip_score", Math.round(row.clipScore() * 100) / 100.0);
       }
     }
-    return m.writerWithDefaultPrettyPrinter().writeValueAsString(o) + String.format(Locale.ROOT, "%n");
+    return m.writerWithDefaultPrettyPrinter().writeValueAsString(o)
+        + String.format(Locale.ROOT, "%n");
   }
 }

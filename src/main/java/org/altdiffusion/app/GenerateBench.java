@@ -15,38 +15,59 @@ import picocli.CommandLine.Option;
  * {@code altdiffusion bench generate}: wall time of whole generations (prompt encoding, guided
  * denoising loop, VAE decode) with a loaded model, cold (the first) and warm (the median of the
  * rest). Baselines of the same run, interleaved with it: the guided passes as one batch (diffusers'
- * way; by default small passes run side by side, see ThreadSettings), and one step, so the ratio shows
- * what the steps cost.
+ * way; by default small passes run side by side, see ThreadSettings), and one step, so the ratio
+ * shows what the steps cost.
  */
-@Command(name = "generate", description = {
-    "Time whole generations (text encoder, every guided step, VAE decode) of a model: the first (cold) and the median of the "
-        + "following ones (warm), against guidance run as one batch and a 1-step generation, measured in the same run."})
+@Command(
+    name = "generate",
+    description = {
+      "Time whole generations (text encoder, every guided step, VAE decode) of a model: the first"
+          + " (cold) and the median of the following ones (warm), against guidance run as one batch"
+          + " and a 1-step generation, measured in the same run."
+    })
 final class GenerateBench implements Callable<Integer> {
 
-  @Option(names = "--model", paramLabel = "DIR", description = "Model folder. Default: the built-in model.")
+  @Option(
+      names = "--model",
+      paramLabel = "DIR",
+      description = "Model folder. Default: the built-in model.")
   Path model;
 
-  @Option(names = "--prompt", defaultValue = "ein großer roter Kreis links", description = "Prompt. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--prompt",
+      defaultValue = "ein großer roter Kreis links",
+      description = "Prompt. Default: ${DEFAULT-VALUE}.")
   String prompt;
 
-  @Option(names = "--steps", defaultValue = "25", description = "Sampler steps. Default ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--steps",
+      defaultValue = "25",
+      description = "Sampler steps. Default ${DEFAULT-VALUE}.")
   int steps;
 
-  @Option(names = "--rounds", defaultValue = "10", description = "Warm generations timed (median reported). Default ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--rounds",
+      defaultValue = "10",
+      description = "Warm generations timed (median reported). Default ${DEFAULT-VALUE}.")
   int rounds;
 
-  @Option(names = "--size", defaultValue = "0", description = "Picture side in pixels (default: the model's).")
+  @Option(
+      names = "--size",
+      defaultValue = "0",
+      description = "Picture side in pixels (default: the model's).")
   int size;
 
   @Override
   public Integer call() {
-    if (rounds < 1 || rounds > 1000) throw new IllegalArgumentException("--rounds must be 1..1000, got " + rounds);
+    if (rounds < 1 || rounds > 1000)
+      throw new IllegalArgumentException("--rounds must be 1..1000, got " + rounds);
     System.out.println("threads: " + Torch.init());
     DiffusionPipeline loaded = PipelineLoader.load(model != null ? model : BuiltInModel.folder());
     DiffusionPipeline parallel = loaded.withParallelGuidance(true);
     DiffusionPipeline batched = loaded.withParallelGuidance(false);
     int side = size == 0 ? loaded.defaultSize() : size;
-    GenerationRequest request = GenerationRequest.of(prompt).withSteps(steps).withSeed(0L).withSize(side, side).validate();
+    GenerationRequest request =
+        GenerationRequest.of(prompt).withSteps(steps).withSeed(0L).withSize(side, side).validate();
     double cold = time(parallel, request);
     time(batched, request);
     // interleaved, so that the machine's slow and fast minutes fall on every variant alike
@@ -63,12 +84,33 @@ final class GenerateBench implements Callable<Integer> {
     Arrays.sort(oneStep);
     double median = warm[rounds / 2];
     double medianBatched = warmBatched[rounds / 2];
-    System.out.printf(Locale.ROOT, "%s, %dx%d, %d steps, guidance %s, parallel guidance: cold %.3f s; warm median %.3f s (min %.3f, max %.3f, %d rounds)%n",
-        loaded.modelName(), side, side, steps, request.guidance(), cold, median, warm[0], warm[rounds - 1], rounds);
-    System.out.printf(Locale.ROOT, "guidance as one batch of 2 (diffusers' way): warm median %.3f s (min %.3f); parallel/batch ratio %.2f%n",
-        medianBatched, warmBatched[0], median / medianBatched);
-    System.out.printf(Locale.ROOT, "baseline 1 step: median %.3f s; ratio %.2f; %.1f ms per extra step%n", oneStep[rounds / 2],
-        median / oneStep[rounds / 2], 1000 * (median - oneStep[rounds / 2]) / Math.max(1, steps - 1));
+    System.out.printf(
+        Locale.ROOT,
+        "%s, %dx%d, %d steps, guidance %s, parallel guidance: cold %.3f s; warm median %.3f s (min"
+            + " %.3f, max %.3f, %d rounds)%n",
+        loaded.modelName(),
+        side,
+        side,
+        steps,
+        request.guidance(),
+        cold,
+        median,
+        warm[0],
+        warm[rounds - 1],
+        rounds);
+    System.out.printf(
+        Locale.ROOT,
+        "guidance as one batch of 2 (diffusers' way): warm median %.3f s (min %.3f); parallel/batch"
+            + " ratio %.2f%n",
+        medianBatched,
+        warmBatched[0],
+        median / medianBatched);
+    System.out.printf(
+        Locale.ROOT,
+        "baseline 1 step: median %.3f s; ratio %.2f; %.1f ms per extra step%n",
+        oneStep[rounds / 2],
+        median / oneStep[rounds / 2],
+        1000 * (median - oneStep[rounds / 2]) / Math.max(1, steps - 1));
     return 0;
   }
 

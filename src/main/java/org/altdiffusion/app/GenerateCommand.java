@@ -19,52 +19,102 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code altdiffusion generate}: prompt in, PNGs out (with the parameters embedded). */
-@Command(name = "generate", description = "Generate images from a prompt in any of the model's languages.")
+@Command(
+    name = "generate",
+    description = "Generate images from a prompt in any of the model's languages.")
 final class GenerateCommand implements Callable<Integer> {
 
-  @Option(names = "--model", paramLabel = "DIR", description = "A diffusers model folder (AltDiffusion m9/m18, Stable Diffusion 1.x/2.x, or ours). Default: the built-in model.")
+  @Option(
+      names = "--model",
+      paramLabel = "DIR",
+      description =
+          "A diffusers model folder (AltDiffusion m9/m18, Stable Diffusion 1.x/2.x, or ours)."
+              + " Default: the built-in model.")
   Path model;
 
-  @Option(names = {"-p", "--prompt"}, required = true, description = "The prompt.")
+  @Option(
+      names = {"-p", "--prompt"},
+      required = true,
+      description = "The prompt.")
   String prompt;
 
-  @Option(names = {"-n", "--negative-prompt"}, defaultValue = "", description = "What to steer away from.")
+  @Option(
+      names = {"-n", "--negative-prompt"},
+      defaultValue = "",
+      description = "What to steer away from.")
   String negativePrompt;
 
-  @Option(names = "--steps", defaultValue = "50", description = "Denoising steps (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--steps",
+      defaultValue = "50",
+      description = "Denoising steps (default ${DEFAULT-VALUE}).")
   int steps;
 
-  @Option(names = {"-g", "--guidance"}, defaultValue = "7.5", description = "Classifier-free guidance scale; <= 1 turns guidance off (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = {"-g", "--guidance"},
+      defaultValue = "7.5",
+      description =
+          "Classifier-free guidance scale; <= 1 turns guidance off (default ${DEFAULT-VALUE}).")
   double guidance;
 
-  @Option(names = "--guidance-rescale", defaultValue = "0", description = "Guidance rescale factor 0..1 (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--guidance-rescale",
+      defaultValue = "0",
+      description = "Guidance rescale factor 0..1 (default ${DEFAULT-VALUE}).")
   double guidanceRescale;
 
-  @Option(names = "--sampler", description = "Sampler (default: the model's scheduler). One of: PNDM, DDIM, Euler, Euler a, LMS, DPM++ 2M, DPM++ 2M Karras, ...")
+  @Option(
+      names = "--sampler",
+      description =
+          "Sampler (default: the model's scheduler). One of: PNDM, DDIM, Euler, Euler a, LMS, DPM++"
+              + " 2M, DPM++ 2M Karras, ...")
   String sampler;
 
   @Option(names = "--eta", defaultValue = "0", description = "DDIM eta (default ${DEFAULT-VALUE}).")
   double eta;
 
-  @Option(names = {"-s", "--seed"}, defaultValue = "-1", description = "Seed of the first image; image i uses seed + i. -1 = random (default).")
+  @Option(
+      names = {"-s", "--seed"},
+      defaultValue = "-1",
+      description = "Seed of the first image; image i uses seed + i. -1 = random (default).")
   long seed;
 
-  @Option(names = {"-W", "--width"}, defaultValue = "0", description = "Width in pixels, a multiple of 8 (default: the model's size).")
+  @Option(
+      names = {"-W", "--width"},
+      defaultValue = "0",
+      description = "Width in pixels, a multiple of 8 (default: the model's size).")
   int width;
 
-  @Option(names = {"-H", "--height"}, defaultValue = "0", description = "Height in pixels, a multiple of 8 (default: the model's size).")
+  @Option(
+      names = {"-H", "--height"},
+      defaultValue = "0",
+      description = "Height in pixels, a multiple of 8 (default: the model's size).")
   int height;
 
-  @Option(names = {"-b", "--batch"}, defaultValue = "1", description = "Images to generate together (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = {"-b", "--batch"},
+      defaultValue = "1",
+      description = "Images to generate together (default ${DEFAULT-VALUE}).")
   int batch;
 
-  @Option(names = "--init-image", paramLabel = "FILE", description = "Start from this picture (image-to-image).")
+  @Option(
+      names = "--init-image",
+      paramLabel = "FILE",
+      description = "Start from this picture (image-to-image).")
   Path initImage;
 
-  @Option(names = "--strength", defaultValue = "0.8", description = "Image-to-image: how much to change the picture, 0..1 (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--strength",
+      defaultValue = "0.8",
+      description =
+          "Image-to-image: how much to change the picture, 0..1 (default ${DEFAULT-VALUE}).")
   double strength;
 
-  @Option(names = {"-o", "--out"}, defaultValue = "outputs", paramLabel = "PATH", description = "A .png file, or a folder for <seed>.png files (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = {"-o", "--out"},
+      defaultValue = "outputs",
+      paramLabel = "PATH",
+      description = "A .png file, or a folder for <seed>.png files (default ${DEFAULT-VALUE}).")
   Path out;
 
   @Option(names = "--quiet", description = "No progress bar.")
@@ -72,26 +122,42 @@ final class GenerateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    GenerationRequest request = GenerationRequest.of(prompt)
-        .withNegativePrompt(negativePrompt).withSteps(steps).withGuidance(guidance).withGuidanceRescale(guidanceRescale)
-        .withSampler(sampler).withEta(eta).withSeed(seed == -1 ? null : seed).withSize(width, height).withBatchSize(batch);
+    GenerationRequest request =
+        GenerationRequest.of(prompt)
+            .withNegativePrompt(negativePrompt)
+            .withSteps(steps)
+            .withGuidance(guidance)
+            .withGuidanceRescale(guidanceRescale)
+            .withSampler(sampler)
+            .withEta(eta)
+            .withSeed(seed == -1 ? null : seed)
+            .withSize(width, height)
+            .withBatchSize(batch);
     request.validate();
     if (sampler != null) Samplers.requireKnown(sampler);
-    if (seed < -1) throw new IllegalArgumentException("seed must be >= 0, or -1 for random; got " + seed);
+    if (seed < -1)
+      throw new IllegalArgumentException("seed must be >= 0, or -1 for random; got " + seed);
     InitImage init = initImage == null ? null : new InitImage(readImage(initImage), strength);
     List<Path> targets = targets(batch);
     Path folder = model == null ? BuiltInModel.folder() : model;
     PrintStream err = System.err;
     long loadStart = System.nanoTime();
     DiffusionPipeline pipeline = PipelineLoader.load(folder);
-    if (!quiet) err.printf("loaded %s in %.1f s%n", pipeline.modelName(), (System.nanoTime() - loadStart) / 1e9);
+    if (!quiet)
+      err.printf(
+          "loaded %s in %.1f s%n", pipeline.modelName(), (System.nanoTime() - loadStart) / 1e9);
     int over = pipeline.truncatedTokens(prompt);
-    if (over > 0) err.println("note: the prompt is " + over + " tokens over the text encoder's limit; the end of it is ignored");
+    if (over > 0)
+      err.println(
+          "note: the prompt is "
+              + over
+              + " tokens over the text encoder's limit; the end of it is ignored");
     if (init != null && width == 0 && height == 0) {
       request = request.withSize(init.image().getWidth(), init.image().getHeight()).validate();
     }
     ProgressBar bar = quiet ? null : new ProgressBar(err);
-    List<GeneratedImage> images = pipeline.generate(request, init, bar == null ? ProgressListener.NONE : bar);
+    List<GeneratedImage> images =
+        pipeline.generate(request, init, bar == null ? ProgressListener.NONE : bar);
     if (bar != null) bar.finish();
     for (int i = 0; i < images.size(); i++) {
       Path target = targets.isEmpty() ? out.resolve(images.get(i).seed() + ".png") : targets.get(i);
@@ -107,14 +173,17 @@ final class GenerateCommand implements Callable<Integer> {
     String name = out.getFileName() == null ? "" : out.getFileName().toString();
     if (name.toLowerCase(java.util.Locale.ROOT).endsWith(".png")) {
       String stem = name.substring(0, name.length() - 4);
-      for (int i = 0; i < count; i++) files.add(count == 1 ? out : out.resolveSibling(stem + "-" + i + ".png"));
+      for (int i = 0; i < count; i++)
+        files.add(count == 1 ? out : out.resolveSibling(stem + "-" + i + ".png"));
       Path parent = out.toAbsolutePath().getParent();
       checkWritableFolder(parent);
-      for (Path f : files) if (Files.isDirectory(f)) throw new IllegalArgumentException("--out " + f + " is a folder");
+      for (Path f : files)
+        if (Files.isDirectory(f)) throw new IllegalArgumentException("--out " + f + " is a folder");
       return files;
     }
     if (Files.exists(out) && !Files.isDirectory(out)) {
-      throw new IllegalArgumentException("--out " + out + " exists and is not a folder; give a folder or a .png file name");
+      throw new IllegalArgumentException(
+          "--out " + out + " exists and is not a folder; give a folder or a .png file name");
     }
     checkWritableFolder(out.toAbsolutePath());
     return files;
@@ -124,14 +193,18 @@ final class GenerateCommand implements Callable<Integer> {
     try {
       Files.createDirectories(folder);
     } catch (IOException e) {
-      throw new IllegalArgumentException("cannot create the output folder " + folder + ": " + e.getMessage());
+      throw new IllegalArgumentException(
+          "cannot create the output folder " + folder + ": " + e.getMessage());
     }
-    if (!Files.isWritable(folder)) throw new IllegalArgumentException("the output folder " + folder + " is not writable");
+    if (!Files.isWritable(folder))
+      throw new IllegalArgumentException("the output folder " + folder + " is not writable");
   }
 
   private static java.awt.image.BufferedImage readImage(Path file) throws IOException {
-    if (!Files.isRegularFile(file)) throw new IllegalArgumentException("--init-image " + file + ": no such file");
-    if (Files.size(file) > 64L << 20) throw new IllegalArgumentException("--init-image " + file + ": larger than 64 MB");
+    if (!Files.isRegularFile(file))
+      throw new IllegalArgumentException("--init-image " + file + ": no such file");
+    if (Files.size(file) > 64L << 20)
+      throw new IllegalArgumentException("--init-image " + file + ": larger than 64 MB");
     try {
       return Images.decode(Files.readAllBytes(file));
     } catch (IllegalArgumentException e) {
@@ -139,11 +212,17 @@ final class GenerateCommand implements Callable<Integer> {
     }
   }
 
-  /** Writes next to the target and renames, so that an interrupted run leaves no half-written PNG. */
+  /**
+   * Writes next to the target and renames, so that an interrupted run leaves no half-written PNG.
+   */
   private static void writeAtomically(Path target, byte[] bytes) throws IOException {
     Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
     Files.write(tmp, bytes);
-    Files.move(tmp, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    Files.move(
+        tmp,
+        target,
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
   }
 
   /** A one-line progress bar with steps per second and time left. */
@@ -157,13 +236,20 @@ final class GenerateCommand implements Callable<Integer> {
     }
 
     @Override
-    public boolean onStep(int step, int total, java.util.function.Supplier<java.awt.image.BufferedImage> preview) {
+    public boolean onStep(
+        int step, int total, java.util.function.Supplier<java.awt.image.BufferedImage> preview) {
       double seconds = (System.nanoTime() - start) / 1e9;
       double rate = step / Math.max(seconds, 1e-9);
       int width = 30;
       int filled = (int) Math.round(width * (double) step / total);
-      err.printf("\r[%s%s] %d/%d steps  %.2f it/s  ETA %.0f s ", "#".repeat(filled), ".".repeat(width - filled),
-          step, total, rate, (total - step) / Math.max(rate, 1e-9));
+      err.printf(
+          "\r[%s%s] %d/%d steps  %.2f it/s  ETA %.0f s ",
+          "#".repeat(filled),
+          ".".repeat(width - filled),
+          step,
+          total,
+          rate,
+          (total - step) / Math.max(rate, 1e-9));
       drawn = true;
       return true;
     }

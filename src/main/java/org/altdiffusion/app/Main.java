@@ -11,8 +11,19 @@ import picocli.CommandLine.Command;
     scope = CommandLine.ScopeType.INHERIT, // -h/--help (and -V) on every subcommand
     version = "altdiffusion 0.1.0",
     description = "Multilingual text-to-image diffusion (AltDiffusion) on the JVM.",
-    subcommands = {GenerateCommand.class, InfoCommand.class, BenchCommand.class, DatasetCommand.class, TinyCommand.class,
-        ServeCommand.class, TrainTextEncoderCommand.class, TrainUnetCommand.class, DemoTrainCommand.class, EvalCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {
+      GenerateCommand.class,
+      InfoCommand.class,
+      BenchCommand.class,
+      DatasetCommand.class,
+      TinyCommand.class,
+      ServeCommand.class,
+      TrainTextEncoderCommand.class,
+      TrainUnetCommand.class,
+      DemoTrainCommand.class,
+      EvalCommand.class,
+      CommandLine.HelpCommand.class
+    })
 public final class Main implements Runnable {
 
   public static void main(String[] args) {
@@ -23,11 +34,12 @@ public final class Main implements Runnable {
   public static int run(String... args) {
     Torch.configureJavaCpp();
     CommandLine cli = new CommandLine(new Main());
-    cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
-      cmd.getErr().println("error: " + Errors.describe(ex));
-      if (System.getenv("ALTDIFFUSION_DEBUG") != null) ex.printStackTrace(cmd.getErr());
-      return 1;
-    });
+    cli.setExecutionExceptionHandler(
+        (ex, cmd, parsed) -> {
+          cmd.getErr().println("error: " + Errors.describe(ex));
+          if (System.getenv("ALTDIFFUSION_DEBUG") != null) ex.printStackTrace(cmd.getErr());
+          return 1;
+        });
     return cli.execute(args);
   }
 

@@ -5,49 +5,86 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.altdiffusion.pipeline.PipelineLoader;
 import org.altdiffusion.server.ApiServer;
 import org.altdiffusion.server.FolderModelRegistry;
 import org.altdiffusion.server.ModelInfo;
-import org.altdiffusion.pipeline.PipelineLoader;
 import org.altdiffusion.server.ModelLoader;
 import org.altdiffusion.server.ServerConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code altdiffusion serve}: the HTTP server (AUTOMATIC1111 API, job API, web page). */
-@Command(name = "serve", description = "Serve the models of a folder over HTTP: AUTOMATIC1111's API "
-    + "(/sdapi/v1), a job API (/api/v1), a web page (/) and its OpenAPI description (/openapi.json). Ctrl-C stops it cleanly.")
+@Command(
+    name = "serve",
+    description =
+        "Serve the models of a folder over HTTP: AUTOMATIC1111's API (/sdapi/v1), a job API"
+            + " (/api/v1), a web page (/) and its OpenAPI description (/openapi.json). Ctrl-C stops"
+            + " it cleanly.")
 public final class ServeCommand implements Callable<Integer> {
   static final String TOKEN_ENV = "ALTDIFFUSION_API_TOKEN";
 
-  @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to listen on. Default ${DEFAULT-VALUE} (this machine only); other addresses need --api-token.")
+  @Option(
+      names = "--host",
+      defaultValue = "127.0.0.1",
+      description =
+          "Address to listen on. Default ${DEFAULT-VALUE} (this machine only); other addresses need"
+              + " --api-token.")
   String host;
 
-  @Option(names = "--port", defaultValue = "7860", description = "TCP port. Default ${DEFAULT-VALUE} (as AUTOMATIC1111).")
+  @Option(
+      names = "--port",
+      defaultValue = "7860",
+      description = "TCP port. Default ${DEFAULT-VALUE} (as AUTOMATIC1111).")
   int port;
 
-  @Option(names = "--models", description = "Folder of models (diffusers folders). Default: the checkout's models/ folder, which holds the built-in model.")
+  @Option(
+      names = "--models",
+      description =
+          "Folder of models (diffusers folders). Default: the checkout's models/ folder, which"
+              + " holds the built-in model.")
   Path models;
 
-  @Option(names = "--model", description = "Model to start with (a name from the models folder). Default: the first one.")
+  @Option(
+      names = "--model",
+      description = "Model to start with (a name from the models folder). Default: the first one.")
   String model;
 
-  @Option(names = "--queue", defaultValue = "8", description = "Jobs that may wait behind the running one; more are refused with 503. Default ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--queue",
+      defaultValue = "8",
+      description =
+          "Jobs that may wait behind the running one; more are refused with 503. Default"
+              + " ${DEFAULT-VALUE}.")
   int queue;
 
-  @Option(names = "--api-token", description = "Token every API request must carry (Authorization: Bearer TOKEN). Default: $" + TOKEN_ENV + ", else none.")
+  @Option(
+      names = "--api-token",
+      description =
+          "Token every API request must carry (Authorization: Bearer TOKEN). Default: $"
+              + TOKEN_ENV
+              + ", else none.")
   String apiToken;
 
-  @Option(names = "--insecure-no-token", description = "Allow listening beyond this machine without a token.")
+  @Option(
+      names = "--insecure-no-token",
+      description = "Allow listening beyond this machine without a token.")
   boolean insecureNoToken;
 
-  @Option(names = "--output", description = "Folder where requests with save_images=true write their PNGs. Default: saving disabled.")
+  @Option(
+      names = "--output",
+      description =
+          "Folder where requests with save_images=true write their PNGs. Default: saving disabled.")
   Path output;
 
   /** The pipeline's loader; null = {@link #pipelineLoader()}. Tests set it. */
   ModelLoader loader;
-  /** Whether Ctrl-C / SIGTERM / JVM exit stop the server; tests that call {@link #stop} turn it off. */
+
+  /**
+   * Whether Ctrl-C / SIGTERM / JVM exit stop the server; tests that call {@link #stop} turn it off.
+   */
   boolean handleSignals = true;
+
   private volatile ApiServer server;
   private final CountDownLatch stopped = new CountDownLatch(1);
 
@@ -55,31 +92,64 @@ public final class ServeCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tF %1$tT %4$s %5$s%6$s%n");
     String token = apiToken != null ? apiToken : System.getenv(TOKEN_ENV);
-    ServerConfig config = ServerConfig.defaults().withHost(host).withPort(port).withQueueCapacity(queue)
-        .withApiToken(token).withInsecureNoToken(insecureNoToken).withOutputDir(output);
-    if (!InetAddress.getByName(host).isLoopbackAddress() && config.apiToken() == null && !insecureNoToken) {
-      throw new IllegalArgumentException("refusing to listen on " + host + " without an API token: anyone who can reach it could use "
-          + "this server. Give --api-token TOKEN (or $" + TOKEN_ENV + "), or --insecure-no-token to accept that.");
+    ServerConfig config =
+        ServerConfig.defaults()
+            .withHost(host)
+            .withPort(port)
+            .withQueueCapacity(queue)
+            .withApiToken(token)
+            .withInsecureNoToken(insecureNoToken)
+            .withOutputDir(output);
+    if (!InetAddress.getByName(host).isLoopbackAddress()
+        && config.apiToken() == null
+        && !insecureNoToken) {
+      throw new IllegalArgumentException(
+          "refusing to listen on "
+              + host
+              + " without an API token: anyone who can reach it could use "
+              + "this server. Give --api-token TOKEN (or $"
+              + TOKEN_ENV
+              + "), or --insecure-no-token to accept that.");
     }
     if (models == null) models = BuiltInModel.projectRoot().resolve("models");
-    if (!Files.isDirectory(models)) throw new IllegalArgumentException("models folder " + models + " does not exist; give --models DIR");
-    FolderModelRegistry registry = new FolderModelRegistry(models, loader != null ? loader : pipelineLoader());
+    if (!Files.isDirectory(models))
+      throw new IllegalArgumentException(
+          "models folder " + models + " does not exist; give --models DIR");
+    FolderModelRegistry registry =
+        new FolderModelRegistry(models, loader != null ? loader : pipelineLoader());
     if (registry.models().isEmpty()) {
-      throw new IllegalArgumentException("no models in " + models + ": put diffusers folders (with model_index.json) or .safetensors files there");
+      throw new IllegalArgumentException(
+          "no models in "
+              + models
+              + ": put diffusers folders (with model_index.json) or .safetensors files there");
     }
-    System.err.println("models in " + models + ": " + String.join(", ", registry.models().stream().map(ModelInfo::title).toList()));
+    System.err.println(
+        "models in "
+            + models
+            + ": "
+            + String.join(", ", registry.models().stream().map(ModelInfo::title).toList()));
     server = new ApiServer(config, registry, model);
-    System.err.println("AltDiffusion server at " + server.url() + "/  (API description: " + server.url() + "/openapi.json)");
+    System.err.println(
+        "AltDiffusion server at "
+            + server.url()
+            + "/  (API description: "
+            + server.url()
+            + "/openapi.json)");
     if (handleSignals) installStopHandlers();
     stopped.await();
     return 0;
   }
 
-  /** The diffusion pipeline: diffusers folders load; single checkpoint files are refused by name. */
+  /**
+   * The diffusion pipeline: diffusers folders load; single checkpoint files are refused by name.
+   */
   static ModelLoader pipelineLoader() {
     return (location, name) -> {
       if (!Files.isDirectory(location)) {
-        throw new IllegalArgumentException(name + ": single-file checkpoints are not supported yet; use a diffusers folder (model_index.json)");
+        throw new IllegalArgumentException(
+            name
+                + ": single-file checkpoints are not supported yet; use a diffusers folder"
+                + " (model_index.json)");
       }
       return PipelineLoader.load(location);
     };
@@ -92,10 +162,12 @@ public final class ServeCommand implements Callable<Integer> {
   private void installStopHandlers() {
     try {
       for (String name : new String[] {"INT", "TERM"}) {
-        sun.misc.Signal.handle(new sun.misc.Signal(name), sig -> {
-          stop();
-          System.exit(0);
-        });
+        sun.misc.Signal.handle(
+            new sun.misc.Signal(name),
+            sig -> {
+              stop();
+              System.exit(0);
+            });
       }
     } catch (IllegalArgumentException | UnsupportedOperationException | LinkageError e) {
       // no signal handling on this platform: the shutdown hook below still closes the server

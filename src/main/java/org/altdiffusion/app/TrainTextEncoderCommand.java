@@ -30,39 +30,82 @@ import picocli.CommandLine.Spec;
  * {@code altdiffusion train-text-encoder}: step 1 of the recipe, distilling a multilingual text
  * encoder (XLM-R + projection) from a frozen English CLIP text model on parallel sentences.
  */
-@Command(name = "train-text-encoder", sortOptions = false, description = {
-    "Distil a multilingual text encoder (student: XLM-R + projection) from a frozen English CLIP text model (teacher): "
-        + "the teacher reads the English side of each sentence pair, the student the other side; the loss pulls the "
-        + "student's projected [CLS] vector to the teacher's pooled EOS vector.",
-    "Data: --data FILE.jsonl ({\"en\": ..., \"text\": ..., \"lang\": ...} per line) or FILE.tsv (english<TAB>text[<TAB>lang]), "
-        + "several allowed; or --data shapes[:SEED] for the caption pairs of the synthetic shapes dataset.",
-    "Writes OUT/final (transformers folder of the student), OUT/final-ema, OUT/checkpoints, OUT/log.jsonl and OUT/loss.png."})
+@Command(
+    name = "train-text-encoder",
+    sortOptions = false,
+    description = {
+      "Distil a multilingual text encoder (student: XLM-R + projection) from a frozen English CLIP"
+          + " text model (teacher): the teacher reads the English side of each sentence pair, the"
+          + " student the other side; the loss pulls the student's projected [CLS] vector to the"
+          + " teacher's pooled EOS vector.",
+      "Data: --data FILE.jsonl ({\"en\": ..., \"text\": ..., \"lang\": ...} per line) or FILE.tsv"
+          + " (english<TAB>text[<TAB>lang]), several allowed; or --data shapes[:SEED] for the"
+          + " caption pairs of the synthetic shapes dataset.",
+      "Writes OUT/final (transformers folder of the student), OUT/final-ema, OUT/checkpoints,"
+          + " OUT/log.jsonl and OUT/loss.png."
+    })
 final class TrainTextEncoderCommand implements Callable<Integer> {
-  @Option(names = "--teacher", required = true, paramLabel = "DIR", description = "CLIP text model folder (config.json + model.safetensors).")
+  @Option(
+      names = "--teacher",
+      required = true,
+      paramLabel = "DIR",
+      description = "CLIP text model folder (config.json + model.safetensors).")
   Path teacher;
 
-  @Option(names = "--teacher-tokenizer", paramLabel = "DIR", description = "CLIP tokenizer folder (vocab.json + merges.txt). Default: the teacher folder.")
+  @Option(
+      names = "--teacher-tokenizer",
+      paramLabel = "DIR",
+      description = "CLIP tokenizer folder (vocab.json + merges.txt). Default: the teacher folder.")
   Path teacherTokenizer;
 
-  @Option(names = "--student", required = true, paramLabel = "DIR", description = "Student folder: config.json of a RobertaSeriesModelWithTransformation, and weights (without weights: --init-student).")
+  @Option(
+      names = "--student",
+      required = true,
+      paramLabel = "DIR",
+      description =
+          "Student folder: config.json of a RobertaSeriesModelWithTransformation, and weights"
+              + " (without weights: --init-student).")
   Path student;
 
-  @Option(names = "--student-tokenizer", paramLabel = "DIR", description = "XLM-R tokenizer folder (sentencepiece.bpe.model). Default: the student folder.")
+  @Option(
+      names = "--student-tokenizer",
+      paramLabel = "DIR",
+      description =
+          "XLM-R tokenizer folder (sentencepiece.bpe.model). Default: the student folder.")
   Path studentTokenizer;
 
-  @Option(names = "--init-student", description = "Start the student from random weights (seeded by --seed) instead of its folder's weights.")
+  @Option(
+      names = "--init-student",
+      description =
+          "Start the student from random weights (seeded by --seed) instead of its folder's"
+              + " weights.")
   boolean initStudent;
 
-  @Option(names = "--data", required = true, split = ",", paramLabel = "FILE", description = "Parallel text: .jsonl or .tsv files (comma-separated or repeated), or shapes[:SEED].")
+  @Option(
+      names = "--data",
+      required = true,
+      split = ",",
+      paramLabel = "FILE",
+      description =
+          "Parallel text: .jsonl or .tsv files (comma-separated or repeated), or shapes[:SEED].")
   List<String> data;
 
-  @Option(names = "--no-english-pairs", description = "Do not add an English-English pair for each English sentence of the files.")
+  @Option(
+      names = "--no-english-pairs",
+      description = "Do not add an English-English pair for each English sentence of the files.")
   boolean noEnglishPairs;
 
-  @Option(names = "--loss", defaultValue = "mse", description = "mse (the recipe's) or cosine. Default ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--loss",
+      defaultValue = "mse",
+      description = "mse (the recipe's) or cosine. Default ${DEFAULT-VALUE}.")
   String loss;
 
-  @Option(names = "--max-length", defaultValue = "77", description = "Tokens per sentence for both tokenizers (padding/truncation). Default ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--max-length",
+      defaultValue = "77",
+      description =
+          "Tokens per sentence for both tokenizers (padding/truncation). Default ${DEFAULT-VALUE}.")
   int maxLength;
 
   @Mixin TrainingOptions training;
@@ -78,7 +121,9 @@ final class TrainTextEncoderCommand implements Callable<Integer> {
     TextDistillation.Loss lossKind = TextDistillation.Loss.parse(loss);
     ParallelText pairs = readData();
     var teacherModel = ClipTextModel.fromPretrained(teacher);
-    var studentModel = new RobertaSeriesModelWithTransformation(RobertaSeriesConfig.read(student.resolve("config.json")));
+    var studentModel =
+        new RobertaSeriesModelWithTransformation(
+            RobertaSeriesConfig.read(student.resolve("config.json")));
     if (initStudent) {
       studentModel.initialize(Tensors.generator(config.seed()));
     } else {
@@ -86,8 +131,10 @@ final class TrainTextEncoderCommand implements Callable<Integer> {
         studentModel.load(weights);
       }
     }
-    PromptTokenizer studentTok = PromptTokenizer.load(studentTokenizer != null ? studentTokenizer : student);
-    PromptTokenizer teacherTok = PromptTokenizer.load(teacherTokenizer != null ? teacherTokenizer : teacher);
+    PromptTokenizer studentTok =
+        PromptTokenizer.load(studentTokenizer != null ? studentTokenizer : student);
+    PromptTokenizer teacherTok =
+        PromptTokenizer.load(teacherTokenizer != null ? teacherTokenizer : teacher);
     checkLength(maxLength, studentModel.maxTokens(), "student");
     checkLength(maxLength, teacherModel.maxTokens(), "teacher");
     ObjectNode sources = new ObjectMapper().createObjectNode();
@@ -97,16 +144,38 @@ final class TrainTextEncoderCommand implements Callable<Integer> {
     sources.put("data", String.join(",", data));
     sources.put("english_pairs", !noEnglishPairs);
     sources.put("max_length", maxLength);
-    var task = new TextDistillation(studentModel, teacherModel, TextDistillation.Tokenize.with(studentTok, maxLength),
-        TextDistillation.Tokenize.with(teacherTok, maxLength), pairs, lossKind, student, sources);
+    var task =
+        new TextDistillation(
+            studentModel,
+            teacherModel,
+            TextDistillation.Tokenize.with(studentTok, maxLength),
+            TextDistillation.Tokenize.with(teacherTok, maxLength),
+            pairs,
+            lossKind,
+            student,
+            sources);
     try (Distributed dist = distributed.connect(config.batchSize())) {
       Files.createDirectories(training.out);
-      if (dist.isMain()) System.err.println("train-text-encoder: " + pairs.describe() + "; " + task.trainable().size() + " trained tensors, "
-          + studentModel.parameterCount() + " weights; world size " + dist.worldSize());
+      if (dist.isMain())
+        System.err.println(
+            "train-text-encoder: "
+                + pairs.describe()
+                + "; "
+                + task.trainable().size()
+                + " trained tensors, "
+                + studentModel.parameterCount()
+                + " weights; world size "
+                + dist.worldSize());
       Trainer.Result r = new Trainer<>(config, task, dist, training.trainerOptions()).run();
       if (dist.isMain()) {
-        System.out.printf(Locale.ROOT, "trained %d steps: loss %.6f -> %.6f; %d steps skipped; output in %s%n", r.steps(), r.firstLoss(), r.lastLoss(),
-            r.skippedSteps(), training.out);
+        System.out.printf(
+            Locale.ROOT,
+            "trained %d steps: loss %.6f -> %.6f; %d steps skipped; output in %s%n",
+            r.steps(),
+            r.firstLoss(),
+            r.lastLoss(),
+            r.skippedSteps(),
+            training.out);
       }
     }
     return 0;
@@ -115,15 +184,24 @@ final class TrainTextEncoderCommand implements Callable<Integer> {
   private ParallelText readData() throws java.io.IOException {
     if (data.size() == 1 && data.get(0).toLowerCase(Locale.ROOT).startsWith("shapes")) {
       String spec = data.get(0);
-      long seed = spec.contains(":") ? Long.parseLong(spec.substring(spec.indexOf(':') + 1).trim()) : 0;
-      return ParallelText.fromCaptionPairs(ShapesDataset.of(seed, Split.TRAIN).captionPairs(), "shapes dataset (seed " + seed + ")");
+      long seed =
+          spec.contains(":") ? Long.parseLong(spec.substring(spec.indexOf(':') + 1).trim()) : 0;
+      return ParallelText.fromCaptionPairs(
+          ShapesDataset.of(seed, Split.TRAIN).captionPairs(), "shapes dataset (seed " + seed + ")");
     }
     return ParallelText.read(data.stream().map(Path::of).toList(), !noEnglishPairs);
   }
 
   private static void checkLength(int maxLength, int modelMax, String who) {
     if (maxLength < 2 || maxLength > modelMax) {
-      throw new IllegalArgumentException("--max-length " + maxLength + " does not fit the " + who + " (2.." + modelMax + " tokens)");
+      throw new IllegalArgumentException(
+          "--max-length "
+              + maxLength
+              + " does not fit the "
+              + who
+              + " (2.."
+              + modelMax
+              + " tokens)");
     }
   }
 }

@@ -37,52 +37,99 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code altdiffusion train-unet --stage concept-alignment|quality}: step 2 of the recipe. */
-@Command(name = "train-unet", sortOptions = false, description = {
-    "Train the UNet of an AltDiffusion model on image-text pairs. --stage concept-alignment: everything frozen but the UNet's "
-        + "cross-attention key/value projections (attn2.to_k, attn2.to_v), lower resolution (default 256); --stage quality: "
-        + "every UNet parameter, full resolution (default 512).",
-    "Loss: MSE to the noise (epsilon) or to the velocity (v_prediction), as the scheduler config says; random timesteps; "
-        + "captions dropped to the empty text with --caption-dropout.",
-    "Data (--data): WebDataset shards DIR/{00000..00009}.tar (img2dataset: key.jpg|png|webp, key.txt, key.json), a .tar, a "
-        + "folder of shards, a folder of images with .txt captions, a .jsonl of {\"image\": path, \"text\": ...}, or shapes[:SEED].",
-    "Writes OUT/final (a diffusers pipeline folder: the model's files with the new unet/), OUT/final-ema, OUT/checkpoints, "
-        + "OUT/log.jsonl and OUT/loss.png."})
+@Command(
+    name = "train-unet",
+    sortOptions = false,
+    description = {
+      "Train the UNet of an AltDiffusion model on image-text pairs. --stage concept-alignment:"
+          + " everything frozen but the UNet's cross-attention key/value projections (attn2.to_k,"
+          + " attn2.to_v), lower resolution (default 256); --stage quality: every UNet parameter,"
+          + " full resolution (default 512).",
+      "Loss: MSE to the noise (epsilon) or to the velocity (v_prediction), as the scheduler config"
+          + " says; random timesteps; captions dropped to the empty text with --caption-dropout.",
+      "Data (--data): WebDataset shards DIR/{00000..00009}.tar (img2dataset: key.jpg|png|webp,"
+          + " key.txt, key.json), a .tar, a folder of shards, a folder of images with .txt"
+          + " captions, a .jsonl of {\"image\": path, \"text\": ...}, or shapes[:SEED].",
+      "Writes OUT/final (a diffusers pipeline folder: the model's files with the new unet/),"
+          + " OUT/final-ema, OUT/checkpoints, OUT/log.jsonl and OUT/loss.png."
+    })
 final class TrainUnetCommand implements Callable<Integer> {
-  @Option(names = "--model", required = true, paramLabel = "DIR", description = "diffusers AltDiffusion folder: unet/, vae/, text_encoder/, tokenizer/, scheduler/.")
+  @Option(
+      names = "--model",
+      required = true,
+      paramLabel = "DIR",
+      description =
+          "diffusers AltDiffusion folder: unet/, vae/, text_encoder/, tokenizer/, scheduler/.")
   Path model;
 
   @Option(names = "--stage", required = true, description = "concept-alignment or quality.")
   String stage;
 
-  @Option(names = "--data", required = true, paramLabel = "SPEC", description = "Training data (see above).")
+  @Option(
+      names = "--data",
+      required = true,
+      paramLabel = "SPEC",
+      description = "Training data (see above).")
   String data;
 
-  @Option(names = "--resolution", description = "Square training size in pixels. Default: 256 (concept-alignment), 512 (quality).")
+  @Option(
+      names = "--resolution",
+      description =
+          "Square training size in pixels. Default: 256 (concept-alignment), 512 (quality).")
   Integer resolution;
 
-  @Option(names = "--caption-dropout", defaultValue = "0.1", description = "Probability of replacing a caption by the empty text. Default ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--caption-dropout",
+      defaultValue = "0.1",
+      description =
+          "Probability of replacing a caption by the empty text. Default ${DEFAULT-VALUE}.")
   double captionDropout;
 
-  @Option(names = "--precision", defaultValue = "float32", description = "UNet weights, optimiser state and loss in float32 or float64 "
-      + "(float64 is slower; its rounding lies far below the differences between kernels: for verifying runs). Default ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--precision",
+      defaultValue = "float32",
+      description =
+          "UNet weights, optimiser state and loss in float32 or float64 (float64 is slower; its"
+              + " rounding lies far below the differences between kernels: for verifying runs)."
+              + " Default ${DEFAULT-VALUE}.")
   String precision;
 
-  @Option(names = "--snr-gamma", defaultValue = "0", description = "Min-SNR-gamma loss weighting (5 is the paper's value); 0 = plain MSE. Default ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--snr-gamma",
+      defaultValue = "0",
+      description =
+          "Min-SNR-gamma loss weighting (5 is the paper's value); 0 = plain MSE. Default"
+              + " ${DEFAULT-VALUE}.")
   double snrGamma;
 
-  @Option(names = "--languages", split = ",", description = "Keep pairs whose metadata language is one of these (e.g. en,zh,fr).")
+  @Option(
+      names = "--languages",
+      split = ",",
+      description = "Keep pairs whose metadata language is one of these (e.g. en,zh,fr).")
   List<String> languages = new ArrayList<>();
 
-  @Option(names = "--min-aesthetic", description = "Keep pairs whose metadata aesthetic score is at least this.")
+  @Option(
+      names = "--min-aesthetic",
+      description = "Keep pairs whose metadata aesthetic score is at least this.")
   Double minAesthetic;
 
-  @Option(names = "--min-size", defaultValue = "0", description = "Skip images whose shorter side is below this many pixels. Default ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--min-size",
+      defaultValue = "0",
+      description =
+          "Skip images whose shorter side is below this many pixels. Default ${DEFAULT-VALUE}.")
   int minSize;
 
-  @Option(names = "--cache-latents", description = "Encode every image with the VAE once, keep the latent distributions (OUT/latents.safetensors, reused by later runs).")
+  @Option(
+      names = "--cache-latents",
+      description =
+          "Encode every image with the VAE once, keep the latent distributions"
+              + " (OUT/latents.safetensors, reused by later runs).")
   boolean cacheLatents;
 
-  @Option(names = "--max-length", description = "Tokens per caption. Default: the tokenizer's model_max_length.")
+  @Option(
+      names = "--max-length",
+      description = "Tokens per caption. Default: the tokenizer's model_max_length.")
   Integer maxLength;
 
   @Mixin TrainingOptions training;
@@ -94,40 +141,69 @@ final class TrainUnetCommand implements Callable<Integer> {
     Integer launched = distributed.launchIfAsked(spec);
     if (launched != null) return launched;
     if (!precision.equals("float32") && !precision.equals("float64")) {
-      throw new IllegalArgumentException("--precision '" + precision + "' is not known; accepted: float32, float64");
+      throw new IllegalArgumentException(
+          "--precision '" + precision + "' is not known; accepted: float32, float64");
     }
     Torch.init();
     var config = training.config();
     DiffusionTraining.Stage st = DiffusionTraining.Stage.parse(stage);
-    int size = resolution != null ? resolution : st == DiffusionTraining.Stage.CONCEPT_ALIGNMENT ? 256 : 512;
+    int size =
+        resolution != null
+            ? resolution
+            : st == DiffusionTraining.Stage.CONCEPT_ALIGNMENT ? 256 : 512;
     for (String sub : List.of("unet", "vae", "text_encoder", "tokenizer", "scheduler")) {
-      if (!Files.isDirectory(model.resolve(sub))) throw new IllegalArgumentException(model + " is not an AltDiffusion folder: " + sub + "/ is missing");
+      if (!Files.isDirectory(model.resolve(sub)))
+        throw new IllegalArgumentException(
+            model + " is not an AltDiffusion folder: " + sub + "/ is missing");
     }
-    UNet2DConditionModel unet = new UNet2DConditionModel(UNet2DConditionConfig.read(model.resolve("unet/config.json")));
-    try (TensorSource w = Checkpoints.open(DiffusersLayout.findWeights(model.resolve("unet"), DiffusersLayout.Naming.DIFFUSERS, null))) {
+    UNet2DConditionModel unet =
+        new UNet2DConditionModel(UNet2DConditionConfig.read(model.resolve("unet/config.json")));
+    try (TensorSource w =
+        Checkpoints.open(
+            DiffusersLayout.findWeights(
+                model.resolve("unet"), DiffusersLayout.Naming.DIFFUSERS, null))) {
       unet.load(w);
     }
-    if (precision.equals("float64")) unet.castTo(org.bytedeco.pytorch.global.torch.ScalarType.Double);
-    AutoencoderKL vae = new AutoencoderKL(AutoencoderKLConfig.read(model.resolve("vae/config.json")));
-    try (TensorSource w = Checkpoints.open(DiffusersLayout.findWeights(model.resolve("vae"), DiffusersLayout.Naming.DIFFUSERS, null))) {
+    if (precision.equals("float64"))
+      unet.castTo(org.bytedeco.pytorch.global.torch.ScalarType.Double);
+    AutoencoderKL vae =
+        new AutoencoderKL(AutoencoderKLConfig.read(model.resolve("vae/config.json")));
+    try (TensorSource w =
+        Checkpoints.open(
+            DiffusersLayout.findWeights(
+                model.resolve("vae"), DiffusersLayout.Naming.DIFFUSERS, null))) {
       vae.loadCheckpoint(w);
     }
-    var text = new RobertaSeriesModelWithTransformation(RobertaSeriesConfig.read(model.resolve("text_encoder/config.json")));
-    try (TensorSource w = Checkpoints.open(DiffusersLayout.findWeights(model.resolve("text_encoder"), DiffusersLayout.Naming.TRANSFORMERS, null))) {
+    var text =
+        new RobertaSeriesModelWithTransformation(
+            RobertaSeriesConfig.read(model.resolve("text_encoder/config.json")));
+    try (TensorSource w =
+        Checkpoints.open(
+            DiffusersLayout.findWeights(
+                model.resolve("text_encoder"), DiffusersLayout.Naming.TRANSFORMERS, null))) {
       text.load(w);
     }
     if (size % vae.downscaleFactor() != 0) {
-      throw new IllegalArgumentException("--resolution " + size + " must be a multiple of the VAE's downscale factor " + vae.downscaleFactor());
+      throw new IllegalArgumentException(
+          "--resolution "
+              + size
+              + " must be a multiple of the VAE's downscale factor "
+              + vae.downscaleFactor());
     }
     PromptTokenizer tokenizer = PromptTokenizer.load(model.resolve("tokenizer"));
-    int length = maxLength != null ? maxLength : Math.min(tokenizer.modelMaxLength(), text.maxTokens());
-    SchedulerConfig scheduler = SchedulerConfig.read(model.resolve("scheduler/scheduler_config.json"));
-    MetadataFilter filter = new MetadataFilter(new HashSet<>(languages), minAesthetic == null ? Double.NaN : minAesthetic, minSize);
+    int length =
+        maxLength != null ? maxLength : Math.min(tokenizer.modelMaxLength(), text.maxTokens());
+    SchedulerConfig scheduler =
+        SchedulerConfig.read(model.resolve("scheduler/scheduler_config.json"));
+    MetadataFilter filter =
+        new MetadataFilter(
+            new HashSet<>(languages), minAesthetic == null ? Double.NaN : minAesthetic, minSize);
     List<String> problems = new ArrayList<>();
     Dataset<ImageText> images = ImageTextSources.open(data, size, filter, problems);
     for (String p : problems) System.err.println("warning: " + p);
     // the mask as the pipeline passes it at inference (use_attention_mask)
-    DiffusionTraining.Tokenize tok = DiffusionTraining.Tokenize.of(tokenizer, length, text.config.useAttentionMask());
+    DiffusionTraining.Tokenize tok =
+        DiffusionTraining.Tokenize.of(tokenizer, length, text.config.useAttentionMask());
     ObjectNode sources = new ObjectMapper().createObjectNode();
     sources.put("model", model.toAbsolutePath().normalize().toString());
     sources.put("data", data);
@@ -136,19 +212,59 @@ final class TrainUnetCommand implements Callable<Integer> {
     sources.put("filter", filter.toString());
     try (Distributed dist = distributed.connect(config.batchSize())) {
       Files.createDirectories(training.out);
-      LatentCache cache = cacheLatents
-          ? LatentCache.build(images, vae, size, Math.max(1, config.batchSize()), training.out.resolve("latents.safetensors"), dist.isMain()) : null;
-      var task = new DiffusionTraining(unet, vae, text, tok, NoiseSchedule.of(scheduler), scheduler.predictionType(), st, captionDropout,
-          snrGamma, images, cache, model, sources);
+      LatentCache cache =
+          cacheLatents
+              ? LatentCache.build(
+                  images,
+                  vae,
+                  size,
+                  Math.max(1, config.batchSize()),
+                  training.out.resolve("latents.safetensors"),
+                  dist.isMain())
+              : null;
+      var task =
+          new DiffusionTraining(
+              unet,
+              vae,
+              text,
+              tok,
+              NoiseSchedule.of(scheduler),
+              scheduler.predictionType(),
+              st,
+              captionDropout,
+              snrGamma,
+              images,
+              cache,
+              model,
+              sources);
       if (dist.isMain()) {
-        System.err.printf(Locale.ROOT, "train-unet %s: %s; %d trained tensors (%d weights) of %d; %dx%d; %s; world size %d%n", st.key(), images.describe(),
-            task.trainable().size(), task.trainable().values().stream().mapToLong(p -> org.altdiffusion.engine.Tensors.numel(p.shape())).sum(),
-            unet.namedParameters().size(), size, size, scheduler.predictionType(), dist.worldSize());
+        System.err.printf(
+            Locale.ROOT,
+            "train-unet %s: %s; %d trained tensors (%d weights) of %d; %dx%d; %s; world size %d%n",
+            st.key(),
+            images.describe(),
+            task.trainable().size(),
+            task.trainable().values().stream()
+                .mapToLong(p -> org.altdiffusion.engine.Tensors.numel(p.shape()))
+                .sum(),
+            unet.namedParameters().size(),
+            size,
+            size,
+            scheduler.predictionType(),
+            dist.worldSize());
       }
       Trainer.Result r = new Trainer<>(config, task, dist, training.trainerOptions()).run();
       if (dist.isMain()) {
-        System.out.printf(Locale.ROOT, "trained %d steps: loss %.6f -> %.6f; %d steps skipped; examples skipped %s; output in %s%n", r.steps(),
-            r.firstLoss(), r.lastLoss(), r.skippedSteps(), r.skippedSamples(), training.out);
+        System.out.printf(
+            Locale.ROOT,
+            "trained %d steps: loss %.6f -> %.6f; %d steps skipped; examples skipped %s; output in"
+                + " %s%n",
+            r.steps(),
+            r.firstLoss(),
+            r.lastLoss(),
+            r.skippedSteps(),
+            r.skippedSamples(),
+            training.out);
       }
     }
     return 0;

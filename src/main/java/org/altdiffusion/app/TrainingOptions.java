@@ -9,67 +9,140 @@ import picocli.CommandLine.Option;
 
 /** The options every training command shares: optimiser, schedule, steps, checkpoints, resume. */
 final class TrainingOptions {
-  @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder: log.jsonl, checkpoints/, final/, final-ema/, loss.png.")
+  @Option(
+      names = "--out",
+      required = true,
+      paramLabel = "DIR",
+      description = "Output folder: log.jsonl, checkpoints/, final/, final-ema/, loss.png.")
   Path out;
 
-  @Option(names = "--steps", defaultValue = "1000", description = "Optimiser steps of the whole run. Default ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--steps",
+      defaultValue = "1000",
+      description = "Optimiser steps of the whole run. Default ${DEFAULT-VALUE}.")
   long steps;
 
-  @Option(names = "--batch-size", defaultValue = "4", description = "Examples per micro-step over all processes together. Default ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--batch-size",
+      defaultValue = "4",
+      description =
+          "Examples per micro-step over all processes together. Default ${DEFAULT-VALUE}.")
   int batchSize;
 
-  @Option(names = "--grad-accumulation", defaultValue = "1", description = "Micro-steps per optimiser step. Default ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--grad-accumulation",
+      defaultValue = "1",
+      description = "Micro-steps per optimiser step. Default ${DEFAULT-VALUE}.")
   int gradAccumulation;
 
-  @Option(names = "--lr", defaultValue = "1e-4", description = "Peak learning rate. Default ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--lr",
+      defaultValue = "1e-4",
+      description = "Peak learning rate. Default ${DEFAULT-VALUE}.")
   double lr;
 
-  @Option(names = "--lr-schedule", defaultValue = "cosine", description = "cosine (warm-up, then cosine to --lr-floor) or constant (warm-up, then flat). Default ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--lr-schedule",
+      defaultValue = "cosine",
+      description =
+          "cosine (warm-up, then cosine to --lr-floor) or constant (warm-up, then flat). Default"
+              + " ${DEFAULT-VALUE}.")
   String lrSchedule;
 
-  @Option(names = "--warmup-steps", defaultValue = "0", description = "Linear warm-up steps. Default ${DEFAULT-VALUE} (the m18 recipe: 10000).")
+  @Option(
+      names = "--warmup-steps",
+      defaultValue = "0",
+      description = "Linear warm-up steps. Default ${DEFAULT-VALUE} (the m18 recipe: 10000).")
   long warmupSteps;
 
-  @Option(names = "--lr-floor", defaultValue = "1e-6", description = "Learning rate at the end of the cosine. Default ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--lr-floor",
+      defaultValue = "1e-6",
+      description = "Learning rate at the end of the cosine. Default ${DEFAULT-VALUE}.")
   double lrFloor;
 
-  @Option(names = "--beta1", defaultValue = "0.9", description = "AdamW beta1. Default ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--beta1",
+      defaultValue = "0.9",
+      description = "AdamW beta1. Default ${DEFAULT-VALUE}.")
   double beta1;
 
-  @Option(names = "--beta2", defaultValue = "0.999", description = "AdamW beta2. Default ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--beta2",
+      defaultValue = "0.999",
+      description = "AdamW beta2. Default ${DEFAULT-VALUE}.")
   double beta2;
 
-  @Option(names = "--adam-eps", defaultValue = "1e-8", description = "AdamW epsilon. Default ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--adam-eps",
+      defaultValue = "1e-8",
+      description = "AdamW epsilon. Default ${DEFAULT-VALUE}.")
   double eps;
 
-  @Option(names = "--weight-decay", defaultValue = "1e-2", description = "AdamW decoupled weight decay. Default ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--weight-decay",
+      defaultValue = "1e-2",
+      description = "AdamW decoupled weight decay. Default ${DEFAULT-VALUE}.")
   double weightDecay;
 
-  @Option(names = "--max-grad-norm", defaultValue = "1.0", description = "Clip the gradient norm to this; 0 = no clipping. Default ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--max-grad-norm",
+      defaultValue = "1.0",
+      description = "Clip the gradient norm to this; 0 = no clipping. Default ${DEFAULT-VALUE}.")
   double maxGradNorm;
 
-  @Option(names = "--ema-decay", defaultValue = "0.9999", description = "EMA decay of the trained weights (diffusers' warm-up rule); 0 = no EMA. Default ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--ema-decay",
+      defaultValue = "0.9999",
+      description =
+          "EMA decay of the trained weights (diffusers' warm-up rule); 0 = no EMA. Default"
+              + " ${DEFAULT-VALUE}.")
   double emaDecay;
 
-  @Option(names = "--seed", defaultValue = "0", description = "Seed of data order, noise, timesteps and caption dropout. Default ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--seed",
+      defaultValue = "0",
+      description =
+          "Seed of data order, noise, timesteps and caption dropout. Default ${DEFAULT-VALUE}.")
   long seed;
 
-  @Option(names = "--no-shuffle", description = "Read the data in order instead of a new permutation each epoch.")
+  @Option(
+      names = "--no-shuffle",
+      description = "Read the data in order instead of a new permutation each epoch.")
   boolean noShuffle;
 
-  @Option(names = "--on-nan", defaultValue = "stop", description = "A NaN/infinite loss or gradient: stop (naming the step and the last good checkpoint) or skip (leave the step out). Default ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--on-nan",
+      defaultValue = "stop",
+      description =
+          "A NaN/infinite loss or gradient: stop (naming the step and the last good checkpoint) or"
+              + " skip (leave the step out). Default ${DEFAULT-VALUE}.")
   String onNan;
 
-  @Option(names = "--checkpoint-every", defaultValue = "500", description = "Write a resume checkpoint every N steps (and at the end); 0 = only at the end. Default ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--checkpoint-every",
+      defaultValue = "500",
+      description =
+          "Write a resume checkpoint every N steps (and at the end); 0 = only at the end. Default"
+              + " ${DEFAULT-VALUE}.")
   long checkpointEvery;
 
-  @Option(names = "--keep-checkpoints", defaultValue = "2", description = "Resume checkpoints kept. Default ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--keep-checkpoints",
+      defaultValue = "2",
+      description = "Resume checkpoints kept. Default ${DEFAULT-VALUE}.")
   int keepCheckpoints;
 
-  @Option(names = "--resume", description = "Continue from the newest checkpoint in OUT/checkpoints (start afresh if there is none).")
+  @Option(
+      names = "--resume",
+      description =
+          "Continue from the newest checkpoint in OUT/checkpoints (start afresh if there is none).")
   boolean resume;
 
-  @Option(names = "--resume-from", paramLabel = "DIR", description = "Continue from this checkpoint folder.")
+  @Option(
+      names = "--resume-from",
+      paramLabel = "DIR",
+      description = "Continue from this checkpoint folder.")
   Path resumeFrom;
 
   @Option(names = "--no-progress", description = "No progress line on stderr.")
@@ -79,12 +152,31 @@ final class TrainingOptions {
   boolean noExport;
 
   TrainConfig config() {
-    return new TrainConfig(steps, batchSize, gradAccumulation, lr, lrSchedule, warmupSteps, lrFloor,
-        new AdamWOptimizer.Settings(lr, beta1, beta2, eps, weightDecay), maxGradNorm, emaDecay, seed, !noShuffle,
-        NonFinitePolicy.parse(onNan), checkpointEvery, keepCheckpoints);
+    return new TrainConfig(
+        steps,
+        batchSize,
+        gradAccumulation,
+        lr,
+        lrSchedule,
+        warmupSteps,
+        lrFloor,
+        new AdamWOptimizer.Settings(lr, beta1, beta2, eps, weightDecay),
+        maxGradNorm,
+        emaDecay,
+        seed,
+        !noShuffle,
+        NonFinitePolicy.parse(onNan),
+        checkpointEvery,
+        keepCheckpoints);
   }
 
   Trainer.Options trainerOptions() {
-    return new Trainer.Options(out, resume, resumeFrom, noProgress ? null : System.err, System.console() != null, !noExport);
+    return new Trainer.Options(
+        out,
+        resume,
+        resumeFrom,
+        noProgress ? null : System.err,
+        System.console() != null,
+        !noExport);
   }
 }

@@ -35,44 +35,69 @@ import picocli.CommandLine.Option;
  *
  * <p>Besides wall seconds it reports the process CPU time of each step, and times a reference
  * convolution (3x3, 320 channels, the UNet's first level) at the start: libtorch runs it in oneDNN
- * both here and in PyTorch wheels, so on a shared machine it gauges the load each run met.
- * {@code tools/reference/bench_compare.sh} runs this and {@code tools/reference/bench_diffusers.py}
- * (the same measurement through diffusers) back to back and prints the ratios ours/diffusers.
+ * both here and in PyTorch wheels, so on a shared machine it gauges the load each run met. {@code
+ * tools/reference/bench_compare.sh} runs this and {@code tools/reference/bench_diffusers.py} (the
+ * same measurement through diffusers) back to back and prints the ratios ours/diffusers.
  */
-@Command(name = "unet", description = {
-    "Seconds per guided UNet step (batch 2 = CFG for one image) and VAE decode of the full-size "
-        + "SD 2.1 / AltDiffusion m18 models (or SD 1.x / m9 with --sd1) with random weights, and peak RSS.",
-    "Needs ~4 GB of native memory; keep the Java heap small (JAVA_OPTS=-Xmx1g): the weights live outside it."})
+@Command(
+    name = "unet",
+    description = {
+      "Seconds per guided UNet step (batch 2 = CFG for one image) and VAE decode of the full-size"
+          + " SD 2.1 / AltDiffusion m18 models (or SD 1.x / m9 with --sd1) with random weights, and"
+          + " peak RSS.",
+      "Needs ~4 GB of native memory; keep the Java heap small (JAVA_OPTS=-Xmx1g): the weights live"
+          + " outside it."
+    })
 final class UNetBench implements Callable<Integer> {
   static final int CONTEXT_TOKENS = 77;
 
-
-  @Option(names = "--steps", defaultValue = "3", description = "Timed UNet steps after one warm-up step (median reported). Default ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--steps",
+      defaultValue = "3",
+      description =
+          "Timed UNet steps after one warm-up step (median reported). Default ${DEFAULT-VALUE}.")
   int steps;
 
-  @Option(names = "--size", defaultValue = "64", description = "Latent side: 64 = 512x512 images. Multiple of 8, 8..256. Default ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--size",
+      defaultValue = "64",
+      description =
+          "Latent side: 64 = 512x512 images. Multiple of 8, 8..256. Default ${DEFAULT-VALUE}.")
   int size;
 
-  @Option(names = "--sd1", description = "SD 1.x / m9 UNet: 8 heads per block, cross-attention dim 768, convolutional projections.")
+  @Option(
+      names = "--sd1",
+      description =
+          "SD 1.x / m9 UNet: 8 heads per block, cross-attention dim 768, convolutional"
+              + " projections.")
   boolean sd1;
 
   @Option(names = "--no-vae", description = "Skip the VAE decode.")
   boolean noVae;
 
-  @Option(names = "--parallel-guidance", description = "Also time each step as two side-by-side batch-1 passes, one per half of the "
-      + "torch threads (ALTDIFFUSION_PARALLEL_GUIDANCE), interleaved with the batch-2 step.")
+  @Option(
+      names = "--parallel-guidance",
+      description =
+          "Also time each step as two side-by-side batch-1 passes, one per half of the torch"
+              + " threads (ALTDIFFUSION_PARALLEL_GUIDANCE), interleaved with the batch-2 step.")
   boolean parallelGuidance;
 
-  @Option(names = "--json", paramLabel = "FILE", description = "Also write the figures as JSON (for tools/reference/bench_compare.sh).")
+  @Option(
+      names = "--json",
+      paramLabel = "FILE",
+      description = "Also write the figures as JSON (for tools/reference/bench_compare.sh).")
   Path json;
 
   /** Rejects bad options before any native work, naming the option and what it accepts. */
   void validate() {
-    if (steps < 1 || steps > 1000) throw new IllegalArgumentException("--steps must be 1..1000, got " + steps);
+    if (steps < 1 || steps > 1000)
+      throw new IllegalArgumentException("--steps must be 1..1000, got " + steps);
     if (size < 8 || size > 256 || size % 8 != 0) {
-      throw new IllegalArgumentException("--size (latent side) must be a multiple of 8 in 8..256, got " + size);
+      throw new IllegalArgumentException(
+          "--size (latent side) must be a multiple of 8 in 8..256, got " + size);
     }
-    if (json != null && Files.isDirectory(json)) throw new IllegalArgumentException("--json " + json + " is a directory; give a file name");
+    if (json != null && Files.isDirectory(json))
+      throw new IllegalArgumentException("--json " + json + " is a directory; give a file name");
   }
 
   @Override
@@ -80,35 +105,58 @@ final class UNetBench implements Callable<Integer> {
     validate();
     ThreadSettings threads = Torch.init();
     String loadBefore = loadAverage();
-    System.out.printf("%s UNet%s, random weights, float32, latents %dx%d (%dx%d images)%n",
-        sd1 ? "SD 1.x / m9" : "SD 2.1 / m18", noVae ? "" : " + SD VAE", size, size, size * 8, size * 8);
-    System.out.printf("threads: %s (%d cores); load average at start: %s%n",
+    System.out.printf(
+        "%s UNet%s, random weights, float32, latents %dx%d (%dx%d images)%n",
+        sd1 ? "SD 1.x / m9" : "SD 2.1 / m18",
+        noVae ? "" : " + SD VAE",
+        size,
+        size,
+        size * 8,
+        size * 8);
+    System.out.printf(
+        "threads: %s (%d cores); load average at start: %s%n",
         threads, Runtime.getRuntime().availableProcessors(), loadBefore);
 
     Map<String, Object> figures = new LinkedHashMap<>();
     figures.put("implementation", "altdiffusion");
     figures.put("model", sd1 ? "sd1" : "sd2");
     figures.put("latent_size", size);
-    figures.put("threads", Map.of("torch", threads.torchThreads(), "blas", threads.blasThreads(), "cores",
-        Runtime.getRuntime().availableProcessors()));
-    figures.put("blas", "OpenBLAS (libtorch BLAS_INFO=open), one thread; large inference Linear products split by rows over the torch OpenMP threads (RowParallel)");
+    figures.put(
+        "threads",
+        Map.of(
+            "torch",
+            threads.torchThreads(),
+            "blas",
+            threads.blasThreads(),
+            "cores",
+            Runtime.getRuntime().availableProcessors()));
+    figures.put(
+        "blas",
+        "OpenBLAS (libtorch BLAS_INFO=open), one thread; large inference Linear products split by"
+            + " rows over the torch OpenMP threads (RowParallel)");
     figures.put("java_heap_max_mb", Runtime.getRuntime().maxMemory() / (1 << 20));
 
     try (NoGradGuard noGrad = new NoGradGuard()) {
       double convMs = referenceConvMs();
-      System.out.printf("reference conv 3x3 320->320 on [2,320,%d,%d]: %.1f ms (median of 5)%n", size, size, convMs);
+      System.out.printf(
+          "reference conv 3x3 320->320 on [2,320,%d,%d]: %.1f ms (median of 5)%n",
+          size, size, convMs);
       figures.put("reference_conv_ms", convMs);
 
       long t0 = System.nanoTime();
       UNet2DConditionModel unet = new UNet2DConditionModel(unetConfig(sd1));
-      checkMemory(unet.parameterCount() + (noVae ? 0 : new AutoencoderKL(vaeConfig()).parameterCount()));
+      checkMemory(
+          unet.parameterCount() + (noVae ? 0 : new AutoencoderKL(vaeConfig()).parameterCount()));
       unet.initialize(Tensors.generator(0));
-      System.out.printf("UNet: %,d parameters, initialised in %.1f s%n", unet.parameterCount(), (System.nanoTime() - t0) / 1e9);
+      System.out.printf(
+          "UNet: %,d parameters, initialised in %.1f s%n",
+          unet.parameterCount(), (System.nanoTime() - t0) / 1e9);
       figures.put("unet_parameters", unet.parameterCount());
       double[] stepSeconds = timeUnet(unet);
       unet.clear();
       double median = median(stepSeconds);
-      System.out.printf("guided step (UNet on [2,4,%d,%d], context [2,%d,%d]): median %.2f s over %d (all: %s)%n",
+      System.out.printf(
+          "guided step (UNet on [2,4,%d,%d], context [2,%d,%d]): median %.2f s over %d (all: %s)%n",
           size, size, CONTEXT_TOKENS, sd1 ? 768 : 1024, median, steps, format(stepSeconds));
       figures.put("step_seconds", stepSeconds);
       figures.put("step_median_s", median);
@@ -118,19 +166,25 @@ final class UNetBench implements Callable<Integer> {
       figures.put("step_minor_faults", stepFaults);
       if (parallelGuidance) {
         double pairedMedian = median(pairedSeconds);
-        System.out.printf("guided step as two side-by-side passes on [1,4,%d,%d]: median %.2f s over %d (all: %s); paired/batched %.2f%n",
+        System.out.printf(
+            "guided step as two side-by-side passes on [1,4,%d,%d]: median %.2f s over %d (all:"
+                + " %s); paired/batched %.2f%n",
             size, size, pairedMedian, steps, format(pairedSeconds), pairedMedian / median);
         figures.put("paired_step_seconds", pairedSeconds);
         figures.put("paired_step_median_s", pairedMedian);
       }
-      System.out.printf("process CPU time per step (all threads, spin-waits included): median %.2f s%n", median(cpuSeconds));
+      System.out.printf(
+          "process CPU time per step (all threads, spin-waits included): median %.2f s%n",
+          median(cpuSeconds));
 
       if (!noVae) {
         AutoencoderKL vae = new AutoencoderKL(vaeConfig());
         vae.initialize(Tensors.generator(0));
         double decode = timeVaeDecode(vae);
         vae.clear();
-        System.out.printf("VAE decode of [1,4,%d,%d] -> [1,3,%d,%d]: %.2f s (after one warm-up)%n", size, size, size * 8, size * 8, decode);
+        System.out.printf(
+            "VAE decode of [1,4,%d,%d] -> [1,3,%d,%d]: %.2f s (after one warm-up)%n",
+            size, size, size * 8, size * 8, decode);
         figures.put("vae_decode_s", decode);
       }
     }
@@ -141,7 +195,9 @@ final class UNetBench implements Callable<Integer> {
     figures.put("load_average_start", loadBefore);
     figures.put("load_average_end", loadAfter);
     if (json != null) {
-      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), figures);
+      new ObjectMapper()
+          .enable(SerializationFeature.INDENT_OUTPUT)
+          .writeValue(json.toFile(), figures);
       System.out.println("figures written to " + json);
     }
     return 0;
@@ -149,48 +205,102 @@ final class UNetBench implements Callable<Integer> {
 
   /**
    * Refuses to start when the machine lacks the memory: the weights (float32, native, outside the
-   * Java heap) plus activations, which grow with the latent area (~0.8 GB at 64x64, measured as peak
-   * RSS minus weights), must fit in MemAvailable. Prints the estimate and the heap limit.
+   * Java heap) plus activations, which grow with the latent area (~0.8 GB at 64x64, measured as
+   * peak RSS minus weights), must fit in MemAvailable. Prints the estimate and the heap limit.
    */
   private void checkMemory(long parameters) {
     long weightsMb = parameters * 4 / (1 << 20);
     long activationsMb = (long) (800.0 * size * size / (64.0 * 64.0));
     long heapMb = Runtime.getRuntime().maxMemory() / (1 << 20);
     long availableMb = meminfoKb("MemAvailable") / 1024;
-    System.out.printf("memory: %,d MB of weights + ~%,d MB of activations (native); Java heap limit %,d MB; available %s%n",
-        weightsMb, activationsMb, heapMb, availableMb < 0 ? "unknown" : String.format("%,d MB", availableMb));
+    System.out.printf(
+        "memory: %,d MB of weights + ~%,d MB of activations (native); Java heap limit %,d MB;"
+            + " available %s%n",
+        weightsMb,
+        activationsMb,
+        heapMb,
+        availableMb < 0 ? "unknown" : String.format("%,d MB", availableMb));
     if (availableMb >= 0 && weightsMb + activationsMb > availableMb) {
-      throw new IllegalStateException(String.format(
-          "needs ~%,d MB of native memory but only %,d MB are available; free memory, use a smaller --size, or --no-vae",
-          weightsMb + activationsMb, availableMb));
+      throw new IllegalStateException(
+          String.format(
+              "needs ~%,d MB of native memory but only %,d MB are available; free memory, use a"
+                  + " smaller --size, or --no-vae",
+              weightsMb + activationsMb, availableMb));
     }
   }
 
-  /** The UNet of SD 2.1-base / AltDiffusion m18, or with {@code sd1} of SD 1.x / AltDiffusion m9. */
+  /**
+   * The UNet of SD 2.1-base / AltDiffusion m18, or with {@code sd1} of SD 1.x / AltDiffusion m9.
+   */
   static UNet2DConditionConfig unetConfig(boolean sd1) {
     String cross = UNet2DConditionConfig.CROSS_ATTN_DOWN;
     String crossUp = UNet2DConditionConfig.CROSS_ATTN_UP;
     List<Integer> heads = sd1 ? List.of(8, 8, 8, 8) : List.of(5, 10, 20, 20);
-    return new UNet2DConditionConfig(64, 4, 4, false, true, 0,
-        List.of(cross, cross, cross, UNet2DConditionConfig.DOWN), UNet2DConditionConfig.MID_CROSS_ATTN,
-        List.of(UNet2DConditionConfig.UP, crossUp, crossUp, crossUp), Collections.nCopies(4, false),
-        List.of(320, 640, 1280, 1280), Collections.nCopies(4, 2), 1, 1, 0, "silu", 32, 1e-5,
-        sd1 ? 768 : 1024, Collections.nCopies(4, 1), heads, !sd1, false, false, null, null, "positional", null,
-        "default", 3, 3);
+    return new UNet2DConditionConfig(
+        64,
+        4,
+        4,
+        false,
+        true,
+        0,
+        List.of(cross, cross, cross, UNet2DConditionConfig.DOWN),
+        UNet2DConditionConfig.MID_CROSS_ATTN,
+        List.of(UNet2DConditionConfig.UP, crossUp, crossUp, crossUp),
+        Collections.nCopies(4, false),
+        List.of(320, 640, 1280, 1280),
+        Collections.nCopies(4, 2),
+        1,
+        1,
+        0,
+        "silu",
+        32,
+        1e-5,
+        sd1 ? 768 : 1024,
+        Collections.nCopies(4, 1),
+        heads,
+        !sd1,
+        false,
+        false,
+        null,
+        null,
+        "positional",
+        null,
+        "default",
+        3,
+        3);
   }
 
   /** The Stable Diffusion VAE (shared by SD 1.x, 2.x and AltDiffusion). */
   static AutoencoderKLConfig vaeConfig() {
     String down = AutoencoderKLConfig.DOWN_ENCODER;
     String up = AutoencoderKLConfig.UP_DECODER;
-    return new AutoencoderKLConfig(3, 3, List.of(down, down, down, down), List.of(up, up, up, up),
-        List.of(128, 256, 512, 512), 2, "silu", 4, 32, 512, 0.18215, null, null, null, true, true, true, true);
+    return new AutoencoderKLConfig(
+        3,
+        3,
+        List.of(down, down, down, down),
+        List.of(up, up, up, up),
+        List.of(128, 256, 512, 512),
+        2,
+        "silu",
+        4,
+        32,
+        512,
+        0.18215,
+        null,
+        null,
+        null,
+        true,
+        true,
+        true,
+        true);
   }
 
   /** CPU seconds of the timed steps (all threads of the process), filled by {@link #timeUnet}. */
   private double[] cpuSeconds;
+
   /** Minor page faults (fresh memory pages touched) during the last timed step. */
   private long stepFaults;
+
   /** Seconds of the same steps as two side-by-side passes, with {@link #parallelGuidance}. */
   private double[] pairedSeconds;
 
@@ -218,12 +328,15 @@ final class UNetBench implements Callable<Integer> {
           cpuSeconds[i] = cpu;
           stepFaults = faults;
         }
-        System.out.printf("  %s %.2f s (process CPU %.2f s, %,d minor page faults)%n",
+        System.out.printf(
+            "  %s %.2f s (process CPU %.2f s, %,d minor page faults)%n",
             i < 0 ? "warm-up step" : "step " + (i + 1), s, cpu, faults);
         if (parallelGuidance) {
           double paired = timePaired(unet, latents, context);
           if (i >= 0) pairedSeconds[i] = paired;
-          System.out.printf("  %s as two side-by-side passes %.2f s%n", i < 0 ? "warm-up step" : "step " + (i + 1), paired);
+          System.out.printf(
+              "  %s as two side-by-side passes %.2f s%n",
+              i < 0 ? "warm-up step" : "step " + (i + 1), paired);
         }
       }
     }
@@ -233,9 +346,10 @@ final class UNetBench implements Callable<Integer> {
   /** The same guided step as two batch-1 passes on the ParallelPair workers. */
   private static double timePaired(UNet2DConditionModel unet, Tensor latents, Tensor context) {
     long start = System.nanoTime();
-    Tensor[] halves = ParallelPair.run(
-        () -> unet.forward(latents.narrow(0, 0, 1), 500.0, context.narrow(0, 0, 1)),
-        () -> unet.forward(latents.narrow(0, 1, 1), 500.0, context.narrow(0, 1, 1)));
+    Tensor[] halves =
+        ParallelPair.run(
+            () -> unet.forward(latents.narrow(0, 0, 1), 500.0, context.narrow(0, 0, 1)),
+            () -> unet.forward(latents.narrow(0, 1, 1), 500.0, context.narrow(0, 1, 1)));
     halves[0].sum().add(halves[1].sum()).item_double();
     return (System.nanoTime() - start) / 1e9;
   }
@@ -287,26 +401,37 @@ final class UNetBench implements Callable<Integer> {
     return String.join(", ", parts);
   }
 
-  /** CPU time of every thread of this process so far (native pools included), or 0 where unknown. */
+  /**
+   * CPU time of every thread of this process so far (native pools included), or 0 where unknown.
+   */
   static double processCpuSeconds() {
-    return ProcessHandle.current().info().totalCpuDuration().map(d -> d.toNanos() / 1e9).orElse(0.0);
+    return ProcessHandle.current()
+        .info()
+        .totalCpuDuration()
+        .map(d -> d.toNanos() / 1e9)
+        .orElse(0.0);
   }
 
   /** Minor page faults of this process so far (field 10 of /proc/self/stat), or 0 where unknown. */
   static long minorFaults() {
-    return readOr(() -> {
-      String stat = Files.readString(Path.of("/proc/self/stat"));
-      String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" "); // fields from the 3rd on
-      return Long.parseLong(fields[7]);
-    }, 0L);
+    return readOr(
+        () -> {
+          String stat = Files.readString(Path.of("/proc/self/stat"));
+          String[] fields =
+              stat.substring(stat.lastIndexOf(')') + 2).split(" "); // fields from the 3rd on
+          return Long.parseLong(fields[7]);
+        },
+        0L);
   }
 
   /** The first three fields of /proc/loadavg (1, 5, 15 minutes), or "n/a". */
   static String loadAverage() {
-    return readOr(() -> {
-      String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
-      return f[0] + " " + f[1] + " " + f[2];
-    }, "n/a");
+    return readOr(
+        () -> {
+          String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+          return f[0] + " " + f[1] + " " + f[2];
+        },
+        "n/a");
   }
 
   /** A field of /proc/self/status in kB (Linux), or -1. */
@@ -320,12 +445,14 @@ final class UNetBench implements Callable<Integer> {
   }
 
   private static long kbField(Path file, String field) {
-    return readOr(() -> {
-      for (String line : Files.readAllLines(file)) {
-        if (line.startsWith(field + ":")) return Long.parseLong(line.replaceAll("[^0-9]", ""));
-      }
-      return -1L;
-    }, -1L);
+    return readOr(
+        () -> {
+          for (String line : Files.readAllLines(file)) {
+            if (line.startsWith(field + ":")) return Long.parseLong(line.replaceAll("[^0-9]", ""));
+          }
+          return -1L;
+        },
+        -1L);
   }
 
   private interface IoSupplier<T> {

@@ -27,9 +27,10 @@ public interface Noise {
 
   /** One generator for the whole shape; null means torch's global generator. */
   static Noise of(Generator generator) {
-    return shape -> generator == null
-        ? torch.randn(shape, Tensors.floatOptions())
-        : torch.randn(shape, new GeneratorOptional(generator), Tensors.floatOptions());
+    return shape ->
+        generator == null
+            ? torch.randn(shape, Tensors.floatOptions())
+            : torch.randn(shape, new GeneratorOptional(generator), Tensors.floatOptions());
   }
 
   /** One generator per batch element, in order; shape[0] must equal their count. */
@@ -37,13 +38,21 @@ public interface Noise {
     List<Generator> gens = List.copyOf(generators);
     return shape -> {
       if (shape.length == 0 || shape[0] != gens.size()) {
-        throw new IllegalArgumentException("noise of shape " + Arrays.toString(shape) + " needs batch " + gens.size() + " (one generator per sample)");
+        throw new IllegalArgumentException(
+            "noise of shape "
+                + Arrays.toString(shape)
+                + " needs batch "
+                + gens.size()
+                + " (one generator per sample)");
       }
       long[] one = shape.clone();
       one[0] = 1;
       List<Tensor> parts = new ArrayList<>();
-      for (Generator g : gens) parts.add(torch.randn(one, new GeneratorOptional(g), Tensors.floatOptions()));
-      return gens.size() == 1 ? parts.get(0) : torch.cat(new TensorVector(parts.toArray(new Tensor[0])), 0);
+      for (Generator g : gens)
+        parts.add(torch.randn(one, new GeneratorOptional(g), Tensors.floatOptions()));
+      return gens.size() == 1
+          ? parts.get(0)
+          : torch.cat(new TensorVector(parts.toArray(new Tensor[0])), 0);
     };
   }
 

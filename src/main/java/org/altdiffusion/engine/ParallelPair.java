@@ -39,11 +39,15 @@ public final class ParallelPair {
 
   private ParallelPair() {}
 
-  /** Runs {@code first} and {@code second} at once; returns their results alive in the caller's scope. */
+  /**
+   * Runs {@code first} and {@code second} at once; returns their results alive in the caller's
+   * scope.
+   */
   public static Tensor[] run(Supplier<Tensor> first, Supplier<Tensor> second) {
     ExecutorService pool = workers();
     boolean grad = GradMode.is_enabled();
-    List<Future<Tensor>> futures = List.of(pool.submit(() -> compute(first, grad)), pool.submit(() -> compute(second, grad)));
+    List<Future<Tensor>> futures =
+        List.of(pool.submit(() -> compute(first, grad)), pool.submit(() -> compute(second, grad)));
     Tensor[] results = new Tensor[2];
     Throwable failure = null;
     for (int k = 0; k < 2; k++) {
@@ -81,7 +85,10 @@ public final class ParallelPair {
     return workerThreads;
   }
 
-  /** Stops the workers; the next {@link #run} starts new ones with the thread settings then in force. */
+  /**
+   * Stops the workers; the next {@link #run} starts new ones with the thread settings then in
+   * force.
+   */
   static void reset() {
     synchronized (Torch.class) { // one lock with Torch.init, which calls this
       ExecutorService pool = workers;
@@ -96,7 +103,8 @@ public final class ParallelPair {
   }
 
   private static Tensor compute(Supplier<Tensor> body, boolean grad) {
-    try (AutoGradMode mode = new AutoGradMode(grad); PointerScope scope = new PointerScope()) {
+    try (AutoGradMode mode = new AutoGradMode(grad);
+        PointerScope scope = new PointerScope()) {
       Tensor result = body.get();
       result.retainReference();
       return result;
@@ -133,20 +141,30 @@ public final class ParallelPair {
     ThreadSettings settings = Torch.current();
     int perWorker = Math.max(1, settings.torchThreads() / 2);
     AtomicInteger count = new AtomicInteger();
-    ThreadPoolExecutor pool = new ThreadPoolExecutor(2, 2, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
-      Thread t = new Thread(r, "altdiffusion-pair-" + count.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
+    ThreadPoolExecutor pool =
+        new ThreadPoolExecutor(
+            2,
+            2,
+            0,
+            TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(),
+            r -> {
+              Thread t = new Thread(r, "altdiffusion-pair-" + count.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
     Future<?>[] ready = new Future<?>[2];
     CyclicBarrier both = new CyclicBarrier(2);
     for (int i = 0; i < 2; i++) {
-      ready[i] = pool.submit(() -> {
-        torch.set_num_threads(perWorker); // this thread's pool size (and, for now, the global one)
-        torch.get_num_threads(); // marks this thread's pool as initialised
-        both.await(); // both workers started, so neither can pick up the other's task
-        return null;
-      });
+      ready[i] =
+          pool.submit(
+              () -> {
+                torch.set_num_threads(
+                    perWorker); // this thread's pool size (and, for now, the global one)
+                torch.get_num_threads(); // marks this thread's pool as initialised
+                both.await(); // both workers started, so neither can pick up the other's task
+                return null;
+              });
     }
     try {
       for (Future<?> f : ready) f.get();
@@ -154,7 +172,8 @@ public final class ParallelPair {
       pool.shutdownNow();
       throw new IllegalStateException("could not start the paired workers: " + e, e);
     } finally {
-      torch.set_num_threads(settings.torchThreads()); // the global count back, for every other thread
+      torch.set_num_threads(
+          settings.torchThreads()); // the global count back, for every other thread
     }
     workerThreads = perWorker;
     return pool;

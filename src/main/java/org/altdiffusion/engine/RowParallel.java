@@ -29,6 +29,7 @@ import org.bytedeco.pytorch.global.torch;
 public final class RowParallel {
   /** Below this many multiply-adds a product is not split (2^23 MACs take ~0.1 ms on one core). */
   static final long MIN_MACS = 1L << 23;
+
   /** Fewer rows than this per frame are not worth a frame. */
   static final long MIN_FRAME_ROWS = 16;
 
@@ -50,10 +51,18 @@ public final class RowParallel {
     long rows = x.numel() / in;
     long[] outShape = Tensors.shape(x);
     outShape[outShape.length - 1] = outFeatures;
-    Tensor pixels = x.view(frames, rows / frames, 1, in).permute(0, 3, 1, 2); // [frames, in, rows/frames, 1], channels-last
+    Tensor pixels =
+        x.view(frames, rows / frames, 1, in)
+            .permute(0, 3, 1, 2); // [frames, in, rows/frames, 1], channels-last
     Tensor kernel = weight.view(outFeatures, in, 1, 1); // [out, in, 1, 1]
-    Tensor y = torch.thnn_conv2d(pixels, kernel, new long[] {1, 1},
-        bias == null ? new TensorOptional() : new TensorOptional(bias), new long[] {1, 1}, new long[] {0, 0});
+    Tensor y =
+        torch.thnn_conv2d(
+            pixels,
+            kernel,
+            new long[] {1, 1},
+            bias == null ? new TensorOptional() : new TensorOptional(bias),
+            new long[] {1, 1},
+            new long[] {0, 0});
     // y: [frames, out, rows/frames, 1] channels-last, i.e. [frames, rows/frames, 1, out] in memory
     return y.permute(0, 2, 3, 1).reshape(outShape); // [..., out], a view
   }
@@ -66,7 +75,8 @@ public final class RowParallel {
     ThreadSettings settings = Torch.applied();
     if (settings == null || settings.blasThreads() != 1 || settings.torchThreads() < 2) return 1;
     if (GradMode.is_enabled() || !x.is_contiguous() || x.dim() < 2) return 1;
-    if (x.scalar_type().value != torch.ScalarType.Float.value || weight.scalar_type().value != torch.ScalarType.Float.value
+    if (x.scalar_type().value != torch.ScalarType.Float.value
+        || weight.scalar_type().value != torch.ScalarType.Float.value
         || !weight.is_contiguous()) {
       return 1;
     }
@@ -74,11 +84,16 @@ public final class RowParallel {
     if (x.size(x.dim() - 1) != in) return 1; // let torch.linear report the shape error
     long rows = x.numel() / in;
     if (rows * in * weight.size(0) < MIN_MACS) return 1;
-    int threads = torch.get_num_threads(); // this thread's pool: a ParallelPair worker has half of the process's
+    int threads =
+        torch.get_num_threads(); // this thread's pool: a ParallelPair worker has half of the
+    // process's
     return threads < 2 ? 1 : frames(rows, threads);
   }
 
-  /** The smallest divisor of {@code rows} from {@code threads} up whose frames balance over the threads. */
+  /**
+   * The smallest divisor of {@code rows} from {@code threads} up whose frames balance over the
+   * threads.
+   */
   static long frames(long rows, int threads) {
     for (long f = threads; f <= 4L * threads && rows / f >= MIN_FRAME_ROWS; f++) {
       if (rows % f != 0) continue;

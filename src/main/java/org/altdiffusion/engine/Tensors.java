@@ -33,10 +33,15 @@ public final class Tensors {
     return t;
   }
 
-  /** An empty tensor of {@code shape} for {@code count} values (an error naming both when they disagree). */
+  /**
+   * An empty tensor of {@code shape} for {@code count} values (an error naming both when they
+   * disagree).
+   */
   private static Tensor allocate(int count, long[] shape, torch.ScalarType type) {
     long n = numel(shape);
-    if (n != count) throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " needs " + n + " values, got " + count);
+    if (n != count)
+      throw new IllegalArgumentException(
+          "shape " + Arrays.toString(shape) + " needs " + n + " values, got " + count);
     return torch.empty(shape, new TensorOptions(type), null);
   }
 
@@ -80,7 +85,8 @@ public final class Tensors {
   public static long numel(long... shape) {
     long n = 1;
     for (long d : shape) {
-      if (d < 0) throw new IllegalArgumentException("negative dimension in " + Arrays.toString(shape));
+      if (d < 0)
+        throw new IllegalArgumentException("negative dimension in " + Arrays.toString(shape));
       n = Math.multiplyExact(n, d);
     }
     return n;
@@ -94,7 +100,9 @@ public final class Tensors {
     return t == null ? new TensorOptional() : new TensorOptional(t);
   }
 
-  /** Standard normal float32 noise from torch's CPU generator: equal to Python's for the same seed. */
+  /**
+   * Standard normal float32 noise from torch's CPU generator: equal to Python's for the same seed.
+   */
   public static Tensor randn(Generator generator, long... shape) {
     return torch.randn(shape, new GeneratorOptional(generator), floatOptions());
   }
@@ -110,6 +118,10 @@ public final class Tensors {
       throw new IllegalArgumentException(
           "shapes differ: " + shapeString(a) + " vs " + shapeString(b));
     }
-    return a.to(torch.ScalarType.Double).sub(b.to(torch.ScalarType.Double)).abs().max().item_double();
+    return a.to(torch.ScalarType.Double)
+        .sub(b.to(torch.ScalarType.Double))
+        .abs()
+        .max()
+        .item_double();
   }
 }

@@ -4,8 +4,8 @@ import org.bytedeco.openblas.global.openblas_nolapack;
 import org.bytedeco.pytorch.global.torch;
 
 /**
- * Loads the libtorch natives once and sets both thread pools (see {@link ThreadSettings}).
- * Call {@link #init()} before the first tensor operation; it is cheap after the first call.
+ * Loads the libtorch natives once and sets both thread pools (see {@link ThreadSettings}). Call
+ * {@link #init()} before the first tensor operation; it is cheap after the first call.
  */
 public final class Torch {
   private static final String MAX_PHYSICAL_BYTES = "org.bytedeco.javacpp.maxPhysicalBytes";
@@ -46,7 +46,9 @@ public final class Torch {
       throw new IllegalStateException(
           "could not load the libtorch natives for platform "
               + org.bytedeco.javacpp.Loader.getPlatform()
-              + "; this build ships linux-x86_64 natives: " + e.getMessage(), e);
+              + "; this build ships linux-x86_64 natives: "
+              + e.getMessage(),
+          e);
     }
     if (applied == null) {
       // One interop thread: we never run independent ops concurrently inside a graph.

@@ -9,7 +9,9 @@ import java.util.function.Supplier;
 public final class TorchErrors {
   private TorchErrors() {}
 
-  /** Runs {@code body}; a libtorch error becomes a {@link TorchException} saying {@code context}. */
+  /**
+   * Runs {@code body}; a libtorch error becomes a {@link TorchException} saying {@code context}.
+   */
   public static <T> T guard(String context, Supplier<T> body) {
     try {
       return body.get();
@@ -25,7 +27,8 @@ public final class TorchErrors {
   public static boolean isNative(RuntimeException e) {
     if (e.getClass() != RuntimeException.class) return false;
     String m = e.getMessage();
-    return m != null && (m.contains("Exception raised from") || m.contains("c10::") || m.contains("frame #"));
+    return m != null
+        && (m.contains("Exception raised from") || m.contains("c10::") || m.contains("frame #"));
   }
 
   /** The ATen message without the backtrace: lines before "Exception raised from" / "frame #". */

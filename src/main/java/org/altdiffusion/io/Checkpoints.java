@@ -4,25 +4,27 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.altdiffusion.io.pytorch.TorchCheckpoint;
 import java.util.EnumMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Function;
+import org.altdiffusion.io.pytorch.TorchCheckpoint;
 
 /**
  * Opens any checkpoint file as a {@link TensorSource}, choosing the reader from the file's first
  * bytes and its name:
+ *
  * <ul>
  *   <li>{@code *.index.json}: a sharded checkpoint ({@link ShardedCheckpoint}), whose shards are
  *       opened through this class again;
  *   <li>a zip archive (PyTorch's format since 1.6), whatever its name: the PyTorch reader;
- *   <li>{@code *.safetensors}, or any file whose first bytes look like a safetensors header:
- *       {@link SafeTensors};
+ *   <li>{@code *.safetensors}, or any file whose first bytes look like a safetensors header: {@link
+ *       SafeTensors};
  *   <li>{@code *.bin, *.ckpt, *.pt, *.pth}, or a file starting with a pickle protocol marker
  *       (PyTorch's legacy format): the PyTorch reader.
  * </ul>
+ *
  * Readers are looked up in a small registry by {@link Format}.
  */
 public final class Checkpoints {
@@ -43,7 +45,8 @@ public final class Checkpoints {
     }
   }
 
-  private static final Map<Format, Function<Path, TensorSource>> OPENERS = new EnumMap<>(Format.class);
+  private static final Map<Format, Function<Path, TensorSource>> OPENERS =
+      new EnumMap<>(Format.class);
 
   static {
     OPENERS.put(Format.SAFETENSORS, SafeTensors::open);
@@ -53,7 +56,10 @@ public final class Checkpoints {
 
   private Checkpoints() {}
 
-  /** Opens {@code file} with the reader its format calls for; every problem is a {@link CheckpointException}. */
+  /**
+   * Opens {@code file} with the reader its format calls for; every problem is a {@link
+   * CheckpointException}.
+   */
   public static TensorSource open(Path file) {
     return opener(detect(file)).apply(file);
   }
@@ -62,7 +68,8 @@ public final class Checkpoints {
    * Replaces the reader for {@code format} (returns the previous one): lets a build plug in a
    * reader, and tests substitute one. Process-wide.
    */
-  public static synchronized Function<Path, TensorSource> register(Format format, Function<Path, TensorSource> opener) {
+  public static synchronized Function<Path, TensorSource> register(
+      Format format, Function<Path, TensorSource> opener) {
     return OPENERS.put(Objects.requireNonNull(format), Objects.requireNonNull(opener));
   }
 
@@ -73,7 +80,10 @@ public final class Checkpoints {
   /** The format of {@code file}, from its name and first bytes; an error if none fits. */
   public static Format detect(Path file) {
     if (Files.isDirectory(file)) {
-      throw new CheckpointException(file, "is a folder, not a checkpoint file (a diffusers model folder is opened with DiffusersLayout)");
+      throw new CheckpointException(
+          file,
+          "is a folder, not a checkpoint file (a diffusers model folder is opened with"
+              + " DiffusersLayout)");
     }
     if (!Files.exists(file)) throw new CheckpointException(file, "file not found");
     String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
@@ -81,29 +91,44 @@ public final class Checkpoints {
     byte[] head = head(file, 9);
     long size = size(file);
     if (isZip(head)) return Format.PYTORCH;
-    if (name.endsWith(".safetensors") || looksLikeSafetensors(head, size)) return Format.SAFETENSORS;
-    if (name.endsWith(".bin") || name.endsWith(".ckpt") || name.endsWith(".pt") || name.endsWith(".pth") || isPickle(head)) {
+    if (name.endsWith(".safetensors") || looksLikeSafetensors(head, size))
+      return Format.SAFETENSORS;
+    if (name.endsWith(".bin")
+        || name.endsWith(".ckpt")
+        || name.endsWith(".pt")
+        || name.endsWith(".pth")
+        || isPickle(head)) {
       return Format.PYTORCH;
     }
-    throw new CheckpointException(file, "unrecognised checkpoint format; accepted: .safetensors, "
-        + "PyTorch .bin/.ckpt/.pt/.pth (zip or legacy pickle), and sharded *.index.json");
+    throw new CheckpointException(
+        file,
+        "unrecognised checkpoint format; accepted: .safetensors, "
+            + "PyTorch .bin/.ckpt/.pt/.pth (zip or legacy pickle), and sharded *.index.json");
   }
 
   private static boolean isZip(byte[] h) {
     // local file header, or the end-of-central-directory record of an empty archive
-    return h.length >= 4 && h[0] == 'P' && h[1] == 'K' && ((h[2] == 3 && h[3] == 4) || (h[2] == 5 && h[3] == 6));
+    return h.length >= 4
+        && h[0] == 'P'
+        && h[1] == 'K'
+        && ((h[2] == 3 && h[3] == 4) || (h[2] == 5 && h[3] == 6));
   }
 
   private static boolean isPickle(byte[] h) {
     return h.length >= 2 && (h[0] & 0xff) == 0x80 && h[1] >= 2 && h[1] <= 5; // PROTO opcode
   }
 
-  /** A u64 header length that fits the file, followed by the start of a JSON object (maybe after spaces). */
+  /**
+   * A u64 header length that fits the file, followed by the start of a JSON object (maybe after
+   * spaces).
+   */
   private static boolean looksLikeSafetensors(byte[] h, long size) {
     if (h.length < 9) return false;
     long n = 0;
     for (int i = 7; i >= 0; i--) n = (n << 8) | (h[i] & 0xff);
-    return n > 0 && n <= SafeTensors.MAX_HEADER_BYTES && 8 + n <= size
+    return n > 0
+        && n <= SafeTensors.MAX_HEADER_BYTES
+        && 8 + n <= size
         && (h[8] == '{' || h[8] == ' ' || h[8] == '\n' || h[8] == '\r' || h[8] == '\t');
   }
 

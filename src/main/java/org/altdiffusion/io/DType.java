@@ -2,7 +2,6 @@ package org.altdiffusion.io;
 
 import java.util.Locale;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /** Tensor element types as checkpoint files name them, mapped to libtorch types. */
@@ -30,26 +29,57 @@ public enum DType {
     this.floating = floating;
   }
 
-  public String safetensorsName() { return safetensorsName; }
-  public int byteSize() { return byteSize; }
-  public ScalarType scalarType() { return scalarType; }
-  public boolean floating() { return floating; }
+  public String safetensorsName() {
+    return safetensorsName;
+  }
+
+  public int byteSize() {
+    return byteSize;
+  }
+
+  public ScalarType scalarType() {
+    return scalarType;
+  }
+
+  public boolean floating() {
+    return floating;
+  }
 
   /**
    * Types the safetensors format defines (0.8.0) that we do not read: libtorch has no usable CPU
    * kernels for most of them and no AltDiffusion checkpoint uses them.
    */
-  static final java.util.List<String> KNOWN_UNSUPPORTED = java.util.List.of(
-      "U16", "U32", "U64", "C64", "F8_E4M3", "F8_E5M2", "F8_E8M0", "F8_E4M3FNUZ", "F8_E5M2FNUZ",
-      "F4", "F6_E2M3", "F6_E3M2");
+  static final java.util.List<String> KNOWN_UNSUPPORTED =
+      java.util.List.of(
+          "U16",
+          "U32",
+          "U64",
+          "C64",
+          "F8_E4M3",
+          "F8_E5M2",
+          "F8_E8M0",
+          "F8_E4M3FNUZ",
+          "F8_E5M2FNUZ",
+          "F4",
+          "F6_E2M3",
+          "F6_E3M2");
 
-  /** Parses a safetensors dtype string (case-sensitive, as the format); the error lists the accepted ones. */
+  /**
+   * Parses a safetensors dtype string (case-sensitive, as the format); the error lists the accepted
+   * ones.
+   */
   public static DType parse(String name) {
     for (DType d : values()) if (d.safetensorsName.equals(name)) return d;
     if (KNOWN_UNSUPPORTED.contains(name)) {
-      throw new IllegalArgumentException("dtype " + Names.quote(name) + " is defined by safetensors but not supported here (accepted: " + accepted() + ")");
+      throw new IllegalArgumentException(
+          "dtype "
+              + Names.quote(name)
+              + " is defined by safetensors but not supported here (accepted: "
+              + accepted()
+              + ")");
     }
-    throw new IllegalArgumentException("unknown dtype " + Names.quote(name) + " (accepted: " + accepted() + ")");
+    throw new IllegalArgumentException(
+        "unknown dtype " + Names.quote(name) + " (accepted: " + accepted() + ")");
   }
 
   public static DType of(ScalarType type) {
@@ -75,5 +105,4 @@ public enum DType {
   public String toString() {
     return safetensorsName.toLowerCase(Locale.ROOT);
   }
-
 }

@@ -41,14 +41,18 @@ public final class DiffusersLayout {
    *
    * @param pipelineClass {@code _class_name}, e.g. AltDiffusionPipeline (required)
    * @param diffusersVersion {@code _diffusers_version} of the writer; null when absent
-   * @param components present components by name, in file order; entries {@code [null, null]}
-   *     (a component saved as None, e.g. a disabled safety checker) are left out
+   * @param components present components by name, in file order; entries {@code [null, null]} (a
+   *     component saved as None, e.g. a disabled safety checker) are left out
    * @param absent names of components saved as {@code [null, null]}
    * @param options the other public fields, passed to the pipeline as arguments by the reference
    *     (e.g. {@code requires_safety_checker}); fields starting with '_' are dropped
    */
-  public record ModelIndex(String pipelineClass, String diffusersVersion, Map<String, Component> components,
-      List<String> absent, Map<String, JsonNode> options) {}
+  public record ModelIndex(
+      String pipelineClass,
+      String diffusersVersion,
+      Map<String, Component> components,
+      List<String> absent,
+      Map<String, JsonNode> options) {}
 
   /** File-name conventions for weights: diffusers models vs transformers models (text encoders). */
   public enum Naming {
@@ -66,8 +70,8 @@ public final class DiffusersLayout {
     /**
      * Candidate weight files in the reference's order of preference, with the variant (e.g. fp16)
      * spelled as each library spells it. diffusers checks the sharded safetensors index before the
-     * single file, transformers the other way round; both prefer safetensors to pickles. (By default
-     * diffusers never looks for a .bin index; we accept one after the single .bin.)
+     * single file, transformers the other way round; both prefer safetensors to pickles. (By
+     * default diffusers never looks for a .bin index; we accept one after the single .bin.)
      */
     public List<String> candidates(String variant) {
       if (this == DIFFUSERS) {
@@ -92,7 +96,8 @@ public final class DiffusersLayout {
     String withVariant(String file, String variant) {
       if (variant == null) return file;
       List<String> parts = new ArrayList<>(Arrays.asList(file.split("\\.")));
-      int at = this == DIFFUSERS && file.endsWith(".index.json") ? parts.size() - 2 : parts.size() - 1;
+      int at =
+          this == DIFFUSERS && file.endsWith(".index.json") ? parts.size() - 2 : parts.size() - 1;
       parts.add(at, variant);
       return String.join(".", parts);
     }
@@ -102,8 +107,8 @@ public final class DiffusersLayout {
    * Classes defined outside transformers whose weights follow transformers' naming (they subclass
    * its PreTrainedModel): AltDiffusion's text encoder and the safety checker.
    */
-  private static final Set<String> TRANSFORMERS_MODELS = Set.of(
-      "RobertaSeriesModelWithTransformation", "StableDiffusionSafetyChecker");
+  private static final Set<String> TRANSFORMERS_MODELS =
+      Set.of("RobertaSeriesModelWithTransformation", "StableDiffusionSafetyChecker");
 
   private final Path folder;
   private final Path indexFile;
@@ -118,14 +123,18 @@ public final class DiffusersLayout {
   /** Reads {@code folder}/model_index.json. */
   public static DiffusersLayout open(Path folder) {
     if (!Files.isDirectory(folder)) {
-      throw new CheckpointException(folder, Files.exists(folder)
-          ? "is a file; expected a diffusers model folder holding model_index.json"
-          : "folder not found; expected a diffusers model folder holding model_index.json");
+      throw new CheckpointException(
+          folder,
+          Files.exists(folder)
+              ? "is a file; expected a diffusers model folder holding model_index.json"
+              : "folder not found; expected a diffusers model folder holding model_index.json");
     }
     Path indexFile = folder.resolve("model_index.json");
     if (!Files.isRegularFile(indexFile)) {
-      throw new CheckpointException(folder, "has no model_index.json: not a diffusers pipeline folder"
-          + " (a single component folder holds config.json and weights; see DiffusersLayout.findWeights)");
+      throw new CheckpointException(
+          folder,
+          "has no model_index.json: not a diffusers pipeline folder (a single component folder"
+              + " holds config.json and weights; see DiffusersLayout.findWeights)");
     }
     return new DiffusersLayout(folder, indexFile, parseIndex(JsonConfig.read(indexFile)));
   }
@@ -133,9 +142,14 @@ public final class DiffusersLayout {
   /** Parses a model_index.json already read as {@code json}. */
   public static ModelIndex parseIndex(JsonConfig json) {
     JsonNode cls = json.node("_class_name");
-    if (cls == null || cls.isNull()) throw json.error("_class_name", "missing: model_index.json must name the pipeline class");
+    if (cls == null || cls.isNull())
+      throw json.error("_class_name", "missing: model_index.json must name the pipeline class");
     if (cls.isArray()) {
-      throw json.error("_class_name", "names a custom pipeline " + cls + " (code shipped with the model); only built-in pipelines are supported");
+      throw json.error(
+          "_class_name",
+          "names a custom pipeline "
+              + cls
+              + " (code shipped with the model); only built-in pipelines are supported");
     }
     if (!cls.isTextual()) throw json.error("_class_name", "must be a string, got " + cls);
     String version = json.string("_diffusers_version", null);
@@ -157,11 +171,17 @@ public final class DiffusersLayout {
       } else if (lib.isTextual() && c.isTextual()) {
         components.put(key, new Component(key, lib.asText(), c.asText()));
       } else {
-        throw json.error(key, "a component must be [library, class] (two strings, or null twice for none), got " + v);
+        throw json.error(
+            key,
+            "a component must be [library, class] (two strings, or null twice for none), got " + v);
       }
     }
-    return new ModelIndex(cls.asText(), version, Collections.unmodifiableMap(components),
-        List.copyOf(absent), Collections.unmodifiableMap(options));
+    return new ModelIndex(
+        cls.asText(),
+        version,
+        Collections.unmodifiableMap(components),
+        List.copyOf(absent),
+        Collections.unmodifiableMap(options));
   }
 
   public Path folder() {
@@ -175,8 +195,12 @@ public final class DiffusersLayout {
   /** Fails unless the pipeline class is one of {@code accepted}. */
   public String requirePipeline(String... accepted) {
     if (!List.of(accepted).contains(index.pipelineClass())) {
-      throw new CheckpointException(indexFile, "pipeline class '" + index.pipelineClass() + "' is not supported; supported: "
-          + String.join(", ", accepted));
+      throw new CheckpointException(
+          indexFile,
+          "pipeline class '"
+              + index.pipelineClass()
+              + "' is not supported; supported: "
+              + String.join(", ", accepted));
     }
     return index.pipelineClass();
   }
@@ -191,18 +215,32 @@ public final class DiffusersLayout {
     Component c = index.components().get(name);
     if (c != null) return c;
     if (index.absent().contains(name)) {
-      throw new CheckpointException(indexFile, "component '" + name + "' is saved as [null, null] (none), but it is required");
+      throw new CheckpointException(
+          indexFile,
+          "component '" + name + "' is saved as [null, null] (none), but it is required");
     }
-    throw new CheckpointException(indexFile, "has no component '" + name + "'; it lists: "
-        + String.join(", ", index.components().keySet()));
+    throw new CheckpointException(
+        indexFile,
+        "has no component '"
+            + name
+            + "'; it lists: "
+            + String.join(", ", index.components().keySet()));
   }
 
   /** The component called {@code name}, which must be of one of the classes {@code accepted}. */
   public Component component(String name, String... accepted) {
     Component c = component(name);
     if (!List.of(accepted).contains(c.className())) {
-      throw new CheckpointException(indexFile, "component '" + name + "' is " + c.library() + "." + c.className()
-          + ", which is not supported; supported: " + String.join(", ", accepted));
+      throw new CheckpointException(
+          indexFile,
+          "component '"
+              + name
+              + "' is "
+              + c.library()
+              + "."
+              + c.className()
+              + ", which is not supported; supported: "
+              + String.join(", ", accepted));
     }
     return c;
   }
@@ -212,15 +250,16 @@ public final class DiffusersLayout {
     Component c = component(name);
     Path dir = folder.resolve(name);
     if (!Files.isDirectory(dir)) {
-      throw new CheckpointException(dir, "folder of component " + c + " not found (model_index.json lists it)");
+      throw new CheckpointException(
+          dir, "folder of component " + c + " not found (model_index.json lists it)");
     }
     return dir;
   }
 
   /**
-   * The component's config: {@code scheduler_config.json} for schedulers, {@code tokenizer_config.json}
-   * for tokenizers, {@code preprocessor_config.json} for feature extractors and image processors,
-   * {@code config.json} for models.
+   * The component's config: {@code scheduler_config.json} for schedulers, {@code
+   * tokenizer_config.json} for tokenizers, {@code preprocessor_config.json} for feature extractors
+   * and image processors, {@code config.json} for models.
    */
   public JsonConfig config(String name) {
     Component c = component(name);
@@ -235,13 +274,16 @@ public final class DiffusersLayout {
     String cls = c.className();
     if (cls.endsWith("Scheduler")) return "scheduler_config.json";
     if (cls.contains("Tokenizer")) return "tokenizer_config.json";
-    if (cls.contains("FeatureExtractor") || cls.contains("ImageProcessor")) return "preprocessor_config.json";
+    if (cls.contains("FeatureExtractor") || cls.contains("ImageProcessor"))
+      return "preprocessor_config.json";
     return "config.json";
   }
 
   /** The naming convention of the component's weights. */
   public static Naming naming(Component c) {
-    return c.library().equals("transformers") || TRANSFORMERS_MODELS.contains(c.className()) ? Naming.TRANSFORMERS : Naming.DIFFUSERS;
+    return c.library().equals("transformers") || TRANSFORMERS_MODELS.contains(c.className())
+        ? Naming.TRANSFORMERS
+        : Naming.DIFFUSERS;
   }
 
   /**
@@ -259,15 +301,17 @@ public final class DiffusersLayout {
   }
 
   /**
-   * The weights in a component folder: the first existing file of {@code naming}'s candidates,
-   * then of the other naming's (folders written by hand sometimes mix them up). An error lists
-   * what was looked for, and says so when only other variants exist.
+   * The weights in a component folder: the first existing file of {@code naming}'s candidates, then
+   * of the other naming's (folders written by hand sometimes mix them up). An error lists what was
+   * looked for, and says so when only other variants exist.
    */
   public static Path findWeights(Path componentFolder, Naming naming, String variant) {
     if (variant != null && (variant.isEmpty() || !variant.matches("[A-Za-z0-9_-]+"))) {
-      throw new IllegalArgumentException("variant must be a plain word such as fp16, got '" + variant + "'");
+      throw new IllegalArgumentException(
+          "variant must be a plain word such as fp16, got '" + variant + "'");
     }
-    if (!Files.isDirectory(componentFolder)) throw new CheckpointException(componentFolder, "component folder not found");
+    if (!Files.isDirectory(componentFolder))
+      throw new CheckpointException(componentFolder, "component folder not found");
     Naming other = naming == Naming.DIFFUSERS ? Naming.TRANSFORMERS : Naming.DIFFUSERS;
     List<String> tried = new ArrayList<>(naming.candidates(variant));
     tried.addAll(other.candidates(variant));
@@ -276,17 +320,33 @@ public final class DiffusersLayout {
       if (Files.isRegularFile(f)) return f;
     }
     List<String> present = weightLikeFiles(componentFolder);
-    String hint = present.isEmpty() ? "; the folder holds no .safetensors/.bin/.index.json file"
-        : "; the folder holds " + String.join(", ", present) + (variant == null ? " (a variant such as fp16 must be asked for)" : "");
-    throw new CheckpointException(componentFolder, "no weights found" + (variant == null ? "" : " for variant '" + variant + "'")
-        + "; expected one of " + String.join(", ", tried) + hint);
+    String hint =
+        present.isEmpty()
+            ? "; the folder holds no .safetensors/.bin/.index.json file"
+            : "; the folder holds "
+                + String.join(", ", present)
+                + (variant == null ? " (a variant such as fp16 must be asked for)" : "");
+    throw new CheckpointException(
+        componentFolder,
+        "no weights found"
+            + (variant == null ? "" : " for variant '" + variant + "'")
+            + "; expected one of "
+            + String.join(", ", tried)
+            + hint);
   }
 
   private static List<String> weightLikeFiles(Path dir) {
     try (var files = Files.list(dir)) {
-      return files.map(f -> f.getFileName().toString())
-          .filter(n -> n.endsWith(".safetensors") || n.endsWith(".bin") || n.endsWith(".json") && n.contains(".index."))
-          .sorted().limit(8).toList();
+      return files
+          .map(f -> f.getFileName().toString())
+          .filter(
+              n ->
+                  n.endsWith(".safetensors")
+                      || n.endsWith(".bin")
+                      || n.endsWith(".json") && n.contains(".index."))
+          .sorted()
+          .limit(8)
+          .toList();
     } catch (java.io.IOException e) {
       return List.of();
     }

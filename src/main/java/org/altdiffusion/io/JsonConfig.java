@@ -11,8 +11,8 @@ import java.util.List;
 
 /**
  * A JSON config file (config.json, scheduler_config.json, model_index.json) read field by field
- * into typed values. Absent or null fields take the caller's default (the reference default);
- * a field of the wrong type is an error naming the file, the field and what it should be.
+ * into typed values. Absent or null fields take the caller's default (the reference default); a
+ * field of the wrong type is an error naming the file, the field and what it should be.
  */
 public final class JsonConfig {
   private final Path file;
@@ -46,7 +46,8 @@ public final class JsonConfig {
       int cut = m == null ? -1 : m.indexOf("\n at [Source");
       throw new CheckpointException(file, "not valid JSON: " + (cut > 0 ? m.substring(0, cut) : m));
     }
-    if (root == null || !root.isObject()) throw new CheckpointException(file, "expected a JSON object");
+    if (root == null || !root.isObject())
+      throw new CheckpointException(file, "expected a JSON object");
     return new JsonConfig(file, root);
   }
 
@@ -145,12 +146,22 @@ public final class JsonConfig {
     }
     List<Integer> list = integers(key, fallback);
     if (list.size() != length) {
-      throw new CheckpointException(file, "field '" + key + "' has " + list.size() + " entries, expected " + length + " (one per block)");
+      throw new CheckpointException(
+          file,
+          "field '"
+              + key
+              + "' has "
+              + list.size()
+              + " entries, expected "
+              + length
+              + " (one per block)");
     }
     return list;
   }
 
-  /** The raw JSON of a field (null when absent), for structured values such as model_index entries. */
+  /**
+   * The raw JSON of a field (null when absent), for structured values such as model_index entries.
+   */
   public JsonNode node(String key) {
     return root.get(key);
   }
@@ -161,6 +172,7 @@ public final class JsonConfig {
   }
 
   private CheckpointException wrong(String key, String expected, JsonNode actual) {
-    return new CheckpointException(file, "field '" + key + "' must be " + expected + ", got " + actual);
+    return new CheckpointException(
+        file, "field '" + key + "' must be " + expected + ", got " + actual);
   }
 }

@@ -35,7 +35,11 @@ import org.bytedeco.pytorch.global.torch;
 public final class SafeTensors {
   /** Largest header the reference library accepts. */
   public static final long MAX_HEADER_BYTES = SafeTensorsHeader.MAX_HEADER_BYTES;
-  /** Bytes per read or write call; a Java buffer covers at most 2 GiB, so bigger tensors take several. */
+
+  /**
+   * Bytes per read or write call; a Java buffer covers at most 2 GiB, so bigger tensors take
+   * several.
+   */
   static final int WINDOW_BYTES = 1 << 30;
 
   private SafeTensors() {}
@@ -58,7 +62,9 @@ public final class SafeTensors {
     return new Reader(file, WINDOW_BYTES);
   }
 
-  /** As {@link #open(Path)}, reading at most {@code windowBytes} per call (tests use tiny windows). */
+  /**
+   * As {@link #open(Path)}, reading at most {@code windowBytes} per call (tests use tiny windows).
+   */
   static Reader open(Path file, int windowBytes) {
     return new Reader(file, windowBytes);
   }
@@ -71,7 +77,8 @@ public final class SafeTensors {
     private final SafeTensorsHeader header;
 
     Reader(Path file, int windowBytes) {
-      if (windowBytes <= 0) throw new IllegalArgumentException("window must be positive: " + windowBytes);
+      if (windowBytes <= 0)
+        throw new IllegalArgumentException("window must be positive: " + windowBytes);
       this.file = file;
       this.windowBytes = windowBytes;
       this.channel = openChannel(file);
@@ -135,10 +142,18 @@ public final class SafeTensors {
       try {
         return torch.empty(e.shape(), new TensorOptions(e.dtype().scalarType()), null);
       } catch (RuntimeException ex) {
-        // libtorch refuses (allocation failure); our validation already excludes unrepresentable shapes
+        // libtorch refuses (allocation failure); our validation already excludes unrepresentable
+        // shapes
         String why = TorchErrors.isNative(ex) ? TorchErrors.firstLine(ex) : ex.toString();
-        throw new CheckpointException(file, "cannot allocate " + e.byteSize() + " bytes for tensor "
-            + Names.quote(e.name()) + ": " + why, ex);
+        throw new CheckpointException(
+            file,
+            "cannot allocate "
+                + e.byteSize()
+                + " bytes for tensor "
+                + Names.quote(e.name())
+                + ": "
+                + why,
+            ex);
       }
     }
 
@@ -153,21 +168,32 @@ public final class SafeTensors {
       try {
         while (done < e.byteSize()) {
           int n = (int) Math.min(windowBytes, e.byteSize() - done);
-          ByteBuffer window = base.getPointer(done).limit(n).asByteBuffer(); // tensor bytes [done, done+n), position 0
+          ByteBuffer window =
+              base.getPointer(done)
+                  .limit(n)
+                  .asByteBuffer(); // tensor bytes [done, done+n), position 0
           while (window.hasRemaining()) {
             int read = channel.read(window, e.begin() + done + window.position());
             if (read < 0) {
-              throw new CheckpointException(file, "the file ended while reading tensor " + Names.quote(e.name())
-                  + " (it was shortened after it was opened?)");
+              throw new CheckpointException(
+                  file,
+                  "the file ended while reading tensor "
+                      + Names.quote(e.name())
+                      + " (it was shortened after it was opened?)");
             }
           }
           done += n;
         }
       } catch (ClosedChannelException ex) {
-        throw new CheckpointException(file, "cannot read tensor " + Names.quote(e.name())
-            + ": the reader is closed (closed, or its thread was interrupted during a read)", ex);
+        throw new CheckpointException(
+            file,
+            "cannot read tensor "
+                + Names.quote(e.name())
+                + ": the reader is closed (closed, or its thread was interrupted during a read)",
+            ex);
       } catch (IOException ex) {
-        throw new CheckpointException(file, "cannot read tensor " + Names.quote(e.name()) + ": " + ex.getMessage(), ex);
+        throw new CheckpointException(
+            file, "cannot read tensor " + Names.quote(e.name()) + ": " + ex.getMessage(), ex);
       }
     }
 
@@ -187,7 +213,8 @@ public final class SafeTensors {
 
   private static FileChannel openChannel(Path file) {
     try {
-      if (Files.isDirectory(file)) throw new CheckpointException(file, "is a directory, not a safetensors file");
+      if (Files.isDirectory(file))
+        throw new CheckpointException(file, "is a directory, not a safetensors file");
       return FileChannel.open(file, StandardOpenOption.READ);
     } catch (NoSuchFileException e) {
       throw new CheckpointException(file, "file not found", e);
@@ -200,35 +227,51 @@ public final class SafeTensors {
    * Jackson for config files: duplicate keys and content after the JSON value are errors, as they
    * are for the reference's JSON parsers.
    */
-  static final ObjectMapper STRICT_JSON = JsonMapper.builder()
-      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-      .build();
+  static final ObjectMapper STRICT_JSON =
+      JsonMapper.builder()
+          .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .build();
 
   /**
    * Writes {@code tensors} (any supported dtype, kept as is, moved to the CPU if needed) with
    * optional string metadata, in the given order, like the reference writer: header padded with
-   * spaces to a multiple of 8 bytes. The data goes to a temporary file renamed over {@code file}
-   * at the end, so that a failure never leaves a half-written checkpoint under the final name.
+   * spaces to a multiple of 8 bytes. The data goes to a temporary file renamed over {@code file} at
+   * the end, so that a failure never leaves a half-written checkpoint under the final name.
    */
   public static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata) {
     write(file, tensors, metadata, WINDOW_BYTES);
   }
 
-  /** As {@link #write(Path, Map, Map)}, writing at most {@code windowBytes} per call (tests use tiny windows). */
-  static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata, int windowBytes) {
+  /**
+   * As {@link #write(Path, Map, Map)}, writing at most {@code windowBytes} per call (tests use tiny
+   * windows).
+   */
+  static void write(
+      Path file, Map<String, Tensor> tensors, Map<String, String> metadata, int windowBytes) {
     List<Tensor> contiguous = new ArrayList<>();
     byte[] headerBytes = header(tensors, metadata, contiguous);
     Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-    try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
-      writeAll(out, ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(headerBytes.length).flip());
+    try (FileChannel out =
+        FileChannel.open(
+            tmp,
+            StandardOpenOption.CREATE,
+            StandardOpenOption.TRUNCATE_EXISTING,
+            StandardOpenOption.WRITE)) {
+      writeAll(
+          out,
+          ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(headerBytes.length).flip());
       writeAll(out, ByteBuffer.wrap(headerBytes));
       for (Tensor t : contiguous) {
         long bytes = t.numel() * t.element_size();
         BytePointer p = new BytePointer(t.data_ptr()).capacity(bytes);
         for (long done = 0; done < bytes; ) {
           int n = (int) Math.min(windowBytes, bytes - done);
-          writeAll(out, p.getPointer(done).limit(n).asByteBuffer()); // tensor bytes [done, done+n), position 0
+          writeAll(
+              out,
+              p.getPointer(done)
+                  .limit(n)
+                  .asByteBuffer()); // tensor bytes [done, done+n), position 0
           done += n;
         }
       }
@@ -244,27 +287,32 @@ public final class SafeTensors {
     try {
       Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
-      throw new CheckpointException(file, "cannot rename the written file into place: " + e.getMessage(), e);
+      throw new CheckpointException(
+          file, "cannot rename the written file into place: " + e.getMessage(), e);
     }
   }
 
   /** The padded JSON header; fills {@code contiguous} with the CPU, contiguous tensors to write. */
-  private static byte[] header(Map<String, Tensor> tensors, Map<String, String> metadata, List<Tensor> contiguous) {
+  private static byte[] header(
+      Map<String, Tensor> tensors, Map<String, String> metadata, List<Tensor> contiguous) {
     ObjectNode header = STRICT_JSON.createObjectNode();
     if (metadata != null && !metadata.isEmpty()) {
       ObjectNode meta = header.putObject("__metadata__");
-      metadata.forEach((k, v) -> {
-        if (k == null || v == null || !Names.wellFormed(k) || !Names.wellFormed(v)) {
-          throw new IllegalArgumentException("metadata keys and values must be well-formed strings: " + k + "=" + v);
-        }
-        meta.put(k, v);
-      });
+      metadata.forEach(
+          (k, v) -> {
+            if (k == null || v == null || !Names.wellFormed(k) || !Names.wellFormed(v)) {
+              throw new IllegalArgumentException(
+                  "metadata keys and values must be well-formed strings: " + k + "=" + v);
+            }
+            meta.put(k, v);
+          });
     }
     long offset = 0;
     for (var e : tensors.entrySet()) {
       String name = e.getKey();
       if (name == null || name.equals("__metadata__") || !Names.wellFormed(name)) {
-        throw new IllegalArgumentException("invalid tensor name " + (name == null ? "null" : Names.quote(name)));
+        throw new IllegalArgumentException(
+            "invalid tensor name " + (name == null ? "null" : Names.quote(name)));
       }
       Tensor t = e.getValue().detach().cpu().contiguous();
       DType d = DType.of(t.scalar_type());
@@ -285,7 +333,8 @@ public final class SafeTensors {
     }
     int padded = (json.length + 7) / 8 * 8; // 8-byte aligned data, as the reference writes
     if (padded > MAX_HEADER_BYTES) {
-      throw new IllegalArgumentException("header of " + padded + " bytes is over the format's limit of " + MAX_HEADER_BYTES);
+      throw new IllegalArgumentException(
+          "header of " + padded + " bytes is over the format's limit of " + MAX_HEADER_BYTES);
     }
     byte[] out = Arrays.copyOf(json, padded);
     Arrays.fill(out, json.length, padded, (byte) ' ');

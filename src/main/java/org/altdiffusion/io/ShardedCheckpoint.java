@@ -27,7 +27,8 @@ public final class ShardedCheckpoint implements TensorSource {
   private final Map<String, TensorSource> shardOf;
   private final List<TensorSource> shards;
 
-  private ShardedCheckpoint(Path index, JsonNode metadata, Map<String, TensorSource> shardOf, List<TensorSource> shards) {
+  private ShardedCheckpoint(
+      Path index, JsonNode metadata, Map<String, TensorSource> shardOf, List<TensorSource> shards) {
     this.index = index;
     this.metadata = metadata;
     this.shardOf = shardOf;
@@ -39,21 +40,29 @@ public final class ShardedCheckpoint implements TensorSource {
     JsonConfig json = JsonConfig.read(indexFile);
     JsonNode metadata = json.node("metadata");
     if (metadata != null && !metadata.isNull() && !metadata.isObject()) {
-      throw json.error("metadata", "must be an object, got " + metadata.getNodeType().toString().toLowerCase(java.util.Locale.ROOT));
+      throw json.error(
+          "metadata",
+          "must be an object, got "
+              + metadata.getNodeType().toString().toLowerCase(java.util.Locale.ROOT));
     }
     Map<String, String> weightMap = weightMap(json);
     Path folder = indexFile.toAbsolutePath().getParent();
     // shard file -> its tensors, shards in name order (as the reference loads them)
     Map<String, List<String>> byShard = new TreeMap<>();
-    weightMap.forEach((tensor, shard) -> byShard.computeIfAbsent(shard, s -> new ArrayList<>()).add(tensor));
+    weightMap.forEach(
+        (tensor, shard) -> byShard.computeIfAbsent(shard, s -> new ArrayList<>()).add(tensor));
     Map<String, TensorSource> opened = new LinkedHashMap<>();
     try {
-      for (var e : byShard.entrySet()) opened.put(e.getKey(), openShard(indexFile, folder, e.getKey(), e.getValue()));
+      for (var e : byShard.entrySet())
+        opened.put(e.getKey(), openShard(indexFile, folder, e.getKey(), e.getValue()));
       checkContents(indexFile, weightMap, opened);
       Map<String, TensorSource> shardOf = new LinkedHashMap<>();
       weightMap.forEach((tensor, shard) -> shardOf.put(tensor, opened.get(shard)));
-      return new ShardedCheckpoint(indexFile, metadata == null || metadata.isNull() ? null : metadata,
-          Collections.unmodifiableMap(shardOf), List.copyOf(opened.values()));
+      return new ShardedCheckpoint(
+          indexFile,
+          metadata == null || metadata.isNull() ? null : metadata,
+          Collections.unmodifiableMap(shardOf),
+          List.copyOf(opened.values()));
     } catch (RuntimeException e) {
       opened.values().forEach(TensorSource::close);
       throw e;
@@ -61,19 +70,38 @@ public final class ShardedCheckpoint implements TensorSource {
   }
 
   /** Every mapped tensor is in its shard; every tensor of a shard is mapped to it. */
-  private static void checkContents(Path indexFile, Map<String, String> weightMap, Map<String, TensorSource> shards) {
+  private static void checkContents(
+      Path indexFile, Map<String, String> weightMap, Map<String, TensorSource> shards) {
     for (var e : weightMap.entrySet()) {
       if (shards.get(e.getValue()).keys().contains(e.getKey())) continue;
-      String holder = shards.entrySet().stream().filter(s -> s.getValue().keys().contains(e.getKey()))
-          .map(s -> " (shard " + Names.quote(s.getKey()) + " holds it)").findFirst().orElse("");
-      throw new CheckpointException(indexFile, "tensor " + Names.quote(e.getKey()) + " is mapped to shard "
-          + Names.quote(e.getValue()) + ", which does not hold it" + holder);
+      String holder =
+          shards.entrySet().stream()
+              .filter(s -> s.getValue().keys().contains(e.getKey()))
+              .map(s -> " (shard " + Names.quote(s.getKey()) + " holds it)")
+              .findFirst()
+              .orElse("");
+      throw new CheckpointException(
+          indexFile,
+          "tensor "
+              + Names.quote(e.getKey())
+              + " is mapped to shard "
+              + Names.quote(e.getValue())
+              + ", which does not hold it"
+              + holder);
     }
     for (var s : shards.entrySet()) {
       for (String t : s.getValue().keys()) {
         if (!s.getKey().equals(weightMap.get(t))) {
-          throw new CheckpointException(indexFile, "shard " + Names.quote(s.getKey()) + " holds tensor " + Names.quote(t)
-              + ", which the weight_map " + (weightMap.containsKey(t) ? "maps to shard " + Names.quote(weightMap.get(t)) : "does not list"));
+          throw new CheckpointException(
+              indexFile,
+              "shard "
+                  + Names.quote(s.getKey())
+                  + " holds tensor "
+                  + Names.quote(t)
+                  + ", which the weight_map "
+                  + (weightMap.containsKey(t)
+                      ? "maps to shard " + Names.quote(weightMap.get(t))
+                      : "does not list"));
         }
       }
     }
@@ -81,14 +109,22 @@ public final class ShardedCheckpoint implements TensorSource {
 
   private static Map<String, String> weightMap(JsonConfig json) {
     JsonNode map = json.node("weight_map");
-    if (map == null || map.isNull()) throw json.error("weight_map", "missing: a sharded checkpoint index needs {\"weight_map\": {tensor: shard file}}");
+    if (map == null || map.isNull())
+      throw json.error(
+          "weight_map",
+          "missing: a sharded checkpoint index needs {\"weight_map\": {tensor: shard file}}");
     if (!map.isObject()) throw json.error("weight_map", "must be an object {tensor: shard file}");
     Map<String, String> out = new LinkedHashMap<>();
     Iterator<Map.Entry<String, JsonNode>> it = map.fields();
     while (it.hasNext()) {
       Map.Entry<String, JsonNode> e = it.next();
       if (!e.getValue().isTextual()) {
-        throw json.error("weight_map", "the shard of tensor " + Names.quote(e.getKey()) + " must be a file name, got " + e.getValue());
+        throw json.error(
+            "weight_map",
+            "the shard of tensor "
+                + Names.quote(e.getKey())
+                + " must be a file name, got "
+                + e.getValue());
       }
       out.put(e.getKey(), e.getValue().asText());
     }
@@ -97,14 +133,25 @@ public final class ShardedCheckpoint implements TensorSource {
   }
 
   /** Opens one shard after checking that its name stays inside {@code folder}. */
-  private static TensorSource openShard(Path indexFile, Path folder, String shard, List<String> tensors) {
+  private static TensorSource openShard(
+      Path indexFile, Path folder, String shard, List<String> tensors) {
     Path file = shardPath(indexFile, folder, shard);
     if (!Files.isRegularFile(file)) {
-      throw new CheckpointException(indexFile, "shard " + Names.quote(shard) + " (holding " + tensors.size()
-          + " tensors, e.g. " + Names.quote(tensors.get(0)) + ") is missing: expected " + file);
+      throw new CheckpointException(
+          indexFile,
+          "shard "
+              + Names.quote(shard)
+              + " (holding "
+              + tensors.size()
+              + " tensors, e.g. "
+              + Names.quote(tensors.get(0))
+              + ") is missing: expected "
+              + file);
     }
     if (shard.toLowerCase(java.util.Locale.ROOT).endsWith(".index.json")) {
-      throw new CheckpointException(indexFile, "shard " + Names.quote(shard) + " is itself an index; shards must be checkpoint files");
+      throw new CheckpointException(
+          indexFile,
+          "shard " + Names.quote(shard) + " is itself an index; shards must be checkpoint files");
     }
     return Checkpoints.open(file);
   }
@@ -117,7 +164,8 @@ public final class ShardedCheckpoint implements TensorSource {
     String reason = null;
     if (shard.isEmpty()) reason = "is empty";
     else if (shard.indexOf('\0') >= 0) reason = "contains a NUL character";
-    else if (shard.startsWith("/") || shard.startsWith("\\") || shard.matches("^[A-Za-z]:.*")) reason = "is an absolute path";
+    else if (shard.startsWith("/") || shard.startsWith("\\") || shard.matches("^[A-Za-z]:.*"))
+      reason = "is an absolute path";
     else {
       for (String part : shard.split("[/\\\\]")) {
         if (part.equals("..")) reason = "contains '..'";
@@ -133,8 +181,13 @@ public final class ShardedCheckpoint implements TensorSource {
       }
     }
     if (reason != null) {
-      throw new CheckpointException(indexFile, "shard name " + Names.quote(shard) + " " + reason
-          + "; shards must be files in the index's folder");
+      throw new CheckpointException(
+          indexFile,
+          "shard name "
+              + Names.quote(shard)
+              + " "
+              + reason
+              + "; shards must be files in the index's folder");
     }
     return file;
   }

@@ -34,11 +34,30 @@ public interface TensorSource extends AutoCloseable {
   static TensorSource of(Map<String, Tensor> tensors) {
     Map<String, Tensor> copy = new LinkedHashMap<>(tensors);
     return new TensorSource() {
-      @Override public Set<String> keys() { return copy.keySet(); }
-      @Override public long[] shape(String key) { return get(key).sizes().vec().get(); }
-      @Override public String dtype(String key) { return DType.of(get(key).scalar_type()).safetensorsName(); }
-      @Override public Tensor load(String key) { return DType.widen(get(key)); }
-      @Override public Tensor loadRaw(String key) { return get(key); }
+      @Override
+      public Set<String> keys() {
+        return copy.keySet();
+      }
+
+      @Override
+      public long[] shape(String key) {
+        return get(key).sizes().vec().get();
+      }
+
+      @Override
+      public String dtype(String key) {
+        return DType.of(get(key).scalar_type()).safetensorsName();
+      }
+
+      @Override
+      public Tensor load(String key) {
+        return DType.widen(get(key));
+      }
+
+      @Override
+      public Tensor loadRaw(String key) {
+        return get(key);
+      }
 
       private Tensor get(String key) {
         Tensor t = copy.get(key);

@@ -7,8 +7,8 @@ import org.bytedeco.pytorch.global.torch;
 
 /**
  * Multi-head attention with diffusers' parameter names: {@code to_q}, {@code to_k}, {@code to_v},
- * {@code to_out.0}. Self-attention when no context is given, cross-attention otherwise. The
- * product runs in libtorch's fused {@code scaled_dot_product_attention}.
+ * {@code to_out.0}. Self-attention when no context is given, cross-attention otherwise. The product
+ * runs in libtorch's fused {@code scaled_dot_product_attention}.
  */
 public final class Attention extends Module {
   public final long heads;
@@ -62,8 +62,16 @@ public final class Attention extends Module {
     Tensor qh = q.view(b, n, heads, d).transpose(1, 2); // [B, heads, N, d]
     Tensor kh = k.view(b, m, heads, d).transpose(1, 2); // [B, heads, M, d]
     Tensor vh = v.view(b, m, heads, d).transpose(1, 2); // [B, heads, M, d]
-    Tensor o = torch.scaled_dot_product_attention(qh, kh, vh,
-        mask == null ? new TensorOptional() : new TensorOptional(mask), 0.0, false, new DoubleOptional(), false);
+    Tensor o =
+        torch.scaled_dot_product_attention(
+            qh,
+            kh,
+            vh,
+            mask == null ? new TensorOptional() : new TensorOptional(mask),
+            0.0,
+            false,
+            new DoubleOptional(),
+            false);
     return o.transpose(1, 2).reshape(b, n, heads * d); // [B, N, heads*d]
   }
 }

@@ -19,7 +19,8 @@ public final class Conv2d extends Module {
     this(inChannels, outChannels, kernel, stride, padding, true);
   }
 
-  public Conv2d(long inChannels, long outChannels, long kernel, long stride, long padding, boolean withBias) {
+  public Conv2d(
+      long inChannels, long outChannels, long kernel, long stride, long padding, boolean withBias) {
     this.inChannels = inChannels;
     this.outChannels = outChannels;
     this.kernel = kernel;
@@ -31,8 +32,14 @@ public final class Conv2d extends Module {
 
   /** x: [B, in, H, W] -> [B, out, H', W']. */
   public Tensor forward(Tensor x) {
-    return torch.conv2d(x, weight.get(), bias == null ? new TensorOptional() : new TensorOptional(bias.get()),
-        new long[] {stride, stride}, new long[] {padding, padding}, new long[] {1, 1}, 1);
+    return torch.conv2d(
+        x,
+        weight.get(),
+        bias == null ? new TensorOptional() : new TensorOptional(bias.get()),
+        new long[] {stride, stride},
+        new long[] {padding, padding},
+        new long[] {1, 1},
+        1);
   }
 
   @Override

@@ -15,7 +15,8 @@ public final class GroupNorm extends Module {
 
   public GroupNorm(long groups, long channels, double eps) {
     if (channels % groups != 0) {
-      throw new IllegalArgumentException("GroupNorm: " + channels + " channels do not split into " + groups + " groups");
+      throw new IllegalArgumentException(
+          "GroupNorm: " + channels + " channels do not split into " + groups + " groups");
     }
     this.groups = groups;
     this.channels = channels;
@@ -25,7 +26,8 @@ public final class GroupNorm extends Module {
   }
 
   public Tensor forward(Tensor x) {
-    return torch.group_norm(x, groups, new TensorOptional(weight.get()), new TensorOptional(bias.get()), eps, false);
+    return torch.group_norm(
+        x, groups, new TensorOptional(weight.get()), new TensorOptional(bias.get()), eps, false);
   }
 
   @Override

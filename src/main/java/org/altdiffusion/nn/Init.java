@@ -25,14 +25,21 @@ public final class Init {
 
   /** Uniform in [-bound, bound]. */
   public static Tensor uniform(Generator g, double bound, long... shape) {
-    return torch.empty(shape, Tensors.floatOptions(), null).uniform_(-bound, bound, new GeneratorOptional(g));
+    return torch
+        .empty(shape, Tensors.floatOptions(), null)
+        .uniform_(-bound, bound, new GeneratorOptional(g));
   }
 
   public static Tensor normal(Generator g, double std, long... shape) {
-    return torch.empty(shape, Tensors.floatOptions(), null).normal_(0.0, std, new GeneratorOptional(g));
+    return torch
+        .empty(shape, Tensors.floatOptions(), null)
+        .normal_(0.0, std, new GeneratorOptional(g));
   }
 
-  /** torch's default for Linear and Conv weights and biases: kaiming_uniform(a=sqrt(5)) = U(+-1/sqrt(fan_in)). */
+  /**
+   * torch's default for Linear and Conv weights and biases: kaiming_uniform(a=sqrt(5)) =
+   * U(+-1/sqrt(fan_in)).
+   */
   public static Tensor fanIn(Generator g, long fanIn, long... shape) {
     return uniform(g, 1.0 / Math.sqrt(fanIn), shape);
   }

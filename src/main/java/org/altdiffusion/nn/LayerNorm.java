@@ -20,7 +20,13 @@ public final class LayerNorm extends Module {
   }
 
   public Tensor forward(Tensor x) {
-    return torch.layer_norm(x, new long[] {dim}, new TensorOptional(weight.get()), new TensorOptional(bias.get()), eps, false);
+    return torch.layer_norm(
+        x,
+        new long[] {dim},
+        new TensorOptional(weight.get()),
+        new TensorOptional(bias.get()),
+        eps,
+        false);
   }
 
   @Override

@@ -24,11 +24,14 @@ public final class Linear extends Module {
     this.bias = withBias ? parameter("bias", outFeatures) : null;
   }
 
-  /** x [..., in] -> [..., out]; large inference products use every core (see {@link RowParallel}). */
+  /**
+   * x [..., in] -> [..., out]; large inference products use every core (see {@link RowParallel}).
+   */
   public Tensor forward(Tensor x) {
     Tensor split = RowParallel.linear(x, weight.get(), bias == null ? null : bias.get());
     if (split != null) return split;
-    return torch.linear(x, weight.get(), bias == null ? new TensorOptional() : new TensorOptional(bias.get()));
+    return torch.linear(
+        x, weight.get(), bias == null ? new TensorOptional() : new TensorOptional(bias.get()));
   }
 
   @Override

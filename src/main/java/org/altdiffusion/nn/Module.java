@@ -16,9 +16,9 @@ import org.bytedeco.pytorch.Tensor;
 
 /**
  * A node of a model: named parameters and named children. The dotted path of a parameter is the
- * checkpoint key of the reference implementation ({@code down_blocks.0.attentions.1.proj_in.weight}),
- * so weights load by name. Subclasses register everything in their constructor and expose typed
- * {@code forward} methods of their own.
+ * checkpoint key of the reference implementation ({@code
+ * down_blocks.0.attentions.1.proj_in.weight}), so weights load by name. Subclasses register
+ * everything in their constructor and expose typed {@code forward} methods of their own.
  */
 public abstract class Module {
   private final Map<String, Parameter> parameters = new LinkedHashMap<>();
@@ -39,7 +39,8 @@ public abstract class Module {
 
   private void checkName(String name) {
     if (parameters.containsKey(name) || children.containsKey(name)) {
-      throw new IllegalStateException("duplicate name '" + name + "' in " + getClass().getSimpleName());
+      throw new IllegalStateException(
+          "duplicate name '" + name + "' in " + getClass().getSimpleName());
     }
   }
 
@@ -75,7 +76,8 @@ public abstract class Module {
   /** Number of scalar weights. */
   public final long parameterCount() {
     long n = 0;
-    for (Parameter p : namedParameters().values()) n += org.altdiffusion.engine.Tensors.numel(p.shape());
+    for (Parameter p : namedParameters().values())
+      n += org.altdiffusion.engine.Tensors.numel(p.shape());
     return n;
   }
 
@@ -88,8 +90,8 @@ public abstract class Module {
 
   /**
    * Loads every parameter from {@code source}, strictly: names and shapes are all checked before
-   * any value is read, and every missing, unexpected or wrongly shaped key is named in one
-   * {@link StateDictException}. Floating weights are widened to float32.
+   * any value is read, and every missing, unexpected or wrongly shaped key is named in one {@link
+   * StateDictException}. Floating weights are widened to float32.
    */
   public final void load(TensorSource source) {
     Map<String, Parameter> named = namedParameters();
@@ -105,8 +107,12 @@ public abstract class Module {
       }
       long[] actual = source.shape(e.getKey());
       if (!Arrays.equals(actual, e.getValue().shape())) {
-        wrongShape.add(e.getKey() + ": checkpoint " + Arrays.toString(actual)
-            + ", model " + Arrays.toString(e.getValue().shape()));
+        wrongShape.add(
+            e.getKey()
+                + ": checkpoint "
+                + Arrays.toString(actual)
+                + ", model "
+                + Arrays.toString(e.getValue().shape()));
       }
     }
     for (String k : source.keys()) {
@@ -123,8 +129,8 @@ public abstract class Module {
   }
 
   /**
-   * Converts every parameter to {@code dtype} (e.g. float64 to train with float rounding far
-   * below the differences between kernels; see train-unet --precision).
+   * Converts every parameter to {@code dtype} (e.g. float64 to train with float rounding far below
+   * the differences between kernels; see train-unet --precision).
    */
   public final void castTo(org.bytedeco.pytorch.global.torch.ScalarType dtype) {
     for (Parameter p : namedParameters().values()) {
@@ -138,8 +144,8 @@ public abstract class Module {
   }
 
   /**
-   * Fills every parameter with torch's default initialisation for its layer type (weights
-   * uniform in +-1/sqrt(fan_in), norms at one and zero), drawn from {@code generator}.
+   * Fills every parameter with torch's default initialisation for its layer type (weights uniform
+   * in +-1/sqrt(fan_in), norms at one and zero), drawn from {@code generator}.
    */
   public final void initialize(Generator generator) {
     try (PointerScope scope = new PointerScope()) {
@@ -157,7 +163,11 @@ public abstract class Module {
 
   /** Freezes or unfreezes the parameters whose full names pass {@code filter}. */
   public final void setTrainable(Predicate<String> filter, boolean trainable) {
-    namedParameters().forEach((k, p) -> { if (filter.test(k)) p.setTrainable(trainable); });
+    namedParameters()
+        .forEach(
+            (k, p) -> {
+              if (filter.test(k)) p.setTrainable(trainable);
+            });
   }
 
   /** Frees every parameter value. */

@@ -5,9 +5,9 @@ import org.altdiffusion.engine.Scopes;
 import org.bytedeco.pytorch.Tensor;
 
 /**
- * One named tensor of a module, with the shape the architecture declares. The value is empty
- * until loaded or initialised, so a full-size model never holds two copies of its weights.
- * The value outlives every {@code PointerScope}; replacing it frees the old one.
+ * One named tensor of a module, with the shape the architecture declares. The value is empty until
+ * loaded or initialised, so a full-size model never holds two copies of its weights. The value
+ * outlives every {@code PointerScope}; replacing it frees the old one.
  */
 public final class Parameter {
   private final long[] shape;
@@ -28,7 +28,9 @@ public final class Parameter {
 
   /** The tensor; throws when the parameter has neither been loaded nor initialised. */
   public Tensor get() {
-    if (value == null) throw new IllegalStateException("parameter of shape " + Arrays.toString(shape) + " was never loaded or initialised");
+    if (value == null)
+      throw new IllegalStateException(
+          "parameter of shape " + Arrays.toString(shape) + " was never loaded or initialised");
     return value;
   }
 
@@ -36,7 +38,8 @@ public final class Parameter {
   public void set(Tensor tensor) {
     long[] actual = tensor.sizes().vec().get();
     if (!Arrays.equals(actual, shape)) {
-      throw new IllegalArgumentException("expected shape " + Arrays.toString(shape) + ", got " + Arrays.toString(actual));
+      throw new IllegalArgumentException(
+          "expected shape " + Arrays.toString(shape) + ", got " + Arrays.toString(actual));
     }
     Tensor old = value;
     value = Scopes.retain(tensor);

@@ -2,24 +2,36 @@ package org.altdiffusion.nn;
 
 import java.util.List;
 
-/** Strict loading failed: every missing, unexpected and wrongly shaped key, by name, in one error. */
+/**
+ * Strict loading failed: every missing, unexpected and wrongly shaped key, by name, in one error.
+ */
 public final class StateDictException extends RuntimeException {
   private final List<String> missing;
   private final List<String> unexpected;
   private final List<String> wrongShape;
 
-  public StateDictException(String what, List<String> missing, List<String> unexpected, List<String> wrongShape) {
+  public StateDictException(
+      String what, List<String> missing, List<String> unexpected, List<String> wrongShape) {
     super(message(what, missing, unexpected, wrongShape));
     this.missing = List.copyOf(missing);
     this.unexpected = List.copyOf(unexpected);
     this.wrongShape = List.copyOf(wrongShape);
   }
 
-  public List<String> missing() { return missing; }
-  public List<String> unexpected() { return unexpected; }
-  public List<String> wrongShape() { return wrongShape; }
+  public List<String> missing() {
+    return missing;
+  }
 
-  private static String message(String what, List<String> missing, List<String> unexpected, List<String> wrongShape) {
+  public List<String> unexpected() {
+    return unexpected;
+  }
+
+  public List<String> wrongShape() {
+    return wrongShape;
+  }
+
+  private static String message(
+      String what, List<String> missing, List<String> unexpected, List<String> wrongShape) {
     StringBuilder b = new StringBuilder("weights do not fit " + what + ":");
     section(b, "missing", missing);
     section(b, "unexpected", unexpected);

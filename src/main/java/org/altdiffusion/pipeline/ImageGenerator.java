@@ -3,21 +3,21 @@ package org.altdiffusion.pipeline;
 import java.util.List;
 
 /**
- * What the apps (CLI, HTTP server) need from a loaded model. Implemented by the diffusion
- * pipeline; not thread-safe for concurrent {@code generate} calls on one instance (the server
- * queues them).
+ * What the apps (CLI, HTTP server) need from a loaded model. Implemented by the diffusion pipeline;
+ * not thread-safe for concurrent {@code generate} calls on one instance (the server queues them).
  */
 public interface ImageGenerator {
 
   /**
-   * Generates {@code request.batchSize()} images for one prompt: text-to-image when {@code init}
-   * is null, image-to-image from {@code init} otherwise (then only the last
-   * {@link InitImage#stepsRun} of the steps run, and the progress listener counts those).
+   * Generates {@code request.batchSize()} images for one prompt: text-to-image when {@code init} is
+   * null, image-to-image from {@code init} otherwise (then only the last {@link InitImage#stepsRun}
+   * of the steps run, and the progress listener counts those).
    *
    * @throws IllegalArgumentException when the request is invalid, the init image's size is not the
    *     request's size, or the strength leaves no step to run
    */
-  List<GeneratedImage> generate(GenerationRequest request, InitImage init, ProgressListener progress);
+  List<GeneratedImage> generate(
+      GenerationRequest request, InitImage init, ProgressListener progress);
 
   /** Text-to-image. */
   default List<GeneratedImage> generate(GenerationRequest request, ProgressListener progress) {

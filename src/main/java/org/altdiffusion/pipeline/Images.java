@@ -23,7 +23,9 @@ public final class Images {
    */
   public static BufferedImage toImage(Tensor chw) {
     long[] s = Tensors.shape(chw);
-    if (s.length != 3 || s[0] != 3) throw new IllegalArgumentException("expected an image tensor [3, H, W], got " + Tensors.shapeString(chw));
+    if (s.length != 3 || s[0] != 3)
+      throw new IllegalArgumentException(
+          "expected an image tensor [3, H, W], got " + Tensors.shapeString(chw));
     int h = (int) s[1];
     int w = (int) s[2];
     float[] v = Tensors.toFloats(chw);
@@ -48,8 +50,8 @@ public final class Images {
   }
 
   /**
-   * A picture as a [1, 3, H, W] tensor in [-1, 1], the VAE's input convention
-   * ({@code x / 127.5 - 1}). Alpha is dropped; grayscale is replicated to RGB.
+   * A picture as a [1, 3, H, W] tensor in [-1, 1], the VAE's input convention ({@code x / 127.5 -
+   * 1}). Alpha is dropped; grayscale is replicated to RGB.
    */
   public static Tensor toTensor(BufferedImage img) {
     int w = img.getWidth();
@@ -68,7 +70,10 @@ public final class Images {
     return Tensors.fromFloats(v, 1, 3, h, w);
   }
 
-  /** PNG bytes of {@code img} with the A1111 {@code parameters} text when {@code parameters} is not null. */
+  /**
+   * PNG bytes of {@code img} with the A1111 {@code parameters} text when {@code parameters} is not
+   * null.
+   */
   public static byte[] png(BufferedImage img, String parameters) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try {
@@ -86,11 +91,20 @@ public final class Images {
     try {
       img = ImageIO.read(new ByteArrayInputStream(bytes));
     } catch (IOException | RuntimeException e) {
-      throw new IllegalArgumentException("not a readable image (" + e.getMessage() + "); accepted: PNG, JPEG, BMP, GIF");
+      throw new IllegalArgumentException(
+          "not a readable image (" + e.getMessage() + "); accepted: PNG, JPEG, BMP, GIF");
     }
-    if (img == null) throw new IllegalArgumentException("not a readable image; accepted: PNG, JPEG, BMP, GIF");
+    if (img == null)
+      throw new IllegalArgumentException("not a readable image; accepted: PNG, JPEG, BMP, GIF");
     if (img.getWidth() > MAX_SIDE || img.getHeight() > MAX_SIDE) {
-      throw new IllegalArgumentException("image is " + img.getWidth() + "x" + img.getHeight() + ", larger than " + MAX_SIDE + " on a side");
+      throw new IllegalArgumentException(
+          "image is "
+              + img.getWidth()
+              + "x"
+              + img.getHeight()
+              + ", larger than "
+              + MAX_SIDE
+              + " on a side");
     }
     return img;
   }

@@ -11,9 +11,9 @@ import java.util.regex.Pattern;
 
 /**
  * Generation parameters in AUTOMATIC1111's "infotext" form, the {@code parameters} text of its
- * PNGs: the prompt, then {@code Negative prompt: ...} when there is one, then one line of
- * {@code Key: value} pairs ({@code Steps: 20, Sampler: Euler a, CFG scale: 7, Seed: 1, Size:
- * 512x512, ...}). Values holding a comma, colon or newline are JSON-quoted, as A1111 does.
+ * PNGs: the prompt, then {@code Negative prompt: ...} when there is one, then one line of {@code
+ * Key: value} pairs ({@code Steps: 20, Sampler: Euler a, CFG scale: 7, Seed: 1, Size: 512x512,
+ * ...}). Values holding a comma, colon or newline are JSON-quoted, as A1111 does.
  *
  * @param prompt the prompt
  * @param negativePrompt the negative prompt, "" when none
@@ -21,8 +21,10 @@ import java.util.regex.Pattern;
  */
 public record Infotext(String prompt, String negativePrompt, Map<String, String> settings) {
   private static final ObjectMapper JSON = new ObjectMapper();
+
   /** A1111's pattern for one {@code Key: value} pair of the last line. */
-  private static final Pattern PARAM = Pattern.compile("\\s*(\\w[\\w \\-/]+):\\s*(\"(?:\\\\.|[^\\\\\"])+\"|[^,]*)(?:,|$)");
+  private static final Pattern PARAM =
+      Pattern.compile("\\s*(\\w[\\w \\-/]+):\\s*(\"(?:\\\\.|[^\\\\\"])+\"|[^,]*)(?:,|$)");
 
   public Infotext {
     settings = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(settings));
@@ -85,7 +87,8 @@ public record Infotext(String prompt, String negativePrompt, Map<String, String>
   }
 
   static String unquote(String value) {
-    if (value.length() < 2 || value.charAt(0) != '"' || value.charAt(value.length() - 1) != '"') return value;
+    if (value.length() < 2 || value.charAt(0) != '"' || value.charAt(value.length() - 1) != '"')
+      return value;
     try {
       return JSON.readValue(value, String.class);
     } catch (JsonProcessingException e) {

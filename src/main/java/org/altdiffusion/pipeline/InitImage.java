@@ -6,13 +6,15 @@ import java.awt.image.BufferedImage;
  * Starting picture of image-to-image, as diffusers' img2img pipelines take it.
  *
  * @param image the picture; its size must equal the request's size (resize it first)
- * @param strength how much to change it, 0..1: the fraction of the steps that run, counted from
- *     the noisy end (diffusers' default 0.8, AUTOMATIC1111's 0.75)
+ * @param strength how much to change it, 0..1: the fraction of the steps that run, counted from the
+ *     noisy end (diffusers' default 0.8, AUTOMATIC1111's 0.75)
  */
 public record InitImage(BufferedImage image, double strength) {
   public InitImage {
     if (image == null) throw new IllegalArgumentException("init image must not be null");
-    if (!(strength >= 0 && strength <= 1)) throw new IllegalArgumentException("denoising strength must be between 0 and 1, got " + strength);
+    if (!(strength >= 0 && strength <= 1))
+      throw new IllegalArgumentException(
+          "denoising strength must be between 0 and 1, got " + strength);
   }
 
   /**

@@ -27,8 +27,14 @@ public final class MemoryEstimate {
    * @param latentFactor pixels per latent cell (8 for SD)
    * @param samples UNet batch: images x 2 with guidance
    */
-  public static long bytesNeeded(int unetChannels, int vaeChannels, int latentFactor,
-      int width, int height, int samples, int images) {
+  public static long bytesNeeded(
+      int unetChannels,
+      int vaeChannels,
+      int latentFactor,
+      int width,
+      int height,
+      int samples,
+      int images) {
     double tokens = (double) (width / latentFactor) * (height / latentFactor);
     double unet = 4.0 * samples * tokens * unetChannels * 86;
     double decode = 4.0 * images * (double) width * height * vaeChannels * 5;
@@ -52,9 +58,16 @@ public final class MemoryEstimate {
   /** Throws when {@code needed} exceeds {@code available} (ignored when available is unknown). */
   public static void check(long needed, long available, int width, int height, int images) {
     if (available >= 0 && needed > available) {
-      throw new IllegalArgumentException(String.format(Locale.ROOT,
-          "%dx%d with %d image(s) at once needs about %.1f GB of working memory, but only %.1f GB is available; "
-              + "use a smaller size or batch", width, height, images, needed / 1e9, available / 1e9));
+      throw new IllegalArgumentException(
+          String.format(
+              Locale.ROOT,
+              "%dx%d with %d image(s) at once needs about %.1f GB of working memory, but only %.1f"
+                  + " GB is available; use a smaller size or batch",
+              width,
+              height,
+              images,
+              needed / 1e9,
+              available / 1e9));
     }
   }
 }

@@ -20,8 +20,13 @@ import org.altdiffusion.tokenizer.PromptTokenizer;
  */
 public final class PipelineLoader {
   /** Pipeline classes whose folders we can run. */
-  static final String[] PIPELINES = {"AltDiffusionPipeline", "AltDiffusionImg2ImgPipeline", "StableDiffusionPipeline",
-      "StableDiffusionImg2ImgPipeline"};
+  static final String[] PIPELINES = {
+    "AltDiffusionPipeline",
+    "AltDiffusionImg2ImgPipeline",
+    "StableDiffusionPipeline",
+    "StableDiffusionImg2ImgPipeline"
+  };
+
   static final String[] TEXT_ENCODERS = {"RobertaSeriesModelWithTransformation", "CLIPTextModel"};
 
   private PipelineLoader() {}
@@ -40,20 +45,29 @@ public final class PipelineLoader {
     TextEncoder textEncoder;
     boolean useMask;
     if (encoderClass.equals("RobertaSeriesModelWithTransformation")) {
-      var encoder = RobertaSeriesModelWithTransformation.fromPretrained(layout.componentFolder("text_encoder"));
+      var encoder =
+          RobertaSeriesModelWithTransformation.fromPretrained(
+              layout.componentFolder("text_encoder"));
       textEncoder = encoder;
       useMask = encoder.config.useAttentionMask();
     } else {
       textEncoder = ClipTextModel.fromPretrained(layout.componentFolder("text_encoder"));
-      useMask = false; // Stable Diffusion passes no mask to CLIP (its config has no use_attention_mask)
+      useMask =
+          false; // Stable Diffusion passes no mask to CLIP (its config has no use_attention_mask)
     }
     UNet2DConditionModel unet = UNet2DConditionModel.fromPretrained(layout.componentFolder("unet"));
     AutoencoderKL vae = AutoencoderKL.fromPretrained(layout.componentFolder("vae"));
     if (unet.config.crossAttentionDim() != textEncoder.hiddenSize()) {
-      throw new CheckpointException(folder, "the text encoder gives vectors of width " + textEncoder.hiddenSize()
-          + " but the UNet's cross_attention_dim is " + unet.config.crossAttentionDim());
+      throw new CheckpointException(
+          folder,
+          "the text encoder gives vectors of width "
+              + textEncoder.hiddenSize()
+              + " but the UNet's cross_attention_dim is "
+              + unet.config.crossAttentionDim());
     }
     String name = folder.toAbsolutePath().normalize().getFileName().toString();
-    return new DiffusionPipeline(new DiffusionPipeline.Components(name, tokenizer, textEncoder, useMask, unet, vae, scheduler));
+    return new DiffusionPipeline(
+        new DiffusionPipeline.Components(
+            name, tokenizer, textEncoder, useMask, unet, vae, scheduler));
   }
 }

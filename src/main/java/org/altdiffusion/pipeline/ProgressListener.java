@@ -13,7 +13,8 @@ public interface ProgressListener {
    * @param total steps in this run
    * @param preview builds a cheap preview of the current latents (first image of the batch) on
    *     demand; costs nothing unless called
-   * @return false to cancel: the run stops before the next step with a {@link GenerationCancelledException}
+   * @return false to cancel: the run stops before the next step with a {@link
+   *     GenerationCancelledException}
    */
   boolean onStep(int step, int total, Supplier<BufferedImage> preview);
 }

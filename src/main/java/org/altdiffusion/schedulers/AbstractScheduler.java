@@ -1,23 +1,20 @@
 package org.altdiffusion.schedulers;
 
-import org.altdiffusion.engine.Noise;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Deque;
 import java.util.function.Supplier;
-import org.altdiffusion.engine.TorchErrors;
+import org.altdiffusion.engine.Noise;
 import org.altdiffusion.engine.Tensors;
+import org.altdiffusion.engine.TorchErrors;
 import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.pytorch.Generator;
-import org.bytedeco.pytorch.GeneratorOptional;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.global.torch;
 
 /**
  * What every sampler shares: the config and train schedule, argument checks, step order, native
- * memory of the history kept between steps, and the float32 scalar arithmetic diffusers does on 0-dim
- * tensors (reproduced with Java floats so that coefficients round the same way).
+ * memory of the history kept between steps, and the float32 scalar arithmetic diffusers does on
+ * 0-dim tensors (reproduced with Java floats so that coefficients round the same way).
  */
 abstract class AbstractScheduler implements Scheduler {
   protected final SchedulerConfig config;
@@ -30,7 +27,8 @@ abstract class AbstractScheduler implements Scheduler {
 
   AbstractScheduler(SchedulerConfig config, String expectedClass) {
     if (!config.className().equals(expectedClass)) {
-      throw new IllegalArgumentException("config is for " + config.className() + ", not " + expectedClass);
+      throw new IllegalArgumentException(
+          "config is for " + config.className() + ", not " + expectedClass);
     }
     this.config = config;
     this.schedule = NoiseSchedule.of(config);
@@ -71,7 +69,12 @@ abstract class AbstractScheduler implements Scheduler {
     int max = config.numTrainTimesteps();
     if (steps < 1 || steps > max) {
       throw new IllegalArgumentException(
-          "steps must lie in [1, " + max + "] (num_train_timesteps of " + className() + "), got " + steps);
+          "steps must lie in [1, "
+              + max
+              + "] (num_train_timesteps of "
+              + className()
+              + "), got "
+              + steps);
     }
     close();
     computeTimesteps(steps);
@@ -92,26 +95,46 @@ abstract class AbstractScheduler implements Scheduler {
   public final StepResult step(Tensor modelOutput, int stepIndex, Tensor sample, Noise noise) {
     checkIndex(stepIndex);
     if (nextStepIndex >= 0 && stepIndex != nextStepIndex) {
-      throw new IllegalStateException("step index " + stepIndex + " out of order: the next step is " + nextStepIndex
-          + " (call setTimesteps to start over)");
+      throw new IllegalStateException(
+          "step index "
+              + stepIndex
+              + " out of order: the next step is "
+              + nextStepIndex
+              + " (call setTimesteps to start over)");
     }
     if (!Arrays.equals(Tensors.shape(modelOutput), Tensors.shape(sample))) {
-      throw new IllegalArgumentException("model output " + Tensors.shapeString(modelOutput) + " and sample "
-          + Tensors.shapeString(sample) + " differ in shape");
+      throw new IllegalArgumentException(
+          "model output "
+              + Tensors.shapeString(modelOutput)
+              + " and sample "
+              + Tensors.shapeString(sample)
+              + " differ in shape");
     }
-    StepResult result = keep(() -> TorchErrors.guard(className() + " step " + stepIndex,
-        () -> doStep(modelOutput, stepIndex, sample, noise == null ? Noise.of(null) : noise)));
+    StepResult result =
+        keep(
+            () ->
+                TorchErrors.guard(
+                    className() + " step " + stepIndex,
+                    () ->
+                        doStep(
+                            modelOutput,
+                            stepIndex,
+                            sample,
+                            noise == null ? Noise.of(null) : noise)));
     nextStepIndex = stepIndex + 1;
     return result;
   }
 
   /** The step itself; runs in its own native scope (intermediates die with it). */
-  protected abstract StepResult doStep(Tensor modelOutput, int stepIndex, Tensor sample, Noise noise);
+  protected abstract StepResult doStep(
+      Tensor modelOutput, int stepIndex, Tensor sample, Noise noise);
 
   protected void checkIndex(int stepIndex) {
-    if (numInferenceSteps < 0) throw new IllegalStateException("call setTimesteps before stepping " + className());
+    if (numInferenceSteps < 0)
+      throw new IllegalStateException("call setTimesteps before stepping " + className());
     if (stepIndex < 0 || stepIndex >= timesteps.length) {
-      throw new IllegalArgumentException("step index " + stepIndex + " outside [0, " + (timesteps.length - 1) + "]");
+      throw new IllegalArgumentException(
+          "step index " + stepIndex + " outside [0, " + (timesteps.length - 1) + "]");
     }
   }
 

@@ -1,7 +1,6 @@
 package org.altdiffusion.schedulers;
 
 import org.altdiffusion.engine.Noise;
-import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.ScalarOptional;
 import org.bytedeco.pytorch.Tensor;
@@ -33,11 +32,14 @@ public final class DDIMScheduler extends AbstractScheduler {
   protected void computeTimesteps(int steps) {
     int train = config.numTrainTimesteps();
     switch (config.timestepSpacing()) {
-      case "linspace" -> timesteps = ScheduleMath.reverse(ScheduleMath.round(ScheduleMath.linspace(0, train - 1, steps)));
+      case "linspace" ->
+          timesteps =
+              ScheduleMath.reverse(ScheduleMath.round(ScheduleMath.linspace(0, train - 1, steps)));
       case "leading" -> {
         int ratio = train / steps;
         timesteps = new double[steps];
-        for (int i = 0; i < steps; i++) timesteps[i] = (double) (steps - 1 - i) * ratio + config.stepsOffset();
+        for (int i = 0; i < steps; i++)
+          timesteps[i] = (double) (steps - 1 - i) * ratio + config.stepsOffset();
       }
       case "trailing" -> {
         timesteps = ScheduleMath.round(ScheduleMath.arange(train, 0, -(double) train / steps));
@@ -57,7 +59,8 @@ public final class DDIMScheduler extends AbstractScheduler {
     int timestep = (int) timesteps[stepIndex];
     int prevTimestep = timestep - config.numTrainTimesteps() / numInferenceSteps;
     float alphaProd = schedule.alphaCumprod(timestep);
-    float alphaProdPrev = prevTimestep >= 0 ? schedule.alphaCumprod(prevTimestep) : finalAlphaCumprod;
+    float alphaProdPrev =
+        prevTimestep >= 0 ? schedule.alphaCumprod(prevTimestep) : finalAlphaCumprod;
     float betaProd = 1f - alphaProd;
 
     // The clean sample and the noise the model output implies (formula 12 of the paper).
@@ -79,7 +82,8 @@ public final class DDIMScheduler extends AbstractScheduler {
     }
     if (config.clipSample()) {
       double r = config.clipSampleRange();
-      predOriginal = predOriginal.clamp(new ScalarOptional(new Scalar(-r)), new ScalarOptional(new Scalar(r)));
+      predOriginal =
+          predOriginal.clamp(new ScalarOptional(new Scalar(-r)), new ScalarOptional(new Scalar(r)));
     }
 
     // sigma_t(eta) of formula 16; the direction pointing to x_t; then x_{t-1}.

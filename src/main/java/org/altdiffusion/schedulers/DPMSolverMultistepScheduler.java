@@ -2,20 +2,20 @@ package org.altdiffusion.schedulers;
 
 import org.altdiffusion.engine.Noise;
 import org.altdiffusion.engine.Scopes;
-import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.Tensor;
 
 /**
  * DPM-Solver (Lu et al. 2022) and DPM-Solver++ (Lu et al. 2022b), multistep, as diffusers'
  * DPMSolverMultistepScheduler: orders 1-3 over the model outputs of the last steps (converted to x0
- * for the ++ variants, kept as epsilon for plain DPM-Solver), midpoint or Heun second-order updates,
- * optionally the SDE variant (fresh noise per step) and Karras or Lu sigma spacings.
+ * for the ++ variants, kept as epsilon for plain DPM-Solver), midpoint or Heun second-order
+ * updates, optionally the SDE variant (fresh noise per step) and Karras or Lu sigma spacings.
  * "DPM++ 2M" is dpmsolver++ with solver_order 2.
  */
 public final class DPMSolverMultistepScheduler extends AbstractScheduler {
   private final float[] trainSigmas;
   private final float[] logTrainSigmas;
-  private final float[] lambdas; // log(alpha_t) - log(sigma_t) per train timestep, for lambda_min_clipped
+  private final float[]
+      lambdas; // log(alpha_t) - log(sigma_t) per train timestep, for lambda_min_clipped
   private float[] sigmas32 = new float[0];
   private final Tensor[] modelOutputs; // the last solver_order converted outputs, newest last
   private int lowerOrderNums;
@@ -38,12 +38,15 @@ public final class DPMSolverMultistepScheduler extends AbstractScheduler {
     int train = config.numTrainTimesteps();
     // Timesteps whose lambda falls below lambda_min_clipped are cut from the top (searchsorted).
     int clipped = 0;
-    for (int i = lambdas.length - 1; i >= 0; i--) if (lambdas[i] < config.lambdaMinClipped()) clipped++;
+    for (int i = lambdas.length - 1; i >= 0; i--)
+      if (lambdas[i] < config.lambdaMinClipped()) clipped++;
     int lastTimestep = train - clipped;
     double[] t;
     switch (config.timestepSpacing()) {
       case "linspace" -> {
-        double[] v = ScheduleMath.reverse(ScheduleMath.round(ScheduleMath.linspace(0, lastTimestep - 1, steps + 1)));
+        double[] v =
+            ScheduleMath.reverse(
+                ScheduleMath.round(ScheduleMath.linspace(0, lastTimestep - 1, steps + 1)));
         t = java.util.Arrays.copyOf(v, steps);
       }
       case "leading" -> {
@@ -62,7 +65,9 @@ public final class DPMSolverMultistepScheduler extends AbstractScheduler {
       stepSigmas = ScheduleMath.karras(trainSigmas[0], trainSigmas[trainSigmas.length - 1], steps);
       t = roundedTimesteps(stepSigmas);
     } else if (config.useLuLambdas()) {
-      double[] logSigmas = ScheduleMath.luLambdas(logTrainSigmas[0], logTrainSigmas[logTrainSigmas.length - 1], steps);
+      double[] logSigmas =
+          ScheduleMath.luLambdas(
+              logTrainSigmas[0], logTrainSigmas[logTrainSigmas.length - 1], steps);
       stepSigmas = new double[steps];
       for (int i = 0; i < steps; i++) stepSigmas[i] = Math.exp(logSigmas[i]);
       t = roundedTimesteps(stepSigmas);
@@ -81,7 +86,8 @@ public final class DPMSolverMultistepScheduler extends AbstractScheduler {
 
   private double[] roundedTimesteps(double[] stepSigmas) {
     double[] t = new double[stepSigmas.length];
-    for (int i = 0; i < t.length; i++) t[i] = ScheduleMath.round(ScheduleMath.sigmaToT(stepSigmas[i], logTrainSigmas));
+    for (int i = 0; i < t.length; i++)
+      t[i] = ScheduleMath.round(ScheduleMath.sigmaToT(stepSigmas[i], logTrainSigmas));
     return t;
   }
 
@@ -100,8 +106,11 @@ public final class DPMSolverMultistepScheduler extends AbstractScheduler {
   protected StepResult doStep(Tensor modelOutput, int stepIndex, Tensor sample, Noise noiseSource) {
     int n = timesteps.length;
     boolean last = stepIndex == n - 1;
-    boolean lowerOrderFinal = last
-        && (config.eulerAtFinal() || (config.lowerOrderFinal() && n < 15) || config.finalSigmasType().equals("zero"));
+    boolean lowerOrderFinal =
+        last
+            && (config.eulerAtFinal()
+                || (config.lowerOrderFinal() && n < 15)
+                || config.finalSigmasType().equals("zero"));
     boolean lowerOrderSecond = stepIndex == n - 2 && config.lowerOrderFinal() && n < 15;
 
     Tensor converted = convertModelOutput(modelOutput, stepIndex, sample);
@@ -162,9 +171,11 @@ public final class DPMSolverMultistepScheduler extends AbstractScheduler {
     return switch (config.algorithmType()) {
       case "dpmsolver++" -> sample.mul(s(sigmaT / s0[1])).sub(m0.mul(s(alphaT * (exp(-h) - 1f))));
       case "dpmsolver" -> sample.mul(s(alphaT / s0[0])).sub(m0.mul(s(sigmaT * (exp(h) - 1f))));
-      default -> sample.mul(s(sigmaT / s0[1] * exp(-h)))
-          .add(m0.mul(s(alphaT * (1f - exp(-2f * h)))))
-          .add(noise.mul(s(sigmaT * sqrt(1f - exp(-2f * h)))));
+      default ->
+          sample
+              .mul(s(sigmaT / s0[1] * exp(-h)))
+              .add(m0.mul(s(alphaT * (1f - exp(-2f * h)))))
+              .add(noise.mul(s(sigmaT * sqrt(1f - exp(-2f * h)))));
     };
   }
 
@@ -189,17 +200,24 @@ public final class DPMSolverMultistepScheduler extends AbstractScheduler {
       case "dpmsolver++" -> {
         float c = alphaT * (exp(-h) - 1f);
         Tensor x = sample.mul(s(sigmaT / s0[1])).sub(d0.mul(s(c)));
-        return heun ? x.add(d1.mul(s(alphaT * ((exp(-h) - 1f) / h + 1f)))) : x.sub(d1.mul(s(0.5f * c)));
+        return heun
+            ? x.add(d1.mul(s(alphaT * ((exp(-h) - 1f) / h + 1f))))
+            : x.sub(d1.mul(s(0.5f * c)));
       }
       case "dpmsolver" -> {
         float c = sigmaT * (exp(h) - 1f);
         Tensor x = sample.mul(s(t[0] / s0[0])).sub(d0.mul(s(c)));
-        return heun ? x.sub(d1.mul(s(sigmaT * ((exp(h) - 1f) / h - 1f)))) : x.sub(d1.mul(s(0.5f * c)));
+        return heun
+            ? x.sub(d1.mul(s(sigmaT * ((exp(h) - 1f) / h - 1f))))
+            : x.sub(d1.mul(s(0.5f * c)));
       }
       default -> { // sde-dpmsolver++
         float c = alphaT * (1f - exp(-2f * h));
         Tensor x = sample.mul(s(sigmaT / s0[1] * exp(-h))).add(d0.mul(s(c)));
-        x = heun ? x.add(d1.mul(s(alphaT * ((1f - exp(-2f * h)) / (-2f * h) + 1f)))) : x.add(d1.mul(s(0.5f * c)));
+        x =
+            heun
+                ? x.add(d1.mul(s(alphaT * ((1f - exp(-2f * h)) / (-2f * h) + 1f))))
+                : x.add(d1.mul(s(0.5f * c)));
         return x.add(noise.mul(s(sigmaT * sqrt(1f - exp(-2f * h)))));
       }
     }
@@ -230,13 +248,15 @@ public final class DPMSolverMultistepScheduler extends AbstractScheduler {
     float sigmaT = t[1];
     if (config.algorithmType().equals("dpmsolver++")) {
       float e = exp(-h) - 1f;
-      return sample.mul(s(sigmaT / s0[1]))
+      return sample
+          .mul(s(sigmaT / s0[1]))
           .sub(m0.mul(s(alphaT * e)))
           .add(d1.mul(s(alphaT * (e / h + 1f))))
           .sub(d2.mul(s(alphaT * ((exp(-h) - 1f + h) / (h * h) - 0.5f))));
     }
     float e = exp(h) - 1f;
-    return sample.mul(s(alphaT / s0[0]))
+    return sample
+        .mul(s(alphaT / s0[0]))
         .sub(m0.mul(s(sigmaT * e)))
         .sub(d1.mul(s(sigmaT * (e / h - 1f))))
         .sub(d2.mul(s(sigmaT * ((exp(h) - 1f - h) / (h * h) - 0.5f))));

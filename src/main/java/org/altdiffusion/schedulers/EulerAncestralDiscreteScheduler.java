@@ -1,13 +1,12 @@
 package org.altdiffusion.schedulers;
 
 import org.altdiffusion.engine.Noise;
-import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.Tensor;
 
 /**
  * Ancestral sampling with Euler steps (k-diffusion's {@code sample_euler_ancestral}), as diffusers'
- * EulerAncestralDiscreteScheduler: each step goes down to {@code sigma_down} deterministically, then
- * adds fresh noise of {@code sigma_up} from the generator.
+ * EulerAncestralDiscreteScheduler: each step goes down to {@code sigma_down} deterministically,
+ * then adds fresh noise of {@code sigma_up} from the generator.
  */
 public final class EulerAncestralDiscreteScheduler extends SigmaScheduler {
   public EulerAncestralDiscreteScheduler(SchedulerConfig config) {
@@ -26,7 +25,12 @@ public final class EulerAncestralDiscreteScheduler extends SigmaScheduler {
     float sigmaTo = sigmas32[stepIndex + 1];
     Tensor predOriginal = predictOriginal(modelOutput, sample, sigmaFrom);
     // Split the move to sigmaTo into a deterministic part (down) and fresh noise (up).
-    float sigmaUp = sqrt(sigmaTo * sigmaTo * (sigmaFrom * sigmaFrom - sigmaTo * sigmaTo) / (sigmaFrom * sigmaFrom));
+    float sigmaUp =
+        sqrt(
+            sigmaTo
+                * sigmaTo
+                * (sigmaFrom * sigmaFrom - sigmaTo * sigmaTo)
+                / (sigmaFrom * sigmaFrom));
     float sigmaDown = sqrt(sigmaTo * sigmaTo - sigmaUp * sigmaUp);
     Tensor derivative = sample.sub(predOriginal).div(s(sigmaFrom));
     Tensor prev = sample.add(derivative.mul(s(sigmaDown - sigmaFrom)));

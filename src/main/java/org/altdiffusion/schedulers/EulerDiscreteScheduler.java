@@ -3,7 +3,6 @@ package org.altdiffusion.schedulers;
 import org.altdiffusion.engine.Noise;
 import org.altdiffusion.engine.Scopes;
 import org.altdiffusion.engine.Tensors;
-import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
@@ -19,19 +18,23 @@ public final class EulerDiscreteScheduler extends SigmaScheduler {
   @Override
   protected void computeTimesteps(int steps) {
     double[] t = spacedTimesteps(steps);
-    double[] stepSigmas = config.interpolationType().equals("log_linear")
-        ? logLinearSigmas(steps)
-        : ScheduleMath.interp(t, trainSigmas);
+    double[] stepSigmas =
+        config.interpolationType().equals("log_linear")
+            ? logLinearSigmas(steps)
+            : ScheduleMath.interp(t, trainSigmas);
     if (config.useKarrasSigmas()) {
-      double sigmaMin = config.sigmaMin() != null ? config.sigmaMin() : stepSigmas[stepSigmas.length - 1];
+      double sigmaMin =
+          config.sigmaMin() != null ? config.sigmaMin() : stepSigmas[stepSigmas.length - 1];
       double sigmaMax = config.sigmaMax() != null ? config.sigmaMax() : stepSigmas[0];
       stepSigmas = ScheduleMath.karras(sigmaMin, sigmaMax, steps);
       t = new double[stepSigmas.length];
-      for (int i = 0; i < t.length; i++) t[i] = (float) ScheduleMath.sigmaToT(stepSigmas[i], logTrainSigmas);
+      for (int i = 0; i < t.length; i++)
+        t[i] = (float) ScheduleMath.sigmaToT(stepSigmas[i], logTrainSigmas);
     }
     double last = config.finalSigmasType().equals("sigma_min") ? trainSigmas[0] : 0.0;
     setSigmas(stepSigmas, last);
-    if (config.timestepType().equals("continuous") && config.predictionType().equals("v_prediction")) {
+    if (config.timestepType().equals("continuous")
+        && config.predictionType().equals("v_prediction")) {
       // The UNet of continuous-time v models takes c_noise = log(sigma) / 4.
       t = new double[sigmas32.length - 1];
       for (int i = 0; i < t.length; i++) t[i] = 0.25f * log(sigmas32[i]);
@@ -39,15 +42,26 @@ public final class EulerDiscreteScheduler extends SigmaScheduler {
     timesteps = t;
   }
 
-  /** {@code steps + 1} sigmas evenly spaced in log from the largest to the smallest (float32, as torch). */
+  /**
+   * {@code steps + 1} sigmas evenly spaced in log from the largest to the smallest (float32, as
+   * torch).
+   */
   private double[] logLinearSigmas(int steps) {
     float logMax = log(trainSigmas[trainSigmas.length - 1]);
     float logMin = log(trainSigmas[0]);
     float[] values = new float[steps + 1];
-    Scopes.run(() -> {
-      Tensor v = torch.linspace(Tensors.scalar(logMax), Tensors.scalar(logMin), steps + 1, Tensors.floatOptions()).exp();
-      System.arraycopy(Tensors.toFloats(v), 0, values, 0, values.length);
-    });
+    Scopes.run(
+        () -> {
+          Tensor v =
+              torch
+                  .linspace(
+                      Tensors.scalar(logMax),
+                      Tensors.scalar(logMin),
+                      steps + 1,
+                      Tensors.floatOptions())
+                  .exp();
+          System.arraycopy(Tensors.toFloats(v), 0, values, 0, values.length);
+        });
     double[] out = new double[values.length];
     for (int i = 0; i < out.length; i++) out[i] = values[i];
     return out;

@@ -1,9 +1,8 @@
 package org.altdiffusion.schedulers;
 
-import org.altdiffusion.engine.Noise;
 import java.util.ArrayList;
 import java.util.List;
-import org.bytedeco.pytorch.Generator;
+import org.altdiffusion.engine.Noise;
 import org.bytedeco.pytorch.Tensor;
 
 /**
@@ -26,7 +25,8 @@ public final class LMSDiscreteScheduler extends SigmaScheduler {
     if (config.useKarrasSigmas()) {
       stepSigmas = ScheduleMath.karras(stepSigmas[stepSigmas.length - 1], stepSigmas[0], steps);
       t = new double[stepSigmas.length];
-      for (int i = 0; i < t.length; i++) t[i] = ScheduleMath.sigmaToT(stepSigmas[i], logTrainSigmas); // float64 here
+      for (int i = 0; i < t.length; i++)
+        t[i] = ScheduleMath.sigmaToT(stepSigmas[i], logTrainSigmas); // float64 here
     }
     setSigmas(stepSigmas, 0.0);
     timesteps = t;
@@ -51,8 +51,8 @@ public final class LMSDiscreteScheduler extends SigmaScheduler {
   }
 
   /**
-   * The integral over [sigma_t, sigma_{t+1}] of the Lagrange basis polynomial of node
-   * {@code current} among the last {@code order} sigmas. The integrand is evaluated in float32, as
+   * The integral over [sigma_t, sigma_{t+1}] of the Lagrange basis polynomial of node {@code
+   * current} among the last {@code order} sigmas. The integrand is evaluated in float32, as
    * diffusers does (its sigmas are float32 tensors).
    */
   double lmsCoefficient(int order, int t, int current) {
@@ -60,15 +60,19 @@ public final class LMSDiscreteScheduler extends SigmaScheduler {
   }
 
   static double lmsCoefficient(float[] sig, int order, int t, int current) {
-    return ScheduleMath.integrate(tau -> {
-      float tauF = (float) tau;
-      float prod = 1f;
-      for (int k = 0; k < order; k++) {
-        if (k == current) continue;
-        prod *= (tauF - sig[t - k]) / (sig[t - current] - sig[t - k]);
-      }
-      return prod;
-    }, sig[t], sig[t + 1], 1e-4);
+    return ScheduleMath.integrate(
+        tau -> {
+          float tauF = (float) tau;
+          float prod = 1f;
+          for (int k = 0; k < order; k++) {
+            if (k == current) continue;
+            prod *= (tauF - sig[t - k]) / (sig[t - current] - sig[t - k]);
+          }
+          return prod;
+        },
+        sig[t],
+        sig[t + 1],
+        1e-4);
   }
 
   @Override

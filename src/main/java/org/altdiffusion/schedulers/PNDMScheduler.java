@@ -1,16 +1,15 @@
 package org.altdiffusion.schedulers;
 
-import org.altdiffusion.engine.Noise;
 import java.util.ArrayList;
 import java.util.List;
-import org.bytedeco.pytorch.Generator;
+import org.altdiffusion.engine.Noise;
 import org.bytedeco.pytorch.Tensor;
 
 /**
  * Pseudo numerical methods for diffusion models (Liu et al. 2022), as diffusers' PNDMScheduler: a
- * linear multistep (PLMS) solver, started by four Runge-Kutta (PRK) steps unless
- * {@code skip_prk_steps}. With skip_prk_steps (the AltDiffusion / Stable Diffusion configs) the first
- * step is taken twice: once as an Euler step, then redone with the average of both model outputs.
+ * linear multistep (PLMS) solver, started by four Runge-Kutta (PRK) steps unless {@code
+ * skip_prk_steps}. With skip_prk_steps (the AltDiffusion / Stable Diffusion configs) the first step
+ * is taken twice: once as an Euler step, then redone with the average of both model outputs.
  */
 public final class PNDMScheduler extends AbstractScheduler {
   private static final int PNDM_ORDER = 4;
@@ -45,9 +44,11 @@ public final class PNDMScheduler extends AbstractScheduler {
       plms = reverse(forward);
     } else {
       if (n < PNDM_ORDER) {
-        throw new IllegalArgumentException("PNDM with skip_prk_steps=false needs at least " + PNDM_ORDER + " steps, got " + steps);
+        throw new IllegalArgumentException(
+            "PNDM with skip_prk_steps=false needs at least " + PNDM_ORDER + " steps, got " + steps);
       }
-      // Each of the last four timesteps, then it plus half a stride: 8 values; every one but the last
+      // Each of the last four timesteps, then it plus half a stride: 8 values; every one but the
+      // last
       // twice, trimmed at both ends, highest first: 12 Runge-Kutta evaluations.
       long half = train / steps / 2;
       long[] prk = new long[2 * PNDM_ORDER];
@@ -89,7 +90,8 @@ public final class PNDMScheduler extends AbstractScheduler {
       case "trailing" -> {
         double[] v = ScheduleMath.arange(train, 0, -(double) train / steps);
         out = new long[v.length];
-        for (int i = 0; i < v.length; i++) out[i] = (long) ScheduleMath.round(v[v.length - 1 - i]) - 1;
+        for (int i = 0; i < v.length; i++)
+          out[i] = (long) ScheduleMath.round(v[v.length - 1 - i]) - 1;
       }
       default -> throw new IllegalStateException(config.timestepSpacing());
     }
@@ -110,9 +112,10 @@ public final class PNDMScheduler extends AbstractScheduler {
   @Override
   protected StepResult doStep(Tensor modelOutput, int stepIndex, Tensor sample, Noise noise) {
     long timestep = (long) timesteps[stepIndex];
-    Tensor prev = counter < prkTimesteps.length && !config.skipPrkSteps()
-        ? stepPrk(modelOutput, timestep, sample)
-        : stepPlms(modelOutput, timestep, sample);
+    Tensor prev =
+        counter < prkTimesteps.length && !config.skipPrkSteps()
+            ? stepPrk(modelOutput, timestep, sample)
+            : stepPlms(modelOutput, timestep, sample);
     counter++;
     return new StepResult(prev, previewX0(modelOutput, timestep, sample));
   }
@@ -143,7 +146,8 @@ public final class PNDMScheduler extends AbstractScheduler {
   /** A linear multistep step over the last up to four model outputs (Adams-Bashforth weights). */
   private Tensor stepPlms(Tensor modelOutput, long timestep, Tensor sample) {
     if (!config.skipPrkSteps() && ets.size() < 3) {
-      throw new IllegalStateException("PLMS steps need the 12 Runge-Kutta steps first (skip_prk_steps is false)");
+      throw new IllegalStateException(
+          "PLMS steps need the 12 Runge-Kutta steps first (skip_prk_steps is false)");
     }
     long prevTimestep = timestep - stride;
     if (counter != 1) {
@@ -166,9 +170,15 @@ public final class PNDMScheduler extends AbstractScheduler {
     } else if (n == 2) {
       output = ets.get(1).mul(s(3)).sub(ets.get(0)).div(s(2));
     } else if (n == 3) {
-      output = ets.get(2).mul(s(23)).sub(ets.get(1).mul(s(16))).add(ets.get(0).mul(s(5))).div(s(12));
+      output =
+          ets.get(2).mul(s(23)).sub(ets.get(1).mul(s(16))).add(ets.get(0).mul(s(5))).div(s(12));
     } else {
-      Tensor sum = ets.get(3).mul(s(55)).sub(ets.get(2).mul(s(59))).add(ets.get(1).mul(s(37))).sub(ets.get(0).mul(s(9)));
+      Tensor sum =
+          ets.get(3)
+              .mul(s(55))
+              .sub(ets.get(2).mul(s(59)))
+              .add(ets.get(1).mul(s(37)))
+              .sub(ets.get(0).mul(s(9)));
       output = sum.mul(s(1.0 / 24));
     }
     return prevSample(sample, timestep, prevTimestep, output);
@@ -177,7 +187,8 @@ public final class PNDMScheduler extends AbstractScheduler {
   /** Formula (9) of the PNDM paper: x_{t-δ} from x_t and the (combined) model output. */
   private Tensor prevSample(Tensor sample, long timestep, long prevTimestep, Tensor modelOutput) {
     float alphaProd = schedule.alphaCumprod((int) timestep);
-    float alphaProdPrev = prevTimestep >= 0 ? schedule.alphaCumprod((int) prevTimestep) : finalAlphaCumprod;
+    float alphaProdPrev =
+        prevTimestep >= 0 ? schedule.alphaCumprod((int) prevTimestep) : finalAlphaCumprod;
     float betaProd = 1f - alphaProd;
     float betaProdPrev = 1f - alphaProdPrev;
     if (config.predictionType().equals("v_prediction")) {
@@ -189,7 +200,10 @@ public final class PNDMScheduler extends AbstractScheduler {
     return sample.mul(s(sampleCoeff)).sub(correction);
   }
 
-  /** The clean-sample estimate from this step's raw model output at {@code timestep} (DDIM's formula). */
+  /**
+   * The clean-sample estimate from this step's raw model output at {@code timestep} (DDIM's
+   * formula).
+   */
   private Tensor previewX0(Tensor modelOutput, long timestep, Tensor sample) {
     float alphaProd = schedule.alphaCumprod((int) timestep);
     float betaProd = 1f - alphaProd;

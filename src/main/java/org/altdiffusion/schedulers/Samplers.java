@@ -8,8 +8,8 @@ import java.util.Map;
 
 /**
  * Samplers by the names users know from AUTOMATIC1111 and the diffusers docs. A sampler keeps the
- * model's noise schedule (betas, offsets) and changes the solver, like diffusers'
- * {@code NewScheduler.from_config(pipe.scheduler.config, **overrides)}.
+ * model's noise schedule (betas, offsets) and changes the solver, like diffusers' {@code
+ * NewScheduler.from_config(pipe.scheduler.config, **overrides)}.
  */
 public final class Samplers {
   private Samplers() {}
@@ -26,10 +26,17 @@ public final class Samplers {
     BY_NAME.put("LMS", new Entry(SchedulerConfig.LMS, Map.of()));
     BY_NAME.put("LMS Karras", new Entry(SchedulerConfig.LMS, Map.of("use_karras_sigmas", true)));
     BY_NAME.put("DPM++ 2M", new Entry(SchedulerConfig.DPM_MULTISTEP, Map.of()));
-    BY_NAME.put("DPM++ 2M Karras", new Entry(SchedulerConfig.DPM_MULTISTEP, Map.of("use_karras_sigmas", true)));
-    BY_NAME.put("DPM++ 2M SDE", new Entry(SchedulerConfig.DPM_MULTISTEP, Map.of("algorithm_type", "sde-dpmsolver++")));
-    BY_NAME.put("DPM++ 2M SDE Karras", new Entry(SchedulerConfig.DPM_MULTISTEP,
-        Map.of("algorithm_type", "sde-dpmsolver++", "use_karras_sigmas", true)));
+    BY_NAME.put(
+        "DPM++ 2M Karras",
+        new Entry(SchedulerConfig.DPM_MULTISTEP, Map.of("use_karras_sigmas", true)));
+    BY_NAME.put(
+        "DPM++ 2M SDE",
+        new Entry(SchedulerConfig.DPM_MULTISTEP, Map.of("algorithm_type", "sde-dpmsolver++")));
+    BY_NAME.put(
+        "DPM++ 2M SDE Karras",
+        new Entry(
+            SchedulerConfig.DPM_MULTISTEP,
+            Map.of("algorithm_type", "sde-dpmsolver++", "use_karras_sigmas", true)));
   }
 
   /** The sampler names, as shown to users. Diffusers class names are accepted too. */
@@ -46,9 +53,18 @@ public final class Samplers {
       case SchedulerConfig.EULER_ANCESTRAL -> new EulerAncestralDiscreteScheduler(config);
       case SchedulerConfig.LMS -> new LMSDiscreteScheduler(config);
       case SchedulerConfig.DPM_MULTISTEP -> new DPMSolverMultistepScheduler(config);
-      default -> throw config.source().error("_class_name", "unsupported scheduler '" + config.className()
-          + "'; supported: " + String.join(", ", SchedulerConfig.CLASS_NAMES) + " (or choose a sampler by name: "
-          + String.join(", ", names()) + ")");
+      default ->
+          throw config
+              .source()
+              .error(
+                  "_class_name",
+                  "unsupported scheduler '"
+                      + config.className()
+                      + "'; supported: "
+                      + String.join(", ", SchedulerConfig.CLASS_NAMES)
+                      + " (or choose a sampler by name: "
+                      + String.join(", ", names())
+                      + ")");
     };
   }
 
@@ -60,12 +76,16 @@ public final class Samplers {
     return create(configFor(name, base));
   }
 
-  /** The config {@link #byName} builds: {@code base} converted to the sampler's class and options. */
+  /**
+   * The config {@link #byName} builds: {@code base} converted to the sampler's class and options.
+   */
   public static SchedulerConfig configFor(String name, SchedulerConfig base) {
-    if (name == null) throw new IllegalArgumentException("no sampler name given; valid: " + validList());
+    if (name == null)
+      throw new IllegalArgumentException("no sampler name given; valid: " + validList());
     String key = normalize(name);
     for (Map.Entry<String, Entry> e : BY_NAME.entrySet()) {
-      if (normalize(e.getKey()).equals(key)) return base.withClass(e.getValue().className(), e.getValue().overrides());
+      if (normalize(e.getKey()).equals(key))
+        return base.withClass(e.getValue().className(), e.getValue().overrides());
     }
     for (String className : SchedulerConfig.CLASS_NAMES) {
       if (normalize(className).equals(key)) return base.withClass(className, Map.of());
@@ -73,18 +93,22 @@ public final class Samplers {
     throw new IllegalArgumentException("unknown sampler '" + name + "'; valid: " + validList());
   }
 
-  /** Checks that {@code name} names a sampler, without a model at hand; returns the name users know. */
+  /**
+   * Checks that {@code name} names a sampler, without a model at hand; returns the name users know.
+   */
   public static String requireKnown(String name) {
-    if (name == null) throw new IllegalArgumentException("no sampler name given; valid: " + validList());
+    if (name == null)
+      throw new IllegalArgumentException("no sampler name given; valid: " + validList());
     String key = normalize(name);
     for (String n : BY_NAME.keySet()) if (normalize(n).equals(key)) return n;
-    for (String className : SchedulerConfig.CLASS_NAMES) if (normalize(className).equals(key)) return className;
+    for (String className : SchedulerConfig.CLASS_NAMES)
+      if (normalize(className).equals(key)) return className;
     throw new IllegalArgumentException("unknown sampler '" + name + "'; valid: " + validList());
   }
 
   /**
-   * The name users know for {@code name} ("euler_a" -> "Euler a", "EulerDiscreteScheduler" -> "Euler"),
-   * or for the model's own scheduler when {@code name} is null; what infotexts record.
+   * The name users know for {@code name} ("euler_a" -> "Euler a", "EulerDiscreteScheduler" ->
+   * "Euler"), or for the model's own scheduler when {@code name} is null; what infotexts record.
    */
   public static String displayName(String name, SchedulerConfig base) {
     String key = normalize(name == null ? base.className() : name);

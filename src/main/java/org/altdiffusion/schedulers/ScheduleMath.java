@@ -3,9 +3,9 @@ package org.altdiffusion.schedulers;
 import java.util.function.DoubleUnaryOperator;
 
 /**
- * The numpy / scipy pieces diffusers builds its schedules with, reproduced operation by operation so
- * that timesteps come out identical (numpy rounds half to even, fills {@code arange} from its first
- * step, interpolates with its own slope formula).
+ * The numpy / scipy pieces diffusers builds its schedules with, reproduced operation by operation
+ * so that timesteps come out identical (numpy rounds half to even, fills {@code arange} from its
+ * first step, interpolates with its own slope formula).
  */
 final class ScheduleMath {
   private ScheduleMath() {}
@@ -27,7 +27,9 @@ final class ScheduleMath {
     return y;
   }
 
-  /** {@code np.arange(start, stop, step)} for floats: numpy fills {@code start + i * (first step)}. */
+  /**
+   * {@code np.arange(start, stop, step)} for floats: numpy fills {@code start + i * (first step)}.
+   */
   static double[] arange(double start, double stop, double step) {
     int length = (int) Math.max(0, Math.ceil((stop - start) / step));
     double[] y = new double[length];
@@ -95,7 +97,8 @@ final class ScheduleMath {
     double minInvRho = Math.pow(sigmaMin, 1 / rho);
     double maxInvRho = Math.pow(sigmaMax, 1 / rho);
     double[] sigmas = new double[steps];
-    for (int i = 0; i < steps; i++) sigmas[i] = Math.pow(maxInvRho + ramp[i] * (minInvRho - maxInvRho), rho);
+    for (int i = 0; i < steps; i++)
+      sigmas[i] = Math.pow(maxInvRho + ramp[i] * (minInvRho - maxInvRho), rho);
     return sigmas;
   }
 
@@ -133,10 +136,14 @@ final class ScheduleMath {
     return (1 - w) * low + w * high;
   }
 
-  /** sqrt((1 - ᾱ) / ᾱ) per train timestep, in float32: the noise level of the variance-exploding form. */
+  /**
+   * sqrt((1 - ᾱ) / ᾱ) per train timestep, in float32: the noise level of the variance-exploding
+   * form.
+   */
   static float[] trainSigmas(float[] alphasCumprod) {
     float[] s = new float[alphasCumprod.length];
-    for (int i = 0; i < s.length; i++) s[i] = (float) Math.sqrt((1f - alphasCumprod[i]) / alphasCumprod[i]);
+    for (int i = 0; i < s.length; i++)
+      s[i] = (float) Math.sqrt((1f - alphasCumprod[i]) / alphasCumprod[i]);
     return s;
   }
 
@@ -148,22 +155,27 @@ final class ScheduleMath {
     0.780817726586416897063717578345042, 0.679409568299024406234327365114874,
     0.562757134668604683339000099272694, 0.433395394129247190799265943165784,
     0.294392862701460198131126603103866, 0.148874338981631210884826001129720,
-    0.0};
+    0.0
+  };
   private static final double[] WGK = {
     0.011694638867371874278064396062192, 0.032558162307964727478818972459390,
     0.054755896574351996031381300244580, 0.075039674810919952767043140916190,
     0.093125454583697605535065465083366, 0.109387158802297641899210590325805,
     0.123491976262065851077208626094785, 0.134709217311473325928054001771707,
     0.142775938577060080797094273138717, 0.147739104901338491374841515972068,
-    0.149445554002916905664936468389821};
+    0.149445554002916905664936468389821
+  };
   private static final double[] WG = {
     0.066671344308688137593568809893332, 0.149451349150580593145776339657697,
     0.219086362515982043995534934228163, 0.269266719309996355091226921569469,
-    0.295524224714752870173892994651338};
+    0.295524224714752870173892994651338
+  };
   private static final double EPMACH = Math.ulp(1.0);
   private static final double UFLOW = Double.MIN_NORMAL;
 
-  /** One 21-point Gauss-Kronrod estimate on [a, b]: {result, error estimate}, summed as QUADPACK. */
+  /**
+   * One 21-point Gauss-Kronrod estimate on [a, b]: {result, error estimate}, summed as QUADPACK.
+   */
   static double[] gaussKronrod21(DoubleUnaryOperator f, double a, double b) {
     double centre = 0.5 * (a + b);
     double halfLength = 0.5 * (b - a);
@@ -199,7 +211,8 @@ final class ScheduleMath {
     }
     double resKh = resK * 0.5;
     double resAsc = WGK[10] * Math.abs(fc - resKh);
-    for (int j = 0; j < 10; j++) resAsc += WGK[j] * (Math.abs(fv1[j] - resKh) + Math.abs(fv2[j] - resKh));
+    for (int j = 0; j < 10; j++)
+      resAsc += WGK[j] * (Math.abs(fv1[j] - resKh) + Math.abs(fv2[j] - resKh));
     double result = resK * halfLength;
     resAbs *= absHalf;
     resAsc *= absHalf;
@@ -211,9 +224,9 @@ final class ScheduleMath {
 
   /**
    * Adaptive quadrature of {@code f} over [a, b] to relative tolerance {@code epsRel} (absolute
-   * 1.49e-8, scipy's default): 21-point Gauss-Kronrod, bisecting the interval with the largest error
-   * estimate until the total error is small enough. Smooth integrands (the LMS polynomials) finish
-   * on the first estimate, exactly as scipy.integrate.quad does.
+   * 1.49e-8, scipy's default): 21-point Gauss-Kronrod, bisecting the interval with the largest
+   * error estimate until the total error is small enough. Smooth integrands (the LMS polynomials)
+   * finish on the first estimate, exactly as scipy.integrate.quad does.
    */
   static double integrate(DoubleUnaryOperator f, double a, double b, double epsRel) {
     final double epsAbs = 1.49e-8;

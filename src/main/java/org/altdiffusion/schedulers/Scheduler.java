@@ -18,13 +18,13 @@ import org.bytedeco.pytorch.Tensor;
  * }
  * }</pre>
  *
- * img2img starts at {@code int start = scheduler.img2imgStart(strength)}: the latents are
- * {@code addNoise(imageLatents, noise, start)} and the loop runs {@code i = start .. timesteps().length-1}
+ * img2img starts at {@code int start = scheduler.img2imgStart(strength)}: the latents are {@code
+ * addNoise(imageLatents, noise, start)} and the loop runs {@code i = start .. timesteps().length-1}
  * (diffusers: {@code timesteps[t_start * order:]} with {@code set_begin_index}).
  *
- * <p>Steps must be taken in order, one index after the other from the first index stepped;
- * {@link #setTimesteps} starts over. Multistep samplers keep earlier model outputs between steps
- * (retained natively, freed by {@link #setTimesteps} or {@link #close}); inputs are not modified.
+ * <p>Steps must be taken in order, one index after the other from the first index stepped; {@link
+ * #setTimesteps} starts over. Multistep samplers keep earlier model outputs between steps (retained
+ * natively, freed by {@link #setTimesteps} or {@link #close}); inputs are not modified.
  */
 public interface Scheduler extends AutoCloseable {
   /** The diffusers class this follows, e.g. {@code "PNDMScheduler"}. */
@@ -72,17 +72,23 @@ public interface Scheduler extends AutoCloseable {
    */
   StepResult step(Tensor modelOutput, int stepIndex, Tensor sample, Noise noise);
 
-  /** {@link #step(Tensor, int, Tensor, Noise)} with one generator for the whole batch (null: global). */
+  /**
+   * {@link #step(Tensor, int, Tensor, Noise)} with one generator for the whole batch (null:
+   * global).
+   */
   default StepResult step(Tensor modelOutput, int stepIndex, Tensor sample, Generator generator) {
     return step(modelOutput, stepIndex, sample, Noise.of(generator));
   }
 
-  /** {@code original} noised to the level of step {@code stepIndex}, for img2img (diffusers add_noise). */
+  /**
+   * {@code original} noised to the level of step {@code stepIndex}, for img2img (diffusers
+   * add_noise).
+   */
   Tensor addNoise(Tensor original, Tensor noise, int stepIndex);
 
   /**
-   * The first step index of img2img with {@code strength} in [0, 1], as diffusers'
-   * {@code get_timesteps}: {@code t_start = steps - min(int(steps * strength), steps)}, times the order.
+   * The first step index of img2img with {@code strength} in [0, 1], as diffusers' {@code
+   * get_timesteps}: {@code t_start = steps - min(int(steps * strength), steps)}, times the order.
    * With strength 0 nothing is left to denoise (the start is past the last step, except for PNDM,
    * whose timesteps hold one extra step).
    */
@@ -97,8 +103,8 @@ public interface Scheduler extends AutoCloseable {
   }
 
   /**
-   * DDIM's eta (0 = deterministic, 1 = DDPM-like noise), the pipeline's {@code eta}. Samplers without
-   * an eta ignore it, as the diffusers pipelines do.
+   * DDIM's eta (0 = deterministic, 1 = DDPM-like noise), the pipeline's {@code eta}. Samplers
+   * without an eta ignore it, as the diffusers pipelines do.
    */
   default void setEta(double eta) {
     if (!(eta >= 0)) throw new IllegalArgumentException("eta must be >= 0, got " + eta);

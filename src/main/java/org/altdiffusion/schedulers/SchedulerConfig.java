@@ -12,16 +12,16 @@ import org.altdiffusion.io.JsonConfig;
 
 /**
  * A {@code scheduler_config.json}, resolved for one scheduler class with diffusers 0.30.3's
- * defaults for that class. Keys the class does not take are ignored, as diffusers does; a value
- * the class takes but we do not support is an error naming the field and the accepted values.
+ * defaults for that class. Keys the class does not take are ignored, as diffusers does; a value the
+ * class takes but we do not support is an error naming the field and the accepted values.
  *
  * <p>The file is kept ({@link #source}) so that {@link #withClass} can re-read it for another class
  * the way diffusers' {@code OtherScheduler.from_config(scheduler.config, **overrides)} does: keys
  * present in the file carry over, keys absent take the new class's defaults.
  *
- * @param className `_class_name`: the diffusers class. Required. Only {@link #CLASS_NAMES} can be built;
- *     another class's file is read for the keys all schedulers share (its betas), so that a sampler
- *     can be chosen by name on it.
+ * @param className `_class_name`: the diffusers class. Required. Only {@link #CLASS_NAMES} can be
+ *     built; another class's file is read for the keys all schedulers share (its betas), so that a
+ *     sampler can be chosen by name on it.
  * @param numTrainTimesteps `num_train_timesteps`, default 1000.
  * @param betaStart `beta_start`, default 0.0001.
  * @param betaEnd `beta_end`, default 0.02.
@@ -46,7 +46,8 @@ import org.altdiffusion.io.JsonConfig;
  * @param solverOrder `solver_order` (DPM): 1, 2 (default) or 3.
  * @param algorithmType `algorithm_type` (DPM): dpmsolver++ (default), sde-dpmsolver++, dpmsolver;
  *     deis is read as dpmsolver++ like diffusers.
- * @param solverType `solver_type` (DPM): midpoint (default) or heun; logrho/bh1/bh2 read as midpoint.
+ * @param solverType `solver_type` (DPM): midpoint (default) or heun; logrho/bh1/bh2 read as
+ *     midpoint.
  * @param lowerOrderFinal `lower_order_final` (DPM), default true.
  * @param eulerAtFinal `euler_at_final` (DPM), default false.
  * @param useLuLambdas `use_lu_lambdas` (DPM), default false.
@@ -89,32 +90,69 @@ public record SchedulerConfig(
   public static final String EULER_ANCESTRAL = "EulerAncestralDiscreteScheduler";
   public static final String LMS = "LMSDiscreteScheduler";
   public static final String DPM_MULTISTEP = "DPMSolverMultistepScheduler";
-  public static final List<String> CLASS_NAMES = List.of(PNDM, DDIM, EULER, EULER_ANCESTRAL, LMS, DPM_MULTISTEP);
+  public static final List<String> CLASS_NAMES =
+      List.of(PNDM, DDIM, EULER, EULER_ANCESTRAL, LMS, DPM_MULTISTEP);
 
   private static final List<String> COMMON_KEYS =
-      List.of("num_train_timesteps", "beta_start", "beta_end", "beta_schedule", "trained_betas",
-          "prediction_type", "timestep_spacing", "steps_offset");
+      List.of(
+          "num_train_timesteps",
+          "beta_start",
+          "beta_end",
+          "beta_schedule",
+          "trained_betas",
+          "prediction_type",
+          "timestep_spacing",
+          "steps_offset");
 
   /** The keys each class's constructor takes in diffusers 0.30.3 (besides {@link #COMMON_KEYS}). */
-  private static final Map<String, Set<String>> CLASS_KEYS = Map.of(
-      PNDM, Set.of("skip_prk_steps", "set_alpha_to_one"),
-      DDIM, Set.of("clip_sample", "set_alpha_to_one", "thresholding", "dynamic_thresholding_ratio",
-          "clip_sample_range", "sample_max_value", "rescale_betas_zero_snr"),
-      EULER, Set.of("interpolation_type", "use_karras_sigmas", "sigma_min", "sigma_max", "timestep_type",
-          "rescale_betas_zero_snr", "final_sigmas_type"),
-      EULER_ANCESTRAL, Set.of("rescale_betas_zero_snr"),
-      LMS, Set.of("use_karras_sigmas"),
-      DPM_MULTISTEP, Set.of("solver_order", "thresholding", "dynamic_thresholding_ratio", "sample_max_value",
-          "algorithm_type", "solver_type", "lower_order_final", "euler_at_final", "use_karras_sigmas",
-          "use_lu_lambdas", "final_sigmas_type", "lambda_min_clipped", "variance_type", "rescale_betas_zero_snr"));
+  private static final Map<String, Set<String>> CLASS_KEYS =
+      Map.of(
+          PNDM, Set.of("skip_prk_steps", "set_alpha_to_one"),
+          DDIM,
+              Set.of(
+                  "clip_sample",
+                  "set_alpha_to_one",
+                  "thresholding",
+                  "dynamic_thresholding_ratio",
+                  "clip_sample_range",
+                  "sample_max_value",
+                  "rescale_betas_zero_snr"),
+          EULER,
+              Set.of(
+                  "interpolation_type",
+                  "use_karras_sigmas",
+                  "sigma_min",
+                  "sigma_max",
+                  "timestep_type",
+                  "rescale_betas_zero_snr",
+                  "final_sigmas_type"),
+          EULER_ANCESTRAL, Set.of("rescale_betas_zero_snr"),
+          LMS, Set.of("use_karras_sigmas"),
+          DPM_MULTISTEP,
+              Set.of(
+                  "solver_order",
+                  "thresholding",
+                  "dynamic_thresholding_ratio",
+                  "sample_max_value",
+                  "algorithm_type",
+                  "solver_type",
+                  "lower_order_final",
+                  "euler_at_final",
+                  "use_karras_sigmas",
+                  "use_lu_lambdas",
+                  "final_sigmas_type",
+                  "lambda_min_clipped",
+                  "variance_type",
+                  "rescale_betas_zero_snr"));
 
-  private static final Map<String, List<String>> PREDICTION_TYPES = Map.of(
-      PNDM, List.of("epsilon", "v_prediction"),
-      DDIM, List.of("epsilon", "v_prediction", "sample"),
-      EULER, List.of("epsilon", "v_prediction", "sample", "original_sample"),
-      EULER_ANCESTRAL, List.of("epsilon", "v_prediction"),
-      LMS, List.of("epsilon", "v_prediction", "sample"),
-      DPM_MULTISTEP, List.of("epsilon", "v_prediction", "sample"));
+  private static final Map<String, List<String>> PREDICTION_TYPES =
+      Map.of(
+          PNDM, List.of("epsilon", "v_prediction"),
+          DDIM, List.of("epsilon", "v_prediction", "sample"),
+          EULER, List.of("epsilon", "v_prediction", "sample", "original_sample"),
+          EULER_ANCESTRAL, List.of("epsilon", "v_prediction"),
+          LMS, List.of("epsilon", "v_prediction", "sample"),
+          DPM_MULTISTEP, List.of("epsilon", "v_prediction", "sample"));
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -145,9 +183,10 @@ public record SchedulerConfig(
   }
 
   /**
-   * This config converted to {@code newClassName} like diffusers'
-   * {@code NewClass.from_config(scheduler.config, **overrides)}: file values carry over where the new
-   * class takes them, others get the new class's defaults, then {@code overrides} (config keys) win.
+   * This config converted to {@code newClassName} like diffusers' {@code
+   * NewClass.from_config(scheduler.config, **overrides)}: file values carry over where the new
+   * class takes them, others get the new class's defaults, then {@code overrides} (config keys)
+   * win.
    */
   public SchedulerConfig withClass(String newClassName, Map<String, ?> overrides) {
     ObjectNode root = JSON.createObjectNode();
@@ -160,8 +199,8 @@ public record SchedulerConfig(
 
   /**
    * Reads the keys of {@code json} that {@code className} takes. Diffusers keeps every key of the
-   * file in a scheduler's config, also those its class ignores (PNDM keeps {@code clip_sample}), so a
-   * later from_config into another class sees them all.
+   * file in a scheduler's config, also those its class ignores (PNDM keeps {@code clip_sample}), so
+   * a later from_config into another class sees them all.
    */
   private static SchedulerConfig parse(JsonConfig json, String className) {
     // Another diffusers class (DDPMScheduler, HeunDiscreteScheduler...) is read for its common keys
@@ -169,17 +208,29 @@ public record SchedulerConfig(
     Fields f = new Fields(json, className);
     boolean pndmOrDdim = className.equals(PNDM) || className.equals(DDIM);
     int numTrain = f.integer("num_train_timesteps", 1000);
-    if (numTrain < 1) throw json.error("num_train_timesteps", "must be at least 1, got " + numTrain);
+    if (numTrain < 1)
+      throw json.error("num_train_timesteps", "must be at least 1, got " + numTrain);
     double betaStart = f.real("beta_start", 0.0001);
     double betaEnd = f.real("beta_end", 0.02);
-    String betaSchedule = f.choice("beta_schedule", "linear", List.of("linear", "scaled_linear", "squaredcos_cap_v2"));
+    String betaSchedule =
+        f.choice(
+            "beta_schedule", "linear", List.of("linear", "scaled_linear", "squaredcos_cap_v2"));
     double[] trainedBetas = f.reals("trained_betas");
     if (trainedBetas != null && trainedBetas.length != numTrain) {
-      throw json.error("trained_betas", "has " + trainedBetas.length + " values, expected num_train_timesteps = " + numTrain);
+      throw json.error(
+          "trained_betas",
+          "has " + trainedBetas.length + " values, expected num_train_timesteps = " + numTrain);
     }
-    String prediction = f.choice("prediction_type", "epsilon",
-        PREDICTION_TYPES.getOrDefault(className, List.of("epsilon", "v_prediction", "sample")));
-    String spacing = f.choice("timestep_spacing", pndmOrDdim ? "leading" : "linspace", List.of("leading", "trailing", "linspace"));
+    String prediction =
+        f.choice(
+            "prediction_type",
+            "epsilon",
+            PREDICTION_TYPES.getOrDefault(className, List.of("epsilon", "v_prediction", "sample")));
+    String spacing =
+        f.choice(
+            "timestep_spacing",
+            pndmOrDdim ? "leading" : "linspace",
+            List.of("leading", "trailing", "linspace"));
     int stepsOffset = f.integer("steps_offset", 0);
     if (stepsOffset < 0) throw json.error("steps_offset", "must be at least 0, got " + stepsOffset);
     boolean zeroSnr = f.bool("rescale_betas_zero_snr", false);
@@ -190,16 +241,23 @@ public record SchedulerConfig(
     if (f.bool("thresholding", false)) {
       throw json.error("thresholding", "dynamic thresholding is not implemented; accepted: false");
     }
-    String interpolation = f.choice("interpolation_type", "linear", List.of("linear", "log_linear"));
+    String interpolation =
+        f.choice("interpolation_type", "linear", List.of("linear", "log_linear"));
     boolean karras = f.bool("use_karras_sigmas", false);
     Double sigmaMin = f.optionalReal("sigma_min");
     Double sigmaMax = f.optionalReal("sigma_max");
     String timestepType = f.choice("timestep_type", "discrete", List.of("discrete", "continuous"));
     String finalSigmas = f.choice("final_sigmas_type", "zero", List.of("zero", "sigma_min"));
     int solverOrder = f.integer("solver_order", 2);
-    if (solverOrder < 1 || solverOrder > 3) throw json.error("solver_order", "must be 1, 2 or 3, got " + solverOrder);
-    String algorithm = f.choice("algorithm_type", "dpmsolver++", List.of("dpmsolver++", "sde-dpmsolver++", "dpmsolver", "deis"));
-    String solverType = f.choice("solver_type", "midpoint", List.of("midpoint", "heun", "logrho", "bh1", "bh2"));
+    if (solverOrder < 1 || solverOrder > 3)
+      throw json.error("solver_order", "must be 1, 2 or 3, got " + solverOrder);
+    String algorithm =
+        f.choice(
+            "algorithm_type",
+            "dpmsolver++",
+            List.of("dpmsolver++", "sde-dpmsolver++", "dpmsolver", "deis"));
+    String solverType =
+        f.choice("solver_type", "midpoint", List.of("midpoint", "heun", "logrho", "bh1", "bh2"));
     boolean lowerOrderFinal = f.bool("lower_order_final", true);
     boolean eulerAtFinal = f.bool("euler_at_final", false);
     boolean luLambdas = f.bool("use_lu_lambdas", false);
@@ -209,19 +267,50 @@ public record SchedulerConfig(
     }
     if (className.equals(DPM_MULTISTEP)) {
       // Checked before deis is renamed, as diffusers does.
-      if (!algorithm.equals("dpmsolver++") && !algorithm.equals("sde-dpmsolver++") && finalSigmas.equals("zero")) {
-        throw json.error("final_sigmas_type", "'zero' is not supported with algorithm_type '" + algorithm + "'; use sigma_min");
+      if (!algorithm.equals("dpmsolver++")
+          && !algorithm.equals("sde-dpmsolver++")
+          && finalSigmas.equals("zero")) {
+        throw json.error(
+            "final_sigmas_type",
+            "'zero' is not supported with algorithm_type '" + algorithm + "'; use sigma_min");
       }
       if (algorithm.equals("deis")) algorithm = "dpmsolver++";
       if (!solverType.equals("heun")) solverType = "midpoint";
       if (algorithm.equals("sde-dpmsolver++") && solverOrder == 3) {
-        throw json.error("solver_order", "3 is not supported with algorithm_type sde-dpmsolver++; accepted: 1, 2");
+        throw json.error(
+            "solver_order",
+            "3 is not supported with algorithm_type sde-dpmsolver++; accepted: 1, 2");
       }
     }
-    return new SchedulerConfig(className, numTrain, betaStart, betaEnd, betaSchedule, trainedBetas, prediction, spacing,
-        stepsOffset, zeroSnr, alphaToOne, skipPrk, clipSample, clipRange, interpolation, karras, sigmaMin, sigmaMax,
-        timestepType, finalSigmas, solverOrder, algorithm, solverType, lowerOrderFinal, eulerAtFinal, luLambdas,
-        lambdaMinClipped, json);
+    return new SchedulerConfig(
+        className,
+        numTrain,
+        betaStart,
+        betaEnd,
+        betaSchedule,
+        trainedBetas,
+        prediction,
+        spacing,
+        stepsOffset,
+        zeroSnr,
+        alphaToOne,
+        skipPrk,
+        clipSample,
+        clipRange,
+        interpolation,
+        karras,
+        sigmaMin,
+        sigmaMax,
+        timestepType,
+        finalSigmas,
+        solverOrder,
+        algorithm,
+        solverType,
+        lowerOrderFinal,
+        eulerAtFinal,
+        luLambdas,
+        lambdaMinClipped,
+        json);
   }
 
   /** Whether {@link Samplers#create} can build this config's own class. */
@@ -273,7 +362,14 @@ public record SchedulerConfig(
       if (!has(key)) return fallback;
       String v = json.string(key, fallback);
       if (!accepted.contains(v)) {
-        throw json.error(key, "unsupported value '" + v + "' for " + className + "; accepted: " + String.join(", ", accepted));
+        throw json.error(
+            key,
+            "unsupported value '"
+                + v
+                + "' for "
+                + className
+                + "; accepted: "
+                + String.join(", ", accepted));
       }
       return v;
     }

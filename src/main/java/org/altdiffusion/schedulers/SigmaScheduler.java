@@ -1,18 +1,19 @@
 package org.altdiffusion.schedulers;
 
-import org.altdiffusion.engine.Noise;
 import org.altdiffusion.engine.Scopes;
 import org.bytedeco.pytorch.Tensor;
 
 /**
- * The samplers of Karras et al. (2022) that diffusers writes in the variance-exploding form
- * {@code x = x0 + sigma * eps} (Euler, Euler ancestral, LMS): float32 timesteps spaced over the train
+ * The samplers of Karras et al. (2022) that diffusers writes in the variance-exploding form {@code
+ * x = x0 + sigma * eps} (Euler, Euler ancestral, LMS): float32 timesteps spaced over the train
  * steps, sigmas interpolated at them, inputs scaled by {@code 1 / sqrt(sigma² + 1)}.
  */
 abstract class SigmaScheduler extends AbstractScheduler {
   /** sqrt((1 - ᾱ_t) / ᾱ_t) per train timestep (float32), ascending in t. */
   protected final float[] trainSigmas;
+
   protected final float[] logTrainSigmas;
+
   /** float32 values of {@link #sigmas}, as the step arithmetic uses them. */
   protected float[] sigmas32 = new float[0];
 
@@ -31,15 +32,19 @@ abstract class SigmaScheduler extends AbstractScheduler {
   protected double[] spacedTimesteps(int steps) {
     int train = config.numTrainTimesteps();
     return switch (config.timestepSpacing()) {
-      case "linspace" -> ScheduleMath.reverse(ScheduleMath.toFloat32(ScheduleMath.linspace(0, train - 1, steps)));
+      case "linspace" ->
+          ScheduleMath.reverse(ScheduleMath.toFloat32(ScheduleMath.linspace(0, train - 1, steps)));
       case "leading" -> {
         int ratio = train / steps;
         double[] t = new double[steps];
-        for (int i = 0; i < steps; i++) t[i] = (float) ((double) (steps - 1 - i) * ratio) + (float) config.stepsOffset();
+        for (int i = 0; i < steps; i++)
+          t[i] = (float) ((double) (steps - 1 - i) * ratio) + (float) config.stepsOffset();
         yield t;
       }
       case "trailing" -> {
-        double[] t = ScheduleMath.toFloat32(ScheduleMath.round(ScheduleMath.arange(train, 0, -(double) train / steps)));
+        double[] t =
+            ScheduleMath.toFloat32(
+                ScheduleMath.round(ScheduleMath.arange(train, 0, -(double) train / steps)));
         for (int i = 0; i < t.length; i++) t[i] = (float) (t[i] - 1);
         yield t;
       }
@@ -47,7 +52,9 @@ abstract class SigmaScheduler extends AbstractScheduler {
     };
   }
 
-  /** Stores the sigmas of the steps plus the final one, rounded to float32 as diffusers keeps them. */
+  /**
+   * Stores the sigmas of the steps plus the final one, rounded to float32 as diffusers keeps them.
+   */
   protected void setSigmas(double[] stepSigmas, double last) {
     sigmas = new double[stepSigmas.length + 1];
     sigmas32 = new float[stepSigmas.length + 1];
@@ -59,7 +66,8 @@ abstract class SigmaScheduler extends AbstractScheduler {
 
   @Override
   public double initNoiseSigma() {
-    if (sigmas32.length == 0) throw new IllegalStateException("call setTimesteps before initNoiseSigma");
+    if (sigmas32.length == 0)
+      throw new IllegalStateException("call setTimesteps before initNoiseSigma");
     float max = Float.NEGATIVE_INFINITY;
     for (float s : sigmas32) max = Math.max(max, s);
     String spacing = config.timestepSpacing();
@@ -77,7 +85,10 @@ abstract class SigmaScheduler extends AbstractScheduler {
   protected Tensor predictOriginal(Tensor modelOutput, Tensor sample, float sigma) {
     return switch (config.predictionType()) {
       case "epsilon" -> sample.sub(modelOutput.mul(s(sigma)));
-      case "v_prediction" -> modelOutput.mul(s(-sigma / sqrt(sigma * sigma + 1f))).add(sample.div(s(sigma * sigma + 1f)));
+      case "v_prediction" ->
+          modelOutput
+              .mul(s(-sigma / sqrt(sigma * sigma + 1f)))
+              .add(sample.div(s(sigma * sigma + 1f)));
       default -> modelOutput; // sample / original_sample
     };
   }

@@ -24,7 +24,8 @@ final class A1111Json {
     ObjectNode out = Json.object();
     ArrayNode images = out.putArray("images");
     if (job.request.sendImages()) {
-      for (GeneratedImage img : r.images()) images.add(Base64.getEncoder().encodeToString(img.png()));
+      for (GeneratedImage img : r.images())
+        images.add(Base64.getEncoder().encodeToString(img.png()));
     }
     out.set("parameters", job.request.parameters());
     out.put("info", Json.string(info(job)));
@@ -114,7 +115,8 @@ final class A1111Json {
     }
     // A1111 starts at 0.01 so that the ETA never divides by zero.
     double progress = Math.min(1, 0.01 + job.fraction());
-    double elapsed = job.started == null ? 0 : Duration.between(job.started, Instant.now()).toNanos() / 1e9;
+    double elapsed =
+        job.started == null ? 0 : Duration.between(job.started, Instant.now()).toNanos() / 1e9;
     double eta = elapsed / progress - elapsed;
     out.put("progress", progress);
     out.put("eta_relative", Math.max(0, eta));
@@ -122,7 +124,12 @@ final class A1111Json {
     state.put("interrupted", job.interruptRequested);
     state.put("job", job.kind == Job.Kind.LOAD_MODEL ? "load model " + job.model : job.id);
     state.put("job_count", job.iterations);
-    state.put("job_timestamp", job.started == null ? "0" : java.time.LocalDateTime.ofInstant(job.started, java.time.ZoneId.systemDefault()).format(Txt2ImgRunner.TIMESTAMP));
+    state.put(
+        "job_timestamp",
+        job.started == null
+            ? "0"
+            : java.time.LocalDateTime.ofInstant(job.started, java.time.ZoneId.systemDefault())
+                .format(Txt2ImgRunner.TIMESTAMP));
     state.put("job_no", job.iteration);
     state.put("sampling_step", job.step);
     state.put("sampling_steps", job.steps);
@@ -135,8 +142,18 @@ final class A1111Json {
       if (preview == null) out.putNull("current_image");
       else out.put("current_image", Base64.getEncoder().encodeToString(Images.png(preview, null)));
     }
-    out.put("textinfo", job.kind == Job.Kind.LOAD_MODEL ? "Loading model " + job.model
-        : "Batch " + (job.iteration + 1) + "/" + job.iterations + ", step " + job.step + "/" + job.steps);
+    out.put(
+        "textinfo",
+        job.kind == Job.Kind.LOAD_MODEL
+            ? "Loading model " + job.model
+            : "Batch "
+                + (job.iteration + 1)
+                + "/"
+                + job.iterations
+                + ", step "
+                + job.step
+                + "/"
+                + job.steps);
     return out;
   }
 }

@@ -23,12 +23,31 @@ public final class ApiException extends RuntimeException {
     this.headers = Map.copyOf(headers);
   }
 
-  public int status() { return status; }
-  public String error() { return error; }
-  public String detail() { return getMessage(); }
-  public Map<String, String> headers() { return headers; }
+  public int status() {
+    return status;
+  }
 
-  static ApiException badRequest(String detail) { return new ApiException(400, "Bad Request", detail); }
-  static ApiException invalid(String detail) { return new ApiException(422, "Unprocessable Entity", detail); }
-  static ApiException notFound(String error, String detail) { return new ApiException(404, error, detail); }
+  public String error() {
+    return error;
+  }
+
+  public String detail() {
+    return getMessage();
+  }
+
+  public Map<String, String> headers() {
+    return headers;
+  }
+
+  static ApiException badRequest(String detail) {
+    return new ApiException(400, "Bad Request", detail);
+  }
+
+  static ApiException invalid(String detail) {
+    return new ApiException(422, "Unprocessable Entity", detail);
+  }
+
+  static ApiException notFound(String error, String detail) {
+    return new ApiException(404, error, detail);
+  }
 }

@@ -29,23 +29,25 @@ import org.altdiffusion.pipeline.Images;
 
 /**
  * The HTTP server: AUTOMATIC1111's API under {@code /sdapi/v1}, an asynchronous job API under
- * {@code /api/v1}, the web page at {@code /} and {@code /openapi.json}, on the JDK's built-in
- * HTTP server. Generation runs on one worker thread through a bounded {@link JobQueue}; requests
- * that wait for a job hold no HTTP thread (their answer is sent when the job ends).
+ * {@code /api/v1}, the web page at {@code /} and {@code /openapi.json}, on the JDK's built-in HTTP
+ * server. Generation runs on one worker thread through a bounded {@link JobQueue}; requests that
+ * wait for a job hold no HTTP thread (their answer is sent when the job ends).
  *
  * <p>Safety: binds to loopback unless given a token (or told {@code insecureNoToken}); checks the
  * token, the Host header (no DNS rebinding when there is no token), the Origin of state-changing
- * requests and the JSON content type (no cross-site form posts); bounds body size and every
- * request field. Client mistakes are 4xx with {@code {error, detail}}; nothing a client sends
- * reads or writes a path.
+ * requests and the JSON content type (no cross-site form posts); bounds body size and every request
+ * field. Client mistakes are 4xx with {@code {error, detail}}; nothing a client sends reads or
+ * writes a path.
  */
 public final class ApiServer implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(ApiServer.class.getName());
 
   static {
     // The JDK server writes headers and body separately; without TCP_NODELAY every keep-alive
-    // answer waits for the client's delayed ACK (about 40 ms). Read once, when the first server starts.
-    if (System.getProperty("sun.net.httpserver.nodelay") == null) System.setProperty("sun.net.httpserver.nodelay", "true");
+    // answer waits for the client's delayed ACK (about 40 ms). Read once, when the first server
+    // starts.
+    if (System.getProperty("sun.net.httpserver.nodelay") == null)
+      System.setProperty("sun.net.httpserver.nodelay", "true");
   }
 
   private final ServerConfig config;
@@ -57,6 +59,7 @@ public final class ApiServer implements AutoCloseable {
   private final boolean loopback;
   private final HttpServer http;
   private final ExecutorService pool;
+
   /** Exchanges accepted and not yet answered. */
   private final AtomicInteger inFlight = new AtomicInteger();
 
@@ -66,36 +69,72 @@ public final class ApiServer implements AutoCloseable {
    * @param initialModel title of the model to start with, null = the first one listed
    * @throws IllegalStateException when asked to listen beyond loopback without a token
    */
-  public ApiServer(ServerConfig config, ModelRegistry registry, String initialModel) throws IOException {
+  public ApiServer(ServerConfig config, ModelRegistry registry, String initialModel)
+      throws IOException {
     this.config = config;
     InetAddress address = InetAddress.getByName(config.host());
     this.loopback = address.isLoopbackAddress();
     if (!loopback && config.apiToken() == null && !config.insecureNoToken()) {
-      throw new IllegalStateException("refusing to listen on " + config.host() + " without an API token: anyone who can reach "
-          + "this address could use the server. Give --api-token TOKEN (or ALTDIFFUSION_API_TOKEN), or --insecure-no-token to accept that.");
+      throw new IllegalStateException(
+          "refusing to listen on "
+              + config.host()
+              + " without an API token: anyone who can reach this address could use the server."
+              + " Give --api-token TOKEN (or ALTDIFFUSION_API_TOKEN), or --insecure-no-token to"
+              + " accept that.");
     }
     this.models = new Models(registry, initialModel);
     OutputFolder output = config.outputDir() == null ? null : new OutputFolder(config.outputDir());
     try {
       this.http = HttpServer.create(new InetSocketAddress(address, config.port()), 512);
     } catch (java.net.BindException e) {
-      throw new IOException("cannot listen on " + config.host() + ":" + config.port() + " (" + e.getMessage() + "); is another server running there? Pick another --port");
+      throw new IOException(
+          "cannot listen on "
+              + config.host()
+              + ":"
+              + config.port()
+              + " ("
+              + e.getMessage()
+              + "); is another server running there? Pick another --port");
     }
-    this.queue = new JobQueue(config.queueCapacity(), config.keepFinishedJobs(), config.finishedJobTtl(), new Txt2ImgRunner(models, output));
+    this.queue =
+        new JobQueue(
+            config.queueCapacity(),
+            config.keepFinishedJobs(),
+            config.finishedJobTtl(),
+            new Txt2ImgRunner(models, output));
     defineRoutes();
     this.openApi = Json.bytes(OpenApi.document(routes, config));
     AtomicInteger threadNo = new AtomicInteger();
-    this.pool = new ThreadPoolExecutor(config.httpThreads(), config.httpThreads(), 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
-      Thread t = new Thread(r, "altdiffusion-http-" + threadNo.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
+    this.pool =
+        new ThreadPoolExecutor(
+            config.httpThreads(),
+            config.httpThreads(),
+            60,
+            TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(),
+            r -> {
+              Thread t = new Thread(r, "altdiffusion-http-" + threadNo.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
     http.createContext("/", this::dispatch);
     http.setExecutor(pool);
     http.start();
-    if (models.current() != null) queue.submit(new Job(Job.Kind.LOAD_MODEL, false, null, models.current(), 0));
-    LOG.info("listening on http://" + hostForUrl() + ":" + port() + "/ (model " + models.current() + ", queue " + config.queueCapacity()
-        + (config.apiToken() != null ? ", API token required" : loopback ? ", loopback only" : ", NO TOKEN on a non-loopback address") + ")");
+    if (models.current() != null)
+      queue.submit(new Job(Job.Kind.LOAD_MODEL, false, null, models.current(), 0));
+    LOG.info(
+        "listening on http://"
+            + hostForUrl()
+            + ":"
+            + port()
+            + "/ (model "
+            + models.current()
+            + ", queue "
+            + config.queueCapacity()
+            + (config.apiToken() != null
+                ? ", API token required"
+                : loopback ? ", loopback only" : ", NO TOKEN on a non-loopback address")
+            + ")");
   }
 
   private String hostForUrl() {
@@ -118,7 +157,10 @@ public final class ApiServer implements AutoCloseable {
     return models.current();
   }
 
-  /** Stops: refuses new jobs, cancels waiting ones, lets the running one finish (or cancels it after the grace), then closes. */
+  /**
+   * Stops: refuses new jobs, cancels waiting ones, lets the running one finish (or cancels it after
+   * the grace), then closes.
+   */
   @Override
   public void close() {
     LOG.info("shutting down");
@@ -145,81 +187,218 @@ public final class ApiServer implements AutoCloseable {
     String a1111 = "AUTOMATIC1111";
     String jobs = "jobs";
     String web = "web";
-    add(Route.get("/", "webPage", "The web page", web).open().media("text/html").handler(r -> assets.reply("/")));
-    add(Route.get("/app.js", "webScript", "The web page's script", web).open().media("text/javascript").handler(r -> assets.reply("/app.js")));
-    add(Route.get("/style.css", "webStyle", "The web page's style sheet", web).open().media("text/css").handler(r -> assets.reply("/style.css")));
-    add(Route.get("/openapi.json", "openApi", "This document", web).open().handler(r -> Reply.bytes(Reply.JSON, openApi)));
+    add(
+        Route.get("/", "webPage", "The web page", web)
+            .open()
+            .media("text/html")
+            .handler(r -> assets.reply("/")));
+    add(
+        Route.get("/app.js", "webScript", "The web page's script", web)
+            .open()
+            .media("text/javascript")
+            .handler(r -> assets.reply("/app.js")));
+    add(
+        Route.get("/style.css", "webStyle", "The web page's style sheet", web)
+            .open()
+            .media("text/css")
+            .handler(r -> assets.reply("/style.css")));
+    add(
+        Route.get("/openapi.json", "openApi", "This document", web)
+            .open()
+            .handler(r -> Reply.bytes(Reply.JSON, openApi)));
 
-    add(Route.post("/sdapi/v1/txt2img", "txt2img", "Generate images from a prompt and wait for them", a1111)
-        .body("StableDiffusionProcessingTxt2Img", true).ok("TextToImageResponse")
-        .error(404, "unknown sampler or model").error(409, "the job was cancelled").error(503, "queue full or shutting down (see Retry-After)")
-        .error(500, "the model failed (a server-side problem)").handler(this::txt2img));
-    add(Route.post("/sdapi/v1/img2img", "img2img", "Generate images from a starting picture and a prompt, and wait for them", a1111)
-        .body("StableDiffusionProcessingImg2Img", true).ok("ImageToImageResponse")
-        .error(404, "unknown sampler or model").error(409, "the job was cancelled")
-        .error(413, "body larger than the limit, or an init image larger than " + Images.MAX_SIDE + " pixels on a side")
-        .error(422, "a field of the wrong type or out of range; init_images missing or not an image; a mask given (inpainting is not available yet)")
-        .error(503, "queue full or shutting down (see Retry-After)")
-        .error(500, "the model failed (a server-side problem)").handler(this::img2img));
-    add(Route.post("/sdapi/v1/png-info", "pngInfo", "Read the generation parameters stored in an image", a1111)
-        .body("PNGInfoRequest", true).ok("PNGInfoResponse").handler(this::pngInfo));
-    add(Route.get("/sdapi/v1/progress", "progress", "Progress of the running job, with a preview", a1111)
-        .query("skip_current_image", "boolean", "leave the preview out").ok("ProgressResponse").handler(this::progress));
-    add(Route.post("/sdapi/v1/interrupt", "interrupt", "Stop the running job at its next step; it returns what it has", a1111)
-        .handler(r -> {
-          Job j = queue.interruptRunning();
-          if (j != null) LOG.info("interrupt requested for job " + j.id);
-          return Reply.json(Json.object());
-        }));
-    add(Route.post("/sdapi/v1/skip", "skip", "Drop the running batch and go on with the next", a1111)
-        .handler(r -> {
-          queue.skipRunning();
-          return Reply.json(null);
-        }));
-    add(Route.get("/sdapi/v1/samplers", "samplers", "Samplers of the current model", a1111)
-        .ok("SamplerItem").error(503, "the model is still loading").handler(this::samplers));
-    add(Route.get("/sdapi/v1/schedulers", "schedulers", "Schedule types", a1111).ok("SchedulerItem").handler(r -> {
-      ObjectNode s = Json.object();
-      s.put("name", "automatic");
-      s.put("label", "Automatic");
-      s.putNull("aliases");
-      s.put("default_rho", -1);
-      s.put("need_inner_model", false);
-      return Reply.json(List.of(s));
-    }));
-    add(Route.get("/sdapi/v1/sd-models", "sdModels", "Models in the models folder", a1111).ok("SDModelItem").handler(this::sdModels));
-    add(Route.post("/sdapi/v1/refresh-checkpoints", "refreshCheckpoints", "Rescan the models folder (it is rescanned on every listing anyway)", a1111)
-        .handler(r -> Reply.json(null)));
-    add(Route.get("/sdapi/v1/options", "getOptions", "Current settings", a1111).ok("Options").handler(this::getOptions));
-    add(Route.post("/sdapi/v1/options", "setOptions", "Change settings; sd_model_checkpoint switches the model (waits for it to load)", a1111)
-        .body("OptionsUpdate", true).error(404, "unknown model").error(503, "queue full or shutting down")
-        .error(500, "the model failed to load").handler(this::setOptions));
-    add(Route.get("/sdapi/v1/scripts", "scripts", "Scripts (none on this server)", a1111).ok("ScriptsList").handler(r -> {
-      ObjectNode s = Json.object();
-      s.putArray("txt2img");
-      s.putArray("img2img");
-      return Reply.json(s);
-    }));
+    add(
+        Route.post(
+                "/sdapi/v1/txt2img",
+                "txt2img",
+                "Generate images from a prompt and wait for them",
+                a1111)
+            .body("StableDiffusionProcessingTxt2Img", true)
+            .ok("TextToImageResponse")
+            .error(404, "unknown sampler or model")
+            .error(409, "the job was cancelled")
+            .error(503, "queue full or shutting down (see Retry-After)")
+            .error(500, "the model failed (a server-side problem)")
+            .handler(this::txt2img));
+    add(
+        Route.post(
+                "/sdapi/v1/img2img",
+                "img2img",
+                "Generate images from a starting picture and a prompt, and wait for them",
+                a1111)
+            .body("StableDiffusionProcessingImg2Img", true)
+            .ok("ImageToImageResponse")
+            .error(404, "unknown sampler or model")
+            .error(409, "the job was cancelled")
+            .error(
+                413,
+                "body larger than the limit, or an init image larger than "
+                    + Images.MAX_SIDE
+                    + " pixels on a side")
+            .error(
+                422,
+                "a field of the wrong type or out of range; init_images missing or not an image; a"
+                    + " mask given (inpainting is not available yet)")
+            .error(503, "queue full or shutting down (see Retry-After)")
+            .error(500, "the model failed (a server-side problem)")
+            .handler(this::img2img));
+    add(
+        Route.post(
+                "/sdapi/v1/png-info",
+                "pngInfo",
+                "Read the generation parameters stored in an image",
+                a1111)
+            .body("PNGInfoRequest", true)
+            .ok("PNGInfoResponse")
+            .handler(this::pngInfo));
+    add(
+        Route.get(
+                "/sdapi/v1/progress",
+                "progress",
+                "Progress of the running job, with a preview",
+                a1111)
+            .query("skip_current_image", "boolean", "leave the preview out")
+            .ok("ProgressResponse")
+            .handler(this::progress));
+    add(
+        Route.post(
+                "/sdapi/v1/interrupt",
+                "interrupt",
+                "Stop the running job at its next step; it returns what it has",
+                a1111)
+            .handler(
+                r -> {
+                  Job j = queue.interruptRunning();
+                  if (j != null) LOG.info("interrupt requested for job " + j.id);
+                  return Reply.json(Json.object());
+                }));
+    add(
+        Route.post(
+                "/sdapi/v1/skip", "skip", "Drop the running batch and go on with the next", a1111)
+            .handler(
+                r -> {
+                  queue.skipRunning();
+                  return Reply.json(null);
+                }));
+    add(
+        Route.get("/sdapi/v1/samplers", "samplers", "Samplers of the current model", a1111)
+            .ok("SamplerItem")
+            .error(503, "the model is still loading")
+            .handler(this::samplers));
+    add(
+        Route.get("/sdapi/v1/schedulers", "schedulers", "Schedule types", a1111)
+            .ok("SchedulerItem")
+            .handler(
+                r -> {
+                  ObjectNode s = Json.object();
+                  s.put("name", "automatic");
+                  s.put("label", "Automatic");
+                  s.putNull("aliases");
+                  s.put("default_rho", -1);
+                  s.put("need_inner_model", false);
+                  return Reply.json(List.of(s));
+                }));
+    add(
+        Route.get("/sdapi/v1/sd-models", "sdModels", "Models in the models folder", a1111)
+            .ok("SDModelItem")
+            .handler(this::sdModels));
+    add(
+        Route.post(
+                "/sdapi/v1/refresh-checkpoints",
+                "refreshCheckpoints",
+                "Rescan the models folder (it is rescanned on every listing anyway)",
+                a1111)
+            .handler(r -> Reply.json(null)));
+    add(
+        Route.get("/sdapi/v1/options", "getOptions", "Current settings", a1111)
+            .ok("Options")
+            .handler(this::getOptions));
+    add(
+        Route.post(
+                "/sdapi/v1/options",
+                "setOptions",
+                "Change settings; sd_model_checkpoint switches the model (waits for it to load)",
+                a1111)
+            .body("OptionsUpdate", true)
+            .error(404, "unknown model")
+            .error(503, "queue full or shutting down")
+            .error(500, "the model failed to load")
+            .handler(this::setOptions));
+    add(
+        Route.get("/sdapi/v1/scripts", "scripts", "Scripts (none on this server)", a1111)
+            .ok("ScriptsList")
+            .handler(
+                r -> {
+                  ObjectNode s = Json.object();
+                  s.putArray("txt2img");
+                  s.putArray("img2img");
+                  return Reply.json(s);
+                }));
 
-    add(Route.post("/api/v1/jobs", "submitJob", "Queue a txt2img job (txt2img's body); answers at once with its id", jobs)
-        .body("StableDiffusionProcessingTxt2Img", true).ok(202, "JobStatus")
-        .error(404, "unknown sampler or model").error(503, "queue full or shutting down (see Retry-After)").handler(this::submitJob));
-    add(Route.post("/api/v1/jobs/img2img", "submitImg2ImgJob", "Queue an img2img job (img2img's body); answers at once with its id", jobs)
-        .body("StableDiffusionProcessingImg2Img", true).ok(202, "JobStatus")
-        .error(404, "unknown sampler or model")
-        .error(413, "body larger than the limit, or an init image larger than " + Images.MAX_SIDE + " pixels on a side")
-        .error(422, "a field of the wrong type or out of range; init_images missing or not an image; a mask given (inpainting is not available yet)")
-        .error(503, "queue full or shutting down (see Retry-After)").handler(this::submitImg2ImgJob));
-    add(Route.get("/api/v1/jobs/{id}", "getJob", "A job's status and progress", jobs)
-        .query("preview", "boolean", "include a preview image of the running batch").ok("JobStatus").error(404, "no such job")
-        .handler(this::getJob));
-    add(Route.get("/api/v1/jobs/{id}/result", "getJobResult", "A finished job's images and info (txt2img's or img2img's answer)", jobs)
-        .ok("TextToImageResponse").error(404, "no such job, or its sampler/model was unknown").error(409, "not finished yet")
-        .error(410, "the job was cancelled").error(422, "the request was refused when the job ran")
-        .error(500, "the model failed (a server-side problem)").handler(this::getJobResult));
-    add(Route.delete("/api/v1/jobs/{id}", "cancelJob", "Cancel a job (within one sampling step) or forget a finished one", jobs)
-        .ok("JobStatus").alsoOk(202, "JobStatus").error(404, "no such job").handler(this::deleteJob));
-    add(Route.get("/api/v1/status", "status", "Server state: model, queue", jobs).ok("StatusResponse").handler(this::status));
+    add(
+        Route.post(
+                "/api/v1/jobs",
+                "submitJob",
+                "Queue a txt2img job (txt2img's body); answers at once with its id",
+                jobs)
+            .body("StableDiffusionProcessingTxt2Img", true)
+            .ok(202, "JobStatus")
+            .error(404, "unknown sampler or model")
+            .error(503, "queue full or shutting down (see Retry-After)")
+            .handler(this::submitJob));
+    add(
+        Route.post(
+                "/api/v1/jobs/img2img",
+                "submitImg2ImgJob",
+                "Queue an img2img job (img2img's body); answers at once with its id",
+                jobs)
+            .body("StableDiffusionProcessingImg2Img", true)
+            .ok(202, "JobStatus")
+            .error(404, "unknown sampler or model")
+            .error(
+                413,
+                "body larger than the limit, or an init image larger than "
+                    + Images.MAX_SIDE
+                    + " pixels on a side")
+            .error(
+                422,
+                "a field of the wrong type or out of range; init_images missing or not an image; a"
+                    + " mask given (inpainting is not available yet)")
+            .error(503, "queue full or shutting down (see Retry-After)")
+            .handler(this::submitImg2ImgJob));
+    add(
+        Route.get("/api/v1/jobs/{id}", "getJob", "A job's status and progress", jobs)
+            .query("preview", "boolean", "include a preview image of the running batch")
+            .ok("JobStatus")
+            .error(404, "no such job")
+            .handler(this::getJob));
+    add(
+        Route.get(
+                "/api/v1/jobs/{id}/result",
+                "getJobResult",
+                "A finished job's images and info (txt2img's or img2img's answer)",
+                jobs)
+            .ok("TextToImageResponse")
+            .error(404, "no such job, or its sampler/model was unknown")
+            .error(409, "not finished yet")
+            .error(410, "the job was cancelled")
+            .error(422, "the request was refused when the job ran")
+            .error(500, "the model failed (a server-side problem)")
+            .handler(this::getJobResult));
+    add(
+        Route.delete(
+                "/api/v1/jobs/{id}",
+                "cancelJob",
+                "Cancel a job (within one sampling step) or forget a finished one",
+                jobs)
+            .ok("JobStatus")
+            .alsoOk(202, "JobStatus")
+            .error(404, "no such job")
+            .handler(this::deleteJob));
+    add(
+        Route.get("/api/v1/status", "status", "Server state: model, queue", jobs)
+            .ok("StatusResponse")
+            .handler(this::status));
   }
 
   private void add(Route r) {
@@ -233,18 +412,27 @@ public final class ApiServer implements AutoCloseable {
   // ---------------------------------------------------------------- handlers
 
   private Reply txt2img(Request request) {
-    Job job = queue.submit(newJob(Txt2ImgRequest.parse(request.jsonObject(), config), Job.Kind.TXT2IMG, false));
+    Job job =
+        queue.submit(
+            newJob(Txt2ImgRequest.parse(request.jsonObject(), config), Job.Kind.TXT2IMG, false));
     return Reply.later(job.done.thenApply(this::txt2imgReply));
   }
 
   private Reply img2img(Request request) {
-    Job job = queue.submit(newJob(Img2ImgRequest.parse(request.jsonObject(), config), Job.Kind.IMG2IMG, false));
+    Job job =
+        queue.submit(
+            newJob(Img2ImgRequest.parse(request.jsonObject(), config), Job.Kind.IMG2IMG, false));
     return Reply.later(job.done.thenApply(this::txt2imgReply));
   }
 
   private Job newJob(Txt2ImgRequest r, Job.Kind kind, boolean collectable) {
     String model = r.model() != null ? models.resolve(r.model()) : models.current();
-    if (model == null) throw new ApiException(503, "Service Unavailable", "there is no model: the models folder is empty", Map.of("Retry-After", "60"));
+    if (model == null)
+      throw new ApiException(
+          503,
+          "Service Unavailable",
+          "there is no model: the models folder is empty",
+          Map.of("Retry-After", "60"));
     List<String> known = models.samplerNames(model);
     if (known != null) Samplers.resolve(r.sampler(), known); // fail fast; the worker checks again
     // A1111 draws random seeds below 2^32 - 1.
@@ -255,9 +443,20 @@ public final class ApiServer implements AutoCloseable {
   private Reply txt2imgReply(Job job) {
     return switch (job.status) {
       case SUCCEEDED, INTERRUPTED -> Reply.json(A1111Json.txt2img(job));
-      case CANCELLED -> "server shutting down".equals(job.cancelReason)
-          ? Reply.error(new ApiException(503, "Service Unavailable", "the server is shutting down; the job was cancelled", Map.of("Retry-After", "30")))
-          : Reply.error(new ApiException(409, "Cancelled", "the job was cancelled" + (job.cancelReason == null ? "" : ": " + job.cancelReason)));
+      case CANCELLED ->
+          "server shutting down".equals(job.cancelReason)
+              ? Reply.error(
+                  new ApiException(
+                      503,
+                      "Service Unavailable",
+                      "the server is shutting down; the job was cancelled",
+                      Map.of("Retry-After", "30")))
+              : Reply.error(
+                  new ApiException(
+                      409,
+                      "Cancelled",
+                      "the job was cancelled"
+                          + (job.cancelReason == null ? "" : ": " + job.cancelReason)));
       default -> Reply.error(failure(job));
     };
   }
@@ -265,10 +464,16 @@ public final class ApiServer implements AutoCloseable {
   private static ApiException failure(Job job) {
     if (job.failure instanceof ApiException e) return e;
     Throwable t = job.failure;
-    String m = t == null ? "unknown failure" : t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+    String m =
+        t == null
+            ? "unknown failure"
+            : t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
     int nl = m.indexOf('\n');
     if (nl > 0) m = m.substring(0, nl); // native errors carry a backtrace
-    String what = job.kind == Job.Kind.LOAD_MODEL ? "loading model " + job.model + " failed: " : "generation failed: ";
+    String what =
+        job.kind == Job.Kind.LOAD_MODEL
+            ? "loading model " + job.model + " failed: "
+            : "generation failed: ";
     // The pipeline refuses requests it cannot serve (too big for memory, no step left to run, ...)
     // with IllegalArgumentException: the client's request, not the server, is at fault.
     if (t instanceof IllegalArgumentException && job.kind != Job.Kind.LOAD_MODEL) {
@@ -280,8 +485,10 @@ public final class ApiServer implements AutoCloseable {
   private Reply pngInfo(Request request) {
     ObjectNode body = request.jsonObject();
     JsonNode image = body.get("image");
-    if (image == null || image.isNull()) throw ApiException.invalid("image is required: a base64-encoded image");
-    if (!image.isTextual()) throw ApiException.invalid("image must be a base64 string, got " + Json.describe(image));
+    if (image == null || image.isNull())
+      throw ApiException.invalid("image is required: a base64-encoded image");
+    if (!image.isTextual())
+      throw ApiException.invalid("image must be a base64 string, got " + Json.describe(image));
     return Reply.json(PngInfo.read(ImageInput.decode("image", image.textValue())));
   }
 
@@ -293,7 +500,12 @@ public final class ApiServer implements AutoCloseable {
   private Reply samplers(Request request) {
     List<String> names = models.samplerNames(models.current());
     if (names == null) {
-      throw new ApiException(503, "Service Unavailable", "model " + models.current() + " is still loading; its samplers are known once it is loaded",
+      throw new ApiException(
+          503,
+          "Service Unavailable",
+          "model "
+              + models.current()
+              + " is still loading; its samplers are known once it is loaded",
           Map.of("Retry-After", "5"));
     }
     ArrayNode out = Json.array();
@@ -336,28 +548,42 @@ public final class ApiServer implements AutoCloseable {
     ObjectNode body = request.jsonObject();
     JsonNode checkpoint = body.get("sd_model_checkpoint");
     if (checkpoint == null || checkpoint.isNull()) return Reply.json(null);
-    if (!checkpoint.isTextual()) throw ApiException.invalid("sd_model_checkpoint must be a model title (a string), got " + Json.describe(checkpoint));
+    if (!checkpoint.isTextual())
+      throw ApiException.invalid(
+          "sd_model_checkpoint must be a model title (a string), got " + Json.describe(checkpoint));
     String title = models.resolve(checkpoint.textValue().strip());
-    if (title.equals(models.current()) && title.equals(models.loadedTitle())) return Reply.json(null);
+    if (title.equals(models.current()) && title.equals(models.loadedTitle()))
+      return Reply.json(null);
     Job load = queue.submit(new Job(Job.Kind.LOAD_MODEL, false, null, title, 0));
     LOG.info("switching model to " + title + " (job " + load.id + ")");
-    return Reply.later(load.done.thenApply(j -> {
-      if (j.status == Job.Status.SUCCEEDED) {
-        models.setCurrent(title);
-        return Reply.json(null);
-      }
-      return j.status == Job.Status.CANCELLED
-          ? Reply.error(new ApiException(503, "Service Unavailable", "the server is shutting down", Map.of("Retry-After", "30")))
-          : Reply.error(failure(j));
-    }));
+    return Reply.later(
+        load.done.thenApply(
+            j -> {
+              if (j.status == Job.Status.SUCCEEDED) {
+                models.setCurrent(title);
+                return Reply.json(null);
+              }
+              return j.status == Job.Status.CANCELLED
+                  ? Reply.error(
+                      new ApiException(
+                          503,
+                          "Service Unavailable",
+                          "the server is shutting down",
+                          Map.of("Retry-After", "30")))
+                  : Reply.error(failure(j));
+            }));
   }
 
   private Reply submitJob(Request request) {
-    return submitted(queue.submit(newJob(Txt2ImgRequest.parse(request.jsonObject(), config), Job.Kind.TXT2IMG, true)));
+    return submitted(
+        queue.submit(
+            newJob(Txt2ImgRequest.parse(request.jsonObject(), config), Job.Kind.TXT2IMG, true)));
   }
 
   private Reply submitImg2ImgJob(Request request) {
-    return submitted(queue.submit(newJob(Img2ImgRequest.parse(request.jsonObject(), config), Job.Kind.IMG2IMG, true)));
+    return submitted(
+        queue.submit(
+            newJob(Img2ImgRequest.parse(request.jsonObject(), config), Job.Kind.IMG2IMG, true)));
   }
 
   private Reply submitted(Job job) {
@@ -368,8 +594,15 @@ public final class ApiServer implements AutoCloseable {
     String id = request.pathParams().get("id");
     Job job = id != null && id.matches("[0-9a-f]{32}") ? queue.find(id) : null;
     if (job == null || !job.kind.generates()) {
-      throw ApiException.notFound("Not Found", "no job '" + Json.abbreviate(String.valueOf(id)) + "' (finished jobs are kept for "
-          + config.finishedJobTtl().toMinutes() + " min, at most " + config.keepFinishedJobs() + ")");
+      throw ApiException.notFound(
+          "Not Found",
+          "no job '"
+              + Json.abbreviate(String.valueOf(id))
+              + "' (finished jobs are kept for "
+              + config.finishedJobTtl().toMinutes()
+              + " min, at most "
+              + config.keepFinishedJobs()
+              + ")");
     }
     return job;
   }
@@ -388,7 +621,9 @@ public final class ApiServer implements AutoCloseable {
     o.put("batch", job.iteration);
     o.put("batches", job.request.nIter());
     o.put("step", job.step);
-    o.put("steps", job.steps > 0 ? job.steps : job.request.steps()); // img2img runs fewer than requested
+    o.put(
+        "steps",
+        job.steps > 0 ? job.steps : job.request.steps()); // img2img runs fewer than requested
     o.put("created", job.created.toString());
     o.put("started", job.started == null ? null : job.started.toString());
     o.put("finished", job.finished == null ? null : job.finished.toString());
@@ -409,14 +644,25 @@ public final class ApiServer implements AutoCloseable {
   private Reply getJobResult(Request request) {
     Job job = job(request);
     return switch (job.status) {
-      case QUEUED, RUNNING -> throw new ApiException(409, "Not Finished", "job " + job.id + " is " + job.status.label() + "; poll GET /api/v1/jobs/" + job.id);
+      case QUEUED, RUNNING ->
+          throw new ApiException(
+              409,
+              "Not Finished",
+              "job " + job.id + " is " + job.status.label() + "; poll GET /api/v1/jobs/" + job.id);
       case SUCCEEDED, INTERRUPTED -> {
         ObjectNode out = A1111Json.txt2img(job);
         out.put("id", job.id);
         out.put("status", job.status.label());
         yield Reply.json(out);
       }
-      case CANCELLED -> throw new ApiException(410, "Cancelled", "job " + job.id + " was cancelled" + (job.cancelReason == null ? "" : ": " + job.cancelReason));
+      case CANCELLED ->
+          throw new ApiException(
+              410,
+              "Cancelled",
+              "job "
+                  + job.id
+                  + " was cancelled"
+                  + (job.cancelReason == null ? "" : ": " + job.cancelReason));
       case FAILED -> Reply.error(failure(job));
     };
   }
@@ -453,7 +699,9 @@ public final class ApiServer implements AutoCloseable {
     try {
       Reply reply = route(ex);
       if (reply.later() != null) {
-        reply.later().whenCompleteAsync((r, t) -> send(ex, r != null ? r : internalError(t), head), pool);
+        reply
+            .later()
+            .whenCompleteAsync((r, t) -> send(ex, r != null ? r : internalError(t), head), pool);
       } else {
         send(ex, reply, head);
       }
@@ -466,7 +714,11 @@ public final class ApiServer implements AutoCloseable {
 
   private Reply internalError(Throwable t) {
     LOG.log(Level.WARNING, "internal error", t);
-    return Reply.error(new ApiException(500, "Internal Server Error", t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + t.getMessage())));
+    return Reply.error(
+        new ApiException(
+            500,
+            "Internal Server Error",
+            t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + t.getMessage())));
   }
 
   private Reply route(HttpExchange ex) throws Exception {
@@ -488,12 +740,19 @@ public final class ApiServer implements AutoCloseable {
     }
     // Unread bodies of refused requests are drained (up to a bound) by HttpExchange.close().
     if (matching.isEmpty()) {
-      throw ApiException.notFound("Not Found", "no endpoint " + Json.abbreviate(path) + "; the API is described at /openapi.json");
+      throw ApiException.notFound(
+          "Not Found",
+          "no endpoint " + Json.abbreviate(path) + "; the API is described at /openapi.json");
     }
     String allow = String.join(", ", matching.stream().map(r -> r.method).toList());
     if (chosen == null) {
-      if (method.equals("OPTIONS")) return new Reply(204, null, new byte[0], Map.of("Allow", allow), null);
-      throw new ApiException(405, "Method Not Allowed", method + " is not served at " + path + "; allowed: " + allow, Map.of("Allow", allow));
+      if (method.equals("OPTIONS"))
+        return new Reply(204, null, new byte[0], Map.of("Allow", allow), null);
+      throw new ApiException(
+          405,
+          "Method Not Allowed",
+          method + " is not served at " + path + "; allowed: " + allow,
+          Map.of("Allow", allow));
     }
     checkHost(ex);
     if (chosen.authenticated) checkToken(ex);
@@ -504,7 +763,9 @@ public final class ApiServer implements AutoCloseable {
       body = readBody(ex);
       if (body.length > 0) checkContentType(ex);
     }
-    Request request = new Request(method, path, params, ex.getRequestURI().getRawQuery(), ex.getRequestHeaders(), body);
+    Request request =
+        new Request(
+            method, path, params, ex.getRequestURI().getRawQuery(), ex.getRequestHeaders(), body);
     return chosen.handler.handle(request);
   }
 
@@ -516,13 +777,15 @@ public final class ApiServer implements AutoCloseable {
       try {
         n = Long.parseLong(declared.strip());
       } catch (NumberFormatException e) {
-        throw ApiException.badRequest("Content-Length '" + Json.abbreviate(declared) + "' is not a number");
+        throw ApiException.badRequest(
+            "Content-Length '" + Json.abbreviate(declared) + "' is not a number");
       }
       if (n > limit) throw tooLarge(n);
     }
     byte[] body;
     try {
-      // Not closed here: HttpExchange.close() drains what is left of a refused body, within a bound.
+      // Not closed here: HttpExchange.close() drains what is left of a refused body, within a
+      // bound.
       body = ex.getRequestBody().readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
     } catch (IOException e) {
       throw ApiException.badRequest("the request body could not be read (" + e.getMessage() + ")");
@@ -532,8 +795,14 @@ public final class ApiServer implements AutoCloseable {
   }
 
   private ApiException tooLarge(long n) {
-    return new ApiException(413, "Payload Too Large", "the request body is " + (n >= 0 ? n + " bytes" : "larger than the limit")
-        + "; at most " + config.maxBodyBytes() + " bytes are accepted");
+    return new ApiException(
+        413,
+        "Payload Too Large",
+        "the request body is "
+            + (n >= 0 ? n + " bytes" : "larger than the limit")
+            + "; at most "
+            + config.maxBodyBytes()
+            + " bytes are accepted");
   }
 
   private void checkToken(HttpExchange ex) {
@@ -547,7 +816,9 @@ public final class ApiServer implements AutoCloseable {
         given = a.substring(7).strip();
       } else if (a.regionMatches(true, 0, "Basic ", 0, 6)) {
         try {
-          String pair = new String(Base64.getDecoder().decode(a.substring(6).strip()), StandardCharsets.UTF_8);
+          String pair =
+              new String(
+                  Base64.getDecoder().decode(a.substring(6).strip()), StandardCharsets.UTF_8);
           int colon = pair.indexOf(':');
           given = colon < 0 ? null : pair.substring(colon + 1);
         } catch (IllegalArgumentException e) {
@@ -557,22 +828,38 @@ public final class ApiServer implements AutoCloseable {
     }
     Map<String, String> challenge = Map.of("WWW-Authenticate", "Bearer realm=\"altdiffusion\"");
     if (given == null) {
-      throw new ApiException(401, "Unauthorized", "this server needs its API token: send 'Authorization: Bearer <token>'", challenge);
+      throw new ApiException(
+          401,
+          "Unauthorized",
+          "this server needs its API token: send 'Authorization: Bearer <token>'",
+          challenge);
     }
-    if (!MessageDigest.isEqual(given.getBytes(StandardCharsets.UTF_8), token.getBytes(StandardCharsets.UTF_8))) {
+    if (!MessageDigest.isEqual(
+        given.getBytes(StandardCharsets.UTF_8), token.getBytes(StandardCharsets.UTF_8))) {
       throw new ApiException(401, "Unauthorized", "wrong API token", challenge);
     }
   }
 
-  /** Without a token, a loopback server only answers to loopback names: a web page cannot reach it by DNS rebinding. */
+  /**
+   * Without a token, a loopback server only answers to loopback names: a web page cannot reach it
+   * by DNS rebinding.
+   */
   private void checkHost(HttpExchange ex) {
     if (config.apiToken() != null || !loopback) return;
     String host = ex.getRequestHeaders().getFirst("Host");
     if (host == null) return;
     String name = hostName(host);
-    if (name.equals("localhost") || name.equals("::1") || name.startsWith("127.") || name.equals(config.host())) return;
-    throw new ApiException(403, "Forbidden", "requests for host '" + Json.abbreviate(host) + "' are refused: this server answers only "
-        + "to localhost / 127.0.0.1 / [::1] (protection against DNS rebinding); give --api-token to serve other names");
+    if (name.equals("localhost")
+        || name.equals("::1")
+        || name.startsWith("127.")
+        || name.equals(config.host())) return;
+    throw new ApiException(
+        403,
+        "Forbidden",
+        "requests for host '"
+            + Json.abbreviate(host)
+            + "' are refused: this server answers only to localhost / 127.0.0.1 / [::1] (protection"
+            + " against DNS rebinding); give --api-token to serve other names");
   }
 
   private static String hostName(String hostHeader) {
@@ -598,7 +885,12 @@ public final class ApiServer implements AutoCloseable {
       // refused below
     }
     if (authority == null || host == null || !authority.equalsIgnoreCase(host.strip())) {
-      throw new ApiException(403, "Forbidden", "cross-origin request from '" + Json.abbreviate(origin) + "' refused; use this server's own page or a non-browser client");
+      throw new ApiException(
+          403,
+          "Forbidden",
+          "cross-origin request from '"
+              + Json.abbreviate(origin)
+              + "' refused; use this server's own page or a non-browser client");
     }
   }
 
@@ -607,7 +899,12 @@ public final class ApiServer implements AutoCloseable {
     if (ct == null) return;
     String mime = ct.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
     if (mime.equals("application/json") || mime.endsWith("+json")) return;
-    throw new ApiException(415, "Unsupported Media Type", "the body must be JSON sent as 'Content-Type: application/json', got '" + Json.abbreviate(ct) + "'");
+    throw new ApiException(
+        415,
+        "Unsupported Media Type",
+        "the body must be JSON sent as 'Content-Type: application/json', got '"
+            + Json.abbreviate(ct)
+            + "'");
   }
 
   private void send(HttpExchange ex, Reply reply, boolean head) {
@@ -620,7 +917,10 @@ public final class ApiServer implements AutoCloseable {
       h.set("Referrer-Policy", "no-referrer");
       h.set("X-Frame-Options", "DENY");
       if (reply.contentType() != null && reply.contentType().startsWith("text/html")) {
-        h.set("Content-Security-Policy", "default-src 'self'; img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'");
+        h.set(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data: blob:; connect-src 'self'; object-src 'none';"
+                + " base-uri 'none'; frame-ancestors 'none'");
       }
       byte[] body = reply.body() == null ? new byte[0] : reply.body();
       boolean noBody = head || body.length == 0 || reply.status() == 204;

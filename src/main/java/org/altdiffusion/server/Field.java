@@ -9,8 +9,8 @@ import java.util.Map;
 
 /**
  * One field of a JSON request body: type, default, bounds and meaning. The request parsers read
- * values through it and {@code /openapi.json} is written from it, so the document says exactly
- * what is accepted. Reading is lenient where AUTOMATIC1111's (pydantic) is: {@code null} means the
+ * values through it and {@code /openapi.json} is written from it, so the document says exactly what
+ * is accepted. Reading is lenient where AUTOMATIC1111's (pydantic) is: {@code null} means the
  * default, numbers may come as numeric strings, integers as integral floats ({@code 20.0}).
  *
  * @param name JSON key
@@ -20,14 +20,21 @@ import java.util.Map;
  * @param max largest accepted number, or longest string (null = none)
  * @param description what it means, for the OpenAPI document
  */
-public record Field(String name, Kind kind, Object defaultValue, Number min, Number max, String description) {
+public record Field(
+    String name, Kind kind, Object defaultValue, Number min, Number max, String description) {
 
   public Field {
-    if (kind == Kind.INTEGER && (min == null || max == null)) throw new IllegalArgumentException(name + ": integer fields need bounds");
+    if (kind == Kind.INTEGER && (min == null || max == null))
+      throw new IllegalArgumentException(name + ": integer fields need bounds");
   }
 
   public enum Kind {
-    STRING("string"), INTEGER("integer"), NUMBER("number"), BOOLEAN("boolean"), OBJECT("object"), ARRAY("array");
+    STRING("string"),
+    INTEGER("integer"),
+    NUMBER("number"),
+    BOOLEAN("boolean"),
+    OBJECT("object"),
+    ARRAY("array");
 
     final String openApiType;
 
@@ -75,7 +82,8 @@ public record Field(String name, Kind kind, Object defaultValue, Number min, Num
     if (!n.isTextual()) throw wrongType("a string", n);
     String s = n.textValue();
     if (max != null && s.length() > max.intValue()) {
-      throw ApiException.invalid(name + " is " + s.length() + " characters long; at most " + max + " are accepted");
+      throw ApiException.invalid(
+          name + " is " + s.length() + " characters long; at most " + max + " are accepted");
     }
     return s;
   }
@@ -87,7 +95,8 @@ public record Field(String name, Kind kind, Object defaultValue, Number min, Num
     BigDecimal v = numeric(n, "an integer");
     checkRange(v); // first: bounds every later conversion (think "1e999999999")
     if (v.stripTrailingZeros().scale() > 0) {
-      throw ApiException.invalid(name + " must be a whole number, got " + Json.abbreviate(v.toString()));
+      throw ApiException.invalid(
+          name + " must be a whole number, got " + Json.abbreviate(v.toString()));
     }
     return v.longValueExact();
   }
@@ -105,7 +114,8 @@ public record Field(String name, Kind kind, Object defaultValue, Number min, Num
     if (n.isNumber()) {
       if (n.isDouble() || n.isFloat()) {
         double d = n.doubleValue();
-        if (!Double.isFinite(d)) throw ApiException.invalid(name + " must be a finite number, got " + n.asText());
+        if (!Double.isFinite(d))
+          throw ApiException.invalid(name + " must be a finite number, got " + n.asText());
       }
       return n.decimalValue();
     }
@@ -125,11 +135,20 @@ public record Field(String name, Kind kind, Object defaultValue, Number min, Num
     boolean low = min != null && v.compareTo(new BigDecimal(min.toString())) < 0;
     boolean high = max != null && v.compareTo(new BigDecimal(max.toString())) > 0;
     if (low || high) {
-      throw ApiException.invalid(name + " must be between " + min + " and " + max + ", got " + Json.abbreviate(v.toString()));
+      throw ApiException.invalid(
+          name
+              + " must be between "
+              + min
+              + " and "
+              + max
+              + ", got "
+              + Json.abbreviate(v.toString()));
     }
   }
 
-  /** The boolean value (also "true"/"false" and 0/1, as pydantic accepts), the default when absent. */
+  /**
+   * The boolean value (also "true"/"false" and 0/1, as pydantic accepts), the default when absent.
+   */
   boolean bool(ObjectNode body) {
     JsonNode n = body.get(name);
     if (absent(n)) return (Boolean) defaultValue;
@@ -137,9 +156,13 @@ public record Field(String name, Kind kind, Object defaultValue, Number min, Num
     if (n.isIntegralNumber() && (n.asLong() == 0 || n.asLong() == 1)) return n.asLong() == 1;
     if (n.isTextual()) {
       switch (n.textValue().strip().toLowerCase(java.util.Locale.ROOT)) {
-        case "true", "1", "yes", "on" -> { return true; }
-        case "false", "0", "no", "off" -> { return false; }
-        default -> { }
+        case "true", "1", "yes", "on" -> {
+          return true;
+        }
+        case "false", "0", "no", "off" -> {
+          return false;
+        }
+        default -> {}
       }
     }
     throw wrongType("true or false", n);

@@ -11,16 +11,18 @@ import java.util.stream.Stream;
 import org.altdiffusion.pipeline.ImageGenerator;
 
 /**
- * Models found in one folder chosen by the operator: each sub-folder holding a diffusers
- * {@code model_index.json}, and each {@code .safetensors} / {@code .ckpt} file directly inside.
- * The folder is scanned again on every listing, so models dropped in appear without a restart.
+ * Models found in one folder chosen by the operator: each sub-folder holding a diffusers {@code
+ * model_index.json}, and each {@code .safetensors} / {@code .ckpt} file directly inside. The folder
+ * is scanned again on every listing, so models dropped in appear without a restart.
  */
 public final class FolderModelRegistry implements ModelRegistry {
   private final Path root;
   private final ModelLoader loader;
 
   public FolderModelRegistry(Path root, ModelLoader loader) {
-    if (!Files.isDirectory(root)) throw new IllegalArgumentException("models folder " + root + " does not exist or is not a folder");
+    if (!Files.isDirectory(root))
+      throw new IllegalArgumentException(
+          "models folder " + root + " does not exist or is not a folder");
     this.root = root.toAbsolutePath().normalize();
     this.loader = loader;
   }
@@ -40,7 +42,8 @@ public final class FolderModelRegistry implements ModelRegistry {
         }
       }
     } catch (IOException e) {
-      throw new IllegalStateException("cannot list models folder " + root + ": " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "cannot list models folder " + root + ": " + e.getMessage(), e);
     }
     return out;
   }

@@ -22,12 +22,18 @@ final class ImageInput {
 
   private ImageInput() {}
 
-  /** Decodes {@code text} (plain base64 or a {@code data:image/...;base64,} URL) into a checked image. */
+  /**
+   * Decodes {@code text} (plain base64 or a {@code data:image/...;base64,} URL) into a checked
+   * image.
+   */
   static Upload decode(String field, String text) {
-    if (text == null || text.isBlank()) throw ApiException.invalid(field + " is empty; send a base64-encoded PNG, JPEG, BMP or GIF");
+    if (text == null || text.isBlank())
+      throw ApiException.invalid(field + " is empty; send a base64-encoded PNG, JPEG, BMP or GIF");
     String b64 = text.strip();
-    if (b64.regionMatches(true, 0, "http://", 0, 7) || b64.regionMatches(true, 0, "https://", 0, 8)) {
-      throw ApiException.invalid(field + " is a URL; this server fetches nothing: send the image itself, base64-encoded");
+    if (b64.regionMatches(true, 0, "http://", 0, 7)
+        || b64.regionMatches(true, 0, "https://", 0, 8)) {
+      throw ApiException.invalid(
+          field + " is a URL; this server fetches nothing: send the image itself, base64-encoded");
     }
     if (b64.startsWith("data:")) {
       int comma = b64.indexOf(',');
@@ -51,7 +57,8 @@ final class ImageInput {
     int w = -1;
     int h = -1;
     try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
-      Iterator<ImageReader> readers = in == null ? java.util.Collections.emptyIterator() : ImageIO.getImageReaders(in);
+      Iterator<ImageReader> readers =
+          in == null ? java.util.Collections.emptyIterator() : ImageIO.getImageReaders(in);
       if (readers.hasNext()) {
         ImageReader reader = readers.next();
         try {
@@ -64,13 +71,30 @@ final class ImageInput {
         }
       }
     } catch (Exception e) {
-      throw ApiException.invalid(field + " is not a readable image (" + e.getClass().getSimpleName()
-          + (e.getMessage() == null ? "" : ": " + Json.abbreviate(e.getMessage())) + "); accepted: PNG, JPEG, BMP, GIF");
+      throw ApiException.invalid(
+          field
+              + " is not a readable image ("
+              + e.getClass().getSimpleName()
+              + (e.getMessage() == null ? "" : ": " + Json.abbreviate(e.getMessage()))
+              + "); accepted: PNG, JPEG, BMP, GIF");
     }
-    if (format == null) throw ApiException.invalid(field + " is not an image (unknown format); accepted: PNG, JPEG, BMP, GIF");
-    if (w <= 0 || h <= 0) throw ApiException.invalid(field + " has no valid size (" + w + "x" + h + ")");
+    if (format == null)
+      throw ApiException.invalid(
+          field + " is not an image (unknown format); accepted: PNG, JPEG, BMP, GIF");
+    if (w <= 0 || h <= 0)
+      throw ApiException.invalid(field + " has no valid size (" + w + "x" + h + ")");
     if (w > Images.MAX_SIDE || h > Images.MAX_SIDE) {
-      throw new ApiException(413, "Payload Too Large", field + " is " + w + "x" + h + " pixels; at most " + Images.MAX_SIDE + " on a side is accepted");
+      throw new ApiException(
+          413,
+          "Payload Too Large",
+          field
+              + " is "
+              + w
+              + "x"
+              + h
+              + " pixels; at most "
+              + Images.MAX_SIDE
+              + " on a side is accepted");
     }
     if (format.equals("jpg")) format = "jpeg";
     return new Upload(bytes, format, w, h);

@@ -11,8 +11,8 @@ import java.util.List;
  * image is checked by its header here (format, size: nothing is decoded on an HTTP thread); the
  * worker decodes and fits it when the job runs.
  *
- * <p>Inpainting is not available yet: a {@code mask} (or {@code latent_mask}) is refused with a 422.
- * The other inpainting fields are accepted and unused without a mask, as A1111 does.
+ * <p>Inpainting is not available yet: a {@code mask} (or {@code latent_mask}) is refused with a
+ * 422. The other inpainting fields are accepted and unused without a mask, as A1111 does.
  */
 final class Img2ImgRequest {
   private Img2ImgRequest() {}
@@ -21,9 +21,15 @@ final class Img2ImgRequest {
   enum ResizeMode {
     /** Stretch the picture to width x height. */
     JUST_RESIZE,
-    /** Scale it to cover width x height, keeping its aspect ratio, and cut what sticks out (centred). */
+    /**
+     * Scale it to cover width x height, keeping its aspect ratio, and cut what sticks out
+     * (centred).
+     */
     CROP_AND_RESIZE,
-    /** Scale it to fit inside width x height, keeping its aspect ratio, and fill the rest by stretching its edge rows or columns. */
+    /**
+     * Scale it to fit inside width x height, keeping its aspect ratio, and fill the rest by
+     * stretching its edge rows or columns.
+     */
     RESIZE_AND_FILL;
 
     static final String ACCEPTED = "0 (just resize), 1 (crop and resize), 2 (resize and fill)";
@@ -37,63 +43,144 @@ final class Img2ImgRequest {
    * @param resizeMode how it is fitted to the request's width x height
    * @param ignoredImages init images after the first, which are not used
    */
-  record Init(ImageInput.Upload image, double denoisingStrength, ResizeMode resizeMode, int ignoredImages) {}
+  record Init(
+      ImageInput.Upload image,
+      double denoisingStrength,
+      ResizeMode resizeMode,
+      int ignoredImages) {}
 
   /** The fields read, in A1111's order; limits from {@code config}. Also the OpenAPI schema. */
   static List<Field> fields(ServerConfig c) {
     List<Field> out = new ArrayList<>();
-    String sizeRule = " in pixels, a multiple of 8; absent or 0 = from the init image: with both absent, its size rounded down to a "
-        + "multiple of 8 (scaled down first when a side exceeds " + c.maxSide() + "); with one given, the other keeps the init image's aspect ratio.";
+    String sizeRule =
+        " in pixels, a multiple of 8; absent or 0 = from the init image: with both absent, its size"
+            + " rounded down to a multiple of 8 (scaled down first when a side exceeds "
+            + c.maxSide()
+            + "); with one given, the other keeps the init image's aspect ratio.";
     for (Field f : Txt2ImgRequest.fields(c)) {
       switch (f.name()) {
-        case "enable_hr", "denoising_strength" -> {} // hires fix is txt2img's; the strength comes below with img2img's meaning
-        case "width" -> out.add(Field.integer("width", 0L, 0, c.maxSide(), "Image width" + sizeRule));
-        case "height" -> out.add(Field.integer("height", 0L, 0, c.maxSide(), "Image height" + sizeRule));
+        case "enable_hr",
+            "denoising_strength" -> {} // hires fix is txt2img's; the strength comes below with
+        // img2img's meaning
+        case "width" ->
+            out.add(Field.integer("width", 0L, 0, c.maxSide(), "Image width" + sizeRule));
+        case "height" ->
+            out.add(Field.integer("height", 0L, 0, c.maxSide(), "Image height" + sizeRule));
         default -> out.add(f);
       }
     }
-    out.add(Field.array("init_images", "Required: the starting picture, [base64 PNG/JPEG/BMP/GIF] (data: URLs accepted; at most "
-        + org.altdiffusion.pipeline.Images.MAX_SIDE + " pixels on a side). Only the first is used, for every image of the batch; "
-        + "others are ignored with a warning. Transparent parts are put on white."));
-    out.add(Field.integer("resize_mode", 0L, 0, 3, "How the init image is fitted to width x height: " + ResizeMode.ACCEPTED
-        + ". 3 (latent upscale) is not supported."));
-    out.add(Field.number("denoising_strength", 0.75, 0, 1, "How much to change the init image: int(steps x denoising_strength) of the steps run "
-        + "(0 keeps it, 1 ignores it); must leave at least one step."));
-    out.add(Field.number("image_cfg_scale", null, 0, 100, "Image guidance of instruct-pix2pix models: accepted, unused (as A1111 with other models)."));
-    out.add(Field.string("mask", null, null, "Inpainting mask: inpainting is not available yet; a non-empty mask is refused with a 422."));
+    out.add(
+        Field.array(
+            "init_images",
+            "Required: the starting picture, [base64 PNG/JPEG/BMP/GIF] (data: URLs accepted; at"
+                + " most "
+                + org.altdiffusion.pipeline.Images.MAX_SIDE
+                + " pixels on a side). Only the first is used, for every image of the batch; "
+                + "others are ignored with a warning. Transparent parts are put on white."));
+    out.add(
+        Field.integer(
+            "resize_mode",
+            0L,
+            0,
+            3,
+            "How the init image is fitted to width x height: "
+                + ResizeMode.ACCEPTED
+                + ". 3 (latent upscale) is not supported."));
+    out.add(
+        Field.number(
+            "denoising_strength",
+            0.75,
+            0,
+            1,
+            "How much to change the init image: int(steps x denoising_strength) of the steps run "
+                + "(0 keeps it, 1 ignores it); must leave at least one step."));
+    out.add(
+        Field.number(
+            "image_cfg_scale",
+            null,
+            0,
+            100,
+            "Image guidance of instruct-pix2pix models: accepted, unused (as A1111 with other"
+                + " models)."));
+    out.add(
+        Field.string(
+            "mask",
+            null,
+            null,
+            "Inpainting mask: inpainting is not available yet; a non-empty mask is refused with a"
+                + " 422."));
     out.add(Field.integer("mask_blur_x", 4L, 0, 256, "Inpainting only: accepted, unused."));
     out.add(Field.integer("mask_blur_y", 4L, 0, 256, "Inpainting only: accepted, unused."));
     out.add(Field.integer("mask_blur", 4L, 0, 256, "Inpainting only: accepted, unused."));
     out.add(Field.integer("inpainting_fill", 0L, 0, 3, "Inpainting only: accepted, unused."));
     out.add(Field.bool("inpaint_full_res", true, "Inpainting only: accepted, unused."));
-    out.add(Field.integer("inpaint_full_res_padding", 0L, 0, 8192, "Inpainting only: accepted, unused."));
-    out.add(Field.integer("inpainting_mask_invert", 0L, 0, 1, "Inpainting only: accepted, unused."));
-    out.add(Field.number("initial_noise_multiplier", null, 0, 10, "Scale of the initial noise: only null or 1 is supported."));
-    out.add(Field.string("latent_mask", null, null, "Inpainting mask for the latents: not available yet; must be null or empty."));
-    out.add(Field.bool("include_init_images", false, "Echo init_images (and mask) in the response's parameters; they are null there otherwise."));
+    out.add(
+        Field.integer(
+            "inpaint_full_res_padding", 0L, 0, 8192, "Inpainting only: accepted, unused."));
+    out.add(
+        Field.integer("inpainting_mask_invert", 0L, 0, 1, "Inpainting only: accepted, unused."));
+    out.add(
+        Field.number(
+            "initial_noise_multiplier",
+            null,
+            0,
+            10,
+            "Scale of the initial noise: only null or 1 is supported."));
+    out.add(
+        Field.string(
+            "latent_mask",
+            null,
+            null,
+            "Inpainting mask for the latents: not available yet; must be null or empty."));
+    out.add(
+        Field.bool(
+            "include_init_images",
+            false,
+            "Echo init_images (and mask) in the response's parameters; they are null there"
+                + " otherwise."));
     return out;
   }
 
-  /** Parses and validates {@code body}; any problem is an {@link ApiException} (4xx) naming the field. */
+  /**
+   * Parses and validates {@code body}; any problem is an {@link ApiException} (4xx) naming the
+   * field.
+   */
   static Txt2ImgRequest parse(ObjectNode body, ServerConfig config) {
-    return Txt2ImgRequest.parse(body, config, fields(config), (echo, r) -> complete(echo, r, config));
+    return Txt2ImgRequest.parse(
+        body, config, fields(config), (echo, r) -> complete(echo, r, config));
   }
 
   private static Txt2ImgRequest complete(ObjectNode echo, Txt2ImgRequest r, ServerConfig config) {
     refuseUnsupported(echo);
     int mode = echo.get("resize_mode").intValue();
     if (mode >= ResizeMode.values().length) {
-      throw ApiException.invalid("resize_mode " + mode + " (just resize, latent upscale) is not supported; accepted: " + ResizeMode.ACCEPTED);
+      throw ApiException.invalid(
+          "resize_mode "
+              + mode
+              + " (just resize, latent upscale) is not supported; accepted: "
+              + ResizeMode.ACCEPTED);
     }
     double strength = echo.get("denoising_strength").doubleValue();
     if ((int) (r.steps() * strength) < 1) {
-      throw ApiException.invalid("denoising_strength " + strength + " with " + r.steps() + " steps leaves no step to run (img2img runs "
-          + "int(steps x denoising_strength) of them); use a denoising_strength of at least " + Math.ceil(1e4 / r.steps()) / 1e4 + " or more steps");
+      throw ApiException.invalid(
+          "denoising_strength "
+              + strength
+              + " with "
+              + r.steps()
+              + " steps leaves no step to run (img2img runs "
+              + "int(steps x denoising_strength) of them); use a denoising_strength of at least "
+              + Math.ceil(1e4 / r.steps()) / 1e4
+              + " or more steps");
     }
     JsonNode images = echo.get("init_images");
-    if (images.isEmpty()) throw ApiException.invalid("init_images is required: a list holding one base64-encoded image (PNG, JPEG, BMP or GIF)");
+    if (images.isEmpty())
+      throw ApiException.invalid(
+          "init_images is required: a list holding one base64-encoded image (PNG, JPEG, BMP or"
+              + " GIF)");
     for (int i = 0; i < images.size(); i++) {
-      if (!images.get(i).isTextual()) throw ApiException.invalid("init_images[" + i + "] must be a base64 string, got " + Json.describe(images.get(i)));
+      if (!images.get(i).isTextual())
+        throw ApiException.invalid(
+            "init_images[" + i + "] must be a base64 string, got " + Json.describe(images.get(i)));
     }
     ImageInput.Upload upload = ImageInput.decode("init_images[0]", images.get(0).textValue());
     int[] size = size(upload.width(), upload.height(), r.width(), r.height(), config.maxSide());
@@ -103,22 +190,31 @@ final class Img2ImgRequest {
       echo.putNull("mask");
     }
     echo.remove("include_init_images");
-    return r.withImg2Img(new Init(upload, strength, ResizeMode.values()[mode], images.size() - 1), size[0], size[1]);
+    return r.withImg2Img(
+        new Init(upload, strength, ResizeMode.values()[mode], images.size() - 1), size[0], size[1]);
   }
 
   private static void refuseUnsupported(ObjectNode echo) {
     String mask = Txt2ImgRequest.text(echo, "mask");
     String latentMask = Txt2ImgRequest.text(echo, "latent_mask");
     if ((mask != null && !mask.isBlank()) || (latentMask != null && !latentMask.isBlank())) {
-      throw ApiException.invalid("inpainting not available yet: this server does img2img without a mask; leave mask and latent_mask out (or null)");
+      throw ApiException.invalid(
+          "inpainting not available yet: this server does img2img without a mask; leave mask and"
+              + " latent_mask out (or null)");
     }
     JsonNode noise = echo.get("initial_noise_multiplier");
     if (!noise.isNull() && noise.doubleValue() != 1.0) {
-      throw ApiException.invalid("initial_noise_multiplier " + noise.doubleValue() + " is not supported; leave it out, null or 1");
+      throw ApiException.invalid(
+          "initial_noise_multiplier "
+              + noise.doubleValue()
+              + " is not supported; leave it out, null or 1");
     }
   }
 
-  /** The image size: what was asked, with absent sides taken from the init image (see the width field). */
+  /**
+   * The image size: what was asked, with absent sides taken from the init image (see the width
+   * field).
+   */
   static int[] size(int imageWidth, int imageHeight, int width, int height, int maxSide) {
     int largest = maxSide / 8 * 8;
     if (width == 0 && height == 0) {
@@ -131,7 +227,8 @@ final class Img2ImgRequest {
   }
 
   private static int floor8(double v) {
-    return Math.max(8, (int) Math.floor(v / 8 + 1e-9) * 8); // the epsilon: 2048.0 computed as 2047.9999...
+    return Math.max(
+        8, (int) Math.floor(v / 8 + 1e-9) * 8); // the epsilon: 2048.0 computed as 2047.9999...
   }
 
   private static int round8(double v) {

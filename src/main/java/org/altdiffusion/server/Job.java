@@ -7,13 +7,15 @@ import java.util.HexFormat;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * One unit of work in the queue: a txt2img or img2img run, or a model switch. Progress fields are written by
- * the worker and read by HTTP threads (volatile); control flags are written by HTTP threads and
- * read by the worker at every sampling step.
+ * One unit of work in the queue: a txt2img or img2img run, or a model switch. Progress fields are
+ * written by the worker and read by HTTP threads (volatile); control flags are written by HTTP
+ * threads and read by the worker at every sampling step.
  */
 final class Job {
   enum Kind {
-    TXT2IMG, IMG2IMG, LOAD_MODEL;
+    TXT2IMG,
+    IMG2IMG,
+    LOAD_MODEL;
 
     /** True for the kinds that make images (and have a request and a result). */
     boolean generates() {
@@ -22,7 +24,12 @@ final class Job {
   }
 
   enum Status {
-    QUEUED, RUNNING, SUCCEEDED, INTERRUPTED, CANCELLED, FAILED;
+    QUEUED,
+    RUNNING,
+    SUCCEEDED,
+    INTERRUPTED,
+    CANCELLED,
+    FAILED;
 
     boolean finished() {
       return this != QUEUED && this != RUNNING;
@@ -37,13 +44,18 @@ final class Job {
 
   final String id;
   final Kind kind;
+
   /** True for jobs of the job API, whose results wait to be collected. */
   final boolean collectable;
+
   final Txt2ImgRequest request;
+
   /** Model title this job runs on, fixed when it is submitted. */
   final String model;
+
   /** Seed of the first image, resolved when submitted so that all seeds are known up front. */
   final long seed;
+
   final Instant created = Instant.now();
   final CompletableFuture<Job> done = new CompletableFuture<>();
 
@@ -62,6 +74,7 @@ final class Job {
   volatile boolean previewWanted;
   volatile BufferedImage preview;
   volatile Txt2ImgResult result;
+
   /** Why the job failed: an ApiException when the request was at fault (e.g. unknown sampler). */
   volatile Throwable failure;
 

@@ -34,13 +34,18 @@ final class JobQueue {
   private final int keepFinished;
   private final Duration finishedTtl;
   private final ArrayDeque<Job> waiting = new ArrayDeque<>();
-  /** Every job not yet forgotten: queued, running, and finished job-API jobs awaiting collection. */
+
+  /**
+   * Every job not yet forgotten: queued, running, and finished job-API jobs awaiting collection.
+   */
   private final Map<String, Job> jobs = new ConcurrentHashMap<>();
+
   private final ArrayDeque<Job> finishedCollectable = new ArrayDeque<>();
   private final Thread worker;
   private Job running;
   private boolean accepting = true;
   private boolean stopped;
+
   /** Smoothed seconds per job, for Retry-After. */
   private double secondsPerJob = 5;
 
@@ -56,11 +61,21 @@ final class JobQueue {
 
   /** Queues {@code job}, or throws 503 when the queue is full or the server is stopping. */
   synchronized Job submit(Job job) {
-    if (!accepting) throw new ApiException(503, "Service Unavailable", "the server is shutting down", Map.of("Retry-After", "30"));
+    if (!accepting)
+      throw new ApiException(
+          503, "Service Unavailable", "the server is shutting down", Map.of("Retry-After", "30"));
     if (waiting.size() >= capacity && !(running == null && waiting.isEmpty())) {
       long retry = retryAfterSeconds();
-      throw new ApiException(503, "Service Unavailable",
-          "the queue is full (" + waiting.size() + " waiting, capacity " + capacity + "); retry in about " + retry + " s",
+      throw new ApiException(
+          503,
+          "Service Unavailable",
+          "the queue is full ("
+              + waiting.size()
+              + " waiting, capacity "
+              + capacity
+              + "); retry in about "
+              + retry
+              + " s",
           Map.of("Retry-After", Long.toString(retry)));
     }
     forgetExpired();
@@ -150,7 +165,9 @@ final class JobQueue {
       double seconds = (System.nanoTime() - job.startedNanos) / 1e9;
       if (job.kind.generates()) {
         int images = job.result == null ? 0 : job.result.images().size();
-        LOG.info(String.format("job %s %s: %d image(s) in %.1f s", job.id, end.label(), images, seconds));
+        LOG.info(
+            String.format(
+                "job %s %s: %d image(s) in %.1f s", job.id, end.label(), images, seconds));
       }
       synchronized (this) {
         running = null;
@@ -164,9 +181,17 @@ final class JobQueue {
   private Job.Status execute(Job job) {
     try {
       runner.run(job);
-      return job.result != null && job.result.interrupted() ? Job.Status.INTERRUPTED : Job.Status.SUCCEEDED;
+      return job.result != null && job.result.interrupted()
+          ? Job.Status.INTERRUPTED
+          : Job.Status.SUCCEEDED;
     } catch (GenerationCancelledException e) {
-      LOG.info("job " + job.id + " cancelled after " + e.stepsDone() + " steps" + (job.cancelReason == null ? "" : " (" + job.cancelReason + ")"));
+      LOG.info(
+          "job "
+              + job.id
+              + " cancelled after "
+              + e.stepsDone()
+              + " steps"
+              + (job.cancelReason == null ? "" : " (" + job.cancelReason + ")"));
       return Job.Status.CANCELLED;
     } catch (ApiException e) {
       job.failure = e;
@@ -183,7 +208,8 @@ final class JobQueue {
     job.finish(status);
     if (job.collectable) {
       finishedCollectable.addLast(job);
-      while (finishedCollectable.size() > keepFinished) jobs.remove(finishedCollectable.removeFirst().id);
+      while (finishedCollectable.size() > keepFinished)
+        jobs.remove(finishedCollectable.removeFirst().id);
     } else {
       jobs.remove(job.id);
     }
@@ -228,14 +254,26 @@ final class JobQueue {
       stopped = true;
       notifyAll();
     }
-    LOG.info("shutdown: cancelled " + dropped.size() + " queued job(s)" + (dropped.isEmpty() ? "" : ": " + String.join(", ", dropped.stream().map(j -> j.id).toList())));
+    LOG.info(
+        "shutdown: cancelled "
+            + dropped.size()
+            + " queued job(s)"
+            + (dropped.isEmpty()
+                ? ""
+                : ": " + String.join(", ", dropped.stream().map(j -> j.id).toList())));
     if (current != null) {
-      LOG.info("shutdown: letting running job " + current.id + " finish (up to " + grace.toSeconds() + " s)");
+      LOG.info(
+          "shutdown: letting running job "
+              + current.id
+              + " finish (up to "
+              + grace.toSeconds()
+              + " s)");
       if (!await(current, grace)) {
         current.cancelReason = "server shutting down";
         current.cancelRequested = true;
         LOG.info("shutdown: cancelling running job " + current.id + " at its next step");
-        if (!await(current, Duration.ofSeconds(60))) LOG.warning("shutdown: job " + current.id + " did not stop within 60 s");
+        if (!await(current, Duration.ofSeconds(60)))
+          LOG.warning("shutdown: job " + current.id + " did not stop within 60 s");
       }
       LOG.info("shutdown: job " + current.id + " ended " + current.status.label());
     }

@@ -14,26 +14,40 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 public final class Json {
   /** Deeper nesting than any valid request needs; bounds the parser's work on hostile input. */
   static final int MAX_NESTING = 64;
-  static final ObjectMapper MAPPER = new ObjectMapper(JsonFactory.builder()
-      .streamReadConstraints(StreamReadConstraints.builder()
-          .maxNestingDepth(MAX_NESTING)
-          .maxNumberLength(64)
-          .maxStringLength(Integer.MAX_VALUE)
-          .build())
-      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-      .build());
+
+  static final ObjectMapper MAPPER =
+      new ObjectMapper(
+          JsonFactory.builder()
+              .streamReadConstraints(
+                  StreamReadConstraints.builder()
+                      .maxNestingDepth(MAX_NESTING)
+                      .maxNumberLength(64)
+                      .maxStringLength(Integer.MAX_VALUE)
+                      .build())
+              .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+              .build());
 
   private Json() {}
 
-  public static ObjectNode object() { return JsonNodeFactory.instance.objectNode(); }
-  public static ArrayNode array() { return JsonNodeFactory.instance.arrayNode(); }
+  public static ObjectNode object() {
+    return JsonNodeFactory.instance.objectNode();
+  }
 
-  /** Parses a request body; malformed text, trailing garbage or over-limit input is a 400 naming the problem. */
+  public static ArrayNode array() {
+    return JsonNodeFactory.instance.arrayNode();
+  }
+
+  /**
+   * Parses a request body; malformed text, trailing garbage or over-limit input is a 400 naming the
+   * problem.
+   */
   static JsonNode parse(byte[] body) {
-    if (body.length == 0) throw ApiException.badRequest("the request body is empty; send a JSON object");
+    if (body.length == 0)
+      throw ApiException.badRequest("the request body is empty; send a JSON object");
     try {
       JsonNode node = MAPPER.readTree(body);
-      if (node == null || node.isMissingNode()) throw ApiException.badRequest("the request body is empty; send a JSON object");
+      if (node == null || node.isMissingNode())
+        throw ApiException.badRequest("the request body is empty; send a JSON object");
       return node;
     } catch (JsonProcessingException e) {
       String m = e.getOriginalMessage();
@@ -47,12 +61,15 @@ public final class Json {
   /** Parses a body that must be a JSON object. */
   static ObjectNode parseObject(byte[] body) {
     JsonNode node = parse(body);
-    if (!node.isObject()) throw ApiException.invalid("the request body must be a JSON object, got " + describe(node));
+    if (!node.isObject())
+      throw ApiException.invalid("the request body must be a JSON object, got " + describe(node));
     return (ObjectNode) node;
   }
 
   private static String line(JsonProcessingException e) {
-    return e.getLocation() == null ? "?" : e.getLocation().getLineNr() + " column " + e.getLocation().getColumnNr();
+    return e.getLocation() == null
+        ? "?"
+        : e.getLocation().getLineNr() + " column " + e.getLocation().getColumnNr();
   }
 
   /** A short name of a JSON value's type, for error messages. */

@@ -10,7 +10,8 @@ package org.altdiffusion.server;
  * @param filename file or folder name inside the models folder (never an absolute path)
  * @param config config file name, null when none
  */
-public record ModelInfo(String title, String modelName, String hash, String sha256, String filename, String config) {
+public record ModelInfo(
+    String title, String modelName, String hash, String sha256, String filename, String config) {
   public static ModelInfo named(String name) {
     return new ModelInfo(name, name, null, null, name, null);
   }

@@ -13,8 +13,9 @@ public interface ModelRegistry {
   List<ModelInfo> models();
 
   /**
-   * Loads {@code title} (one of {@link #models()}). Slow (reads weights); the server calls it on its
-   * worker thread between jobs and closes the previous generator when it is {@link AutoCloseable}.
+   * Loads {@code title} (one of {@link #models()}). Slow (reads weights); the server calls it on
+   * its worker thread between jobs and closes the previous generator when it is {@link
+   * AutoCloseable}.
    *
    * @throws IllegalArgumentException when no model has that title
    */
@@ -23,7 +24,8 @@ public interface ModelRegistry {
   /** The model of {@code title} or null. */
   default ModelInfo find(String title) {
     if (title == null) return null;
-    for (ModelInfo m : models()) if (m.title().equals(title) || m.modelName().equals(title)) return m;
+    for (ModelInfo m : models())
+      if (m.title().equals(title) || m.modelName().equals(title)) return m;
     return null;
   }
 }

@@ -16,15 +16,19 @@ final class Models {
   private volatile String current;
   private String loadedTitle;
   private ImageGenerator loaded;
+
   /** What each model that was ever loaded accepts, so that HTTP threads never touch a generator. */
-  private final java.util.Map<String, List<String>> samplers = new java.util.concurrent.ConcurrentHashMap<>();
+  private final java.util.Map<String, List<String>> samplers =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   Models(ModelRegistry registry, String initial) {
     this.registry = registry;
     List<ModelInfo> all = registry.models();
     if (initial != null) {
       ModelInfo m = registry.find(initial);
-      if (m == null) throw new IllegalArgumentException("no model named '" + initial + "'; available: " + titles(all));
+      if (m == null)
+        throw new IllegalArgumentException(
+            "no model named '" + initial + "'; available: " + titles(all));
       current = m.title();
     } else if (!all.isEmpty()) {
       current = all.get(0).title();
@@ -40,15 +44,25 @@ final class Models {
     return current;
   }
 
-  /** Resolves a client-given model name (title or short name) to a title, or a 404 listing the models. */
+  /**
+   * Resolves a client-given model name (title or short name) to a title, or a 404 listing the
+   * models.
+   */
   String resolve(String name) {
     ModelInfo m = registry.find(name);
     if (m == null) {
       // A1111 titles carry " [hash]" and clients may send them back; accept the bare name too.
-      String bare = name.replaceAll("\\s*\\[[0-9a-fA-F]*]\\s*$", "").replaceAll("\\.(safetensors|ckpt)$", "");
+      String bare =
+          name.replaceAll("\\s*\\[[0-9a-fA-F]*]\\s*$", "").replaceAll("\\.(safetensors|ckpt)$", "");
       m = registry.find(bare);
     }
-    if (m == null) throw ApiException.notFound("Model not found", "no model named '" + Json.abbreviate(name) + "'; available: " + titles(registry.models()));
+    if (m == null)
+      throw ApiException.notFound(
+          "Model not found",
+          "no model named '"
+              + Json.abbreviate(name)
+              + "'; available: "
+              + titles(registry.models()));
     return m.title();
   }
 
@@ -58,7 +72,8 @@ final class Models {
 
   /** The generator of {@code title}, loading it (and closing the previous one) when needed. */
   synchronized ImageGenerator acquire(String title) throws Exception {
-    if (title == null) throw new IllegalStateException("no model is available: the models folder has none");
+    if (title == null)
+      throw new IllegalStateException("no model is available: the models folder has none");
     if (title.equals(loadedTitle)) return loaded;
     release();
     LOG.info("loading model " + title);

@@ -12,25 +12,51 @@ final class OpenApi {
   static Map<String, Object> document(List<Route> routes, ServerConfig config) {
     Map<String, Object> doc = new LinkedHashMap<>();
     doc.put("openapi", "3.0.3");
-    doc.put("info", map(
-        "title", "AltDiffusion server",
-        "version", "0.1.0",
-        "description", "AUTOMATIC1111-compatible API (/sdapi/v1) and an asynchronous job API (/api/v1) for multilingual "
-            + "text-to-image and image-to-image generation. Errors are JSON {error, detail}. Limits: body " + config.maxBodyBytes() + " bytes, "
-            + "side " + config.maxSide() + " px, steps " + config.maxSteps() + ", batch_size " + config.maxBatchSize()
-            + ", batch_size x n_iter " + config.maxImages() + ", queue " + config.queueCapacity() + " waiting jobs."));
+    doc.put(
+        "info",
+        map(
+            "title", "AltDiffusion server",
+            "version", "0.1.0",
+            "description",
+                "AUTOMATIC1111-compatible API (/sdapi/v1) and an asynchronous job API (/api/v1) for"
+                    + " multilingual text-to-image and image-to-image generation. Errors are JSON"
+                    + " {error, detail}. Limits: body "
+                    + config.maxBodyBytes()
+                    + " bytes, "
+                    + "side "
+                    + config.maxSide()
+                    + " px, steps "
+                    + config.maxSteps()
+                    + ", batch_size "
+                    + config.maxBatchSize()
+                    + ", batch_size x n_iter "
+                    + config.maxImages()
+                    + ", queue "
+                    + config.queueCapacity()
+                    + " waiting jobs."));
     Map<String, Object> paths = new LinkedHashMap<>();
     for (Route r : routes) {
       @SuppressWarnings("unchecked")
-      Map<String, Object> item = (Map<String, Object>) paths.computeIfAbsent(r.template, k -> new LinkedHashMap<>());
+      Map<String, Object> item =
+          (Map<String, Object>) paths.computeIfAbsent(r.template, k -> new LinkedHashMap<>());
       item.put(r.method.toLowerCase(java.util.Locale.ROOT), operation(r));
     }
     doc.put("paths", paths);
     Map<String, Object> components = new LinkedHashMap<>();
     components.put("schemas", schemas(config));
-    components.put("securitySchemes", map(
-        "bearer", map("type", "http", "scheme", "bearer", "description", "the server's --api-token"),
-        "basic", map("type", "http", "scheme", "basic", "description", "any user name, the API token as password (A1111 clients' --api-auth)")));
+    components.put(
+        "securitySchemes",
+        map(
+            "bearer",
+                map("type", "http", "scheme", "bearer", "description", "the server's --api-token"),
+            "basic",
+                map(
+                    "type",
+                    "http",
+                    "scheme",
+                    "basic",
+                    "description",
+                    "any user name, the API token as password (A1111 clients' --api-auth)")));
     doc.put("components", components);
     return doc;
   }
@@ -43,95 +69,328 @@ final class OpenApi {
     if (!r.params.isEmpty()) {
       List<Object> ps = new ArrayList<>();
       for (Route.Param p : r.params) {
-        ps.add(map("name", p.name(), "in", p.in(), "required", p.in().equals("path"), "description", p.description(),
-            "schema", map("type", p.type())));
+        ps.add(
+            map(
+                "name",
+                p.name(),
+                "in",
+                p.in(),
+                "required",
+                p.in().equals("path"),
+                "description",
+                p.description(),
+                "schema",
+                map("type", p.type())));
       }
       op.put("parameters", ps);
     }
     if (r.requestSchema != null) {
-      op.put("requestBody", map("required", r.requestRequired,
-          "content", map("application/json", map("schema", ref(r.requestSchema)))));
+      op.put(
+          "requestBody",
+          map(
+              "required",
+              r.requestRequired,
+              "content",
+              map("application/json", map("schema", ref(r.requestSchema)))));
     }
     Map<String, Object> responses = new LinkedHashMap<>();
-    Map<String, Object> okContent = r.okSchema == null
-        ? map(r.okMediaType, map("schema", r.okMediaType.startsWith("application/json") ? map("type", "object", "nullable", true) : map("type", "string")))
-        : map(r.okMediaType, map("schema", ref(r.okSchema)));
-    responses.put(Integer.toString(r.okStatus), map("description", "success", "content", okContent));
+    Map<String, Object> okContent =
+        r.okSchema == null
+            ? map(
+                r.okMediaType,
+                map(
+                    "schema",
+                    r.okMediaType.startsWith("application/json")
+                        ? map("type", "object", "nullable", true)
+                        : map("type", "string")))
+            : map(r.okMediaType, map("schema", ref(r.okSchema)));
+    responses.put(
+        Integer.toString(r.okStatus), map("description", "success", "content", okContent));
     for (Map.Entry<Integer, String> e : r.otherOk.entrySet()) {
-      responses.put(Integer.toString(e.getKey()), map("description", "accepted", "content", map("application/json", map("schema", ref(e.getValue())))));
+      responses.put(
+          Integer.toString(e.getKey()),
+          map(
+              "description",
+              "accepted",
+              "content",
+              map("application/json", map("schema", ref(e.getValue())))));
     }
     Map<Integer, String> errors = new LinkedHashMap<>(r.errors);
     if (r.authenticated) errors.put(401, "missing or wrong API token");
-    errors.put(403, "a cross-site request, or a Host header that is not a loopback name on a server without token");
+    errors.put(
+        403,
+        "a cross-site request, or a Host header that is not a loopback name on a server without"
+            + " token");
     for (Map.Entry<Integer, String> e : errors.entrySet()) {
-      responses.put(Integer.toString(e.getKey()), map("description", e.getValue(),
-          "content", map("application/json", map("schema", ref("ErrorResponse")))));
+      responses.put(
+          Integer.toString(e.getKey()),
+          map(
+              "description",
+              e.getValue(),
+              "content",
+              map("application/json", map("schema", ref("ErrorResponse")))));
     }
     op.put("responses", responses);
-    if (r.authenticated) op.put("security", List.of(map("bearer", List.of()), map("basic", List.of())));
+    if (r.authenticated)
+      op.put("security", List.of(map("bearer", List.of()), map("basic", List.of())));
     return op;
   }
 
   private static Map<String, Object> schemas(ServerConfig config) {
     Map<String, Object> s = new LinkedHashMap<>();
-    s.put("ErrorResponse", object(List.of("error", "detail"),
-        "error", str("kind of problem"), "detail", str("what was wrong and what is accepted")));
+    s.put(
+        "ErrorResponse",
+        object(
+            List.of("error", "detail"),
+            "error",
+            str("kind of problem"),
+            "detail",
+            str("what was wrong and what is accepted")));
     Map<String, Object> txt2imgProps = new LinkedHashMap<>();
     for (Field f : Txt2ImgRequest.fields(config)) txt2imgProps.put(f.name(), f.schema());
-    s.put("StableDiffusionProcessingTxt2Img", map("type", "object", "properties", txt2imgProps,
-        "additionalProperties", true, "description", "Unknown fields are ignored, as AUTOMATIC1111 does."));
+    s.put(
+        "StableDiffusionProcessingTxt2Img",
+        map(
+            "type",
+            "object",
+            "properties",
+            txt2imgProps,
+            "additionalProperties",
+            true,
+            "description",
+            "Unknown fields are ignored, as AUTOMATIC1111 does."));
     Map<String, Object> img2imgProps = new LinkedHashMap<>();
     for (Field f : Img2ImgRequest.fields(config)) img2imgProps.put(f.name(), f.schema());
-    s.put("StableDiffusionProcessingImg2Img", map("type", "object", "required", List.of("init_images"), "properties", img2imgProps,
-        "additionalProperties", true, "description", "txt2img's fields (hires fix aside) plus the init image. Unknown fields are ignored, "
-            + "as AUTOMATIC1111 does. Inpainting is not available yet: a request with a mask is refused (422)."));
-    s.put("TextToImageResponse", object(List.of("images", "parameters", "info"),
-        "images", map("type", "array", "items", map("type", "string", "format", "byte"), "description", "base64 PNGs with the A1111 'parameters' text chunk"),
-        "parameters", map("type", "object", "description", "the request with every known field filled in"),
-        "info", str("JSON text: prompt, all_prompts, seed, all_seeds, infotexts, ... as A1111's Processed.js()")));
-    s.put("ImageToImageResponse", object(List.of("images", "parameters", "info"),
-        "images", map("type", "array", "items", map("type", "string", "format", "byte"), "description", "base64 PNGs with the A1111 'parameters' text chunk"),
-        "parameters", map("type", "object", "description", "the request with every known field filled in; init_images and mask are null unless include_init_images"),
-        "info", str("JSON text as txt2img's, with denoising_strength; infotexts carry 'Denoising strength'")));
-    s.put("PNGInfoRequest", object(List.of("image"), "image", str("base64 image, optionally a data: URL")));
-    s.put("PNGInfoResponse", object(List.of("info", "items", "parameters"),
-        "info", str("the 'parameters' text, empty when none"),
-        "items", map("type", "object", "description", "the image's other text chunks"),
-        "parameters", map("type", "object", "description", "parsed: Prompt, Negative prompt, Steps, Sampler, Size-1, Size-2, ...")));
-    s.put("ProgressResponse", object(List.of("progress", "eta_relative", "state"),
-        "progress", num("0..1"), "eta_relative", num("seconds left (estimate)"),
-        "state", object(List.of(), "skipped", bool(), "interrupted", bool(), "job", str("running job id, '' when idle"),
-            "job_count", integer("batches of the running job"), "job_timestamp", str("yyyyMMddHHmmss"),
-            "job_no", integer("current batch, from 0"), "sampling_step", integer("steps done"), "sampling_steps", integer("steps per batch")),
-        "current_image", nullableStr("base64 PNG preview of the running batch, or null"),
-        "textinfo", nullableStr("human-readable state")));
-    s.put("SamplerItem", object(List.of("name", "aliases", "options"),
-        "name", str("sampler name"), "aliases", map("type", "array", "items", map("type", "string")), "options", map("type", "object")));
-    s.put("SchedulerItem", object(List.of("name", "label"),
-        "name", str("scheduler name"), "label", str("label"), "aliases", map("type", "array", "nullable", true, "items", map("type", "string")),
-        "default_rho", num("rho"), "need_inner_model", bool()));
-    s.put("SDModelItem", object(List.of("title", "model_name", "filename"),
-        "title", str("name to select it by"), "model_name", str("short name"), "hash", nullableStr("short hash"),
-        "sha256", nullableStr("sha256"), "filename", str("file or folder inside the models folder"), "config", nullableStr("config file")));
-    s.put("Options", object(List.of("sd_model_checkpoint"),
-        "sd_model_checkpoint", nullableStr("title of the current model"), "samples_format", str("always png"),
-        "sd_checkpoint_hash", nullableStr("hash of the current model, null when not computed"),
-        "live_previews_enable", bool()));
-    s.put("OptionsUpdate", map("type", "object", "additionalProperties", true,
-        "properties", map("sd_model_checkpoint", map("type", "string", "description", "switch to this model (title from /sdapi/v1/sd-models); other keys are ignored"))));
-    s.put("ScriptsList", object(List.of("txt2img", "img2img"),
-        "txt2img", map("type", "array", "items", map("type", "string")), "img2img", map("type", "array", "items", map("type", "string"))));
-    s.put("JobStatus", object(List.of("id", "status"),
-        "id", str("job id"), "status", map("type", "string", "enum", List.of("queued", "running", "succeeded", "interrupted", "cancelled", "failed")),
-        "position", integer("place in the queue, 1 = next; 0 when not waiting"), "progress", num("0..1"),
-        "batch", integer("current batch from 0"), "batches", integer("n_iter"), "step", integer("steps done in this batch"),
-        "steps", integer("steps per batch that run (img2img: int(steps x denoising_strength))"), "created", str("ISO-8601"), "started", nullableStr("ISO-8601"),
-        "finished", nullableStr("ISO-8601"), "preview", nullableStr("base64 PNG preview (with ?preview=true)"),
-        "error", map("$ref", "#/components/schemas/ErrorResponse")));
-    s.put("StatusResponse", object(List.of("model", "queue_waiting", "queue_capacity"),
-        "model", nullableStr("current model title"), "loaded_model", nullableStr("model in memory"), "running", nullableStr("running job id"),
-        "queue_waiting", integer("jobs waiting"), "queue_capacity", integer("most jobs that may wait"),
-        "auth", bool()));
+    s.put(
+        "StableDiffusionProcessingImg2Img",
+        map(
+            "type",
+            "object",
+            "required",
+            List.of("init_images"),
+            "properties",
+            img2imgProps,
+            "additionalProperties",
+            true,
+            "description",
+            "txt2img's fields (hires fix aside) plus the init image. Unknown fields are ignored, as"
+                + " AUTOMATIC1111 does. Inpainting is not available yet: a request with a mask is"
+                + " refused (422)."));
+    s.put(
+        "TextToImageResponse",
+        object(
+            List.of("images", "parameters", "info"),
+            "images",
+            map(
+                "type",
+                "array",
+                "items",
+                map("type", "string", "format", "byte"),
+                "description",
+                "base64 PNGs with the A1111 'parameters' text chunk"),
+            "parameters",
+            map("type", "object", "description", "the request with every known field filled in"),
+            "info",
+            str(
+                "JSON text: prompt, all_prompts, seed, all_seeds, infotexts, ... as A1111's"
+                    + " Processed.js()")));
+    s.put(
+        "ImageToImageResponse",
+        object(
+            List.of("images", "parameters", "info"),
+            "images",
+            map(
+                "type",
+                "array",
+                "items",
+                map("type", "string", "format", "byte"),
+                "description",
+                "base64 PNGs with the A1111 'parameters' text chunk"),
+            "parameters",
+            map(
+                "type",
+                "object",
+                "description",
+                "the request with every known field filled in; init_images and mask are null unless"
+                    + " include_init_images"),
+            "info",
+            str(
+                "JSON text as txt2img's, with denoising_strength; infotexts carry 'Denoising"
+                    + " strength'")));
+    s.put(
+        "PNGInfoRequest",
+        object(List.of("image"), "image", str("base64 image, optionally a data: URL")));
+    s.put(
+        "PNGInfoResponse",
+        object(
+            List.of("info", "items", "parameters"),
+            "info",
+            str("the 'parameters' text, empty when none"),
+            "items",
+            map("type", "object", "description", "the image's other text chunks"),
+            "parameters",
+            map(
+                "type",
+                "object",
+                "description",
+                "parsed: Prompt, Negative prompt, Steps, Sampler, Size-1, Size-2, ...")));
+    s.put(
+        "ProgressResponse",
+        object(
+            List.of("progress", "eta_relative", "state"),
+            "progress",
+            num("0..1"),
+            "eta_relative",
+            num("seconds left (estimate)"),
+            "state",
+            object(
+                List.of(),
+                "skipped",
+                bool(),
+                "interrupted",
+                bool(),
+                "job",
+                str("running job id, '' when idle"),
+                "job_count",
+                integer("batches of the running job"),
+                "job_timestamp",
+                str("yyyyMMddHHmmss"),
+                "job_no",
+                integer("current batch, from 0"),
+                "sampling_step",
+                integer("steps done"),
+                "sampling_steps",
+                integer("steps per batch")),
+            "current_image",
+            nullableStr("base64 PNG preview of the running batch, or null"),
+            "textinfo",
+            nullableStr("human-readable state")));
+    s.put(
+        "SamplerItem",
+        object(
+            List.of("name", "aliases", "options"),
+            "name",
+            str("sampler name"),
+            "aliases",
+            map("type", "array", "items", map("type", "string")),
+            "options",
+            map("type", "object")));
+    s.put(
+        "SchedulerItem",
+        object(
+            List.of("name", "label"),
+            "name",
+            str("scheduler name"),
+            "label",
+            str("label"),
+            "aliases",
+            map("type", "array", "nullable", true, "items", map("type", "string")),
+            "default_rho",
+            num("rho"),
+            "need_inner_model",
+            bool()));
+    s.put(
+        "SDModelItem",
+        object(
+            List.of("title", "model_name", "filename"),
+            "title",
+            str("name to select it by"),
+            "model_name",
+            str("short name"),
+            "hash",
+            nullableStr("short hash"),
+            "sha256",
+            nullableStr("sha256"),
+            "filename",
+            str("file or folder inside the models folder"),
+            "config",
+            nullableStr("config file")));
+    s.put(
+        "Options",
+        object(
+            List.of("sd_model_checkpoint"),
+            "sd_model_checkpoint",
+            nullableStr("title of the current model"),
+            "samples_format",
+            str("always png"),
+            "sd_checkpoint_hash",
+            nullableStr("hash of the current model, null when not computed"),
+            "live_previews_enable",
+            bool()));
+    s.put(
+        "OptionsUpdate",
+        map(
+            "type",
+            "object",
+            "additionalProperties",
+            true,
+            "properties",
+            map(
+                "sd_model_checkpoint",
+                map(
+                    "type",
+                    "string",
+                    "description",
+                    "switch to this model (title from /sdapi/v1/sd-models); other keys are"
+                        + " ignored"))));
+    s.put(
+        "ScriptsList",
+        object(
+            List.of("txt2img", "img2img"),
+            "txt2img",
+            map("type", "array", "items", map("type", "string")),
+            "img2img",
+            map("type", "array", "items", map("type", "string"))));
+    s.put(
+        "JobStatus",
+        object(
+            List.of("id", "status"),
+            "id",
+            str("job id"),
+            "status",
+            map(
+                "type",
+                "string",
+                "enum",
+                List.of("queued", "running", "succeeded", "interrupted", "cancelled", "failed")),
+            "position",
+            integer("place in the queue, 1 = next; 0 when not waiting"),
+            "progress",
+            num("0..1"),
+            "batch",
+            integer("current batch from 0"),
+            "batches",
+            integer("n_iter"),
+            "step",
+            integer("steps done in this batch"),
+            "steps",
+            integer("steps per batch that run (img2img: int(steps x denoising_strength))"),
+            "created",
+            str("ISO-8601"),
+            "started",
+            nullableStr("ISO-8601"),
+            "finished",
+            nullableStr("ISO-8601"),
+            "preview",
+            nullableStr("base64 PNG preview (with ?preview=true)"),
+            "error",
+            map("$ref", "#/components/schemas/ErrorResponse")));
+    s.put(
+        "StatusResponse",
+        object(
+            List.of("model", "queue_waiting", "queue_capacity"),
+            "model",
+            nullableStr("current model title"),
+            "loaded_model",
+            nullableStr("model in memory"),
+            "running",
+            nullableStr("running job id"),
+            "queue_waiting",
+            integer("jobs waiting"),
+            "queue_capacity",
+            integer("most jobs that may wait"),
+            "auth",
+            bool()));
     return s;
   }
 
@@ -147,11 +406,25 @@ final class OpenApi {
     return m;
   }
 
-  private static Map<String, Object> str(String d) { return map("type", "string", "description", d); }
-  private static Map<String, Object> nullableStr(String d) { return map("type", "string", "nullable", true, "description", d); }
-  private static Map<String, Object> num(String d) { return map("type", "number", "description", d); }
-  private static Map<String, Object> integer(String d) { return map("type", "integer", "description", d); }
-  private static Map<String, Object> bool() { return map("type", "boolean"); }
+  private static Map<String, Object> str(String d) {
+    return map("type", "string", "description", d);
+  }
+
+  private static Map<String, Object> nullableStr(String d) {
+    return map("type", "string", "nullable", true, "description", d);
+  }
+
+  private static Map<String, Object> num(String d) {
+    return map("type", "number", "description", d);
+  }
+
+  private static Map<String, Object> integer(String d) {
+    return map("type", "integer", "description", d);
+  }
+
+  private static Map<String, Object> bool() {
+    return map("type", "boolean");
+  }
 
   static Map<String, Object> map(Object... kv) {
     Map<String, Object> m = new LinkedHashMap<>();

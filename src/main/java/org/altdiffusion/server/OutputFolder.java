@@ -10,8 +10,8 @@ import java.util.stream.Stream;
 import org.altdiffusion.pipeline.GeneratedImage;
 
 /**
- * Where {@code save_images} writes: {@code <output>/<yyyy-MM-dd>/<number>-<seed>.png}, names
- * chosen by the server only (a counter and the seed), never from client text.
+ * Where {@code save_images} writes: {@code <output>/<yyyy-MM-dd>/<number>-<seed>.png}, names chosen
+ * by the server only (a counter and the seed), never from client text.
  */
 final class OutputFolder {
   private final Path root;

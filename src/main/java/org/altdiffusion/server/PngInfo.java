@@ -35,21 +35,27 @@ final class PngInfo {
     return out;
   }
 
-  /** A1111's parsed form: Prompt, Negative prompt, each setting; "Size" split into Size-1 and Size-2. */
+  /**
+   * A1111's parsed form: Prompt, Negative prompt, each setting; "Size" split into Size-1 and
+   * Size-2.
+   */
   static ObjectNode parameters(String info) {
     ObjectNode p = Json.object();
     Infotext t = Infotext.parse(info);
     p.put("Prompt", t.prompt());
     p.put("Negative prompt", t.negativePrompt());
-    t.settings().forEach((k, v) -> {
-      Matcher m = SIZE.matcher(v);
-      if (m.matches() && (k.equals("Size") || k.endsWith(" size") || k.equals("Seed resize from"))) {
-        p.put(k + "-1", m.group(1));
-        p.put(k + "-2", m.group(2));
-      } else {
-        p.put(k, v);
-      }
-    });
+    t.settings()
+        .forEach(
+            (k, v) -> {
+              Matcher m = SIZE.matcher(v);
+              if (m.matches()
+                  && (k.equals("Size") || k.endsWith(" size") || k.equals("Seed resize from"))) {
+                p.put(k + "-1", m.group(1));
+                p.put(k + "-2", m.group(2));
+              } else {
+                p.put(k, v);
+              }
+            });
     return p;
   }
 }

@@ -6,10 +6,15 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * What a handler answers: a status, a body and headers, now, or later for requests that wait for
- * a job (so that a waiting client holds no server thread).
+ * What a handler answers: a status, a body and headers, now, or later for requests that wait for a
+ * job (so that a waiting client holds no server thread).
  */
-record Reply(int status, String contentType, byte[] body, Map<String, String> headers, CompletableFuture<Reply> later) {
+record Reply(
+    int status,
+    String contentType,
+    byte[] body,
+    Map<String, String> headers,
+    CompletableFuture<Reply> later) {
   static final String JSON = "application/json; charset=utf-8";
 
   static Reply json(int status, Object value) {

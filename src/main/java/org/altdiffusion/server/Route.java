@@ -26,17 +26,23 @@ final class Route {
   final String tag;
   private final String[] segments;
   boolean authenticated = true;
+
   /** Component schema of the JSON body, null when the route takes none. */
   String requestSchema;
+
   boolean requestRequired;
+
   /** Media type and component schema (null = free-form) of the 200 answer. */
   String okMediaType = "application/json";
+
   String okSchema;
   int okStatus = 200;
   final List<Param> params = new ArrayList<>();
   final Map<Integer, String> errors = new LinkedHashMap<>();
+
   /** Other success statuses: status -> component schema. */
   final Map<Integer, String> otherOk = new LinkedHashMap<>();
+
   Handler handler;
 
   private Route(String method, String template, String operationId, String summary, String tag) {
@@ -47,7 +53,9 @@ final class Route {
     this.tag = tag;
     this.segments = template.split("/", -1);
     for (String s : segments) {
-      if (s.startsWith("{")) params.add(new Param(s.substring(1, s.length() - 1), "path", "string", "job id (32 hex digits)"));
+      if (s.startsWith("{"))
+        params.add(
+            new Param(s.substring(1, s.length() - 1), "path", "string", "job id (32 hex digits)"));
     }
   }
 

@@ -11,20 +11,21 @@ import java.util.Map;
  */
 final class Samplers {
   /** A1111's aliases of the names a model may offer. */
-  private static final Map<String, List<String>> ALIASES = Map.ofEntries(
-      Map.entry("Euler a", List.of("k_euler_a", "k_euler_ancestral")),
-      Map.entry("Euler", List.of("k_euler")),
-      Map.entry("LMS", List.of("k_lms")),
-      Map.entry("Heun", List.of("k_heun")),
-      Map.entry("DPM2", List.of("k_dpm_2")),
-      Map.entry("DPM2 a", List.of("k_dpm_2_a")),
-      Map.entry("DPM++ 2M", List.of("k_dpmpp_2m")),
-      Map.entry("DPM++ 2S a", List.of("k_dpmpp_2s_a")),
-      Map.entry("DPM++ SDE", List.of("k_dpmpp_sde")),
-      Map.entry("DDIM", List.of("ddim")),
-      Map.entry("PLMS", List.of("plms")),
-      Map.entry("PNDM", List.of("pndm")),
-      Map.entry("UniPC", List.of("unipc")));
+  private static final Map<String, List<String>> ALIASES =
+      Map.ofEntries(
+          Map.entry("Euler a", List.of("k_euler_a", "k_euler_ancestral")),
+          Map.entry("Euler", List.of("k_euler")),
+          Map.entry("LMS", List.of("k_lms")),
+          Map.entry("Heun", List.of("k_heun")),
+          Map.entry("DPM2", List.of("k_dpm_2")),
+          Map.entry("DPM2 a", List.of("k_dpm_2_a")),
+          Map.entry("DPM++ 2M", List.of("k_dpmpp_2m")),
+          Map.entry("DPM++ 2S a", List.of("k_dpmpp_2s_a")),
+          Map.entry("DPM++ SDE", List.of("k_dpmpp_sde")),
+          Map.entry("DDIM", List.of("ddim")),
+          Map.entry("PLMS", List.of("plms")),
+          Map.entry("PNDM", List.of("pndm")),
+          Map.entry("UniPC", List.of("unipc")));
 
   private Samplers() {}
 
@@ -46,8 +47,12 @@ final class Samplers {
       for (String a : aliases(s)) if (a.equals(lower)) return s;
     }
     List<String> accepted = new ArrayList<>(available);
-    throw ApiException.notFound("Sampler not found",
-        "unknown sampler '" + Json.abbreviate(requested) + "'; this model accepts: " + String.join(", ", accepted)
+    throw ApiException.notFound(
+        "Sampler not found",
+        "unknown sampler '"
+            + Json.abbreviate(requested)
+            + "'; this model accepts: "
+            + String.join(", ", accepted)
             + " (or leave sampler_name out for the model's own scheduler)");
   }
 }

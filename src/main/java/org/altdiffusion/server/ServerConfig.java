@@ -4,11 +4,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 /**
- * Everything the HTTP server is configured with. {@link #defaults()} gives the values
- * {@code altdiffusion serve} starts with; every limit is enforced on each request and published in
- * {@code /openapi.json}.
+ * Everything the HTTP server is configured with. {@link #defaults()} gives the values {@code
+ * altdiffusion serve} starts with; every limit is enforced on each request and published in {@code
+ * /openapi.json}.
  *
- * @param host address to bind (default 127.0.0.1; anything else needs a token or {@code insecureNoToken})
+ * @param host address to bind (default 127.0.0.1; anything else needs a token or {@code
+ *     insecureNoToken})
  * @param port TCP port (default 7860 as AUTOMATIC1111; 0 = any free port)
  * @param queueCapacity jobs that may wait behind the running one (default 8); more get 503
  * @param apiToken bearer token every API call must carry; null = none (default null)
@@ -21,9 +22,11 @@ import java.time.Duration;
  * @param maxImages most images per request, batch_size x n_iter (default 16)
  * @param maxPromptChars longest prompt or negative prompt, in characters (default 20000)
  * @param httpThreads threads answering HTTP requests (default 16); waiting for a job holds none
- * @param keepFinishedJobs finished job-API results kept for collection (default 64, oldest dropped first)
+ * @param keepFinishedJobs finished job-API results kept for collection (default 64, oldest dropped
+ *     first)
  * @param finishedJobTtl how long a finished job-API result is kept (default 1 hour)
- * @param shutdownGrace how long shutdown lets the running job finish before cancelling it (default 10 s)
+ * @param shutdownGrace how long shutdown lets the running job finish before cancelling it (default
+ *     10 s)
  */
 public record ServerConfig(
     String host,
@@ -44,31 +47,239 @@ public record ServerConfig(
     Duration shutdownGrace) {
 
   public static ServerConfig defaults() {
-    return new ServerConfig("127.0.0.1", 7860, 8, null, false, null, 32L << 20, 2048, 150, 8, 16, 20_000, 16, 64,
-        Duration.ofHours(1), Duration.ofSeconds(10));
+    return new ServerConfig(
+        "127.0.0.1",
+        7860,
+        8,
+        null,
+        false,
+        null,
+        32L << 20,
+        2048,
+        150,
+        8,
+        16,
+        20_000,
+        16,
+        64,
+        Duration.ofHours(1),
+        Duration.ofSeconds(10));
   }
 
   public ServerConfig {
-    if (host == null || host.isBlank()) throw new IllegalArgumentException("host must not be empty");
-    if (port < 0 || port > 65535) throw new IllegalArgumentException("port must be 0..65535, got " + port);
-    if (queueCapacity < 0) throw new IllegalArgumentException("queue capacity must be >= 0, got " + queueCapacity);
+    if (host == null || host.isBlank())
+      throw new IllegalArgumentException("host must not be empty");
+    if (port < 0 || port > 65535)
+      throw new IllegalArgumentException("port must be 0..65535, got " + port);
+    if (queueCapacity < 0)
+      throw new IllegalArgumentException("queue capacity must be >= 0, got " + queueCapacity);
     if (apiToken != null && apiToken.isBlank()) apiToken = null;
     if (maxBodyBytes < 1024) throw new IllegalArgumentException("max body must be >= 1024 bytes");
     if (maxSide < 8 || maxSteps < 1 || maxBatchSize < 1 || maxImages < 1 || maxPromptChars < 1) {
       throw new IllegalArgumentException("limits must be positive (max side >= 8)");
     }
-    if (httpThreads < 2) throw new IllegalArgumentException("http threads must be >= 2, got " + httpThreads);
+    if (httpThreads < 2)
+      throw new IllegalArgumentException("http threads must be >= 2, got " + httpThreads);
     if (keepFinishedJobs < 1) throw new IllegalArgumentException("keep finished jobs must be >= 1");
   }
 
-  public ServerConfig withHost(String v) { return new ServerConfig(v, port, queueCapacity, apiToken, insecureNoToken, outputDir, maxBodyBytes, maxSide, maxSteps, maxBatchSize, maxImages, maxPromptChars, httpThreads, keepFinishedJobs, finishedJobTtl, shutdownGrace); }
-  public ServerConfig withPort(int v) { return new ServerConfig(host, v, queueCapacity, apiToken, insecureNoToken, outputDir, maxBodyBytes, maxSide, maxSteps, maxBatchSize, maxImages, maxPromptChars, httpThreads, keepFinishedJobs, finishedJobTtl, shutdownGrace); }
-  public ServerConfig withQueueCapacity(int v) { return new ServerConfig(host, port, v, apiToken, insecureNoToken, outputDir, maxBodyBytes, maxSide, maxSteps, maxBatchSize, maxImages, maxPromptChars, httpThreads, keepFinishedJobs, finishedJobTtl, shutdownGrace); }
-  public ServerConfig withApiToken(String v) { return new ServerConfig(host, port, queueCapacity, v, insecureNoToken, outputDir, maxBodyBytes, maxSide, maxSteps, maxBatchSize, maxImages, maxPromptChars, httpThreads, keepFinishedJobs, finishedJobTtl, shutdownGrace); }
-  public ServerConfig withInsecureNoToken(boolean v) { return new ServerConfig(host, port, queueCapacity, apiToken, v, outputDir, maxBodyBytes, maxSide, maxSteps, maxBatchSize, maxImages, maxPromptChars, httpThreads, keepFinishedJobs, finishedJobTtl, shutdownGrace); }
-  public ServerConfig withOutputDir(Path v) { return new ServerConfig(host, port, queueCapacity, apiToken, insecureNoToken, v, maxBodyBytes, maxSide, maxSteps, maxBatchSize, maxImages, maxPromptChars, httpThreads, keepFinishedJobs, finishedJobTtl, shutdownGrace); }
-  public ServerConfig withMaxBodyBytes(long v) { return new ServerConfig(host, port, queueCapacity, apiToken, insecureNoToken, outputDir, v, maxSide, maxSteps, maxBatchSize, maxImages, maxPromptChars, httpThreads, keepFinishedJobs, finishedJobTtl, shutdownGrace); }
-  public ServerConfig withLimits(int side, int steps, int batch, int images) { return new ServerConfig(host, port, queueCapacity, apiToken, insecureNoToken, outputDir, maxBodyBytes, side, steps, batch, images, maxPromptChars, httpThreads, keepFinishedJobs, finishedJobTtl, shutdownGrace); }
-  public ServerConfig withShutdownGrace(Duration v) { return new ServerConfig(host, port, queueCapacity, apiToken, insecureNoToken, outputDir, maxBodyBytes, maxSide, maxSteps, maxBatchSize, maxImages, maxPromptChars, httpThreads, keepFinishedJobs, finishedJobTtl, v); }
-  public ServerConfig withKeepFinishedJobs(int v, Duration ttl) { return new ServerConfig(host, port, queueCapacity, apiToken, insecureNoToken, outputDir, maxBodyBytes, maxSide, maxSteps, maxBatchSize, maxImages, maxPromptChars, httpThreads, v, ttl, shutdownGrace); }
+  public ServerConfig withHost(String v) {
+    return new ServerConfig(
+        v,
+        port,
+        queueCapacity,
+        apiToken,
+        insecureNoToken,
+        outputDir,
+        maxBodyBytes,
+        maxSide,
+        maxSteps,
+        maxBatchSize,
+        maxImages,
+        maxPromptChars,
+        httpThreads,
+        keepFinishedJobs,
+        finishedJobTtl,
+        shutdownGrace);
+  }
+
+  public ServerConfig withPort(int v) {
+    return new ServerConfig(
+        host,
+        v,
+        queueCapacity,
+        apiToken,
+        insecureNoToken,
+        outputDir,
+        maxBodyBytes,
+        maxSide,
+        maxSteps,
+        maxBatchSize,
+        maxImages,
+        maxPromptChars,
+        httpThreads,
+        keepFinishedJobs,
+        finishedJobTtl,
+        shutdownGrace);
+  }
+
+  public ServerConfig withQueueCapacity(int v) {
+    return new ServerConfig(
+        host,
+        port,
+        v,
+        apiToken,
+        insecureNoToken,
+        outputDir,
+        maxBodyBytes,
+        maxSide,
+        maxSteps,
+        maxBatchSize,
+        maxImages,
+        maxPromptChars,
+        httpThreads,
+        keepFinishedJobs,
+        finishedJobTtl,
+        shutdownGrace);
+  }
+
+  public ServerConfig withApiToken(String v) {
+    return new ServerConfig(
+        host,
+        port,
+        queueCapacity,
+        v,
+        insecureNoToken,
+        outputDir,
+        maxBodyBytes,
+        maxSide,
+        maxSteps,
+        maxBatchSize,
+        maxImages,
+        maxPromptChars,
+        httpThreads,
+        keepFinishedJobs,
+        finishedJobTtl,
+        shutdownGrace);
+  }
+
+  public ServerConfig withInsecureNoToken(boolean v) {
+    return new ServerConfig(
+        host,
+        port,
+        queueCapacity,
+        apiToken,
+        v,
+        outputDir,
+        maxBodyBytes,
+        maxSide,
+        maxSteps,
+        maxBatchSize,
+        maxImages,
+        maxPromptChars,
+        httpThreads,
+        keepFinishedJobs,
+        finishedJobTtl,
+        shutdownGrace);
+  }
+
+  public ServerConfig withOutputDir(Path v) {
+    return new ServerConfig(
+        host,
+        port,
+        queueCapacity,
+        apiToken,
+        insecureNoToken,
+        v,
+        maxBodyBytes,
+        maxSide,
+        maxSteps,
+        maxBatchSize,
+        maxImages,
+        maxPromptChars,
+        httpThreads,
+        keepFinishedJobs,
+        finishedJobTtl,
+        shutdownGrace);
+  }
+
+  public ServerConfig withMaxBodyBytes(long v) {
+    return new ServerConfig(
+        host,
+        port,
+        queueCapacity,
+        apiToken,
+        insecureNoToken,
+        outputDir,
+        v,
+        maxSide,
+        maxSteps,
+        maxBatchSize,
+        maxImages,
+        maxPromptChars,
+        httpThreads,
+        keepFinishedJobs,
+        finishedJobTtl,
+        shutdownGrace);
+  }
+
+  public ServerConfig withLimits(int side, int steps, int batch, int images) {
+    return new ServerConfig(
+        host,
+        port,
+        queueCapacity,
+        apiToken,
+        insecureNoToken,
+        outputDir,
+        maxBodyBytes,
+        side,
+        steps,
+        batch,
+        images,
+        maxPromptChars,
+        httpThreads,
+        keepFinishedJobs,
+        finishedJobTtl,
+        shutdownGrace);
+  }
+
+  public ServerConfig withShutdownGrace(Duration v) {
+    return new ServerConfig(
+        host,
+        port,
+        queueCapacity,
+        apiToken,
+        insecureNoToken,
+        outputDir,
+        maxBodyBytes,
+        maxSide,
+        maxSteps,
+        maxBatchSize,
+        maxImages,
+        maxPromptChars,
+        httpThreads,
+        keepFinishedJobs,
+        finishedJobTtl,
+        v);
+  }
+
+  public ServerConfig withKeepFinishedJobs(int v, Duration ttl) {
+    return new ServerConfig(
+        host,
+        port,
+        queueCapacity,
+        apiToken,
+        insecureNoToken,
+        outputDir,
+        maxBodyBytes,
+        maxSide,
+        maxSteps,
+        maxBatchSize,
+        maxImages,
+        maxPromptChars,
+        httpThreads,
+        v,
+        ttl,
+        shutdownGrace);
+  }
 }

@@ -23,12 +23,14 @@ final class StaticAssets {
   private final Map<String, byte[]> content = new LinkedHashMap<>();
 
   StaticAssets() {
-    for (Map.Entry<String, String[]> e : FILES.entrySet()) content.put(e.getKey(), load(e.getValue()[0]));
+    for (Map.Entry<String, String[]> e : FILES.entrySet())
+      content.put(e.getKey(), load(e.getValue()[0]));
   }
 
   private static byte[] load(String name) {
     try (InputStream in = StaticAssets.class.getResourceAsStream("/web/" + name)) {
-      if (in == null) throw new IllegalStateException("web asset /web/" + name + " is missing from the jar");
+      if (in == null)
+        throw new IllegalStateException("web asset /web/" + name + " is missing from the jar");
       return in.readAllBytes();
     } catch (IOException e) {
       throw new UncheckedIOException(e);

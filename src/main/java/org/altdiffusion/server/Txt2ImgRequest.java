@@ -7,16 +7,17 @@ import java.util.List;
 
 /**
  * A txt2img request in AUTOMATIC1111's form ({@code StableDiffusionProcessingTxt2Img} as its API
- * takes it), validated against the server's limits; an img2img request is the same plus its
- * {@link Img2ImgRequest.Init} (parsed by {@link Img2ImgRequest}). Unknown fields are ignored as A1111 ignores
- * them; fields of A1111 features this server does not have (hires fix, face restoration, scripts,
- * ...) are accepted at their "off" values and refused with a 422 when switched on, so that no
- * client gets a result silently different from what it asked for.
+ * takes it), validated against the server's limits; an img2img request is the same plus its {@link
+ * Img2ImgRequest.Init} (parsed by {@link Img2ImgRequest}). Unknown fields are ignored as A1111
+ * ignores them; fields of A1111 features this server does not have (hires fix, face restoration,
+ * scripts, ...) are accepted at their "off" values and refused with a 422 when switched on, so that
+ * no client gets a result silently different from what it asked for.
  *
  * @param prompt the prompt (any of the model's languages)
  * @param negativePrompt the negative prompt
  * @param seed seed of the first image, -1 = random
- * @param sampler the requested sampler name (sampler_name, else sampler_index), null = the model's own
+ * @param sampler the requested sampler name (sampler_name, else sampler_index), null = the model's
+ *     own
  * @param scheduler A1111's schedule type, null = automatic
  * @param batchSize images per batch
  * @param nIter batches run one after another
@@ -56,45 +57,104 @@ public record Txt2ImgRequest(
   /** The fields read, in A1111's order; limits from {@code config}. Also the OpenAPI schema. */
   static List<Field> fields(ServerConfig c) {
     return List.of(
-        Field.string("prompt", "", c.maxPromptChars(), "The prompt, in any language the model knows."),
+        Field.string(
+            "prompt", "", c.maxPromptChars(), "The prompt, in any language the model knows."),
         Field.string("negative_prompt", "", c.maxPromptChars(), "What to steer away from."),
         Field.array("styles", "A1111 prompt styles: not supported; must be empty."),
-        Field.integer("seed", -1L, -1, MAX_SEED, "Seed of the first image; image i uses seed + i. -1 = random."),
-        Field.integer("subseed", -1L, -1, MAX_SEED, "Variation seed: accepted, unused (variations are not supported)."),
+        Field.integer(
+            "seed",
+            -1L,
+            -1,
+            MAX_SEED,
+            "Seed of the first image; image i uses seed + i. -1 = random."),
+        Field.integer(
+            "subseed",
+            -1L,
+            -1,
+            MAX_SEED,
+            "Variation seed: accepted, unused (variations are not supported)."),
         Field.number("subseed_strength", 0.0, 0, 1, "Variation strength: only 0 is supported."),
-        Field.string("sampler_name", null, 100, "Sampler (see /sdapi/v1/samplers); null = sampler_index, else the model's own scheduler."),
+        Field.string(
+            "sampler_name",
+            null,
+            100,
+            "Sampler (see /sdapi/v1/samplers); null = sampler_index, else the model's own"
+                + " scheduler."),
         Field.string("sampler_index", null, 100, "Older name of sampler_name."),
-        Field.string("scheduler", null, 100, "A1111 schedule type; only 'Automatic' exists here, other values fall back to it with a warning (as A1111 does)."),
+        Field.string(
+            "scheduler",
+            null,
+            100,
+            "A1111 schedule type; only 'Automatic' exists here, other values fall back to it with a"
+                + " warning (as A1111 does)."),
         Field.integer("batch_size", 1L, 1, c.maxBatchSize(), "Images generated together."),
-        Field.integer("n_iter", 1L, 1, c.maxImages(), "Batches generated one after another (batch_size x n_iter <= " + c.maxImages() + ")."),
+        Field.integer(
+            "n_iter",
+            1L,
+            1,
+            c.maxImages(),
+            "Batches generated one after another (batch_size x n_iter <= " + c.maxImages() + ")."),
         Field.integer("steps", 50L, 1, c.maxSteps(), "Sampling steps."),
-        Field.number("cfg_scale", 7.0, 0, 100, "Classifier-free guidance scale; <= 1 disables guidance."),
-        Field.integer("width", 0L, 0, c.maxSide(), "Image width in pixels, a multiple of 8; absent or 0 = the model's native size."),
-        Field.integer("height", 0L, 0, c.maxSide(), "Image height in pixels, a multiple of 8; absent or 0 = the model's native size."),
+        Field.number(
+            "cfg_scale", 7.0, 0, 100, "Classifier-free guidance scale; <= 1 disables guidance."),
+        Field.integer(
+            "width",
+            0L,
+            0,
+            c.maxSide(),
+            "Image width in pixels, a multiple of 8; absent or 0 = the model's native size."),
+        Field.integer(
+            "height",
+            0L,
+            0,
+            c.maxSide(),
+            "Image height in pixels, a multiple of 8; absent or 0 = the model's native size."),
         Field.number("eta", null, 0, 10, "DDIM eta (noise of ancestral steps); null = 0."),
-        Field.number("denoising_strength", 0.75, 0, 1, "Only used by hires fix and img2img; accepted and unused for txt2img."),
+        Field.number(
+            "denoising_strength",
+            0.75,
+            0,
+            1,
+            "Only used by hires fix and img2img; accepted and unused for txt2img."),
         Field.bool("restore_faces", false, "Face restoration: not supported; must be false."),
         Field.bool("tiling", false, "Tiling: not supported; must be false."),
         Field.bool("enable_hr", false, "Hires fix: not supported; must be false."),
-        Field.object("override_settings", "Settings for this request only; sd_model_checkpoint selects the model (see /sdapi/v1/sd-models). Other keys are ignored."),
-        Field.bool("override_settings_restore_afterwards", true, "Always true here: overrides never outlive the request."),
-        Field.string("script_name", null, 200, "A1111 scripts: not supported; must be null or empty."),
+        Field.object(
+            "override_settings",
+            "Settings for this request only; sd_model_checkpoint selects the model (see"
+                + " /sdapi/v1/sd-models). Other keys are ignored."),
+        Field.bool(
+            "override_settings_restore_afterwards",
+            true,
+            "Always true here: overrides never outlive the request."),
+        Field.string(
+            "script_name", null, 200, "A1111 scripts: not supported; must be null or empty."),
         Field.array("script_args", "Arguments of script_name; ignored when there is no script."),
         Field.object("alwayson_scripts", "A1111 always-on scripts: not supported; must be empty."),
         Field.bool("send_images", true, "Return the images (base64 PNG) in the response."),
-        Field.bool("save_images", false, "Also save them in the server's output folder (only when the server was started with --output)."));
+        Field.bool(
+            "save_images",
+            false,
+            "Also save them in the server's output folder (only when the server was started with"
+                + " --output)."));
   }
 
-  /** Parses and validates {@code body}; any problem is an {@link ApiException} (422) naming the field. */
+  /**
+   * Parses and validates {@code body}; any problem is an {@link ApiException} (422) naming the
+   * field.
+   */
   static Txt2ImgRequest parse(ObjectNode body, ServerConfig config) {
     return parse(body, config, fields(config), (echo, r) -> r);
   }
 
   /**
-   * Parses the fields common to txt2img and img2img, then lets {@code extra} check and complete
-   * the request (img2img: its init image and size) and edit the echo.
+   * Parses the fields common to txt2img and img2img, then lets {@code extra} check and complete the
+   * request (img2img: its init image and size) and edit the echo.
    */
-  static Txt2ImgRequest parse(ObjectNode body, ServerConfig config, List<Field> fields,
+  static Txt2ImgRequest parse(
+      ObjectNode body,
+      ServerConfig config,
+      List<Field> fields,
       java.util.function.BiFunction<ObjectNode, Txt2ImgRequest, Txt2ImgRequest> extra) {
     ObjectNode echo = Json.object();
     for (Field f : fields) echo.set(f.name(), read(f, body));
@@ -106,27 +166,71 @@ public record Txt2ImgRequest(
     int batch = echo.get("batch_size").intValue();
     int nIter = echo.get("n_iter").intValue();
     if ((long) batch * nIter > config.maxImages()) {
-      throw ApiException.invalid("batch_size x n_iter = " + (long) batch * nIter + " images; at most " + config.maxImages() + " per request are accepted");
+      throw ApiException.invalid(
+          "batch_size x n_iter = "
+              + (long) batch * nIter
+              + " images; at most "
+              + config.maxImages()
+              + " per request are accepted");
     }
     long seed = echo.get("seed").longValue();
     if (seed != -1 && seed + (long) batch * nIter - 1 > MAX_SEED) {
-      throw ApiException.invalid("seed " + seed + " leaves no room for " + (long) batch * nIter + " images (image i uses seed + i, at most " + MAX_SEED + ")");
+      throw ApiException.invalid(
+          "seed "
+              + seed
+              + " leaves no room for "
+              + (long) batch * nIter
+              + " images (image i uses seed + i, at most "
+              + MAX_SEED
+              + ")");
     }
     int width = side(echo, "width");
     int height = side(echo, "height");
     JsonNode etaNode = echo.get("eta");
     Double eta = etaNode.isNull() ? null : etaNode.doubleValue();
     String model = modelOverride(echo.get("override_settings"));
-    Txt2ImgRequest r = new Txt2ImgRequest(prompt == null ? "" : prompt, negative == null ? "" : negative, seed,
-        sampler, scheduler, batch, nIter, echo.get("steps").intValue(), echo.get("cfg_scale").doubleValue(), width, height,
-        eta, model, echo.get("send_images").booleanValue(), echo.get("save_images").booleanValue(), echo, null);
+    Txt2ImgRequest r =
+        new Txt2ImgRequest(
+            prompt == null ? "" : prompt,
+            negative == null ? "" : negative,
+            seed,
+            sampler,
+            scheduler,
+            batch,
+            nIter,
+            echo.get("steps").intValue(),
+            echo.get("cfg_scale").doubleValue(),
+            width,
+            height,
+            eta,
+            model,
+            echo.get("send_images").booleanValue(),
+            echo.get("save_images").booleanValue(),
+            echo,
+            null);
     return extra.apply(echo, r);
   }
 
   /** This request with img2img's part and the image size it settled. */
   Txt2ImgRequest withImg2Img(Img2ImgRequest.Init init, int width, int height) {
-    return new Txt2ImgRequest(prompt, negativePrompt, seed, sampler, scheduler, batchSize, nIter, steps, cfgScale, width, height,
-        eta, model, sendImages, saveImages, parameters, init);
+    return new Txt2ImgRequest(
+        prompt,
+        negativePrompt,
+        seed,
+        sampler,
+        scheduler,
+        batchSize,
+        nIter,
+        steps,
+        cfgScale,
+        width,
+        height,
+        eta,
+        model,
+        sendImages,
+        saveImages,
+        parameters,
+        init);
   }
 
   static JsonNode read(Field f, ObjectNode body) {
@@ -158,10 +262,19 @@ public record Txt2ImgRequest(
   private static int side(ObjectNode echo, String key) {
     int v = echo.get(key).intValue();
     if (v == 0) return 0;
-    if (v < 8) throw ApiException.invalid(key + " must be at least 8 pixels (or 0 / absent for the default size), got " + v);
+    if (v < 8)
+      throw ApiException.invalid(
+          key + " must be at least 8 pixels (or 0 / absent for the default size), got " + v);
     if (v % 8 != 0) {
       int below = Math.max(8, v / 8 * 8);
-      throw ApiException.invalid(key + " must be a multiple of 8 (the VAE works on 8x8 pixel cells), got " + v + "; use " + below + " or " + (v / 8 * 8 + 8));
+      throw ApiException.invalid(
+          key
+              + " must be a multiple of 8 (the VAE works on 8x8 pixel cells), got "
+              + v
+              + "; use "
+              + below
+              + " or "
+              + (v / 8 * 8 + 8));
     }
     return v;
   }
@@ -169,27 +282,37 @@ public record Txt2ImgRequest(
   private static void refuseUnsupported(ObjectNode echo) {
     List<String> on = new ArrayList<>();
     if (echo.get("styles").size() > 0) on.add("styles (prompt styles)");
-    if (echo.get("subseed_strength").doubleValue() > 0) on.add("subseed_strength > 0 (variation seeds)");
+    if (echo.get("subseed_strength").doubleValue() > 0)
+      on.add("subseed_strength > 0 (variation seeds)");
     if (echo.get("restore_faces").booleanValue()) on.add("restore_faces");
     if (echo.get("tiling").booleanValue()) on.add("tiling");
-    if (echo.has("enable_hr") && echo.get("enable_hr").booleanValue()) on.add("enable_hr (hires fix)");
+    if (echo.has("enable_hr") && echo.get("enable_hr").booleanValue())
+      on.add("enable_hr (hires fix)");
     String script = text(echo, "script_name");
-    if (script != null && !script.isBlank()) on.add("script_name ('" + Json.abbreviate(script) + "')");
+    if (script != null && !script.isBlank())
+      on.add("script_name ('" + Json.abbreviate(script) + "')");
     if (echo.get("alwayson_scripts").size() > 0) {
       List<String> names = new ArrayList<>();
-      echo.get("alwayson_scripts").fieldNames().forEachRemaining(n -> names.add(Json.abbreviate(n)));
+      echo.get("alwayson_scripts")
+          .fieldNames()
+          .forEachRemaining(n -> names.add(Json.abbreviate(n)));
       on.add("alwayson_scripts (" + String.join(", ", names) + ")");
     }
     if (!on.isEmpty()) {
-      throw ApiException.invalid("not supported by this server: " + String.join("; ", on)
-          + ". Leave these fields out or at their defaults (false / empty / 0).");
+      throw ApiException.invalid(
+          "not supported by this server: "
+              + String.join("; ", on)
+              + ". Leave these fields out or at their defaults (false / empty / 0).");
     }
   }
 
   private static String modelOverride(JsonNode settings) {
     JsonNode m = settings.get("sd_model_checkpoint");
     if (m == null || m.isNull()) return null;
-    if (!m.isTextual()) throw ApiException.invalid("override_settings.sd_model_checkpoint must be a model title (a string), got " + Json.describe(m));
+    if (!m.isTextual())
+      throw ApiException.invalid(
+          "override_settings.sd_model_checkpoint must be a model title (a string), got "
+              + Json.describe(m));
     String s = m.textValue().strip();
     return s.isEmpty() ? null : s;
   }

@@ -17,14 +17,15 @@ import org.altdiffusion.pipeline.InitImage;
 import org.altdiffusion.pipeline.ProgressListener;
 
 /**
- * Runs jobs on the worker thread: loads the job's model when needed, then generates n_iter
- * batches (img2img: from the init image, decoded and fitted to the size here, once per job),
- * reporting each step to the job and stopping within one step when it is cancelled, interrupted
- * (keeps the finished batches) or skipped (drops the current batch only).
+ * Runs jobs on the worker thread: loads the job's model when needed, then generates n_iter batches
+ * (img2img: from the init image, decoded and fitted to the size here, once per job), reporting each
+ * step to the job and stopping within one step when it is cancelled, interrupted (keeps the
+ * finished batches) or skipped (drops the current batch only).
  */
 final class Txt2ImgRunner implements JobQueue.Runner {
   private static final Logger LOG = Logger.getLogger(Txt2ImgRunner.class.getName());
-  static final DateTimeFormatter TIMESTAMP = DateTimeFormatter.ofPattern("yyyyMMddHHmmss", Locale.ROOT);
+  static final DateTimeFormatter TIMESTAMP =
+      DateTimeFormatter.ofPattern("yyyyMMddHHmmss", Locale.ROOT);
 
   private final Models models;
   private final OutputFolder output;
@@ -44,20 +45,42 @@ final class Txt2ImgRunner implements JobQueue.Runner {
     Txt2ImgRequest r = job.request;
     List<String> warnings = new ArrayList<>();
     String sampler = Samplers.resolve(r.sampler(), generator.samplerNames());
-    if (r.scheduler() != null && !r.scheduler().isBlank() && !r.scheduler().equalsIgnoreCase("automatic")) {
-      warnings.add("scheduler '" + Json.abbreviate(r.scheduler()) + "' is not available; used 'Automatic' (the sampler's own schedule)");
+    if (r.scheduler() != null
+        && !r.scheduler().isBlank()
+        && !r.scheduler().equalsIgnoreCase("automatic")) {
+      warnings.add(
+          "scheduler '"
+              + Json.abbreviate(r.scheduler())
+              + "' is not available; used 'Automatic' (the sampler's own schedule)");
     }
     int width = r.width() == 0 ? generator.defaultSize() : r.width();
     int height = r.height() == 0 ? generator.defaultSize() : r.height();
-    GenerationRequest base = new GenerationRequest(r.prompt(), r.negativePrompt(), r.steps(), r.cfgScale(), 0.0, sampler,
-        job.seed, width, height, r.batchSize(), r.eta() == null ? 0.0 : r.eta());
+    GenerationRequest base =
+        new GenerationRequest(
+            r.prompt(),
+            r.negativePrompt(),
+            r.steps(),
+            r.cfgScale(),
+            0.0,
+            sampler,
+            job.seed,
+            width,
+            height,
+            r.batchSize(),
+            r.eta() == null ? 0.0 : r.eta());
     List<String> problems = base.problems();
     if (!problems.isEmpty()) throw ApiException.invalid(String.join("; ", problems));
     InitImage init = null;
     if (r.init() != null) {
       var i = r.init();
-      init = new InitImage(InitImages.prepare(i.image(), width, height, i.resizeMode()), i.denoisingStrength());
-      if (i.ignoredImages() > 0) warnings.add("init_images: only the first image is used; " + i.ignoredImages() + " more were ignored");
+      init =
+          new InitImage(
+              InitImages.prepare(i.image(), width, height, i.resizeMode()), i.denoisingStrength());
+      if (i.ignoredImages() > 0)
+        warnings.add(
+            "init_images: only the first image is used; "
+                + i.ignoredImages()
+                + " more were ignored");
     }
 
     String timestamp = LocalDateTime.now().format(TIMESTAMP);
@@ -91,9 +114,19 @@ final class Txt2ImgRunner implements JobQueue.Runner {
     List<Long> seeds = new ArrayList<>();
     for (int i = 0; i < r.imageCount(); i++) seeds.add(job.seed + i);
     String samplerUsed = sampler;
-    if (!images.isEmpty()) samplerUsed = images.get(0).infotext().settings().getOrDefault("Sampler", sampler);
-    return new Txt2ImgResult(List.copyOf(images), seeds, generator.modelName(), samplerUsed, width, height, interrupted,
-        timestamp, warnings, saved);
+    if (!images.isEmpty())
+      samplerUsed = images.get(0).infotext().settings().getOrDefault("Sampler", sampler);
+    return new Txt2ImgResult(
+        List.copyOf(images),
+        seeds,
+        generator.modelName(),
+        samplerUsed,
+        width,
+        height,
+        interrupted,
+        timestamp,
+        warnings,
+        saved);
   }
 
   private static ProgressListener listener(Job job) {
@@ -119,7 +152,9 @@ final class Txt2ImgRunner implements JobQueue.Runner {
 
   private List<String> save(List<GeneratedImage> images, List<String> warnings) {
     if (output == null) {
-      warnings.add("save_images: this server has no output folder (start it with --output DIR); images were not saved");
+      warnings.add(
+          "save_images: this server has no output folder (start it with --output DIR); images were"
+              + " not saved");
       return List.of();
     }
     List<String> names = new ArrayList<>();

@@ -4,8 +4,8 @@ import java.util.Map;
 
 /**
  * JSON text as Python's {@code json.dumps(value, indent=2, ensure_ascii=False)} writes it (what
- * transformers' save_pretrained writes): objects in the given key order, two-space indents,
- * {@code ": "} after keys. Values are strings, numbers, booleans, lists or nested maps.
+ * transformers' save_pretrained writes): objects in the given key order, two-space indents, {@code
+ * ": "} after keys. Values are strings, numbers, booleans, lists or nested maps.
  */
 public final class JsonText {
   private JsonText() {}

@@ -3,8 +3,8 @@ package org.altdiffusion.tokenizer;
 /**
  * sentencepiece's precompiled normalization rules ({@code precompiled_charsmap}): a little-endian
  * u32 trie size, a darts-clone double-array trie over UTF-8 keys, then a blob of NUL-terminated
- * replacement strings that the trie's values point into. The same bytes appear base64-encoded in
- * a tokenizer.json "Precompiled" normalizer.
+ * replacement strings that the trie's values point into. The same bytes appear base64-encoded in a
+ * tokenizer.json "Precompiled" normalizer.
  */
 final class CharsMap {
   private final int[] units;
@@ -17,15 +17,28 @@ final class CharsMap {
 
   /** Decodes the blob; throws IllegalArgumentException naming what is broken. */
   static CharsMap parse(byte[] blob) {
-    if (blob.length <= 4) throw new IllegalArgumentException("precompiled charsmap is broken (" + blob.length + " bytes)");
-    long trieBytes = (blob[0] & 0xFFL) | (blob[1] & 0xFFL) << 8 | (blob[2] & 0xFFL) << 16 | (blob[3] & 0xFFL) << 24;
+    if (blob.length <= 4)
+      throw new IllegalArgumentException(
+          "precompiled charsmap is broken (" + blob.length + " bytes)");
+    long trieBytes =
+        (blob[0] & 0xFFL)
+            | (blob[1] & 0xFFL) << 8
+            | (blob[2] & 0xFFL) << 16
+            | (blob[3] & 0xFFL) << 24;
     if (trieBytes + 4 > blob.length || trieBytes % 4 != 0) {
-      throw new IllegalArgumentException("precompiled charsmap is broken: trie of " + trieBytes
-          + " bytes does not fit in " + (blob.length - 4));
+      throw new IllegalArgumentException(
+          "precompiled charsmap is broken: trie of "
+              + trieBytes
+              + " bytes does not fit in "
+              + (blob.length - 4));
     }
     int[] units = new int[(int) (trieBytes / 4)];
     for (int i = 0, o = 4; i < units.length; i++, o += 4) {
-      units[i] = (blob[o] & 0xFF) | (blob[o + 1] & 0xFF) << 8 | (blob[o + 2] & 0xFF) << 16 | (blob[o + 3] & 0xFF) << 24;
+      units[i] =
+          (blob[o] & 0xFF)
+              | (blob[o + 1] & 0xFF) << 8
+              | (blob[o + 2] & 0xFF) << 16
+              | (blob[o + 3] & 0xFF) << 24;
     }
     byte[] normalized = new byte[blob.length - 4 - units.length * 4];
     System.arraycopy(blob, 4 + units.length * 4, normalized, 0, normalized.length);
@@ -34,8 +47,8 @@ final class CharsMap {
 
   /**
    * sentencepiece's rule lookup (Normalizer::NormalizePrefix): the longest key that is a prefix of
-   * {@code key[pos..end)}. Returns {@code matchLength << 32 | valueOffset}, or -1 when none matches.
-   * Follows darts-clone's commonPrefixSearch step for step, NUL bytes included.
+   * {@code key[pos..end)}. Returns {@code matchLength << 32 | valueOffset}, or -1 when none
+   * matches. Follows darts-clone's commonPrefixSearch step for step, NUL bytes included.
    */
   long longestPrefix(byte[] key, int pos, int end) {
     if (units.length == 0) return -1;

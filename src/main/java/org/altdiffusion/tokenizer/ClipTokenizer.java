@@ -2,7 +2,6 @@ package org.altdiffusion.tokenizer;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -20,24 +19,27 @@ import org.altdiffusion.tokenizer.TokenizerConfig.AddedTokenSpec;
 
 /**
  * transformers' CLIPTokenizer (the "slow" one Stable Diffusion pipelines use) in pure Java:
- * vocab.json + merges.txt, byte-level BPE with an end-of-word marker {@code </w>}, sequences
- * {@code <|startoftext|> tokens <|endoftext|>} padded with the pad token of the folder's config
- * ({@code <|endoftext|>} for SD 1.x, {@code !} for SD 2.x/open_clip).
+ * vocab.json + merges.txt, byte-level BPE with an end-of-word marker {@code </w>}, sequences {@code
+ * <|startoftext|> tokens <|endoftext|>} padded with the pad token of the folder's config ({@code
+ * <|endoftext|>} for SD 1.x, {@code !} for SD 2.x/open_clip).
  *
- * <p>Text clean-up follows the reference without the optional ftfy package (what CLIPTokenizer
- * does when ftfy is not installed): control characters dropped, whitespace collapsed, spaces put
- * around CJK ideographs, NFC, lower case. Text with unpaired UTF-16 surrogates is rejected.
+ * <p>Text clean-up follows the reference without the optional ftfy package (what CLIPTokenizer does
+ * when ftfy is not installed): control characters dropped, whitespace collapsed, spaces put around
+ * CJK ideographs, NFC, lower case. Text with unpaired UTF-16 surrogates is rejected.
  */
 public final class ClipTokenizer implements PromptTokenizer {
   /** Used when tokenizer_config.json gives no model_max_length: CLIP's context length. */
   public static final int DEFAULT_MAX_LENGTH = 77;
+
   /** CLIPTokenizer reads at most this many merges (49152 - 256 - 2). */
   private static final int MAX_MERGES = 49152 - 256 - 2;
+
   private static final String BOS = "<|startoftext|>";
   private static final String EOS = "<|endoftext|>";
-  private static final Pattern WORDS = Pattern.compile(
-      "<\\|startoftext\\|>|<\\|endoftext\\|>|'s|'t|'re|'ve|'m|'ll|'d|[\\p{L}]+|[\\p{N}]|[^\\s\\p{L}\\p{N}]+",
-      Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE | Pattern.UNICODE_CHARACTER_CLASS);
+  private static final Pattern WORDS =
+      Pattern.compile(
+          "<\\|startoftext\\|>|<\\|endoftext\\|>|'s|'t|'re|'ve|'m|'ll|'d|[\\p{L}]+|[\\p{N}]|[^\\s\\p{L}\\p{N}]+",
+          Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE | Pattern.UNICODE_CHARACTER_CLASS);
 
   private final Map<String, Integer> vocab;
   private final Map<String, Integer> mergeRanks; // "a b" -> rank
@@ -47,11 +49,20 @@ public final class ClipTokenizer implements PromptTokenizer {
   private final int eosId;
   private final int padId;
   private final String unkToken;
-  /** Words already split by BPE (bounded, unlike the reference's, so a server cannot grow it forever). */
+
+  /**
+   * Words already split by BPE (bounded, unlike the reference's, so a server cannot grow it
+   * forever).
+   */
   private final Map<String, String[]> cache = new java.util.concurrent.ConcurrentHashMap<>();
+
   private static final int MAX_CACHED_WORDS = 100_000;
 
-  private ClipTokenizer(Map<String, Integer> vocab, Map<String, Integer> mergeRanks, TokenizerConfig config, Path folder) {
+  private ClipTokenizer(
+      Map<String, Integer> vocab,
+      Map<String, Integer> mergeRanks,
+      TokenizerConfig config,
+      Path folder) {
     this.vocab = vocab;
     this.mergeRanks = mergeRanks;
     this.modelMaxLength = config.modelMaxLength().orElse(DEFAULT_MAX_LENGTH);
@@ -73,12 +84,22 @@ public final class ClipTokenizer implements PromptTokenizer {
     this.eosId = tokenToId(eos.content());
     this.padId = tokenToId(pad.content());
     if (bosId < 0 || eosId < 0 || padId < 0) {
-      throw new CheckpointException(folder, "special tokens " + bos.content() + ", " + eos.content()
-          + ", " + pad.content() + " must all have ids");
+      throw new CheckpointException(
+          folder,
+          "special tokens "
+              + bos.content()
+              + ", "
+              + eos.content()
+              + ", "
+              + pad.content()
+              + " must all have ids");
     }
   }
 
-  /** Loads a CLIP tokenizer folder: vocab.json, merges.txt, optionally tokenizer_config.json / special_tokens_map.json. */
+  /**
+   * Loads a CLIP tokenizer folder: vocab.json, merges.txt, optionally tokenizer_config.json /
+   * special_tokens_map.json.
+   */
   public static ClipTokenizer load(Path folder) {
     Path vocabFile = folder.resolve("vocab.json");
     Path mergesFile = folder.resolve("merges.txt");
@@ -88,7 +109,10 @@ public final class ClipTokenizer implements PromptTokenizer {
     // Line 0 is the "#version" header; CLIPTokenizer skips it whatever it says.
     for (int i = 1; i < lines.length && i <= MAX_MERGES; i++) {
       List<String> parts = PythonStrings.split(lines[i]);
-      if (parts.size() == 2) ranks.put(parts.get(0) + " " + parts.get(1), i - 1); // a repeated merge: last rank wins, as dict(zip(...))
+      if (parts.size() == 2)
+        ranks.put(
+            parts.get(0) + " " + parts.get(1),
+            i - 1); // a repeated merge: last rank wins, as dict(zip(...))
     }
     return new ClipTokenizer(vocab, ranks, TokenizerConfig.read(folder), folder);
   }
@@ -140,7 +164,9 @@ public final class ClipTokenizer implements PromptTokenizer {
     return out;
   }
 
-  /** The 256 byte characters in CLIP's vocabulary order (bytes_to_unicode: printable bytes first). */
+  /**
+   * The 256 byte characters in CLIP's vocabulary order (bytes_to_unicode: printable bytes first).
+   */
   public static List<String> byteAlphabet() {
     return ByteLevel.alphabet();
   }
@@ -171,12 +197,14 @@ public final class ClipTokenizer implements PromptTokenizer {
    */
   static List<String> basicTokenize(String text) {
     StringBuilder b = new StringBuilder(text.length() + 8);
-    text.codePoints().forEach(cp -> {
-      if (cp == 0 || cp == 0xFFFD || isControl(cp)) return;
-      if (isWhitespace(cp)) b.append(' ');
-      else if (isCjk(cp)) b.append(' ').appendCodePoint(cp).append(' ');
-      else b.appendCodePoint(cp);
-    });
+    text.codePoints()
+        .forEach(
+            cp -> {
+              if (cp == 0 || cp == 0xFFFD || isControl(cp)) return;
+              if (isWhitespace(cp)) b.append(' ');
+              else if (isCjk(cp)) b.append(' ').appendCodePoint(cp).append(' ');
+              else b.appendCodePoint(cp);
+            });
     List<String> words = new ArrayList<>();
     for (String w : PythonStrings.split(Normalizer.normalize(b, Normalizer.Form.NFC))) {
       words.add(w.toLowerCase(Locale.ROOT));
@@ -185,22 +213,34 @@ public final class ClipTokenizer implements PromptTokenizer {
   }
 
   private static boolean isWhitespace(int cp) {
-    return cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r' || Character.getType(cp) == Character.SPACE_SEPARATOR;
+    return cp == ' '
+        || cp == '\t'
+        || cp == '\n'
+        || cp == '\r'
+        || Character.getType(cp) == Character.SPACE_SEPARATOR;
   }
 
   /** Unicode category C* (Cc, Cf, Cn, Co, Cs), except \t \n \r. */
   private static boolean isControl(int cp) {
     if (cp == '\t' || cp == '\n' || cp == '\r') return false;
     int t = Character.getType(cp);
-    return t == Character.CONTROL || t == Character.FORMAT || t == Character.UNASSIGNED
-        || t == Character.PRIVATE_USE || t == Character.SURROGATE;
+    return t == Character.CONTROL
+        || t == Character.FORMAT
+        || t == Character.UNASSIGNED
+        || t == Character.PRIVATE_USE
+        || t == Character.SURROGATE;
   }
 
   /** The CJK Unified Ideographs blocks BasicTokenizer isolates. */
   private static boolean isCjk(int cp) {
-    return (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF) || (cp >= 0x20000 && cp <= 0x2A6DF)
-        || (cp >= 0x2A700 && cp <= 0x2B73F) || (cp >= 0x2B740 && cp <= 0x2B81F) || (cp >= 0x2B820 && cp <= 0x2CEAF)
-        || (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0x2F800 && cp <= 0x2FA1F);
+    return (cp >= 0x4E00 && cp <= 0x9FFF)
+        || (cp >= 0x3400 && cp <= 0x4DBF)
+        || (cp >= 0x20000 && cp <= 0x2A6DF)
+        || (cp >= 0x2A700 && cp <= 0x2B73F)
+        || (cp >= 0x2B740 && cp <= 0x2B81F)
+        || (cp >= 0x2B820 && cp <= 0x2CEAF)
+        || (cp >= 0xF900 && cp <= 0xFAFF)
+        || (cp >= 0x2F800 && cp <= 0x2FA1F);
   }
 
   /**
@@ -258,12 +298,16 @@ public final class ClipTokenizer implements PromptTokenizer {
     } catch (IOException e) {
       throw new CheckpointException(file, "not valid JSON: " + firstLine(e.getMessage()));
     }
-    if (root == null || !root.isObject()) throw new CheckpointException(file, "expected a JSON object of token -> id");
+    if (root == null || !root.isObject())
+      throw new CheckpointException(file, "expected a JSON object of token -> id");
     Map<String, Integer> vocab = new HashMap<>(root.size() * 2);
     for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> e = it.next();
-      if (!e.getValue().isIntegralNumber() || !e.getValue().canConvertToInt() || e.getValue().asInt() < 0) {
-        throw new CheckpointException(file, "token \"" + e.getKey() + "\" has no valid id: " + e.getValue());
+      if (!e.getValue().isIntegralNumber()
+          || !e.getValue().canConvertToInt()
+          || e.getValue().asInt() < 0) {
+        throw new CheckpointException(
+            file, "token \"" + e.getKey() + "\" has no valid id: " + e.getValue());
       }
       vocab.put(e.getKey(), e.getValue().asInt());
     }

@@ -33,8 +33,13 @@ public record Encoding(long[] ids, long[] attentionMask, int untruncatedLength) 
   static Encoding of(int[] prefix, int[] content, int[] suffix, int padId, int maxLength) {
     int specials = prefix.length + suffix.length;
     if (maxLength < specials) {
-      throw new IllegalArgumentException("maxLength " + maxLength + " cannot hold the " + specials
-          + " special tokens; use at least " + specials);
+      throw new IllegalArgumentException(
+          "maxLength "
+              + maxLength
+              + " cannot hold the "
+              + specials
+              + " special tokens; use at least "
+              + specials);
     }
     int kept = Math.min(content.length, maxLength - specials);
     long[] ids = new long[maxLength];
@@ -48,7 +53,9 @@ public record Encoding(long[] ids, long[] attentionMask, int untruncatedLength) 
     return new Encoding(ids, mask, content.length + specials);
   }
 
-  /** The ids of several encodings (all of the same length) row after row: a [batch, length] block. */
+  /**
+   * The ids of several encodings (all of the same length) row after row: a [batch, length] block.
+   */
   public static long[] stackIds(List<Encoding> batch) {
     return stack(batch, true);
   }
@@ -64,7 +71,9 @@ public record Encoding(long[] ids, long[] attentionMask, int untruncatedLength) 
     long[] out = new long[batch.size() * length];
     for (int b = 0; b < batch.size(); b++) {
       Encoding e = batch.get(b);
-      if (e.ids.length != length) throw new IllegalArgumentException("encodings differ in length: " + length + " and " + e.ids.length);
+      if (e.ids.length != length)
+        throw new IllegalArgumentException(
+            "encodings differ in length: " + length + " and " + e.ids.length);
       System.arraycopy(ids ? e.ids : e.attentionMask, 0, out, b * length, length);
     }
     return out;
@@ -72,7 +81,9 @@ public record Encoding(long[] ids, long[] attentionMask, int untruncatedLength) 
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof Encoding e && Arrays.equals(ids, e.ids) && Arrays.equals(attentionMask, e.attentionMask)
+    return o instanceof Encoding e
+        && Arrays.equals(ids, e.ids)
+        && Arrays.equals(attentionMask, e.attentionMask)
         && untruncatedLength == e.untruncatedLength;
   }
 
@@ -83,7 +94,12 @@ public record Encoding(long[] ids, long[] attentionMask, int untruncatedLength) 
 
   @Override
   public String toString() {
-    return "Encoding[ids=" + Arrays.toString(Arrays.copyOf(ids, length())) + " + " + (ids.length - length())
-        + " padding, untruncatedLength=" + untruncatedLength + "]";
+    return "Encoding[ids="
+        + Arrays.toString(Arrays.copyOf(ids, length()))
+        + " + "
+        + (ids.length - length())
+        + " padding, untruncatedLength="
+        + untruncatedLength
+        + "]";
   }
 }

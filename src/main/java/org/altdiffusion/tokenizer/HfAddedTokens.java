@@ -6,14 +6,17 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * tokenizers' AddedVocabulary: added tokens are found leftmost-longest; those with
- * normalized=false in the raw text, the others in each normalized remaining span. single_word
- * tokens only match whole words; lstrip/rstrip tokens take the whitespace beside them.
+ * tokenizers' AddedVocabulary: added tokens are found leftmost-longest; those with normalized=false
+ * in the raw text, the others in each normalized remaining span. single_word tokens only match
+ * whole words; lstrip/rstrip tokens take the whitespace beside them.
  */
 final class HfAddedTokens {
-  private record Token(String content, int id, boolean singleWord, boolean lstrip, boolean rstrip) {}
+  private record Token(
+      String content, int id, boolean singleWord, boolean lstrip, boolean rstrip) {}
 
-  /** A span of text ({@code id} null) or an added token. {@code first}: the span starts the input. */
+  /**
+   * A span of text ({@code id} null) or an added token. {@code first}: the span starts the input.
+   */
   record Split(String text, Integer id, boolean first) {}
 
   private final Map<String, Integer> ids = new HashMap<>();
@@ -35,7 +38,13 @@ final class HfAddedTokens {
       ids.putIfAbsent(content, id);
       boolean isNormalized = t.bool("normalized", !t.bool("special", false));
       String pattern = isNormalized && normalizer != null ? normalizer.apply(content) : content;
-      Token token = new Token(pattern, id, t.bool("single_word", false), t.bool("lstrip", false), t.bool("rstrip", false));
+      Token token =
+          new Token(
+              pattern,
+              id,
+              t.bool("single_word", false),
+              t.bool("lstrip", false),
+              t.bool("rstrip", false));
       if (!pattern.isEmpty()) (isNormalized ? normalized : raw).add(token);
     }
   }
@@ -97,7 +106,10 @@ final class HfAddedTokens {
           stop += Character.charCount(sentence.codePointAt(stop));
         }
       }
-      if (startOffset < start) splits.add(new Split(sentence.substring(startOffset, start), null, startsInput && startOffset == 0));
+      if (startOffset < start)
+        splits.add(
+            new Split(
+                sentence.substring(startOffset, start), null, startsInput && startOffset == 0));
       splits.add(new Split(sentence.substring(start, stop), match.id(), false));
       startOffset = stop;
     }
@@ -110,7 +122,8 @@ final class HfAddedTokens {
   private static Token longestAt(String s, int pos, List<Token> tokens) {
     Token best = null;
     for (Token t : tokens) {
-      if (s.startsWith(t.content(), pos) && (best == null || t.content().length() > best.content().length())) best = t;
+      if (s.startsWith(t.content(), pos)
+          && (best == null || t.content().length() > best.content().length())) best = t;
     }
     return best;
   }
@@ -119,7 +132,10 @@ final class HfAddedTokens {
   private static boolean isWordChar(int cp) {
     if (Character.isAlphabetic(cp) || cp == 0x200C || cp == 0x200D) return true;
     int t = Character.getType(cp);
-    return t == Character.NON_SPACING_MARK || t == Character.ENCLOSING_MARK || t == Character.COMBINING_SPACING_MARK
-        || t == Character.DECIMAL_DIGIT_NUMBER || t == Character.CONNECTOR_PUNCTUATION;
+    return t == Character.NON_SPACING_MARK
+        || t == Character.ENCLOSING_MARK
+        || t == Character.COMBINING_SPACING_MARK
+        || t == Character.DECIMAL_DIGIT_NUMBER
+        || t == Character.CONNECTOR_PUNCTUATION;
   }
 }

@@ -8,7 +8,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
 
-/** The models of a tokenizer.json ("model" field): Unigram and BPE, as the tokenizers library runs them. */
+/**
+ * The models of a tokenizer.json ("model" field): Unigram and BPE, as the tokenizers library runs
+ * them.
+ */
 final class HfModels {
   private HfModels() {}
 
@@ -28,7 +31,9 @@ final class HfModels {
     return switch (type) {
       case "Unigram" -> new Unigram(n);
       case "BPE" -> new Bpe(n);
-      default -> throw n.get("type").error("model \"" + type + "\" is not supported (Unigram and BPE are)");
+      default ->
+          throw n.get("type")
+              .error("model \"" + type + "\" is not supported (Unigram and BPE are)");
     };
   }
 
@@ -68,7 +73,8 @@ final class HfModels {
       }
       minScore = min;
       unkId = n.has("unk_id") ? n.get("unk_id").integer() : null;
-      if (unkId != null && (unkId < 0 || unkId >= vocab.size())) throw n.get("unk_id").error("not in the vocabulary");
+      if (unkId != null && (unkId < 0 || unkId >= vocab.size()))
+        throw n.get("unk_id").error("not in the vocabulary");
       byteFallback = n.bool("byte_fallback", false);
       byte[][] keys = new byte[ids.size()][];
       int[] values = new int[ids.size()];
@@ -110,7 +116,9 @@ final class HfModels {
           }
         }
         if (id == null) {
-          if (unkId == null) throw new IllegalStateException("the Unigram model has no unk_id for \"" + piece + "\"");
+          if (unkId == null)
+            throw new IllegalStateException(
+                "the Unigram model has no unk_id for \"" + piece + "\"");
           id = unkId;
         }
         out.add(id);
@@ -132,18 +140,24 @@ final class HfModels {
         final double tillHere = best[from];
         final int mblen = Utf8.oneCharLen(s[from]);
         boolean[] hasSingle = {false};
-        trie.prefixes(s, from, size, (length, id) -> {
-          int end = from + length;
-          double candidate = scores[id] + tillHere;
-          if (startsAt[end] == -1 || candidate > best[end]) {
-            best[end] = candidate;
-            startsAt[end] = from;
-            bestId[end] = id;
-          }
-          if (length == mblen) hasSingle[0] = true;
-        });
+        trie.prefixes(
+            s,
+            from,
+            size,
+            (length, id) -> {
+              int end = from + length;
+              double candidate = scores[id] + tillHere;
+              if (startsAt[end] == -1 || candidate > best[end]) {
+                best[end] = candidate;
+                startsAt[end] = from;
+                bestId[end] = id;
+              }
+              if (length == mblen) hasSingle[0] = true;
+            });
         if (!hasSingle[0]) {
-          if (unkId == null) throw new IllegalStateException("the Unigram model has no unk_id for an unknown character");
+          if (unkId == null)
+            throw new IllegalStateException(
+                "the Unigram model has no unk_id for an unknown character");
           int end = from + mblen;
           double candidate = unkScore + tillHere;
           if (startsAt[end] == -1 || candidate > best[end]) {
@@ -193,10 +207,14 @@ final class HfModels {
 
     Bpe(Json.Node n) {
       Json.Node v = n.get("vocab").object();
-      v.node().fields().forEachRemaining(e -> {
-        if (!e.getValue().canConvertToInt()) throw v.error("token \"" + e.getKey() + "\" has no integer id");
-        vocab.put(e.getKey(), e.getValue().asInt());
-      });
+      v.node()
+          .fields()
+          .forEachRemaining(
+              e -> {
+                if (!e.getValue().canConvertToInt())
+                  throw v.error("token \"" + e.getKey() + "\" has no integer id");
+                vocab.put(e.getKey(), e.getValue().asInt());
+              });
       unkToken = n.has("unk_token") ? n.get("unk_token").text() : null;
       prefix = n.text("continuing_subword_prefix", "");
       suffix = n.text("end_of_word_suffix", "");
@@ -226,7 +244,8 @@ final class HfModels {
         String joined = a + (b.length() >= prefix.length() ? b.substring(prefix.length()) : b);
         Integer ij = vocab.get(joined);
         if (ia == null || ib == null || ij == null) {
-          throw entry.error("merge \"" + a + " " + b + "\" uses a token missing from the vocabulary");
+          throw entry.error(
+              "merge \"" + a + " " + b + "\" uses a token missing from the vocabulary");
         }
         merges.put(pair(ia, ib), new long[] {rank, ij});
       }
@@ -291,7 +310,8 @@ final class HfModels {
         }
         if (unkToken != null) {
           Integer unkId = vocab.get(unkToken);
-          if (unkId == null) throw new IllegalStateException("unk_token " + unkToken + " is not in the vocabulary");
+          if (unkId == null)
+            throw new IllegalStateException("unk_token " + unkToken + " is not in the vocabulary");
           if (unk != null && fuseUnk) {
             unk[1] += byteLen;
           } else {
@@ -313,8 +333,10 @@ final class HfModels {
 
     private void mergeAll(List<int[]> symbols) {
       record Merge(int pos, long rank, int newId) {}
-      PriorityQueue<Merge> queue = new PriorityQueue<>((x, y) ->
-          x.rank != y.rank ? Long.compare(x.rank, y.rank) : Integer.compare(x.pos, y.pos));
+      PriorityQueue<Merge> queue =
+          new PriorityQueue<>(
+              (x, y) ->
+                  x.rank != y.rank ? Long.compare(x.rank, y.rank) : Integer.compare(x.pos, y.pos));
       for (int i = 0; i + 1 < symbols.size(); i++) {
         long[] m = merges.get(pair(symbols.get(i)[0], symbols.get(i + 1)[0]));
         if (m != null) queue.add(new Merge(i, m[0], (int) m[1]));

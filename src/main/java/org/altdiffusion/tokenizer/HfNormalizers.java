@@ -49,16 +49,21 @@ final class HfNormalizers {
         String prepend = n.get("prepend").text();
         yield s -> s.isEmpty() ? s : prepend + s;
       }
-      default -> throw n.get("type").error("normalizer \"" + type + "\" is not supported (supported: Sequence, "
-          + "Precompiled, Strip, Replace, NFC, NFD, NFKC, NFKD, Lowercase, Prepend)");
+      default ->
+          throw n.get("type")
+              .error(
+                  "normalizer \""
+                      + type
+                      + "\" is not supported (supported: Sequence, "
+                      + "Precompiled, Strip, Replace, NFC, NFD, NFKC, NFKD, Lowercase, Prepend)");
     };
   }
 
   /**
-   * tokenizers' Precompiled (spm_precompiled): per extended grapheme cluster, a cluster shorter than
-   * 6 UTF-8 bytes is replaced whole when some rule key is a prefix of it (the shortest such key's
-   * replacement); otherwise each character is replaced by its own rule, if any. This is not the
-   * same as sentencepiece's longest-match normalization, on purpose of the reference.
+   * tokenizers' Precompiled (spm_precompiled): per extended grapheme cluster, a cluster shorter
+   * than 6 UTF-8 bytes is replaced whole when some rule key is a prefix of it (the shortest such
+   * key's replacement); otherwise each character is replaced by its own rule, if any. This is not
+   * the same as sentencepiece's longest-match normalization, on purpose of the reference.
    */
   private static TextNormalizer precompiled(Json.Node n) {
     byte[] blob;
@@ -98,17 +103,24 @@ final class HfNormalizers {
   }
 
   private static void appendReplacement(CharsMap map, int value, StringBuilder out) {
-    out.append(new String(map.replacements(), value, map.replacementLength(value), StandardCharsets.UTF_8));
+    out.append(
+        new String(
+            map.replacements(), value, map.replacementLength(value), StandardCharsets.UTF_8));
   }
 
-  /** Rust's char::to_lowercase per character (full mappings, no context rules such as final sigma). */
+  /**
+   * Rust's char::to_lowercase per character (full mappings, no context rules such as final sigma).
+   */
   static String lowercase(String s) {
     StringBuilder out = new StringBuilder(s.length());
-    s.codePoints().forEach(cp -> {
-      if (cp < 0x80) out.append((char) (cp >= 'A' && cp <= 'Z' ? cp + 32 : cp));
-      else if (cp == 0x03A3) out.append('\u03C3'); // Σ: no final-sigma context in tokenizers
-      else out.append(new String(Character.toChars(cp)).toLowerCase(Locale.ROOT));
-    });
+    s.codePoints()
+        .forEach(
+            cp -> {
+              if (cp < 0x80) out.append((char) (cp >= 'A' && cp <= 'Z' ? cp + 32 : cp));
+              else if (cp == 0x03A3)
+                out.append('\u03C3'); // Σ: no final-sigma context in tokenizers
+              else out.append(new String(Character.toChars(cp)).toLowerCase(Locale.ROOT));
+            });
     return out.toString();
   }
 
@@ -119,15 +131,24 @@ final class HfNormalizers {
       while (b < e && isWhiteSpace(s.codePointAt(b))) b += Character.charCount(s.codePointAt(b));
     }
     if (right) {
-      while (e > b && isWhiteSpace(s.codePointBefore(e))) e -= Character.charCount(s.codePointBefore(e));
+      while (e > b && isWhiteSpace(s.codePointBefore(e)))
+        e -= Character.charCount(s.codePointBefore(e));
     }
     return s.substring(b, e);
   }
 
   /** Unicode White_Space (Rust's char::is_whitespace, regex \s). */
   static boolean isWhiteSpace(int cp) {
-    return (cp >= 0x09 && cp <= 0x0D) || cp == 0x20 || cp == 0x85 || cp == 0xA0 || cp == 0x1680
-        || (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 || cp == 0x2029 || cp == 0x202F || cp == 0x205F
+    return (cp >= 0x09 && cp <= 0x0D)
+        || cp == 0x20
+        || cp == 0x85
+        || cp == 0xA0
+        || cp == 0x1680
+        || (cp >= 0x2000 && cp <= 0x200A)
+        || cp == 0x2028
+        || cp == 0x2029
+        || cp == 0x202F
+        || cp == 0x205F
         || cp == 0x3000;
   }
 

@@ -7,7 +7,10 @@ import java.util.List;
 final class HfPostProcessor {
   private HfPostProcessor() {}
 
-  /** Appends to {@code prefix} / {@code suffix} the ids this post-processor adds before / after the sequence. */
+  /**
+   * Appends to {@code prefix} / {@code suffix} the ids this post-processor adds before / after the
+   * sequence.
+   */
   static void singleSequence(Json.Node n, List<Integer> prefix, List<Integer> suffix) {
     String type = n.get("type").text();
     switch (type) {
@@ -20,12 +23,14 @@ final class HfPostProcessor {
         for (int i = 0; i < single.size(); i++) {
           Json.Node item = single.at(i).object();
           if (item.has("Sequence")) {
-            if (seenSequence) throw item.error("a single-sequence template may hold the sequence only once");
+            if (seenSequence)
+              throw item.error("a single-sequence template may hold the sequence only once");
             seenSequence = true;
           } else if (item.has("SpecialToken")) {
             String name = item.get("SpecialToken").get("id").text();
             Json.Node ids = specials.get(name).get("ids").array();
-            for (int k = 0; k < ids.size(); k++) (seenSequence ? after : before).add(ids.at(k).integer());
+            for (int k = 0; k < ids.size(); k++)
+              (seenSequence ? after : before).add(ids.at(k).integer());
           } else {
             throw item.error("expected a Sequence or a SpecialToken");
           }
@@ -38,13 +43,18 @@ final class HfPostProcessor {
         prefix.add(0, n.get("cls").array().at(1).integer());
         suffix.add(n.get("sep").array().at(1).integer());
       }
-      case "ByteLevel" -> { } // offsets only
+      case "ByteLevel" -> {} // offsets only
       case "Sequence" -> {
         Json.Node list = n.get("processors").array();
         for (int i = 0; i < list.size(); i++) singleSequence(list.at(i), prefix, suffix);
       }
-      default -> throw n.get("type").error("post-processor \"" + type + "\" is not supported (supported: "
-          + "TemplateProcessing, RobertaProcessing, BertProcessing, ByteLevel, Sequence)");
+      default ->
+          throw n.get("type")
+              .error(
+                  "post-processor \""
+                      + type
+                      + "\" is not supported (supported: TemplateProcessing, RobertaProcessing,"
+                      + " BertProcessing, ByteLevel, Sequence)");
     }
   }
 }

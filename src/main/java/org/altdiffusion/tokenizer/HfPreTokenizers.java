@@ -12,7 +12,9 @@ import java.util.regex.Pattern;
 final class HfPreTokenizers {
   private HfPreTokenizers() {}
 
-  /** A piece of text; {@code first}: it starts the input (for Metaspace's prepend_scheme "first"). */
+  /**
+   * A piece of text; {@code first}: it starts the input (for Metaspace's prepend_scheme "first").
+   */
   record Piece(String text, boolean first) {}
 
   interface PreTokenizer {
@@ -20,13 +22,23 @@ final class HfPreTokenizers {
   }
 
   /** How a split treats the matched delimiters (tokenizers' SplitDelimiterBehavior). */
-  enum Behavior { REMOVED, ISOLATED, MERGED_WITH_PREVIOUS, MERGED_WITH_NEXT, CONTIGUOUS }
+  enum Behavior {
+    REMOVED,
+    ISOLATED,
+    MERGED_WITH_PREVIOUS,
+    MERGED_WITH_NEXT,
+    CONTIGUOUS
+  }
 
   /** GPT-2's word regex, used by the ByteLevel pre-tokenizer. */
-  private static final Pattern GPT2_WORDS = Pattern.compile(
-      "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+", Pattern.UNICODE_CHARACTER_CLASS);
+  private static final Pattern GPT2_WORDS =
+      Pattern.compile(
+          "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+",
+          Pattern.UNICODE_CHARACTER_CLASS);
+
   /** The Whitespace pre-tokenizer's regex. */
-  private static final Pattern WORDS_OR_PUNCTUATION = Pattern.compile("\\w+|[^\\w\\s]+", Pattern.UNICODE_CHARACTER_CLASS);
+  private static final Pattern WORDS_OR_PUNCTUATION =
+      Pattern.compile("\\w+|[^\\w\\s]+", Pattern.UNICODE_CHARACTER_CLASS);
 
   static PreTokenizer parse(Json.Node n) {
     String type = n.get("type").text();
@@ -59,17 +71,25 @@ final class HfPreTokenizers {
           String s = piece.text();
           if (addPrefixSpace && !s.startsWith(" ")) s = " " + s;
           List<Piece> words = new ArrayList<>();
-          if (useRegex) split(new Piece(s, piece.first()), GPT2_WORDS, false, Behavior.ISOLATED, words);
+          if (useRegex)
+            split(new Piece(s, piece.first()), GPT2_WORDS, false, Behavior.ISOLATED, words);
           else words.add(new Piece(s, piece.first()));
           for (Piece w : words) out.add(new Piece(ByteLevel.encode(w.text()), w.first()));
         };
       }
-      case "WhitespaceSplit" -> (piece, out) -> {
-        for (String w : splitOnWhiteSpace(piece.text())) out.add(new Piece(w, false));
-      };
-      case "Whitespace" -> (piece, out) -> split(piece, WORDS_OR_PUNCTUATION, true, Behavior.REMOVED, out);
-      default -> throw n.get("type").error("pre-tokenizer \"" + type + "\" is not supported (supported: Sequence, "
-          + "Metaspace, Split, ByteLevel, WhitespaceSplit, Whitespace)");
+      case "WhitespaceSplit" ->
+          (piece, out) -> {
+            for (String w : splitOnWhiteSpace(piece.text())) out.add(new Piece(w, false));
+          };
+      case "Whitespace" ->
+          (piece, out) -> split(piece, WORDS_OR_PUNCTUATION, true, Behavior.REMOVED, out);
+      default ->
+          throw n.get("type")
+              .error(
+                  "pre-tokenizer \""
+                      + type
+                      + "\" is not supported (supported: Sequence, "
+                      + "Metaspace, Split, ByteLevel, WhitespaceSplit, Whitespace)");
     };
   }
 
@@ -80,7 +100,8 @@ final class HfPreTokenizers {
    */
   private static PreTokenizer metaspace(Json.Node n) {
     String replacement = n.text("replacement", "\u2581");
-    if (replacement.codePointCount(0, replacement.length()) != 1) throw n.get("replacement").error("must be one character");
+    if (replacement.codePointCount(0, replacement.length()) != 1)
+      throw n.get("replacement").error("must be one character");
     String scheme;
     if (n.has("prepend_scheme")) {
       scheme = n.get("prepend_scheme").text();
@@ -95,9 +116,11 @@ final class HfPreTokenizers {
     String prependScheme = scheme;
     return (piece, out) -> {
       String s = piece.text().replace(" ", replacement);
-      boolean prepend = prependScheme.equals("always") || (prependScheme.equals("first") && piece.first());
+      boolean prepend =
+          prependScheme.equals("always") || (prependScheme.equals("first") && piece.first());
       if (prepend && !s.startsWith(replacement) && !s.isEmpty()) s = replacement + s;
-      if (split) split(new Piece(s, piece.first()), delimiter, false, Behavior.MERGED_WITH_NEXT, out);
+      if (split)
+        split(new Piece(s, piece.first()), delimiter, false, Behavior.MERGED_WITH_NEXT, out);
       else if (!s.isEmpty()) out.add(new Piece(s, piece.first()));
     };
   }
@@ -114,7 +137,8 @@ final class HfPreTokenizers {
   }
 
   /** NormalizedString::split: matches and the gaps between them, arranged by {@code behavior}. */
-  static void split(Piece piece, Pattern pattern, boolean invert, Behavior behavior, List<Piece> out) {
+  static void split(
+      Piece piece, Pattern pattern, boolean invert, Behavior behavior, List<Piece> out) {
     String s = piece.text();
     if (s.isEmpty()) return;
     // (start, end, isMatch) covering the text.
@@ -175,9 +199,11 @@ final class HfPreTokenizers {
     List<String> out = new ArrayList<>();
     int i = 0;
     while (i < s.length()) {
-      while (i < s.length() && HfNormalizers.isWhiteSpace(s.codePointAt(i))) i += Character.charCount(s.codePointAt(i));
+      while (i < s.length() && HfNormalizers.isWhiteSpace(s.codePointAt(i)))
+        i += Character.charCount(s.codePointAt(i));
       int start = i;
-      while (i < s.length() && !HfNormalizers.isWhiteSpace(s.codePointAt(i))) i += Character.charCount(s.codePointAt(i));
+      while (i < s.length() && !HfNormalizers.isWhiteSpace(s.codePointAt(i)))
+        i += Character.charCount(s.codePointAt(i));
       if (i > start) out.add(s.substring(start, i));
     }
     return out;

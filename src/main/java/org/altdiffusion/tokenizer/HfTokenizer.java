@@ -34,11 +34,13 @@ public final class HfTokenizer implements PromptTokenizer {
   private HfTokenizer(Path file, Json.Node root, TokenizerConfig config) {
     this.model = HfModels.parse(root.get("model").object());
     this.normalizer = root.has("normalizer") ? HfNormalizers.parse(root.get("normalizer")) : null;
-    this.preTokenizer = root.has("pre_tokenizer") ? HfPreTokenizers.parse(root.get("pre_tokenizer")) : null;
+    this.preTokenizer =
+        root.has("pre_tokenizer") ? HfPreTokenizers.parse(root.get("pre_tokenizer")) : null;
     this.added = new HfAddedTokens(root.opt("added_tokens"), model, normalizer);
     List<Integer> pre = new ArrayList<>();
     List<Integer> post = new ArrayList<>();
-    if (root.has("post_processor")) HfPostProcessor.singleSequence(root.get("post_processor"), pre, post);
+    if (root.has("post_processor"))
+      HfPostProcessor.singleSequence(root.get("post_processor"), pre, post);
     this.prefix = pre.stream().mapToInt(Integer::intValue).toArray();
     this.suffix = post.stream().mapToInt(Integer::intValue).toArray();
     int fallbackLength = DEFAULT_MAX_LENGTH;
@@ -48,12 +50,18 @@ public final class HfTokenizer implements PromptTokenizer {
     this.modelMaxLength = config.modelMaxLength().orElse(fallbackLength);
     TokenizerConfig.AddedTokenSpec pad = config.special("pad_token", null);
     Integer padFromFile = null;
-    if (root.has("padding") && root.get("padding").has("pad_id")) padFromFile = root.get("padding").get("pad_id").integer();
+    if (root.has("padding") && root.get("padding").has("pad_id"))
+      padFromFile = root.get("padding").get("pad_id").integer();
     this.padId = pad != null ? tokenToId(pad.content()) : padFromFile;
-    if (pad != null && padId == null) throw new CheckpointException(file, "pad token " + pad.content() + " is not in the vocabulary");
+    if (pad != null && padId == null)
+      throw new CheckpointException(
+          file, "pad token " + pad.content() + " is not in the vocabulary");
   }
 
-  /** Loads {@code path}: a folder with tokenizer.json (and optionally tokenizer_config.json), or the file itself. */
+  /**
+   * Loads {@code path}: a folder with tokenizer.json (and optionally tokenizer_config.json), or the
+   * file itself.
+   */
   public static HfTokenizer load(Path path) {
     Path file = Files.isDirectory(path) ? path.resolve("tokenizer.json") : path;
     Path folder = file.toAbsolutePath().getParent();
@@ -68,7 +76,9 @@ public final class HfTokenizer implements PromptTokenizer {
 
   @Override
   public int padId() {
-    if (padId == null) throw new IllegalStateException("this tokenizer has no pad token (tokenizer_config.json pad_token)");
+    if (padId == null)
+      throw new IllegalStateException(
+          "this tokenizer has no pad token (tokenizer_config.json pad_token)");
     return padId;
   }
 

@@ -7,8 +7,8 @@ import java.nio.file.Path;
 import org.altdiffusion.io.CheckpointException;
 
 /**
- * JSON reading for tokenizer files, with errors that name the file and the place in it.
- * Duplicate keys keep the last value, as Python's json module and serde do.
+ * JSON reading for tokenizer files, with errors that name the file and the place in it. Duplicate
+ * keys keep the last value, as Python's json module and serde do.
  */
 final class Json {
   static final ObjectMapper MAPPER = new ObjectMapper();
@@ -19,7 +19,8 @@ final class Json {
     try {
       return MAPPER.readTree(ClipTokenizer.readString(file));
     } catch (IOException e) {
-      throw new CheckpointException(file, "not valid JSON: " + ClipTokenizer.firstLine(e.getMessage()));
+      throw new CheckpointException(
+          file, "not valid JSON: " + ClipTokenizer.firstLine(e.getMessage()));
     }
   }
 

@@ -30,7 +30,8 @@ final class PieceTrie {
       this.values[i] = values[order[i]];
       longest = Math.max(longest, this.keys[i].length);
       if (i > 0 && Arrays.equals(this.keys[i], this.keys[i - 1])) {
-        throw new DuplicateKey(Utf8.decode(this.keys[i], 0, this.keys[i].length), this.values[i - 1], this.values[i]);
+        throw new DuplicateKey(
+            Utf8.decode(this.keys[i], 0, this.keys[i].length), this.values[i - 1], this.values[i]);
       }
     }
     this.maxKeyLength = longest;
@@ -79,7 +80,10 @@ final class PieceTrie {
     return order;
   }
 
-  /** The key's first {@code bits} bits, big-endian, zero-padded: consistent with unsigned byte order. */
+  /**
+   * The key's first {@code bits} bits, big-endian, zero-padded: consistent with unsigned byte
+   * order.
+   */
   private static long prefix(byte[] key, int bits) {
     long v = 0;
     for (int i = 0; i < 8; i++) v = v << 8 | (i < key.length ? key[i] & 0xFF : 0);
@@ -96,7 +100,8 @@ final class PieceTrie {
     int hi = keys.length;
     int limit = Math.min(end - pos, maxKeyLength);
     for (int depth = 0; lo < hi; depth++) {
-      // Keys in [lo, hi) all start with text[pos..pos+depth); a key of exactly that length sorts first.
+      // Keys in [lo, hi) all start with text[pos..pos+depth); a key of exactly that length sorts
+      // first.
       if (keys[lo].length == depth) {
         if (depth > 0) visitor.match(depth, values[lo]);
         lo++;
@@ -128,7 +133,9 @@ final class PieceTrie {
     return get(key, 0, key.length);
   }
 
-  /** First index in [lo, hi) whose byte at {@code depth} is >= {@code b} (all have length > depth). */
+  /**
+   * First index in [lo, hi) whose byte at {@code depth} is >= {@code b} (all have length > depth).
+   */
   private int lowerBound(int lo, int hi, int depth, int b) {
     while (lo < hi) {
       int mid = (lo + hi) >>> 1;

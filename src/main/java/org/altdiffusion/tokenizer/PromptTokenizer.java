@@ -8,7 +8,10 @@ import org.altdiffusion.io.CheckpointException;
 
 /** A tokenizer that turns prompts into fixed-length id sequences for a text encoder. */
 public interface PromptTokenizer {
-  /** The length prompts are padded/truncated to by default (tokenizer_config.json's model_max_length). */
+  /**
+   * The length prompts are padded/truncated to by default (tokenizer_config.json's
+   * model_max_length).
+   */
   int modelMaxLength();
 
   int padId();
@@ -39,16 +42,21 @@ public interface PromptTokenizer {
   /**
    * Loads the tokenizer in {@code folder} (a diffusers "tokenizer" folder): sentencepiece.bpe.model
    * gives an {@link XlmRobertaTokenizer}, vocab.json + merges.txt a {@link ClipTokenizer} (these
-   * behave as the reference's Python tokenizers); otherwise tokenizer.json gives a
-   * {@link HfTokenizer} (behaves as the fast tokenizer).
+   * behave as the reference's Python tokenizers); otherwise tokenizer.json gives a {@link
+   * HfTokenizer} (behaves as the fast tokenizer).
    */
   static PromptTokenizer load(Path folder) {
-    if (Files.isRegularFile(folder.resolve(XlmRobertaTokenizer.MODEL_FILE))) return XlmRobertaTokenizer.load(folder);
-    if (Files.isRegularFile(folder.resolve("vocab.json")) && Files.isRegularFile(folder.resolve("merges.txt"))) {
+    if (Files.isRegularFile(folder.resolve(XlmRobertaTokenizer.MODEL_FILE)))
+      return XlmRobertaTokenizer.load(folder);
+    if (Files.isRegularFile(folder.resolve("vocab.json"))
+        && Files.isRegularFile(folder.resolve("merges.txt"))) {
       return ClipTokenizer.load(folder);
     }
     if (Files.isRegularFile(folder.resolve("tokenizer.json"))) return HfTokenizer.load(folder);
-    throw new CheckpointException(folder, "no tokenizer found: expected " + XlmRobertaTokenizer.MODEL_FILE
-        + " (XLM-R), vocab.json + merges.txt (CLIP) or tokenizer.json");
+    throw new CheckpointException(
+        folder,
+        "no tokenizer found: expected "
+            + XlmRobertaTokenizer.MODEL_FILE
+            + " (XLM-R), vocab.json + merges.txt (CLIP) or tokenizer.json");
   }
 }

@@ -3,7 +3,8 @@ package org.altdiffusion.tokenizer;
 /**
  * A minimal reader of the protobuf wire format (what a sentencepiece model file is): varints,
  * fixed32/fixed64, length-delimited fields and (deprecated) groups. Every read is bounds-checked;
- * malformed input raises {@link Malformed} with the byte offset, never an index exception or a hang.
+ * malformed input raises {@link Malformed} with the byte offset, never an index exception or a
+ * hang.
  */
 final class ProtoReader {
   static final int VARINT = 0;
@@ -50,7 +51,8 @@ final class ProtoReader {
     int at = pos;
     long t = varint();
     long field = t >>> 3;
-    if (field < 1 || field > (1 << 29) - 1) throw new Malformed("invalid field number " + field + " at byte " + at);
+    if (field < 1 || field > (1 << 29) - 1)
+      throw new Malformed("invalid field number " + field + " at byte " + at);
     return (int) t;
   }
 
@@ -67,7 +69,11 @@ final class ProtoReader {
 
   int fixed32() {
     need(4, "fixed32");
-    int v = (buf[pos] & 0xFF) | (buf[pos + 1] & 0xFF) << 8 | (buf[pos + 2] & 0xFF) << 16 | (buf[pos + 3] & 0xFF) << 24;
+    int v =
+        (buf[pos] & 0xFF)
+            | (buf[pos + 1] & 0xFF) << 8
+            | (buf[pos + 2] & 0xFF) << 16
+            | (buf[pos + 3] & 0xFF) << 24;
     pos += 4;
     return v;
   }
@@ -106,7 +112,8 @@ final class ProtoReader {
         pos += 8;
       }
       case LENGTH_DELIMITED -> {
-        int n = lengthPrefix(); // (not "pos += lengthPrefix()": that would drop the prefix's own bytes)
+        int n =
+            lengthPrefix(); // (not "pos += lengthPrefix()": that would drop the prefix's own bytes)
         pos += n;
       }
       case FIXED32 -> {
@@ -134,7 +141,8 @@ final class ProtoReader {
     int at = pos;
     long n = varint();
     if (n < 0 || n > limit - pos) {
-      throw new Malformed("field at byte " + at + " claims " + n + " bytes but only " + (limit - pos) + " remain");
+      throw new Malformed(
+          "field at byte " + at + " claims " + n + " bytes but only " + (limit - pos) + " remain");
     }
     return (int) n;
   }

@@ -14,15 +14,20 @@ import org.altdiffusion.io.CheckpointException;
  * A sentencepiece model file ({@code sentencepiece.bpe.model}, {@code *.model}): the protobuf
  * {@code ModelProto} of sentencepiece_model.proto, decoded by hand. Only the fields that change
  * encoding are kept; all others (and unknown fields) are skipped. Proto2 semantics: a scalar field
- * seen twice keeps the last value, a sub-message seen twice is merged, an enum value the schema does
- * not know leaves the field at its default. Stricter than sentencepiece in one way: a model must
- * have its trainer_spec and normalizer_spec (every trained model does), so that a file truncated
- * exactly between two fields is still reported as truncated.
+ * seen twice keeps the last value, a sub-message seen twice is merged, an enum value the schema
+ * does not know leaves the field at its default. Stricter than sentencepiece in one way: a model
+ * must have its trainer_spec and normalizer_spec (every trained model does), so that a file
+ * truncated exactly between two fields is still reported as truncated.
  */
 public final class SentencePieceModelFile {
   /** ModelProto.SentencePiece.Type. */
   public enum PieceType {
-    NORMAL, UNKNOWN, CONTROL, USER_DEFINED, UNUSED, BYTE;
+    NORMAL,
+    UNKNOWN,
+    CONTROL,
+    USER_DEFINED,
+    UNUSED,
+    BYTE;
 
     static PieceType fromProto(long v) {
       return switch ((int) v) {
@@ -31,14 +36,18 @@ public final class SentencePieceModelFile {
         case 4 -> USER_DEFINED;
         case 5 -> UNUSED;
         case 6 -> BYTE;
-        default -> NORMAL; // 1, and values unknown to the schema (proto2: field stays at its default)
+        default ->
+            NORMAL; // 1, and values unknown to the schema (proto2: field stays at its default)
       };
     }
   }
 
   /** TrainerSpec.ModelType. */
   public enum ModelType {
-    UNIGRAM, BPE, WORD, CHAR;
+    UNIGRAM,
+    BPE,
+    WORD,
+    CHAR;
 
     static ModelType fromProto(long v, ModelType current) {
       return switch ((int) v) {
@@ -58,15 +67,23 @@ public final class SentencePieceModelFile {
    * The TrainerSpec fields that matter when encoding (defaults as in sentencepiece_model.proto).
    *
    * @param modelType model_type, default UNIGRAM
-   * @param byteFallback byte_fallback, default false: unknown characters become {@code <0xXX>} pieces
-   * @param treatWhitespaceAsSuffix treat_whitespace_as_suffix, default false: the dummy "▁" goes last
+   * @param byteFallback byte_fallback, default false: unknown characters become {@code <0xXX>}
+   *     pieces
+   * @param treatWhitespaceAsSuffix treat_whitespace_as_suffix, default false: the dummy "▁" goes
+   *     last
    * @param unkId unk_id, default 0
    * @param bosId bos_id, default 1
    * @param eosId eos_id, default 2
    * @param padId pad_id, default -1 (none)
    */
-  public record TrainerSpec(ModelType modelType, boolean byteFallback, boolean treatWhitespaceAsSuffix,
-                            int unkId, int bosId, int eosId, int padId) {}
+  public record TrainerSpec(
+      ModelType modelType,
+      boolean byteFallback,
+      boolean treatWhitespaceAsSuffix,
+      int unkId,
+      int bosId,
+      int eosId,
+      int padId) {}
 
   /**
    * NormalizerSpec (defaults as in sentencepiece_model.proto).
@@ -77,8 +94,12 @@ public final class SentencePieceModelFile {
    * @param removeExtraWhitespaces remove_extra_whitespaces, default true
    * @param escapeWhitespaces escape_whitespaces, default true: ' ' becomes U+2581
    */
-  public record NormalizerSpec(String name, byte[] precompiledCharsmap, boolean addDummyPrefix,
-                               boolean removeExtraWhitespaces, boolean escapeWhitespaces) {}
+  public record NormalizerSpec(
+      String name,
+      byte[] precompiledCharsmap,
+      boolean addDummyPrefix,
+      boolean removeExtraWhitespaces,
+      boolean escapeWhitespaces) {}
 
   private final Path file;
   private final List<Piece> pieces;
@@ -89,8 +110,13 @@ public final class SentencePieceModelFile {
   private final NormalizerSpec normalizerSpec;
   private final NormalizerSpec denormalizerSpec;
 
-  private SentencePieceModelFile(Path file, List<Piece> pieces, List<byte[]> pieceBytes, TrainerSpec trainerSpec,
-                                 NormalizerSpec normalizerSpec, NormalizerSpec denormalizerSpec) {
+  private SentencePieceModelFile(
+      Path file,
+      List<Piece> pieces,
+      List<byte[]> pieceBytes,
+      TrainerSpec trainerSpec,
+      NormalizerSpec normalizerSpec,
+      NormalizerSpec denormalizerSpec) {
     this.file = file;
     this.pieces = pieces;
     this.pieceBytes = pieceBytes;
@@ -117,8 +143,11 @@ public final class SentencePieceModelFile {
     try {
       model = decode(file, data);
     } catch (ProtoReader.Malformed e) {
-      throw new CheckpointException(file, "not a sentencepiece model (protobuf ModelProto expected; "
-          + e.getMessage() + "; file truncated or of another kind?)");
+      throw new CheckpointException(
+          file,
+          "not a sentencepiece model (protobuf ModelProto expected; "
+              + e.getMessage()
+              + "; file truncated or of another kind?)");
     }
     model.validate();
     return model;
@@ -187,7 +216,8 @@ public final class SentencePieceModelFile {
     }
 
     TrainerSpec build() {
-      return new TrainerSpec(modelType, byteFallback, treatWhitespaceAsSuffix, unkId, bosId, eosId, padId);
+      return new TrainerSpec(
+          modelType, byteFallback, treatWhitespaceAsSuffix, unkId, bosId, eosId, padId);
     }
   }
 
@@ -202,7 +232,8 @@ public final class SentencePieceModelFile {
       while (!r.atEnd()) {
         int tag = r.tag();
         switch (tag) {
-          case 1 << 3 | ProtoReader.LENGTH_DELIMITED -> name = string(file, r.bytes(), "normalizer name");
+          case 1 << 3 | ProtoReader.LENGTH_DELIMITED ->
+              name = string(file, r.bytes(), "normalizer name");
           case 2 << 3 | ProtoReader.LENGTH_DELIMITED -> charsmap = r.bytes();
           case 3 << 3 -> addDummyPrefix = r.varint() != 0;
           case 4 << 3 -> removeExtraWhitespaces = r.varint() != 0;
@@ -213,7 +244,8 @@ public final class SentencePieceModelFile {
     }
 
     NormalizerSpec build() {
-      return new NormalizerSpec(name, charsmap, addDummyPrefix, removeExtraWhitespaces, escapeWhitespaces);
+      return new NormalizerSpec(
+          name, charsmap, addDummyPrefix, removeExtraWhitespaces, escapeWhitespaces);
     }
   }
 
@@ -251,10 +283,20 @@ public final class SentencePieceModelFile {
     }
     if (!pieces.isEmpty() && (!hasTrainer || !hasNormalizer)) {
       // sentencepiece writes both after the pieces; a file cut at a field boundary loses them.
-      throw new CheckpointException(file, "sentencepiece model is incomplete: it has " + pieces.size()
-          + " pieces but no " + (hasTrainer ? "normalizer_spec" : "trainer_spec") + " (file truncated?)");
+      throw new CheckpointException(
+          file,
+          "sentencepiece model is incomplete: it has "
+              + pieces.size()
+              + " pieces but no "
+              + (hasTrainer ? "normalizer_spec" : "trainer_spec")
+              + " (file truncated?)");
     }
-    return new SentencePieceModelFile(file, List.copyOf(pieces), pieceBytes, trainer.build(), normalizer.build(),
+    return new SentencePieceModelFile(
+        file,
+        List.copyOf(pieces),
+        pieceBytes,
+        trainer.build(),
+        normalizer.build(),
         denormalizer == null ? null : denormalizer.build());
   }
 
@@ -288,13 +330,16 @@ public final class SentencePieceModelFile {
 
   private void validate() {
     if (pieces.isEmpty()) {
-      throw new CheckpointException(file, "not a sentencepiece model: it has no pieces"
-          + " (expected a protobuf ModelProto with a vocabulary)");
+      throw new CheckpointException(
+          file,
+          "not a sentencepiece model: it has no pieces"
+              + " (expected a protobuf ModelProto with a vocabulary)");
     }
     ModelType type = trainerSpec.modelType();
     if (type != ModelType.UNIGRAM && type != ModelType.BPE) {
-      throw new CheckpointException(file, "sentencepiece model type " + type + " is not supported"
-          + " (UNIGRAM and BPE are)");
+      throw new CheckpointException(
+          file,
+          "sentencepiece model type " + type + " is not supported" + " (UNIGRAM and BPE are)");
     }
     List<byte[]> normalKeys = new ArrayList<>();
     List<Integer> normalIds = new ArrayList<>();
@@ -303,8 +348,10 @@ public final class SentencePieceModelFile {
     for (int i = 0; i < pieces.size(); i++) {
       Piece p = pieces.get(i);
       if (p.piece().isEmpty()) throw new CheckpointException(file, "piece " + i + " is empty");
-      boolean isNormal = p.type() == PieceType.NORMAL || p.type() == PieceType.USER_DEFINED
-          || p.type() == PieceType.UNUSED;
+      boolean isNormal =
+          p.type() == PieceType.NORMAL
+              || p.type() == PieceType.USER_DEFINED
+              || p.type() == PieceType.UNUSED;
       if (isNormal) {
         normalKeys.add(pieceBytes.get(i));
         normalIds.add(i);
@@ -313,15 +360,19 @@ public final class SentencePieceModelFile {
         if (before != null) throw duplicate(p.piece(), before, i);
       }
       if (p.type() == PieceType.UNKNOWN) {
-        if (unk >= 0) throw new CheckpointException(file, "two unknown pieces (ids " + unk + " and " + i + ")");
+        if (unk >= 0)
+          throw new CheckpointException(file, "two unknown pieces (ids " + unk + " and " + i + ")");
         unk = i;
       }
       if (p.type() == PieceType.BYTE) {
         if (!trainerSpec.byteFallback()) {
-          throw new CheckpointException(file, "byte piece " + p.piece() + " found although byte_fallback is false");
+          throw new CheckpointException(
+              file, "byte piece " + p.piece() + " found although byte_fallback is false");
         }
         int b = byteOfPiece(p.piece());
-        if (b < 0) throw new CheckpointException(file, "byte piece " + p.piece() + " is invalid (expected <0xXX>)");
+        if (b < 0)
+          throw new CheckpointException(
+              file, "byte piece " + p.piece() + " is invalid (expected <0xXX>)");
         byteSeen[b] = true;
       }
     }
@@ -329,21 +380,28 @@ public final class SentencePieceModelFile {
     if (trainerSpec.byteFallback()) {
       for (int b = 0; b < 256; b++) {
         if (!byteSeen[b]) {
-          throw new CheckpointException(file, String.format(
-              "byte_fallback is true but byte piece <0x%02X> is missing (all 256 are required)", b));
+          throw new CheckpointException(
+              file,
+              String.format(
+                  "byte_fallback is true but byte piece <0x%02X> is missing (all 256 are required)",
+                  b));
         }
       }
     }
     if (normalKeys.isEmpty()) throw new CheckpointException(file, "the model has no normal pieces");
     try {
-      normalIndex = new PieceTrie(normalKeys.toArray(new byte[0][]), normalIds.stream().mapToInt(Integer::intValue).toArray());
+      normalIndex =
+          new PieceTrie(
+              normalKeys.toArray(new byte[0][]),
+              normalIds.stream().mapToInt(Integer::intValue).toArray());
     } catch (PieceTrie.DuplicateKey e) {
       throw duplicate(e.key, e.firstValue, e.secondValue);
     }
   }
 
   private CheckpointException duplicate(String piece, int first, int second) {
-    return new CheckpointException(file, "piece \"" + piece + "\" is defined twice (ids " + first + " and " + second + ")");
+    return new CheckpointException(
+        file, "piece \"" + piece + "\" is defined twice (ids " + first + " and " + second + ")");
   }
 
   /** sentencepiece's ByteToPiece: {@code <0xAB>} (upper-case hex). */

@@ -3,11 +3,11 @@ package org.altdiffusion.tokenizer;
 import java.util.Arrays;
 
 /**
- * sentencepiece's Normalizer::Normalize on UTF-8 bytes: user-defined symbols pass through untouched,
- * otherwise the longest precompiled rule matching at each position replaces its key (bytes no rule
- * covers are copied one character at a time; a malformed byte becomes U+FFFD); then whitespace
- * handling: leading, trailing and repeated spaces removed (remove_extra_whitespaces), a dummy "▁"
- * prefix (add_dummy_prefix), and ' ' written as U+2581 (escape_whitespaces).
+ * sentencepiece's Normalizer::Normalize on UTF-8 bytes: user-defined symbols pass through
+ * untouched, otherwise the longest precompiled rule matching at each position replaces its key
+ * (bytes no rule covers are copied one character at a time; a malformed byte becomes U+FFFD); then
+ * whitespace handling: leading, trailing and repeated spaces removed (remove_extra_whitespaces), a
+ * dummy "▁" prefix (add_dummy_prefix), and ' ' written as U+2581 (escape_whitespaces).
  */
 final class SentencePieceNormalizer {
   private static final byte[] SPACE_SYMBOL = {(byte) 0xE2, (byte) 0x96, (byte) 0x81}; // U+2581
@@ -20,9 +20,12 @@ final class SentencePieceNormalizer {
   private final boolean escapeWhitespaces;
   private final boolean treatWhitespaceAsSuffix;
 
-  SentencePieceNormalizer(SentencePieceModelFile.NormalizerSpec spec, boolean treatWhitespaceAsSuffix,
-                          PieceTrie userDefined) {
-    this.charsMap = spec.precompiledCharsmap().length == 0 ? null : CharsMap.parse(spec.precompiledCharsmap());
+  SentencePieceNormalizer(
+      SentencePieceModelFile.NormalizerSpec spec,
+      boolean treatWhitespaceAsSuffix,
+      PieceTrie userDefined) {
+    this.charsMap =
+        spec.precompiledCharsmap().length == 0 ? null : CharsMap.parse(spec.precompiledCharsmap());
     this.userDefined = userDefined;
     this.addDummyPrefix = spec.addDummyPrefix();
     this.removeExtraWhitespaces = spec.removeExtraWhitespaces();
@@ -30,7 +33,10 @@ final class SentencePieceNormalizer {
     this.treatWhitespaceAsSuffix = treatWhitespaceAsSuffix;
   }
 
-  /** The normalization of one prefix: {@code bytes[off, off+len)} replaces {@code consumed} input bytes. */
+  /**
+   * The normalization of one prefix: {@code bytes[off, off+len)} replaces {@code consumed} input
+   * bytes.
+   */
   private static final class Chunk {
     byte[] bytes;
     int off;
@@ -96,7 +102,12 @@ final class SentencePieceNormalizer {
       long match = charsMap.longestPrefix(input, pos, input.length);
       if (match >= 0) {
         int value = (int) match;
-        set(chunk, charsMap.replacements(), value, charsMap.replacementLength(value), (int) (match >>> 32));
+        set(
+            chunk,
+            charsMap.replacements(),
+            value,
+            charsMap.replacementLength(value),
+            (int) (match >>> 32));
         return;
       }
     }
@@ -133,7 +144,8 @@ final class SentencePieceNormalizer {
     }
 
     boolean endsWith(byte[] suffix) {
-      return size >= suffix.length && Arrays.equals(buf, size - suffix.length, size, suffix, 0, suffix.length);
+      return size >= suffix.length
+          && Arrays.equals(buf, size - suffix.length, size, suffix, 0, suffix.length);
     }
 
     void truncate(int newSize) {

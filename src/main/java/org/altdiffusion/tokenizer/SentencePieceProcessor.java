@@ -15,8 +15,8 @@ import org.altdiffusion.tokenizer.SentencePieceModelFile.PieceType;
 /**
  * sentencepiece's SentencePieceProcessor::Encode in pure Java: normalization, then unigram
  * (Viterbi) or BPE segmentation, then sentencepiece's post-processing (runs of unknown pieces
- * merged into one; with byte_fallback, unknown pieces spelled as {@code <0xXX>} byte pieces).
- * Ids are sentencepiece's own (no fairseq shift). Thread-safe after construction.
+ * merged into one; with byte_fallback, unknown pieces spelled as {@code <0xXX>} byte pieces). Ids
+ * are sentencepiece's own (no fairseq shift). Thread-safe after construction.
  */
 public final class SentencePieceProcessor {
   /** One output piece: its text (normalized form, "▁" for spaces) and its sentencepiece id. */
@@ -56,11 +56,14 @@ public final class SentencePieceProcessor {
     this.minScore = min;
     this.maxScore = max;
     this.byteFallback = model.trainerSpec().byteFallback();
-    this.userTrie = userKeys.isEmpty() ? null
-        : new PieceTrie(userKeys.toArray(new byte[0][]), new int[userKeys.size()]);
+    this.userTrie =
+        userKeys.isEmpty()
+            ? null
+            : new PieceTrie(userKeys.toArray(new byte[0][]), new int[userKeys.size()]);
     try {
-      this.normalizer = new SentencePieceNormalizer(model.normalizerSpec(),
-          model.trainerSpec().treatWhitespaceAsSuffix(), userTrie);
+      this.normalizer =
+          new SentencePieceNormalizer(
+              model.normalizerSpec(), model.trainerSpec().treatWhitespaceAsSuffix(), userTrie);
     } catch (IllegalArgumentException e) {
       throw new org.altdiffusion.io.CheckpointException(model.file(), e.getMessage());
     }
@@ -96,7 +99,9 @@ public final class SentencePieceProcessor {
     return unkId;
   }
 
-  /** sentencepiece's PieceToId: reserved pieces first, then normal ones; unknown text gives unkId. */
+  /**
+   * sentencepiece's PieceToId: reserved pieces first, then normal ones; unknown text gives unkId.
+   */
   public int pieceToId(String piece) {
     Integer id = reservedPieces.get(piece);
     if (id != null) return id;
@@ -106,7 +111,8 @@ public final class SentencePieceProcessor {
 
   /** Whether {@code piece} is in the vocabulary at all (PieceToId would not fall back to unk). */
   public boolean contains(String piece) {
-    return reservedPieces.containsKey(piece) || trie.get(piece.getBytes(StandardCharsets.UTF_8)) >= 0;
+    return reservedPieces.containsKey(piece)
+        || trie.get(piece.getBytes(StandardCharsets.UTF_8)) >= 0;
   }
 
   /** Encodes {@code text}. An unpaired UTF-16 surrogate is an error (as in the reference). */
@@ -114,10 +120,14 @@ public final class SentencePieceProcessor {
     return encodeUtf8(Utf8.encodeStrict(text));
   }
 
-  /** Encodes raw UTF-8 (malformed bytes are normalized to U+FFFD, one per byte, as sentencepiece does). */
+  /**
+   * Encodes raw UTF-8 (malformed bytes are normalized to U+FFFD, one per byte, as sentencepiece
+   * does).
+   */
   public List<Token> encodeUtf8(byte[] utf8) {
     byte[] normalized = normalizer.normalize(utf8);
-    int[] segments = model.trainerSpec().modelType() == ModelType.BPE ? bpe(normalized) : unigram(normalized);
+    int[] segments =
+        model.trainerSpec().modelType() == ModelType.BPE ? bpe(normalized) : unigram(normalized);
     return populate(normalized, segments);
   }
 
@@ -132,13 +142,15 @@ public final class SentencePieceProcessor {
     return Utf8.decode(n, 0, n.length);
   }
 
-  // ---- segmentation: both return [start0, end0, id0, start1, end1, id1, ...] over normalized bytes
+  // ---- segmentation: both return [start0, end0, id0, start1, end1, id1, ...] over normalized
+  // bytes
 
   /**
    * Unigram Model::EncodeOptimized: Viterbi over all pieces that start at each character, keeping
    * only the best path ending at each byte. Scores are floats as in sentencepiece; ties keep the
    * earlier candidate. User-defined pieces get score {@code length * maxScore - 0.1}, so they
-   * always win; candidate path scores are compared in double and stored as float, as in the C++. A character no piece covers gets an unknown node.
+   * always win; candidate path scores are compared in double and stored as float, as in the C++. A
+   * character no piece covers gets an unknown node.
    */
   private int[] unigram(byte[] text) {
     int size = text.length;
@@ -154,20 +166,28 @@ public final class SentencePieceProcessor {
       final float tillHere = bestScore[start];
       int mblen = Math.min(Utf8.oneCharLen(text[start]), size - start);
       boolean[] hasSingle = {false};
-      trie.prefixes(text, start, size, (length, id) -> {
-        PieceType type = pieces.get(id).type();
-        if (type == PieceType.UNUSED) return;
-        int end = start + length;
-        // The C++ computes this in double (its score is "cond ? double : float"), stores a float.
-        double score = type == PieceType.USER_DEFINED ? (double) (length * maxScore) - 0.1 : pieces.get(id).score();
-        double candidate = score + tillHere;
-        if (startsAt[end] == -1 || candidate > bestScore[end]) {
-          bestScore[end] = (float) candidate;
-          startsAt[end] = start;
-          bestId[end] = id;
-        }
-        if (length == mblen) hasSingle[0] = true;
-      });
+      trie.prefixes(
+          text,
+          start,
+          size,
+          (length, id) -> {
+            PieceType type = pieces.get(id).type();
+            if (type == PieceType.UNUSED) return;
+            int end = start + length;
+            // The C++ computes this in double (its score is "cond ? double : float"), stores a
+            // float.
+            double score =
+                type == PieceType.USER_DEFINED
+                    ? (double) (length * maxScore) - 0.1
+                    : pieces.get(id).score();
+            double candidate = score + tillHere;
+            if (startsAt[end] == -1 || candidate > bestScore[end]) {
+              bestScore[end] = (float) candidate;
+              startsAt[end] = start;
+              bestId[end] = id;
+            }
+            if (length == mblen) hasSingle[0] = true;
+          });
       if (!hasSingle[0]) {
         int end = start + mblen;
         float candidate = unkScore + tillHere;
@@ -180,9 +200,11 @@ public final class SentencePieceProcessor {
       pos += mblen;
     }
     List<int[]> path = new ArrayList<>();
-    for (int end = size; end > 0; end = startsAt[end]) path.add(new int[] {startsAt[end], end, bestId[end]});
+    for (int end = size; end > 0; end = startsAt[end])
+      path.add(new int[] {startsAt[end], end, bestId[end]});
     int[] out = new int[path.size() * 3];
-    for (int i = 0; i < path.size(); i++) System.arraycopy(path.get(path.size() - 1 - i), 0, out, i * 3, 3);
+    for (int i = 0; i < path.size(); i++)
+      System.arraycopy(path.get(path.size() - 1 - i), 0, out, i * 3, 3);
     return out;
   }
 
@@ -216,21 +238,28 @@ public final class SentencePieceProcessor {
     }
     // Agenda entries: {left, right, size}, with score; best score first, then leftmost.
     record Pair(int left, int right, float score, int size) {}
-    PriorityQueue<Pair> agenda = new PriorityQueue<>((a, b) ->
-        a.score != b.score ? Float.compare(b.score, a.score) : Integer.compare(a.left, b.left));
+    PriorityQueue<Pair> agenda =
+        new PriorityQueue<>(
+            (a, b) ->
+                a.score != b.score
+                    ? Float.compare(b.score, a.score)
+                    : Integer.compare(a.left, b.left));
     Map<String, String[]> reverseMerge = new HashMap<>();
-    java.util.function.BiConsumer<Integer, Integer> maybeAdd = (left, right) -> {
-      if (left == -1 || right == -1) return;
-      int[] l = symbols.get(left);
-      int[] r = symbols.get(right);
-      if (l[4] == 1 || r[4] == 1) return;
-      int id = trie.get(text, l[0], l[1] + r[1]);
-      if (id < 0) return;
-      agenda.add(new Pair(left, right, pieces.get(id).score(), l[1] + r[1]));
-      if (pieces.get(id).type() == PieceType.UNUSED) {
-        reverseMerge.put(Utf8.decode(text, l[0], l[1] + r[1]), new String[] {Utf8.decode(text, l[0], l[1]), Utf8.decode(text, r[0], r[1])});
-      }
-    };
+    java.util.function.BiConsumer<Integer, Integer> maybeAdd =
+        (left, right) -> {
+          if (left == -1 || right == -1) return;
+          int[] l = symbols.get(left);
+          int[] r = symbols.get(right);
+          if (l[4] == 1 || r[4] == 1) return;
+          int id = trie.get(text, l[0], l[1] + r[1]);
+          if (id < 0) return;
+          agenda.add(new Pair(left, right, pieces.get(id).score(), l[1] + r[1]));
+          if (pieces.get(id).type() == PieceType.UNUSED) {
+            reverseMerge.put(
+                Utf8.decode(text, l[0], l[1] + r[1]),
+                new String[] {Utf8.decode(text, l[0], l[1]), Utf8.decode(text, r[0], r[1])});
+          }
+        };
     for (int i = 1; i < symbols.size(); i++) maybeAdd.accept(i - 1, i);
     while (!agenda.isEmpty()) {
       Pair top = agenda.poll();
@@ -255,7 +284,8 @@ public final class SentencePieceProcessor {
   }
 
   /** Splits UNUSED pieces back into the pieces they were merged from. */
-  private void resegment(byte[] text, int start, String piece, Map<String, String[]> reverseMerge, List<int[]> out) {
+  private void resegment(
+      byte[] text, int start, String piece, Map<String, String[]> reverseMerge, List<int[]> out) {
     int id = pieceToId(piece);
     int length = piece.getBytes(StandardCharsets.UTF_8).length;
     String[] parts = pieces.get(id).type() == PieceType.UNUSED ? reverseMerge.get(piece) : null;
@@ -264,7 +294,12 @@ public final class SentencePieceProcessor {
       return;
     }
     resegment(text, start, parts[0], reverseMerge, out);
-    resegment(text, start + parts[0].getBytes(StandardCharsets.UTF_8).length, parts[1], reverseMerge, out);
+    resegment(
+        text,
+        start + parts[0].getBytes(StandardCharsets.UTF_8).length,
+        parts[1],
+        reverseMerge,
+        out);
   }
 
   /**
@@ -283,7 +318,8 @@ public final class SentencePieceProcessor {
       if (pieces.get(id).type() == PieceType.CONTROL) {
         out.add(new Token(pieces.get(id).piece(), id)); // no surface: consumes nothing
       } else {
-        if (start != consumed) throw new IllegalStateException("segmentation does not cover the text");
+        if (start != consumed)
+          throw new IllegalStateException("segmentation does not cover the text");
         if (unknown && byteFallback) {
           for (int b = start; b < end; b++) {
             String bytePiece = SentencePieceModelFile.pieceOfByte(normalized[b]);
@@ -299,7 +335,8 @@ public final class SentencePieceProcessor {
       }
       prevUnknown = unknown;
     }
-    if (consumed != normalized.length) throw new IllegalStateException("segmentation does not cover the text");
+    if (consumed != normalized.length)
+      throw new IllegalStateException("segmentation does not cover the text");
     return out;
   }
 }

@@ -9,8 +9,8 @@ import java.util.Map;
  * Added tokens as transformers' Python tokenizers (PreTrainedTokenizer.tokenize) handle them: the
  * text is split around every occurrence of an added token (leftmost match, longest at that
  * position), then a token with lstrip/rstrip strips whitespace (Python's str.isspace) from the
- * neighbouring text, and a single_word token glued to a word is put back into that text. The
- * result is a list of strings; a string equal to an added token's content is that token.
+ * neighbouring text, and a single_word token glued to a word is put back into that text. The result
+ * is a list of strings; a string equal to an added token's content is that token.
  */
 final class SlowAddedTokens {
   record Token(String content, int id, boolean lstrip, boolean rstrip, boolean singleWord) {}
@@ -43,8 +43,10 @@ final class SlowAddedTokens {
       if (t == null) continue;
       String left = i > 0 ? parts.get(i - 1) : null;
       String right = i < parts.size() - 1 ? parts.get(i + 1) : null;
-      if (t.rstrip() && right != null && !right.isEmpty()) parts.set(i + 1, PythonStrings.lstrip(right));
-      if (t.lstrip() && left != null && !left.isEmpty()) parts.set(i - 1, PythonStrings.rstrip(left));
+      if (t.rstrip() && right != null && !right.isEmpty())
+        parts.set(i + 1, PythonStrings.lstrip(right));
+      if (t.lstrip() && left != null && !left.isEmpty())
+        parts.set(i - 1, PythonStrings.rstrip(left));
       if (t.singleWord() && left != null && !left.isEmpty() && !left.endsWith(" ")) {
         parts.set(i - 1, parts.get(i - 1) + parts.get(i));
         parts.set(i, "");
@@ -69,7 +71,8 @@ final class SlowAddedTokens {
     while (pos < text.length()) {
       String match = null;
       for (String content : byContent.keySet()) {
-        if (text.startsWith(content, pos) && (match == null || content.length() > match.length())) match = content;
+        if (text.startsWith(content, pos) && (match == null || content.length() > match.length()))
+          match = content;
       }
       if (match == null) {
         pos++;

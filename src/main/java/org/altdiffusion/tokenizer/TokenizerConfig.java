@@ -22,15 +22,28 @@ import org.altdiffusion.io.JsonConfig;
 final class TokenizerConfig {
   /** The special-token attributes in transformers' order (SPECIAL_TOKENS_ATTRIBUTES). */
   static final List<String> SPECIAL_ATTRIBUTES =
-      List.of("bos_token", "eos_token", "unk_token", "sep_token", "pad_token", "cls_token", "mask_token");
+      List.of(
+          "bos_token",
+          "eos_token",
+          "unk_token",
+          "sep_token",
+          "pad_token",
+          "cls_token",
+          "mask_token");
 
   /**
-   * An AddedToken: {@code lstrip}/{@code rstrip} make it swallow whitespace on that side,
-   * {@code singleWord} makes it match whole words only. {@code fromString}: it was written as a
-   * bare string, so the tokenizer class supplies its flags (XLM-R gives {@code <mask>} lstrip).
+   * An AddedToken: {@code lstrip}/{@code rstrip} make it swallow whitespace on that side, {@code
+   * singleWord} makes it match whole words only. {@code fromString}: it was written as a bare
+   * string, so the tokenizer class supplies its flags (XLM-R gives {@code <mask>} lstrip).
    */
-  record AddedTokenSpec(String content, boolean lstrip, boolean rstrip, boolean singleWord,
-                        boolean normalized, boolean special, boolean fromString) {
+  record AddedTokenSpec(
+      String content,
+      boolean lstrip,
+      boolean rstrip,
+      boolean singleWord,
+      boolean normalized,
+      boolean special,
+      boolean fromString) {
     static AddedTokenSpec plain(String content) {
       return new AddedTokenSpec(content, false, false, false, false, true, true);
     }
@@ -45,8 +58,11 @@ final class TokenizerConfig {
   private final Map<String, AddedTokenSpec> special;
   private final List<AddedTokenSpec> additionalSpecial;
 
-  private TokenizerConfig(OptionalInt modelMaxLength, Map<Integer, AddedTokenSpec> addedTokensDecoder,
-                          Map<String, AddedTokenSpec> special, List<AddedTokenSpec> additionalSpecial) {
+  private TokenizerConfig(
+      OptionalInt modelMaxLength,
+      Map<Integer, AddedTokenSpec> addedTokensDecoder,
+      Map<String, AddedTokenSpec> special,
+      List<AddedTokenSpec> additionalSpecial) {
     this.modelMaxLength = modelMaxLength;
     this.addedTokensDecoder = addedTokensDecoder;
     this.special = special;
@@ -68,14 +84,16 @@ final class TokenizerConfig {
       maxLength = maxLength(config);
       if (hasDecoder) {
         JsonNode node = config.node("added_tokens_decoder");
-        if (!node.isObject()) throw config.error("added_tokens_decoder", "must be an object of id -> token");
+        if (!node.isObject())
+          throw config.error("added_tokens_decoder", "must be an object of id -> token");
         for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
           Map.Entry<String, JsonNode> e = it.next();
           int id;
           try {
             id = Integer.parseInt(e.getKey());
           } catch (NumberFormatException ex) {
-            throw config.error("added_tokens_decoder", "key \"" + e.getKey() + "\" is not a token id");
+            throw config.error(
+                "added_tokens_decoder", "key \"" + e.getKey() + "\" is not a token id");
           }
           decoder.put(id, token(config, "added_tokens_decoder." + id, e.getValue(), false));
         }
@@ -102,7 +120,10 @@ final class TokenizerConfig {
     return addedTokensDecoder;
   }
 
-  /** The special token of {@code attribute} (e.g. "pad_token"), or {@code fallback} when the files do not set it. */
+  /**
+   * The special token of {@code attribute} (e.g. "pad_token"), or {@code fallback} when the files
+   * do not set it.
+   */
   AddedTokenSpec special(String attribute, AddedTokenSpec fallback) {
     return special.getOrDefault(attribute, fallback);
   }
@@ -120,35 +141,50 @@ final class TokenizerConfig {
     return v.bitLength() < 31 ? OptionalInt.of(v.intValue()) : OptionalInt.empty();
   }
 
-  private static void readSpecial(JsonConfig file, Map<String, AddedTokenSpec> special,
-                                  List<AddedTokenSpec> additional, boolean specialDefault) {
+  private static void readSpecial(
+      JsonConfig file,
+      Map<String, AddedTokenSpec> special,
+      List<AddedTokenSpec> additional,
+      boolean specialDefault) {
     for (String attr : SPECIAL_ATTRIBUTES) {
       JsonNode n = file.node(attr);
       if (n != null && !n.isNull()) special.put(attr, token(file, attr, n, specialDefault));
     }
     JsonNode extra = file.node("additional_special_tokens");
     if (extra != null && !extra.isNull()) {
-      if (!extra.isArray()) throw file.error("additional_special_tokens", "must be a list of tokens");
+      if (!extra.isArray())
+        throw file.error("additional_special_tokens", "must be a list of tokens");
       additional.clear();
       for (JsonNode t : extra) additional.add(token(file, "additional_special_tokens", t, true));
     }
   }
 
   /** A token written as a string or as an AddedToken object. */
-  private static AddedTokenSpec token(JsonConfig file, String field, JsonNode n, boolean specialDefault) {
+  private static AddedTokenSpec token(
+      JsonConfig file, String field, JsonNode n, boolean specialDefault) {
     if (n.isTextual()) {
       if (n.asText().isEmpty()) throw file.error(field, "must not be empty");
       return AddedTokenSpec.plain(n.asText());
     }
-    if (!n.isObject() || !n.has("content") || !n.get("content").isTextual() || n.get("content").asText().isEmpty()) {
-      throw file.error(field, "must be a token: a string or an object with a non-empty \"content\"");
+    if (!n.isObject()
+        || !n.has("content")
+        || !n.get("content").isTextual()
+        || n.get("content").asText().isEmpty()) {
+      throw file.error(
+          field, "must be a token: a string or an object with a non-empty \"content\"");
     }
-    return new AddedTokenSpec(n.get("content").asText(), flag(file, field, n, "lstrip", false),
-        flag(file, field, n, "rstrip", false), flag(file, field, n, "single_word", false),
-        flag(file, field, n, "normalized", true), flag(file, field, n, "special", specialDefault), false);
+    return new AddedTokenSpec(
+        n.get("content").asText(),
+        flag(file, field, n, "lstrip", false),
+        flag(file, field, n, "rstrip", false),
+        flag(file, field, n, "single_word", false),
+        flag(file, field, n, "normalized", true),
+        flag(file, field, n, "special", specialDefault),
+        false);
   }
 
-  private static boolean flag(JsonConfig file, String field, JsonNode token, String name, boolean fallback) {
+  private static boolean flag(
+      JsonConfig file, String field, JsonNode token, String name, boolean fallback) {
     JsonNode v = token.get(name);
     if (v == null || v.isNull()) return fallback;
     if (!v.isBoolean()) throw file.error(field + "." + name, "must be true or false");

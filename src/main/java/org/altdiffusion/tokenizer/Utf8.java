@@ -16,20 +16,26 @@ final class Utf8 {
   static byte[] encodeStrict(String text) {
     int bad = firstUnpairedSurrogate(text);
     if (bad >= 0) {
-      throw new IllegalArgumentException(String.format(
-          "text has an unpaired UTF-16 surrogate U+%04X at index %d; only valid Unicode text can be"
-              + " tokenized", (int) text.charAt(bad), bad));
+      throw new IllegalArgumentException(
+          String.format(
+              "text has an unpaired UTF-16 surrogate U+%04X at index %d; only valid Unicode text"
+                  + " can be tokenized",
+              (int) text.charAt(bad), bad));
     }
     return text.getBytes(StandardCharsets.UTF_8);
   }
 
-  /** {@code text} with every unpaired surrogate replaced by U+FFFD (what the fast tokenizer does). */
+  /**
+   * {@code text} with every unpaired surrogate replaced by U+FFFD (what the fast tokenizer does).
+   */
   static String replaceUnpairedSurrogates(String text) {
     if (firstUnpairedSurrogate(text) < 0) return text;
     StringBuilder out = new StringBuilder(text.length());
     for (int i = 0; i < text.length(); i++) {
       char c = text.charAt(i);
-      if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+      if (Character.isHighSurrogate(c)
+          && i + 1 < text.length()
+          && Character.isLowSurrogate(text.charAt(i + 1))) {
         out.append(c).append(text.charAt(++i));
       } else if (Character.isSurrogate(c)) {
         out.append('\uFFFD');
@@ -77,13 +83,23 @@ final class Utf8 {
     }
     if (len >= 3 && (b0 & 0xF0) == 0xE0) {
       int cp = ((b0 & 0x0F) << 12) | ((s[pos + 1] & 0x3F) << 6) | (s[pos + 2] & 0x3F);
-      return isTrail(s[pos + 1]) && isTrail(s[pos + 2]) && cp >= 0x800 && isValidCodepoint(cp) ? 3 : 0;
+      return isTrail(s[pos + 1]) && isTrail(s[pos + 2]) && cp >= 0x800 && isValidCodepoint(cp)
+          ? 3
+          : 0;
     }
     if (len >= 4 && (b0 & 0xF8) == 0xF0) {
-      int cp = ((b0 & 0x07) << 18) | ((s[pos + 1] & 0x3F) << 12) | ((s[pos + 2] & 0x3F) << 6)
-          | (s[pos + 3] & 0x3F);
-      return isTrail(s[pos + 1]) && isTrail(s[pos + 2]) && isTrail(s[pos + 3]) && cp >= 0x10000
-          && isValidCodepoint(cp) ? 4 : 0;
+      int cp =
+          ((b0 & 0x07) << 18)
+              | ((s[pos + 1] & 0x3F) << 12)
+              | ((s[pos + 2] & 0x3F) << 6)
+              | (s[pos + 3] & 0x3F);
+      return isTrail(s[pos + 1])
+              && isTrail(s[pos + 2])
+              && isTrail(s[pos + 3])
+              && cp >= 0x10000
+              && isValidCodepoint(cp)
+          ? 4
+          : 0;
     }
     return 0;
   }

@@ -13,17 +13,19 @@ import org.altdiffusion.tokenizer.TokenizerConfig.AddedTokenSpec;
  * <p>Ids follow fairseq: {@code <s>}=0, {@code <pad>}=1, {@code </s>}=2, {@code <unk>}=3, a
  * sentencepiece id {@code i > 0} becomes {@code i + 1}, sentencepiece's unknown id 0 becomes 3, and
  * {@code <mask>} is the last id ({@code pieces + 1}). A sequence is {@code <s> tokens </s>}, then
- * truncated and padded with {@code <pad>} to the maximum length. Added tokens ({@code <s>},
- * {@code </s>}, {@code <mask>}... written in the prompt) are split out first and map to their ids;
- * each remaining span is encoded by sentencepiece on its own.
+ * truncated and padded with {@code <pad>} to the maximum length. Added tokens ({@code <s>}, {@code
+ * </s>}, {@code <mask>}... written in the prompt) are split out first and map to their ids; each
+ * remaining span is encoded by sentencepiece on its own.
  *
  * <p>Text with an unpaired UTF-16 surrogate is rejected (IllegalArgumentException), as the
  * reference rejects it.
  */
 public final class XlmRobertaTokenizer implements PromptTokenizer {
   public static final String MODEL_FILE = "sentencepiece.bpe.model";
+
   /** Used when tokenizer_config.json gives no model_max_length: XLM-R's 514 positions minus 2. */
   public static final int DEFAULT_MAX_LENGTH = 512;
+
   private static final int FAIRSEQ_OFFSET = 1;
 
   private final SentencePieceProcessor sp;
@@ -37,7 +39,8 @@ public final class XlmRobertaTokenizer implements PromptTokenizer {
 
   private XlmRobertaTokenizer(SentencePieceProcessor sp, TokenizerConfig config) {
     this.sp = sp;
-    this.fairseqIds = Map.of("<s>", 0, "<pad>", 1, "</s>", 2, "<unk>", 3, "<mask>", sp.size() + FAIRSEQ_OFFSET);
+    this.fairseqIds =
+        Map.of("<s>", 0, "<pad>", 1, "</s>", 2, "<unk>", 3, "<mask>", sp.size() + FAIRSEQ_OFFSET);
     this.modelMaxLength = config.modelMaxLength().orElse(DEFAULT_MAX_LENGTH);
     // As PreTrainedTokenizer.__init__: the file's added_tokens_decoder, then every special token
     // not yet added (taking its id from the vocabulary, or the next free id).
@@ -47,10 +50,18 @@ public final class XlmRobertaTokenizer implements PromptTokenizer {
     AddedTokenSpec pad = config.special("pad_token", AddedTokenSpec.plain("<pad>"));
     AddedTokenSpec unk = config.special("unk_token", AddedTokenSpec.plain("<unk>"));
     AddedTokenSpec mask = config.special("mask_token", AddedTokenSpec.plain("<mask>"));
-    if (mask.fromString()) mask = mask.withLstrip(); // XLMRobertaTokenizer: AddedToken(mask, lstrip=True)
-    List<AddedTokenSpec> specials = new ArrayList<>(List.of(
-        config.special("bos_token", AddedTokenSpec.plain("<s>")), config.special("eos_token", AddedTokenSpec.plain("</s>")),
-        unk, sep, pad, cls, mask));
+    if (mask.fromString())
+      mask = mask.withLstrip(); // XLMRobertaTokenizer: AddedToken(mask, lstrip=True)
+    List<AddedTokenSpec> specials =
+        new ArrayList<>(
+            List.of(
+                config.special("bos_token", AddedTokenSpec.plain("<s>")),
+                config.special("eos_token", AddedTokenSpec.plain("</s>")),
+                unk,
+                sep,
+                pad,
+                cls,
+                mask));
     specials.addAll(config.additionalSpecialTokens());
     for (AddedTokenSpec t : specials) {
       if (!added.contains(t.content())) addToken(t, vocabId(t.content()));
@@ -68,7 +79,8 @@ public final class XlmRobertaTokenizer implements PromptTokenizer {
   public static XlmRobertaTokenizer load(Path path) {
     Path folder = Files.isDirectory(path) ? path : path.toAbsolutePath().getParent();
     Path model = Files.isDirectory(path) ? path.resolve(MODEL_FILE) : path;
-    return new XlmRobertaTokenizer(SentencePieceProcessor.load(model), TokenizerConfig.read(folder));
+    return new XlmRobertaTokenizer(
+        SentencePieceProcessor.load(model), TokenizerConfig.read(folder));
   }
 
   @Override
@@ -127,8 +139,8 @@ public final class XlmRobertaTokenizer implements PromptTokenizer {
   }
 
   /**
-   * XLMRobertaTokenizer's token -> id: added tokens, then the fairseq specials, then
-   * sentencepiece (id + 1; sentencepiece's unknown id 0 gives the unk token's id).
+   * XLMRobertaTokenizer's token -> id: added tokens, then the fairseq specials, then sentencepiece
+   * (id + 1; sentencepiece's unknown id 0 gives the unk token's id).
    */
   public int tokenToId(String token) {
     Integer id = added.id(token);
@@ -148,7 +160,8 @@ public final class XlmRobertaTokenizer implements PromptTokenizer {
     Integer id = fairseqIds.get(content);
     if (id != null) return id;
     // Fairseq ids 0..3 hide sentencepiece ids 0..2, so only pieces from id 3 on are reachable.
-    if (sp.contains(content) && sp.pieceToId(content) >= 3) return sp.pieceToId(content) + FAIRSEQ_OFFSET;
+    if (sp.contains(content) && sp.pieceToId(content) >= 3)
+      return sp.pieceToId(content) + FAIRSEQ_OFFSET;
     return Math.max(vocabSize(), added.maxId() + 1);
   }
 }

@@ -1,12 +1,12 @@
 /**
- * Prompt tokenizers in pure Java (no native tokenizer library), exact against the reference
- * Python tokenizers.
+ * Prompt tokenizers in pure Java (no native tokenizer library), exact against the reference Python
+ * tokenizers.
  *
  * <ul>
  *   <li>{@link org.altdiffusion.tokenizer.XlmRobertaTokenizer}: AltDiffusion's tokenizer
  *       (transformers' XLMRobertaTokenizer over {@code sentencepiece.bpe.model}).
- *   <li>{@link org.altdiffusion.tokenizer.ClipTokenizer}: Stable Diffusion's CLIPTokenizer
- *       ({@code vocab.json} + {@code merges.txt}).
+ *   <li>{@link org.altdiffusion.tokenizer.ClipTokenizer}: Stable Diffusion's CLIPTokenizer ({@code
+ *       vocab.json} + {@code merges.txt}).
  *   <li>{@link org.altdiffusion.tokenizer.HfTokenizer}: a {@code tokenizer.json} as the fast
  *       tokenizers run it (Unigram/BPE with the normalizers and pre-tokenizers XLM-R and CLIP use).
  *   <li>{@link org.altdiffusion.tokenizer.SentencePieceProcessor}: sentencepiece itself (protobuf
@@ -15,7 +15,8 @@
  *
  * <p>All implement {@link org.altdiffusion.tokenizer.PromptTokenizer}: {@code encode(text)} gives
  * an {@link org.altdiffusion.tokenizer.Encoding} (ids and attention mask padded to the model's max
- * length, plus the untruncated token count); {@link org.altdiffusion.tokenizer.PromptTokenizer#load}
- * picks the right one for a tokenizer folder. Parity fixtures: tools/reference/make_tokenizer_fixtures.py.
+ * length, plus the untruncated token count); {@link
+ * org.altdiffusion.tokenizer.PromptTokenizer#load} picks the right one for a tokenizer folder.
+ * Parity fixtures: tools/reference/make_tokenizer_fixtures.py.
  */
 package org.altdiffusion.tokenizer;

@@ -57,7 +57,8 @@ public final class CheckpointStore {
   public List<Path> list() {
     if (!Files.isDirectory(dir)) return List.of();
     try (Stream<Path> s = Files.list(dir)) {
-      return s.filter(p -> Files.isDirectory(p) && NAME.matcher(p.getFileName().toString()).matches())
+      return s.filter(
+              p -> Files.isDirectory(p) && NAME.matcher(p.getFileName().toString()).matches())
           .sorted(Comparator.comparingLong(CheckpointStore::stepOf))
           .toList();
     } catch (IOException e) {
@@ -72,7 +73,9 @@ public final class CheckpointStore {
 
   public static long stepOf(Path checkpoint) {
     Matcher m = NAME.matcher(checkpoint.getFileName().toString());
-    if (!m.matches()) throw new IllegalArgumentException(checkpoint + " is not a checkpoint folder (step-NNNNNNNN)");
+    if (!m.matches())
+      throw new IllegalArgumentException(
+          checkpoint + " is not a checkpoint folder (step-NNNNNNNN)");
     return Long.parseLong(m.group(1));
   }
 
@@ -80,7 +83,8 @@ public final class CheckpointStore {
   public void cleanStale() throws IOException {
     if (!Files.isDirectory(dir)) return;
     try (Stream<Path> s = Files.list(dir)) {
-      for (Path p : s.filter(p -> p.getFileName().toString().startsWith(".tmp-")).toList()) deleteTree(p);
+      for (Path p : s.filter(p -> p.getFileName().toString().startsWith(".tmp-")).toList())
+        deleteTree(p);
     }
   }
 
@@ -142,9 +146,12 @@ public final class CheckpointStore {
 
   /** Every file a complete checkpoint folder must hold; throws naming the missing ones. */
   public static void checkComplete(Path checkpoint, List<String> required) {
-    if (!Files.isDirectory(checkpoint)) throw new IllegalArgumentException("no checkpoint folder " + checkpoint);
+    if (!Files.isDirectory(checkpoint))
+      throw new IllegalArgumentException("no checkpoint folder " + checkpoint);
     List<String> missing = new ArrayList<>();
     for (String r : required) if (!Files.isRegularFile(checkpoint.resolve(r))) missing.add(r);
-    if (!missing.isEmpty()) throw new IllegalArgumentException("checkpoint " + checkpoint + " is incomplete: missing " + missing);
+    if (!missing.isEmpty())
+      throw new IllegalArgumentException(
+          "checkpoint " + checkpoint + " is incomplete: missing " + missing);
   }
 }

@@ -13,7 +13,9 @@ import java.util.List;
 import java.util.Locale;
 import javax.imageio.ImageIO;
 
-/** Draws the loss of a run (raw in light blue, smoothed in dark blue) against the step, as a PNG. */
+/**
+ * Draws the loss of a run (raw in light blue, smoothed in dark blue) against the step, as a PNG.
+ */
 public final class LossCurve {
   private LossCurve() {}
 
@@ -27,7 +29,8 @@ public final class LossCurve {
     BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
     Graphics2D g = img.createGraphics();
     g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-    g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+    g.setRenderingHint(
+        RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
     g.setColor(Color.WHITE);
     g.fillRect(0, 0, w, h);
     g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
@@ -84,8 +87,20 @@ public final class LossCurve {
     ImageIO.write(img, "png", png.toFile());
   }
 
-  private static void draw(Graphics2D g, List<double[]> points, double[] ys, double x0, double x1, double y0, double y1,
-      int left, int top, int pw, int ph, Color color, float width) {
+  private static void draw(
+      Graphics2D g,
+      List<double[]> points,
+      double[] ys,
+      double x0,
+      double x1,
+      double y0,
+      double y1,
+      int left,
+      int top,
+      int pw,
+      int ph,
+      Color color,
+      float width) {
     Path2D.Double path = new Path2D.Double();
     for (int i = 0; i < points.size(); i++) {
       double x = left + (points.get(i)[0] - x0) / (x1 - x0) * pw;

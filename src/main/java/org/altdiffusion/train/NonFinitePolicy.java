@@ -11,7 +11,9 @@ public enum NonFinitePolicy {
     return switch (s.toLowerCase(java.util.Locale.ROOT)) {
       case "stop" -> STOP;
       case "skip" -> SKIP;
-      default -> throw new IllegalArgumentException("unknown non-finite loss policy '" + s + "'; accepted: stop, skip");
+      default ->
+          throw new IllegalArgumentException(
+              "unknown non-finite loss policy '" + s + "'; accepted: stop, skip");
     };
   }
 }

@@ -4,7 +4,7 @@ import java.io.PrintStream;
 import java.util.Locale;
 
 /**
- * One status line on stderr: {@code step 120/1000 [=====>      ] 12% loss 0.1234 lr 1.0e-04 3.21 it/s
+ * One status line on stderr: {@code step 120/1000 [=====> ] 12% loss 0.1234 lr 1.0e-04 3.21 it/s
  * ETA 04:31}. Redrawn in place on a terminal (at most 5 times a second), printed as a new line
  * every 10 s otherwise (logs stay readable).
  */
@@ -26,7 +26,8 @@ public final class ProgressBar {
 
   /** After step {@code step} (1-based) with its loss and learning rate. */
   public void update(long step, double loss, double lr) {
-    if (Double.isFinite(loss)) smoothedLoss = Double.isNaN(smoothedLoss) ? loss : 0.9 * smoothedLoss + 0.1 * loss;
+    if (Double.isFinite(loss))
+      smoothedLoss = Double.isNaN(smoothedLoss) ? loss : 0.9 * smoothedLoss + 0.1 * loss;
     long now = System.nanoTime();
     boolean last = step >= total;
     long interval = terminal ? 200_000_000L : 10_000_000_000L;
@@ -44,12 +45,22 @@ public final class ProgressBar {
     int filled = (int) (width * step / Math.max(1, total));
     StringBuilder bar = new StringBuilder();
     for (int i = 0; i < width; i++) bar.append(i < filled ? '=' : i == filled ? '>' : ' ');
-    return String.format(Locale.ROOT, "step %d/%d [%s] %3d%% loss %.4f lr %.2e %.2f it/s ETA %s", step, total, bar,
-        100 * step / Math.max(1, total), smoothedLoss, lr, rate, etaSeconds < 0 ? "--:--" : clock(etaSeconds));
+    return String.format(
+        Locale.ROOT,
+        "step %d/%d [%s] %3d%% loss %.4f lr %.2e %.2f it/s ETA %s",
+        step,
+        total,
+        bar,
+        100 * step / Math.max(1, total),
+        smoothedLoss,
+        lr,
+        rate,
+        etaSeconds < 0 ? "--:--" : clock(etaSeconds));
   }
 
   static String clock(long s) {
-    return s >= 3600 ? String.format(Locale.ROOT, "%d:%02d:%02d", s / 3600, (s / 60) % 60, s % 60)
+    return s >= 3600
+        ? String.format(Locale.ROOT, "%d:%02d:%02d", s / 3600, (s / 60) % 60, s % 60)
         : String.format(Locale.ROOT, "%02d:%02d", s / 60, s % 60);
   }
 }

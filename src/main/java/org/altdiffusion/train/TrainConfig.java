@@ -14,7 +14,8 @@ import org.altdiffusion.train.optim.LrSchedule;
  *     processes takes batchSize / N
  * @param gradAccumulation micro-steps per optimiser step (default 1)
  * @param lr peak learning rate (default 1e-4, the m18 recipe)
- * @param lrSchedule "cosine" (warm-up, then cosine to lrFloor at the last step; default) or "constant"
+ * @param lrSchedule "cosine" (warm-up, then cosine to lrFloor at the last step; default) or
+ *     "constant"
  * @param warmupSteps linear warm-up steps (default 0; the m18 recipe used 10,000)
  * @param lrFloor where the cosine ends (default 1e-6, the paper repository's)
  * @param optimizer AdamW settings (default betas 0.9/0.999, eps 1e-8, weight decay 1e-2)
@@ -23,7 +24,8 @@ import org.altdiffusion.train.optim.LrSchedule;
  * @param seed seed of data order and every random draw (default 0)
  * @param shuffle shuffle the data each epoch (default true)
  * @param onNonFinite what a NaN/infinite loss or gradient does (default STOP)
- * @param checkpointEvery write a resume checkpoint every this many steps (default 500; 0 = only at the end)
+ * @param checkpointEvery write a resume checkpoint every this many steps (default 500; 0 = only at
+ *     the end)
  * @param keepCheckpoints resume checkpoints kept (default 2; older ones are deleted)
  */
 public record TrainConfig(
@@ -45,22 +47,46 @@ public record TrainConfig(
 
   public TrainConfig {
     if (steps < 1) throw new IllegalArgumentException("--steps must be >= 1, got " + steps);
-    if (batchSize < 1) throw new IllegalArgumentException("--batch-size must be >= 1, got " + batchSize);
-    if (gradAccumulation < 1) throw new IllegalArgumentException("--grad-accumulation must be >= 1, got " + gradAccumulation);
-    if (!(maxGradNorm >= 0)) throw new IllegalArgumentException("--max-grad-norm must be >= 0, got " + maxGradNorm);
-    if (!(emaDecay == 0 || (emaDecay > 0 && emaDecay < 1))) throw new IllegalArgumentException("--ema-decay must be 0 (off) or in (0, 1), got " + emaDecay);
-    if (checkpointEvery < 0) throw new IllegalArgumentException("--checkpoint-every must be >= 0, got " + checkpointEvery);
-    if (keepCheckpoints < 1) throw new IllegalArgumentException("--keep-checkpoints must be >= 1, got " + keepCheckpoints);
-    if (onNonFinite == null) throw new IllegalArgumentException("a non-finite loss policy is required");
+    if (batchSize < 1)
+      throw new IllegalArgumentException("--batch-size must be >= 1, got " + batchSize);
+    if (gradAccumulation < 1)
+      throw new IllegalArgumentException(
+          "--grad-accumulation must be >= 1, got " + gradAccumulation);
+    if (!(maxGradNorm >= 0))
+      throw new IllegalArgumentException("--max-grad-norm must be >= 0, got " + maxGradNorm);
+    if (!(emaDecay == 0 || (emaDecay > 0 && emaDecay < 1)))
+      throw new IllegalArgumentException(
+          "--ema-decay must be 0 (off) or in (0, 1), got " + emaDecay);
+    if (checkpointEvery < 0)
+      throw new IllegalArgumentException("--checkpoint-every must be >= 0, got " + checkpointEvery);
+    if (keepCheckpoints < 1)
+      throw new IllegalArgumentException("--keep-checkpoints must be >= 1, got " + keepCheckpoints);
+    if (onNonFinite == null)
+      throw new IllegalArgumentException("a non-finite loss policy is required");
     schedule(lrSchedule, lr, warmupSteps, steps, lrFloor); // validates
   }
 
   public static TrainConfig defaults() {
-    return new TrainConfig(1000, 4, 1, 1e-4, "cosine", 0, 1e-6, AdamWOptimizer.Settings.DEFAULT, 1.0, 0.9999, 0, true,
-        NonFinitePolicy.STOP, 500, 2);
+    return new TrainConfig(
+        1000,
+        4,
+        1,
+        1e-4,
+        "cosine",
+        0,
+        1e-6,
+        AdamWOptimizer.Settings.DEFAULT,
+        1.0,
+        0.9999,
+        0,
+        true,
+        NonFinitePolicy.STOP,
+        500,
+        2);
   }
 
-  private static LrSchedule schedule(String name, double lr, long warmup, long steps, double floor) {
+  private static LrSchedule schedule(
+      String name, double lr, long warmup, long steps, double floor) {
     return LrSchedule.named(name, lr, warmup, steps, floor);
   }
 
@@ -70,7 +96,8 @@ public record TrainConfig(
 
   /** AdamW settings with the peak learning rate. */
   public AdamWOptimizer.Settings optimizerSettings() {
-    return new AdamWOptimizer.Settings(lr, optimizer.beta1(), optimizer.beta2(), optimizer.eps(), optimizer.weightDecay());
+    return new AdamWOptimizer.Settings(
+        lr, optimizer.beta1(), optimizer.beta2(), optimizer.eps(), optimizer.weightDecay());
   }
 
   /** What decides the trajectory, as JSON (compared on resume). */

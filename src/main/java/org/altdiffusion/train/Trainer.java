@@ -50,12 +50,19 @@ public final class Trainer<T> {
   /**
    * @param out output folder
    * @param resume continue from the newest checkpoint in {@code out/checkpoints} when there is one
-   * @param resumeFrom continue from this checkpoint folder (overrides {@code resume}); null for none
+   * @param resumeFrom continue from this checkpoint folder (overrides {@code resume}); null for
+   *     none
    * @param progress where the progress line goes (null: nowhere)
    * @param terminal redraw the progress line in place
    * @param export write {@code final/} (and {@code final-ema/}) at the end
    */
-  public record Options(Path out, boolean resume, Path resumeFrom, PrintStream progress, boolean terminal, boolean export) {
+  public record Options(
+      Path out,
+      boolean resume,
+      Path resumeFrom,
+      PrintStream progress,
+      boolean terminal,
+      boolean export) {
     public static Options quiet(Path out) {
       return new Options(out, false, null, null, false, true);
     }
@@ -69,7 +76,12 @@ public final class Trainer<T> {
    * @param skippedSamples examples left out, by reason, over all processes
    * @param lastCheckpoint newest checkpoint written or resumed from (null if none)
    */
-  public record Result(long steps, double firstLoss, double lastLoss, long skippedSteps, Map<SkipReason, Long> skippedSamples,
+  public record Result(
+      long steps,
+      double firstLoss,
+      double lastLoss,
+      long skippedSteps,
+      Map<SkipReason, Long> skippedSamples,
       Path lastCheckpoint) {}
 
   private final TrainConfig config;
@@ -85,8 +97,12 @@ public final class Trainer<T> {
     this.options = options;
     this.checkpoints = new CheckpointStore(options.out().resolve("checkpoints"));
     if (config.batchSize() % dist.worldSize() != 0) {
-      throw new IllegalArgumentException("--batch-size " + config.batchSize() + " must be a multiple of the world size " + dist.worldSize()
-          + " (each process takes an equal share)");
+      throw new IllegalArgumentException(
+          "--batch-size "
+              + config.batchSize()
+              + " must be a multiple of the world size "
+              + dist.worldSize()
+              + " (each process takes an equal share)");
     }
   }
 
@@ -102,13 +118,17 @@ public final class Trainer<T> {
     int localBatch = config.batchSize() / dist.worldSize();
     LrSchedule schedule = config.schedule();
     TrainingRandom random = new TrainingRandom(config.seed());
-    SampleStream<T> stream = new SampleStream<>(task.dataset(), config.seed(), config.shuffle(), dist.rank(), dist.worldSize());
+    SampleStream<T> stream =
+        new SampleStream<>(
+            task.dataset(), config.seed(), config.shuffle(), dist.rank(), dist.worldSize());
     if (dist.isMain()) checkpoints.cleanStale();
 
     try (AdamWOptimizer optimizer = new AdamWOptimizer(trainable, config.optimizerSettings());
         Ema ema = config.emaDecay() > 0 ? new Ema(trainable, config.emaDecay()) : null) {
-      Path resumeFrom = options.resumeFrom() != null ? options.resumeFrom()
-          : options.resume() ? checkpoints.latest().orElse(null) : null;
+      Path resumeFrom =
+          options.resumeFrom() != null
+              ? options.resumeFrom()
+              : options.resume() ? checkpoints.latest().orElse(null) : null;
       long start = 0;
       long skippedSteps = 0;
       int consecutiveSkips = 0;
@@ -120,14 +140,23 @@ public final class Trainer<T> {
         consecutiveSkips = state.path("consecutive_skipped_steps").asInt();
         lastGood = resumeFrom;
       }
-      TrainingLog log = dist.isMain() ? TrainingLog.open(options.out().resolve("log.jsonl"), start) : null;
-      ProgressBar bar = options.progress() != null && dist.isMain() ? new ProgressBar(options.progress(), start, config.steps(), options.terminal()) : null;
+      TrainingLog log =
+          dist.isMain() ? TrainingLog.open(options.out().resolve("log.jsonl"), start) : null;
+      ProgressBar bar =
+          options.progress() != null && dist.isMain()
+              ? new ProgressBar(options.progress(), start, config.steps(), options.terminal())
+              : null;
       double firstLoss = Double.NaN;
       double lastLoss = Double.NaN;
       try {
         if (log != null) {
-          ObjectNode begin = log.line().put("event", resumeFrom == null ? "start" : "resume").put("step", start)
-              .put("task", task.kind()).put("world_size", dist.worldSize()).put("data", task.dataset().describe());
+          ObjectNode begin =
+              log.line()
+                  .put("event", resumeFrom == null ? "start" : "resume")
+                  .put("step", start)
+                  .put("task", task.kind())
+                  .put("world_size", dist.worldSize())
+                  .put("data", task.dataset().describe());
           if (resumeFrom != null) begin.put("checkpoint", resumeFrom.toString());
           log.write(begin);
         }
@@ -145,7 +174,11 @@ public final class Trainer<T> {
               Batch<T> batch = stream.next(localBatch);
               Tensor microLoss = task.loss(batch, random);
               lossSum += microLoss.item_double();
-              (config.gradAccumulation() == 1 ? microLoss : microLoss.div(org.altdiffusion.engine.Tensors.scalar(config.gradAccumulation()))).backward();
+              (config.gradAccumulation() == 1
+                      ? microLoss
+                      : microLoss.div(
+                          org.altdiffusion.engine.Tensors.scalar(config.gradAccumulation())))
+                  .backward();
             }
             loss = dist.allReduceSum(lossSum / config.gradAccumulation()) / dist.worldSize();
             dist.allReduceMean(Gradients.defined(optimizer.parameterVector()));
@@ -163,36 +196,73 @@ public final class Trainer<T> {
             if (Double.isNaN(firstLoss)) firstLoss = loss;
             lastLoss = loss;
           } else {
-            String what = (Double.isFinite(loss) ? "gradient norm is " + norm : "loss is " + loss) + " at step " + done;
-            String where = lastGood == null ? "no checkpoint was written yet" : "last good checkpoint: " + lastGood;
+            String what =
+                (Double.isFinite(loss) ? "gradient norm is " + norm : "loss is " + loss)
+                    + " at step "
+                    + done;
+            String where =
+                lastGood == null
+                    ? "no checkpoint was written yet"
+                    : "last good checkpoint: " + lastGood;
             if (config.onNonFinite() == NonFinitePolicy.STOP) {
-              if (log != null) log.write(log.line().put("event", "stopped").put("step", done).put("reason", what));
-              throw new TrainingException(what + "; stopped (" + where + "; --on-nan skip leaves such steps out)");
+              if (log != null)
+                log.write(log.line().put("event", "stopped").put("step", done).put("reason", what));
+              throw new TrainingException(
+                  what + "; stopped (" + where + "; --on-nan skip leaves such steps out)");
             }
             skippedSteps++;
             if (++consecutiveSkips >= MAX_CONSECUTIVE_SKIPS) {
-              throw new TrainingException(what + ": " + consecutiveSkips + " steps in a row skipped; stopped (" + where + ")");
+              throw new TrainingException(
+                  what
+                      + ": "
+                      + consecutiveSkips
+                      + " steps in a row skipped; stopped ("
+                      + where
+                      + ")");
             }
           }
           double seconds = (System.nanoTime() - t0) / 1e9;
           if (log != null) {
-            ObjectNode line = log.line().put("step", done).put("loss", loss).put("lr", lr).put("grad_norm", norm)
-                .put("seconds", seconds).put("epoch", stream.epoch());
+            ObjectNode line =
+                log.line()
+                    .put("step", done)
+                    .put("loss", loss)
+                    .put("lr", lr)
+                    .put("grad_norm", norm)
+                    .put("seconds", seconds)
+                    .put("epoch", stream.epoch());
             if (!updated) line.put("skipped", true);
             log.write(line);
           }
           if (bar != null) bar.update(done, loss, lr);
           boolean due = config.checkpointEvery() > 0 && done % config.checkpointEvery() == 0;
           if (due || done == config.steps()) {
-            lastGood = checkpoint(done, trainable, optimizer, ema, random, stream, skippedSteps, consecutiveSkips, log);
+            lastGood =
+                checkpoint(
+                    done,
+                    trainable,
+                    optimizer,
+                    ema,
+                    random,
+                    stream,
+                    skippedSteps,
+                    consecutiveSkips,
+                    log);
           }
         }
         Map<SkipReason, Long> skipped = totalSkips(stream);
         if (dist.isMain()) {
           if (options.export()) export(trainable, ema);
           Path png = options.out().resolve("loss.png");
-          LossCurve.write(TrainingLog.losses(log.file()), task.kind() + " - " + config.steps() + " steps, lr " + config.lr(), png);
-          ObjectNode end = log.line().put("event", "end").put("step", config.steps()).put("skipped_steps", skippedSteps);
+          LossCurve.write(
+              TrainingLog.losses(log.file()),
+              task.kind() + " - " + config.steps() + " steps, lr " + config.lr(),
+              png);
+          ObjectNode end =
+              log.line()
+                  .put("event", "end")
+                  .put("step", config.steps())
+                  .put("skipped_steps", skippedSteps);
           ObjectNode s = end.putObject("skipped_samples");
           skipped.forEach((r, n) -> s.put(r.name().toLowerCase(Locale.ROOT), n));
           log.write(end);
@@ -223,8 +293,17 @@ public final class Trainer<T> {
     if (ema != null) task.export(options.out().resolve("final-ema"), ema.weights());
   }
 
-  private Path checkpoint(long step, Map<String, Parameter> trainable, AdamWOptimizer optimizer, Ema ema, TrainingRandom random,
-      SampleStream<T> stream, long skippedSteps, int consecutiveSkips, TrainingLog log) throws IOException {
+  private Path checkpoint(
+      long step,
+      Map<String, Parameter> trainable,
+      AdamWOptimizer optimizer,
+      Ema ema,
+      TrainingRandom random,
+      SampleStream<T> stream,
+      long skippedSteps,
+      int consecutiveSkips,
+      TrainingLog log)
+      throws IOException {
     long[][] data = dist.allGather(stream.state()); // collective: every process takes part
     Path written = null;
     if (dist.isMain()) {
@@ -248,51 +327,96 @@ public final class Trainer<T> {
       state.put("skipped_steps", skippedSteps);
       state.put("consecutive_skipped_steps", consecutiveSkips);
       state.put("lr_next", config.schedule().lr(step));
-      written = checkpoints.write(step, folder -> {
-        Map<String, Tensor> weights = new LinkedHashMap<>();
-        trainable.forEach((k, p) -> weights.put(k, p.get().detach()));
-        SafeTensors.write(folder.resolve(WEIGHTS), weights, Map.of("step", Long.toString(step)));
-        if (ema != null) SafeTensors.write(folder.resolve(EMA), ema.weights(), Map.of("step", Long.toString(step)));
-        optimizer.save(folder.resolve(OPTIMIZER));
-        Files.writeString(folder.resolve(STATE), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(state), StandardCharsets.UTF_8);
-      }, config.keepCheckpoints());
-      if (log != null) log.write(log.line().put("event", "checkpoint").put("step", step).put("path", written.toString()));
+      written =
+          checkpoints.write(
+              step,
+              folder -> {
+                Map<String, Tensor> weights = new LinkedHashMap<>();
+                trainable.forEach((k, p) -> weights.put(k, p.get().detach()));
+                SafeTensors.write(
+                    folder.resolve(WEIGHTS), weights, Map.of("step", Long.toString(step)));
+                if (ema != null)
+                  SafeTensors.write(
+                      folder.resolve(EMA), ema.weights(), Map.of("step", Long.toString(step)));
+                optimizer.save(folder.resolve(OPTIMIZER));
+                Files.writeString(
+                    folder.resolve(STATE),
+                    JSON.writerWithDefaultPrettyPrinter().writeValueAsString(state),
+                    StandardCharsets.UTF_8);
+              },
+              config.keepCheckpoints());
+      if (log != null)
+        log.write(
+            log.line()
+                .put("event", "checkpoint")
+                .put("step", step)
+                .put("path", written.toString()));
     }
     dist.barrier();
     return written != null ? written : checkpoints.dir().resolve(CheckpointStore.name(step));
   }
 
-  private JsonNode restore(Path checkpoint, Map<String, Parameter> trainable, AdamWOptimizer optimizer, Ema ema, TrainingRandom random,
-      SampleStream<T> stream) throws IOException {
+  private JsonNode restore(
+      Path checkpoint,
+      Map<String, Parameter> trainable,
+      AdamWOptimizer optimizer,
+      Ema ema,
+      TrainingRandom random,
+      SampleStream<T> stream)
+      throws IOException {
     List<String> required = new ArrayList<>(List.of(WEIGHTS, OPTIMIZER, STATE));
     if (ema != null) required.add(EMA);
     CheckpointStore.checkComplete(checkpoint, required);
     JsonNode state = JSON.readTree(checkpoint.resolve(STATE).toFile());
     String cannot = "cannot resume from " + checkpoint + ": ";
-    if (state.path("format").asInt() != 1) throw new TrainingException(cannot + "unknown checkpoint format " + state.path("format"));
+    if (state.path("format").asInt() != 1)
+      throw new TrainingException(cannot + "unknown checkpoint format " + state.path("format"));
     if (!task.kind().equals(state.path("kind").asText())) {
-      throw new TrainingException(cannot + "it is a '" + state.path("kind").asText() + "' checkpoint, this run is '" + task.kind() + "'");
+      throw new TrainingException(
+          cannot
+              + "it is a '"
+              + state.path("kind").asText()
+              + "' checkpoint, this run is '"
+              + task.kind()
+              + "'");
     }
     List<String> differences = new ArrayList<>();
     diff("", state.path("config"), config.fingerprint(), differences);
     diff("", state.path("task"), task.fingerprint(), differences);
     if (state.path("world_size").asInt() != dist.worldSize()) {
-      differences.add("world_size: " + state.path("world_size").asInt() + " in the checkpoint, " + dist.worldSize() + " now");
+      differences.add(
+          "world_size: "
+              + state.path("world_size").asInt()
+              + " in the checkpoint, "
+              + dist.worldSize()
+              + " now");
     }
     List<String> names = new ArrayList<>();
     state.path("trainable").forEach(n -> names.add(n.asText()));
     if (!names.equals(new ArrayList<>(trainable.keySet()))) {
-      differences.add("trained parameters: " + names.size() + " in the checkpoint, " + trainable.size() + " now"
-          + (names.size() == trainable.size() ? " (different names)" : ""));
+      differences.add(
+          "trained parameters: "
+              + names.size()
+              + " in the checkpoint, "
+              + trainable.size()
+              + " now"
+              + (names.size() == trainable.size() ? " (different names)" : ""));
     }
     if (!differences.isEmpty()) {
-      throw new TrainingException(cannot + "it was written with a different configuration: " + String.join("; ", differences));
+      throw new TrainingException(
+          cannot
+              + "it was written with a different configuration: "
+              + String.join("; ", differences));
     }
-    try (TensorSource weights = SafeTensors.open(checkpoint.resolve(WEIGHTS)); NoGradGuard g = new NoGradGuard()) {
+    try (TensorSource weights = SafeTensors.open(checkpoint.resolve(WEIGHTS));
+        NoGradGuard g = new NoGradGuard()) {
       for (var e : trainable.entrySet()) {
-        if (!weights.keys().contains(e.getKey())) throw new TrainingException(cannot + "weights lack '" + e.getKey() + "'");
+        if (!weights.keys().contains(e.getKey()))
+          throw new TrainingException(cannot + "weights lack '" + e.getKey() + "'");
         try (PointerScope scope = new PointerScope()) {
-          e.getValue().get().copy_(weights.loadRaw(e.getKey())); // raw: a float64 run keeps its precision
+          e.getValue()
+              .get()
+              .copy_(weights.loadRaw(e.getKey())); // raw: a float64 run keeps its precision
         }
       }
     }
@@ -302,7 +426,10 @@ public final class Trainer<T> {
       }
     }
     optimizer.load(checkpoint.resolve(OPTIMIZER));
-    random.restore(new TrainingRandom.State(state.path("random").path("torch").asText(), state.path("random").path("java").asText()));
+    random.restore(
+        new TrainingRandom.State(
+            state.path("random").path("torch").asText(),
+            state.path("random").path("java").asText()));
     JsonNode mine = state.path("data").path(dist.rank());
     long[] data = new long[mine.size()];
     for (int i = 0; i < data.length; i++) data[i] = mine.get(i).asLong();
@@ -321,7 +448,14 @@ public final class Trainer<T> {
       if (a != null && b != null && a.isObject() && b.isObject()) {
         diff(prefix + k + ".", a, b, out);
       } else if (a == null || b == null || !equalValues(a, b)) {
-        out.add(prefix + k + ": " + (a == null ? "absent" : a.toString()) + " in the checkpoint, " + (b == null ? "absent" : b.toString()) + " now");
+        out.add(
+            prefix
+                + k
+                + ": "
+                + (a == null ? "absent" : a.toString())
+                + " in the checkpoint, "
+                + (b == null ? "absent" : b.toString())
+                + " now");
       }
     }
   }

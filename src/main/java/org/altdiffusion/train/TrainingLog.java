@@ -28,7 +28,9 @@ public final class TrainingLog implements AutoCloseable {
     this.out = out;
   }
 
-  /** Opens {@code file}, keeping the lines of steps up to {@code keepThrough} (0 = start afresh). */
+  /**
+   * Opens {@code file}, keeping the lines of steps up to {@code keepThrough} (0 = start afresh).
+   */
   public static TrainingLog open(Path file, long keepThrough) throws IOException {
     Files.createDirectories(file.toAbsolutePath().getParent());
     List<String> kept = new ArrayList<>();
@@ -46,7 +48,8 @@ public final class TrainingLog implements AutoCloseable {
     Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
     Files.write(tmp, kept, StandardCharsets.UTF_8);
     Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    return new TrainingLog(file, Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.APPEND));
+    return new TrainingLog(
+        file, Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.APPEND));
   }
 
   public ObjectNode line() {

@@ -10,8 +10,8 @@ import org.altdiffusion.train.data.Dataset;
 import org.bytedeco.pytorch.Tensor;
 
 /**
- * What a {@link Trainer} trains: the parameters, the data and the loss. Implementations: text-encoder
- * distillation and the two UNet stages.
+ * What a {@link Trainer} trains: the parameters, the data and the loss. Implementations:
+ * text-encoder distillation and the two UNet stages.
  */
 public interface TrainingTask<T> {
   /** Short name recorded in checkpoints ("text-encoder", "unet-concept-alignment", ...). */
@@ -24,12 +24,15 @@ public interface TrainingTask<T> {
 
   /**
    * The mean loss over this process's examples of one micro-batch, with the graph to the trainable
-   * parameters. Random draws are made for the whole global batch through {@code random} (see
-   * {@link Batch}).
+   * parameters. Random draws are made for the whole global batch through {@code random} (see {@link
+   * Batch}).
    */
   Tensor loss(Batch<T> batch, TrainingRandom random);
 
-  /** Task settings that decide the trajectory (model sources, loss, resolution, ...), compared on resume. */
+  /**
+   * Task settings that decide the trajectory (model sources, loss, resolution, ...), compared on
+   * resume.
+   */
   ObjectNode fingerprint();
 
   /**

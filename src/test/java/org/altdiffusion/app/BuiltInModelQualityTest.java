@@ -29,18 +29,28 @@ class BuiltInModelQualityTest {
     DiffusionPipeline base = PipelineLoader.load(BuiltInModel.shipped(BuiltInModel.ENGLISH_BASE));
     for (Language language : List.of(Language.EN, Language.ZH, Language.TH)) {
       double accuracy = accuracy(tiny, language);
-      assertTrue(accuracy >= 0.8, "altdiffusion-tiny, " + language + ": attribute accuracy " + accuracy);
+      assertTrue(
+          accuracy >= 0.8, "altdiffusion-tiny, " + language + ": attribute accuracy " + accuracy);
     }
     assertTrue(accuracy(base, Language.EN) >= 0.8, "english-base in English");
     double baseChinese = accuracy(base, Language.ZH);
     assertTrue(baseChinese <= 0.6, "english-base understands Chinese? accuracy " + baseChinese);
   }
 
-  /** Mean of the shape, colour, position and size accuracies over the first held-out combinations. */
+  /**
+   * Mean of the shape, colour, position and size accuracies over the first held-out combinations.
+   */
   private static double accuracy(DiffusionPipeline pipeline, Language language) {
     List<Attributes> combos = TinyEvaluation.heldOut(0).subList(0, COMBINATIONS);
-    List<String> prompts = combos.stream().map(a -> Captions.bundled().caption(language, a, CaptionTemplate.FULL)).toList();
-    var images = pipeline.generateEach(prompts, GenerationRequest.of("").withSteps(25).withGuidance(7.5).withSeed(0L).withSize(64, 64), null);
+    List<String> prompts =
+        combos.stream()
+            .map(a -> Captions.bundled().caption(language, a, CaptionTemplate.FULL))
+            .toList();
+    var images =
+        pipeline.generateEach(
+            prompts,
+            GenerationRequest.of("").withSteps(25).withGuidance(7.5).withSeed(0L).withSize(64, 64),
+            null);
     ShapeOracle oracle = new ShapeOracle();
     int right = 0;
     for (int i = 0; i < COMBINATIONS; i++) {
@@ -48,8 +58,11 @@ class BuiltInModelQualityTest {
       if (!r.found()) continue;
       Attributes want = combos.get(i);
       Attributes got = r.attributes();
-      right += (got.shape() == want.shape() ? 1 : 0) + (got.colour() == want.colour() ? 1 : 0) + (got.position() == want.position() ? 1 : 0)
-          + (got.size() == want.size() ? 1 : 0);
+      right +=
+          (got.shape() == want.shape() ? 1 : 0)
+              + (got.colour() == want.colour() ? 1 : 0)
+              + (got.position() == want.position() ? 1 : 0)
+              + (got.size() == want.size() ? 1 : 0);
     }
     return right / (4.0 * COMBINATIONS);
   }

@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.altdiffusion.engine.Tensors;
-import org.altdiffusion.engine.Torch;
 import org.altdiffusion.io.SafeTensors;
 import org.altdiffusion.io.TensorSource;
 import org.bytedeco.javacpp.PointerScope;
@@ -25,26 +24,35 @@ class DistributedTrainingTest {
   static void init() {
     org.altdiffusion.train.OneThread.use();
   }
+
   @org.junit.jupiter.api.AfterAll
   static void restoreThreads() {
     org.altdiffusion.train.OneThread.restore();
   }
 
-
   @Test
   void twoProcessesEqualOneProcessWithTheSameGlobalBatch(@TempDir Path tmp) throws Exception {
     Path one = tmp.resolve("one");
     Path two = tmp.resolve("two");
-    assertEquals(0, TrainingRuns.inProcess(TrainingRuns.tinyDistillation(one, STEPS, "--checkpoint-every", "3")).code());
-    var outcome = TrainingRuns.inProcess(TrainingRuns.tinyDistillation(two, STEPS, "--checkpoint-every", "3", "--launch", "2"));
+    assertEquals(
+        0,
+        TrainingRuns.inProcess(TrainingRuns.tinyDistillation(one, STEPS, "--checkpoint-every", "3"))
+            .code());
+    var outcome =
+        TrainingRuns.inProcess(
+            TrainingRuns.tinyDistillation(two, STEPS, "--checkpoint-every", "3", "--launch", "2"));
     assertEquals(0, outcome.code(), outcome.stderr());
-    assertTrue(Files.readString(two.resolve("log.jsonl")).contains("\"world_size\":2"), "ran with two processes");
+    assertTrue(
+        Files.readString(two.resolve("log.jsonl")).contains("\"world_size\":2"),
+        "ran with two processes");
 
     double[] worst = compare(one, two, "1 and 2 processes");
     List<String> l1 = TrainingRuns.lossLines(one.resolve("log.jsonl"));
     List<String> l2 = TrainingRuns.lossLines(two.resolve("log.jsonl"));
     assertEquals(l1.size(), l2.size());
-    System.out.printf("1 vs 2 processes after %d steps: max |weight difference| = %.3g (key biases %.3g)%n", STEPS, worst[0], worst[1]);
+    System.out.printf(
+        "1 vs 2 processes after %d steps: max |weight difference| = %.3g (key biases %.3g)%n",
+        STEPS, worst[0], worst[1]);
     System.out.println("losses, 1 process:   " + l1);
     System.out.println("losses, 2 processes: " + l2);
   }
@@ -57,65 +65,112 @@ class DistributedTrainingTest {
   void unetStepsAreTheSameOnTwoProcesses(@TempDir Path tmp) throws Exception {
     Path one = tmp.resolve("one");
     Path two = tmp.resolve("two");
-    assertEquals(0, TrainingRuns.inProcess(TrainUnetCommandTest.tinyUnet(one, "concept-alignment", 3, "--caption-dropout", "0.5")).code());
-    var outcome = TrainingRuns.inProcess(TrainUnetCommandTest.tinyUnet(two, "concept-alignment", 3, "--caption-dropout", "0.5", "--launch", "2"));
+    assertEquals(
+        0,
+        TrainingRuns.inProcess(
+                TrainUnetCommandTest.tinyUnet(
+                    one, "concept-alignment", 3, "--caption-dropout", "0.5"))
+            .code());
+    var outcome =
+        TrainingRuns.inProcess(
+            TrainUnetCommandTest.tinyUnet(
+                two, "concept-alignment", 3, "--caption-dropout", "0.5", "--launch", "2"));
     assertEquals(0, outcome.code(), outcome.stderr());
     // Batches of 4 and of 2 round differently in the forward pass, and Adam turns that into weight
     // differences where a gradient element is tiny (see UNetStepParityTest): nearly every weight
-    // agrees within 1e-6, none by more than 5% of the learning rate per step. Rows or draws given to
+    // agrees within 1e-6, none by more than 5% of the learning rate per step. Rows or draws given
+    // to
     // the wrong process would move most weights by about the learning rate.
     double worst = 0;
     long elements = 0;
     long over = 0;
     for (var pair : exportedUnetPairs(one, two).entrySet()) {
-      if (!pair.getKey().endsWith(".attn2.to_k.weight") && !pair.getKey().endsWith(".attn2.to_v.weight")) continue;
+      if (!pair.getKey().endsWith(".attn2.to_k.weight")
+          && !pair.getKey().endsWith(".attn2.to_v.weight")) continue;
       org.bytedeco.pytorch.Tensor diff = pair.getValue()[0].sub(pair.getValue()[1]).abs();
       worst = Math.max(worst, diff.max().item_double());
       elements += diff.numel();
       over += diff.gt(new org.bytedeco.pytorch.Scalar(1e-6)).sum().item_long();
     }
-    System.out.printf("UNet concept alignment, 1 vs 2 processes after 3 steps: max |weight difference| = %.3g; %d of %d trained weights beyond 1e-6%n",
+    System.out.printf(
+        "UNet concept alignment, 1 vs 2 processes after 3 steps: max |weight difference| = %.3g; %d"
+            + " of %d trained weights beyond 1e-6%n",
         worst, over, elements);
     assertTrue(worst < 0.05 * 3e-3 * 3, "weights differ by " + worst);
-    assertTrue(over < elements / 100, over + " of " + elements + " weights differ by more than 1e-6");
-    assertEquals(TrainingRuns.lossLines(one.resolve("log.jsonl")).size(), TrainingRuns.lossLines(two.resolve("log.jsonl")).size());
+    assertTrue(
+        over < elements / 100, over + " of " + elements + " weights differ by more than 1e-6");
+    assertEquals(
+        TrainingRuns.lossLines(one.resolve("log.jsonl")).size(),
+        TrainingRuns.lossLines(two.resolve("log.jsonl")).size());
   }
 
   /**
-   * The same runs in float64 (--precision): with rounding far below the kernels' differences,
-   * every trained weight of the two-process run equals the one-process run's within 1e-6.
+   * The same runs in float64 (--precision): with rounding far below the kernels' differences, every
+   * trained weight of the two-process run equals the one-process run's within 1e-6.
    */
   @Test
-  void unetStepsInFloat64AreTheSameOnTwoProcessesForEveryWeight(@TempDir Path tmp) throws Exception {
+  void unetStepsInFloat64AreTheSameOnTwoProcessesForEveryWeight(@TempDir Path tmp)
+      throws Exception {
     Path one = tmp.resolve("one");
     Path two = tmp.resolve("two");
-    var first = TrainingRuns.inProcess(TrainUnetCommandTest.tinyUnet(one, "concept-alignment", 3, "--caption-dropout", "0.5", "--precision", "float64"));
+    var first =
+        TrainingRuns.inProcess(
+            TrainUnetCommandTest.tinyUnet(
+                one, "concept-alignment", 3, "--caption-dropout", "0.5", "--precision", "float64"));
     assertEquals(0, first.code(), first.stderr());
-    var outcome = TrainingRuns.inProcess(TrainUnetCommandTest.tinyUnet(two, "concept-alignment", 3, "--caption-dropout", "0.5", "--precision", "float64",
-        "--launch", "2"));
+    var outcome =
+        TrainingRuns.inProcess(
+            TrainUnetCommandTest.tinyUnet(
+                two,
+                "concept-alignment",
+                3,
+                "--caption-dropout",
+                "0.5",
+                "--precision",
+                "float64",
+                "--launch",
+                "2"));
     assertEquals(0, outcome.code(), outcome.stderr());
     double worst = 0;
     int tensors = 0;
     for (var pair : exportedUnetPairs(one, two).entrySet()) {
       String k = pair.getKey();
       org.bytedeco.pytorch.Tensor x = pair.getValue()[0];
-      assertEquals(org.bytedeco.pytorch.global.torch.ScalarType.Double.value, x.scalar_type().value, k + " exported in float64");
+      assertEquals(
+          org.bytedeco.pytorch.global.torch.ScalarType.Double.value,
+          x.scalar_type().value,
+          k + " exported in float64");
       double d = x.sub(pair.getValue()[1]).abs().max().item_double();
       worst = Math.max(worst, d);
       tensors++;
       assertTrue(d <= 1e-6, k + " differs by " + d + " between 1 and 2 processes");
     }
-    System.out.printf("UNet concept alignment in float64, 1 vs 2 processes after 3 steps: max |weight difference| = %.3g over %d tensors%n", worst, tensors);
-    var bad = TrainingRuns.inProcess(TrainUnetCommandTest.tinyUnet(tmp.resolve("bad"), "concept-alignment", 1, "--precision", "float16"));
-    assertTrue(bad.stderr().contains("--precision 'float16' is not known; accepted: float32, float64"), bad.stderr());
+    System.out.printf(
+        "UNet concept alignment in float64, 1 vs 2 processes after 3 steps: max |weight difference|"
+            + " = %.3g over %d tensors%n",
+        worst, tensors);
+    var bad =
+        TrainingRuns.inProcess(
+            TrainUnetCommandTest.tinyUnet(
+                tmp.resolve("bad"), "concept-alignment", 1, "--precision", "float16"));
+    assertTrue(
+        bad.stderr().contains("--precision 'float16' is not known; accepted: float32, float64"),
+        bad.stderr());
   }
 
-  /** Every tensor of the two runs' exported UNets, by name: {first run's, second run's}, as stored (raw dtype). */
-  private static java.util.Map<String, org.bytedeco.pytorch.Tensor[]> exportedUnetPairs(Path one, Path two) {
+  /**
+   * Every tensor of the two runs' exported UNets, by name: {first run's, second run's}, as stored
+   * (raw dtype).
+   */
+  private static java.util.Map<String, org.bytedeco.pytorch.Tensor[]> exportedUnetPairs(
+      Path one, Path two) {
     java.util.Map<String, org.bytedeco.pytorch.Tensor[]> pairs = new java.util.LinkedHashMap<>();
-    try (TensorSource a = SafeTensors.open(one.resolve("final/unet/diffusion_pytorch_model.safetensors"));
-        TensorSource b = SafeTensors.open(two.resolve("final/unet/diffusion_pytorch_model.safetensors"))) {
-      for (String k : a.keys()) pairs.put(k, new org.bytedeco.pytorch.Tensor[] {a.loadRaw(k), b.loadRaw(k)});
+    try (TensorSource a =
+            SafeTensors.open(one.resolve("final/unet/diffusion_pytorch_model.safetensors"));
+        TensorSource b =
+            SafeTensors.open(two.resolve("final/unet/diffusion_pytorch_model.safetensors"))) {
+      for (String k : a.keys())
+        pairs.put(k, new org.bytedeco.pytorch.Tensor[] {a.loadRaw(k), b.loadRaw(k)});
     }
     return pairs;
   }
@@ -125,12 +180,22 @@ class DistributedTrainingTest {
   void gradientAccumulationEqualsTheLargerBatch(@TempDir Path tmp) throws Exception {
     Path four = tmp.resolve("four");
     Path accumulated = tmp.resolve("accumulated");
-    assertEquals(0, TrainingRuns.inProcess(TrainingRuns.tinyDistillation(four, STEPS, "--checkpoint-every", "0")).code());
-    List<String> args = new java.util.ArrayList<>(TrainingRuns.tinyDistillation(accumulated, STEPS, "--checkpoint-every", "0", "--grad-accumulation", "2"));
+    assertEquals(
+        0,
+        TrainingRuns.inProcess(
+                TrainingRuns.tinyDistillation(four, STEPS, "--checkpoint-every", "0"))
+            .code());
+    List<String> args =
+        new java.util.ArrayList<>(
+            TrainingRuns.tinyDistillation(
+                accumulated, STEPS, "--checkpoint-every", "0", "--grad-accumulation", "2"));
     args.set(args.indexOf("--batch-size") + 1, "2");
     assertEquals(0, TrainingRuns.inProcess(args).code());
     double[] worst = compare(four, accumulated, "batch 4 and 2 x 2 accumulated");
-    System.out.printf("batch 4 vs 2 x 2 accumulated after %d steps: max |weight difference| = %.3g (key biases %.3g)%n", STEPS, worst[0], worst[1]);
+    System.out.printf(
+        "batch 4 vs 2 x 2 accumulated after %d steps: max |weight difference| = %.3g (key biases"
+            + " %.3g)%n",
+        STEPS, worst[0], worst[1]);
   }
 
   private static double[] compare(Path one, Path two, String what) {

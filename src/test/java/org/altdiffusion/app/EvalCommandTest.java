@@ -11,31 +11,71 @@ import org.junit.jupiter.api.io.TempDir;
 class EvalCommandTest {
   @Test
   void unknownLanguageCodeListsTheValidOnes(@TempDir Path tmp) {
-    var r = GenerateCommandTest.run("eval", "--languages", "en,xx", "--model", tmp.toString(), "--out", tmp.toString());
+    var r =
+        GenerateCommandTest.run(
+            "eval", "--languages", "en,xx", "--model", tmp.toString(), "--out", tmp.toString());
     assertNotEquals(0, r.code());
-    assertTrue(r.err().contains("unknown language 'xx'") && r.err().contains("en, zh, ja, th, ko, hi, uk, ar, tr, vi, pl, nl, pt, it, es, de, fr, ru"),
+    assertTrue(
+        r.err().contains("unknown language 'xx'")
+            && r.err()
+                .contains("en, zh, ja, th, ko, hi, uk, ar, tr, vi, pl, nl, pt, it, es, de, fr, ru"),
         r.err());
   }
 
   @Test
-  void aStableDiffusionFolderAsTheScoredModelIsRefusedWithTheReason(@TempDir Path tmp) throws Exception {
+  void aStableDiffusionFolderAsTheScoredModelIsRefusedWithTheReason(@TempDir Path tmp)
+      throws Exception {
     Path models = QuickRecipe.folder();
-    var r = GenerateCommandTest.run("eval", "--model", models.resolve("english-base").toString(), "--base", "none", "--clip",
-        models.resolve("teacher-clip").toString(), "--languages", "en", "--out", tmp.toString());
+    var r =
+        GenerateCommandTest.run(
+            "eval",
+            "--model",
+            models.resolve("english-base").toString(),
+            "--base",
+            "none",
+            "--clip",
+            models.resolve("teacher-clip").toString(),
+            "--languages",
+            "en",
+            "--out",
+            tmp.toString());
     assertNotEquals(0, r.code());
-    assertTrue(r.err().contains("must be an AltDiffusion folder") && r.err().contains("CLIPTextModel"), r.err());
+    assertTrue(
+        r.err().contains("must be an AltDiffusion folder") && r.err().contains("CLIPTextModel"),
+        r.err());
   }
 
   @Test
   void writesTableChartGridsAndJson(@TempDir Path tmp) throws Exception {
     Path models = QuickRecipe.folder();
-    var r = GenerateCommandTest.run("eval", "--model", models.resolve("altdiffusion-tiny").toString(), "--base",
-        models.resolve("english-base").toString(), "--clip", models.resolve("teacher-clip").toString(), "--languages", "ko,ar", "--steps", "2",
-        "--grid-columns", "4", "--out", tmp.toString());
+    var r =
+        GenerateCommandTest.run(
+            "eval",
+            "--model",
+            models.resolve("altdiffusion-tiny").toString(),
+            "--base",
+            models.resolve("english-base").toString(),
+            "--clip",
+            models.resolve("teacher-clip").toString(),
+            "--languages",
+            "ko,ar",
+            "--steps",
+            "2",
+            "--grid-columns",
+            "4",
+            "--out",
+            tmp.toString());
     assertEquals(0, r.code(), r.err());
     String md = Files.readString(tmp.resolve("eval.md"));
-    assertTrue(md.contains("| ko Korean |") && md.contains("| ar Arabic |") && md.contains("english-base attributes"), md);
-    for (String f : new String[] {"accuracy.png", "grid-altdiffusion-tiny.png", "grid-english-base.png", "eval.json"}) {
+    assertTrue(
+        md.contains("| ko Korean |")
+            && md.contains("| ar Arabic |")
+            && md.contains("english-base attributes"),
+        md);
+    for (String f :
+        new String[] {
+          "accuracy.png", "grid-altdiffusion-tiny.png", "grid-english-base.png", "eval.json"
+        }) {
       assertTrue(Files.size(tmp.resolve(f)) > 0, f);
     }
     assertTrue(r.out().contains("| **mean** |"), r.out());

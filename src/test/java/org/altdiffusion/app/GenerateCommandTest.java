@@ -26,7 +26,8 @@ class GenerateCommandTest {
       System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
       System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
       int code = Main.run(args);
-      return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+      return new Run(
+          code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     } finally {
       System.setOut(oldOut);
       System.setErr(oldErr);
@@ -36,10 +37,33 @@ class GenerateCommandTest {
   @Test
   void writesPngsWithParametersThatInfoReadsBack(@TempDir Path tmp) throws Exception {
     Path out = tmp.resolve("cat.png");
-    Run r = run("generate", "--model", MODEL, "--prompt", "一只红色的猫", "-n", "blurry", "--steps", "3", "--seed", "3",
-        "--sampler", "euler_a", "-W", "32", "-H", "32", "--batch", "2", "--out", out.toString());
+    Run r =
+        run(
+            "generate",
+            "--model",
+            MODEL,
+            "--prompt",
+            "一只红色的猫",
+            "-n",
+            "blurry",
+            "--steps",
+            "3",
+            "--seed",
+            "3",
+            "--sampler",
+            "euler_a",
+            "-W",
+            "32",
+            "-H",
+            "32",
+            "--batch",
+            "2",
+            "--out",
+            out.toString());
     assertEquals(0, r.code(), r.err());
-    Infotext second = Infotext.parse(PngText.read(Files.readAllBytes(tmp.resolve("cat-1.png"))).get("parameters"));
+    Infotext second =
+        Infotext.parse(
+            PngText.read(Files.readAllBytes(tmp.resolve("cat-1.png"))).get("parameters"));
     assertEquals("一只红色的猫", second.prompt());
     assertEquals("blurry", second.negativePrompt());
     assertEquals("4", second.settings().get("Seed"));
@@ -53,24 +77,104 @@ class GenerateCommandTest {
   @Test
   void sameSeedSameImage(@TempDir Path tmp) throws Exception {
     for (String name : new String[] {"a.png", "b.png"}) {
-      assertEquals(0, run("generate", "--model", MODEL, "-p", "x", "--steps", "2", "-s", "9", "-W", "16", "-H", "16",
-          "--quiet", "--out", tmp.resolve(name).toString()).code());
+      assertEquals(
+          0,
+          run(
+                  "generate",
+                  "--model",
+                  MODEL,
+                  "-p",
+                  "x",
+                  "--steps",
+                  "2",
+                  "-s",
+                  "9",
+                  "-W",
+                  "16",
+                  "-H",
+                  "16",
+                  "--quiet",
+                  "--out",
+                  tmp.resolve(name).toString())
+              .code());
     }
-    assertArrayEquals(Files.readAllBytes(tmp.resolve("a.png")), Files.readAllBytes(tmp.resolve("b.png")));
+    assertArrayEquals(
+        Files.readAllBytes(tmp.resolve("a.png")), Files.readAllBytes(tmp.resolve("b.png")));
   }
 
   @Test
   void badInputFailsBeforeAnyWorkWithAClearMessage(@TempDir Path tmp) throws Exception {
-    assertError("width must be a multiple of 8", "generate", "--model", MODEL, "-p", "x", "-W", "30", "--out", tmp.toString());
-    assertError("steps must be between 1 and 1000, got 0", "generate", "--model", MODEL, "-p", "x", "--steps", "0");
-    assertError("guidance must be a number >= 0", "generate", "--model", MODEL, "-p", "x", "--guidance", "-1");
+    assertError(
+        "width must be a multiple of 8",
+        "generate",
+        "--model",
+        MODEL,
+        "-p",
+        "x",
+        "-W",
+        "30",
+        "--out",
+        tmp.toString());
+    assertError(
+        "steps must be between 1 and 1000, got 0",
+        "generate",
+        "--model",
+        MODEL,
+        "-p",
+        "x",
+        "--steps",
+        "0");
+    assertError(
+        "guidance must be a number >= 0",
+        "generate",
+        "--model",
+        MODEL,
+        "-p",
+        "x",
+        "--guidance",
+        "-1");
     // checked before the model loads: the folder given does not even exist
-    assertError("unknown sampler 'warp drive'; valid: \"PNDM\"", "generate", "--model", tmp.resolve("nope").toString(),
-        "-p", "x", "--sampler", "warp drive", "--out", tmp.toString());
-    assertError("model folder not found", "generate", "--model", tmp.resolve("nope").toString(), "-p", "x", "--out", tmp.toString());
+    assertError(
+        "unknown sampler 'warp drive'; valid: \"PNDM\"",
+        "generate",
+        "--model",
+        tmp.resolve("nope").toString(),
+        "-p",
+        "x",
+        "--sampler",
+        "warp drive",
+        "--out",
+        tmp.toString());
+    assertError(
+        "model folder not found",
+        "generate",
+        "--model",
+        tmp.resolve("nope").toString(),
+        "-p",
+        "x",
+        "--out",
+        tmp.toString());
     Path file = Files.writeString(tmp.resolve("file.txt"), "x");
-    assertError("exists and is not a folder", "generate", "--model", MODEL, "-p", "x", "--out", file.toString());
-    assertError("--init-image", "generate", "--model", MODEL, "-p", "x", "--init-image", file.toString(), "--out", tmp.toString());
+    assertError(
+        "exists and is not a folder",
+        "generate",
+        "--model",
+        MODEL,
+        "-p",
+        "x",
+        "--out",
+        file.toString());
+    assertError(
+        "--init-image",
+        "generate",
+        "--model",
+        MODEL,
+        "-p",
+        "x",
+        "--init-image",
+        file.toString(),
+        "--out",
+        tmp.toString());
   }
 
   private static void assertError(String expected, String... args) {

@@ -10,7 +10,10 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
-/** Every command and subcommand answers --help with its usage, and no description has a broken format. */
+/**
+ * Every command and subcommand answers --help with its usage, and no description has a broken
+ * format.
+ */
 class HelpTest {
   @Test
   void everyCommandPrintsItsUsage() {
@@ -34,18 +37,21 @@ class HelpTest {
       }
       String text = out.toString(StandardCharsets.UTF_8);
       assertEquals(0, code, path + ": " + text);
-      assertTrue(text.startsWith("Usage: altdiffusion " + String.join(" ", path)), path + ": " + text);
+      assertTrue(
+          text.startsWith("Usage: altdiffusion " + String.join(" ", path)), path + ": " + text);
       assertFalse(text.contains("WARN"), path + ": " + text);
     }
   }
 
   private static void collect(CommandLine cli, List<String> prefix, List<List<String>> paths) {
-    cli.getSubcommands().forEach((name, sub) -> {
-      if (name.equals("help")) return;
-      List<String> path = new ArrayList<>(prefix);
-      path.add(name);
-      paths.add(path);
-      collect(sub, path, paths);
-    });
+    cli.getSubcommands()
+        .forEach(
+            (name, sub) -> {
+              if (name.equals("help")) return;
+              List<String> path = new ArrayList<>(prefix);
+              path.add(name);
+              paths.add(path);
+              collect(sub, path, paths);
+            });
   }
 }

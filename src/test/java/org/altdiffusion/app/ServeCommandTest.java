@@ -32,7 +32,9 @@ class ServeCommandTest {
       System.setErr(err);
     }
     assertEquals(1, code);
-    assertTrue(captured.toString(StandardCharsets.UTF_8).contains("--api-token"), captured.toString(StandardCharsets.UTF_8));
+    assertTrue(
+        captured.toString(StandardCharsets.UTF_8).contains("--api-token"),
+        captured.toString(StandardCharsets.UTF_8));
   }
 
   @Test
@@ -42,26 +44,39 @@ class ServeCommandTest {
     Files.write(models.resolve("tiny.safetensors"), new byte[0]);
     Files.writeString(models.resolve("notes.txt"), "not a model");
     ServeCommand serve = new ServeCommand();
-    new CommandLine(serve).parseArgs("--port", "0", "--models", models.toString(), "--model", "tiny", "--queue", "2");
+    new CommandLine(serve)
+        .parseArgs("--port", "0", "--models", models.toString(), "--model", "tiny", "--queue", "2");
     serve.handleSignals = false;
-    serve.loader = (location, name) -> {
-      assertTrue(location.startsWith(models.toAbsolutePath().normalize()));
-      return new TestImageGenerator(name, 0, 16);
-    };
-    CompletableFuture<Integer> running = CompletableFuture.supplyAsync(() -> {
-      try {
-        return serve.call();
-      } catch (Exception e) {
-        throw new RuntimeException(e);
-      }
-    });
+    serve.loader =
+        (location, name) -> {
+          assertTrue(location.startsWith(models.toAbsolutePath().normalize()));
+          return new TestImageGenerator(name, 0, 16);
+        };
+    CompletableFuture<Integer> running =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return serve.call();
+              } catch (Exception e) {
+                throw new RuntimeException(e);
+              }
+            });
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (serve.server() == null && System.nanoTime() < deadline && !running.isDone()) Thread.sleep(10);
+    while (serve.server() == null && System.nanoTime() < deadline && !running.isDone())
+      Thread.sleep(10);
     assertNotNull(serve.server(), "server started");
     HttpClient http = HttpClient.newHttpClient();
-    String body = http.send(HttpRequest.newBuilder(URI.create(serve.server().url() + "/sdapi/v1/sd-models")).build(),
-        HttpResponse.BodyHandlers.ofString()).body();
-    assertTrue(body.contains("\"title\":\"altdiffusion-m18\"") && body.contains("\"title\":\"tiny.safetensors\"") && !body.contains("notes"), body);
+    String body =
+        http.send(
+                HttpRequest.newBuilder(URI.create(serve.server().url() + "/sdapi/v1/sd-models"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString())
+            .body();
+    assertTrue(
+        body.contains("\"title\":\"altdiffusion-m18\"")
+            && body.contains("\"title\":\"tiny.safetensors\"")
+            && !body.contains("notes"),
+        body);
     assertEquals("tiny.safetensors", serve.server().currentModel());
     serve.stop();
     assertEquals(0, running.get(10, TimeUnit.SECONDS));

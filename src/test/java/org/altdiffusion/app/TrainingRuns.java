@@ -22,13 +22,35 @@ final class TrainingRuns {
 
   /** The train-text-encoder arguments for the tiny models and the shapes captions. */
   static List<String> tinyDistillation(Path out, long steps, String... more) {
-    List<String> args = new ArrayList<>(List.of("train-text-encoder",
-        "--teacher", TrainingFixtures.training("clip_teacher").toString(),
-        "--teacher-tokenizer", TrainingFixtures.path("tokenizer/clip").toString(),
-        "--student", TrainingFixtures.path("pipeline/tiny-altdiffusion/text_encoder").toString(),
-        "--student-tokenizer", TrainingFixtures.path("pipeline/tiny-altdiffusion/tokenizer").toString(),
-        "--data", "shapes", "--max-length", "24", "--out", out.toString(), "--steps", Long.toString(steps),
-        "--batch-size", "4", "--lr", "1e-3", "--warmup-steps", "3", "--ema-decay", "0.99", "--no-progress"));
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "train-text-encoder",
+                "--teacher",
+                TrainingFixtures.training("clip_teacher").toString(),
+                "--teacher-tokenizer",
+                TrainingFixtures.path("tokenizer/clip").toString(),
+                "--student",
+                TrainingFixtures.path("pipeline/tiny-altdiffusion/text_encoder").toString(),
+                "--student-tokenizer",
+                TrainingFixtures.path("pipeline/tiny-altdiffusion/tokenizer").toString(),
+                "--data",
+                "shapes",
+                "--max-length",
+                "24",
+                "--out",
+                out.toString(),
+                "--steps",
+                Long.toString(steps),
+                "--batch-size",
+                "4",
+                "--lr",
+                "1e-3",
+                "--warmup-steps",
+                "3",
+                "--ema-decay",
+                "0.99",
+                "--no-progress"));
     args.addAll(Arrays.asList(more));
     return args;
   }
@@ -54,10 +76,19 @@ final class TrainingRuns {
   /** Starts the command in a child JVM with this JVM's class path; output goes to {@code log}. */
   static Process forked(List<String> args, Path log, Map<String, String> env) throws IOException {
     String java = ProcessHandle.current().info().command().orElse("java");
-    List<String> command = new ArrayList<>(List.of(java, "-Xss8m", "-Xmx2g", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
-        Main.class.getName()));
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                java,
+                "-Xss8m",
+                "-Xmx2g",
+                "-XX:+UseSerialGC",
+                "-cp",
+                System.getProperty("java.class.path"),
+                Main.class.getName()));
     command.addAll(args);
-    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+    ProcessBuilder pb =
+        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
     pb.environment().putAll(env);
     return pb.start();
   }
@@ -81,7 +112,8 @@ final class TrainingRuns {
     Map<String, byte[]> x = rawTensors(a);
     Map<String, byte[]> y = rawTensors(b);
     List<String> out = new ArrayList<>();
-    for (String k : x.keySet()) if (!y.containsKey(k) || !Arrays.equals(x.get(k), y.get(k))) out.add(k);
+    for (String k : x.keySet())
+      if (!y.containsKey(k) || !Arrays.equals(x.get(k), y.get(k))) out.add(k);
     for (String k : y.keySet()) if (!x.containsKey(k)) out.add(k);
     return out;
   }
@@ -92,7 +124,13 @@ final class TrainingRuns {
     List<String> out = new ArrayList<>();
     for (String line : Files.readAllLines(log)) {
       var n = json.readTree(line);
-      if (n.has("loss") && !n.has("event")) out.add(n.get("step").asLong() + " " + n.get("loss").asText() + " " + n.get("grad_norm").asText());
+      if (n.has("loss") && !n.has("event"))
+        out.add(
+            n.get("step").asLong()
+                + " "
+                + n.get("loss").asText()
+                + " "
+                + n.get("grad_norm").asText());
     }
     return out;
   }

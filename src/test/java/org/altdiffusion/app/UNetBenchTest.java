@@ -12,11 +12,16 @@ class UNetBenchTest {
   @Test
   void badOptionsAreRefusedWithTheOptionName(@TempDir Path tmp) {
     String[][] cases = {
-        {"--steps", "0"}, {"--size", "12"}, {"--size", "4"}, {"--size", "512"}, {"--json", tmp.toString()},
+      {"--steps", "0"},
+      {"--size", "12"},
+      {"--size", "4"},
+      {"--size", "512"},
+      {"--json", tmp.toString()},
     };
     String[] named = {"--steps", "--size", "--size", "--size", "--json"};
     for (int i = 0; i < cases.length; i++) {
-      GenerateCommandTest.Run r = GenerateCommandTest.run("bench", "unet", cases[i][0], cases[i][1]);
+      GenerateCommandTest.Run r =
+          GenerateCommandTest.run("bench", "unet", cases[i][0], cases[i][1]);
       assertEquals(1, r.code(), String.join(" ", cases[i]));
       assertTrue(r.err().contains(named[i]), r.err());
     }
@@ -27,8 +32,17 @@ class UNetBenchTest {
   @Test
   void configsAreTheFullSizeStableDiffusionOnes() {
     // Architectures only: no weights are allocated before initialize().
-    assertEquals(865_910_724L, new UNet2DConditionModel(UNetBench.unetConfig(false)).parameterCount(), "SD 2.1 / m18");
-    assertEquals(859_520_964L, new UNet2DConditionModel(UNetBench.unetConfig(true)).parameterCount(), "SD 1.x / m9");
-    assertEquals(83_653_863L, new org.altdiffusion.models.vae.AutoencoderKL(UNetBench.vaeConfig()).parameterCount(), "SD VAE");
+    assertEquals(
+        865_910_724L,
+        new UNet2DConditionModel(UNetBench.unetConfig(false)).parameterCount(),
+        "SD 2.1 / m18");
+    assertEquals(
+        859_520_964L,
+        new UNet2DConditionModel(UNetBench.unetConfig(true)).parameterCount(),
+        "SD 1.x / m9");
+    assertEquals(
+        83_653_863L,
+        new org.altdiffusion.models.vae.AutoencoderKL(UNetBench.vaeConfig()).parameterCount(),
+        "SD VAE");
   }
 }

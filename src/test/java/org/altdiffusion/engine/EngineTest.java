@@ -24,7 +24,9 @@ class EngineTest {
   void nativeErrorsBecomeOneLine() {
     Tensor a = Tensors.fromFloats(new float[6], 2, 3);
     Tensor b = Tensors.fromFloats(new float[6], 2, 3);
-    TorchException e = assertThrows(TorchException.class, () -> TorchErrors.guard("multiplying", () -> a.matmul(b)));
+    TorchException e =
+        assertThrows(
+            TorchException.class, () -> TorchErrors.guard("multiplying", () -> a.matmul(b)));
     assertTrue(e.getMessage().startsWith("multiplying: "), e.getMessage());
     assertFalse(e.getMessage().contains("frame #"), e.getMessage());
     assertFalse(e.getMessage().contains("Exception raised from"), e.getMessage());
@@ -34,7 +36,9 @@ class EngineTest {
   void keepHandsResultToCaller() {
     Tensor kept;
     try (var outer = new org.bytedeco.javacpp.PointerScope()) {
-      kept = Scopes.keep(() -> torch.ones(new long[] {3}, Tensors.floatOptions()).mul(Tensors.scalar(2)));
+      kept =
+          Scopes.keep(
+              () -> torch.ones(new long[] {3}, Tensors.floatOptions()).mul(Tensors.scalar(2)));
       assertArrayEquals(new float[] {2, 2, 2}, Tensors.toFloats(kept));
     }
     assertTrue(kept.isNull(), "freed with the outer scope");
@@ -45,22 +49,29 @@ class EngineTest {
     for (String[] c : new String[][] {{"auto", "AUTO"}, {"true", "ON"}, {" FALSE ", "OFF"}}) {
       System.setProperty("altdiffusion.parallelGuidance", c[0]);
       try {
-        assertEquals(ThreadSettings.ParallelGuidance.valueOf(c[1]), ThreadSettings.fromEnvironment().parallelGuidance());
+        assertEquals(
+            ThreadSettings.ParallelGuidance.valueOf(c[1]),
+            ThreadSettings.fromEnvironment().parallelGuidance());
       } finally {
         System.clearProperty("altdiffusion.parallelGuidance");
       }
     }
     System.setProperty("altdiffusion.parallelGuidance", "yes");
     try {
-      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, ThreadSettings::fromEnvironment);
-      assertTrue(e.getMessage().contains("altdiffusion.parallelGuidance must be auto, true or false, got 'yes'"), e.getMessage());
+      IllegalArgumentException e =
+          assertThrows(IllegalArgumentException.class, ThreadSettings::fromEnvironment);
+      assertTrue(
+          e.getMessage()
+              .contains("altdiffusion.parallelGuidance must be auto, true or false, got 'yes'"),
+          e.getMessage());
     } finally {
       System.clearProperty("altdiffusion.parallelGuidance");
     }
     var auto = ThreadSettings.ParallelGuidance.AUTO;
     assertTrue(auto.sideBySide(32 * 16 * 16, 2), "the built-in model's passes");
     assertFalse(auto.sideBySide(320 * 64 * 64, 2), "SD at 512x512 stays batched");
-    assertFalse(ThreadSettings.ParallelGuidance.ON.sideBySide(8192, 1), "one thread: no second core");
+    assertFalse(
+        ThreadSettings.ParallelGuidance.ON.sideBySide(8192, 1), "one thread: no second core");
     assertTrue(ThreadSettings.ParallelGuidance.ON.sideBySide(320 * 64 * 64, 2));
     assertFalse(ThreadSettings.ParallelGuidance.OFF.sideBySide(8192, 2));
     assertEquals(auto, new ThreadSettings(2, 1).parallelGuidance());
@@ -71,7 +82,8 @@ class EngineTest {
     assertThrows(IllegalArgumentException.class, () -> new ThreadSettings(0, 1));
     System.setProperty("altdiffusion.blasThreads", "two");
     try {
-      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, ThreadSettings::fromEnvironment);
+      IllegalArgumentException e =
+          assertThrows(IllegalArgumentException.class, ThreadSettings::fromEnvironment);
       assertTrue(e.getMessage().contains("altdiffusion.blasThreads"));
     } finally {
       System.clearProperty("altdiffusion.blasThreads");

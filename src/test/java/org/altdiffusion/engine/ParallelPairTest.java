@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
 class ParallelPairTest {
   @BeforeAll
   static void init() {
-    Torch.init(new ThreadSettings(2, 1)); // two workers of one thread each, even on a one-core machine
+    Torch.init(
+        new ThreadSettings(2, 1)); // two workers of one thread each, even on a one-core machine
   }
 
   @Test
@@ -47,9 +48,19 @@ class ParallelPairTest {
     try (PointerScope scope = new PointerScope()) {
       Tensor x = Tensors.fromFloats(new float[] {1}, 1);
       try (NoGradGuard off = new NoGradGuard()) {
-        ParallelPair.run(() -> { seen[0] = GradMode.is_enabled(); return x; }, () -> x);
+        ParallelPair.run(
+            () -> {
+              seen[0] = GradMode.is_enabled();
+              return x;
+            },
+            () -> x);
       }
-      ParallelPair.run(() -> { seen[1] = GradMode.is_enabled(); return x; }, () -> x);
+      ParallelPair.run(
+          () -> {
+            seen[1] = GradMode.is_enabled();
+            return x;
+          },
+          () -> x);
     }
     assertFalse(seen[0]);
     assertTrue(seen[1]);
@@ -60,9 +71,19 @@ class ParallelPairTest {
     boolean[] secondDone = new boolean[1];
     try (PointerScope scope = new PointerScope()) {
       Tensor x = Tensors.fromFloats(new float[] {1, 2}, 2);
-      IllegalStateException e = assertThrows(IllegalStateException.class, () -> ParallelPair.run(
-          () -> { throw new IllegalStateException("first failed"); },
-          () -> { sleep(50); secondDone[0] = true; return x.mul(x); }));
+      IllegalStateException e =
+          assertThrows(
+              IllegalStateException.class,
+              () ->
+                  ParallelPair.run(
+                      () -> {
+                        throw new IllegalStateException("first failed");
+                      },
+                      () -> {
+                        sleep(50);
+                        secondDone[0] = true;
+                        return x.mul(x);
+                      }));
       assertEquals("first failed", e.getMessage());
       assertTrue(secondDone[0], "the caller waited for the other worker");
     }

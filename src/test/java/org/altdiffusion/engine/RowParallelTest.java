@@ -26,10 +26,12 @@ class RowParallelTest {
   @Test
   void splitProductIsBitwiseTheSingleCall() {
     Generator g = Tensors.generator(7);
-    try (PointerScope scope = new PointerScope(); NoGradGuard noGrad = new NoGradGuard()) {
+    try (PointerScope scope = new PointerScope();
+        NoGradGuard noGrad = new NoGradGuard()) {
       Tensor weight = Tensors.randn(g, 640, 320);
       Tensor bias = Tensors.randn(g, 640);
-      for (long[] shape : new long[][] {{2, 300, 320}, {603, 320}, {1, 2, 99, 320}}) { // 603 rows: 3 frames
+      for (long[] shape :
+          new long[][] {{2, 300, 320}, {603, 320}, {1, 2, 99, 320}}) { // 603 rows: 3 frames
         Tensor x = Tensors.randn(g, shape);
         Tensor withBias = RowParallel.linear(x, weight, bias);
         Tensor noBias = RowParallel.linear(x, weight, null);
@@ -37,8 +39,10 @@ class RowParallelTest {
         long[] expectedShape = shape.clone();
         expectedShape[shape.length - 1] = 640;
         assertArrayEquals(expectedShape, Tensors.shape(withBias));
-        assertEquals(0.0, Tensors.maxAbsDiff(withBias, torch.linear(x, weight, new TensorOptional(bias))));
-        assertEquals(0.0, Tensors.maxAbsDiff(noBias, torch.linear(x, weight, new TensorOptional())));
+        assertEquals(
+            0.0, Tensors.maxAbsDiff(withBias, torch.linear(x, weight, new TensorOptional(bias))));
+        assertEquals(
+            0.0, Tensors.maxAbsDiff(noBias, torch.linear(x, weight, new TensorOptional())));
       }
     }
   }
@@ -49,11 +53,14 @@ class RowParallelTest {
     try (PointerScope scope = new PointerScope()) {
       Tensor weight = Tensors.randn(g, 640, 320).requires_grad_(true);
       Tensor x = Tensors.randn(g, 2, 301, 320);
-      assertNull(RowParallel.linear(x, weight, null), "grad mode on: out= products record no graph");
+      assertNull(
+          RowParallel.linear(x, weight, null), "grad mode on: out= products record no graph");
       try (NoGradGuard noGrad = new NoGradGuard()) {
         assertNull(RowParallel.linear(Tensors.randn(g, 2, 4, 320), weight, null), "small product");
         assertNull(RowParallel.linear(x.transpose(0, 1), weight, null), "non-contiguous input");
-        assertNull(RowParallel.linear(Tensors.randn(g, 1, 1009, 320), weight, null), "prime row count: no balanced frames");
+        assertNull(
+            RowParallel.linear(Tensors.randn(g, 1, 1009, 320), weight, null),
+            "prime row count: no balanced frames");
       }
     }
   }
@@ -65,6 +72,9 @@ class RowParallelTest {
     assertEquals(1, RowParallel.frames(1009, 2), "prime");
     assertEquals(1, RowParallel.frames(20, 2), "too few rows per frame");
     assertEquals(4, RowParallel.frames(4096, 4));
-    assertEquals(7, RowParallel.frames(315, 4), "5 frames over 4 threads would keep them 5/8 busy; 7 frames 7/8");
+    assertEquals(
+        7,
+        RowParallel.frames(315, 4),
+        "5 frames over 4 threads would keep them 5/8 busy; 7 frames 7/8");
   }
 }

@@ -30,17 +30,31 @@ class CheckpointsTest {
   @Test
   void detectsByNameAndContent() throws IOException {
     assertEquals(Checkpoints.Format.SAFETENSORS, Checkpoints.detect(ALL_DTYPES));
-    assertEquals(Checkpoints.Format.SHARDED, Checkpoints.detect(PIPELINE.resolve("unet/diffusion_pytorch_model.safetensors.index.json")));
+    assertEquals(
+        Checkpoints.Format.SHARDED,
+        Checkpoints.detect(
+            PIPELINE.resolve("unet/diffusion_pytorch_model.safetensors.index.json")));
     assertEquals(Checkpoints.Format.PYTORCH, Checkpoints.detect(ZIP_SEED));
     assertEquals(Checkpoints.Format.PYTORCH, Checkpoints.detect(LEGACY_SEED));
     // content wins over a misleading name: safetensors named .bin, zip named .safetensors
-    assertEquals(Checkpoints.Format.SAFETENSORS, Checkpoints.detect(Files.copy(ALL_DTYPES, tmp.resolve("renamed.bin"))));
-    assertEquals(Checkpoints.Format.PYTORCH, Checkpoints.detect(Files.copy(ZIP_SEED, tmp.resolve("zip.safetensors"))));
-    assertEquals(Checkpoints.Format.SAFETENSORS, Checkpoints.detect(Files.copy(ALL_DTYPES, tmp.resolve("no_extension"))));
-    assertEquals(Checkpoints.Format.PYTORCH, Checkpoints.detect(Files.copy(LEGACY_SEED, tmp.resolve("legacy.weights"))));
+    assertEquals(
+        Checkpoints.Format.SAFETENSORS,
+        Checkpoints.detect(Files.copy(ALL_DTYPES, tmp.resolve("renamed.bin"))));
+    assertEquals(
+        Checkpoints.Format.PYTORCH,
+        Checkpoints.detect(Files.copy(ZIP_SEED, tmp.resolve("zip.safetensors"))));
+    assertEquals(
+        Checkpoints.Format.SAFETENSORS,
+        Checkpoints.detect(Files.copy(ALL_DTYPES, tmp.resolve("no_extension"))));
+    assertEquals(
+        Checkpoints.Format.PYTORCH,
+        Checkpoints.detect(Files.copy(LEGACY_SEED, tmp.resolve("legacy.weights"))));
     // a broken .safetensors still goes to the safetensors reader, for its specific error
-    assertEquals(Checkpoints.Format.SAFETENSORS, Checkpoints.detect(write(tmp, "bad.safetensors", new byte[] {1, 2})));
-    assertEquals(Checkpoints.Format.PYTORCH, Checkpoints.detect(write(tmp, "bad.ckpt", new byte[] {1, 2})));
+    assertEquals(
+        Checkpoints.Format.SAFETENSORS,
+        Checkpoints.detect(write(tmp, "bad.safetensors", new byte[] {1, 2})));
+    assertEquals(
+        Checkpoints.Format.PYTORCH, Checkpoints.detect(write(tmp, "bad.ckpt", new byte[] {1, 2})));
   }
 
   @Test
@@ -53,9 +67,19 @@ class CheckpointsTest {
 
   @Test
   void unrecognisedMissingAndFolders() {
-    String m = assertThrows(CheckpointException.class, () -> Checkpoints.open(write(tmp, "notes.txt", "hello".getBytes()))).getMessage();
-    assertTrue(m.contains("unrecognised checkpoint format; accepted: .safetensors, PyTorch .bin/.ckpt/.pt/.pth"), m);
-    m = assertThrows(CheckpointException.class, () -> Checkpoints.open(tmp.resolve("nope.safetensors"))).getMessage();
+    String m =
+        assertThrows(
+                CheckpointException.class,
+                () -> Checkpoints.open(write(tmp, "notes.txt", "hello".getBytes())))
+            .getMessage();
+    assertTrue(
+        m.contains(
+            "unrecognised checkpoint format; accepted: .safetensors, PyTorch .bin/.ckpt/.pt/.pth"),
+        m);
+    m =
+        assertThrows(
+                CheckpointException.class, () -> Checkpoints.open(tmp.resolve("nope.safetensors")))
+            .getMessage();
     assertTrue(m.endsWith("nope.safetensors: file not found"), m);
     m = assertThrows(CheckpointException.class, () -> Checkpoints.open(tmp)).getMessage();
     assertTrue(m.contains("is a folder, not a checkpoint file"), m);
@@ -64,14 +88,24 @@ class CheckpointsTest {
   @Test
   void pytorchFilesGoToThePytorchReader() {
     try (TensorSource s = Checkpoints.open(ZIP_SEED)) {
-      assertEquals(Set.of("linear.weight", "linear.bias", "embed.weight", "position_ids", "mask", "scalar", "view"), s.keys());
+      assertEquals(
+          Set.of(
+              "linear.weight",
+              "linear.bias",
+              "embed.weight",
+              "position_ids",
+              "mask",
+              "scalar",
+              "view"),
+          s.keys());
     }
   }
 
   @Test
   void readersArePluggable() {
     TensorSource fake = TensorSource.of(Map.<String, Tensor>of());
-    Function<Path, TensorSource> previous = Checkpoints.register(Checkpoints.Format.PYTORCH, file -> fake);
+    Function<Path, TensorSource> previous =
+        Checkpoints.register(Checkpoints.Format.PYTORCH, file -> fake);
     try {
       assertSame(fake, Checkpoints.open(ZIP_SEED));
     } finally {

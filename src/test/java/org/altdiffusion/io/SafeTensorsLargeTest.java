@@ -22,9 +22,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A tensor over 2 GiB (one Java buffer's limit) read and written with the default 1 GiB windows,
- * at a data offset that is not a multiple of the window. Slow and memory-hungry (2.1 GB native,
- * 2 x 2.1 GB of disk, the input sparse): run with {@code mvn test -Dtest=SafeTensorsLargeTest -Dtest.excludedGroups=}.
+ * A tensor over 2 GiB (one Java buffer's limit) read and written with the default 1 GiB windows, at
+ * a data offset that is not a multiple of the window. Slow and memory-hungry (2.1 GB native, 2 x
+ * 2.1 GB of disk, the input sparse): run with {@code mvn test -Dtest=SafeTensorsLargeTest
+ * -Dtest.excludedGroups=}.
  */
 @Tag("slow")
 class SafeTensorsLargeTest {
@@ -39,26 +40,38 @@ class SafeTensorsLargeTest {
 
   @Test
   void tensorOverTwoGigabytesCrossesWindowsIntact() throws IOException {
-    String header = "{\"head\":{\"dtype\":\"U8\",\"shape\":[3],\"data_offsets\":[0,3]},"
-        + "\"big\":{\"dtype\":\"U8\",\"shape\":[" + BIG + "],\"data_offsets\":[3," + (3 + BIG) + "]}}";
+    String header =
+        "{\"head\":{\"dtype\":\"U8\",\"shape\":[3],\"data_offsets\":[0,3]},"
+            + "\"big\":{\"dtype\":\"U8\",\"shape\":["
+            + BIG
+            + "],\"data_offsets\":[3,"
+            + (3 + BIG)
+            + "]}}";
     byte[] h = header.getBytes(StandardCharsets.UTF_8);
     long dataStart = 8 + h.length;
-    // marker bytes around every window edge and the 2 GiB mark; everything else is a sparse hole of zeros
-    long[] marks = {0, 1, (1L << 30) - 1, 1L << 30, (1L << 31) - 1, 1L << 31, (1L << 31) + 1, BIG - 1};
+    // marker bytes around every window edge and the 2 GiB mark; everything else is a sparse hole of
+    // zeros
+    long[] marks = {
+      0, 1, (1L << 30) - 1, 1L << 30, (1L << 31) - 1, 1L << 31, (1L << 31) + 1, BIG - 1
+    };
     Path f = tmp.resolve("big.safetensors");
-    try (FileChannel ch = FileChannel.open(f, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+    try (FileChannel ch =
+        FileChannel.open(f, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
       ch.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(h.length).flip());
       ch.write(ByteBuffer.wrap(h));
       ch.write(ByteBuffer.wrap(new byte[] {7, 8, 9}));
-      for (int i = 0; i < marks.length; i++) ch.write(ByteBuffer.wrap(new byte[] {(byte) (i + 1)}), dataStart + 3 + marks[i]);
+      for (int i = 0; i < marks.length; i++)
+        ch.write(ByteBuffer.wrap(new byte[] {(byte) (i + 1)}), dataStart + 3 + marks[i]);
     }
     assertEquals(dataStart + 3 + BIG, Files.size(f));
     Path copy = tmp.resolve("copy.safetensors");
-    try (PointerScope scope = new PointerScope(); SafeTensors.Reader r = SafeTensors.open(f)) {
+    try (PointerScope scope = new PointerScope();
+        SafeTensors.Reader r = SafeTensors.open(f)) {
       Tensor big = r.loadRaw("big");
       assertEquals(BIG, big.numel());
       BytePointer p = new BytePointer(big.data_ptr()).capacity(BIG);
-      for (int i = 0; i < marks.length; i++) assertEquals(i + 1, p.get(marks[i]), "byte at " + marks[i]);
+      for (int i = 0; i < marks.length; i++)
+        assertEquals(i + 1, p.get(marks[i]), "byte at " + marks[i]);
       assertEquals(0, p.get(2), "hole");
       assertEquals(0, p.get((1L << 31) + 2), "hole past 2 GiB");
       assertEquals(marks.length, countNonZero(big), "nothing else written");
@@ -67,9 +80,11 @@ class SafeTensorsLargeTest {
       tensors.put("big", big);
       SafeTensors.write(copy, tensors, null);
     }
-    try (PointerScope scope = new PointerScope(); SafeTensors.Reader r = SafeTensors.open(copy)) {
+    try (PointerScope scope = new PointerScope();
+        SafeTensors.Reader r = SafeTensors.open(copy)) {
       BytePointer p = new BytePointer(r.loadRaw("big").data_ptr()).capacity(BIG);
-      for (int i = 0; i < marks.length; i++) assertEquals(i + 1, p.get(marks[i]), "written byte at " + marks[i]);
+      for (int i = 0; i < marks.length; i++)
+        assertEquals(i + 1, p.get(marks[i]), "written byte at " + marks[i]);
       assertEquals(3 + BIG, Files.size(copy) - 8 - r.headerLength());
     }
   }

@@ -23,8 +23,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Reading files written by the reference library, bit for bit; writing files it can read. */
 class SafeTensorsTest {
-  /** Where the round-trip test leaves its file for tools/reference/check_safetensors_written_by_java.py. */
-  static final Path WRITTEN_BY_JAVA = Path.of("target/safetensors-written-by-java/all_dtypes.safetensors");
+  /**
+   * Where the round-trip test leaves its file for
+   * tools/reference/check_safetensors_written_by_java.py.
+   */
+  static final Path WRITTEN_BY_JAVA =
+      Path.of("target/safetensors-written-by-java/all_dtypes.safetensors");
 
   @TempDir Path tmp;
 
@@ -36,12 +40,15 @@ class SafeTensorsTest {
   @Test
   void readsEveryDtypeBitIdenticalToTheReference() {
     JsonNode expected = json("all_dtypes.json");
-    try (PointerScope scope = new PointerScope(); SafeTensors.Reader r = SafeTensors.open(ALL_DTYPES)) {
-      assertEquals(names(expected.get("tensors")), new ArrayList<>(r.keys()).stream().sorted().toList());
+    try (PointerScope scope = new PointerScope();
+        SafeTensors.Reader r = SafeTensors.open(ALL_DTYPES)) {
+      assertEquals(
+          names(expected.get("tensors")), new ArrayList<>(r.keys()).stream().sorted().toList());
       assertEquals("altdiffusion fixture ✓ 日本語", r.metadata().get("purpose"));
       assertEquals(expected.get("metadata").size(), r.metadata().size());
       assertEquals(0, r.headerLength() % 8, "the reference pads the header to 8 bytes");
-      for (Iterator<Map.Entry<String, JsonNode>> it = expected.get("tensors").fields(); it.hasNext(); ) {
+      for (Iterator<Map.Entry<String, JsonNode>> it = expected.get("tensors").fields();
+          it.hasNext(); ) {
         Map.Entry<String, JsonNode> e = it.next();
         String key = e.getKey();
         JsonNode want = e.getValue();
@@ -49,10 +56,17 @@ class SafeTensorsTest {
         assertArrayEquals(longs(want.get("shape")), r.shape(key), key);
         Tensor raw = r.loadRaw(key);
         assertArrayEquals(longs(want.get("shape")), raw.sizes().vec().get(), key);
-        assertEquals(want.get("raw_hex").asText(), hex(bytes(raw)), key + ": loadRaw must be bit-identical");
+        assertEquals(
+            want.get("raw_hex").asText(), hex(bytes(raw)), key + ": loadRaw must be bit-identical");
         Tensor wide = r.load(key);
-        assertEquals(want.get("widened_dtype").asText(), DType.of(wide.scalar_type()).safetensorsName(), key);
-        assertEquals(want.get("widened_hex").asText(), hex(bytes(wide)), key + ": load must widen as torch does");
+        assertEquals(
+            want.get("widened_dtype").asText(),
+            DType.of(wide.scalar_type()).safetensorsName(),
+            key);
+        assertEquals(
+            want.get("widened_hex").asText(),
+            hex(bytes(wide)),
+            key + ": load must widen as torch does");
       }
     }
   }
@@ -63,9 +77,13 @@ class SafeTensorsTest {
     // split every multi-byte element across windows
     JsonNode expected = json("all_dtypes.json").get("tensors");
     for (int window : new int[] {1, 3, 7, 64}) {
-      try (PointerScope scope = new PointerScope(); SafeTensors.Reader r = SafeTensors.open(ALL_DTYPES, window)) {
+      try (PointerScope scope = new PointerScope();
+          SafeTensors.Reader r = SafeTensors.open(ALL_DTYPES, window)) {
         for (String key : r.keys()) {
-          assertEquals(expected.get(key).get("raw_hex").asText(), hex(bytes(r.loadRaw(key))), key + " window " + window);
+          assertEquals(
+              expected.get(key).get("raw_hex").asText(),
+              hex(bytes(r.loadRaw(key))),
+              key + " window " + window);
         }
       }
     }
@@ -74,7 +92,8 @@ class SafeTensorsTest {
   @Test
   void javaWriteThenReadIsBitIdenticalForEveryDtype() throws IOException {
     Path out = tmp.resolve("round.safetensors");
-    try (PointerScope scope = new PointerScope(); SafeTensors.Reader ref = SafeTensors.open(ALL_DTYPES)) {
+    try (PointerScope scope = new PointerScope();
+        SafeTensors.Reader ref = SafeTensors.open(ALL_DTYPES)) {
       Map<String, Tensor> tensors = new LinkedHashMap<>();
       for (String key : ref.keys()) tensors.put(key, ref.loadRaw(key));
       SafeTensors.write(out, tensors, ref.metadata());
@@ -96,24 +115,30 @@ class SafeTensorsTest {
 
   @Test
   void tinyWriteWindowsGiveTheSameFile() throws IOException {
-    try (PointerScope scope = new PointerScope(); SafeTensors.Reader ref = SafeTensors.open(ALL_DTYPES)) {
+    try (PointerScope scope = new PointerScope();
+        SafeTensors.Reader ref = SafeTensors.open(ALL_DTYPES)) {
       Map<String, Tensor> tensors = new LinkedHashMap<>();
       for (String key : ref.keys()) tensors.put(key, ref.loadRaw(key));
       SafeTensors.write(tmp.resolve("big.safetensors"), tensors, ref.metadata());
       SafeTensors.write(tmp.resolve("small.safetensors"), tensors, ref.metadata(), 3);
-      assertArrayEquals(Files.readAllBytes(tmp.resolve("big.safetensors")), Files.readAllBytes(tmp.resolve("small.safetensors")));
+      assertArrayEquals(
+          Files.readAllBytes(tmp.resolve("big.safetensors")),
+          Files.readAllBytes(tmp.resolve("small.safetensors")));
     }
   }
 
   @Test
   void writesNonContiguousTensorsInLogicalOrder() {
     try (PointerScope scope = new PointerScope()) {
-      Tensor t = org.altdiffusion.engine.Tensors.fromFloats(new float[] {1, 2, 3, 4, 5, 6}, 2, 3).t(); // [3, 2]
+      Tensor t =
+          org.altdiffusion.engine.Tensors.fromFloats(new float[] {1, 2, 3, 4, 5, 6}, 2, 3)
+              .t(); // [3, 2]
       Path out = tmp.resolve("t.safetensors");
       SafeTensors.write(out, Map.of("t", t), null);
       try (SafeTensors.Reader r = SafeTensors.open(out)) {
         assertArrayEquals(new long[] {3, 2}, r.shape("t"));
-        assertArrayEquals(new float[] {1, 4, 2, 5, 3, 6}, org.altdiffusion.engine.Tensors.toFloats(r.load("t")));
+        assertArrayEquals(
+            new float[] {1, 4, 2, 5, 3, 6}, org.altdiffusion.engine.Tensors.toFloats(r.load("t")));
         assertTrue(r.metadata().isEmpty());
       }
     }
@@ -123,8 +148,12 @@ class SafeTensorsTest {
   void writerRefusesNamesTheFormatCannotHold() {
     try (PointerScope scope = new PointerScope()) {
       Tensor t = org.altdiffusion.engine.Tensors.fromFloats(new float[] {1}, 1);
-      assertThrows(IllegalArgumentException.class, () -> SafeTensors.write(tmp.resolve("a"), Map.of("__metadata__", t), null));
-      assertThrows(IllegalArgumentException.class, () -> SafeTensors.write(tmp.resolve("b"), Map.of("x\ud800", t), null));
+      assertThrows(
+          IllegalArgumentException.class,
+          () -> SafeTensors.write(tmp.resolve("a"), Map.of("__metadata__", t), null));
+      assertThrows(
+          IllegalArgumentException.class,
+          () -> SafeTensors.write(tmp.resolve("b"), Map.of("x\ud800", t), null));
       assertFalse(Files.exists(tmp.resolve("a")));
     }
   }
@@ -142,7 +171,8 @@ class SafeTensorsTest {
   @Test
   void fileShortenedAfterOpeningIsAnErrorNotACrash() throws IOException {
     Path f = Files.copy(ALL_DTYPES, tmp.resolve("short.safetensors"));
-    try (PointerScope scope = new PointerScope(); SafeTensors.Reader r = SafeTensors.open(f)) {
+    try (PointerScope scope = new PointerScope();
+        SafeTensors.Reader r = SafeTensors.open(f)) {
       try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE)) {
         ch.truncate(r.headerLength() + 8 + 4);
       }

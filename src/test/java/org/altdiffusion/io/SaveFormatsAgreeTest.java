@@ -23,19 +23,27 @@ class SaveFormatsAgreeTest {
 
   static Stream<String> pairs() {
     return Stream.of(
-        "text/m9/pytorch_model.bin", "text/m18/pytorch_model.bin", "text/clip_quick/pytorch_model.bin",
-        "text/clip_gelu/pytorch_model.bin", "text/clip_proj/pytorch_model.bin",
-        "vae/plain/diffusion_pytorch_model.bin", "unet/inpaint/diffusion_pytorch_model.bin");
+        "text/m9/pytorch_model.bin",
+        "text/m18/pytorch_model.bin",
+        "text/clip_quick/pytorch_model.bin",
+        "text/clip_gelu/pytorch_model.bin",
+        "text/clip_proj/pytorch_model.bin",
+        "vae/plain/diffusion_pytorch_model.bin",
+        "unet/inpaint/diffusion_pytorch_model.bin");
   }
 
   @ParameterizedTest
   @MethodSource("pairs")
   void binAndSafetensorsHoldTheSameTensors(String bin) {
     Path binFile = Path.of("src/test/resources/fixtures", bin);
-    Path safe = binFile.resolveSibling(bin.contains("pytorch_model.bin") && !bin.contains("diffusion")
-        ? "model.safetensors" : "diffusion_pytorch_model.safetensors");
+    Path safe =
+        binFile.resolveSibling(
+            bin.contains("pytorch_model.bin") && !bin.contains("diffusion")
+                ? "model.safetensors"
+                : "diffusion_pytorch_model.safetensors");
     assertTrue(Files.isRegularFile(safe), safe.toString());
-    try (TensorSource a = Checkpoints.open(binFile); TensorSource b = Checkpoints.open(safe)) {
+    try (TensorSource a = Checkpoints.open(binFile);
+        TensorSource b = Checkpoints.open(safe)) {
       assertEquals(b.keys(), a.keys(), "same tensor names");
       for (String k : b.keys()) {
         assertEquals(b.dtype(k), a.dtype(k), k);

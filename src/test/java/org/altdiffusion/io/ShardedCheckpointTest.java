@@ -40,7 +40,8 @@ class ShardedCheckpointTest {
   @Test
   void readsEveryTensorOfEveryShardBitIdentical() {
     JsonNode expected = json("pipeline.json").get("unet");
-    try (PointerScope scope = new PointerScope(); TensorSource src = Checkpoints.open(PIPELINE.resolve("unet").resolve(INDEX))) {
+    try (PointerScope scope = new PointerScope();
+        TensorSource src = Checkpoints.open(PIPELINE.resolve("unet").resolve(INDEX))) {
       assertInstanceOf(ShardedCheckpoint.class, src);
       ShardedCheckpoint sharded = (ShardedCheckpoint) src;
       assertEquals(2, sharded.shards().size());
@@ -69,11 +70,20 @@ class ShardedCheckpointTest {
   @Test
   void tensorNotInTheShardTheIndexNames() throws IOException {
     String index = Files.readString(unet.resolve(INDEX));
-    String moved = index.replaceFirst("\"conv_in.bias\": \"" + SHARD1 + "\"", "\"conv_in.bias\": \"" + SHARD2 + "\"");
+    String moved =
+        index.replaceFirst(
+            "\"conv_in.bias\": \"" + SHARD1 + "\"", "\"conv_in.bias\": \"" + SHARD2 + "\"");
     assertNotEquals(index, moved);
     Files.writeString(unet.resolve(INDEX), moved);
     String m = error(unet.resolve(INDEX));
-    assertTrue(m.contains("tensor 'conv_in.bias' is mapped to shard '" + SHARD2 + "', which does not hold it (shard '" + SHARD1 + "' holds it)"), m);
+    assertTrue(
+        m.contains(
+            "tensor 'conv_in.bias' is mapped to shard '"
+                + SHARD2
+                + "', which does not hold it (shard '"
+                + SHARD1
+                + "' holds it)"),
+        m);
   }
 
   @Test
@@ -81,15 +91,24 @@ class ShardedCheckpointTest {
     String index = Files.readString(unet.resolve(INDEX));
     Files.writeString(unet.resolve(INDEX), index.replaceFirst("\"conv_in.bias\": \"[^\"]*\",", ""));
     String m = error(unet.resolve(INDEX));
-    assertTrue(m.contains("shard '" + SHARD1 + "' holds tensor 'conv_in.bias', which the weight_map does not list"), m);
+    assertTrue(
+        m.contains(
+            "shard '"
+                + SHARD1
+                + "' holds tensor 'conv_in.bias', which the weight_map does not list"),
+        m);
   }
 
   @Test
   void shardNamesMustStayInTheFolder() throws IOException {
     Files.copy(unet.resolve(SHARD1), tmp.resolve(SHARD1));
     String index = Files.readString(unet.resolve(INDEX));
-    for (String bad : new String[] {"../" + SHARD1, "sub/../../" + SHARD1, tmp.resolve(SHARD1).toAbsolutePath().toString(), ""}) {
-      Files.writeString(unet.resolve(INDEX), index.replace("\"" + SHARD1 + "\"", "\"" + bad + "\""));
+    for (String bad :
+        new String[] {
+          "../" + SHARD1, "sub/../../" + SHARD1, tmp.resolve(SHARD1).toAbsolutePath().toString(), ""
+        }) {
+      Files.writeString(
+          unet.resolve(INDEX), index.replace("\"" + SHARD1 + "\"", "\"" + bad + "\""));
       String m = error(unet.resolve(INDEX));
       assertTrue(m.contains("shards must be files in the index's folder"), m);
     }
@@ -101,7 +120,8 @@ class ShardedCheckpointTest {
     Files.writeString(index, "{\"metadata\": {}}");
     assertTrue(error(index).contains("field 'weight_map': missing"), error(index));
     Files.writeString(index, "{\"weight_map\": {\"a\": 3}}");
-    assertTrue(error(index).contains("the shard of tensor 'a' must be a file name, got 3"), error(index));
+    assertTrue(
+        error(index).contains("the shard of tensor 'a' must be a file name, got 3"), error(index));
     Files.writeString(index, "{\"weight_map\": []}");
     assertTrue(error(index).contains("must be an object {tensor: shard file}"), error(index));
     Files.writeString(index, "{\"weight_map\": {}}");
@@ -120,11 +140,13 @@ class ShardedCheckpointTest {
     byte[] b = Files.readAllBytes(unet.resolve(SHARD2));
     Files.write(unet.resolve(SHARD2), java.util.Arrays.copyOf(b, b.length - 1));
     String m = error(unet.resolve(INDEX));
-    assertTrue(m.startsWith(unet.resolve(SHARD2).toAbsolutePath() + ": not a valid safetensors file"), m);
+    assertTrue(
+        m.startsWith(unet.resolve(SHARD2).toAbsolutePath() + ": not a valid safetensors file"), m);
   }
 
   private static String error(Path index) {
-    CheckpointException e = assertThrows(CheckpointException.class, () -> Checkpoints.open(index).close());
+    CheckpointException e =
+        assertThrows(CheckpointException.class, () -> Checkpoints.open(index).close());
     return e.getMessage();
   }
 }

@@ -43,7 +43,8 @@ class ModuleTest {
 
   @Test
   void namesFollowCheckpointKeys() {
-    assertEquals(List.of(
+    assertEquals(
+        List.of(
             "down_blocks.0.proj_in.weight", "down_blocks.0.proj_in.bias",
             "down_blocks.0.norms.0.weight", "down_blocks.0.norms.0.bias",
             "down_blocks.1.proj_in.weight", "down_blocks.1.proj_in.bias",
@@ -76,13 +77,22 @@ class ModuleTest {
     assertEquals(List.of("down_blocks.1.proj_in.bias"), e.missing());
     assertEquals(List.of("down_blocks.0.extra.weight"), e.unexpected());
     assertEquals(1, e.wrongShape().size());
-    assertTrue(e.wrongShape().get(0).startsWith("down_blocks.0.proj_in.weight: checkpoint [3, 2], model [2, 3]"), e.getMessage());
+    assertTrue(
+        e.wrongShape()
+            .get(0)
+            .startsWith("down_blocks.0.proj_in.weight: checkpoint [3, 2], model [2, 3]"),
+        e.getMessage());
   }
 
   @Test
   void linearMatchesHandComputation() {
     Linear l = new Linear(2, 1);
-    l.load(Map.of("weight", Tensors.fromFloats(new float[] {2, 3}, 1, 2), "bias", Tensors.fromFloats(new float[] {1}, 1)));
+    l.load(
+        Map.of(
+            "weight",
+            Tensors.fromFloats(new float[] {2, 3}, 1, 2),
+            "bias",
+            Tensors.fromFloats(new float[] {1}, 1)));
     float[] y = Tensors.toFloats(l.forward(Tensors.fromFloats(new float[] {1, 1, 0, 2}, 2, 2)));
     assertArrayEquals(new float[] {6, 7}, y);
   }
@@ -98,7 +108,9 @@ class ModuleTest {
     Tensor qh = q.view(2, 5, 2, 4).transpose(1, 2);
     Tensor kh = k.view(2, 7, 2, 4).transpose(1, 2);
     Tensor vh = v.view(2, 7, 2, 4).transpose(1, 2);
-    Tensor w = org.bytedeco.pytorch.global.torch.softmax(qh.matmul(kh.transpose(2, 3)).div(Tensors.scalar(2.0)), -1);
+    Tensor w =
+        org.bytedeco.pytorch.global.torch.softmax(
+            qh.matmul(kh.transpose(2, 3)).div(Tensors.scalar(2.0)), -1);
     Tensor ref = w.matmul(vh).transpose(1, 2).reshape(2, 5, 8);
     assertTrue(Tensors.maxAbsDiff(fused, ref) < 1e-5);
   }

@@ -39,9 +39,12 @@ class DiffusionPipelineParityTest {
 
   @Test
   void smallModelsRunGuidedStepsSideBySideByDefault() {
-    GenerationRequest r = GenerationRequest.of("a red circle").withSteps(3).withSeed(1L).withSize(32, 32);
+    GenerationRequest r =
+        GenerationRequest.of("a red circle").withSteps(3).withSeed(1L).withSize(32, 32);
     ThreadSettings settings = Torch.current();
-    assumeTrue(settings.torchThreads() >= 2 && settings.parallelGuidance() == ThreadSettings.ParallelGuidance.AUTO,
+    assumeTrue(
+        settings.torchThreads() >= 2
+            && settings.parallelGuidance() == ThreadSettings.ParallelGuidance.AUTO,
         "needs 2+ torch threads and the default setting, has " + settings);
     long before = ParallelPair.runs();
     pipeline.generate(r, null, ProgressListener.NONE);
@@ -49,7 +52,8 @@ class DiffusionPipelineParityTest {
     assertTrue(sideBySide >= 3, "guided steps of the tiny model ran side by side: " + sideBySide);
     before = ParallelPair.runs();
     pipeline.withParallelGuidance(false).generate(r, null, ProgressListener.NONE);
-    pipeline.generate(r.withGuidance(1.0), null, ProgressListener.NONE); // unguided: one pass per step
+    pipeline.generate(
+        r.withGuidance(1.0), null, ProgressListener.NONE); // unguided: one pass per step
     assertEquals(before, ParallelPair.runs(), "batched and unguided generations use no pair");
   }
 
@@ -57,8 +61,10 @@ class DiffusionPipelineParityTest {
     JsonNode cases = new ObjectMapper().readTree(DIR.resolve("cases.json").toFile());
     List<Arguments> out = new ArrayList<>();
     for (JsonNode c : cases) {
-      // guided steps as two side-by-side passes (the default on 2+ cores) and as diffusers' one batch
-      for (boolean parallel : new boolean[] {true, false}) out.add(Arguments.of(c.get("name").asText(), c, parallel));
+      // guided steps as two side-by-side passes (the default on 2+ cores) and as diffusers' one
+      // batch
+      for (boolean parallel : new boolean[] {true, false})
+        out.add(Arguments.of(c.get("name").asText(), c, parallel));
     }
     return out.stream();
   }
@@ -66,22 +72,24 @@ class DiffusionPipelineParityTest {
   @ParameterizedTest(name = "{0}, parallel guidance {2}")
   @MethodSource("cases")
   void sameImagesAsDiffusers(String name, JsonNode c, boolean parallelGuidance) {
-    GenerationRequest r = GenerationRequest.of(c.get("prompt").asText())
-        .withNegativePrompt(c.get("negative_prompt").asText())
-        .withSampler(c.get("sampler").asText())
-        .withSteps(c.get("steps").asInt())
-        .withGuidance(c.get("guidance").asDouble())
-        .withGuidanceRescale(c.get("guidance_rescale").asDouble())
-        .withEta(c.get("eta").asDouble())
-        .withSeed(c.get("seed").asLong())
-        .withBatchSize(c.get("batch").asInt())
-        .withSize(c.get("width").asInt(), c.get("height").asInt());
+    GenerationRequest r =
+        GenerationRequest.of(c.get("prompt").asText())
+            .withNegativePrompt(c.get("negative_prompt").asText())
+            .withSampler(c.get("sampler").asText())
+            .withSteps(c.get("steps").asInt())
+            .withGuidance(c.get("guidance").asDouble())
+            .withGuidanceRescale(c.get("guidance_rescale").asDouble())
+            .withEta(c.get("eta").asDouble())
+            .withSeed(c.get("seed").asLong())
+            .withBatchSize(c.get("batch").asInt())
+            .withSize(c.get("width").asInt(), c.get("height").asInt());
     try (var ref = SafeTensors.open(DIR.resolve(name + ".safetensors"))) {
       InitImage init = null;
       if (c.get("mode").asText().equals("img2img")) {
         init = new InitImage(rgb(ref.loadRaw("init")), c.get("strength").asDouble());
       }
-      List<GeneratedImage> images = pipeline.withParallelGuidance(parallelGuidance).generate(r, init, ProgressListener.NONE);
+      List<GeneratedImage> images =
+          pipeline.withParallelGuidance(parallelGuidance).generate(r, init, ProgressListener.NONE);
       float[] expected = Tensors.toFloats(ref.load("images")); // [B, H, W, 3] in [0, 1]
       int w = r.width();
       int h = r.height();
@@ -93,11 +101,14 @@ class DiffusionPipelineParityTest {
             int rgb = img.getRGB(x, y);
             int base = ((b * h + y) * w + x) * 3;
             int[] ours = {(rgb >> 16) & 255, (rgb >> 8) & 255, rgb & 255};
-            for (int ch = 0; ch < 3; ch++) worst = Math.max(worst, Math.abs(ours[ch] / 255.0 - expected[base + ch]));
+            for (int ch = 0; ch < 3; ch++)
+              worst = Math.max(worst, Math.abs(ours[ch] / 255.0 - expected[base + ch]));
           }
         }
       }
-      System.out.printf("pipeline parity %-26s parallel %-5s max |ours - diffusers| = %.5f (x255 = %.2f)%n", name, parallelGuidance, worst, worst * 255);
+      System.out.printf(
+          "pipeline parity %-26s parallel %-5s max |ours - diffusers| = %.5f (x255 = %.2f)%n",
+          name, parallelGuidance, worst, worst * 255);
       assertEquals(r.batchSize(), images.size());
       assertTrue(worst <= 1.0 / 255 + 1e-6, name + ": max difference " + worst * 255 + "/255");
     }

@@ -16,17 +16,26 @@ class GenerateEachTest {
   @BeforeAll
   static void load() {
     Torch.init();
-    pipeline = PipelineLoader.load(Path.of("src/test/resources/fixtures/pipeline/tiny-altdiffusion"));
+    pipeline =
+        PipelineLoader.load(Path.of("src/test/resources/fixtures/pipeline/tiny-altdiffusion"));
   }
 
   @Test
   void imageIOfTheListEqualsPromptIAloneWithSeedPlusI() {
     List<String> prompts = List.of("一只红色的猫", "a blue dog", "");
-    GenerationRequest settings = GenerationRequest.of("ignored").withSteps(4).withSeed(10L).withSize(32, 32).withNegativePrompt("blurry");
+    GenerationRequest settings =
+        GenerationRequest.of("ignored")
+            .withSteps(4)
+            .withSeed(10L)
+            .withSize(32, 32)
+            .withNegativePrompt("blurry");
     List<GeneratedImage> batch = pipeline.generateEach(prompts, settings, null);
     assertEquals(3, batch.size());
     for (int i = 0; i < prompts.size(); i++) {
-      GeneratedImage alone = pipeline.generate(settings.withPrompt(prompts.get(i)).withSeed(10L + i), null, null).get(0);
+      GeneratedImage alone =
+          pipeline
+              .generate(settings.withPrompt(prompts.get(i)).withSeed(10L + i), null, null)
+              .get(0);
       assertEquals(10L + i, batch.get(i).seed());
       assertEquals(prompts.get(i), batch.get(i).infotext().prompt());
       assertTrue(maxChannelDiff(alone.image(), batch.get(i).image()) <= 1, "image " + i);
@@ -36,8 +45,11 @@ class GenerateEachTest {
   @Test
   void refusesEmptyAndOversizedLists() {
     GenerationRequest settings = GenerationRequest.of("").withSteps(1);
-    assertThrows(IllegalArgumentException.class, () -> pipeline.generateEach(List.of(), settings, null));
-    assertThrows(IllegalArgumentException.class, () -> pipeline.generateEach(java.util.Collections.nCopies(65, "x"), settings, null));
+    assertThrows(
+        IllegalArgumentException.class, () -> pipeline.generateEach(List.of(), settings, null));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> pipeline.generateEach(java.util.Collections.nCopies(65, "x"), settings, null));
   }
 
   static int maxChannelDiff(BufferedImage a, BufferedImage b) {
@@ -45,7 +57,8 @@ class GenerateEachTest {
     for (int y = 0; y < a.getHeight(); y++) {
       for (int x = 0; x < a.getWidth(); x++) {
         int p = a.getRGB(x, y), q = b.getRGB(x, y);
-        for (int s = 0; s < 24; s += 8) max = Math.max(max, Math.abs(((p >> s) & 255) - ((q >> s) & 255)));
+        for (int s = 0; s < 24; s += 8)
+          max = Math.max(max, Math.abs(((p >> s) & 255) - ((q >> s) & 255)));
       }
     }
     return max;

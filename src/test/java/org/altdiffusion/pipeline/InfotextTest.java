@@ -18,8 +18,12 @@ class InfotextTest {
     s.put("Size", "512x512");
     s.put("Model", "m18, v2: test");
     Infotext t = new Infotext("a cat", "blurry", s);
-    assertEquals("a cat\nNegative prompt: blurry\n"
-        + "Steps: 20, Sampler: Euler a, CFG scale: 7, Seed: 1, Size: 512x512, Model: \"m18, v2: test\"", t.format());
+    assertEquals(
+        "a cat\n"
+            + "Negative prompt: blurry\n"
+            + "Steps: 20, Sampler: Euler a, CFG scale: 7, Seed: 1, Size: 512x512, Model: \"m18, v2:"
+            + " test\"",
+        t.format());
   }
 
   @Test

@@ -25,9 +25,15 @@ class MemoryEstimateTest {
   @Test
   void refusesWithTheFigureWhenMemoryIsShort() {
     long needed = sd21(2048, 1);
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> MemoryEstimate.check(needed, 24_000_000_000L, 2048, 2048, 1));
-    assertTrue(e.getMessage().matches("2048x2048 with 1 image\\(s\\) at once needs about [0-9.]+ GB of working memory, but only 24.0 GB is available.*"),
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> MemoryEstimate.check(needed, 24_000_000_000L, 2048, 2048, 1));
+    assertTrue(
+        e.getMessage()
+            .matches(
+                "2048x2048 with 1 image\\(s\\) at once needs about [0-9.]+ GB of working memory,"
+                    + " but only 24.0 GB is available.*"),
         e.getMessage());
     MemoryEstimate.check(needed, -1, 2048, 2048, 1); // unknown availability: no check
     MemoryEstimate.check(sd21(512, 1), 24_000_000_000L, 512, 512, 1);

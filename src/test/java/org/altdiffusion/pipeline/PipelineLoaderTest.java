@@ -31,7 +31,8 @@ class PipelineLoaderTest {
     try (Stream<Path> s = Files.walk(model.resolve("vae"))) {
       s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     }
-    CheckpointException e = assertThrows(CheckpointException.class, () -> PipelineLoader.load(model));
+    CheckpointException e =
+        assertThrows(CheckpointException.class, () -> PipelineLoader.load(model));
     assertTrue(e.getMessage().contains("vae"), e.getMessage());
   }
 
@@ -39,8 +40,12 @@ class PipelineLoaderTest {
   void unsupportedConfigFieldIsNamed(@TempDir Path tmp) throws IOException {
     Path model = copy(tmp.resolve("m"));
     Path config = model.resolve("unet/config.json");
-    Files.writeString(config, Files.readString(config).replace("\"class_embed_type\": null", "\"class_embed_type\": \"timestep\""));
-    CheckpointException e = assertThrows(CheckpointException.class, () -> PipelineLoader.load(model));
+    Files.writeString(
+        config,
+        Files.readString(config)
+            .replace("\"class_embed_type\": null", "\"class_embed_type\": \"timestep\""));
+    CheckpointException e =
+        assertThrows(CheckpointException.class, () -> PipelineLoader.load(model));
     assertTrue(e.getMessage().contains("class_embed_type"), e.getMessage());
   }
 
@@ -48,8 +53,11 @@ class PipelineLoaderTest {
   void unknownPipelineClassIsNamed(@TempDir Path tmp) throws IOException {
     Path model = copy(tmp.resolve("m"));
     Path index = model.resolve("model_index.json");
-    Files.writeString(index, Files.readString(index).replace("AltDiffusionPipeline", "StableDiffusionXLPipeline"));
-    CheckpointException e = assertThrows(CheckpointException.class, () -> PipelineLoader.load(model));
+    Files.writeString(
+        index,
+        Files.readString(index).replace("AltDiffusionPipeline", "StableDiffusionXLPipeline"));
+    CheckpointException e =
+        assertThrows(CheckpointException.class, () -> PipelineLoader.load(model));
     assertTrue(e.getMessage().contains("StableDiffusionXLPipeline"), e.getMessage());
   }
 }

@@ -30,15 +30,20 @@ class ShippedModelParityTest {
   @ValueSource(strings = {"altdiffusion-tiny", "english-base"})
   void sameImagesAsDiffusers(String model) throws Exception {
     DiffusionPipeline pipeline = PipelineLoader.load(Path.of("models").resolve(model));
-    JsonNode cases = new ObjectMapper().readTree(FIXTURES.resolve("cases.json").toFile()).get(model);
+    JsonNode cases =
+        new ObjectMapper().readTree(FIXTURES.resolve("cases.json").toFile()).get(model);
     float[] reference;
     try (var f = SafeTensors.open(FIXTURES.resolve(model + ".safetensors"))) {
       reference = Tensors.toFloats(f.load("images")); // [N, 64, 64, 3] in [0, 1]
     }
     for (int i = 0; i < cases.size(); i++) {
       JsonNode c = cases.get(i);
-      GenerationRequest r = GenerationRequest.of(c.get("prompt").asText()).withSteps(c.get("steps").asInt())
-          .withGuidance(c.get("guidance").asDouble()).withSeed(c.get("seed").asLong()).withSize(64, 64);
+      GenerationRequest r =
+          GenerationRequest.of(c.get("prompt").asText())
+              .withSteps(c.get("steps").asInt())
+              .withGuidance(c.get("guidance").asDouble())
+              .withSeed(c.get("seed").asLong())
+              .withSize(64, 64);
       BufferedImage ours = pipeline.generate(r, null, null).get(0).image();
       int worst = 0;
       for (int y = 0; y < 64; y++) {
@@ -51,7 +56,9 @@ class ShippedModelParityTest {
           }
         }
       }
-      assertTrue(worst <= 1, model + " case " + i + " (" + c.get("prompt").asText() + "): " + worst + "/255 apart");
+      assertTrue(
+          worst <= 1,
+          model + " case " + i + " (" + c.get("prompt").asText() + "): " + worst + "/255 apart");
     }
   }
 }

@@ -43,34 +43,67 @@ class NoiseScheduleTest {
       Tensor noise = tensors.load("noise/noise");
       for (JsonNode c : fixture.get("noise")) {
         String id = c.get("id").asText();
-        SchedulerConfig config = SchedulerConfig.parse(JsonConfig.parse(Path.of(id), c.get("config").toString()));
+        SchedulerConfig config =
+            SchedulerConfig.parse(JsonConfig.parse(Path.of(id), c.get("config").toString()));
         NoiseSchedule schedule = NoiseSchedule.of(config);
         int n = schedule.numTrainTimesteps();
-        double b = Tensors.maxAbsDiff(tensors.load("noise/" + id + "/betas"), Tensors.fromFloats(schedule.betas(), n));
-        double a = Tensors.maxAbsDiff(tensors.load("noise/" + id + "/alphas_cumprod"), Tensors.fromFloats(schedule.alphasCumprod(), n));
+        double b =
+            Tensors.maxAbsDiff(
+                tensors.load("noise/" + id + "/betas"), Tensors.fromFloats(schedule.betas(), n));
+        double a =
+            Tensors.maxAbsDiff(
+                tensors.load("noise/" + id + "/alphas_cumprod"),
+                Tensors.fromFloats(schedule.alphasCumprod(), n));
         worstSchedule = Math.max(worstSchedule, Math.max(a, b));
-        // Rescaling to zero SNR divides tiny cumulative products; libtorch's float sqrt differs by an
+        // Rescaling to zero SNR divides tiny cumulative products; libtorch's float sqrt differs by
+        // an
         // ulp between the Python build (MKL) and ours, which shows at 1e-6 there.
         double bound = config.rescaleBetasZeroSnr() ? 1e-5 : 1e-7;
         assertTrue(b <= bound && a <= bound, id + ": betas " + b + ", alphas_cumprod " + a);
         System.out.printf("noise schedule %s: betas max abs %.2e, alphas_cumprod %.2e%n", id, b, a);
         long[] t1 = longs(c.get("timesteps"));
         long[] t2 = longs(c.get("timesteps2"));
-        worstNoise = Math.max(worstNoise, check(id + " add_noise", "noise/" + id + "/add_noise", schedule.addNoise(sample, noise, t1)));
-        worstNoise = Math.max(worstNoise, check(id + " add_noise", "noise/" + id + "/add_noise2",
-            schedule.addNoise(sample, noise, Tensors.fromLongs(t2, t2.length))));
-        worstNoise = Math.max(worstNoise, check(id + " velocity", "noise/" + id + "/velocity", schedule.getVelocity(sample, noise, t1)));
-        worstNoise = Math.max(worstNoise, check(id + " velocity", "noise/" + id + "/velocity2", schedule.getVelocity(sample, noise, t2)));
+        worstNoise =
+            Math.max(
+                worstNoise,
+                check(
+                    id + " add_noise",
+                    "noise/" + id + "/add_noise",
+                    schedule.addNoise(sample, noise, t1)));
+        worstNoise =
+            Math.max(
+                worstNoise,
+                check(
+                    id + " add_noise",
+                    "noise/" + id + "/add_noise2",
+                    schedule.addNoise(sample, noise, Tensors.fromLongs(t2, t2.length))));
+        worstNoise =
+            Math.max(
+                worstNoise,
+                check(
+                    id + " velocity",
+                    "noise/" + id + "/velocity",
+                    schedule.getVelocity(sample, noise, t1)));
+        worstNoise =
+            Math.max(
+                worstNoise,
+                check(
+                    id + " velocity",
+                    "noise/" + id + "/velocity2",
+                    schedule.getVelocity(sample, noise, t2)));
       }
     }
-    System.out.printf("noise schedule: betas/alphas_cumprod max abs %.2e; add_noise/get_velocity max abs %.2e%n", worstSchedule, worstNoise);
+    System.out.printf(
+        "noise schedule: betas/alphas_cumprod max abs %.2e; add_noise/get_velocity max abs %.2e%n",
+        worstSchedule, worstNoise);
   }
 
   @Test
   void trainingHelpersRejectBadTimesteps() {
     NoiseSchedule schedule = NoiseSchedule.of(SchedulerConfig.of(SchedulerConfig.DDIM, Map.of()));
     Tensor x = Tensors.fromFloats(new float[8], 2, 4);
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> schedule.addNoise(x, x, 1000));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> schedule.addNoise(x, x, 1000));
     assertTrue(e.getMessage().contains("[0, 999]"), e.getMessage());
     e = assertThrows(IllegalArgumentException.class, () -> schedule.addNoise(x, x, 1, 2, 3));
     assertTrue(e.getMessage().contains("one per batch element"), e.getMessage());
@@ -83,7 +116,8 @@ class NoiseScheduleTest {
     double worstOwnSigmas = 0;
     int count = 0;
     for (JsonNode c : fixture.get("lms_coefficients")) {
-      LMSDiscreteScheduler lms = (LMSDiscreteScheduler) Samplers.byName(c.get("sampler").asText(), m18);
+      LMSDiscreteScheduler lms =
+          (LMSDiscreteScheduler) Samplers.byName(c.get("sampler").asText(), m18);
       lms.setTimesteps(c.get("steps").asInt());
       double[] reference = SchedulerParityTest.doubles(c.get("sigmas"));
       float[] referenceSigmas = new float[reference.length];
@@ -99,7 +133,8 @@ class NoiseScheduleTest {
           double rel = Math.abs(quadrature - expected) / Math.max(Math.abs(expected), 1e-12);
           worstQuadrature = Math.max(worstQuadrature, rel);
           assertTrue(rel <= 1e-9, what + " on reference sigmas: " + quadrature + " vs " + expected);
-          // On our sigmas: their 1-ulp sqrt differences show, most where nodes are close (1000 steps).
+          // On our sigmas: their 1-ulp sqrt differences show, most where nodes are close (1000
+          // steps).
           double own = lms.lmsCoefficient(order, t, k);
           double absOwn = Math.abs(own - expected);
           worstOwnSigmas = Math.max(worstOwnSigmas, absOwn);
@@ -108,7 +143,9 @@ class NoiseScheduleTest {
         }
       }
     }
-    System.out.printf("LMS coefficients: %d vs scipy.integrate.quad: max rel %.2e on diffusers' sigmas, max abs %.2e on ours%n",
+    System.out.printf(
+        "LMS coefficients: %d vs scipy.integrate.quad: max rel %.2e on diffusers' sigmas, max abs"
+            + " %.2e on ours%n",
         count, worstQuadrature, worstOwnSigmas);
   }
 
@@ -117,12 +154,18 @@ class NoiseScheduleTest {
     // sqrt has an unbounded derivative at 0: one Gauss-Kronrod rule is not enough, bisection is.
     assertEquals(2.0 / 3.0, ScheduleMath.integrate(Math::sqrt, 0, 1, 1e-10), 1e-9);
     assertEquals(2.0, ScheduleMath.integrate(Math::sin, 0, Math.PI, 1e-12), 1e-13);
-    assertEquals(-2.0, ScheduleMath.integrate(Math::sin, Math.PI, 0, 1e-12), 1e-13); // reversed bounds, as LMS uses
+    assertEquals(
+        -2.0,
+        ScheduleMath.integrate(Math::sin, Math.PI, 0, 1e-12),
+        1e-13); // reversed bounds, as LMS uses
   }
 
   static JsonNode m18Case() {
     try {
-      JsonNode cases = new ObjectMapper().readTree(SchedulerParityTest.DIR.resolve("cases.json").toFile()).get("cases");
+      JsonNode cases =
+          new ObjectMapper()
+              .readTree(SchedulerParityTest.DIR.resolve("cases.json").toFile())
+              .get("cases");
       for (JsonNode c : cases) if (c.get("id").asText().equals("m18_eps_PNDM_7")) return c;
     } catch (IOException e) {
       throw new AssertionError(e);

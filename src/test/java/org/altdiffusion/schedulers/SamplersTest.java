@@ -24,10 +24,15 @@ class SamplersTest {
 
   @Test
   void namesUsersKnowAndClassNames() {
-    assertTrue(Samplers.names().containsAll(List.of("PNDM", "DDIM", "Euler", "Euler a", "LMS", "DPM++ 2M", "DPM++ 2M Karras")));
+    assertTrue(
+        Samplers.names()
+            .containsAll(
+                List.of("PNDM", "DDIM", "Euler", "Euler a", "LMS", "DPM++ 2M", "DPM++ 2M Karras")));
     assertEquals(SchedulerConfig.EULER_ANCESTRAL, Samplers.byName("euler A", m18).className());
     assertEquals(SchedulerConfig.EULER_ANCESTRAL, Samplers.byName("EULER_A", m18).className());
-    assertEquals(SchedulerConfig.EULER_ANCESTRAL, Samplers.byName("EulerAncestralDiscreteScheduler", m18).className());
+    assertEquals(
+        SchedulerConfig.EULER_ANCESTRAL,
+        Samplers.byName("EulerAncestralDiscreteScheduler", m18).className());
     assertEquals(SchedulerConfig.PNDM, Samplers.byName("pndmscheduler", m18).className());
     assertTrue(Samplers.byName("dpm++ 2m karras", m18).config().useKarrasSigmas());
     assertEquals("sde-dpmsolver++", Samplers.byName("DPM++ 2M SDE", m18).config().algorithmType());
@@ -36,7 +41,8 @@ class SamplersTest {
 
   @Test
   void unknownSamplerListsTheValidOnes() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Samplers.byName("Heun", m18));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> Samplers.byName("Heun", m18));
     assertTrue(e.getMessage().contains("unknown sampler 'Heun'"), e.getMessage());
     for (String name : List.of("\"Euler a\"", "\"DPM++ 2M Karras\"", "\"LMS\"", "DDIMScheduler")) {
       assertTrue(e.getMessage().contains(name), e.getMessage());
@@ -48,29 +54,44 @@ class SamplersTest {
     for (String name : Samplers.names()) {
       Scheduler s = Samplers.byName(name, m18);
       for (int bad : new int[] {0, -3, 1001}) {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> s.setTimesteps(bad), name);
+        IllegalArgumentException e =
+            assertThrows(IllegalArgumentException.class, () -> s.setTimesteps(bad), name);
         assertTrue(e.getMessage().contains("[1, 1000]"), e.getMessage());
       }
     }
-    Scheduler prk = Samplers.create(SchedulerConfigTest.parse("{\"_class_name\": \"PNDMScheduler\"}"));
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> prk.setTimesteps(3));
+    Scheduler prk =
+        Samplers.create(SchedulerConfigTest.parse("{\"_class_name\": \"PNDMScheduler\"}"));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> prk.setTimesteps(3));
     assertTrue(e.getMessage().contains("at least 4 steps"), e.getMessage());
   }
 
   @Test
   void stepsMustFollowSetTimestepsAndEachOther() {
-    try (PointerScope scope = new PointerScope(); Scheduler s = Samplers.byName("DPM++ 2M", m18)) {
+    try (PointerScope scope = new PointerScope();
+        Scheduler s = Samplers.byName("DPM++ 2M", m18)) {
       Tensor x = Tensors.randn(Tensors.generator(0), 1, 4, 8, 8);
-      assertThrows(IllegalStateException.class, () -> s.step(x, 0, x, (org.altdiffusion.engine.Noise) null));
+      assertThrows(
+          IllegalStateException.class, () -> s.step(x, 0, x, (org.altdiffusion.engine.Noise) null));
       assertThrows(IllegalStateException.class, () -> s.scaleModelInput(x, 0));
       s.setTimesteps(5);
-      assertThrows(IllegalArgumentException.class, () -> s.step(x, 5, x, (org.altdiffusion.engine.Noise) null));
-      assertThrows(IllegalArgumentException.class, () -> s.step(x, -1, x, (org.altdiffusion.engine.Noise) null));
+      assertThrows(
+          IllegalArgumentException.class,
+          () -> s.step(x, 5, x, (org.altdiffusion.engine.Noise) null));
+      assertThrows(
+          IllegalArgumentException.class,
+          () -> s.step(x, -1, x, (org.altdiffusion.engine.Noise) null));
       Tensor wrong = Tensors.randn(Tensors.generator(0), 1, 4, 8, 9);
-      IllegalArgumentException shape = assertThrows(IllegalArgumentException.class, () -> s.step(wrong, 0, x, (org.altdiffusion.engine.Noise) null));
+      IllegalArgumentException shape =
+          assertThrows(
+              IllegalArgumentException.class,
+              () -> s.step(wrong, 0, x, (org.altdiffusion.engine.Noise) null));
       assertTrue(shape.getMessage().contains("differ in shape"), shape.getMessage());
       s.step(x, 0, x, (org.altdiffusion.engine.Noise) null);
-      IllegalStateException order = assertThrows(IllegalStateException.class, () -> s.step(x, 2, x, (org.altdiffusion.engine.Noise) null));
+      IllegalStateException order =
+          assertThrows(
+              IllegalStateException.class,
+              () -> s.step(x, 2, x, (org.altdiffusion.engine.Noise) null));
       assertTrue(order.getMessage().contains("the next step is 1"), order.getMessage());
       s.setTimesteps(5); // starts over
       s.step(x, 3, x, (org.altdiffusion.engine.Noise) null); // img2img may start anywhere
@@ -90,7 +111,10 @@ class SamplersTest {
     assertEquals(4, s.img2imgStart(0.5)); // 7 - int(3.5)
   }
 
-  /** Pipelines free each step's tensors with a scope: the history must survive it, results unchanged. */
+  /**
+   * Pipelines free each step's tensors with a scope: the history must survive it, results
+   * unchanged.
+   */
   @Test
   void historySurvivesPerStepScopes() {
     for (String name : List.of("PNDM", "LMS", "DPM++ 2M", "DPM++ 2M SDE", "Euler a")) {
@@ -110,10 +134,11 @@ class SamplersTest {
       for (int i = 0; i < s.timesteps().length; i++) {
         int index = i;
         Tensor current = latents;
-        java.util.function.Supplier<Tensor> step = () -> {
-          Tensor eps = s.scaleModelInput(current, index).mul(Tensors.scalar(0.5));
-          return s.step(eps, index, current, g).prevSample();
-        };
+        java.util.function.Supplier<Tensor> step =
+            () -> {
+              Tensor eps = s.scaleModelInput(current, index).mul(Tensors.scalar(0.5));
+              return s.step(eps, index, current, g).prevSample();
+            };
         latents = scopePerStep ? Scopes.keep(step) : step.get();
       }
       return latents;

@@ -31,8 +31,13 @@ class ScheduleTimestepsTest {
     double worstSigma = 0;
     for (JsonNode set : sets) {
       JsonNode cfg = set.get("config");
-      SchedulerConfig config = SchedulerConfig.parse(JsonConfig.parse(Path.of("schedules.json"), cfg.toString()));
-      String label = config.className() + " " + config.timestepSpacing() + (config.useKarrasSigmas() ? " karras" : "");
+      SchedulerConfig config =
+          SchedulerConfig.parse(JsonConfig.parse(Path.of("schedules.json"), cfg.toString()));
+      String label =
+          config.className()
+              + " "
+              + config.timestepSpacing()
+              + (config.useKarrasSigmas() ? " karras" : "");
       try (Scheduler scheduler = Samplers.create(config)) {
         for (int k = 0; k < set.get("steps").size(); k++) {
           int steps = set.get("steps").get(k).asInt();
@@ -40,7 +45,10 @@ class ScheduleTimestepsTest {
           JsonNode expectedS = set.get("sigmas").get(k);
           String what = label + " steps " + steps;
           if (expectedT.isNull()) {
-            assertThrows(RuntimeException.class, () -> scheduler.setTimesteps(steps), what + ": diffusers refuses");
+            assertThrows(
+                RuntimeException.class,
+                () -> scheduler.setTimesteps(steps),
+                what + ": diffusers refuses");
             continue;
           }
           scheduler.setTimesteps(steps);
@@ -48,14 +56,19 @@ class ScheduleTimestepsTest {
           double[] t = scheduler.timesteps();
           double[] e = SchedulerParityTest.doubles(expectedT);
           assertEquals(e.length, t.length, what + ": count");
-          boolean integerValued = config.className().equals(SchedulerConfig.PNDM) || config.className().equals(SchedulerConfig.DDIM)
-              || config.className().equals(SchedulerConfig.DPM_MULTISTEP) || !config.useKarrasSigmas();
+          boolean integerValued =
+              config.className().equals(SchedulerConfig.PNDM)
+                  || config.className().equals(SchedulerConfig.DDIM)
+                  || config.className().equals(SchedulerConfig.DPM_MULTISTEP)
+                  || !config.useKarrasSigmas();
           for (int i = 0; i < t.length; i++) {
             if (integerValued) {
               assertEquals(e[i], t[i], 0.0, what + ": timestep " + i);
             } else {
-              worstFloatT = Math.max(worstFloatT, Math.abs(t[i] - e[i]) / Math.max(1, Math.abs(e[i])));
-              assertEquals(e[i], t[i], 1e-6 * Math.max(1, Math.abs(e[i])), what + ": timestep " + i);
+              worstFloatT =
+                  Math.max(worstFloatT, Math.abs(t[i] - e[i]) / Math.max(1, Math.abs(e[i])));
+              assertEquals(
+                  e[i], t[i], 1e-6 * Math.max(1, Math.abs(e[i])), what + ": timestep " + i);
             }
           }
           if (!expectedS.isNull()) {
@@ -71,7 +84,9 @@ class ScheduleTimestepsTest {
         }
       }
     }
-    System.out.printf("schedules: %d compared; integer timesteps exact; Karras float timesteps rel %.2e; sigmas rel %.2e%n",
+    System.out.printf(
+        "schedules: %d compared; integer timesteps exact; Karras float timesteps rel %.2e; sigmas"
+            + " rel %.2e%n",
         schedules, worstFloatT, worstSigma);
     assertTrue(schedules > 700);
   }

@@ -10,11 +10,13 @@ import org.junit.jupiter.api.Test;
 
 /** scheduler_config.json parsing: diffusers' per-class defaults, from_config conversion, errors. */
 class SchedulerConfigTest {
-  static final String M18 = """
+  static final String M18 =
+      """
       {"_class_name": "PNDMScheduler", "_diffusers_version": "0.10.0.dev0", "beta_end": 0.012,
        "beta_schedule": "scaled_linear", "beta_start": 0.00085, "clip_sample": false,
        "num_train_timesteps": 1000, "set_alpha_to_one": false, "skip_prk_steps": true,
-       "steps_offset": 1, "trained_betas": null}""";
+       "steps_offset": 1, "trained_betas": null}\
+      """;
 
   static SchedulerConfig parse(String json) {
     return SchedulerConfig.parse(JsonConfig.parse(Path.of("scheduler_config.json"), json));
@@ -58,7 +60,8 @@ class SchedulerConfigTest {
   @Test
   void samplerConversionKeepsFileValuesAndTakesNewDefaults() {
     SchedulerConfig m18 = parse(M18);
-    // clip_sample and set_alpha_to_one are in the file: they carry over even though PNDM ignores clip_sample.
+    // clip_sample and set_alpha_to_one are in the file: they carry over even though PNDM ignores
+    // clip_sample.
     SchedulerConfig ddim = Samplers.configFor("DDIM", m18);
     assertFalse(ddim.clipSample());
     assertFalse(ddim.setAlphaToOne());
@@ -80,31 +83,75 @@ class SchedulerConfigTest {
   @Test
   void unsupportedValuesNameTheFieldAndTheAcceptedValues() {
     assertError("{\"beta_start\": 0.1}", "_class_name", "PNDMScheduler");
-    assertError("{\"_class_name\": \"HeunDiscreteScheduler\"}", "_class_name", "DPMSolverMultistepScheduler");
-    assertError("{\"_class_name\": \"DDIMScheduler\", \"beta_schedule\": \"cosine\"}", "beta_schedule", "squaredcos_cap_v2");
-    assertError("{\"_class_name\": \"PNDMScheduler\", \"prediction_type\": \"sample\"}", "prediction_type", "v_prediction");
-    assertError("{\"_class_name\": \"DDIMScheduler\", \"timestep_spacing\": \"uniform\"}", "timestep_spacing", "trailing");
-    assertError("{\"_class_name\": \"DDIMScheduler\", \"thresholding\": true}", "thresholding", "accepted: false");
-    assertError("{\"_class_name\": \"DPMSolverMultistepScheduler\", \"solver_order\": 4}", "solver_order", "1, 2 or 3");
-    assertError("{\"_class_name\": \"DPMSolverMultistepScheduler\", \"algorithm_type\": \"sde-dpmsolver\"}", "algorithm_type",
+    assertError(
+        "{\"_class_name\": \"HeunDiscreteScheduler\"}",
+        "_class_name",
+        "DPMSolverMultistepScheduler");
+    assertError(
+        "{\"_class_name\": \"DDIMScheduler\", \"beta_schedule\": \"cosine\"}",
+        "beta_schedule",
+        "squaredcos_cap_v2");
+    assertError(
+        "{\"_class_name\": \"PNDMScheduler\", \"prediction_type\": \"sample\"}",
+        "prediction_type",
+        "v_prediction");
+    assertError(
+        "{\"_class_name\": \"DDIMScheduler\", \"timestep_spacing\": \"uniform\"}",
+        "timestep_spacing",
+        "trailing");
+    assertError(
+        "{\"_class_name\": \"DDIMScheduler\", \"thresholding\": true}",
+        "thresholding",
+        "accepted: false");
+    assertError(
+        "{\"_class_name\": \"DPMSolverMultistepScheduler\", \"solver_order\": 4}",
+        "solver_order",
+        "1, 2 or 3");
+    assertError(
+        "{\"_class_name\": \"DPMSolverMultistepScheduler\", \"algorithm_type\": \"sde-dpmsolver\"}",
+        "algorithm_type",
         "dpmsolver++");
-    assertError("{\"_class_name\": \"DPMSolverMultistepScheduler\", \"algorithm_type\": \"dpmsolver\"}", "final_sigmas_type",
+    assertError(
+        "{\"_class_name\": \"DPMSolverMultistepScheduler\", \"algorithm_type\": \"dpmsolver\"}",
+        "final_sigmas_type",
         "sigma_min");
-    assertError("{\"_class_name\": \"DPMSolverMultistepScheduler\", \"variance_type\": \"learned_range\"}", "variance_type", "null");
-    assertError("{\"_class_name\": \"EulerDiscreteScheduler\", \"interpolation_type\": \"cubic\"}", "interpolation_type", "log_linear");
-    assertError("{\"_class_name\": \"DDIMScheduler\", \"num_train_timesteps\": 0}", "num_train_timesteps", "at least 1");
-    assertError("{\"_class_name\": \"DDIMScheduler\", \"steps_offset\": -1}", "steps_offset", "at least 0");
-    assertError("{\"_class_name\": \"DDIMScheduler\", \"beta_start\": \"small\"}", "beta_start", "a number");
-    assertError("{\"_class_name\": \"PNDMScheduler\", \"num_train_timesteps\": 3, \"trained_betas\": [0.1, 0.2]}", "trained_betas",
+    assertError(
+        "{\"_class_name\": \"DPMSolverMultistepScheduler\", \"variance_type\": \"learned_range\"}",
+        "variance_type",
+        "null");
+    assertError(
+        "{\"_class_name\": \"EulerDiscreteScheduler\", \"interpolation_type\": \"cubic\"}",
+        "interpolation_type",
+        "log_linear");
+    assertError(
+        "{\"_class_name\": \"DDIMScheduler\", \"num_train_timesteps\": 0}",
+        "num_train_timesteps",
+        "at least 1");
+    assertError(
+        "{\"_class_name\": \"DDIMScheduler\", \"steps_offset\": -1}", "steps_offset", "at least 0");
+    assertError(
+        "{\"_class_name\": \"DDIMScheduler\", \"beta_start\": \"small\"}",
+        "beta_start",
+        "a number");
+    assertError(
+        "{\"_class_name\": \"PNDMScheduler\", \"num_train_timesteps\": 3, \"trained_betas\": [0.1,"
+            + " 0.2]}",
+        "trained_betas",
         "expected num_train_timesteps = 3");
-    assertError("{\"_class_name\": \"PNDMScheduler\", \"num_train_timesteps\": 2, \"trained_betas\": [0.1, 1.5]}", "trained_betas",
+    assertError(
+        "{\"_class_name\": \"PNDMScheduler\", \"num_train_timesteps\": 2, \"trained_betas\": [0.1,"
+            + " 1.5]}",
+        "trained_betas",
         "[0, 1]");
   }
 
   @Test
   void anotherClassesScheduleServesASamplerByName() {
-    SchedulerConfig ddpm = parse("{\"_class_name\": \"DDPMScheduler\", \"beta_schedule\": \"scaled_linear\", "
-        + "\"beta_start\": 0.00085, \"beta_end\": 0.012, \"variance_type\": \"fixed_small\"}");
+    SchedulerConfig ddpm =
+        parse(
+            "{\"_class_name\": \"DDPMScheduler\", \"beta_schedule\": \"scaled_linear\","
+                + " \"beta_start\": 0.00085, \"beta_end\": 0.012, \"variance_type\":"
+                + " \"fixed_small\"}");
     assertFalse(ddpm.supported());
     SchedulerConfig euler = Samplers.configFor("Euler", ddpm);
     assertEquals(0.012, euler.betaEnd());
@@ -115,12 +162,14 @@ class SchedulerConfigTest {
   @Test
   void keysTheClassDoesNotTakeAreIgnoredAsInDiffusers() {
     // PNDM has no clip_sample nor solver_order: a PNDM file may carry them harmlessly.
-    SchedulerConfig c = parse("{\"_class_name\": \"PNDMScheduler\", \"clip_sample\": true, \"solver_order\": 9}");
+    SchedulerConfig c =
+        parse("{\"_class_name\": \"PNDMScheduler\", \"clip_sample\": true, \"solver_order\": 9}");
     assertEquals(SchedulerConfig.PNDM, c.className());
   }
 
   private static void assertError(String json, String field, String accepted) {
-    CheckpointException e = assertThrows(CheckpointException.class, () -> Samplers.create(parse(json)), json);
+    CheckpointException e =
+        assertThrows(CheckpointException.class, () -> Samplers.create(parse(json)), json);
     assertTrue(e.getMessage().contains("'" + field + "'"), e.getMessage());
     assertTrue(e.getMessage().contains(accepted), e.getMessage());
     assertTrue(e.getMessage().contains("scheduler_config.json"), e.getMessage());

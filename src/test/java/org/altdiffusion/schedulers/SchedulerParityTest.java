@@ -30,17 +30,21 @@ import org.junit.jupiter.api.TestFactory;
  */
 class SchedulerParityTest {
   static final Path DIR = Path.of("src/test/resources/fixtures/schedulers");
+
   /**
    * Max abs error allowed on latents and x0: 1e-5 for the model's own config (m18 cases, img2img).
-   * Variant configs with extreme noise levels (zero-SNR: sigma 4096; betas up to 0.03) cancel values
-   * far above 1 in float32, where 1-ulp differences of libtorch's sqrt (MKL in Python, not here) show;
-   * there the bound is 1e-5 relative to the largest magnitude the trajectory went through.
+   * Variant configs with extreme noise levels (zero-SNR: sigma 4096; betas up to 0.03) cancel
+   * values far above 1 in float32, where 1-ulp differences of libtorch's sqrt (MKL in Python, not
+   * here) show; there the bound is 1e-5 relative to the largest magnitude the trajectory went
+   * through.
    */
   static final double TRAJECTORY_TOLERANCE = 1e-5;
+
   static final double SIGMA_RELATIVE_TOLERANCE = 1e-6;
 
   static JsonNode cases;
   static SafeTensors.Reader tensors;
+
   /** Worst errors per scheduler class: timestep, sigma (relative), latents, x0. */
   static final Map<String, double[]> worst = new TreeMap<>();
 
@@ -54,21 +58,29 @@ class SchedulerParityTest {
   @AfterAll
   static void report() {
     tensors.close();
-    worst.forEach((k, v) -> System.out.printf(
-        "scheduler parity %-41s timestep %.2e  sigma rel %.2e  latents %.2e  x0 %.2e%n", k, v[0], v[1], v[2], v[3]));
+    worst.forEach(
+        (k, v) ->
+            System.out.printf(
+                "scheduler parity %-41s timestep %.2e  sigma rel %.2e  latents %.2e  x0 %.2e%n",
+                k, v[0], v[1], v[2], v[3]));
   }
 
   @TestFactory
   Stream<DynamicTest> trajectories() {
     List<DynamicTest> tests = new ArrayList<>();
-    for (JsonNode c : cases) tests.add(DynamicTest.dynamicTest(c.get("id").asText(), () -> replay(c)));
+    for (JsonNode c : cases)
+      tests.add(DynamicTest.dynamicTest(c.get("id").asText(), () -> replay(c)));
     return tests.stream();
   }
 
   static SchedulerConfig configOf(JsonNode c) {
-    SchedulerConfig config = SchedulerConfig.parse(JsonConfig.parse(Path.of(c.get("id").asText()), c.get("config").toString()));
+    SchedulerConfig config =
+        SchedulerConfig.parse(
+            JsonConfig.parse(Path.of(c.get("id").asText()), c.get("config").toString()));
     JsonNode sampler = c.get("sampler");
-    return sampler == null || sampler.isNull() ? config : Samplers.configFor(sampler.asText(), config);
+    return sampler == null || sampler.isNull()
+        ? config
+        : Samplers.configFor(sampler.asText(), config);
   }
 
   private void replay(JsonNode c) {
@@ -76,8 +88,11 @@ class SchedulerParityTest {
     boolean strict = id.startsWith("m18_") || id.startsWith("img2img_");
     SchedulerConfig config = configOf(c);
     assertEquals(c.get("class").asText(), config.className());
-    double[] errors = worst.computeIfAbsent(config.className() + (strict ? " m18" : " variants"), k -> new double[4]);
-    try (PointerScope scope = new PointerScope(); Scheduler scheduler = Samplers.create(config)) {
+    double[] errors =
+        worst.computeIfAbsent(
+            config.className() + (strict ? " m18" : " variants"), k -> new double[4]);
+    try (PointerScope scope = new PointerScope();
+        Scheduler scheduler = Samplers.create(config)) {
       if (c.has("eta")) scheduler.setEta(c.get("eta").asDouble());
       scheduler.setTimesteps(c.get("steps").asInt());
 
@@ -89,7 +104,12 @@ class SchedulerParityTest {
         double err = Math.abs(timesteps[i] - expectedT[i]);
         errors[0] = Math.max(errors[0], err);
         if (integer) assertEquals(expectedT[i], timesteps[i], 0.0, id + ": timestep " + i);
-        else assertEquals(expectedT[i], timesteps[i], 1e-5 * Math.max(1, Math.abs(expectedT[i])), id + ": timestep " + i);
+        else
+          assertEquals(
+              expectedT[i],
+              timesteps[i],
+              1e-5 * Math.max(1, Math.abs(expectedT[i])),
+              id + ": timestep " + i);
       }
       if (c.get("sigmas").isNull()) {
         assertEquals(0, scheduler.sigmas().length);
@@ -101,11 +121,17 @@ class SchedulerParityTest {
           double rel = Math.abs(sigmas[i] - expectedS[i]) / Math.max(Math.abs(expectedS[i]), 1e-12);
           if (expectedS[i] == 0) rel = Math.abs(sigmas[i]);
           errors[1] = Math.max(errors[1], rel);
-          assertTrue(rel <= SIGMA_RELATIVE_TOLERANCE, id + ": sigma " + i + " " + sigmas[i] + " vs " + expectedS[i]);
+          assertTrue(
+              rel <= SIGMA_RELATIVE_TOLERANCE,
+              id + ": sigma " + i + " " + sigmas[i] + " vs " + expectedS[i]);
         }
       }
       double sigma0 = c.get("init_noise_sigma").asDouble();
-      assertEquals(sigma0, scheduler.initNoiseSigma(), SIGMA_RELATIVE_TOLERANCE * sigma0, id + ": init_noise_sigma");
+      assertEquals(
+          sigma0,
+          scheduler.initNoiseSigma(),
+          SIGMA_RELATIVE_TOLERANCE * sigma0,
+          id + ": init_noise_sigma");
       assertEquals(c.get("order").asInt(), scheduler.order());
 
       Generator generator = Tensors.generator(c.get("seed").asLong());
@@ -118,39 +144,67 @@ class SchedulerParityTest {
         Tensor image = tensors.load(id + "/image_latents");
         Tensor noise = Tensors.randn(generator, 2, 4, 8, 8);
         latents = scheduler.addNoise(image, noise, start);
-        errors[2] = Math.max(errors[2], check(id + ": add_noise", tensors.load(id + "/noised"), latents, 1));
+        errors[2] =
+            Math.max(
+                errors[2], check(id + ": add_noise", tensors.load(id + "/noised"), latents, 1));
       } else {
-        latents = Tensors.randn(generator, 2, 4, 8, 8).mul(Tensors.scalar(scheduler.initNoiseSigma()));
+        latents =
+            Tensors.randn(generator, 2, 4, 8, 8).mul(Tensors.scalar(scheduler.initNoiseSigma()));
       }
       List<Integer> record = new ArrayList<>();
       for (JsonNode r : c.get("record")) record.add(r.asInt());
       double inputScale = 1;
       for (int i = start; i < timesteps.length; i++) {
         Tensor scaled = scheduler.scaleModelInput(latents, i);
-        Tensor output = scaled.mul(Tensors.scalar(0.9))
-            .add(bank.select(0, i % 3).mul(Tensors.scalar(0.2 * Math.sin(timesteps[i] / 100.0))));
-        // Errors made at the largest magnitude persist through later steps: scale by the running max.
+        Tensor output =
+            scaled
+                .mul(Tensors.scalar(0.9))
+                .add(
+                    bank.select(0, i % 3)
+                        .mul(Tensors.scalar(0.2 * Math.sin(timesteps[i] / 100.0))));
+        // Errors made at the largest magnitude persist through later steps: scale by the running
+        // max.
         inputScale = strict ? 1 : Math.max(inputScale, latents.abs().max().item_double());
         Scheduler.StepResult result = scheduler.step(output, i, latents, generator);
         latents = result.prevSample();
         if (record.contains(i)) {
-          errors[2] = Math.max(errors[2], check(id + ": latents after step " + i, tensors.load(id + "/latents" + i), latents, inputScale));
+          errors[2] =
+              Math.max(
+                  errors[2],
+                  check(
+                      id + ": latents after step " + i,
+                      tensors.load(id + "/latents" + i),
+                      latents,
+                      inputScale));
         }
         if (i == timesteps.length - 1) {
-          errors[3] = Math.max(errors[3],
-              check(id + ": x0 at step " + i, tensors.load(id + "/x0_" + i), result.predOriginalSample(), inputScale));
+          errors[3] =
+              Math.max(
+                  errors[3],
+                  check(
+                      id + ": x0 at step " + i,
+                      tensors.load(id + "/x0_" + i),
+                      result.predOriginalSample(),
+                      inputScale));
         }
       }
-      double genErr = Tensors.maxAbsDiff(tensors.load(id + "/gen_after"), Tensors.randn(generator, 8));
+      double genErr =
+          Tensors.maxAbsDiff(tensors.load(id + "/gen_after"), Tensors.randn(generator, 8));
       assertEquals(0.0, genErr, 1e-7, id + ": generator state after the loop (noise draws differ)");
     }
   }
 
-  /** Asserts the max abs error is within tolerance (scaled by {@code scale} when above 1); returns it. */
+  /**
+   * Asserts the max abs error is within tolerance (scaled by {@code scale} when above 1); returns
+   * it.
+   */
   private static double check(String what, Tensor expected, Tensor actual, double scale) {
     assertNotNull(actual, what + " missing");
     double err = Tensors.maxAbsDiff(expected, actual);
-    double bound = TRAJECTORY_TOLERANCE * Math.max(1, Math.max(scale, expected.abs().max().item_double() * (scale > 1 ? 1 : 0)));
+    double bound =
+        TRAJECTORY_TOLERANCE
+            * Math.max(
+                1, Math.max(scale, expected.abs().max().item_double() * (scale > 1 ? 1 : 0)));
     assertTrue(err <= bound, what + ": max abs error " + err + " > " + bound);
     return err;
   }

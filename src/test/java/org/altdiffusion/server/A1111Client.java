@@ -18,23 +18,37 @@ import javax.imageio.ImageIO;
  * A client written for AUTOMATIC1111's API and nothing else: it sends exactly the requests of the
  * popular Python client {@code webuiapi} (mix1009/sdwebuiapi: its full default txt2img payload,
  * {@code GET progress}, {@code POST interrupt}, {@code POST png-info} with a data URL) and reads
- * the answers the way it does ({@code images} as base64 pictures, {@code info} through
- * {@code json.loads}). It knows nothing of this server.
+ * the answers the way it does ({@code images} as base64 pictures, {@code info} through {@code
+ * json.loads}). It knows nothing of this server.
  */
 final class A1111Client {
   private final String baseUrl;
-  private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+  private final HttpClient http =
+      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   private final ObjectMapper json = new ObjectMapper();
 
   /** webuiapi's WebUIApiResult. */
-  record Result(List<BufferedImage> images, List<byte[]> pngs, JsonNode parameters, JsonNode info) {}
+  record Result(
+      List<BufferedImage> images, List<byte[]> pngs, JsonNode parameters, JsonNode info) {}
 
   A1111Client(String host, int port) {
     this.baseUrl = "http://" + host + ":" + port + "/sdapi/v1";
   }
 
-  /** webuiapi.txt2img(prompt=..., seed=..., steps=..., sampler_name=..., batch_size=..., n_iter=..., width=..., height=...). */
-  Result txt2img(String prompt, long seed, String sampler, int steps, int batchSize, int nIter, int width, int height) throws Exception {
+  /**
+   * webuiapi.txt2img(prompt=..., seed=..., steps=..., sampler_name=..., batch_size=..., n_iter=...,
+   * width=..., height=...).
+   */
+  Result txt2img(
+      String prompt,
+      long seed,
+      String sampler,
+      int steps,
+      int batchSize,
+      int nIter,
+      int width,
+      int height)
+      throws Exception {
     ObjectNode p = json.createObjectNode();
     p.put("enable_hr", false);
     p.put("hr_scale", 2);
@@ -127,7 +141,10 @@ final class A1111Client {
   }
 
   private JsonNode get(String path) throws Exception {
-    return check(http.send(HttpRequest.newBuilder(URI.create(baseUrl + path)).GET().build(), HttpResponse.BodyHandlers.ofString()));
+    return check(
+        http.send(
+            HttpRequest.newBuilder(URI.create(baseUrl + path)).GET().build(),
+            HttpResponse.BodyHandlers.ofString()));
   }
 
   private JsonNode post(String path, JsonNode body) throws Exception {
@@ -135,7 +152,8 @@ final class A1111Client {
     if (body == null) {
       b.POST(HttpRequest.BodyPublishers.noBody());
     } else {
-      b.header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json.writeValueAsString(body)));
+      b.header("Content-Type", "application/json")
+          .POST(HttpRequest.BodyPublishers.ofString(json.writeValueAsString(body)));
     }
     return check(http.send(b.build(), HttpResponse.BodyHandlers.ofString()));
   }

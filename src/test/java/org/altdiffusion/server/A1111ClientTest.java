@@ -9,7 +9,9 @@ import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** An unmodified AUTOMATIC1111 client ({@link A1111Client}, webuiapi's calls) against our server. */
+/**
+ * An unmodified AUTOMATIC1111 client ({@link A1111Client}, webuiapi's calls) against our server.
+ */
 class A1111ClientTest {
   private ApiServer server;
 
@@ -43,13 +45,16 @@ class A1111ClientTest {
     assertEquals("1235", png.get("parameters").get("Seed").textValue());
 
     // progress polling while a run goes on, then interrupt: the client gets what was finished
-    CompletableFuture<A1111Client.Result> running = CompletableFuture.supplyAsync(() -> {
-      try {
-        return client.txt2img("Un phare au coucher du soleil", 77, "Euler", 12, 1, 3, 64, 64);
-      } catch (Exception e) {
-        throw new RuntimeException(e);
-      }
-    });
+    CompletableFuture<A1111Client.Result> running =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return client.txt2img(
+                    "Un phare au coucher du soleil", 77, "Euler", 12, 1, 3, 64, 64);
+              } catch (Exception e) {
+                throw new RuntimeException(e);
+              }
+            });
     List<Double> seen = new ArrayList<>();
     boolean previewSeen = false;
     JsonNode p;
@@ -68,7 +73,9 @@ class A1111ClientTest {
     assertEquals(1, partial.images().size(), "the first batch finished before the interrupt");
     assertEquals(77, partial.info().get("seed").asLong());
     assertTrue(seen.stream().distinct().count() >= 3, "progress moved: " + seen);
-    for (int i = 1; i < seen.size(); i++) assertTrue(seen.get(i) >= seen.get(i - 1) || seen.get(i - 1) == 0.0, "progress went back: " + seen);
+    for (int i = 1; i < seen.size(); i++)
+      assertTrue(
+          seen.get(i) >= seen.get(i - 1) || seen.get(i - 1) == 0.0, "progress went back: " + seen);
     assertEquals(0.0, client.getProgress().get("progress").asDouble()); // idle again
   }
 }

@@ -20,31 +20,47 @@ import org.junit.jupiter.api.io.TempDir;
  * The web page in a real browser (headless Chromium through chromedriver): a Chinese example
  * prompt, generation with the progress bar moving and previews shown, the PNG downloaded and its
  * parameters read back with our PngText, then the PNG-info drop zone fed the downloaded file, then
- * the downloaded file as the starting picture of an img2img run.
- * Without a browser it fails under CI ({@code CI=true}) and is skipped, saying so, elsewhere.
+ * the downloaded file as the starting picture of an img2img run. Without a browser it fails under
+ * CI ({@code CI=true}) and is skipped, saying so, elsewhere.
  */
 class BrowserEndToEndTest {
   static final String PROMPT_LANG = "zh";
 
   @Test
-  void generatesFromANonEnglishPromptAndTheDownloadCarriesItsParameters(@TempDir Path tmp) throws Exception {
-    Path chromium = findExecutable("CHROME_BIN", "/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome");
-    Path chromedriver = findExecutable("CHROMEDRIVER", "/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver");
+  void generatesFromANonEnglishPromptAndTheDownloadCarriesItsParameters(@TempDir Path tmp)
+      throws Exception {
+    Path chromium =
+        findExecutable(
+            "CHROME_BIN",
+            "/usr/bin/chromium",
+            "/usr/bin/chromium-browser",
+            "/usr/bin/google-chrome");
+    Path chromedriver =
+        findExecutable("CHROMEDRIVER", "/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver");
     if (chromium == null || chromedriver == null) {
-      String msg = "the browser test needs Chromium and chromedriver (Debian: apt-get install -y chromium chromium-driver; or set CHROME_BIN and CHROMEDRIVER)";
+      String msg =
+          "the browser test needs Chromium and chromedriver (Debian: apt-get install -y chromium"
+              + " chromium-driver; or set CHROME_BIN and CHROMEDRIVER)";
       if ("true".equalsIgnoreCase(System.getenv("CI"))) fail("CI=true and " + msg);
       Assumptions.abort("skipped: " + msg);
     }
     Path downloads = Files.createDirectories(tmp.resolve("downloads"));
     ApiServer server = Servers.start(Servers.config(), new TestModels(60, 64, "altdiffusion-m18"));
-    try (WebDriverClient browser = new WebDriverClient(chromedriver, chromium, Files.createDirectories(tmp.resolve("profile")), downloads, tmp.resolve("chromedriver.log"))) {
+    try (WebDriverClient browser =
+        new WebDriverClient(
+            chromedriver,
+            chromium,
+            Files.createDirectories(tmp.resolve("profile")),
+            downloads,
+            tmp.resolve("chromedriver.log"))) {
       try {
         run(browser, server, downloads);
       } catch (AssertionError | Exception e) {
         Path shot = Path.of("target", "browser-failure.png");
         Files.createDirectories(shot.getParent());
         Files.write(shot, browser.screenshot());
-        throw new AssertionError(e.getMessage() + " (screenshot of the page: " + shot.toAbsolutePath() + ")", e);
+        throw new AssertionError(
+            e.getMessage() + " (screenshot of the page: " + shot.toAbsolutePath() + ")", e);
       }
     } finally {
       server.close();
@@ -54,10 +70,17 @@ class BrowserEndToEndTest {
   private void run(WebDriverClient browser, ApiServer server, Path downloads) throws Exception {
     {
       browser.navigate(server.url() + "/");
-      await(browser, "return document.querySelectorAll('#sampler option').length > 1", "samplers listed");
+      await(
+          browser,
+          "return document.querySelectorAll('#sampler option').length > 1",
+          "samplers listed");
       browser.click(browser.find("#examples button[data-lang='" + PROMPT_LANG + "']"));
       String prompt = browser.script("return document.getElementById('prompt').value").textValue();
-      assertTrue(prompt.codePoints().anyMatch(c -> Character.UnicodeScript.of(c) == Character.UnicodeScript.HAN), "a Chinese prompt: " + prompt);
+      assertTrue(
+          prompt
+              .codePoints()
+              .anyMatch(c -> Character.UnicodeScript.of(c) == Character.UnicodeScript.HAN),
+          "a Chinese prompt: " + prompt);
       setField(browser, "#steps", "25");
       setField(browser, "#width", "64");
       setField(browser, "#height", "64");
@@ -68,20 +91,27 @@ class BrowserEndToEndTest {
       boolean previewShown = false;
       long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
       while (true) {
-        JsonNode s = browser.script("return [document.getElementById('progress').value, !document.getElementById('preview').hidden,"
-            + " document.querySelectorAll('#gallery figure').length, document.getElementById('error').textContent]");
+        JsonNode s =
+            browser.script(
+                "return [document.getElementById('progress').value,"
+                    + " !document.getElementById('preview').hidden,"
+                    + " document.querySelectorAll('#gallery figure').length,"
+                    + " document.getElementById('error').textContent]");
         int value = s.get(0).asInt();
         if (progress.isEmpty() || progress.get(progress.size() - 1) != value) progress.add(value);
         previewShown |= s.get(1).asBoolean();
         if (s.get(2).asInt() > 0) break;
         assertEquals("", s.get(3).asText(), "the page shows no error");
-        assertTrue(System.nanoTime() < deadline, "the gallery never showed the image; progress " + progress);
+        assertTrue(
+            System.nanoTime() < deadline,
+            "the gallery never showed the image; progress " + progress);
         Thread.sleep(25);
       }
       System.out.println("browser: progress bar values seen " + progress);
       long moving = progress.stream().filter(v -> v > 0 && v < 100).count();
       assertTrue(moving >= 3, "the progress bar moved through several values: " + progress);
-      for (int i = 1; i < progress.size(); i++) assertTrue(progress.get(i) >= progress.get(i - 1), "progress went back: " + progress);
+      for (int i = 1; i < progress.size(); i++)
+        assertTrue(progress.get(i) >= progress.get(i - 1), "progress went back: " + progress);
       assertTrue(previewShown, "a step preview was shown");
 
       browser.click(browser.find("#gallery a.download"));
@@ -95,24 +125,49 @@ class BrowserEndToEndTest {
       assertEquals("altdiffusion-m18", params.settings().get("Model"));
 
       browser.type(browser.find("#pnginfo-file"), png.toString());
-      await(browser, "return document.getElementById('pnginfo-info').textContent.length > 0", "PNG info shown");
-      String shown = browser.script("return document.getElementById('pnginfo-info').textContent").textValue();
+      await(
+          browser,
+          "return document.getElementById('pnginfo-info').textContent.length > 0",
+          "PNG info shown");
+      String shown =
+          browser.script("return document.getElementById('pnginfo-info').textContent").textValue();
       assertEquals(text.get("parameters"), shown);
-      String table = browser.script("return document.getElementById('pnginfo-params').textContent").textValue();
+      String table =
+          browser
+              .script("return document.getElementById('pnginfo-params').textContent")
+              .textValue();
       assertTrue(table.contains("Seed4242") && table.contains(prompt), table);
 
       // img2img: the downloaded picture as the start, half strength
       browser.type(browser.find("#init-file"), png.toString());
       await(browser, "return !document.getElementById('init-chosen').hidden", "init image shown");
-      browser.script("const s = document.getElementById('strength'); s.value = '0.5'; s.dispatchEvent(new Event('input')); return true");
-      assertEquals("0.50", browser.script("return document.getElementById('strength-value').textContent").textValue());
-      assertEquals("64", browser.script("return document.getElementById('width').value").textValue(), "the size follows the picture");
+      browser.script(
+          "const s = document.getElementById('strength'); s.value = '0.5'; s.dispatchEvent(new"
+              + " Event('input')); return true");
+      assertEquals(
+          "0.50",
+          browser
+              .script("return document.getElementById('strength-value').textContent")
+              .textValue());
+      assertEquals(
+          "64",
+          browser.script("return document.getElementById('width').value").textValue(),
+          "the size follows the picture");
       setField(browser, "#seed", "77");
       browser.click(browser.find("#generate"));
-      await(browser, "return document.querySelectorAll('#gallery figure').length === 2 || document.getElementById('error').textContent.length > 0", "img2img result");
-      assertEquals("", browser.script("return document.getElementById('error').textContent").textValue());
-      String caption = browser.script("return document.querySelector('#gallery figure figcaption').textContent").textValue();
-      assertTrue(caption.contains("Denoising strength: 0.5") && caption.contains("Seed: 77"), caption);
+      await(
+          browser,
+          "return document.querySelectorAll('#gallery figure').length === 2 ||"
+              + " document.getElementById('error').textContent.length > 0",
+          "img2img result");
+      assertEquals(
+          "", browser.script("return document.getElementById('error').textContent").textValue());
+      String caption =
+          browser
+              .script("return document.querySelector('#gallery figure figcaption').textContent")
+              .textValue();
+      assertTrue(
+          caption.contains("Denoising strength: 0.5") && caption.contains("Seed: 77"), caption);
     }
   }
 

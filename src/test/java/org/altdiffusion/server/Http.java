@@ -12,7 +12,11 @@ import java.time.Duration;
 /** Small HTTP helper for the server tests. */
 final class Http {
   static final ObjectMapper JSON = new ObjectMapper();
-  static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+  static final HttpClient CLIENT =
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(5))
+          .build();
 
   private Http() {}
 
@@ -27,16 +31,22 @@ final class Http {
   }
 
   static Res get(String url) throws Exception {
-    return send(HttpRequest.newBuilder(URI.create(url)).GET().timeout(Duration.ofSeconds(30)).build());
+    return send(
+        HttpRequest.newBuilder(URI.create(url)).GET().timeout(Duration.ofSeconds(30)).build());
   }
 
   static Res post(String url, String json) throws Exception {
-    return send(HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(json)).timeout(Duration.ofSeconds(60)).build());
+    return send(
+        HttpRequest.newBuilder(URI.create(url))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(json))
+            .timeout(Duration.ofSeconds(60))
+            .build());
   }
 
   static Res delete(String url) throws Exception {
-    return send(HttpRequest.newBuilder(URI.create(url)).DELETE().timeout(Duration.ofSeconds(30)).build());
+    return send(
+        HttpRequest.newBuilder(URI.create(url)).DELETE().timeout(Duration.ofSeconds(30)).build());
   }
 
   static Res send(HttpRequest r) throws Exception {

@@ -24,8 +24,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The server on the real diffusion pipeline (the tiny AltDiffusion test model, loaded through the
- * {@link ModelLoader} seam as {@code serve} does): txt2img and img2img over HTTP give the images the
- * pipeline gives when called directly, with A1111's parameters in the PNGs.
+ * {@link ModelLoader} seam as {@code serve} does): txt2img and img2img over HTTP give the images
+ * the pipeline gives when called directly, with A1111's parameters in the PNGs.
  */
 class RealPipelineServerTest {
   static final Path TINY = Path.of("src/test/resources/fixtures/pipeline/tiny-altdiffusion");
@@ -35,19 +35,27 @@ class RealPipelineServerTest {
   @BeforeAll
   static void start() throws Exception {
     ModelLoader loader = (location, name) -> PipelineLoader.load(location);
-    ModelRegistry registry = new ModelRegistry() {
-      @Override
-      public List<ModelInfo> models() {
-        return List.of(new ModelInfo("tiny-altdiffusion", "tiny-altdiffusion", null, null, "tiny-altdiffusion", "model_index.json"));
-      }
+    ModelRegistry registry =
+        new ModelRegistry() {
+          @Override
+          public List<ModelInfo> models() {
+            return List.of(
+                new ModelInfo(
+                    "tiny-altdiffusion",
+                    "tiny-altdiffusion",
+                    null,
+                    null,
+                    "tiny-altdiffusion",
+                    "model_index.json"));
+          }
 
-      @Override
-      public ImageGenerator load(String title) throws Exception {
-        if (find(title) == null) throw new IllegalArgumentException("no model " + title);
-        pipeline = (DiffusionPipeline) loader.load(TINY, title);
-        return pipeline;
-      }
-    };
+          @Override
+          public ImageGenerator load(String title) throws Exception {
+            if (find(title) == null) throw new IllegalArgumentException("no model " + title);
+            pipeline = (DiffusionPipeline) loader.load(TINY, title);
+            return pipeline;
+          }
+        };
     server = new ApiServer(Servers.config(), registry, null);
     Servers.awaitLoaded(server, null);
   }
@@ -59,7 +67,10 @@ class RealPipelineServerTest {
 
   @Test
   void txt2imgThenImg2imgOverHttpMatchTheDirectPipeline() throws Exception {
-    JsonNode t2i = post("/sdapi/v1/txt2img", "{\"prompt\":\"一只猫 on a mat\",\"seed\":42,\"steps\":3,\"width\":32,\"height\":32}");
+    JsonNode t2i =
+        post(
+            "/sdapi/v1/txt2img",
+            "{\"prompt\":\"一只猫 on a mat\",\"seed\":42,\"steps\":3,\"width\":32,\"height\":32}");
     String first = t2i.get("images").get(0).textValue();
     Infotext t2iText = parameters(first);
     assertEquals("一只猫 on a mat", t2iText.prompt());
@@ -70,8 +81,13 @@ class RealPipelineServerTest {
     assertFalse(t2iText.settings().containsKey("Denoising strength"));
 
     // img2img from the txt2img picture
-    JsonNode i2i = post("/sdapi/v1/img2img", "{\"prompt\":\"ein Hund\",\"negative_prompt\":\"blurry\",\"seed\":7,\"steps\":3,"
-        + "\"denoising_strength\":0.75,\"init_images\":[\"" + first + "\"]}");
+    JsonNode i2i =
+        post(
+            "/sdapi/v1/img2img",
+            "{\"prompt\":\"ein Hund\",\"negative_prompt\":\"blurry\",\"seed\":7,\"steps\":3,"
+                + "\"denoising_strength\":0.75,\"init_images\":[\""
+                + first
+                + "\"]}");
     JsonNode info = Http.JSON.readTree(i2i.get("info").textValue());
     assertEquals(32, info.get("width").asInt()); // the init image's size
     assertEquals(0.75, info.get("denoising_strength").asDouble());
@@ -84,15 +100,18 @@ class RealPipelineServerTest {
     assertEquals(info.get("infotexts").get(0).textValue(), i2iText.format());
 
     // the same run straight on the pipeline (the server is idle now): the same pixels
-    GenerationRequest direct = new GenerationRequest("ein Hund", "blurry", 3, 7.0, 0, null, 7L, 32, 32, 1, 0);
-    List<GeneratedImage> expected = pipeline.generate(direct, new InitImage(decode(first), 0.75), ProgressListener.NONE);
+    GenerationRequest direct =
+        new GenerationRequest("ein Hund", "blurry", 3, 7.0, 0, null, 7L, 32, 32, 1, 0);
+    List<GeneratedImage> expected =
+        pipeline.generate(direct, new InitImage(decode(first), 0.75), ProgressListener.NONE);
     BufferedImage got = decode(second);
     int worst = 0;
     for (int y = 0; y < 32; y++) {
       for (int x = 0; x < 32; x++) {
         int a = expected.get(0).image().getRGB(x, y);
         int b = got.getRGB(x, y);
-        for (int shift = 0; shift <= 16; shift += 8) worst = Math.max(worst, Math.abs(((a >> shift) & 255) - ((b >> shift) & 255)));
+        for (int shift = 0; shift <= 16; shift += 8)
+          worst = Math.max(worst, Math.abs(((a >> shift) & 255) - ((b >> shift) & 255)));
       }
     }
     System.out.println("server img2img vs direct pipeline: max channel difference " + worst);

@@ -7,7 +7,8 @@ final class Servers {
   private Servers() {}
 
   /** Held so that its level stays set (loggers are weakly referenced). */
-  private static final java.util.logging.Logger SERVER_LOG = java.util.logging.Logger.getLogger("org.altdiffusion.server");
+  private static final java.util.logging.Logger SERVER_LOG =
+      java.util.logging.Logger.getLogger("org.altdiffusion.server");
 
   static {
     // Keep test output readable: job-by-job lines only when something is wrong.
@@ -15,7 +16,10 @@ final class Servers {
   }
 
   static ServerConfig config() {
-    return ServerConfig.defaults().withPort(0).withLimits(512, 150, 8, 16).withShutdownGrace(Duration.ofSeconds(5));
+    return ServerConfig.defaults()
+        .withPort(0)
+        .withLimits(512, 150, 8, 16)
+        .withShutdownGrace(Duration.ofSeconds(5));
   }
 
   /** A started server whose initial model is already loaded. */
@@ -28,7 +32,9 @@ final class Servers {
   static void awaitLoaded(ApiServer server, String token) throws Exception {
     long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
     while (System.nanoTime() < deadline) {
-      var req = java.net.http.HttpRequest.newBuilder(java.net.URI.create(server.url() + "/api/v1/status"));
+      var req =
+          java.net.http.HttpRequest.newBuilder(
+              java.net.URI.create(server.url() + "/api/v1/status"));
       if (token != null) req.header("Authorization", "Bearer " + token);
       Http.Res r = Http.send(req.build());
       if (r.status() == 200 && !r.json().get("loaded_model").isNull()) return;

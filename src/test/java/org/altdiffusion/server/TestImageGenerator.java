@@ -17,12 +17,12 @@ import org.altdiffusion.pipeline.InitImage;
 import org.altdiffusion.pipeline.ProgressListener;
 
 /**
- * TEST DOUBLE of the diffusion pipeline, for the server's tests only: draws a deterministic
- * picture from the request (colours from prompt and seed, a bar per step), walks through the
- * requested steps with a configurable delay, reports every step with a preview and stops when the
- * listener says so, exactly as the {@link ImageGenerator} contract asks. Image-to-image runs only
- * the last {@link InitImage#stepsRun} steps, as the pipeline does, and its picture is the init
- * image blended with the drawing by the strength ({@code init x (1 - s) + drawing x s}).
+ * TEST DOUBLE of the diffusion pipeline, for the server's tests only: draws a deterministic picture
+ * from the request (colours from prompt and seed, a bar per step), walks through the requested
+ * steps with a configurable delay, reports every step with a preview and stops when the listener
+ * says so, exactly as the {@link ImageGenerator} contract asks. Image-to-image runs only the last
+ * {@link InitImage#stepsRun} steps, as the pipeline does, and its picture is the init image blended
+ * with the drawing by the strength ({@code init x (1 - s) + drawing x s}).
  */
 public final class TestImageGenerator implements ImageGenerator, AutoCloseable {
   static final List<String> SAMPLERS = List.of("Euler a", "Euler", "DDIM", "PNDM");
@@ -40,7 +40,8 @@ public final class TestImageGenerator implements ImageGenerator, AutoCloseable {
   }
 
   @Override
-  public List<GeneratedImage> generate(GenerationRequest request, InitImage init, ProgressListener progress) {
+  public List<GeneratedImage> generate(
+      GenerationRequest request, InitImage init, ProgressListener progress) {
     if (closed) throw new IllegalStateException("generator used after close");
     request.validate();
     runs.incrementAndGet();
@@ -50,28 +51,48 @@ public final class TestImageGenerator implements ImageGenerator, AutoCloseable {
     if (init != null) {
       // the pipeline's own checks, with its messages' gist
       if (init.image().getWidth() != w || init.image().getHeight() != h) {
-        throw new IllegalArgumentException("init image is " + init.image().getWidth() + "x" + init.image().getHeight() + " but the request is " + w + "x" + h);
+        throw new IllegalArgumentException(
+            "init image is "
+                + init.image().getWidth()
+                + "x"
+                + init.image().getHeight()
+                + " but the request is "
+                + w
+                + "x"
+                + h);
       }
       total = init.stepsRun(request.steps());
-      if (total < 1) throw new IllegalArgumentException("denoising strength " + init.strength() + " leaves no step to run with " + request.steps() + " steps");
+      if (total < 1)
+        throw new IllegalArgumentException(
+            "denoising strength "
+                + init.strength()
+                + " leaves no step to run with "
+                + request.steps()
+                + " steps");
     }
     long seed0 = request.seed() == null ? 0 : request.seed();
     for (int step = 1; step <= total; step++) {
       sleep();
       final int done = step;
       final int of = total;
-      boolean go = progress.onStep(step, total, () -> picture(request, init, seed0, w, h, done, of));
+      boolean go =
+          progress.onStep(step, total, () -> picture(request, init, seed0, w, h, done, of));
       if (!go) throw new GenerationCancelledException(step);
     }
     List<GeneratedImage> out = new ArrayList<>();
     for (int i = 0; i < request.batchSize(); i++) {
       long seed = seed0 + i;
-      out.add(new GeneratedImage(picture(request, init, seed, w, h, total, total), seed, infotext(request, init, seed, w, h)));
+      out.add(
+          new GeneratedImage(
+              picture(request, init, seed, w, h, total, total),
+              seed,
+              infotext(request, init, seed, w, h)));
     }
     return out;
   }
 
-  private static BufferedImage picture(GenerationRequest r, InitImage init, long seed, int w, int h, int stepsDone, int total) {
+  private static BufferedImage picture(
+      GenerationRequest r, InitImage init, long seed, int w, int h, int stepsDone, int total) {
     BufferedImage drawn = draw(r, seed, w, h, stepsDone, total);
     return init == null ? drawn : blend(init.image(), drawn, init.strength());
   }
@@ -104,13 +125,18 @@ public final class TestImageGenerator implements ImageGenerator, AutoCloseable {
   }
 
   /** Background from prompt and seed; a bar whose length shows the steps done. */
-  static BufferedImage draw(GenerationRequest r, long seed, int w, int h, int stepsDone, int totalSteps) {
+  static BufferedImage draw(
+      GenerationRequest r, long seed, int w, int h, int stepsDone, int totalSteps) {
     BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
     Graphics2D g = img.createGraphics();
     g.setColor(new Color((int) ((r.prompt().hashCode() * 31L + seed) & 0xFFFFFF)));
     g.fillRect(0, 0, w, h);
     g.setColor(Color.WHITE);
-    g.fillRect(0, h - Math.max(1, h / 8), Math.max(1, w * stepsDone / Math.max(1, totalSteps)), Math.max(1, h / 8));
+    g.fillRect(
+        0,
+        h - Math.max(1, h / 8),
+        Math.max(1, w * stepsDone / Math.max(1, totalSteps)),
+        Math.max(1, h / 8));
     g.dispose();
     return img;
   }

@@ -22,19 +22,25 @@ import java.util.List;
 final class WebDriverClient implements AutoCloseable {
   /** The key under which WebDriver returns element references. */
   private static final String ELEMENT = "element-6066-11e4-a52e-4f735466cecf";
+
   private final ObjectMapper json = new ObjectMapper();
-  private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+  private final HttpClient http =
+      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   private final Process driver;
   private final String base;
   private String session;
 
-  WebDriverClient(Path chromedriver, Path chromium, Path profileDir, Path downloadDir, Path logFile) throws Exception {
+  WebDriverClient(Path chromedriver, Path chromium, Path profileDir, Path downloadDir, Path logFile)
+      throws Exception {
     int port;
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
     }
-    driver = new ProcessBuilder(chromedriver.toString(), "--port=" + port)
-        .redirectErrorStream(true).redirectOutput(logFile.toFile()).start();
+    driver =
+        new ProcessBuilder(chromedriver.toString(), "--port=" + port)
+            .redirectErrorStream(true)
+            .redirectOutput(logFile.toFile())
+            .start();
     base = "http://127.0.0.1:" + port;
     awaitReady();
     ObjectNode caps = json.createObjectNode();
@@ -43,9 +49,19 @@ final class WebDriverClient implements AutoCloseable {
     ObjectNode chrome = always.putObject("goog:chromeOptions");
     chrome.put("binary", chromium.toString());
     ArrayNode args = chrome.putArray("args");
-    for (String a : List.of("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
-        "--window-size=1280,1000", "--user-data-dir=" + profileDir)) {
+    for (String a :
+        List.of(
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-dev-shm-usage",
+            "--window-size=1280,1000",
+            "--user-data-dir=" + profileDir)) {
       args.add(a);
     }
     ObjectNode prefs = chrome.putObject("prefs");
@@ -55,16 +71,25 @@ final class WebDriverClient implements AutoCloseable {
     session = created.get("sessionId").textValue();
     ObjectNode download = json.createObjectNode();
     download.put("cmd", "Browser.setDownloadBehavior");
-    download.putObject("params").put("behavior", "allow").put("downloadPath", downloadDir.toString());
+    download
+        .putObject("params")
+        .put("behavior", "allow")
+        .put("downloadPath", downloadDir.toString());
     call("POST", "/session/" + session + "/goog/cdp/execute", download);
   }
 
   private void awaitReady() throws Exception {
     long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
     while (System.nanoTime() < deadline) {
-      if (!driver.isAlive()) throw new IllegalStateException("chromedriver exited with " + driver.exitValue());
+      if (!driver.isAlive())
+        throw new IllegalStateException("chromedriver exited with " + driver.exitValue());
       try {
-        JsonNode s = json.readTree(http.send(HttpRequest.newBuilder(URI.create(base + "/status")).build(), HttpResponse.BodyHandlers.ofString()).body());
+        JsonNode s =
+            json.readTree(
+                http.send(
+                        HttpRequest.newBuilder(URI.create(base + "/status")).build(),
+                        HttpResponse.BodyHandlers.ofString())
+                    .body());
         if (s.path("value").path("ready").asBoolean()) return;
       } catch (IOException e) {
         // not listening yet
@@ -112,16 +137,24 @@ final class WebDriverClient implements AutoCloseable {
 
   /** A PNG of the page as it is now. */
   byte[] screenshot() throws Exception {
-    return java.util.Base64.getDecoder().decode(call("GET", "/session/" + session + "/screenshot", null).textValue());
+    return java.util.Base64.getDecoder()
+        .decode(call("GET", "/session/" + session + "/screenshot", null).textValue());
   }
 
   private JsonNode call(String method, String path, JsonNode body) throws Exception {
-    HttpRequest.Builder r = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60));
+    HttpRequest.Builder r =
+        HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60));
     r.header("Content-Type", "application/json");
-    r.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json.writeValueAsString(body)));
+    r.method(
+        method,
+        body == null
+            ? HttpRequest.BodyPublishers.noBody()
+            : HttpRequest.BodyPublishers.ofString(json.writeValueAsString(body)));
     HttpResponse<String> res = http.send(r.build(), HttpResponse.BodyHandlers.ofString());
     JsonNode answer = json.readTree(res.body());
-    if (res.statusCode() != 200) throw new IllegalStateException("WebDriver " + method + " " + path + " -> " + res.statusCode() + ": " + res.body());
+    if (res.statusCode() != 200)
+      throw new IllegalStateException(
+          "WebDriver " + method + " " + path + " -> " + res.statusCode() + ": " + res.body());
     return answer.get("value");
   }
 

@@ -50,13 +50,17 @@ class ClipTokenizerTest {
     Files.writeString(dir.resolve("vocab.json"), "{\"a\": 0, \"b\": ");
     Files.writeString(dir.resolve("merges.txt"), "#version: 0.2\na b\n");
     CheckpointException e = assertThrows(CheckpointException.class, () -> ClipTokenizer.load(dir));
-    assertTrue(e.getMessage().contains("vocab.json") && e.getMessage().contains("not valid JSON"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("vocab.json") && e.getMessage().contains("not valid JSON"),
+        e.getMessage());
     Files.writeString(dir.resolve("vocab.json"), "{\"a\": \"zero\"}");
     e = assertThrows(CheckpointException.class, () -> ClipTokenizer.load(dir));
     assertTrue(e.getMessage().contains("no valid id"), e.getMessage());
     Files.delete(dir.resolve("merges.txt"));
     Files.writeString(dir.resolve("vocab.json"), "{\"a\": 0}");
     e = assertThrows(CheckpointException.class, () -> ClipTokenizer.load(dir));
-    assertTrue(e.getMessage().contains("merges.txt") && e.getMessage().contains("not found"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("merges.txt") && e.getMessage().contains("not found"),
+        e.getMessage());
   }
 }

@@ -18,7 +18,8 @@ final class Fixtures {
 
   static Path dir() {
     try {
-      return Path.of(Fixtures.class.getResource("/fixtures/tokenizer/manifest.json").toURI()).getParent();
+      return Path.of(Fixtures.class.getResource("/fixtures/tokenizer/manifest.json").toURI())
+          .getParent();
     } catch (URISyntaxException | NullPointerException e) {
       throw new IllegalStateException("tokenizer fixtures missing from the test classpath", e);
     }
@@ -69,10 +70,16 @@ final class Fixtures {
 
   static String show(String text) {
     StringBuilder b = new StringBuilder();
-    text.codePoints().limit(60).forEach(cp -> {
-      if (cp < 0x20 || (cp >= 0x7F && cp < 0xA0) || Character.getType(cp) == Character.FORMAT) b.append(String.format("\\u%04x", cp));
-      else b.appendCodePoint(cp);
-    });
+    text.codePoints()
+        .limit(60)
+        .forEach(
+            cp -> {
+              if (cp < 0x20
+                  || (cp >= 0x7F && cp < 0xA0)
+                  || Character.getType(cp) == Character.FORMAT)
+                b.append(String.format("\\u%04x", cp));
+              else b.appendCodePoint(cp);
+            });
     return b.toString();
   }
 }

@@ -18,22 +18,36 @@ import org.junit.jupiter.api.io.TempDir;
 class HfTokenizerTest {
   @Test
   void xlmRobertaTokenizerJsonEqualsFastTokenizerForEveryCorpusSentence() {
-    ParityCheck.check("tokenizer.json (XLM-R) vs fast", HfTokenizer.load(Fixtures.file("xlmr/tokenizer.json")), "xlmr_cases.jsonl", "fast");
+    ParityCheck.check(
+        "tokenizer.json (XLM-R) vs fast",
+        HfTokenizer.load(Fixtures.file("xlmr/tokenizer.json")),
+        "xlmr_cases.jsonl",
+        "fast");
   }
 
   @Test
   void clipTokenizerJsonEqualsFastTokenizerForEveryCorpusSentence() {
-    ParityCheck.check("tokenizer.json (CLIP) vs fast", HfTokenizer.load(Fixtures.file("clip/tokenizer.json")), "clip_cases.jsonl", "fast");
+    ParityCheck.check(
+        "tokenizer.json (CLIP) vs fast",
+        HfTokenizer.load(Fixtures.file("clip/tokenizer.json")),
+        "clip_cases.jsonl",
+        "fast");
   }
 
-  /** The slow and fast reference tokenizers disagree on some sentences; each Java twin follows its own. */
+  /**
+   * The slow and fast reference tokenizers disagree on some sentences; each Java twin follows its
+   * own.
+   */
   @Test
   void slowAndFastDisagreementsAreThoseOfTheReference() {
     JsonNode manifest = Fixtures.manifest();
     for (String name : List.of("xlmr", "clip")) {
       List<Integer> recorded = new ArrayList<>();
       manifest.get(name + "_slow_fast_disagree").forEach(n -> recorded.add(n.asInt()));
-      PromptTokenizer slow = name.equals("xlmr") ? XlmRobertaTokenizer.load(Fixtures.file(name)) : ClipTokenizer.load(Fixtures.file(name));
+      PromptTokenizer slow =
+          name.equals("xlmr")
+              ? XlmRobertaTokenizer.load(Fixtures.file(name))
+              : ClipTokenizer.load(Fixtures.file(name));
       HfTokenizer fast = HfTokenizer.load(Fixtures.file(name));
       List<Integer> found = new ArrayList<>();
       List<JsonNode> cases = Fixtures.lines(name + "_cases.jsonl");
@@ -41,7 +55,8 @@ class HfTokenizerTest {
         String text = cases.get(i).get("text").asText();
         if (!slow.encode(text, 77).equals(fast.encode(text, 77))) found.add(i);
       }
-      System.out.printf("%s: slow and fast disagree on %d of %d sentences%n", name, found.size(), cases.size());
+      System.out.printf(
+          "%s: slow and fast disagree on %d of %d sentences%n", name, found.size(), cases.size());
       assertEquals(recorded, found, name);
     }
   }
@@ -71,7 +86,9 @@ class HfTokenizerTest {
     String ok = Files.readString(Fixtures.file("clip/tokenizer.json"));
     Files.writeString(file, ok.replace("\"type\": \"Lowercase\"", "\"type\": \"BertNormalizer\""));
     e = assertThrows(CheckpointException.class, () -> HfTokenizer.load(file));
-    assertTrue(e.getMessage().contains("BertNormalizer") && e.getMessage().contains("not supported"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("BertNormalizer") && e.getMessage().contains("not supported"),
+        e.getMessage());
     Files.writeString(file, ok.replace("\"type\": \"BPE\"", "\"type\": \"WordPiece\""));
     e = assertThrows(CheckpointException.class, () -> HfTokenizer.load(file));
     assertTrue(e.getMessage().contains("WordPiece"), e.getMessage());
@@ -88,7 +105,8 @@ class HfTokenizerTest {
     Files.copy(Fixtures.file("xlmr/tokenizer_config.json"), dir.resolve("tokenizer_config.json"));
     assertInstanceOf(HfTokenizer.class, PromptTokenizer.load(dir));
     Path empty = Files.createDirectories(dir.resolve("empty"));
-    CheckpointException e = assertThrows(CheckpointException.class, () -> PromptTokenizer.load(empty));
+    CheckpointException e =
+        assertThrows(CheckpointException.class, () -> PromptTokenizer.load(empty));
     assertTrue(e.getMessage().contains("no tokenizer found"), e.getMessage());
   }
 }

@@ -40,8 +40,10 @@ class SentencePieceProcessorTest {
     int n = 0;
     for (JsonNode c : Fixtures.manifest().get("sp_malformed_utf8")) {
       byte[] bytes = HexFormat.of().parseHex(c.get("hex").asText());
-      assertArrayEquals(Fixtures.ints(c.get("sp_uni")), ids(uni.encodeUtf8(bytes)), c.get("hex").asText());
-      assertArrayEquals(Fixtures.ints(c.get("sp_bpe")), ids(bpe.encodeUtf8(bytes)), c.get("hex").asText());
+      assertArrayEquals(
+          Fixtures.ints(c.get("sp_uni")), ids(uni.encodeUtf8(bytes)), c.get("hex").asText());
+      assertArrayEquals(
+          Fixtures.ints(c.get("sp_bpe")), ids(bpe.encodeUtf8(bytes)), c.get("hex").asText());
       n++;
     }
     assertTrue(n >= 5);
@@ -52,7 +54,9 @@ class SentencePieceProcessorTest {
     SentencePieceModelFile m = SentencePieceModelFile.read(UNIGRAM);
     assertEquals(SentencePieceModelFile.ModelType.UNIGRAM, m.trainerSpec().modelType());
     assertEquals(1740, m.pieces().size());
-    assertEquals(new SentencePieceModelFile.Piece("<unk>", 0f, SentencePieceModelFile.PieceType.UNKNOWN), m.pieces().get(0));
+    assertEquals(
+        new SentencePieceModelFile.Piece("<unk>", 0f, SentencePieceModelFile.PieceType.UNKNOWN),
+        m.pieces().get(0));
     assertEquals(SentencePieceModelFile.PieceType.CONTROL, m.pieces().get(1).type());
     assertEquals(SentencePieceModelFile.PieceType.USER_DEFINED, m.pieces().get(3).type());
     assertEquals("nmt_nfkc", m.normalizerSpec().name());
@@ -66,7 +70,8 @@ class SentencePieceProcessorTest {
   @Test
   void aFileThatIsNotAModelIsRejectedClearly(@TempDir Path dir) throws Exception {
     Path json = Fixtures.file("xlmr/tokenizer_config.json");
-    CheckpointException e = assertThrows(CheckpointException.class, () -> SentencePieceProcessor.load(json));
+    CheckpointException e =
+        assertThrows(CheckpointException.class, () -> SentencePieceProcessor.load(json));
     assertTrue(e.getMessage().contains("not a sentencepiece model"), e.getMessage());
 
     Path empty = Files.write(dir.resolve("empty.model"), new byte[0]);
@@ -89,19 +94,25 @@ class SentencePieceProcessorTest {
   void truncatedModelFilesAreRejectedClearly(@TempDir Path dir) throws Exception {
     for (Path model : List.of(UNIGRAM, BPE)) {
       byte[] full = Files.readAllBytes(model);
-      List<Integer> cuts = new ArrayList<>(List.of(1, 2, 10, full.length - 1, full.length - 2, full.length - 100));
+      List<Integer> cuts =
+          new ArrayList<>(List.of(1, 2, 10, full.length - 1, full.length - 2, full.length - 100));
       for (int cut = 7; cut < full.length; cut += 4099) cuts.add(cut);
       cuts.addAll(fieldBoundaries(full));
       for (int cut : cuts) {
         Path p = Files.write(dir.resolve("cut.model"), Arrays.copyOf(full, cut));
-        CheckpointException e = assertThrows(CheckpointException.class, () -> SentencePieceProcessor.load(p),
-            model.getFileName() + " cut at " + cut + " of " + full.length);
+        CheckpointException e =
+            assertThrows(
+                CheckpointException.class,
+                () -> SentencePieceProcessor.load(p),
+                model.getFileName() + " cut at " + cut + " of " + full.length);
         assertTrue(e.getMessage().contains("cut.model"), e.getMessage());
       }
     }
   }
 
-  /** Offsets just after each top-level field but the last (a cut there is not malformed protobuf). */
+  /**
+   * Offsets just after each top-level field but the last (a cut there is not malformed protobuf).
+   */
   private static List<Integer> fieldBoundaries(byte[] data) {
     List<Integer> out = new ArrayList<>();
     ProtoReader r = new ProtoReader(data);
@@ -134,10 +145,17 @@ class SentencePieceProcessorTest {
     ByteArrayOutputStream normalizer = new ByteArrayOutputStream();
     message(normalizer, 1, "identity".getBytes(StandardCharsets.UTF_8));
     message(model, 3, normalizer.toByteArray());
-    SentencePieceProcessor sp = SentencePieceProcessor.of(SentencePieceModelFile.parse(Path.of("handmade.model"), model.toByteArray()));
+    SentencePieceProcessor sp =
+        SentencePieceProcessor.of(
+            SentencePieceModelFile.parse(Path.of("handmade.model"), model.toByteArray()));
     // "▁a▁b▁cd": "▁" alone is unknown; the unknown run "▁", "c", "d" is merged into one piece.
-    assertEquals(List.of(new SentencePieceProcessor.Token("\u2581a", 1), new SentencePieceProcessor.Token("\u2581", 0),
-        new SentencePieceProcessor.Token("b", 2), new SentencePieceProcessor.Token("\u2581cd", 0)), sp.encode(" a  b  cd "));
+    assertEquals(
+        List.of(
+            new SentencePieceProcessor.Token("\u2581a", 1),
+            new SentencePieceProcessor.Token("\u2581", 0),
+            new SentencePieceProcessor.Token("b", 2),
+            new SentencePieceProcessor.Token("\u2581cd", 0)),
+        sp.encode(" a  b  cd "));
   }
 
   private static byte[] piece(String text, float score, int type) {
@@ -175,8 +193,10 @@ class SentencePieceProcessorTest {
   @Test
   void unpairedSurrogatesAreRejected() {
     SentencePieceProcessor sp = SentencePieceProcessor.load(UNIGRAM);
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> sp.encode("a\uD800b"));
-    assertTrue(e.getMessage().contains("unpaired") && e.getMessage().contains("index 1"), e.getMessage());
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> sp.encode("a\uD800b"));
+    assertTrue(
+        e.getMessage().contains("unpaired") && e.getMessage().contains("index 1"), e.getMessage());
     assertThrows(IllegalArgumentException.class, () -> sp.encode("\uDC00"));
     assertEquals(sp.encode("a\uD83D\uDE00b"), sp.encode("a😀b")); // a proper pair is fine
   }
@@ -193,11 +213,22 @@ class SentencePieceProcessorTest {
       int[] expected = Fixtures.ints(c.get(field));
       int[] actual = sp.encodeIds(text);
       if (!Arrays.equals(expected, actual)) {
-        failures.add(Fixtures.show(text) + "\n  expected " + Arrays.toString(expected) + "\n  actual   "
-            + Arrays.toString(actual) + "\n  pieces " + sp.encode(text));
+        failures.add(
+            Fixtures.show(text)
+                + "\n  expected "
+                + Arrays.toString(expected)
+                + "\n  actual   "
+                + Arrays.toString(actual)
+                + "\n  pieces "
+                + sp.encode(text));
       }
     }
-    System.out.printf("sentencepiece %s: %d/%d sentences match%n", field, cases.size() - failures.size(), cases.size());
-    assertEquals(List.of(), failures.subList(0, Math.min(5, failures.size())), failures.size() + " mismatches");
+    System.out.printf(
+        "sentencepiece %s: %d/%d sentences match%n",
+        field, cases.size() - failures.size(), cases.size());
+    assertEquals(
+        List.of(),
+        failures.subList(0, Math.min(5, failures.size())),
+        failures.size() + " mismatches");
   }
 }

@@ -15,7 +15,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class XlmRobertaTokenizerTest {
-  private static final XlmRobertaTokenizer TOKENIZER = XlmRobertaTokenizer.load(Fixtures.file("xlmr"));
+  private static final XlmRobertaTokenizer TOKENIZER =
+      XlmRobertaTokenizer.load(Fixtures.file("xlmr"));
 
   @Test
   void idsEqualXlmRobertaTokenizerForEveryCorpusSentence() {
@@ -32,7 +33,9 @@ class XlmRobertaTokenizerTest {
     assertEquals(1741, TOKENIZER.tokenToId("<mask>"));
     assertEquals(77, TOKENIZER.modelMaxLength());
     SentencePieceProcessor sp = TOKENIZER.sentencePiece();
-    assertEquals(sp.pieceToId("\u2581") + 1, TOKENIZER.tokenToId("\u2581")); // sentencepiece ids shift by one
+    assertEquals(
+        sp.pieceToId("\u2581") + 1,
+        TOKENIZER.tokenToId("\u2581")); // sentencepiece ids shift by one
     assertEquals(3, TOKENIZER.tokenToId("no such piece")); // sentencepiece's unknown id 0 -> <unk>
   }
 
@@ -72,14 +75,17 @@ class XlmRobertaTokenizerTest {
   @Test
   void maxLengthMustHoldTheSpecialTokens() {
     assertEquals(2, TOKENIZER.encode("hello", 2).ids().length);
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TOKENIZER.encode("hello", 1));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> TOKENIZER.encode("hello", 1));
     assertTrue(e.getMessage().contains("special tokens"), e.getMessage());
   }
 
   @Test
   void unpairedSurrogatesAreRejectedAsByTheReference() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TOKENIZER.encode("a\uD800b"));
-    assertTrue(e.getMessage().contains("unpaired UTF-16 surrogate U+D800 at index 1"), e.getMessage());
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> TOKENIZER.encode("a\uD800b"));
+    assertTrue(
+        e.getMessage().contains("unpaired UTF-16 surrogate U+D800 at index 1"), e.getMessage());
     assertThrows(IllegalArgumentException.class, () -> TOKENIZER.encode("<s>\uDFFF"));
   }
 
@@ -102,22 +108,33 @@ class XlmRobertaTokenizerTest {
   @Test
   void olderConfigFormatsAndNoConfigGiveTheSameIds(@TempDir Path dir) throws Exception {
     Path legacy = Files.createDirectories(dir.resolve("legacy"));
-    Files.copy(Fixtures.file("xlmr/sentencepiece.bpe.model"), legacy.resolve(XlmRobertaTokenizer.MODEL_FILE));
-    Files.writeString(legacy.resolve("tokenizer_config.json"), """
+    Files.copy(
+        Fixtures.file("xlmr/sentencepiece.bpe.model"),
+        legacy.resolve(XlmRobertaTokenizer.MODEL_FILE));
+    Files.writeString(
+        legacy.resolve("tokenizer_config.json"),
+        """
         {"bos_token": "<s>", "eos_token": "</s>", "sep_token": "</s>", "cls_token": "<s>",
          "unk_token": "<unk>", "pad_token": "<pad>",
          "mask_token": {"__type": "AddedToken", "content": "<mask>", "lstrip": true, "normalized": true,
                         "rstrip": false, "single_word": false},
-         "model_max_length": 77, "tokenizer_class": "XLMRobertaTokenizer"}""");
-    Files.writeString(legacy.resolve("special_tokens_map.json"), """
+         "model_max_length": 77, "tokenizer_class": "XLMRobertaTokenizer"}\
+        """);
+    Files.writeString(
+        legacy.resolve("special_tokens_map.json"),
+        """
         {"bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>", "sep_token": "</s>",
          "pad_token": "<pad>", "cls_token": "<s>",
-         "mask_token": {"content": "<mask>", "single_word": false, "lstrip": true, "rstrip": false, "normalized": true}}""");
+         "mask_token": {"content": "<mask>", "single_word": false, "lstrip": true, "rstrip": false, "normalized": true}}\
+        """);
     Path bare = Files.createDirectories(dir.resolve("bare"));
-    Files.copy(Fixtures.file("xlmr/sentencepiece.bpe.model"), bare.resolve(XlmRobertaTokenizer.MODEL_FILE));
+    Files.copy(
+        Fixtures.file("xlmr/sentencepiece.bpe.model"),
+        bare.resolve(XlmRobertaTokenizer.MODEL_FILE));
 
     XlmRobertaTokenizer fromLegacy = XlmRobertaTokenizer.load(legacy);
-    XlmRobertaTokenizer fromBare = XlmRobertaTokenizer.load(bare.resolve(XlmRobertaTokenizer.MODEL_FILE));
+    XlmRobertaTokenizer fromBare =
+        XlmRobertaTokenizer.load(bare.resolve(XlmRobertaTokenizer.MODEL_FILE));
     assertEquals(77, fromLegacy.modelMaxLength());
     assertEquals(XlmRobertaTokenizer.DEFAULT_MAX_LENGTH, fromBare.modelMaxLength());
     for (JsonNode c : Fixtures.lines("xlmr_cases.jsonl")) {

@@ -7,7 +7,10 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
-/** The progress line: step, bar, loss, learning rate, rate and ETA; a new line per update off a terminal. */
+/**
+ * The progress line: step, bar, loss, learning rate, rate and ETA; a new line per update off a
+ * terminal.
+ */
 class ProgressBarTest {
   @Test
   void lineShowsLossLearningRateRateAndEta() {
@@ -24,7 +27,8 @@ class ProgressBarTest {
   @Test
   void lastStepAlwaysPrintsAndEndsTheLine() {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ProgressBar bar = new ProgressBar(new PrintStream(out, true, StandardCharsets.UTF_8), 0, 3, true);
+    ProgressBar bar =
+        new ProgressBar(new PrintStream(out, true, StandardCharsets.UTF_8), 0, 3, true);
     bar.update(1, 1.0, 1e-3);
     bar.update(2, 1.0, 1e-3);
     bar.update(3, 0.9, 1e-3);

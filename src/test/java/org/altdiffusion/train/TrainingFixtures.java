@@ -8,7 +8,9 @@ import org.altdiffusion.io.SafeTensors;
 import org.altdiffusion.io.TensorSource;
 import org.bytedeco.pytorch.Tensor;
 
-/** Fixtures of tools/reference/make_training_fixtures.py and other areas' fixtures the tests reuse. */
+/**
+ * Fixtures of tools/reference/make_training_fixtures.py and other areas' fixtures the tests reuse.
+ */
 public final class TrainingFixtures {
   private TrainingFixtures() {}
 

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.*;
 import java.nio.file.Path;
 import java.util.Map;
 import org.altdiffusion.engine.Tensors;
-import org.altdiffusion.engine.Torch;
 import org.altdiffusion.models.unet.UNet2DConditionModel;
 import org.altdiffusion.nn.Parameter;
 import org.altdiffusion.schedulers.NoiseSchedule;
@@ -31,23 +30,30 @@ class UNetStepParityTest {
   static void init() {
     org.altdiffusion.train.OneThread.use();
     ref = TrainingFixtures.tensors(TrainingFixtures.training("unet_steps.safetensors"));
-    schedule = NoiseSchedule.of(SchedulerConfig.read(TrainingFixtures.path("pipeline/tiny-altdiffusion/scheduler/scheduler_config.json")));
+    schedule =
+        NoiseSchedule.of(
+            SchedulerConfig.read(
+                TrainingFixtures.path(
+                    "pipeline/tiny-altdiffusion/scheduler/scheduler_config.json")));
   }
+
   @org.junit.jupiter.api.AfterAll
   static void restoreThreads() {
     org.altdiffusion.train.OneThread.restore();
   }
 
-
   /**
-   * The optimiser alone: with torch's own gradients of step 1 put on the parameters, our clipping
-   * + AdamW update lands on torch's weights within 1e-6.
+   * The optimiser alone: with torch's own gradients of step 1 put on the parameters, our clipping +
+   * AdamW update lands on torch's weights within 1e-6.
    */
   @Test
   void optimizerStepOnReferenceGradientsMatchesTorch() {
-    UNet2DConditionModel unet = UNet2DConditionModel.fromPretrained(TrainingFixtures.training("unet"));
+    UNet2DConditionModel unet =
+        UNet2DConditionModel.fromPretrained(TrainingFixtures.training("unet"));
     Map<String, Parameter> params = unet.namedParameters();
-    try (var optimizer = new org.altdiffusion.train.optim.AdamWOptimizer(params, FixtureStepTask.referenceConfig(1).optimizerSettings())) {
+    try (var optimizer =
+        new org.altdiffusion.train.optim.AdamWOptimizer(
+            params, FixtureStepTask.referenceConfig(1).optimizerSettings())) {
       params.forEach((name, p) -> p.get().mutable_grad().put(ref.get("grad_0." + name).clone()));
       double norm = org.altdiffusion.train.optim.Gradients.clip(optimizer.parameterVector(), 1.0);
       assertEquals(ref.get("norm_0").item_double(), norm, 1e-5 * norm, "gradient norm");
@@ -57,17 +63,31 @@ class UNetStepParityTest {
     for (Map.Entry<String, Parameter> e : params.entrySet()) {
       double d = Tensors.maxAbsDiff(e.getValue().get().detach(), ref.get("after_0." + e.getKey()));
       worst = Math.max(worst, d);
-      assertTrue(d < 1e-6, e.getKey() + ": AdamW on torch's gradients differs from torch's step by " + d);
+      assertTrue(
+          d < 1e-6, e.getKey() + ": AdamW on torch's gradients differs from torch's step by " + d);
     }
-    System.out.printf("UNet AdamW step on torch's gradients: max |weight - torch| = %.3g over %d tensors%n", worst, params.size());
+    System.out.printf(
+        "UNet AdamW step on torch's gradients: max |weight - torch| = %.3g over %d tensors%n",
+        worst, params.size());
   }
 
-  /** Our forward + backward give torch's gradients up to float rounding (relative to each tensor's largest gradient). */
+  /**
+   * Our forward + backward give torch's gradients up to float rounding (relative to each tensor's
+   * largest gradient).
+   */
   @Test
   void gradientsMatchTorch(@TempDir Path out) throws Exception {
-    UNet2DConditionModel unet = UNet2DConditionModel.fromPretrained(TrainingFixtures.training("unet"));
-    Tensor loss = DiffusionTraining.diffusionLoss(unet, schedule, ref.get("latents_0"), ref.get("noise_0"), ref.get("timesteps_0"), ref.get("cond_0"),
-        "epsilon");
+    UNet2DConditionModel unet =
+        UNet2DConditionModel.fromPretrained(TrainingFixtures.training("unet"));
+    Tensor loss =
+        DiffusionTraining.diffusionLoss(
+            unet,
+            schedule,
+            ref.get("latents_0"),
+            ref.get("noise_0"),
+            ref.get("timesteps_0"),
+            ref.get("cond_0"),
+            "epsilon");
     assertEquals(ref.get("loss_0").item_double(), loss.item_double(), 1e-6);
     loss.backward();
     double worst = 0;
@@ -76,7 +96,9 @@ class UNetStepParityTest {
       double scale = expected.abs().max().item_double();
       double rel = Tensors.maxAbsDiff(e.getValue().get().grad(), expected) / Math.max(scale, 1e-12);
       worst = Math.max(worst, rel);
-      assertTrue(rel < 1e-4, e.getKey() + ": gradient differs from torch by " + rel + " of its largest value");
+      assertTrue(
+          rel < 1e-4,
+          e.getKey() + ": gradient differs from torch by " + rel + " of its largest value");
     }
     System.out.printf("UNet gradients: max |grad - torch| / max |grad| = %.3g%n", worst);
   }
@@ -106,11 +128,21 @@ class UNetStepParityTest {
           steep++;
           continue;
         }
-        assertTrue(Math.abs(mine[i] - theirs[i]) <= 1e-6, e.getKey() + "[" + i + "] differs by " + Math.abs(mine[i] - theirs[i])
-            + " with |gradient| " + Math.abs(grad[i]) * clip);
+        assertTrue(
+            Math.abs(mine[i] - theirs[i]) <= 1e-6,
+            e.getKey()
+                + "["
+                + i
+                + "] differs by "
+                + Math.abs(mine[i] - theirs[i])
+                + " with |gradient| "
+                + Math.abs(grad[i]) * clip);
       }
     }
-    System.out.printf("UNet, 1 step: every weight with |clipped gradient| >= 1e-7 within 1e-6 of torch (%d weights below that left out)%n", steep);
+    System.out.printf(
+        "UNet, 1 step: every weight with |clipped gradient| >= 1e-7 within 1e-6 of torch (%d"
+            + " weights below that left out)%n",
+        steep);
   }
 
   /**
@@ -122,27 +154,51 @@ class UNetStepParityTest {
    */
   @Test
   void oneFloat64StepMatchesReferenceForEveryWeight(@TempDir Path out) throws Exception {
-    Map<String, Tensor> f64 = TrainingFixtures.tensors(TrainingFixtures.training("unet_step_f64.safetensors"));
-    UNet2DConditionModel unet = UNet2DConditionModel.fromPretrained(TrainingFixtures.training("unet"));
-    for (Parameter p : unet.namedParameters().values()) p.set(p.get().detach().to(org.bytedeco.pytorch.global.torch.ScalarType.Double));
+    Map<String, Tensor> f64 =
+        TrainingFixtures.tensors(TrainingFixtures.training("unet_step_f64.safetensors"));
+    UNet2DConditionModel unet =
+        UNet2DConditionModel.fromPretrained(TrainingFixtures.training("unet"));
+    for (Parameter p : unet.namedParameters().values())
+      p.set(p.get().detach().to(org.bytedeco.pytorch.global.torch.ScalarType.Double));
     double[] loss = new double[1];
-    FixtureStepTask task = new FixtureStepTask(unet.namedParameters(), 1, k -> {
-      Tensor l = DiffusionTraining.diffusionLoss(unet, schedule, wide(ref.get("latents_0")), wide(ref.get("noise_0")), ref.get("timesteps_0"),
-          wide(ref.get("cond_0")), "epsilon");
-      loss[0] = l.item_double();
-      return l;
-    });
-    new Trainer<>(FixtureStepTask.referenceConfig(1), task, Distributed.single(), Trainer.Options.quiet(out)).run();
+    FixtureStepTask task =
+        new FixtureStepTask(
+            unet.namedParameters(),
+            1,
+            k -> {
+              Tensor l =
+                  DiffusionTraining.diffusionLoss(
+                      unet,
+                      schedule,
+                      wide(ref.get("latents_0")),
+                      wide(ref.get("noise_0")),
+                      ref.get("timesteps_0"),
+                      wide(ref.get("cond_0")),
+                      "epsilon");
+              loss[0] = l.item_double();
+              return l;
+            });
+    new Trainer<>(
+            FixtureStepTask.referenceConfig(1),
+            task,
+            Distributed.single(),
+            Trainer.Options.quiet(out))
+        .run();
     assertEquals(f64.get("loss").item_double(), loss[0], 1e-12, "float64 loss");
     double worst = 0;
     for (Map.Entry<String, Parameter> e : unet.namedParameters().entrySet()) {
       Tensor mine = e.getValue().get().detach();
-      assertEquals(org.bytedeco.pytorch.global.torch.ScalarType.Double.value, mine.scalar_type().value, e.getKey() + " stayed float64");
+      assertEquals(
+          org.bytedeco.pytorch.global.torch.ScalarType.Double.value,
+          mine.scalar_type().value,
+          e.getKey() + " stayed float64");
       double d = Tensors.maxAbsDiff(mine, f64.get("after." + e.getKey()));
       worst = Math.max(worst, d);
       assertTrue(d <= 1e-6, e.getKey() + ": float64 step differs from torch's by " + d);
     }
-    System.out.printf("UNet, 1 step in float64: max |weight - torch| = %.3g over all %d tensors%n", worst, unet.namedParameters().size());
+    System.out.printf(
+        "UNet, 1 step in float64: max |weight - torch| = %.3g over all %d tensors%n",
+        worst, unet.namedParameters().size());
   }
 
   private static Tensor wide(Tensor t) {
@@ -155,15 +211,32 @@ class UNetStepParityTest {
   }
 
   private UNet2DConditionModel assertStepsMatch(int steps, Path out) throws Exception {
-    UNet2DConditionModel unet = UNet2DConditionModel.fromPretrained(TrainingFixtures.training("unet"));
+    UNet2DConditionModel unet =
+        UNet2DConditionModel.fromPretrained(TrainingFixtures.training("unet"));
     double[] losses = new double[steps];
-    FixtureStepTask task = new FixtureStepTask(unet.namedParameters(), steps, k -> {
-      Tensor loss = DiffusionTraining.diffusionLoss(unet, schedule, ref.get("latents_" + k), ref.get("noise_" + k), ref.get("timesteps_" + k),
-          ref.get("cond_" + k), k == 1 ? "v_prediction" : "epsilon");
-      losses[k] = loss.item_double();
-      return loss;
-    });
-    new Trainer<>(FixtureStepTask.referenceConfig(steps), task, Distributed.single(), Trainer.Options.quiet(out)).run();
+    FixtureStepTask task =
+        new FixtureStepTask(
+            unet.namedParameters(),
+            steps,
+            k -> {
+              Tensor loss =
+                  DiffusionTraining.diffusionLoss(
+                      unet,
+                      schedule,
+                      ref.get("latents_" + k),
+                      ref.get("noise_" + k),
+                      ref.get("timesteps_" + k),
+                      ref.get("cond_" + k),
+                      k == 1 ? "v_prediction" : "epsilon");
+              losses[k] = loss.item_double();
+              return loss;
+            });
+    new Trainer<>(
+            FixtureStepTask.referenceConfig(steps),
+            task,
+            Distributed.single(),
+            Trainer.Options.quiet(out))
+        .run();
     for (int k = 0; k < steps; k++) {
       double refLoss = ref.get("loss_" + k).item_double();
       assertEquals(refLoss, losses[k], 1e-5 * Math.max(1, refLoss), "loss of step " + (k + 1));
@@ -178,12 +251,17 @@ class UNetStepParityTest {
       worst = Math.max(worst, d);
       elements += diff.numel();
       over += diff.gt(new org.bytedeco.pytorch.Scalar(1e-6)).sum().item_long();
-      assertTrue(d < 0.05 * 1e-3 * steps, e.getKey() + " after step " + steps + " differs from torch by " + d);
+      assertTrue(
+          d < 0.05 * 1e-3 * steps,
+          e.getKey() + " after step " + steps + " differs from torch by " + d);
     }
     double share = (double) over / elements;
-    assertTrue(share < 1e-3, over + " of " + elements + " weights differ from torch by more than 1e-6");
-    System.out.printf("UNet, %d step(s) end to end: max |weight - torch| = %.3g; %d of %d weights (%.4f%%) beyond 1e-6; losses %s%n", steps, worst,
-        over, elements, 100.0 * share, java.util.Arrays.toString(losses));
+    assertTrue(
+        share < 1e-3, over + " of " + elements + " weights differ from torch by more than 1e-6");
+    System.out.printf(
+        "UNet, %d step(s) end to end: max |weight - torch| = %.3g; %d of %d weights (%.4f%%) beyond"
+            + " 1e-6; losses %s%n",
+        steps, worst, over, elements, 100.0 * share, java.util.Arrays.toString(losses));
     return unet;
   }
 }

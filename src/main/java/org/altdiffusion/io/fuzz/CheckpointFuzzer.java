@@ -29,45 +29,74 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * Feeds mutated checkpoint files to {@link Checkpoints#open} and reads every tensor of each
- * input that opens. Each input must either load fully — with every value bit-identical to the
- * bytes the header points at (safetensors) — or be refused with a {@link CheckpointException};
- * anything else (another exception, a wrong value, a hang) is a failure. Input {@code i} depends
- * only on ({@code seed}, {@code i}), so {@code --seed S --start i --count 1} replays it.
+ * Feeds mutated checkpoint files to {@link Checkpoints#open} and reads every tensor of each input
+ * that opens. Each input must either load fully — with every value bit-identical to the bytes the
+ * header points at (safetensors) — or be refused with a {@link CheckpointException}; anything else
+ * (another exception, a wrong value, a hang) is a failure. Input {@code i} depends only on ({@code
+ * seed}, {@code i}), so {@code --seed S --start i --count 1} replays it.
  *
  * <pre>
  * java -cp ... org.altdiffusion.io.fuzz.CheckpointFuzzer --count 100000 --seed 1 --format safetensors
  * </pre>
+ *
  * Exit status: 0 without failures, 1 with failures, 2 on bad arguments.
  */
-@Command(name = "checkpoint-fuzzer", mixinStandardHelpOptions = true,
-    description = "Fuzzes the checkpoint readers with mutated files; exits non-zero on any failure.")
+@Command(
+    name = "checkpoint-fuzzer",
+    mixinStandardHelpOptions = true,
+    description =
+        "Fuzzes the checkpoint readers with mutated files; exits non-zero on any failure.")
 public final class CheckpointFuzzer implements Callable<Integer> {
 
   /** Input formats. PYTORCH inputs go through Checkpoints.open like the others. */
-  public enum Format { SAFETENSORS, PYTORCH, ALL }
+  public enum Format {
+    SAFETENSORS,
+    PYTORCH,
+    ALL
+  }
 
   /** What one run does. */
-  public record Options(long count, long seed, long start, Format format, Path seedDir, Path failureDir,
-      Path dumpDir, int dumpEvery, long timeLimitMillis) {
+  public record Options(
+      long count,
+      long seed,
+      long start,
+      Format format,
+      Path seedDir,
+      Path failureDir,
+      Path dumpDir,
+      int dumpEvery,
+      long timeLimitMillis) {
     public static Options of(long count, long seed, Format format) {
       return new Options(count, seed, 0, format, null, null, null, 0, 0);
     }
 
     public Options withSeedDir(Path dir) {
-      return new Options(count, seed, start, format, dir, failureDir, dumpDir, dumpEvery, timeLimitMillis);
+      return new Options(
+          count, seed, start, format, dir, failureDir, dumpDir, dumpEvery, timeLimitMillis);
     }
 
     public Options withTimeLimit(long millis) {
-      return new Options(count, seed, start, format, seedDir, failureDir, dumpDir, dumpEvery, millis);
+      return new Options(
+          count, seed, start, format, seedDir, failureDir, dumpDir, dumpEvery, millis);
     }
   }
 
   /** Counts of one run; {@code failures} holds a line per failing input (the first 20). */
-  public record Result(long inputs, long accepted, long cleanErrors, long failed, Map<String, Long> errorKinds,
+  public record Result(
+      long inputs,
+      long accepted,
+      long cleanErrors,
+      long failed,
+      Map<String, Long> errorKinds,
       List<String> failures) {
     public String summary() {
-      return String.format(Locale.ROOT, "inputs %d, accepted %d, clean errors %d, failures %d", inputs, accepted, cleanErrors, failed);
+      return String.format(
+          Locale.ROOT,
+          "inputs %d, accepted %d, clean errors %d, failures %d",
+          inputs,
+          accepted,
+          cleanErrors,
+          failed);
     }
   }
 
@@ -77,30 +106,47 @@ public final class CheckpointFuzzer implements Callable<Integer> {
   @Option(names = "--seed", description = "random seed (default: ${DEFAULT-VALUE})")
   long seed = 1;
 
-  @Option(names = "--start", description = "index of the first input, to replay one (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--start",
+      description = "index of the first input, to replay one (default: ${DEFAULT-VALUE})")
   long start = 0;
 
-  @Option(names = "--format", description = "safetensors, pytorch or all (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--format",
+      description = "safetensors, pytorch or all (default: ${DEFAULT-VALUE})")
   String format = "safetensors";
 
-  @Option(names = "--seeds", description = "folder of valid files to mutate too (.safetensors; .bin/.pt/.pth/.ckpt for pytorch); "
-      + "default: src/test/resources/fixtures/checkpoints when present")
+  @Option(
+      names = "--seeds",
+      description =
+          "folder of valid files to mutate too (.safetensors; .bin/.pt/.pth/.ckpt for pytorch); "
+              + "default: src/test/resources/fixtures/checkpoints when present")
   Path seedDir;
 
   @Option(names = "--failures", description = "folder to save failing inputs into (default: none)")
   Path failureDir;
 
-  @Option(names = "--dump", description = "folder to save inputs and verdicts into, for comparing with the reference")
+  @Option(
+      names = "--dump",
+      description = "folder to save inputs and verdicts into, for comparing with the reference")
   Path dumpDir;
 
-  @Option(names = "--dump-every", description = "save every n-th input with --dump (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--dump-every",
+      description = "save every n-th input with --dump (default: ${DEFAULT-VALUE})")
   int dumpEvery = 1;
 
-  @Option(names = "--hang-seconds", description = "an input taking longer is a failure; the run stops (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--hang-seconds",
+      description =
+          "an input taking longer is a failure; the run stops (default: ${DEFAULT-VALUE})")
   int hangSeconds = 60;
 
   public static void main(String[] args) {
-    System.exit(new CommandLine(new CheckpointFuzzer()).setCaseInsensitiveEnumValuesAllowed(true).execute(args));
+    System.exit(
+        new CommandLine(new CheckpointFuzzer())
+            .setCaseInsensitiveEnumValuesAllowed(true)
+            .execute(args));
   }
 
   @Override
@@ -139,7 +185,11 @@ public final class CheckpointFuzzer implements Callable<Integer> {
     List<byte[]> safetensorsSeeds = Seeds.fromFolder(o.seedDir(), ".safetensors");
     List<byte[]> pytorchSeeds = Seeds.fromFolder(o.seedDir(), ".bin", ".pt", ".pth", ".ckpt");
     if (o.format() != Format.SAFETENSORS && pytorchSeeds.isEmpty()) {
-      throw new IllegalArgumentException("format " + o.format() + " needs PyTorch seed files (.bin/.pt) under --seeds; none in " + o.seedDir());
+      throw new IllegalArgumentException(
+          "format "
+              + o.format()
+              + " needs PyTorch seed files (.bin/.pt) under --seeds; none in "
+              + o.seedDir());
     }
     Path work;
     try {
@@ -156,12 +206,19 @@ public final class CheckpointFuzzer implements Callable<Integer> {
     Map<String, Long> kinds = new TreeMap<>();
     List<String> failures = new ArrayList<>();
     StringBuilder verdicts = new StringBuilder();
-    long deadline = o.timeLimitMillis() > 0 ? System.currentTimeMillis() + o.timeLimitMillis() : Long.MAX_VALUE;
+    long deadline =
+        o.timeLimitMillis() > 0 ? System.currentTimeMillis() + o.timeLimitMillis() : Long.MAX_VALUE;
     try {
-      for (long i = o.start(); i < o.start() + o.count() && System.currentTimeMillis() < deadline; i++) {
+      for (long i = o.start();
+          i < o.start() + o.count() && System.currentTimeMillis() < deadline;
+          i++) {
         SplittableRandom r = new SplittableRandom(mix(o.seed(), i));
-        boolean pytorch = o.format() == Format.PYTORCH || (o.format() == Format.ALL && r.nextBoolean());
-        byte[] input = pytorch ? Mutator.mutate(pick(pytorchSeeds, r), r, false) : safetensorsInput(safetensorsSeeds, r);
+        boolean pytorch =
+            o.format() == Format.PYTORCH || (o.format() == Format.ALL && r.nextBoolean());
+        byte[] input =
+            pytorch
+                ? Mutator.mutate(pick(pytorchSeeds, r), r, false)
+                : safetensorsInput(safetensorsSeeds, r);
         Path file = work.resolve(pytorch ? "input.bin" : "input.safetensors");
         Files.write(file, input);
         if (dog != null) dog.watch(i, input, o);
@@ -184,12 +241,20 @@ public final class CheckpointFuzzer implements Callable<Integer> {
         }
         if (o.dumpDir() != null && o.dumpEvery() > 0 && i % o.dumpEvery() == 0 && !pytorch) {
           save(o.dumpDir(), i, false, input);
-          verdicts.append(String.format(Locale.ROOT, "%08d\t%s\t%s%n", i, v.kind == Kind.ACCEPTED ? "accepted" : v.kind == Kind.CLEAN_ERROR ? "error" : "failure",
-              v.message.replaceAll("[\\t\\r\\n]", " ")));
+          verdicts.append(
+              String.format(
+                  Locale.ROOT,
+                  "%08d\t%s\t%s%n",
+                  i,
+                  v.kind == Kind.ACCEPTED
+                      ? "accepted"
+                      : v.kind == Kind.CLEAN_ERROR ? "error" : "failure",
+                  v.message.replaceAll("[\\t\\r\\n]", " ")));
         }
         if (inputs % 20_000 == 0) log.println("... " + inputs + " inputs, " + failed + " failures");
       }
-      if (o.dumpDir() != null) Files.writeString(o.dumpDir().resolve("verdicts.tsv"), verdicts, StandardCharsets.UTF_8);
+      if (o.dumpDir() != null)
+        Files.writeString(o.dumpDir().resolve("verdicts.tsv"), verdicts, StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } finally {
@@ -202,7 +267,8 @@ public final class CheckpointFuzzer implements Callable<Integer> {
   private static byte[] safetensorsInput(List<byte[]> fileSeeds, SplittableRandom r) {
     int roll = r.nextInt(20);
     if (roll == 0) return Seeds.randomSafetensors(r);
-    byte[] seed = !fileSeeds.isEmpty() && roll < 5 ? pick(fileSeeds, r) : Seeds.randomSafetensors(r);
+    byte[] seed =
+        !fileSeeds.isEmpty() && roll < 5 ? pick(fileSeeds, r) : Seeds.randomSafetensors(r);
     return Mutator.mutate(seed, r, true);
   }
 
@@ -210,13 +276,20 @@ public final class CheckpointFuzzer implements Callable<Integer> {
     return list.get(r.nextInt(list.size()));
   }
 
-  private enum Kind { ACCEPTED, CLEAN_ERROR, FAILURE }
+  private enum Kind {
+    ACCEPTED,
+    CLEAN_ERROR,
+    FAILURE
+  }
 
   private record Verdict(Kind kind, String message) {}
 
-  /** Opens {@code file} and reads everything in it, checking what comes back against {@code bytes}. */
+  /**
+   * Opens {@code file} and reads everything in it, checking what comes back against {@code bytes}.
+   */
   static Verdict check(Path file, byte[] bytes) {
-    try (PointerScope scope = new PointerScope(); TensorSource source = Checkpoints.open(file)) {
+    try (PointerScope scope = new PointerScope();
+        TensorSource source = Checkpoints.open(file)) {
       for (String key : source.keys()) checkTensor(source, key, bytes);
       return new Verdict(Kind.ACCEPTED, "accepted " + source.keys().size() + " tensors");
     } catch (CheckpointException e) {
@@ -233,16 +306,28 @@ public final class CheckpointFuzzer implements Callable<Integer> {
     long[] shape = source.shape(key);
     String dtype = source.dtype(key);
     Tensor raw = source.loadRaw(key);
-    expect(Arrays.equals(raw.sizes().vec().get(), shape), key, "loadRaw shape differs from the header's");
-    expect(DType.of(raw.scalar_type()).safetensorsName().equals(dtype), key, "loadRaw dtype differs from dtype()");
+    expect(
+        Arrays.equals(raw.sizes().vec().get(), shape),
+        key,
+        "loadRaw shape differs from the header's");
+    expect(
+        DType.of(raw.scalar_type()).safetensorsName().equals(dtype),
+        key,
+        "loadRaw dtype differs from dtype()");
     if (source instanceof SafeTensors.Reader reader) {
       SafeTensors.Entry e = reader.entry(key);
       byte[] got = bytesOf(raw);
       byte[] want = Arrays.copyOfRange(bytes, (int) e.begin(), (int) e.end());
-      expect(Arrays.equals(got, want), key, "loadRaw bytes differ from the file's bytes " + e.begin() + ".." + e.end());
+      expect(
+          Arrays.equals(got, want),
+          key,
+          "loadRaw bytes differ from the file's bytes " + e.begin() + ".." + e.end());
     }
     Tensor wide = source.load(key);
-    expect(Arrays.equals(wide.sizes().vec().get(), shape), key, "load shape differs from the header's");
+    expect(
+        Arrays.equals(wide.sizes().vec().get(), shape),
+        key,
+        "load shape differs from the header's");
     DType w = DType.of(wide.scalar_type());
     DType d = DType.parse(dtype);
     DType expected = d == DType.BOOL ? DType.BOOL : d.floating() ? DType.F32 : DType.I64;
@@ -261,7 +346,8 @@ public final class CheckpointFuzzer implements Callable<Integer> {
     return out;
   }
 
-  private static final Pattern QUOTED = Pattern.compile("'(?:[^'\\\\]|\\\\.)*'(?:\\.\\.\\.\\(\\d+ characters\\))?");
+  private static final Pattern QUOTED =
+      Pattern.compile("'(?:[^'\\\\]|\\\\.)*'(?:\\.\\.\\.\\(\\d+ characters\\))?");
   private static final Pattern DETAILS = Pattern.compile("\\[[^\\]]*\\]|\\([^)]*\\)");
   private static final Pattern NUMBER = Pattern.compile("-?\\d+");
 
@@ -285,7 +371,9 @@ public final class CheckpointFuzzer implements Callable<Integer> {
   private static void save(Path dir, long i, boolean pytorch, byte[] input) {
     if (dir == null) return;
     try {
-      Files.write(dir.resolve(String.format(Locale.ROOT, "%08d.%s", i, pytorch ? "bin" : "safetensors")), input);
+      Files.write(
+          dir.resolve(String.format(Locale.ROOT, "%08d.%s", i, pytorch ? "bin" : "safetensors")),
+          input);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -336,7 +424,14 @@ public final class CheckpointFuzzer implements Callable<Integer> {
           Thread.sleep(1000);
           long s = startedAt;
           if (s != 0 && System.currentTimeMillis() - s > limitMillis) {
-            System.out.println("FAILURE seed " + options.seed() + " input " + index + ": no result after " + limitMillis / 1000 + " s (hang)");
+            System.out.println(
+                "FAILURE seed "
+                    + options.seed()
+                    + " input "
+                    + index
+                    + ": no result after "
+                    + limitMillis / 1000
+                    + " s (hang)");
             save(options.failureDir(), index, false, input);
             System.out.flush();
             Runtime.getRuntime().halt(1);

@@ -27,23 +27,101 @@ import org.altdiffusion.io.DType;
  */
 final class Mutator {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final byte[] INTERESTING_BYTES = {0, 1, -1, 0x7f, (byte) 0x80, '{', '}', '[', ']', '"', ',', ':', '\\', ' ', '-', '0', '9'};
+  private static final byte[] INTERESTING_BYTES = {
+    0, 1, -1, 0x7f, (byte) 0x80, '{', '}', '[', ']', '"', ',', ':', '\\', ' ', '-', '0', '9'
+  };
   private static final String[] NUMBERS = {
-      "0", "1", "-1", "-0", "2", "3", "4", "7", "8", "255", "65535", "2147483647", "2147483648", "4294967296",
-      "9007199254740993", "9223372036854775807", "9223372036854775808", "18446744073709551615",
-      "18446744073709551616", "1099511627776", "1e3", "1.0", "1.5", "-1e400", "0x10", "00", "1E+2",
-      "123456789012345678901234567890123456789012345678901234567890"};
+    "0",
+    "1",
+    "-1",
+    "-0",
+    "2",
+    "3",
+    "4",
+    "7",
+    "8",
+    "255",
+    "65535",
+    "2147483647",
+    "2147483648",
+    "4294967296",
+    "9007199254740993",
+    "9223372036854775807",
+    "9223372036854775808",
+    "18446744073709551615",
+    "18446744073709551616",
+    "1099511627776",
+    "1e3",
+    "1.0",
+    "1.5",
+    "-1e400",
+    "0x10",
+    "00",
+    "1E+2",
+    "123456789012345678901234567890123456789012345678901234567890"
+  };
   private static final String[] DTYPES = {
-      "F64", "F32", "F16", "BF16", "I64", "I32", "I16", "I8", "U8", "BOOL", "U16", "U32", "U64", "F8_E4M3",
-      "F8_E5M2", "C64", "F4", "f32", "", "F32 ", "FLOAT", "\\u0046\\u0033\\u0032", "F3\\u0000"};
+    "F64",
+    "F32",
+    "F16",
+    "BF16",
+    "I64",
+    "I32",
+    "I16",
+    "I8",
+    "U8",
+    "BOOL",
+    "U16",
+    "U32",
+    "U64",
+    "F8_E4M3",
+    "F8_E5M2",
+    "C64",
+    "F4",
+    "f32",
+    "",
+    "F32 ",
+    "FLOAT",
+    "\\u0046\\u0033\\u0032",
+    "F3\\u0000"
+  };
   private static final String[] JSON_SNIPPETS = {
-      "{", "}", "[", "]", ",", ":", "\"", "\\", "\\u", "\\ud800", "null", "true", "1", "-", "1e999", "\u00e9",
-      "\u0000", "\u001f", "\t", "\n", " ", "{}", "[]", "\"__metadata__\"", "/*", "NaN", "'"};
+    "{",
+    "}",
+    "[",
+    "]",
+    ",",
+    ":",
+    "\"",
+    "\\",
+    "\\u",
+    "\\ud800",
+    "null",
+    "true",
+    "1",
+    "-",
+    "1e999",
+    "\u00e9",
+    "\u0000",
+    "\u001f",
+    "\t",
+    "\n",
+    " ",
+    "{}",
+    "[]",
+    "\"__metadata__\"",
+    "/*",
+    "NaN",
+    "'"
+  };
   private static final Pattern NUMBER = Pattern.compile("-?\\d+(?:\\.\\d+)?(?:[eE][+-]?\\d+)?");
   private static final Pattern DTYPE = Pattern.compile("\"dtype\"\\s*:\\s*\"([^\"]*)\"");
-  private static final Pattern ARRAY = Pattern.compile("\"(shape|data_offsets)\"\\s*:\\s*\\[([^\\]]*)\\]");
+  private static final Pattern ARRAY =
+      Pattern.compile("\"(shape|data_offsets)\"\\s*:\\s*\\[([^\\]]*)\\]");
+
   /** A flat object member: an entry or __metadata__ ("name": {...} without nested objects). */
-  private static final Pattern MEMBER = Pattern.compile("\"((?:[^\"\\\\]|\\\\.)*)\"\\s*:\\s*\\{[^{}]*\\}");
+  private static final Pattern MEMBER =
+      Pattern.compile("\"((?:[^\"\\\\]|\\\\.)*)\"\\s*:\\s*\\{[^{}]*\\}");
 
   private Mutator() {}
 
@@ -52,7 +130,10 @@ final class Mutator {
     byte[] b = seed;
     int steps = 1 + r.nextInt(r.nextInt(4) + 1);
     for (int i = 0; i < steps; i++) {
-      b = safetensors && r.nextInt(10) < 6 ? mutateSafetensors(b, r) : mutateBytes(b, r, headerEnd(b, safetensors));
+      b =
+          safetensors && r.nextInt(10) < 6
+              ? mutateSafetensors(b, r)
+              : mutateBytes(b, r, headerEnd(b, safetensors));
     }
     return b;
   }
@@ -62,7 +143,10 @@ final class Mutator {
   /** A byte-level mutation; half of the positions fall before {@code focus} (the header's end). */
   static byte[] mutateBytes(byte[] b, SplittableRandom r, int focus) {
     int len = b.length;
-    int pos = len == 0 ? 0 : (focus > 0 && r.nextBoolean() ? r.nextInt(Math.min(focus, len)) : r.nextInt(len));
+    int pos =
+        len == 0
+            ? 0
+            : (focus > 0 && r.nextBoolean() ? r.nextInt(Math.min(focus, len)) : r.nextInt(len));
     switch (r.nextInt(8)) {
       case 0 -> { // flip 1-4 bits
         if (len == 0) return new byte[] {(byte) r.nextInt(256)};
@@ -139,26 +223,45 @@ final class Mutator {
       byte[] rebuilt = consistentReshape(header, data, r);
       if (rebuilt != null) return rebuilt;
     }
-    String edited = switch (r.nextInt(10)) {
-      case 0, 1 -> replaceNumber(header, r);
-      case 2 -> replaceDtype(header, r);
-      case 3, 4 -> editArray(header, r);
-      case 5 -> editMember(header, r);
-      case 6 -> editMetadata(header, r);
-      case 7 -> insertSnippet(header, r);
-      case 8 -> deleteChars(header, r);
-      default -> pad(header, r);
-    };
+    String edited =
+        switch (r.nextInt(10)) {
+          case 0, 1 -> replaceNumber(header, r);
+          case 2 -> replaceDtype(header, r);
+          case 3, 4 -> editArray(header, r);
+          case 5 -> editMember(header, r);
+          case 6 -> editMetadata(header, r);
+          case 7 -> insertSnippet(header, r);
+          case 8 -> deleteChars(header, r);
+          default -> pad(header, r);
+        };
     byte[] h = edited.getBytes(StandardCharsets.UTF_8);
-    long declared = r.nextInt(10) == 0 ? end - 8 : h.length; // sometimes keep the old, now wrong, length
+    long declared =
+        r.nextInt(10) == 0 ? end - 8 : h.length; // sometimes keep the old, now wrong, length
     return Seeds.assemble(h, declared, data);
   }
 
   private static byte[] setLength(byte[] b, SplittableRandom r) {
     byte[] out = b.length >= 8 ? b.clone() : Arrays.copyOf(b, 8);
-    long n = out.length >= 8 ? ByteBuffer.wrap(out, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong() : 0;
-    long[] choices = {n + 1, n - 1, n + 8, n - 8, 0, 1, 2, 100_000_000L, 100_000_001L, out.length - 8, out.length,
-        Long.MAX_VALUE, Long.MIN_VALUE, -1, 1L << 32, r.nextLong()};
+    long n =
+        out.length >= 8 ? ByteBuffer.wrap(out, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong() : 0;
+    long[] choices = {
+      n + 1,
+      n - 1,
+      n + 8,
+      n - 8,
+      0,
+      1,
+      2,
+      100_000_000L,
+      100_000_001L,
+      out.length - 8,
+      out.length,
+      Long.MAX_VALUE,
+      Long.MIN_VALUE,
+      -1,
+      1L << 32,
+      r.nextLong()
+    };
     long v = choices[r.nextInt(choices.length)];
     ByteBuffer.wrap(out, 0, 8).order(ByteOrder.LITTLE_ENDIAN).putLong(v);
     return out;
@@ -196,11 +299,17 @@ final class Mutator {
     for (String x : h.substring(s[0], s[1]).split(",")) if (!x.isBlank()) items.add(x.strip());
     switch (r.nextInt(6)) {
       case 0 -> items.add(r.nextInt(items.size() + 1), NUMBERS[r.nextInt(12)]);
-      case 1 -> { if (!items.isEmpty()) items.remove(r.nextInt(items.size())); }
-      case 2 -> { if (!items.isEmpty()) items.add(items.get(r.nextInt(items.size()))); }
+      case 1 -> {
+        if (!items.isEmpty()) items.remove(r.nextInt(items.size()));
+      }
+      case 2 -> {
+        if (!items.isEmpty()) items.add(items.get(r.nextInt(items.size())));
+      }
       case 3 -> java.util.Collections.reverse(items);
       case 4 -> items.clear();
-      default -> { for (int i = 0; i < 70; i++) items.add("1"); } // past the rank limit
+      default -> {
+        for (int i = 0; i < 70; i++) items.add("1");
+      } // past the rank limit
     }
     return h.substring(0, s[0]) + String.join(",", items) + h.substring(s[1]);
   }
@@ -220,27 +329,53 @@ final class Mutator {
         String before = h.substring(0, s[0]);
         String after = h.substring(s[1]);
         if (after.stripLeading().startsWith(",")) after = after.stripLeading().substring(1);
-        else if (before.stripTrailing().endsWith(",")) before = before.stripTrailing().substring(0, before.stripTrailing().length() - 1);
+        else if (before.stripTrailing().endsWith(","))
+          before = before.stripTrailing().substring(0, before.stripTrailing().length() - 1);
         yield before + after;
       }
-      case 2 -> h.substring(0, n[0]) + (r.nextBoolean() ? "__metadata__" : "") + h.substring(n[1]); // rename
-      default -> h.substring(0, s[1]) + ",\"copy" + r.nextInt(100) + "\"" + member.substring(member.indexOf(':')) + h.substring(s[1]);
+      case 2 ->
+          h.substring(0, n[0])
+              + (r.nextBoolean() ? "__metadata__" : "")
+              + h.substring(n[1]); // rename
+      default ->
+          h.substring(0, s[1])
+              + ",\"copy"
+              + r.nextInt(100)
+              + "\""
+              + member.substring(member.indexOf(':'))
+              + h.substring(s[1]);
     };
   }
 
   private static String editMetadata(String h, SplittableRandom r) {
-    String[] values = {"null", "1", "\"s\"", "[]", "{}", "{\"k\":1}", "{\"k\":null}", "{\"k\":\"v\",\"k\":\"w\"}",
-        "{\"k\":\"\\ud800\"}", "{\"k\":{\"n\":\"v\"}}", "{\"k\":\"v\"}"};
+    String[] values = {
+      "null",
+      "1",
+      "\"s\"",
+      "[]",
+      "{}",
+      "{\"k\":1}",
+      "{\"k\":null}",
+      "{\"k\":\"v\",\"k\":\"w\"}",
+      "{\"k\":\"\\ud800\"}",
+      "{\"k\":{\"n\":\"v\"}}",
+      "{\"k\":\"v\"}"
+    };
     String v = values[r.nextInt(values.length)];
     int at = h.indexOf("\"__metadata__\"");
     if (at >= 0) {
       Matcher m = MEMBER.matcher(h);
-      if (m.find(at) && m.start() == at) return h.substring(0, at) + "\"__metadata__\":" + v + h.substring(m.end());
+      if (m.find(at) && m.start() == at)
+        return h.substring(0, at) + "\"__metadata__\":" + v + h.substring(m.end());
     }
     int brace = h.indexOf('{');
     if (brace < 0) return insertSnippet(h, r);
     String rest = h.substring(brace + 1).stripLeading();
-    return h.substring(0, brace + 1) + "\"__metadata__\":" + v + (rest.startsWith("}") ? "" : ",") + h.substring(brace + 1);
+    return h.substring(0, brace + 1)
+        + "\"__metadata__\":"
+        + v
+        + (rest.startsWith("}") ? "" : ",")
+        + h.substring(brace + 1);
   }
 
   private static String insertSnippet(String h, SplittableRandom r) {
@@ -276,19 +411,29 @@ final class Mutator {
     List<ObjectNode> entries = new ArrayList<>();
     for (Iterator<Map.Entry<String, JsonNode>> it = obj.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> e = it.next();
-      if (!e.getKey().equals("__metadata__") && e.getValue() instanceof ObjectNode en) entries.add(en);
+      if (!e.getKey().equals("__metadata__") && e.getValue() instanceof ObjectNode en)
+        entries.add(en);
     }
     if (entries.isEmpty()) return null;
     try {
       ObjectNode target = entries.get(r.nextInt(entries.size()));
       ArrayNode shape = (ArrayNode) target.get("shape");
       switch (r.nextInt(4)) {
-        case 0 -> { if (shape.size() > 0) shape.set(r.nextInt(shape.size()), 0); }
-        case 1 -> { if (shape.size() > 0) shape.set(r.nextInt(shape.size()), 1 + r.nextInt(7)); }
+        case 0 -> {
+          if (shape.size() > 0) shape.set(r.nextInt(shape.size()), 0);
+        }
+        case 1 -> {
+          if (shape.size() > 0) shape.set(r.nextInt(shape.size()), 1 + r.nextInt(7));
+        }
         case 2 -> shape.add(1 + r.nextInt(3));
-        default -> { if (shape.size() > 0) shape.remove(shape.size() - 1); }
+        default -> {
+          if (shape.size() > 0) shape.remove(shape.size() - 1);
+        }
       }
-      entries.sort((a, b) -> Long.compare(a.get("data_offsets").get(0).asLong(), b.get("data_offsets").get(0).asLong()));
+      entries.sort(
+          (a, b) ->
+              Long.compare(
+                  a.get("data_offsets").get(0).asLong(), b.get("data_offsets").get(0).asLong()));
       long cursor = 0;
       for (ObjectNode e : entries) {
         long bytes = DType.parse(e.get("dtype").asText()).byteSize();
@@ -312,8 +457,12 @@ final class Mutator {
 
   private static String utf8(byte[] bytes) {
     try {
-      return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+      return StandardCharsets.UTF_8
+          .newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(bytes))
+          .toString();
     } catch (CharacterCodingException e) {
       return null;
     }

@@ -17,16 +17,20 @@ import java.util.SplittableRandom;
 import java.util.stream.Stream;
 import org.altdiffusion.io.DType;
 
-/** Valid inputs to start mutating from: random safetensors files built here, or files from a folder. */
+/**
+ * Valid inputs to start mutating from: random safetensors files built here, or files from a folder.
+ */
 final class Seeds {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final String[] NAME_PARTS = {"weight", "bias", "unet.conv_in", "down_blocks.0", "ü", "名前", "a\"b", "tab\t", "x"};
+  private static final String[] NAME_PARTS = {
+    "weight", "bias", "unet.conv_in", "down_blocks.0", "ü", "名前", "a\"b", "tab\t", "x"
+  };
 
   private Seeds() {}
 
   /**
-   * A valid safetensors file: 0-6 tensors of random dtypes and shapes (rank 0-4, dimensions 0-5,
-   * so scalars and zero-size tensors occur), random bytes, header entries in an order that differs
+   * A valid safetensors file: 0-6 tensors of random dtypes and shapes (rank 0-4, dimensions 0-5, so
+   * scalars and zero-size tensors occur), random bytes, header entries in an order that differs
    * from the data order, optional metadata, and the padding variants the reference accepts.
    */
   static byte[] randomSafetensors(SplittableRandom r) {
@@ -90,7 +94,8 @@ final class Seeds {
   /** length prefix (which may lie) + header bytes + data. */
   static byte[] assemble(byte[] header, long declaredLength, byte[] data) {
     ByteArrayOutputStream out = new ByteArrayOutputStream(8 + header.length + data.length);
-    out.writeBytes(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(declaredLength).array());
+    out.writeBytes(
+        ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(declaredLength).array());
     out.writeBytes(header);
     out.writeBytes(data);
     return out.toByteArray();

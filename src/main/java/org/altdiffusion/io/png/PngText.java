@@ -14,11 +14,12 @@ import java.util.zip.Inflater;
 
 /**
  * Text chunks of PNG files, as AUTOMATIC1111 writes its {@code parameters}: {@code tEXt} when the
- * value is Latin-1, {@code iTXt} (UTF-8) otherwise. Reading accepts tEXt, iTXt (compressed or
- * not) and zTXt, with limits so that a hostile file cannot exhaust memory.
+ * value is Latin-1, {@code iTXt} (UTF-8) otherwise. Reading accepts tEXt, iTXt (compressed or not)
+ * and zTXt, with limits so that a hostile file cannot exhaust memory.
  */
 public final class PngText {
   static final byte[] SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+
   /** Largest decompressed text we accept from one chunk. */
   public static final int MAX_TEXT_BYTES = 8 << 20;
 
@@ -26,7 +27,8 @@ public final class PngText {
 
   /** All text chunks of {@code png} (keyword -> text), in file order; later duplicates win. */
   public static Map<String, String> read(byte[] png) {
-    if (png.length < 8 || !startsWithSignature(png)) throw new PngFormatException("not a PNG file (bad signature)");
+    if (png.length < 8 || !startsWithSignature(png))
+      throw new PngFormatException("not a PNG file (bad signature)");
     Map<String, String> out = new LinkedHashMap<>();
     ByteBuffer b = ByteBuffer.wrap(png);
     b.position(8);
@@ -35,20 +37,25 @@ public final class PngText {
       byte[] typeBytes = new byte[4];
       b.get(typeBytes);
       String type = new String(typeBytes, StandardCharsets.ISO_8859_1);
-      if (length > b.remaining() - 4) throw new PngFormatException("chunk " + type + " runs past the end of the file (truncated?)");
+      if (length > b.remaining() - 4)
+        throw new PngFormatException(
+            "chunk " + type + " runs past the end of the file (truncated?)");
       byte[] data = new byte[(int) length];
       b.get(data);
       int crc = b.getInt();
       CRC32 c = new CRC32();
       c.update(typeBytes);
       c.update(data);
-      if ((int) c.getValue() != crc) throw new PngFormatException("chunk " + type + " has a bad CRC (corrupt file)");
+      if ((int) c.getValue() != crc)
+        throw new PngFormatException("chunk " + type + " has a bad CRC (corrupt file)");
       switch (type) {
         case "tEXt" -> parseText(data, out);
         case "zTXt" -> parseCompressedText(data, out);
         case "iTXt" -> parseInternationalText(data, out);
-        case "IEND" -> { return out; }
-        default -> { }
+        case "IEND" -> {
+          return out;
+        }
+        default -> {}
       }
     }
     throw new PngFormatException("no IEND chunk (truncated file)");
@@ -56,9 +63,11 @@ public final class PngText {
 
   /** Returns {@code png} with a text chunk {@code keyword}={@code text} inserted before IEND. */
   public static byte[] withText(byte[] png, String keyword, String text) {
-    if (png.length < 20 || !startsWithSignature(png)) throw new PngFormatException("not a PNG file (bad signature)");
+    if (png.length < 20 || !startsWithSignature(png))
+      throw new PngFormatException("not a PNG file (bad signature)");
     checkKeyword(keyword);
-    boolean latin1 = StandardCharsets.ISO_8859_1.newEncoder().canEncode(text) && text.indexOf('\0') < 0;
+    boolean latin1 =
+        StandardCharsets.ISO_8859_1.newEncoder().canEncode(text) && text.indexOf('\0') < 0;
     byte[] chunk = latin1 ? textChunk(keyword, text) : internationalChunk(keyword, text);
     int iend = findIend(png);
     ByteArrayOutputStream out = new ByteArrayOutputStream(png.length + chunk.length);
@@ -86,8 +95,11 @@ public final class PngText {
   }
 
   private static void checkKeyword(String keyword) {
-    if (keyword.isEmpty() || keyword.length() > 79 || !StandardCharsets.ISO_8859_1.newEncoder().canEncode(keyword)) {
-      throw new IllegalArgumentException("PNG text keyword must be 1-79 Latin-1 characters: '" + keyword + "'");
+    if (keyword.isEmpty()
+        || keyword.length() > 79
+        || !StandardCharsets.ISO_8859_1.newEncoder().canEncode(keyword)) {
+      throw new IllegalArgumentException(
+          "PNG text keyword must be 1-79 Latin-1 characters: '" + keyword + "'");
     }
   }
 
@@ -142,9 +154,11 @@ public final class PngText {
     int langEnd = indexOfZero(data, zero + 3);
     if (langEnd < 0) throw new PngFormatException("malformed iTXt chunk (language tag)");
     int translatedEnd = indexOfZero(data, langEnd + 1);
-    if (translatedEnd < 0) throw new PngFormatException("malformed iTXt chunk (translated keyword)");
+    if (translatedEnd < 0)
+      throw new PngFormatException("malformed iTXt chunk (translated keyword)");
     int start = translatedEnd + 1;
-    byte[] text = compressed ? inflate(data, start) : java.util.Arrays.copyOfRange(data, start, data.length);
+    byte[] text =
+        compressed ? inflate(data, start) : java.util.Arrays.copyOfRange(data, start, data.length);
     out.put(latin1(data, 0, zero), new String(text, StandardCharsets.UTF_8));
   }
 
@@ -156,9 +170,12 @@ public final class PngText {
     try {
       while (!inf.finished()) {
         int n = inf.inflate(buf);
-        if (n == 0 && (inf.needsInput() || inf.needsDictionary())) throw new PngFormatException("truncated compressed text");
+        if (n == 0 && (inf.needsInput() || inf.needsDictionary()))
+          throw new PngFormatException("truncated compressed text");
         out.write(buf, 0, n);
-        if (out.size() > MAX_TEXT_BYTES) throw new PngFormatException("compressed text is larger than " + MAX_TEXT_BYTES + " bytes");
+        if (out.size() > MAX_TEXT_BYTES)
+          throw new PngFormatException(
+              "compressed text is larger than " + MAX_TEXT_BYTES + " bytes");
       }
     } catch (DataFormatException e) {
       throw new PngFormatException("corrupt compressed text: " + e.getMessage());
@@ -192,5 +209,4 @@ public final class PngText {
     d.writeBytes(z.toByteArray());
     return chunk("zTXt", d.toByteArray());
   }
-
 }

@@ -9,16 +9,19 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The Python values {@link SafeUnpickler} builds. Plain values map to Java types: None is
- * {@code null}, bool {@link Boolean}, int {@link Long} (or {@link BigInteger} when it does not
- * fit), float {@link Double}, str {@link String}, list {@link java.util.ArrayList}. The rest are
- * the records here. Nothing here can run code: a {@link Global} is a name plus, for allow-listed
- * callables, a Java implementation we wrote.
+ * The Python values {@link SafeUnpickler} builds. Plain values map to Java types: None is {@code
+ * null}, bool {@link Boolean}, int {@link Long} (or {@link BigInteger} when it does not fit), float
+ * {@link Double}, str {@link String}, list {@link java.util.ArrayList}. The rest are the records
+ * here. Nothing here can run code: a {@link Global} is a name plus, for allow-listed callables, a
+ * Java implementation we wrote.
  */
 public final class Py {
   private Py() {}
 
-  /** An immutable tuple. Tuples are built from values already on the stack, so they never contain themselves. */
+  /**
+   * An immutable tuple. Tuples are built from values already on the stack, so they never contain
+   * themselves.
+   */
   public record Tuple(List<Object> items) {
     public Tuple {
       items = Collections.unmodifiableList(new ArrayList<>(items));
@@ -32,27 +35,34 @@ public final class Py {
       return items.get(i);
     }
 
-    @Override public String toString() {
+    @Override
+    public String toString() {
       return describe(this);
     }
   }
 
   /** bytes (BINBYTES, or _codecs.encode under protocol 2). */
   public record Bytes(byte[] value) {
-    @Override public boolean equals(Object o) {
+    @Override
+    public boolean equals(Object o) {
       return o instanceof Bytes b && Arrays.equals(value, b.value);
     }
 
-    @Override public int hashCode() {
+    @Override
+    public int hashCode() {
       return Arrays.hashCode(value);
     }
 
-    @Override public String toString() {
+    @Override
+    public String toString() {
       return "bytes[" + value.length + "]";
     }
   }
 
-  /** dict or collections.OrderedDict, in insertion order; {@code state} is what BUILD set on it (ignored). */
+  /**
+   * dict or collections.OrderedDict, in insertion order; {@code state} is what BUILD set on it
+   * (ignored).
+   */
   public static final class Dict {
     final String type;
     final Map<Object, Object> items = new LinkedHashMap<>();
@@ -66,7 +76,10 @@ public final class Py {
       return type;
     }
 
-    /** Entries in insertion order; keys are hashable values (str, int, float, bool, None, bytes, tuples of those). */
+    /**
+     * Entries in insertion order; keys are hashable values (str, int, float, bool, None, bytes,
+     * tuples of those).
+     */
     public Map<Object, Object> items() {
       return Collections.unmodifiableMap(items);
     }
@@ -78,7 +91,8 @@ public final class Py {
 
   /** set or frozenset; elements kept as a list (we never need set semantics, only the values). */
   public record Set(String type, List<Object> items) {
-    @Override public String toString() {
+    @Override
+    public String toString() {
       return type + "[" + items.size() + "]";
     }
   }
@@ -92,12 +106,16 @@ public final class Py {
       return module + "." + name;
     }
 
-    @Override public String toString() {
+    @Override
+    public String toString() {
       return qualifiedName();
     }
   }
 
-  /** The Java implementation of an allow-listed callable: arguments in, value out; throws PickleException. */
+  /**
+   * The Java implementation of an allow-listed callable: arguments in, value out; throws
+   * PickleException.
+   */
   @FunctionalInterface
   public interface Call {
     Object apply(Tuple args);
@@ -140,8 +158,12 @@ public final class Py {
       if (b.length() >= max) return b + "...";
       char c = s.charAt(i);
       int type = Character.getType(c);
-      if (Character.isISOControl(c) || type == Character.FORMAT || type == Character.SURROGATE
-          || type == Character.LINE_SEPARATOR || type == Character.PARAGRAPH_SEPARATOR || type == Character.UNASSIGNED) {
+      if (Character.isISOControl(c)
+          || type == Character.FORMAT
+          || type == Character.SURROGATE
+          || type == Character.LINE_SEPARATOR
+          || type == Character.PARAGRAPH_SEPARATOR
+          || type == Character.UNASSIGNED) {
         b.append(String.format("\\u%04x", (int) c));
       } else {
         b.append(c);
@@ -156,7 +178,10 @@ public final class Py {
     return ("aeiouAEIOU".indexOf(t.charAt(0)) >= 0 ? "an " : "a ") + t;
   }
 
-  /** A short description of a value for error messages: bounded in length and depth, never recursive without limit. */
+  /**
+   * A short description of a value for error messages: bounded in length and depth, never recursive
+   * without limit.
+   */
   public static String describe(Object v) {
     StringBuilder b = new StringBuilder();
     describe(v, b, 0);

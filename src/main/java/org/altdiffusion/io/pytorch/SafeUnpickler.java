@@ -29,8 +29,12 @@ import org.altdiffusion.io.pytorch.Py.Tuple;
  */
 public final class SafeUnpickler {
 
-  /** Resource limits; {@link #DEFAULT} is generous for real checkpoints (a 3 GB UNet needs ~10k values). */
-  public record Limits(int maxStack, int maxMemo, int maxMarks, long maxValues, int maxLongBytes, int maxKeyDepth) {
+  /**
+   * Resource limits; {@link #DEFAULT} is generous for real checkpoints (a 3 GB UNet needs ~10k
+   * values).
+   */
+  public record Limits(
+      int maxStack, int maxMemo, int maxMarks, long maxValues, int maxLongBytes, int maxKeyDepth) {
     public static final Limits DEFAULT = new Limits(1 << 20, 1 << 22, 1 << 16, 1L << 23, 1024, 16);
   }
 
@@ -62,7 +66,12 @@ public final class SafeUnpickler {
    * @param allowed the allow-list: qualified name ("collections.OrderedDict") to global
    * @param persistentLoader handles BINPERSID; null refuses persistent ids
    */
-  public SafeUnpickler(Path file, String what, Map<String, Global> allowed, PersistentLoader persistentLoader, Limits limits) {
+  public SafeUnpickler(
+      Path file,
+      String what,
+      Map<String, Global> allowed,
+      PersistentLoader persistentLoader,
+      Limits limits) {
     this.file = file;
     this.what = what;
     this.allowed = Map.copyOf(allowed);
@@ -70,7 +79,10 @@ public final class SafeUnpickler {
     this.limits = limits;
   }
 
-  /** Interprets {@code pickle} up to its STOP opcode and returns the value it built. One use per instance. */
+  /**
+   * Interprets {@code pickle} up to its STOP opcode and returns the value it built. One use per
+   * instance.
+   */
   public Object load(byte[] pickle) {
     if (data != null) throw new IllegalStateException("a SafeUnpickler reads one pickle");
     data = pickle;
@@ -79,18 +91,23 @@ public final class SafeUnpickler {
     try {
       while (true) {
         opcodeAt = pos;
-        if (pos >= data.length) throw new PickleException("pickle ends without a STOP opcode: truncated");
+        if (pos >= data.length)
+          throw new PickleException("pickle ends without a STOP opcode: truncated");
         opcode = data[pos++] & 0xFF;
         if (opcode == '.') return pop();
         step(opcode);
       }
     } catch (PickleException e) {
-      throw new CheckpointException(file, Py.printable(what + ": " + e.getMessage(), 2000) + " (" + where(opcodeAt, opcode) + ")");
+      throw new CheckpointException(
+          file,
+          Py.printable(what + ": " + e.getMessage(), 2000) + " (" + where(opcodeAt, opcode) + ")");
     } catch (CheckpointException e) {
       throw e;
     } catch (StackOverflowError | OutOfMemoryError e) {
-      // Guarded by the limits; if one still happens, report it as bad input rather than crash the caller.
-      throw new CheckpointException(file, what + ": pickle too deeply nested or too large (" + where(opcodeAt, opcode) + ")");
+      // Guarded by the limits; if one still happens, report it as bad input rather than crash the
+      // caller.
+      throw new CheckpointException(
+          file, what + ": pickle too deeply nested or too large (" + where(opcodeAt, opcode) + ")");
     }
   }
 
@@ -98,18 +115,25 @@ public final class SafeUnpickler {
     if (opcode < 0) return "at byte " + at;
     String name = opcodeName(opcode);
     String printable = opcode >= 0x20 && opcode < 0x7F ? " '" + (char) opcode + "'" : "";
-    return "opcode 0x" + String.format("%02x", opcode) + printable + (name == null ? "" : " " + name) + " at byte " + at;
+    return "opcode 0x"
+        + String.format("%02x", opcode)
+        + printable
+        + (name == null ? "" : " " + name)
+        + " at byte "
+        + at;
   }
 
   private void step(int op) {
     switch (op) {
       case 0x80 -> { // PROTO
         int v = u8();
-        if (v > 5) throw new PickleException("unsupported pickle protocol " + v + " (supported: 0 to 5)");
+        if (v > 5)
+          throw new PickleException("unsupported pickle protocol " + v + " (supported: 0 to 5)");
       }
       case 0x95 -> { // FRAME: a length hint for buffered readers; we hold the whole pickle
         long n = readLong8();
-        if (n < 0 || n > data.length - pos) throw new PickleException("FRAME of " + n + " bytes runs past the end of the pickle");
+        if (n < 0 || n > data.length - pos)
+          throw new PickleException("FRAME of " + n + " bytes runs past the end of the pickle");
       }
       case '(' -> pushMark();
       case '0' -> { // POP: the top value, or the mark if the current frame is empty (as CPython)
@@ -126,11 +150,14 @@ public final class SafeUnpickler {
       case 'J' -> pushNew((long) s32()); // BININT
       case 0x8a -> pushNew(readLong(u8())); // LONG1
       case 0x8b -> pushNew(readLong(s32())); // LONG4
-      case 'G' -> pushNew(Double.longBitsToDouble(ByteBuffer.wrap(take(8)).getLong())); // BINFLOAT, big-endian
+      case 'G' ->
+          pushNew(
+              Double.longBitsToDouble(ByteBuffer.wrap(take(8)).getLong())); // BINFLOAT, big-endian
       case 'X' -> pushNew(utf8(take(u32()))); // BINUNICODE
       case 0x8c -> pushNew(utf8(take(u8()))); // SHORT_BINUNICODE
       case 0x8d -> pushNew(utf8(take(readLong8()))); // BINUNICODE8
-      case 'T' -> pushNew(utf8(take(s32()))); // BINSTRING (Python 2 str; torch.load decodes as UTF-8)
+      case 'T' ->
+          pushNew(utf8(take(s32()))); // BINSTRING (Python 2 str; torch.load decodes as UTF-8)
       case 'U' -> pushNew(utf8(take(u8()))); // SHORT_BINSTRING
       case 'B' -> pushNew(new Bytes(take(u32()))); // BINBYTES
       case 'C' -> pushNew(new Bytes(take(u8()))); // SHORT_BINBYTES
@@ -190,7 +217,11 @@ public final class SafeUnpickler {
         Object name = pop();
         Object module = pop();
         if (!(module instanceof String m) || !(name instanceof String n)) {
-          throw new PickleException("STACK_GLOBAL needs two str, got " + Py.typeName(module) + " and " + Py.typeName(name));
+          throw new PickleException(
+              "STACK_GLOBAL needs two str, got "
+                  + Py.typeName(module)
+                  + " and "
+                  + Py.typeName(name));
         }
         push(resolve(m, n));
       }
@@ -199,7 +230,8 @@ public final class SafeUnpickler {
         Object callable = pop();
         pushNew(call(callable, args, "REDUCE"));
       }
-      case 0x81 -> { // NEWOBJ: cls.__new__(cls, *args); for our allow-listed classes the same as calling them
+      case 0x81 -> { // NEWOBJ: cls.__new__(cls, *args); for our allow-listed classes the same as
+        // calling them
         Object args = pop();
         Object cls = pop();
         pushNew(call(cls, args, "NEWOBJ"));
@@ -217,22 +249,36 @@ public final class SafeUnpickler {
         Object state = pop();
         Object obj = peek();
         if (!(obj instanceof Dict d)) {
-          throw new PickleException("BUILD (setting the state of an object) on " + Py.aTypeName(obj)
-              + " is not supported; only dict/OrderedDict attributes (torch's _metadata) are accepted");
+          throw new PickleException(
+              "BUILD (setting the state of an object) on "
+                  + Py.aTypeName(obj)
+                  + " is not supported; only dict/OrderedDict attributes (torch's _metadata) are"
+                  + " accepted");
         }
         d.state = state; // e.g. OrderedDict._metadata of a state_dict(): version info, not needed
       }
       case 'Q' -> { // BINPERSID
         Object pid = pop();
-        if (persistentLoader == null) throw new PickleException("persistent id " + Py.describe(pid) + " in a pickle that allows none");
+        if (persistentLoader == null)
+          throw new PickleException(
+              "persistent id " + Py.describe(pid) + " in a pickle that allows none");
         pushNew(persistentLoader.load(pid));
       }
-      case 'P' -> throw new PickleException("text persistent ids (PERSID) are not used by torch and not supported");
-      case 'i', 'o' -> throw new PickleException("object instantiation (" + opcodeName(op) + ") is refused: it would call a class");
-      case 0x82, 0x83, 0x84 -> throw new PickleException("the copyreg extension registry (" + opcodeName(op) + ") is refused");
+      case 'P' ->
+          throw new PickleException(
+              "text persistent ids (PERSID) are not used by torch and not supported");
+      case 'i', 'o' ->
+          throw new PickleException(
+              "object instantiation (" + opcodeName(op) + ") is refused: it would call a class");
+      case 0x82, 0x83, 0x84 ->
+          throw new PickleException(
+              "the copyreg extension registry (" + opcodeName(op) + ") is refused");
       case 0x97 -> throw new PickleException("out-of-band buffers (NEXT_BUFFER) are not supported");
-      case 'I', 'L', 'F', 'S', 'V', 'g', 'p' -> throw new PickleException(
-          "text-mode (protocol 0) opcode " + opcodeName(op) + " is not supported; torch.save writes protocol 2 or later");
+      case 'I', 'L', 'F', 'S', 'V', 'g', 'p' ->
+          throw new PickleException(
+              "text-mode (protocol 0) opcode "
+                  + opcodeName(op)
+                  + " is not supported; torch.save writes protocol 2 or later");
       default -> throw new PickleException("unknown pickle opcode");
     }
   }
@@ -243,13 +289,21 @@ public final class SafeUnpickler {
     String canonical = canonicalModule(module) + "." + name;
     Global g = allowed.get(canonical);
     if (g == null) {
-      throw new PickleException("forbidden global '" + module + "." + name + "': this reader never runs code from a "
-          + "checkpoint and only accepts tensor rebuild functions, storage types, dtypes and plain containers");
+      throw new PickleException(
+          "forbidden global '"
+              + module
+              + "."
+              + name
+              + "': this reader never runs code from a checkpoint and only accepts tensor rebuild"
+              + " functions, storage types, dtypes and plain containers");
     }
     return g;
   }
 
-  /** Python 3 maps Python 2 module names when reading protocol < 3 pickles; so do we, for the allow-list. */
+  /**
+   * Python 3 maps Python 2 module names when reading protocol < 3 pickles; so do we, for the
+   * allow-list.
+   */
   private static String canonicalModule(String module) {
     return switch (module) {
       case "__builtin__" -> "builtins";
@@ -260,11 +314,19 @@ public final class SafeUnpickler {
 
   private Object call(Object callable, Object args, String opcode) {
     if (!(callable instanceof Global g)) {
-      throw new PickleException(opcode + " applies " + Py.aTypeName(callable) + ", which is not callable");
+      throw new PickleException(
+          opcode + " applies " + Py.aTypeName(callable) + ", which is not callable");
     }
-    if (g.call() == null) throw new PickleException(opcode + " of '" + g.qualifiedName() + "' is not supported");
+    if (g.call() == null)
+      throw new PickleException(opcode + " of '" + g.qualifiedName() + "' is not supported");
     if (!(args instanceof Tuple t)) {
-      throw new PickleException(opcode + " of '" + g.qualifiedName() + "' with arguments of type " + Py.typeName(args) + ", not a tuple");
+      throw new PickleException(
+          opcode
+              + " of '"
+              + g.qualifiedName()
+              + "' with arguments of type "
+              + Py.typeName(args)
+              + ", not a tuple");
     }
     try {
       return g.call().apply(t);
@@ -281,7 +343,8 @@ public final class SafeUnpickler {
   }
 
   private void putAll(Dict d, List<Object> keysAndValues) {
-    if (keysAndValues.size() % 2 != 0) throw new PickleException("odd number of items for a dict: " + keysAndValues.size());
+    if (keysAndValues.size() % 2 != 0)
+      throw new PickleException("odd number of items for a dict: " + keysAndValues.size());
     for (int i = 0; i < keysAndValues.size(); i += 2) {
       Object k = keysAndValues.get(i);
       checkHashable(k, 0, limits.maxKeyDepth());
@@ -301,8 +364,14 @@ public final class SafeUnpickler {
    */
   static void checkHashable(Object k, int depth, int maxDepth) {
     if (depth > maxDepth) throw new PickleException("dict key nested deeper than " + maxDepth);
-    if (k == null || k instanceof String || k instanceof Long || k instanceof BigInteger || k instanceof Double
-        || k instanceof Boolean || k instanceof Bytes || k instanceof Global) {
+    if (k == null
+        || k instanceof String
+        || k instanceof Long
+        || k instanceof BigInteger
+        || k instanceof Double
+        || k instanceof Boolean
+        || k instanceof Bytes
+        || k instanceof Global) {
       return;
     }
     if (k instanceof Tuple t) {
@@ -328,7 +397,9 @@ public final class SafeUnpickler {
 
   private Object readLong(int n) {
     if (n < 0) throw new PickleException("negative length " + n + " for a long integer");
-    if (n > limits.maxLongBytes()) throw new PickleException("long integer of " + n + " bytes (limit " + limits.maxLongBytes() + ")");
+    if (n > limits.maxLongBytes())
+      throw new PickleException(
+          "long integer of " + n + " bytes (limit " + limits.maxLongBytes() + ")");
     if (n == 0) return 0L;
     byte[] le = take(n);
     byte[] be = new byte[n];
@@ -337,8 +408,13 @@ public final class SafeUnpickler {
     return v.bitLength() < 64 ? (Object) v.longValue() : v;
   }
 
-  private static final ThreadLocal<java.nio.charset.CharsetDecoder> UTF8 = ThreadLocal.withInitial(
-      () -> StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT));
+  private static final ThreadLocal<java.nio.charset.CharsetDecoder> UTF8 =
+      ThreadLocal.withInitial(
+          () ->
+              StandardCharsets.UTF_8
+                  .newDecoder()
+                  .onMalformedInput(CodingErrorAction.REPORT)
+                  .onUnmappableCharacter(CodingErrorAction.REPORT));
 
   private static String utf8(byte[] bytes) {
     try {
@@ -364,7 +440,8 @@ public final class SafeUnpickler {
 
   private void memoPut(long index) {
     if (stack.size() <= markBase()) throw new PickleException("memo store with an empty stack");
-    if (index < 0 || index > Integer.MAX_VALUE) throw new PickleException("memo index " + index + " out of range");
+    if (index < 0 || index > Integer.MAX_VALUE)
+      throw new PickleException("memo index " + index + " out of range");
     if (memo.size() >= limits.maxMemo() && !memo.containsKey((int) index)) {
       throw new PickleException("memo holds more than " + limits.maxMemo() + " values");
     }
@@ -381,13 +458,15 @@ public final class SafeUnpickler {
   // ---- stack ----
 
   private void push(Object v) {
-    if (stack.size() >= limits.maxStack()) throw new PickleException("stack deeper than " + limits.maxStack());
+    if (stack.size() >= limits.maxStack())
+      throw new PickleException("stack deeper than " + limits.maxStack());
     stack.add(v);
   }
 
   /** Pushes a newly created value, counting it against the value budget. */
   private void pushNew(Object v) {
-    if (++values > limits.maxValues()) throw new PickleException("more than " + limits.maxValues() + " values");
+    if (++values > limits.maxValues())
+      throw new PickleException("more than " + limits.maxValues() + " values");
     push(v);
   }
 
@@ -414,7 +493,8 @@ public final class SafeUnpickler {
   }
 
   private void pushMark() {
-    if (markCount >= limits.maxMarks()) throw new PickleException("more than " + limits.maxMarks() + " nested marks");
+    if (markCount >= limits.maxMarks())
+      throw new PickleException("more than " + limits.maxMarks() + " nested marks");
     if (markCount == marks.length) marks = Arrays.copyOf(marks, marks.length * 2);
     marks[markCount++] = stack.size();
   }
@@ -448,7 +528,11 @@ public final class SafeUnpickler {
 
   private int s32() {
     need(4);
-    int v = (data[pos] & 0xFF) | (data[pos + 1] & 0xFF) << 8 | (data[pos + 2] & 0xFF) << 16 | (data[pos + 3] & 0xFF) << 24;
+    int v =
+        (data[pos] & 0xFF)
+            | (data[pos + 1] & 0xFF) << 8
+            | (data[pos + 2] & 0xFF) << 16
+            | (data[pos + 3] & 0xFF) << 24;
     pos += 4;
     return v;
   }
@@ -463,10 +547,17 @@ public final class SafeUnpickler {
     return hi << 32 | lo;
   }
 
-  /** The next {@code n} bytes; a length beyond the end of the pickle is an error, not an allocation. */
+  /**
+   * The next {@code n} bytes; a length beyond the end of the pickle is an error, not an allocation.
+   */
   private byte[] take(long n) {
     if (n < 0 || n > data.length - pos) {
-      throw new PickleException("length " + Long.toUnsignedString(n) + " runs past the end of the pickle (" + (data.length - pos) + " bytes left)");
+      throw new PickleException(
+          "length "
+              + Long.toUnsignedString(n)
+              + " runs past the end of the pickle ("
+              + (data.length - pos)
+              + " bytes left)");
     }
     byte[] out = Arrays.copyOfRange(data, pos, pos + (int) n);
     pos += (int) n;
@@ -474,26 +565,80 @@ public final class SafeUnpickler {
   }
 
   private void need(int n) {
-    if (data.length - pos < n) throw new PickleException("pickle ends in the middle of an opcode: truncated");
+    if (data.length - pos < n)
+      throw new PickleException("pickle ends in the middle of an opcode: truncated");
   }
 
   static String opcodeName(int op) {
     return switch (op) {
-      case '(' -> "MARK"; case '.' -> "STOP"; case '0' -> "POP"; case '1' -> "POP_MARK"; case '2' -> "DUP";
-      case 'F' -> "FLOAT"; case 'I' -> "INT"; case 'J' -> "BININT"; case 'K' -> "BININT1"; case 'L' -> "LONG";
-      case 'M' -> "BININT2"; case 'N' -> "NONE"; case 'P' -> "PERSID"; case 'Q' -> "BINPERSID"; case 'R' -> "REDUCE";
-      case 'S' -> "STRING"; case 'T' -> "BINSTRING"; case 'U' -> "SHORT_BINSTRING"; case 'V' -> "UNICODE";
-      case 'X' -> "BINUNICODE"; case 'a' -> "APPEND"; case 'b' -> "BUILD"; case 'c' -> "GLOBAL"; case 'd' -> "DICT";
-      case '}' -> "EMPTY_DICT"; case 'e' -> "APPENDS"; case 'g' -> "GET"; case 'h' -> "BINGET"; case 'i' -> "INST";
-      case 'j' -> "LONG_BINGET"; case 'l' -> "LIST"; case ']' -> "EMPTY_LIST"; case 'o' -> "OBJ"; case 'p' -> "PUT";
-      case 'q' -> "BINPUT"; case 'r' -> "LONG_BINPUT"; case 's' -> "SETITEM"; case 't' -> "TUPLE"; case ')' -> "EMPTY_TUPLE";
-      case 'u' -> "SETITEMS"; case 'G' -> "BINFLOAT"; case 'B' -> "BINBYTES"; case 'C' -> "SHORT_BINBYTES";
-      case 0x80 -> "PROTO"; case 0x81 -> "NEWOBJ"; case 0x82 -> "EXT1"; case 0x83 -> "EXT2"; case 0x84 -> "EXT4";
-      case 0x85 -> "TUPLE1"; case 0x86 -> "TUPLE2"; case 0x87 -> "TUPLE3"; case 0x88 -> "NEWTRUE"; case 0x89 -> "NEWFALSE";
-      case 0x8a -> "LONG1"; case 0x8b -> "LONG4"; case 0x8c -> "SHORT_BINUNICODE"; case 0x8d -> "BINUNICODE8";
-      case 0x8e -> "BINBYTES8"; case 0x8f -> "EMPTY_SET"; case 0x90 -> "ADDITEMS"; case 0x91 -> "FROZENSET";
-      case 0x92 -> "NEWOBJ_EX"; case 0x93 -> "STACK_GLOBAL"; case 0x94 -> "MEMOIZE"; case 0x95 -> "FRAME";
-      case 0x96 -> "BYTEARRAY8"; case 0x97 -> "NEXT_BUFFER"; case 0x98 -> "READONLY_BUFFER";
+      case '(' -> "MARK";
+      case '.' -> "STOP";
+      case '0' -> "POP";
+      case '1' -> "POP_MARK";
+      case '2' -> "DUP";
+      case 'F' -> "FLOAT";
+      case 'I' -> "INT";
+      case 'J' -> "BININT";
+      case 'K' -> "BININT1";
+      case 'L' -> "LONG";
+      case 'M' -> "BININT2";
+      case 'N' -> "NONE";
+      case 'P' -> "PERSID";
+      case 'Q' -> "BINPERSID";
+      case 'R' -> "REDUCE";
+      case 'S' -> "STRING";
+      case 'T' -> "BINSTRING";
+      case 'U' -> "SHORT_BINSTRING";
+      case 'V' -> "UNICODE";
+      case 'X' -> "BINUNICODE";
+      case 'a' -> "APPEND";
+      case 'b' -> "BUILD";
+      case 'c' -> "GLOBAL";
+      case 'd' -> "DICT";
+      case '}' -> "EMPTY_DICT";
+      case 'e' -> "APPENDS";
+      case 'g' -> "GET";
+      case 'h' -> "BINGET";
+      case 'i' -> "INST";
+      case 'j' -> "LONG_BINGET";
+      case 'l' -> "LIST";
+      case ']' -> "EMPTY_LIST";
+      case 'o' -> "OBJ";
+      case 'p' -> "PUT";
+      case 'q' -> "BINPUT";
+      case 'r' -> "LONG_BINPUT";
+      case 's' -> "SETITEM";
+      case 't' -> "TUPLE";
+      case ')' -> "EMPTY_TUPLE";
+      case 'u' -> "SETITEMS";
+      case 'G' -> "BINFLOAT";
+      case 'B' -> "BINBYTES";
+      case 'C' -> "SHORT_BINBYTES";
+      case 0x80 -> "PROTO";
+      case 0x81 -> "NEWOBJ";
+      case 0x82 -> "EXT1";
+      case 0x83 -> "EXT2";
+      case 0x84 -> "EXT4";
+      case 0x85 -> "TUPLE1";
+      case 0x86 -> "TUPLE2";
+      case 0x87 -> "TUPLE3";
+      case 0x88 -> "NEWTRUE";
+      case 0x89 -> "NEWFALSE";
+      case 0x8a -> "LONG1";
+      case 0x8b -> "LONG4";
+      case 0x8c -> "SHORT_BINUNICODE";
+      case 0x8d -> "BINUNICODE8";
+      case 0x8e -> "BINBYTES8";
+      case 0x8f -> "EMPTY_SET";
+      case 0x90 -> "ADDITEMS";
+      case 0x91 -> "FROZENSET";
+      case 0x92 -> "NEWOBJ_EX";
+      case 0x93 -> "STACK_GLOBAL";
+      case 0x94 -> "MEMOIZE";
+      case 0x95 -> "FRAME";
+      case 0x96 -> "BYTEARRAY8";
+      case 0x97 -> "NEXT_BUFFER";
+      case 0x98 -> "READONLY_BUFFER";
       default -> null;
     };
   }

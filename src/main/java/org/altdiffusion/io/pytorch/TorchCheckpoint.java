@@ -33,39 +33,64 @@ import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
- * A PyTorch zip checkpoint ({@code pytorch_model.bin}, {@code diffusion_pytorch_model.bin},
- * {@code .ckpt}, {@code .pt}) read without running any pickle code.
+ * A PyTorch zip checkpoint ({@code pytorch_model.bin}, {@code diffusion_pytorch_model.bin}, {@code
+ * .ckpt}, {@code .pt}) read without running any pickle code.
  *
  * <p>Layout: a zip whose single top folder (any name) holds {@code data.pkl} (the pickled object),
- * {@code data/<key>} (one STORED entry per storage), {@code byteorder} and {@code version}.
- * {@code data.pkl} is interpreted by {@link SafeUnpickler} with the allow-list of
- * {@link TorchGlobals}; storages are memory-mapped at their offset in the file and tensors are
- * copied out of the map on {@link #load}/{@link #loadRaw} (never written in place).
+ * {@code data/<key>} (one STORED entry per storage), {@code byteorder} and {@code version}. {@code
+ * data.pkl} is interpreted by {@link SafeUnpickler} with the allow-list of {@link TorchGlobals};
+ * storages are memory-mapped at their offset in the file and tensors are copied out of the map on
+ * {@link #load}/{@link #loadRaw} (never written in place).
  *
  * <p>What is exposed: the top-level object must be a dict. If it has a {@code "state_dict"} entry
  * that is a dict (ldm / Lightning {@code .ckpt}), the tensors of that dict are exposed; otherwise
- * the tensors of the top-level dict. Keys keep file order; entries that are not tensors
- * ({@code global_step}, nested dicts, optimizer state) are skipped and listed by
- * {@link #skippedKeys()}. Big-endian checkpoints are byte-swapped on load. The legacy pre-1.6
- * (non-zip) format is refused with instructions to convert it.
+ * the tensors of the top-level dict. Keys keep file order; entries that are not tensors ({@code
+ * global_step}, nested dicts, optimizer state) are skipped and listed by {@link #skippedKeys()}.
+ * Big-endian checkpoints are byte-swapped on load. The legacy pre-1.6 (non-zip) format is refused
+ * with instructions to convert it.
  *
- * <p>Storages are not CRC-checked on open (that would read gigabytes); {@code data.pkl} and
- * {@code byteorder} are. {@link #verifyChecksums()} checks every entry. A file truncated or
- * rewritten by another process while open can still fault on access (as with any mapping).
+ * <p>Storages are not CRC-checked on open (that would read gigabytes); {@code data.pkl} and {@code
+ * byteorder} are. {@link #verifyChecksums()} checks every entry. A file truncated or rewritten by
+ * another process while open can still fault on access (as with any mapping).
  */
 public final class TorchCheckpoint implements TensorSource {
   /** Largest data.pkl accepted; real ones are small (about 150 bytes per tensor). */
   public static final long MAX_PICKLE_BYTES = 256L << 20;
+
   /** Largest region mapped at once (one mapping covers at most 2 GiB). */
   static final long MAP_WINDOW = 1L << 30;
+
   /** Start of the legacy (pre-1.6) format: pickle protocol 2 then LONG1 of torch's magic number. */
-  private static final byte[] LEGACY_MAGIC = {(byte) 0x80, 0x02, (byte) 0x8a, 0x0a, 0x6c, (byte) 0xfc, (byte) 0x9c, 0x46,
-      (byte) 0xf9, 0x20, 0x6a, (byte) 0xa8, 0x50, 0x19};
+  private static final byte[] LEGACY_MAGIC = {
+    (byte) 0x80,
+    0x02,
+    (byte) 0x8a,
+    0x0a,
+    0x6c,
+    (byte) 0xfc,
+    (byte) 0x9c,
+    0x46,
+    (byte) 0xf9,
+    0x20,
+    0x6a,
+    (byte) 0xa8,
+    0x50,
+    0x19
+  };
 
   /** Where a tensor lies: its storage entry, element offset, shape and strides (in elements). */
-  public record TensorInfo(String storageKey, DType dtype, long storageOffset, long[] shape, long[] stride) {
-    @Override public String toString() {
-      return dtype + Arrays.toString(shape) + " stride " + Arrays.toString(stride) + " at " + storageOffset + " of storage " + storageKey;
+  public record TensorInfo(
+      String storageKey, DType dtype, long storageOffset, long[] shape, long[] stride) {
+    @Override
+    public String toString() {
+      return dtype
+          + Arrays.toString(shape)
+          + " stride "
+          + Arrays.toString(stride)
+          + " at "
+          + storageOffset
+          + " of storage "
+          + storageKey;
     }
   }
 
@@ -80,14 +105,22 @@ public final class TorchCheckpoint implements TensorSource {
   private final boolean fromStateDict;
   private volatile boolean closed;
 
-  /** Opens and validates {@code file}: the zip directory, data.pkl, every storage the pickle names and every view. */
+  /**
+   * Opens and validates {@code file}: the zip directory, data.pkl, every storage the pickle names
+   * and every view.
+   */
   public static TorchCheckpoint open(Path file) {
     return new TorchCheckpoint(file, MAP_WINDOW);
   }
 
-  /** As {@link #open(Path)} with a smaller mapping window: lets tests exercise the windowed and split copies. */
+  /**
+   * As {@link #open(Path)} with a smaller mapping window: lets tests exercise the windowed and
+   * split copies.
+   */
   static TorchCheckpoint open(Path file, long mapWindow) {
-    if (mapWindow < 8) throw new IllegalArgumentException("mapping window of " + mapWindow + " bytes is below one element");
+    if (mapWindow < 8)
+      throw new IllegalArgumentException(
+          "mapping window of " + mapWindow + " bytes is below one element");
     return new TorchCheckpoint(file, mapWindow);
   }
 
@@ -106,8 +139,13 @@ public final class TorchCheckpoint implements TensorSource {
       this.bigEndian = readByteOrder();
       byte[] pickle = zip.readSmall(entry(prefix + "data.pkl"), MAX_PICKLE_BYTES);
       Map<String, TorchStorage> storages = new HashMap<>();
-      SafeUnpickler unpickler = new SafeUnpickler(file, prefix + "data.pkl", TorchGlobals.allowList(),
-          pid -> persistentLoad(pid, storages), SafeUnpickler.Limits.DEFAULT);
+      SafeUnpickler unpickler =
+          new SafeUnpickler(
+              file,
+              prefix + "data.pkl",
+              TorchGlobals.allowList(),
+              pid -> persistentLoad(pid, storages),
+              SafeUnpickler.Limits.DEFAULT);
       Object root = unpickler.load(pickle);
       Map<String, TensorView> found = new LinkedHashMap<>();
       List<String> skippedKeys = new ArrayList<>();
@@ -134,15 +172,20 @@ public final class TorchCheckpoint implements TensorSource {
     return skipped;
   }
 
-  /** True when the checkpoint was written on a big-endian machine (values are byte-swapped on load). */
+  /**
+   * True when the checkpoint was written on a big-endian machine (values are byte-swapped on load).
+   */
   public boolean bigEndian() {
     return bigEndian;
   }
 
-  /** Where {@code key} lies in its storage; tensors sharing a storage report the same storageKey. */
+  /**
+   * Where {@code key} lies in its storage; tensors sharing a storage report the same storageKey.
+   */
   public TensorInfo info(String key) {
     TensorView v = view(key);
-    return new TensorInfo(v.storage().key(), v.dtype(), v.offset(), v.size().clone(), v.stride().clone());
+    return new TensorInfo(
+        v.storage().key(), v.dtype(), v.offset(), v.size().clone(), v.stride().clone());
   }
 
   @Override
@@ -172,7 +215,11 @@ public final class TorchCheckpoint implements TensorSource {
   public Tensor load(String key) {
     TensorView v = view(key);
     DType d = v.dtype();
-    if (d == DType.F32 || d == DType.I64 || d == DType.BOOL || bigEndian || spanBytes(v) > mapWindow) {
+    if (d == DType.F32
+        || d == DType.I64
+        || d == DType.BOOL
+        || bigEndian
+        || spanBytes(v) > mapWindow) {
       return DType.widen(loadRaw(key));
     }
     // Convert while copying out of the map: one pass, no intermediate tensor.
@@ -181,15 +228,25 @@ public final class TorchCheckpoint implements TensorSource {
     return out;
   }
 
-  /** The output tensor; a view whose expanded size cannot be allocated is reported as such, not as a native error. */
+  /**
+   * The output tensor; a view whose expanded size cannot be allocated is reported as such, not as a
+   * native error.
+   */
   private Tensor allocate(String key, TensorView v, ScalarType type) {
     try {
       return torch.empty(v.size(), new TensorOptions(type), null);
     } catch (RuntimeException e) {
       String m = String.valueOf(e.getMessage()).strip();
       int nl = m.indexOf('\n');
-      throw new CheckpointException(file, "cannot allocate tensor '" + Py.printable(key) + "' of shape " + Arrays.toString(v.size())
-          + ": " + (nl > 0 ? m.substring(0, nl) : m), e);
+      throw new CheckpointException(
+          file,
+          "cannot allocate tensor '"
+              + Py.printable(key)
+              + "' of shape "
+              + Arrays.toString(v.size())
+              + ": "
+              + (nl > 0 ? m.substring(0, nl) : m),
+          e);
     }
   }
 
@@ -204,7 +261,9 @@ public final class TorchCheckpoint implements TensorSource {
         done += n;
       }
       if (crc.getValue() != e.crc()) {
-        throw new CheckpointException(file, "entry '" + Py.printable(e.name()) + "' fails its CRC-32 check: the file is corrupt");
+        throw new CheckpointException(
+            file,
+            "entry '" + Py.printable(e.name()) + "' fails its CRC-32 check: the file is corrupt");
       }
     }
   }
@@ -229,19 +288,29 @@ public final class TorchCheckpoint implements TensorSource {
     byte[] b = Arrays.copyOf(head.array(), head.position());
     if (b.length >= 4 && b[0] == 'P' && b[1] == 'K' && b[2] == 3 && b[3] == 4) return;
     if (Arrays.equals(b, LEGACY_MAGIC)) {
-      throw new CheckpointException(file, "this is the legacy (pre-1.6, non-zip) PyTorch format written by torch.save(..., "
-          + "_use_new_zipfile_serialization=False), which is not supported. Convert it once with Python: "
-          + "torch.save(torch.load('IN', weights_only=True), 'OUT.bin') writes the zip format we read "
-          + "(or safetensors.torch.save_file(torch.load('IN', weights_only=True), 'OUT.safetensors'))");
+      throw new CheckpointException(
+          file,
+          "this is the legacy (pre-1.6, non-zip) PyTorch format written by torch.save(...,"
+              + " _use_new_zipfile_serialization=False), which is not supported. Convert it once"
+              + " with Python: torch.save(torch.load('IN', weights_only=True), 'OUT.bin') writes"
+              + " the zip format we read (or safetensors.torch.save_file(torch.load('IN',"
+              + " weights_only=True), 'OUT.safetensors'))");
     }
     if (b.length > 0 && (b[0] & 0xFF) == 0x80) {
-      throw new CheckpointException(file, "a bare pickle, not a PyTorch zip checkpoint (expected a zip archive starting with 'PK')");
+      throw new CheckpointException(
+          file,
+          "a bare pickle, not a PyTorch zip checkpoint (expected a zip archive starting with"
+              + " 'PK')");
     }
-    throw new CheckpointException(file, "not a PyTorch checkpoint: expected a zip archive starting with 'PK\\3\\4'"
-        + (b.length < 4 ? " (the file is " + b.length + " bytes)" : ""));
+    throw new CheckpointException(
+        file,
+        "not a PyTorch checkpoint: expected a zip archive starting with 'PK\\3\\4'"
+            + (b.length < 4 ? " (the file is " + b.length + " bytes)" : ""));
   }
 
-  /** The folder holding data.pkl: torch names it after the file ("archive/", "pytorch_model/", ...). */
+  /**
+   * The folder holding data.pkl: torch names it after the file ("archive/", "pytorch_model/", ...).
+   */
   private String findPrefix() {
     List<String> candidates = new ArrayList<>();
     for (String name : zip.entries().keySet()) {
@@ -250,18 +319,28 @@ public final class TorchCheckpoint implements TensorSource {
       if (folder.isEmpty() || (folder.indexOf('/') == folder.length() - 1)) candidates.add(folder);
     }
     if (candidates.isEmpty()) {
-      throw new CheckpointException(file, "zip archive without a '<folder>/data.pkl' entry: not a PyTorch checkpoint "
-          + "(entries: " + Py.printable(describeEntries(), 500) + ")");
+      throw new CheckpointException(
+          file,
+          "zip archive without a '<folder>/data.pkl' entry: not a PyTorch checkpoint "
+              + "(entries: "
+              + Py.printable(describeEntries(), 500)
+              + ")");
     }
     if (candidates.size() > 1) {
-      throw new CheckpointException(file, "several data.pkl entries " + Py.printable(candidates.toString(), 500) + ": ambiguous archive");
+      throw new CheckpointException(
+          file,
+          "several data.pkl entries "
+              + Py.printable(candidates.toString(), 500)
+              + ": ambiguous archive");
     }
     return candidates.get(0);
   }
 
   private String describeEntries() {
     List<String> names = new ArrayList<>(zip.entries().keySet());
-    return names.size() <= 6 ? names.toString() : names.subList(0, 6) + " and " + (names.size() - 6) + " more";
+    return names.size() <= 6
+        ? names.toString()
+        : names.subList(0, 6) + " and " + (names.size() - 6) + " more";
   }
 
   private boolean readByteOrder() {
@@ -271,35 +350,53 @@ public final class TorchCheckpoint implements TensorSource {
     return switch (order) {
       case "little" -> false;
       case "big" -> true;
-      default -> throw new CheckpointException(file, "byteorder record says '" + Py.printable(order) + "' (expected 'little' or 'big')");
+      default ->
+          throw new CheckpointException(
+              file,
+              "byteorder record says '" + Py.printable(order) + "' (expected 'little' or 'big')");
     };
   }
 
   private ZipArchive.Entry entry(String name) {
     ZipArchive.Entry e = zip.entries().get(name);
     if (e == null) {
-      throw new CheckpointException(file, "zip entry '" + Py.printable(name) + "' is missing (entries: " + Py.printable(describeEntries(), 500) + ")");
+      throw new CheckpointException(
+          file,
+          "zip entry '"
+              + Py.printable(name)
+              + "' is missing (entries: "
+              + Py.printable(describeEntries(), 500)
+              + ")");
     }
     return e;
   }
 
-  /** BINPERSID: {@code ('storage', storage_type, key, location, numel)} → the storage, validated against its entry. */
+  /**
+   * BINPERSID: {@code ('storage', storage_type, key, location, numel)} → the storage, validated
+   * against its entry.
+   */
   private Object persistentLoad(Object pid, Map<String, TorchStorage> storages) {
     if (!(pid instanceof Tuple t) || t.size() != 5 || !"storage".equals(t.get(0))) {
-      throw new PickleException("persistent id " + Py.describe(pid) + " is not ('storage', type, key, location, numel)");
+      throw new PickleException(
+          "persistent id " + Py.describe(pid) + " is not ('storage', type, key, location, numel)");
     }
     if (!(t.get(1) instanceof Global type) || type.call() != null) {
-      throw new PickleException("storage type " + Py.describe(t.get(1)) + " is not a storage class");
+      throw new PickleException(
+          "storage type " + Py.describe(t.get(1)) + " is not a storage class");
     }
-    if (!(t.get(2) instanceof String key)) throw new PickleException("storage key " + Py.describe(t.get(2)) + " is not a str");
-    if (!(t.get(3) instanceof String)) throw new PickleException("storage location " + Py.describe(t.get(3)) + " is not a str");
+    if (!(t.get(2) instanceof String key))
+      throw new PickleException("storage key " + Py.describe(t.get(2)) + " is not a str");
+    if (!(t.get(3) instanceof String))
+      throw new PickleException("storage location " + Py.describe(t.get(3)) + " is not a str");
     if (!(t.get(4) instanceof Long numel) || numel < 0) {
-      throw new PickleException("storage size " + Py.describe(t.get(4)) + " is not a non-negative int");
+      throw new PickleException(
+          "storage size " + Py.describe(t.get(4)) + " is not a non-negative int");
     }
     TorchStorage known = storages.get(key);
     if (known != null) {
       if (!known.typeName().equals(type.qualifiedName()) || known.numel() != numel) {
-        throw new PickleException("storage '" + key + "' is named twice with different types or sizes");
+        throw new PickleException(
+            "storage '" + key + "' is named twice with different types or sizes");
       }
       return known;
     }
@@ -319,7 +416,9 @@ public final class TorchCheckpoint implements TensorSource {
       throw new PickleException("'" + typeName + "' is not a storage class");
     }
     ZipArchive.Entry e = zip.entries().get(prefix + "data/" + key);
-    if (e == null) throw new PickleException("storage '" + key + "' is missing: no zip entry '" + prefix + "data/" + key + "'");
+    if (e == null)
+      throw new PickleException(
+          "storage '" + key + "' is missing: no zip entry '" + prefix + "data/" + key + "'");
     zip.requireStored(e);
     if (dtype != null) {
       long need;
@@ -329,8 +428,20 @@ public final class TorchCheckpoint implements TensorSource {
         throw new PickleException("storage '" + key + "' size " + numel + " overflows");
       }
       if (e.size() != need) {
-        throw new PickleException("storage '" + key + "' declares " + numel + " x " + dtype + " (" + need + " bytes) but entry '"
-            + e.name() + "' holds " + e.size() + " bytes");
+        throw new PickleException(
+            "storage '"
+                + key
+                + "' declares "
+                + numel
+                + " x "
+                + dtype
+                + " ("
+                + need
+                + " bytes) but entry '"
+                + e.name()
+                + "' holds "
+                + e.size()
+                + " bytes");
       }
     }
     TorchStorage s = new TorchStorage(key, typeName, dtype, dtypeName, numel, e, e.size());
@@ -338,11 +449,18 @@ public final class TorchCheckpoint implements TensorSource {
     return s;
   }
 
-  /** Picks the dict whose tensors are exposed; returns whether it was the {@code state_dict} entry. */
-  private boolean collectTensors(Object root, Map<String, TensorView> out, List<String> skippedKeys) {
+  /**
+   * Picks the dict whose tensors are exposed; returns whether it was the {@code state_dict} entry.
+   */
+  private boolean collectTensors(
+      Object root, Map<String, TensorView> out, List<String> skippedKeys) {
     if (!(root instanceof Dict top)) {
-      throw new CheckpointException(file, "the pickled object is " + Py.aTypeName(root)
-          + ", not a dict of tensors (a state dict); save model.state_dict() rather than the model");
+      throw new CheckpointException(
+          file,
+          "the pickled object is "
+              + Py.aTypeName(root)
+              + ", not a dict of tensors (a state dict); save model.state_dict() rather than the"
+              + " model");
     }
     boolean nested = top.get("state_dict") instanceof Dict;
     Dict d = nested ? (Dict) top.get("state_dict") : top;
@@ -350,12 +468,26 @@ public final class TorchCheckpoint implements TensorSource {
       Object v = e.getValue();
       boolean tensor = v instanceof TensorView || v instanceof UnsupportedTensor;
       if (!(e.getKey() instanceof String key)) {
-        if (tensor) throw new CheckpointException(file, "a tensor is stored under " + Py.aTypeName(e.getKey()) + " key " + Py.describe(e.getKey()) + ", not a str");
+        if (tensor)
+          throw new CheckpointException(
+              file,
+              "a tensor is stored under "
+                  + Py.aTypeName(e.getKey())
+                  + " key "
+                  + Py.describe(e.getKey())
+                  + ", not a str");
         continue;
       }
       if (v instanceof UnsupportedTensor u) {
-        throw new CheckpointException(file, "tensor '" + Py.printable(key) + "' has dtype " + u.dtypeName() + ", which is not supported (accepted: "
-            + DType.accepted() + ")");
+        throw new CheckpointException(
+            file,
+            "tensor '"
+                + Py.printable(key)
+                + "' has dtype "
+                + u.dtypeName()
+                + ", which is not supported (accepted: "
+                + DType.accepted()
+                + ")");
       }
       if (v instanceof TensorView view) out.put(key, view);
       else skippedKeys.add(key);
@@ -367,7 +499,8 @@ public final class TorchCheckpoint implements TensorSource {
 
   private TensorView view(String key) {
     TensorView v = tensors.get(key);
-    if (v == null) throw new CheckpointException(file, "no tensor named '" + Py.printable(key) + "'");
+    if (v == null)
+      throw new CheckpointException(file, "no tensor named '" + Py.printable(key) + "'");
     if (closed) throw new CheckpointException(file, "checkpoint is closed");
     return v;
   }
@@ -376,7 +509,10 @@ public final class TorchCheckpoint implements TensorSource {
     return spanElements(v.size(), v.stride()) * v.dtype().byteSize();
   }
 
-  /** Elements from the first to the last one the view addresses (0 for an empty view); bounded by checkView. */
+  /**
+   * Elements from the first to the last one the view addresses (0 for an empty view); bounded by
+   * checkView.
+   */
   private static long spanElements(long[] size, long[] stride) {
     long last = 0;
     for (int i = 0; i < size.length; i++) {
@@ -388,23 +524,29 @@ public final class TorchCheckpoint implements TensorSource {
 
   /**
    * Copies the strided view {@code (offset, size, stride)} of {@code v}'s storage into {@code out}
-   * (contiguous, any dtype: libtorch converts while copying). Maps at most {@code mapWindow}
-   * bytes at once: larger views are split along their widest-stride dimension, or, when
-   * contiguous, copied in windows.
+   * (contiguous, any dtype: libtorch converts while copying). Maps at most {@code mapWindow} bytes
+   * at once: larger views are split along their widest-stride dimension, or, when contiguous,
+   * copied in windows.
    */
-  private void copyView(String key, TensorView v, long offset, long[] size, long[] stride, Tensor out) {
+  private void copyView(
+      String key, TensorView v, long offset, long[] size, long[] stride, Tensor out) {
     long span = spanElements(size, stride);
     if (span == 0) return;
     int es = v.dtype().byteSize();
     long start = v.storage().entry().dataOffset() + offset * es;
-    if (rowMajor(size, stride) && out.is_contiguous() && out.scalar_type().value == v.dtype().scalarType().value) {
-      copyContiguous(key, start, span * es, out); // both dense row-major, same dtype: byte copy in windows
+    if (rowMajor(size, stride)
+        && out.is_contiguous()
+        && out.scalar_type().value == v.dtype().scalarType().value) {
+      copyContiguous(
+          key, start, span * es, out); // both dense row-major, same dtype: byte copy in windows
       return;
     }
     if (span * es <= mapWindow) {
       MappedByteBuffer map = map(start, span * es, key);
       try {
-        Tensor src = torch.from_blob(new BytePointer(map), size, stride, new TensorOptions(v.dtype().scalarType()));
+        Tensor src =
+            torch.from_blob(
+                new BytePointer(map), size, stride, new TensorOptions(v.dtype().scalarType()));
         out.copy_(src);
       } finally {
         Reference.reachabilityFence(map);
@@ -414,16 +556,21 @@ public final class TorchCheckpoint implements TensorSource {
     // Split along the widest-stride dimension into chunks that each fit one window; if one index
     // along it is still too wide, recurse into the sub-views without that dimension.
     int d = 0;
-    for (int i = 1; i < size.length; i++) if (size[i] > 1 && (size[d] <= 1 || stride[i] > stride[d])) d = i;
+    for (int i = 1; i < size.length; i++)
+      if (size[i] > 1 && (size[d] <= 1 || stride[i] > stride[d])) d = i;
     long[] rest = size.clone();
     rest[d] = 1;
     long restSpan = spanElements(rest, stride);
     long windowElements = mapWindow / es;
-    long chunk = restSpan > windowElements ? 1 : Math.min(size[d], (windowElements - restSpan) / stride[d] + 1);
+    long chunk =
+        restSpan > windowElements
+            ? 1
+            : Math.min(size[d], (windowElements - restSpan) / stride[d] + 1);
     if (chunk == 1) {
       long[] subSize = remove(size, d);
       long[] subStride = remove(stride, d);
-      for (long i = 0; i < size[d]; i++) copyView(key, v, offset + i * stride[d], subSize, subStride, out.select(d, i));
+      for (long i = 0; i < size[d]; i++)
+        copyView(key, v, offset + i * stride[d], subSize, subStride, out.select(d, i));
       return;
     }
     for (long i = 0; i < size[d]; i += chunk) {
@@ -451,12 +598,19 @@ public final class TorchCheckpoint implements TensorSource {
 
   private MappedByteBuffer map(long position, long length, String what) {
     if (position < 0 || length < 0 || position + length > zip.fileSize()) {
-      throw new CheckpointException(file, "'" + Py.printable(what) + "' lies outside the file"); // excluded when opening; kept as a guard
+      throw new CheckpointException(
+          file,
+          "'"
+              + Py.printable(what)
+              + "' lies outside the file"); // excluded when opening; kept as a guard
     }
     try {
       return channel.map(FileChannel.MapMode.READ_ONLY, position, length);
     } catch (IOException e) {
-      throw new CheckpointException(file, closed ? "checkpoint is closed" : "cannot map '" + what + "': " + e.getMessage(), e);
+      throw new CheckpointException(
+          file,
+          closed ? "checkpoint is closed" : "cannot map '" + what + "': " + e.getMessage(),
+          e);
     }
   }
 
@@ -464,7 +618,8 @@ public final class TorchCheckpoint implements TensorSource {
   private static Tensor byteSwapped(Tensor t, DType d) {
     if (d.byteSize() == 1 || t.numel() == 0) return t;
     long[] shape = t.sizes().vec().get();
-    Tensor bytes = t.reshape(-1).view(ScalarType.Byte).view(-1, d.byteSize()); // [numel, elementBytes]
+    Tensor bytes =
+        t.reshape(-1).view(ScalarType.Byte).view(-1, d.byteSize()); // [numel, elementBytes]
     return bytes.flip(1).contiguous().view(d.scalarType()).view(shape);
   }
 

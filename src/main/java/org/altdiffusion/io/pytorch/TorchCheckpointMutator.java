@@ -11,22 +11,25 @@ import java.util.zip.CRC32;
 
 /**
  * Fuzzing support: turns the bytes of a valid PyTorch zip checkpoint into a damaged variant, for
- * checking that {@link TorchCheckpoint} answers every input with either success or a
- * {@link org.altdiffusion.io.CheckpointException}. Mutations target what the reader interprets:
- * the pickle (opcodes, lengths, integers; with its CRC-32 fixed up so the unpickler sees it),
- * the zip structures (local headers, central directory, end records) and the file length.
- * Deterministic for a given input and {@link Random} state.
+ * checking that {@link TorchCheckpoint} answers every input with either success or a {@link
+ * org.altdiffusion.io.CheckpointException}. Mutations target what the reader interprets: the pickle
+ * (opcodes, lengths, integers; with its CRC-32 fixed up so the unpickler sees it), the zip
+ * structures (local headers, central directory, end records) and the file length. Deterministic for
+ * a given input and {@link Random} state.
  */
 public final class TorchCheckpointMutator {
   private TorchCheckpointMutator() {}
 
   /** Interesting byte values for length and count fields. */
   private static final int[] INTERESTING = {0x00, 0x01, 0x7F, 0x80, 0xFF, 0xFE, 0x40, 0x3F};
+
   /** Opcodes worth injecting: every opcode the unpickler knows, plus a few it refuses. */
-  private static final byte[] OPCODES = "(.012NKMJXUTBCtl}d]aesuqrhjcRQbGP".getBytes(StandardCharsets.ISO_8859_1);
+  private static final byte[] OPCODES =
+      "(.012NKMJXUTBCtl}d]aesuqrhjcRQbGP".getBytes(StandardCharsets.ISO_8859_1);
 
   /** Where the interesting parts of a zip lie, found leniently in a valid archive. */
-  private record Layout(int pickleStart, int pickleLength, int pickleCrcAt, List<int[]> headers, int centralStart) {}
+  private record Layout(
+      int pickleStart, int pickleLength, int pickleCrcAt, List<int[]> headers, int centralStart) {}
 
   /**
    * One mutant of {@code valid} (the input is not modified). If the bytes are not a zip with a
@@ -47,13 +50,18 @@ public final class TorchCheckpointMutator {
       if (random.nextBoolean()) {
         flipBits(out, region[0], region[1], 1 + random.nextInt(4), random);
       } else {
-        out[region[0] + random.nextInt(region[1] - region[0])] = (byte) INTERESTING[random.nextInt(INTERESTING.length)];
+        out[region[0] + random.nextInt(region[1] - region[0])] =
+            (byte) INTERESTING[random.nextInt(INTERESTING.length)];
       }
     } else if (kind < 92) {
-      int cut = random.nextBoolean() ? random.nextInt(out.length) : layout.centralStart() + random.nextInt(out.length - layout.centralStart());
+      int cut =
+          random.nextBoolean()
+              ? random.nextInt(out.length)
+              : layout.centralStart() + random.nextInt(out.length - layout.centralStart());
       out = Arrays.copyOf(out, cut);
     } else {
-      flipBits(out, 0, out.length, 1 + random.nextInt(16), random); // anywhere, storage bytes included
+      flipBits(
+          out, 0, out.length, 1 + random.nextInt(16), random); // anywhere, storage bytes included
     }
     return out;
   }
@@ -70,7 +78,8 @@ public final class TorchCheckpointMutator {
         case 1 -> out[at] = OPCODES[random.nextInt(OPCODES.length)];
         case 2 -> out[at] = (byte) INTERESTING[random.nextInt(INTERESTING.length)];
         case 3 -> out[at] = (byte) random.nextInt(256);
-        default -> { // copy a chunk of the pickle over another place: plausible opcode sequences out of context
+        default -> { // copy a chunk of the pickle over another place: plausible opcode sequences
+          // out of context
           int len = 1 + random.nextInt(Math.min(16, n));
           int from = start + random.nextInt(n - len + 1);
           int to = start + random.nextInt(n - len + 1);
@@ -92,7 +101,9 @@ public final class TorchCheckpointMutator {
   private static void fixCrc(byte[] out, Layout l) {
     CRC32 crc = new CRC32();
     crc.update(out, l.pickleStart(), l.pickleLength());
-    ByteBuffer.wrap(out).order(ByteOrder.LITTLE_ENDIAN).putInt(l.pickleCrcAt(), (int) crc.getValue());
+    ByteBuffer.wrap(out)
+        .order(ByteOrder.LITTLE_ENDIAN)
+        .putInt(l.pickleCrcAt(), (int) crc.getValue());
   }
 
   private static Layout layout(byte[] b) {
@@ -127,7 +138,8 @@ public final class TorchCheckpointMutator {
         headers.add(new int[] {p, end});
         String name = new String(b, p + 46, nameLength, StandardCharsets.UTF_8);
         int local = buf.getInt(p + 42);
-        int localEnd = local + 30 + (buf.getShort(local + 26) & 0xFFFF) + (buf.getShort(local + 28) & 0xFFFF);
+        int localEnd =
+            local + 30 + (buf.getShort(local + 26) & 0xFFFF) + (buf.getShort(local + 28) & 0xFFFF);
         headers.add(new int[] {local, localEnd});
         if (name.endsWith("data.pkl")) {
           pickleStart = localEnd;

@@ -12,7 +12,14 @@ import org.altdiffusion.io.DType;
  * @param numel element count as the pickle declares it (bytes for UntypedStorage)
  * @param byteSize size of the zip entry in bytes (numel x element size when supported)
  */
-record TorchStorage(String key, String typeName, DType dtype, String dtypeName, long numel, ZipArchive.Entry entry, long byteSize) {
+record TorchStorage(
+    String key,
+    String typeName,
+    DType dtype,
+    String dtypeName,
+    long numel,
+    ZipArchive.Entry entry,
+    long byteSize) {
   boolean supported() {
     return dtype != null;
   }

@@ -16,8 +16,8 @@ import org.altdiffusion.io.CheckpointException;
  * The central directory of a zip file, read without java.util.zip so that we learn where each
  * entry's bytes start in the file: torch writes its storages STORED and 64-byte aligned, so they
  * can be memory-mapped in place. Handles zip64 (archives over 4 GiB). Every offset and size is
- * checked against the file length before anyone maps it: mapping past the end of a file would
- * crash the JVM on first access.
+ * checked against the file length before anyone maps it: mapping past the end of a file would crash
+ * the JVM on first access.
  */
 final class ZipArchive {
   static final int LOCAL_HEADER = 0x04034b50;
@@ -25,11 +25,19 @@ final class ZipArchive {
   static final int END_OF_CENTRAL_DIRECTORY = 0x06054b50;
   static final int ZIP64_END_OF_CENTRAL_DIRECTORY = 0x06064b50;
   static final int ZIP64_LOCATOR = 0x07064b50;
+
   /** Most entries we accept: a torch checkpoint has one per storage plus a handful. */
   static final int MAX_ENTRIES = 1_000_000;
 
   /** One entry; {@code dataOffset} is the absolute file position of its (stored) bytes. */
-  record Entry(String name, int method, int flags, long crc, long compressedSize, long size, long dataOffset) {
+  record Entry(
+      String name,
+      int method,
+      int flags,
+      long crc,
+      long compressedSize,
+      long size,
+      long dataOffset) {
     boolean stored() {
       return method == 0;
     }
@@ -60,21 +68,28 @@ final class ZipArchive {
   }
 
   /**
-   * The bytes of a small entry (data.pkl, version, byteorder), checked against its CRC-32.
-   * Large storages are never read this way; they are mapped.
+   * The bytes of a small entry (data.pkl, version, byteorder), checked against its CRC-32. Large
+   * storages are never read this way; they are mapped.
    */
   byte[] readSmall(Entry e, long maxBytes) {
     requireStored(e);
     if (e.size() > maxBytes) {
-      throw fail("entry '" + e.name() + "' is " + e.size() + " bytes, over the limit of " + maxBytes);
+      throw fail(
+          "entry '" + e.name() + "' is " + e.size() + " bytes, over the limit of " + maxBytes);
     }
     ByteBuffer buf = read(e.dataOffset(), (int) e.size());
     byte[] bytes = buf.array();
     CRC32 crc = new CRC32();
     crc.update(bytes);
     if (crc.getValue() != e.crc()) {
-      throw fail("entry '" + e.name() + "' fails its CRC-32 check (stored " + Long.toHexString(e.crc())
-          + ", computed " + Long.toHexString(crc.getValue()) + "): the file is corrupt");
+      throw fail(
+          "entry '"
+              + e.name()
+              + "' fails its CRC-32 check (stored "
+              + Long.toHexString(e.crc())
+              + ", computed "
+              + Long.toHexString(crc.getValue())
+              + "): the file is corrupt");
     }
     return bytes;
   }
@@ -82,14 +97,19 @@ final class ZipArchive {
   void requireStored(Entry e) {
     if ((e.flags() & 1) != 0) throw fail("entry '" + e.name() + "' is encrypted");
     if (!e.stored()) {
-      throw fail("entry '" + e.name() + "' is compressed (zip method " + e.method()
-          + "); torch.save writes every entry uncompressed (method 0), which is what we read. "
-          + "Was the archive repacked? Re-save it with torch.save");
+      throw fail(
+          "entry '"
+              + e.name()
+              + "' is compressed (zip method "
+              + e.method()
+              + "); torch.save writes every entry uncompressed (method 0), which is what we read. "
+              + "Was the archive repacked? Re-save it with torch.save");
     }
   }
 
   private Map<String, Entry> readCentralDirectory() {
-    if (fileSize < 22) throw fail("file is " + fileSize + " bytes: too short for a zip archive (truncated?)");
+    if (fileSize < 22)
+      throw fail("file is " + fileSize + " bytes: too short for a zip archive (truncated?)");
     // The end record is 22 bytes plus a comment of up to 65535 bytes: scan backwards for it.
     int tailLength = (int) Math.min(fileSize, 22 + 65535);
     long tailStart = fileSize - tailLength;
@@ -102,7 +122,8 @@ final class ZipArchive {
       }
     }
     if (eocd < 0) {
-      throw fail("no zip end-of-central-directory record: the file is truncated or not a zip archive");
+      throw fail(
+          "no zip end-of-central-directory record: the file is truncated or not a zip archive");
     }
     long count = u16(tail, eocd + 10);
     long cdSize = u32(tail, eocd + 12);
@@ -114,17 +135,29 @@ final class ZipArchive {
       cdSize = z[1];
       cdOffset = z[2];
     }
-    if (count > MAX_ENTRIES) throw fail("central directory claims " + count + " entries (limit " + MAX_ENTRIES + ")");
+    if (count > MAX_ENTRIES)
+      throw fail("central directory claims " + count + " entries (limit " + MAX_ENTRIES + ")");
     if (cdOffset < 0 || cdSize < 0 || cdOffset + cdSize > eocdPosition) {
-      throw fail("central directory (offset " + cdOffset + ", " + cdSize + " bytes) lies outside the file: truncated?");
+      throw fail(
+          "central directory (offset "
+              + cdOffset
+              + ", "
+              + cdSize
+              + " bytes) lies outside the file: truncated?");
     }
-    if (cdSize > Integer.MAX_VALUE - 8) throw fail("central directory of " + cdSize + " bytes is too large");
+    if (cdSize > Integer.MAX_VALUE - 8)
+      throw fail("central directory of " + cdSize + " bytes is too large");
     ByteBuffer cd = read(cdOffset, (int) cdSize);
     Map<String, Entry> out = new LinkedHashMap<>();
     int p = 0;
     for (long i = 0; i < count; i++) {
       if (p + 46 > cd.limit() || cd.getInt(p) != CENTRAL_HEADER) {
-        throw fail("central directory entry " + i + " is malformed (at file offset " + (cdOffset + p) + ")");
+        throw fail(
+            "central directory entry "
+                + i
+                + " is malformed (at file offset "
+                + (cdOffset + p)
+                + ")");
       }
       int flags = u16(cd, p + 8);
       int method = u16(cd, p + 10);
@@ -148,21 +181,38 @@ final class ZipArchive {
         if (id == 0x0001) {
           int q = x + 4;
           int qEnd = q + len;
-          if (size == 0xFFFFFFFFL) { size = u64(cd, q, qEnd, name); q += 8; }
-          if (compressed == 0xFFFFFFFFL) { compressed = u64(cd, q, qEnd, name); q += 8; }
-          if (localOffset == 0xFFFFFFFFL) { localOffset = u64(cd, q, qEnd, name); q += 8; }
+          if (size == 0xFFFFFFFFL) {
+            size = u64(cd, q, qEnd, name);
+            q += 8;
+          }
+          if (compressed == 0xFFFFFFFFL) {
+            compressed = u64(cd, q, qEnd, name);
+            q += 8;
+          }
+          if (localOffset == 0xFFFFFFFFL) {
+            localOffset = u64(cd, q, qEnd, name);
+            q += 8;
+          }
         }
         x += 4 + len;
       }
       long dataOffset = dataOffset(name, localOffset, cdOffset);
       if (compressed < 0 || dataOffset + compressed > cdOffset) {
-        throw fail("entry '" + name + "' (" + compressed + " bytes at offset " + dataOffset
-            + ") runs past the end of the data: the file is truncated or corrupt");
+        throw fail(
+            "entry '"
+                + name
+                + "' ("
+                + compressed
+                + " bytes at offset "
+                + dataOffset
+                + ") runs past the end of the data: the file is truncated or corrupt");
       }
       if (method == 0 && compressed != size) {
-        throw fail("stored entry '" + name + "' has compressed size " + compressed + " but size " + size);
+        throw fail(
+            "stored entry '" + name + "' has compressed size " + compressed + " but size " + size);
       }
-      if (out.put(name, new Entry(name, method, flags, crc, compressed, size, dataOffset)) != null) {
+      if (out.put(name, new Entry(name, method, flags, crc, compressed, size, dataOffset))
+          != null) {
         throw fail("zip entry '" + name + "' appears twice; refusing an ambiguous archive");
       }
       p = end;
@@ -170,46 +220,74 @@ final class ZipArchive {
     return out;
   }
 
-  /** Reads the zip64 end record through its locator, which sits just before the classic end record. */
+  /**
+   * Reads the zip64 end record through its locator, which sits just before the classic end record.
+   */
   private long[] readZip64End(long eocdPosition) {
-    if (eocdPosition < 20) throw fail("zip64 archive without a zip64 end-of-central-directory locator");
+    if (eocdPosition < 20)
+      throw fail("zip64 archive without a zip64 end-of-central-directory locator");
     ByteBuffer loc = read(eocdPosition - 20, 20);
-    if (loc.getInt(0) != ZIP64_LOCATOR) throw fail("zip64 archive without a zip64 end-of-central-directory locator");
+    if (loc.getInt(0) != ZIP64_LOCATOR)
+      throw fail("zip64 archive without a zip64 end-of-central-directory locator");
     long recordOffset = loc.getLong(8);
     if (recordOffset < 0 || recordOffset + 56 > eocdPosition - 20) {
-      throw fail("zip64 end-of-central-directory record offset " + recordOffset + " lies outside the file");
+      throw fail(
+          "zip64 end-of-central-directory record offset "
+              + recordOffset
+              + " lies outside the file");
     }
     ByteBuffer rec = read(recordOffset, 56);
-    if (rec.getInt(0) != ZIP64_END_OF_CENTRAL_DIRECTORY) throw fail("zip64 end-of-central-directory record is malformed");
+    if (rec.getInt(0) != ZIP64_END_OF_CENTRAL_DIRECTORY)
+      throw fail("zip64 end-of-central-directory record is malformed");
     long count = rec.getLong(32);
     long cdSize = rec.getLong(40);
     long cdOffset = rec.getLong(48);
     if (count < 0 || cdSize < 0 || cdOffset < 0 || cdOffset + cdSize > recordOffset) {
-      throw fail("zip64 end-of-central-directory record is inconsistent with the file size: truncated?");
+      throw fail(
+          "zip64 end-of-central-directory record is inconsistent with the file size: truncated?");
     }
     return new long[] {count, cdSize, cdOffset};
   }
 
-  /** Entry data follows its local header, whose name and extra field lengths may differ from the central ones. */
+  /**
+   * Entry data follows its local header, whose name and extra field lengths may differ from the
+   * central ones.
+   */
   private long dataOffset(String name, long localOffset, long limit) {
     if (localOffset < 0 || localOffset + 30 > limit) {
-      throw fail("entry '" + name + "' has local header offset " + localOffset + " outside the file");
+      throw fail(
+          "entry '" + name + "' has local header offset " + localOffset + " outside the file");
     }
     ByteBuffer h = read(localOffset, 30);
-    if (h.getInt(0) != LOCAL_HEADER) throw fail("entry '" + name + "' has no local header at offset " + localOffset);
+    if (h.getInt(0) != LOCAL_HEADER)
+      throw fail("entry '" + name + "' has no local header at offset " + localOffset);
     int nameLength = u16(h, 26);
     int extraLength = u16(h, 28);
-    if (localOffset + 30 + nameLength > limit) throw fail("entry '" + name + "' local header runs past the data");
-    String localName = new String(read(localOffset + 30, nameLength).array(), StandardCharsets.UTF_8);
+    if (localOffset + 30 + nameLength > limit)
+      throw fail("entry '" + name + "' local header runs past the data");
+    String localName =
+        new String(read(localOffset + 30, nameLength).array(), StandardCharsets.UTF_8);
     if (!localName.equals(name)) {
-      throw fail("entry '" + name + "' has local header name '" + localName + "'; refusing an inconsistent archive");
+      throw fail(
+          "entry '"
+              + name
+              + "' has local header name '"
+              + localName
+              + "'; refusing an inconsistent archive");
     }
     return localOffset + 30 + nameLength + extraLength;
   }
 
   ByteBuffer read(long position, int length) {
     if (position < 0 || length < 0 || position + length > fileSize) {
-      throw fail("read of " + length + " bytes at offset " + position + " runs past the end of the file (" + fileSize + " bytes)");
+      throw fail(
+          "read of "
+              + length
+              + " bytes at offset "
+              + position
+              + " runs past the end of the file ("
+              + fileSize
+              + " bytes)");
     }
     ByteBuffer buf = ByteBuffer.allocate(length).order(ByteOrder.LITTLE_ENDIAN);
     try {
@@ -245,6 +323,7 @@ final class ZipArchive {
   }
 
   private CheckpointException fail(String problem) {
-    return new CheckpointException(file, "not a valid PyTorch zip checkpoint: " + Py.printable(problem, 2000));
+    return new CheckpointException(
+        file, "not a valid PyTorch zip checkpoint: " + Py.printable(problem, 2000));
   }
 }

@@ -7,9 +7,9 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
 /**
- * diffusers' {@code Downsample2D} with a convolution: 3x3, stride 2, key {@code conv}. With
- * {@code padding == 0} (the VAE encoder) the input is first padded by one zero row at the bottom
- * and one zero column at the right, as the reference does; see {@link #outputSize}.
+ * diffusers' {@code Downsample2D} with a convolution: 3x3, stride 2, key {@code conv}. With {@code
+ * padding == 0} (the VAE encoder) the input is first padded by one zero row at the bottom and one
+ * zero column at the right, as the reference does; see {@link #outputSize}.
  */
 public final class Downsample2D extends Module {
   public final long channels;
@@ -33,9 +33,11 @@ public final class Downsample2D extends Module {
 
   /** x [B, C, H, W] -> [B, out, outputSize(H), outputSize(W)]. */
   public Tensor forward(Tensor x) {
-    return Scopes.keep(() -> {
-      Tensor in = padding == 0 ? torch.constant_pad_nd(x, 0, 1, 0, 1) : x; // (left, right, top, bottom)
-      return conv.forward(in);
-    });
+    return Scopes.keep(
+        () -> {
+          Tensor in =
+              padding == 0 ? torch.constant_pad_nd(x, 0, 1, 0, 1) : x; // (left, right, top, bottom)
+          return conv.forward(in);
+        });
   }
 }

@@ -10,8 +10,9 @@ import org.bytedeco.pytorch.global.torch;
 
 /**
  * diffusers' {@code FeedForward} with the GEGLU activation (the Stable Diffusion transformer):
- * {@code net.0.proj} Linear(dim -> 2 * inner), split into value and gate, {@code value * gelu(gate)}
- * (exact erf GELU), {@code net.2} Linear(inner -> dim). {@code net.1} is a dropout without weights.
+ * {@code net.0.proj} Linear(dim -> 2 * inner), split into value and gate, {@code value *
+ * gelu(gate)} (exact erf GELU), {@code net.2} Linear(inner -> dim). {@code net.1} is a dropout
+ * without weights.
  */
 public final class FeedForward extends Module {
   private final Geglu geglu;
@@ -43,7 +44,9 @@ public final class FeedForward extends Module {
     }
   }
 
-  /** @param inner hidden width (diffusers: 4 * dim) */
+  /**
+   * @param inner hidden width (diffusers: 4 * dim)
+   */
   public FeedForward(long dim, long inner) {
     Net net = child("net", new Net(dim, inner));
     geglu = net.geglu;

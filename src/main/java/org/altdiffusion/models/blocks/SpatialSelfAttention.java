@@ -12,13 +12,13 @@ import org.bytedeco.pytorch.Tensor;
  * The self-attention of {@code UNetMidBlock2D} (the VAE's mid block): diffusers' {@code Attention}
  * built with {@code norm_num_groups}, {@code residual_connection=True}, biased q/k/v and one head
  * per {@code headDim} channels. Keys: {@code group_norm, to_q, to_k, to_v, to_out.0}. Checkpoints
- * saved before diffusers 0.14 name them {@code query, key, value, proj_attn}; see
- * {@link #LEGACY_NAMES}.
+ * saved before diffusers 0.14 name them {@code query, key, value, proj_attn}; see {@link
+ * #LEGACY_NAMES}.
  */
 public final class SpatialSelfAttention extends Module {
   /** Old key -> current key, relative to this module, as diffusers converts them on load. */
-  public static final java.util.Map<String, String> LEGACY_NAMES = java.util.Map.of(
-      "query", "to_q", "key", "to_k", "value", "to_v", "proj_attn", "to_out.0");
+  public static final java.util.Map<String, String> LEGACY_NAMES =
+      java.util.Map.of("query", "to_q", "key", "to_k", "value", "to_v", "proj_attn", "to_out.0");
 
   private final long heads;
   private final GroupNorm groupNorm;
@@ -38,16 +38,19 @@ public final class SpatialSelfAttention extends Module {
 
   /** x [B, C, H, W] -> x + attention(x), [B, C, H, W]. */
   public Tensor forward(Tensor x) {
-    return Scopes.keep(() -> {
-      long b = x.size(0);
-      long c = x.size(1);
-      long height = x.size(2);
-      long width = x.size(3);
-      Tensor tokens = x.view(b, c, height * width).transpose(1, 2); // [B, HW, C]
-      Tensor h = groupNorm.forward(tokens.transpose(1, 2)).transpose(1, 2); // [B, HW, C]
-      Tensor o = Attention.attend(toQ.forward(h), toK.forward(h), toV.forward(h), heads, null); // [B, HW, C]
-      o = toOut.forward(o).transpose(-1, -2).reshape(b, c, height, width); // [B, C, H, W]
-      return o.add(x);
-    });
+    return Scopes.keep(
+        () -> {
+          long b = x.size(0);
+          long c = x.size(1);
+          long height = x.size(2);
+          long width = x.size(3);
+          Tensor tokens = x.view(b, c, height * width).transpose(1, 2); // [B, HW, C]
+          Tensor h = groupNorm.forward(tokens.transpose(1, 2)).transpose(1, 2); // [B, HW, C]
+          Tensor o =
+              Attention.attend(
+                  toQ.forward(h), toK.forward(h), toV.forward(h), heads, null); // [B, HW, C]
+          o = toOut.forward(o).transpose(-1, -2).reshape(b, c, height, width); // [B, C, H, W]
+          return o.add(x);
+        });
   }
 }

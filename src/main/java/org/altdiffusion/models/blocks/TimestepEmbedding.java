@@ -1,7 +1,6 @@
 package org.altdiffusion.models.blocks;
 
 import org.altdiffusion.engine.Scopes;
-import org.altdiffusion.engine.Tensors;
 import org.altdiffusion.nn.Linear;
 import org.altdiffusion.nn.Module;
 import org.bytedeco.pytorch.Scalar;
@@ -29,14 +28,15 @@ public final class TimestepEmbedding extends Module {
 
   /**
    * diffusers' {@code get_timestep_embedding} with scale 1 and max_period 10000, op for op:
-   * frequencies {@code exp(-ln(10000) * i / (half - downscaleFreqShift))}, features
-   * {@code [sin(t f), cos(t f)]}, halves swapped when {@code flipSinToCos}, a zero column appended
-   * for an odd {@code dim}.
+   * frequencies {@code exp(-ln(10000) * i / (half - downscaleFreqShift))}, features {@code [sin(t
+   * f), cos(t f)]}, halves swapped when {@code flipSinToCos}, a zero column appended for an odd
+   * {@code dim}.
    *
    * @param timesteps [B], any numeric dtype (converted to float32 first, like {@code .float()})
    * @return [B, dim] float32
    */
-  public static Tensor sinusoidal(Tensor timesteps, long dim, boolean flipSinToCos, double downscaleFreqShift) {
+  public static Tensor sinusoidal(
+      Tensor timesteps, long dim, boolean flipSinToCos, double downscaleFreqShift) {
     return sinusoidal(timesteps, dim, flipSinToCos, downscaleFreqShift, torch.ScalarType.Float);
   }
 
@@ -45,19 +45,33 @@ public final class TimestepEmbedding extends Module {
    * a model widened to float64, where float32 features would be the one low-precision part (and
    * their sin/cos rounding differs between libtorch builds).
    */
-  public static Tensor sinusoidal(Tensor timesteps, long dim, boolean flipSinToCos, double downscaleFreqShift, torch.ScalarType dtype) {
-    return Scopes.keep(() -> {
-      long half = dim / 2;
-      Tensor exponent = torch.arange(new Scalar(0), new Scalar(half), new org.bytedeco.pytorch.TensorOptions(dtype))
-          .mul(new Scalar(-Math.log(10000.0)))
-          .div(new Scalar(half - downscaleFreqShift)); // [half]
-      Tensor freqs = torch.exp(exponent);
-      Tensor args = timesteps.to(dtype).unsqueeze(1).mul(freqs.unsqueeze(0)); // [B, half]
-      Tensor sin = torch.sin(args);
-      Tensor cos = torch.cos(args);
-      Tensor emb = flipSinToCos ? torch.cat(new TensorVector(cos, sin), -1) : torch.cat(new TensorVector(sin, cos), -1); // [B, 2*half]
-      if (dim % 2 == 1) emb = torch.constant_pad_nd(emb, 0, 1, 0, 0);
-      return emb;
-    });
+  public static Tensor sinusoidal(
+      Tensor timesteps,
+      long dim,
+      boolean flipSinToCos,
+      double downscaleFreqShift,
+      torch.ScalarType dtype) {
+    return Scopes.keep(
+        () -> {
+          long half = dim / 2;
+          Tensor exponent =
+              torch
+                  .arange(
+                      new Scalar(0),
+                      new Scalar(half),
+                      new org.bytedeco.pytorch.TensorOptions(dtype))
+                  .mul(new Scalar(-Math.log(10000.0)))
+                  .div(new Scalar(half - downscaleFreqShift)); // [half]
+          Tensor freqs = torch.exp(exponent);
+          Tensor args = timesteps.to(dtype).unsqueeze(1).mul(freqs.unsqueeze(0)); // [B, half]
+          Tensor sin = torch.sin(args);
+          Tensor cos = torch.cos(args);
+          Tensor emb =
+              flipSinToCos
+                  ? torch.cat(new TensorVector(cos, sin), -1)
+                  : torch.cat(new TensorVector(sin, cos), -1); // [B, 2*half]
+          if (dim % 2 == 1) emb = torch.constant_pad_nd(emb, 0, 1, 0, 0);
+          return emb;
+        });
   }
 }

@@ -33,8 +33,15 @@ public final class Transformer2DModel extends Module {
    * @param contextDim cross_attention_dim
    * @param groups GroupNorm groups (the UNet's norm_num_groups)
    */
-  public Transformer2DModel(long heads, long headDim, long channels, int layers, long contextDim, long groups,
-      boolean linearProjection, boolean onlyCrossAttention) {
+  public Transformer2DModel(
+      long heads,
+      long headDim,
+      long channels,
+      int layers,
+      long contextDim,
+      long groups,
+      boolean linearProjection,
+      boolean onlyCrossAttention) {
     this.linearProjection = linearProjection;
     this.inner = heads * headDim;
     norm = child("norm", new GroupNorm(groups, channels, 1e-6));
@@ -50,27 +57,34 @@ public final class Transformer2DModel extends Module {
 
   /** x [B, C, H, W], context [B, T, contextDim] -> [B, C, H, W]. */
   public Tensor forward(Tensor x, Tensor context) {
-    return Scopes.keep(() -> {
-      long b = x.size(0);
-      long height = x.size(2);
-      long width = x.size(3);
-      Tensor h = norm.forward(x);
-      if (linearProjection) {
-        h = h.permute(0, 2, 3, 1).reshape(b, height * width, x.size(1)); // [B, HW, C]
-        h = linearIn.forward(h); // [B, HW, inner]
-      } else {
-        h = convIn.forward(h); // [B, inner, H, W]
-        h = h.permute(0, 2, 3, 1).reshape(b, height * width, inner); // [B, HW, inner]
-      }
-      for (BasicTransformerBlock block : blocks) h = block.forward(h, context);
-      if (linearProjection) {
-        h = linearOut.forward(h); // [B, HW, C]
-        h = h.reshape(b, height, width, x.size(1)).permute(0, 3, 1, 2).contiguous(); // [B, C, H, W]
-      } else {
-        h = h.reshape(b, height, width, inner).permute(0, 3, 1, 2).contiguous(); // [B, inner, H, W]
-        h = convOut.forward(h); // [B, C, H, W]
-      }
-      return InPlace.add(h, x);
-    });
+    return Scopes.keep(
+        () -> {
+          long b = x.size(0);
+          long height = x.size(2);
+          long width = x.size(3);
+          Tensor h = norm.forward(x);
+          if (linearProjection) {
+            h = h.permute(0, 2, 3, 1).reshape(b, height * width, x.size(1)); // [B, HW, C]
+            h = linearIn.forward(h); // [B, HW, inner]
+          } else {
+            h = convIn.forward(h); // [B, inner, H, W]
+            h = h.permute(0, 2, 3, 1).reshape(b, height * width, inner); // [B, HW, inner]
+          }
+          for (BasicTransformerBlock block : blocks) h = block.forward(h, context);
+          if (linearProjection) {
+            h = linearOut.forward(h); // [B, HW, C]
+            h =
+                h.reshape(b, height, width, x.size(1))
+                    .permute(0, 3, 1, 2)
+                    .contiguous(); // [B, C, H, W]
+          } else {
+            h =
+                h.reshape(b, height, width, inner)
+                    .permute(0, 3, 1, 2)
+                    .contiguous(); // [B, inner, H, W]
+            h = convOut.forward(h); // [B, C, H, W]
+          }
+          return InPlace.add(h, x);
+        });
   }
 }

@@ -5,9 +5,9 @@ import org.altdiffusion.nn.ModuleList;
 import org.bytedeco.pytorch.Tensor;
 
 /**
- * diffusers' {@code UNetMidBlock2D} as the VAE builds it: {@code resnets.0}, then
- * {@code attentions.0} (single-head {@link SpatialSelfAttention}, absent when
- * {@code mid_block_add_attention} is false) and {@code resnets.1}; no time embedding, eps 1e-6.
+ * diffusers' {@code UNetMidBlock2D} as the VAE builds it: {@code resnets.0}, then {@code
+ * attentions.0} (single-head {@link SpatialSelfAttention}, absent when {@code
+ * mid_block_add_attention} is false) and {@code resnets.1}; no time embedding, eps 1e-6.
  */
 public final class UNetMidBlock2D extends Module {
   private final ModuleList<ResnetBlock2D> resnets;

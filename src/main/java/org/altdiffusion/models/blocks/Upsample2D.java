@@ -27,12 +27,18 @@ public final class Upsample2D extends Module {
    * when the input size is not a multiple of its total downscale), else (2H, 2W).
    */
   public Tensor forward(Tensor x, long[] size) {
-    return Scopes.keep(() -> {
-      long[] target = size != null ? size : new long[] {2 * x.size(2), 2 * x.size(3)};
-      // No scale factors: libtorch derives the source index from in/out sizes, as F.interpolate(size=...) does.
-      Tensor up = torch.upsample_nearest2d(x, new LongArrayRef(new LongPointer(target), 2),
-          new DoubleOptional(), new DoubleOptional());
-      return conv.forward(up);
-    });
+    return Scopes.keep(
+        () -> {
+          long[] target = size != null ? size : new long[] {2 * x.size(2), 2 * x.size(3)};
+          // No scale factors: libtorch derives the source index from in/out sizes, as
+          // F.interpolate(size=...) does.
+          Tensor up =
+              torch.upsample_nearest2d(
+                  x,
+                  new LongArrayRef(new LongPointer(target), 2),
+                  new DoubleOptional(),
+                  new DoubleOptional());
+          return conv.forward(up);
+        });
   }
 }

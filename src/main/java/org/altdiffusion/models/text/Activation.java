@@ -7,7 +7,10 @@ import org.altdiffusion.io.JsonConfig;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
-/** The feed-forward activations the text encoders use, by their transformers {@code hidden_act} names. */
+/**
+ * The feed-forward activations the text encoders use, by their transformers {@code hidden_act}
+ * names.
+ */
 public enum Activation {
   /** {@code gelu}: the exact form, x * Phi(x) with the error function. */
   GELU("gelu"),
@@ -35,6 +38,9 @@ public enum Activation {
   }
 
   static String names(Set<Activation> accepted) {
-    return Arrays.stream(values()).filter(accepted::contains).map(a -> a.configName).collect(Collectors.joining(", "));
+    return Arrays.stream(values())
+        .filter(accepted::contains)
+        .map(a -> a.configName)
+        .collect(Collectors.joining(", "));
   }
 }

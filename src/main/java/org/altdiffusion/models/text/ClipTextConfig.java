@@ -21,8 +21,8 @@ import org.altdiffusion.io.JsonConfig;
  * @param padTokenId {@code pad_token_id}, default 1 (informational)
  * @param bosTokenId {@code bos_token_id}, default 49406 (informational)
  * @param eosTokenId {@code eos_token_id}, default 49407: selects the pooled token. The value 2
- *     (configs written before transformers PR #24773) means "the position of the largest id";
- *     any other value means "the first position holding eos_token_id".
+ *     (configs written before transformers PR #24773) means "the position of the largest id"; any
+ *     other value means "the first position holding eos_token_id".
  */
 public record ClipTextConfig(
     int vocabSize,
@@ -47,9 +47,14 @@ public record ClipTextConfig(
     XlmRobertaConfig.positive("num_attention_heads", numAttentionHeads);
     XlmRobertaConfig.positive("max_position_embeddings", maxPositionEmbeddings);
     if (hiddenSize % numAttentionHeads != 0) {
-      throw new IllegalArgumentException("hidden_size " + hiddenSize + " is not a multiple of num_attention_heads " + numAttentionHeads);
+      throw new IllegalArgumentException(
+          "hidden_size "
+              + hiddenSize
+              + " is not a multiple of num_attention_heads "
+              + numAttentionHeads);
     }
-    if (!(layerNormEps > 0)) throw new IllegalArgumentException("layer_norm_eps must be > 0, got " + layerNormEps);
+    if (!(layerNormEps > 0))
+      throw new IllegalArgumentException("layer_norm_eps must be > 0, got " + layerNormEps);
   }
 
   /** True for the pre-#24773 configs whose eos_token_id is 2: pool at the largest id. */
@@ -69,7 +74,9 @@ public record ClipTextConfig(
     if (config.node("text_config") != null && config.node("text_config").isObject()) {
       config = JsonConfig.parse(config.file(), config.node("text_config").toString());
     }
-    Activation act = Activation.read(config, "hidden_act", "quick_gelu", Set.of(Activation.QUICK_GELU, Activation.GELU));
+    Activation act =
+        Activation.read(
+            config, "hidden_act", "quick_gelu", Set.of(Activation.QUICK_GELU, Activation.GELU));
     try {
       return new ClipTextConfig(
           config.integer("vocab_size", 49408),

@@ -19,7 +19,9 @@ public final class ClipTextModel extends Module implements TextEncoder {
     textModel = child("text_model", new ClipTextTransformer(config));
   }
 
-  /** Reads {@code dir/config.json} and the weights in {@code dir} (see {@link TextEncoderFiles}). */
+  /**
+   * Reads {@code dir/config.json} and the weights in {@code dir} (see {@link TextEncoderFiles}).
+   */
   public static ClipTextModel fromPretrained(Path dir) {
     var model = new ClipTextModel(ClipTextConfig.read(dir.resolve("config.json")));
     try (TensorSource weights = TextEncoderFiles.openWeights(dir)) {

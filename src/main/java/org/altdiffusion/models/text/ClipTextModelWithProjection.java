@@ -18,10 +18,13 @@ public final class ClipTextModelWithProjection extends Module implements TextEnc
   public ClipTextModelWithProjection(ClipTextConfig config) {
     this.config = config;
     textModel = child("text_model", new ClipTextTransformer(config));
-    textProjection = child("text_projection", new Linear(config.hiddenSize(), config.projectionDim(), false));
+    textProjection =
+        child("text_projection", new Linear(config.hiddenSize(), config.projectionDim(), false));
   }
 
-  /** Reads {@code dir/config.json} and the weights in {@code dir} (see {@link TextEncoderFiles}). */
+  /**
+   * Reads {@code dir/config.json} and the weights in {@code dir} (see {@link TextEncoderFiles}).
+   */
   public static ClipTextModelWithProjection fromPretrained(Path dir) {
     var model = new ClipTextModelWithProjection(ClipTextConfig.read(dir.resolve("config.json")));
     try (TensorSource weights = TextEncoderFiles.openWeights(dir)) {
@@ -30,13 +33,17 @@ public final class ClipTextModelWithProjection extends Module implements TextEnc
     return model;
   }
 
-  /** ids [B, T], mask [B, T] or null -> the transformer's outputs and the projected pooled vector. */
+  /**
+   * ids [B, T], mask [B, T] or null -> the transformer's outputs and the projected pooled vector.
+   */
   public Output forward(Tensor ids, Tensor attentionMask) {
     ClipTextTransformer.Output text = textModel.forward(ids, attentionMask);
     return new Output(text, guarded("projection", () -> textProjection.forward(text.pooled())));
   }
 
-  /** @param textEmbeds [B, projection_dim]: text_projection(pooled) */
+  /**
+   * @param textEmbeds [B, projection_dim]: text_projection(pooled)
+   */
   public record Output(ClipTextTransformer.Output text, Tensor textEmbeds) {}
 
   /** The final-LN last hidden state [B, T, hidden]. */

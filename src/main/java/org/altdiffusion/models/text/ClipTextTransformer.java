@@ -15,9 +15,9 @@ import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
 
 /**
- * CLIP's text transformer (transformers' {@code CLIPTextTransformer}, found under
- * {@code text_model.} in checkpoints): token + learned position embeddings, pre-LN causal
- * transformer layers, a final LayerNorm, and the pooled vector at the end-of-text token.
+ * CLIP's text transformer (transformers' {@code CLIPTextTransformer}, found under {@code
+ * text_model.} in checkpoints): token + learned position embeddings, pre-LN causal transformer
+ * layers, a final LayerNorm, and the pooled vector at the end-of-text token.
  */
 public final class ClipTextTransformer extends Module {
   public final ClipTextConfig config;
@@ -33,7 +33,8 @@ public final class ClipTextTransformer extends Module {
     positionEmbedding = embeddings.positionEmbedding;
     layers = child("encoder", new Encoder()).layers;
     for (int i = 0; i < config.numHiddenLayers(); i++) layers.add(new Layer(config));
-    finalLayerNorm = child("final_layer_norm", new LayerNorm(config.hiddenSize(), config.layerNormEps()));
+    finalLayerNorm =
+        child("final_layer_norm", new LayerNorm(config.hiddenSize(), config.layerNormEps()));
   }
 
   /** Old checkpoints saved the position_ids buffer. */
@@ -60,22 +61,27 @@ public final class ClipTextTransformer extends Module {
 
   /** ids [B, T], mask [B, T] or null (causal attention only) -> {@link Output}. */
   public Output forward(Tensor ids, Tensor attentionMask) {
-    Tensor checkedIds = TextInputs.checkIds(ids, config.vocabSize(), config.maxPositionEmbeddings(), "CLIP text model");
+    Tensor checkedIds =
+        TextInputs.checkIds(
+            ids, config.vocabSize(), config.maxPositionEmbeddings(), "CLIP text model");
     Tensor mask = TextInputs.checkMask(attentionMask, ids, "CLIP text model");
-    return guarded("forward", () -> {
-      long t = checkedIds.size(1);
-      Tensor additive = additiveMask(mask, t);
-      List<Tensor> hidden = new ArrayList<>();
-      Tensor positions = positionEmbedding.weight.get().narrow(0, 0, t); // [T, hidden], broadcast over B
-      Tensor h = tokenEmbedding.forward(checkedIds).add(positions);
-      hidden.add(h);
-      for (Layer layer : layers) {
-        h = layer.forward(h, additive);
-        hidden.add(h);
-      }
-      Tensor last = finalLayerNorm.forward(h);
-      return new Output(last, hidden, pool(last, checkedIds));
-    });
+    return guarded(
+        "forward",
+        () -> {
+          long t = checkedIds.size(1);
+          Tensor additive = additiveMask(mask, t);
+          List<Tensor> hidden = new ArrayList<>();
+          Tensor positions =
+              positionEmbedding.weight.get().narrow(0, 0, t); // [T, hidden], broadcast over B
+          Tensor h = tokenEmbedding.forward(checkedIds).add(positions);
+          hidden.add(h);
+          for (Layer layer : layers) {
+            h = layer.forward(h, additive);
+            hidden.add(h);
+          }
+          Tensor last = finalLayerNorm.forward(h);
+          return new Output(last, hidden, pool(last, checkedIds));
+        });
   }
 
   /**
@@ -85,10 +91,17 @@ public final class ClipTextTransformer extends Module {
    */
   static Tensor additiveMask(Tensor mask, long t) {
     Scalar min = new Scalar(-Float.MAX_VALUE);
-    Tensor causal = torch.full(new long[] {t, t}, min, new TensorOptions(torch.ScalarType.Float)).triu(1).view(1, 1, t, t); // [1, 1, T, T]
+    Tensor causal =
+        torch
+            .full(new long[] {t, t}, min, new TensorOptions(torch.ScalarType.Float))
+            .triu(1)
+            .view(1, 1, t, t); // [1, 1, T, T]
     if (mask == null) return causal;
     Tensor inverted = mask.neg().add(new Scalar(1.0));
-    Tensor padding = inverted.masked_fill(inverted.ne(new Scalar(0.0)), min).view(mask.size(0), 1, 1, t); // [B, 1, 1, T]
+    Tensor padding =
+        inverted
+            .masked_fill(inverted.ne(new Scalar(0.0)), min)
+            .view(mask.size(0), 1, 1, t); // [B, 1, 1, T]
     return padding.add(causal); // [B, 1, T, T]
   }
 
@@ -99,9 +112,13 @@ public final class ClipTextTransformer extends Module {
    */
   private Tensor pool(Tensor last, Tensor ids) {
     Tensor intIds = ids.to(torch.ScalarType.Int);
-    Tensor position = config.legacyEosPooling()
-        ? intIds.argmax(new org.bytedeco.pytorch.LongOptional(-1), false)
-        : intIds.eq(new Scalar(config.eosTokenId())).to(torch.ScalarType.Int).argmax(new org.bytedeco.pytorch.LongOptional(-1), false);
+    Tensor position =
+        config.legacyEosPooling()
+            ? intIds.argmax(new org.bytedeco.pytorch.LongOptional(-1), false)
+            : intIds
+                .eq(new Scalar(config.eosTokenId()))
+                .to(torch.ScalarType.Int)
+                .argmax(new org.bytedeco.pytorch.LongOptional(-1), false);
     long b = last.size(0);
     Tensor index = position.view(b, 1, 1).expand(b, 1, last.size(2)); // [B, 1, hidden]
     return last.gather(1, index).squeeze(1); // [B, hidden]
@@ -114,7 +131,8 @@ public final class ClipTextTransformer extends Module {
 
     Embeddings(ClipTextConfig c) {
       tokenEmbedding = child("token_embedding", new Embedding(c.vocabSize(), c.hiddenSize()));
-      positionEmbedding = child("position_embedding", new Embedding(c.maxPositionEmbeddings(), c.hiddenSize()));
+      positionEmbedding =
+          child("position_embedding", new Embedding(c.maxPositionEmbeddings(), c.hiddenSize()));
     }
   }
 
@@ -155,7 +173,9 @@ public final class ClipTextTransformer extends Module {
     /** h [B, T, hidden], additiveMask [1 or B, 1, T, T] -> [B, T, hidden]. */
     public Tensor forward(Tensor h, Tensor additiveMask) {
       Tensor x = layerNorm1.forward(h);
-      Tensor attended = Attention.attend(qProj.forward(x), kProj.forward(x), vProj.forward(x), heads, additiveMask);
+      Tensor attended =
+          Attention.attend(
+              qProj.forward(x), kProj.forward(x), vProj.forward(x), heads, additiveMask);
       h = h.add(outProj.forward(attended));
       Tensor y = fc2.forward(activation.apply(fc1.forward(layerNorm2.forward(h))));
       return h.add(y);

@@ -15,20 +15,24 @@ import org.bytedeco.pytorch.Tensor;
  * {@code pre_LN} + {@code transformation_pre}.
  *
  * <p>Output ({@code projection_state} in the reference), [B, T, project_dim]:
+ *
  * <ul>
  *   <li>m9 (no pre-transformation): {@code transformation(last hidden state)};
- *   <li>m18 ({@code has_pre_transformation}): {@code transformation_pre(pre_LN(hidden_states[-2]))}, the
- *       output of the second-to-last layer. The reference runs the last layer and discards it; here it
- *       is skipped, which changes nothing in the result (and {@code transformation} stays unused, but
- *       its weights are in the checkpoint and are loaded).
+ *   <li>m18 ({@code has_pre_transformation}): {@code
+ *       transformation_pre(pre_LN(hidden_states[-2]))}, the output of the second-to-last layer. The
+ *       reference runs the last layer and discards it; here it is skipped, which changes nothing in
+ *       the result (and {@code transformation} stays unused, but its weights are in the checkpoint
+ *       and are loaded).
  * </ul>
  */
 public final class RobertaSeriesModelWithTransformation extends Module implements TextEncoder {
   public final RobertaSeriesConfig config;
   public final XlmRobertaModel roberta;
   public final Linear transformation;
+
   /** Null unless has_pre_transformation. */
   public final Linear transformationPre;
+
   /** Null unless has_pre_transformation. */
   public final LayerNorm preLN;
 
@@ -38,7 +42,8 @@ public final class RobertaSeriesModelWithTransformation extends Module implement
     roberta = child("roberta", new XlmRobertaModel(body));
     transformation = child("transformation", new Linear(body.hiddenSize(), config.projectDim()));
     if (config.hasPreTransformation()) {
-      transformationPre = child("transformation_pre", new Linear(body.hiddenSize(), config.projectDim()));
+      transformationPre =
+          child("transformation_pre", new Linear(body.hiddenSize(), config.projectDim()));
       preLN = child("pre_LN", new LayerNorm(body.hiddenSize(), body.layerNormEps()));
     } else {
       transformationPre = null;
@@ -46,9 +51,13 @@ public final class RobertaSeriesModelWithTransformation extends Module implement
     }
   }
 
-  /** Reads {@code dir/config.json} and the weights in {@code dir} (see {@link TextEncoderFiles}). */
+  /**
+   * Reads {@code dir/config.json} and the weights in {@code dir} (see {@link TextEncoderFiles}).
+   */
   public static RobertaSeriesModelWithTransformation fromPretrained(Path dir) {
-    var model = new RobertaSeriesModelWithTransformation(RobertaSeriesConfig.read(dir.resolve("config.json")));
+    var model =
+        new RobertaSeriesModelWithTransformation(
+            RobertaSeriesConfig.read(dir.resolve("config.json")));
     try (TensorSource weights = TextEncoderFiles.openWeights(dir)) {
       model.load(weights);
     }
@@ -61,7 +70,9 @@ public final class RobertaSeriesModelWithTransformation extends Module implement
     return List.of(Pattern.compile("logit_scale"));
   }
 
-  /** ids [B, T], mask [B, T] or null -> the encoder output [B, T, project_dim] (see class comment). */
+  /**
+   * ids [B, T], mask [B, T] or null -> the encoder output [B, T, project_dim] (see class comment).
+   */
   public Tensor forward(Tensor ids, Tensor attentionMask) {
     return project(outputLayerState(ids, attentionMask));
   }
@@ -73,11 +84,12 @@ public final class RobertaSeriesModelWithTransformation extends Module implement
 
   /**
    * The distillation student's pooled vector, [B, project_dim]: the output path applied to the
-   * first ([CLS], {@code <s>}) token only. m18: transformation_pre(pre_LN(hidden_states[-2][:, 0]));
-   * m9: transformation(last_hidden_state[:, 0]). Equal to {@code forward(ids, mask)[:, 0]}.
+   * first ([CLS], {@code <s>}) token only. m18: transformation_pre(pre_LN(hidden_states[-2][:,
+   * 0])); m9: transformation(last_hidden_state[:, 0]). Equal to {@code forward(ids, mask)[:, 0]}.
    */
   public Tensor pooled(Tensor ids, Tensor attentionMask) {
-    return project(outputLayerState(ids, attentionMask).select(1, 0)); // [B, hidden] -> [B, project_dim]
+    return project(
+        outputLayerState(ids, attentionMask).select(1, 0)); // [B, hidden] -> [B, project_dim]
   }
 
   /**
@@ -85,8 +97,10 @@ public final class RobertaSeriesModelWithTransformation extends Module implement
    * layers run, as in the reference).
    */
   public Output forwardAll(Tensor ids, Tensor attentionMask) {
-    List<Tensor> hidden = roberta.hiddenStates(ids, attentionMask, config.roberta().numHiddenLayers());
-    Tensor source = hidden.get(config.hasPreTransformation() ? hidden.size() - 2 : hidden.size() - 1);
+    List<Tensor> hidden =
+        roberta.hiddenStates(ids, attentionMask, config.roberta().numHiddenLayers());
+    Tensor source =
+        hidden.get(config.hasPreTransformation() ? hidden.size() - 2 : hidden.size() - 1);
     return new Output(project(source), hidden);
   }
 
@@ -105,9 +119,12 @@ public final class RobertaSeriesModelWithTransformation extends Module implement
   }
 
   private Tensor project(Tensor hidden) {
-    return guarded("projection", () -> config.hasPreTransformation()
-        ? transformationPre.forward(preLN.forward(hidden))
-        : transformation.forward(hidden));
+    return guarded(
+        "projection",
+        () ->
+            config.hasPreTransformation()
+                ? transformationPre.forward(preLN.forward(hidden))
+                : transformation.forward(hidden));
   }
 
   @Override

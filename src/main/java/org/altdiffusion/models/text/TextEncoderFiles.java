@@ -10,11 +10,12 @@ public final class TextEncoderFiles {
   private TextEncoderFiles() {}
 
   /**
-   * Opens the weights of a transformers model folder in the reference's order of preference:
-   * {@code model.safetensors}, {@code pytorch_model.bin} (what the published AltDiffusion encoders
-   * ship), then sharded indexes of either.
+   * Opens the weights of a transformers model folder in the reference's order of preference: {@code
+   * model.safetensors}, {@code pytorch_model.bin} (what the published AltDiffusion encoders ship),
+   * then sharded indexes of either.
    */
   public static TensorSource openWeights(Path dir) {
-    return Checkpoints.open(DiffusersLayout.findWeights(dir, DiffusersLayout.Naming.TRANSFORMERS, null));
+    return Checkpoints.open(
+        DiffusersLayout.findWeights(dir, DiffusersLayout.Naming.TRANSFORMERS, null));
   }
 }

@@ -43,15 +43,26 @@ public record XlmRobertaConfig(
     positive("max_position_embeddings", maxPositionEmbeddings);
     positive("type_vocab_size", typeVocabSize);
     if (hiddenSize % numAttentionHeads != 0) {
-      throw new IllegalArgumentException("hidden_size " + hiddenSize + " is not a multiple of num_attention_heads " + numAttentionHeads);
+      throw new IllegalArgumentException(
+          "hidden_size "
+              + hiddenSize
+              + " is not a multiple of num_attention_heads "
+              + numAttentionHeads);
     }
-    if (hiddenAct != Activation.GELU) throw new IllegalArgumentException("hidden_act must be gelu, got " + hiddenAct);
-    if (!(layerNormEps > 0)) throw new IllegalArgumentException("layer_norm_eps must be > 0, got " + layerNormEps);
+    if (hiddenAct != Activation.GELU)
+      throw new IllegalArgumentException("hidden_act must be gelu, got " + hiddenAct);
+    if (!(layerNormEps > 0))
+      throw new IllegalArgumentException("layer_norm_eps must be > 0, got " + layerNormEps);
     if (padTokenId < 0 || padTokenId >= vocabSize) {
-      throw new IllegalArgumentException("pad_token_id " + padTokenId + " outside the vocabulary [0, " + vocabSize + ")");
+      throw new IllegalArgumentException(
+          "pad_token_id " + padTokenId + " outside the vocabulary [0, " + vocabSize + ")");
     }
     if (padTokenId + 1 >= maxPositionEmbeddings) {
-      throw new IllegalArgumentException("max_position_embeddings " + maxPositionEmbeddings + " leaves no position after the padding offset " + padTokenId);
+      throw new IllegalArgumentException(
+          "max_position_embeddings "
+              + maxPositionEmbeddings
+              + " leaves no position after the padding offset "
+              + padTokenId);
     }
   }
 
@@ -64,10 +75,14 @@ public record XlmRobertaConfig(
   public static XlmRobertaConfig from(JsonConfig config) {
     String positions = config.string("position_embedding_type", "absolute");
     if (!positions.equals("absolute")) {
-      throw config.error("position_embedding_type", "'" + positions + "' is not supported; accepted: absolute");
+      throw config.error(
+          "position_embedding_type", "'" + positions + "' is not supported; accepted: absolute");
     }
-    if (config.bool("is_decoder", false)) throw config.error("is_decoder", "decoder (causal) XLM-R is not supported; accepted: false");
-    if (config.bool("add_cross_attention", false)) throw config.error("add_cross_attention", "cross-attention is not supported; accepted: false");
+    if (config.bool("is_decoder", false))
+      throw config.error("is_decoder", "decoder (causal) XLM-R is not supported; accepted: false");
+    if (config.bool("add_cross_attention", false))
+      throw config.error(
+          "add_cross_attention", "cross-attention is not supported; accepted: false");
     Activation act = Activation.read(config, "hidden_act", "gelu", Set.of(Activation.GELU));
     try {
       return new XlmRobertaConfig(
@@ -93,8 +108,8 @@ public record XlmRobertaConfig(
   }
 
   /**
-   * Longest id sequence the position table allows: positions run from pad+1 to pad+T, and the
-   * table has max_position_embeddings rows (514 -> 512 tokens).
+   * Longest id sequence the position table allows: positions run from pad+1 to pad+T, and the table
+   * has max_position_embeddings rows (514 -> 512 tokens).
    */
   public int maxTokens() {
     return maxPositionEmbeddings - padTokenId - 1;

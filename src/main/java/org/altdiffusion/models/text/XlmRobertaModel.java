@@ -16,8 +16,8 @@ import org.bytedeco.pytorch.global.torch;
 /**
  * The XLM-RoBERTa encoder body without pooler (transformers' {@code XLMRobertaModel}): token +
  * token-type + position embeddings with LayerNorm, then post-LayerNorm transformer layers with
- * exact GELU. Parameter names are the reference's, relative to this module
- * ({@code embeddings.word_embeddings.weight}, {@code encoder.layer.3.attention.self.query.weight}).
+ * exact GELU. Parameter names are the reference's, relative to this module ({@code
+ * embeddings.word_embeddings.weight}, {@code encoder.layer.3.attention.self.query.weight}).
  */
 public final class XlmRobertaModel extends Module {
   public final XlmRobertaConfig config;
@@ -38,7 +38,9 @@ public final class XlmRobertaModel extends Module {
    */
   @Override
   protected List<Pattern> ignoredKeys() {
-    return List.of(Pattern.compile("pooler\\..*"), Pattern.compile("embeddings\\.(position_ids|token_type_ids)"));
+    return List.of(
+        Pattern.compile("pooler\\..*"),
+        Pattern.compile("embeddings\\.(position_ids|token_type_ids)"));
   }
 
   /** ids [B, T], mask [B, T] or null -> last hidden state [B, T, hidden]. */
@@ -54,21 +56,25 @@ public final class XlmRobertaModel extends Module {
    */
   public List<Tensor> hiddenStates(Tensor ids, Tensor attentionMask, int layerCount) {
     if (layerCount < 0 || layerCount > layers.size()) {
-      throw new IllegalArgumentException("layerCount " + layerCount + " outside [0, " + layers.size() + "]");
+      throw new IllegalArgumentException(
+          "layerCount " + layerCount + " outside [0, " + layers.size() + "]");
     }
-    Tensor checkedIds = TextInputs.checkIds(ids, config.vocabSize(), config.maxTokens(), "XLM-RoBERTa");
+    Tensor checkedIds =
+        TextInputs.checkIds(ids, config.vocabSize(), config.maxTokens(), "XLM-RoBERTa");
     Tensor mask = TextInputs.checkMask(attentionMask, ids, "XLM-RoBERTa");
-    return guarded("forward", () -> {
-      Tensor additive = additiveMask(mask);
-      List<Tensor> out = new ArrayList<>();
-      Tensor h = embeddings.forward(checkedIds);
-      out.add(h);
-      for (int i = 0; i < layerCount; i++) {
-        h = layers.get(i).forward(h, additive);
-        out.add(h);
-      }
-      return out;
-    });
+    return guarded(
+        "forward",
+        () -> {
+          Tensor additive = additiveMask(mask);
+          List<Tensor> out = new ArrayList<>();
+          Tensor h = embeddings.forward(checkedIds);
+          out.add(h);
+          for (int i = 0; i < layerCount; i++) {
+            h = layers.get(i).forward(h, additive);
+            out.add(h);
+          }
+          return out;
+        });
   }
 
   /**
@@ -79,7 +85,10 @@ public final class XlmRobertaModel extends Module {
     if (mask == null) return null;
     long b = mask.size(0);
     long t = mask.size(1);
-    return mask.neg().add(new Scalar(1.0)).mul(new Scalar(-Float.MAX_VALUE)).view(b, 1, 1, t); // [B, 1, 1, T]
+    return mask.neg()
+        .add(new Scalar(1.0))
+        .mul(new Scalar(-Float.MAX_VALUE))
+        .view(b, 1, 1, t); // [B, 1, 1, T]
   }
 
   /**
@@ -103,20 +112,25 @@ public final class XlmRobertaModel extends Module {
     Embeddings(XlmRobertaConfig c) {
       pad = c.padTokenId();
       wordEmbeddings = child("word_embeddings", new Embedding(c.vocabSize(), c.hiddenSize()));
-      positionEmbeddings = child("position_embeddings", new Embedding(c.maxPositionEmbeddings(), c.hiddenSize()));
-      tokenTypeEmbeddings = child("token_type_embeddings", new Embedding(c.typeVocabSize(), c.hiddenSize()));
+      positionEmbeddings =
+          child("position_embeddings", new Embedding(c.maxPositionEmbeddings(), c.hiddenSize()));
+      tokenTypeEmbeddings =
+          child("token_type_embeddings", new Embedding(c.typeVocabSize(), c.hiddenSize()));
       layerNorm = child("LayerNorm", new LayerNorm(c.hiddenSize(), c.layerNormEps()));
     }
 
     /**
      * ids [B, T] int64 -> [B, T, hidden]. Every token has type 0, as in the reference's default.
-     * The word and position tables are looked up with padding_idx = pad, as the reference's
-     * {@code nn.Embedding(..., padding_idx=pad)}: same values, but the padding row takes no gradient.
+     * The word and position tables are looked up with padding_idx = pad, as the reference's {@code
+     * nn.Embedding(..., padding_idx=pad)}: same values, but the padding row takes no gradient.
      */
     public Tensor forward(Tensor ids) {
-      Tensor tokenType = tokenTypeEmbeddings.weight.get().select(0, 0); // [hidden], broadcast over B, T
+      Tensor tokenType =
+          tokenTypeEmbeddings.weight.get().select(0, 0); // [hidden], broadcast over B, T
       Tensor words = torch.embedding(wordEmbeddings.weight.get(), ids, pad, false, false);
-      Tensor positions = torch.embedding(positionEmbeddings.weight.get(), positionIds(ids, pad), pad, false, false);
+      Tensor positions =
+          torch.embedding(
+              positionEmbeddings.weight.get(), positionIds(ids, pad), pad, false, false);
       return layerNorm.forward(words.add(tokenType).add(positions));
     }
   }
@@ -138,7 +152,8 @@ public final class XlmRobertaModel extends Module {
       selfAttention = attention.self;
       attentionOutput = attention.output;
       intermediate = child("intermediate", new Intermediate(c)).dense;
-      output = child("output", new DenseNorm(c.intermediateSize(), c.hiddenSize(), c.layerNormEps()));
+      output =
+          child("output", new DenseNorm(c.intermediateSize(), c.hiddenSize(), c.layerNormEps()));
     }
 
     /** h [B, T, hidden], additiveMask [B, 1, 1, T] or null -> [B, T, hidden]. */
@@ -177,7 +192,8 @@ public final class XlmRobertaModel extends Module {
 
     /** h [B, T, hidden] -> [B, T, hidden], heads concatenated (before the output projection). */
     public Tensor forward(Tensor h, Tensor additiveMask) {
-      return Attention.attend(query.forward(h), key.forward(h), value.forward(h), heads, additiveMask);
+      return Attention.attend(
+          query.forward(h), key.forward(h), value.forward(h), heads, additiveMask);
     }
   }
 

@@ -9,36 +9,61 @@ import org.altdiffusion.nn.ModuleList;
 import org.bytedeco.pytorch.Tensor;
 
 /**
- * One level of the UNet's down path: diffusers' {@code CrossAttnDownBlock2D} (with
- * {@code attentions}) or {@code DownBlock2D} (without). Keys {@code resnets.i},
- * {@code attentions.i}, {@code downsamplers.0.conv}. Every layer's output is kept as a skip
- * connection for the up path, the downsampled output too.
+ * One level of the UNet's down path: diffusers' {@code CrossAttnDownBlock2D} (with {@code
+ * attentions}) or {@code DownBlock2D} (without). Keys {@code resnets.i}, {@code attentions.i},
+ * {@code downsamplers.0.conv}. Every layer's output is kept as a skip connection for the up path,
+ * the downsampled output too.
  */
 public final class DownBlock2D extends Module {
   private final ModuleList<ResnetBlock2D> resnets;
   private final ModuleList<Transformer2DModel> attentions;
   private final Downsample2D downsampler;
 
-  /** Architecture of one block, as UNet2DConditionModel (and a ControlNet) derives it from its config. */
-  public record Spec(long inChannels, long outChannels, long tembChannels, int layers, boolean crossAttention,
-      int heads, int transformerLayers, long contextDim, boolean linearProjection, boolean onlyCrossAttention,
-      long groups, double eps, boolean addDownsample, long downsamplePadding) {}
+  /**
+   * Architecture of one block, as UNet2DConditionModel (and a ControlNet) derives it from its
+   * config.
+   */
+  public record Spec(
+      long inChannels,
+      long outChannels,
+      long tembChannels,
+      int layers,
+      boolean crossAttention,
+      int heads,
+      int transformerLayers,
+      long contextDim,
+      boolean linearProjection,
+      boolean onlyCrossAttention,
+      long groups,
+      double eps,
+      boolean addDownsample,
+      long downsamplePadding) {}
 
   public DownBlock2D(Spec s) {
     resnets = child("resnets", new ModuleList<>());
     attentions = s.crossAttention() ? child("attentions", new ModuleList<>()) : null;
     for (int i = 0; i < s.layers(); i++) {
       long in = i == 0 ? s.inChannels() : s.outChannels();
-      resnets.add(new ResnetBlock2D(in, s.outChannels(), s.tembChannels(), s.groups(), s.eps(), 1.0));
+      resnets.add(
+          new ResnetBlock2D(in, s.outChannels(), s.tembChannels(), s.groups(), s.eps(), 1.0));
       if (attentions != null) {
-        attentions.add(new Transformer2DModel(s.heads(), s.outChannels() / s.heads(), s.outChannels(),
-            s.transformerLayers(), s.contextDim(), s.groups(), s.linearProjection(), s.onlyCrossAttention()));
+        attentions.add(
+            new Transformer2DModel(
+                s.heads(),
+                s.outChannels() / s.heads(),
+                s.outChannels(),
+                s.transformerLayers(),
+                s.contextDim(),
+                s.groups(),
+                s.linearProjection(),
+                s.onlyCrossAttention()));
       }
     }
-    downsampler = s.addDownsample()
-        ? child("downsamplers", new ModuleList<Downsample2D>())
-            .add(new Downsample2D(s.outChannels(), s.outChannels(), s.downsamplePadding()))
-        : null;
+    downsampler =
+        s.addDownsample()
+            ? child("downsamplers", new ModuleList<Downsample2D>())
+                .add(new Downsample2D(s.outChannels(), s.outChannels(), s.downsamplePadding()))
+            : null;
   }
 
   /** Number of skip connections this block emits. */

@@ -38,23 +38,34 @@ public final class AutoencoderKL extends Module {
     long latent = config.latentChannels();
     encoder = child("encoder", new Encoder(config));
     decoder = child("decoder", new Decoder(config));
-    quantConv = config.useQuantConv() ? child("quant_conv", new Conv2d(2 * latent, 2 * latent, 1, 1, 0)) : null;
-    postQuantConv = config.usePostQuantConv() ? child("post_quant_conv", new Conv2d(latent, latent, 1, 1, 0)) : null;
+    quantConv =
+        config.useQuantConv()
+            ? child("quant_conv", new Conv2d(2 * latent, 2 * latent, 1, 1, 0))
+            : null;
+    postQuantConv =
+        config.usePostQuantConv()
+            ? child("post_quant_conv", new Conv2d(latent, latent, 1, 1, 0))
+            : null;
   }
 
   /**
-   * Reads {@code config.json} and the weights of a diffusers {@code vae} folder (safetensors,
-   * .bin or sharded), accepting the pre-0.14 attention key names (see {@link #withCurrentKeyNames}).
+   * Reads {@code config.json} and the weights of a diffusers {@code vae} folder (safetensors, .bin
+   * or sharded), accepting the pre-0.14 attention key names (see {@link #withCurrentKeyNames}).
    */
   public static AutoencoderKL fromPretrained(Path folder) {
-    AutoencoderKL model = new AutoencoderKL(AutoencoderKLConfig.read(folder.resolve("config.json")));
-    try (TensorSource source = Checkpoints.open(DiffusersLayout.findWeights(folder, DiffusersLayout.Naming.DIFFUSERS, null))) {
+    AutoencoderKL model =
+        new AutoencoderKL(AutoencoderKLConfig.read(folder.resolve("config.json")));
+    try (TensorSource source =
+        Checkpoints.open(
+            DiffusersLayout.findWeights(folder, DiffusersLayout.Naming.DIFFUSERS, null))) {
       model.loadCheckpoint(source);
     }
     return model;
   }
 
-  /** {@link #load(TensorSource)} after renaming legacy attention keys (query/key/value/proj_attn). */
+  /**
+   * {@link #load(TensorSource)} after renaming legacy attention keys (query/key/value/proj_attn).
+   */
   public void loadCheckpoint(TensorSource source) {
     load(withCurrentKeyNames(source));
   }
@@ -76,14 +87,21 @@ public final class AutoencoderKL extends Module {
    */
   public DiagonalGaussian encode(Tensor image) {
     requireImage("image", image, config.inChannels(), "in_channels");
-    Tensor moments = guarded("encode", () -> Scopes.keep(() -> {
-      Tensor h = encoder.forward(image);
-      return quantConv == null ? h : quantConv.forward(h);
-    })); // [B, 2 * latent, h, w]
+    Tensor moments =
+        guarded(
+            "encode",
+            () ->
+                Scopes.keep(
+                    () -> {
+                      Tensor h = encoder.forward(image);
+                      return quantConv == null ? h : quantConv.forward(h);
+                    })); // [B, 2 * latent, h, w]
     long latent = config.latentChannels();
     Tensor mean = moments.narrow(1, 0, latent); // [B, latent, h, w]
-    Tensor logvar = moments.narrow(1, latent, latent)
-        .clamp(new ScalarOptional(new Scalar(-30.0)), new ScalarOptional(new Scalar(20.0)));
+    Tensor logvar =
+        moments
+            .narrow(1, latent, latent)
+            .clamp(new ScalarOptional(new Scalar(-30.0)), new ScalarOptional(new Scalar(20.0)));
     return new DiagonalGaussian(mean, logvar);
   }
 
@@ -95,39 +113,72 @@ public final class AutoencoderKL extends Module {
    */
   public Tensor decode(Tensor latents) {
     requireImage("latents", latents, config.latentChannels(), "latent_channels");
-    return guarded("decode", () -> Scopes.keep(() -> {
-      Tensor z = postQuantConv == null ? latents : postQuantConv.forward(latents);
-      return decoder.forward(z);
-    }));
+    return guarded(
+        "decode",
+        () ->
+            Scopes.keep(
+                () -> {
+                  Tensor z = postQuantConv == null ? latents : postQuantConv.forward(latents);
+                  return decoder.forward(z);
+                }));
   }
 
   private static final Pattern LEGACY_ATTENTION =
-      Pattern.compile("((?:encoder|decoder)\\.mid_block\\.attentions\\.\\d+\\.)(query|key|value|proj_attn)\\.(weight|bias)");
+      Pattern.compile(
+          "((?:encoder|decoder)\\.mid_block\\.attentions\\.\\d+\\.)(query|key|value|proj_attn)\\.(weight|bias)");
 
   /**
    * A view of {@code source} whose VAE mid-block attention keys use diffusers' current names:
-   * checkpoints saved before diffusers 0.14 (late-2022 models) call them {@code query},
-   * {@code key}, {@code value}, {@code proj_attn}; diffusers renames them on load, and so do we.
-   * Having both an old and a new name for the same weight is an error.
+   * checkpoints saved before diffusers 0.14 (late-2022 models) call them {@code query}, {@code
+   * key}, {@code value}, {@code proj_attn}; diffusers renames them on load, and so do we. Having
+   * both an old and a new name for the same weight is an error.
    */
   public static TensorSource withCurrentKeyNames(TensorSource source) {
     Map<String, String> currentToStored = new LinkedHashMap<>();
     for (String key : source.keys()) {
       Matcher m = LEGACY_ATTENTION.matcher(key);
-      String current = m.matches()
-          ? m.group(1) + SpatialSelfAttention.LEGACY_NAMES.get(m.group(2)) + "." + m.group(3) : key;
+      String current =
+          m.matches()
+              ? m.group(1) + SpatialSelfAttention.LEGACY_NAMES.get(m.group(2)) + "." + m.group(3)
+              : key;
       String previous = currentToStored.put(current, key);
       if (previous != null) {
-        throw new IllegalArgumentException("checkpoint has both '" + previous + "' and '" + key + "' for weight '" + current + "'");
+        throw new IllegalArgumentException(
+            "checkpoint has both '"
+                + previous
+                + "' and '"
+                + key
+                + "' for weight '"
+                + current
+                + "'");
       }
     }
     if (currentToStored.keySet().equals(source.keys())) return source;
     return new TensorSource() {
-      @Override public Set<String> keys() { return currentToStored.keySet(); }
-      @Override public long[] shape(String key) { return source.shape(stored(key)); }
-      @Override public String dtype(String key) { return source.dtype(stored(key)); }
-      @Override public Tensor load(String key) { return source.load(stored(key)); }
-      @Override public Tensor loadRaw(String key) { return source.loadRaw(stored(key)); }
+      @Override
+      public Set<String> keys() {
+        return currentToStored.keySet();
+      }
+
+      @Override
+      public long[] shape(String key) {
+        return source.shape(stored(key));
+      }
+
+      @Override
+      public String dtype(String key) {
+        return source.dtype(stored(key));
+      }
+
+      @Override
+      public Tensor load(String key) {
+        return source.load(stored(key));
+      }
+
+      @Override
+      public Tensor loadRaw(String key) {
+        return source.loadRaw(stored(key));
+      }
 
       private String stored(String key) {
         String s = currentToStored.get(key);
@@ -140,11 +191,25 @@ public final class AutoencoderKL extends Module {
   private static void requireImage(String what, Tensor t, long channels, String field) {
     if (t == null) throw new IllegalArgumentException("AutoencoderKL: " + what + " is null");
     if (t.scalar_type().value != torch.ScalarType.Float.value) {
-      throw new IllegalArgumentException("AutoencoderKL: " + what + " must be float32, got " + t.scalar_type());
+      throw new IllegalArgumentException(
+          "AutoencoderKL: " + what + " must be float32, got " + t.scalar_type());
     }
-    if (t.dim() != 4 || t.size(1) != channels || t.size(0) == 0 || t.size(2) == 0 || t.size(3) == 0) {
-      throw new IllegalArgumentException("AutoencoderKL: " + what + " must be [B, " + channels + ", H, W] (" + field + " "
-          + channels + ", nothing empty), got " + Tensors.shapeString(t));
+    if (t.dim() != 4
+        || t.size(1) != channels
+        || t.size(0) == 0
+        || t.size(2) == 0
+        || t.size(3) == 0) {
+      throw new IllegalArgumentException(
+          "AutoencoderKL: "
+              + what
+              + " must be [B, "
+              + channels
+              + ", H, W] ("
+              + field
+              + " "
+              + channels
+              + ", nothing empty), got "
+              + Tensors.shapeString(t));
     }
   }
 }

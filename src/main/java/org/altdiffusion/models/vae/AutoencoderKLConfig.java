@@ -11,7 +11,8 @@ import org.altdiffusion.io.JsonConfig;
  *
  * @param inChannels {@code in_channels}, default 3
  * @param outChannels {@code out_channels}, default 3
- * @param downBlockTypes {@code down_block_types}, default [DownEncoderBlock2D]; the only accepted type
+ * @param downBlockTypes {@code down_block_types}, default [DownEncoderBlock2D]; the only accepted
+ *     type
  * @param upBlockTypes {@code up_block_types}, default [UpDecoderBlock2D]; the only accepted type
  * @param blockOutChannels {@code block_out_channels}, default [64] (SD: [128, 256, 512, 512])
  * @param layersPerBlock {@code layers_per_block}, default 1 (SD: 2); decoder blocks have one more
@@ -21,10 +22,12 @@ import org.altdiffusion.io.JsonConfig;
  * @param sampleSize {@code sample_size}, default 32: image size used for tiling (informative here)
  * @param scalingFactor {@code scaling_factor}, default 0.18215: the pipeline multiplies encoded
  *     latents by it and divides by it before decoding
- * @param shiftFactor {@code shift_factor}, default null (SD 3 / Flux use it; SD 1/2 pipelines ignore it)
+ * @param shiftFactor {@code shift_factor}, default null (SD 3 / Flux use it; SD 1/2 pipelines
+ *     ignore it)
  * @param latentsMean {@code latents_mean}, default null (informative; SDXL-era pipelines use it)
  * @param latentsStd {@code latents_std}, default null (informative)
- * @param forceUpcast {@code force_upcast}, default true: fp16 pipelines run the VAE in fp32; we always do
+ * @param forceUpcast {@code force_upcast}, default true: fp16 pipelines run the VAE in fp32; we
+ *     always do
  * @param useQuantConv {@code use_quant_conv}, default true: 1x1 conv on the encoder moments
  * @param usePostQuantConv {@code use_post_quant_conv}, default true: 1x1 conv before decoding
  * @param midBlockAddAttention {@code mid_block_add_attention}, default true
@@ -61,27 +64,46 @@ public record AutoencoderKLConfig(
     latentsStd = latentsStd == null ? null : List.copyOf(latentsStd);
     int n = blockOutChannels.size();
     check(n > 0, "block_out_channels", "must have at least one entry");
-    check(downBlockTypes.size() == n, "down_block_types",
+    check(
+        downBlockTypes.size() == n,
+        "down_block_types",
         "has " + downBlockTypes.size() + " entries but block_out_channels has " + n);
-    check(upBlockTypes.size() == n, "up_block_types",
+    check(
+        upBlockTypes.size() == n,
+        "up_block_types",
         "has " + upBlockTypes.size() + " entries but block_out_channels has " + n);
     for (String t : downBlockTypes) {
-      check(t.equals(DOWN_ENCODER), "down_block_types", "unsupported block type '" + t + "'; accepted: " + DOWN_ENCODER);
+      check(
+          t.equals(DOWN_ENCODER),
+          "down_block_types",
+          "unsupported block type '" + t + "'; accepted: " + DOWN_ENCODER);
     }
     for (String t : upBlockTypes) {
-      check(t.equals(UP_DECODER), "up_block_types", "unsupported block type '" + t + "'; accepted: " + UP_DECODER);
+      check(
+          t.equals(UP_DECODER),
+          "up_block_types",
+          "unsupported block type '" + t + "'; accepted: " + UP_DECODER);
     }
     check(normNumGroups > 0, "norm_num_groups", "must be positive, got " + normNumGroups);
     for (int c : blockOutChannels) {
-      check(c > 0 && c % normNumGroups == 0, "block_out_channels",
-          "every entry must be a positive multiple of norm_num_groups " + normNumGroups + ", got " + c);
+      check(
+          c > 0 && c % normNumGroups == 0,
+          "block_out_channels",
+          "every entry must be a positive multiple of norm_num_groups "
+              + normNumGroups
+              + ", got "
+              + c);
     }
     check(layersPerBlock > 0, "layers_per_block", "must be positive, got " + layersPerBlock);
     check(inChannels > 0, "in_channels", "must be positive, got " + inChannels);
     check(outChannels > 0, "out_channels", "must be positive, got " + outChannels);
     check(latentChannels > 0, "latent_channels", "must be positive, got " + latentChannels);
-    check("silu".equals(actFn) || "swish".equals(actFn), "act_fn",
-        "unsupported value " + (actFn == null ? "null" : "\"" + actFn + "\"") + "; accepted: silu, swish");
+    check(
+        "silu".equals(actFn) || "swish".equals(actFn),
+        "act_fn",
+        "unsupported value "
+            + (actFn == null ? "null" : "\"" + actFn + "\"")
+            + "; accepted: silu, swish");
     check(scalingFactor != 0, "scaling_factor", "must not be 0");
   }
 

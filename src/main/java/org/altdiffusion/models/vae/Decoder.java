@@ -10,13 +10,12 @@ import org.altdiffusion.nn.InPlace;
 import org.altdiffusion.nn.Module;
 import org.altdiffusion.nn.ModuleList;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.global.torch;
 
 /**
- * The VAE decoder (diffusers {@code vae.Decoder}): {@code conv_in} from latent channels,
- * {@code mid_block}, {@code up_blocks} (UpDecoderBlock2D: layers_per_block + 1 resnets, then
- * nearest 2x upsampling and a conv except in the last block), {@code conv_norm_out}, SiLU,
- * {@code conv_out}. All norms use eps 1e-6.
+ * The VAE decoder (diffusers {@code vae.Decoder}): {@code conv_in} from latent channels, {@code
+ * mid_block}, {@code up_blocks} (UpDecoderBlock2D: layers_per_block + 1 resnets, then nearest 2x
+ * upsampling and a conv except in the last block), {@code conv_norm_out}, SiLU, {@code conv_out}.
+ * All norms use eps 1e-6.
  */
 public final class Decoder extends Module {
   private final Conv2d convIn;
@@ -35,8 +34,10 @@ public final class Decoder extends Module {
       for (int i = 0; i < layers; i++) {
         resnets.add(new ResnetBlock2D(i == 0 ? in : out, out, 0, groups, Encoder.EPS, 1.0));
       }
-      upsampler = addUpsample
-          ? child("upsamplers", new ModuleList<Upsample2D>()).add(new Upsample2D(out, out)) : null;
+      upsampler =
+          addUpsample
+              ? child("upsamplers", new ModuleList<Upsample2D>()).add(new Upsample2D(out, out))
+              : null;
     }
 
     Tensor forward(Tensor h) {
@@ -51,7 +52,10 @@ public final class Decoder extends Module {
     long groups = config.normNumGroups();
     long top = channels.get(n - 1);
     convIn = child("conv_in", new Conv2d(config.latentChannels(), top, 3, 1, 1));
-    midBlock = child("mid_block", new UNetMidBlock2D(top, groups, Encoder.EPS, config.midBlockAddAttention()));
+    midBlock =
+        child(
+            "mid_block",
+            new UNetMidBlock2D(top, groups, Encoder.EPS, config.midBlockAddAttention()));
     upBlocks = child("up_blocks", new ModuleList<>());
     long prev = top;
     for (int i = 0; i < n; i++) {

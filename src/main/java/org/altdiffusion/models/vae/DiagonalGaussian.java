@@ -8,8 +8,8 @@ import org.bytedeco.pytorch.global.torch;
 
 /**
  * The encoder's latent distribution (diffusers {@code DiagonalGaussianDistribution}): independent
- * normals with {@code mean} and {@code logvar} (already clamped to [-30, 20]), both [B, latent, h, w].
- * The tensors live in the scope that called {@link AutoencoderKL#encode}.
+ * normals with {@code mean} and {@code logvar} (already clamped to [-30, 20]), both [B, latent, h,
+ * w]. The tensors live in the scope that called {@link AutoencoderKL#encode}.
  */
 public record DiagonalGaussian(Tensor mean, Tensor logvar) {
 

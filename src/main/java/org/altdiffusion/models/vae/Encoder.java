@@ -10,13 +10,12 @@ import org.altdiffusion.nn.InPlace;
 import org.altdiffusion.nn.Module;
 import org.altdiffusion.nn.ModuleList;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.global.torch;
 
 /**
  * The VAE encoder (diffusers {@code vae.Encoder}): {@code conv_in}, {@code down_blocks}
  * (DownEncoderBlock2D: resnets, then a stride-2 conv after asymmetric zero padding except in the
- * last block), {@code mid_block} (resnet, attention, resnet), {@code conv_norm_out}, SiLU,
- * {@code conv_out} to 2 x latent channels (mean and log-variance). All norms use eps 1e-6.
+ * last block), {@code mid_block} (resnet, attention, resnet), {@code conv_norm_out}, SiLU, {@code
+ * conv_out} to 2 x latent channels (mean and log-variance). All norms use eps 1e-6.
  */
 public final class Encoder extends Module {
   static final double EPS = 1e-6;
@@ -33,9 +32,13 @@ public final class Encoder extends Module {
 
     DownEncoderBlock2D(long in, long out, int layers, long groups, boolean addDownsample) {
       resnets = child("resnets", new ModuleList<>());
-      for (int i = 0; i < layers; i++) resnets.add(new ResnetBlock2D(i == 0 ? in : out, out, 0, groups, EPS, 1.0));
-      downsampler = addDownsample
-          ? child("downsamplers", new ModuleList<Downsample2D>()).add(new Downsample2D(out, out, 0)) : null;
+      for (int i = 0; i < layers; i++)
+        resnets.add(new ResnetBlock2D(i == 0 ? in : out, out, 0, groups, EPS, 1.0));
+      downsampler =
+          addDownsample
+              ? child("downsamplers", new ModuleList<Downsample2D>())
+                  .add(new Downsample2D(out, out, 0))
+              : null;
     }
 
     Tensor forward(Tensor h) {
@@ -51,11 +54,17 @@ public final class Encoder extends Module {
     convIn = child("conv_in", new Conv2d(config.inChannels(), channels.get(0), 3, 1, 1));
     downBlocks = child("down_blocks", new ModuleList<>());
     for (int i = 0; i < n; i++) {
-      downBlocks.add(new DownEncoderBlock2D(channels.get(i == 0 ? 0 : i - 1), channels.get(i),
-          config.layersPerBlock(), groups, i < n - 1));
+      downBlocks.add(
+          new DownEncoderBlock2D(
+              channels.get(i == 0 ? 0 : i - 1),
+              channels.get(i),
+              config.layersPerBlock(),
+              groups,
+              i < n - 1));
     }
     long top = channels.get(n - 1);
-    midBlock = child("mid_block", new UNetMidBlock2D(top, groups, EPS, config.midBlockAddAttention()));
+    midBlock =
+        child("mid_block", new UNetMidBlock2D(top, groups, EPS, config.midBlockAddAttention()));
     convNormOut = child("conv_norm_out", new GroupNorm(groups, top, EPS));
     convOut = child("conv_out", new Conv2d(top, 2L * config.latentChannels(), 3, 1, 1));
   }

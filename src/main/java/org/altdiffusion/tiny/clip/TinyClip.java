@@ -27,7 +27,6 @@ import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.global.torch;
 
 /**
  * The English teacher CLIP of the tiny AltDiffusion: a text tower ({@link ClipTextModel}, the
@@ -36,6 +35,7 @@ import org.bytedeco.pytorch.global.torch;
  * shared space, and a learned temperature. Trained contrastively by {@link TinyClipTrainer}.
  *
  * <p>Saved as a folder:
+ *
  * <pre>
  * config.json                 projection_dim, logit_scale_init_value
  * projections.safetensors     text_projection.weight, visual_projection.weight, logit_scale (CLIPModel's names)
@@ -54,7 +54,8 @@ public final class TinyClip {
   public static final String TEXT_ENCODER = "text_encoder";
   public static final String IMAGE_ENCODER = "image_encoder";
   public static final String TOKENIZER = "tokenizer";
-  private static final List<String> TOKENIZER_FILES = List.of("vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json");
+  private static final List<String> TOKENIZER_FILES =
+      List.of("vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json");
   private static final Map<String, String> FORMAT_PT = Map.of("format", "pt");
 
   private final TinyClipConfig config;
@@ -72,8 +73,10 @@ public final class TinyClip {
     private final double logitScaleInit;
 
     Heads(TinyClipConfig c) {
-      textProjection = child("text_projection", new Linear(c.text().hiddenSize(), c.projectionDim(), false));
-      visualProjection = child("visual_projection", new Linear(c.image().hiddenSize(), c.projectionDim(), false));
+      textProjection =
+          child("text_projection", new Linear(c.text().hiddenSize(), c.projectionDim(), false));
+      visualProjection =
+          child("visual_projection", new Linear(c.image().hiddenSize(), c.projectionDim(), false));
       logitScale = parameter("logit_scale"); // a 0-dim tensor, as in CLIPModel
       logitScaleInit = c.logitScaleInitValue();
     }
@@ -84,8 +87,13 @@ public final class TinyClip {
     }
   }
 
-  private TinyClip(TinyClipConfig config, ClipTokenizer tokenizer, Map<String, byte[]> tokenizerFiles,
-                   ClipTextModel textModel, TinyImageEncoder imageEncoder, Heads heads) {
+  private TinyClip(
+      TinyClipConfig config,
+      ClipTokenizer tokenizer,
+      Map<String, byte[]> tokenizerFiles,
+      ClipTextModel textModel,
+      TinyImageEncoder imageEncoder,
+      Heads heads) {
     this.config = config;
     this.tokenizer = tokenizer;
     this.tokenizerFiles = tokenizerFiles;
@@ -103,21 +111,31 @@ public final class TinyClip {
     Map<String, byte[]> files = readTokenizerFiles(tokenizerFolder);
     ClipTokenizer tokenizer = ClipTokenizer.load(tokenizerFolder);
     checkTokenizer(config, tokenizer, tokenizerFolder);
-    TinyClip clip = new TinyClip(config, tokenizer, files, new ClipTextModel(config.text()),
-        new TinyImageEncoder(config.image()), new Heads(config));
+    TinyClip clip =
+        new TinyClip(
+            config,
+            tokenizer,
+            files,
+            new ClipTextModel(config.text()),
+            new TinyImageEncoder(config.image()),
+            new Heads(config));
     Generator g = Tensors.generator(seed);
     clip.textModel.initialize(g);
     clip.imageEncoder.initialize(g);
     clip.heads.initialize(g);
     var embeddings = clip.textModel.textModel;
-    embeddings.tokenEmbedding.weight.set(Init.normal(g, 0.02, embeddings.tokenEmbedding.weight.shape()));
-    embeddings.positionEmbedding.weight.set(Init.normal(g, 0.01, embeddings.positionEmbedding.weight.shape()));
+    embeddings.tokenEmbedding.weight.set(
+        Init.normal(g, 0.02, embeddings.tokenEmbedding.weight.shape()));
+    embeddings.positionEmbedding.weight.set(
+        Init.normal(g, 0.01, embeddings.positionEmbedding.weight.shape()));
     return clip;
   }
 
   /** Loads a folder written by {@link #save}. */
   public static TinyClip load(Path folder) {
-    if (!Files.isDirectory(folder)) throw new CheckpointException(folder, "not a folder (expected a teacher CLIP saved by TinyClip.save)");
+    if (!Files.isDirectory(folder))
+      throw new CheckpointException(
+          folder, "not a folder (expected a teacher CLIP saved by TinyClip.save)");
     TinyClipConfig config = TinyClipConfig.read(folder);
     Path tokenizerFolder = folder.resolve(TOKENIZER);
     ClipTokenizer tokenizer = ClipTokenizer.load(tokenizerFolder);
@@ -139,15 +157,26 @@ public final class TinyClip {
       Files.createDirectories(folder.resolve(TOKENIZER));
       writeText(folder.resolve(CONFIG), JsonText.of(config.toJson()));
       SafeTensors.write(folder.resolve(PROJECTIONS), heads.stateDict(), FORMAT_PT);
-      writeText(folder.resolve(TEXT_ENCODER).resolve("config.json"), JsonText.of(TinyClipConfig.textConfigJson(config.text())));
-      SafeTensors.write(folder.resolve(TEXT_ENCODER).resolve("model.safetensors"), textModel.stateDict(), FORMAT_PT);
-      writeText(folder.resolve(IMAGE_ENCODER).resolve("config.json"), JsonText.of(config.image().toJson()));
-      SafeTensors.write(folder.resolve(IMAGE_ENCODER).resolve(TinyImageEncoder.WEIGHTS), imageEncoder.stateDict(), FORMAT_PT);
+      writeText(
+          folder.resolve(TEXT_ENCODER).resolve("config.json"),
+          JsonText.of(TinyClipConfig.textConfigJson(config.text())));
+      SafeTensors.write(
+          folder.resolve(TEXT_ENCODER).resolve("model.safetensors"),
+          textModel.stateDict(),
+          FORMAT_PT);
+      writeText(
+          folder.resolve(IMAGE_ENCODER).resolve("config.json"),
+          JsonText.of(config.image().toJson()));
+      SafeTensors.write(
+          folder.resolve(IMAGE_ENCODER).resolve(TinyImageEncoder.WEIGHTS),
+          imageEncoder.stateDict(),
+          FORMAT_PT);
       for (Map.Entry<String, byte[]> f : new TreeMap<>(tokenizerFiles).entrySet()) {
         Files.write(folder.resolve(TOKENIZER).resolve(f.getKey()), f.getValue());
       }
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot save the teacher CLIP into " + folder + ": " + e.getMessage(), e);
+      throw new UncheckedIOException(
+          "cannot save the teacher CLIP into " + folder + ": " + e.getMessage(), e);
     }
   }
 
@@ -173,7 +202,10 @@ public final class TinyClip {
     return heads.logitScale.get();
   }
 
-  /** Every parameter under its saved name: {@code text_model.*}, {@code image_encoder.*}, projections, logit_scale. */
+  /**
+   * Every parameter under its saved name: {@code text_model.*}, {@code image_encoder.*},
+   * projections, logit_scale.
+   */
   public Map<String, Parameter> namedParameters() {
     Map<String, Parameter> out = new LinkedHashMap<>();
     textModel.namedParameters().forEach(out::put); // already prefixed "text_model."
@@ -184,7 +216,10 @@ public final class TinyClip {
 
   // ---- text ---------------------------------------------------------------------------------
 
-  /** Token ids and attention mask [B, T] of {@code texts}, padded to the longest (at most model_max_length). */
+  /**
+   * Token ids and attention mask [B, T] of {@code texts}, padded to the longest (at most
+   * model_max_length).
+   */
   public Tensor[] tokenizeTrimmed(List<String> texts) {
     List<Encoding> encodings = tokenizer.encodeAll(texts, config.text().maxPositionEmbeddings());
     int longest = 1;
@@ -196,7 +231,9 @@ public final class TinyClip {
       System.arraycopy(encodings.get(b).attentionMask(), 0, mask, b * longest, longest);
     }
     // Causal attention: the end token never sees the padding after it, so trimming changes nothing.
-    return new Tensor[] {Tensors.fromLongs(ids, texts.size(), longest), Tensors.fromLongs(mask, texts.size(), longest)};
+    return new Tensor[] {
+      Tensors.fromLongs(ids, texts.size(), longest), Tensors.fromLongs(mask, texts.size(), longest)
+    };
   }
 
   /** ids, mask [B, T] -> unit-length text embeddings [B, projection_dim] (with gradients). */
@@ -232,19 +269,26 @@ public final class TinyClip {
     }
   }
 
-  /** The last hidden states [B, model_max_length, hidden], padding included: the UNet conditioning. Without gradients. */
+  /**
+   * The last hidden states [B, model_max_length, hidden], padding included: the UNet conditioning.
+   * Without gradients.
+   */
   public Tensor textHiddenStates(List<String> texts) {
     try (NoGradGuard g = new NoGradGuard()) {
       List<Encoding> enc = tokenizer.encodeAll(texts, config.text().maxPositionEmbeddings());
       long t = config.text().maxPositionEmbeddings();
-      return textModel.encode(Tensors.fromLongs(Encoding.stackIds(enc), texts.size(), t),
+      return textModel.encode(
+          Tensors.fromLongs(Encoding.stackIds(enc), texts.size(), t),
           Tensors.fromLongs(Encoding.stackAttentionMasks(enc), texts.size(), t));
     }
   }
 
   // ---- images -------------------------------------------------------------------------------
 
-  /** pixels [B, 3, 64, 64] in [-1, 1] -> unit-length image embeddings [B, projection_dim] (with gradients). */
+  /**
+   * pixels [B, 3, 64, 64] in [-1, 1] -> unit-length image embeddings [B, projection_dim] (with
+   * gradients).
+   */
   public Tensor imageEmbeds(Tensor pixels) {
     return unit(heads.visualProjection.forward(imageEncoder.forward(pixels)));
   }
@@ -256,40 +300,62 @@ public final class TinyClip {
     }
   }
 
-  /** Cosine similarity of image {@code i} and text {@code i}, for each i: images [B, 3, 64, 64], B texts. */
+  /**
+   * Cosine similarity of image {@code i} and text {@code i}, for each i: images [B, 3, 64, 64], B
+   * texts.
+   */
   public float[] scores(Tensor pixels, List<String> texts) {
     if (pixels.size(0) != texts.size()) {
-      throw new IllegalArgumentException(pixels.size(0) + " images but " + texts.size() + " texts; pass one text per image");
+      throw new IllegalArgumentException(
+          pixels.size(0) + " images but " + texts.size() + " texts; pass one text per image");
     }
     Tensor image = encodeImage(pixels);
     Tensor text = encodeText(texts);
     return Tensors.toFloats(image.mul(text).sum(new long[] {1}, false, new ScalarTypeOptional()));
   }
 
-  /** Cosine similarity of one picture ([3, 64, 64] floats in [-1, 1], as {@code Sample.pixels()}) and one text. */
+  /**
+   * Cosine similarity of one picture ([3, 64, 64] floats in [-1, 1], as {@code Sample.pixels()})
+   * and one text.
+   */
   public double score(float[] pixels, String text) {
     int side = config.image().imageSize();
-    return scores(Tensors.fromFloats(pixels, 1, config.image().numChannels(), side, side), List.of(text))[0];
+    return scores(
+        Tensors.fromFloats(pixels, 1, config.image().numChannels(), side, side), List.of(text))[0];
   }
 
   // ---- training -----------------------------------------------------------------------------
 
   /**
-   * The symmetric contrastive loss of a batch: logits {@code exp(logit_scale) * image . text^T}
-   * [B, B] (scale capped at 100), cross-entropy of each image over the texts and of each text over
-   * the images, averaged. {@code positives} [B, B] (1 where text j describes image i) gives the
-   * target distributions: captions that leave out size or position describe several pictures of a
-   * batch, so a row or column may have more than one positive (the diagonal always is one).
+   * The symmetric contrastive loss of a batch: logits {@code exp(logit_scale) * image . text^T} [B,
+   * B] (scale capped at 100), cross-entropy of each image over the texts and of each text over the
+   * images, averaged. {@code positives} [B, B] (1 where text j describes image i) gives the target
+   * distributions: captions that leave out size or position describe several pictures of a batch,
+   * so a row or column may have more than one positive (the diagonal always is one).
    */
   public Tensor contrastiveLoss(Tensor pixels, Tensor ids, Tensor mask, Tensor positives) {
     Tensor image = imageEmbeds(pixels); // [B, D]
     Tensor text = textEmbeds(ids, mask); // [B, D]
     Tensor scale = logitScale().exp().clamp_max(new org.bytedeco.pytorch.Scalar(100.0));
     Tensor logits = image.matmul(text.t()).mul(scale); // [B images, B texts]
-    Tensor imageToText = positives.div(positives.sum(new long[] {1}, true, new ScalarTypeOptional())); // rows sum to 1
-    Tensor textToImage = positives.div(positives.sum(new long[] {0}, true, new ScalarTypeOptional())); // columns sum to 1
-    Tensor lossImages = imageToText.mul(logits.log_softmax(1)).sum().neg().div(new org.bytedeco.pytorch.Scalar(logits.size(0)));
-    Tensor lossTexts = textToImage.mul(logits.log_softmax(0)).sum().neg().div(new org.bytedeco.pytorch.Scalar(logits.size(1)));
+    Tensor imageToText =
+        positives.div(
+            positives.sum(new long[] {1}, true, new ScalarTypeOptional())); // rows sum to 1
+    Tensor textToImage =
+        positives.div(
+            positives.sum(new long[] {0}, true, new ScalarTypeOptional())); // columns sum to 1
+    Tensor lossImages =
+        imageToText
+            .mul(logits.log_softmax(1))
+            .sum()
+            .neg()
+            .div(new org.bytedeco.pytorch.Scalar(logits.size(0)));
+    Tensor lossTexts =
+        textToImage
+            .mul(logits.log_softmax(0))
+            .sum()
+            .neg()
+            .div(new org.bytedeco.pytorch.Scalar(logits.size(1)));
     return lossImages.add(lossTexts).div(new org.bytedeco.pytorch.Scalar(2.0));
   }
 
@@ -297,19 +363,36 @@ public final class TinyClip {
 
   /** x / |x| along the last dimension. */
   private static Tensor unit(Tensor x) {
-    Tensor norm = x.pow(new org.bytedeco.pytorch.Scalar(2)).sum(new long[] {-1}, true, new ScalarTypeOptional())
-        .add(new org.bytedeco.pytorch.Scalar(1e-12)).sqrt(); // [B, 1]
+    Tensor norm =
+        x.pow(new org.bytedeco.pytorch.Scalar(2))
+            .sum(new long[] {-1}, true, new ScalarTypeOptional())
+            .add(new org.bytedeco.pytorch.Scalar(1e-12))
+            .sqrt(); // [B, 1]
     return x.div(norm);
   }
 
   private static void checkTokenizer(TinyClipConfig config, ClipTokenizer tokenizer, Path folder) {
-    if (tokenizer.eosId() != config.text().eosTokenId() || tokenizer.bosId() != config.text().bosTokenId()) {
-      throw new CheckpointException(folder, "tokenizer start/end ids " + tokenizer.bosId() + "/" + tokenizer.eosId()
-          + " differ from the text encoder's bos_token_id/eos_token_id " + config.text().bosTokenId() + "/" + config.text().eosTokenId());
+    if (tokenizer.eosId() != config.text().eosTokenId()
+        || tokenizer.bosId() != config.text().bosTokenId()) {
+      throw new CheckpointException(
+          folder,
+          "tokenizer start/end ids "
+              + tokenizer.bosId()
+              + "/"
+              + tokenizer.eosId()
+              + " differ from the text encoder's bos_token_id/eos_token_id "
+              + config.text().bosTokenId()
+              + "/"
+              + config.text().eosTokenId());
     }
     if (tokenizer.eosId() >= config.text().vocabSize()) {
-      throw new CheckpointException(folder, "tokenizer ids reach " + tokenizer.eosId() + " but the text encoder has "
-          + config.text().vocabSize() + " embeddings");
+      throw new CheckpointException(
+          folder,
+          "tokenizer ids reach "
+              + tokenizer.eosId()
+              + " but the text encoder has "
+              + config.text().vocabSize()
+              + " embeddings");
     }
   }
 
@@ -320,7 +403,8 @@ public final class TinyClip {
       try {
         out.put(name, Files.readAllBytes(f));
       } catch (NoSuchFileException e) {
-        if (name.equals("vocab.json") || name.equals("merges.txt")) throw new CheckpointException(f, "file not found (a CLIP tokenizer folder is expected)");
+        if (name.equals("vocab.json") || name.equals("merges.txt"))
+          throw new CheckpointException(f, "file not found (a CLIP tokenizer folder is expected)");
       } catch (IOException e) {
         throw new CheckpointException(f, "cannot read: " + e.getMessage(), e);
       }
@@ -332,7 +416,10 @@ public final class TinyClip {
     Files.writeString(file, text, StandardCharsets.UTF_8);
   }
 
-  /** Whether weight decay applies: to weight matrices and kernels, not to biases, norms, embeddings or the temperature. */
+  /**
+   * Whether weight decay applies: to weight matrices and kernels, not to biases, norms, embeddings
+   * or the temperature.
+   */
   static boolean decays(String name, Parameter p) {
     return p.shape().length >= 2 && !name.contains("embedding");
   }

@@ -9,8 +9,8 @@ import org.altdiffusion.models.text.Activation;
 import org.altdiffusion.models.text.ClipTextConfig;
 
 /**
- * The teacher CLIP: text tower, image tower and the shared embedding space. The folder's
- * {@code config.json} holds {@code projection_dim} and {@code logit_scale_init_value} (CLIPConfig's
+ * The teacher CLIP: text tower, image tower and the shared embedding space. The folder's {@code
+ * config.json} holds {@code projection_dim} and {@code logit_scale_init_value} (CLIPConfig's
  * names); each tower has its own folder and config.
  *
  * @param projectionDim {@code projection_dim}, default 128: width of the shared space
@@ -18,15 +18,22 @@ import org.altdiffusion.models.text.ClipTextConfig;
  * @param text the text tower (transformers' CLIPTextConfig)
  * @param image the image tower
  */
-public record TinyClipConfig(int projectionDim, double logitScaleInitValue, ClipTextConfig text, TinyImageEncoderConfig image) {
+public record TinyClipConfig(
+    int projectionDim,
+    double logitScaleInitValue,
+    ClipTextConfig text,
+    TinyImageEncoderConfig image) {
   public static final String MODEL_TYPE = "altdiffusion_tiny_clip";
+
   /** CLIP's initial temperature: logits = exp(scale) * cosine, exp(2.6592) = 1 / 0.07. */
   public static final double DEFAULT_LOGIT_SCALE = Math.log(1 / 0.07);
 
   public TinyClipConfig {
-    if (projectionDim < 1) throw new IllegalArgumentException("projection_dim must be >= 1, got " + projectionDim);
+    if (projectionDim < 1)
+      throw new IllegalArgumentException("projection_dim must be >= 1, got " + projectionDim);
     if (text.projectionDim() != projectionDim) {
-      throw new IllegalArgumentException("text config projection_dim " + text.projectionDim() + " differs from " + projectionDim);
+      throw new IllegalArgumentException(
+          "text config projection_dim " + text.projectionDim() + " differs from " + projectionDim);
     }
   }
 
@@ -37,9 +44,22 @@ public record TinyClipConfig(int projectionDim, double logitScaleInitValue, Clip
    */
   public static TinyClipConfig defaults(int vocabSize, int bosId, int eosId, int maxLength) {
     int projection = 128;
-    ClipTextConfig text = new ClipTextConfig(vocabSize, 128, 512, projection, 4, 4, maxLength, Activation.QUICK_GELU, 1e-5,
-        eosId, bosId, eosId);
-    return new TinyClipConfig(projection, DEFAULT_LOGIT_SCALE, text, TinyImageEncoderConfig.defaults());
+    ClipTextConfig text =
+        new ClipTextConfig(
+            vocabSize,
+            128,
+            512,
+            projection,
+            4,
+            4,
+            maxLength,
+            Activation.QUICK_GELU,
+            1e-5,
+            eosId,
+            bosId,
+            eosId);
+    return new TinyClipConfig(
+        projection, DEFAULT_LOGIT_SCALE, text, TinyImageEncoderConfig.defaults());
   }
 
   /** The text tower's config.json, as transformers' CLIPTextConfig.save_pretrained writes it. */
@@ -82,11 +102,18 @@ public record TinyClipConfig(int projectionDim, double logitScaleInitValue, Clip
     Path file = folder.resolve(TinyClip.CONFIG);
     JsonConfig c = JsonConfig.read(file);
     String type = c.string("model_type", "");
-    if (!MODEL_TYPE.equals(type)) throw c.error("model_type", "expected \"" + MODEL_TYPE + "\", got \"" + type + "\"");
-    ClipTextConfig text = ClipTextConfig.read(folder.resolve(TinyClip.TEXT_ENCODER).resolve("config.json"));
-    TinyImageEncoderConfig image = TinyImageEncoderConfig.read(folder.resolve(TinyClip.IMAGE_ENCODER).resolve("config.json"));
+    if (!MODEL_TYPE.equals(type))
+      throw c.error("model_type", "expected \"" + MODEL_TYPE + "\", got \"" + type + "\"");
+    ClipTextConfig text =
+        ClipTextConfig.read(folder.resolve(TinyClip.TEXT_ENCODER).resolve("config.json"));
+    TinyImageEncoderConfig image =
+        TinyImageEncoderConfig.read(folder.resolve(TinyClip.IMAGE_ENCODER).resolve("config.json"));
     try {
-      return new TinyClipConfig(c.integer("projection_dim", 128), c.real("logit_scale_init_value", DEFAULT_LOGIT_SCALE), text, image);
+      return new TinyClipConfig(
+          c.integer("projection_dim", 128),
+          c.real("logit_scale_init_value", DEFAULT_LOGIT_SCALE),
+          text,
+          image);
     } catch (IllegalArgumentException e) {
       throw new CheckpointException(file, e.getMessage());
     }

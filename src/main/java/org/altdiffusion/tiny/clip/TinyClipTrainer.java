@@ -37,33 +37,63 @@ public final class TinyClipTrainer {
    * @param dataSeed the dataset seed (which combinations are held out)
    * @param steps optimizer steps; with {@code minutes > 0}, the most steps
    * @param minutes a time budget (0: none): training stops when it is spent, and the learning-rate
-   *     schedule advances by the share of it spent when that is ahead of the step count (so the
-   *     run is then not reproducible step for step; give steps alone for that)
+   *     schedule advances by the share of it spent when that is ahead of the step count (so the run
+   *     is then not reproducible step for step; give steps alone for that)
    * @param batchSize pictures (and captions) per step
    * @param learningRate peak learning rate
-   * @param weightDecay AdamW decay of weight matrices (not of biases, norms, embeddings, temperature)
+   * @param weightDecay AdamW decay of weight matrices (not of biases, norms, embeddings,
+   *     temperature)
    * @param warmupFraction fraction of the steps with a linearly rising learning rate
    * @param trainSamples how many TRAIN samples to draw from (rendered once, then cached as bytes)
    */
-  public record Options(long seed, long dataSeed, int steps, double minutes, int batchSize, double learningRate,
-                        double weightDecay, double warmupFraction, int trainSamples) {
+  public record Options(
+      long seed,
+      long dataSeed,
+      int steps,
+      double minutes,
+      int batchSize,
+      double learningRate,
+      double weightDecay,
+      double warmupFraction,
+      int trainSamples) {
     public Options {
       if (steps < 1) throw new IllegalArgumentException("steps must be >= 1, got " + steps);
-      if (!(minutes >= 0)) throw new IllegalArgumentException("minutes must be >= 0, got " + minutes);
-      if (batchSize < 2) throw new IllegalArgumentException("batch size must be >= 2 (contrastive), got " + batchSize);
-      if (!(learningRate > 0)) throw new IllegalArgumentException("learning rate must be > 0, got " + learningRate);
-      if (!(weightDecay >= 0)) throw new IllegalArgumentException("weight decay must be >= 0, got " + weightDecay);
-      if (!(warmupFraction >= 0 && warmupFraction < 1)) throw new IllegalArgumentException("warmup fraction must be in [0, 1), got " + warmupFraction);
-      if (trainSamples < batchSize) throw new IllegalArgumentException("trainSamples " + trainSamples + " is smaller than the batch " + batchSize);
+      if (!(minutes >= 0))
+        throw new IllegalArgumentException("minutes must be >= 0, got " + minutes);
+      if (batchSize < 2)
+        throw new IllegalArgumentException(
+            "batch size must be >= 2 (contrastive), got " + batchSize);
+      if (!(learningRate > 0))
+        throw new IllegalArgumentException("learning rate must be > 0, got " + learningRate);
+      if (!(weightDecay >= 0))
+        throw new IllegalArgumentException("weight decay must be >= 0, got " + weightDecay);
+      if (!(warmupFraction >= 0 && warmupFraction < 1))
+        throw new IllegalArgumentException(
+            "warmup fraction must be in [0, 1), got " + warmupFraction);
+      if (trainSamples < batchSize)
+        throw new IllegalArgumentException(
+            "trainSamples " + trainSamples + " is smaller than the batch " + batchSize);
     }
 
-    /** The recipe's settings: batch 128, lr 2e-3, weight decay 0.05, 5% warm-up, the whole TRAIN split. */
+    /**
+     * The recipe's settings: batch 128, lr 2e-3, weight decay 0.05, 5% warm-up, the whole TRAIN
+     * split.
+     */
     public static Options defaults(int steps, double minutes) {
       return new Options(0, 0, steps, minutes, 128, 2e-3, 0.05, 0.05, 17_600);
     }
 
     public Options withSteps(int steps) {
-      return new Options(seed, dataSeed, steps, minutes, batchSize, learningRate, weightDecay, warmupFraction, trainSamples);
+      return new Options(
+          seed,
+          dataSeed,
+          steps,
+          minutes,
+          batchSize,
+          learningRate,
+          weightDecay,
+          warmupFraction,
+          trainSamples);
     }
   }
 
@@ -97,7 +127,8 @@ public final class TinyClipTrainer {
   private TinyClipTrainer() {}
 
   /** Creates a teacher for the tokenizer in {@code tokenizerFolder} and trains it. */
-  public static Result train(TinyClipConfig config, Path tokenizerFolder, Options options, Consumer<String> log) {
+  public static Result train(
+      TinyClipConfig config, Path tokenizerFolder, Options options, Consumer<String> log) {
     if (Torch.applied() == null) Torch.init(); // keep thread settings a caller chose
     return train(TinyClip.create(config, tokenizerFolder, options.seed()), options, log);
   }
@@ -105,7 +136,12 @@ public final class TinyClipTrainer {
   /** Trains {@code clip} in place. */
   public static Result train(TinyClip clip, Options options, Consumer<String> log) {
     if (Torch.applied() == null) Torch.init();
-    Batches batches = new Batches(ShapesDataset.of(options.dataSeed(), Split.TRAIN), options.trainSamples(), options.batchSize(), options.seed());
+    Batches batches =
+        new Batches(
+            ShapesDataset.of(options.dataSeed(), Split.TRAIN),
+            options.trainSamples(),
+            options.batchSize(),
+            options.seed());
     List<List<Parameter>> groups = clip.parameterGroups();
     AdamW decayed = optimizer(groups.get(0), options.learningRate(), options.weightDecay());
     AdamW plain = optimizer(groups.get(1), options.learningRate(), 0.0);
@@ -118,12 +154,16 @@ public final class TinyClipTrainer {
     for (; step < steps; step++) {
       double elapsed = (System.nanoTime() - start) / 1e9;
       if (budget > 0 && elapsed >= budget) {
-        log.accept(String.format("time budget of %.1f minutes reached after %d steps", options.minutes(), step));
+        log.accept(
+            String.format(
+                "time budget of %.1f minutes reached after %d steps", options.minutes(), step));
         break;
       }
       // With a budget the schedule follows the clock (the share of the budget spent) when that is
-      // further along than the step count, so a slow machine still warms up, decays and stops in time.
-      int scheduleStep = budget > 0 ? Math.max(step, Math.min(steps - 1, (int) (elapsed / budget * steps))) : step;
+      // further along than the step count, so a slow machine still warms up, decays and stops in
+      // time.
+      int scheduleStep =
+          budget > 0 ? Math.max(step, Math.min(steps - 1, (int) (elapsed / budget * steps))) : step;
       double lr = learningRate(scheduleStep, steps, options);
       decayed.param_groups().get(0).options().set_lr(lr);
       plain.param_groups().get(0).options().set_lr(lr);
@@ -143,11 +183,19 @@ public final class TinyClipTrainer {
         losses[step] = (float) loss.item_double();
       }
       if (step % 25 == 0 || step == steps - 1) {
-        log.accept(String.format("step %d/%d loss %.4f lr %.2e temperature %.1f (%.0f s)", step + 1, steps, losses[step], lr,
-            Math.exp(Tensors.toFloats(clip.logitScale())[0]), (System.nanoTime() - start) / 1e9));
+        log.accept(
+            String.format(
+                "step %d/%d loss %.4f lr %.2e temperature %.1f (%.0f s)",
+                step + 1,
+                steps,
+                losses[step],
+                lr,
+                Math.exp(Tensors.toFloats(clip.logitScale())[0]),
+                (System.nanoTime() - start) / 1e9));
       }
     }
-    return new Result(clip, step, (System.nanoTime() - start) / 1e9, java.util.Arrays.copyOf(losses, step));
+    return new Result(
+        clip, step, (System.nanoTime() - start) / 1e9, java.util.Arrays.copyOf(losses, step));
   }
 
   /** Linear warm-up to the peak, then cosine decay to a tenth of it. */
@@ -189,7 +237,9 @@ public final class TinyClipTrainer {
     private int cursor;
 
     Batches(ShapesDataset data, int size, int batchSize, long seed) {
-      if (size > data.size()) throw new IllegalArgumentException("trainSamples " + size + " exceeds the TRAIN split's " + data.size());
+      if (size > data.size())
+        throw new IllegalArgumentException(
+            "trainSamples " + size + " exceeds the TRAIN split's " + data.size());
       this.data = data;
       this.batchSize = batchSize;
       this.random = new Random(seed);
@@ -226,16 +276,22 @@ public final class TinyClipTrainer {
       List<String> text = new ArrayList<>(batchSize);
       for (int b = 0; b < batchSize; b++) {
         byte[] px = rgb[indices[b]];
-        for (int i = 0; i < 3 * plane; i++) pixels[b * 3 * plane + i] = (px[i] & 0xFF) / 127.5f - 1f; // as Sample.pixels
+        for (int i = 0; i < 3 * plane; i++)
+          pixels[b * 3 * plane + i] = (px[i] & 0xFF) / 127.5f - 1f; // as Sample.pixels
         text.add(captions[indices[b]]);
       }
       float[] positives = new float[batchSize * batchSize];
       for (int i = 0; i < batchSize; i++) {
         for (int j = 0; j < batchSize; j++) {
-          positives[i * batchSize + j] = describes(templates[indices[j]], attributes[indices[j]], attributes[indices[i]]) ? 1f : 0f;
+          positives[i * batchSize + j] =
+              describes(templates[indices[j]], attributes[indices[j]], attributes[indices[i]])
+                  ? 1f
+                  : 0f;
         }
       }
-      return new Batch(Tensors.fromFloats(pixels, batchSize, 3, Scene.SIDE, Scene.SIDE), text,
+      return new Batch(
+          Tensors.fromFloats(pixels, batchSize, 3, Scene.SIDE, Scene.SIDE),
+          text,
           Tensors.fromFloats(positives, batchSize, batchSize));
     }
 
@@ -256,9 +312,13 @@ public final class TinyClipTrainer {
     }
   }
 
-  /** Whether a caption said with {@code template} about {@code said} is true of a picture of {@code shown}. */
+  /**
+   * Whether a caption said with {@code template} about {@code said} is true of a picture of {@code
+   * shown}.
+   */
   static boolean describes(CaptionTemplate template, Attributes said, Attributes shown) {
-    return said.shape() == shown.shape() && said.colour() == shown.colour()
+    return said.shape() == shown.shape()
+        && said.colour() == shown.colour()
         && (!template.mentionsSize() || said.size() == shown.size())
         && (!template.mentionsPosition() || said.position() == shown.position());
   }

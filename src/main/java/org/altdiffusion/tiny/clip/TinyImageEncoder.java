@@ -26,6 +26,7 @@ import org.bytedeco.pytorch.global.torch;
  * blocks.i.conv, norm2        Conv2d(ci -> ci, 3x3), GN, residual
  * proj, post_layernorm        Linear(c_last * side^2 -> hidden), LayerNorm  [B, hidden]
  * </pre>
+ *
  * SiLU after every normalisation. Saved as {@code config.json} + {@code model.safetensors}.
  */
 public final class TinyImageEncoder extends Module {
@@ -40,19 +41,28 @@ public final class TinyImageEncoder extends Module {
   public TinyImageEncoder(TinyImageEncoderConfig config) {
     this.config = config;
     List<Integer> widths = config.blockOutChannels();
-    convIn = child("conv_in", new Conv2d(config.numChannels(), widths.get(0), config.patchSize(), config.patchSize(), 0));
+    convIn =
+        child(
+            "conv_in",
+            new Conv2d(
+                config.numChannels(), widths.get(0), config.patchSize(), config.patchSize(), 0));
     blocks = child("blocks", new ModuleList<>());
     for (int i = 0; i < widths.size(); i++) {
-      blocks.add(new Block(i == 0 ? widths.get(0) : widths.get(i - 1), widths.get(i), config.normGroups()));
+      blocks.add(
+          new Block(
+              i == 0 ? widths.get(0) : widths.get(i - 1), widths.get(i), config.normGroups()));
     }
     long side = config.finalSide();
-    proj = child("proj", new Linear(widths.get(widths.size() - 1) * side * side, config.hiddenSize()));
-    postLayerNorm = child("post_layernorm", new LayerNorm(config.hiddenSize(), config.layerNormEps()));
+    proj =
+        child("proj", new Linear(widths.get(widths.size() - 1) * side * side, config.hiddenSize()));
+    postLayerNorm =
+        child("post_layernorm", new LayerNorm(config.hiddenSize(), config.layerNormEps()));
   }
 
   /** Reads {@code dir/config.json} and {@code dir/model.safetensors}. */
   public static TinyImageEncoder fromPretrained(Path dir) {
-    TinyImageEncoder model = new TinyImageEncoder(TinyImageEncoderConfig.read(dir.resolve("config.json")));
+    TinyImageEncoder model =
+        new TinyImageEncoder(TinyImageEncoderConfig.read(dir.resolve("config.json")));
     try (TensorSource weights = SafeTensors.open(dir.resolve(WEIGHTS))) {
       model.load(weights);
     }
@@ -62,16 +72,28 @@ public final class TinyImageEncoder extends Module {
   /** pixels [B, 3, size, size] in [-1, 1] -> pooled image feature [B, hidden]. */
   public Tensor forward(Tensor pixels) {
     long[] shape = pixels.sizes().vec().get();
-    if (shape.length != 4 || shape[1] != config.numChannels() || shape[2] != config.imageSize() || shape[3] != config.imageSize()) {
-      throw new IllegalArgumentException("image encoder: pixels must be [batch, " + config.numChannels() + ", " + config.imageSize()
-          + ", " + config.imageSize() + "], got " + java.util.Arrays.toString(shape));
+    if (shape.length != 4
+        || shape[1] != config.numChannels()
+        || shape[2] != config.imageSize()
+        || shape[3] != config.imageSize()) {
+      throw new IllegalArgumentException(
+          "image encoder: pixels must be [batch, "
+              + config.numChannels()
+              + ", "
+              + config.imageSize()
+              + ", "
+              + config.imageSize()
+              + "], got "
+              + java.util.Arrays.toString(shape));
     }
-    return guarded("forward", () -> {
-      Tensor h = torch.silu(convIn.forward(pixels));
-      for (Block b : blocks) h = b.forward(h);
-      Tensor flat = h.flatten(1, -1); // [B, c_last * side * side]
-      return postLayerNorm.forward(proj.forward(flat));
-    });
+    return guarded(
+        "forward",
+        () -> {
+          Tensor h = torch.silu(convIn.forward(pixels));
+          for (Block b : blocks) h = b.forward(h);
+          Tensor flat = h.flatten(1, -1); // [B, c_last * side * side]
+          return postLayerNorm.forward(proj.forward(flat));
+        });
   }
 
   /** Halve the side with a strided convolution, then refine with a residual convolution. */

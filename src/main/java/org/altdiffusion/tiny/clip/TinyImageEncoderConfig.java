@@ -21,8 +21,14 @@ import org.altdiffusion.io.JsonConfig;
  * @param hiddenSize {@code hidden_size}, default 128: width of the pooled image feature
  * @param layerNormEps {@code layer_norm_eps}, default 1e-5
  */
-public record TinyImageEncoderConfig(int imageSize, int numChannels, int patchSize, List<Integer> blockOutChannels, int normGroups,
-                                     int hiddenSize, double layerNormEps) {
+public record TinyImageEncoderConfig(
+    int imageSize,
+    int numChannels,
+    int patchSize,
+    List<Integer> blockOutChannels,
+    int normGroups,
+    int hiddenSize,
+    double layerNormEps) {
   public static final String MODEL_TYPE = "altdiffusion_tiny_image_encoder";
 
   public TinyImageEncoderConfig {
@@ -32,16 +38,26 @@ public record TinyImageEncoderConfig(int imageSize, int numChannels, int patchSi
     positive("patch_size", patchSize);
     positive("norm_num_groups", normGroups);
     positive("hidden_size", hiddenSize);
-    if (blockOutChannels.isEmpty()) throw new IllegalArgumentException("block_out_channels must not be empty");
+    if (blockOutChannels.isEmpty())
+      throw new IllegalArgumentException("block_out_channels must not be empty");
     for (int c : blockOutChannels) {
       positive("block_out_channels", c);
-      if (c % normGroups != 0) throw new IllegalArgumentException("block_out_channels " + c + " is not a multiple of norm_num_groups " + normGroups);
+      if (c % normGroups != 0)
+        throw new IllegalArgumentException(
+            "block_out_channels " + c + " is not a multiple of norm_num_groups " + normGroups);
     }
     if (imageSize % (patchSize << blockOutChannels.size()) != 0) {
-      throw new IllegalArgumentException("image_size " + imageSize + " is not divisible by patch_size " + patchSize + " x 2^"
-          + blockOutChannels.size() + " (one halving per block)");
+      throw new IllegalArgumentException(
+          "image_size "
+              + imageSize
+              + " is not divisible by patch_size "
+              + patchSize
+              + " x 2^"
+              + blockOutChannels.size()
+              + " (one halving per block)");
     }
-    if (!(layerNormEps > 0)) throw new IllegalArgumentException("layer_norm_eps must be > 0, got " + layerNormEps);
+    if (!(layerNormEps > 0))
+      throw new IllegalArgumentException("layer_norm_eps must be > 0, got " + layerNormEps);
   }
 
   private static void positive(String field, int v) {

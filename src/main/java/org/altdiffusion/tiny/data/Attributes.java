@@ -8,12 +8,16 @@ import java.util.Objects;
 import java.util.stream.Collectors;
 
 /**
- * What a caption says about a picture: one shape of one colour at one position in one size. The
- * 5 x 8 x 5 x 2 = 400 combinations are the units of the held-out split ({@link Combinations}).
+ * What a caption says about a picture: one shape of one colour at one position in one size. The 5 x
+ * 8 x 5 x 2 = 400 combinations are the units of the held-out split ({@link Combinations}).
  */
 public record Attributes(Shape shape, Colour colour, Position position, Size size) {
   /** Number of distinct combinations. */
-  public static final int COUNT = Shape.values().length * Colour.values().length * Position.values().length * Size.values().length;
+  public static final int COUNT =
+      Shape.values().length
+          * Colour.values().length
+          * Position.values().length
+          * Size.values().length;
 
   public Attributes {
     Objects.requireNonNull(shape, "shape");
@@ -22,7 +26,10 @@ public record Attributes(Shape shape, Colour colour, Position position, Size siz
     Objects.requireNonNull(size, "size");
   }
 
-  /** All combinations in a fixed order (shape slowest, size fastest); {@link #index()} is the position in it. */
+  /**
+   * All combinations in a fixed order (shape slowest, size fastest); {@link #index()} is the
+   * position in it.
+   */
   public static List<Attributes> all() {
     List<Attributes> out = new ArrayList<>(COUNT);
     for (Shape s : Shape.values())
@@ -51,7 +58,10 @@ public record Attributes(Shape shape, Colour colour, Position position, Size siz
     String k = key.trim().toUpperCase(Locale.ROOT);
     if (k.equals("CENTER")) k = "CENTRE";
     for (E e : type.getEnumConstants()) if (e.name().equals(k)) return e;
-    String accepted = Arrays.stream(type.getEnumConstants()).map(e -> e.name().toLowerCase(Locale.ROOT)).collect(Collectors.joining(", "));
+    String accepted =
+        Arrays.stream(type.getEnumConstants())
+            .map(e -> e.name().toLowerCase(Locale.ROOT))
+            .collect(Collectors.joining(", "));
     throw new IllegalArgumentException("unknown " + what + " '" + key + "'; accepted: " + accepted);
   }
 }

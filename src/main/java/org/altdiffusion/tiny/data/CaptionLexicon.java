@@ -28,16 +28,17 @@ import java.util.regex.PatternSyntaxException;
  *
  * <ul>
  *   <li>{@code genders}: the noun classes that adjectives agree with (absent: no agreement);
- *   <li>{@code shapes}: per shape its {@code noun}, its {@code gender}, and any extra per-noun words
- *       (e.g. a Chinese classifier {@code "measure": "颗"}) that templates reach as {@code {shape.measure}};
+ *   <li>{@code shapes}: per shape its {@code noun}, its {@code gender}, and any extra per-noun
+ *       words (e.g. a Chinese classifier {@code "measure": "颗"}) that templates reach as {@code
+ *       {shape.measure}};
  *   <li>{@code colours}, {@code sizes}, {@code positions}, {@code words}: each entry is either one
  *       invariable string or an object of forms by gender ({@code {"m": "vert", "f": "verte"}}, key
  *       {@code "*"} for all others), chosen by the shape noun's gender;
- *   <li>{@code templates}: one per {@link CaptionTemplate}, literal text with slots {@code {shape}},
- *       {@code {colour}}, {@code {size}}, {@code {position}}, {@code {shape.PROPERTY}} and any
- *       {@code words} key; word order is the template's;
- *   <li>{@code rewrites}: regular-expression replacements applied in order to the composed text, for
- *       sound-dependent forms (English a/an, Ukrainian у/в);
+ *   <li>{@code templates}: one per {@link CaptionTemplate}, literal text with slots {@code
+ *       {shape}}, {@code {colour}}, {@code {size}}, {@code {position}}, {@code {shape.PROPERTY}}
+ *       and any {@code words} key; word order is the template's;
+ *   <li>{@code rewrites}: regular-expression replacements applied in order to the composed text,
+ *       for sound-dependent forms (English a/an, Ukrainian у/в);
  *   <li>{@code notes}: free text for reviewers.
  * </ul>
  *
@@ -45,13 +46,27 @@ import java.util.regex.PatternSyntaxException;
  * so a missing form is an error at load naming the file and field, never a wrong caption later.
  */
 public final class CaptionLexicon {
-  private static final ObjectMapper JSON = JsonMapper.builder()
-      .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-      .build();
+  private static final ObjectMapper JSON =
+      JsonMapper.builder()
+          .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+          .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+          .build();
   private static final Pattern SLOT = Pattern.compile("\\{([a-z_]+)(?:\\.([a-z_]+))?}");
-  private static final Set<String> TOP_FIELDS = Set.of("language", "name", "genders", "shapes", "colours", "sizes", "positions", "words", "templates", "rewrites", "notes");
-  private static final List<String> ATTRIBUTE_SLOTS = List.of("shape", "colour", "size", "position");
+  private static final Set<String> TOP_FIELDS =
+      Set.of(
+          "language",
+          "name",
+          "genders",
+          "shapes",
+          "colours",
+          "sizes",
+          "positions",
+          "words",
+          "templates",
+          "rewrites",
+          "notes");
+  private static final List<String> ATTRIBUTE_SLOTS =
+      List.of("shape", "colour", "size", "position");
 
   /** An entry's forms: one string for every gender, or one per gender ({@code "*"}: any other). */
   public record Forms(Map<String, String> byGender) {
@@ -96,22 +111,34 @@ public final class CaptionLexicon {
     if (root == null || !root.isObject()) throw fail("expected a JSON object");
     for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
       String f = it.next();
-      if (!TOP_FIELDS.contains(f)) throw fail("unknown field '" + f + "'; accepted: " + String.join(", ", TOP_FIELDS.stream().sorted().toList()));
+      if (!TOP_FIELDS.contains(f))
+        throw fail(
+            "unknown field '"
+                + f
+                + "'; accepted: "
+                + String.join(", ", TOP_FIELDS.stream().sorted().toList()));
     }
     String code = text(root, "language");
-    if (!code.equals(language.code())) throw fail("language is '" + code + "', expected '" + language.code() + "'");
+    if (!code.equals(language.code()))
+      throw fail("language is '" + code + "', expected '" + language.code() + "'");
     this.name = text(root, "name");
     this.genders = root.has("genders") ? strings(root.get("genders"), "genders") : List.of();
     this.shapes = nouns(object(root, "shapes"));
     this.colours = enumForms(object(root, "colours"), "colours", Colour.values(), Colour::key);
     this.sizes = enumForms(object(root, "sizes"), "sizes", Size.values(), Size::key);
-    this.positions = enumForms(object(root, "positions"), "positions", Position.values(), Position::key);
+    this.positions =
+        enumForms(object(root, "positions"), "positions", Position.values(), Position::key);
     this.words = new LinkedHashMap<>();
     if (root.has("words")) {
       JsonNode w = object(root, "words");
       for (Iterator<String> it = w.fieldNames(); it.hasNext(); ) {
         String key = it.next();
-        if (ATTRIBUTE_SLOTS.contains(key) || !key.matches("[a-z_]+")) throw fail("words." + key + ": word names are lowercase letters and '_', and not " + ATTRIBUTE_SLOTS);
+        if (ATTRIBUTE_SLOTS.contains(key) || !key.matches("[a-z_]+"))
+          throw fail(
+              "words."
+                  + key
+                  + ": word names are lowercase letters and '_', and not "
+                  + ATTRIBUTE_SLOTS);
         words.put(key, forms(w.get(key), "words." + key));
       }
     }
@@ -131,13 +158,17 @@ public final class CaptionLexicon {
       for (int i = 0; i < r.size(); i++) {
         JsonNode e = r.get(i);
         String where = "rewrites[" + i + "]";
-        if (!e.isObject()) throw fail(where + ": expected an object {\"pattern\", \"replacement\", \"note\"}");
+        if (!e.isObject())
+          throw fail(where + ": expected an object {\"pattern\", \"replacement\", \"note\"}");
         for (Iterator<String> it = e.fieldNames(); it.hasNext(); ) {
           String f = it.next();
-          if (!Set.of("pattern", "replacement", "note").contains(f)) throw fail(where + ": unknown field '" + f + "'; accepted: pattern, replacement, note");
+          if (!Set.of("pattern", "replacement", "note").contains(f))
+            throw fail(where + ": unknown field '" + f + "'; accepted: pattern, replacement, note");
         }
         try {
-          rewrites.add(new Rewrite(Pattern.compile(text(e, "pattern", where)), text(e, "replacement", where)));
+          rewrites.add(
+              new Rewrite(
+                  Pattern.compile(text(e, "pattern", where)), text(e, "replacement", where)));
         } catch (PatternSyntaxException ex) {
           throw fail(where + ".pattern: not a valid regular expression: " + ex.getDescription());
         }
@@ -166,7 +197,8 @@ public final class CaptionLexicon {
     } catch (IOException e) {
       String m = e.getMessage();
       int cut = m == null ? -1 : m.indexOf("\n at [Source");
-      throw new CaptionDataException(source, "not valid JSON: " + (cut > 0 ? m.substring(0, cut) : m));
+      throw new CaptionDataException(
+          source, "not valid JSON: " + (cut > 0 ? m.substring(0, cut) : m));
     }
     return new CaptionLexicon(language, source, root);
   }
@@ -180,13 +212,14 @@ public final class CaptionLexicon {
         sb.append(p.literal);
         continue;
       }
-      sb.append(switch (p.slot) {
-        case "shape" -> p.property == null ? noun.noun() : noun.properties().get(p.property);
-        case "colour" -> colours.get(attributes.colour()).of(noun.gender());
-        case "size" -> sizes.get(attributes.size()).of(noun.gender());
-        case "position" -> positions.get(attributes.position()).of(noun.gender());
-        default -> words.get(p.slot).of(noun.gender());
-      });
+      sb.append(
+          switch (p.slot) {
+            case "shape" -> p.property == null ? noun.noun() : noun.properties().get(p.property);
+            case "colour" -> colours.get(attributes.colour()).of(noun.gender());
+            case "size" -> sizes.get(attributes.size()).of(noun.gender());
+            case "position" -> positions.get(attributes.position()).of(noun.gender());
+            default -> words.get(p.slot).of(noun.gender());
+          });
     }
     String text = sb.toString().replaceAll("\\s+", " ").trim();
     for (Rewrite r : rewrites) text = r.pattern.matcher(text).replaceAll(r.replacement);
@@ -250,12 +283,35 @@ public final class CaptionLexicon {
       String slot = m.group(1);
       String property = m.group(2);
       if (property != null) {
-        if (!slot.equals("shape")) throw fail(where + ": {" + slot + "." + property + "}: only {shape.PROPERTY} reaches per-noun words");
+        if (!slot.equals("shape"))
+          throw fail(
+              where
+                  + ": {"
+                  + slot
+                  + "."
+                  + property
+                  + "}: only {shape.PROPERTY} reaches per-noun words");
         for (Shape s : Shape.values()) {
-          if (!shapes.get(s).properties().containsKey(property)) throw fail(where + ": uses {shape." + property + "} but shapes." + s.key() + " has no '" + property + "'");
+          if (!shapes.get(s).properties().containsKey(property))
+            throw fail(
+                where
+                    + ": uses {shape."
+                    + property
+                    + "} but shapes."
+                    + s.key()
+                    + " has no '"
+                    + property
+                    + "'");
         }
       } else if (!ATTRIBUTE_SLOTS.contains(slot) && !words.containsKey(slot)) {
-        throw fail(where + ": unknown slot {" + slot + "}; accepted: " + ATTRIBUTE_SLOTS + ", {shape.PROPERTY}, words " + words.keySet());
+        throw fail(
+            where
+                + ": unknown slot {"
+                + slot
+                + "}; accepted: "
+                + ATTRIBUTE_SLOTS
+                + ", {shape.PROPERTY}, words "
+                + words.keySet());
       }
       if (property == null && ATTRIBUTE_SLOTS.contains(slot)) uses.merge(slot, 1, Integer::sum);
       parts.add(new Part(null, slot, property));
@@ -263,7 +319,8 @@ public final class CaptionLexicon {
     }
     if (at < text.length()) parts.add(new Part(text.substring(at), null, null));
     for (Part p : parts) {
-      if (p.literal != null && (p.literal.contains("{") || p.literal.contains("}"))) throw fail(where + ": stray brace in \"" + text + "\"; slots look like {colour}");
+      if (p.literal != null && (p.literal.contains("{") || p.literal.contains("}")))
+        throw fail(where + ": stray brace in \"" + text + "\"; slots look like {colour}");
     }
     // a template must say exactly what its meaning says, once each: no attribute dropped or doubled
     Map<String, Integer> expected = new LinkedHashMap<>();
@@ -271,7 +328,8 @@ public final class CaptionLexicon {
     expected.put("colour", 1);
     if (template.mentionsSize()) expected.put("size", 1);
     if (template.mentionsPosition()) expected.put("position", 1);
-    if (!uses.equals(expected)) throw fail(where + ": must use " + expected.keySet() + " once each, uses " + uses);
+    if (!uses.equals(expected))
+      throw fail(where + ": must use " + expected.keySet() + " once each, uses " + uses);
     return parts;
   }
 
@@ -281,14 +339,17 @@ public final class CaptionLexicon {
     for (Shape s : Shape.values()) {
       String where = "shapes." + s.key();
       JsonNode n = node.get(s.key());
-      if (!n.isObject()) throw fail(where + ": expected an object {\"noun\": ..., \"gender\": ...}");
+      if (!n.isObject())
+        throw fail(where + ": expected an object {\"noun\": ..., \"gender\": ...}");
       String noun = text(n, "noun", where);
       String gender = null;
       if (genders.isEmpty()) {
         if (n.has("gender")) throw fail(where + ".gender: this language declares no genders");
       } else {
         gender = text(n, "gender", where);
-        if (!genders.contains(gender)) throw fail(where + ".gender: '" + gender + "' is not one of the declared genders " + genders);
+        if (!genders.contains(gender))
+          throw fail(
+              where + ".gender: '" + gender + "' is not one of the declared genders " + genders);
       }
       Map<String, String> properties = new LinkedHashMap<>();
       for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
@@ -301,7 +362,8 @@ public final class CaptionLexicon {
     return out;
   }
 
-  private <E extends Enum<E>> Map<E, Forms> enumForms(JsonNode node, String field, E[] values, Function<E, String> key) {
+  private <E extends Enum<E>> Map<E, Forms> enumForms(
+      JsonNode node, String field, E[] values, Function<E, String> key) {
     requireExactKeys(node, field, enumKeys(values, key));
     Map<E, Forms> out = new LinkedHashMap<>();
     for (E e : values) out.put(e, forms(node.get(key.apply(e)), field + "." + key.apply(e)));
@@ -314,15 +376,24 @@ public final class CaptionLexicon {
       return new Forms(Map.of(Forms.ANY, n.asText()));
     }
     if (!n.isObject()) throw fail(where + ": expected a string or an object of forms by gender");
-    if (genders.isEmpty()) throw fail(where + ": forms by gender, but this language declares no genders");
+    if (genders.isEmpty())
+      throw fail(where + ": forms by gender, but this language declares no genders");
     Map<String, String> byGender = new LinkedHashMap<>();
     for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
       String g = it.next();
-      if (!g.equals(Forms.ANY) && !genders.contains(g)) throw fail(where + ": '" + g + "' is not a declared gender " + genders + " or \"*\"");
+      if (!g.equals(Forms.ANY) && !genders.contains(g))
+        throw fail(where + ": '" + g + "' is not a declared gender " + genders + " or \"*\"");
       byGender.put(g, text(n, g, where));
     }
     for (String g : genders) {
-      if (!byGender.containsKey(g) && !byGender.containsKey(Forms.ANY)) throw fail(where + ": no form for gender '" + g + "' (has: " + String.join(", ", byGender.keySet()) + ")");
+      if (!byGender.containsKey(g) && !byGender.containsKey(Forms.ANY))
+        throw fail(
+            where
+                + ": no form for gender '"
+                + g
+                + "' (has: "
+                + String.join(", ", byGender.keySet())
+                + ")");
     }
     return new Forms(byGender);
   }
@@ -345,7 +416,9 @@ public final class CaptionLexicon {
   private void requireExactKeys(JsonNode node, String where, Set<String> keys) {
     Set<String> have = new LinkedHashSet<>();
     node.fieldNames().forEachRemaining(have::add);
-    for (String k : have) if (!keys.contains(k)) throw fail(where + "." + k + ": unknown key; accepted: " + String.join(", ", keys));
+    for (String k : have)
+      if (!keys.contains(k))
+        throw fail(where + "." + k + ": unknown key; accepted: " + String.join(", ", keys));
     for (String k : keys) if (!have.contains(k)) throw fail(where + ": missing '" + k + "'");
   }
 
@@ -364,7 +437,8 @@ public final class CaptionLexicon {
     String path = where == null ? field : where + "." + field;
     JsonNode n = node.get(field);
     if (n == null || n.isNull()) throw fail("missing field '" + path + "'");
-    if (!n.isTextual()) throw fail(path + ": expected a string, got " + n.getNodeType().name().toLowerCase());
+    if (!n.isTextual())
+      throw fail(path + ": expected a string, got " + n.getNodeType().name().toLowerCase());
     if (n.asText().isBlank()) throw fail(path + ": empty");
     return n.asText();
   }
@@ -373,7 +447,8 @@ public final class CaptionLexicon {
     if (!n.isArray()) throw fail(field + ": expected an array of strings");
     List<String> out = new ArrayList<>();
     for (int i = 0; i < n.size(); i++) {
-      if (!n.get(i).isTextual() || n.get(i).asText().isBlank()) throw fail(field + "[" + i + "]: expected a non-empty string");
+      if (!n.get(i).isTextual() || n.get(i).asText().isBlank())
+        throw fail(field + "[" + i + "]: expected a non-empty string");
       out.add(n.get(i).asText());
     }
     return out;

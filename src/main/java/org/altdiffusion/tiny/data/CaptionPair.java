@@ -6,8 +6,14 @@ package org.altdiffusion.tiny.data;
  *
  * @param language language of {@code text}
  * @param template what the captions say
- * @param attributes the meaning ({@link CaptionTemplate#project}: unsaid size/position are SMALL/CENTRE)
+ * @param attributes the meaning ({@link CaptionTemplate#project}: unsaid size/position are
+ *     SMALL/CENTRE)
  * @param english the English caption
  * @param text the caption in {@code language}
  */
-public record CaptionPair(Language language, CaptionTemplate template, Attributes attributes, String english, String text) {}
+public record CaptionPair(
+    Language language,
+    CaptionTemplate template,
+    Attributes attributes,
+    String english,
+    String text) {}

@@ -7,43 +7,74 @@ import java.util.Map;
 /**
  * Writes {@code docs/tiny-captions-review.md}: every language's vocabulary, templates and full
  * tables of composed captions, for a human reviewer. The committed file is checked against this
- * generator by a test; regenerate with {@code altdiffusion dataset --review docs/tiny-captions-review.md}.
+ * generator by a test; regenerate with {@code altdiffusion dataset --review
+ * docs/tiny-captions-review.md}.
  */
 public final class CaptionReview {
   /** Rows of the size table: (size, colour) pairs covering both sizes and inflecting colours. */
-  private static final List<Object[]> SIZE_ROWS = List.of(
-      new Object[] {Size.SMALL, Colour.RED}, new Object[] {Size.LARGE, Colour.BLUE},
-      new Object[] {Size.SMALL, Colour.BLACK}, new Object[] {Size.LARGE, Colour.YELLOW});
+  private static final List<Object[]> SIZE_ROWS =
+      List.of(
+          new Object[] {Size.SMALL, Colour.RED}, new Object[] {Size.LARGE, Colour.BLUE},
+          new Object[] {Size.SMALL, Colour.BLACK}, new Object[] {Size.LARGE, Colour.YELLOW});
+
   /** FULL examples: every position, shape, colour and both sizes appear. */
-  private static final List<Attributes> FULL_EXAMPLES = List.of(
-      new Attributes(Shape.CIRCLE, Colour.RED, Position.LEFT, Size.SMALL),
-      new Attributes(Shape.SQUARE, Colour.GREEN, Position.RIGHT, Size.LARGE),
-      new Attributes(Shape.TRIANGLE, Colour.BLUE, Position.TOP, Size.SMALL),
-      new Attributes(Shape.STAR, Colour.PURPLE, Position.BOTTOM, Size.LARGE),
-      new Attributes(Shape.HEART, Colour.ORANGE, Position.CENTRE, Size.SMALL),
-      new Attributes(Shape.STAR, Colour.YELLOW, Position.CENTRE, Size.SMALL),
-      new Attributes(Shape.HEART, Colour.PINK, Position.TOP, Size.LARGE),
-      new Attributes(Shape.CIRCLE, Colour.BLACK, Position.BOTTOM, Size.LARGE));
+  private static final List<Attributes> FULL_EXAMPLES =
+      List.of(
+          new Attributes(Shape.CIRCLE, Colour.RED, Position.LEFT, Size.SMALL),
+          new Attributes(Shape.SQUARE, Colour.GREEN, Position.RIGHT, Size.LARGE),
+          new Attributes(Shape.TRIANGLE, Colour.BLUE, Position.TOP, Size.SMALL),
+          new Attributes(Shape.STAR, Colour.PURPLE, Position.BOTTOM, Size.LARGE),
+          new Attributes(Shape.HEART, Colour.ORANGE, Position.CENTRE, Size.SMALL),
+          new Attributes(Shape.STAR, Colour.YELLOW, Position.CENTRE, Size.SMALL),
+          new Attributes(Shape.HEART, Colour.PINK, Position.TOP, Size.LARGE),
+          new Attributes(Shape.CIRCLE, Colour.BLACK, Position.BOTTOM, Size.LARGE));
 
   private CaptionReview() {}
 
   public static String markdown(Captions captions) {
     StringBuilder md = new StringBuilder();
     md.append("# Tiny dataset captions: review tables\n\n");
-    md.append("Generated from `src/main/resources/tiny/captions/<lang>.json` by `CaptionReview` (do not edit by hand;\n");
-    md.append("regenerate with `./altdiffusion dataset --review docs/tiny-captions-review.md`; a test fails when this file is stale).\n\n");
-    md.append("Each language file holds the shape nouns with their gender, colour and size adjectives (one form,\n");
-    md.append("or one per gender), position phrases, one template per meaning (word order) and regex rewrites for\n");
-    md.append("sound-dependent forms. Position phrases are fixed adverbials in every language, so no template\n");
-    md.append("needs a case other than the nominative; agreement is by gender (all nouns singular).\n\n");
+    md.append(
+        "Generated from `src/main/resources/tiny/captions/<lang>.json` by `CaptionReview` (do not"
+            + " edit by hand;\n");
+    md.append(
+        "regenerate with `./altdiffusion dataset --review docs/tiny-captions-review.md`; a test"
+            + " fails when this file is stale).\n\n");
+    md.append(
+        "Each language file holds the shape nouns with their gender, colour and size adjectives"
+            + " (one form,\n");
+    md.append(
+        "or one per gender), position phrases, one template per meaning (word order) and regex"
+            + " rewrites for\n");
+    md.append(
+        "sound-dependent forms. Position phrases are fixed adverbials in every language, so no"
+            + " template\n");
+    md.append(
+        "needs a case other than the nominative; agreement is by gender (all nouns singular).\n\n");
     md.append("Meanings (templates): ");
     for (CaptionTemplate t : CaptionTemplate.values()) {
-      md.append('`').append(t.key()).append("` (\"").append(captions.caption(Language.EN, FULL_EXAMPLES.get(0), t)).append("\")");
+      md.append('`')
+          .append(t.key())
+          .append("` (\"")
+          .append(captions.caption(Language.EN, FULL_EXAMPLES.get(0), t))
+          .append("\")");
       md.append(t.ordinal() < CaptionTemplate.values().length - 1 ? ", " : ".\n\n");
     }
     md.append("Contents: ");
-    md.append(String.join(" · ", java.util.Arrays.stream(Language.values())
-        .map(l -> "[" + l.code() + "](#" + l.code() + "-" + l.englishName().toLowerCase(Locale.ROOT) + ")").toList()));
+    md.append(
+        String.join(
+            " · ",
+            java.util.Arrays.stream(Language.values())
+                .map(
+                    l ->
+                        "["
+                            + l.code()
+                            + "](#"
+                            + l.code()
+                            + "-"
+                            + l.englishName().toLowerCase(Locale.ROOT)
+                            + ")")
+                .toList()));
     md.append("\n");
     for (Language l : Language.values()) language(md, captions, l);
     return md.toString();
@@ -51,21 +82,33 @@ public final class CaptionReview {
 
   private static void language(StringBuilder md, Captions captions, Language language) {
     CaptionLexicon lex = captions.lexicon(language);
-    md.append("\n## ").append(language.code()).append(" ").append(language.englishName()).append("\n\n");
+    md.append("\n## ")
+        .append(language.code())
+        .append(" ")
+        .append(language.englishName())
+        .append("\n\n");
     for (String note : lex.notes()) md.append("- ").append(note).append('\n');
     if (!lex.notes().isEmpty()) md.append('\n');
 
     md.append("| template | pattern |\n|---|---|\n");
-    for (CaptionTemplate t : CaptionTemplate.values()) md.append("| ").append(t.key()).append(" | `").append(lex.templateText(t)).append("` |\n");
+    for (CaptionTemplate t : CaptionTemplate.values())
+      md.append("| ").append(t.key()).append(" | `").append(lex.templateText(t)).append("` |\n");
     if (!lex.rewriteRules().isEmpty()) {
       md.append("\nRewrites: ");
-      md.append(String.join("; ", lex.rewriteRules().stream().map(r -> "`" + r + "`").toList())).append(" (replacement shown after the arrow, spaces included)\n");
+      md.append(String.join("; ", lex.rewriteRules().stream().map(r -> "`" + r + "`").toList()))
+          .append(" (replacement shown after the arrow, spaces included)\n");
     }
 
     md.append("\n| shape | noun | gender | other |\n|---|---|---|---|\n");
     for (Shape s : Shape.values()) {
       CaptionLexicon.Noun n = lex.noun(s);
-      md.append("| ").append(s.key()).append(" | ").append(n.noun()).append(" | ").append(n.gender() == null ? "-" : n.gender()).append(" | ");
+      md.append("| ")
+          .append(s.key())
+          .append(" | ")
+          .append(n.noun())
+          .append(" | ")
+          .append(n.gender() == null ? "-" : n.gender())
+          .append(" | ");
       md.append(n.properties().isEmpty() ? "-" : n.properties().toString()).append(" |\n");
     }
 
@@ -73,7 +116,13 @@ public final class CaptionReview {
     header(md, "colour");
     for (Colour c : Colour.values()) {
       md.append("| ").append(c.key());
-      for (Shape s : Shape.values()) md.append(" | ").append(captions.caption(language, new Attributes(s, c, Position.CENTRE, Size.SMALL), CaptionTemplate.COLOUR_SHAPE));
+      for (Shape s : Shape.values())
+        md.append(" | ")
+            .append(
+                captions.caption(
+                    language,
+                    new Attributes(s, c, Position.CENTRE, Size.SMALL),
+                    CaptionTemplate.COLOUR_SHAPE));
       md.append(" |\n");
     }
 
@@ -83,7 +132,13 @@ public final class CaptionReview {
       Size z = (Size) row[0];
       Colour c = (Colour) row[1];
       md.append("| ").append(z.key()).append(' ').append(c.key());
-      for (Shape s : Shape.values()) md.append(" | ").append(captions.caption(language, new Attributes(s, c, Position.CENTRE, z), CaptionTemplate.SIZE_COLOUR_SHAPE));
+      for (Shape s : Shape.values())
+        md.append(" | ")
+            .append(
+                captions.caption(
+                    language,
+                    new Attributes(s, c, Position.CENTRE, z),
+                    CaptionTemplate.SIZE_COLOUR_SHAPE));
       md.append(" |\n");
     }
 
@@ -91,20 +146,31 @@ public final class CaptionReview {
     header(md, "position");
     for (Position p : Position.values()) {
       md.append("| ").append(p.key());
-      for (Shape s : Shape.values()) md.append(" | ").append(captions.caption(language, new Attributes(s, Colour.RED, p, Size.SMALL), CaptionTemplate.COLOUR_SHAPE_POSITION));
+      for (Shape s : Shape.values())
+        md.append(" | ")
+            .append(
+                captions.caption(
+                    language,
+                    new Attributes(s, Colour.RED, p, Size.SMALL),
+                    CaptionTemplate.COLOUR_SHAPE_POSITION));
       md.append(" |\n");
     }
 
     md.append("\n**all four** (`full`)\n\n");
     if (language == Language.EN) {
       md.append("| English |\n|---|\n");
-      for (Attributes a : FULL_EXAMPLES) md.append("| ").append(captions.caption(language, a, CaptionTemplate.FULL)).append(" |\n");
+      for (Attributes a : FULL_EXAMPLES)
+        md.append("| ").append(captions.caption(language, a, CaptionTemplate.FULL)).append(" |\n");
       return;
     }
     md.append("| English | ").append(language.englishName()).append(" |\n|---|---|\n");
     for (Attributes a : FULL_EXAMPLES) {
       Map<Language, String> all = captions.all(a, CaptionTemplate.FULL);
-      md.append("| ").append(all.get(Language.EN)).append(" | ").append(all.get(language)).append(" |\n");
+      md.append("| ")
+          .append(all.get(Language.EN))
+          .append(" | ")
+          .append(all.get(language))
+          .append(" |\n");
     }
   }
 

@@ -44,6 +44,10 @@ public enum CaptionTemplate {
    * their projections are equal.
    */
   public Attributes project(Attributes a) {
-    return new Attributes(a.shape(), a.colour(), mentionsPosition ? a.position() : Position.CENTRE, mentionsSize ? a.size() : Size.SMALL);
+    return new Attributes(
+        a.shape(),
+        a.colour(),
+        mentionsPosition ? a.position() : Position.CENTRE,
+        mentionsSize ? a.size() : Size.SMALL);
   }
 }

@@ -20,8 +20,11 @@ import java.util.Map;
 public final class Combinations {
   /** Number of held-out combinations out of {@link Attributes#COUNT}. */
   public static final int HELD_OUT = 48;
+
   private static final int ATTRIBUTES = 4;
-  private static final int[] CARDINALITY = {Shape.values().length, Colour.values().length, Position.values().length, Size.values().length};
+  private static final int[] CARDINALITY = {
+    Shape.values().length, Colour.values().length, Position.values().length, Size.values().length
+  };
 
   private final long seed;
   private final BitSet heldOut = new BitSet(Attributes.COUNT);
@@ -37,10 +40,13 @@ public final class Combinations {
       if (heldOut.cardinality() == HELD_OUT) break;
       if (fits(a, counts)) {
         heldOut.set(a.index());
-        for (int mask = 1; mask < (1 << ATTRIBUTES) - 1; mask++) counts.merge(groupKey(a, mask), 1, Integer::sum);
+        for (int mask = 1; mask < (1 << ATTRIBUTES) - 1; mask++)
+          counts.merge(groupKey(a, mask), 1, Integer::sum);
       }
     }
-    if (heldOut.cardinality() != HELD_OUT) throw new IllegalStateException("held-out rule found only " + heldOut.cardinality() + " combinations for seed " + seed);
+    if (heldOut.cardinality() != HELD_OUT)
+      throw new IllegalStateException(
+          "held-out rule found only " + heldOut.cardinality() + " combinations for seed " + seed);
     List<Attributes> t = new ArrayList<>();
     List<Attributes> h = new ArrayList<>();
     for (Attributes a : Attributes.all()) (heldOut.get(a.index()) ? h : t).add(a);
@@ -61,7 +67,10 @@ public final class Combinations {
     return heldOut.get(a.index());
   }
 
-  /** The {@value Attributes#COUNT} - {@value #HELD_OUT} = 352 training combinations, in {@link Attributes#all()} order. */
+  /**
+   * The {@value Attributes#COUNT} - {@value #HELD_OUT} = 352 training combinations, in {@link
+   * Attributes#all()} order.
+   */
   public List<Attributes> training() {
     return training;
   }
@@ -71,7 +80,10 @@ public final class Combinations {
     return heldOutList;
   }
 
-  /** Combinations sharing the attributes in {@code mask} (bit 0 shape ... bit 3 size) with {@code a}. */
+  /**
+   * Combinations sharing the attributes in {@code mask} (bit 0 shape ... bit 3 size) with {@code
+   * a}.
+   */
   static int groupSize(int mask) {
     int n = 1;
     for (int i = 0; i < ATTRIBUTES; i++) if ((mask & (1 << i)) == 0) n *= CARDINALITY[i];
@@ -91,7 +103,9 @@ public final class Combinations {
   }
 
   static long groupKey(Attributes a, int mask) {
-    int[] v = {a.shape().ordinal(), a.colour().ordinal(), a.position().ordinal(), a.size().ordinal()};
+    int[] v = {
+      a.shape().ordinal(), a.colour().ordinal(), a.position().ordinal(), a.size().ordinal()
+    };
     long key = mask;
     for (int i = 0; i < ATTRIBUTES; i++) key = key * 16 + ((mask & (1 << i)) != 0 ? v[i] : 15);
     return key;

@@ -4,7 +4,10 @@ import java.util.Arrays;
 import java.util.Locale;
 import java.util.stream.Collectors;
 
-/** The 18 languages of AltDiffusion-m18, in the model card's order; English is the teacher's language. */
+/**
+ * The 18 languages of AltDiffusion-m18, in the model card's order; English is the teacher's
+ * language.
+ */
 public enum Language {
   EN("English"),
   ZH("Chinese"),
@@ -45,7 +48,10 @@ public enum Language {
     if (code != null) {
       for (Language l : values()) if (l.code().equalsIgnoreCase(code.trim())) return l;
     }
-    throw new IllegalArgumentException("unknown language '" + code + "'; accepted: "
-        + Arrays.stream(values()).map(Language::code).collect(Collectors.joining(", ")));
+    throw new IllegalArgumentException(
+        "unknown language '"
+            + code
+            + "'; accepted: "
+            + Arrays.stream(values()).map(Language::code).collect(Collectors.joining(", ")));
   }
 }

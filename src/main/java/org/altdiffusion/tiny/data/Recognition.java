@@ -6,11 +6,14 @@ import java.util.Map;
  * What {@link ShapeOracle} read from a picture.
  *
  * @param attributes the recovered shape, colour, position and size; null when no shape was found
- * @param confidence the smallest of the four per-attribute confidences, in [0, 1] (0 when nothing was found)
- * @param shapeConfidence margin of the best template match over the second (full at 0.1 IoU) times its fit
+ * @param confidence the smallest of the four per-attribute confidences, in [0, 1] (0 when nothing
+ *     was found)
+ * @param shapeConfidence margin of the best template match over the second (full at 0.1 IoU) times
+ *     its fit
  * @param colourConfidence 1 at a reference colour, 0 halfway to the next nearest one
  * @param sizeConfidence distance of the scale from the small/large threshold (full at a factor 1.2)
- * @param positionConfidence distance of the centroid from the nearest region boundary (full at 3 pixels)
+ * @param positionConfidence distance of the centroid from the nearest region boundary (full at 3
+ *     pixels)
  * @param iou soft intersection-over-union of the foreground with each shape's best template
  * @param centroidX foreground centroid x in pixels (0 = left edge)
  * @param centroidY foreground centroid y in pixels (0 = top edge)

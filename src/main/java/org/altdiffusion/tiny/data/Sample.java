@@ -12,10 +12,17 @@ import java.util.Map;
  * @param scene what was drawn (attributes, jitter, background)
  * @param template what the captions say (see {@link ShapesDataset} for how it is drawn)
  * @param captions the caption in each of the 18 languages, parallel (same template), English first
- * @param rgb the pixels, packed 0xRRGGBB, row-major, {@value Scene#SIDE}x{@value Scene#SIDE} (shared: do not
- *     modify; record equality compares this array by identity, compare {@link #scene()} instead)
+ * @param rgb the pixels, packed 0xRRGGBB, row-major, {@value Scene#SIDE}x{@value Scene#SIDE}
+ *     (shared: do not modify; record equality compares this array by identity, compare {@link
+ *     #scene()} instead)
  */
-public record Sample(Split split, int index, Scene scene, CaptionTemplate template, Map<Language, String> captions, int[] rgb) {
+public record Sample(
+    Split split,
+    int index,
+    Scene scene,
+    CaptionTemplate template,
+    Map<Language, String> captions,
+    int[] rgb) {
   public Attributes attributes() {
     return scene.attributes();
   }
@@ -42,13 +49,17 @@ public record Sample(Split split, int index, Scene scene, CaptionTemplate templa
 
   /**
    * The picture as [3, 64, 64] floats in [-1, 1] (channel-major, {@code v / 127.5 - 1}: the VAE's
-   * input convention, as {@code pipeline.Images.toTensor}), written into {@code out} at {@code offset}.
+   * input convention, as {@code pipeline.Images.toTensor}), written into {@code out} at {@code
+   * offset}.
    */
   public void pixels(float[] out, int offset) {
     toPixels(rgb, out, offset);
   }
 
-  /** Packed 0xRRGGBB pixels of a 64x64 picture -> [3, 64, 64] floats in [-1, 1] written at {@code offset}. */
+  /**
+   * Packed 0xRRGGBB pixels of a 64x64 picture -> [3, 64, 64] floats in [-1, 1] written at {@code
+   * offset}.
+   */
   public static void toPixels(int[] rgb, float[] out, int offset) {
     int plane = Scene.SIDE * Scene.SIDE;
     for (int i = 0; i < plane; i++) {
@@ -60,8 +71,8 @@ public record Sample(Split split, int index, Scene scene, CaptionTemplate templa
   }
 
   /**
-   * The pictures of {@code samples} as one [B, 3, 64, 64] float array in [-1, 1], ready for
-   * {@code Tensors.fromFloats(v, B, 3, 64, 64)}.
+   * The pictures of {@code samples} as one [B, 3, 64, 64] float array in [-1, 1], ready for {@code
+   * Tensors.fromFloats(v, B, 3, 64, 64)}.
    */
   public static float[] stack(List<Sample> samples) {
     int each = 3 * Scene.SIDE * Scene.SIDE;

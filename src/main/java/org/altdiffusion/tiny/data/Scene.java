@@ -13,12 +13,16 @@ import java.util.Objects;
 public record Scene(Attributes attributes, Jitter jitter, BackgroundSpec background) {
   /** Canvas side in pixels. */
   public static final int SIDE = 64;
+
   /** Largest shift of the shape's centroid from its anchor, per axis, in pixels. */
   public static final double MAX_SHIFT = 2.0;
+
   /** Largest relative change of the shape's scale (0.07: x0.93 to x1.07). */
   public static final double MAX_SCALE_CHANGE = 0.07;
+
   /** Largest rotation in degrees, either way. */
   public static final double MAX_ROTATION_DEGREES = 12.0;
+
   /** Largest change of each colour channel, either way, in 8-bit levels. */
   public static final int MAX_COLOUR_CHANGE = 8;
 
@@ -39,7 +43,8 @@ public record Scene(Attributes attributes, Jitter jitter, BackgroundSpec backgro
    * @param dGreen same for green
    * @param dBlue same for blue
    */
-  public record Jitter(double dx, double dy, double scale, double rotationDegrees, int dRed, int dGreen, int dBlue) {
+  public record Jitter(
+      double dx, double dy, double scale, double rotationDegrees, int dRed, int dGreen, int dBlue) {
     /** No jitter: the nominal picture. */
     public static final Jitter NONE = new Jitter(0, 0, 1, 0, 0, 0, 0);
 
@@ -64,9 +69,11 @@ public record Scene(Attributes attributes, Jitter jitter, BackgroundSpec backgro
    * @param angleDegrees direction of the gradient, 0 = left to right, 90 = top to bottom
    * @param noiseSeed seed of the per-pixel noise (used by {@link Background#NOISE} only)
    */
-  public record BackgroundSpec(Background kind, int from, int to, double angleDegrees, long noiseSeed) {
+  public record BackgroundSpec(
+      Background kind, int from, int to, double angleDegrees, long noiseSeed) {
     /** Plain light grey (224, 224, 224). */
-    public static final BackgroundSpec GREY = new BackgroundSpec(Background.PLAIN, 0xE0E0E0, 0xE0E0E0, 0, 0);
+    public static final BackgroundSpec GREY =
+        new BackgroundSpec(Background.PLAIN, 0xE0E0E0, 0xE0E0E0, 0, 0);
 
     public BackgroundSpec {
       Objects.requireNonNull(kind, "kind");
@@ -94,7 +101,10 @@ public record Scene(Attributes attributes, Jitter jitter, BackgroundSpec backgro
     return new Scene(attributes, Jitter.NONE, BackgroundSpec.GREY);
   }
 
-  /** A scene of {@code attributes} with jitter and a background of a seeded kind, drawn from {@code rng}. */
+  /**
+   * A scene of {@code attributes} with jitter and a background of a seeded kind, drawn from {@code
+   * rng}.
+   */
   static Scene random(Attributes attributes, SplitMix rng) {
     Jitter jitter = Jitter.random(rng);
     Background kind = Background.values()[rng.nextInt(Background.values().length)];

@@ -11,7 +11,8 @@ import java.util.Map;
  *
  * <p>Sizes in units (circumradius about the centroid): circle 1, square 1.13 (half-side 0.8),
  * triangle 1.2, star 1.2 (inner radius 0.5), heart 1.1. The largest, 1.2, times the largest scale
- * (12 * 1.07) plus the largest shift (2) stays inside the 18 pixels between a side anchor and the edge.
+ * (12 * 1.07) plus the largest shift (2) stays inside the 18 pixels between a side anchor and the
+ * edge.
  */
 public final class ShapeGeometry {
   private static final int HEART_VERTICES = 72;
@@ -20,7 +21,8 @@ public final class ShapeGeometry {
   private static final Map<Shape, Double> RADII = new EnumMap<>(Shape.class);
 
   static {
-    POLYGONS.put(Shape.SQUARE, centred(new double[][] {{-0.8, 0.8, 0.8, -0.8}, {-0.8, -0.8, 0.8, 0.8}}));
+    POLYGONS.put(
+        Shape.SQUARE, centred(new double[][] {{-0.8, 0.8, 0.8, -0.8}, {-0.8, -0.8, 0.8, 0.8}}));
     POLYGONS.put(Shape.TRIANGLE, centred(regular(3, 1.2, 1.2)));
     POLYGONS.put(Shape.STAR, centred(regular(5, 1.2, 0.5)));
     POLYGONS.put(Shape.HEART, normalised(heart(), 1.1));
@@ -49,18 +51,34 @@ public final class ShapeGeometry {
    * {@code scale} pixels per unit and rotated {@code rotationDegrees} clockwise, on a side x side
    * canvas, row-major. Only the shape's bounding rows are visited.
    */
-  public static float[] coverage(Shape shape, double cx, double cy, double scale, double rotationDegrees, int side, int rowSamples) {
+  public static float[] coverage(
+      Shape shape,
+      double cx,
+      double cy,
+      double scale,
+      double rotationDegrees,
+      int side,
+      int rowSamples) {
     float[] out = new float[side * side];
     addCoverage(out, shape, cx, cy, scale, rotationDegrees, side, rowSamples);
     return out;
   }
 
-  static void addCoverage(float[] out, Shape shape, double cx, double cy, double scale, double rotationDegrees, int side, int rowSamples) {
+  static void addCoverage(
+      float[] out,
+      Shape shape,
+      double cx,
+      double cy,
+      double scale,
+      double rotationDegrees,
+      int side,
+      int rowSamples) {
     double reach = circumradius(shape) * scale + 1;
     int firstRow = Math.max(0, (int) StrictMath.floor(cy - reach));
     int lastRow = Math.min(side - 1, (int) StrictMath.ceil(cy + reach));
     double[] row = new double[side];
-    double[][] pixelPolygon = shape == Shape.CIRCLE ? null : place(POLYGONS.get(shape), cx, cy, scale, rotationDegrees);
+    double[][] pixelPolygon =
+        shape == Shape.CIRCLE ? null : place(POLYGONS.get(shape), cx, cy, scale, rotationDegrees);
     double[] crossings = new double[pixelPolygon == null ? 2 : pixelPolygon[0].length];
     double weight = 1.0 / rowSamples;
     for (int py = firstRow; py <= lastRow; py++) {
@@ -85,7 +103,9 @@ public final class ShapeGeometry {
     }
   }
 
-  /** Adds {@code weight} times the overlap of [x0, x1] with each pixel [px, px + 1) to {@code row}. */
+  /**
+   * Adds {@code weight} times the overlap of [x0, x1] with each pixel [px, px + 1) to {@code row}.
+   */
   private static void addSpan(double[] row, double x0, double x1, double weight) {
     double a = Math.max(0, x0);
     double b = Math.min(row.length, x1);
@@ -98,7 +118,9 @@ public final class ShapeGeometry {
     }
   }
 
-  /** x of every edge crossing of the horizontal line at y, sorted (even-odd pairs are inside spans). */
+  /**
+   * x of every edge crossing of the horizontal line at y, sorted (even-odd pairs are inside spans).
+   */
   private static int crossings(double[][] polygon, double y, double[] out) {
     double[] xs = polygon[0];
     double[] ys = polygon[1];
@@ -118,7 +140,8 @@ public final class ShapeGeometry {
   }
 
   /** The unit polygon rotated clockwise, scaled and moved so its origin lands on (cx, cy). */
-  private static double[][] place(double[][] unit, double cx, double cy, double scale, double rotationDegrees) {
+  private static double[][] place(
+      double[][] unit, double cx, double cy, double scale, double rotationDegrees) {
     double angle = StrictMath.toRadians(rotationDegrees);
     double cos = StrictMath.cos(angle);
     double sin = StrictMath.sin(angle);
@@ -148,14 +171,21 @@ public final class ShapeGeometry {
     return p;
   }
 
-  /** The classic parametric heart (x = 16 sin^3 t, y = 13 cos t - 5 cos 2t - 2 cos 3t - cos 4t), flipped to y down. */
+  /**
+   * The classic parametric heart (x = 16 sin^3 t, y = 13 cos t - 5 cos 2t - 2 cos 3t - cos 4t),
+   * flipped to y down.
+   */
   private static double[][] heart() {
     double[][] p = new double[2][HEART_VERTICES];
     for (int i = 0; i < HEART_VERTICES; i++) {
       double t = 2 * StrictMath.PI * i / HEART_VERTICES;
       double s = StrictMath.sin(t);
       p[0][i] = 16 * s * s * s;
-      p[1][i] = -(13 * StrictMath.cos(t) - 5 * StrictMath.cos(2 * t) - 2 * StrictMath.cos(3 * t) - StrictMath.cos(4 * t));
+      p[1][i] =
+          -(13 * StrictMath.cos(t)
+              - 5 * StrictMath.cos(2 * t)
+              - 2 * StrictMath.cos(3 * t)
+              - StrictMath.cos(4 * t));
     }
     return p;
   }
@@ -184,7 +214,8 @@ public final class ShapeGeometry {
 
   private static double signedArea(double[][] p) {
     double a = 0;
-    for (int i = 0, j = p[0].length - 1; i < p[0].length; j = i++) a += p[0][j] * p[1][i] - p[0][i] * p[1][j];
+    for (int i = 0, j = p[0].length - 1; i < p[0].length; j = i++)
+      a += p[0][j] * p[1][i] - p[0][i] * p[1][j];
     return a / 2;
   }
 

@@ -12,8 +12,8 @@ import java.util.Map;
  * generated from its captions). Steps:
  *
  * <ol>
- *   <li>Pixels that are not light and nearly grey are foreground candidates (backgrounds never
- *       are, fills always are); the largest 8-connected group of them is the shape.
+ *   <li>Pixels that are not light and nearly grey are foreground candidates (backgrounds never are,
+ *       fills always are); the largest 8-connected group of them is the shape.
  *   <li>The background is a least-squares plane per channel over the background pixels away from
  *       the shape (exact for plain and gradient backgrounds, the mean for noise).
  *   <li>The fill is the per-channel median of the quarter of shape pixels farthest from the
@@ -23,27 +23,40 @@ import java.util.Map;
  *       but keeps its sum) and zero-mean noise barely change either.
  *   <li>Each shape's template is drawn at that centroid with the scale that gives that area, over
  *       the jitter's rotations, sharp or slightly blurred; the best soft IoU names the shape.
- *   <li>Size: that scale against {@link Size#THRESHOLD}. Position: the centroid within
- *       {@value #CENTRE_HALF_WIDTH} pixels of the centre on both axes is CENTRE, otherwise the
- *       dominant axis of its offset says LEFT/RIGHT/TOP/BOTTOM.
+ *   <li>Size: that scale against {@link Size#THRESHOLD}. Position: the centroid within {@value
+ *       #CENTRE_HALF_WIDTH} pixels of the centre on both axes is CENTRE, otherwise the dominant
+ *       axis of its offset says LEFT/RIGHT/TOP/BOTTOM.
  * </ol>
  *
  * Exact on the dataset's clean pictures (see ShapeOracleTest for the measured figures). Stateless
  * and thread-safe.
  */
 public final class ShapeOracle {
-  /** Half-width in pixels of the square around the canvas centre read as CENTRE (anchors are 14 away, shifts at most 2). */
+  /**
+   * Half-width in pixels of the square around the canvas centre read as CENTRE (anchors are 14
+   * away, shifts at most 2).
+   */
   public static final double CENTRE_HALF_WIDTH = 7.0;
-  /** A pixel whose channels span at most this much, all at least {@link #LIGHT_MIN}, is background-like. */
+
+  /**
+   * A pixel whose channels span at most this much, all at least {@link #LIGHT_MIN}, is
+   * background-like.
+   */
   static final int GREY_SPREAD_MAX = 40;
+
   static final int LIGHT_MIN = 150;
+
   /** Template rotations tried, in degrees: the jitter's range (+-12) in steps of 4. */
   static final double[] ROTATIONS = {-12, -8, -4, 0, 4, 8, 12};
+
   static final int TEMPLATE_ROW_SAMPLES = 8;
+
   /** Gaussian blurs (sigma in pixels) also tried on each best template, for soft pictures. */
   static final double[] TEMPLATE_BLURS = {0.8, 1.4};
+
   /** Fewer foreground pixels than this and nothing is reported. */
   static final int MIN_PIXELS = 6;
+
   private static final int SIDE = Scene.SIDE;
 
   public ShapeOracle() {}
@@ -52,7 +65,15 @@ public final class ShapeOracle {
   public Recognition recognize(BufferedImage image) {
     if (image == null) throw new IllegalArgumentException("image is required");
     if (image.getWidth() != SIDE || image.getHeight() != SIDE) {
-      throw new IllegalArgumentException("the oracle reads " + SIDE + "x" + SIDE + " pictures, got " + image.getWidth() + "x" + image.getHeight());
+      throw new IllegalArgumentException(
+          "the oracle reads "
+              + SIDE
+              + "x"
+              + SIDE
+              + " pictures, got "
+              + image.getWidth()
+              + "x"
+              + image.getHeight());
     }
     return recognize(image.getRGB(0, 0, SIDE, SIDE, null, 0, SIDE));
   }
@@ -60,7 +81,15 @@ public final class ShapeOracle {
   /** Reads 64x64 packed 0xRRGGBB pixels, row-major (alpha bits ignored). */
   public Recognition recognize(int[] rgb) {
     if (rgb == null || rgb.length != SIDE * SIDE) {
-      throw new IllegalArgumentException("expected " + SIDE * SIDE + " pixels (" + SIDE + "x" + SIDE + "), got " + (rgb == null ? "null" : rgb.length));
+      throw new IllegalArgumentException(
+          "expected "
+              + SIDE * SIDE
+              + " pixels ("
+              + SIDE
+              + "x"
+              + SIDE
+              + "), got "
+              + (rgb == null ? "null" : rgb.length));
     }
     int n = SIDE * SIDE;
     double[][] px = new double[3][n];
@@ -110,17 +139,34 @@ public final class ShapeOracle {
     Position position = position(cx, cy);
 
     double second = 0;
-    for (Map.Entry<Shape, Double> e : iou.entrySet()) if (e.getKey() != best) second = Math.max(second, e.getValue());
+    for (Map.Entry<Shape, Double> e : iou.entrySet())
+      if (e.getKey() != best) second = Math.max(second, e.getValue());
     double bestIou = iou.get(best);
     double shapeConfidence = clamp01((bestIou - second) / 0.1) * clamp01((bestIou - 0.5) / 0.4);
     double colourConfidence = colourConfidence(fill, colour);
     double sizeConfidence = clamp01(Math.abs(Math.log(scale / Size.THRESHOLD)) / Math.log(1.2));
     double positionConfidence = clamp01(boundaryDistance(cx, cy) / 3.0);
-    double confidence = Math.min(Math.min(shapeConfidence, colourConfidence), Math.min(sizeConfidence, positionConfidence));
-    int fillRgb = (ShapeRenderer.clamp8((int) Math.round(fill[0])) << 16) | (ShapeRenderer.clamp8((int) Math.round(fill[1])) << 8)
-        | ShapeRenderer.clamp8((int) Math.round(fill[2]));
-    return new Recognition(new Attributes(best, colour, position, size), confidence, shapeConfidence, colourConfidence,
-        sizeConfidence, positionConfidence, Collections.unmodifiableMap(iou), cx, cy, area, scale, fillRgb);
+    double confidence =
+        Math.min(
+            Math.min(shapeConfidence, colourConfidence),
+            Math.min(sizeConfidence, positionConfidence));
+    int fillRgb =
+        (ShapeRenderer.clamp8((int) Math.round(fill[0])) << 16)
+            | (ShapeRenderer.clamp8((int) Math.round(fill[1])) << 8)
+            | ShapeRenderer.clamp8((int) Math.round(fill[2]));
+    return new Recognition(
+        new Attributes(best, colour, position, size),
+        confidence,
+        shapeConfidence,
+        colourConfidence,
+        sizeConfidence,
+        positionConfidence,
+        Collections.unmodifiableMap(iou),
+        cx,
+        cy,
+        area,
+        scale,
+        fillRgb);
   }
 
   /**
@@ -132,11 +178,15 @@ public final class ShapeOracle {
   private static double matchShape(Shape shape, float[] alpha, double area, double cx, double cy) {
     double scale = Math.sqrt(area / ShapeGeometry.unitArea(shape));
     double bestRotation = 0;
-    double best = softIou(alpha, ShapeGeometry.coverage(shape, cx, cy, scale, 0, SIDE, TEMPLATE_ROW_SAMPLES));
+    double best =
+        softIou(alpha, ShapeGeometry.coverage(shape, cx, cy, scale, 0, SIDE, TEMPLATE_ROW_SAMPLES));
     if (shape != Shape.CIRCLE) {
       for (double rotation : ROTATIONS) {
         if (rotation == 0) continue;
-        double fit = softIou(alpha, ShapeGeometry.coverage(shape, cx, cy, scale, rotation, SIDE, TEMPLATE_ROW_SAMPLES));
+        double fit =
+            softIou(
+                alpha,
+                ShapeGeometry.coverage(shape, cx, cy, scale, rotation, SIDE, TEMPLATE_ROW_SAMPLES));
         if (fit > best) {
           best = fit;
           bestRotation = rotation;
@@ -145,7 +195,11 @@ public final class ShapeOracle {
       for (double step : new double[] {2, 1}) {
         double centre = bestRotation;
         for (double rotation : new double[] {centre - step, centre + step}) {
-          double fit = softIou(alpha, ShapeGeometry.coverage(shape, cx, cy, scale, rotation, SIDE, TEMPLATE_ROW_SAMPLES));
+          double fit =
+              softIou(
+                  alpha,
+                  ShapeGeometry.coverage(
+                      shape, cx, cy, scale, rotation, SIDE, TEMPLATE_ROW_SAMPLES));
           if (fit > best) {
             best = fit;
             bestRotation = rotation;
@@ -153,8 +207,10 @@ public final class ShapeOracle {
         }
       }
     }
-    float[] sharp = ShapeGeometry.coverage(shape, cx, cy, scale, bestRotation, SIDE, TEMPLATE_ROW_SAMPLES);
-    for (double sigma : TEMPLATE_BLURS) best = Math.max(best, softIou(alpha, gaussianBlur(sharp, sigma)));
+    float[] sharp =
+        ShapeGeometry.coverage(shape, cx, cy, scale, bestRotation, SIDE, TEMPLATE_ROW_SAMPLES);
+    for (double sigma : TEMPLATE_BLURS)
+      best = Math.max(best, softIou(alpha, gaussianBlur(sharp, sigma)));
     return best;
   }
 
@@ -166,7 +222,8 @@ public final class ShapeOracle {
     int radius = (int) Math.ceil(3 * sigma);
     double[] kernel = new double[2 * radius + 1];
     double sum = 0;
-    for (int k = -radius; k <= radius; k++) sum += kernel[k + radius] = Math.exp(-k * k / (2 * sigma * sigma));
+    for (int k = -radius; k <= radius; k++)
+      sum += kernel[k + radius] = Math.exp(-k * k / (2 * sigma * sigma));
     for (int k = 0; k < kernel.length; k++) kernel[k] /= sum;
     int[] box = nonZeroBox(map);
     float[] out = new float[map.length];
@@ -180,14 +237,16 @@ public final class ShapeOracle {
     for (int y = box[1]; y <= box[3]; y++) {
       for (int x = x0; x <= x1; x++) {
         double acc = 0;
-        for (int k = -radius; k <= radius; k++) acc += kernel[k + radius] * map[y * SIDE + Math.min(SIDE - 1, Math.max(0, x + k))];
+        for (int k = -radius; k <= radius; k++)
+          acc += kernel[k + radius] * map[y * SIDE + Math.min(SIDE - 1, Math.max(0, x + k))];
         rows[y * SIDE + x] = (float) acc;
       }
     }
     for (int y = y0; y <= y1; y++) {
       for (int x = x0; x <= x1; x++) {
         double acc = 0;
-        for (int k = -radius; k <= radius; k++) acc += kernel[k + radius] * rows[Math.min(SIDE - 1, Math.max(0, y + k)) * SIDE + x];
+        for (int k = -radius; k <= radius; k++)
+          acc += kernel[k + radius] * rows[Math.min(SIDE - 1, Math.max(0, y + k)) * SIDE + x];
         out[y * SIDE + x] = (float) acc;
       }
     }
@@ -232,12 +291,16 @@ public final class ShapeOracle {
   private static double colourConfidence(double[] fill, Colour nearest) {
     double d1 = Math.sqrt(nearest.distanceSquared(fill[0], fill[1], fill[2]));
     double d2 = Double.POSITIVE_INFINITY;
-    for (Colour c : Colour.values()) if (c != nearest) d2 = Math.min(d2, Math.sqrt(c.distanceSquared(fill[0], fill[1], fill[2])));
+    for (Colour c : Colour.values())
+      if (c != nearest) d2 = Math.min(d2, Math.sqrt(c.distanceSquared(fill[0], fill[1], fill[2])));
     // 1 on the reference value, 0 on the boundary with the next nearest colour
     return clamp01((d2 - d1) / (d2 + d1) * 2);
   }
 
-  /** Per channel a + b x + c y fitted to background-like pixels away from the shape; [channel][pixel]. */
+  /**
+   * Per channel a + b x + c y fitted to background-like pixels away from the shape;
+   * [channel][pixel].
+   */
   private static double[][] backgroundPlane(double[][] px, boolean[] candidate, boolean[] near) {
     int n = SIDE * SIDE;
     // normal equations of least squares on (1, x, y), coordinates centred for conditioning
@@ -256,7 +319,11 @@ public final class ShapeOracle {
     double[][] out = new double[3][n];
     for (int ch = 0; ch < 3; ch++) {
       double[] coef = used >= 16 ? solve3(ata, atb[ch]) : new double[] {224, 0, 0};
-      for (int i = 0; i < n; i++) out[ch][i] = coef[0] + coef[1] * (i % SIDE - SIDE / 2.0 + 0.5) + coef[2] * (i / SIDE - SIDE / 2.0 + 0.5);
+      for (int i = 0; i < n; i++)
+        out[ch][i] =
+            coef[0]
+                + coef[1] * (i % SIDE - SIDE / 2.0 + 0.5)
+                + coef[2] * (i / SIDE - SIDE / 2.0 + 0.5);
     }
     return out;
   }
@@ -288,8 +355,12 @@ public final class ShapeOracle {
     return fill;
   }
 
-  /** Per-pixel coverage estimate near the shape: projection of (pixel - background) on (fill - background). */
-  private static float[] coverage(double[][] px, boolean[] near, double[][] background, double[] fill) {
+  /**
+   * Per-pixel coverage estimate near the shape: projection of (pixel - background) on (fill -
+   * background).
+   */
+  private static float[] coverage(
+      double[][] px, boolean[] near, double[][] background, double[] fill) {
     float[] alpha = new float[SIDE * SIDE];
     for (int i = 0; i < alpha.length; i++) {
       if (!near[i]) continue;
@@ -365,7 +436,8 @@ public final class ShapeOracle {
       int x = i % SIDE;
       int y = i / SIDE;
       for (int ny = Math.max(0, y - radius); ny <= Math.min(SIDE - 1, y + radius); ny++)
-        for (int nx = Math.max(0, x - radius); nx <= Math.min(SIDE - 1, x + radius); nx++) out[ny * SIDE + nx] = true;
+        for (int nx = Math.max(0, x - radius); nx <= Math.min(SIDE - 1, x + radius); nx++)
+          out[ny * SIDE + nx] = true;
     }
     return out;
   }
@@ -378,7 +450,8 @@ public final class ShapeOracle {
     }
     for (int col = 0; col < 3; col++) {
       int pivot = col;
-      for (int r = col + 1; r < 3; r++) if (Math.abs(m[r][col]) > Math.abs(m[pivot][col])) pivot = r;
+      for (int r = col + 1; r < 3; r++)
+        if (Math.abs(m[r][col]) > Math.abs(m[pivot][col])) pivot = r;
       double[] t = m[col];
       m[col] = m[pivot];
       m[pivot] = t;

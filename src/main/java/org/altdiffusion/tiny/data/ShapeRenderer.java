@@ -4,7 +4,8 @@ import java.awt.image.BufferedImage;
 
 /**
  * Draws a {@link Scene}: background, then the shape's fill blended by its anti-aliased coverage,
- * rounded once to 8 bits. Pure Java arithmetic: the same scene gives bit-identical pixels on any JVM.
+ * rounded once to 8 bits. Pure Java arithmetic: the same scene gives bit-identical pixels on any
+ * JVM.
  */
 public final class ShapeRenderer {
   /** Sample lines per pixel row in the anti-aliasing (coverage is exact along x). */
@@ -25,11 +26,20 @@ public final class ShapeRenderer {
     int side = Scene.SIDE;
     double[] background = background(scene.background(), side);
     Attributes a = scene.attributes();
-    float[] coverage = ShapeGeometry.coverage(a.shape(), scene.centreX(), scene.centreY(), scene.scale(),
-        scene.jitter().rotationDegrees(), side, ROW_SAMPLES);
+    float[] coverage =
+        ShapeGeometry.coverage(
+            a.shape(),
+            scene.centreX(),
+            scene.centreY(),
+            scene.scale(),
+            scene.jitter().rotationDegrees(),
+            side,
+            ROW_SAMPLES);
     Scene.Jitter j = scene.jitter();
     double[] fill = {
-      clamp8(a.colour().red() + j.dRed()), clamp8(a.colour().green() + j.dGreen()), clamp8(a.colour().blue() + j.dBlue())
+      clamp8(a.colour().red() + j.dRed()),
+      clamp8(a.colour().green() + j.dGreen()),
+      clamp8(a.colour().blue() + j.dBlue())
     };
     int[] out = new int[side * side];
     for (int i = 0; i < out.length; i++) {
@@ -59,9 +69,11 @@ public final class ShapeRenderer {
       for (int x = 0; x < side; x++) {
         int i = y * side + x;
         double t = 0;
-        if (spec.kind() == Background.GRADIENT) t = 0.5 + ((x + 0.5 - side / 2.0) * cos + (y + 0.5 - side / 2.0) * sin) / (2 * extent);
+        if (spec.kind() == Background.GRADIENT)
+          t = 0.5 + ((x + 0.5 - side / 2.0) * cos + (y + 0.5 - side / 2.0) * sin) / (2 * extent);
         int grain = spec.kind() == Background.NOISE ? noise.nextInt(25) - 12 : 0;
-        for (int c = 0; c < 3; c++) out[3 * i + c] = Math.min(255, from[c] + (to[c] - from[c]) * t + grain);
+        for (int c = 0; c < 3; c++)
+          out[3 * i + c] = Math.min(255, from[c] + (to[c] - from[c]) * t + grain);
       }
     }
     return out;

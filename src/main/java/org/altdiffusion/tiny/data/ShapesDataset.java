@@ -32,13 +32,15 @@ public final class ShapesDataset {
   private final Captions captions;
 
   private ShapesDataset(long seed, Split split, int size) {
-    if (split == null) throw new IllegalArgumentException("split is required; accepted: train, validation, heldout");
+    if (split == null)
+      throw new IllegalArgumentException("split is required; accepted: train, validation, heldout");
     if (size < 0) throw new IllegalArgumentException("size must be >= 0, got " + size);
     this.seed = seed;
     this.split = split;
     this.size = size;
     this.combinations = Combinations.of(seed);
-    List<Attributes> combos = new ArrayList<>(split == Split.HELDOUT ? combinations.heldOut() : combinations.training());
+    List<Attributes> combos =
+        new ArrayList<>(split == Split.HELDOUT ? combinations.heldOut() : combinations.training());
     Combinations.shuffle(combos, SplitMix.of(seed, 0x4F52_4445_52L /* "ORDER" */, split.ordinal()));
     this.order = Collections.unmodifiableList(combos);
     this.captions = Captions.bundled();
@@ -46,7 +48,8 @@ public final class ShapesDataset {
 
   /** The split with its default size (combinations x {@link Split#repeats()}). */
   public static ShapesDataset of(long seed, Split split) {
-    return new ShapesDataset(seed, split, split == null ? 0 : combinationCount(split) * split.repeats());
+    return new ShapesDataset(
+        seed, split, split == null ? 0 : combinationCount(split) * split.repeats());
   }
 
   /** The split with {@code size} samples. */
@@ -55,7 +58,9 @@ public final class ShapesDataset {
   }
 
   private static int combinationCount(Split split) {
-    return split == Split.HELDOUT ? Combinations.HELD_OUT : Attributes.COUNT - Combinations.HELD_OUT;
+    return split == Split.HELDOUT
+        ? Combinations.HELD_OUT
+        : Attributes.COUNT - Combinations.HELD_OUT;
   }
 
   public long seed() {
@@ -75,24 +80,38 @@ public final class ShapesDataset {
     return combinations;
   }
 
-  /** This split's combinations in sample order: sample i shows {@code combinationOrder().get(i % n)}. */
+  /**
+   * This split's combinations in sample order: sample i shows {@code combinationOrder().get(i %
+   * n)}.
+   */
   public List<Attributes> combinationOrder() {
     return order;
   }
 
   /** Sample {@code index}, rendered now. */
   public Sample get(int index) {
-    if (index < 0 || index >= size) throw new IndexOutOfBoundsException("sample " + index + " of a " + split.key() + " set of " + size);
+    if (index < 0 || index >= size)
+      throw new IndexOutOfBoundsException(
+          "sample " + index + " of a " + split.key() + " set of " + size);
     SplitMix rng = SplitMix.of(seed, 0x5341_4D50_4C45L /* "SAMPLE" */, split.ordinal(), index);
     Attributes attributes = order.get(index % order.size());
     Scene scene = Scene.random(attributes, rng);
     CaptionTemplate template = split == Split.TRAIN ? trainingTemplate(rng) : CaptionTemplate.FULL;
-    return new Sample(split, index, scene, template, captions.all(attributes, template), ShapeRenderer.renderRgb(scene));
+    return new Sample(
+        split,
+        index,
+        scene,
+        template,
+        captions.all(attributes, template),
+        ShapeRenderer.renderRgb(scene));
   }
 
-  /** Samples {@code from} (inclusive) to {@code to} (exclusive), rendered in parallel when asked. */
+  /**
+   * Samples {@code from} (inclusive) to {@code to} (exclusive), rendered in parallel when asked.
+   */
   public Stream<Sample> stream(int from, int to, boolean parallel) {
-    if (from < 0 || to > size || from > to) throw new IndexOutOfBoundsException("range [" + from + ", " + to + ") of a set of " + size);
+    if (from < 0 || to > size || from > to)
+      throw new IndexOutOfBoundsException("range [" + from + ", " + to + ") of a set of " + size);
     IntStream indices = IntStream.range(from, to);
     return (parallel ? indices.parallel() : indices).mapToObj(this::get);
   }
@@ -116,7 +135,8 @@ public final class ShapesDataset {
    * combinations (48 x 18 = 864), kept out of distillation so held-out prompts stay unseen.
    */
   public List<CaptionPair> captionPairs() {
-    List<Attributes> combos = split == Split.HELDOUT ? combinations.heldOut() : combinations.training();
+    List<Attributes> combos =
+        split == Split.HELDOUT ? combinations.heldOut() : combinations.training();
     List<CaptionPair> out = new ArrayList<>();
     for (CaptionTemplate t : CaptionTemplate.values()) {
       if (split == Split.HELDOUT && t != CaptionTemplate.FULL) continue;
@@ -124,7 +144,8 @@ public final class ShapesDataset {
       for (Attributes a : combos) meanings.add(t.project(a));
       for (Attributes m : meanings) {
         String english = captions.caption(Language.EN, m, t);
-        for (Language l : Language.values()) out.add(new CaptionPair(l, t, m, english, captions.caption(l, m, t)));
+        for (Language l : Language.values())
+          out.add(new CaptionPair(l, t, m, english, captions.caption(l, m, t)));
       }
     }
     return out;

@@ -7,9 +7,14 @@ import java.util.Locale;
  * every split is generated on demand, so any size can be asked for.
  */
 public enum Split {
-  /** Training combinations (352), captions of all four templates; default 352 x 50 = 17,600 samples. */
+  /**
+   * Training combinations (352), captions of all four templates; default 352 x 50 = 17,600 samples.
+   */
   TRAIN(50),
-  /** Training combinations again, rendered from another stream (new jitter, backgrounds), FULL captions; 352 x 2 = 704. */
+  /**
+   * Training combinations again, rendered from another stream (new jitter, backgrounds), FULL
+   * captions; 352 x 2 = 704.
+   */
   VALIDATION(2),
   /** The 48 held-out combinations, never in TRAIN, FULL captions; 48 x 10 = 480. */
   HELDOUT(10);

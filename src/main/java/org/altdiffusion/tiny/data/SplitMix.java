@@ -40,7 +40,10 @@ final class SplitMix {
     return lo + (hi - lo) * nextDouble();
   }
 
-  /** Uniform in [0, bound), bound > 0 (multiply-shift on 32 random bits; bias below 2^-20 for our bounds). */
+  /**
+   * Uniform in [0, bound), bound > 0 (multiply-shift on 32 random bits; bias below 2^-20 for our
+   * bounds).
+   */
   int nextInt(int bound) {
     if (bound <= 0) throw new IllegalArgumentException("bound must be positive: " + bound);
     return (int) (((nextLong() >>> 32) * bound) >>> 32);

@@ -1,6 +1,6 @@
 /**
- * The synthetic multilingual shapes dataset on which a tiny AltDiffusion is trained end to end,
- * and the pixel oracle that grades its pictures. Pure Java (no libtorch), deterministic from a seed.
+ * The synthetic multilingual shapes dataset on which a tiny AltDiffusion is trained end to end, and
+ * the pixel oracle that grades its pictures. Pure Java (no libtorch), deterministic from a seed.
  *
  * <pre>{@code
  * ShapesDataset train = ShapesDataset.of(seed, Split.TRAIN);     // 17,600 samples by default
@@ -17,8 +17,8 @@
  *
  * <p>Attributes: 5 shapes ({@link org.altdiffusion.tiny.data.Shape}) x 8 colours ({@link
  * org.altdiffusion.tiny.data.Colour}) x 5 positions x 2 sizes = 400 combinations, 48 of them held
- * out by {@link org.altdiffusion.tiny.data.Combinations}. Captions come from the data files
- * {@code tiny/captions/<lang>.json} through {@link org.altdiffusion.tiny.data.CaptionLexicon}; the
- * tables in {@code docs/tiny-captions-review.md} show them all for review.
+ * out by {@link org.altdiffusion.tiny.data.Combinations}. Captions come from the data files {@code
+ * tiny/captions/<lang>.json} through {@link org.altdiffusion.tiny.data.CaptionLexicon}; the tables
+ * in {@code docs/tiny-captions-review.md} show them all for review.
  */
 package org.altdiffusion.tiny.data;

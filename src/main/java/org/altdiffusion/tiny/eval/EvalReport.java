@@ -23,8 +23,11 @@ public final class EvalReport {
 
   private EvalReport() {}
 
-  /** Markdown: one row per language, columns for every model (the last model's attribute details). */
-  public static String markdown(List<ModelResult> models, TinyEvaluation.Options options, int combinations) {
+  /**
+   * Markdown: one row per language, columns for every model (the last model's attribute details).
+   */
+  public static String markdown(
+      List<ModelResult> models, TinyEvaluation.Options options, int combinations) {
     StringBuilder b = new StringBuilder();
     ModelResult main = models.get(models.size() - 1);
     b.append("| language |");
@@ -38,22 +41,39 @@ public final class EvalReport {
       b.append("| ").append(l.code()).append(" ").append(l.englishName()).append(" |");
       for (ModelResult m : models) b.append(pct(m.row(l).attributeAccuracy()));
       LanguageResult r = main.row(l);
-      b.append(pct(r.percent(r.allFour()))).append(pct(r.percent(r.shape()))).append(pct(r.percent(r.colour())))
-          .append(pct(r.percent(r.position()))).append(pct(r.percent(r.size())));
-      for (ModelResult m : models) b.append(String.format(Locale.ROOT, " %.1f |", m.row(l).clipScore()));
+      b.append(pct(r.percent(r.allFour())))
+          .append(pct(r.percent(r.shape())))
+          .append(pct(r.percent(r.colour())))
+          .append(pct(r.percent(r.position())))
+          .append(pct(r.percent(r.size())));
+      for (ModelResult m : models)
+        b.append(String.format(Locale.ROOT, " %.1f |", m.row(l).clipScore()));
       b.append("\n");
     }
     b.append("| **mean** |");
     for (ModelResult m : models) b.append(pct(mean(m, options, r -> r.attributeAccuracy())));
-    b.append(pct(mean(main, options, r -> r.percent(r.allFour())))).append(pct(mean(main, options, r -> r.percent(r.shape()))))
-        .append(pct(mean(main, options, r -> r.percent(r.colour())))).append(pct(mean(main, options, r -> r.percent(r.position()))))
+    b.append(pct(mean(main, options, r -> r.percent(r.allFour()))))
+        .append(pct(mean(main, options, r -> r.percent(r.shape()))))
+        .append(pct(mean(main, options, r -> r.percent(r.colour()))))
+        .append(pct(mean(main, options, r -> r.percent(r.position()))))
         .append(pct(mean(main, options, r -> r.percent(r.size()))));
-    for (ModelResult m : models) b.append(String.format(Locale.ROOT, " %.1f |", mean(m, options, LanguageResult::clipScore)));
+    for (ModelResult m : models)
+      b.append(String.format(Locale.ROOT, " %.1f |", mean(m, options, LanguageResult::clipScore)));
     b.append("\n\n");
-    b.append(String.format(Locale.ROOT, "%d held-out combinations x %d languages per model, one 64x64 picture each (seeds %d..%d, the same in "
-        + "every language), %d steps, guidance %s. Attributes: mean of the shape, colour, position and size accuracies read by the "
-        + "pixel oracle; all four: pictures with every attribute right; CLIP: multilingual CLIP score (100 x cosine).%n",
-        combinations, options.languages().size(), options.seed(), options.seed() + combinations - 1, options.steps(), options.guidance()));
+    b.append(
+        String.format(
+            Locale.ROOT,
+            "%d held-out combinations x %d languages per model, one 64x64 picture each (seeds"
+                + " %d..%d, the same in every language), %d steps, guidance %s. Attributes: mean of"
+                + " the shape, colour, position and size accuracies read by the pixel oracle; all"
+                + " four: pictures with every attribute right; CLIP: multilingual CLIP score (100 x"
+                + " cosine).%n",
+            combinations,
+            options.languages().size(),
+            options.seed(),
+            options.seed() + combinations - 1,
+            options.steps(),
+            options.guidance()));
     return b.toString();
   }
 
@@ -61,8 +81,14 @@ public final class EvalReport {
     return String.format(Locale.ROOT, " %.1f%% |", v);
   }
 
-  private static double mean(ModelResult m, TinyEvaluation.Options o, java.util.function.ToDoubleFunction<LanguageResult> f) {
-    return o.languages().stream().mapToDouble(l -> f.applyAsDouble(m.row(l))).average().orElse(Double.NaN);
+  private static double mean(
+      ModelResult m,
+      TinyEvaluation.Options o,
+      java.util.function.ToDoubleFunction<LanguageResult> f) {
+    return o.languages().stream()
+        .mapToDouble(l -> f.applyAsDouble(m.row(l)))
+        .average()
+        .orElse(Double.NaN);
   }
 
   /** Grouped bars: attribute accuracy per language, one bar per model, with the 90% line. */
@@ -92,13 +118,16 @@ public final class EvalReport {
       g.drawString(languages.get(li).code(), x0 + 2, top + plot + 16);
     }
     g.setColor(new Color(0xC53030));
-    g.setStroke(new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10, new float[] {5, 4}, 0));
+    g.setStroke(
+        new BasicStroke(
+            1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10, new float[] {5, 4}, 0));
     int y90 = top + plot - 90 * plot / 100;
     g.drawLine(left, y90, width - 20, y90);
     g.setStroke(new BasicStroke());
     g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 13));
     g.setColor(Color.BLACK);
-    g.drawString("Attribute accuracy on held-out combinations, per prompt language (dashed: 90%)", left, 20);
+    g.drawString(
+        "Attribute accuracy on held-out combinations, per prompt language (dashed: 90%)", left, 20);
     g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
     int lx = left;
     for (int mi = 0; mi < models.size(); mi++) {
@@ -112,11 +141,19 @@ public final class EvalReport {
     return img;
   }
 
-  /** A row per language, a column per held-out combination ({@code columns} of them, evenly spread), labelled. */
-  public static BufferedImage grid(ModelResult model, List<Language> languages, List<Attributes> combos, int columns) {
+  /**
+   * A row per language, a column per held-out combination ({@code columns} of them, evenly spread),
+   * labelled.
+   */
+  public static BufferedImage grid(
+      ModelResult model, List<Language> languages, List<Attributes> combos, int columns) {
     int n = Math.min(columns, combos.size());
     int cell = 64, gap = 14, left = 34, top = 40;
-    BufferedImage img = new BufferedImage(left + n * (cell + gap), top + languages.size() * (cell + gap), BufferedImage.TYPE_INT_RGB);
+    BufferedImage img =
+        new BufferedImage(
+            left + n * (cell + gap),
+            top + languages.size() * (cell + gap),
+            BufferedImage.TYPE_INT_RGB);
     Graphics2D g = canvas(img);
     g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 9));
     g.setColor(Color.BLACK);
@@ -131,7 +168,8 @@ public final class EvalReport {
       int y = top + r * (cell + gap);
       g.drawString(languages.get(r).code(), 6, y + cell / 2 + 4);
       List<BufferedImage> row = model.pictures().get(languages.get(r));
-      for (int c = 0; c < n; c++) g.drawImage(row.get(column(c, n, combos.size())), left + c * (cell + gap), y, null);
+      for (int c = 0; c < n; c++)
+        g.drawImage(row.get(column(c, n, combos.size())), left + c * (cell + gap), y, null);
     }
     g.dispose();
     return img;
@@ -149,7 +187,8 @@ public final class EvalReport {
 
   private static Graphics2D canvas(BufferedImage img) {
     Graphics2D g = img.createGraphics();
-    g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+    g.setRenderingHint(
+        RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
     g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
     g.setColor(Color.WHITE);
     g.fillRect(0, 0, img.getWidth(), img.getHeight());
@@ -158,6 +197,7 @@ public final class EvalReport {
 
   public static void writePng(BufferedImage image, Path file) throws IOException {
     Files.createDirectories(file.toAbsolutePath().getParent());
-    if (!ImageIO.write(image, "png", file.toFile())) throw new IOException("no PNG writer for " + file);
+    if (!ImageIO.write(image, "png", file.toFile()))
+      throw new IOException("no PNG writer for " + file);
   }
 }

@@ -15,34 +15,46 @@ import org.bytedeco.pytorch.Tensor;
 
 /**
  * The multilingual CLIP used to score generated pictures, built as AltCLIP is: the teacher's image
- * tower and text projection, with the distilled multilingual student in place of the teacher's
- * text tower (its projected [CLS] vector was trained to equal the teacher's pooled vector). The
- * score of a picture and a caption is CLIPScore's {@code 100 * max(cos, 0)}.
+ * tower and text projection, with the distilled multilingual student in place of the teacher's text
+ * tower (its projected [CLS] vector was trained to equal the teacher's pooled vector). The score of
+ * a picture and a caption is CLIPScore's {@code 100 * max(cos, 0)}.
  */
 public final class MultilingualClip {
   private final TinyClip teacher;
   private final RobertaSeriesModelWithTransformation student;
   private final PromptTokenizer tokenizer;
 
-  public MultilingualClip(TinyClip teacher, RobertaSeriesModelWithTransformation student, PromptTokenizer tokenizer) {
+  public MultilingualClip(
+      TinyClip teacher, RobertaSeriesModelWithTransformation student, PromptTokenizer tokenizer) {
     if (student.hiddenSize() != teacher.config().text().hiddenSize()) {
-      throw new IllegalArgumentException("the student projects to " + student.hiddenSize() + " values but the teacher's pooled vector has "
-          + teacher.config().text().hiddenSize());
+      throw new IllegalArgumentException(
+          "the student projects to "
+              + student.hiddenSize()
+              + " values but the teacher's pooled vector has "
+              + teacher.config().text().hiddenSize());
     }
     this.teacher = teacher;
     this.student = student;
     this.tokenizer = tokenizer;
   }
 
-  /** Teacher folder (TinyClip) + an AltDiffusion model folder whose text_encoder/ and tokenizer/ are the student. */
+  /**
+   * Teacher folder (TinyClip) + an AltDiffusion model folder whose text_encoder/ and tokenizer/ are
+   * the student.
+   */
   public static MultilingualClip load(Path teacherFolder, Path altDiffusionFolder) {
     String encoder = DiffusersLayout.open(altDiffusionFolder).component("text_encoder").className();
     if (!encoder.equals("RobertaSeriesModelWithTransformation")) {
-      throw new CheckpointException(altDiffusionFolder.resolve("model_index.json"), "the scoring text tower is the multilingual student, "
-          + "so this must be an AltDiffusion folder (text_encoder RobertaSeriesModelWithTransformation), not " + encoder);
+      throw new CheckpointException(
+          altDiffusionFolder.resolve("model_index.json"),
+          "the scoring text tower is the multilingual student, so this must be an AltDiffusion"
+              + " folder (text_encoder RobertaSeriesModelWithTransformation), not "
+              + encoder);
     }
-    return new MultilingualClip(TinyClip.load(teacherFolder),
-        RobertaSeriesModelWithTransformation.fromPretrained(altDiffusionFolder.resolve("text_encoder")),
+    return new MultilingualClip(
+        TinyClip.load(teacherFolder),
+        RobertaSeriesModelWithTransformation.fromPretrained(
+            altDiffusionFolder.resolve("text_encoder")),
         PromptTokenizer.load(altDiffusionFolder.resolve("tokenizer")));
   }
 
@@ -53,13 +65,22 @@ public final class MultilingualClip {
    */
   public double[] scores(float[] pixels, List<String> captions) {
     int b = captions.size();
-    try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+    try (PointerScope scope = new PointerScope();
+        NoGradGuard g = new NoGradGuard()) {
       Tensor images = teacher.encodeImage(Tensors.fromFloats(pixels, b, 3, 64, 64)); // [B, D] unit
       List<Encoding> e = tokenizer.encodeAll(captions);
       int t = e.get(0).ids().length;
-      Tensor pooled = student.pooled(Tensors.fromLongs(Encoding.stackIds(e), b, t), Tensors.fromLongs(Encoding.stackAttentionMasks(e), b, t)); // [B, hidden]
+      Tensor pooled =
+          student.pooled(
+              Tensors.fromLongs(Encoding.stackIds(e), b, t),
+              Tensors.fromLongs(Encoding.stackAttentionMasks(e), b, t)); // [B, hidden]
       Tensor texts = teacher.projectPooledText(pooled); // [B, D] unit
-      float[] cos = Tensors.toFloats(images.mul(texts).sum(new long[] {1}, false, new org.bytedeco.pytorch.ScalarTypeOptional())); // [B]
+      float[] cos =
+          Tensors.toFloats(
+              images
+                  .mul(texts)
+                  .sum(
+                      new long[] {1}, false, new org.bytedeco.pytorch.ScalarTypeOptional())); // [B]
       double[] out = new double[b];
       for (int i = 0; i < b; i++) out[i] = 100 * Math.max(cos[i], 0);
       return out;

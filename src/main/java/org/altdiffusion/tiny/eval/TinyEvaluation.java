@@ -23,9 +23,9 @@ import org.altdiffusion.tiny.data.ShapeOracle;
 /**
  * Per-language evaluation of a text-to-image model on the held-out attribute combinations of the
  * shapes dataset (never seen in training): for each language, the full caption of every held-out
- * combination is generated once (image i seeded {@code seed + i}, the same seeds in every language),
- * the pixel oracle reads shape, colour, position and size back, and the multilingual CLIP scores
- * picture against caption.
+ * combination is generated once (image i seeded {@code seed + i}, the same seeds in every
+ * language), the pixel oracle reads shape, colour, position and size back, and the multilingual
+ * CLIP scores picture against caption.
  */
 public final class TinyEvaluation {
   /**
@@ -35,9 +35,11 @@ public final class TinyEvaluation {
    * @param seed seed of the first image (default 0)
    * @param dataSeed shapes dataset seed: which combinations are held out (default 0)
    */
-  public record Options(List<Language> languages, int steps, double guidance, long seed, long dataSeed) {
+  public record Options(
+      List<Language> languages, int steps, double guidance, long seed, long dataSeed) {
     public Options {
-      if (languages.isEmpty()) throw new IllegalArgumentException("at least one language is required");
+      if (languages.isEmpty())
+        throw new IllegalArgumentException("at least one language is required");
       if (steps < 1) throw new IllegalArgumentException("steps must be >= 1, got " + steps);
     }
   }
@@ -49,8 +51,16 @@ public final class TinyEvaluation {
    * @param allFour images with all four attributes right
    * @param clipScore mean multilingual CLIP score (100 x cosine)
    */
-  public record LanguageResult(Language language, int images, int found, int shape, int colour, int position, int size, int allFour,
-                               double clipScore) {
+  public record LanguageResult(
+      Language language,
+      int images,
+      int found,
+      int shape,
+      int colour,
+      int position,
+      int size,
+      int allFour,
+      double clipScore) {
     /** Mean of the four per-attribute accuracies, in percent: the headline figure. */
     public double attributeAccuracy() {
       return 100.0 * (shape + colour + position + size) / (4.0 * images);
@@ -62,7 +72,8 @@ public final class TinyEvaluation {
   }
 
   /** One model's rows, and its pictures per language (held-out order) for the grid. */
-  public record ModelResult(String name, List<LanguageResult> rows, Map<Language, List<BufferedImage>> pictures) {
+  public record ModelResult(
+      String name, List<LanguageResult> rows, Map<Language, List<BufferedImage>> pictures) {
     public LanguageResult row(Language language) {
       return rows.stream().filter(r -> r.language() == language).findFirst().orElseThrow();
     }
@@ -75,28 +86,44 @@ public final class TinyEvaluation {
     return Combinations.of(dataSeed).heldOut();
   }
 
-  public static ModelResult evaluate(String name, DiffusionPipeline pipeline, MultilingualClip clip, Options options, Consumer<String> log) {
+  public static ModelResult evaluate(
+      String name,
+      DiffusionPipeline pipeline,
+      MultilingualClip clip,
+      Options options,
+      Consumer<String> log) {
     List<Attributes> combos = heldOut(options.dataSeed());
     Captions captions = Captions.bundled();
     ShapeOracle oracle = new ShapeOracle();
-    GenerationRequest settings = GenerationRequest.of("").withSteps(options.steps()).withGuidance(options.guidance()).withSeed(options.seed())
-        .withSize(Scene.SIDE, Scene.SIDE);
+    GenerationRequest settings =
+        GenerationRequest.of("")
+            .withSteps(options.steps())
+            .withGuidance(options.guidance())
+            .withSeed(options.seed())
+            .withSize(Scene.SIDE, Scene.SIDE);
     List<LanguageResult> rows = new ArrayList<>();
     Map<Language, List<BufferedImage>> pictures = new LinkedHashMap<>();
     for (Language language : options.languages()) {
       long start = System.nanoTime();
-      List<String> prompts = combos.stream().map(a -> captions.caption(language, a, CaptionTemplate.FULL)).toList();
+      List<String> prompts =
+          combos.stream().map(a -> captions.caption(language, a, CaptionTemplate.FULL)).toList();
       List<BufferedImage> images = new ArrayList<>();
       for (int from = 0; from < prompts.size(); from += GenerationRequest.MAX_BATCH) {
-        List<String> chunk = prompts.subList(from, Math.min(prompts.size(), from + GenerationRequest.MAX_BATCH));
-        for (GeneratedImage g : pipeline.generateEach(chunk, settings.withSeed(options.seed() + from), null)) images.add(g.image());
+        List<String> chunk =
+            prompts.subList(from, Math.min(prompts.size(), from + GenerationRequest.MAX_BATCH));
+        for (GeneratedImage g :
+            pipeline.generateEach(chunk, settings.withSeed(options.seed() + from), null))
+          images.add(g.image());
       }
       int found = 0, shape = 0, colour = 0, position = 0, size = 0, all = 0;
       float[] pixels = new float[images.size() * 3 * Scene.SIDE * Scene.SIDE];
       for (int i = 0; i < images.size(); i++) {
         Attributes want = combos.get(i);
         Recognition r = oracle.recognize(images.get(i));
-        Sample.toPixels(images.get(i).getRGB(0, 0, Scene.SIDE, Scene.SIDE, null, 0, Scene.SIDE), pixels, i * 3 * Scene.SIDE * Scene.SIDE);
+        Sample.toPixels(
+            images.get(i).getRGB(0, 0, Scene.SIDE, Scene.SIDE, null, 0, Scene.SIDE),
+            pixels,
+            i * 3 * Scene.SIDE * Scene.SIDE);
         if (!r.found()) continue;
         Attributes got = r.attributes();
         found++;
@@ -108,12 +135,26 @@ public final class TinyEvaluation {
       }
       double clipScore = 0;
       for (double s : clip.scores(pixels, prompts)) clipScore += s / prompts.size();
-      LanguageResult row = new LanguageResult(language, images.size(), found, shape, colour, position, size, all, clipScore);
+      LanguageResult row =
+          new LanguageResult(
+              language, images.size(), found, shape, colour, position, size, all, clipScore);
       rows.add(row);
       pictures.put(language, images);
-      log.accept(String.format(Locale.ROOT, "%s %s: attributes %.1f%% (shape %.0f, colour %.0f, position %.0f, size %.0f), all four %.1f%%, CLIP %.1f (%.1f s)",
-          name, language.code(), row.attributeAccuracy(), row.percent(shape), row.percent(colour), row.percent(position), row.percent(size),
-          row.percent(all), clipScore, (System.nanoTime() - start) / 1e9));
+      log.accept(
+          String.format(
+              Locale.ROOT,
+              "%s %s: attributes %.1f%% (shape %.0f, colour %.0f, position %.0f, size %.0f), all"
+                  + " four %.1f%%, CLIP %.1f (%.1f s)",
+              name,
+              language.code(),
+              row.attributeAccuracy(),
+              row.percent(shape),
+              row.percent(colour),
+              row.percent(position),
+              row.percent(size),
+              row.percent(all),
+              clipScore,
+              (System.nanoTime() - start) / 1e9));
     }
     return new ModelResult(name, rows, pictures);
   }

@@ -13,7 +13,8 @@ package org.altdiffusion.tiny.recipe;
  * @param student multilingual text-encoder distillation from the teacher's pooled vector
  * @param alignment concept alignment: only attn2.to_k / attn2.to_v, at {@link #alignmentResolution}
  * @param quality quality stage: all UNet parameters at 64x64, 10% caption dropout, EMA
- * @param alignmentResolution picture side of the concept-alignment stage; default 32 (half, as 256 is to 512)
+ * @param alignmentResolution picture side of the concept-alignment stage; default 32 (half, as 256
+ *     is to 512)
  * @param emaDecay EMA decay of the base and quality UNets; default 0.995 (short runs: 0.9999 would
  *     average in weights from the first minutes)
  * @param unet size of the UNet
@@ -38,7 +39,10 @@ public record RecipeSettings(
     double vaeKl,
     double snrGamma) {
 
-  /** Width of the teacher's hidden states and of the student's projection: the UNet's cross_attention_dim. */
+  /**
+   * Width of the teacher's hidden states and of the student's projection: the UNet's
+   * cross_attention_dim.
+   */
   public static final int TEXT_WIDTH = 128;
 
   /**
@@ -49,13 +53,16 @@ public record RecipeSettings(
    * @param lr peak learning rate (5% linear warm-up, then cosine to lr / 10)
    */
   public RecipeSettings {
-    if (trainPictures < 128) throw new IllegalArgumentException("trainPictures must be >= 128 (one teacher batch), got " + trainPictures);
+    if (trainPictures < 128)
+      throw new IllegalArgumentException(
+          "trainPictures must be >= 128 (one teacher batch), got " + trainPictures);
   }
 
   public record Run(int steps, int batchSize, double lr) {
     public Run {
       if (steps < 1) throw new IllegalArgumentException("steps must be >= 1, got " + steps);
-      if (batchSize < 1) throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
+      if (batchSize < 1)
+        throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
       if (!(lr > 0)) throw new IllegalArgumentException("learning rate must be > 0, got " + lr);
     }
   }
@@ -69,29 +76,52 @@ public record RecipeSettings(
   public record UNetSize(int[] channels, boolean[] attention, int heads, int layersPerBlock) {
     public UNetSize {
       if (channels.length != 3 || attention.length != 3) {
-        throw new IllegalArgumentException("the tiny UNet has 3 levels; got " + channels.length + " channel counts and " + attention.length + " attention flags");
+        throw new IllegalArgumentException(
+            "the tiny UNet has 3 levels; got "
+                + channels.length
+                + " channel counts and "
+                + attention.length
+                + " attention flags");
       }
     }
   }
 
   public static RecipeSettings full() {
-    return new RecipeSettings(0, 0, 17_600, 1200,
+    return new RecipeSettings(
+        0,
+        0,
+        17_600,
+        1200,
         new Run(3000, 8, 1.5e-3),
         new Run(4500, 32, 5e-4),
         new Run(2000, 128, 1e-3),
         new Run(400, 64, 1e-3),
         new Run(8500, 32, 5e-4),
-        32, 0.995, new UNetSize(new int[] {32, 64, 64}, new boolean[] {false, true, true}, 4, 1), 1.0, 1e-6, 5.0);
+        32,
+        0.995,
+        new UNetSize(new int[] {32, 64, 64}, new boolean[] {false, true, true}, 4, 1),
+        1.0,
+        1e-6,
+        5.0);
   }
 
   /** Every stage for a few steps on a small UNet: checks the chain, not the quality. */
   public static RecipeSettings quick() {
-    return new RecipeSettings(0, 0, 256, 4,
+    return new RecipeSettings(
+        0,
+        0,
+        256,
+        4,
         new Run(3, 4, 1e-3),
         new Run(3, 4, 5e-4),
         new Run(3, 8, 1e-3),
         new Run(3, 4, 1e-3),
         new Run(3, 4, 2e-4),
-        32, 0.9, new UNetSize(new int[] {32, 32, 32}, new boolean[] {false, true, true}, 2, 1), 0.5, 1e-6, 5.0);
+        32,
+        0.9,
+        new UNetSize(new int[] {32, 32, 32}, new boolean[] {false, true, true}, 2, 1),
+        0.5,
+        1e-6,
+        5.0);
   }
 }

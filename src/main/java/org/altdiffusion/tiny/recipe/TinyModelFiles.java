@@ -31,7 +31,9 @@ public final class TinyModelFiles {
     ObjectNode o = diffusers("AutoencoderKL");
     o.put("act_fn", "silu");
     o.set("block_out_channels", ints(16, 32, 64));
-    o.set("down_block_types", strings("DownEncoderBlock2D", "DownEncoderBlock2D", "DownEncoderBlock2D"));
+    o.set(
+        "down_block_types",
+        strings("DownEncoderBlock2D", "DownEncoderBlock2D", "DownEncoderBlock2D"));
     o.put("force_upcast", true);
     o.put("in_channels", 3);
     o.put("latent_channels", 4);
@@ -51,10 +53,10 @@ public final class TinyModelFiles {
   }
 
   /**
-   * UNet2DConditionModel on 16x16x4 latents, cross-attending to 128-wide text vectors, with
-   * spatial transformers at the levels {@code size.attention()} names. The recipe leaves the
-   * 16x16 level without one (as SD leaves its coarsest): attention over 256 tokens was 40% of an
-   * inference step and of a training step.
+   * UNet2DConditionModel on 16x16x4 latents, cross-attending to 128-wide text vectors, with spatial
+   * transformers at the levels {@code size.attention()} names. The recipe leaves the 16x16 level
+   * without one (as SD leaves its coarsest): attention over 256 tokens was 40% of an inference step
+   * and of a training step.
    */
   public static ObjectNode unetConfig(RecipeSettings.UNetSize size) {
     ObjectNode o = diffusers("UNet2DConditionModel");
@@ -76,7 +78,10 @@ public final class TinyModelFiles {
     String[] up = new String[3];
     for (int level = 0; level < 3; level++) {
       down[level] = size.attention()[level] ? "CrossAttnDownBlock2D" : "DownBlock2D";
-      up[2 - level] = size.attention()[level] ? "CrossAttnUpBlock2D" : "UpBlock2D"; // up blocks run from the coarsest level
+      up[2 - level] =
+          size.attention()[level]
+              ? "CrossAttnUpBlock2D"
+              : "UpBlock2D"; // up blocks run from the coarsest level
     }
     o.set("down_block_types", strings(down));
     o.put("downsample_padding", 1);
@@ -135,7 +140,9 @@ public final class TinyModelFiles {
     o.put("intermediate_size", 4 * RecipeSettings.TEXT_WIDTH);
     o.put("layer_norm_eps", 1e-5);
     o.put("learn_encoder", false);
-    o.put("max_position_embeddings", maxLength + 2); // fairseq positions start after the padding index
+    o.put(
+        "max_position_embeddings",
+        maxLength + 2); // fairseq positions start after the padding index
     o.put("model_type", "xlm-roberta");
     o.put("num_attention_heads", 4);
     o.put("num_hidden_layers", 4);
@@ -152,7 +159,9 @@ public final class TinyModelFiles {
     return o;
   }
 
-  /** Stable Diffusion's training schedule (scaled-linear betas), sampled with DPM++ 2M by default. */
+  /**
+   * Stable Diffusion's training schedule (scaled-linear betas), sampled with DPM++ 2M by default.
+   */
   public static ObjectNode schedulerConfig() {
     ObjectNode o = JSON.createObjectNode();
     o.put("_class_name", "DPMSolverMultistepScheduler");
@@ -173,7 +182,9 @@ public final class TinyModelFiles {
     return o;
   }
 
-  /** model_index.json of a StableDiffusionPipeline (CLIP text encoder) or an AltDiffusionPipeline. */
+  /**
+   * model_index.json of a StableDiffusionPipeline (CLIP text encoder) or an AltDiffusionPipeline.
+   */
   public static ObjectNode modelIndex(boolean altDiffusion) {
     ObjectNode o = diffusers(altDiffusion ? "AltDiffusionPipeline" : "StableDiffusionPipeline");
     o.set("feature_extractor", nulls());
@@ -181,8 +192,16 @@ public final class TinyModelFiles {
     o.put("requires_safety_checker", false);
     o.set("safety_checker", nulls());
     o.set("scheduler", strings("diffusers", "DPMSolverMultistepScheduler"));
-    o.set("text_encoder", altDiffusion ? strings("diffusers", "RobertaSeriesModelWithTransformation") : strings("transformers", "CLIPTextModel"));
-    o.set("tokenizer", altDiffusion ? strings("transformers", "XLMRobertaTokenizer") : strings("transformers", "CLIPTokenizer"));
+    o.set(
+        "text_encoder",
+        altDiffusion
+            ? strings("diffusers", "RobertaSeriesModelWithTransformation")
+            : strings("transformers", "CLIPTextModel"));
+    o.set(
+        "tokenizer",
+        altDiffusion
+            ? strings("transformers", "XLMRobertaTokenizer")
+            : strings("transformers", "CLIPTokenizer"));
     o.set("unet", strings("diffusers", "UNet2DConditionModel"));
     o.set("vae", strings("diffusers", "AutoencoderKL"));
     return o;
@@ -208,7 +227,8 @@ public final class TinyModelFiles {
   public static void deleteTree(Path folder) throws IOException {
     if (!Files.exists(folder)) return;
     try (Stream<Path> files = Files.walk(folder)) {
-      for (Path p : files.sorted((a, b) -> b.getNameCount() - a.getNameCount()).toList()) Files.delete(p);
+      for (Path p : files.sorted((a, b) -> b.getNameCount() - a.getNameCount()).toList())
+        Files.delete(p);
     }
   }
 

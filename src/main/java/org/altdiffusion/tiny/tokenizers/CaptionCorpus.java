@@ -14,8 +14,8 @@ import org.altdiffusion.tiny.data.Split;
 
 /**
  * The caption texts the tiny tokenizers are trained and checked on. Training uses the captions of
- * the TRAIN split only (every meaning of the training combinations, see
- * {@link ShapesDataset#captionPairs()}), so the held-out FULL captions stay unseen; checks use every
+ * the TRAIN split only (every meaning of the training combinations, see {@link
+ * ShapesDataset#captionPairs()}), so the held-out FULL captions stay unseen; checks use every
  * caption of every combination, template and language.
  */
 public final class CaptionCorpus {
@@ -36,11 +36,13 @@ public final class CaptionCorpus {
   }
 
   /** One caption of the dataset with where it comes from. */
-  public record Caption(Language language, CaptionTemplate template, Attributes attributes, String text) {}
+  public record Caption(
+      Language language, CaptionTemplate template, Attributes attributes, String text) {}
 
   /**
    * Every caption the dataset can produce: each of the 400 combinations, said with each template
-   * (meanings a template cannot tell apart counted once), in each language. Independent of the seed.
+   * (meanings a template cannot tell apart counted once), in each language. Independent of the
+   * seed.
    */
   public static List<Caption> everyCaption() {
     Captions captions = Captions.bundled();

@@ -17,8 +17,8 @@ import org.altdiffusion.tokenizer.ClipTokenizer;
  * sorts first), until no pair occurs {@code minFrequency} times or {@code maxMerges} are learned.
  *
  * <p>The vocabulary is laid out as OpenAI's CLIP vocabulary: the 256 byte characters, the same with
- * {@code </w>}, one token per merge, then {@code <|startoftext|>} and {@code <|endoftext|>} last. So
- * every text tokenizes without unknowns, and corpus words become single tokens.
+ * {@code </w>}, one token per merge, then {@code <|startoftext|>} and {@code <|endoftext|>} last.
+ * So every text tokenizes without unknowns, and corpus words become single tokens.
  */
 public final class ClipBpeTrainer {
   public static final String END_OF_WORD = "</w>";
@@ -31,8 +31,10 @@ public final class ClipBpeTrainer {
    */
   public record Options(int maxMerges, int minFrequency) {
     public Options {
-      if (maxMerges < 0) throw new IllegalArgumentException("maxMerges must be >= 0, got " + maxMerges);
-      if (minFrequency < 1) throw new IllegalArgumentException("minFrequency must be >= 1, got " + minFrequency);
+      if (maxMerges < 0)
+        throw new IllegalArgumentException("maxMerges must be >= 0, got " + maxMerges);
+      if (minFrequency < 1)
+        throw new IllegalArgumentException("minFrequency must be >= 1, got " + minFrequency);
     }
 
     /** Up to 2,000 merges, pairs seen at least twice. */
@@ -61,17 +63,19 @@ public final class ClipBpeTrainer {
 
   public static Vocabulary train(List<String> texts, Options options) {
     Map<String, Long> wordCounts = new TreeMap<>();
-    for (String t : texts) for (String w : ClipTokenizer.words(t)) wordCounts.merge(w, 1L, Long::sum);
+    for (String t : texts)
+      for (String w : ClipTokenizer.words(t)) wordCounts.merge(w, 1L, Long::sum);
     if (wordCounts.isEmpty()) throw new IllegalArgumentException("the corpus has no words");
     List<List<String>> words = new ArrayList<>();
     List<Long> counts = new ArrayList<>();
-    wordCounts.forEach((w, c) -> {
-      List<String> symbols = new ArrayList<>();
-      for (int i = 0; i < w.length() - 1; i++) symbols.add(String.valueOf(w.charAt(i)));
-      symbols.add(w.charAt(w.length() - 1) + END_OF_WORD);
-      words.add(symbols);
-      counts.add(c);
-    });
+    wordCounts.forEach(
+        (w, c) -> {
+          List<String> symbols = new ArrayList<>();
+          for (int i = 0; i < w.length() - 1; i++) symbols.add(String.valueOf(w.charAt(i)));
+          symbols.add(w.charAt(w.length() - 1) + END_OF_WORD);
+          words.add(symbols);
+          counts.add(c);
+        });
     List<String[]> merges = new ArrayList<>();
     while (merges.size() < options.maxMerges()) {
       String[] best = mostFrequentPair(words, counts, options.minFrequency());
@@ -89,7 +93,8 @@ public final class ClipBpeTrainer {
     return new Vocabulary(List.copyOf(tokens), List.copyOf(merges));
   }
 
-  private static String[] mostFrequentPair(List<List<String>> words, List<Long> counts, int minFrequency) {
+  private static String[] mostFrequentPair(
+      List<List<String>> words, List<Long> counts, int minFrequency) {
     Map<String, Long> pairs = new HashMap<>();
     Map<String, String[]> parts = new HashMap<>();
     for (int w = 0; w < words.size(); w++) {
@@ -112,11 +117,16 @@ public final class ClipBpeTrainer {
     return bestKey == null || bestCount < minFrequency ? null : parts.get(bestKey);
   }
 
-  /** Joins every non-overlapping occurrence of (left, right), left to right, as CLIPTokenizer.bpe does. */
+  /**
+   * Joins every non-overlapping occurrence of (left, right), left to right, as CLIPTokenizer.bpe
+   * does.
+   */
   private static List<String> apply(List<String> symbols, String left, String right) {
     List<String> out = new ArrayList<>(symbols.size());
     for (int i = 0; i < symbols.size(); ) {
-      if (i + 1 < symbols.size() && symbols.get(i).equals(left) && symbols.get(i + 1).equals(right)) {
+      if (i + 1 < symbols.size()
+          && symbols.get(i).equals(left)
+          && symbols.get(i + 1).equals(right)) {
         out.add(left + right);
         i += 2;
       } else {

@@ -22,7 +22,10 @@ final class ProtoWriter {
     return this;
   }
 
-  /** An int32 field: negative values take ten bytes (sign-extended to 64 bits), as protobuf writes them. */
+  /**
+   * An int32 field: negative values take ten bytes (sign-extended to 64 bits), as protobuf writes
+   * them.
+   */
   ProtoWriter int32(int field, int value) {
     return varint(field, value);
   }

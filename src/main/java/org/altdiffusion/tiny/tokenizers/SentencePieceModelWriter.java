@@ -5,15 +5,15 @@ import org.altdiffusion.tiny.tokenizers.UnigramTrainer.ScoredPiece;
 
 /**
  * Writes a sentencepiece model file ({@code ModelProto} of sentencepiece_model.proto) for a unigram
- * vocabulary, laid out as XLM-R's {@code sentencepiece.bpe.model} is (the name says BPE, the model is
- * unigram): {@code <unk>}=0, {@code <s>}=1, {@code </s>}=2, then the pieces. transformers'
- * XLMRobertaTokenizer shifts these ids by one for fairseq ({@code <s>}=0, {@code <pad>}=1,
- * {@code </s>}=2, {@code <unk>}=3) and appends {@code <mask>}.
+ * vocabulary, laid out as XLM-R's {@code sentencepiece.bpe.model} is (the name says BPE, the model
+ * is unigram): {@code <unk>}=0, {@code <s>}=1, {@code </s>}=2, then the pieces. transformers'
+ * XLMRobertaTokenizer shifts these ids by one for fairseq ({@code <s>}=0, {@code <pad>}=1, {@code
+ * </s>}=2, {@code <unk>}=3) and appends {@code <mask>}.
  *
  * <p>The normalizer spec is sentencepiece's "identity" rule: no character map (text is segmented as
  * given; XLM-R's own file uses nmt_nfkc), a dummy "▁" prefix, extra spaces removed, spaces escaped.
- * The trainer spec records how the vocabulary was trained; sentencepiece reads only its model
- * type, ids and flags when encoding.
+ * The trainer spec records how the vocabulary was trained; sentencepiece reads only its model type,
+ * ids and flags when encoding.
  */
 public final class SentencePieceModelWriter {
   /** Meta pieces in front of the vocabulary: {@code <unk>}, {@code <s>}, {@code </s>}. */
@@ -27,9 +27,11 @@ public final class SentencePieceModelWriter {
 
   /**
    * The model file bytes: meta pieces then {@code pieces} (in order, as ids 3, 4, ...), with the
-   * training settings of {@code options} recorded in the trainer spec. {@code input} names the corpus.
+   * training settings of {@code options} recorded in the trainer spec. {@code input} names the
+   * corpus.
    */
-  public static byte[] write(List<ScoredPiece> pieces, UnigramTrainer.Options options, String input) {
+  public static byte[] write(
+      List<ScoredPiece> pieces, UnigramTrainer.Options options, String input) {
     ProtoWriter model = new ProtoWriter();
     model.message(1, piece("<unk>", 0f, TYPE_UNKNOWN));
     model.message(1, piece("<s>", 0f, TYPE_CONTROL));

@@ -19,13 +19,12 @@ import org.altdiffusion.tokenizer.XlmRobertaTokenizer;
  *
  * <ul>
  *   <li>{@code multilingual/}: the student's XLM-R-style tokenizer, a sentencepiece unigram model
- *       ({@link UnigramTrainer}) over the captions of all 18 languages, written as
- *       {@code sentencepiece.bpe.model} + {@code tokenizer_config.json} +
- *       {@code special_tokens_map.json}; read by {@link XlmRobertaTokenizer#load} and by
- *       transformers' XLMRobertaTokenizer.
+ *       ({@link UnigramTrainer}) over the captions of all 18 languages, written as {@code
+ *       sentencepiece.bpe.model} + {@code tokenizer_config.json} + {@code special_tokens_map.json};
+ *       read by {@link XlmRobertaTokenizer#load} and by transformers' XLMRobertaTokenizer.
  *   <li>{@code english/}: the teacher's CLIP tokenizer, byte-level BPE ({@link ClipBpeTrainer})
- *       over the English captions, written as {@code vocab.json} + {@code merges.txt} + the same two
- *       config files; read by {@link ClipTokenizer#load} and by transformers' CLIPTokenizer.
+ *       over the English captions, written as {@code vocab.json} + {@code merges.txt} + the same
+ *       two config files; read by {@link ClipTokenizer#load} and by transformers' CLIPTokenizer.
  * </ul>
  *
  * Both are trained on the TRAIN split's captions and must encode every caption of the dataset
@@ -35,8 +34,10 @@ import org.altdiffusion.tokenizer.XlmRobertaTokenizer;
 public final class TinyTokenizers {
   public static final String MULTILINGUAL = "multilingual";
   public static final String ENGLISH = "english";
+
   /** Default unigram vocabulary (sentencepiece pieces, meta pieces included). */
   public static final int DEFAULT_VOCAB_SIZE = 1024;
+
   /** Sequence length of both text encoders (model_max_length). */
   public static final int MODEL_MAX_LENGTH = 32;
 
@@ -45,7 +46,8 @@ public final class TinyTokenizers {
   /**
    * What {@link #build} made.
    *
-   * @param multilingualVocab XLM-R vocabulary size (sentencepiece pieces + 1 fairseq offset + {@code <mask>})
+   * @param multilingualVocab XLM-R vocabulary size (sentencepiece pieces + 1 fairseq offset +
+   *     {@code <mask>})
    * @param characters distinct characters of the multilingual corpus (all are pieces)
    * @param multilingualTokens mean tokens per caption (specials included) over every caption
    * @param multilingualLongest most tokens of a caption (specials included)
@@ -55,15 +57,34 @@ public final class TinyTokenizers {
    * @param englishLongest most tokens of an English caption (specials included)
    * @param captionsChecked captions encoded by the multilingual tokenizer in the checks
    */
-  public record Summary(int multilingualVocab, int characters, double multilingualTokens, int multilingualLongest,
-                        int englishVocab, int merges, double englishTokens, int englishLongest, int captionsChecked) {}
+  public record Summary(
+      int multilingualVocab,
+      int characters,
+      double multilingualTokens,
+      int multilingualLongest,
+      int englishVocab,
+      int merges,
+      double englishTokens,
+      int englishLongest,
+      int captionsChecked) {}
 
-  /** Trains both tokenizers on the captions of {@code seed}'s TRAIN split and writes them under {@code out}. */
+  /**
+   * Trains both tokenizers on the captions of {@code seed}'s TRAIN split and writes them under
+   * {@code out}.
+   */
   public static Summary build(Path out, long seed, int vocabSize) {
-    UnigramTrainer.Result unigram = writeMultilingual(out.resolve(MULTILINGUAL), CaptionCorpus.multilingual(seed),
-        UnigramTrainer.Options.defaults(vocabSize), MODEL_MAX_LENGTH);
-    ClipBpeTrainer.Vocabulary clip = writeEnglish(out.resolve(ENGLISH), CaptionCorpus.english(seed),
-        ClipBpeTrainer.Options.defaults(), MODEL_MAX_LENGTH);
+    UnigramTrainer.Result unigram =
+        writeMultilingual(
+            out.resolve(MULTILINGUAL),
+            CaptionCorpus.multilingual(seed),
+            UnigramTrainer.Options.defaults(vocabSize),
+            MODEL_MAX_LENGTH);
+    ClipBpeTrainer.Vocabulary clip =
+        writeEnglish(
+            out.resolve(ENGLISH),
+            CaptionCorpus.english(seed),
+            ClipBpeTrainer.Options.defaults(),
+            MODEL_MAX_LENGTH);
     XlmRobertaTokenizer xlmr = XlmRobertaTokenizer.load(out.resolve(MULTILINGUAL));
     ClipTokenizer english = ClipTokenizer.load(out.resolve(ENGLISH));
     List<Caption> captions = CaptionCorpus.everyCaption();
@@ -84,11 +105,23 @@ public final class TinyTokenizers {
       }
     }
     if (longest > MODEL_MAX_LENGTH || englishLongest > MODEL_MAX_LENGTH) {
-      throw new IllegalStateException("a caption takes " + Math.max(longest, englishLongest) + " tokens, more than model_max_length "
-          + MODEL_MAX_LENGTH + ": raise it or the vocabulary size");
+      throw new IllegalStateException(
+          "a caption takes "
+              + Math.max(longest, englishLongest)
+              + " tokens, more than model_max_length "
+              + MODEL_MAX_LENGTH
+              + ": raise it or the vocabulary size");
     }
-    return new Summary(xlmr.vocabSize(), unigram.characters(), (double) total / captions.size(), longest,
-        clip.size(), clip.merges().size(), (double) englishTotal / englishCount, englishLongest, captions.size());
+    return new Summary(
+        xlmr.vocabSize(),
+        unigram.characters(),
+        (double) total / captions.size(),
+        longest,
+        clip.size(),
+        clip.merges().size(),
+        (double) englishTotal / englishCount,
+        englishLongest,
+        captions.size());
   }
 
   /** The ids of {@code caption}; an error when one is the unknown token. */
@@ -96,18 +129,35 @@ public final class TinyTokenizers {
     int[] ids = tokenizer.tokenIds(caption.text());
     for (int id : ids) {
       if (id == tokenizer.unkId()) {
-        throw new IllegalStateException("the multilingual tokenizer gives <unk> for the " + caption.language().englishName()
-            + " caption \"" + caption.text() + "\": tokens " + tokenizer.tokenize(caption.text()));
+        throw new IllegalStateException(
+            "the multilingual tokenizer gives <unk> for the "
+                + caption.language().englishName()
+                + " caption \""
+                + caption.text()
+                + "\": tokens "
+                + tokenizer.tokenize(caption.text()));
       }
     }
     return ids;
   }
 
-  /** Trains the unigram model on {@code corpus} and writes the XLM-R tokenizer files into {@code folder}. */
-  public static UnigramTrainer.Result writeMultilingual(Path folder, List<String> corpus, UnigramTrainer.Options options, int maxLength) {
-    UnigramTrainer.Result result = UnigramTrainer.train(corpus, options, SentencePieceModelWriter.META_PIECES.size());
-    byte[] model = SentencePieceModelWriter.write(result.pieces(), options, "altdiffusion tiny captions, " + corpus.size() + " sentences");
-    int maskId = SentencePieceModelWriter.META_PIECES.size() + result.pieces().size() + 1; // fairseq offset 1
+  /**
+   * Trains the unigram model on {@code corpus} and writes the XLM-R tokenizer files into {@code
+   * folder}.
+   */
+  public static UnigramTrainer.Result writeMultilingual(
+      Path folder, List<String> corpus, UnigramTrainer.Options options, int maxLength) {
+    UnigramTrainer.Result result =
+        UnigramTrainer.train(corpus, options, SentencePieceModelWriter.META_PIECES.size());
+    byte[] model =
+        SentencePieceModelWriter.write(
+            result.pieces(),
+            options,
+            "altdiffusion tiny captions, " + corpus.size() + " sentences");
+    int maskId =
+        SentencePieceModelWriter.META_PIECES.size()
+            + result.pieces().size()
+            + 1; // fairseq offset 1
     Map<String, Object> decoder = new LinkedHashMap<>();
     decoder.put("0", addedToken("<s>", false, false));
     decoder.put("1", addedToken("<pad>", false, false));
@@ -135,15 +185,24 @@ public final class TinyTokenizers {
     special.put("pad_token", "<pad>");
     special.put("sep_token", "</s>");
     special.put("unk_token", "<unk>");
-    write(folder, Map.of(
-        XlmRobertaTokenizer.MODEL_FILE, model,
-        "tokenizer_config.json", JsonText.of(config).getBytes(StandardCharsets.UTF_8),
-        "special_tokens_map.json", JsonText.of(special).getBytes(StandardCharsets.UTF_8)));
+    write(
+        folder,
+        Map.of(
+            XlmRobertaTokenizer.MODEL_FILE,
+            model,
+            "tokenizer_config.json",
+            JsonText.of(config).getBytes(StandardCharsets.UTF_8),
+            "special_tokens_map.json",
+            JsonText.of(special).getBytes(StandardCharsets.UTF_8)));
     return result;
   }
 
-  /** Trains the BPE vocabulary on {@code corpus} and writes the CLIP tokenizer files into {@code folder}. */
-  public static ClipBpeTrainer.Vocabulary writeEnglish(Path folder, List<String> corpus, ClipBpeTrainer.Options options, int maxLength) {
+  /**
+   * Trains the BPE vocabulary on {@code corpus} and writes the CLIP tokenizer files into {@code
+   * folder}.
+   */
+  public static ClipBpeTrainer.Vocabulary writeEnglish(
+      Path folder, List<String> corpus, ClipBpeTrainer.Options options, int maxLength) {
     ClipBpeTrainer.Vocabulary vocab = ClipBpeTrainer.train(corpus, options);
     // Sorted keys, as CLIPTokenizer.save_vocabulary writes vocab.json.
     Map<String, Object> ids = new TreeMap<>();
@@ -170,16 +229,19 @@ public final class TinyTokenizers {
     special.put("eos_token", mapToken(eos, false, true));
     special.put("pad_token", eos);
     special.put("unk_token", mapToken(eos, false, true));
-    write(folder, Map.of(
-        "vocab.json", JsonText.of(ids).getBytes(StandardCharsets.UTF_8),
-        "merges.txt", merges.toString().getBytes(StandardCharsets.UTF_8),
-        "tokenizer_config.json", JsonText.of(config).getBytes(StandardCharsets.UTF_8),
-        "special_tokens_map.json", JsonText.of(special).getBytes(StandardCharsets.UTF_8)));
+    write(
+        folder,
+        Map.of(
+            "vocab.json", JsonText.of(ids).getBytes(StandardCharsets.UTF_8),
+            "merges.txt", merges.toString().getBytes(StandardCharsets.UTF_8),
+            "tokenizer_config.json", JsonText.of(config).getBytes(StandardCharsets.UTF_8),
+            "special_tokens_map.json", JsonText.of(special).getBytes(StandardCharsets.UTF_8)));
     return vocab;
   }
 
   /** An added_tokens_decoder entry as transformers writes it. */
-  private static Map<String, Object> addedToken(String content, boolean lstrip, boolean normalized) {
+  private static Map<String, Object> addedToken(
+      String content, boolean lstrip, boolean normalized) {
     Map<String, Object> t = mapToken(content, lstrip, normalized);
     t.put("special", true);
     return t;
@@ -199,9 +261,11 @@ public final class TinyTokenizers {
   private static void write(Path folder, Map<String, byte[]> files) {
     try {
       Files.createDirectories(folder);
-      for (Map.Entry<String, byte[]> f : new TreeMap<>(files).entrySet()) Files.write(folder.resolve(f.getKey()), f.getValue());
+      for (Map.Entry<String, byte[]> f : new TreeMap<>(files).entrySet())
+        Files.write(folder.resolve(f.getKey()), f.getValue());
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot write the tokenizer into " + folder + ": " + e.getMessage(), e);
+      throw new UncheckedIOException(
+          "cannot write the tokenizer into " + folder + ": " + e.getMessage(), e);
     }
   }
 }

@@ -17,8 +17,8 @@ import java.util.TreeMap;
  *   <li>Sentences are normalized without a character map (see {@link #normalize}) and split into
  *       words at each "▁" (split_by_whitespace).
  *   <li>Seed pieces: every character, plus every valid substring (at most {@code maxPieceLength}
- *       characters, one Unicode script, "▁" only in front) seen at least twice, ranked by
- *       frequency x length; initial scores are log-normalized ranks.
+ *       characters, one Unicode script, "▁" only in front) seen at least twice, ranked by frequency
+ *       x length; initial scores are log-normalized ranks.
  *   <li>EM rounds: {@code numSubIterations} times an E-step (forward-backward over each word's
  *       lattice, expected piece counts) and an M-step (pieces expected less than 0.5 times dropped,
  *       scores {@code digamma(count) - digamma(total)}, sentencepiece's "Bayesianified" EM); then,
@@ -37,6 +37,7 @@ import java.util.TreeMap;
 public final class UnigramTrainer {
   /** sentencepiece's whitespace symbol U+2581. */
   public static final String SPACE = "\u2581";
+
   private static final int SPACE_CP = 0x2581;
   private static final double UNK_PENALTY = 10.0;
   private static final double EXPECTED_FREQUENCY_THRESHOLD = 0.5;
@@ -50,15 +51,26 @@ public final class UnigramTrainer {
    * @param shrinkingFactor fraction of pieces a pruning keeps at least; default 0.75
    * @param seedSize most seed pieces; default 1,000,000
    */
-  public record Options(int vocabSize, int maxPieceLength, int numSubIterations, double shrinkingFactor, int seedSize) {
+  public record Options(
+      int vocabSize,
+      int maxPieceLength,
+      int numSubIterations,
+      double shrinkingFactor,
+      int seedSize) {
     public Options {
-      if (vocabSize < 1) throw new IllegalArgumentException("vocabSize must be >= 1, got " + vocabSize);
-      if (maxPieceLength < 1) throw new IllegalArgumentException("maxPieceLength must be >= 1, got " + maxPieceLength);
-      if (numSubIterations < 1) throw new IllegalArgumentException("numSubIterations must be >= 1, got " + numSubIterations);
+      if (vocabSize < 1)
+        throw new IllegalArgumentException("vocabSize must be >= 1, got " + vocabSize);
+      if (maxPieceLength < 1)
+        throw new IllegalArgumentException("maxPieceLength must be >= 1, got " + maxPieceLength);
+      if (numSubIterations < 1)
+        throw new IllegalArgumentException(
+            "numSubIterations must be >= 1, got " + numSubIterations);
       if (!(shrinkingFactor > 0 && shrinkingFactor < 1)) {
-        throw new IllegalArgumentException("shrinkingFactor must be in (0, 1), got " + shrinkingFactor);
+        throw new IllegalArgumentException(
+            "shrinkingFactor must be in (0, 1), got " + shrinkingFactor);
       }
-      if (seedSize < 1) throw new IllegalArgumentException("seedSize must be >= 1, got " + seedSize);
+      if (seedSize < 1)
+        throw new IllegalArgumentException("seedSize must be >= 1, got " + seedSize);
     }
 
     /** sentencepiece's defaults with {@code vocabSize}. */
@@ -77,7 +89,8 @@ public final class UnigramTrainer {
    * @param rounds EM rounds run (each followed by a pruning but the last)
    * @param objective negative mean log-likelihood of a word at the end (for logs)
    */
-  public record Result(List<ScoredPiece> pieces, int characters, int seedPieces, int rounds, double objective) {}
+  public record Result(
+      List<ScoredPiece> pieces, int characters, int seedPieces, int rounds, double objective) {}
 
   private final Options options;
   private final List<int[]> words = new ArrayList<>(); // code points
@@ -96,9 +109,9 @@ public final class UnigramTrainer {
   }
 
   /**
-   * Trains a unigram model on {@code sentences} (raw text; each counts once per occurrence).
-   * {@code metaPieces} is how many ids the model reserves in front ({@code <unk>}, {@code <s>},
-   * {@code </s>}): the result has {@code vocabSize - metaPieces} pieces.
+   * Trains a unigram model on {@code sentences} (raw text; each counts once per occurrence). {@code
+   * metaPieces} is how many ids the model reserves in front ({@code <unk>}, {@code <s>}, {@code
+   * </s>}): the result has {@code vocabSize - metaPieces} pieces.
    */
   public static Result train(List<String> sentences, Options options, int metaPieces) {
     if (sentences.isEmpty()) throw new IllegalArgumentException("the corpus is empty");
@@ -118,7 +131,12 @@ public final class UnigramTrainer {
       if (t.aliveCount() <= desired) break;
       t.prune(desired);
     }
-    return new Result(t.finish(options.vocabSize() - metaPieces), t.charFreq.size(), t.seeds.length, rounds, objective);
+    return new Result(
+        t.finish(options.vocabSize() - metaPieces),
+        t.charFreq.size(),
+        t.seeds.length,
+        rounds,
+        objective);
   }
 
   /**
@@ -152,30 +170,35 @@ public final class UnigramTrainer {
       for (String w : splitIntoWords(normalized)) counts.merge(w, 1L, Long::sum);
     }
     if (counts.isEmpty()) throw new IllegalArgumentException("the corpus holds only whitespace");
-    counts.forEach((w, f) -> {
-      words.add(w.codePoints().toArray());
-      wordFreq.add(f);
-      totalFreq += f;
-    });
+    counts.forEach(
+        (w, f) -> {
+          words.add(w.codePoints().toArray());
+          wordFreq.add(f);
+          totalFreq += f;
+        });
   }
 
   /** sentencepiece's SplitIntoWords: a new word starts at each "▁". */
   static List<String> splitIntoWords(String normalized) {
     List<String> out = new ArrayList<>();
     StringBuilder word = new StringBuilder();
-    normalized.codePoints().forEach(c -> {
-      if (c == SPACE_CP && word.length() > 0) {
-        out.add(word.toString());
-        word.setLength(0);
-      }
-      word.appendCodePoint(c);
-    });
+    normalized
+        .codePoints()
+        .forEach(
+            c -> {
+              if (c == SPACE_CP && word.length() > 0) {
+                out.add(word.toString());
+                word.setLength(0);
+              }
+              word.appendCodePoint(c);
+            });
     if (word.length() > 0) out.add(word.toString());
     return out;
   }
 
   /** Script state of a piece that has no script yet ("▁" alone). */
   private static final int ANY_SCRIPT = -1;
+
   /** Script state of a piece that is no longer valid. */
   private static final int INVALID = -2;
 
@@ -189,7 +212,9 @@ public final class UnigramTrainer {
     if (c == SPACE_CP) return position == 0 ? previous : INVALID;
     if (c == 0 || c == ' ' || !Character.isValidCodePoint(c)) return INVALID;
     Character.UnicodeScript s = Character.UnicodeScript.of(c);
-    if (s == Character.UnicodeScript.HIRAGANA || s == Character.UnicodeScript.KATAKANA || c == 0x30FC) {
+    if (s == Character.UnicodeScript.HIRAGANA
+        || s == Character.UnicodeScript.KATAKANA
+        || c == 0x30FC) {
       s = Character.UnicodeScript.HAN;
     }
     int script = s == Character.UnicodeScript.INHERITED ? previous : s.ordinal();
@@ -206,9 +231,12 @@ public final class UnigramTrainer {
       long f = wordFreq.get(w);
       for (int start = 0; start < cps.length; start++) {
         final int from = start;
-        forEachValidPiece(cps, start, (end, piece) -> {
-          if (end - from > 1) substrings.merge(piece, f, Long::sum);
-        });
+        forEachValidPiece(
+            cps,
+            start,
+            (end, piece) -> {
+              if (end - from > 1) substrings.merge(piece, f, Long::sum);
+            });
       }
     }
     // Every character, then repeated substrings by frequency x length (ties by text).
@@ -216,9 +244,11 @@ public final class UnigramTrainer {
     charFreq.forEach((c, f) -> ranked.add(Map.entry(new String(Character.toChars(c)), (double) f)));
     ranked.sort(BY_SCORE);
     List<Map.Entry<String, Double>> longer = new ArrayList<>();
-    substrings.forEach((piece, f) -> {
-      if (f > 1) longer.add(Map.entry(piece, (double) f * piece.codePointCount(0, piece.length())));
-    });
+    substrings.forEach(
+        (piece, f) -> {
+          if (f > 1)
+            longer.add(Map.entry(piece, (double) f * piece.codePointCount(0, piece.length())));
+        });
     longer.sort(BY_SCORE);
     for (Map.Entry<String, Double> e : longer) {
       if (ranked.size() >= options.seedSize()) break;
@@ -243,7 +273,9 @@ public final class UnigramTrainer {
   }
 
   private static final Comparator<Map.Entry<String, Double>> BY_SCORE =
-      Comparator.<Map.Entry<String, Double>>comparingDouble(Map.Entry::getValue).reversed().thenComparing(Map.Entry::getKey);
+      Comparator.<Map.Entry<String, Double>>comparingDouble(Map.Entry::getValue)
+          .reversed()
+          .thenComparing(Map.Entry::getKey);
 
   private interface PieceVisitor {
     void visit(int end, String piece);
@@ -267,14 +299,17 @@ public final class UnigramTrainer {
     List<Integer> out = new ArrayList<>();
     for (int start = 0; start < cps.length; start++) {
       final int s = start;
-      forEachValidPiece(cps, start, (end, piece) -> {
-        Integer id = seedIndex.get(piece);
-        if (id != null) {
-          out.add(s);
-          out.add(end);
-          out.add(id);
-        }
-      });
+      forEachValidPiece(
+          cps,
+          start,
+          (end, piece) -> {
+            Integer id = seedIndex.get(piece);
+            if (id != null) {
+              out.add(s);
+              out.add(end);
+              out.add(id);
+            }
+          });
     }
     return out.stream().mapToInt(Integer::intValue).toArray();
   }
@@ -342,13 +377,16 @@ public final class UnigramTrainer {
       Arrays.fill(beta, Double.NEGATIVE_INFINITY);
       alpha[0] = 0;
       beta[length] = 0;
-      for (int i = 0; i < e.length; i += 3) alpha[e[i + 1]] = logAddExp(alpha[e[i + 1]], alpha[e[i]] + edgeScore[i / 3]);
-      for (int i = e.length - 3; i >= 0; i -= 3) beta[e[i]] = logAddExp(beta[e[i]], edgeScore[i / 3] + beta[e[i + 1]]);
+      for (int i = 0; i < e.length; i += 3)
+        alpha[e[i + 1]] = logAddExp(alpha[e[i + 1]], alpha[e[i]] + edgeScore[i / 3]);
+      for (int i = e.length - 3; i >= 0; i -= 3)
+        beta[e[i]] = logAddExp(beta[e[i]], edgeScore[i / 3] + beta[e[i + 1]]);
       double z = alpha[length];
       long f = wordFreq.get(w);
       for (int i = 0; i < e.length; i += 3) {
         if (e[i + 2] < 0) continue;
-        expected[e[i + 2]] += f * StrictMath.exp(alpha[e[i]] + edgeScore[i / 3] + beta[e[i + 1]] - z);
+        expected[e[i + 2]] +=
+            f * StrictMath.exp(alpha[e[i]] + edgeScore[i / 3] + beta[e[i + 1]] - z);
       }
       objective -= f * z / totalFreq;
     }
@@ -366,7 +404,10 @@ public final class UnigramTrainer {
     for (int i = 0; i < score.length; i++) if (alive[i]) score[i] = digamma(expected[i]) - logSum;
   }
 
-  /** Best segmentation of {@code e}'s lattice over {@code length} characters, skipping edge {@code banned} (index). */
+  /**
+   * Best segmentation of {@code e}'s lattice over {@code length} characters, skipping edge {@code
+   * banned} (index).
+   */
   private static Viterbi viterbi(int[] e, double[] edgeScore, int length, int banned) {
     double[] best = new double[length + 1];
     int[] from = new int[length + 1];
@@ -458,7 +499,8 @@ public final class UnigramTrainer {
       candidates.add(new double[] {id, wordsWithPiece * (logProbPiece - logProbAlt)});
     }
     int prunedSize = Math.max(desired, (int) (options.shrinkingFactor() * aliveCount()));
-    candidates.sort((a, b) -> a[1] != b[1] ? Double.compare(b[1], a[1]) : Double.compare(a[0], b[0]));
+    candidates.sort(
+        (a, b) -> a[1] != b[1] ? Double.compare(b[1], a[1]) : Double.compare(a[0], b[0]));
     for (double[] c : candidates) {
       if (kept.size() >= prunedSize) break;
       kept.add((int) c[0]);
@@ -470,13 +512,19 @@ public final class UnigramTrainer {
   /** Every character (frequent first), then the best live pieces, sorted by score. */
   private List<ScoredPiece> finish(int size) {
     if (charFreq.size() > size) {
-      throw new IllegalArgumentException("vocabulary size " + options.vocabSize() + " cannot hold the corpus's "
-          + charFreq.size() + " characters and the meta pieces; use at least " + (options.vocabSize() - size + charFreq.size()));
+      throw new IllegalArgumentException(
+          "vocabulary size "
+              + options.vocabSize()
+              + " cannot hold the corpus's "
+              + charFreq.size()
+              + " characters and the meta pieces; use at least "
+              + (options.vocabSize() - size + charFreq.size()));
     }
     Map<String, Double> chosen = new LinkedHashMap<>();
     double minScore = minAliveScore();
     List<Map.Entry<Integer, Long>> chars = new ArrayList<>(charFreq.entrySet());
-    chars.sort(Map.Entry.<Integer, Long>comparingByValue().reversed().thenComparing(Map.Entry::getKey));
+    chars.sort(
+        Map.Entry.<Integer, Long>comparingByValue().reversed().thenComparing(Map.Entry::getKey));
     double penalty = 0;
     for (Map.Entry<Integer, Long> c : chars) {
       String piece = new String(Character.toChars(c.getKey()));
@@ -491,18 +539,31 @@ public final class UnigramTrainer {
     }
     List<Integer> live = new ArrayList<>();
     for (int i = 0; i < seeds.length; i++) if (alive[i]) live.add(i);
-    live.sort((a, b) -> score[a] != score[b] ? Double.compare(score[b], score[a]) : seeds[a].compareTo(seeds[b]));
+    live.sort(
+        (a, b) ->
+            score[a] != score[b]
+                ? Double.compare(score[b], score[a])
+                : seeds[a].compareTo(seeds[b]));
     for (int id : live) {
       if (chosen.size() >= size) break;
       chosen.putIfAbsent(seeds[id], score[id]);
     }
     if (chosen.size() < size) {
-      throw new IllegalArgumentException("vocabulary size " + options.vocabSize() + " is too large for this corpus: "
-          + "training kept only " + chosen.size() + " pieces; use at most " + (options.vocabSize() - size + chosen.size()));
+      throw new IllegalArgumentException(
+          "vocabulary size "
+              + options.vocabSize()
+              + " is too large for this corpus: "
+              + "training kept only "
+              + chosen.size()
+              + " pieces; use at most "
+              + (options.vocabSize() - size + chosen.size()));
     }
     List<ScoredPiece> out = new ArrayList<>();
     chosen.forEach((p, s) -> out.add(new ScoredPiece(p, (float) (double) s)));
-    out.sort(Comparator.comparingDouble((ScoredPiece p) -> p.score()).reversed().thenComparing(ScoredPiece::piece));
+    out.sort(
+        Comparator.comparingDouble((ScoredPiece p) -> p.score())
+            .reversed()
+            .thenComparing(ScoredPiece::piece));
     return out;
   }
 
@@ -523,8 +584,12 @@ public final class UnigramTrainer {
     double xx = 1 / x;
     double xx2 = xx * xx;
     double xx4 = xx2 * xx2;
-    result += StrictMath.log(x) + (1.0 / 24.0) * xx2 - (7.0 / 960.0) * xx4 + (31.0 / 8064.0) * xx4 * xx2
-        - (127.0 / 30720.0) * xx4 * xx4;
+    result +=
+        StrictMath.log(x)
+            + (1.0 / 24.0) * xx2
+            - (7.0 / 960.0) * xx4
+            + (31.0 / 8064.0) * xx4 * xx2
+            - (127.0 / 30720.0) * xx4 * xx4;
     return result;
   }
 }

@@ -19,10 +19,13 @@ public record Batch<T>(List<T> items, long[] slots, int globalSize) {
     return items.size();
   }
 
-  /** The rows of a global-batch tensor [globalSize, ...] that belong to this process: [size, ...]. */
+  /**
+   * The rows of a global-batch tensor [globalSize, ...] that belong to this process: [size, ...].
+   */
   public Tensor mine(Tensor global) {
     if (global.size(0) != globalSize) {
-      throw new IllegalArgumentException("global tensor has " + global.size(0) + " rows, the global batch " + globalSize);
+      throw new IllegalArgumentException(
+          "global tensor has " + global.size(0) + " rows, the global batch " + globalSize);
     }
     if (items.size() == globalSize) return global;
     return global.index_select(0, Tensors.fromLongs(slots, slots.length));

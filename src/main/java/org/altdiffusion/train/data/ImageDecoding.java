@@ -1,10 +1,10 @@
 package org.altdiffusion.train.data;
 
+import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
 import java.awt.image.ColorModel;
 import java.awt.image.ComponentColorModel;
 import java.awt.image.Raster;
-import java.awt.color.ColorSpace;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -17,9 +17,9 @@ import javax.imageio.stream.ImageInputStream;
 /**
  * Image bytes to training pixels: decode (JPEG, PNG, GIF, BMP), bring every valid mode to 8-bit RGB
  * (grayscale and 16-bit samples rescaled, alpha composited over white, CMYK/YCCK JPEGs converted),
- * resize the shorter side to the training size (antialiased triangle filter, as PIL's bilinear)
- * and crop the centre square. Bytes that do not decode, truncated files included, become a
- * {@link SkippedSample}; WebP is recognised and skipped as unsupported (the JDK has no decoder).
+ * resize the shorter side to the training size (antialiased triangle filter, as PIL's bilinear) and
+ * crop the centre square. Bytes that do not decode, truncated files included, become a {@link
+ * SkippedSample}; WebP is recognised and skipped as unsupported (the JDK has no decoder).
  */
 public final class ImageDecoding {
   /** Largest picture decoded (width x height); larger ones are skipped before any pixel is read. */
@@ -29,13 +29,24 @@ public final class ImageDecoding {
 
   /** Decodes to 8-bit RGB packed 0xRRGGBB ({@code BufferedImage.TYPE_INT_RGB}). */
   public static BufferedImage decode(byte[] bytes, String what) throws SkippedSample {
-    if (bytes.length >= 12 && bytes[0] == 'R' && bytes[1] == 'I' && bytes[2] == 'F' && bytes[3] == 'F' && bytes[8] == 'W' && bytes[9] == 'E'
-        && bytes[10] == 'B' && bytes[11] == 'P') {
-      throw new SkippedSample(SkipReason.UNSUPPORTED_IMAGE, what + ": WebP (no decoder in this build; convert to JPEG or PNG)");
+    if (bytes.length >= 12
+        && bytes[0] == 'R'
+        && bytes[1] == 'I'
+        && bytes[2] == 'F'
+        && bytes[3] == 'F'
+        && bytes[8] == 'W'
+        && bytes[9] == 'E'
+        && bytes[10] == 'B'
+        && bytes[11] == 'P') {
+      throw new SkippedSample(
+          SkipReason.UNSUPPORTED_IMAGE,
+          what + ": WebP (no decoder in this build; convert to JPEG or PNG)");
     }
     try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
       Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
-      if (!readers.hasNext()) throw new SkippedSample(SkipReason.CORRUPT_IMAGE, what + ": not an image in a known format");
+      if (!readers.hasNext())
+        throw new SkippedSample(
+            SkipReason.CORRUPT_IMAGE, what + ": not an image in a known format");
       ImageReader reader = readers.next();
       List<String> warnings = new ArrayList<>();
       try {
@@ -43,26 +54,41 @@ public final class ImageDecoding {
         reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
         long pixels = (long) reader.getWidth(0) * reader.getHeight(0);
         if (pixels > MAX_PIXELS) {
-          throw new SkippedSample(SkipReason.UNSUPPORTED_IMAGE, what + ": " + reader.getWidth(0) + "x" + reader.getHeight(0)
-              + " is larger than the " + MAX_PIXELS + " pixels decoded");
+          throw new SkippedSample(
+              SkipReason.UNSUPPORTED_IMAGE,
+              what
+                  + ": "
+                  + reader.getWidth(0)
+                  + "x"
+                  + reader.getHeight(0)
+                  + " is larger than the "
+                  + MAX_PIXELS
+                  + " pixels decoded");
         }
         BufferedImage image;
         try {
           image = reader.read(0);
         } catch (javax.imageio.IIOException e) {
-          if (!"jpeg".equalsIgnoreCase(reader.getFormatName()) || !String.valueOf(e.getMessage()).contains("Unsupported Image Type")) throw e;
+          if (!"jpeg".equalsIgnoreCase(reader.getFormatName())
+              || !String.valueOf(e.getMessage()).contains("Unsupported Image Type")) throw e;
           in.seek(0);
           reader.setInput(in, true, true);
           image = cmykToRgb(reader.readRaster(0, null), isAdobeYcck(bytes));
         }
-        if (!warnings.isEmpty()) throw new SkippedSample(SkipReason.CORRUPT_IMAGE, what + ": " + warnings.get(0));
-        if (truncatedJpeg(reader, bytes)) throw new SkippedSample(SkipReason.CORRUPT_IMAGE, what + ": JPEG data ends without an end-of-image marker (truncated)");
+        if (!warnings.isEmpty())
+          throw new SkippedSample(SkipReason.CORRUPT_IMAGE, what + ": " + warnings.get(0));
+        if (truncatedJpeg(reader, bytes))
+          throw new SkippedSample(
+              SkipReason.CORRUPT_IMAGE,
+              what + ": JPEG data ends without an end-of-image marker (truncated)");
         return toRgb(image);
       } finally {
         reader.dispose();
       }
     } catch (IOException | RuntimeException e) {
-      throw new SkippedSample(SkipReason.CORRUPT_IMAGE, what + ": " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
+      throw new SkippedSample(
+          SkipReason.CORRUPT_IMAGE,
+          what + ": " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
     }
   }
 
@@ -78,7 +104,12 @@ public final class ImageDecoding {
   /** Adobe APP14 transform 2 = YCCK (else plain, inverted CMYK as Photoshop writes it). */
   private static boolean isAdobeYcck(byte[] b) {
     for (int i = 2; i + 16 < b.length && i < 65536; i++) {
-      if ((b[i] & 0xFF) == 0xFF && (b[i + 1] & 0xFF) == 0xEE && b[i + 4] == 'A' && b[i + 5] == 'd' && b[i + 6] == 'o' && b[i + 7] == 'b'
+      if ((b[i] & 0xFF) == 0xFF
+          && (b[i + 1] & 0xFF) == 0xEE
+          && b[i + 4] == 'A'
+          && b[i + 5] == 'd'
+          && b[i + 6] == 'o'
+          && b[i + 7] == 'b'
           && b[i + 8] == 'e') {
         return b[i + 15] == 2;
       }
@@ -88,7 +119,9 @@ public final class ImageDecoding {
 
   /** Adobe-style (inverted) CMYK or YCCK samples to RGB, the naive way (no ICC profile). */
   private static BufferedImage cmykToRgb(Raster raster, boolean ycck) throws IOException {
-    if (raster.getNumBands() != 4) throw new IOException("unsupported JPEG colour layout with " + raster.getNumBands() + " channels");
+    if (raster.getNumBands() != 4)
+      throw new IOException(
+          "unsupported JPEG colour layout with " + raster.getNumBands() + " channels");
     int w = raster.getWidth();
     int h = raster.getHeight();
     BufferedImage out = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
@@ -147,7 +180,8 @@ public final class ImageDecoding {
       for (int y = 0; y < h; y++) {
         for (int x = 0; x < w; x++) {
           raster.getPixel(x, y, px);
-          double a = alpha ? px[colourBands] / ((1L << cm.getComponentSize(colourBands)) - 1.0) : 1.0;
+          double a =
+              alpha ? px[colourBands] / ((1L << cm.getComponentSize(colourBands)) - 1.0) : 1.0;
           int[] c = new int[3];
           for (int i = 0; i < 3; i++) {
             double v = px[gray ? 0 : i] / max * 255.0;

@@ -20,7 +20,9 @@ public record ImageText(float[] pixels, int size, String caption, String key) {
     float[] pixels = new float[items.size() * plane];
     for (int i = 0; i < items.size(); i++) {
       ImageText it = items.get(i);
-      if (it.size() != size) throw new IllegalArgumentException("a batch mixes " + size + "- and " + it.size() + "-pixel pictures (" + it.key() + ")");
+      if (it.size() != size)
+        throw new IllegalArgumentException(
+            "a batch mixes " + size + "- and " + it.size() + "-pixel pictures (" + it.key() + ")");
       System.arraycopy(it.pixels(), 0, pixels, i * plane, plane);
     }
     return Tensors.fromFloats(pixels, items.size(), 3, size, size); // [B, 3, S, S]

@@ -23,15 +23,18 @@ import org.altdiffusion.tiny.data.Split;
 
 /**
  * Opens image-text training data from a specification:
+ *
  * <ul>
- *   <li>WebDataset shards as img2dataset writes them: {@code DIR/00000.tar}, a brace range
- *       {@code DIR/{00000..00009}.tar}, or a folder of {@code .tar} files; each sample is
- *       {@code key.jpg|jpeg|png|webp} + {@code key.txt} (+ {@code key.json} metadata);
- *   <li>a folder of images with a {@code .txt} caption (and optional {@code .json}) of the same name;
- *   <li>a {@code .jsonl} file, one {@code {"image": "path", "text": "..."}} per line (paths relative
- *       to the file's folder; other fields are metadata for the filters);
+ *   <li>WebDataset shards as img2dataset writes them: {@code DIR/00000.tar}, a brace range {@code
+ *       DIR/{00000..00009}.tar}, or a folder of {@code .tar} files; each sample is {@code
+ *       key.jpg|jpeg|png|webp} + {@code key.txt} (+ {@code key.json} metadata);
+ *   <li>a folder of images with a {@code .txt} caption (and optional {@code .json}) of the same
+ *       name;
+ *   <li>a {@code .jsonl} file, one {@code {"image": "path", "text": "..."}} per line (paths
+ *       relative to the file's folder; other fields are metadata for the filters);
  *   <li>{@code shapes[:SEED]}: the synthetic shapes dataset (64x64), captions in every language.
  * </ul>
+ *
  * A missing or unreadable shard or file named by the specification is an error; damage inside a
  * shard keeps what precedes it (reported); bad samples are skipped and counted while training.
  */
@@ -42,27 +45,47 @@ public final class ImageTextSources {
 
   private ImageTextSources() {}
 
-  public static Dataset<ImageText> open(String spec, int resolution, MetadataFilter filter, List<String> problemsOut) throws IOException {
+  public static Dataset<ImageText> open(
+      String spec, int resolution, MetadataFilter filter, List<String> problemsOut)
+      throws IOException {
     String lower = spec.toLowerCase(Locale.ROOT);
     if (lower.equals("shapes") || lower.startsWith("shapes:")) {
-      long seed = lower.contains(":") ? Long.parseLong(spec.substring(spec.indexOf(':') + 1).trim()) : 0;
+      long seed =
+          lower.contains(":") ? Long.parseLong(spec.substring(spec.indexOf(':') + 1).trim()) : 0;
       return shapes(seed, resolution);
     }
-    if (BRACES.matcher(spec).find() || lower.endsWith(".tar")) return webDataset(expandShards(spec), resolution, filter, problemsOut, spec);
+    if (BRACES.matcher(spec).find() || lower.endsWith(".tar"))
+      return webDataset(expandShards(spec), resolution, filter, problemsOut, spec);
     Path p = Path.of(spec);
-    if (!Files.exists(p)) throw new NoSuchFileException(spec, null, "training data not found (expected shards, a folder, a .jsonl file or 'shapes')");
+    if (!Files.exists(p))
+      throw new NoSuchFileException(
+          spec,
+          null,
+          "training data not found (expected shards, a folder, a .jsonl file or 'shapes')");
     if (Files.isDirectory(p)) {
       List<Path> tars;
       try (Stream<Path> s = Files.list(p)) {
-        tars = s.filter(f -> f.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".tar")).sorted().toList();
+        tars =
+            s.filter(f -> f.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".tar"))
+                .sorted()
+                .toList();
       }
-      return tars.isEmpty() ? folder(p, resolution, filter) : webDataset(tars, resolution, filter, problemsOut, spec);
+      return tars.isEmpty()
+          ? folder(p, resolution, filter)
+          : webDataset(tars, resolution, filter, problemsOut, spec);
     }
     if (lower.endsWith(".jsonl")) return jsonl(p, resolution, filter);
-    throw new IllegalArgumentException("cannot tell what training data '" + spec + "' is: expected DIR/{00000..00009}.tar, a .tar shard, a folder, a .jsonl file or shapes[:SEED]");
+    throw new IllegalArgumentException(
+        "cannot tell what training data '"
+            + spec
+            + "' is: expected DIR/{00000..00009}.tar, a .tar shard, a folder, a .jsonl file or"
+            + " shapes[:SEED]");
   }
 
-  /** {@code a/{00000..00002}.tar} -> a/00000.tar, a/00001.tar, a/00002.tar (widths kept); each must exist. */
+  /**
+   * {@code a/{00000..00002}.tar} -> a/00000.tar, a/00001.tar, a/00002.tar (widths kept); each must
+   * exist.
+   */
   static List<Path> expandShards(String spec) throws IOException {
     List<String> names = new ArrayList<>(List.of(spec));
     while (true) {
@@ -77,9 +100,15 @@ public final class ImageTextSources {
         expanded = true;
         long from = Long.parseLong(m.group(1));
         long to = Long.parseLong(m.group(2));
-        if (to < from || to - from > 1_000_000) throw new IllegalArgumentException("bad shard range {" + m.group(1) + ".." + m.group(2) + "} in " + spec);
+        if (to < from || to - from > 1_000_000)
+          throw new IllegalArgumentException(
+              "bad shard range {" + m.group(1) + ".." + m.group(2) + "} in " + spec);
         int width = m.group(1).length();
-        for (long i = from; i <= to; i++) next.add(n.substring(0, m.start()) + String.format("%0" + width + "d", i) + n.substring(m.end()));
+        for (long i = from; i <= to; i++)
+          next.add(
+              n.substring(0, m.start())
+                  + String.format("%0" + width + "d", i)
+                  + n.substring(m.end()));
       }
       names = next;
       if (!expanded) break;
@@ -87,14 +116,19 @@ public final class ImageTextSources {
     List<Path> out = new ArrayList<>();
     for (String n : names) {
       Path p = Path.of(n);
-      if (!Files.isRegularFile(p)) throw new NoSuchFileException(n, null, "shard not found (from --data " + spec + ")");
-      if (!Files.isReadable(p)) throw new java.nio.file.AccessDeniedException(n, null, "shard not readable (from --data " + spec + ")");
+      if (!Files.isRegularFile(p))
+        throw new NoSuchFileException(n, null, "shard not found (from --data " + spec + ")");
+      if (!Files.isReadable(p))
+        throw new java.nio.file.AccessDeniedException(
+            n, null, "shard not readable (from --data " + spec + ")");
       out.add(p);
     }
     return out;
   }
 
-  static IndexedImageText webDataset(List<Path> shards, int resolution, MetadataFilter filter, List<String> problems, String spec) throws IOException {
+  static IndexedImageText webDataset(
+      List<Path> shards, int resolution, MetadataFilter filter, List<String> problems, String spec)
+      throws IOException {
     List<IndexedImageText.Entry> entries = new ArrayList<>();
     MetadataFilter.Counts filtered = new MetadataFilter.Counts();
     for (Path shard : shards) {
@@ -105,9 +139,17 @@ public final class ImageTextSources {
         throw new IOException("cannot read shard " + shard + ": " + e.getMessage(), e);
       }
       if (index.problem() != null) {
-        String msg = shard + ": " + index.problem() + "; kept the " + index.members().size() + " members before it";
+        String msg =
+            shard
+                + ": "
+                + index.problem()
+                + "; kept the "
+                + index.members().size()
+                + " members before it";
         problems.add(msg);
-        if (index.members().isEmpty()) throw new IOException("shard " + shard + " is not a readable tar archive: " + index.problem());
+        if (index.members().isEmpty())
+          throw new IOException(
+              "shard " + shard + " is not a readable tar archive: " + index.problem());
       }
       Map<String, Map<String, TarIndex.Member>> byKey = new LinkedHashMap<>();
       for (TarIndex.Member m : index.members()) {
@@ -122,33 +164,56 @@ public final class ImageTextSources {
       for (var e : byKey.entrySet()) {
         Map<String, TarIndex.Member> parts = e.getValue();
         String where = shard.getFileName() + ":" + e.getKey();
-        JsonNode meta = parts.containsKey("json") ? json(TarIndex.read(shard, parts.get("json")), where) : null;
+        JsonNode meta =
+            parts.containsKey("json") ? json(TarIndex.read(shard, parts.get("json")), where) : null;
         String refused = filter.refuse(meta);
         if (refused != null) {
           filtered.add(refused);
           continue;
         }
-        String caption = parts.containsKey("txt") ? new String(TarIndex.read(shard, parts.get("txt")), StandardCharsets.UTF_8)
-            : meta != null && meta.path("caption").isTextual() ? meta.get("caption").asText() : null;
+        String caption =
+            parts.containsKey("txt")
+                ? new String(TarIndex.read(shard, parts.get("txt")), StandardCharsets.UTF_8)
+                : meta != null && meta.path("caption").isTextual()
+                    ? meta.get("caption").asText()
+                    : null;
         TarIndex.Member image = null;
         for (String ext : IMAGE_EXTENSIONS) if (image == null) image = parts.get(ext);
         TarIndex.Member img = image;
-        entries.add(new IndexedImageText.Entry(where, caption, img == null ? null : () -> TarIndex.read(shard, img)));
+        entries.add(
+            new IndexedImageText.Entry(
+                where, caption, img == null ? null : () -> TarIndex.read(shard, img)));
       }
     }
-    return new IndexedImageText(entries, resolution, filter.minSize(), "WebDataset " + spec + ": " + shards.size() + " shards, "
-        + entries.size() + " samples" + (filtered.total() > 0 ? ", " + filtered.total() + " filtered out " + filtered : ""));
+    return new IndexedImageText(
+        entries,
+        resolution,
+        filter.minSize(),
+        "WebDataset "
+            + spec
+            + ": "
+            + shards.size()
+            + " shards, "
+            + entries.size()
+            + " samples"
+            + (filtered.total() > 0 ? ", " + filtered.total() + " filtered out " + filtered : ""));
   }
 
-  static IndexedImageText folder(Path dir, int resolution, MetadataFilter filter) throws IOException {
+  static IndexedImageText folder(Path dir, int resolution, MetadataFilter filter)
+      throws IOException {
     List<IndexedImageText.Entry> entries = new ArrayList<>();
     MetadataFilter.Counts filtered = new MetadataFilter.Counts();
     List<Path> images;
     try (Stream<Path> s = Files.walk(dir)) {
-      images = s.filter(Files::isRegularFile).filter(f -> IMAGE_EXTENSIONS.contains(extension(f))).sorted().toList();
+      images =
+          s.filter(Files::isRegularFile)
+              .filter(f -> IMAGE_EXTENSIONS.contains(extension(f)))
+              .sorted()
+              .toList();
     }
     for (Path img : images) {
-      String stem = img.getFileName().toString().substring(0, img.getFileName().toString().lastIndexOf('.'));
+      String stem =
+          img.getFileName().toString().substring(0, img.getFileName().toString().lastIndexOf('.'));
       Path txt = img.resolveSibling(stem + ".txt");
       Path meta = img.resolveSibling(stem + ".json");
       String key = dir.relativize(img).toString();
@@ -158,14 +223,24 @@ public final class ImageTextSources {
         filtered.add(refused);
         continue;
       }
-      String caption = Files.isRegularFile(txt) ? Files.readString(txt, StandardCharsets.UTF_8) : null;
+      String caption =
+          Files.isRegularFile(txt) ? Files.readString(txt, StandardCharsets.UTF_8) : null;
       entries.add(new IndexedImageText.Entry(key, caption, () -> Files.readAllBytes(img)));
     }
-    return new IndexedImageText(entries, resolution, filter.minSize(), "image folder " + dir + ": " + entries.size() + " images"
-        + (filtered.total() > 0 ? ", " + filtered.total() + " filtered out " + filtered : ""));
+    return new IndexedImageText(
+        entries,
+        resolution,
+        filter.minSize(),
+        "image folder "
+            + dir
+            + ": "
+            + entries.size()
+            + " images"
+            + (filtered.total() > 0 ? ", " + filtered.total() + " filtered out " + filtered : ""));
   }
 
-  static IndexedImageText jsonl(Path file, int resolution, MetadataFilter filter) throws IOException {
+  static IndexedImageText jsonl(Path file, int resolution, MetadataFilter filter)
+      throws IOException {
     List<IndexedImageText.Entry> entries = new ArrayList<>();
     MetadataFilter.Counts filtered = new MetadataFilter.Counts();
     Path base = file.toAbsolutePath().getParent();
@@ -178,7 +253,8 @@ public final class ImageTextSources {
         String where = file.getFileName() + ":" + number;
         JsonNode n = json(line.getBytes(StandardCharsets.UTF_8), where);
         if (!n.isObject() || !n.path("image").isTextual()) {
-          throw new IllegalArgumentException(file + ":" + number + ": expected {\"image\": \"path\", \"text\": \"...\"}");
+          throw new IllegalArgumentException(
+              file + ":" + number + ": expected {\"image\": \"path\", \"text\": \"...\"}");
         }
         String refused = filter.refuse(n);
         if (refused != null) {
@@ -187,31 +263,50 @@ public final class ImageTextSources {
         }
         Path img = base.resolve(n.get("image").asText());
         String caption = n.path("text").isTextual() ? n.get("text").asText() : null;
-        entries.add(new IndexedImageText.Entry(where + " (" + n.get("image").asText() + ")", caption, () -> Files.readAllBytes(img)));
+        entries.add(
+            new IndexedImageText.Entry(
+                where + " (" + n.get("image").asText() + ")",
+                caption,
+                () -> Files.readAllBytes(img)));
       }
     }
-    return new IndexedImageText(entries, resolution, filter.minSize(), "JSONL " + file + ": " + entries.size() + " pairs"
-        + (filtered.total() > 0 ? ", " + filtered.total() + " filtered out " + filtered : ""));
+    return new IndexedImageText(
+        entries,
+        resolution,
+        filter.minSize(),
+        "JSONL "
+            + file
+            + ": "
+            + entries.size()
+            + " pairs"
+            + (filtered.total() > 0 ? ", " + filtered.total() + " filtered out " + filtered : ""));
   }
 
   /** The shapes dataset's training split with captions in all 18 languages (see the overload). */
   static Dataset<ImageText> shapes(long seed, int resolution) {
-    return shapes(seed, ShapesDataset.of(seed, Split.TRAIN).size(), resolution, List.of(Language.values()));
+    return shapes(
+        seed, ShapesDataset.of(seed, Split.TRAIN).size(), resolution, List.of(Language.values()));
   }
 
   /**
-   * The first {@code pictures} of the shapes dataset's training split as image-text pairs, the 64x64 picture resized to
-   * {@code resolution}. Sample i shows combination {@code i mod n} (n training combinations) and
-   * gets its caption in language {@code (i + i / n) mod L}: every language equally often, and each
-   * combination in every language (plain {@code i mod L} would pair a combination with only the
-   * languages congruent to it modulo gcd(n, L)).
+   * The first {@code pictures} of the shapes dataset's training split as image-text pairs, the
+   * 64x64 picture resized to {@code resolution}. Sample i shows combination {@code i mod n} (n
+   * training combinations) and gets its caption in language {@code (i + i / n) mod L}: every
+   * language equally often, and each combination in every language (plain {@code i mod L} would
+   * pair a combination with only the languages congruent to it modulo gcd(n, L)).
    */
-  public static Dataset<ImageText> shapes(long seed, int pictures, int resolution, List<Language> languages) {
-    if (languages.isEmpty()) throw new IllegalArgumentException("at least one caption language is required");
+  public static Dataset<ImageText> shapes(
+      long seed, int pictures, int resolution, List<Language> languages) {
+    if (languages.isEmpty())
+      throw new IllegalArgumentException("at least one caption language is required");
     ShapesDataset data = ShapesDataset.of(seed, Split.TRAIN, pictures);
     int combinations = data.combinationOrder().size();
-    String languageList = languages.size() == Language.values().length ? languages.size() + " languages"
-        : languages.stream().map(Language::code).collect(java.util.stream.Collectors.joining(","));
+    String languageList =
+        languages.size() == Language.values().length
+            ? languages.size() + " languages"
+            : languages.stream()
+                .map(Language::code)
+                .collect(java.util.stream.Collectors.joining(","));
     return new Dataset<>() {
       @Override
       public int size() {
@@ -221,14 +316,22 @@ public final class ImageTextSources {
       @Override
       public ImageText get(int index) {
         Sample s = data.get(index);
-        float[] pixels = resolution == s.image().getWidth() ? s.pixels() : ImageDecoding.pixels(s.image(), resolution);
+        float[] pixels =
+            resolution == s.image().getWidth()
+                ? s.pixels()
+                : ImageDecoding.pixels(s.image(), resolution);
         Language language = languages.get((index + index / combinations) % languages.size());
         return new ImageText(pixels, resolution, s.caption(language), "shapes#" + index);
       }
 
       @Override
       public String describe() {
-        return "shapes dataset (seed " + seed + "): " + data.size() + " pictures, captions in " + languageList;
+        return "shapes dataset (seed "
+            + seed
+            + "): "
+            + data.size()
+            + " pictures, captions in "
+            + languageList;
       }
     };
   }

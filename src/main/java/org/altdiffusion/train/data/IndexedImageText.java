@@ -7,8 +7,8 @@ import java.util.List;
 /**
  * Image-text pairs listed up front (keys, captions and where each image's bytes are) and decoded
  * when asked. What cannot be used is reported as a {@link SkippedSample}: a missing image or
- * caption, an empty caption, an unreadable file, bytes that do not decode, an image below the
- * size filter.
+ * caption, an empty caption, an unreadable file, bytes that do not decode, an image below the size
+ * filter.
  */
 public final class IndexedImageText implements Dataset<ImageText> {
   /** Reads one image's bytes. */
@@ -44,8 +44,10 @@ public final class IndexedImageText implements Dataset<ImageText> {
   @Override
   public ImageText get(int index) throws SkippedSample {
     Entry e = entries.get(index);
-    if (e.image() == null) throw new SkippedSample(SkipReason.INCOMPLETE_SAMPLE, e.key() + ": no image");
-    if (e.caption() == null) throw new SkippedSample(SkipReason.INCOMPLETE_SAMPLE, e.key() + ": no caption");
+    if (e.image() == null)
+      throw new SkippedSample(SkipReason.INCOMPLETE_SAMPLE, e.key() + ": no image");
+    if (e.caption() == null)
+      throw new SkippedSample(SkipReason.INCOMPLETE_SAMPLE, e.key() + ": no caption");
     if (e.caption().isBlank()) throw new SkippedSample(SkipReason.EMPTY_CAPTION, e.key());
     byte[] bytes;
     try {
@@ -55,7 +57,9 @@ public final class IndexedImageText implements Dataset<ImageText> {
     }
     BufferedImage rgb = ImageDecoding.decode(bytes, e.key());
     if (Math.min(rgb.getWidth(), rgb.getHeight()) < minSize) {
-      throw new SkippedSample(SkipReason.TOO_SMALL, e.key() + ": " + rgb.getWidth() + "x" + rgb.getHeight() + " < --min-size " + minSize);
+      throw new SkippedSample(
+          SkipReason.TOO_SMALL,
+          e.key() + ": " + rgb.getWidth() + "x" + rgb.getHeight() + " < --min-size " + minSize);
     }
     return new ImageText(ImageDecoding.pixels(rgb, size), size, e.caption().strip(), e.key());
   }

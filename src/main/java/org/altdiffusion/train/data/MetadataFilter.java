@@ -9,14 +9,16 @@ import java.util.Set;
 /**
  * Keeps image-text pairs by their metadata (the {@code .json} img2dataset writes beside each image,
  * or the fields of a JSONL line), as the LAION subsets of the recipe were chosen:
+ *
  * <ul>
  *   <li>languages: the {@code LANGUAGE} / {@code language} / {@code lang} field is one of them;
- *   <li>minimum aesthetic score: {@code aesthetic} / {@code AESTHETIC_SCORE} / {@code aesthetic_score}
- *       is at least this (stage 2 used LAION Aesthetics, score &gt; 7).
+ *   <li>minimum aesthetic score: {@code aesthetic} / {@code AESTHETIC_SCORE} / {@code
+ *       aesthetic_score} is at least this (stage 2 used LAION Aesthetics, score &gt; 7).
  * </ul>
- * A pair without the field a filter reads is left out by that filter. The image size filter
- * ({@code minSize}) is checked on the decoded image, at load time. Counts of what each filter
- * left out are kept for the report.
+ *
+ * A pair without the field a filter reads is left out by that filter. The image size filter ({@code
+ * minSize}) is checked on the decoded image, at load time. Counts of what each filter left out are
+ * kept for the report.
  *
  * @param languages accepted language codes (lower case), or empty for all
  * @param minAesthetic minimum aesthetic score, or NaN for none

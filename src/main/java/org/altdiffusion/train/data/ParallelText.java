@@ -18,14 +18,16 @@ import org.altdiffusion.tiny.data.CaptionPair;
 
 /**
  * Parallel sentences for text-encoder distillation, read from files:
+ *
  * <ul>
  *   <li>{@code .jsonl}: one object per line, {@code {"en": "...", "text": "...", "lang": "fr"}}
  *       ({@code lang} optional);
  *   <li>{@code .tsv} (or any other name): {@code english<TAB>text[<TAB>lang]} per line.
  * </ul>
+ *
  * Blank lines are ignored; pairs with an empty side are left out and counted. With {@code
- * englishPairs}, every distinct English sentence is also paired with itself (the student learns
- * to reproduce the teacher on English too).
+ * englishPairs}, every distinct English sentence is also paired with itself (the student learns to
+ * reproduce the teacher on English too).
  */
 public final class ParallelText implements Dataset<TextPair> {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -46,7 +48,8 @@ public final class ParallelText implements Dataset<TextPair> {
   /** The tiny dataset's caption pairs (English-English pairs included). */
   public static ParallelText fromCaptionPairs(List<CaptionPair> captionPairs, String source) {
     List<TextPair> out = new ArrayList<>();
-    for (CaptionPair p : captionPairs) out.add(new TextPair(p.english(), p.text(), p.language().code()));
+    for (CaptionPair p : captionPairs)
+      out.add(new TextPair(p.english(), p.text(), p.language().code()));
     return new ParallelText(out, 0, source);
   }
 
@@ -65,17 +68,24 @@ public final class ParallelText implements Dataset<TextPair> {
       for (String e : english) if (!present.contains(e)) pairs.add(new TextPair(e, e, "en"));
     }
     if (pairs.isEmpty()) {
-      throw new IllegalArgumentException("no usable sentence pair in " + files + (empty > 0 ? " (" + empty + " with an empty side)" : ""));
+      throw new IllegalArgumentException(
+          "no usable sentence pair in "
+              + files
+              + (empty > 0 ? " (" + empty + " with an empty side)" : ""));
     }
-    return new ParallelText(pairs, empty, files.size() == 1 ? files.get(0).toString() : files.size() + " files");
+    return new ParallelText(
+        pairs, empty, files.size() == 1 ? files.get(0).toString() : files.size() + " files");
   }
 
   private static long readFile(Path file, List<TextPair> out) throws IOException {
-    if (!Files.isRegularFile(file)) throw new NoSuchFileException(file.toString(), null, "parallel text file not found");
-    boolean jsonl = file.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".jsonl");
+    if (!Files.isRegularFile(file))
+      throw new NoSuchFileException(file.toString(), null, "parallel text file not found");
+    boolean jsonl =
+        file.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".jsonl");
     long empty = 0;
     var decoder = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT);
-    try (BufferedReader in = new BufferedReader(new java.io.InputStreamReader(Files.newInputStream(file), decoder))) {
+    try (BufferedReader in =
+        new BufferedReader(new java.io.InputStreamReader(Files.newInputStream(file), decoder))) {
       String line;
       int number = 0;
       while ((line = in.readLine()) != null) {
@@ -100,18 +110,29 @@ public final class ParallelText implements Dataset<TextPair> {
     try {
       n = JSON.readTree(line);
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new IllegalArgumentException(where + ": not a JSON object (" + e.getOriginalMessage() + "); expected {\"en\": ..., \"text\": ..., \"lang\": ...}");
+      throw new IllegalArgumentException(
+          where
+              + ": not a JSON object ("
+              + e.getOriginalMessage()
+              + "); expected {\"en\": ..., \"text\": ..., \"lang\": ...}");
     }
     if (n == null || !n.isObject() || !n.path("en").isTextual() || !n.path("text").isTextual()) {
-      throw new IllegalArgumentException(where + ": expected {\"en\": \"...\", \"text\": \"...\", \"lang\": \"..\"} with text values");
+      throw new IllegalArgumentException(
+          where
+              + ": expected {\"en\": \"...\", \"text\": \"...\", \"lang\": \"..\"} with text"
+              + " values");
     }
-    return new TextPair(n.get("en").asText().strip(), n.get("text").asText().strip(), n.path("lang").asText(""));
+    return new TextPair(
+        n.get("en").asText().strip(), n.get("text").asText().strip(), n.path("lang").asText(""));
   }
 
   private static TextPair tsvLine(String line, String where) {
     String[] cols = line.split("\t", -1);
     if (cols.length < 2 || cols.length > 3) {
-      throw new IllegalArgumentException(where + ": expected 2 or 3 tab-separated columns (english, text[, lang]), got " + cols.length);
+      throw new IllegalArgumentException(
+          where
+              + ": expected 2 or 3 tab-separated columns (english, text[, lang]), got "
+              + cols.length);
     }
     return new TextPair(cols[0].strip(), cols[1].strip(), cols.length == 3 ? cols[2].strip() : "");
   }
@@ -133,6 +154,10 @@ public final class ParallelText implements Dataset<TextPair> {
 
   @Override
   public String describe() {
-    return "parallel text: " + pairs.size() + " pairs from " + source + (emptyPairs > 0 ? " (" + emptyPairs + " empty left out)" : "");
+    return "parallel text: "
+        + pairs.size()
+        + " pairs from "
+        + source
+        + (emptyPairs > 0 ? " (" + emptyPairs + " empty left out)" : "");
   }
 }

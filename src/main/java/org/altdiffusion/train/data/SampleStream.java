@@ -8,10 +8,10 @@ import java.util.SplittableRandom;
 
 /**
  * The order in which one process reads a {@link Dataset}: epochs of a permutation seeded by (seed,
- * epoch) (or index order without shuffling), laid end to end as one global sequence; process
- * {@code rank} of {@code world} reads positions {@code rank, rank + world, rank + 2 world, ...}.
- * Skipped examples are counted and replaced by the next position. The state is the number of
- * positions read and the skip counts: restoring them continues the exact same sequence.
+ * epoch) (or index order without shuffling), laid end to end as one global sequence; process {@code
+ * rank} of {@code world} reads positions {@code rank, rank + world, rank + 2 world, ...}. Skipped
+ * examples are counted and replaced by the next position. The state is the number of positions read
+ * and the skip counts: restoring them continues the exact same sequence.
  */
 public final class SampleStream<T> {
   private final Dataset<T> dataset;
@@ -26,7 +26,8 @@ public final class SampleStream<T> {
   private int[] cachedOrder;
 
   public SampleStream(Dataset<T> dataset, long seed, boolean shuffle, int rank, int world) {
-    if (dataset.size() == 0) throw new IllegalArgumentException("the training data is empty: " + dataset.describe());
+    if (dataset.size() == 0)
+      throw new IllegalArgumentException("the training data is empty: " + dataset.describe());
     this.dataset = dataset;
     this.seed = seed;
     this.shuffle = shuffle;
@@ -61,8 +62,13 @@ public final class SampleStream<T> {
         skipped.merge(s.reason(), 1L, Long::sum);
         if (recentSkips.size() < 20) recentSkips.add("#" + index + " " + s.getMessage());
         if (++consecutive >= Math.max(1000, dataset.size())) {
-          throw new IllegalStateException("no usable example in " + consecutive + " tries (" + dataset.describe()
-              + "); first problems: " + recentSkips);
+          throw new IllegalStateException(
+              "no usable example in "
+                  + consecutive
+                  + " tries ("
+                  + dataset.describe()
+                  + "); first problems: "
+                  + recentSkips);
         }
       }
     }
@@ -122,7 +128,8 @@ public final class SampleStream<T> {
   }
 
   public void restore(long[] state) {
-    if (state.length != 1 + SkipReason.values().length) throw new IllegalArgumentException("data state has " + state.length + " entries");
+    if (state.length != 1 + SkipReason.values().length)
+      throw new IllegalArgumentException("data state has " + state.length + " entries");
     position = state[0];
     for (SkipReason r : SkipReason.values()) skipped.put(r, state[1 + r.ordinal()]);
   }

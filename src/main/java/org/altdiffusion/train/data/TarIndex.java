@@ -43,7 +43,9 @@ public final class TarIndex {
     return problem;
   }
 
-  /** Walks {@code file}; an unreadable file throws, a damaged one returns what precedes the damage. */
+  /**
+   * Walks {@code file}; an unreadable file throws, a damaged one returns what precedes the damage.
+   */
   public static TarIndex read(Path file) throws IOException {
     List<Member> out = new ArrayList<>();
     try (RandomAccessFile in = new RandomAccessFile(file.toFile(), "r")) {
@@ -55,22 +57,40 @@ public final class TarIndex {
       long paxSize = -1;
       while (true) {
         if (pos + BLOCK > length) {
-          return new TarIndex(file, out, pos == length && !out.isEmpty() ? null
-              : "archive ends inside a header at byte " + pos + (out.isEmpty() ? " (not a tar file?)" : ""));
+          return new TarIndex(
+              file,
+              out,
+              pos == length && !out.isEmpty()
+                  ? null
+                  : "archive ends inside a header at byte "
+                      + pos
+                      + (out.isEmpty() ? " (not a tar file?)" : ""));
         }
         in.seek(pos);
         in.readFully(header);
         if (isZero(header)) return new TarIndex(file, out, null); // end-of-archive marker
         if (!checksumOk(header)) {
-          return new TarIndex(file, out, "bad header checksum at byte " + pos + (out.isEmpty() ? " (not a tar file?)" : ""));
+          return new TarIndex(
+              file,
+              out,
+              "bad header checksum at byte " + pos + (out.isEmpty() ? " (not a tar file?)" : ""));
         }
         long size = paxSize >= 0 ? paxSize : number(header, 124, 12);
         if (size < 0) return new TarIndex(file, out, "unreadable member size at byte " + pos);
         byte type = header[156];
         long data = pos + BLOCK;
         if (data + size > length) {
-          return new TarIndex(file, out, "member '" + name(header, longName, paxPath) + "' cut short: needs " + size + " bytes at " + data
-              + ", the file has " + (length - data));
+          return new TarIndex(
+              file,
+              out,
+              "member '"
+                  + name(header, longName, paxPath)
+                  + "' cut short: needs "
+                  + size
+                  + " bytes at "
+                  + data
+                  + ", the file has "
+                  + (length - data));
         }
         long next = data + (size + BLOCK - 1) / BLOCK * BLOCK;
         switch (type) {
@@ -84,7 +104,8 @@ public final class TarIndex {
             // global pax header, GNU long link name: nothing we use
           }
           default -> {
-            if (type == '0' || type == 0 || type == '7') out.add(new Member(name(header, longName, paxPath), data, size));
+            if (type == '0' || type == 0 || type == '7')
+              out.add(new Member(name(header, longName, paxPath), data, size));
             longName = null;
             paxPath = null;
             paxSize = -1;
@@ -102,13 +123,15 @@ public final class TarIndex {
   /** The bytes of {@code member}. */
   public static byte[] read(Path file, Member member) throws IOException {
     try (RandomAccessFile in = new RandomAccessFile(file.toFile(), "r")) {
-      if (member.offset() + member.size() > in.length()) throw new EOFException(file + " is shorter than it was when indexed");
+      if (member.offset() + member.size() > in.length())
+        throw new EOFException(file + " is shorter than it was when indexed");
       return readBytes(in, member.offset(), member.size());
     }
   }
 
   private static byte[] readBytes(RandomAccessFile in, long offset, long size) throws IOException {
-    if (size > Integer.MAX_VALUE - 16) throw new IOException("member of " + size + " bytes is too large");
+    if (size > Integer.MAX_VALUE - 16)
+      throw new IOException("member of " + size + " bytes is too large");
     byte[] b = new byte[(int) size];
     in.seek(offset);
     in.readFully(b);
@@ -124,7 +147,10 @@ public final class TarIndex {
     return prefix.isEmpty() ? name : prefix + "/" + name;
   }
 
-  /** Octal (NUL/space terminated) or GNU base-256 (high bit of the first byte set); -1 if unreadable. */
+  /**
+   * Octal (NUL/space terminated) or GNU base-256 (high bit of the first byte set); -1 if
+   * unreadable.
+   */
   static long number(byte[] h, int off, int len) {
     if ((h[off] & 0x80) != 0) {
       long v = h[off] & 0x7F;

@@ -37,14 +37,37 @@ public interface Distributed extends AutoCloseable {
 
   static Distributed single() {
     return new Distributed() {
-      @Override public int rank() { return 0; }
-      @Override public int worldSize() { return 1; }
-      @Override public void allReduceMean(List<Tensor> tensors) {}
-      @Override public double allReduceSum(double value) { return value; }
-      @Override public long[][] allGather(long[] values) { return new long[][] {values.clone()}; }
-      @Override public void broadcastFromMain(List<Tensor> tensors) {}
-      @Override public void barrier() {}
-      @Override public void close() {}
+      @Override
+      public int rank() {
+        return 0;
+      }
+
+      @Override
+      public int worldSize() {
+        return 1;
+      }
+
+      @Override
+      public void allReduceMean(List<Tensor> tensors) {}
+
+      @Override
+      public double allReduceSum(double value) {
+        return value;
+      }
+
+      @Override
+      public long[][] allGather(long[] values) {
+        return new long[][] {values.clone()};
+      }
+
+      @Override
+      public void broadcastFromMain(List<Tensor> tensors) {}
+
+      @Override
+      public void barrier() {}
+
+      @Override
+      public void close() {}
     };
   }
 }

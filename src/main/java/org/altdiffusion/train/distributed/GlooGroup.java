@@ -42,64 +42,98 @@ public final class GlooGroup implements Distributed {
    * Joins (rank 0: opens) the group. Blocks until all {@code worldSize} processes have joined or
    * {@code timeoutMs} passed.
    */
-  public static GlooGroup connect(String masterAddr, int masterPort, int rank, int worldSize, long timeoutMs) {
-    if (worldSize < 1) throw new IllegalArgumentException("world size must be >= 1, got " + worldSize);
-    if (rank < 0 || rank >= worldSize) throw new IllegalArgumentException("rank must be in [0, " + worldSize + "), got " + rank);
-    if (masterPort < 1 || masterPort > 65535) throw new IllegalArgumentException("master port must be 1..65535, got " + masterPort);
-    return TorchErrors.guard("rendezvous at " + masterAddr + ":" + masterPort + " (rank " + rank + " of " + worldSize + ")", () -> {
-      TCPStoreOptions options = new TCPStoreOptions();
-      options.port((short) masterPort);
-      options.isServer(rank == 0);
-      options.numWorkers(new SizeTPointer(1).put(worldSize));
-      options.waitWorkers(true);
-      options.timeout(new Milliseconds(timeoutMs));
-      Store store = new TCPStore(masterAddr, options);
-      ProcessGroupGloo.Options pgOptions = new ProcessGroupGloo.Options(new Milliseconds(timeoutMs));
-      pgOptions.devices(new GlooDeviceVector(ProcessGroupGloo.createDeviceForHostname(masterAddr)));
-      ProcessGroupGloo group = new ProcessGroupGloo(store, rank, worldSize, pgOptions);
-      return new GlooGroup(rank, worldSize, store, group);
-    });
+  public static GlooGroup connect(
+      String masterAddr, int masterPort, int rank, int worldSize, long timeoutMs) {
+    if (worldSize < 1)
+      throw new IllegalArgumentException("world size must be >= 1, got " + worldSize);
+    if (rank < 0 || rank >= worldSize)
+      throw new IllegalArgumentException("rank must be in [0, " + worldSize + "), got " + rank);
+    if (masterPort < 1 || masterPort > 65535)
+      throw new IllegalArgumentException("master port must be 1..65535, got " + masterPort);
+    return TorchErrors.guard(
+        "rendezvous at "
+            + masterAddr
+            + ":"
+            + masterPort
+            + " (rank "
+            + rank
+            + " of "
+            + worldSize
+            + ")",
+        () -> {
+          TCPStoreOptions options = new TCPStoreOptions();
+          options.port((short) masterPort);
+          options.isServer(rank == 0);
+          options.numWorkers(new SizeTPointer(1).put(worldSize));
+          options.waitWorkers(true);
+          options.timeout(new Milliseconds(timeoutMs));
+          Store store = new TCPStore(masterAddr, options);
+          ProcessGroupGloo.Options pgOptions =
+              new ProcessGroupGloo.Options(new Milliseconds(timeoutMs));
+          pgOptions.devices(
+              new GlooDeviceVector(ProcessGroupGloo.createDeviceForHostname(masterAddr)));
+          ProcessGroupGloo group = new ProcessGroupGloo(store, rank, worldSize, pgOptions);
+          return new GlooGroup(rank, worldSize, store, group);
+        });
   }
 
-  @Override public int rank() { return rank; }
+  @Override
+  public int rank() {
+    return rank;
+  }
 
-  @Override public int worldSize() { return worldSize; }
+  @Override
+  public int worldSize() {
+    return worldSize;
+  }
 
   @Override
   public void allReduceMean(List<Tensor> tensors) {
     if (tensors.isEmpty()) return;
-    Scopes.run(() -> {
-      try (NoGradGuard g = new NoGradGuard()) {
-        Tensor buffer = flatten(tensors); // [total]
-        sum(buffer);
-        buffer.div_(Tensors.scalar(worldSize));
-        unflatten(buffer, tensors);
-      }
-    });
+    Scopes.run(
+        () -> {
+          try (NoGradGuard g = new NoGradGuard()) {
+            Tensor buffer = flatten(tensors); // [total]
+            sum(buffer);
+            buffer.div_(Tensors.scalar(worldSize));
+            unflatten(buffer, tensors);
+          }
+        });
   }
 
   @Override
   public double allReduceSum(double value) {
     double[] out = new double[1];
-    Scopes.run(() -> {
-      Tensor t = torch.scalar_tensor(Tensors.scalar(value), new org.bytedeco.pytorch.TensorOptions(torch.ScalarType.Double)).reshape(1);
-      sum(t);
-      out[0] = t.item_double();
-    });
+    Scopes.run(
+        () -> {
+          Tensor t =
+              torch
+                  .scalar_tensor(
+                      Tensors.scalar(value),
+                      new org.bytedeco.pytorch.TensorOptions(torch.ScalarType.Double))
+                  .reshape(1);
+          sum(t);
+          out[0] = t.item_double();
+        });
     return out[0];
   }
 
   @Override
   public long[][] allGather(long[] values) {
     long[][] out = new long[worldSize][];
-    Scopes.run(() -> {
-      Tensor mine = Tensors.fromLongs(values, values.length);
-      // _allgather_base needs one output of world x n: gather into it and split.
-      Tensor gathered = torch.zeros(new long[] {(long) worldSize * values.length}, new org.bytedeco.pytorch.TensorOptions(torch.ScalarType.Long));
-      TorchErrors.guard("all-gather", () -> group._allgather_base(gathered, mine)._wait());
-      long[] flat = Tensors.toLongs(gathered);
-      for (int r = 0; r < worldSize; r++) out[r] = java.util.Arrays.copyOfRange(flat, r * values.length, (r + 1) * values.length);
-    });
+    Scopes.run(
+        () -> {
+          Tensor mine = Tensors.fromLongs(values, values.length);
+          // _allgather_base needs one output of world x n: gather into it and split.
+          Tensor gathered =
+              torch.zeros(
+                  new long[] {(long) worldSize * values.length},
+                  new org.bytedeco.pytorch.TensorOptions(torch.ScalarType.Long));
+          TorchErrors.guard("all-gather", () -> group._allgather_base(gathered, mine)._wait());
+          long[] flat = Tensors.toLongs(gathered);
+          for (int r = 0; r < worldSize; r++)
+            out[r] = java.util.Arrays.copyOfRange(flat, r * values.length, (r + 1) * values.length);
+        });
     return out;
   }
 
@@ -107,11 +141,12 @@ public final class GlooGroup implements Distributed {
   public void broadcastFromMain(List<Tensor> tensors) {
     if (tensors.isEmpty()) return;
     try (NoGradGuard g = new NoGradGuard()) {
-      Scopes.run(() -> {
-        Tensor buffer = flatten(tensors); // [total]
-        TorchErrors.guard("broadcast", () -> group.broadcast(new TensorVector(buffer))._wait());
-        unflatten(buffer, tensors);
-      });
+      Scopes.run(
+          () -> {
+            Tensor buffer = flatten(tensors); // [total]
+            TorchErrors.guard("broadcast", () -> group.broadcast(new TensorVector(buffer))._wait());
+            unflatten(buffer, tensors);
+          });
     }
   }
 
@@ -139,7 +174,8 @@ public final class GlooGroup implements Distributed {
   private void sum(Tensor buffer) {
     AllreduceOptions options = new AllreduceOptions();
     options.reduceOp(new ReduceOp(ReduceOp.RedOpType.SUM));
-    TorchErrors.guard("all-reduce", () -> group.allreduce(new TensorVector(buffer), options)._wait());
+    TorchErrors.guard(
+        "all-reduce", () -> group.allreduce(new TensorVector(buffer), options)._wait());
   }
 
   @Override

@@ -36,11 +36,15 @@ public final class AdamWOptimizer implements AutoCloseable {
     public static final Settings DEFAULT = new Settings(1e-4, 0.9, 0.999, 1e-8, 1e-2);
 
     public Settings {
-      if (!(lr > 0) || !Double.isFinite(lr)) throw new IllegalArgumentException("learning rate must be > 0, got " + lr);
-      if (!(beta1 >= 0 && beta1 < 1)) throw new IllegalArgumentException("beta1 must be in [0, 1), got " + beta1);
-      if (!(beta2 >= 0 && beta2 < 1)) throw new IllegalArgumentException("beta2 must be in [0, 1), got " + beta2);
+      if (!(lr > 0) || !Double.isFinite(lr))
+        throw new IllegalArgumentException("learning rate must be > 0, got " + lr);
+      if (!(beta1 >= 0 && beta1 < 1))
+        throw new IllegalArgumentException("beta1 must be in [0, 1), got " + beta1);
+      if (!(beta2 >= 0 && beta2 < 1))
+        throw new IllegalArgumentException("beta2 must be in [0, 1), got " + beta2);
       if (!(eps > 0)) throw new IllegalArgumentException("eps must be > 0, got " + eps);
-      if (!(weightDecay >= 0)) throw new IllegalArgumentException("weight decay must be >= 0, got " + weightDecay);
+      if (!(weightDecay >= 0))
+        throw new IllegalArgumentException("weight decay must be >= 0, got " + weightDecay);
     }
   }
 
@@ -50,7 +54,8 @@ public final class AdamWOptimizer implements AutoCloseable {
   private final Settings settings;
 
   public AdamWOptimizer(Map<String, Parameter> trainable, Settings settings) {
-    if (trainable.isEmpty()) throw new IllegalArgumentException("nothing to train: no trainable parameters");
+    if (trainable.isEmpty())
+      throw new IllegalArgumentException("nothing to train: no trainable parameters");
     this.settings = settings;
     this.names = List.copyOf(trainable.keySet());
     List<Tensor> tensors = new ArrayList<>();
@@ -97,14 +102,18 @@ public final class AdamWOptimizer implements AutoCloseable {
     TorchErrors.guard("AdamW step", () -> adamw.step());
   }
 
-  /** Writes the optimiser state (steps, moments, options) to {@code file} in libtorch's archive format. */
+  /**
+   * Writes the optimiser state (steps, moments, options) to {@code file} in libtorch's archive
+   * format.
+   */
   public void save(Path file) throws IOException {
     OutputArchive archive = new OutputArchive();
     adamw.save(archive);
     try {
       archive.save_to(file.toString());
     } catch (RuntimeException e) {
-      throw new IOException("cannot write optimizer state " + file + ": " + TorchErrors.firstLine(e), e);
+      throw new IOException(
+          "cannot write optimizer state " + file + ": " + TorchErrors.firstLine(e), e);
     } finally {
       archive.close();
     }
@@ -118,7 +127,8 @@ public final class AdamWOptimizer implements AutoCloseable {
       archive.load_from(file.toString());
       adamw.load(archive);
     } catch (RuntimeException e) {
-      throw new IOException("cannot read optimizer state " + file + ": " + TorchErrors.firstLine(e), e);
+      throw new IOException(
+          "cannot read optimizer state " + file + ": " + TorchErrors.firstLine(e), e);
     } finally {
       archive.close();
     }

@@ -22,7 +22,8 @@ public final class Ema implements AutoCloseable {
 
   /** Starts from a copy of the current values. */
   public Ema(Map<String, Parameter> trained, double decay) {
-    if (!(decay > 0 && decay < 1)) throw new IllegalArgumentException("EMA decay must be in (0, 1), got " + decay);
+    if (!(decay > 0 && decay < 1))
+      throw new IllegalArgumentException("EMA decay must be in (0, 1), got " + decay);
     this.decay = decay;
     try (NoGradGuard g = new NoGradGuard()) {
       trained.forEach((name, p) -> shadow.put(name, Scopes.retain(p.get().detach().clone())));
@@ -48,9 +49,11 @@ public final class Ema implements AutoCloseable {
     updates++;
     double d = decayAt(updates);
     try (NoGradGuard g = new NoGradGuard()) {
-      Scopes.run(() -> {
-        for (var e : shadow.entrySet()) e.getValue().lerp_(trained.get(e.getKey()).get(), Tensors.scalar(1 - d));
-      });
+      Scopes.run(
+          () -> {
+            for (var e : shadow.entrySet())
+              e.getValue().lerp_(trained.get(e.getKey()).get(), Tensors.scalar(1 - d));
+          });
     }
   }
 
@@ -62,11 +65,17 @@ public final class Ema implements AutoCloseable {
   /** Restores averaged weights saved from {@link #weights()} and the update count. */
   public void load(TensorSource source, long updates) {
     for (var e : shadow.entrySet()) {
-      if (!source.keys().contains(e.getKey())) throw new IllegalArgumentException("EMA weights lack '" + e.getKey() + "'");
+      if (!source.keys().contains(e.getKey()))
+        throw new IllegalArgumentException("EMA weights lack '" + e.getKey() + "'");
       Tensor t = source.loadRaw(e.getKey()); // copy_ converts; a float64 run keeps its precision
       if (!java.util.Arrays.equals(Tensors.shape(t), Tensors.shape(e.getValue()))) {
-        throw new IllegalArgumentException("EMA weight '" + e.getKey() + "' has shape " + Tensors.shapeString(t)
-            + ", the model " + Tensors.shapeString(e.getValue()));
+        throw new IllegalArgumentException(
+            "EMA weight '"
+                + e.getKey()
+                + "' has shape "
+                + Tensors.shapeString(t)
+                + ", the model "
+                + Tensors.shapeString(e.getValue()));
       }
       try (NoGradGuard g = new NoGradGuard()) {
         e.getValue().copy_(t);

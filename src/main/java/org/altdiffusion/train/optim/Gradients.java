@@ -16,10 +16,14 @@ public final class Gradients {
    * measures. Returns the norm before clipping (NaN or infinite when a gradient is).
    */
   public static double clip(TensorVector params, double maxNorm) {
-    return torch.clip_grad_norm_(params, maxNorm > 0 ? maxNorm : Double.POSITIVE_INFINITY, 2.0, false);
+    return torch.clip_grad_norm_(
+        params, maxNorm > 0 ? maxNorm : Double.POSITIVE_INFINITY, 2.0, false);
   }
 
-  /** The defined gradients of {@code params}, in order (undefined ones: parameters unused this step). */
+  /**
+   * The defined gradients of {@code params}, in order (undefined ones: parameters unused this
+   * step).
+   */
   public static List<Tensor> defined(TensorVector params) {
     List<Tensor> out = new ArrayList<>();
     for (long i = 0; i < params.size(); i++) {

@@ -17,12 +17,14 @@ public interface LrSchedule {
 
   /**
    * Linear warm-up over {@code warmup} steps, then a half cosine from {@code peak} down to {@code
-   * floor} at step {@code total} (the paper repository's recipe: 10k warm-up steps, cosine to 1e-6).
-   * Steps past {@code total} stay at the floor.
+   * floor} at step {@code total} (the paper repository's recipe: 10k warm-up steps, cosine to
+   * 1e-6). Steps past {@code total} stay at the floor.
    */
   static LrSchedule warmupCosine(double peak, long warmup, long total, double floor) {
     check(peak, warmup, floor);
-    if (floor > peak) throw new IllegalArgumentException("the cosine floor " + floor + " is above the peak " + peak);
+    if (floor > peak)
+      throw new IllegalArgumentException(
+          "the cosine floor " + floor + " is above the peak " + peak);
     long decaySteps = Math.max(1, total - warmup);
     return step -> {
       if (step < warmup) return peak * (step + 1) / warmup;
@@ -36,13 +38,17 @@ public interface LrSchedule {
     return switch (name) {
       case "cosine" -> warmupCosine(peak, warmup, total, floor);
       case "constant" -> constant(peak, warmup);
-      default -> throw new IllegalArgumentException("unknown learning-rate schedule '" + name + "'; accepted: cosine, constant");
+      default ->
+          throw new IllegalArgumentException(
+              "unknown learning-rate schedule '" + name + "'; accepted: cosine, constant");
     };
   }
 
   private static void check(double peak, long warmup, double floor) {
-    if (!(peak > 0) || !Double.isFinite(peak)) throw new IllegalArgumentException("learning rate must be > 0, got " + peak);
+    if (!(peak > 0) || !Double.isFinite(peak))
+      throw new IllegalArgumentException("learning rate must be > 0, got " + peak);
     if (warmup < 0) throw new IllegalArgumentException("warm-up steps must be >= 0, got " + warmup);
-    if (!(floor >= 0)) throw new IllegalArgumentException("learning-rate floor must be >= 0, got " + floor);
+    if (!(floor >= 0))
+      throw new IllegalArgumentException("learning-rate floor must be >= 0, got " + floor);
   }
 }

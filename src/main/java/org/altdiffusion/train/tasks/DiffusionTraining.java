@@ -21,12 +21,12 @@ import org.altdiffusion.models.vae.DiagonalGaussian;
 import org.altdiffusion.nn.Module;
 import org.altdiffusion.nn.Parameter;
 import org.altdiffusion.schedulers.NoiseSchedule;
+import org.altdiffusion.tokenizer.PromptTokenizer;
 import org.altdiffusion.train.TrainingRandom;
 import org.altdiffusion.train.TrainingTask;
 import org.altdiffusion.train.data.Batch;
 import org.altdiffusion.train.data.Dataset;
 import org.altdiffusion.train.data.ImageText;
-import org.altdiffusion.tokenizer.PromptTokenizer;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
@@ -35,19 +35,21 @@ import org.bytedeco.pytorch.global.torch;
 /**
  * Step 2 of the AltDiffusion recipe: the UNet learns to denoise latents conditioned on the
  * multilingual text encoder, in two stages.
+ *
  * <ul>
  *   <li>{@link Stage#CONCEPT_ALIGNMENT}: text encoder, VAE and UNet frozen except the
- *       cross-attention key and value projections ({@code *.attn2.to_k.weight},
- *       {@code *.attn2.to_v.weight}); the recipe ran it at 256x256.
+ *       cross-attention key and value projections ({@code *.attn2.to_k.weight}, {@code
+ *       *.attn2.to_v.weight}); the recipe ran it at 256x256.
  *   <li>{@link Stage#QUALITY}: every UNet parameter, at full resolution.
  * </ul>
+ *
  * Per example: latents = scaling_factor * a sample of the VAE's latent distribution, a random
- * timestep, Gaussian noise; the UNet predicts the target of the scheduler config's
- * prediction_type (the noise for epsilon, {@code NoiseSchedule.getVelocity} for v_prediction) from
- * the noised latents and the text conditioning; the loss is their mean squared error. Captions
- * are replaced by the empty text with probability {@code captionDropout} (classifier-free
- * guidance). Random draws, for the whole global batch in this order: latent-sampling noise, noise,
- * timesteps (torch generator), caption dropout (Java random).
+ * timestep, Gaussian noise; the UNet predicts the target of the scheduler config's prediction_type
+ * (the noise for epsilon, {@code NoiseSchedule.getVelocity} for v_prediction) from the noised
+ * latents and the text conditioning; the loss is their mean squared error. Captions are replaced by
+ * the empty text with probability {@code captionDropout} (classifier-free guidance). Random draws,
+ * for the whole global batch in this order: latent-sampling noise, noise, timesteps (torch
+ * generator), caption dropout (Java random).
  */
 public final class DiffusionTraining implements TrainingTask<ImageText> {
   public enum Stage {
@@ -66,12 +68,15 @@ public final class DiffusionTraining implements TrainingTask<ImageText> {
 
     public static Stage parse(String s) {
       for (Stage st : values()) if (st.key.equals(s.toLowerCase(Locale.ROOT))) return st;
-      throw new IllegalArgumentException("unknown stage '" + s + "'; accepted: concept-alignment, quality");
+      throw new IllegalArgumentException(
+          "unknown stage '" + s + "'; accepted: concept-alignment, quality");
     }
 
     /** Whether this stage trains the UNet parameter {@code name}. */
     public boolean trains(String name) {
-      return this == QUALITY || name.endsWith(".attn2.to_k.weight") || name.endsWith(".attn2.to_v.weight");
+      return this == QUALITY
+          || name.endsWith(".attn2.to_k.weight")
+          || name.endsWith(".attn2.to_v.weight");
     }
   }
 
@@ -106,20 +111,42 @@ public final class DiffusionTraining implements TrainingTask<ImageText> {
 
   /**
    * @param cache precomputed latent distributions by example key, or null to encode every batch
-   * @param baseModel the diffusers pipeline folder trained from (copied around the new UNet on export)
+   * @param baseModel the diffusers pipeline folder trained from (copied around the new UNet on
+   *     export)
    * @param sources what the fingerprint records about models and data
    */
-  public DiffusionTraining(UNet2DConditionModel unet, AutoencoderKL vae, TextEncoder textEncoder, Tokenize tokenize, NoiseSchedule schedule,
-      String predictionType, Stage stage, double captionDropout, double snrGamma, Dataset<ImageText> data, LatentCache cache, Path baseModel,
+  public DiffusionTraining(
+      UNet2DConditionModel unet,
+      AutoencoderKL vae,
+      TextEncoder textEncoder,
+      Tokenize tokenize,
+      NoiseSchedule schedule,
+      String predictionType,
+      Stage stage,
+      double captionDropout,
+      double snrGamma,
+      Dataset<ImageText> data,
+      LatentCache cache,
+      Path baseModel,
       ObjectNode sources) {
     if (!predictionType.equals("epsilon") && !predictionType.equals("v_prediction")) {
-      throw new IllegalArgumentException("prediction_type '" + predictionType + "' cannot be trained here; accepted: epsilon, v_prediction");
+      throw new IllegalArgumentException(
+          "prediction_type '"
+              + predictionType
+              + "' cannot be trained here; accepted: epsilon, v_prediction");
     }
-    if (!(captionDropout >= 0 && captionDropout <= 1)) throw new IllegalArgumentException("--caption-dropout must be in [0, 1], got " + captionDropout);
-    if (!(snrGamma >= 0) || Double.isInfinite(snrGamma)) throw new IllegalArgumentException("--snr-gamma must be 0 (off) or a positive number, got " + snrGamma);
+    if (!(captionDropout >= 0 && captionDropout <= 1))
+      throw new IllegalArgumentException(
+          "--caption-dropout must be in [0, 1], got " + captionDropout);
+    if (!(snrGamma >= 0) || Double.isInfinite(snrGamma))
+      throw new IllegalArgumentException(
+          "--snr-gamma must be 0 (off) or a positive number, got " + snrGamma);
     if (textEncoder.hiddenSize() != unet.config.crossAttentionDim()) {
-      throw new IllegalArgumentException("the text encoder gives " + textEncoder.hiddenSize() + " values per token but the UNet's cross_attention_dim is "
-          + unet.config.crossAttentionDim());
+      throw new IllegalArgumentException(
+          "the text encoder gives "
+              + textEncoder.hiddenSize()
+              + " values per token but the UNet's cross_attention_dim is "
+              + unet.config.crossAttentionDim());
     }
     this.unet = unet;
     this.vae = vae;
@@ -138,7 +165,9 @@ public final class DiffusionTraining implements TrainingTask<ImageText> {
     if (textEncoder instanceof Module m) m.setTrainable(n -> true, false);
     unet.setTrainable(n -> true, false);
     unet.setTrainable(stage::trains, true);
-    if (trainable().isEmpty()) throw new IllegalArgumentException("stage " + stage.key() + " finds no parameter to train in this UNet");
+    if (trainable().isEmpty())
+      throw new IllegalArgumentException(
+          "stage " + stage.key() + " finds no parameter to train in this UNet");
   }
 
   @Override
@@ -149,7 +178,11 @@ public final class DiffusionTraining implements TrainingTask<ImageText> {
   @Override
   public Map<String, Parameter> trainable() {
     Map<String, Parameter> out = new LinkedHashMap<>();
-    unet.namedParameters().forEach((k, p) -> { if (p.trainable()) out.put(k, p); });
+    unet.namedParameters()
+        .forEach(
+            (k, p) -> {
+              if (p.trainable()) out.put(k, p);
+            });
     return out;
   }
 
@@ -182,7 +215,15 @@ public final class DiffusionTraining implements TrainingTask<ImageText> {
       cond = textEncoder.encode(tokens[0], tokens[1]); // [B, T, cross_attention_dim]
     }
     // The UNet may train in float64 (--precision): latents, noise and conditioning follow it.
-    return diffusionLoss(unet, schedule, inUnetType(latents), inUnetType(noise), timesteps, inUnetType(cond), predictionType, snrGamma);
+    return diffusionLoss(
+        unet,
+        schedule,
+        inUnetType(latents),
+        inUnetType(noise),
+        timesteps,
+        inUnetType(cond),
+        predictionType,
+        snrGamma);
   }
 
   private Tensor inUnetType(Tensor t) {
@@ -190,19 +231,32 @@ public final class DiffusionTraining implements TrainingTask<ImageText> {
   }
 
   /** MSE between the UNet's prediction on noised latents and the prediction type's target. */
-  public static Tensor diffusionLoss(UNet2DConditionModel unet, NoiseSchedule schedule, Tensor latents, Tensor noise, Tensor timesteps, Tensor cond,
+  public static Tensor diffusionLoss(
+      UNet2DConditionModel unet,
+      NoiseSchedule schedule,
+      Tensor latents,
+      Tensor noise,
+      Tensor timesteps,
+      Tensor cond,
       String predictionType) {
     return diffusionLoss(unet, schedule, latents, noise, timesteps, cond, predictionType, 0);
   }
 
   /**
    * The diffusion loss; with {@code snrGamma > 0} each example's MSE is weighted by min-SNR-gamma
-   * (Hang et al. 2023, as diffusers' training scripts: min(SNR, gamma) / SNR for epsilon,
-   * min(SNR, gamma) / (SNR + 1) for v_prediction), which stops the nearly clean timesteps, easy
-   * and many, from dominating the gradient.
+   * (Hang et al. 2023, as diffusers' training scripts: min(SNR, gamma) / SNR for epsilon, min(SNR,
+   * gamma) / (SNR + 1) for v_prediction), which stops the nearly clean timesteps, easy and many,
+   * from dominating the gradient.
    */
-  public static Tensor diffusionLoss(UNet2DConditionModel unet, NoiseSchedule schedule, Tensor latents, Tensor noise, Tensor timesteps, Tensor cond,
-      String predictionType, double snrGamma) {
+  public static Tensor diffusionLoss(
+      UNet2DConditionModel unet,
+      NoiseSchedule schedule,
+      Tensor latents,
+      Tensor noise,
+      Tensor timesteps,
+      Tensor cond,
+      String predictionType,
+      double snrGamma) {
     long[] t = Tensors.toLongs(timesteps);
     Tensor noisy = schedule.addNoise(latents, noise, t);
     boolean velocity = predictionType.equals("v_prediction");
@@ -214,9 +268,17 @@ public final class DiffusionTraining implements TrainingTask<ImageText> {
     for (int i = 0; i < t.length; i++) {
       double snr = alphasCumprod[(int) t[i]] / (1.0 - alphasCumprod[(int) t[i]]);
       // SNR 0 (a zero-terminal-SNR schedule's last step): the limit of the weight, 1 for epsilon
-      weights[i] = snr == 0 ? (velocity ? 0f : 1f) : (float) (Math.min(snr, snrGamma) / (velocity ? snr + 1 : snr));
+      weights[i] =
+          snr == 0
+              ? (velocity ? 0f : 1f)
+              : (float) (Math.min(snr, snrGamma) / (velocity ? snr + 1 : snr));
     }
-    Tensor perExample = prediction.sub(target).square().flatten(1, -1).mean(new long[] {1}, false, new ScalarTypeOptional()); // [B]
+    Tensor perExample =
+        prediction
+            .sub(target)
+            .square()
+            .flatten(1, -1)
+            .mean(new long[] {1}, false, new ScalarTypeOptional()); // [B]
     return perExample.mul(Tensors.fromFloats(weights, t.length)).mean();
   }
 
@@ -233,8 +295,10 @@ public final class DiffusionTraining implements TrainingTask<ImageText> {
     o.put("stage", stage.key());
     o.put("prediction_type", predictionType);
     o.put("caption_dropout", captionDropout);
-    if (snrGamma > 0) o.put("snr_gamma", snrGamma); // absent when off, as in runs from before the option
-    if (unet.dtype().value != org.bytedeco.pytorch.global.torch.ScalarType.Float.value) o.put("precision", String.valueOf(unet.dtype()));
+    if (snrGamma > 0)
+      o.put("snr_gamma", snrGamma); // absent when off, as in runs from before the option
+    if (unet.dtype().value != org.bytedeco.pytorch.global.torch.ScalarType.Float.value)
+      o.put("precision", String.valueOf(unet.dtype()));
     o.put("examples", data.size());
     o.setAll(sources);
     return o;
@@ -257,11 +321,15 @@ public final class DiffusionTraining implements TrainingTask<ImageText> {
       }
     }
     Path unetDir = Files.createDirectories(dir.resolve("unet"));
-    Files.copy(baseModel.resolve("unet/config.json"), unetDir.resolve("config.json"), StandardCopyOption.REPLACE_EXISTING);
+    Files.copy(
+        baseModel.resolve("unet/config.json"),
+        unetDir.resolve("config.json"),
+        StandardCopyOption.REPLACE_EXISTING);
     Map<String, Tensor> all = new LinkedHashMap<>();
     unet.stateDict().forEach((k, v) -> all.put(k, v.detach()));
     all.putAll(trained);
-    SafeTensors.write(unetDir.resolve("diffusion_pytorch_model.safetensors"), all, Map.of("format", "pt"));
+    SafeTensors.write(
+        unetDir.resolve("diffusion_pytorch_model.safetensors"), all, Map.of("format", "pt"));
   }
 
   public UNet2DConditionModel unet() {

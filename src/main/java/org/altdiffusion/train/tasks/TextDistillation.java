@@ -46,7 +46,9 @@ public final class TextDistillation implements TrainingTask<TextPair> {
       return switch (s.toLowerCase(Locale.ROOT)) {
         case "mse" -> MSE;
         case "cosine" -> COSINE;
-        default -> throw new IllegalArgumentException("unknown distillation loss '" + s + "'; accepted: mse, cosine");
+        default ->
+            throw new IllegalArgumentException(
+                "unknown distillation loss '" + s + "'; accepted: mse, cosine");
       };
     }
   }
@@ -62,7 +64,8 @@ public final class TextDistillation implements TrainingTask<TextPair> {
         List<Encoding> e = tokenizer.encodeAll(texts, maxLength);
         return new Tensor[] {
           Tensors.fromLongs(Encoding.stackIds(e), texts.size(), maxLength),
-          Tensors.fromLongs(Encoding.stackAttentionMasks(e), texts.size(), maxLength)};
+          Tensors.fromLongs(Encoding.stackAttentionMasks(e), texts.size(), maxLength)
+        };
       };
     }
   }
@@ -80,11 +83,22 @@ public final class TextDistillation implements TrainingTask<TextPair> {
    * @param studentSource the student's folder (its config.json is copied on export)
    * @param sources what the fingerprint records about where models and data came from
    */
-  public TextDistillation(RobertaSeriesModelWithTransformation student, ClipTextModel teacher, Tokenize studentTokens,
-      Tokenize teacherTokens, Dataset<TextPair> data, Loss loss, Path studentSource, ObjectNode sources) {
+  public TextDistillation(
+      RobertaSeriesModelWithTransformation student,
+      ClipTextModel teacher,
+      Tokenize studentTokens,
+      Tokenize teacherTokens,
+      Dataset<TextPair> data,
+      Loss loss,
+      Path studentSource,
+      ObjectNode sources) {
     if (student.hiddenSize() != teacher.hiddenSize()) {
-      throw new IllegalArgumentException("the student projects to " + student.hiddenSize() + " but the teacher's pooled vector has "
-          + teacher.hiddenSize() + " values (set the student's project_dim to the teacher's hidden_size)");
+      throw new IllegalArgumentException(
+          "the student projects to "
+              + student.hiddenSize()
+              + " but the teacher's pooled vector has "
+              + teacher.hiddenSize()
+              + " values (set the student's project_dim to the teacher's hidden_size)");
     }
     this.student = student;
     this.teacher = teacher;
@@ -105,7 +119,12 @@ public final class TextDistillation implements TrainingTask<TextPair> {
   @Override
   public Map<String, Parameter> trainable() {
     Map<String, Parameter> out = new LinkedHashMap<>();
-    student.namedParameters().forEach((k, p) -> { if (p.trainable()) out.put(k, p); });
+    student
+        .namedParameters()
+        .forEach(
+            (k, p) -> {
+              if (p.trainable()) out.put(k, p);
+            });
     return out;
   }
 
@@ -136,7 +155,8 @@ public final class TextDistillation implements TrainingTask<TextPair> {
   public static Tensor distance(Tensor student, Tensor teacher, Loss loss) {
     return switch (loss) {
       case MSE -> torch.mse_loss(student, teacher);
-      case COSINE -> torch.cosine_similarity(student, teacher, 1, 1e-8).mean().neg().add(new Scalar(1.0));
+      case COSINE ->
+          torch.cosine_similarity(student, teacher, 1, 1e-8).mean().neg().add(new Scalar(1.0));
     };
   }
 
@@ -157,7 +177,10 @@ public final class TextDistillation implements TrainingTask<TextPair> {
     all.replaceAll((k, v) -> v.detach());
     all.putAll(trained);
     SafeTensors.write(dir.resolve("model.safetensors"), all, Map.of("format", "pt"));
-    Files.copy(studentSource.resolve("config.json"), dir.resolve("config.json"), StandardCopyOption.REPLACE_EXISTING);
+    Files.copy(
+        studentSource.resolve("config.json"),
+        dir.resolve("config.json"),
+        StandardCopyOption.REPLACE_EXISTING);
   }
 
   public RobertaSeriesModelWithTransformation student() {

@@ -22,10 +22,10 @@ import org.bytedeco.pytorch.global.torch;
 
 /**
  * Trains an {@link AutoencoderKL} from scratch: the image is encoded, a latent sampled from the
- * posterior (reparameterised, so gradients reach the encoder), decoded, and compared with the input.
- * Loss = mean squared error + {@code l1Weight} x mean absolute error + {@code klWeight} x the KL
- * divergence to N(0, 1) summed over latent elements and averaged over the batch (the LDM recipe
- * without its perceptual and adversarial terms, which small synthetic pictures do not need).
+ * posterior (reparameterised, so gradients reach the encoder), decoded, and compared with the
+ * input. Loss = mean squared error + {@code l1Weight} x mean absolute error + {@code klWeight} x
+ * the KL divergence to N(0, 1) summed over latent elements and averaged over the batch (the LDM
+ * recipe without its perceptual and adversarial terms, which small synthetic pictures do not need).
  * Captions are not used. Random draws: the posterior noise for the whole global batch.
  */
 public final class VaeTraining implements TrainingTask<ImageText> {
@@ -40,9 +40,17 @@ public final class VaeTraining implements TrainingTask<ImageText> {
    * @param configJson the diffusers config.json written next to the weights on export
    * @param sources what the fingerprint records about the data
    */
-  public VaeTraining(AutoencoderKL vae, Dataset<ImageText> data, double l1Weight, double klWeight, String configJson, ObjectNode sources) {
-    if (!(l1Weight >= 0)) throw new IllegalArgumentException("l1 weight must be >= 0, got " + l1Weight);
-    if (!(klWeight >= 0)) throw new IllegalArgumentException("kl weight must be >= 0, got " + klWeight);
+  public VaeTraining(
+      AutoencoderKL vae,
+      Dataset<ImageText> data,
+      double l1Weight,
+      double klWeight,
+      String configJson,
+      ObjectNode sources) {
+    if (!(l1Weight >= 0))
+      throw new IllegalArgumentException("l1 weight must be >= 0, got " + l1Weight);
+    if (!(klWeight >= 0))
+      throw new IllegalArgumentException("kl weight must be >= 0, got " + klWeight);
     this.vae = vae;
     this.data = data;
     this.l1Weight = l1Weight;
@@ -77,14 +85,21 @@ public final class VaeTraining implements TrainingTask<ImageText> {
     Tensor latents = posterior.mean().add(posterior.std().mul(eps));
     Tensor reconstruction = vae.decode(latents); // [B, 3, S, S]
     Tensor loss = torch.mse_loss(reconstruction, images);
-    if (l1Weight > 0) loss = loss.add(torch.l1_loss(reconstruction, images).mul(Tensors.scalar(l1Weight)));
+    if (l1Weight > 0)
+      loss = loss.add(torch.l1_loss(reconstruction, images).mul(Tensors.scalar(l1Weight)));
     if (klWeight > 0) loss = loss.add(klDivergence(posterior).mul(Tensors.scalar(klWeight)));
     return loss;
   }
 
   /** KL(posterior || N(0, 1)) summed over latent elements, averaged over the batch. */
   static Tensor klDivergence(DiagonalGaussian p) {
-    Tensor perElement = p.mean().pow(Tensors.scalar(2)).add(p.var()).sub(Tensors.scalar(1.0)).sub(p.logvar()).mul(Tensors.scalar(0.5));
+    Tensor perElement =
+        p.mean()
+            .pow(Tensors.scalar(2))
+            .add(p.var())
+            .sub(Tensors.scalar(1.0))
+            .sub(p.logvar())
+            .mul(Tensors.scalar(0.5));
     return perElement.sum().div(Tensors.scalar(Tensors.shape(p.mean())[0]));
   }
 
@@ -106,7 +121,8 @@ public final class VaeTraining implements TrainingTask<ImageText> {
     Map<String, Tensor> all = new LinkedHashMap<>();
     vae.stateDict().forEach((k, v) -> all.put(k, v.detach()));
     all.putAll(trained);
-    SafeTensors.write(dir.resolve("diffusion_pytorch_model.safetensors"), all, Map.of("format", "pt"));
+    SafeTensors.write(
+        dir.resolve("diffusion_pytorch_model.safetensors"), all, Map.of("format", "pt"));
     Files.writeString(dir.resolve("config.json"), configJson);
   }
 }

@@ -62,7 +62,8 @@ final class Fixtures {
 
   /** Writes entries STORED (as torch does), or DEFLATED for names in {@code compressed}. */
   static Path writeZip(Path out, Map<String, byte[]> entries, String... compressed) {
-    try (OutputStream os = Files.newOutputStream(out); ZipOutputStream z = new ZipOutputStream(os)) {
+    try (OutputStream os = Files.newOutputStream(out);
+        ZipOutputStream z = new ZipOutputStream(os)) {
       for (var e : entries.entrySet()) {
         ZipEntry ze = new ZipEntry(e.getKey());
         if (java.util.Arrays.asList(compressed).contains(e.getKey())) {

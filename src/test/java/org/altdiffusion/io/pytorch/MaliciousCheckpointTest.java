@@ -17,18 +17,22 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Checkpoints whose pickle would run a shell command if Python unpickled it. The fixtures carry a
- * placeholder path; each test patches in a marker path inside its own temp dir (space-padded to
- * the same length, so every length prefix in the pickle stays valid), then checks that reading
- * is refused, that the error names the forbidden global, and that the marker never appears.
+ * placeholder path; each test patches in a marker path inside its own temp dir (space-padded to the
+ * same length, so every length prefix in the pickle stays valid), then checks that reading is
+ * refused, that the error names the forbidden global, and that the marker never appears.
  */
 class MaliciousCheckpointTest {
   @TempDir Path tmp;
 
   static Stream<String> evilFiles() {
     List<String> names = new ArrayList<>();
-    Fixtures.expected().get("errors").fieldNames().forEachRemaining(n -> {
-      if (n.startsWith("evil_")) names.add(n);
-    });
+    Fixtures.expected()
+        .get("errors")
+        .fieldNames()
+        .forEachRemaining(
+            n -> {
+              if (n.startsWith("evil_")) names.add(n);
+            });
     assertTrue(names.size() >= 8, names.toString());
     return names.stream();
   }
@@ -43,14 +47,22 @@ class MaliciousCheckpointTest {
     assertEquals(placeholder.length(), padded.length(), "temp path too long for the placeholder");
 
     Map<String, byte[]> entries = Fixtures.entries(Fixtures.fixture(name));
-    String pickleName = entries.keySet().stream().filter(n -> n.endsWith("/data.pkl")).findFirst().orElseThrow();
+    String pickleName =
+        entries.keySet().stream().filter(n -> n.endsWith("/data.pkl")).findFirst().orElseThrow();
     byte[] pickle = entries.get(pickleName);
-    byte[] patched = replace(pickle, placeholder.getBytes(StandardCharsets.US_ASCII), padded.getBytes(StandardCharsets.US_ASCII));
-    assertTrue(indexOf(patched, marker.toString().getBytes(StandardCharsets.US_ASCII)) >= 0, "the payload now names our marker");
+    byte[] patched =
+        replace(
+            pickle,
+            placeholder.getBytes(StandardCharsets.US_ASCII),
+            padded.getBytes(StandardCharsets.US_ASCII));
+    assertTrue(
+        indexOf(patched, marker.toString().getBytes(StandardCharsets.US_ASCII)) >= 0,
+        "the payload now names our marker");
     entries.put(pickleName, patched);
     Path file = Fixtures.writeZip(tmp.resolve(name), entries);
 
-    CheckpointException e = assertThrows(CheckpointException.class, () -> TorchCheckpoint.open(file).close());
+    CheckpointException e =
+        assertThrows(CheckpointException.class, () -> TorchCheckpoint.open(file).close());
     String forbidden = expected.get("errors").get(name).asText();
     assertTrue(e.getMessage().contains(forbidden), e.getMessage());
     assertTrue(e.getMessage().contains(file.toString()), e.getMessage());

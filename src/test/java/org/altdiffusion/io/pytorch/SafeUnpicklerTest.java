@@ -11,15 +11,21 @@ import org.altdiffusion.io.CheckpointException;
 import org.altdiffusion.io.pytorch.Py.Bytes;
 import org.altdiffusion.io.pytorch.Py.Dict;
 import org.altdiffusion.io.pytorch.Py.Tuple;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 /** The interpreter on pickles written by CPython's own pickler (protocols 2 to 5). */
 class SafeUnpicklerTest {
 
   private static Object load(byte[] pickle) {
-    return new SafeUnpickler(Path.of("test.pkl"), "test.pkl", TorchGlobals.allowList(), null, SafeUnpickler.Limits.DEFAULT).load(pickle);
+    return new SafeUnpickler(
+            Path.of("test.pkl"),
+            "test.pkl",
+            TorchGlobals.allowList(),
+            null,
+            SafeUnpickler.Limits.DEFAULT)
+        .load(pickle);
   }
 
   @ParameterizedTest
@@ -28,13 +34,28 @@ class SafeUnpicklerTest {
     Dict d = (Dict) load(Fixtures.read(Fixtures.fixture("values_p" + protocol + ".pkl")));
     assertEquals("dict", d.type());
     List<Object> ints = new ArrayList<>();
-    for (long v : new long[] {0, 1, -1, 255, 256, 65535, 65536, -(1L << 31), (1L << 31) - 1, 1L << 31, Long.MAX_VALUE, Long.MIN_VALUE}) ints.add(v);
+    for (long v :
+        new long[] {
+          0,
+          1,
+          -1,
+          255,
+          256,
+          65535,
+          65536,
+          -(1L << 31),
+          (1L << 31) - 1,
+          1L << 31,
+          Long.MAX_VALUE,
+          Long.MIN_VALUE
+        }) ints.add(v);
     ints.add(BigInteger.TWO.pow(70));
     ints.add(BigInteger.TWO.pow(70).negate());
     assertEquals(ints, d.get("ints"));
     List<?> floats = (List<?>) d.get("floats");
     assertEquals(List.of(0.0, -0.0, 1.5, Double.POSITIVE_INFINITY, -1e-300), floats);
-    assertEquals(Double.doubleToRawLongBits(-0.0), Double.doubleToRawLongBits((Double) floats.get(1)));
+    assertEquals(
+        Double.doubleToRawLongBits(-0.0), Double.doubleToRawLongBits((Double) floats.get(1)));
     assertEquals(List.of("", "a", "\u00e9\u4e2d\uD83D\uDE00", "x".repeat(300)), d.get("strs"));
     assertEquals(new Bytes(new byte[] {0, -1, 0, -1, 0, -1}), d.get("bytes"));
     assertTrue(d.items().containsKey("none"));
@@ -58,10 +79,23 @@ class SafeUnpicklerTest {
 
   @Test
   void emptyAllowListRefusesEvenOrderedDict() {
-    byte[] p = new Fixtures.Pickle().proto(2).global("collections", "OrderedDict").op(')').op('R').op('.').bytes();
-    CheckpointException e = assertThrows(CheckpointException.class,
-        () -> new SafeUnpickler(Path.of("x.pkl"), "x.pkl", Map.of(), null, SafeUnpickler.Limits.DEFAULT).load(p));
-    assertTrue(e.getMessage().contains("forbidden global 'collections.OrderedDict'"), e.getMessage());
+    byte[] p =
+        new Fixtures.Pickle()
+            .proto(2)
+            .global("collections", "OrderedDict")
+            .op(')')
+            .op('R')
+            .op('.')
+            .bytes();
+    CheckpointException e =
+        assertThrows(
+            CheckpointException.class,
+            () ->
+                new SafeUnpickler(
+                        Path.of("x.pkl"), "x.pkl", Map.of(), null, SafeUnpickler.Limits.DEFAULT)
+                    .load(p));
+    assertTrue(
+        e.getMessage().contains("forbidden global 'collections.OrderedDict'"), e.getMessage());
   }
 
   @Test
@@ -69,13 +103,21 @@ class SafeUnpicklerTest {
     SafeUnpickler.Limits tight = new SafeUnpickler.Limits(1 << 10, 4, 8, 100, 8, 4);
     Fixtures.Pickle memo = new Fixtures.Pickle().proto(2).op('N');
     for (int i = 0; i < 5; i++) memo.raw('q', i);
-    CheckpointException e = assertThrows(CheckpointException.class,
-        () -> new SafeUnpickler(Path.of("x.pkl"), "x.pkl", Map.of(), null, tight).load(memo.op('.').bytes()));
+    CheckpointException e =
+        assertThrows(
+            CheckpointException.class,
+            () ->
+                new SafeUnpickler(Path.of("x.pkl"), "x.pkl", Map.of(), null, tight)
+                    .load(memo.op('.').bytes()));
     assertTrue(e.getMessage().contains("memo holds more than 4 values"), e.getMessage());
     Fixtures.Pickle many = new Fixtures.Pickle().proto(2);
     for (int i = 0; i < 101; i++) many.raw('K', 1).raw('0');
-    e = assertThrows(CheckpointException.class,
-        () -> new SafeUnpickler(Path.of("x.pkl"), "x.pkl", Map.of(), null, tight).load(many.op('N').op('.').bytes()));
+    e =
+        assertThrows(
+            CheckpointException.class,
+            () ->
+                new SafeUnpickler(Path.of("x.pkl"), "x.pkl", Map.of(), null, tight)
+                    .load(many.op('N').op('.').bytes()));
     assertTrue(e.getMessage().contains("more than 100 values"), e.getMessage());
   }
 
@@ -83,15 +125,34 @@ class SafeUnpicklerTest {
   void persistentIdsNeedALoader() {
     byte[] p = new Fixtures.Pickle().proto(2).str("x").op('Q').op('.').bytes();
     CheckpointException e = assertThrows(CheckpointException.class, () -> load(p));
-    assertTrue(e.getMessage().contains("persistent id 'x' in a pickle that allows none"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("persistent id 'x' in a pickle that allows none"), e.getMessage());
   }
 
   @Test
   void popAndMarkSemanticsFollowCPython() {
     // ( 1 2 POP_MARK 3 ( POP -> empty frame pops the mark -> 3 remains, STOP returns it
-    byte[] p = new Fixtures.Pickle().proto(2).op('(').raw('K', 1).raw('K', 2).op('1').raw('K', 3).op('(').op('0').op('.').bytes();
+    byte[] p =
+        new Fixtures.Pickle()
+            .proto(2)
+            .op('(')
+            .raw('K', 1)
+            .raw('K', 2)
+            .op('1')
+            .raw('K', 3)
+            .op('(')
+            .op('0')
+            .op('.')
+            .bytes();
     assertEquals(3L, load(p));
-    byte[] dup = new Fixtures.Pickle().proto(2).op(']').op('2').op('a').op('.').bytes(); // l = []; l.append(l)
+    byte[] dup =
+        new Fixtures.Pickle()
+            .proto(2)
+            .op(']')
+            .op('2')
+            .op('a')
+            .op('.')
+            .bytes(); // l = []; l.append(l)
     List<?> l = (List<?>) load(dup);
     assertSame(l, l.get(0));
     assertEquals("<list>", Py.describe(l), "describing a self-containing list does not recurse");

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Load speed on a big checkpoint (not committed). Reports, asserts nothing about time:
+ *
  * <pre>
  * tools/reference/.venv/bin/python tools/reference/make_pytorch_fixtures.py --bench tools/reference/out/bench_fp16.bin
  * mvn -o test -Dtest=TorchCheckpointBenchmark -Dgroups=slow -Dtest.excludedGroups=none \
@@ -33,8 +34,10 @@ class TorchCheckpointBenchmark {
       for (int round = 0; round < 3; round++) {
         long t0 = System.nanoTime();
         bytes = 0;
-        try (PointerScope scope = new PointerScope(); TorchCheckpoint c = TorchCheckpoint.open(file)) {
-          for (String k : c.keys()) { // all tensors stay alive until the round ends, as in a model load
+        try (PointerScope scope = new PointerScope();
+            TorchCheckpoint c = TorchCheckpoint.open(file)) {
+          for (String k :
+              c.keys()) { // all tensors stay alive until the round ends, as in a model load
             if (mode.equals("open")) continue;
             Tensor t = mode.startsWith("loadRaw") ? c.loadRaw(k) : c.load(k);
             bytes += t.numel() * t.element_size();

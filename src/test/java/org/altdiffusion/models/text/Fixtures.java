@@ -14,7 +14,8 @@ final class Fixtures {
 
   static Path dir(String model) {
     try {
-      return Path.of(Fixtures.class.getResource("/fixtures/text/" + model + "/config.json").toURI()).getParent();
+      return Path.of(Fixtures.class.getResource("/fixtures/text/" + model + "/config.json").toURI())
+          .getParent();
     } catch (URISyntaxException e) {
       throw new IllegalStateException(e);
     }

@@ -17,9 +17,9 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * The full-size m18 encoder (XLM-R large, random weights) against the reference. Needs the output of
- * tools/reference/full_m18_text_encoder.py (2.2 GB, not committed); run with
- * {@code mvn -o test -Dtest=RobertaSeriesFullSizeTest -Dtest.excludedGroups= [-Daltdiffusion.fullM18Dir=DIR]}.
+ * The full-size m18 encoder (XLM-R large, random weights) against the reference. Needs the output
+ * of tools/reference/full_m18_text_encoder.py (2.2 GB, not committed); run with {@code mvn -o test
+ * -Dtest=RobertaSeriesFullSizeTest -Dtest.excludedGroups= [-Daltdiffusion.fullM18Dir=DIR]}.
  */
 @Tag("slow")
 class RobertaSeriesFullSizeTest {
@@ -33,12 +33,16 @@ class RobertaSeriesFullSizeTest {
   @Test
   void fullSizeM18MatchesReference() {
     Path dir = Path.of(System.getProperty("altdiffusion.fullM18Dir", "/tmp/altdiffusion_m18_full"));
-    assumeTrue(Files.isRegularFile(dir.resolve("model.safetensors")),
+    assumeTrue(
+        Files.isRegularFile(dir.resolve("model.safetensors")),
         "run tools/reference/full_m18_text_encoder.py first (looked in " + dir + ")");
-    try (PointerScope scope = new PointerScope(); NoGradGuard noGrad = new NoGradGuard()) {
+    try (PointerScope scope = new PointerScope();
+        NoGradGuard noGrad = new NoGradGuard()) {
       long t0 = System.nanoTime();
       var model = RobertaSeriesModelWithTransformation.fromPretrained(dir);
-      System.out.printf("full m18: loaded %,d parameters in %.1f s%n", model.parameterCount(), (System.nanoTime() - t0) / 1e9);
+      System.out.printf(
+          "full m18: loaded %,d parameters in %.1f s%n",
+          model.parameterCount(), (System.nanoTime() - t0) / 1e9);
       assertEquals(RobertaSeriesConfig.m18().roberta(), model.config.roberta());
       Tensor ids;
       Tensor mask;
@@ -54,21 +58,39 @@ class RobertaSeriesFullSizeTest {
       double[] output = new double[1];
       double seconds = Double.MAX_VALUE;
       for (int run = 0; run < 3; run++) {
-        seconds = Math.min(seconds, Scoped.time("forward (23 layers + projection)", () -> {
-          output[0] = Tensors.maxAbsDiff(model.forward(ids, mask), expected);
-          return null;
-        }));
+        seconds =
+            Math.min(
+                seconds,
+                Scoped.time(
+                    "forward (23 layers + projection)",
+                    () -> {
+                      output[0] = Tensors.maxAbsDiff(model.forward(ids, mask), expected);
+                      return null;
+                    }));
       }
       double[] all = new double[2];
-      double secondsAll = Scoped.time("forwardAll (24 layers, as the reference)", () -> {
-        var out = model.forwardAll(ids, mask);
-        all[0] = Tensors.maxAbsDiff(out.projection(), expected);
-        all[1] = Tensors.maxAbsDiff(out.lastHiddenState(), expectedLast);
-        return null;
-      });
+      double secondsAll =
+          Scoped.time(
+              "forwardAll (24 layers, as the reference)",
+              () -> {
+                var out = model.forwardAll(ids, mask);
+                all[0] = Tensors.maxAbsDiff(out.projection(), expected);
+                all[1] = Tensors.maxAbsDiff(out.lastHiddenState(), expectedLast);
+                return null;
+              });
       double pooled = Tensors.maxAbsDiff(model.pooled(ids, mask), expected.select(1, 0));
-      System.out.printf("full m18 %s (%s): output max abs diff %.3g (forward best of 3 %.3f s, forwardAll %.3f s); forwardAll output %.3g, last hidden %.3g; pooled %.3g; expected |max| %.3g%n",
-          Tensors.shapeString(ids), Torch.applied(), output[0], seconds, secondsAll, all[0], all[1], pooled, expected.abs().max().item_double());
+      System.out.printf(
+          "full m18 %s (%s): output max abs diff %.3g (forward best of 3 %.3f s, forwardAll %.3f"
+              + " s); forwardAll output %.3g, last hidden %.3g; pooled %.3g; expected |max| %.3g%n",
+          Tensors.shapeString(ids),
+          Torch.applied(),
+          output[0],
+          seconds,
+          secondsAll,
+          all[0],
+          all[1],
+          pooled,
+          expected.abs().max().item_double());
       assertTrue(output[0] < TOLERANCE, "output " + output[0]);
       assertTrue(all[0] < TOLERANCE && all[1] < TOLERANCE, "forwardAll " + all[0] + " / " + all[1]);
       assertTrue(pooled < TOLERANCE, "pooled " + pooled);

@@ -13,7 +13,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** m9 and m18 RobertaSeriesModelWithTransformation against diffusers 0.30.3 on tiny random weights. */
+/**
+ * m9 and m18 RobertaSeriesModelWithTransformation against diffusers 0.30.3 on tiny random weights.
+ */
 class RobertaSeriesParityTest {
   static final double TOLERANCE = 1e-5;
 
@@ -25,7 +27,8 @@ class RobertaSeriesParityTest {
   @ParameterizedTest
   @ValueSource(strings = {"m9", "m18"})
   void matchesReference(String variant) {
-    try (PointerScope scope = new PointerScope(); NoGradGuard noGrad = new NoGradGuard()) {
+    try (PointerScope scope = new PointerScope();
+        NoGradGuard noGrad = new NoGradGuard()) {
       var model = RobertaSeriesModelWithTransformation.fromPretrained(Fixtures.dir(variant));
       assertEquals(variant.equals("m18"), model.config.hasPreTransformation());
       Map<String, Tensor> io = Fixtures.io(variant);
@@ -41,9 +44,13 @@ class RobertaSeriesParityTest {
         double hidden = 0;
         assertEquals(model.config.roberta().numHiddenLayers() + 1, all.hiddenStates().size());
         for (int i = 0; i < all.hiddenStates().size(); i++) {
-          hidden = Math.max(hidden, Tensors.maxAbsDiff(all.hiddenStates().get(i), io.get("hidden_" + c + "_" + i)));
+          hidden =
+              Math.max(
+                  hidden,
+                  Tensors.maxAbsDiff(all.hiddenStates().get(i), io.get("hidden_" + c + "_" + i)));
         }
-        System.out.printf("%s case %s %s: output %.3g, pooled %.3g, forwardAll %.3g, hidden states %.3g%n",
+        System.out.printf(
+            "%s case %s %s: output %.3g, pooled %.3g, forwardAll %.3g, hidden states %.3g%n",
             variant, c, Tensors.shapeString(ids), output, pooled, full, hidden);
         assertTrue(output < TOLERANCE, variant + " " + c + " output " + output);
         assertTrue(pooled < TOLERANCE, variant + " " + c + " pooled " + pooled);

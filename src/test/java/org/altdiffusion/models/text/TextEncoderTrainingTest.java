@@ -22,7 +22,11 @@ class TextEncoderTrainingTest {
     try (PointerScope scope = new PointerScope()) {
       var student = RobertaSeriesModelWithTransformation.fromPretrained(Fixtures.dir("m18"));
       Map<String, Tensor> io = Fixtures.io("m18");
-      Tensor loss = student.pooled(io.get("ids_a"), io.get("mask_a")).pow(new org.bytedeco.pytorch.Scalar(2)).mean();
+      Tensor loss =
+          student
+              .pooled(io.get("ids_a"), io.get("mask_a"))
+              .pow(new org.bytedeco.pytorch.Scalar(2))
+              .mean();
       loss.backward();
       Map<String, Parameter> p = student.namedParameters();
       assertTrue(hasGradient(p.get("transformation_pre.weight")));
@@ -40,7 +44,9 @@ class TextEncoderTrainingTest {
       assertEquals(0.0, wordGrad.select(0, 1).abs().sum().item_double());
       assertEquals(0.0, positionGrad.select(0, 1).abs().sum().item_double());
       assertTrue(wordGrad.select(0, 0).abs().sum().item_double() > 0, "<s> row has a gradient");
-      assertTrue(positionGrad.select(0, 2).abs().sum().item_double() > 0, "first position row has a gradient");
+      assertTrue(
+          positionGrad.select(0, 2).abs().sum().item_double() > 0,
+          "first position row has a gradient");
     }
   }
 

@@ -42,25 +42,38 @@ class AutoencoderKLTest {
   static void checkEncode(AutoencoderKL vae, String name, int i) {
     Path dir = Fixtures.dir("vae/" + name);
     String p = "encode" + i + ".";
-    Scopes.run(() -> {
-      DiagonalGaussian dist = vae.encode(Fixtures.tensor(dir, p + "image"));
-      String what = "vae/" + name + "/encode" + i;
-      assertTrue(Fixtures.report(what + " mean", dist.mean(), Fixtures.tensor(dir, p + "mean")) < TOLERANCE);
-      assertTrue(Fixtures.report(what + " logvar", dist.logvar(), Fixtures.tensor(dir, p + "logvar")) < TOLERANCE);
-      assertTrue(Fixtures.report(what + " std", dist.std(), Fixtures.tensor(dir, p + "std")) < TOLERANCE);
-      long seed = Tensors.toLongs(Fixtures.tensor(dir, p + "sample_seed"))[0];
-      Tensor sample = dist.sample(Tensors.generator(seed));
-      assertTrue(Fixtures.report(what + " sample", sample, Fixtures.tensor(dir, p + "sample")) < TOLERANCE);
-      assertEquals(0.0, Tensors.maxAbsDiff(dist.mode(), dist.mean()));
-    });
+    Scopes.run(
+        () -> {
+          DiagonalGaussian dist = vae.encode(Fixtures.tensor(dir, p + "image"));
+          String what = "vae/" + name + "/encode" + i;
+          assertTrue(
+              Fixtures.report(what + " mean", dist.mean(), Fixtures.tensor(dir, p + "mean"))
+                  < TOLERANCE);
+          assertTrue(
+              Fixtures.report(what + " logvar", dist.logvar(), Fixtures.tensor(dir, p + "logvar"))
+                  < TOLERANCE);
+          assertTrue(
+              Fixtures.report(what + " std", dist.std(), Fixtures.tensor(dir, p + "std"))
+                  < TOLERANCE);
+          long seed = Tensors.toLongs(Fixtures.tensor(dir, p + "sample_seed"))[0];
+          Tensor sample = dist.sample(Tensors.generator(seed));
+          assertTrue(
+              Fixtures.report(what + " sample", sample, Fixtures.tensor(dir, p + "sample"))
+                  < TOLERANCE);
+          assertEquals(0.0, Tensors.maxAbsDiff(dist.mode(), dist.mean()));
+        });
   }
 
   static void checkDecode(AutoencoderKL vae, String name) {
     Path dir = Fixtures.dir("vae/" + name);
-    Scopes.run(() -> {
-      Tensor image = vae.decode(Fixtures.tensor(dir, "decode.latents"));
-      assertTrue(Fixtures.report("vae/" + name + "/decode", image, Fixtures.tensor(dir, "decode.image")) < TOLERANCE);
-    });
+    Scopes.run(
+        () -> {
+          Tensor image = vae.decode(Fixtures.tensor(dir, "decode.latents"));
+          assertTrue(
+              Fixtures.report(
+                      "vae/" + name + "/decode", image, Fixtures.tensor(dir, "decode.image"))
+                  < TOLERANCE);
+        });
   }
 
   @Test
@@ -77,7 +90,9 @@ class AutoencoderKLTest {
   @Test
   void withoutQuantConvsOrMidAttentionMatchesDiffusers() {
     AutoencoderKL vae = AutoencoderKL.fromPretrained(Fixtures.dir("vae/plain"));
-    assertFalse(vae.namedParameters().keySet().stream().anyMatch(k -> k.contains("quant_conv") || k.contains("attentions")));
+    assertFalse(
+        vae.namedParameters().keySet().stream()
+            .anyMatch(k -> k.contains("quant_conv") || k.contains("attentions")));
     assertEquals(0.5, vae.scalingFactor());
     assertEquals(0.25, vae.config.shiftFactor());
     checkEncode(vae, "plain", 0);
@@ -87,12 +102,20 @@ class AutoencoderKLTest {
 
   @Test
   void midBlockAttentionKeysFollowDiffusers() {
-    AutoencoderKL vae = new AutoencoderKL(AutoencoderKL.fromPretrained(Fixtures.dir("vae/tiny")).config);
+    AutoencoderKL vae =
+        new AutoencoderKL(AutoencoderKL.fromPretrained(Fixtures.dir("vae/tiny")).config);
     var keys = vae.namedParameters().keySet();
-    for (String k : List.of("encoder.mid_block.attentions.0.group_norm.weight", "encoder.mid_block.attentions.0.to_q.bias",
-        "encoder.mid_block.attentions.0.to_out.0.weight", "decoder.mid_block.attentions.0.to_k.weight",
-        "encoder.down_blocks.0.downsamplers.0.conv.weight", "decoder.up_blocks.0.upsamplers.0.conv.weight",
-        "decoder.up_blocks.1.resnets.2.conv2.weight", "quant_conv.weight", "post_quant_conv.bias")) {
+    for (String k :
+        List.of(
+            "encoder.mid_block.attentions.0.group_norm.weight",
+            "encoder.mid_block.attentions.0.to_q.bias",
+            "encoder.mid_block.attentions.0.to_out.0.weight",
+            "decoder.mid_block.attentions.0.to_k.weight",
+            "encoder.down_blocks.0.downsamplers.0.conv.weight",
+            "decoder.up_blocks.0.upsamplers.0.conv.weight",
+            "decoder.up_blocks.1.resnets.2.conv2.weight",
+            "quant_conv.weight",
+            "post_quant_conv.bias")) {
       assertTrue(keys.contains(k), k);
     }
   }
@@ -102,17 +125,29 @@ class AutoencoderKLTest {
     Path dir = Fixtures.dir("vae/tiny");
     AutoencoderKL reference = AutoencoderKL.fromPretrained(dir);
     Map<String, Tensor> legacy = new LinkedHashMap<>();
-    reference.stateDict().forEach((k, v) -> legacy.put(k
-        .replace("attentions.0.to_q.", "attentions.0.query.").replace("attentions.0.to_k.", "attentions.0.key.")
-        .replace("attentions.0.to_v.", "attentions.0.value.").replace("attentions.0.to_out.0.", "attentions.0.proj_attn."), v));
+    reference
+        .stateDict()
+        .forEach(
+            (k, v) ->
+                legacy.put(
+                    k.replace("attentions.0.to_q.", "attentions.0.query.")
+                        .replace("attentions.0.to_k.", "attentions.0.key.")
+                        .replace("attentions.0.to_v.", "attentions.0.value.")
+                        .replace("attentions.0.to_out.0.", "attentions.0.proj_attn."),
+                    v));
     assertTrue(legacy.containsKey("decoder.mid_block.attentions.0.proj_attn.weight"));
     AutoencoderKL vae = new AutoencoderKL(reference.config);
-    assertThrows(StateDictException.class, () -> vae.load(legacy)); // strict load alone refuses them
+    assertThrows(
+        StateDictException.class, () -> vae.load(legacy)); // strict load alone refuses them
     vae.loadCheckpoint(TensorSource.of(legacy));
     checkDecode(vae, "tiny");
 
-    legacy.put("decoder.mid_block.attentions.0.to_q.weight", legacy.get("decoder.mid_block.attentions.0.query.weight"));
-    var e = assertThrows(IllegalArgumentException.class, () -> vae.loadCheckpoint(TensorSource.of(legacy)));
+    legacy.put(
+        "decoder.mid_block.attentions.0.to_q.weight",
+        legacy.get("decoder.mid_block.attentions.0.query.weight"));
+    var e =
+        assertThrows(
+            IllegalArgumentException.class, () -> vae.loadCheckpoint(TensorSource.of(legacy)));
     assertTrue(e.getMessage().contains("both"), e.getMessage());
     reference.clear();
     vae.clear();
@@ -121,17 +156,31 @@ class AutoencoderKLTest {
   @Test
   void badInputsAndWeightsAreNamed() {
     AutoencoderKL vae = AutoencoderKL.fromPretrained(Fixtures.dir("vae/plain"));
-    Scopes.run(() -> {
-      var e = assertThrows(IllegalArgumentException.class, () -> vae.encode(Tensors.randn(Tensors.generator(0), 1, 4, 8, 8)));
-      assertTrue(e.getMessage().contains("in_channels 3"), e.getMessage());
-      e = assertThrows(IllegalArgumentException.class, () -> vae.decode(Tensors.randn(Tensors.generator(0), 1, 4, 8, 8)));
-      assertTrue(e.getMessage().contains("latent_channels 2"), e.getMessage());
-      e = assertThrows(IllegalArgumentException.class, () -> vae.decode(Tensors.randn(Tensors.generator(0), 2, 8, 8)));
-      assertTrue(e.getMessage().contains("[B, 2, H, W]"), e.getMessage());
-    });
-    AutoencoderKL tiny = new AutoencoderKL(AutoencoderKL.fromPretrained(Fixtures.dir("vae/tiny")).config);
-    try (SafeTensors.Reader plain = SafeTensors.open(Fixtures.dir("vae/plain").resolve("diffusion_pytorch_model.safetensors"))) {
-      StateDictException e = assertThrows(StateDictException.class, () -> tiny.loadCheckpoint(plain));
+    Scopes.run(
+        () -> {
+          var e =
+              assertThrows(
+                  IllegalArgumentException.class,
+                  () -> vae.encode(Tensors.randn(Tensors.generator(0), 1, 4, 8, 8)));
+          assertTrue(e.getMessage().contains("in_channels 3"), e.getMessage());
+          e =
+              assertThrows(
+                  IllegalArgumentException.class,
+                  () -> vae.decode(Tensors.randn(Tensors.generator(0), 1, 4, 8, 8)));
+          assertTrue(e.getMessage().contains("latent_channels 2"), e.getMessage());
+          e =
+              assertThrows(
+                  IllegalArgumentException.class,
+                  () -> vae.decode(Tensors.randn(Tensors.generator(0), 2, 8, 8)));
+          assertTrue(e.getMessage().contains("[B, 2, H, W]"), e.getMessage());
+        });
+    AutoencoderKL tiny =
+        new AutoencoderKL(AutoencoderKL.fromPretrained(Fixtures.dir("vae/tiny")).config);
+    try (SafeTensors.Reader plain =
+        SafeTensors.open(
+            Fixtures.dir("vae/plain").resolve("diffusion_pytorch_model.safetensors"))) {
+      StateDictException e =
+          assertThrows(StateDictException.class, () -> tiny.loadCheckpoint(plain));
       assertTrue(e.missing().contains("quant_conv.weight"), e.getMessage());
       assertTrue(e.getMessage().startsWith("weights do not fit AutoencoderKL"), e.getMessage());
     }
@@ -148,21 +197,34 @@ class AutoencoderKLTest {
     assertEquals(1, c.layersPerBlock());
     assertEquals(4, c.latentChannels());
     assertNull(c.shiftFactor());
-    assertTrue(c.useQuantConv() && c.usePostQuantConv() && c.midBlockAddAttention() && c.forceUpcast());
+    assertTrue(
+        c.useQuantConv() && c.usePostQuantConv() && c.midBlockAddAttention() && c.forceUpcast());
     // The SD / AltDiffusion VAE: 83,653,863 parameters in diffusers.
-    Files.writeString(file, "{\"block_out_channels\": [128, 256, 512, 512], \"layers_per_block\": 2,"
-        + " \"down_block_types\": [\"DownEncoderBlock2D\", \"DownEncoderBlock2D\", \"DownEncoderBlock2D\", \"DownEncoderBlock2D\"],"
-        + " \"up_block_types\": [\"UpDecoderBlock2D\", \"UpDecoderBlock2D\", \"UpDecoderBlock2D\", \"UpDecoderBlock2D\"]}");
+    Files.writeString(
+        file,
+        "{\"block_out_channels\": [128, 256, 512, 512], \"layers_per_block\": 2,"
+            + " \"down_block_types\": [\"DownEncoderBlock2D\", \"DownEncoderBlock2D\","
+            + " \"DownEncoderBlock2D\", \"DownEncoderBlock2D\"], \"up_block_types\":"
+            + " [\"UpDecoderBlock2D\", \"UpDecoderBlock2D\", \"UpDecoderBlock2D\","
+            + " \"UpDecoderBlock2D\"]}");
     assertEquals(83_653_863L, new AutoencoderKL(AutoencoderKLConfig.read(file)).parameterCount());
 
     Files.writeString(file, "{\"down_block_types\": [\"AttnDownEncoderBlock2D\"]}");
     var e = assertThrows(CheckpointException.class, () -> AutoencoderKLConfig.read(file));
-    assertTrue(e.getMessage().contains("down_block_types") && e.getMessage().contains("accepted: DownEncoderBlock2D"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("down_block_types")
+            && e.getMessage().contains("accepted: DownEncoderBlock2D"),
+        e.getMessage());
     Files.writeString(file, "{\"block_out_channels\": [64, 128]}");
     e = assertThrows(CheckpointException.class, () -> AutoencoderKLConfig.read(file));
-    assertTrue(e.getMessage().contains("down_block_types") && e.getMessage().contains("block_out_channels has 2"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("down_block_types")
+            && e.getMessage().contains("block_out_channels has 2"),
+        e.getMessage());
     Files.writeString(file, "{\"act_fn\": \"mish\"}");
     e = assertThrows(CheckpointException.class, () -> AutoencoderKLConfig.read(file));
-    assertTrue(e.getMessage().contains("act_fn") && e.getMessage().contains("accepted: silu, swish"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("act_fn") && e.getMessage().contains("accepted: silu, swish"),
+        e.getMessage());
   }
 }

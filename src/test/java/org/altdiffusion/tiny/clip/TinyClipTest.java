@@ -11,7 +11,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.altdiffusion.engine.Tensors;
@@ -43,12 +42,21 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The teacher CLIP on a small configuration: loss, training, save/load, and parity of the saved folder with the reference. */
+/**
+ * The teacher CLIP on a small configuration: loss, training, save/load, and parity of the saved
+ * folder with the reference.
+ */
 class TinyClipTest {
   /** Where the test leaves a small seeded teacher for tools/reference/check_tiny_clip.py. */
   static final Path WRITTEN = Path.of("target", "tiny-clip-written-by-java");
-  static final List<String> CAPTIONS = List.of("a red circle", "a small blue square on the left", "an orange heart at the top",
-      "a large black star in the centre", "a green triangle on the right");
+
+  static final List<String> CAPTIONS =
+      List.of(
+          "a red circle",
+          "a small blue square on the left",
+          "an orange heart at the top",
+          "a large black star in the centre",
+          "a green triangle on the right");
 
   @TempDir static Path tokenizerDir;
   static TinyClipConfig config;
@@ -58,11 +66,30 @@ class TinyClipTest {
     // One torch thread: these small models are dominated by per-op synchronisation, which two
     // threads on a busy 2-core machine make several times slower.
     Torch.init(new ThreadSettings(1, 1));
-    TinyTokenizers.writeEnglish(tokenizerDir, CaptionCorpus.english(0), ClipBpeTrainer.Options.defaults(), 32);
+    TinyTokenizers.writeEnglish(
+        tokenizerDir, CaptionCorpus.english(0), ClipBpeTrainer.Options.defaults(), 32);
     ClipTokenizer t = ClipTokenizer.load(tokenizerDir);
     int vocab = t.eosId() + 1;
-    ClipTextConfig text = new ClipTextConfig(vocab, 32, 64, 24, 2, 2, 32, Activation.QUICK_GELU, 1e-5, t.eosId(), t.bosId(), t.eosId());
-    config = new TinyClipConfig(24, TinyClipConfig.DEFAULT_LOGIT_SCALE, text, new TinyImageEncoderConfig(64, 3, 4, List.of(8, 16), 4, 32, 1e-5));
+    ClipTextConfig text =
+        new ClipTextConfig(
+            vocab,
+            32,
+            64,
+            24,
+            2,
+            2,
+            32,
+            Activation.QUICK_GELU,
+            1e-5,
+            t.eosId(),
+            t.bosId(),
+            t.eosId());
+    config =
+        new TinyClipConfig(
+            24,
+            TinyClipConfig.DEFAULT_LOGIT_SCALE,
+            text,
+            new TinyImageEncoderConfig(64, 3, 4, List.of(8, 16), 4, 32, 1e-5));
   }
 
   @AfterAll
@@ -72,11 +99,16 @@ class TinyClipTest {
 
   /** Deterministic pictures both here and in Python: sin(0.0123 * arange) as [2, 3, 64, 64]. */
   static Tensor probePixels() {
-    return torch.arange(new Scalar(2 * 3 * 64 * 64), Tensors.floatOptions()).mul(new Scalar(0.0123)).sin().view(2, 3, 64, 64);
+    return torch
+        .arange(new Scalar(2 * 3 * 64 * 64), Tensors.floatOptions())
+        .mul(new Scalar(0.0123))
+        .sin()
+        .view(2, 3, 64, 64);
   }
 
   @Test
-  void savedTeacherMatchesTheReferenceAndReloadsBitIdentically(@TempDir Path again) throws Exception {
+  void savedTeacherMatchesTheReferenceAndReloadsBitIdentically(@TempDir Path again)
+      throws Exception {
     TinyClip clip = TinyClip.create(config, tokenizerDir, 7);
     Files.createDirectories(WRITTEN);
     clip.save(WRITTEN);
@@ -88,12 +120,20 @@ class TinyClipTest {
       Map<String, Parameter> a = clip.namedParameters();
       Map<String, Parameter> b = loaded.namedParameters();
       assertEquals(a.keySet(), b.keySet());
-      for (String k : a.keySet()) assertEquals(0.0, Tensors.maxAbsDiff(a.get(k).get(), b.get(k).get()), k);
+      for (String k : a.keySet())
+        assertEquals(0.0, Tensors.maxAbsDiff(a.get(k).get(), b.get(k).get()), k);
       assertEquals(0.0, Tensors.maxAbsDiff(clip.encodeText(CAPTIONS), loaded.encodeText(CAPTIONS)));
       loaded.save(again);
       try (var files = Files.walk(WRITTEN)) {
-        for (Path f : files.filter(Files::isRegularFile).filter(f -> !f.getFileName().toString().endsWith("outputs.json")).toList()) {
-          assertArrayEquals(Files.readAllBytes(f), Files.readAllBytes(again.resolve(WRITTEN.relativize(f))), f.toString());
+        for (Path f :
+            files
+                .filter(Files::isRegularFile)
+                .filter(f -> !f.getFileName().toString().endsWith("outputs.json"))
+                .toList()) {
+          assertArrayEquals(
+              Files.readAllBytes(f),
+              Files.readAllBytes(again.resolve(WRITTEN.relativize(f))),
+              f.toString());
         }
       }
       // The text tower is a plain transformers CLIPTextModel folder.
@@ -119,9 +159,14 @@ class TinyClipTest {
     return a;
   }
 
-  /** Reference values from transformers' CLIPTextModel and a PyTorch image tower (check_tiny_clip.py --write-fixture). */
+  /**
+   * Reference values from transformers' CLIPTextModel and a PyTorch image tower (check_tiny_clip.py
+   * --write-fixture).
+   */
   private static void compareWithReference(TinyClip clip) throws Exception {
-    JsonNode ref = new ObjectMapper().readTree(TinyClipTest.class.getResourceAsStream("/fixtures/tiny/clip_reference.json"));
+    JsonNode ref =
+        new ObjectMapper()
+            .readTree(TinyClipTest.class.getResourceAsStream("/fixtures/tiny/clip_reference.json"));
     assertEquals(CAPTIONS, new ObjectMapper().convertValue(ref.get("captions"), List.class));
     assertClose(ref.get("pooled_text"), clip.pooledText(CAPTIONS), 2e-5, "pooled text");
     assertClose(ref.get("text_embeds"), clip.encodeText(CAPTIONS), 2e-5, "text embeddings");
@@ -133,34 +178,43 @@ class TinyClipTest {
     float[] a = Tensors.toFloats(actual);
     assertEquals(expected.size(), a.length, what);
     double max = 0;
-    for (int i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - expected.get(i).asDouble()));
+    for (int i = 0; i < a.length; i++)
+      max = Math.max(max, Math.abs(a[i] - expected.get(i).asDouble()));
     assertTrue(max <= tolerance, what + ": max abs error " + max);
   }
 
   @Test
   void aFewTrainingStepsReduceTheLossOnAFixedBatch() {
     TinyClip clip = TinyClip.create(config, tokenizerDir, 1);
-    TinyClipTrainer.Batches probe = new TinyClipTrainer.Batches(ShapesDataset.of(0, Split.TRAIN), 32, 32, 99);
+    TinyClipTrainer.Batches probe =
+        new TinyClipTrainer.Batches(ShapesDataset.of(0, Split.TRAIN), 32, 32, 99);
     try (PointerScope scope = new PointerScope()) {
       TinyClipTrainer.Batch batch = probe.next();
       double before = batchLoss(clip, batch);
-      TinyClipTrainer.Options options = new TinyClipTrainer.Options(1, 0, 15, 0, 32, 3e-3, 0.05, 0.1, 32);
+      TinyClipTrainer.Options options =
+          new TinyClipTrainer.Options(1, 0, 15, 0, 32, 3e-3, 0.05, 0.1, 32);
       TinyClipTrainer.Result r = TinyClipTrainer.train(clip, options, s -> {});
       assertEquals(15, r.steps());
       double after = batchLoss(clip, batch);
       assertTrue(after < 0.8 * before, "loss on the training batch " + before + " -> " + after);
-      assertTrue(r.meanLast(3) < r.meanFirst(3), "training loss " + r.meanFirst(3) + " -> " + r.meanLast(3));
+      assertTrue(
+          r.meanLast(3) < r.meanFirst(3),
+          "training loss " + r.meanFirst(3) + " -> " + r.meanLast(3));
     }
   }
 
   @Test
   void trainingWithoutATimeBudgetIsReproducible() {
-    TinyClipTrainer.Options options = new TinyClipTrainer.Options(4, 0, 4, 0, 8, 3e-3, 0.05, 0.1, 16);
+    TinyClipTrainer.Options options =
+        new TinyClipTrainer.Options(4, 0, 4, 0, 8, 3e-3, 0.05, 0.1, 16);
     TinyClip a = TinyClipTrainer.train(config, tokenizerDir, options, s -> {}).clip();
     TinyClip b = TinyClipTrainer.train(config, tokenizerDir, options, s -> {}).clip();
     try (PointerScope scope = new PointerScope()) {
       for (var e : a.namedParameters().entrySet()) {
-        assertEquals(0.0, Tensors.maxAbsDiff(e.getValue().get(), b.namedParameters().get(e.getKey()).get()), e.getKey());
+        assertEquals(
+            0.0,
+            Tensors.maxAbsDiff(e.getValue().get(), b.namedParameters().get(e.getKey()).get()),
+            e.getKey());
       }
     }
   }
@@ -179,23 +233,35 @@ class TinyClipTest {
       Tensor pixels = probePixels();
       List<String> texts = List.of("a red circle", "a blue square");
       Tensor[] t = clip.tokenizeTrimmed(texts);
-      float[] positive = {1, 0, 1, 1}; // [image][text]: text 0 describes both pictures, text 1 only picture 1
-      double loss = clip.contrastiveLoss(pixels, t[0], t[1], Tensors.fromFloats(positive, 2, 2)).item_double();
+      float[] positive = {
+        1, 0, 1, 1
+      }; // [image][text]: text 0 describes both pictures, text 1 only picture 1
+      double loss =
+          clip.contrastiveLoss(pixels, t[0], t[1], Tensors.fromFloats(positive, 2, 2))
+              .item_double();
       float[] img = Tensors.toFloats(clip.encodeImage(pixels));
       float[] txt = Tensors.toFloats(clip.encodeText(texts));
       double scale = Math.exp(Tensors.toFloats(clip.logitScale())[0]);
       int d = config.projectionDim();
       double[][] logits = new double[2][2];
-      for (int i = 0; i < 2; i++) for (int j = 0; j < 2; j++) {
-        double s = 0;
-        for (int k = 0; k < d; k++) s += img[i * d + k] * txt[j * d + k];
-        logits[i][j] = scale * s;
-      }
-      // image 0: positives {text 0}; image 1: {text 0, text 1} half each. text 0: {image 0, image 1}; text 1: {image 1}.
-      double images = -(logSoftmax(logits[0][0], logits[0][1], 0))
-          - 0.5 * (logSoftmax(logits[1][0], logits[1][1], 0) + logSoftmax(logits[1][0], logits[1][1], 1));
-      double textsLoss = -0.5 * (logSoftmax(logits[0][0], logits[1][0], 0) + logSoftmax(logits[0][0], logits[1][0], 1))
-          - logSoftmax(logits[0][1], logits[1][1], 1);
+      for (int i = 0; i < 2; i++)
+        for (int j = 0; j < 2; j++) {
+          double s = 0;
+          for (int k = 0; k < d; k++) s += img[i * d + k] * txt[j * d + k];
+          logits[i][j] = scale * s;
+        }
+      // image 0: positives {text 0}; image 1: {text 0, text 1} half each. text 0: {image 0, image
+      // 1}; text 1: {image 1}.
+      double images =
+          -(logSoftmax(logits[0][0], logits[0][1], 0))
+              - 0.5
+                  * (logSoftmax(logits[1][0], logits[1][1], 0)
+                      + logSoftmax(logits[1][0], logits[1][1], 1));
+      double textsLoss =
+          -0.5
+                  * (logSoftmax(logits[0][0], logits[1][0], 0)
+                      + logSoftmax(logits[0][0], logits[1][0], 1))
+              - logSoftmax(logits[0][1], logits[1][1], 1);
       assertEquals((images / 2 + textsLoss / 2) / 2, loss, 1e-5);
     }
   }
@@ -224,7 +290,9 @@ class TinyClipTest {
       float[] second = Tensors.toFloats(pixels.narrow(0, 1, 1).contiguous());
       assertEquals(dot, clip.score(second, CAPTIONS.get(0)), 1e-5);
       assertEquals(2, clip.scores(pixels, CAPTIONS.subList(0, 2)).length);
-      assertEquals(32, clip.textHiddenStates(CAPTIONS).size(1)); // UNet conditioning: padded to model_max_length
+      assertEquals(
+          32,
+          clip.textHiddenStates(CAPTIONS).size(1)); // UNet conditioning: padded to model_max_length
       assertEquals(config.text().hiddenSize(), clip.pooledText(CAPTIONS).size(1));
     }
   }
@@ -236,7 +304,11 @@ class TinyClipTest {
     assertTrue(TinyClipTrainer.describes(CaptionTemplate.COLOUR_SHAPE, elsewhere, shown));
     assertTrue(!TinyClipTrainer.describes(CaptionTemplate.SIZE_COLOUR_SHAPE, elsewhere, shown));
     assertTrue(!TinyClipTrainer.describes(CaptionTemplate.COLOUR_SHAPE_POSITION, elsewhere, shown));
-    assertTrue(!TinyClipTrainer.describes(CaptionTemplate.COLOUR_SHAPE, new Attributes(Shape.STAR, Colour.RED, Position.LEFT, Size.SMALL), shown));
+    assertTrue(
+        !TinyClipTrainer.describes(
+            CaptionTemplate.COLOUR_SHAPE,
+            new Attributes(Shape.STAR, Colour.RED, Position.LEFT, Size.SMALL),
+            shown));
     assertTrue(TinyClipTrainer.describes(CaptionTemplate.FULL, shown, shown));
   }
 
@@ -253,14 +325,23 @@ class TinyClipTest {
   void badInputIsNamed(@TempDir Path empty) {
     TinyClip clip = TinyClip.create(config, tokenizerDir, 5);
     try (PointerScope scope = new PointerScope()) {
-      var e = assertThrows(IllegalArgumentException.class, () -> clip.encodeImage(torch.zeros(new long[] {1, 3, 32, 32}, Tensors.floatOptions())));
-      assertEquals("image encoder: pixels must be [batch, 3, 64, 64], got [1, 3, 32, 32]", e.getMessage());
+      var e =
+          assertThrows(
+              IllegalArgumentException.class,
+              () ->
+                  clip.encodeImage(torch.zeros(new long[] {1, 3, 32, 32}, Tensors.floatOptions())));
+      assertEquals(
+          "image encoder: pixels must be [batch, 3, 64, 64], got [1, 3, 32, 32]", e.getMessage());
       assertThrows(IllegalArgumentException.class, () -> clip.scores(probePixels(), CAPTIONS));
     }
     assertThrows(CheckpointException.class, () -> TinyClip.load(empty.resolve("missing")));
     assertThrows(CheckpointException.class, () -> TinyClip.load(empty));
-    assertThrows(IllegalArgumentException.class, () -> new TinyImageEncoderConfig(64, 3, 2, List.of(8, 12), 8, 32, 1e-5));
-    assertThrows(IllegalArgumentException.class, () -> new TinyImageEncoderConfig(60, 3, 2, List.of(8, 16), 4, 32, 1e-5));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> new TinyImageEncoderConfig(64, 3, 2, List.of(8, 12), 8, 32, 1e-5));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> new TinyImageEncoderConfig(60, 3, 2, List.of(8, 16), 4, 32, 1e-5));
     assertThrows(IllegalArgumentException.class, () -> TinyClipTrainer.Options.defaults(0, 0));
   }
 }

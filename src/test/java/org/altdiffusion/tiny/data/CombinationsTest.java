@@ -31,12 +31,24 @@ class CombinationsTest {
       for (int mask = 1; mask < 15; mask++) {
         Map<Long, Integer> trainCount = new HashMap<>();
         Map<Long, Integer> heldCount = new HashMap<>();
-        for (Attributes a : c.training()) trainCount.merge(Combinations.groupKey(a, mask), 1, Integer::sum);
-        for (Attributes a : c.heldOut()) heldCount.merge(Combinations.groupKey(a, mask), 1, Integer::sum);
+        for (Attributes a : c.training())
+          trainCount.merge(Combinations.groupKey(a, mask), 1, Integer::sum);
+        for (Attributes a : c.heldOut())
+          heldCount.merge(Combinations.groupKey(a, mask), 1, Integer::sum);
         int size = Combinations.groupSize(mask);
         int groups = Attributes.COUNT / size;
-        assertEquals(groups, trainCount.size(), "seed " + seed + ": some group of attribute subset " + mask + " has no training combination");
-        for (int held : heldCount.values()) assertTrue(held <= Math.max(1, size / 4), "seed " + seed + " mask " + mask + ": " + held + " of " + size + " held out");
+        assertEquals(
+            groups,
+            trainCount.size(),
+            "seed "
+                + seed
+                + ": some group of attribute subset "
+                + mask
+                + " has no training combination");
+        for (int held : heldCount.values())
+          assertTrue(
+              held <= Math.max(1, size / 4),
+              "seed " + seed + " mask " + mask + ": " + held + " of " + size + " held out");
       }
     }
   }
@@ -57,7 +69,9 @@ class CombinationsTest {
   void parsesAttributeNamesWithHelpfulErrors() {
     assertEquals(Position.CENTRE, Position.parse("center"));
     assertEquals(Colour.PINK, Colour.parse(" Pink "));
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Shape.parse("hexagon"));
-    assertEquals("unknown shape 'hexagon'; accepted: circle, square, triangle, star, heart", e.getMessage());
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> Shape.parse("hexagon"));
+    assertEquals(
+        "unknown shape 'hexagon'; accepted: circle, square, triangle, star, heart", e.getMessage());
   }
 }

@@ -11,7 +11,9 @@ import org.junit.jupiter.api.Test;
 class ShapeOracleTest {
   private static final ShapeOracle ORACLE = new ShapeOracle();
 
-  /** One jittered sample of each of the 400 combinations: a full train cycle plus all held-out ones. */
+  /**
+   * One jittered sample of each of the 400 combinations: a full train cycle plus all held-out ones.
+   */
   private static List<Sample> everyCombination(long seed) {
     List<Sample> out = new ArrayList<>();
     ShapesDataset train = ShapesDataset.of(seed, Split.TRAIN);
@@ -28,7 +30,10 @@ class ShapeOracleTest {
     double minConfidence = 1;
     for (Sample s : everyCombination(11)) {
       Recognition r = ORACLE.recognize(s.rgb());
-      assertEquals(s.attributes(), r.attributes(), "sample " + s.index() + " (" + s.split().key() + ", " + s.background().key() + ")");
+      assertEquals(
+          s.attributes(),
+          r.attributes(),
+          "sample " + s.index() + " (" + s.split().key() + ", " + s.background().key() + ")");
       right++;
       total++;
       minConfidence = Math.min(minConfidence, r.confidence());
@@ -40,15 +45,21 @@ class ShapeOracleTest {
       total++;
       minConfidence = Math.min(minConfidence, r.confidence());
     }
-    System.out.printf("oracle on clean pictures: %d/%d exact (400 jittered + 400 nominal), lowest confidence %.3f%n", right, total, minConfidence);
-    assertTrue(minConfidence > 0.9, "clean pictures should be read with high confidence, lowest " + minConfidence);
+    System.out.printf(
+        "oracle on clean pictures: %d/%d exact (400 jittered + 400 nominal), lowest confidence"
+            + " %.3f%n",
+        right, total, minConfidence);
+    assertTrue(
+        minConfidence > 0.9,
+        "clean pictures should be read with high confidence, lowest " + minConfidence);
   }
 
   @Test
   void robustToMildBlurAndNoise() {
     List<Sample> samples = everyCombination(12);
     int mild = 0;
-    for (Sample s : samples) if (ORACLE.recognize(degrade(s.rgb(), 1.0, 8, s.index())).matches(s.attributes())) mild++;
+    for (Sample s : samples)
+      if (ORACLE.recognize(degrade(s.rgb(), 1.0, 8, s.index())).matches(s.attributes())) mild++;
     int strong = 0;
     int strongTotal = 0;
     for (int i = 0; i < samples.size(); i += 2) {
@@ -56,7 +67,9 @@ class ShapeOracleTest {
       strongTotal++;
       if (ORACLE.recognize(degrade(s.rgb(), 1.5, 12, s.index())).matches(s.attributes())) strong++;
     }
-    System.out.printf("oracle with blur sigma 1.0 + noise sigma 8: %d/%d exact; blur 1.5 + noise 12: %d/%d%n", mild, samples.size(), strong, strongTotal);
+    System.out.printf(
+        "oracle with blur sigma 1.0 + noise sigma 8: %d/%d exact; blur 1.5 + noise 12: %d/%d%n",
+        mild, samples.size(), strong, strongTotal);
     assertEquals(samples.size(), mild, "mild blur and noise must not change any answer");
     assertTrue(strong >= 0.97 * strongTotal, "blur 1.5 + noise 12: " + strong + "/" + strongTotal);
   }
@@ -67,7 +80,10 @@ class ShapeOracleTest {
     // halfway between purple and blue
     int[] rgb = ShapeRenderer.renderRgb(Scene.nominal(a));
     int purple = Colour.PURPLE.rgb();
-    int mixed = (((Colour.PURPLE.red() + Colour.BLUE.red()) / 2) << 16) | (((Colour.PURPLE.green() + Colour.BLUE.green()) / 2) << 8) | ((Colour.PURPLE.blue() + Colour.BLUE.blue()) / 2);
+    int mixed =
+        (((Colour.PURPLE.red() + Colour.BLUE.red()) / 2) << 16)
+            | (((Colour.PURPLE.green() + Colour.BLUE.green()) / 2) << 8)
+            | ((Colour.PURPLE.blue() + Colour.BLUE.blue()) / 2);
     for (int i = 0; i < rgb.length; i++) if ((rgb[i] & 0xFFFFFF) == purple) rgb[i] = mixed;
     Recognition r = ORACLE.recognize(rgb);
     assertEquals(Shape.STAR, r.attributes().shape());
@@ -82,7 +98,8 @@ class ShapeOracleTest {
     Recognition r = ORACLE.recognize(grey);
     assertFalse(r.found());
     assertEquals(0, r.confidence());
-    assertEquals(0, r.correctCount(new Attributes(Shape.CIRCLE, Colour.RED, Position.LEFT, Size.SMALL)));
+    assertEquals(
+        0, r.correctCount(new Attributes(Shape.CIRCLE, Colour.RED, Position.LEFT, Size.SMALL)));
   }
 
   @Test
@@ -90,7 +107,8 @@ class ShapeOracleTest {
     Attributes a = new Attributes(Shape.HEART, Colour.GREEN, Position.BOTTOM, Size.SMALL);
     Recognition r = ORACLE.recognize(ShapeRenderer.render(Scene.nominal(a)));
     assertEquals(4, r.correctCount(a));
-    assertEquals(3, r.correctCount(new Attributes(Shape.HEART, Colour.GREEN, Position.TOP, Size.SMALL)));
+    assertEquals(
+        3, r.correctCount(new Attributes(Shape.HEART, Colour.GREEN, Position.TOP, Size.SMALL)));
     assertEquals(32, r.centroidX(), 0.05);
     assertEquals(46, r.centroidY(), 0.05);
     assertEquals(Size.SMALL.scale(), r.scale(), 0.05);
@@ -98,12 +116,18 @@ class ShapeOracleTest {
 
   @Test
   void rejectsPicturesOfTheWrongSize() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ORACLE.recognize(new BufferedImage(128, 64, BufferedImage.TYPE_INT_RGB)));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> ORACLE.recognize(new BufferedImage(128, 64, BufferedImage.TYPE_INT_RGB)));
     assertEquals("the oracle reads 64x64 pictures, got 128x64", e.getMessage());
     assertThrows(IllegalArgumentException.class, () -> ORACLE.recognize(new int[10]));
   }
 
-  /** Gaussian blur (separable, edges clamped) then independent Gaussian noise per channel, rounded to 8 bits. */
+  /**
+   * Gaussian blur (separable, edges clamped) then independent Gaussian noise per channel, rounded
+   * to 8 bits.
+   */
   static int[] degrade(int[] rgb, double sigma, double noise, long seed) {
     int side = 64;
     float[][] channels = new float[3][side * side];
@@ -117,7 +141,11 @@ class ShapeOracleTest {
     int[] out = new int[rgb.length];
     for (int i = 0; i < rgb.length; i++) {
       int p = 0;
-      for (int c = 0; c < 3; c++) p = (p << 8) | ShapeRenderer.clamp8((int) Math.round(channels[c][i] + noise * random.nextGaussian()));
+      for (int c = 0; c < 3; c++)
+        p =
+            (p << 8)
+                | ShapeRenderer.clamp8(
+                    (int) Math.round(channels[c][i] + noise * random.nextGaussian()));
       out[i] = p;
     }
     return out;

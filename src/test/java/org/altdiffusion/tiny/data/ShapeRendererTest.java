@@ -12,7 +12,9 @@ class ShapeRendererTest {
     for (Shape s : Shape.values()) {
       for (double rotation : new double[] {0, 7.5, -12}) {
         double scale = 10.3;
-        float[] c = ShapeGeometry.coverage(s, 31.7, 30.2, scale, rotation, Scene.SIDE, ShapeRenderer.ROW_SAMPLES);
+        float[] c =
+            ShapeGeometry.coverage(
+                s, 31.7, 30.2, scale, rotation, Scene.SIDE, ShapeRenderer.ROW_SAMPLES);
         double sum = 0;
         for (float v : c) {
           assertTrue(v >= 0 && v <= 1.0001f, "coverage out of [0, 1]: " + v);
@@ -47,13 +49,27 @@ class ShapeRendererTest {
     for (Shape s : Shape.values()) {
       for (Position p : Position.values()) {
         for (double shift : new double[] {-Scene.MAX_SHIFT, Scene.MAX_SHIFT}) {
-          for (double rotation : new double[] {-Scene.MAX_ROTATION_DEGREES, 0, Scene.MAX_ROTATION_DEGREES}) {
-            float[] c = ShapeGeometry.coverage(s, p.anchorX() + shift, p.anchorY() + shift, scale, rotation, Scene.SIDE, ShapeRenderer.ROW_SAMPLES);
+          for (double rotation :
+              new double[] {-Scene.MAX_ROTATION_DEGREES, 0, Scene.MAX_ROTATION_DEGREES}) {
+            float[] c =
+                ShapeGeometry.coverage(
+                    s,
+                    p.anchorX() + shift,
+                    p.anchorY() + shift,
+                    scale,
+                    rotation,
+                    Scene.SIDE,
+                    ShapeRenderer.ROW_SAMPLES);
             double sum = 0;
             for (float v : c) sum += v;
             double exact = ShapeGeometry.unitArea(s) * scale * scale;
-            // a clipped shape would lose area (the tolerance is the row sampling's, 16 lines per pixel)
-            assertEquals(exact, sum, exact * 0.005, s + " " + p + " shift " + shift + " rotation " + rotation);
+            // a clipped shape would lose area (the tolerance is the row sampling's, 16 lines per
+            // pixel)
+            assertEquals(
+                exact,
+                sum,
+                exact * 0.005,
+                s + " " + p + " shift " + shift + " rotation " + rotation);
           }
         }
       }
@@ -69,7 +85,9 @@ class ShapeRendererTest {
       for (int i = 0; i < bg.length; i += 3) {
         double min = Math.min(bg[i], Math.min(bg[i + 1], bg[i + 2]));
         double max = Math.max(bg[i], Math.max(bg[i + 1], bg[i + 2]));
-        assertTrue(min >= 180 && max <= 255, kind + " channel out of the light range: " + min + ".." + max);
+        assertTrue(
+            min >= 180 && max <= 255,
+            kind + " channel out of the light range: " + min + ".." + max);
         assertTrue(max - min <= 16.001, kind + " background too colourful: spread " + (max - min));
         // the oracle's foreground test must never fire on a background pixel
         assertTrue(max - min <= ShapeOracle.GREY_SPREAD_MAX && min >= ShapeOracle.LIGHT_MIN);
@@ -87,8 +105,11 @@ class ShapeRendererTest {
         int b = c.blue() + ((corner & 4) == 0 ? -d : d);
         int spread = Math.max(r, Math.max(g, b)) - Math.min(r, Math.min(g, b));
         int min = Math.min(r, Math.min(g, b));
-        // with a wide margin: twice the grey spread, or 50 levels darker than any background-like pixel
-        assertTrue(spread > 2 * ShapeOracle.GREY_SPREAD_MAX || min < ShapeOracle.LIGHT_MIN - 50, c + " could pass for a background");
+        // with a wide margin: twice the grey spread, or 50 levels darker than any background-like
+        // pixel
+        assertTrue(
+            spread > 2 * ShapeOracle.GREY_SPREAD_MAX || min < ShapeOracle.LIGHT_MIN - 50,
+            c + " could pass for a background");
       }
     }
   }
@@ -98,7 +119,8 @@ class ShapeRendererTest {
     double closest = Double.POSITIVE_INFINITY;
     for (Colour a : Colour.values())
       for (Colour b : Colour.values())
-        if (a.ordinal() < b.ordinal()) closest = Math.min(closest, Math.sqrt(a.distanceSquared(b.red(), b.green(), b.blue())));
+        if (a.ordinal() < b.ordinal())
+          closest = Math.min(closest, Math.sqrt(a.distanceSquared(b.red(), b.green(), b.blue())));
     System.out.printf("closest pair of reference colours: %.1f apart in RGB%n", closest);
     assertTrue(closest > 80, "reference colours too close: " + closest);
   }
@@ -120,13 +142,18 @@ class ShapeRendererTest {
 
   @Test
   void differentSeedsDrawDifferentPictures() {
-    assertFalse(java.util.Arrays.equals(ShapesDataset.of(1, Split.TRAIN).get(0).rgb(), ShapesDataset.of(2, Split.TRAIN).get(0).rgb()));
+    assertFalse(
+        java.util.Arrays.equals(
+            ShapesDataset.of(1, Split.TRAIN).get(0).rgb(),
+            ShapesDataset.of(2, Split.TRAIN).get(0).rgb()));
   }
 
   @Test
   void nominalSceneHasThePaletteColourAtItsCentre() {
     for (Colour c : Colour.values()) {
-      int[] rgb = ShapeRenderer.renderRgb(Scene.nominal(new Attributes(Shape.SQUARE, c, Position.CENTRE, Size.LARGE)));
+      int[] rgb =
+          ShapeRenderer.renderRgb(
+              Scene.nominal(new Attributes(Shape.SQUARE, c, Position.CENTRE, Size.LARGE)));
       assertEquals(c.rgb(), rgb[32 * Scene.SIDE + 32] & 0xFFFFFF, c.key());
       assertEquals(0xE0E0E0, rgb[0] & 0xFFFFFF, "corner is the grey background");
     }

@@ -34,7 +34,8 @@ class ShapesDatasetTest {
     // two full cycles: every training combination exactly twice
     assertEquals(352, seen.size());
     assertTrue(seen.values().stream().allMatch(n -> n == 2));
-    for (int i = 0; i < validation.size(); i += 7) assertFalse(c.isHeldOut(validation.get(i).attributes()));
+    for (int i = 0; i < validation.size(); i += 7)
+      assertFalse(c.isHeldOut(validation.get(i).attributes()));
     Set<Attributes> held = new HashSet<>();
     for (int i = 0; i < heldout.size(); i++) {
       Sample s = heldout.get(i);
@@ -63,9 +64,14 @@ class ShapesDatasetTest {
       n.merge(s.template(), 1, Integer::sum);
       backgrounds.merge(s.background(), 1, Integer::sum);
     }
-    System.out.println("templates in 1200 training samples: " + n + "; backgrounds: " + backgrounds);
+    System.out.println(
+        "templates in 1200 training samples: " + n + "; backgrounds: " + backgrounds);
     assertEquals(600, n.get(CaptionTemplate.FULL), 60);
-    for (CaptionTemplate t : List.of(CaptionTemplate.COLOUR_SHAPE, CaptionTemplate.SIZE_COLOUR_SHAPE, CaptionTemplate.COLOUR_SHAPE_POSITION)) assertEquals(200, n.get(t), 45);
+    for (CaptionTemplate t :
+        List.of(
+            CaptionTemplate.COLOUR_SHAPE,
+            CaptionTemplate.SIZE_COLOUR_SHAPE,
+            CaptionTemplate.COLOUR_SHAPE_POSITION)) assertEquals(200, n.get(t), 45);
     for (Background b : Background.values()) assertEquals(400, backgrounds.get(b), 60);
   }
 
@@ -73,8 +79,10 @@ class ShapesDatasetTest {
   void sampleCarriesParallelCaptionsAndPixels() {
     Sample s = ShapesDataset.of(1, Split.TRAIN).get(5);
     assertEquals(18, s.captions().size());
-    assertEquals(Captions.bundled().caption(Language.EN, s.attributes(), s.template()), s.englishCaption());
-    for (Language l : Language.values()) assertEquals(Captions.bundled().caption(l, s.attributes(), s.template()), s.caption(l));
+    assertEquals(
+        Captions.bundled().caption(Language.EN, s.attributes(), s.template()), s.englishCaption());
+    for (Language l : Language.values())
+      assertEquals(Captions.bundled().caption(l, s.attributes(), s.template()), s.caption(l));
     float[] px = s.pixels();
     assertEquals(3 * 64 * 64, px.length);
     int p = s.rgb()[64 * 10 + 20];
@@ -106,7 +114,8 @@ class ShapesDatasetTest {
     }
     for (CaptionPair p : held) {
       assertTrue(c.isHeldOut(p.attributes()));
-      assertFalse(trainFull.contains(p.english()), "held-out prompt among training pairs: " + p.english());
+      assertFalse(
+          trainFull.contains(p.english()), "held-out prompt among training pairs: " + p.english());
     }
   }
 
@@ -116,7 +125,8 @@ class ShapesDatasetTest {
     IndexOutOfBoundsException e = assertThrows(IndexOutOfBoundsException.class, () -> d.get(480));
     assertEquals("sample 480 of a heldout set of 480", e.getMessage());
     assertThrows(IllegalArgumentException.class, () -> ShapesDataset.of(0, Split.TRAIN, -1));
-    IllegalArgumentException s = assertThrows(IllegalArgumentException.class, () -> Split.parse("test"));
+    IllegalArgumentException s =
+        assertThrows(IllegalArgumentException.class, () -> Split.parse("test"));
     assertEquals("unknown split 'test'; accepted: train, validation, heldout", s.getMessage());
   }
 }

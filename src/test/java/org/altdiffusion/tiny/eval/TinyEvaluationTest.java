@@ -16,11 +16,14 @@ import org.junit.jupiter.api.io.TempDir;
 
 class TinyEvaluationTest {
   @Test
-  void countsEveryHeldOutCombinationPerLanguageAndWritesTheReport(@TempDir Path tmp) throws Exception {
+  void countsEveryHeldOutCombinationPerLanguageAndWritesTheReport(@TempDir Path tmp)
+      throws Exception {
     Path out = QuickRecipe.folder();
     var clip = MultilingualClip.load(out.resolve("teacher-clip"), out.resolve("altdiffusion-tiny"));
     var options = new TinyEvaluation.Options(List.of(Language.EN, Language.TH), 2, 7.5, 0, 0);
-    var result = TinyEvaluation.evaluate("tiny", PipelineLoader.load(out.resolve("altdiffusion-tiny")), clip, options, s -> {});
+    var result =
+        TinyEvaluation.evaluate(
+            "tiny", PipelineLoader.load(out.resolve("altdiffusion-tiny")), clip, options, s -> {});
     assertEquals(2, result.rows().size());
     for (var row : result.rows()) {
       assertEquals(48, row.images());
@@ -29,7 +32,8 @@ class TinyEvaluationTest {
       assertEquals(48, result.pictures().get(row.language()).size());
     }
     String md = EvalReport.markdown(List.of(result), options, 48);
-    assertTrue(md.contains("| en English |") && md.contains("| th Thai |") && md.contains("**mean**"), md);
+    assertTrue(
+        md.contains("| en English |") && md.contains("| th Thai |") && md.contains("**mean**"), md);
     Path chart = tmp.resolve("chart.png");
     EvalReport.writePng(EvalReport.barChart(List.of(result), options.languages()), chart);
     assertTrue(ImageIO.read(chart.toFile()).getWidth() >= 640);
@@ -39,7 +43,8 @@ class TinyEvaluationTest {
 
   @Test
   void heldOutCombinationsAreThoseOfTheDataset() {
-    assertEquals(ShapesDataset.of(0, Split.HELDOUT).combinations().heldOut(), TinyEvaluation.heldOut(0));
+    assertEquals(
+        ShapesDataset.of(0, Split.HELDOUT).combinations().heldOut(), TinyEvaluation.heldOut(0));
     assertEquals(48, TinyEvaluation.heldOut(0).size());
   }
 
@@ -47,20 +52,32 @@ class TinyEvaluationTest {
   void clipScoreIsHundredTimesThePositiveCosineOfTeacherImageAndStudentText() throws Exception {
     Path out = QuickRecipe.folder();
     TinyClip teacher = TinyClip.load(out.resolve("teacher-clip"));
-    var student = org.altdiffusion.models.text.RobertaSeriesModelWithTransformation.fromPretrained(out.resolve("altdiffusion-tiny/text_encoder"));
-    var tokenizer = org.altdiffusion.tokenizer.PromptTokenizer.load(out.resolve("altdiffusion-tiny/tokenizer"));
+    var student =
+        org.altdiffusion.models.text.RobertaSeriesModelWithTransformation.fromPretrained(
+            out.resolve("altdiffusion-tiny/text_encoder"));
+    var tokenizer =
+        org.altdiffusion.tokenizer.PromptTokenizer.load(out.resolve("altdiffusion-tiny/tokenizer"));
     var clip = new MultilingualClip(teacher, student, tokenizer);
-    var samples = List.of(ShapesDataset.of(0, Split.VALIDATION).get(0), ShapesDataset.of(0, Split.VALIDATION).get(1));
+    var samples =
+        List.of(
+            ShapesDataset.of(0, Split.VALIDATION).get(0),
+            ShapesDataset.of(0, Split.VALIDATION).get(1));
     float[] pixels = org.altdiffusion.tiny.data.Sample.stack(samples);
-    List<String> captions = List.of(samples.get(0).caption(Language.DE), samples.get(1).caption(Language.JA));
+    List<String> captions =
+        List.of(samples.get(0).caption(Language.DE), samples.get(1).caption(Language.JA));
     double[] scores = clip.scores(pixels, captions);
     try (var g = new org.bytedeco.pytorch.NoGradGuard()) {
-      float[] image = org.altdiffusion.engine.Tensors.toFloats(teacher.encodeImage(org.altdiffusion.engine.Tensors.fromFloats(pixels, 2, 3, 64, 64)));
+      float[] image =
+          org.altdiffusion.engine.Tensors.toFloats(
+              teacher.encodeImage(
+                  org.altdiffusion.engine.Tensors.fromFloats(pixels, 2, 3, 64, 64)));
       for (int i = 0; i < 2; i++) {
         var e = tokenizer.encode(captions.get(i));
         var ids = org.altdiffusion.engine.Tensors.fromLongs(e.ids(), 1, e.ids().length);
         var mask = org.altdiffusion.engine.Tensors.fromLongs(e.attentionMask(), 1, e.ids().length);
-        float[] text = org.altdiffusion.engine.Tensors.toFloats(teacher.projectPooledText(student.pooled(ids, mask)));
+        float[] text =
+            org.altdiffusion.engine.Tensors.toFloats(
+                teacher.projectPooledText(student.pooled(ids, mask)));
         double cos = 0;
         for (int d = 0; d < text.length; d++) cos += text[d] * image[i * text.length + d];
         assertEquals(100 * Math.max(cos, 0), scores[i], 1e-3);

@@ -7,7 +7,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.altdiffusion.engine.Torch;
 
-/** The quick recipe (a few steps per stage), built once per test JVM and shared by the tests that need its models. */
+/**
+ * The quick recipe (a few steps per stage), built once per test JVM and shared by the tests that
+ * need its models.
+ */
 public final class QuickRecipe {
   private static Path out;
   private static TinyRecipe.Summary summary;

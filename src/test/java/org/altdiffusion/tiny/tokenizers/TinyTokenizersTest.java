@@ -40,18 +40,26 @@ class TinyTokenizersTest {
 
   @Test
   void idsEqualTheReferenceTokenizersOnRecordedCaptions() throws IOException {
-    // Python sentencepiece + transformers' XLMRobertaTokenizer / CLIPTokenizer reading the files this
+    // Python sentencepiece + transformers' XLMRobertaTokenizer / CLIPTokenizer reading the files
+    // this
     // code writes (tools/reference/check_tiny_tokenizer.py); every 10th caption of the dataset.
-    JsonNode fixture = new ObjectMapper().readTree(
-        getClass().getResourceAsStream("/fixtures/tiny/tokenizer_reference.json"));
+    JsonNode fixture =
+        new ObjectMapper()
+            .readTree(getClass().getResourceAsStream("/fixtures/tiny/tokenizer_reference.json"));
     assertEquals(fixture.get("multilingual_vocab_size").asInt(), multilingual.vocabSize());
     int max = fixture.get("max_length").asInt();
     int english = 0;
     for (JsonNode c : fixture.get("cases")) {
       String text = c.get("text").asText();
-      assertArrayEquals(padded(c.get("multilingual"), max, multilingual.padId()), multilingual.encode(text, max).ids(), text);
+      assertArrayEquals(
+          padded(c.get("multilingual"), max, multilingual.padId()),
+          multilingual.encode(text, max).ids(),
+          text);
       if (c.has("english")) {
-        assertArrayEquals(padded(c.get("english"), max, TinyTokenizersTest.english.padId()), TinyTokenizersTest.english.encode(text, max).ids(), text);
+        assertArrayEquals(
+            padded(c.get("english"), max, TinyTokenizersTest.english.padId()),
+            TinyTokenizersTest.english.encode(text, max).ids(),
+            text);
         english++;
       }
     }
@@ -72,13 +80,20 @@ class TinyTokenizersTest {
     assertEquals(12_960, captions.size());
     for (Caption c : captions) {
       List<String> pieces = multilingual.tokenize(c.text());
-      for (String p : pieces) assertTrue(multilingual.tokenToId(p) != multilingual.unkId(), () -> "<unk> in " + c);
+      for (String p : pieces)
+        assertTrue(multilingual.tokenToId(p) != multilingual.unkId(), () -> "<unk> in " + c);
       // The pieces spell the caption: "▁" for each space, one in front.
-      assertEquals(c.text(), String.join("", pieces).replace(UnigramTrainer.SPACE, " ").substring(1), c.toString());
+      assertEquals(
+          c.text(),
+          String.join("", pieces).replace(UnigramTrainer.SPACE, " ").substring(1),
+          c.toString());
       if (c.language() == Language.EN) {
         List<String> tokens = english.tokenize(c.text());
-        assertEquals(c.text().toLowerCase(Locale.ROOT), String.join("", tokens).replace(ClipBpeTrainer.END_OF_WORD, " ").strip());
-        for (String t : tokens) assertTrue(english.tokenToId(t) != english.eosId(), () -> "unknown token in " + c);
+        assertEquals(
+            c.text().toLowerCase(Locale.ROOT),
+            String.join("", tokens).replace(ClipBpeTrainer.END_OF_WORD, " ").strip());
+        for (String t : tokens)
+          assertTrue(english.tokenToId(t) != english.eosId(), () -> "unknown token in " + c);
       }
     }
     assertTrue(summary.multilingualLongest() <= TinyTokenizers.MODEL_MAX_LENGTH);
@@ -94,12 +109,17 @@ class TinyTokenizersTest {
 
   @Test
   void modelFileIsAnXlmRobertaStyleUnigramModel() {
-    SentencePieceModelFile model = SentencePieceModelFile.read(dir.resolve(TinyTokenizers.MULTILINGUAL).resolve(XlmRobertaTokenizer.MODEL_FILE));
+    SentencePieceModelFile model =
+        SentencePieceModelFile.read(
+            dir.resolve(TinyTokenizers.MULTILINGUAL).resolve(XlmRobertaTokenizer.MODEL_FILE));
     assertEquals(TinyTokenizers.DEFAULT_VOCAB_SIZE, model.pieces().size());
     assertEquals(SentencePieceModelFile.ModelType.UNIGRAM, model.trainerSpec().modelType());
-    assertEquals(new SentencePieceModelFile.Piece("<unk>", 0f, PieceType.UNKNOWN), model.pieces().get(0));
-    assertEquals(new SentencePieceModelFile.Piece("<s>", 0f, PieceType.CONTROL), model.pieces().get(1));
-    assertEquals(new SentencePieceModelFile.Piece("</s>", 0f, PieceType.CONTROL), model.pieces().get(2));
+    assertEquals(
+        new SentencePieceModelFile.Piece("<unk>", 0f, PieceType.UNKNOWN), model.pieces().get(0));
+    assertEquals(
+        new SentencePieceModelFile.Piece("<s>", 0f, PieceType.CONTROL), model.pieces().get(1));
+    assertEquals(
+        new SentencePieceModelFile.Piece("</s>", 0f, PieceType.CONTROL), model.pieces().get(2));
     assertEquals(0, model.trainerSpec().unkId());
     assertEquals(1, model.trainerSpec().bosId());
     assertEquals(2, model.trainerSpec().eosId());
@@ -109,7 +129,9 @@ class TinyTokenizersTest {
     for (int i = 3; i < model.pieces().size(); i++) {
       assertEquals(PieceType.NORMAL, model.pieces().get(i).type());
       assertTrue(model.pieces().get(i).score() < 0);
-      if (i > 3) assertTrue(model.pieces().get(i).score() <= model.pieces().get(i - 1).score(), "sorted by score");
+      if (i > 3)
+        assertTrue(
+            model.pieces().get(i).score() <= model.pieces().get(i - 1).score(), "sorted by score");
     }
     // fairseq ids as XLM-R: <s> 0, <pad> 1, </s> 2, <unk> 3, <mask> last
     assertEquals(1026, multilingual.vocabSize());
@@ -119,7 +141,9 @@ class TinyTokenizersTest {
     assertEquals(3, multilingual.unkId());
     assertEquals(1025, multilingual.tokenToId("<mask>"));
     assertEquals(32, multilingual.modelMaxLength());
-    assertTrue(PromptTokenizer.load(dir.resolve(TinyTokenizers.MULTILINGUAL)) instanceof XlmRobertaTokenizer);
+    assertTrue(
+        PromptTokenizer.load(dir.resolve(TinyTokenizers.MULTILINGUAL))
+            instanceof XlmRobertaTokenizer);
   }
 
   @Test
@@ -130,7 +154,8 @@ class TinyTokenizersTest {
     assertEquals(32, english.modelMaxLength());
     assertEquals(0, english.tokenToId("!"));
     assertEquals(256, english.tokenToId("!</w>"));
-    List<String> merges = Files.readAllLines(dir.resolve(TinyTokenizers.ENGLISH).resolve("merges.txt"));
+    List<String> merges =
+        Files.readAllLines(dir.resolve(TinyTokenizers.ENGLISH).resolve("merges.txt"));
     assertEquals("#version: 0.2", merges.get(0));
     assertEquals(summary.merges(), merges.size() - 1);
     assertEquals(512 + summary.merges() + 2, summary.englishVocab());
@@ -143,7 +168,10 @@ class TinyTokenizersTest {
     for (String folder : List.of(TinyTokenizers.MULTILINGUAL, TinyTokenizers.ENGLISH)) {
       try (var files = Files.list(dir.resolve(folder))) {
         for (Path f : files.toList()) {
-          assertArrayEquals(Files.readAllBytes(f), Files.readAllBytes(again.resolve(folder).resolve(f.getFileName())), f.toString());
+          assertArrayEquals(
+              Files.readAllBytes(f),
+              Files.readAllBytes(again.resolve(folder).resolve(f.getFileName())),
+              f.toString());
         }
       }
     }

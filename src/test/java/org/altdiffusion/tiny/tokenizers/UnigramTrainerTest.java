@@ -21,11 +21,12 @@ class UnigramTrainerTest {
     List<String> out = new ArrayList<>();
     String[] colours = {"red", "green", "blue"};
     String[] shapes = {"circle", "square", "triangle"};
-    for (String c : colours) for (String s : shapes) {
-      out.add("a " + c + " " + s);
-      out.add("the  " + c + " " + s + " "); // extra spaces are normalized away
-      out.add("一个" + c.length() + "的" + s.charAt(0));
-    }
+    for (String c : colours)
+      for (String s : shapes) {
+        out.add("a " + c + " " + s);
+        out.add("the  " + c + " " + s + " "); // extra spaces are normalized away
+        out.add("一个" + c.length() + "的" + s.charAt(0));
+      }
     return out;
   }
 
@@ -52,13 +53,20 @@ class UnigramTrainerTest {
     for (String word : List.of("▁red", "▁green", "▁blue", "▁circle", "▁square", "▁triangle")) {
       assertTrue(pieces.contains(word), word + " in " + pieces);
     }
-    CORPUS.stream().map(UnigramTrainer::normalize).flatMapToInt(String::codePoints)
-        .forEach(c -> assertTrue(pieces.contains(new String(Character.toChars(c))), "character " + Character.toString(c)));
+    CORPUS.stream()
+        .map(UnigramTrainer::normalize)
+        .flatMapToInt(String::codePoints)
+        .forEach(
+            c ->
+                assertTrue(
+                    pieces.contains(new String(Character.toChars(c))),
+                    "character " + Character.toString(c)));
     for (String p : pieces) {
       assertTrue(p.lastIndexOf('▁') <= 0, "'▁' only in front: " + p);
       assertTrue(!(p.contains("一") && p.matches(".*[a-z0-9].*")), "one script per piece: " + p);
     }
-    for (int i = 1; i < r.pieces().size(); i++) assertTrue(r.pieces().get(i).score() <= r.pieces().get(i - 1).score());
+    for (int i = 1; i < r.pieces().size(); i++)
+      assertTrue(r.pieces().get(i).score() <= r.pieces().get(i - 1).score());
   }
 
   @Test
@@ -70,17 +78,28 @@ class UnigramTrainerTest {
     SentencePieceProcessor sp = SentencePieceProcessor.load(file);
     assertEquals(34, sp.size());
     assertEquals(SentencePieceModelFile.PieceType.UNKNOWN, sp.type(0));
-    assertEquals(List.of("▁a", "▁red", "▁circle"), sp.encode("a red circle").stream().map(SentencePieceProcessor.Token::piece).toList());
+    assertEquals(
+        List.of("▁a", "▁red", "▁circle"),
+        sp.encode("a red circle").stream().map(SentencePieceProcessor.Token::piece).toList());
     assertEquals(r.pieces().get(0).piece(), sp.idToPiece(3));
   }
 
   @Test
   void sizesThatCannotWorkAreRefusedWithTheLimit() {
-    var small = assertThrows(IllegalArgumentException.class, () -> UnigramTrainer.train(CORPUS, UnigramTrainer.Options.defaults(10), 3));
+    var small =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> UnigramTrainer.train(CORPUS, UnigramTrainer.Options.defaults(10), 3));
     assertTrue(small.getMessage().contains("cannot hold the corpus's"), small.getMessage());
-    var large = assertThrows(IllegalArgumentException.class, () -> UnigramTrainer.train(CORPUS, UnigramTrainer.Options.defaults(5000), 3));
+    var large =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> UnigramTrainer.train(CORPUS, UnigramTrainer.Options.defaults(5000), 3));
     assertTrue(large.getMessage().contains("is too large for this corpus"), large.getMessage());
-    assertThrows(IllegalArgumentException.class, () -> UnigramTrainer.train(List.of(), UnigramTrainer.Options.defaults(100), 3));
-    assertThrows(IllegalArgumentException.class, () -> new UnigramTrainer.Options(100, 16, 2, 1.5, 10));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> UnigramTrainer.train(List.of(), UnigramTrainer.Options.defaults(100), 3));
+    assertThrows(
+        IllegalArgumentException.class, () -> new UnigramTrainer.Options(100, 16, 2, 1.5, 10));
   }
 }

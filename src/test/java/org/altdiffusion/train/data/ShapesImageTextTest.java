@@ -19,7 +19,8 @@ class ShapesImageTextTest {
   void everyCombinationIsCaptionedInEveryLanguageAndLanguagesAreBalanced() throws Exception {
     ShapesDataset shapes = ShapesDataset.of(0, Split.TRAIN);
     List<Attributes> order = shapes.combinationOrder();
-    Dataset<ImageText> data = ImageTextSources.shapes(0, shapes.size(), 64, List.of(Language.values()));
+    Dataset<ImageText> data =
+        ImageTextSources.shapes(0, shapes.size(), 64, List.of(Language.values()));
     Map<Attributes, Set<Language>> seen = new HashMap<>();
     Map<Language, Integer> perLanguage = new EnumMap<>(Language.class);
     int n = shapes.size();
@@ -28,7 +29,8 @@ class ShapesImageTextTest {
       seen.computeIfAbsent(order.get(i % order.size()), k -> EnumSet.noneOf(Language.class)).add(l);
       perLanguage.merge(l, 1, Integer::sum);
     }
-    for (var e : seen.entrySet()) assertEquals(18, e.getValue().size(), e.getKey() + " is captioned in " + e.getValue());
+    for (var e : seen.entrySet())
+      assertEquals(18, e.getValue().size(), e.getKey() + " is captioned in " + e.getValue());
     int min = perLanguage.values().stream().mapToInt(Integer::intValue).min().orElseThrow();
     int max = perLanguage.values().stream().mapToInt(Integer::intValue).max().orElseThrow();
     assertTrue(max - min <= order.size() / 18 + 1, perLanguage.toString());
@@ -43,8 +45,10 @@ class ShapesImageTextTest {
   void englishOnlyAndSubsets() throws Exception {
     Dataset<ImageText> english = ImageTextSources.shapes(0, 40, 32, List.of(Language.EN));
     assertEquals(40, english.size());
-    assertEquals(ShapesDataset.of(0, Split.TRAIN).get(7).englishCaption(), english.get(7).caption());
+    assertEquals(
+        ShapesDataset.of(0, Split.TRAIN).get(7).englishCaption(), english.get(7).caption());
     assertEquals(32, english.get(7).size());
-    assertThrows(IllegalArgumentException.class, () -> ImageTextSources.shapes(0, 40, 32, List.of()));
+    assertThrows(
+        IllegalArgumentException.class, () -> ImageTextSources.shapes(0, 40, 32, List.of()));
   }
 }

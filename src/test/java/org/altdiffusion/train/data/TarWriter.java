@@ -8,7 +8,10 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** Writes ustar archives for the tests (names up to 100 bytes, a GNU long-name entry, or a pax path for names "pax:NAME"). */
+/**
+ * Writes ustar archives for the tests (names up to 100 bytes, a GNU long-name entry, or a pax path
+ * for names "pax:NAME").
+ */
 final class TarWriter {
   private final Map<String, byte[]> members = new LinkedHashMap<>();
 
@@ -28,7 +31,9 @@ final class TarWriter {
       if (e.getKey().startsWith("pax:")) {
         String real = e.getKey().substring(4);
         String record = " path=" + real + "\n";
-        int bytes = record.getBytes(StandardCharsets.UTF_8).length; // the length counts bytes, the digits included
+        int bytes =
+            record.getBytes(StandardCharsets.UTF_8)
+                .length; // the length counts bytes, the digits included
         int len = bytes + 1;
         while (Integer.toString(len).length() + bytes != len) len++;
         byte[] pax = (len + record).getBytes(StandardCharsets.UTF_8);

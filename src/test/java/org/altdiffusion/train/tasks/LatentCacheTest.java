@@ -25,8 +25,10 @@ class LatentCacheTest {
     var again = LatentCache.build(data, first, 64, 2, file, true);
     var other = LatentCache.build(data, second, 64, 2, file, false);
     var items = List.of(data.get(0), data.get(1));
-    assertEquals(0, Tensors.maxAbsDiff(a.distributions(items).mean(), again.distributions(items).mean()));
-    assertNotEquals(0, Tensors.maxAbsDiff(a.distributions(items).mean(), other.distributions(items).mean()));
+    assertEquals(
+        0, Tensors.maxAbsDiff(a.distributions(items).mean(), again.distributions(items).mean()));
+    assertNotEquals(
+        0, Tensors.maxAbsDiff(a.distributions(items).mean(), other.distributions(items).mean()));
     assertNotEquals(LatentCache.digest(first), LatentCache.digest(second));
   }
 }
