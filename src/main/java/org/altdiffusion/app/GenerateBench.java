@@ -67,7 +67,7 @@ final class GenerateBench implements Callable<Integer> {
     DiffusionPipeline batched = loaded.withParallelGuidance(false);
     int side = size == 0 ? loaded.defaultSize() : size;
     GenerationRequest request =
-        GenerationRequest.of(prompt).withSteps(steps).withSeed(0L).withSize(side, side).validate();
+        GenerationRequest.builder(prompt).steps(steps).seed(0L).size(side, side).build().validate();
     double cold = time(parallel, request);
     time(batched, request);
     // interleaved, so that the machine's slow and fast minutes fall on every variant alike
@@ -77,7 +77,7 @@ final class GenerateBench implements Callable<Integer> {
     for (int i = 0; i < rounds; i++) {
       warm[i] = time(parallel, request);
       warmBatched[i] = time(batched, request);
-      oneStep[i] = time(parallel, request.withSteps(1));
+      oneStep[i] = time(parallel, request.toBuilder().steps(1).build());
     }
     Arrays.sort(warm);
     Arrays.sort(warmBatched);
@@ -92,7 +92,7 @@ final class GenerateBench implements Callable<Integer> {
         side,
         side,
         steps,
-        request.guidance(),
+        request.guidance().scale(),
         cold,
         median,
         warm[0],
@@ -116,7 +116,7 @@ final class GenerateBench implements Callable<Integer> {
 
   private static double time(DiffusionPipeline pipeline, GenerationRequest request) {
     long start = System.nanoTime();
-    pipeline.generate(request, null, null);
+    pipeline.generate(request, null);
     return (System.nanoTime() - start) / 1e9;
   }
 }

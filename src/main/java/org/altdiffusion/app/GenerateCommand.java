@@ -14,6 +14,7 @@ import org.altdiffusion.pipeline.Images;
 import org.altdiffusion.pipeline.InitImage;
 import org.altdiffusion.pipeline.PipelineLoader;
 import org.altdiffusion.pipeline.ProgressListener;
+import org.altdiffusion.pipeline.Seeds;
 import org.altdiffusion.schedulers.Samplers;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -70,6 +71,13 @@ final class GenerateCommand implements Callable<Integer> {
               + " 2M, DPM++ 2M Karras, ...")
   String sampler;
 
+  @Option(
+      names = "--schedule",
+      paramLabel = "TYPE",
+      description =
+          "Schedule type as A1111 names it: Automatic (the sampler's own, default) or Karras.")
+  String schedule;
+
   @Option(names = "--eta", defaultValue = "0", description = "DDIM eta (default ${DEFAULT-VALUE}).")
   double eta;
 
@@ -122,22 +130,25 @@ final class GenerateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    GenerationRequest request =
-        GenerationRequest.of(prompt)
-            .withNegativePrompt(negativePrompt)
-            .withSteps(steps)
-            .withGuidance(guidance)
-            .withGuidanceRescale(guidanceRescale)
-            .withSampler(sampler)
-            .withEta(eta)
-            .withSeed(seed == -1 ? null : seed)
-            .withSize(width, height)
-            .withBatchSize(batch);
-    request.validate();
-    if (sampler != null) Samplers.requireKnown(sampler);
-    if (seed < -1)
-      throw new IllegalArgumentException("seed must be >= 0, or -1 for random; got " + seed);
     InitImage init = initImage == null ? null : new InitImage(readImage(initImage), strength);
+    GenerationRequest.Builder builder =
+        GenerationRequest.builder(prompt)
+            .negativePrompt(negativePrompt)
+            .steps(steps)
+            .guidance(guidance)
+            .guidanceRescale(guidanceRescale)
+            .sampler(sampler)
+            .schedule(schedule)
+            .eta(eta)
+            .seed(Seeds.fromUser(seed))
+            .size(width, height)
+            .batchSize(batch)
+            .initImage(init);
+    if (init != null && width == 0 && height == 0) {
+      builder.size(init.image().getWidth(), init.image().getHeight());
+    }
+    GenerationRequest request = builder.build().validate();
+    Samplers.resolve(sampler, schedule); // an unknown name fails before the model loads
     List<Path> targets = targets(batch);
     Path folder = model == null ? BuiltInModel.folder() : model;
     PrintStream err = System.err;
@@ -152,12 +163,9 @@ final class GenerateCommand implements Callable<Integer> {
           "note: the prompt is "
               + over
               + " tokens over the text encoder's limit; the end of it is ignored");
-    if (init != null && width == 0 && height == 0) {
-      request = request.withSize(init.image().getWidth(), init.image().getHeight()).validate();
-    }
     ProgressBar bar = quiet ? null : new ProgressBar(err);
     List<GeneratedImage> images =
-        pipeline.generate(request, init, bar == null ? ProgressListener.NONE : bar);
+        pipeline.generate(request, bar == null ? ProgressListener.NONE : bar);
     if (bar != null) bar.finish();
     for (int i = 0; i < images.size(); i++) {
       Path target = targets.isEmpty() ? out.resolve(images.get(i).seed() + ".png") : targets.get(i);

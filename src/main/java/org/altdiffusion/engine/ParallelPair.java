@@ -64,13 +64,7 @@ public final class ParallelPair {
       if (failure instanceof Error e) throw e;
       throw new IllegalStateException(failure);
     }
-    PointerScope outer = PointerScope.getInnerScope();
-    if (outer != null) {
-      for (Tensor t : results) {
-        outer.attach(t);
-        t.releaseReference();
-      }
-    }
+    Scopes.handOff(results);
     return results;
   }
 

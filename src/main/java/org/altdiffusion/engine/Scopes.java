@@ -19,12 +19,38 @@ public final class Scopes {
       result = body.get();
       result.retainReference();
     }
-    PointerScope outer = PointerScope.getInnerScope();
-    if (outer != null) {
-      outer.attach(result);
-      result.releaseReference();
-    }
+    handOff(result);
     return result;
+  }
+
+  /**
+   * Runs {@code body} in its own scope and returns its results (null entries allowed) alive in the
+   * enclosing scope.
+   */
+  public static <T extends Pointer> T[] keepAll(Supplier<T[]> body) {
+    T[] results;
+    try (PointerScope scope = new PointerScope()) {
+      results = body.get();
+      for (T p : results) if (p != null) p.retainReference();
+    }
+    handOff(results);
+    return results;
+  }
+
+  /**
+   * Gives pointers retained in a scope that has since closed to the now innermost scope, which
+   * frees them when it closes; with no scope open they stay retained and the caller owns them
+   * (frees them with {@link #release}). Null entries are skipped. The one way a result leaves its
+   * scope.
+   */
+  public static void handOff(Pointer... retained) {
+    PointerScope outer = PointerScope.getInnerScope();
+    if (outer == null) return;
+    for (Pointer p : retained) {
+      if (p == null) continue;
+      outer.attach(p);
+      p.releaseReference();
+    }
   }
 
   /** Runs {@code body} in its own scope; everything it made natively is freed afterwards. */

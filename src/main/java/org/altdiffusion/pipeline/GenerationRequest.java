@@ -4,34 +4,28 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * What to generate. Defaults follow the reference pipeline (50 steps, guidance 7.5, eta 0, size =
- * the UNet's sample size x 8, the model's own scheduler). {@link #validate} checks everything
- * before any heavy work starts.
+ * What to generate: the one request of the CLI, the HTTP server and the Java API. Build it with
+ * {@link #builder(String)} (defaults of the reference pipeline) or change one with {@link
+ * #toBuilder()}; {@link #validate} checks everything before any heavy work starts.
  *
  * @param prompt the prompt, in any language the text encoder knows
  * @param negativePrompt what to steer away from ("" = the unconditional embedding)
- * @param steps denoising steps, >= 1 (default 50)
- * @param guidance classifier-free guidance scale, >= 0; <= 1 disables guidance (default 7.5)
- * @param guidanceRescale rescale factor of guided noise (Lin et al. 2023), 0..1 (default 0)
- * @param sampler sampler name, or null for the model's scheduler (default null)
- * @param seed seed of image 0; image i uses seed + i; null = random (default null)
- * @param width image width in pixels, a multiple of 8; 0 = the model's default
- * @param height image height in pixels, a multiple of 8; 0 = the model's default
+ * @param sampling sampler, schedule, steps and eta
+ * @param guidance classifier-free guidance
+ * @param size the picture's size (0 = the model's default)
+ * @param seed seed of image 0; image i uses seed + i ({@link Seeds}); null = random
  * @param batchSize images generated together in one batch, >= 1 (default 1)
- * @param eta DDIM eta, >= 0 (default 0)
+ * @param initImage the starting picture of image-to-image, or null for text-to-image
  */
 public record GenerationRequest(
     String prompt,
     String negativePrompt,
-    int steps,
-    double guidance,
-    double guidanceRescale,
-    String sampler,
+    Sampling sampling,
+    Guidance guidance,
+    Size size,
     Long seed,
-    int width,
-    int height,
     int batchSize,
-    double eta) {
+    InitImage initImage) {
 
   /** Largest side accepted, in pixels. */
   public static final int MAX_SIDE = 4096;
@@ -39,162 +33,82 @@ public record GenerationRequest(
   public static final int MAX_STEPS = 1000;
   public static final int MAX_BATCH = 64;
 
+  /**
+   * How the noise is removed.
+   *
+   * @param sampler sampler name ({@link org.altdiffusion.schedulers.Samplers}), or null for the
+   *     model's own scheduler (default null)
+   * @param schedule the noise schedule A1111 calls "Schedule type" ("Karras"), or null for the
+   *     sampler's own ("Automatic"; default null)
+   * @param steps denoising steps, 1..{@link #MAX_STEPS} (default 50)
+   * @param eta DDIM eta, >= 0 (default 0)
+   */
+  public record Sampling(String sampler, String schedule, int steps, double eta) {}
+
+  /**
+   * Classifier-free guidance.
+   *
+   * @param scale guidance scale, >= 0; <= 1 disables guidance (default 7.5)
+   * @param rescale rescale factor of guided noise (Lin et al. 2023), 0..1 (default 0)
+   */
+  public record Guidance(double scale, double rescale) {
+    /** Whether the unconditional pass runs at all (diffusers: scale > 1). */
+    public boolean enabled() {
+      return scale > 1.0;
+    }
+  }
+
+  /**
+   * The picture's size in pixels, each side a multiple of 8 in 8..{@link #MAX_SIDE}; 0 = the
+   * model's default.
+   */
+  public record Size(int width, int height) {
+    /** This size, with a side left at 0 taken from {@code defaultSide}. */
+    public Size orDefault(int defaultSide) {
+      return new Size(width == 0 ? defaultSide : width, height == 0 ? defaultSide : height);
+    }
+  }
+
   public GenerationRequest {
     if (prompt == null) prompt = "";
     if (negativePrompt == null) negativePrompt = "";
+    if (sampling == null || guidance == null || size == null) {
+      throw new IllegalArgumentException("sampling, guidance and size must be given");
+    }
   }
 
-  /** A request with the reference defaults for {@code prompt}. */
-  public static GenerationRequest of(String prompt) {
-    return new GenerationRequest(prompt, "", 50, 7.5, 0.0, null, null, 0, 0, 1, 0.0);
+  /** A builder with the reference defaults for {@code prompt}. */
+  public static Builder builder(String prompt) {
+    return new Builder().prompt(prompt);
   }
 
-  public GenerationRequest withPrompt(String v) {
-    return new GenerationRequest(
-        v,
-        negativePrompt,
-        steps,
-        guidance,
-        guidanceRescale,
-        sampler,
-        seed,
-        width,
-        height,
-        batchSize,
-        eta);
+  /** A builder holding this request's values. */
+  public Builder toBuilder() {
+    return new Builder(this);
   }
 
-  public GenerationRequest withNegativePrompt(String v) {
-    return new GenerationRequest(
-        prompt, v, steps, guidance, guidanceRescale, sampler, seed, width, height, batchSize, eta);
-  }
-
-  public GenerationRequest withSteps(int v) {
-    return new GenerationRequest(
-        prompt,
-        negativePrompt,
-        v,
-        guidance,
-        guidanceRescale,
-        sampler,
-        seed,
-        width,
-        height,
-        batchSize,
-        eta);
-  }
-
-  public GenerationRequest withGuidance(double v) {
-    return new GenerationRequest(
-        prompt,
-        negativePrompt,
-        steps,
-        v,
-        guidanceRescale,
-        sampler,
-        seed,
-        width,
-        height,
-        batchSize,
-        eta);
-  }
-
-  public GenerationRequest withGuidanceRescale(double v) {
-    return new GenerationRequest(
-        prompt, negativePrompt, steps, guidance, v, sampler, seed, width, height, batchSize, eta);
-  }
-
-  public GenerationRequest withSampler(String v) {
-    return new GenerationRequest(
-        prompt,
-        negativePrompt,
-        steps,
-        guidance,
-        guidanceRescale,
-        v,
-        seed,
-        width,
-        height,
-        batchSize,
-        eta);
-  }
-
-  public GenerationRequest withSeed(Long v) {
-    return new GenerationRequest(
-        prompt,
-        negativePrompt,
-        steps,
-        guidance,
-        guidanceRescale,
-        sampler,
-        v,
-        width,
-        height,
-        batchSize,
-        eta);
-  }
-
-  public GenerationRequest withSize(int w, int h) {
-    return new GenerationRequest(
-        prompt,
-        negativePrompt,
-        steps,
-        guidance,
-        guidanceRescale,
-        sampler,
-        seed,
-        w,
-        h,
-        batchSize,
-        eta);
-  }
-
-  public GenerationRequest withBatchSize(int v) {
-    return new GenerationRequest(
-        prompt,
-        negativePrompt,
-        steps,
-        guidance,
-        guidanceRescale,
-        sampler,
-        seed,
-        width,
-        height,
-        v,
-        eta);
-  }
-
-  public GenerationRequest withEta(double v) {
-    return new GenerationRequest(
-        prompt,
-        negativePrompt,
-        steps,
-        guidance,
-        guidanceRescale,
-        sampler,
-        seed,
-        width,
-        height,
-        batchSize,
-        v);
+  /** The same request with another seed for image 0 (later batches of one job). */
+  public GenerationRequest withSeed(Long seed) {
+    return toBuilder().seed(seed).build();
   }
 
   /** Every problem of this request, each saying what is accepted; empty when it is valid. */
   public List<String> problems() {
     List<String> p = new ArrayList<>();
+    int steps = sampling.steps();
     if (steps < 1 || steps > MAX_STEPS)
       p.add("steps must be between 1 and " + MAX_STEPS + ", got " + steps);
-    if (!(guidance >= 0) || Double.isInfinite(guidance))
-      p.add("guidance must be a number >= 0, got " + guidance);
-    if (!(guidanceRescale >= 0 && guidanceRescale <= 1))
-      p.add("guidance rescale must be between 0 and 1, got " + guidanceRescale);
-    if (!(eta >= 0) || Double.isInfinite(eta)) p.add("eta must be a number >= 0, got " + eta);
+    if (!(guidance.scale() >= 0) || Double.isInfinite(guidance.scale()))
+      p.add("guidance must be a number >= 0, got " + guidance.scale());
+    if (!(guidance.rescale() >= 0 && guidance.rescale() <= 1))
+      p.add("guidance rescale must be between 0 and 1, got " + guidance.rescale());
+    if (!(sampling.eta() >= 0) || Double.isInfinite(sampling.eta()))
+      p.add("eta must be a number >= 0, got " + sampling.eta());
     if (batchSize < 1 || batchSize > MAX_BATCH)
       p.add("batch size must be between 1 and " + MAX_BATCH + ", got " + batchSize);
-    checkSide(p, "width", width);
-    checkSide(p, "height", height);
-    if (seed != null && (seed < 0 || seed > 0xFFFF_FFFF_FFFFL))
-      p.add("seed must be between 0 and 2^48-1 (or -1 for random), got " + seed);
+    checkSide(p, "width", size.width());
+    checkSide(p, "height", size.height());
+    Seeds.check(seed).ifPresent(p::add);
     return p;
   }
 
@@ -216,5 +130,118 @@ public record GenerationRequest(
     List<String> p = problems();
     if (!p.isEmpty()) throw new IllegalArgumentException(String.join("; ", p));
     return this;
+  }
+
+  /** Builds a {@link GenerationRequest}; starts from the reference pipeline's defaults. */
+  public static final class Builder {
+    private String prompt = "";
+    private String negativePrompt = "";
+    private String sampler;
+    private String schedule;
+    private int steps = 50;
+    private double eta;
+    private double guidanceScale = 7.5;
+    private double guidanceRescale;
+    private int width;
+    private int height;
+    private Long seed;
+    private int batchSize = 1;
+    private InitImage initImage;
+
+    private Builder() {}
+
+    private Builder(GenerationRequest r) {
+      prompt = r.prompt;
+      negativePrompt = r.negativePrompt;
+      sampler = r.sampling.sampler();
+      schedule = r.sampling.schedule();
+      steps = r.sampling.steps();
+      eta = r.sampling.eta();
+      guidanceScale = r.guidance.scale();
+      guidanceRescale = r.guidance.rescale();
+      width = r.size.width();
+      height = r.size.height();
+      seed = r.seed;
+      batchSize = r.batchSize;
+      initImage = r.initImage;
+    }
+
+    public Builder prompt(String v) {
+      prompt = v;
+      return this;
+    }
+
+    public Builder negativePrompt(String v) {
+      negativePrompt = v;
+      return this;
+    }
+
+    /** A sampler name ("Euler a", "DPM++ 2M Karras", "k_euler"), or null for the model's own. */
+    public Builder sampler(String v) {
+      sampler = v;
+      return this;
+    }
+
+    /** A1111's schedule type ("Automatic", "Karras"), or null for the sampler's own. */
+    public Builder schedule(String v) {
+      schedule = v;
+      return this;
+    }
+
+    public Builder steps(int v) {
+      steps = v;
+      return this;
+    }
+
+    public Builder eta(double v) {
+      eta = v;
+      return this;
+    }
+
+    public Builder guidance(double scale) {
+      guidanceScale = scale;
+      return this;
+    }
+
+    public Builder guidanceRescale(double v) {
+      guidanceRescale = v;
+      return this;
+    }
+
+    /** Width and height in pixels; 0 = the model's default. */
+    public Builder size(int w, int h) {
+      width = w;
+      height = h;
+      return this;
+    }
+
+    /** Seed of image 0; null = random. */
+    public Builder seed(Long v) {
+      seed = v;
+      return this;
+    }
+
+    public Builder batchSize(int v) {
+      batchSize = v;
+      return this;
+    }
+
+    /** Image-to-image from this picture; null = text-to-image. */
+    public Builder initImage(InitImage v) {
+      initImage = v;
+      return this;
+    }
+
+    public GenerationRequest build() {
+      return new GenerationRequest(
+          prompt,
+          negativePrompt,
+          new Sampling(sampler, schedule, steps, eta),
+          new Guidance(guidanceScale, guidanceRescale),
+          new Size(width, height),
+          seed,
+          batchSize,
+          initImage);
+    }
   }
 }

@@ -9,20 +9,14 @@ import java.util.List;
 public interface ImageGenerator {
 
   /**
-   * Generates {@code request.batchSize()} images for one prompt: text-to-image when {@code init} is
-   * null, image-to-image from {@code init} otherwise (then only the last {@link InitImage#stepsRun}
-   * of the steps run, and the progress listener counts those).
+   * Generates {@code request.batchSize()} images for one prompt: text-to-image, or image-to-image
+   * when the request has an init image (then only the last {@link InitImage#stepsRun} of the steps
+   * run, and the progress listener counts those).
    *
    * @throws IllegalArgumentException when the request is invalid, the init image's size is not the
    *     request's size, or the strength leaves no step to run
    */
-  List<GeneratedImage> generate(
-      GenerationRequest request, InitImage init, ProgressListener progress);
-
-  /** Text-to-image. */
-  default List<GeneratedImage> generate(GenerationRequest request, ProgressListener progress) {
-    return generate(request, null, progress);
-  }
+  List<GeneratedImage> generate(GenerationRequest request, ProgressListener progress);
 
   /** A short name of the loaded model (folder name), as shown in infotext "Model: ...". */
   String modelName();

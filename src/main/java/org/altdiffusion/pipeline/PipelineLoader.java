@@ -7,6 +7,7 @@ import org.altdiffusion.io.CheckpointException;
 import org.altdiffusion.io.DiffusersLayout;
 import org.altdiffusion.models.text.ClipTextModel;
 import org.altdiffusion.models.text.RobertaSeriesModelWithTransformation;
+import org.altdiffusion.models.text.TextConditioning;
 import org.altdiffusion.models.text.TextEncoder;
 import org.altdiffusion.models.unet.UNet2DConditionModel;
 import org.altdiffusion.models.vae.AutoencoderKL;
@@ -33,6 +34,14 @@ public final class PipelineLoader {
 
   /** Loads the pipeline in {@code folder}; every problem names the file and what is wrong. */
   public static DiffusionPipeline load(Path folder) {
+    return new DiffusionPipeline(components(folder));
+  }
+
+  /**
+   * The components of the diffusers pipeline folder {@code folder}, checked to fit together: the
+   * one way generation, serving, training and evaluation read a model folder.
+   */
+  public static ModelComponents components(Path folder) {
     if (!Files.isDirectory(folder)) throw new CheckpointException(folder, "model folder not found");
     Torch.init();
     DiffusersLayout layout = DiffusersLayout.open(folder);
@@ -42,19 +51,11 @@ public final class PipelineLoader {
     layout.component("vae", "AutoencoderKL");
     PromptTokenizer tokenizer = PromptTokenizer.load(layout.componentFolder("tokenizer"));
     SchedulerConfig scheduler = SchedulerConfig.parse(layout.config("scheduler"));
-    TextEncoder textEncoder;
-    boolean useMask;
-    if (encoderClass.equals("RobertaSeriesModelWithTransformation")) {
-      var encoder =
-          RobertaSeriesModelWithTransformation.fromPretrained(
-              layout.componentFolder("text_encoder"));
-      textEncoder = encoder;
-      useMask = encoder.config.useAttentionMask();
-    } else {
-      textEncoder = ClipTextModel.fromPretrained(layout.componentFolder("text_encoder"));
-      useMask =
-          false; // Stable Diffusion passes no mask to CLIP (its config has no use_attention_mask)
-    }
+    Path textFolder = layout.componentFolder("text_encoder");
+    TextEncoder textEncoder =
+        encoderClass.equals("RobertaSeriesModelWithTransformation")
+            ? RobertaSeriesModelWithTransformation.fromPretrained(textFolder)
+            : ClipTextModel.fromPretrained(textFolder);
     UNet2DConditionModel unet = UNet2DConditionModel.fromPretrained(layout.componentFolder("unet"));
     AutoencoderKL vae = AutoencoderKL.fromPretrained(layout.componentFolder("vae"));
     if (unet.config.crossAttentionDim() != textEncoder.hiddenSize()) {
@@ -65,9 +66,17 @@ public final class PipelineLoader {
               + " but the UNet's cross_attention_dim is "
               + unet.config.crossAttentionDim());
     }
+    if (unet.config.outChannels() != vae.config.latentChannels()) {
+      throw new CheckpointException(
+          folder,
+          "the UNet predicts "
+              + unet.config.outChannels()
+              + " channels but the VAE's latents have "
+              + vae.config.latentChannels()
+              + " (latent_channels)");
+    }
     String name = folder.toAbsolutePath().normalize().getFileName().toString();
-    return new DiffusionPipeline(
-        new DiffusionPipeline.Components(
-            name, tokenizer, textEncoder, useMask, unet, vae, scheduler));
+    return new ModelComponents(
+        name, TextConditioning.of(tokenizer, textEncoder), unet, vae, scheduler);
   }
 }

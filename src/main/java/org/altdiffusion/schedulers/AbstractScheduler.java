@@ -5,9 +5,9 @@ import java.util.Arrays;
 import java.util.Deque;
 import java.util.function.Supplier;
 import org.altdiffusion.engine.Noise;
+import org.altdiffusion.engine.Scopes;
 import org.altdiffusion.engine.Tensors;
 import org.altdiffusion.engine.TorchErrors;
-import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 
@@ -181,20 +181,12 @@ abstract class AbstractScheduler implements Scheduler {
 
   /** Runs {@code body} in a native scope; the result's tensors survive into the caller's scope. */
   private static StepResult keep(Supplier<StepResult> body) {
-    StepResult r;
-    try (PointerScope scope = new PointerScope()) {
-      r = body.get();
-      r.prevSample().retainReference();
-      if (r.predOriginalSample() != null) r.predOriginalSample().retainReference();
-    }
-    PointerScope outer = PointerScope.getInnerScope();
-    for (Tensor t : new Tensor[] {r.prevSample(), r.predOriginalSample()}) {
-      if (t == null) continue;
-      if (outer != null) {
-        outer.attach(t);
-        t.releaseReference();
-      }
-    }
-    return r;
+    Tensor[] kept =
+        Scopes.keepAll(
+            () -> {
+              StepResult r = body.get();
+              return new Tensor[] {r.prevSample(), r.predOriginalSample()};
+            });
+    return new StepResult(kept[0], kept[1]);
   }
 }

@@ -1,47 +1,76 @@
 package org.altdiffusion.schedulers;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
 /**
- * Samplers by the names users know from AUTOMATIC1111 and the diffusers docs. A sampler keeps the
- * model's noise schedule (betas, offsets) and changes the solver, like diffusers' {@code
- * NewScheduler.from_config(pipe.scheduler.config, **overrides)}.
+ * The one table of samplers by the names users know from AUTOMATIC1111 and the diffusers docs, with
+ * A1111's aliases. A sampler keeps the model's noise schedule (betas, offsets) and changes the
+ * solver, like diffusers' {@code NewScheduler.from_config(pipe.scheduler.config, **overrides)}.
+ * Names are resolved once, by {@link #resolve}, into a {@link SamplerChoice}.
  */
 public final class Samplers {
   private Samplers() {}
 
-  private record Entry(String className, Map<String, Object> overrides) {}
+  /**
+   * One row of the table.
+   *
+   * @param name the name users see (A1111's)
+   * @param className the diffusers scheduler class
+   * @param overrides config keys this sampler sets on the model's schedule
+   * @param aliases A1111's other names for it (k-diffusion style)
+   */
+  public record Entry(
+      String name, String className, Map<String, Object> overrides, List<String> aliases) {}
 
-  private static final Map<String, Entry> BY_NAME = new LinkedHashMap<>();
+  /** A1111's "Schedule type" values we can run; "Automatic" is the sampler's own. */
+  public static final String AUTOMATIC = "Automatic";
 
-  static {
-    BY_NAME.put("PNDM", new Entry(SchedulerConfig.PNDM, Map.of()));
-    BY_NAME.put("DDIM", new Entry(SchedulerConfig.DDIM, Map.of()));
-    BY_NAME.put("Euler", new Entry(SchedulerConfig.EULER, Map.of()));
-    BY_NAME.put("Euler a", new Entry(SchedulerConfig.EULER_ANCESTRAL, Map.of()));
-    BY_NAME.put("LMS", new Entry(SchedulerConfig.LMS, Map.of()));
-    BY_NAME.put("LMS Karras", new Entry(SchedulerConfig.LMS, Map.of("use_karras_sigmas", true)));
-    BY_NAME.put("DPM++ 2M", new Entry(SchedulerConfig.DPM_MULTISTEP, Map.of()));
-    BY_NAME.put(
-        "DPM++ 2M Karras",
-        new Entry(SchedulerConfig.DPM_MULTISTEP, Map.of("use_karras_sigmas", true)));
-    BY_NAME.put(
-        "DPM++ 2M SDE",
-        new Entry(SchedulerConfig.DPM_MULTISTEP, Map.of("algorithm_type", "sde-dpmsolver++")));
-    BY_NAME.put(
-        "DPM++ 2M SDE Karras",
-        new Entry(
-            SchedulerConfig.DPM_MULTISTEP,
-            Map.of("algorithm_type", "sde-dpmsolver++", "use_karras_sigmas", true)));
+  public static final String KARRAS = "Karras";
+
+  private static final Map<String, Object> KARRAS_SIGMAS = Map.of("use_karras_sigmas", true);
+
+  private static final List<Entry> TABLE =
+      List.of(
+          new Entry("PNDM", SchedulerConfig.PNDM, Map.of(), List.of("pndm")),
+          new Entry("DDIM", SchedulerConfig.DDIM, Map.of(), List.of("ddim")),
+          new Entry("Euler", SchedulerConfig.EULER, Map.of(), List.of("k_euler")),
+          new Entry(
+              "Euler a",
+              SchedulerConfig.EULER_ANCESTRAL,
+              Map.of(),
+              List.of("k_euler_a", "k_euler_ancestral")),
+          new Entry("LMS", SchedulerConfig.LMS, Map.of(), List.of("k_lms")),
+          new Entry("LMS Karras", SchedulerConfig.LMS, KARRAS_SIGMAS, List.of("k_lms_ka")),
+          new Entry("DPM++ 2M", SchedulerConfig.DPM_MULTISTEP, Map.of(), List.of("k_dpmpp_2m")),
+          new Entry(
+              "DPM++ 2M Karras",
+              SchedulerConfig.DPM_MULTISTEP,
+              KARRAS_SIGMAS,
+              List.of("k_dpmpp_2m_ka")),
+          new Entry(
+              "DPM++ 2M SDE",
+              SchedulerConfig.DPM_MULTISTEP,
+              Map.of("algorithm_type", "sde-dpmsolver++"),
+              List.of("k_dpmpp_2m_sde")),
+          new Entry(
+              "DPM++ 2M SDE Karras",
+              SchedulerConfig.DPM_MULTISTEP,
+              Map.of("algorithm_type", "sde-dpmsolver++", "use_karras_sigmas", true),
+              List.of("k_dpmpp_2m_sde_ka")));
+
+  /** Every row, in the order users see them. */
+  public static List<Entry> entries() {
+    return TABLE;
   }
 
-  /** The sampler names, as shown to users. Diffusers class names are accepted too. */
+  /** The sampler names, as shown to users. Aliases and diffusers class names are accepted too. */
   public static List<String> names() {
-    return List.copyOf(BY_NAME.keySet());
+    List<String> names = new ArrayList<>();
+    for (Entry e : TABLE) names.add(e.name());
+    return List.copyOf(names);
   }
 
   /** The scheduler of {@code config}'s own class (its {@code _class_name}). */
@@ -69,11 +98,25 @@ public final class Samplers {
   }
 
   /**
-   * The sampler {@code name} (case, spaces, '_' and '-' ignored: "euler_a", "DPM++ 2M karras") or a
-   * diffusers class name ("EulerDiscreteScheduler"), on the noise schedule of {@code base}.
+   * The sampler {@code name} (a name of the table, an alias, or a diffusers class name; case,
+   * spaces, '_' and '-' ignored: "euler_a", "DPM++ 2M karras", "EulerDiscreteScheduler"), or the
+   * model's own scheduler when null, with A1111's schedule type {@code schedule} (null or
+   * "Automatic": the sampler's own; "Karras").
+   *
+   * @throws IllegalArgumentException naming the accepted names when either is unknown
    */
+  public static SamplerChoice resolve(String name, String schedule) {
+    boolean karras = parseSchedule(schedule);
+    if (name == null) return new SamplerChoice(null, null, Map.of(), karras);
+    Entry e = find(name);
+    if (e == null)
+      throw new IllegalArgumentException("unknown sampler '" + name + "'; valid: " + validList());
+    return new SamplerChoice(e.name(), e.className(), e.overrides(), karras);
+  }
+
+  /** The sampler {@code name} on the noise schedule of {@code base}. */
   public static Scheduler byName(String name, SchedulerConfig base) {
-    return create(configFor(name, base));
+    return resolve(name, null).create(base);
   }
 
   /**
@@ -82,52 +125,64 @@ public final class Samplers {
   public static SchedulerConfig configFor(String name, SchedulerConfig base) {
     if (name == null)
       throw new IllegalArgumentException("no sampler name given; valid: " + validList());
-    String key = normalize(name);
-    for (Map.Entry<String, Entry> e : BY_NAME.entrySet()) {
-      if (normalize(e.getKey()).equals(key))
-        return base.withClass(e.getValue().className(), e.getValue().overrides());
-    }
-    for (String className : SchedulerConfig.CLASS_NAMES) {
-      if (normalize(className).equals(key)) return base.withClass(className, Map.of());
-    }
-    throw new IllegalArgumentException("unknown sampler '" + name + "'; valid: " + validList());
+    return resolve(name, null).config(base);
   }
 
-  /**
-   * Checks that {@code name} names a sampler, without a model at hand; returns the name users know.
-   */
+  /** The name users know for a sampler name, alias or class name; an error when unknown. */
   public static String requireKnown(String name) {
     if (name == null)
       throw new IllegalArgumentException("no sampler name given; valid: " + validList());
-    String key = normalize(name);
-    for (String n : BY_NAME.keySet()) if (normalize(n).equals(key)) return n;
-    for (String className : SchedulerConfig.CLASS_NAMES)
-      if (normalize(className).equals(key)) return className;
-    throw new IllegalArgumentException("unknown sampler '" + name + "'; valid: " + validList());
+    return resolve(name, null).name();
   }
 
   /**
-   * The name users know for {@code name} ("euler_a" -> "Euler a", "EulerDiscreteScheduler" ->
-   * "Euler"), or for the model's own scheduler when {@code name} is null; what infotexts record.
+   * The name users know for the scheduler {@code config} describes ("DPM++ 2M Karras" for a DPM
+   * solver with Karras sigmas), or its class name when no row matches.
    */
-  public static String displayName(String name, SchedulerConfig base) {
-    String key = normalize(name == null ? base.className() : name);
-    for (String n : BY_NAME.keySet()) if (normalize(n).equals(key)) return n;
-    for (Map.Entry<String, Entry> e : BY_NAME.entrySet()) {
-      if (normalize(e.getValue().className()).equals(key) && e.getValue().overrides().isEmpty()) {
-        boolean karras = name == null && base.useKarrasSigmas();
-        String karrasName = e.getKey() + " Karras";
-        return karras && BY_NAME.containsKey(karrasName) ? karrasName : e.getKey();
-      }
+  static String nameOf(SchedulerConfig config) {
+    Entry plain = null;
+    for (Entry e : TABLE) {
+      if (!e.className().equals(config.className())) continue;
+      if (e.overrides().isEmpty() && plain == null) plain = e;
     }
-    return name == null ? base.className() : name;
+    if (plain == null) return config.className();
+    if (config.useKarrasSigmas()) {
+      Entry karras = find(plain.name() + " " + KARRAS);
+      if (karras != null) return karras.name();
+    }
+    return plain.name();
+  }
+
+  /** True for "Karras", false for null/"Automatic"; an error naming the accepted ones otherwise. */
+  private static boolean parseSchedule(String schedule) {
+    if (schedule == null || normalize(schedule).equals(normalize(AUTOMATIC))) return false;
+    if (normalize(schedule).equals(normalize(KARRAS))) return true;
+    throw new IllegalArgumentException(
+        "unknown schedule type '"
+            + schedule
+            + "'; accepted: "
+            + AUTOMATIC
+            + " (the sampler's own), "
+            + KARRAS);
+  }
+
+  private static Entry find(String name) {
+    String key = normalize(name);
+    Entry byClass = null;
+    for (Entry e : TABLE) {
+      if (normalize(e.name()).equals(key)) return e;
+      for (String a : e.aliases()) if (normalize(a).equals(key)) return e;
+      if (byClass == null && e.overrides().isEmpty() && normalize(e.className()).equals(key))
+        byClass = e;
+    }
+    return byClass;
   }
 
   private static String validList() {
     List<String> all = new ArrayList<>();
-    for (String n : BY_NAME.keySet()) all.add('"' + n + '"');
+    for (Entry e : TABLE) all.add('"' + e.name() + '"');
     all.addAll(SchedulerConfig.CLASS_NAMES);
-    return String.join(", ", all);
+    return String.join(", ", all) + " (and A1111's k_ aliases)";
   }
 
   private static String normalize(String name) {

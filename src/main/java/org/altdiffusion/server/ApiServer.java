@@ -19,13 +19,13 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.altdiffusion.pipeline.Images;
+import org.altdiffusion.pipeline.Seeds;
 
 /**
  * The HTTP server: AUTOMATIC1111's API under {@code /sdapi/v1}, an asynchronous job API under
@@ -290,13 +290,19 @@ public final class ApiServer implements AutoCloseable {
             .ok("SchedulerItem")
             .handler(
                 r -> {
-                  ObjectNode s = Json.object();
-                  s.put("name", "automatic");
-                  s.put("label", "Automatic");
-                  s.putNull("aliases");
-                  s.put("default_rho", -1);
-                  s.put("need_inner_model", false);
-                  return Reply.json(List.of(s));
+                  ObjectNode automatic = Json.object();
+                  automatic.put("name", "automatic");
+                  automatic.put("label", "Automatic");
+                  automatic.putNull("aliases");
+                  automatic.put("default_rho", -1);
+                  automatic.put("need_inner_model", false);
+                  ObjectNode karras = Json.object();
+                  karras.put("name", "karras");
+                  karras.put("label", "Karras");
+                  karras.putNull("aliases");
+                  karras.put("default_rho", 7.0);
+                  karras.put("need_inner_model", false);
+                  return Reply.json(List.of(automatic, karras));
                 }));
     add(
         Route.get("/sdapi/v1/sd-models", "sdModels", "Models in the models folder", a1111)
@@ -435,8 +441,8 @@ public final class ApiServer implements AutoCloseable {
           Map.of("Retry-After", "60"));
     List<String> known = models.samplerNames(model);
     if (known != null) Samplers.resolve(r.sampler(), known); // fail fast; the worker checks again
-    // A1111 draws random seeds below 2^32 - 1.
-    long seed = r.seed() == -1 ? ThreadLocalRandom.current().nextLong(4294967294L) : r.seed();
+    Samplers.schedule(r.scheduler());
+    long seed = Seeds.resolve(Seeds.fromUser(r.seed()));
     return new Job(kind, collectable, r, model, seed);
   }
 

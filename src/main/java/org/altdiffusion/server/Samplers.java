@@ -1,36 +1,21 @@
 package org.altdiffusion.server;
 
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
+import org.altdiffusion.schedulers.Samplers.Entry;
 
 /**
- * Sampler names as clients send them: the model's own names, matched exactly, then ignoring case,
- * then through the k-diffusion style aliases A1111 also accepts ({@code k_euler_a} for "Euler a").
+ * Sampler and schedule names as clients send them, resolved through the one sampler table ({@link
+ * org.altdiffusion.schedulers.Samplers}: names, A1111's {@code k_} aliases, class names, case and
+ * separators ignored), against what the model offers; errors in A1111's shapes.
  */
 final class Samplers {
-  /** A1111's aliases of the names a model may offer. */
-  private static final Map<String, List<String>> ALIASES =
-      Map.ofEntries(
-          Map.entry("Euler a", List.of("k_euler_a", "k_euler_ancestral")),
-          Map.entry("Euler", List.of("k_euler")),
-          Map.entry("LMS", List.of("k_lms")),
-          Map.entry("Heun", List.of("k_heun")),
-          Map.entry("DPM2", List.of("k_dpm_2")),
-          Map.entry("DPM2 a", List.of("k_dpm_2_a")),
-          Map.entry("DPM++ 2M", List.of("k_dpmpp_2m")),
-          Map.entry("DPM++ 2S a", List.of("k_dpmpp_2s_a")),
-          Map.entry("DPM++ SDE", List.of("k_dpmpp_sde")),
-          Map.entry("DDIM", List.of("ddim")),
-          Map.entry("PLMS", List.of("plms")),
-          Map.entry("PNDM", List.of("pndm")),
-          Map.entry("UniPC", List.of("unipc")));
-
   private Samplers() {}
 
+  /** A1111's aliases of {@code name}; none for a name the table does not have. */
   static List<String> aliases(String name) {
-    return ALIASES.getOrDefault(name, List.of());
+    for (Entry e : org.altdiffusion.schedulers.Samplers.entries())
+      if (e.name().equals(name)) return e.aliases();
+    return List.of();
   }
 
   /**
@@ -40,19 +25,37 @@ final class Samplers {
    */
   static String resolve(String requested, List<String> available) {
     if (requested == null) return null;
-    for (String s : available) if (s.equals(requested)) return s;
-    String lower = requested.toLowerCase(Locale.ROOT);
-    for (String s : available) {
-      if (s.toLowerCase(Locale.ROOT).equals(lower)) return s;
-      for (String a : aliases(s)) if (a.equals(lower)) return s;
+    if (available.contains(requested)) return requested;
+    try {
+      String name = org.altdiffusion.schedulers.Samplers.requireKnown(requested);
+      if (available.contains(name)) return name;
+    } catch (IllegalArgumentException unknown) {
+      // answered below with the names this model accepts
     }
-    List<String> accepted = new ArrayList<>(available);
     throw ApiException.notFound(
         "Sampler not found",
         "unknown sampler '"
             + Json.abbreviate(requested)
             + "'; this model accepts: "
-            + String.join(", ", accepted)
+            + String.join(", ", available)
             + " (or leave sampler_name out for the model's own scheduler)");
+  }
+
+  /**
+   * A1111's schedule type as the pipeline takes it: null for none or "Automatic".
+   *
+   * @throws ApiException 422 naming the accepted types
+   */
+  static String schedule(String requested) {
+    if (requested == null || requested.isBlank()) return null;
+    try {
+      org.altdiffusion.schedulers.Samplers.resolve(null, requested);
+    } catch (IllegalArgumentException e) {
+      throw ApiException.invalid(
+          "scheduler: "
+              + Json.abbreviate(requested)
+              + " is not known; accepted: Automatic, Karras (see GET /sdapi/v1/schedulers)");
+    }
+    return requested;
   }
 }

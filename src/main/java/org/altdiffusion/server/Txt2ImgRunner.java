@@ -45,31 +45,8 @@ final class Txt2ImgRunner implements JobQueue.Runner {
     Txt2ImgRequest r = job.request;
     List<String> warnings = new ArrayList<>();
     String sampler = Samplers.resolve(r.sampler(), generator.samplerNames());
-    if (r.scheduler() != null
-        && !r.scheduler().isBlank()
-        && !r.scheduler().equalsIgnoreCase("automatic")) {
-      warnings.add(
-          "scheduler '"
-              + Json.abbreviate(r.scheduler())
-              + "' is not available; used 'Automatic' (the sampler's own schedule)");
-    }
     int width = r.width() == 0 ? generator.defaultSize() : r.width();
     int height = r.height() == 0 ? generator.defaultSize() : r.height();
-    GenerationRequest base =
-        new GenerationRequest(
-            r.prompt(),
-            r.negativePrompt(),
-            r.steps(),
-            r.cfgScale(),
-            0.0,
-            sampler,
-            job.seed,
-            width,
-            height,
-            r.batchSize(),
-            r.eta() == null ? 0.0 : r.eta());
-    List<String> problems = base.problems();
-    if (!problems.isEmpty()) throw ApiException.invalid(String.join("; ", problems));
     InitImage init = null;
     if (r.init() != null) {
       var i = r.init();
@@ -82,6 +59,21 @@ final class Txt2ImgRunner implements JobQueue.Runner {
                 + i.ignoredImages()
                 + " more were ignored");
     }
+    GenerationRequest base =
+        GenerationRequest.builder(r.prompt())
+            .negativePrompt(r.negativePrompt())
+            .steps(r.steps())
+            .guidance(r.cfgScale())
+            .sampler(sampler)
+            .schedule(Samplers.schedule(r.scheduler()))
+            .seed(job.seed)
+            .size(width, height)
+            .batchSize(r.batchSize())
+            .eta(r.eta() == null ? 0.0 : r.eta())
+            .initImage(init)
+            .build();
+    List<String> problems = base.problems();
+    if (!problems.isEmpty()) throw ApiException.invalid(String.join("; ", problems));
 
     String timestamp = LocalDateTime.now().format(TIMESTAMP);
     List<GeneratedImage> images = new ArrayList<>();
@@ -99,7 +91,7 @@ final class Txt2ImgRunner implements JobQueue.Runner {
       job.skipRequested = false;
       GenerationRequest batch = base.withSeed(job.seed + (long) n * r.batchSize());
       try {
-        images.addAll(generator.generate(batch, init, listener(job)));
+        images.addAll(generator.generate(batch, listener(job)));
       } catch (GenerationCancelledException e) {
         if (job.cancelRequested) throw e;
         if (job.interruptRequested) {

@@ -49,7 +49,7 @@ class BuiltInModelQualityTest {
     var images =
         pipeline.generateEach(
             prompts,
-            GenerationRequest.of("").withSteps(25).withGuidance(7.5).withSeed(0L).withSize(64, 64),
+            GenerationRequest.builder("").steps(25).guidance(7.5).seed(0L).size(64, 64).build(),
             null);
     ShapeOracle oracle = new ShapeOracle();
     int right = 0;

@@ -128,11 +128,11 @@ class TrainUnetCommandTest {
     var pipeline = org.altdiffusion.pipeline.PipelineLoader.load(out.resolve("final-ema"));
     var images =
         pipeline.generate(
-            org.altdiffusion.pipeline.GenerationRequest.of("a red circle")
-                .withSteps(2)
-                .withSize(32, 32)
-                .withSeed(1L),
-            null,
+            org.altdiffusion.pipeline.GenerationRequest.builder("a red circle")
+                .steps(2)
+                .size(32, 32)
+                .seed(1L)
+                .build(),
             null);
     assertEquals(1, images.size());
   }

@@ -40,20 +40,20 @@ class DiffusionPipelineParityTest {
   @Test
   void smallModelsRunGuidedStepsSideBySideByDefault() {
     GenerationRequest r =
-        GenerationRequest.of("a red circle").withSteps(3).withSeed(1L).withSize(32, 32);
+        GenerationRequest.builder("a red circle").steps(3).seed(1L).size(32, 32).build();
     ThreadSettings settings = Torch.current();
     assumeTrue(
         settings.torchThreads() >= 2
             && settings.parallelGuidance() == ThreadSettings.ParallelGuidance.AUTO,
         "needs 2+ torch threads and the default setting, has " + settings);
     long before = ParallelPair.runs();
-    pipeline.generate(r, null, ProgressListener.NONE);
+    pipeline.generate(r, ProgressListener.NONE);
     long sideBySide = ParallelPair.runs() - before;
     assertTrue(sideBySide >= 3, "guided steps of the tiny model ran side by side: " + sideBySide);
     before = ParallelPair.runs();
-    pipeline.withParallelGuidance(false).generate(r, null, ProgressListener.NONE);
+    pipeline.withParallelGuidance(false).generate(r, ProgressListener.NONE);
     pipeline.generate(
-        r.withGuidance(1.0), null, ProgressListener.NONE); // unguided: one pass per step
+        r.toBuilder().guidance(1.0).build(), ProgressListener.NONE); // unguided: one pass per step
     assertEquals(before, ParallelPair.runs(), "batched and unguided generations use no pair");
   }
 
@@ -72,27 +72,27 @@ class DiffusionPipelineParityTest {
   @ParameterizedTest(name = "{0}, parallel guidance {2}")
   @MethodSource("cases")
   void sameImagesAsDiffusers(String name, JsonNode c, boolean parallelGuidance) {
-    GenerationRequest r =
-        GenerationRequest.of(c.get("prompt").asText())
-            .withNegativePrompt(c.get("negative_prompt").asText())
-            .withSampler(c.get("sampler").asText())
-            .withSteps(c.get("steps").asInt())
-            .withGuidance(c.get("guidance").asDouble())
-            .withGuidanceRescale(c.get("guidance_rescale").asDouble())
-            .withEta(c.get("eta").asDouble())
-            .withSeed(c.get("seed").asLong())
-            .withBatchSize(c.get("batch").asInt())
-            .withSize(c.get("width").asInt(), c.get("height").asInt());
+    GenerationRequest.Builder builder =
+        GenerationRequest.builder(c.get("prompt").asText())
+            .negativePrompt(c.get("negative_prompt").asText())
+            .sampler(c.get("sampler").asText())
+            .steps(c.get("steps").asInt())
+            .guidance(c.get("guidance").asDouble())
+            .guidanceRescale(c.get("guidance_rescale").asDouble())
+            .eta(c.get("eta").asDouble())
+            .seed(c.get("seed").asLong())
+            .batchSize(c.get("batch").asInt())
+            .size(c.get("width").asInt(), c.get("height").asInt());
     try (var ref = SafeTensors.open(DIR.resolve(name + ".safetensors"))) {
-      InitImage init = null;
       if (c.get("mode").asText().equals("img2img")) {
-        init = new InitImage(rgb(ref.loadRaw("init")), c.get("strength").asDouble());
+        builder.initImage(new InitImage(rgb(ref.loadRaw("init")), c.get("strength").asDouble()));
       }
+      GenerationRequest r = builder.build();
       List<GeneratedImage> images =
-          pipeline.withParallelGuidance(parallelGuidance).generate(r, init, ProgressListener.NONE);
+          pipeline.withParallelGuidance(parallelGuidance).generate(r, ProgressListener.NONE);
       float[] expected = Tensors.toFloats(ref.load("images")); // [B, H, W, 3] in [0, 1]
-      int w = r.width();
-      int h = r.height();
+      int w = r.size().width();
+      int h = r.size().height();
       double worst = 0;
       for (int b = 0; b < images.size(); b++) {
         BufferedImage img = images.get(b).image();

@@ -24,17 +24,18 @@ class GenerateEachTest {
   void imageIOfTheListEqualsPromptIAloneWithSeedPlusI() {
     List<String> prompts = List.of("一只红色的猫", "a blue dog", "");
     GenerationRequest settings =
-        GenerationRequest.of("ignored")
-            .withSteps(4)
-            .withSeed(10L)
-            .withSize(32, 32)
-            .withNegativePrompt("blurry");
+        GenerationRequest.builder("ignored")
+            .steps(4)
+            .seed(10L)
+            .size(32, 32)
+            .negativePrompt("blurry")
+            .build();
     List<GeneratedImage> batch = pipeline.generateEach(prompts, settings, null);
     assertEquals(3, batch.size());
     for (int i = 0; i < prompts.size(); i++) {
       GeneratedImage alone =
           pipeline
-              .generate(settings.withPrompt(prompts.get(i)).withSeed(10L + i), null, null)
+              .generate(settings.toBuilder().prompt(prompts.get(i)).seed(10L + i).build(), null)
               .get(0);
       assertEquals(10L + i, batch.get(i).seed());
       assertEquals(prompts.get(i), batch.get(i).infotext().prompt());
@@ -44,7 +45,7 @@ class GenerateEachTest {
 
   @Test
   void refusesEmptyAndOversizedLists() {
-    GenerationRequest settings = GenerationRequest.of("").withSteps(1);
+    GenerationRequest settings = GenerationRequest.builder("").steps(1).build();
     assertThrows(
         IllegalArgumentException.class, () -> pipeline.generateEach(List.of(), settings, null));
     assertThrows(

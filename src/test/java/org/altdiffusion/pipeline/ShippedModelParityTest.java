@@ -39,12 +39,13 @@ class ShippedModelParityTest {
     for (int i = 0; i < cases.size(); i++) {
       JsonNode c = cases.get(i);
       GenerationRequest r =
-          GenerationRequest.of(c.get("prompt").asText())
-              .withSteps(c.get("steps").asInt())
-              .withGuidance(c.get("guidance").asDouble())
-              .withSeed(c.get("seed").asLong())
-              .withSize(64, 64);
-      BufferedImage ours = pipeline.generate(r, null, null).get(0).image();
+          GenerationRequest.builder(c.get("prompt").asText())
+              .steps(c.get("steps").asInt())
+              .guidance(c.get("guidance").asDouble())
+              .seed(c.get("seed").asLong())
+              .size(64, 64)
+              .build();
+      BufferedImage ours = pipeline.generate(r, null).get(0).image();
       int worst = 0;
       for (int y = 0; y < 64; y++) {
         for (int x = 0; x < 64; x++) {

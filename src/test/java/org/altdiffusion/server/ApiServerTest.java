@@ -224,7 +224,13 @@ class ApiServerTest {
     // the double blends init and drawing by the strength: the server handed it the init image,
     // fitted, and the strength
     GenerationRequest asRun =
-        new GenerationRequest("ein Hund", "", 4, 7.0, 0, null, 12L, 40, 24, 2, 0);
+        GenerationRequest.builder("ein Hund")
+            .steps(4)
+            .guidance(7.0)
+            .seed(12L)
+            .size(40, 24)
+            .batchSize(2)
+            .build();
     BufferedImage expected =
         TestImageGenerator.blend(
             decodePng(init), TestImageGenerator.draw(asRun, 12, 40, 24, 2, 2), 0.5);

@@ -101,9 +101,15 @@ class RealPipelineServerTest {
 
     // the same run straight on the pipeline (the server is idle now): the same pixels
     GenerationRequest direct =
-        new GenerationRequest("ein Hund", "blurry", 3, 7.0, 0, null, 7L, 32, 32, 1, 0);
-    List<GeneratedImage> expected =
-        pipeline.generate(direct, new InitImage(decode(first), 0.75), ProgressListener.NONE);
+        GenerationRequest.builder("ein Hund")
+            .negativePrompt("blurry")
+            .steps(3)
+            .guidance(7.0)
+            .seed(7L)
+            .size(32, 32)
+            .initImage(new InitImage(decode(first), 0.75))
+            .build();
+    List<GeneratedImage> expected = pipeline.generate(direct, ProgressListener.NONE);
     BufferedImage got = decode(second);
     int worst = 0;
     for (int y = 0; y < 32; y++) {

@@ -40,14 +40,14 @@ public final class TestImageGenerator implements ImageGenerator, AutoCloseable {
   }
 
   @Override
-  public List<GeneratedImage> generate(
-      GenerationRequest request, InitImage init, ProgressListener progress) {
+  public List<GeneratedImage> generate(GenerationRequest request, ProgressListener progress) {
     if (closed) throw new IllegalStateException("generator used after close");
     request.validate();
     runs.incrementAndGet();
-    int w = request.width() == 0 ? defaultSize : request.width();
-    int h = request.height() == 0 ? defaultSize : request.height();
-    int total = request.steps();
+    InitImage init = request.initImage();
+    int w = request.size().width() == 0 ? defaultSize : request.size().width();
+    int h = request.size().height() == 0 ? defaultSize : request.size().height();
+    int total = request.sampling().steps();
     if (init != null) {
       // the pipeline's own checks, with its messages' gist
       if (init.image().getWidth() != w || init.image().getHeight() != h) {
@@ -61,13 +61,13 @@ public final class TestImageGenerator implements ImageGenerator, AutoCloseable {
                 + "x"
                 + h);
       }
-      total = init.stepsRun(request.steps());
+      total = init.stepsRun(request.sampling().steps());
       if (total < 1)
         throw new IllegalArgumentException(
             "denoising strength "
                 + init.strength()
                 + " leaves no step to run with "
-                + request.steps()
+                + request.sampling().steps()
                 + " steps");
     }
     long seed0 = request.seed() == null ? 0 : request.seed();
@@ -143,9 +143,9 @@ public final class TestImageGenerator implements ImageGenerator, AutoCloseable {
 
   private Infotext infotext(GenerationRequest r, InitImage init, long seed, int w, int h) {
     Map<String, String> s = new LinkedHashMap<>();
-    s.put("Steps", Integer.toString(r.steps()));
-    s.put("Sampler", r.sampler() == null ? "PNDM" : r.sampler());
-    s.put("CFG scale", Double.toString(r.guidance()));
+    s.put("Steps", Integer.toString(r.sampling().steps()));
+    s.put("Sampler", r.sampling().sampler() == null ? "PNDM" : r.sampling().sampler());
+    s.put("CFG scale", Double.toString(r.guidance().scale()));
     s.put("Seed", Long.toString(seed));
     s.put("Size", w + "x" + h);
     s.put("Model", name);

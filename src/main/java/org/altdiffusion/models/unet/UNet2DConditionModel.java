@@ -164,6 +164,16 @@ public final class UNet2DConditionModel extends Module {
 
   /** Same with a timestep number (diffusers turns a Python number into a one-element tensor). */
   public Tensor forward(Tensor sample, double timestep, Tensor encoderHiddenStates) {
+    return forward(sample, timestep, encoderHiddenStates, null, null);
+  }
+
+  /** With a timestep number and ControlNet residuals (null for none). */
+  public Tensor forward(
+      Tensor sample,
+      double timestep,
+      Tensor encoderHiddenStates,
+      List<Tensor> downBlockAdditionalResiduals,
+      Tensor midBlockAdditionalResidual) {
     return Scopes.keep(
         () ->
             forward(
@@ -171,8 +181,8 @@ public final class UNet2DConditionModel extends Module {
                 torch.scalar_tensor(
                     new Scalar(timestep), new TensorOptions(torch.ScalarType.Double)),
                 encoderHiddenStates,
-                null,
-                null));
+                downBlockAdditionalResiduals,
+                midBlockAdditionalResidual));
   }
 
   /**

@@ -96,11 +96,12 @@ public final class TinyEvaluation {
     Captions captions = Captions.bundled();
     ShapeOracle oracle = new ShapeOracle();
     GenerationRequest settings =
-        GenerationRequest.of("")
-            .withSteps(options.steps())
-            .withGuidance(options.guidance())
-            .withSeed(options.seed())
-            .withSize(Scene.SIDE, Scene.SIDE);
+        GenerationRequest.builder("")
+            .steps(options.steps())
+            .guidance(options.guidance())
+            .seed(options.seed())
+            .size(Scene.SIDE, Scene.SIDE)
+            .build();
     List<LanguageResult> rows = new ArrayList<>();
     Map<Language, List<BufferedImage>> pictures = new LinkedHashMap<>();
     for (Language language : options.languages()) {

@@ -38,7 +38,7 @@ class TinyRecipeTest {
     assertNotNull(TinyClip.load(out.resolve("teacher-clip")));
     var image =
         multilingual
-            .generate(GenerationRequest.of("一个红色的大圆形在左边").withSteps(2).withSeed(1L), null, null)
+            .generate(GenerationRequest.builder("一个红色的大圆形在左边").steps(2).seed(1L).build(), null)
             .get(0)
             .image();
     assertEquals(64, image.getWidth());

@@ -1,0 +1,54 @@
+package org.altdiffusion.pipeline;
+
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The infotext of each generated picture, in the order and form AUTOMATIC1111 writes it; built from
+ * the request and what the generation resolved (sampler, seed, size), outside the sampling loop.
+ *
+ * @param request what was asked
+ * @param sampler the sampler's display name ("Euler a")
+ * @param scheduleType A1111's "Schedule type" when the user chose one, else null
+ * @param firstSeed the seed of image 0
+ * @param size the size generated
+ * @param model the model's name
+ */
+record Infotexts(
+    GenerationRequest request,
+    String sampler,
+    String scheduleType,
+    long firstSeed,
+    GenerationRequest.Size size,
+    String model) {
+
+  /** The infotext of image {@code index}, showing {@code prompt}. */
+  Infotext forImage(int index, String prompt) {
+    GenerationRequest r = request;
+    Map<String, String> s = new LinkedHashMap<>();
+    s.put("Steps", Integer.toString(r.sampling().steps()));
+    s.put("Sampler", sampler);
+    if (scheduleType != null) s.put("Schedule type", scheduleType);
+    s.put("CFG scale", number(r.guidance().scale()));
+    s.put("Seed", Long.toString(Seeds.ofImage(firstSeed, index)));
+    s.put("Size", size.width() + "x" + size.height());
+    s.put("Model", model);
+    if (r.initImage() != null) s.put("Denoising strength", number(r.initImage().strength()));
+    if (r.guidance().rescale() > 0) s.put("CFG Rescale", number(r.guidance().rescale()));
+    if (r.sampling().eta() > 0) s.put("Eta", number(r.sampling().eta()));
+    if (r.batchSize() > 1) {
+      s.put("Batch size", Integer.toString(r.batchSize()));
+      s.put("Batch pos", Integer.toString(index));
+    }
+    s.put("Version", "altdiffusion-jvm");
+    return new Infotext(prompt, r.negativePrompt(), s);
+  }
+
+  /** A1111 writes 7 for 7.0 and 7.5 for 7.5. */
+  static String number(double v) {
+    return v == Math.rint(v) && Math.abs(v) < 1e15
+        ? Long.toString((long) v)
+        : String.format(Locale.ROOT, "%s", v);
+  }
+}

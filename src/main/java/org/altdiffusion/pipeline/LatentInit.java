@@ -1,0 +1,34 @@
+package org.altdiffusion.pipeline;
+
+import org.altdiffusion.engine.Noise;
+import org.altdiffusion.schedulers.Scheduler;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * How a generation's latents start: pure noise (text-to-image), a noised picture (image-to-image),
+ * later a picture with a region to repaint.
+ */
+@FunctionalInterface
+public interface LatentInit {
+
+  /**
+   * The starting latents and the first step index to run.
+   *
+   * @param latents [B, C, h, w]
+   * @param firstStep the index of the first step (0, or later for image-to-image)
+   */
+  record Start(Tensor latents, int firstStep) {}
+
+  /**
+   * @param scheduler with its timesteps set
+   * @param noise the generation's noise source (one generator per image)
+   * @param shape the latents' shape [B, C, h, w]
+   */
+  Start start(Scheduler scheduler, Noise noise, long[] shape);
+
+  /** Noise at the sampler's initial sigma, as diffusers' {@code prepare_latents}. */
+  LatentInit TEXT_TO_IMAGE =
+      (scheduler, noise, shape) ->
+          new Start(noise.randn(shape).mul(new Scalar(scheduler.initNoiseSigma())), 0);
+}

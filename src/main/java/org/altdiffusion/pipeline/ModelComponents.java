@@ -1,0 +1,48 @@
+package org.altdiffusion.pipeline;
+
+import org.altdiffusion.models.text.TextConditioning;
+import org.altdiffusion.models.text.TextEncoder;
+import org.altdiffusion.models.unet.UNet2DConditionModel;
+import org.altdiffusion.models.vae.AutoencoderKL;
+import org.altdiffusion.schedulers.SchedulerConfig;
+import org.altdiffusion.tokenizer.PromptTokenizer;
+
+/**
+ * A loaded model: what {@link PipelineLoader} reads from a folder, for generation, training and
+ * evaluation alike.
+ *
+ * @param name shown as "Model" in the infotext (the folder's name)
+ * @param text tokenizer, text encoder and their mask rule
+ * @param unet the denoiser
+ * @param vae the latent autoencoder
+ * @param scheduler the model's scheduler_config.json
+ */
+public record ModelComponents(
+    String name,
+    TextConditioning text,
+    UNet2DConditionModel unet,
+    AutoencoderKL vae,
+    SchedulerConfig scheduler) {
+
+  public PromptTokenizer tokenizer() {
+    return text.tokenizer();
+  }
+
+  public TextEncoder textEncoder() {
+    return text.encoder();
+  }
+
+  /** The latent shape of {@code batch} pictures of {@code width} x {@code height} pixels. */
+  public long[] latentShape(int batch, int width, int height) {
+    int factor = vae.downscaleFactor();
+    // the VAE's latent channels, not the UNet's in_channels (9 for inpainting UNets)
+    return new long[] {batch, vae.config.latentChannels(), height / factor, width / factor};
+  }
+
+  /** The default picture side in pixels: the UNet's sample size times the VAE's factor. */
+  public int defaultSize() {
+    Integer sampleSize = unet.config.sampleSize();
+    // diffusers' pipelines need sample_size; a config without it gets SD's 64 (512 pixels)
+    return (sampleSize == null ? 64 : sampleSize) * vae.downscaleFactor();
+  }
+}

@@ -1,0 +1,54 @@
+package org.altdiffusion.schedulers;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * A sampler as resolved from what a user asked ({@link Samplers#resolve}): a row of the table, or
+ * the model's own scheduler, with or without Karras sigmas.
+ *
+ * @param name the table's name ("Euler a"), or null for the model's own scheduler
+ * @param className the diffusers class, or null for the model's own
+ * @param overrides config keys the row sets
+ * @param karras whether the user asked for the Karras schedule type
+ */
+public record SamplerChoice(
+    String name, String className, Map<String, Object> overrides, boolean karras) {
+
+  /** The model's schedule converted to this sampler, as diffusers' {@code from_config}. */
+  public SchedulerConfig config(SchedulerConfig base) {
+    Map<String, Object> keys = new HashMap<>(overrides);
+    String target = className == null ? base.className() : className;
+    if (karras) {
+      if (!SchedulerConfig.takes(target, "use_karras_sigmas")) {
+        throw new IllegalArgumentException(
+            "the Karras schedule type is not available for "
+                + (name == null ? target : name)
+                + "; it is for Euler, LMS and the DPM++ samplers (or use schedule type Automatic)");
+      }
+      keys.put("use_karras_sigmas", true);
+    }
+    if (className == null && keys.isEmpty()) return base;
+    return base.withClass(target, keys);
+  }
+
+  /** A fresh scheduler of this sampler on {@code base}'s schedule. */
+  public Scheduler create(SchedulerConfig base) {
+    return Samplers.create(config(base));
+  }
+
+  /** What infotexts record as "Sampler" for a generation on {@code base}. */
+  public String displayName(SchedulerConfig base) {
+    if (name == null) return Samplers.nameOf(config(base));
+    if (karras && !name.endsWith(" " + Samplers.KARRAS)) {
+      String withKarras = name + " " + Samplers.KARRAS;
+      if (Samplers.names().contains(withKarras)) return withKarras;
+    }
+    return name;
+  }
+
+  /** A1111's "Schedule type" field, or null when the sampler's own was used. */
+  public String scheduleType() {
+    return karras ? Samplers.KARRAS : null;
+  }
+}
