@@ -10,18 +10,13 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.altdiffusion.engine.Torch;
-import org.altdiffusion.io.Checkpoints;
-import org.altdiffusion.io.DiffusersLayout;
-import org.altdiffusion.io.TensorSource;
-import org.altdiffusion.models.text.RobertaSeriesConfig;
-import org.altdiffusion.models.text.RobertaSeriesModelWithTransformation;
-import org.altdiffusion.models.unet.UNet2DConditionConfig;
+import org.altdiffusion.models.text.TextConditioning;
 import org.altdiffusion.models.unet.UNet2DConditionModel;
 import org.altdiffusion.models.vae.AutoencoderKL;
-import org.altdiffusion.models.vae.AutoencoderKLConfig;
+import org.altdiffusion.pipeline.ModelComponents;
+import org.altdiffusion.pipeline.PipelineLoader;
 import org.altdiffusion.schedulers.NoiseSchedule;
 import org.altdiffusion.schedulers.SchedulerConfig;
-import org.altdiffusion.tokenizer.PromptTokenizer;
 import org.altdiffusion.train.Trainer;
 import org.altdiffusion.train.data.Dataset;
 import org.altdiffusion.train.data.ImageText;
@@ -151,38 +146,11 @@ final class TrainUnetCommand implements Callable<Integer> {
         resolution != null
             ? resolution
             : st == DiffusionTraining.Stage.CONCEPT_ALIGNMENT ? 256 : 512;
-    for (String sub : List.of("unet", "vae", "text_encoder", "tokenizer", "scheduler")) {
-      if (!Files.isDirectory(model.resolve(sub)))
-        throw new IllegalArgumentException(
-            model + " is not an AltDiffusion folder: " + sub + "/ is missing");
-    }
-    UNet2DConditionModel unet =
-        new UNet2DConditionModel(UNet2DConditionConfig.read(model.resolve("unet/config.json")));
-    try (TensorSource w =
-        Checkpoints.open(
-            DiffusersLayout.findWeights(
-                model.resolve("unet"), DiffusersLayout.Naming.DIFFUSERS, null))) {
-      unet.load(w);
-    }
+    ModelComponents components = PipelineLoader.components(model);
+    UNet2DConditionModel unet = components.unet();
     if (precision.equals("float64"))
       unet.castTo(org.bytedeco.pytorch.global.torch.ScalarType.Double);
-    AutoencoderKL vae =
-        new AutoencoderKL(AutoencoderKLConfig.read(model.resolve("vae/config.json")));
-    try (TensorSource w =
-        Checkpoints.open(
-            DiffusersLayout.findWeights(
-                model.resolve("vae"), DiffusersLayout.Naming.DIFFUSERS, null))) {
-      vae.loadCheckpoint(w);
-    }
-    var text =
-        new RobertaSeriesModelWithTransformation(
-            RobertaSeriesConfig.read(model.resolve("text_encoder/config.json")));
-    try (TensorSource w =
-        Checkpoints.open(
-            DiffusersLayout.findWeights(
-                model.resolve("text_encoder"), DiffusersLayout.Naming.TRANSFORMERS, null))) {
-      text.load(w);
-    }
+    AutoencoderKL vae = components.vae();
     if (size % vae.downscaleFactor() != 0) {
       throw new IllegalArgumentException(
           "--resolution "
@@ -190,20 +158,16 @@ final class TrainUnetCommand implements Callable<Integer> {
               + " must be a multiple of the VAE's downscale factor "
               + vae.downscaleFactor());
     }
-    PromptTokenizer tokenizer = PromptTokenizer.load(model.resolve("tokenizer"));
+    TextConditioning text = components.text();
     int length =
-        maxLength != null ? maxLength : Math.min(tokenizer.modelMaxLength(), text.maxTokens());
-    SchedulerConfig scheduler =
-        SchedulerConfig.read(model.resolve("scheduler/scheduler_config.json"));
+        maxLength != null ? maxLength : Math.min(text.maxLength(), text.encoder().maxTokens());
+    SchedulerConfig scheduler = components.scheduler();
     MetadataFilter filter =
         new MetadataFilter(
             new HashSet<>(languages), minAesthetic == null ? Double.NaN : minAesthetic, minSize);
     List<String> problems = new ArrayList<>();
     Dataset<ImageText> images = ImageTextSources.open(data, size, filter, problems);
     for (String p : problems) System.err.println("warning: " + p);
-    // the mask as the pipeline passes it at inference (use_attention_mask)
-    DiffusionTraining.Tokenize tok =
-        DiffusionTraining.Tokenize.of(tokenizer, length, text.config.useAttentionMask());
     ObjectNode sources = new ObjectMapper().createObjectNode();
     sources.put("model", model.toAbsolutePath().normalize().toString());
     sources.put("data", data);
@@ -227,7 +191,7 @@ final class TrainUnetCommand implements Callable<Integer> {
               unet,
               vae,
               text,
-              tok,
+              length,
               NoiseSchedule.of(scheduler),
               scheduler.predictionType(),
               st,

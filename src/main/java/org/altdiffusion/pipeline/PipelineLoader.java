@@ -49,13 +49,9 @@ public final class PipelineLoader {
     String encoderClass = layout.component("text_encoder", TEXT_ENCODERS).className();
     layout.component("unet", "UNet2DConditionModel");
     layout.component("vae", "AutoencoderKL");
-    PromptTokenizer tokenizer = PromptTokenizer.load(layout.componentFolder("tokenizer"));
     SchedulerConfig scheduler = SchedulerConfig.parse(layout.config("scheduler"));
-    Path textFolder = layout.componentFolder("text_encoder");
-    TextEncoder textEncoder =
-        encoderClass.equals("RobertaSeriesModelWithTransformation")
-            ? RobertaSeriesModelWithTransformation.fromPretrained(textFolder)
-            : ClipTextModel.fromPretrained(textFolder);
+    TextConditioning text = text(layout, encoderClass);
+    TextEncoder textEncoder = text.encoder();
     UNet2DConditionModel unet = UNet2DConditionModel.fromPretrained(layout.componentFolder("unet"));
     AutoencoderKL vae = AutoencoderKL.fromPretrained(layout.componentFolder("vae"));
     if (unet.config.crossAttentionDim() != textEncoder.hiddenSize()) {
@@ -76,7 +72,28 @@ public final class PipelineLoader {
               + " (latent_channels)");
     }
     String name = folder.toAbsolutePath().normalize().getFileName().toString();
-    return new ModelComponents(
-        name, TextConditioning.of(tokenizer, textEncoder), unet, vae, scheduler);
+    return new ModelComponents(name, text, unet, vae, scheduler);
+  }
+
+  /**
+   * Only the tokenizer and text encoder of the pipeline folder {@code folder} (for scoring text
+   * against pictures without loading the UNet and VAE).
+   */
+  public static TextConditioning text(Path folder) {
+    if (!Files.isDirectory(folder)) throw new CheckpointException(folder, "model folder not found");
+    Torch.init();
+    DiffusersLayout layout = DiffusersLayout.open(folder);
+    layout.requirePipeline(PIPELINES);
+    return text(layout, layout.component("text_encoder", TEXT_ENCODERS).className());
+  }
+
+  private static TextConditioning text(DiffusersLayout layout, String encoderClass) {
+    PromptTokenizer tokenizer = PromptTokenizer.load(layout.componentFolder("tokenizer"));
+    Path textFolder = layout.componentFolder("text_encoder");
+    TextEncoder encoder =
+        encoderClass.equals("RobertaSeriesModelWithTransformation")
+            ? RobertaSeriesModelWithTransformation.fromPretrained(textFolder)
+            : ClipTextModel.fromPretrained(textFolder);
+    return TextConditioning.of(tokenizer, encoder);
   }
 }

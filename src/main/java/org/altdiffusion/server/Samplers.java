@@ -42,20 +42,19 @@ final class Samplers {
   }
 
   /**
-   * A1111's schedule type as the pipeline takes it: null for none or "Automatic".
+   * A1111's schedule type as the pipeline takes it: null for none or "Automatic", else "Karras".
    *
    * @throws ApiException 422 naming the accepted types
    */
   static String schedule(String requested) {
     if (requested == null || requested.isBlank()) return null;
     try {
-      org.altdiffusion.schedulers.Samplers.resolve(null, requested);
+      return org.altdiffusion.schedulers.Samplers.resolve(null, requested).scheduleType();
     } catch (IllegalArgumentException e) {
       throw ApiException.invalid(
           "scheduler: "
               + Json.abbreviate(requested)
               + " is not known; accepted: Automatic, Karras (see GET /sdapi/v1/schedulers)");
     }
-    return requested;
   }
 }

@@ -145,6 +145,7 @@ public final class TestImageGenerator implements ImageGenerator, AutoCloseable {
     Map<String, String> s = new LinkedHashMap<>();
     s.put("Steps", Integer.toString(r.sampling().steps()));
     s.put("Sampler", r.sampling().sampler() == null ? "PNDM" : r.sampling().sampler());
+    if (r.sampling().schedule() != null) s.put("Schedule type", r.sampling().schedule());
     s.put("CFG scale", Double.toString(r.guidance().scale()));
     s.put("Seed", Long.toString(seed));
     s.put("Size", w + "x" + h);

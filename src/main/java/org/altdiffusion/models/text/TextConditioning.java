@@ -37,7 +37,8 @@ public record TextConditioning(
    * Token ids of a batch and the mask to give the encoder.
    *
    * @param ids [B, T] int64
-   * @param mask [B, T] int64 (1 = token), or null when the encoder gets no mask
+   * @param mask [B, T] int64 (1 = token); {@link #encode(Tokens)} gives it to the encoder only when
+   *     {@link #useAttentionMask}
    * @param encodings the tokenizer's output per text (lengths before truncation included)
    */
   public record Tokens(Tensor ids, Tensor mask, List<Encoding> encodings) {
@@ -53,23 +54,26 @@ public record TextConditioning(
     return tokenizer.modelMaxLength();
   }
 
-  /** {@code texts} padded/truncated to {@code maxLength}, with the mask this encoder is given. */
+  /** {@code texts} padded/truncated to {@code maxLength}, with their padding mask. */
   public Tokens tokenize(List<String> texts, int maxLength) {
+    return tokenize(tokenizer, texts, maxLength);
+  }
+
+  /** {@code texts} padded/truncated to {@code maxLength} by {@code tokenizer}, with their mask. */
+  public static Tokens tokenize(PromptTokenizer tokenizer, List<String> texts, int maxLength) {
     if (texts.isEmpty()) throw new IllegalArgumentException("no text to tokenize");
     List<Encoding> e = tokenizer.encodeAll(texts, maxLength);
     int b = texts.size();
     int t = e.get(0).ids().length; // padded to maxLength by the tokenizers that pad
     Tensor ids = Tensors.fromLongs(Encoding.stackIds(e), b, t); // [B, T]
-    Tensor mask =
-        useAttentionMask
-            ? Tensors.fromLongs(Encoding.stackAttentionMasks(e), b, t)
-            : null; // [B, T]
+    Tensor mask = Tensors.fromLongs(Encoding.stackAttentionMasks(e), b, t); // [B, T]
     return new Tokens(ids, mask, e);
   }
 
   /** [B, T, D]: the encoder's output for {@code tokens}. */
   public Tensor encode(Tokens tokens) {
-    return TorchErrors.guard("text encoder", () -> encoder.encode(tokens.ids(), tokens.mask()));
+    Tensor mask = useAttentionMask ? tokens.mask() : null;
+    return TorchErrors.guard("text encoder", () -> encoder.encode(tokens.ids(), mask));
   }
 
   /** [B, T, D] for {@code texts} at {@code maxLength} tokens. */

@@ -6,8 +6,9 @@ import org.altdiffusion.engine.Tensors;
 import org.altdiffusion.io.CheckpointException;
 import org.altdiffusion.io.DiffusersLayout;
 import org.altdiffusion.models.text.RobertaSeriesModelWithTransformation;
+import org.altdiffusion.models.text.TextConditioning;
+import org.altdiffusion.pipeline.PipelineLoader;
 import org.altdiffusion.tiny.clip.TinyClip;
-import org.altdiffusion.tokenizer.Encoding;
 import org.altdiffusion.tokenizer.PromptTokenizer;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
@@ -22,7 +23,7 @@ import org.bytedeco.pytorch.Tensor;
 public final class MultilingualClip {
   private final TinyClip teacher;
   private final RobertaSeriesModelWithTransformation student;
-  private final PromptTokenizer tokenizer;
+  private final TextConditioning text;
 
   public MultilingualClip(
       TinyClip teacher, RobertaSeriesModelWithTransformation student, PromptTokenizer tokenizer) {
@@ -35,7 +36,7 @@ public final class MultilingualClip {
     }
     this.teacher = teacher;
     this.student = student;
-    this.tokenizer = tokenizer;
+    this.text = new TextConditioning(tokenizer, student, true);
   }
 
   /**
@@ -51,11 +52,11 @@ public final class MultilingualClip {
               + " folder (text_encoder RobertaSeriesModelWithTransformation), not "
               + encoder);
     }
+    TextConditioning text = PipelineLoader.text(altDiffusionFolder);
     return new MultilingualClip(
         TinyClip.load(teacherFolder),
-        RobertaSeriesModelWithTransformation.fromPretrained(
-            altDiffusionFolder.resolve("text_encoder")),
-        PromptTokenizer.load(altDiffusionFolder.resolve("tokenizer")));
+        (RobertaSeriesModelWithTransformation) text.encoder(),
+        text.tokenizer());
   }
 
   /**
@@ -68,12 +69,9 @@ public final class MultilingualClip {
     try (PointerScope scope = new PointerScope();
         NoGradGuard g = new NoGradGuard()) {
       Tensor images = teacher.encodeImage(Tensors.fromFloats(pixels, b, 3, 64, 64)); // [B, D] unit
-      List<Encoding> e = tokenizer.encodeAll(captions);
-      int t = e.get(0).ids().length;
-      Tensor pooled =
-          student.pooled(
-              Tensors.fromLongs(Encoding.stackIds(e), b, t),
-              Tensors.fromLongs(Encoding.stackAttentionMasks(e), b, t)); // [B, hidden]
+      // AltCLIP pools its text tower with the padding mask, whatever the pipeline passes the UNet
+      TextConditioning.Tokens tokens = text.tokenize(captions, text.maxLength());
+      Tensor pooled = student.pooled(tokens.ids(), tokens.mask()); // [B, hidden]
       Tensor texts = teacher.projectPooledText(pooled); // [B, D] unit
       float[] cos =
           Tensors.toFloats(

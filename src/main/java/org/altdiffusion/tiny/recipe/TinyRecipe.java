@@ -18,12 +18,13 @@ import org.altdiffusion.io.SafeTensors;
 import org.altdiffusion.models.text.ClipTextModel;
 import org.altdiffusion.models.text.RobertaSeriesConfig;
 import org.altdiffusion.models.text.RobertaSeriesModelWithTransformation;
-import org.altdiffusion.models.text.TextEncoder;
 import org.altdiffusion.models.unet.UNet2DConditionConfig;
 import org.altdiffusion.models.unet.UNet2DConditionModel;
 import org.altdiffusion.models.vae.AutoencoderKL;
 import org.altdiffusion.models.vae.AutoencoderKLConfig;
 import org.altdiffusion.models.vae.DiagonalGaussian;
+import org.altdiffusion.pipeline.ModelComponents;
+import org.altdiffusion.pipeline.PipelineLoader;
 import org.altdiffusion.schedulers.NoiseSchedule;
 import org.altdiffusion.schedulers.SchedulerConfig;
 import org.altdiffusion.tiny.clip.TinyClip;
@@ -344,20 +345,14 @@ public final class TinyRecipe {
         Map.of("format", "pt"));
     log.printf(Locale.ROOT, "base UNet: %,d parameters%n", unet.parameterCount());
 
-    ClipTextModel text = ClipTextModel.fromPretrained(init.resolve("text_encoder"));
-    PromptTokenizer tokenizer = PromptTokenizer.load(init.resolve("tokenizer"));
-    // Stable Diffusion gives CLIP no attention mask; train as the pipeline will infer.
-    DiffusionTraining.Tokenize tokenize =
-        DiffusionTraining.Tokenize.of(tokenizer, MAX_LENGTH, false);
     Dataset<ImageText> data =
         ImageTextSources.shapes(
             settings.dataSeed(), settings.trainPictures(), 64, List.of(Language.EN));
+    // the folder as the pipeline loads it (the UNet just written; CLIP gets no attention mask)
     trainUnet(
         Stage.BASE,
         init,
-        unet,
-        text,
-        tokenize,
+        PipelineLoader.components(init),
         data,
         64,
         DiffusionTraining.Stage.QUALITY,
@@ -454,32 +449,25 @@ public final class TinyRecipe {
       RecipeSettings.Run run,
       double ema)
       throws IOException {
-    UNet2DConditionModel unet = UNet2DConditionModel.fromPretrained(init.resolve("unet"));
-    var text = RobertaSeriesModelWithTransformation.fromPretrained(init.resolve("text_encoder"));
-    PromptTokenizer tokenizer = PromptTokenizer.load(init.resolve("tokenizer"));
-    DiffusionTraining.Tokenize tokenize =
-        DiffusionTraining.Tokenize.of(tokenizer, MAX_LENGTH, text.config.useAttentionMask());
+    ModelComponents components = PipelineLoader.components(init);
     Dataset<ImageText> data =
         ImageTextSources.shapes(
             settings.dataSeed(), settings.trainPictures(), resolution, List.of(Language.values()));
-    trainUnet(stage, init, unet, text, tokenize, data, resolution, unetStage, run, ema);
+    trainUnet(stage, init, components, data, resolution, unetStage, run, ema);
   }
 
   private void trainUnet(
       Stage stage,
       Path init,
-      UNet2DConditionModel unet,
-      TextEncoder text,
-      DiffusionTraining.Tokenize tokenize,
+      ModelComponents components,
       Dataset<ImageText> data,
       int resolution,
       DiffusionTraining.Stage unetStage,
       RecipeSettings.Run run,
       double ema)
       throws IOException {
-    AutoencoderKL vae = AutoencoderKL.fromPretrained(init.resolve("vae"));
-    SchedulerConfig scheduler =
-        SchedulerConfig.read(init.resolve("scheduler/scheduler_config.json"));
+    AutoencoderKL vae = components.vae();
+    SchedulerConfig scheduler = components.scheduler();
     Files.createDirectories(runFolder(stage));
     LatentCache cache =
         LatentCache.build(
@@ -490,10 +478,10 @@ public final class TinyRecipe {
     sources.put("resolution", resolution);
     var task =
         new DiffusionTraining(
-            unet,
+            components.unet(),
             vae,
-            text,
-            tokenize,
+            components.text(),
+            MAX_LENGTH,
             NoiseSchedule.of(scheduler),
             scheduler.predictionType(),
             unetStage,

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.stream.Stream;
 import org.altdiffusion.engine.Tensors;
 import org.altdiffusion.io.SafeTensors;
+import org.altdiffusion.models.text.TextConditioning;
 import org.altdiffusion.models.text.TextEncoder;
 import org.altdiffusion.models.unet.UNet2DConditionModel;
 import org.altdiffusion.models.vae.AutoencoderKL;
@@ -21,7 +22,6 @@ import org.altdiffusion.models.vae.DiagonalGaussian;
 import org.altdiffusion.nn.Module;
 import org.altdiffusion.nn.Parameter;
 import org.altdiffusion.schedulers.NoiseSchedule;
-import org.altdiffusion.tokenizer.PromptTokenizer;
 import org.altdiffusion.train.TrainingRandom;
 import org.altdiffusion.train.TrainingTask;
 import org.altdiffusion.train.data.Batch;
@@ -80,25 +80,11 @@ public final class DiffusionTraining implements TrainingTask<ImageText> {
     }
   }
 
-  /** Turns captions into [B, T] ids and mask for the text encoder. */
-  public interface Tokenize {
-    Tensor[] encode(List<String> texts);
-
-    /**
-     * Ids padded/truncated to {@code maxLength}, with the attention mask only when the pipeline
-     * passes one at inference ({@code use_attention_mask} of the text encoder; never for CLIP), so
-     * that the UNet trains on the conditioning it will see.
-     */
-    static Tokenize of(PromptTokenizer tokenizer, int maxLength, boolean useMask) {
-      TextDistillation.Tokenize withMask = TextDistillation.Tokenize.with(tokenizer, maxLength);
-      return useMask ? withMask::encode : texts -> new Tensor[] {withMask.encode(texts)[0], null};
-    }
-  }
-
   private final UNet2DConditionModel unet;
   private final AutoencoderKL vae;
   private final TextEncoder textEncoder;
-  private final Tokenize tokenize;
+  private final TextConditioning text;
+  private final int maxLength;
   private final NoiseSchedule schedule;
   private final String predictionType;
   private final Stage stage;
@@ -110,6 +96,9 @@ public final class DiffusionTraining implements TrainingTask<ImageText> {
   private final ObjectNode sources;
 
   /**
+   * @param text captions to conditioning, with the mask rule the pipeline uses at inference, so
+   *     that the UNet trains on the conditioning it will see
+   * @param maxLength the length captions are padded or cut to
    * @param cache precomputed latent distributions by example key, or null to encode every batch
    * @param baseModel the diffusers pipeline folder trained from (copied around the new UNet on
    *     export)
@@ -118,8 +107,8 @@ public final class DiffusionTraining implements TrainingTask<ImageText> {
   public DiffusionTraining(
       UNet2DConditionModel unet,
       AutoencoderKL vae,
-      TextEncoder textEncoder,
-      Tokenize tokenize,
+      TextConditioning text,
+      int maxLength,
       NoiseSchedule schedule,
       String predictionType,
       Stage stage,
@@ -141,6 +130,7 @@ public final class DiffusionTraining implements TrainingTask<ImageText> {
     if (!(snrGamma >= 0) || Double.isInfinite(snrGamma))
       throw new IllegalArgumentException(
           "--snr-gamma must be 0 (off) or a positive number, got " + snrGamma);
+    TextEncoder textEncoder = text.encoder();
     if (textEncoder.hiddenSize() != unet.config.crossAttentionDim()) {
       throw new IllegalArgumentException(
           "the text encoder gives "
@@ -151,7 +141,8 @@ public final class DiffusionTraining implements TrainingTask<ImageText> {
     this.unet = unet;
     this.vae = vae;
     this.textEncoder = textEncoder;
-    this.tokenize = tokenize;
+    this.text = text;
+    this.maxLength = maxLength;
     this.schedule = schedule;
     this.predictionType = predictionType;
     this.stage = stage;
@@ -211,8 +202,7 @@ public final class DiffusionTraining implements TrainingTask<ImageText> {
     for (int i = 0; i < b; i++) captions.add(drop[i] ? "" : batch.items().get(i).caption());
     Tensor cond;
     try (NoGradGuard guard = new NoGradGuard()) {
-      Tensor[] tokens = tokenize.encode(captions);
-      cond = textEncoder.encode(tokens[0], tokens[1]); // [B, T, cross_attention_dim]
+      cond = text.encode(captions, maxLength); // [B, T, cross_attention_dim]
     }
     // The UNet may train in float64 (--precision): latents, noise and conditioning follow it.
     return diffusionLoss(

@@ -11,12 +11,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.altdiffusion.engine.Tensors;
 import org.altdiffusion.io.SafeTensors;
 import org.altdiffusion.models.text.ClipTextModel;
 import org.altdiffusion.models.text.RobertaSeriesModelWithTransformation;
+import org.altdiffusion.models.text.TextConditioning;
 import org.altdiffusion.nn.Parameter;
-import org.altdiffusion.tokenizer.Encoding;
 import org.altdiffusion.tokenizer.PromptTokenizer;
 import org.altdiffusion.train.TrainingRandom;
 import org.altdiffusion.train.TrainingTask;
@@ -61,11 +60,8 @@ public final class TextDistillation implements TrainingTask<TextPair> {
     /** A PromptTokenizer padding/truncating to {@code maxLength}. */
     static Tokenize with(PromptTokenizer tokenizer, int maxLength) {
       return texts -> {
-        List<Encoding> e = tokenizer.encodeAll(texts, maxLength);
-        return new Tensor[] {
-          Tensors.fromLongs(Encoding.stackIds(e), texts.size(), maxLength),
-          Tensors.fromLongs(Encoding.stackAttentionMasks(e), texts.size(), maxLength)
-        };
+        TextConditioning.Tokens t = TextConditioning.tokenize(tokenizer, texts, maxLength);
+        return new Tensor[] {t.ids(), t.mask()};
       };
     }
   }
