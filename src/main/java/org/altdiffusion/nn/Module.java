@@ -145,26 +145,26 @@ public abstract class Module {
 
   private IllegalArgumentException notFound(String path, String at, Module m, String part) {
     String where =
-        at.isEmpty()
-            ? "the model itself (" + m.getClass().getSimpleName() + ")"
-            : "'" + at + "' (" + m.getClass().getSimpleName() + ")";
+        (at.isEmpty() ? "the model itself" : "'" + at + "'")
+            + " ("
+            + m.getClass().getSimpleName()
+            + ")";
     String problem;
-    if (part.isEmpty()) problem = "the path has an empty part";
+    if (part.isEmpty()) problem = "the path has an empty part after " + where;
     else if (m.parameters.containsKey(part))
-      problem = "'" + part + "' is a parameter of " + where + ", not a module";
-    else problem = where + " has no child '" + part + "'";
+      problem = Names.quote(part) + " is a parameter of " + where + ", not a module";
+    else problem = where + " has no child " + Names.quote(part);
     return new IllegalArgumentException(
         getClass().getSimpleName()
-            + " has no module '"
-            + path
-            + "': "
+            + " has no module "
+            + Names.quote(path)
+            + ": "
             + problem
-            + "; nearest existing module: "
-            + where
-            + ", children: "
+            + " (its children: "
             + shortList(m.children.keySet())
-            + ", parameters: "
-            + shortList(m.parameters.keySet()));
+            + "; its parameters: "
+            + shortList(m.parameters.keySet())
+            + ")");
   }
 
   private static String shortList(java.util.Collection<String> names) {

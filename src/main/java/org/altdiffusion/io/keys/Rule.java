@@ -157,7 +157,10 @@ public final class Rule {
     return description;
   }
 
+  /** {@code replacement} with the groups of {@code m}, which has just matched in full. */
   private static String replace(Matcher m, String replacement) {
+    m.reset();
+    if (!m.matches()) throw new IllegalStateException("the rule's pattern no longer matches");
     StringBuilder b = new StringBuilder();
     m.appendReplacement(b, replacement);
     return b.toString();
