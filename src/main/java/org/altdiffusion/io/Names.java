@@ -1,7 +1,11 @@
 package org.altdiffusion.io;
 
-/** Shows names taken from untrusted files in error messages: quoted, escaped, and cut short. */
-final class Names {
+/**
+ * Shows names taken from untrusted files in error messages: quoted, escaped, and cut short. Public
+ * so that the key-mapping views ({@code io.keys}) and strict loading ({@code nn.Module}) quote
+ * stored names the same way.
+ */
+public final class Names {
   private static final int MAX_SHOWN = 120;
 
   private Names() {}
@@ -10,7 +14,7 @@ final class Names {
    * {@code 'name'} with quotes, backslashes and control characters escaped, and anything past 120
    * characters elided.
    */
-  static String quote(String name) {
+  public static String quote(String name) {
     StringBuilder b = new StringBuilder("'");
     int shown = Math.min(name.length(), MAX_SHOWN);
     for (int i = 0; i < shown; i++) {

@@ -27,6 +27,15 @@ public interface TensorSource extends AutoCloseable {
   /** Reads {@code key} in its stored dtype, bit-exact. */
   Tensor loadRaw(String key);
 
+  /**
+   * The name {@code key} has in the file, for error messages: {@code key} itself, except in a
+   * renamed view ({@link org.altdiffusion.io.keys.KeyMapping}), which answers with the stored key
+   * (through every layer of views). Reads nothing.
+   */
+  default String storedKey(String key) {
+    return key;
+  }
+
   @Override
   default void close() {}
 

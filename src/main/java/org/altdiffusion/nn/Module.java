@@ -9,6 +9,7 @@ import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import org.altdiffusion.engine.Scopes;
 import org.altdiffusion.engine.TorchErrors;
+import org.altdiffusion.io.Names;
 import org.altdiffusion.io.TensorSource;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Generator;
@@ -38,6 +39,11 @@ public abstract class Module {
   }
 
   private void checkName(String name) {
+    if (name == null || name.isEmpty() || name.indexOf('.') >= 0) {
+      // as torch's register_module: a dot would make paths ambiguous (see find)
+      throw new IllegalArgumentException(
+          "bad name '" + name + "' in " + getClass().getSimpleName() + ": empty or contains '.'");
+    }
     if (parameters.containsKey(name) || children.containsKey(name)) {
       throw new IllegalStateException(
           "duplicate name '" + name + "' in " + getClass().getSimpleName());
@@ -69,8 +75,103 @@ public abstract class Module {
     children.forEach((n, c) -> c.collectIgnored(prefix + n + ".", out));
   }
 
+  /** The direct children by name, in registration order. */
   public final Map<String, Module> children() {
     return java.util.Collections.unmodifiableMap(children);
+  }
+
+  /**
+   * This module's own parameters (not its children's) by name, in registration order: what {@code
+   * named_parameters(recurse=False)} lists in PyTorch.
+   */
+  public final Map<String, Parameter> ownParameters() {
+    return java.util.Collections.unmodifiableMap(parameters);
+  }
+
+  /**
+   * This module and every module below it under its dotted path, in PyTorch's {@code
+   * named_modules()} order: this module first under {@code ""}, then each child and its subtree in
+   * registration order ({@code down_blocks}, {@code down_blocks.0}, {@code
+   * down_blocks.0.attentions}, ...). The paths are the prefixes of {@link #namedParameters()}: a
+   * parameter {@code a.b.c.weight} is {@code find("a.b.c").ownParameters().get("weight")}. A module
+   * registered under two paths appears under both, as its parameters do.
+   */
+  public final Map<String, Module> namedModules() {
+    Map<String, Module> out = new LinkedHashMap<>();
+    collectModules("", out);
+    return out;
+  }
+
+  private void collectModules(String path, Map<String, Module> out) {
+    out.put(path, this);
+    children.forEach((n, c) -> c.collectModules(path.isEmpty() ? n : path + "." + n, out));
+  }
+
+  /**
+   * The module at dotted {@code path} ({@code ""} is this module), as PyTorch's {@code
+   * get_submodule}: lets adapters (LoRA, ControlNet hooks) attach by the names checkpoints use.
+   * When there is none, the {@link IllegalArgumentException} names the longest prefix that exists,
+   * its type and the children it has (or says the path runs into a parameter).
+   */
+  public final Module find(String path) {
+    if (path == null) throw new IllegalArgumentException("module path is null");
+    if (path.isEmpty()) return this;
+    Module m = this;
+    String at = "";
+    for (String part : path.split("\\.", -1)) {
+      Module next = m.children.get(part);
+      if (next == null) throw notFound(path, at, m, part);
+      m = next;
+      at = at.isEmpty() ? part : at + "." + part;
+    }
+    return m;
+  }
+
+  /** {@link #find(String)}, checking that the module is a {@code type}. */
+  public final <M extends Module> M find(String path, Class<M> type) {
+    Module m = find(path);
+    if (!type.isInstance(m)) {
+      throw new IllegalArgumentException(
+          getClass().getSimpleName()
+              + ": module '"
+              + path
+              + "' is a "
+              + m.getClass().getSimpleName()
+              + ", not a "
+              + type.getSimpleName());
+    }
+    return type.cast(m);
+  }
+
+  private IllegalArgumentException notFound(String path, String at, Module m, String part) {
+    String where =
+        (at.isEmpty() ? "the model itself" : "'" + at + "'")
+            + " ("
+            + m.getClass().getSimpleName()
+            + ")";
+    String problem;
+    if (part.isEmpty()) problem = "the path has an empty part after " + where;
+    else if (m.parameters.containsKey(part))
+      problem = Names.quote(part) + " is a parameter of " + where + ", not a module";
+    else problem = where + " has no child " + Names.quote(part);
+    return new IllegalArgumentException(
+        getClass().getSimpleName()
+            + " has no module "
+            + Names.quote(path)
+            + ": "
+            + problem
+            + " (its children: "
+            + shortList(m.children.keySet())
+            + "; its parameters: "
+            + shortList(m.parameters.keySet())
+            + ")");
+  }
+
+  private static String shortList(java.util.Collection<String> names) {
+    if (names.isEmpty()) return "none";
+    List<String> shown = names.stream().limit(30).toList();
+    String s = String.join(", ", shown);
+    return names.size() > shown.size() ? s + ", ... (" + names.size() + " in all)" : s;
   }
 
   /** Number of scalar weights. */
@@ -91,7 +192,9 @@ public abstract class Module {
   /**
    * Loads every parameter from {@code source}, strictly: names and shapes are all checked before
    * any value is read, and every missing, unexpected or wrongly shaped key is named in one {@link
-   * StateDictException}. Floating weights are widened to float32.
+   * StateDictException}. Floating weights are widened to float32. When {@code source} is a renamed
+   * view ({@link org.altdiffusion.io.keys.KeyMapping}), unexpected and wrongly shaped keys are also
+   * shown under their names in the file ({@link TensorSource#storedKey}).
    */
   public final void load(TensorSource source) {
     Map<String, Parameter> named = namedParameters();
@@ -108,7 +211,7 @@ public abstract class Module {
       long[] actual = source.shape(e.getKey());
       if (!Arrays.equals(actual, e.getValue().shape())) {
         wrongShape.add(
-            e.getKey()
+            withStoredKey(source, e.getKey())
                 + ": checkpoint "
                 + Arrays.toString(actual)
                 + ", model "
@@ -121,11 +224,23 @@ public abstract class Module {
       unexpected.add(k);
     }
     if (!missing.isEmpty() || !unexpected.isEmpty() || !wrongShape.isEmpty()) {
-      throw new StateDictException(getClass().getSimpleName(), missing, unexpected, wrongShape);
+      Map<String, String> storedAs = new LinkedHashMap<>();
+      for (String k : unexpected) {
+        String stored = source.storedKey(k);
+        if (!stored.equals(k)) storedAs.put(k, stored);
+      }
+      throw new StateDictException(
+          getClass().getSimpleName(), missing, unexpected, wrongShape, storedAs);
     }
     for (var e : named.entrySet()) {
       Scopes.run(() -> e.getValue().set(source.load(e.getKey()).contiguous()));
     }
+  }
+
+  /** {@code key}, followed by its name in the file when a renamed view reads it from another. */
+  private static String withStoredKey(TensorSource source, String key) {
+    String stored = source.storedKey(key);
+    return stored.equals(key) ? key : key + " (stored as " + Names.quote(stored) + ")";
   }
 
   /**

@@ -1,6 +1,8 @@
 package org.altdiffusion.nn;
 
 import java.util.List;
+import java.util.Map;
+import org.altdiffusion.io.Names;
 
 /**
  * Strict loading failed: every missing, unexpected and wrongly shaped key, by name, in one error.
@@ -12,7 +14,31 @@ public final class StateDictException extends RuntimeException {
 
   public StateDictException(
       String what, List<String> missing, List<String> unexpected, List<String> wrongShape) {
-    super(message(what, missing, unexpected, wrongShape));
+    this(what, missing, unexpected, wrongShape, Map.of());
+  }
+
+  /**
+   * As above; {@code storedAs} gives, for unexpected keys read through a renamed view, the key in
+   * the file, shown next to the name in the message ({@link #unexpected()} lists the names alone).
+   */
+  public StateDictException(
+      String what,
+      List<String> missing,
+      List<String> unexpected,
+      List<String> wrongShape,
+      Map<String, String> storedAs) {
+    super(
+        message(
+            what,
+            missing,
+            unexpected.stream()
+                .map(
+                    k ->
+                        storedAs.containsKey(k)
+                            ? k + " (stored as " + Names.quote(storedAs.get(k)) + ")"
+                            : k)
+                .toList(),
+            wrongShape));
     this.missing = List.copyOf(missing);
     this.unexpected = List.copyOf(unexpected);
     this.wrongShape = List.copyOf(wrongShape);

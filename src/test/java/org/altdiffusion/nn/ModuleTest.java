@@ -53,6 +53,67 @@ class ModuleTest {
   }
 
   @Test
+  void namedModulesListPathsInPreorderLikePyTorch() {
+    Net net = new Net();
+    assertEquals(
+        List.of(
+            "",
+            "down_blocks",
+            "down_blocks.0",
+            "down_blocks.0.proj_in",
+            "down_blocks.0.norms",
+            "down_blocks.0.norms.0",
+            "down_blocks.1",
+            "down_blocks.1.proj_in",
+            "down_blocks.1.norms",
+            "down_blocks.1.norms.0"),
+        List.copyOf(net.namedModules().keySet()));
+    assertSame(net, net.namedModules().get(""));
+    assertSame(net.blocks.get(1).proj, net.find("down_blocks.1.proj_in"));
+    assertSame(net.blocks.get(1).proj, net.find("down_blocks.1.proj_in", Linear.class));
+    assertSame(
+        net.namedParameters().get("down_blocks.0.norms.0.bias"),
+        net.find("down_blocks.0.norms.0").ownParameters().get("bias"));
+    assertEquals(List.of(), List.copyOf(net.find("down_blocks.0").ownParameters().keySet()));
+    var e = assertThrows(IllegalArgumentException.class, () -> net.find("down_blocks.2.proj_in"));
+    assertEquals(
+        "Net has no module 'down_blocks.2.proj_in': 'down_blocks' (ModuleList) has no child '2'"
+            + " (its children: 0, 1; its parameters: none)",
+        e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> net.find("down_blocks.0.proj_in.bias"));
+    assertTrue(
+        e.getMessage()
+            .contains(
+                "'bias' is a parameter of 'down_blocks.0.proj_in' (Linear), not a module (its"
+                    + " children: none; its parameters: weight, bias)"),
+        e.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> net.find(null));
+    assertThrows(IllegalArgumentException.class, () -> net.find("down_blocks.0", Linear.class));
+  }
+
+  @Test
+  void namesWithDotsOrEmptyAreRefused() {
+    var e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                new Module() {
+                  {
+                    child("to_out.0", new Linear(1, 1));
+                  }
+                });
+    assertTrue(e.getMessage().contains("'to_out.0'"), e.getMessage());
+    assertThrows(
+        IllegalArgumentException.class,
+        () ->
+            new Module() {
+              {
+                parameter("", 1);
+              }
+            });
+  }
+
+  @Test
   void loadsByNameAndRoundTrips() {
     Net net = new Net();
     net.initialize(Tensors.generator(0));

@@ -1,17 +1,12 @@
 package org.altdiffusion.models.vae;
 
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.Map;
-import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.altdiffusion.engine.Scopes;
 import org.altdiffusion.engine.Tensors;
 import org.altdiffusion.io.Checkpoints;
 import org.altdiffusion.io.DiffusersLayout;
 import org.altdiffusion.io.TensorSource;
-import org.altdiffusion.models.blocks.SpatialSelfAttention;
+import org.altdiffusion.io.keys.formats.DiffusersLegacyVaeAttention;
 import org.altdiffusion.nn.Conv2d;
 import org.altdiffusion.nn.Module;
 import org.bytedeco.pytorch.Scalar;
@@ -123,69 +118,15 @@ public final class AutoencoderKL extends Module {
                 }));
   }
 
-  private static final Pattern LEGACY_ATTENTION =
-      Pattern.compile(
-          "((?:encoder|decoder)\\.mid_block\\.attentions\\.\\d+\\.)(query|key|value|proj_attn)\\.(weight|bias)");
-
   /**
    * A view of {@code source} whose VAE mid-block attention keys use diffusers' current names:
    * checkpoints saved before diffusers 0.14 (late-2022 models) call them {@code query}, {@code
-   * key}, {@code value}, {@code proj_attn}; diffusers renames them on load, and so do we. Having
-   * both an old and a new name for the same weight is an error.
+   * key}, {@code value}, {@code proj_attn}; diffusers renames them on load, and so do we, through
+   * the table {@link DiffusersLegacyVaeAttention#TABLE}. Having both an old and a new name for the
+   * same weight is an error naming both. Lazy: nothing is read until loaded.
    */
   public static TensorSource withCurrentKeyNames(TensorSource source) {
-    Map<String, String> currentToStored = new LinkedHashMap<>();
-    for (String key : source.keys()) {
-      Matcher m = LEGACY_ATTENTION.matcher(key);
-      String current =
-          m.matches()
-              ? m.group(1) + SpatialSelfAttention.LEGACY_NAMES.get(m.group(2)) + "." + m.group(3)
-              : key;
-      String previous = currentToStored.put(current, key);
-      if (previous != null) {
-        throw new IllegalArgumentException(
-            "checkpoint has both '"
-                + previous
-                + "' and '"
-                + key
-                + "' for weight '"
-                + current
-                + "'");
-      }
-    }
-    if (currentToStored.keySet().equals(source.keys())) return source;
-    return new TensorSource() {
-      @Override
-      public Set<String> keys() {
-        return currentToStored.keySet();
-      }
-
-      @Override
-      public long[] shape(String key) {
-        return source.shape(stored(key));
-      }
-
-      @Override
-      public String dtype(String key) {
-        return source.dtype(stored(key));
-      }
-
-      @Override
-      public Tensor load(String key) {
-        return source.load(stored(key));
-      }
-
-      @Override
-      public Tensor loadRaw(String key) {
-        return source.loadRaw(stored(key));
-      }
-
-      private String stored(String key) {
-        String s = currentToStored.get(key);
-        if (s == null) throw new IllegalArgumentException("no tensor named '" + key + "'");
-        return s;
-      }
-    };
+    return DiffusersLegacyVaeAttention.TABLE.apply(source);
   }
 
   private static void requireImage(String what, Tensor t, long channels, String field) {

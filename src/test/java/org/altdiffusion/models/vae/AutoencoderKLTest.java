@@ -13,6 +13,9 @@ import org.altdiffusion.engine.Torch;
 import org.altdiffusion.io.CheckpointException;
 import org.altdiffusion.io.SafeTensors;
 import org.altdiffusion.io.TensorSource;
+import org.altdiffusion.io.keys.KeyMapping;
+import org.altdiffusion.io.keys.ValueTransform;
+import org.altdiffusion.io.keys.formats.DiffusersLegacyVaeAttention;
 import org.altdiffusion.models.Fixtures;
 import org.altdiffusion.nn.StateDictException;
 import org.bytedeco.pytorch.NoGradGuard;
@@ -149,6 +152,99 @@ class AutoencoderKLTest {
         assertThrows(
             IllegalArgumentException.class, () -> vae.loadCheckpoint(TensorSource.of(legacy)));
     assertTrue(e.getMessage().contains("both"), e.getMessage());
+    reference.clear();
+    vae.clear();
+  }
+
+  /**
+   * The tiny VAE stored as an LDM single file would store it (under {@code first_stage_model.},
+   * mid-block attention as 1x1 convolutions named {@code mid.attn_1.q/k/v/proj_out/norm}), loaded
+   * through a key-mapping table with a prefix, regex rules and the conv-to-linear transform: the
+   * shape of what the LDM VAE table in io.keys.formats will do.
+   */
+  @Test
+  void ldmStyleKeysLoadThroughAKeyMapping() {
+    Path dir = Fixtures.dir("vae/tiny");
+    AutoencoderKL reference = AutoencoderKL.fromPretrained(dir);
+    Map<String, Tensor> ldm = new LinkedHashMap<>();
+    ldm.put("model.diffusion_model.out.2.bias", Tensors.fromFloats(new float[] {1}, 1));
+    ldm.put("model_ema.decay", Tensors.fromFloats(new float[] {1}, 1));
+    java.util.regex.Pattern attention =
+        java.util.regex.Pattern.compile(
+            "(encoder|decoder)\\.mid_block\\.attentions\\.0\\.(to_q|to_k|to_v|to_out\\.0|group_norm)\\.(weight|bias)");
+    Map<String, String> ldmName =
+        Map.of("to_q", "q", "to_k", "k", "to_v", "v", "to_out.0", "proj_out", "group_norm", "norm");
+    reference
+        .stateDict()
+        .forEach(
+            (k, v) -> {
+              var m = attention.matcher(k);
+              if (!m.matches()) {
+                ldm.put("first_stage_model." + k, v);
+                return;
+              }
+              boolean conv = !m.group(2).equals("group_norm") && m.group(3).equals("weight");
+              ldm.put(
+                  "first_stage_model."
+                      + m.group(1)
+                      + ".mid.attn_1."
+                      + ldmName.get(m.group(2))
+                      + "."
+                      + m.group(3),
+                  conv ? v.reshape(v.size(0), v.size(1), 1, 1) : v);
+            });
+    assertArrayEquals(
+        new long[] {16, 16, 1, 1},
+        ldm.get("first_stage_model.decoder.mid.attn_1.q.weight").sizes().vec().get());
+    KeyMapping table =
+        KeyMapping.builder("test: LDM VAE attention")
+            .under("first_stage_model.")
+            .regex(
+                "(encoder|decoder)\\.mid\\.attn_1\\.norm\\.(weight|bias)",
+                "$1.mid_block.attentions.0.group_norm.$2")
+            .regex(
+                "(encoder|decoder)\\.mid\\.attn_1\\.([qkv])\\.(weight|bias)",
+                "$1.mid_block.attentions.0.to_$2.$3",
+                ValueTransform.conv1x1ToLinear())
+            .regex(
+                "(encoder|decoder)\\.mid\\.attn_1\\.proj_out\\.(weight|bias)",
+                "$1.mid_block.attentions.0.to_out.0.$2",
+                ValueTransform.conv1x1ToLinear())
+            .build();
+    AutoencoderKL vae = new AutoencoderKL(reference.config);
+    vae.load(table.apply(TensorSource.of(ldm)));
+    checkDecode(vae, "tiny");
+    vae.clear();
+
+    // a prefix selection chained with the legacy table; errors name the keys in the file
+    Map<String, Tensor> legacy = new LinkedHashMap<>();
+    reference
+        .stateDict()
+        .forEach(
+            (k, v) ->
+                legacy.put(
+                    "first_stage_model." + k.replace("attentions.0.to_q.", "attentions.0.query."),
+                    v));
+    KeyMapping chained =
+        KeyMapping.builder("first stage")
+            .under("first_stage_model.")
+            .build()
+            .andThen(DiffusersLegacyVaeAttention.TABLE);
+    vae.load(chained.apply(TensorSource.of(legacy)));
+    checkDecode(vae, "tiny");
+    legacy.put(
+        "first_stage_model.decoder.mid_block.attentions.0.query.weight",
+        Tensors.fromFloats(new float[4], 2, 2));
+    StateDictException e =
+        assertThrows(
+            StateDictException.class, () -> vae.load(chained.apply(TensorSource.of(legacy))));
+    assertTrue(
+        e.getMessage()
+            .contains(
+                "decoder.mid_block.attentions.0.to_q.weight (stored as"
+                    + " 'first_stage_model.decoder.mid_block.attentions.0.query.weight'):"
+                    + " checkpoint [2, 2], model [16, 16]"),
+        e.getMessage());
     reference.clear();
     vae.clear();
   }

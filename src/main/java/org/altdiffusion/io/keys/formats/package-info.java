@@ -1,0 +1,31 @@
+/**
+ * The one place for foreign checkpoint namings: one class per format, each holding the {@link
+ * org.altdiffusion.io.keys.KeyMapping} table(s) that turn that format's keys into the names our
+ * modules use (diffusers / transformers state-dict names). Code that loads a foreign file picks the
+ * table here and applies it to the opened {@link org.altdiffusion.io.TensorSource}; no model class
+ * keeps renaming logic of its own.
+ *
+ * <p>Today: {@link org.altdiffusion.io.keys.formats.DiffusersLegacyVaeAttention} (pre-0.14
+ * diffusers VAE attention names). Planned here, each as its own class:
+ *
+ * <ul>
+ *   <li>{@code LdmSingleFile}: original LDM / A1111 single-file checkpoints, one table per
+ *       component, each selecting its prefix: {@code first_stage_model.} (VAE: {@code
+ *       down.N.block}, {@code mid.attn_1.q} with {@code ValueTransform.conv1x1ToLinear()}, ...),
+ *       {@code model.diffusion_model.} (UNet: {@code input_blocks / middle_block / output_blocks}),
+ *       {@code cond_stage_model.} (text encoder; open_clip's fused {@code in_proj_weight} through
+ *       {@code Rule.split}), with {@code Rule.drop} for {@code model_ema.*} and schedule buffers;
+ *   <li>{@code KohyaLora}: {@code lora_unet_down_blocks_0_attentions_0_proj_in.lora_down.weight},
+ *       {@code lora_te_...}; since underscores are ambiguous, its table is built from the target
+ *       model's {@code Module.namedModules()} (module path with '.' replaced by '_' -> path), a
+ *       static factory taking the module rather than a constant;
+ *   <li>{@code PeftLora}: {@code base_model.model.} prefix, {@code .lora_A.weight /
+ *       .lora_B.weight};
+ *   <li>{@code ControlNetLdm}: original ControlNet files ({@code control_model.input_blocks},
+ *       {@code zero_convs}, {@code input_hint_block}, {@code middle_block_out}).
+ * </ul>
+ *
+ * Tables compose with {@code KeyMapping.andThen}, so a format can reuse another's table (e.g. LDM's
+ * VAE table followed by nothing else, or a LoRA table built on the LDM UNet block names).
+ */
+package org.altdiffusion.io.keys.formats;
