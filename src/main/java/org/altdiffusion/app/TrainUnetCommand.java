@@ -21,6 +21,7 @@ import org.altdiffusion.models.vae.AutoencoderKL;
 import org.altdiffusion.models.vae.AutoencoderKLConfig;
 import org.altdiffusion.schedulers.NoiseSchedule;
 import org.altdiffusion.schedulers.SchedulerConfig;
+import org.altdiffusion.tiny.recipe.ShapesTrainingData;
 import org.altdiffusion.tokenizer.PromptTokenizer;
 import org.altdiffusion.train.Trainer;
 import org.altdiffusion.train.data.Dataset;
@@ -199,7 +200,8 @@ final class TrainUnetCommand implements Callable<Integer> {
         new MetadataFilter(
             new HashSet<>(languages), minAesthetic == null ? Double.NaN : minAesthetic, minSize);
     List<String> problems = new ArrayList<>();
-    Dataset<ImageText> images = ImageTextSources.open(data, size, filter, problems);
+    Dataset<ImageText> images =
+        ImageTextSources.open(data, size, filter, problems, List.of(ShapesTrainingData.SOURCE));
     for (String p : problems) System.err.println("warning: " + p);
     // the mask as the pipeline passes it at inference (use_attention_mask)
     DiffusionTraining.Tokenize tok =

@@ -30,8 +30,6 @@ import org.altdiffusion.tiny.clip.TinyClip;
 import org.altdiffusion.tiny.clip.TinyClipConfig;
 import org.altdiffusion.tiny.clip.TinyClipTrainer;
 import org.altdiffusion.tiny.data.Language;
-import org.altdiffusion.tiny.data.ShapesDataset;
-import org.altdiffusion.tiny.data.Split;
 import org.altdiffusion.tiny.tokenizers.TinyTokenizers;
 import org.altdiffusion.tokenizer.ClipTokenizer;
 import org.altdiffusion.tokenizer.PromptTokenizer;
@@ -42,7 +40,6 @@ import org.altdiffusion.train.Trainer;
 import org.altdiffusion.train.TrainingTask;
 import org.altdiffusion.train.data.Dataset;
 import org.altdiffusion.train.data.ImageText;
-import org.altdiffusion.train.data.ImageTextSources;
 import org.altdiffusion.train.data.ParallelText;
 import org.altdiffusion.train.data.SkippedSample;
 import org.altdiffusion.train.distributed.Distributed;
@@ -277,7 +274,7 @@ public final class TinyRecipe {
                 JsonConfig.parse(runFolder(Stage.VAE).resolve("config.json"), config.toString())));
     vae.initialize(Tensors.generator(settings.seed()));
     Dataset<ImageText> data =
-        ImageTextSources.shapes(
+        ShapesTrainingData.imageText(
             settings.dataSeed(), settings.trainPictures(), 64, List.of(Language.EN));
     ObjectNode sources = JSON.createObjectNode();
     sources.put("data", data.describe());
@@ -350,7 +347,7 @@ public final class TinyRecipe {
     DiffusionTraining.Tokenize tokenize =
         DiffusionTraining.Tokenize.of(tokenizer, MAX_LENGTH, false);
     Dataset<ImageText> data =
-        ImageTextSources.shapes(
+        ShapesTrainingData.imageText(
             settings.dataSeed(), settings.trainPictures(), 64, List.of(Language.EN));
     trainUnet(
         Stage.BASE,
@@ -384,10 +381,7 @@ public final class TinyRecipe {
     ClipTextModel teacherText =
         ClipTextModel.fromPretrained(teacher().resolve(TinyClip.TEXT_ENCODER));
     PromptTokenizer teacherTokenizer = PromptTokenizer.load(teacher().resolve(TinyClip.TOKENIZER));
-    ParallelText pairs =
-        ParallelText.fromCaptionPairs(
-            ShapesDataset.of(settings.dataSeed(), Split.TRAIN).captionPairs(),
-            "shapes dataset (seed " + settings.dataSeed() + ")");
+    ParallelText pairs = ShapesTrainingData.parallelText(settings.dataSeed());
     ObjectNode sources = JSON.createObjectNode();
     sources.put("teacher", out.relativize(teacher()).toString());
     sources.put("data", pairs.describe());
@@ -460,7 +454,7 @@ public final class TinyRecipe {
     DiffusionTraining.Tokenize tokenize =
         DiffusionTraining.Tokenize.of(tokenizer, MAX_LENGTH, text.config.useAttentionMask());
     Dataset<ImageText> data =
-        ImageTextSources.shapes(
+        ShapesTrainingData.imageText(
             settings.dataSeed(), settings.trainPictures(), resolution, List.of(Language.values()));
     trainUnet(stage, init, unet, text, tokenize, data, resolution, unetStage, run, ema);
   }
