@@ -1,7 +1,8 @@
 """Differential check of our safetensors reader against the reference library.
 
-Run by hand (slow-ish; not part of the build):
-    java -cp target/classes:$(cat cp.txt) org.altdiffusion.io.fuzz.CheckpointFuzzer \
+Run by hand (slow-ish; not part of the build). The fuzzer is test code (src/test/java):
+    mvn -q test-compile dependency:build-classpath -Dmdep.outputFile=cp.txt
+    java -cp target/classes:target/test-classes:$(cat cp.txt) org.altdiffusion.io.fuzz.CheckpointFuzzer \
         --count 20000 --seed 7 --dump /tmp/fuzzdump
     tools/reference/.venv/bin/python tools/reference/compare_safetensors_verdicts.py /tmp/fuzzdump
 

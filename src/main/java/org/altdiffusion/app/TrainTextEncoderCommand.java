@@ -13,8 +13,7 @@ import org.altdiffusion.models.text.ClipTextModel;
 import org.altdiffusion.models.text.RobertaSeriesConfig;
 import org.altdiffusion.models.text.RobertaSeriesModelWithTransformation;
 import org.altdiffusion.models.text.TextEncoderFiles;
-import org.altdiffusion.tiny.data.ShapesDataset;
-import org.altdiffusion.tiny.data.Split;
+import org.altdiffusion.tiny.recipe.ShapesTrainingData;
 import org.altdiffusion.tokenizer.PromptTokenizer;
 import org.altdiffusion.train.Trainer;
 import org.altdiffusion.train.data.ParallelText;
@@ -186,8 +185,7 @@ final class TrainTextEncoderCommand implements Callable<Integer> {
       String spec = data.get(0);
       long seed =
           spec.contains(":") ? Long.parseLong(spec.substring(spec.indexOf(':') + 1).trim()) : 0;
-      return ParallelText.fromCaptionPairs(
-          ShapesDataset.of(seed, Split.TRAIN).captionPairs(), "shapes dataset (seed " + seed + ")");
+      return ShapesTrainingData.parallelText(seed);
     }
     return ParallelText.read(data.stream().map(Path::of).toList(), !noEnglishPairs);
   }

@@ -17,6 +17,7 @@ import org.altdiffusion.pipeline.ModelComponents;
 import org.altdiffusion.pipeline.PipelineLoader;
 import org.altdiffusion.schedulers.NoiseSchedule;
 import org.altdiffusion.schedulers.SchedulerConfig;
+import org.altdiffusion.tiny.recipe.ShapesTrainingData;
 import org.altdiffusion.train.Trainer;
 import org.altdiffusion.train.data.Dataset;
 import org.altdiffusion.train.data.ImageText;
@@ -146,6 +147,11 @@ final class TrainUnetCommand implements Callable<Integer> {
         resolution != null
             ? resolution
             : st == DiffusionTraining.Stage.CONCEPT_ALIGNMENT ? 256 : 512;
+    for (String sub : List.of("unet", "vae", "text_encoder", "tokenizer", "scheduler")) {
+      if (!Files.isDirectory(model.resolve(sub)))
+        throw new IllegalArgumentException(
+            model + " is not an AltDiffusion folder: " + sub + "/ is missing");
+    }
     ModelComponents components = PipelineLoader.components(model);
     UNet2DConditionModel unet = components.unet();
     if (precision.equals("float64"))
@@ -166,7 +172,8 @@ final class TrainUnetCommand implements Callable<Integer> {
         new MetadataFilter(
             new HashSet<>(languages), minAesthetic == null ? Double.NaN : minAesthetic, minSize);
     List<String> problems = new ArrayList<>();
-    Dataset<ImageText> images = ImageTextSources.open(data, size, filter, problems);
+    Dataset<ImageText> images =
+        ImageTextSources.open(data, size, filter, problems, List.of(ShapesTrainingData.SOURCE));
     for (String p : problems) System.err.println("warning: " + p);
     ObjectNode sources = new ObjectMapper().createObjectNode();
     sources.put("model", model.toAbsolutePath().normalize().toString());

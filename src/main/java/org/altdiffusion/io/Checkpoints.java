@@ -8,8 +8,8 @@ import java.util.EnumMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.ServiceLoader;
 import java.util.function.Function;
-import org.altdiffusion.io.pytorch.TorchCheckpoint;
 
 /**
  * Opens any checkpoint file as a {@link TensorSource}, choosing the reader from the file's first
@@ -25,7 +25,9 @@ import org.altdiffusion.io.pytorch.TorchCheckpoint;
  *       (PyTorch's legacy format): the PyTorch reader.
  * </ul>
  *
- * Readers are looked up in a small registry by {@link Format}.
+ * Readers are looked up in a small registry by {@link Format}: this package's own, and those found
+ * as {@link CheckpointReader} services (the PyTorch reader of {@code io.pytorch}, which builds on
+ * this package and so is not named here).
  */
 public final class Checkpoints {
   /** Checkpoint formats this class can dispatch to. */
@@ -50,8 +52,10 @@ public final class Checkpoints {
 
   static {
     OPENERS.put(Format.SAFETENSORS, SafeTensors::open);
-    OPENERS.put(Format.PYTORCH, TorchCheckpoint::open);
     OPENERS.put(Format.SHARDED, ShardedCheckpoint::open);
+    for (CheckpointReader reader :
+        ServiceLoader.load(CheckpointReader.class, Checkpoints.class.getClassLoader()))
+      OPENERS.putIfAbsent(reader.format(), reader::open);
   }
 
   private Checkpoints() {}
@@ -61,7 +65,12 @@ public final class Checkpoints {
    * CheckpointException}.
    */
   public static TensorSource open(Path file) {
-    return opener(detect(file)).apply(file);
+    Format format = detect(file);
+    Function<Path, TensorSource> opener = opener(format);
+    if (opener == null)
+      throw new CheckpointException(
+          file, "no reader for " + format.description() + " checkpoints on the class path");
+    return opener.apply(file);
   }
 
   /**

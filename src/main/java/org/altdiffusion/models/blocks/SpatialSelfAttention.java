@@ -12,14 +12,10 @@ import org.bytedeco.pytorch.Tensor;
  * The self-attention of {@code UNetMidBlock2D} (the VAE's mid block): diffusers' {@code Attention}
  * built with {@code norm_num_groups}, {@code residual_connection=True}, biased q/k/v and one head
  * per {@code headDim} channels. Keys: {@code group_norm, to_q, to_k, to_v, to_out.0}. Checkpoints
- * saved before diffusers 0.14 name them {@code query, key, value, proj_attn}; see {@link
- * #LEGACY_NAMES}.
+ * saved before diffusers 0.14 name them {@code query, key, value, proj_attn}; their table is {@link
+ * org.altdiffusion.io.keys.formats.DiffusersLegacyVaeAttention}.
  */
 public final class SpatialSelfAttention extends Module {
-  /** Old key -> current key, relative to this module, as diffusers converts them on load. */
-  public static final java.util.Map<String, String> LEGACY_NAMES =
-      java.util.Map.of("query", "to_q", "key", "to_k", "value", "to_v", "proj_attn", "to_out.0");
-
   private final long heads;
   private final GroupNorm groupNorm;
   private final Linear toQ;

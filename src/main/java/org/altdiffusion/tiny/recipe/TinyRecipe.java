@@ -31,8 +31,6 @@ import org.altdiffusion.tiny.clip.TinyClip;
 import org.altdiffusion.tiny.clip.TinyClipConfig;
 import org.altdiffusion.tiny.clip.TinyClipTrainer;
 import org.altdiffusion.tiny.data.Language;
-import org.altdiffusion.tiny.data.ShapesDataset;
-import org.altdiffusion.tiny.data.Split;
 import org.altdiffusion.tiny.tokenizers.TinyTokenizers;
 import org.altdiffusion.tokenizer.ClipTokenizer;
 import org.altdiffusion.tokenizer.PromptTokenizer;
@@ -43,7 +41,6 @@ import org.altdiffusion.train.Trainer;
 import org.altdiffusion.train.TrainingTask;
 import org.altdiffusion.train.data.Dataset;
 import org.altdiffusion.train.data.ImageText;
-import org.altdiffusion.train.data.ImageTextSources;
 import org.altdiffusion.train.data.ParallelText;
 import org.altdiffusion.train.data.SkippedSample;
 import org.altdiffusion.train.distributed.Distributed;
@@ -278,7 +275,7 @@ public final class TinyRecipe {
                 JsonConfig.parse(runFolder(Stage.VAE).resolve("config.json"), config.toString())));
     vae.initialize(Tensors.generator(settings.seed()));
     Dataset<ImageText> data =
-        ImageTextSources.shapes(
+        ShapesTrainingData.imageText(
             settings.dataSeed(), settings.trainPictures(), 64, List.of(Language.EN));
     ObjectNode sources = JSON.createObjectNode();
     sources.put("data", data.describe());
@@ -346,7 +343,7 @@ public final class TinyRecipe {
     log.printf(Locale.ROOT, "base UNet: %,d parameters%n", unet.parameterCount());
 
     Dataset<ImageText> data =
-        ImageTextSources.shapes(
+        ShapesTrainingData.imageText(
             settings.dataSeed(), settings.trainPictures(), 64, List.of(Language.EN));
     // the folder as the pipeline loads it (the UNet just written; CLIP gets no attention mask)
     trainUnet(
@@ -379,10 +376,7 @@ public final class TinyRecipe {
     ClipTextModel teacherText =
         ClipTextModel.fromPretrained(teacher().resolve(TinyClip.TEXT_ENCODER));
     PromptTokenizer teacherTokenizer = PromptTokenizer.load(teacher().resolve(TinyClip.TOKENIZER));
-    ParallelText pairs =
-        ParallelText.fromCaptionPairs(
-            ShapesDataset.of(settings.dataSeed(), Split.TRAIN).captionPairs(),
-            "shapes dataset (seed " + settings.dataSeed() + ")");
+    ParallelText pairs = ShapesTrainingData.parallelText(settings.dataSeed());
     ObjectNode sources = JSON.createObjectNode();
     sources.put("teacher", out.relativize(teacher()).toString());
     sources.put("data", pairs.describe());
@@ -451,7 +445,7 @@ public final class TinyRecipe {
       throws IOException {
     ModelComponents components = PipelineLoader.components(init);
     Dataset<ImageText> data =
-        ImageTextSources.shapes(
+        ShapesTrainingData.imageText(
             settings.dataSeed(), settings.trainPictures(), resolution, List.of(Language.values()));
     trainUnet(stage, init, components, data, resolution, unetStage, run, ema);
   }

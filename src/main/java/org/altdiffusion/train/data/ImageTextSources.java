@@ -15,11 +15,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import org.altdiffusion.tiny.data.Language;
-import org.altdiffusion.tiny.data.Sample;
-import org.altdiffusion.tiny.data.ShapesDataset;
-import org.altdiffusion.tiny.data.Split;
 
 /**
  * Opens image-text training data from a specification:
@@ -32,7 +29,8 @@ import org.altdiffusion.tiny.data.Split;
  *       name;
  *   <li>a {@code .jsonl} file, one {@code {"image": "path", "text": "..."}} per line (paths
  *       relative to the file's folder; other fields are metadata for the filters);
- *   <li>{@code shapes[:SEED]}: the synthetic shapes dataset (64x64), captions in every language.
+ *   <li>{@code NAME[:ARGUMENT]}: data made by code ({@link GeneratedImageText}), when the caller
+ *       passes one of that name.
  * </ul>
  *
  * A missing or unreadable shard or file named by the specification is an error; damage inside a
@@ -45,15 +43,34 @@ public final class ImageTextSources {
 
   private ImageTextSources() {}
 
+  /** {@link #open(String, int, MetadataFilter, List, List)} with files only, no generated data. */
   public static Dataset<ImageText> open(
       String spec, int resolution, MetadataFilter filter, List<String> problemsOut)
       throws IOException {
+    return open(spec, resolution, filter, problemsOut, List.of());
+  }
+
+  /**
+   * The data {@code spec} names: one of {@code generated} when the specification is its name
+   * (optionally followed by {@code :ARGUMENT}), else shards, a folder or a JSONL file. Warnings
+   * about damaged shards are added to {@code problemsOut}.
+   */
+  public static Dataset<ImageText> open(
+      String spec,
+      int resolution,
+      MetadataFilter filter,
+      List<String> problemsOut,
+      List<? extends GeneratedImageText> generated)
+      throws IOException {
     String lower = spec.toLowerCase(Locale.ROOT);
-    if (lower.equals("shapes") || lower.startsWith("shapes:")) {
-      long seed =
-          lower.contains(":") ? Long.parseLong(spec.substring(spec.indexOf(':') + 1).trim()) : 0;
-      return shapes(seed, resolution);
+    for (GeneratedImageText g : generated) {
+      String name = g.name().toLowerCase(Locale.ROOT);
+      if (lower.equals(name)) return g.open(null, resolution);
+      if (lower.startsWith(name + ":"))
+        return g.open(spec.substring(name.length() + 1), resolution);
     }
+    String alternatives =
+        generated.stream().map(g -> " or " + g.syntax()).collect(Collectors.joining());
     if (BRACES.matcher(spec).find() || lower.endsWith(".tar"))
       return webDataset(expandShards(spec), resolution, filter, problemsOut, spec);
     Path p = Path.of(spec);
@@ -61,7 +78,9 @@ public final class ImageTextSources {
       throw new NoSuchFileException(
           spec,
           null,
-          "training data not found (expected shards, a folder, a .jsonl file or 'shapes')");
+          "training data not found (expected shards, a folder or a .jsonl file"
+              + alternatives
+              + ")");
     if (Files.isDirectory(p)) {
       List<Path> tars;
       try (Stream<Path> s = Files.list(p)) {
@@ -78,8 +97,8 @@ public final class ImageTextSources {
     throw new IllegalArgumentException(
         "cannot tell what training data '"
             + spec
-            + "' is: expected DIR/{00000..00009}.tar, a .tar shard, a folder, a .jsonl file or"
-            + " shapes[:SEED]");
+            + "' is: expected DIR/{00000..00009}.tar, a .tar shard, a folder or a .jsonl file"
+            + alternatives);
   }
 
   /**
@@ -280,60 +299,6 @@ public final class ImageTextSources {
             + entries.size()
             + " pairs"
             + (filtered.total() > 0 ? ", " + filtered.total() + " filtered out " + filtered : ""));
-  }
-
-  /** The shapes dataset's training split with captions in all 18 languages (see the overload). */
-  static Dataset<ImageText> shapes(long seed, int resolution) {
-    return shapes(
-        seed, ShapesDataset.of(seed, Split.TRAIN).size(), resolution, List.of(Language.values()));
-  }
-
-  /**
-   * The first {@code pictures} of the shapes dataset's training split as image-text pairs, the
-   * 64x64 picture resized to {@code resolution}. Sample i shows combination {@code i mod n} (n
-   * training combinations) and gets its caption in language {@code (i + i / n) mod L}: every
-   * language equally often, and each combination in every language (plain {@code i mod L} would
-   * pair a combination with only the languages congruent to it modulo gcd(n, L)).
-   */
-  public static Dataset<ImageText> shapes(
-      long seed, int pictures, int resolution, List<Language> languages) {
-    if (languages.isEmpty())
-      throw new IllegalArgumentException("at least one caption language is required");
-    ShapesDataset data = ShapesDataset.of(seed, Split.TRAIN, pictures);
-    int combinations = data.combinationOrder().size();
-    String languageList =
-        languages.size() == Language.values().length
-            ? languages.size() + " languages"
-            : languages.stream()
-                .map(Language::code)
-                .collect(java.util.stream.Collectors.joining(","));
-    return new Dataset<>() {
-      @Override
-      public int size() {
-        return data.size();
-      }
-
-      @Override
-      public ImageText get(int index) {
-        Sample s = data.get(index);
-        float[] pixels =
-            resolution == s.image().getWidth()
-                ? s.pixels()
-                : ImageDecoding.pixels(s.image(), resolution);
-        Language language = languages.get((index + index / combinations) % languages.size());
-        return new ImageText(pixels, resolution, s.caption(language), "shapes#" + index);
-      }
-
-      @Override
-      public String describe() {
-        return "shapes dataset (seed "
-            + seed
-            + "): "
-            + data.size()
-            + " pictures, captions in "
-            + languageList;
-      }
-    };
   }
 
   private static String extension(Path f) {

@@ -14,7 +14,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import org.altdiffusion.tiny.data.CaptionPair;
 
 /**
  * Parallel sentences for text-encoder distillation, read from files:
@@ -43,14 +42,6 @@ public final class ParallelText implements Dataset<TextPair> {
 
   public static ParallelText of(List<TextPair> pairs, String source) {
     return new ParallelText(pairs, 0, source);
-  }
-
-  /** The tiny dataset's caption pairs (English-English pairs included). */
-  public static ParallelText fromCaptionPairs(List<CaptionPair> captionPairs, String source) {
-    List<TextPair> out = new ArrayList<>();
-    for (CaptionPair p : captionPairs)
-      out.add(new TextPair(p.english(), p.text(), p.language().code()));
-    return new ParallelText(out, 0, source);
   }
 
   public static ParallelText read(List<Path> files, boolean englishPairs) throws IOException {

@@ -8,7 +8,7 @@ import org.altdiffusion.engine.Tensors;
 import org.altdiffusion.engine.Torch;
 import org.altdiffusion.models.vae.AutoencoderKL;
 import org.altdiffusion.tiny.data.Language;
-import org.altdiffusion.train.data.ImageTextSources;
+import org.altdiffusion.tiny.recipe.ShapesTrainingData;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -16,7 +16,7 @@ class LatentCacheTest {
   @Test
   void aCacheMadeByAnotherVaeIsNotReused(@TempDir Path tmp) throws Exception {
     Torch.init();
-    var data = ImageTextSources.shapes(0, 4, 64, List.of(Language.EN));
+    var data = ShapesTrainingData.imageText(0, 4, 64, List.of(Language.EN));
     AutoencoderKL first = VaeTrainingTest.vae();
     AutoencoderKL second = VaeTrainingTest.vae();
     second.initialize(Tensors.generator(1));

@@ -13,10 +13,10 @@ import org.altdiffusion.models.vae.AutoencoderKLConfig;
 import org.altdiffusion.models.vae.DiagonalGaussian;
 import org.altdiffusion.nn.Parameter;
 import org.altdiffusion.tiny.data.Language;
+import org.altdiffusion.tiny.recipe.ShapesTrainingData;
 import org.altdiffusion.train.NonFinitePolicy;
 import org.altdiffusion.train.TrainConfig;
 import org.altdiffusion.train.Trainer;
-import org.altdiffusion.train.data.ImageTextSources;
 import org.altdiffusion.train.distributed.Distributed;
 import org.altdiffusion.train.optim.AdamWOptimizer;
 import org.junit.jupiter.api.BeforeAll;
@@ -59,7 +59,7 @@ class VaeTrainingTest {
   @Test
   void reconstructionLossFallsAndTheExportLoads(@TempDir Path tmp) throws Exception {
     AutoencoderKL vae = vae();
-    var data = ImageTextSources.shapes(0, 16, 64, List.of(Language.EN));
+    var data = ShapesTrainingData.imageText(0, 16, 64, List.of(Language.EN));
     var task = new VaeTraining(vae, data, 0.5, 1e-6, CONFIG, new ObjectMapper().createObjectNode());
     assertEquals(vae.namedParameters().keySet(), task.trainable().keySet());
     var config =
@@ -91,7 +91,7 @@ class VaeTrainingTest {
 
   @Test
   void refusesNegativeWeights() {
-    var data = ImageTextSources.shapes(0, 16, 64, List.of(Language.EN));
+    var data = ShapesTrainingData.imageText(0, 16, 64, List.of(Language.EN));
     var empty = new ObjectMapper().createObjectNode();
     assertThrows(
         IllegalArgumentException.class, () -> new VaeTraining(vae(), data, -1, 0, CONFIG, empty));

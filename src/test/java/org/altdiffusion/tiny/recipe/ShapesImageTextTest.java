@@ -1,4 +1,4 @@
-package org.altdiffusion.train.data;
+package org.altdiffusion.tiny.recipe;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -12,6 +12,8 @@ import org.altdiffusion.tiny.data.Attributes;
 import org.altdiffusion.tiny.data.Language;
 import org.altdiffusion.tiny.data.ShapesDataset;
 import org.altdiffusion.tiny.data.Split;
+import org.altdiffusion.train.data.Dataset;
+import org.altdiffusion.train.data.ImageText;
 import org.junit.jupiter.api.Test;
 
 class ShapesImageTextTest {
@@ -20,7 +22,7 @@ class ShapesImageTextTest {
     ShapesDataset shapes = ShapesDataset.of(0, Split.TRAIN);
     List<Attributes> order = shapes.combinationOrder();
     Dataset<ImageText> data =
-        ImageTextSources.shapes(0, shapes.size(), 64, List.of(Language.values()));
+        ShapesTrainingData.imageText(0, shapes.size(), 64, List.of(Language.values()));
     Map<Attributes, Set<Language>> seen = new HashMap<>();
     Map<Language, Integer> perLanguage = new EnumMap<>(Language.class);
     int n = shapes.size();
@@ -43,12 +45,12 @@ class ShapesImageTextTest {
 
   @Test
   void englishOnlyAndSubsets() throws Exception {
-    Dataset<ImageText> english = ImageTextSources.shapes(0, 40, 32, List.of(Language.EN));
+    Dataset<ImageText> english = ShapesTrainingData.imageText(0, 40, 32, List.of(Language.EN));
     assertEquals(40, english.size());
     assertEquals(
         ShapesDataset.of(0, Split.TRAIN).get(7).englishCaption(), english.get(7).caption());
     assertEquals(32, english.get(7).size());
     assertThrows(
-        IllegalArgumentException.class, () -> ImageTextSources.shapes(0, 40, 32, List.of()));
+        IllegalArgumentException.class, () -> ShapesTrainingData.imageText(0, 40, 32, List.of()));
   }
 }

@@ -1,0 +1,110 @@
+package org.altdiffusion.tiny.recipe;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.altdiffusion.tiny.data.CaptionPair;
+import org.altdiffusion.tiny.data.Language;
+import org.altdiffusion.tiny.data.Sample;
+import org.altdiffusion.tiny.data.ShapesDataset;
+import org.altdiffusion.tiny.data.Split;
+import org.altdiffusion.train.data.Dataset;
+import org.altdiffusion.train.data.GeneratedImageText;
+import org.altdiffusion.train.data.ImageDecoding;
+import org.altdiffusion.train.data.ImageText;
+import org.altdiffusion.train.data.ParallelText;
+import org.altdiffusion.train.data.TextPair;
+
+/**
+ * The synthetic shapes dataset as training data: image-text pairs for the UNet and VAE stages,
+ * parallel captions for text-encoder distillation, and {@link #SOURCE}, which lets a data
+ * specification name it ({@code shapes[:SEED]}, see {@link
+ * org.altdiffusion.train.data.ImageTextSources#open}).
+ */
+public final class ShapesTrainingData {
+  /**
+   * {@code shapes[:SEED]}: the training split, captions in all 18 languages (seed 0 by default).
+   */
+  public static final GeneratedImageText SOURCE =
+      new GeneratedImageText() {
+        @Override
+        public String name() {
+          return "shapes";
+        }
+
+        @Override
+        public String syntax() {
+          return "shapes[:SEED]";
+        }
+
+        @Override
+        public Dataset<ImageText> open(String argument, int resolution) {
+          return imageText(argument == null ? 0 : Long.parseLong(argument.trim()), resolution);
+        }
+      };
+
+  private ShapesTrainingData() {}
+
+  /** The training split with captions in all 18 languages (see the overload). */
+  public static Dataset<ImageText> imageText(long seed, int resolution) {
+    return imageText(
+        seed, ShapesDataset.of(seed, Split.TRAIN).size(), resolution, List.of(Language.values()));
+  }
+
+  /**
+   * The first {@code pictures} of the shapes dataset's training split as image-text pairs, the
+   * 64x64 picture resized to {@code resolution}. Sample i shows combination {@code i mod n} (n
+   * training combinations) and gets its caption in language {@code (i + i / n) mod L}: every
+   * language equally often, and each combination in every language (plain {@code i mod L} would
+   * pair a combination with only the languages congruent to it modulo gcd(n, L)).
+   */
+  public static Dataset<ImageText> imageText(
+      long seed, int pictures, int resolution, List<Language> languages) {
+    if (languages.isEmpty())
+      throw new IllegalArgumentException("at least one caption language is required");
+    ShapesDataset data = ShapesDataset.of(seed, Split.TRAIN, pictures);
+    int combinations = data.combinationOrder().size();
+    String languageList =
+        languages.size() == Language.values().length
+            ? languages.size() + " languages"
+            : languages.stream().map(Language::code).collect(Collectors.joining(","));
+    return new Dataset<>() {
+      @Override
+      public int size() {
+        return data.size();
+      }
+
+      @Override
+      public ImageText get(int index) {
+        Sample s = data.get(index);
+        float[] pixels =
+            resolution == s.image().getWidth()
+                ? s.pixels()
+                : ImageDecoding.pixels(s.image(), resolution);
+        Language language = languages.get((index + index / combinations) % languages.size());
+        return new ImageText(pixels, resolution, s.caption(language), "shapes#" + index);
+      }
+
+      @Override
+      public String describe() {
+        return "shapes dataset (seed "
+            + seed
+            + "): "
+            + data.size()
+            + " pictures, captions in "
+            + languageList;
+      }
+    };
+  }
+
+  /**
+   * The training split's caption pairs (English with each language, English-English included) as
+   * parallel text for text-encoder distillation.
+   */
+  public static ParallelText parallelText(long seed) {
+    List<TextPair> pairs = new ArrayList<>();
+    for (CaptionPair p : ShapesDataset.of(seed, Split.TRAIN).captionPairs())
+      pairs.add(new TextPair(p.english(), p.text(), p.language().code()));
+    return ParallelText.of(pairs, "shapes dataset (seed " + seed + ")");
+  }
+}
