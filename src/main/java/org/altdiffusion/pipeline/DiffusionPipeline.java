@@ -16,6 +16,7 @@ import org.altdiffusion.engine.ThreadSettings;
 import org.altdiffusion.engine.ThreadSettings.ParallelGuidance;
 import org.altdiffusion.engine.Torch;
 import org.altdiffusion.engine.TorchErrors;
+import org.altdiffusion.image.ImageTensors;
 import org.altdiffusion.models.text.TextEncoder;
 import org.altdiffusion.models.unet.UNet2DConditionModel;
 import org.altdiffusion.models.vae.AutoencoderKL;
@@ -365,7 +366,8 @@ public final class DiffusionPipeline implements ImageGenerator {
               + scheduler.timesteps().length
               + " steps; raise the strength or the steps");
     }
-    var posterior = model.vae().encode(Images.toTensor(init.image())); // mean, logvar: [1, C, h, w]
+    var posterior =
+        model.vae().encode(ImageTensors.toTensor(init.image())); // mean, logvar: [1, C, h, w]
     Tensor mean = posterior.mean().repeat(batch, 1, 1, 1); // [B, C, h, w]
     Tensor std = posterior.std().repeat(batch, 1, 1, 1); // [B, C, h, w]
     Tensor sample = mean.add(std.mul(noise.like(mean)));
@@ -387,7 +389,7 @@ public final class DiffusionPipeline implements ImageGenerator {
   private BufferedImage preview(Tensor latents) {
     try (PointerScope s = new PointerScope();
         NoGradGuard g = new NoGradGuard()) {
-      return Images.toImage(decode(latents.narrow(0, 0, 1)).get(0));
+      return ImageTensors.toImage(decode(latents.narrow(0, 0, 1)).get(0));
     }
   }
 
@@ -420,7 +422,7 @@ public final class DiffusionPipeline implements ImageGenerator {
       String prompt = prompts == null ? r.prompt() : prompts.get(i);
       out.add(
           new GeneratedImage(
-              Images.toImage(images.get(i)),
+              ImageTensors.toImage(images.get(i)),
               seed + i,
               new Infotext(prompt, r.negativePrompt(), s)));
     }

@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.altdiffusion.image.CenterCrop;
 import org.altdiffusion.tiny.data.Language;
 import org.altdiffusion.tiny.data.Sample;
 import org.altdiffusion.tiny.data.ShapesDataset;
@@ -319,7 +320,7 @@ public final class ImageTextSources {
         float[] pixels =
             resolution == s.image().getWidth()
                 ? s.pixels()
-                : ImageDecoding.pixels(s.image(), resolution);
+                : CenterCrop.pixels(s.image(), resolution);
         Language language = languages.get((index + index / combinations) % languages.size());
         return new ImageText(pixels, resolution, s.caption(language), "shapes#" + index);
       }
