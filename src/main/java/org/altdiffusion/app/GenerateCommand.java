@@ -7,10 +7,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.altdiffusion.image.Alpha;
+import org.altdiffusion.image.ImageDecoder;
+import org.altdiffusion.image.ImageLimits;
 import org.altdiffusion.pipeline.DiffusionPipeline;
 import org.altdiffusion.pipeline.GeneratedImage;
 import org.altdiffusion.pipeline.GenerationRequest;
-import org.altdiffusion.pipeline.Images;
 import org.altdiffusion.pipeline.InitImage;
 import org.altdiffusion.pipeline.PipelineLoader;
 import org.altdiffusion.pipeline.ProgressListener;
@@ -214,7 +216,8 @@ final class GenerateCommand implements Callable<Integer> {
     if (Files.size(file) > 64L << 20)
       throw new IllegalArgumentException("--init-image " + file + ": larger than 64 MB");
     try {
-      return Images.decode(Files.readAllBytes(file));
+      // diffusers' load_image: convert("RGB"), alpha dropped
+      return Alpha.drop(ImageDecoder.decode(Files.readAllBytes(file), ImageLimits.UPLOADS));
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("--init-image " + file + ": " + e.getMessage());
     }

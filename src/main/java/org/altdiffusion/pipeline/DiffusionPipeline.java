@@ -9,6 +9,7 @@ import org.altdiffusion.engine.Scopes;
 import org.altdiffusion.engine.ThreadSettings;
 import org.altdiffusion.engine.ThreadSettings.ParallelGuidance;
 import org.altdiffusion.engine.Torch;
+import org.altdiffusion.image.ImageTensors;
 import org.altdiffusion.models.text.TextConditioning;
 import org.altdiffusion.schedulers.SamplerChoice;
 import org.altdiffusion.schedulers.Samplers;
@@ -308,7 +309,7 @@ public final class DiffusionPipeline implements ImageGenerator {
   private BufferedImage preview(Tensor latents) {
     try (PointerScope s = new PointerScope();
         NoGradGuard g = new NoGradGuard()) {
-      return Images.toImage(decode(latents.narrow(0, 0, 1)).get(0));
+      return ImageTensors.toImage(decode(latents.narrow(0, 0, 1)).get(0));
     }
   }
 
@@ -318,7 +319,7 @@ public final class DiffusionPipeline implements ImageGenerator {
     for (int i = 0; i < prompts.size(); i++) {
       out.add(
           new GeneratedImage(
-              Images.toImage(images.get(i)),
+              ImageTensors.toImage(images.get(i)),
               Seeds.ofImage(seed, i),
               infotexts.forImage(i, prompts.get(i))));
     }

@@ -1,6 +1,7 @@
 package org.altdiffusion.pipeline;
 
 import java.awt.image.BufferedImage;
+import org.altdiffusion.image.Png;
 
 /**
  * One result image with what made it.
@@ -13,6 +14,6 @@ public record GeneratedImage(BufferedImage image, long seed, Infotext infotext) 
 
   /** PNG bytes carrying the parameters text chunk. */
   public byte[] png() {
-    return Images.png(image, infotext.format());
+    return Png.encode(image, infotext.format());
   }
 }

@@ -1,6 +1,7 @@
 package org.altdiffusion.pipeline;
 
 import org.altdiffusion.engine.Noise;
+import org.altdiffusion.image.ImageTensors;
 import org.altdiffusion.models.vae.AutoencoderKL;
 import org.altdiffusion.schedulers.Scheduler;
 import org.bytedeco.pytorch.Scalar;
@@ -25,7 +26,7 @@ record ImageToImage(AutoencoderKL vae, InitImage init) implements LatentInit {
               + " steps; raise the strength or the steps");
     }
     int batch = (int) shape[0];
-    var posterior = vae.encode(Images.toTensor(init.image())); // mean, logvar: [1, C, h, w]
+    var posterior = vae.encode(ImageTensors.toTensor(init.image())); // mean, logvar: [1, C, h, w]
     Tensor mean = posterior.mean().repeat(batch, 1, 1, 1); // [B, C, h, w]
     Tensor std = posterior.std().repeat(batch, 1, 1, 1); // [B, C, h, w]
     Tensor sample = mean.add(std.mul(noise.like(mean)));

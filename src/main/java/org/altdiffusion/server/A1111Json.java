@@ -6,8 +6,8 @@ import java.awt.image.BufferedImage;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
+import org.altdiffusion.image.Png;
 import org.altdiffusion.pipeline.GeneratedImage;
-import org.altdiffusion.pipeline.Images;
 
 /** Response bodies in AUTOMATIC1111's shapes ({@code modules/api/models.py}). */
 final class A1111Json {
@@ -140,7 +140,7 @@ final class A1111Json {
     } else {
       job.previewWanted = true; // the next step draws a fresh preview for the next poll
       if (preview == null) out.putNull("current_image");
-      else out.put("current_image", Base64.getEncoder().encodeToString(Images.png(preview, null)));
+      else out.put("current_image", Base64.getEncoder().encodeToString(Png.encode(preview, null)));
     }
     out.put(
         "textinfo",

@@ -24,7 +24,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-import org.altdiffusion.pipeline.Images;
+import org.altdiffusion.image.ImageLimits;
+import org.altdiffusion.image.Png;
 import org.altdiffusion.pipeline.Seeds;
 
 /**
@@ -233,7 +234,7 @@ public final class ApiServer implements AutoCloseable {
             .error(
                 413,
                 "body larger than the limit, or an init image larger than "
-                    + Images.MAX_SIDE
+                    + ImageLimits.UPLOADS.maxSide()
                     + " pixels on a side")
             .error(
                 422,
@@ -364,7 +365,7 @@ public final class ApiServer implements AutoCloseable {
             .error(
                 413,
                 "body larger than the limit, or an init image larger than "
-                    + Images.MAX_SIDE
+                    + ImageLimits.UPLOADS.maxSide()
                     + " pixels on a side")
             .error(
                 422,
@@ -636,7 +637,7 @@ public final class ApiServer implements AutoCloseable {
     if (preview) {
       if (job.status == Job.Status.RUNNING) job.previewWanted = true;
       var p = job.preview;
-      o.put("preview", p == null ? null : Base64.getEncoder().encodeToString(Images.png(p, null)));
+      o.put("preview", p == null ? null : Base64.getEncoder().encodeToString(Png.encode(p, null)));
     }
     if (job.status == Job.Status.FAILED) {
       ApiException e = failure(job);

@@ -1,12 +1,9 @@
 package org.altdiffusion.server;
 
-import java.io.ByteArrayInputStream;
 import java.util.Base64;
-import java.util.Iterator;
-import javax.imageio.ImageIO;
-import javax.imageio.ImageReader;
-import javax.imageio.stream.ImageInputStream;
-import org.altdiffusion.pipeline.Images;
+import org.altdiffusion.image.BadImageException;
+import org.altdiffusion.image.ImageHeader;
+import org.altdiffusion.image.ImageLimits;
 
 /**
  * Images that clients send as base64 text: decoded strictly, recognised as an image by its header
@@ -53,50 +50,14 @@ final class ImageInput {
   }
 
   private static Upload inspect(String field, byte[] bytes) {
-    String format = null;
-    int w = -1;
-    int h = -1;
-    try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
-      Iterator<ImageReader> readers =
-          in == null ? java.util.Collections.emptyIterator() : ImageIO.getImageReaders(in);
-      if (readers.hasNext()) {
-        ImageReader reader = readers.next();
-        try {
-          reader.setInput(in, true, true);
-          format = reader.getFormatName().toLowerCase(java.util.Locale.ROOT);
-          w = reader.getWidth(0);
-          h = reader.getHeight(0);
-        } finally {
-          reader.dispose();
-        }
-      }
-    } catch (Exception e) {
-      throw ApiException.invalid(
-          field
-              + " is not a readable image ("
-              + e.getClass().getSimpleName()
-              + (e.getMessage() == null ? "" : ": " + Json.abbreviate(e.getMessage()))
-              + "); accepted: PNG, JPEG, BMP, GIF");
+    ImageHeader header;
+    try {
+      header = ImageLimits.UPLOADS.check(ImageHeader.read(bytes));
+    } catch (BadImageException e) {
+      if (e.problem() == BadImageException.Problem.TOO_LARGE)
+        throw new ApiException(413, "Payload Too Large", field + " is " + e.getMessage());
+      throw ApiException.invalid(field + " is " + e.getMessage());
     }
-    if (format == null)
-      throw ApiException.invalid(
-          field + " is not an image (unknown format); accepted: PNG, JPEG, BMP, GIF");
-    if (w <= 0 || h <= 0)
-      throw ApiException.invalid(field + " has no valid size (" + w + "x" + h + ")");
-    if (w > Images.MAX_SIDE || h > Images.MAX_SIDE) {
-      throw new ApiException(
-          413,
-          "Payload Too Large",
-          field
-              + " is "
-              + w
-              + "x"
-              + h
-              + " pixels; at most "
-              + Images.MAX_SIDE
-              + " on a side is accepted");
-    }
-    if (format.equals("jpg")) format = "jpeg";
-    return new Upload(bytes, format, w, h);
+    return new Upload(bytes, header.format(), header.width(), header.height());
   }
 }

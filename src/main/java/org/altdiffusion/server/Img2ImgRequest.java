@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.List;
+import org.altdiffusion.image.ImageLimits;
+import org.altdiffusion.image.ResizeMode;
 
 /**
  * An img2img request in AUTOMATIC1111's form ({@code StableDiffusionProcessingImg2Img} as its API
@@ -17,23 +19,8 @@ import java.util.List;
 final class Img2ImgRequest {
   private Img2ImgRequest() {}
 
-  /** AUTOMATIC1111's resize modes that this server implements (its 3, latent upscale, is not). */
-  enum ResizeMode {
-    /** Stretch the picture to width x height. */
-    JUST_RESIZE,
-    /**
-     * Scale it to cover width x height, keeping its aspect ratio, and cut what sticks out
-     * (centred).
-     */
-    CROP_AND_RESIZE,
-    /**
-     * Scale it to fit inside width x height, keeping its aspect ratio, and fill the rest by
-     * stretching its edge rows or columns.
-     */
-    RESIZE_AND_FILL;
-
-    static final String ACCEPTED = "0 (just resize), 1 (crop and resize), 2 (resize and fill)";
-  }
+  /** A1111's resize modes that this server implements (its 3, latent upscale, is not). */
+  static final String RESIZE_MODES = "0 (just resize), 1 (crop and resize), 2 (resize and fill)";
 
   /**
    * img2img's part of a request.
@@ -74,7 +61,7 @@ final class Img2ImgRequest {
             "init_images",
             "Required: the starting picture, [base64 PNG/JPEG/BMP/GIF] (data: URLs accepted; at"
                 + " most "
-                + org.altdiffusion.pipeline.Images.MAX_SIDE
+                + ImageLimits.UPLOADS.maxSide()
                 + " pixels on a side). Only the first is used, for every image of the batch; "
                 + "others are ignored with a warning. Transparent parts are put on white."));
     out.add(
@@ -84,7 +71,7 @@ final class Img2ImgRequest {
             0,
             3,
             "How the init image is fitted to width x height: "
-                + ResizeMode.ACCEPTED
+                + RESIZE_MODES
                 + ". 3 (latent upscale) is not supported."));
     out.add(
         Field.number(
@@ -158,7 +145,7 @@ final class Img2ImgRequest {
           "resize_mode "
               + mode
               + " (just resize, latent upscale) is not supported; accepted: "
-              + ResizeMode.ACCEPTED);
+              + RESIZE_MODES);
     }
     double strength = echo.get("denoising_strength").doubleValue();
     if ((int) (r.steps() * strength) < 1) {

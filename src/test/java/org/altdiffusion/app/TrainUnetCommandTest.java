@@ -240,7 +240,7 @@ class TrainUnetCommandTest {
       }
       float[] px = new float[8 * 3 * 32 * 32];
       for (int i = 0; i < 8; i++) {
-        float[] one = org.altdiffusion.train.data.ImageDecoding.pixels(samples.get(i).image(), 32);
+        float[] one = org.altdiffusion.image.CenterCrop.pixels(samples.get(i).image(), 32);
         System.arraycopy(one, 0, px, i * one.length, one.length);
       }
       var gen = Tensors.generator(1234);

@@ -21,9 +21,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import javax.imageio.ImageIO;
+import org.altdiffusion.image.Png;
 import org.altdiffusion.io.png.PngText;
 import org.altdiffusion.pipeline.GenerationRequest;
-import org.altdiffusion.pipeline.Images;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -182,7 +182,7 @@ class ApiServerTest {
   private static String png(int w, int h, int rgb) {
     BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
     for (int y = 0; y < h; y++) for (int x = 0; x < w; x++) img.setRGB(x, y, rgb);
-    return Base64.getEncoder().encodeToString(Images.png(img, null));
+    return Base64.getEncoder().encodeToString(Png.encode(img, null));
   }
 
   private static BufferedImage decodePng(String b64) throws Exception {
@@ -391,7 +391,7 @@ class ApiServerTest {
 
   /** A real 1x1 PNG whose header then claims 60000 x 60000 pixels (CRC fixed). */
   private static byte[] hugeHeaderPng() {
-    byte[] png = Images.png(new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB), null);
+    byte[] png = Png.encode(new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB), null);
     java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(png);
     b.putInt(16, 60000).putInt(20, 60000);
     java.util.zip.CRC32 crc = new java.util.zip.CRC32();

@@ -40,7 +40,7 @@ class OpenApiFuzzTest {
   static final String SMALL_PNG =
       java.util.Base64.getEncoder()
           .encodeToString(
-              org.altdiffusion.pipeline.Images.png(
+              org.altdiffusion.image.Png.encode(
                   new java.awt.image.BufferedImage(
                       24, 16, java.awt.image.BufferedImage.TYPE_INT_RGB),
                   null));

@@ -3,6 +3,7 @@ package org.altdiffusion.tiny.data;
 import java.awt.image.BufferedImage;
 import java.util.List;
 import java.util.Map;
+import org.altdiffusion.image.Pixels;
 
 /**
  * One picture of the dataset with its captions. The image is rendered when the sample is made.
@@ -49,25 +50,10 @@ public record Sample(
 
   /**
    * The picture as [3, 64, 64] floats in [-1, 1] (channel-major, {@code v / 127.5 - 1}: the VAE's
-   * input convention, as {@code pipeline.Images.toTensor}), written into {@code out} at {@code
-   * offset}.
+   * input convention, see {@link Pixels}), written into {@code out} at {@code offset}.
    */
   public void pixels(float[] out, int offset) {
-    toPixels(rgb, out, offset);
-  }
-
-  /**
-   * Packed 0xRRGGBB pixels of a 64x64 picture -> [3, 64, 64] floats in [-1, 1] written at {@code
-   * offset}.
-   */
-  public static void toPixels(int[] rgb, float[] out, int offset) {
-    int plane = Scene.SIDE * Scene.SIDE;
-    for (int i = 0; i < plane; i++) {
-      int p = rgb[i];
-      out[offset + i] = ((p >> 16) & 255) / 127.5f - 1f;
-      out[offset + plane + i] = ((p >> 8) & 255) / 127.5f - 1f;
-      out[offset + 2 * plane + i] = (p & 255) / 127.5f - 1f;
-    }
+    Pixels.normalized(rgb, out, offset);
   }
 
   /**

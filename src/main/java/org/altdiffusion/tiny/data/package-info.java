@@ -9,7 +9,7 @@
  * s.background(); s.template();                                   // plain/gradient/noise; which caption meaning
  * s.englishCaption(); s.caption(Language.ZH); s.captions();       // parallel captions, 18 languages
  * s.pixels();  Sample.stack(list);                                // [3,64,64] / [B,3,64,64] floats in [-1, 1]
- * s.image();                                                      // BufferedImage (pipeline.Images.toTensor works too)
+ * s.image();                                                      // BufferedImage (image.ImageTensors.toTensor works too)
  * train.captionPairs();                                           // (english, other language) pairs for distillation
  * ShapesDataset.of(seed, Split.HELDOUT);                          // 48 combinations never in TRAIN, FULL prompts
  * new ShapeOracle().recognize(image).matches(expectedAttributes); // grading generated 64x64 pictures

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
+import org.altdiffusion.image.Pixels;
 import org.altdiffusion.pipeline.DiffusionPipeline;
 import org.altdiffusion.pipeline.GeneratedImage;
 import org.altdiffusion.pipeline.GenerationRequest;
@@ -16,7 +17,6 @@ import org.altdiffusion.tiny.data.Captions;
 import org.altdiffusion.tiny.data.Combinations;
 import org.altdiffusion.tiny.data.Language;
 import org.altdiffusion.tiny.data.Recognition;
-import org.altdiffusion.tiny.data.Sample;
 import org.altdiffusion.tiny.data.Scene;
 import org.altdiffusion.tiny.data.ShapeOracle;
 
@@ -121,7 +121,7 @@ public final class TinyEvaluation {
       for (int i = 0; i < images.size(); i++) {
         Attributes want = combos.get(i);
         Recognition r = oracle.recognize(images.get(i));
-        Sample.toPixels(
+        Pixels.normalized(
             images.get(i).getRGB(0, 0, Scene.SIDE, Scene.SIDE, null, 0, Scene.SIDE),
             pixels,
             i * 3 * Scene.SIDE * Scene.SIDE);

@@ -3,6 +3,7 @@ package org.altdiffusion.tiny.recipe;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
+import org.altdiffusion.image.CenterCrop;
 import org.altdiffusion.tiny.data.CaptionPair;
 import org.altdiffusion.tiny.data.Language;
 import org.altdiffusion.tiny.data.Sample;
@@ -10,7 +11,6 @@ import org.altdiffusion.tiny.data.ShapesDataset;
 import org.altdiffusion.tiny.data.Split;
 import org.altdiffusion.train.data.Dataset;
 import org.altdiffusion.train.data.GeneratedImageText;
-import org.altdiffusion.train.data.ImageDecoding;
 import org.altdiffusion.train.data.ImageText;
 import org.altdiffusion.train.data.ParallelText;
 import org.altdiffusion.train.data.TextPair;
@@ -80,7 +80,7 @@ public final class ShapesTrainingData {
         float[] pixels =
             resolution == s.image().getWidth()
                 ? s.pixels()
-                : ImageDecoding.pixels(s.image(), resolution);
+                : CenterCrop.pixels(s.image(), resolution);
         Language language = languages.get((index + index / combinations) % languages.size());
         return new ImageText(pixels, resolution, s.caption(language), "shapes#" + index);
       }

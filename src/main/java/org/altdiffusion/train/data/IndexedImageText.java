@@ -3,6 +3,11 @@ package org.altdiffusion.train.data;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.util.List;
+import org.altdiffusion.image.Alpha;
+import org.altdiffusion.image.BadImageException;
+import org.altdiffusion.image.CenterCrop;
+import org.altdiffusion.image.ImageDecoder;
+import org.altdiffusion.image.ImageLimits;
 
 /**
  * Image-text pairs listed up front (keys, captions and where each image's bytes are) and decoded
@@ -55,13 +60,32 @@ public final class IndexedImageText implements Dataset<ImageText> {
     } catch (IOException ex) {
       throw new SkippedSample(SkipReason.UNREADABLE_FILE, e.key() + ": " + ex.getMessage());
     }
-    BufferedImage rgb = ImageDecoding.decode(bytes, e.key());
+    BufferedImage rgb = decode(bytes, e.key());
     if (Math.min(rgb.getWidth(), rgb.getHeight()) < minSize) {
       throw new SkippedSample(
           SkipReason.TOO_SMALL,
           e.key() + ": " + rgb.getWidth() + "x" + rgb.getHeight() + " < --min-size " + minSize);
     }
-    return new ImageText(ImageDecoding.pixels(rgb, size), size, e.caption().strip(), e.key());
+    return new ImageText(CenterCrop.pixels(rgb, size), size, e.caption().strip(), e.key());
+  }
+
+  /**
+   * Image bytes to 8-bit RGB for training: decoded within {@link ImageLimits#TRAINING},
+   * transparency flattened on white. Bytes that do not decode are a {@link
+   * SkipReason#CORRUPT_IMAGE} (truncated files included); a format this build cannot decode (WebP)
+   * or a picture beyond the limits is a {@link SkipReason#UNSUPPORTED_IMAGE}.
+   */
+  static BufferedImage decode(byte[] bytes, String key) throws SkippedSample {
+    try {
+      return Alpha.flatten(ImageDecoder.decode(bytes, ImageLimits.TRAINING), Alpha.WHITE);
+    } catch (BadImageException e) {
+      SkipReason reason =
+          switch (e.problem()) {
+            case UNSUPPORTED_FORMAT, TOO_LARGE -> SkipReason.UNSUPPORTED_IMAGE;
+            case NOT_AN_IMAGE, TRUNCATED, CORRUPT -> SkipReason.CORRUPT_IMAGE;
+          };
+      throw new SkippedSample(reason, key + ": " + e.getMessage());
+    }
   }
 
   public List<Entry> entries() {
