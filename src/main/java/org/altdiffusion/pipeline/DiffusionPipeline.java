@@ -231,6 +231,7 @@ public final class DiffusionPipeline implements ImageGenerator {
       Tensor x0 = step[1] == null ? latents : step[1];
       int done = i - start.firstStep() + 1;
       if (!progress.onStep(done, total, () -> preview(x0))) {
+        if (progress.onStop() == ProgressListener.OnStop.KEEP_CURRENT) return x0;
         throw new GenerationCancelledException(done);
       }
     }

@@ -90,16 +90,12 @@ final class Txt2ImgRunner implements JobQueue.Runner {
       job.step = 0;
       job.skipRequested = false;
       GenerationRequest batch = base.withSeed(job.seed + (long) n * r.batchSize());
-      try {
-        images.addAll(generator.generate(batch, listener(job)));
-      } catch (GenerationCancelledException e) {
-        if (job.cancelRequested) throw e;
-        if (job.interruptRequested) {
-          interrupted = true;
-          break;
-        }
-        // skipped: this batch is dropped, the next one runs
-        job.skipRequested = false;
+      // interrupt and skip keep the pictures of the current estimate, as A1111 does; cancel throws
+      images.addAll(generator.generate(batch, listener(job)));
+      if (job.cancelRequested) throw new GenerationCancelledException(job.step);
+      if (job.interruptRequested) {
+        interrupted = true;
+        break;
       }
     }
     List<String> saved = r.saveImages() ? save(images, warnings) : List.of();
@@ -122,14 +118,22 @@ final class Txt2ImgRunner implements JobQueue.Runner {
   }
 
   private static ProgressListener listener(Job job) {
-    return (step, total, preview) -> {
-      job.steps = total;
-      job.step = step;
-      if (job.previewWanted) {
-        job.previewWanted = false;
-        job.preview = safePreview(preview);
+    return new ProgressListener() {
+      @Override
+      public boolean onStep(int step, int total, Supplier<BufferedImage> preview) {
+        job.steps = total;
+        job.step = step;
+        if (job.previewWanted) {
+          job.previewWanted = false;
+          job.preview = safePreview(preview);
+        }
+        return !job.stopRequested();
       }
-      return !job.stopRequested();
+
+      @Override
+      public OnStop onStop() {
+        return job.cancelRequested ? OnStop.CANCEL : OnStop.KEEP_CURRENT;
+      }
     };
   }
 

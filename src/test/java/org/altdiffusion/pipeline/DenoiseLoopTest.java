@@ -90,6 +90,38 @@ class DenoiseLoopTest {
   }
 
   @Test
+  void stoppingWithKeepCurrentReturnsTheEstimateAsA1111sInterruptDoes() {
+    GenerationRequest r =
+        GenerationRequest.builder("a red circle")
+            .steps(6)
+            .seed(5L)
+            .batchSize(2)
+            .size(32, 32)
+            .build();
+    List<Integer> steps = new ArrayList<>();
+    ProgressListener interruptAtTwo =
+        new ProgressListener() {
+          @Override
+          public boolean onStep(int step, int total, java.util.function.Supplier<BufferedImage> p) {
+            steps.add(step);
+            return step < 2;
+          }
+
+          @Override
+          public OnStop onStop() {
+            return OnStop.KEEP_CURRENT;
+          }
+        };
+    List<GeneratedImage> partial = pipeline.generate(r, interruptAtTwo);
+    List<GeneratedImage> full = pipeline.generate(r, null);
+    assertEquals(List.of(1, 2), steps);
+    assertEquals(2, partial.size());
+    assertEquals(6L, partial.get(1).seed());
+    assertEquals(full.get(1).infotext(), partial.get(1).infotext());
+    assertTrue(GenerateEachTest.maxChannelDiff(partial.get(0).image(), full.get(0).image()) > 0);
+  }
+
+  @Test
   void karrasScheduleTypeGivesTheKarrasSamplersPicture() {
     GenerationRequest.Builder b =
         GenerationRequest.builder("a red circle").steps(4).seed(3L).size(32, 32);

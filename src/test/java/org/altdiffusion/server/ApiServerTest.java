@@ -635,14 +635,15 @@ class ApiServerTest {
   }
 
   @Test
-  void skipDropsTheCurrentBatchAndInterruptKeepsFinishedOnes() throws Exception {
+  void skipAndInterruptKeepTheCurrentBatchAsA1111Does() throws Exception {
     server = Servers.start(Servers.config(), new TestModels(30, 16, "m18"));
     CompletableFuture<Http.Res> skipped =
         CompletableFuture.supplyAsync(() -> call("{\"steps\":10,\"n_iter\":3,\"seed\":100}"));
     awaitProgress(p -> p.get("state").get("sampling_step").asInt() >= 2);
     assertEquals(200, Http.post(url("/sdapi/v1/skip"), "").status());
     JsonNode s = skipped.get().json();
-    assertEquals(2, s.get("images").size());
+    // A1111 decodes the skipped batch's current estimate and goes on with the next batches
+    assertEquals(3, s.get("images").size());
     CompletableFuture<Http.Res> interrupted =
         CompletableFuture.supplyAsync(() -> call("{\"steps\":10,\"n_iter\":3,\"seed\":100}"));
     awaitProgress(
@@ -651,7 +652,8 @@ class ApiServerTest {
                 && p.get("state").get("sampling_step").asInt() >= 2);
     assertEquals("{}", Http.post(url("/sdapi/v1/interrupt"), "").body());
     JsonNode i = interrupted.get().json();
-    assertEquals(1, i.get("images").size());
+    // the finished batch and the interrupted one, decoded as it was; the third never starts
+    assertEquals(2, i.get("images").size());
     JsonNode info = Http.JSON.readTree(i.get("info").textValue());
     assertTrue(info.get("interrupted").booleanValue());
     assertEquals(3, info.get("all_seeds").size());

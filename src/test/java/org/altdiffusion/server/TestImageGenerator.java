@@ -71,20 +71,25 @@ public final class TestImageGenerator implements ImageGenerator, AutoCloseable {
                 + " steps");
     }
     long seed0 = request.seed() == null ? 0 : request.seed();
+    int stepsDone = total;
     for (int step = 1; step <= total; step++) {
       sleep();
       final int done = step;
       final int of = total;
       boolean go =
           progress.onStep(step, total, () -> picture(request, init, seed0, w, h, done, of));
-      if (!go) throw new GenerationCancelledException(step);
+      if (go) continue;
+      if (progress.onStop() != ProgressListener.OnStop.KEEP_CURRENT)
+        throw new GenerationCancelledException(step);
+      stepsDone = step; // the pictures as they are now, as the pipeline decodes its estimate
+      break;
     }
     List<GeneratedImage> out = new ArrayList<>();
     for (int i = 0; i < request.batchSize(); i++) {
       long seed = seed0 + i;
       out.add(
           new GeneratedImage(
-              picture(request, init, seed, w, h, total, total),
+              picture(request, init, seed, w, h, stepsDone, total),
               seed,
               infotext(request, init, seed, w, h)));
     }
