@@ -40,7 +40,7 @@ public final class PipelineLoader {
     String encoderClass = layout.component("text_encoder", TEXT_ENCODERS).className();
     layout.component("unet", "UNet2DConditionModel");
     layout.component("vae", "AutoencoderKL");
-    PromptTokenizer tokenizer = PromptTokenizer.load(layout.componentFolder("tokenizer"));
+    PromptTokenizer tokenizer = PromptTokenizer.load(layout, "tokenizer");
     SchedulerConfig scheduler = SchedulerConfig.parse(layout.config("scheduler"));
     TextEncoder textEncoder;
     boolean useMask;

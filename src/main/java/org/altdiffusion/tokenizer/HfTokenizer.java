@@ -69,6 +69,15 @@ public final class HfTokenizer implements PromptTokenizer {
     return new HfTokenizer(file, root, TokenizerConfig.read(folder));
   }
 
+  /**
+   * A tokenizer.json tree built here (see {@link SlowToFast}); {@code file} is the file it was made
+   * from, named in errors.
+   */
+  static HfTokenizer of(
+      Path file, com.fasterxml.jackson.databind.JsonNode tree, TokenizerConfig config) {
+    return new HfTokenizer(file, Json.Node.root(file, tree).object(), config);
+  }
+
   @Override
   public int modelMaxLength() {
     return modelMaxLength;

@@ -57,16 +57,22 @@ final class TokenizerConfig {
   private final Map<Integer, AddedTokenSpec> addedTokensDecoder;
   private final Map<String, AddedTokenSpec> special;
   private final List<AddedTokenSpec> additionalSpecial;
+  private final String tokenizerClass;
+  private final boolean fromSlow;
 
   private TokenizerConfig(
       OptionalInt modelMaxLength,
       Map<Integer, AddedTokenSpec> addedTokensDecoder,
       Map<String, AddedTokenSpec> special,
-      List<AddedTokenSpec> additionalSpecial) {
+      List<AddedTokenSpec> additionalSpecial,
+      String tokenizerClass,
+      boolean fromSlow) {
     this.modelMaxLength = modelMaxLength;
     this.addedTokensDecoder = addedTokensDecoder;
     this.special = special;
     this.additionalSpecial = additionalSpecial;
+    this.tokenizerClass = tokenizerClass;
+    this.fromSlow = fromSlow;
   }
 
   static TokenizerConfig read(Path folder) {
@@ -107,10 +113,28 @@ final class TokenizerConfig {
       special.replaceAll((k, v) -> byContent.getOrDefault(v.content(), v));
       additional.replaceAll(v -> byContent.getOrDefault(v.content(), v));
     }
-    return new TokenizerConfig(maxLength, decoder, special, additional);
+    String tokenizerClass = config == null ? null : config.string("tokenizer_class", null);
+    boolean fromSlow = config != null && config.bool("from_slow", false);
+    return new TokenizerConfig(maxLength, decoder, special, additional, tokenizerClass, fromSlow);
   }
 
-  /** model_max_length, empty when absent or transformers' "unbounded" marker (1e30). */
+  /** tokenizer_config.json's tokenizer_class (transformers writes it without "Fast"); or null. */
+  String tokenizerClass() {
+    return tokenizerClass;
+  }
+
+  /**
+   * tokenizer_config.json's from_slow: a fast tokenizer then rebuilds itself from the slow files
+   * instead of reading tokenizer.json (transformers saves it after
+   * from_pretrained(from_slow=True)).
+   */
+  boolean fromSlow() {
+    return fromSlow;
+  }
+
+  /**
+   * model_max_length, empty when absent or transformers' "unbounded" marker (1e30, or Infinity).
+   */
   OptionalInt modelMaxLength() {
     return modelMaxLength;
   }
@@ -136,6 +160,11 @@ final class TokenizerConfig {
     JsonNode n = config.node("model_max_length");
     if (n == null || n.isNull()) return OptionalInt.empty();
     if (!n.isNumber()) throw config.error("model_max_length", "must be a number");
+    double d = n.asDouble();
+    if (Double.isNaN(d)) throw config.error("model_max_length", "must be a number, got NaN");
+    if (d == Double.POSITIVE_INFINITY) return OptionalInt.empty(); // unbounded, like 1e30
+    if (d == Double.NEGATIVE_INFINITY)
+      throw config.error("model_max_length", "must be positive, got -Infinity");
     BigInteger v = n.isIntegralNumber() ? n.bigIntegerValue() : n.decimalValue().toBigInteger();
     if (v.signum() <= 0) throw config.error("model_max_length", "must be positive, got " + n);
     return v.bitLength() < 31 ? OptionalInt.of(v.intValue()) : OptionalInt.empty();
@@ -173,13 +202,14 @@ final class TokenizerConfig {
       throw file.error(
           field, "must be a token: a string or an object with a non-empty \"content\"");
     }
+    boolean special = flag(file, field, n, "special", specialDefault);
     return new AddedTokenSpec(
         n.get("content").asText(),
         flag(file, field, n, "lstrip", false),
         flag(file, field, n, "rstrip", false),
         flag(file, field, n, "single_word", false),
-        flag(file, field, n, "normalized", true),
-        flag(file, field, n, "special", specialDefault),
+        flag(file, field, n, "normalized", !special), // tokenizers' AddedToken default
+        special,
         false);
   }
 
