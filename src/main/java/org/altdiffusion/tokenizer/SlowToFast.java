@@ -37,13 +37,14 @@ final class SlowToFast {
     return HfTokenizer.of(
         folder.resolve(XlmRobertaTokenizer.MODEL_FILE),
         xlmRobertaJson(folder),
-        TokenizerConfig.read(folder));
+        TokenizerConfig.read(folder),
+        "<pad>");
   }
 
   /** CLIPTokenizerFast from vocab.json + merges.txt (+ tokenizer_config.json ...). */
   static HfTokenizer clip(Path folder) {
     return HfTokenizer.of(
-        folder.resolve("vocab.json"), clipJson(folder), TokenizerConfig.read(folder));
+        folder.resolve("vocab.json"), clipJson(folder), TokenizerConfig.read(folder), EOS);
   }
 
   /** The tokenizer.json tree of {@link #xlmRoberta}. */

@@ -87,7 +87,7 @@ public final class Tokenizers {
         return ClipTokenizer.load(folder);
       }
       case XLMR_FAST -> {
-        if (useTokenizerJson(folder)) return HfTokenizer.load(folder);
+        if (useTokenizerJson(folder)) return HfTokenizer.load(folder, "<pad>");
         if (has(folder, XlmRobertaTokenizer.MODEL_FILE)) return SlowToFast.xlmRoberta(folder);
         throw missing(
             folder,
@@ -95,7 +95,7 @@ public final class Tokenizers {
             TOKENIZER_JSON + " (or " + XlmRobertaTokenizer.MODEL_FILE + " to convert)");
       }
       case CLIP_FAST -> {
-        if (useTokenizerJson(folder)) return HfTokenizer.load(folder);
+        if (useTokenizerJson(folder)) return HfTokenizer.load(folder, "<|endoftext|>");
         if (has(folder, "vocab.json") && has(folder, "merges.txt")) return SlowToFast.clip(folder);
         throw missing(folder, why, TOKENIZER_JSON + " (or vocab.json + merges.txt to convert)");
       }
@@ -138,9 +138,23 @@ public final class Tokenizers {
             + TOKENIZER_JSON);
   }
 
-  /** tokenizer.json is there and tokenizer_config.json does not ask for a conversion. */
+  /**
+   * tokenizer.json is there and tokenizer_config.json does not ask for a conversion (from_slow, or
+   * tokenizer_file null). A tokenizer_file naming a path is refused: transformers would open that
+   * path as given (relative to its working directory), not the folder's file.
+   */
   private static boolean useTokenizerJson(Path folder) {
-    return has(folder, TOKENIZER_JSON) && !TokenizerConfig.read(folder).fromSlow();
+    TokenizerConfig config = TokenizerConfig.read(folder);
+    if (config.tokenizerFilePath() != null) {
+      throw new CheckpointException(
+          folder.resolve("tokenizer_config.json"),
+          "field 'tokenizer_file' names "
+              + config.tokenizerFilePath()
+              + ", which a fast tokenizer would open as given instead of this folder's "
+              + TOKENIZER_JSON
+              + "; remove the field (or set it to null to convert the slow files)");
+    }
+    return has(folder, TOKENIZER_JSON) && !config.fromSlow();
   }
 
   private static boolean has(Path folder, String file) {
