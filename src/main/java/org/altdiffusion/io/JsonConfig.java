@@ -256,6 +256,25 @@ public final class JsonConfig {
     return new JsonConfig(file, n);
   }
 
+  /**
+   * The config as diffusers' ConfigMixin takes it (extract_init_dict): the keys listed in {@code
+   * _use_default_values} are dropped, so that they take the class's defaults. Some diffusers
+   * versions wrote that list into saved files (the values there were the defaults of the writing
+   * version; 0.30.3 ignores them). This config when the key is absent.
+   */
+  public JsonConfig withoutDiffusersDefaults() {
+    JsonNode list = root.get("_use_default_values");
+    if (list == null || list.isNull()) return this;
+    if (!list.isArray()) throw wrong("_use_default_values", "a list of strings", list);
+    ObjectNode copy = copy();
+    for (JsonNode key : list) {
+      if (!key.isTextual()) throw wrong("_use_default_values", "a list of strings", list);
+      copy.remove(key.asText());
+    }
+    copy.remove("_use_default_values");
+    return new JsonConfig(file, copy);
+  }
+
   /** A deep copy of the whole object, to edit and re-read with {@link #of}. */
   public ObjectNode copy() {
     return ((ObjectNode) root).deepCopy();

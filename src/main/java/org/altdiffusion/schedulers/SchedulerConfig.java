@@ -169,6 +169,7 @@ public record SchedulerConfig(
 
   /** Resolves {@code json} for the class named by its {@code _class_name}. */
   public static SchedulerConfig parse(JsonConfig json) {
+    json = json.withoutDiffusersDefaults();
     if (!json.has("_class_name")) {
       throw json.error("_class_name", "missing; expected one of " + String.join(", ", CLASS_NAMES));
     }

@@ -75,6 +75,21 @@ class JsonConfigTest {
   }
 
   @Test
+  void diffusersUseDefaultValuesDropsTheListedKeys() {
+    JsonConfig c = parse("{\"a\": 1, \"b\": 2, \"_use_default_values\": [\"a\"]}");
+    JsonConfig d = c.withoutDiffusersDefaults();
+    assertFalse(d.has("a"));
+    assertEquals(2, d.integer("b", 0));
+    assertFalse(d.has("_use_default_values"));
+    assertTrue(c.has("a"), "the original is unchanged");
+    JsonConfig plain = parse("{\"a\": 1}");
+    assertSame(plain, plain.withoutDiffusersDefaults());
+    assertTrue(
+        error(() -> parse("{\"_use_default_values\": \"a\"}").withoutDiffusersDefaults())
+            .contains("field '_use_default_values' must be a list of strings"));
+  }
+
+  @Test
   void stillStrictWhereverPythonIs() {
     assertTrue(error(() -> parse("{\"a\": 1,}")).contains("not valid JSON"));
     assertTrue(error(() -> parse("{\"a\": 1} {}")).contains("not valid JSON: Trailing token"));

@@ -216,6 +216,27 @@ class SchedulerConfigTest {
     }
   }
 
+  /**
+   * Keys listed in _use_default_values (written by some diffusers versions) are ignored, as
+   * diffusers 0.30.3's extract_init_dict ignores them. Reference, for this very file:
+   * PNDMScheduler.from_pretrained gives prediction_type epsilon, timestep_spacing leading, and
+   * EulerDiscreteScheduler.from_config of its config timestep_spacing linspace.
+   */
+  @Test
+  void keysListedInUseDefaultValuesTakeTheClassDefaults() {
+    SchedulerConfig c =
+        parse(
+            "{\"_class_name\": \"PNDMScheduler\", \"_diffusers_version\": \"0.21.0\","
+                + " \"beta_schedule\": \"scaled_linear\", \"beta_start\": 0.00085, \"beta_end\":"
+                + " 0.012, \"skip_prk_steps\": true, \"steps_offset\": 1, \"timestep_spacing\":"
+                + " \"leading\", \"prediction_type\": \"v_prediction\", \"_use_default_values\":"
+                + " [\"timestep_spacing\", \"prediction_type\"]}");
+    assertEquals("epsilon", c.predictionType());
+    assertEquals("leading", c.timestepSpacing());
+    assertEquals("linspace", Samplers.configFor("Euler", c).timestepSpacing());
+    assertEquals("epsilon", Samplers.configFor("Euler", c).predictionType());
+  }
+
   @Test
   void unusableLambdaMinClippedIsAnErrorNamingTheKey() {
     String nan = DPM_SAVED.replace("-Infinity", "NaN");
