@@ -16,8 +16,9 @@ import java.util.function.Function;
  * bytes and its name:
  *
  * <ul>
- *   <li>{@code *.index.json}: a sharded checkpoint ({@link ShardedCheckpoint}), whose shards are
- *       opened through this class again;
+ *   <li>{@code *.index.json} (or {@code *.index.<variant>.json}, transformers' variant index): a
+ *       sharded checkpoint ({@link ShardedCheckpoint}), whose shards are opened through this class
+ *       again;
  *   <li>a zip archive (PyTorch's format since 1.6), whatever its name: the PyTorch reader;
  *   <li>{@code *.safetensors}, or any file whose first bytes look like a safetensors header: {@link
  *       SafeTensors};
@@ -86,6 +87,15 @@ public final class Checkpoints {
     return OPENERS.get(format);
   }
 
+  /**
+   * Whether {@code fileName} names a sharded-checkpoint index: {@code *.index.json}, also with a
+   * variant as diffusers writes it ({@code x.safetensors.fp16.index.json}) or as transformers does
+   * ({@code model.safetensors.index.fp16.json}).
+   */
+  public static boolean isIndexName(String fileName) {
+    return fileName.toLowerCase(Locale.ROOT).matches(".*\\.index(\\.[a-z0-9_-]+)?\\.json");
+  }
+
   /** The format of {@code file}, from its name and first bytes; an error if none fits. */
   public static Format detect(Path file) {
     if (Files.isDirectory(file)) {
@@ -96,7 +106,7 @@ public final class Checkpoints {
     }
     if (!Files.exists(file)) throw new CheckpointException(file, "file not found");
     String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
-    if (name.endsWith(".index.json")) return Format.SHARDED;
+    if (isIndexName(name)) return Format.SHARDED;
     byte[] head = head(file, 9);
     long size = size(file);
     if (isZip(head)) return Format.PYTORCH;

@@ -148,7 +148,7 @@ public final class ShardedCheckpoint implements TensorSource {
               + ") is missing: expected "
               + file);
     }
-    if (shard.toLowerCase(java.util.Locale.ROOT).endsWith(".index.json")) {
+    if (Checkpoints.isIndexName(shard)) {
       throw new CheckpointException(
           indexFile,
           "shard " + Names.quote(shard) + " is itself an index; shards must be checkpoint files");

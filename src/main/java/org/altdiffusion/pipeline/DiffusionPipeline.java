@@ -70,6 +70,11 @@ public final class DiffusionPipeline implements ImageGenerator {
   }
 
   @Override
+  public String samplerDisplayName(String sampler, String schedule) {
+    return Samplers.resolve(sampler, schedule).displayName(model.scheduler());
+  }
+
+  @Override
   public int defaultSize() {
     return model.defaultSize();
   }
@@ -130,7 +135,7 @@ public final class DiffusionPipeline implements ImageGenerator {
       Infotexts infotexts =
           new Infotexts(
               request,
-              sampler.displayName(model.scheduler()),
+              samplerDisplayName(request.sampling().sampler(), request.sampling().schedule()),
               sampler.scheduleType(),
               seed,
               size,

@@ -24,6 +24,12 @@ public interface ImageGenerator {
   /** Sampler names accepted in {@link GenerationRequest#sampler()}. */
   List<String> samplerNames();
 
+  /**
+   * The sampler name infotexts record for a request's sampler and schedule type ({@code null}
+   * sampler: the model's own scheduler), e.g. "DPM++ 2M Karras".
+   */
+  String samplerDisplayName(String sampler, String schedule);
+
   /** Default image side in pixels (the UNet's sample size x 8). */
   int defaultSize();
 }

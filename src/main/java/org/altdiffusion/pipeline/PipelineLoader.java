@@ -88,7 +88,7 @@ public final class PipelineLoader {
   }
 
   private static TextConditioning text(DiffusersLayout layout, String encoderClass) {
-    PromptTokenizer tokenizer = PromptTokenizer.load(layout.componentFolder("tokenizer"));
+    PromptTokenizer tokenizer = PromptTokenizer.load(layout, "tokenizer");
     Path textFolder = layout.componentFolder("text_encoder");
     TextEncoder encoder =
         encoderClass.equals("RobertaSeriesModelWithTransformation")

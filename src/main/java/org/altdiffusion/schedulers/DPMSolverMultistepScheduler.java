@@ -31,6 +31,20 @@ public final class DPMSolverMultistepScheduler extends AbstractScheduler {
       lambdas[i] = log(sqrt(alphasCumprod[i])) - log(sqrt(1f - alphasCumprod[i]));
     }
     modelOutputs = new Tensor[config.solverOrder()];
+    // lambda_min_clipped cuts the timesteps whose lambda is below it (-Infinity: none). Above every
+    // lambda it would cut them all, and diffusers would then run timesteps -1 and 0 only.
+    float largest = Float.NEGATIVE_INFINITY;
+    for (float l : lambdas) largest = Math.max(largest, l);
+    if (largest < config.lambdaMinClipped()) {
+      throw SchedulerConfig.error(
+          config,
+          "lambda_min_clipped",
+          "is "
+              + config.lambdaMinClipped()
+              + ", above the largest lambda of the schedule ("
+              + largest
+              + "): it would clip every timestep");
+    }
   }
 
   @Override

@@ -51,7 +51,8 @@ import org.altdiffusion.io.JsonConfig;
  * @param lowerOrderFinal `lower_order_final` (DPM), default true.
  * @param eulerAtFinal `euler_at_final` (DPM), default false.
  * @param useLuLambdas `use_lu_lambdas` (DPM), default false.
- * @param lambdaMinClipped `lambda_min_clipped` (DPM), default -infinity.
+ * @param lambdaMinClipped `lambda_min_clipped` (DPM), default -infinity (no clipping; diffusers
+ *     writes it as {@code -Infinity}, which Python's json reads); NaN is an error.
  * @param source the file this was read from, for errors and {@link #withClass}.
  */
 public record SchedulerConfig(
@@ -168,6 +169,7 @@ public record SchedulerConfig(
 
   /** Resolves {@code json} for the class named by its {@code _class_name}. */
   public static SchedulerConfig parse(JsonConfig json) {
+    json = json.withoutDiffusersDefaults();
     if (!json.has("_class_name")) {
       throw json.error("_class_name", "missing; expected one of " + String.join(", ", CLASS_NAMES));
     }
@@ -179,7 +181,7 @@ public record SchedulerConfig(
     ObjectNode root = JSON.createObjectNode();
     root.put("_class_name", className);
     values.forEach((k, v) -> root.set(k, JSON.valueToTree(v)));
-    return parse(JsonConfig.parse(Path.of("<scheduler config>"), root.toString()));
+    return parse(JsonConfig.of(Path.of("<scheduler config>"), root));
   }
 
   /**
@@ -189,11 +191,11 @@ public record SchedulerConfig(
    * win.
    */
   public SchedulerConfig withClass(String newClassName, Map<String, ?> overrides) {
-    ObjectNode root = JSON.createObjectNode();
-    for (String key : source.keys()) root.set(key, source.node(key));
+    // The tree itself, not its text: Jackson would write -Infinity back as a quoted string.
+    ObjectNode root = source.copy();
     root.put("_class_name", newClassName);
     overrides.forEach((k, v) -> root.set(k, JSON.valueToTree(v)));
-    JsonConfig merged = JsonConfig.parse(source.file(), root.toString());
+    JsonConfig merged = JsonConfig.of(source.file(), root);
     return parse(merged, newClassName);
   }
 
@@ -261,7 +263,8 @@ public record SchedulerConfig(
     boolean lowerOrderFinal = f.bool("lower_order_final", true);
     boolean eulerAtFinal = f.bool("euler_at_final", false);
     boolean luLambdas = f.bool("use_lu_lambdas", false);
-    double lambdaMinClipped = f.real("lambda_min_clipped", Double.NEGATIVE_INFINITY);
+    // -Infinity (the default, and what diffusers writes for it) clips nothing.
+    double lambdaMinClipped = f.realOrInfinity("lambda_min_clipped", Double.NEGATIVE_INFINITY);
     if (f.has("variance_type")) {
       throw json.error("variance_type", "learned variances are not supported; accepted: null");
     }
@@ -343,6 +346,10 @@ public record SchedulerConfig(
 
     double real(String key, double fallback) {
       return has(key) ? json.real(key, fallback) : fallback;
+    }
+
+    double realOrInfinity(String key, double fallback) {
+      return has(key) ? json.realOrInfinity(key, fallback) : fallback;
     }
 
     Double optionalReal(String key) {

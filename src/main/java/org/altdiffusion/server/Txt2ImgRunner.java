@@ -101,9 +101,8 @@ final class Txt2ImgRunner implements JobQueue.Runner {
     List<String> saved = r.saveImages() ? save(images, warnings) : List.of();
     List<Long> seeds = new ArrayList<>();
     for (int i = 0; i < r.imageCount(); i++) seeds.add(job.seed + i);
-    String samplerUsed = sampler;
-    if (!images.isEmpty())
-      samplerUsed = images.get(0).infotext().settings().getOrDefault("Sampler", sampler);
+    String samplerUsed =
+        generator.samplerDisplayName(base.sampling().sampler(), base.sampling().schedule());
     return new Txt2ImgResult(
         List.copyOf(images),
         seeds,

@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.altdiffusion.io.CheckpointException;
+import org.altdiffusion.io.JsonConfig;
 import org.altdiffusion.tokenizer.TokenizerConfig.AddedTokenSpec;
 
 /**
@@ -292,12 +293,8 @@ public final class ClipTokenizer implements PromptTokenizer {
   }
 
   static Map<String, Integer> readVocab(Path file) {
-    JsonNode root;
-    try {
-      root = Json.MAPPER.readTree(readString(file));
-    } catch (IOException e) {
-      throw new CheckpointException(file, "not valid JSON: " + firstLine(e.getMessage()));
-    }
+    // CLIPTokenizer reads vocab.json with Python's json module
+    JsonNode root = JsonConfig.parseTree(file, readString(file));
     if (root == null || !root.isObject())
       throw new CheckpointException(file, "expected a JSON object of token -> id");
     Map<String, Integer> vocab = new HashMap<>(root.size() * 2);

@@ -31,7 +31,7 @@ public final class HfTokenizer implements PromptTokenizer {
   private final int modelMaxLength;
   private final Integer padId;
 
-  private HfTokenizer(Path file, Json.Node root, TokenizerConfig config) {
+  private HfTokenizer(Path file, Json.Node root, TokenizerConfig config, String defaultPad) {
     this.model = HfModels.parse(root.get("model").object());
     this.normalizer = root.has("normalizer") ? HfNormalizers.parse(root.get("normalizer")) : null;
     this.preTokenizer =
@@ -48,7 +48,10 @@ public final class HfTokenizer implements PromptTokenizer {
       fallbackLength = root.get("truncation").get("max_length").integer();
     }
     this.modelMaxLength = config.modelMaxLength().orElse(fallbackLength);
-    TokenizerConfig.AddedTokenSpec pad = config.special("pad_token", null);
+    TokenizerConfig.AddedTokenSpec pad =
+        config.special(
+            "pad_token",
+            defaultPad == null ? null : TokenizerConfig.AddedTokenSpec.plain(defaultPad));
     Integer padFromFile = null;
     if (root.has("padding") && root.get("padding").has("pad_id"))
       padFromFile = root.get("padding").get("pad_id").integer();
@@ -63,10 +66,30 @@ public final class HfTokenizer implements PromptTokenizer {
    * file itself.
    */
   public static HfTokenizer load(Path path) {
+    return load(path, null);
+  }
+
+  /**
+   * As {@link #load(Path)}, with the pad token a transformers class defaults to when the folder's
+   * files name none (XLMRobertaTokenizerFast: {@code <pad>}; PreTrainedTokenizerFast: none).
+   */
+  static HfTokenizer load(Path path, String defaultPad) {
     Path file = Files.isDirectory(path) ? path.resolve("tokenizer.json") : path;
     Path folder = file.toAbsolutePath().getParent();
     Json.Node root = Json.Node.root(file, Json.read(file)).object();
-    return new HfTokenizer(file, root, TokenizerConfig.read(folder));
+    return new HfTokenizer(file, root, TokenizerConfig.read(folder), defaultPad);
+  }
+
+  /**
+   * A tokenizer.json tree built here (see {@link SlowToFast}); {@code file} is the file it was made
+   * from, named in errors.
+   */
+  static HfTokenizer of(
+      Path file,
+      com.fasterxml.jackson.databind.JsonNode tree,
+      TokenizerConfig config,
+      String defaultPad) {
+    return new HfTokenizer(file, Json.Node.root(file, tree).object(), config, defaultPad);
   }
 
   @Override

@@ -7,8 +7,11 @@ import java.nio.file.Path;
 import org.altdiffusion.io.CheckpointException;
 
 /**
- * JSON reading for tokenizer files, with errors that name the file and the place in it. Duplicate
- * keys keep the last value, as Python's json module and serde do.
+ * JSON reading for tokenizer.json, with errors that name the file and the place in it. Duplicate
+ * keys keep the last value, as serde does. The Rust tokenizers library reads this file
+ * (serde_json), which has no NaN or Infinity, so neither do we here; the files transformers reads
+ * with Python's json (tokenizer_config.json, special_tokens_map.json, vocab.json) go through {@link
+ * org.altdiffusion.io.JsonConfig}.
  */
 final class Json {
   static final ObjectMapper MAPPER = new ObjectMapper();

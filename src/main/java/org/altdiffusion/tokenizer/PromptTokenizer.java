@@ -4,7 +4,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.altdiffusion.io.CheckpointException;
+import org.altdiffusion.io.DiffusersLayout;
 
 /** A tokenizer that turns prompts into fixed-length id sequences for a text encoder. */
 public interface PromptTokenizer {
@@ -40,23 +40,31 @@ public interface PromptTokenizer {
   }
 
   /**
-   * Loads the tokenizer in {@code folder} (a diffusers "tokenizer" folder): sentencepiece.bpe.model
-   * gives an {@link XlmRobertaTokenizer}, vocab.json + merges.txt a {@link ClipTokenizer} (these
-   * behave as the reference's Python tokenizers); otherwise tokenizer.json gives a {@link
-   * HfTokenizer} (behaves as the fast tokenizer).
+   * Loads the tokenizer component {@code name} of a diffusers pipeline folder as diffusers does:
+   * the class model_index.json names, reading the files that class reads (see {@link Tokenizers}).
+   */
+  static PromptTokenizer load(DiffusersLayout layout, String name) {
+    return Tokenizers.load(layout, name);
+  }
+
+  /**
+   * Loads the tokenizer in {@code folder}. When the folder is a component of a diffusers pipeline
+   * (its parent's model_index.json lists it), the class named there decides, as in {@link
+   * #load(DiffusersLayout, String)}. Otherwise the files do: sentencepiece.bpe.model gives an
+   * {@link XlmRobertaTokenizer}, vocab.json + merges.txt a {@link ClipTokenizer} (these behave as
+   * the reference's slow Python tokenizers); otherwise tokenizer.json gives a {@link HfTokenizer}
+   * (behaves as the fast tokenizer).
    */
   static PromptTokenizer load(Path folder) {
-    if (Files.isRegularFile(folder.resolve(XlmRobertaTokenizer.MODEL_FILE)))
-      return XlmRobertaTokenizer.load(folder);
-    if (Files.isRegularFile(folder.resolve("vocab.json"))
-        && Files.isRegularFile(folder.resolve("merges.txt"))) {
-      return ClipTokenizer.load(folder);
+    Path absolute = folder.toAbsolutePath().normalize();
+    Path parent = absolute.getParent();
+    if (parent != null
+        && absolute.getFileName() != null
+        && Files.isRegularFile(parent.resolve("model_index.json"))) {
+      DiffusersLayout layout = DiffusersLayout.open(parent);
+      String name = absolute.getFileName().toString();
+      if (layout.optionalComponent(name).isPresent()) return Tokenizers.load(layout, name);
     }
-    if (Files.isRegularFile(folder.resolve("tokenizer.json"))) return HfTokenizer.load(folder);
-    throw new CheckpointException(
-        folder,
-        "no tokenizer found: expected "
-            + XlmRobertaTokenizer.MODEL_FILE
-            + " (XLM-R), vocab.json + merges.txt (CLIP) or tokenizer.json");
+    return Tokenizers.fromFiles(folder);
   }
 }

@@ -57,16 +57,25 @@ final class TokenizerConfig {
   private final Map<Integer, AddedTokenSpec> addedTokensDecoder;
   private final Map<String, AddedTokenSpec> special;
   private final List<AddedTokenSpec> additionalSpecial;
+  private final String tokenizerClass;
+  private final boolean fromSlow;
+  private final String tokenizerFilePath;
 
   private TokenizerConfig(
       OptionalInt modelMaxLength,
       Map<Integer, AddedTokenSpec> addedTokensDecoder,
       Map<String, AddedTokenSpec> special,
-      List<AddedTokenSpec> additionalSpecial) {
+      List<AddedTokenSpec> additionalSpecial,
+      String tokenizerClass,
+      boolean fromSlow,
+      String tokenizerFilePath) {
     this.modelMaxLength = modelMaxLength;
     this.addedTokensDecoder = addedTokensDecoder;
     this.special = special;
     this.additionalSpecial = additionalSpecial;
+    this.tokenizerClass = tokenizerClass;
+    this.fromSlow = fromSlow;
+    this.tokenizerFilePath = tokenizerFilePath;
   }
 
   static TokenizerConfig read(Path folder) {
@@ -101,16 +110,102 @@ final class TokenizerConfig {
       readSpecial(config, special, additional, false);
     }
     if (!hasDecoder && map != null) readSpecial(map, special, additional, true);
-    if (hasDecoder) { // special tokens given as strings resolve to the added token of that content
+    if (!hasDecoder) readLegacyAddedTokens(folder, special, additional, decoder);
+    if (!decoder.isEmpty()) { // special tokens given as strings resolve to the added token of that
+      // content
       Map<String, AddedTokenSpec> byContent = new LinkedHashMap<>();
       for (AddedTokenSpec t : decoder.values()) byContent.put(t.content(), t);
       special.replaceAll((k, v) -> byContent.getOrDefault(v.content(), v));
       additional.replaceAll(v -> byContent.getOrDefault(v.content(), v));
     }
-    return new TokenizerConfig(maxLength, decoder, special, additional);
+    String tokenizerClass = config == null ? null : config.string("tokenizer_class", null);
+    boolean fromSlow = config != null && config.bool("from_slow", false);
+    // Older files name the tokenizer.json they were made from. transformers passes the value to a
+    // fast tokenizer as is: null makes it convert the slow files; a path is opened as given.
+    JsonNode tokenizerFile = config == null ? null : config.node("tokenizer_file");
+    if (tokenizerFile != null && tokenizerFile.isNull()) fromSlow = true;
+    String tokenizerFilePath =
+        tokenizerFile == null || tokenizerFile.isNull() ? null : JsonConfig.show(tokenizerFile);
+    return new TokenizerConfig(
+        maxLength, decoder, special, additional, tokenizerClass, fromSlow, tokenizerFilePath);
   }
 
-  /** model_max_length, empty when absent or transformers' "unbounded" marker (1e30). */
+  /**
+   * transformers' legacy path when tokenizer_config.json has no added_tokens_decoder: the tokens of
+   * added_tokens.json (special when their content is one of the special tokens the files set,
+   * normalized otherwise), then the "added_tokens" of tokenizer.json when the folder has one (also
+   * for slow classes: "used to initialize a slow from a fast"), by id.
+   */
+  private static void readLegacyAddedTokens(
+      Path folder,
+      Map<String, AddedTokenSpec> special,
+      List<AddedTokenSpec> additional,
+      Map<Integer, AddedTokenSpec> decoder) {
+    Path addedFile = folder.resolve("added_tokens.json");
+    if (Files.isRegularFile(addedFile)) {
+      JsonConfig added = JsonConfig.read(addedFile);
+      java.util.Set<String> specialContents = new java.util.HashSet<>();
+      special.values().forEach(t -> specialContents.add(t.content()));
+      additional.forEach(t -> specialContents.add(t.content()));
+      for (String content : added.keys()) {
+        JsonNode id = added.node(content);
+        if (id == null || !id.isIntegralNumber() || !id.canConvertToInt() || id.asInt() < 0)
+          throw added.error(content, "must be a token id, got " + JsonConfig.show(id));
+        boolean isSpecial = specialContents.contains(content);
+        decoder.put(
+            id.asInt(),
+            new AddedTokenSpec(content, false, false, false, !isSpecial, isSpecial, false));
+      }
+    }
+    Path tokenizerFile = folder.resolve("tokenizer.json");
+    if (Files.isRegularFile(tokenizerFile)) {
+      Json.Node root = Json.Node.root(tokenizerFile, Json.read(tokenizerFile)).object();
+      Json.Node list = root.opt("added_tokens");
+      if (list == null) return;
+      list.array();
+      for (int i = 0; i < list.size(); i++) {
+        Json.Node t = list.at(i).object();
+        String content = t.get("content").text();
+        boolean isSpecial = t.bool("special", false);
+        decoder.put(
+            t.get("id").integer(),
+            new AddedTokenSpec(
+                content,
+                t.bool("lstrip", false),
+                t.bool("rstrip", false),
+                t.bool("single_word", false),
+                t.bool("normalized", !isSpecial),
+                isSpecial,
+                false));
+      }
+    }
+  }
+
+  /** tokenizer_config.json's tokenizer_class (transformers writes it without "Fast"); or null. */
+  String tokenizerClass() {
+    return tokenizerClass;
+  }
+
+  /**
+   * tokenizer_config.json's from_slow (transformers saves it after
+   * from_pretrained(from_slow=True)), or a {@code "tokenizer_file": null} of older files: a fast
+   * tokenizer then rebuilds itself from the slow files instead of reading tokenizer.json.
+   */
+  boolean fromSlow() {
+    return fromSlow;
+  }
+
+  /**
+   * tokenizer_config.json's tokenizer_file when it names a file (as JSON), else null: a fast
+   * tokenizer of transformers opens that path as given instead of the folder's tokenizer.json.
+   */
+  String tokenizerFilePath() {
+    return tokenizerFilePath;
+  }
+
+  /**
+   * model_max_length, empty when absent or transformers' "unbounded" marker (1e30, or Infinity).
+   */
   OptionalInt modelMaxLength() {
     return modelMaxLength;
   }
@@ -136,6 +231,11 @@ final class TokenizerConfig {
     JsonNode n = config.node("model_max_length");
     if (n == null || n.isNull()) return OptionalInt.empty();
     if (!n.isNumber()) throw config.error("model_max_length", "must be a number");
+    double d = n.asDouble();
+    if (Double.isNaN(d)) throw config.error("model_max_length", "must be a number, got NaN");
+    if (d == Double.POSITIVE_INFINITY) return OptionalInt.empty(); // unbounded, like 1e30
+    if (d == Double.NEGATIVE_INFINITY)
+      throw config.error("model_max_length", "must be positive, got -Infinity");
     BigInteger v = n.isIntegralNumber() ? n.bigIntegerValue() : n.decimalValue().toBigInteger();
     if (v.signum() <= 0) throw config.error("model_max_length", "must be positive, got " + n);
     return v.bitLength() < 31 ? OptionalInt.of(v.intValue()) : OptionalInt.empty();
@@ -173,13 +273,14 @@ final class TokenizerConfig {
       throw file.error(
           field, "must be a token: a string or an object with a non-empty \"content\"");
     }
+    boolean special = flag(file, field, n, "special", specialDefault);
     return new AddedTokenSpec(
         n.get("content").asText(),
         flag(file, field, n, "lstrip", false),
         flag(file, field, n, "rstrip", false),
         flag(file, field, n, "single_word", false),
-        flag(file, field, n, "normalized", true),
-        flag(file, field, n, "special", specialDefault),
+        flag(file, field, n, "normalized", !special), // tokenizers' AddedToken default
+        special,
         false);
   }
 

@@ -15,8 +15,10 @@
  *
  * <p>All implement {@link org.altdiffusion.tokenizer.PromptTokenizer}: {@code encode(text)} gives
  * an {@link org.altdiffusion.tokenizer.Encoding} (ids and attention mask padded to the model's max
- * length, plus the untruncated token count); {@link
- * org.altdiffusion.tokenizer.PromptTokenizer#load} picks the right one for a tokenizer folder.
- * Parity fixtures: tools/reference/make_tokenizer_fixtures.py.
+ * length, plus the untruncated token count). {@link org.altdiffusion.tokenizer.Tokenizers} picks
+ * the one diffusers would use: the class model_index.json names (slow or fast, CLIP or XLM-R), the
+ * file that class reads; a fast class without tokenizer.json is converted from the slow files as
+ * transformers converts it. Parity fixtures: tools/reference/make_tokenizer_fixtures.py,
+ * make_saved_folder_fixtures.py.
  */
 package org.altdiffusion.tokenizer;

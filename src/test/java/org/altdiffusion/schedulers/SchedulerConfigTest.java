@@ -167,6 +167,104 @@ class SchedulerConfigTest {
     assertEquals(SchedulerConfig.PNDM, c.className());
   }
 
+  /** DPMSolverMultistepScheduler().save_pretrained() in diffusers 0.30.3, verbatim. */
+  static final String DPM_SAVED =
+      """
+      {
+        "_class_name": "DPMSolverMultistepScheduler",
+        "_diffusers_version": "0.30.3",
+        "algorithm_type": "dpmsolver++",
+        "beta_end": 0.012,
+        "beta_schedule": "scaled_linear",
+        "beta_start": 0.00085,
+        "dynamic_thresholding_ratio": 0.995,
+        "euler_at_final": false,
+        "final_sigmas_type": "zero",
+        "lambda_min_clipped": -Infinity,
+        "lower_order_final": true,
+        "num_train_timesteps": 1000,
+        "prediction_type": "epsilon",
+        "rescale_betas_zero_snr": false,
+        "sample_max_value": 1.0,
+        "solver_order": 2,
+        "solver_type": "midpoint",
+        "steps_offset": 1,
+        "thresholding": false,
+        "timestep_spacing": "linspace",
+        "trained_betas": null,
+        "use_karras_sigmas": false,
+        "use_lu_lambdas": false,
+        "variance_type": null
+      }\
+      """;
+
+  @Test
+  void readsTheDpmConfigDiffusersSavesWithMinusInfinity() {
+    SchedulerConfig c = parse(DPM_SAVED);
+    assertEquals(SchedulerConfig.DPM_MULTISTEP, c.className());
+    assertEquals(Double.NEGATIVE_INFINITY, c.lambdaMinClipped());
+    assertEquals(1, c.stepsOffset());
+    // Converting it (a sampler chosen by name) keeps -Infinity: the tree is copied, not its text
+    SchedulerConfig karras = Samplers.configFor("DPM++ 2M Karras", c);
+    assertTrue(karras.useKarrasSigmas());
+    assertEquals(Double.NEGATIVE_INFINITY, karras.lambdaMinClipped());
+    assertEquals(0.012, Samplers.configFor("Euler", c).betaEnd());
+    // -Infinity clips nothing: the schedule runs from the last train timestep
+    try (Scheduler s = Samplers.create(c)) {
+      s.setTimesteps(10);
+      assertEquals(999, s.timesteps()[0]);
+    }
+  }
+
+  /**
+   * Keys listed in _use_default_values (written by some diffusers versions) are ignored, as
+   * diffusers 0.30.3's extract_init_dict ignores them. Reference, for this very file:
+   * PNDMScheduler.from_pretrained gives prediction_type epsilon, timestep_spacing leading, and
+   * EulerDiscreteScheduler.from_config of its config timestep_spacing linspace.
+   */
+  @Test
+  void keysListedInUseDefaultValuesTakeTheClassDefaults() {
+    SchedulerConfig c =
+        parse(
+            "{\"_class_name\": \"PNDMScheduler\", \"_diffusers_version\": \"0.21.0\","
+                + " \"beta_schedule\": \"scaled_linear\", \"beta_start\": 0.00085, \"beta_end\":"
+                + " 0.012, \"skip_prk_steps\": true, \"steps_offset\": 1, \"timestep_spacing\":"
+                + " \"leading\", \"prediction_type\": \"v_prediction\", \"_use_default_values\":"
+                + " [\"timestep_spacing\", \"prediction_type\"]}");
+    assertEquals("epsilon", c.predictionType());
+    assertEquals("leading", c.timestepSpacing());
+    assertEquals("linspace", Samplers.configFor("Euler", c).timestepSpacing());
+    assertEquals("epsilon", Samplers.configFor("Euler", c).predictionType());
+  }
+
+  @Test
+  void unusableLambdaMinClippedIsAnErrorNamingTheKey() {
+    String nan = DPM_SAVED.replace("-Infinity", "NaN");
+    CheckpointException e = assertThrows(CheckpointException.class, () -> parse(nan));
+    assertEquals(
+        "scheduler_config.json: field 'lambda_min_clipped' must be a number (Infinity and"
+            + " -Infinity allowed), got NaN",
+        e.getMessage());
+    // +Infinity (or any value above every lambda) would clip every timestep
+    assertError(DPM_SAVED.replace("-Infinity", "Infinity"), "lambda_min_clipped", "clip every");
+    assertError(DPM_SAVED.replace("-Infinity", "20.0"), "lambda_min_clipped", "clip every");
+    // a finite value below the largest lambda clips (squaredcos_cap_v2 configs use -5.1)
+    try (Scheduler s = Samplers.create(parse(DPM_SAVED.replace("-Infinity", "-5.1")))) {
+      s.setTimesteps(10);
+    }
+  }
+
+  @Test
+  void nonFiniteValuesWhereDiffusersGivesThemNoMeaningAreErrors() {
+    CheckpointException e =
+        assertThrows(
+            CheckpointException.class,
+            () -> parse(DPM_SAVED.replace("\"beta_end\": 0.012", "\"beta_end\": Infinity")));
+    assertEquals(
+        "scheduler_config.json: field 'beta_end' must be a finite number, got Infinity",
+        e.getMessage());
+  }
+
   private static void assertError(String json, String field, String accepted) {
     CheckpointException e =
         assertThrows(CheckpointException.class, () -> Samplers.create(parse(json)), json);

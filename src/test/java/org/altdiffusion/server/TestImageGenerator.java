@@ -149,7 +149,7 @@ public final class TestImageGenerator implements ImageGenerator, AutoCloseable {
   private Infotext infotext(GenerationRequest r, InitImage init, long seed, int w, int h) {
     Map<String, String> s = new LinkedHashMap<>();
     s.put("Steps", Integer.toString(r.sampling().steps()));
-    s.put("Sampler", r.sampling().sampler() == null ? "PNDM" : r.sampling().sampler());
+    s.put("Sampler", samplerDisplayName(r.sampling().sampler(), r.sampling().schedule()));
     if (r.sampling().schedule() != null) s.put("Schedule type", r.sampling().schedule());
     s.put("CFG scale", Double.toString(r.guidance().scale()));
     s.put("Seed", Long.toString(seed));
@@ -157,6 +157,11 @@ public final class TestImageGenerator implements ImageGenerator, AutoCloseable {
     s.put("Model", name);
     if (init != null) s.put("Denoising strength", Double.toString(init.strength()));
     return new Infotext(r.prompt(), r.negativePrompt(), s);
+  }
+
+  @Override
+  public String samplerDisplayName(String sampler, String schedule) {
+    return sampler == null ? "PNDM" : sampler;
   }
 
   @Override

@@ -72,7 +72,7 @@ public record ClipTextConfig(
 
   public static ClipTextConfig from(JsonConfig config) {
     if (config.node("text_config") != null && config.node("text_config").isObject()) {
-      config = JsonConfig.parse(config.file(), config.node("text_config").toString());
+      config = config.object("text_config");
     }
     Activation act =
         Activation.read(

@@ -236,6 +236,7 @@ public record UNet2DConditionConfig(
 
   /** Parses a config; unsupported features are errors naming the field and the accepted values. */
   public static UNet2DConditionConfig from(JsonConfig json) {
+    json = json.withoutDiffusersDefaults();
     rejectUnsupported(json);
     List<String> down =
         json.strings(

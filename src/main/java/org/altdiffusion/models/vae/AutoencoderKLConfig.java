@@ -113,6 +113,7 @@ public record AutoencoderKLConfig(
   }
 
   public static AutoencoderKLConfig from(JsonConfig json) {
+    json = json.withoutDiffusersDefaults();
     try {
       return new AutoencoderKLConfig(
           json.integer("in_channels", 3),

@@ -66,6 +66,25 @@ class UNet2DConditionModelTest {
     return diff[0];
   }
 
+  /** diffusers ignores the keys a config lists in _use_default_values: they take the defaults. */
+  @Test
+  void keysListedInUseDefaultValuesTakeTheDefaults() {
+    Path file = Path.of("config.json");
+    UNet2DConditionConfig unet =
+        UNet2DConditionConfig.from(
+            org.altdiffusion.io.JsonConfig.parse(
+                file,
+                "{\"norm_num_groups\": 4, \"norm_eps\": 0.5,"
+                    + " \"_use_default_values\": [\"norm_num_groups\"]}"));
+    assertEquals(32, unet.normNumGroups());
+    assertEquals(0.5, unet.normEps());
+    org.altdiffusion.models.vae.AutoencoderKLConfig vae =
+        org.altdiffusion.models.vae.AutoencoderKLConfig.from(
+            org.altdiffusion.io.JsonConfig.parse(
+                file, "{\"scaling_factor\": 0.13, \"_use_default_values\": [\"scaling_factor\"]}"));
+    assertEquals(0.18215, vae.scalingFactor());
+  }
+
   @Test
   void sd1StyleMatchesDiffusers() {
     assertTrue(parity("sd1", "step") < TOLERANCE);
