@@ -93,19 +93,7 @@ class DiffusionPipelineParityTest {
       float[] expected = Tensors.toFloats(ref.load("images")); // [B, H, W, 3] in [0, 1]
       int w = r.size().width();
       int h = r.size().height();
-      double worst = 0;
-      for (int b = 0; b < images.size(); b++) {
-        BufferedImage img = images.get(b).image();
-        for (int y = 0; y < h; y++) {
-          for (int x = 0; x < w; x++) {
-            int rgb = img.getRGB(x, y);
-            int base = ((b * h + y) * w + x) * 3;
-            int[] ours = {(rgb >> 16) & 255, (rgb >> 8) & 255, rgb & 255};
-            for (int ch = 0; ch < 3; ch++)
-              worst = Math.max(worst, Math.abs(ours[ch] / 255.0 - expected[base + ch]));
-          }
-        }
-      }
+      double worst = ParityImages.maxDifference(images, expected, w, h);
       System.out.printf(
           "pipeline parity %-26s parallel %-5s max |ours - diffusers| = %.5f (x255 = %.2f)%n",
           name, parallelGuidance, worst, worst * 255);

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -127,7 +126,7 @@ class SavedFolderParityTest {
     double worst;
     try (var ref = SafeTensors.open(DIR.resolve(name + ".safetensors"))) {
       worst =
-          maxDifference(
+          ParityImages.maxDifference(
               images, Tensors.toFloats(ref.load("images")), r.size().width(), r.size().height());
     }
     System.out.printf(
@@ -135,24 +134,6 @@ class SavedFolderParityTest {
         name, worst * 255, c.get("slow_max_diff").asDouble());
     assertEquals(r.batchSize(), images.size());
     assertTrue(worst <= 1.0 / 255 + 1e-6, name + ": max difference " + worst * 255 + "/255");
-  }
-
-  /** Max |ours - expected| over every channel; expected is [B, H, W, 3] in [0, 1]. */
-  static double maxDifference(List<GeneratedImage> images, float[] expected, int w, int h) {
-    double worst = 0;
-    for (int b = 0; b < images.size(); b++) {
-      BufferedImage img = images.get(b).image();
-      for (int y = 0; y < h; y++) {
-        for (int x = 0; x < w; x++) {
-          int rgb = img.getRGB(x, y);
-          int base = ((b * h + y) * w + x) * 3;
-          int[] ours = {(rgb >> 16) & 255, (rgb >> 8) & 255, rgb & 255};
-          for (int ch = 0; ch < 3; ch++)
-            worst = Math.max(worst, Math.abs(ours[ch] / 255.0 - expected[base + ch]));
-        }
-      }
-    }
-    return worst;
   }
 
   static long[] ids(JsonNode array) {
