@@ -840,40 +840,35 @@ public final class ApiServer implements AutoCloseable {
     }
   }
 
+  /** True when this server must check that requests name it by a loopback host. */
+  private boolean loopbackOnly() {
+    return config.apiToken() == null && loopback;
+  }
+
   /**
-   * Without a token, a loopback server only answers to loopback names: a web page cannot reach it
-   * by DNS rebinding.
+   * Without a token, a loopback server only answers to literal loopback names (see {@link
+   * LoopbackHost}): a web page cannot reach it by DNS rebinding.
    */
   private void checkHost(HttpExchange ex) {
-    if (config.apiToken() != null || !loopback) return;
+    if (!loopbackOnly()) return;
     String host = ex.getRequestHeaders().getFirst("Host");
-    if (host == null) return;
-    String name = hostName(host);
-    if (name.equals("localhost")
-        || name.equals("::1")
-        || name.startsWith("127.")
-        || name.equals(config.host())) return;
+    if (host == null) return; // HTTP/1.0 without Host: not a browser
+    if (LoopbackHost.accepts(host, config.host())) return;
     throw new ApiException(
         403,
         "Forbidden",
         "requests for host '"
             + Json.abbreviate(host)
-            + "' are refused: this server answers only to localhost / 127.0.0.1 / [::1] (protection"
+            + "' are refused: without --api-token this server answers only to localhost,"
+            + " 127.x.y.z (four decimal numbers) and [::1], with an optional port (protection"
             + " against DNS rebinding); give --api-token to serve other names");
   }
 
-  private static String hostName(String hostHeader) {
-    String h = hostHeader.strip().toLowerCase(Locale.ROOT);
-    if (h.startsWith("[")) {
-      int end = h.indexOf(']');
-      return end < 0 ? h : h.substring(1, end);
-    }
-    int colon = h.lastIndexOf(':');
-    return colon < 0 ? h : h.substring(0, colon);
-  }
-
-  /** State-changing requests from a browser must come from this server's own page. */
-  private static void checkOrigin(HttpExchange ex, String method) {
+  /**
+   * State-changing requests from a browser must come from this server's own page: the Origin must
+   * be the Host, and (without a token) a literal loopback name by the same rule as the Host.
+   */
+  private void checkOrigin(HttpExchange ex, String method) {
     if (method.equals("GET") || method.equals("OPTIONS")) return;
     String origin = ex.getRequestHeaders().getFirst("Origin");
     if (origin == null) return;
@@ -884,7 +879,9 @@ public final class ApiServer implements AutoCloseable {
     } catch (IllegalArgumentException ignored) {
       // refused below
     }
-    if (authority == null || host == null || !authority.equalsIgnoreCase(host.strip())) {
+    boolean sameHost =
+        authority != null && host != null && authority.equalsIgnoreCase(host.strip());
+    if (!sameHost || (loopbackOnly() && !LoopbackHost.accepts(authority, config.host()))) {
       throw new ApiException(
           403,
           "Forbidden",

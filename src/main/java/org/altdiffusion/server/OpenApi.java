@@ -119,8 +119,9 @@ final class OpenApi {
     if (r.authenticated) errors.put(401, "missing or wrong API token");
     errors.put(
         403,
-        "a cross-site request, or a Host header that is not a loopback name on a server without"
-            + " token");
+        "a cross-site request, or (on a server without token) a Host header that is not a literal"
+            + " loopback name: localhost, 127.x.y.z (four decimal numbers) or [::1], with an"
+            + " optional port");
     for (Map.Entry<Integer, String> e : errors.entrySet()) {
       responses.put(
           Integer.toString(e.getKey()),
