@@ -282,12 +282,12 @@ public final class ApiServer implements AutoCloseable {
                 }));
     add(
         Route.get("/sdapi/v1/samplers", "samplers", "Samplers of the current model", a1111)
-            .ok("SamplerItem")
+            .okArray("SamplerItem")
             .error(503, "the model is still loading")
             .handler(this::samplers));
     add(
         Route.get("/sdapi/v1/schedulers", "schedulers", "Schedule types", a1111)
-            .ok("SchedulerItem")
+            .okArray("SchedulerItem")
             .handler(
                 r -> {
                   ObjectNode s = Json.object();
@@ -300,7 +300,7 @@ public final class ApiServer implements AutoCloseable {
                 }));
     add(
         Route.get("/sdapi/v1/sd-models", "sdModels", "Models in the models folder", a1111)
-            .ok("SDModelItem")
+            .okArray("SDModelItem")
             .handler(this::sdModels));
     add(
         Route.post(
@@ -726,16 +726,24 @@ public final class ApiServer implements AutoCloseable {
     if (method.equals("HEAD")) method = "GET";
     String path = ex.getRequestURI().getPath();
     if (path == null || path.isEmpty()) path = "/";
+    // Only the most specific template that matches counts: /api/v1/jobs/img2img is not a job id.
     List<Route> matching = new ArrayList<>();
+    int best = -1;
+    for (Route r : routes) {
+      if (r.match(path) == null) continue;
+      int literal = r.literalSegments();
+      if (literal > best) {
+        matching.clear();
+        best = literal;
+      }
+      if (literal == best) matching.add(r);
+    }
     Route chosen = null;
     Map<String, String> params = null;
-    for (Route r : routes) {
-      Map<String, String> m = r.match(path);
-      if (m == null) continue;
-      matching.add(r);
+    for (Route r : matching) {
       if (r.method.equals(method)) {
         chosen = r;
-        params = m;
+        params = r.match(path);
       }
     }
     // Unread bodies of refused requests are drained (up to a bound) by HttpExchange.close().

@@ -103,7 +103,11 @@ final class OpenApi {
                     r.okMediaType.startsWith("application/json")
                         ? map("type", "object", "nullable", true)
                         : map("type", "string")))
-            : map(r.okMediaType, map("schema", ref(r.okSchema)));
+            : map(
+                r.okMediaType,
+                map(
+                    "schema",
+                    r.okArray ? map("type", "array", "items", ref(r.okSchema)) : ref(r.okSchema)));
     responses.put(
         Integer.toString(r.okStatus), map("description", "success", "content", okContent));
     for (Map.Entry<Integer, String> e : r.otherOk.entrySet()) {
@@ -156,10 +160,13 @@ final class OpenApi {
             "object",
             "properties",
             txt2imgProps,
+            "allOf",
+            Txt2ImgRequest.crossFieldSchemas(config),
             "additionalProperties",
             true,
             "description",
-            "Unknown fields are ignored, as AUTOMATIC1111 does."));
+            "Unknown fields are ignored, as AUTOMATIC1111 does. allOf holds the rules across"
+                + " fields."));
     Map<String, Object> img2imgProps = new LinkedHashMap<>();
     for (Field f : Img2ImgRequest.fields(config)) img2imgProps.put(f.name(), f.schema());
     s.put(
@@ -171,6 +178,8 @@ final class OpenApi {
             List.of("init_images"),
             "properties",
             img2imgProps,
+            "allOf",
+            Img2ImgRequest.crossFieldSchemas(config),
             "additionalProperties",
             true,
             "description",
