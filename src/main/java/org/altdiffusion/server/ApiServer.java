@@ -396,6 +396,15 @@ public final class ApiServer implements AutoCloseable {
             .error(404, "no such job")
             .handler(this::deleteJob));
     add(
+        Route.get(
+                "/api/v1/model",
+                "currentModel",
+                "The current model's default image size and example prompts (the web page's first"
+                    + " settings)",
+                jobs)
+            .ok("ModelDefaults")
+            .handler(this::currentModel));
+    add(
         Route.get("/api/v1/status", "status", "Server state: model, queue", jobs)
             .ok("StatusResponse")
             .handler(this::status));
@@ -677,6 +686,39 @@ public final class ApiServer implements AutoCloseable {
     }
     queue.cancel(job, "cancelled by the client");
     return Reply.json(202, jobStatus(job, false));
+  }
+
+  private Reply currentModel(Request request) {
+    String title = models.current();
+    ObjectNode o = Json.object();
+    o.put("title", title);
+    Integer size = models.defaultSize(title);
+    o.put("loaded", title != null && title.equals(models.loadedTitle()));
+    o.put("default_width", size);
+    o.put("default_height", size);
+    List<PromptExample> examples = List.of();
+    if (title != null) {
+      try {
+        examples = models.registry().shippedExamples(title);
+      } catch (IOException | IllegalArgumentException e) {
+        LOG.warning("example prompts of model " + title + " unusable: " + e.getMessage());
+      }
+    }
+    String source = "model";
+    if (examples.isEmpty()) {
+      source = "generic";
+      examples = PromptExamples.generic();
+      if (title != null && models.registry().englishOnly(title))
+        examples = examples.stream().filter(e -> "en".equals(e.lang())).toList();
+    }
+    o.put("examples_source", source);
+    ArrayNode list = o.putArray("examples");
+    for (PromptExample e : examples) {
+      ObjectNode x = list.addObject();
+      x.put("lang", e.lang());
+      x.put("prompt", e.prompt());
+    }
+    return Reply.json(o);
   }
 
   private Reply status(Request request) {

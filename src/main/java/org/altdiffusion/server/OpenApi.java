@@ -386,6 +386,59 @@ final class OpenApi {
             "error",
             map("$ref", "#/components/schemas/ErrorResponse")));
     s.put(
+        "ModelDefaults",
+        object(
+            List.of(
+                "title",
+                "loaded",
+                "default_width",
+                "default_height",
+                "examples_source",
+                "examples"),
+            "title",
+            nullableStr("current model title, null when the models folder is empty"),
+            "loaded",
+            bool(),
+            "default_width",
+            map(
+                "type",
+                "integer",
+                "nullable",
+                true,
+                "description",
+                "image width used when a request gives none (the UNet's sample size x 8); null"
+                    + " until the model has been loaded once"),
+            "default_height",
+            map(
+                "type",
+                "integer",
+                "nullable",
+                true,
+                "description",
+                "image height used when a request gives none; null until loaded"),
+            "examples_source",
+            map(
+                "type",
+                "string",
+                "enum",
+                List.of("model", "generic"),
+                "description",
+                "model: the model folder's "
+                    + PromptExamples.FILE
+                    + "; generic: simple coloured shapes, one per language (English only for"
+                    + " English-only models)"),
+            "examples",
+            map(
+                "type",
+                "array",
+                "items",
+                object(
+                    List.of("lang", "prompt"),
+                    "lang",
+                    nullableStr("language code, e.g. zh"),
+                    "prompt",
+                    str("the prompt")))));
+    s.put(
         "StatusResponse",
         object(
             List.of("model", "queue_waiting", "queue_capacity"),
