@@ -39,7 +39,9 @@ final class OpenApi {
       @SuppressWarnings("unchecked")
       Map<String, Object> item =
           (Map<String, Object>) paths.computeIfAbsent(r.template, k -> new LinkedHashMap<>());
-      item.put(r.method.toLowerCase(java.util.Locale.ROOT), operation(r));
+      item.put(
+          r.method.toLowerCase(java.util.Locale.ROOT),
+          operation(r, r.authenticated && config.apiToken() != null));
     }
     doc.put("paths", paths);
     Map<String, Object> components = new LinkedHashMap<>();
@@ -61,7 +63,11 @@ final class OpenApi {
     return doc;
   }
 
-  private static Map<String, Object> operation(Route r) {
+  /**
+   * @param secured whether this server asks this route for its token (a server started without one
+   *     asks none: the document then lists no security and no 401)
+   */
+  private static Map<String, Object> operation(Route r, boolean secured) {
     Map<String, Object> op = new LinkedHashMap<>();
     op.put("operationId", r.operationId);
     op.put("summary", r.summary);
@@ -120,7 +126,7 @@ final class OpenApi {
               map("application/json", map("schema", ref(e.getValue())))));
     }
     Map<Integer, String> errors = new LinkedHashMap<>(r.errors);
-    if (r.authenticated) errors.put(401, "missing or wrong API token");
+    if (secured) errors.put(401, "missing or wrong API token");
     errors.put(
         403,
         "a cross-site request, or (on a server without token) a Host header that is not a literal"
@@ -136,8 +142,7 @@ final class OpenApi {
               map("application/json", map("schema", ref("ErrorResponse")))));
     }
     op.put("responses", responses);
-    if (r.authenticated)
-      op.put("security", List.of(map("bearer", List.of()), map("basic", List.of())));
+    if (secured) op.put("security", List.of(map("bearer", List.of()), map("basic", List.of())));
     return op;
   }
 
@@ -229,7 +234,16 @@ final class OpenApi {
                     + " strength'")));
     s.put(
         "PNGInfoRequest",
-        object(List.of("image"), "image", str("base64 image, optionally a data: URL")));
+        object(
+            List.of("image"),
+            "image",
+            map(
+                "type",
+                "string",
+                "pattern",
+                "\\S",
+                "description",
+                "base64 image, optionally a data: URL; not blank")));
     s.put(
         "PNGInfoResponse",
         object(

@@ -66,34 +66,32 @@ public record Txt2ImgRequest(
     return s == null || s.chars().allMatch(c -> c == ' ' || c == '\t' || c == '\r' || c == '\n');
   }
 
+  /** The largest seed a request may give: image i uses seed + i, up to {@link #MAX_SEED}. */
+  static long maxFirstSeed(ServerConfig c) {
+    return MAX_SEED - (c.maxImages() - 1);
+  }
+
   /**
    * What the parser checks across fields, as OpenAPI schemas (each an {@code anyOf} that the body
-   * must match, next to the per-field schemas): batch_size x n_iter at most {@code maxImages}, and
-   * room below {@link #MAX_SEED} for every image's seed (image i uses seed + i). One branch per
-   * (batch_size, n_iter) pair; an absent or null field passes a branch's bounds, which is sound
-   * because its default (1) is the least restrictive value.
+   * must match, next to the per-field schemas): batch_size x n_iter at most {@code maxImages}. One
+   * branch per batch_size; an absent or null batch_size (1) passes every branch's bounds, which is
+   * sound because 1 is the least restrictive value.
    */
   static List<Map<String, Object>> crossFieldSchemas(ServerConfig c) {
     List<Object> branches = new ArrayList<>();
     for (int b = 1; b <= Math.min(c.maxBatchSize(), c.maxImages()); b++) {
-      for (int n = 1; (long) b * n <= c.maxImages(); n++) {
-        branches.add(
-            OpenApi.map(
-                "properties",
-                OpenApi.map(
-                    "batch_size", OpenApi.map("minimum", b, "maximum", b),
-                    "n_iter", OpenApi.map("minimum", n, "maximum", n),
-                    "seed", OpenApi.map("maximum", MAX_SEED - (long) b * n + 1))));
-      }
+      branches.add(
+          OpenApi.map(
+              "properties",
+              OpenApi.map(
+                  "batch_size",
+                  OpenApi.map("minimum", b, "maximum", b),
+                  "n_iter",
+                  OpenApi.map("maximum", c.maxImages() / b))));
     }
     Map<String, Object> images = new java.util.LinkedHashMap<>();
     images.put(
-        "description",
-        "batch_size x n_iter <= "
-            + c.maxImages()
-            + ", and seed + batch_size x n_iter - 1 <= "
-            + MAX_SEED
-            + " (image i uses seed + i): one branch per (batch_size, n_iter)");
+        "description", "batch_size x n_iter <= " + c.maxImages() + ": one branch per batch_size");
     images.put("anyOf", branches);
     return List.of(images);
   }
@@ -111,8 +109,10 @@ public record Txt2ImgRequest(
             "seed",
             -1L,
             -1,
-            MAX_SEED,
-            "Seed of the first image; image i uses seed + i. -1 = random."),
+            maxFirstSeed(c),
+            "Seed of the first image; image i uses seed + i. -1 = random. At most 2^48 - "
+                + c.maxImages()
+                + ", so that the seed of every image of a request stays below 2^48."),
         Field.integer(
             "subseed",
             -1L,
@@ -234,17 +234,7 @@ public record Txt2ImgRequest(
               + config.maxImages()
               + " per request are accepted");
     }
-    long seed = echo.get("seed").longValue();
-    if (seed != -1 && seed + (long) batch * nIter - 1 > MAX_SEED) {
-      throw ApiException.invalid(
-          "seed "
-              + seed
-              + " leaves no room for "
-              + (long) batch * nIter
-              + " images (image i uses seed + i, at most "
-              + MAX_SEED
-              + ")");
-    }
+    long seed = echo.get("seed").longValue(); // at most maxFirstSeed: room for every image
     int width = side(echo, "width");
     int height = side(echo, "height");
     JsonNode etaNode = echo.get("eta");

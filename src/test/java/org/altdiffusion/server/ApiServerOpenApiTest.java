@@ -145,6 +145,27 @@ class ApiServerOpenApiTest {
     assertEquals("POST", options("/api/v1/jobs").headers().firstValue("Allow").orElse(""));
   }
 
+  @Test
+  void securityIsDeclaredOnlyWhereATokenIsAsked() throws Exception {
+    JsonNode txt2img = doc.get("paths").get("/sdapi/v1/txt2img").get("post");
+    assertFalse(txt2img.has("security"), "this server has no token");
+    assertFalse(txt2img.get("responses").has("401"));
+    String token = "openapi-test-token";
+    ApiServer secured =
+        Servers.start(Servers.config().withApiToken(token), new TestModels(0, 16, "m18"));
+    try {
+      JsonNode d = Http.get(secured.url() + "/openapi.json").json();
+      JsonNode op = d.get("paths").get("/sdapi/v1/txt2img").get("post");
+      assertTrue(op.has("security") && op.get("responses").has("401"), op.toString());
+      JsonNode page = d.get("paths").get("/").get("get");
+      assertFalse(page.has("security"), "the page is served without the token");
+      Http.Res refused = Http.post(secured.url() + "/sdapi/v1/txt2img", "{}");
+      assertEquals(401, refused.status());
+    } finally {
+      secured.close();
+    }
+  }
+
   private static Http.Res options(String path) throws Exception {
     return Http.send(
         HttpRequest.newBuilder(URI.create(server.url() + path))
@@ -330,6 +351,7 @@ class ApiServerOpenApiTest {
           out.add(NODES.arrayNode().add(OpenApiFuzzTest.SMALL_PNG).add(OpenApiFuzzTest.SMALL_PNG));
           out.add(NODES.arrayNode().add(OpenApiFuzzTest.SMALL_PNG).add(5));
           out.add(NODES.arrayNode().add(OpenApiFuzzTest.SMALL_PNG).addNull());
+          out.add(NODES.arrayNode().add(OpenApiFuzzTest.SMALL_PNG).add(""));
         }
       }
       case "object" -> {
