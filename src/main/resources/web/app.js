@@ -196,10 +196,11 @@ async function follow(id) {
       const result = await api("/api/v1/jobs/" + id + "/result");
       $("progress").value = 100;
       $("status").textContent = s.status === "interrupted" ? "interrupted" : "done";
+      $("preview").hidden = true; // the pictures are in the gallery now
       addToGallery(result);
       return;
     }
-    if (s.status === "cancelled") { $("status").textContent = "cancelled"; return; }
+    if (s.status === "cancelled") { $("status").textContent = "cancelled"; $("preview").hidden = true; return; }
     if (s.status === "failed") throw new ApiError(s.error ? s.error.detail : "generation failed");
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
@@ -427,6 +428,7 @@ function setupAuth() {
   $("token-save").addEventListener("click", () => {
     sessionStorage.setItem("altdiffusion-token", $("token").value.trim());
     $("auth").hidden = true;
+    showError(""); // the 401's message is answered now
     loadModelInfo();
   });
 }
