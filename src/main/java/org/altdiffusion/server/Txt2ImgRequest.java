@@ -177,7 +177,7 @@ public record Txt2ImgRequest(
                     + " /sdapi/v1/sd-models). Other keys are ignored.")
             .with(
                 "properties",
-                Map.of("sd_model_checkpoint", Map.of("type", "string", "nullable", true))),
+                Map.of("sd_model_checkpoint", OpenApi.map("type", "string", "nullable", true))),
         Field.bool(
             "override_settings_restore_afterwards",
             true,

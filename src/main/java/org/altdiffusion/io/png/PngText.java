@@ -14,8 +14,9 @@ import java.util.zip.Inflater;
 
 /**
  * Text chunks of PNG files, as AUTOMATIC1111 writes its {@code parameters}: {@code tEXt} when the
- * value is Latin-1, {@code iTXt} (UTF-8) otherwise. Reading accepts tEXt, iTXt (compressed or not)
- * and zTXt, with limits so that a hostile file cannot exhaust memory.
+ * value is Latin-1, {@code iTXt} (UTF-8) otherwise, right after IHDR (before the image data).
+ * Reading accepts tEXt, iTXt (compressed or not) and zTXt, before or after the image data, with
+ * limits so that a hostile file cannot exhaust memory.
  */
 public final class PngText {
   static final byte[] SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
