@@ -2,33 +2,20 @@
 // AUTOMATIC1111 API (/sdapi/v1/...). Plain browser JavaScript, no libraries.
 "use strict";
 
-// One example per language of AltDiffusion m18.
-const EXAMPLES = [
-  ["zh", "一只在月光下弹钢琴的猫，油画"],
-  ["ja", "桜の木の下で眠る白い猫、水彩画"],
-  ["ko", "눈 덮인 산 위의 작은 오두막, 유화"],
-  ["ar", "قلعة قديمة في الصحراء عند غروب الشمس"],
-  ["hi", "हिमालय के ऊपर उगता सूरज, जलरंग चित्र"],
-  ["ru", "Старый маяк на скале во время шторма, масляная живопись"],
-  ["fr", "Un café parisien sous la pluie, peinture impressionniste"],
-  ["es", "Un jardín de cactus bajo un cielo estrellado"],
-  ["de", "Ein Fuchs im verschneiten Wald, Aquarell"],
-  ["th", "วัดทองบนภูเขาท่ามกลางหมอกยามเช้า"],
-  ["it", "Una gondola a Venezia al tramonto, pittura a olio"],
-  ["pt", "Um farol na costa ao entardecer, aquarela"],
-  ["tr", "Gün batımında İstanbul'da bir kedi, yağlı boya"],
-  ["vi", "Một chiếc thuyền trên vịnh Hạ Long lúc bình minh"],
-  ["pl", "Stary zamek w górach zimą, obraz olejny"],
-  ["nl", "Een windmolen tussen tulpenvelden, aquarel"],
-  ["uk", "Соняшникове поле під блакитним небом, олійний живопис"],
-  ["en", "A lighthouse on a cliff at sunset, oil painting"],
-];
-
 const $ = (id) => document.getElementById(id);
 const POLL_MS = 150;
+/** Pictures kept in this browser across reloads (newest first), at most this many ... */
+const HISTORY_KEY = "altdiffusion-history";
+const HISTORY_MAX = 40;
+/** ... and at most this many characters (browsers give a page about 5 million). */
+const HISTORY_MAX_CHARS = 3000000;
+/** Pictures smaller than this (CSS pixels) are enlarged with crisp pixels, not blurred. */
+const SMALL_PICTURE = 256;
 let currentJob = null;
 /** The starting picture as a data: URL (img2img), or null (txt2img). */
 let initImage = null;
+/** True once the user set the size: the model's default size no longer replaces it. */
+let sizeTouched = false;
 
 class ApiError extends Error {}
 
@@ -61,16 +48,44 @@ function base64ToBlob(b64, type) {
   return new Blob([bytes], { type });
 }
 
-function setupExamples() {
+/** Example buttons: prompts the current model knows (from the server: its own or generic ones). */
+function showExamples(examples) {
   const box = $("examples");
-  for (const [lang, text] of EXAMPLES) {
+  box.replaceChildren();
+  examples.forEach((e, i) => {
     const b = document.createElement("button");
     b.type = "button";
-    b.textContent = lang;
-    b.title = text;
-    b.dataset.lang = lang;
-    b.addEventListener("click", () => { $("prompt").value = text; $("prompt").focus(); });
+    b.textContent = e.lang || "example " + (i + 1);
+    b.title = e.prompt;
+    if (e.lang) { b.dataset.lang = e.lang; b.lang = e.lang; }
+    b.addEventListener("click", () => { $("prompt").value = e.prompt; $("prompt").focus(); });
     box.appendChild(b);
+  });
+}
+
+/**
+ * The current model's example prompts and default size; the size is known once the model has
+ * loaded, so this asks again until then. With {@code force} the size replaces what the user set
+ * (after a model switch).
+ */
+async function loadModelDefaults(force = false, attempt = 0) {
+  let m;
+  try {
+    m = await api("/api/v1/model");
+  } catch (e) {
+    if (attempt < 30) setTimeout(() => loadModelDefaults(force, attempt + 1), 2000);
+    return;
+  }
+  showExamples(m.examples || []);
+  if (m.default_width == null || m.default_height == null) {
+    if (attempt < 120) setTimeout(() => loadModelDefaults(force, attempt + 1), 1000);
+    return;
+  }
+  $("width").placeholder = m.default_width;
+  $("height").placeholder = m.default_height;
+  if (force || !sizeTouched) {
+    $("width").value = m.default_width;
+    $("height").value = m.default_height;
   }
 }
 
@@ -86,7 +101,7 @@ async function loadModelInfo() {
       o.selected = m.title === options.sd_model_checkpoint;
       select.appendChild(o);
     }
-    await loadSamplers();
+    await Promise.all([loadSamplers(), loadModelDefaults()]);
   } catch (e) {
     showError(e.message);
   }
@@ -105,11 +120,13 @@ async function loadSamplers(attempt = 0) {
 
 async function switchModel() {
   const title = $("model").value;
+  showError("");
   $("status").textContent = "loading " + title + "…";
   try {
     await api("/sdapi/v1/options", { method: "POST", body: JSON.stringify({ sd_model_checkpoint: title }) });
     $("status").textContent = "model " + title;
-    await loadSamplers();
+    sizeTouched = false;
+    await Promise.all([loadSamplers(), loadModelDefaults(true)]);
   } catch (e) {
     showError(e.message);
   }
@@ -121,12 +138,13 @@ function request() {
     negative_prompt: $("negative").value,
     steps: Number($("steps").value),
     cfg_scale: Number($("cfg").value),
-    width: Number($("width").value),
-    height: Number($("height").value),
     seed: Number($("seed").value),
     batch_size: Number($("batch").value),
-    n_iter: 1,
+    n_iter: Number($("n_iter").value),
   };
+  // an empty size is the model's own
+  if ($("width").value !== "") body.width = Number($("width").value);
+  if ($("height").value !== "") body.height = Number($("height").value);
   if ($("sampler").value) body.sampler_name = $("sampler").value;
   if (initImage) {
     body.init_images = [initImage];
@@ -142,7 +160,9 @@ function setBusy(busy) {
 
 async function generate(event) {
   event.preventDefault();
+  // a new run: nothing of the last one (its error, its state) stays on screen
   showError("");
+  $("status").textContent = "";
   setBusy(true);
   $("progress").value = 0;
   $("preview").hidden = true;
@@ -167,45 +187,142 @@ async function follow(id) {
     if (s.status === "queued") $("status").textContent = "queued (#" + s.position + ")";
     else if (s.status === "running") $("status").textContent = "step " + s.step + "/" + s.steps + (s.batches > 1 ? ", batch " + (s.batch + 1) + "/" + s.batches : "");
     if (s.preview) {
-      $("preview").src = "data:image/png;base64," + s.preview;
-      $("preview").hidden = false;
+      const preview = $("preview");
+      preview.onload = () => markSmall(preview);
+      preview.src = "data:image/png;base64," + s.preview;
+      preview.hidden = false;
     }
     if (s.status === "succeeded" || s.status === "interrupted") {
       const result = await api("/api/v1/jobs/" + id + "/result");
       $("progress").value = 100;
       $("status").textContent = s.status === "interrupted" ? "interrupted" : "done";
+      $("preview").hidden = true; // the pictures are in the gallery now
       addToGallery(result);
       return;
     }
-    if (s.status === "cancelled") { $("status").textContent = "cancelled"; return; }
+    if (s.status === "cancelled") { $("status").textContent = "cancelled"; $("preview").hidden = true; return; }
     if (s.status === "failed") throw new ApiError(s.error ? s.error.detail : "generation failed");
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
 }
 
+/** Adds a finished job's pictures to the gallery and to the history kept in this browser. */
 function addToGallery(result) {
   const info = JSON.parse(result.info);
-  // Newest first, each batch in seed order: prepend its images last to first.
-  for (let i = result.images.length - 1; i >= 0; i--) {
-    const b64 = result.images[i];
-    const blob = base64ToBlob(b64, "image/png"); // the server's PNG, parameters chunk included
-    const url = URL.createObjectURL(blob);
-    const seed = info.all_seeds[i];
-    const fig = document.createElement("figure");
-    const img = document.createElement("img");
-    img.src = url;
-    img.alt = info.prompt;
-    const link = document.createElement("a");
-    link.href = url;
-    link.download = "altdiffusion-" + seed + ".png";
-    link.textContent = "Download PNG (seed " + seed + ")";
-    link.className = "download";
-    const caption = document.createElement("figcaption");
-    caption.dir = "auto";
-    caption.textContent = info.infotexts[i] || "";
-    fig.append(img, link, caption);
-    $("gallery").prepend(fig);
+  const entries = result.images.map((png, i) => ({
+    png,
+    seed: info.all_seeds[i],
+    prompt: (info.all_prompts && info.all_prompts[i]) || info.prompt,
+    negative: (info.all_negative_prompts && info.all_negative_prompts[i]) || info.negative_prompt || "",
+    infotext: info.infotexts[i] || "",
+    width: info.width,
+    height: info.height,
+  }));
+  // Newest first, each job's pictures in seed order.
+  for (let i = entries.length - 1; i >= 0; i--) $("gallery").prepend(figure(entries[i]));
+  saveHistory(entries.concat(loadHistory()));
+}
+
+/** One gallery picture: the image (click to enlarge), download, reuse seed, send to img2img. */
+function figure(entry) {
+  const dataUrl = "data:image/png;base64," + entry.png;
+  const fig = document.createElement("figure");
+  const img = document.createElement("img");
+  img.alt = entry.prompt;
+  img.title = "click to enlarge";
+  img.className = "zoomable";
+  img.onload = () => markSmall(img);
+  img.src = dataUrl; // the server's PNG, parameters chunk included
+  img.addEventListener("click", () => zoom(dataUrl, entry.prompt));
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(base64ToBlob(entry.png, "image/png"));
+  link.download = "altdiffusion-" + entry.seed + ".png";
+  link.textContent = "Download PNG (seed " + entry.seed + ")";
+  link.className = "download";
+  const reuse = document.createElement("button");
+  reuse.type = "button";
+  reuse.className = "reuse-seed";
+  reuse.textContent = "Reuse seed";
+  reuse.title = "put seed " + entry.seed + " in the Seed field";
+  reuse.addEventListener("click", () => { $("seed").value = entry.seed; });
+  const send = document.createElement("button");
+  send.type = "button";
+  send.className = "send-img2img";
+  send.textContent = "Send to img2img";
+  send.title = "start the next picture from this one, with its prompt";
+  send.addEventListener("click", () => sendToImg2Img(entry, dataUrl));
+  const tools = document.createElement("div");
+  tools.className = "tools";
+  tools.append(link, reuse, send);
+  const caption = document.createElement("figcaption");
+  caption.dir = "auto";
+  caption.textContent = entry.infotext;
+  fig.append(img, tools, caption);
+  return fig;
+}
+
+/** Small pictures are shown enlarged with crisp pixels (image-rendering: pixelated). */
+function markSmall(img) {
+  img.classList.toggle("small", img.naturalWidth > 0 && img.naturalWidth < SMALL_PICTURE && img.naturalHeight < SMALL_PICTURE);
+}
+
+function zoom(src, alt) {
+  const big = $("zoom-img");
+  big.onload = () => markSmall(big);
+  big.src = src;
+  big.alt = alt;
+  $("zoom").hidden = false;
+}
+
+function closeZoom() {
+  $("zoom").hidden = true;
+  $("zoom-img").removeAttribute("src");
+}
+
+function sendToImg2Img(entry, dataUrl) {
+  $("prompt").value = entry.prompt;
+  $("negative").value = entry.negative;
+  useInitImage(dataUrl);
+  $("init-chosen").scrollIntoView({ block: "nearest" });
+}
+
+function loadHistory() {
+  try {
+    const h = JSON.parse(localStorage.getItem(HISTORY_KEY) || "[]");
+    return Array.isArray(h) ? h.filter((e) => e && typeof e.png === "string").slice(0, HISTORY_MAX) : [];
+  } catch (e) {
+    return [];
   }
+}
+
+/** Keeps the newest pictures that fit the bounds; the oldest go first when the browser is full. */
+function saveHistory(entries) {
+  let kept = entries.slice(0, HISTORY_MAX);
+  while (kept.length > 0 && JSON.stringify(kept).length > HISTORY_MAX_CHARS) kept = kept.slice(0, -1);
+  for (;;) {
+    try {
+      localStorage.setItem(HISTORY_KEY, JSON.stringify(kept));
+      break;
+    } catch (e) { // quota exceeded (or storage off): keep fewer
+      if (kept.length === 0) break;
+      kept = kept.slice(0, Math.floor(kept.length / 2));
+    }
+  }
+  const dropped = entries.length - kept.length;
+  $("history-note").textContent = dropped > 0 ? "This browser keeps the newest " + kept.length + " pictures; older ones are not kept after a reload." : "";
+  $("history-note").hidden = dropped <= 0;
+}
+
+function showHistory() {
+  const gallery = $("gallery");
+  gallery.replaceChildren();
+  for (const entry of loadHistory()) gallery.appendChild(figure(entry));
+}
+
+function clearHistory() {
+  localStorage.removeItem(HISTORY_KEY);
+  $("gallery").replaceChildren();
+  $("history-note").hidden = true;
 }
 
 async function cancel() {
@@ -229,13 +346,18 @@ function readDataUrl(file) {
 /** Uses {@code file} as the starting picture; width and height follow its size (multiples of 8). */
 async function setInitImage(file) {
   showError("");
-  const dataUrl = await readDataUrl(file);
+  useInitImage(await readDataUrl(file));
+}
+
+/** Uses the picture at {@code dataUrl} as the starting picture; the size follows it. */
+function useInitImage(dataUrl) {
   const img = new Image();
   img.onload = () => {
     const max = Number($("width").max) || 2048;
     const scale = Math.min(1, max / Math.max(img.naturalWidth, img.naturalHeight));
-    $("width").value = Math.max(64, Math.floor(img.naturalWidth * scale / 8) * 8);
-    $("height").value = Math.max(64, Math.floor(img.naturalHeight * scale / 8) * 8);
+    $("width").value = Math.max(8, Math.floor(img.naturalWidth * scale / 8) * 8);
+    $("height").value = Math.max(8, Math.floor(img.naturalHeight * scale / 8) * 8);
+    sizeTouched = true;
     initImage = dataUrl;
     $("init-preview").src = dataUrl;
     $("init-chosen").hidden = false;
@@ -268,10 +390,11 @@ function setupInitImage() {
 }
 
 async function showPngInfo(file) {
-  const dataUrl = await readDataUrl(file);
   const out = $("pnginfo-info");
   const table = $("pnginfo-params");
+  out.textContent = ""; // no answer of an earlier file stays
   table.replaceChildren();
+  const dataUrl = await readDataUrl(file);
   try {
     const info = await api("/sdapi/v1/png-info", { method: "POST", body: JSON.stringify({ image: dataUrl }) });
     out.textContent = info.info || "(no generation parameters in this image)";
@@ -305,12 +428,21 @@ function setupAuth() {
   $("token-save").addEventListener("click", () => {
     sessionStorage.setItem("altdiffusion-token", $("token").value.trim());
     $("auth").hidden = true;
+    showError(""); // the 401's message is answered now
     loadModelInfo();
   });
 }
 
+function setupGallery() {
+  $("history-clear").addEventListener("click", clearHistory);
+  $("zoom").addEventListener("click", closeZoom);
+  document.addEventListener("keydown", (e) => { if (e.key === "Escape" && !$("zoom").hidden) closeZoom(); });
+  for (const id of ["width", "height"]) $(id).addEventListener("input", () => { sizeTouched = true; });
+  showHistory();
+}
+
 document.addEventListener("DOMContentLoaded", () => {
-  setupExamples();
+  setupGallery();
   setupDropZone();
   setupInitImage();
   setupAuth();

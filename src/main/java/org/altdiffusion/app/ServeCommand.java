@@ -77,6 +77,28 @@ public final class ServeCommand implements Callable<Integer> {
           "Folder where requests with save_images=true write their PNGs. Default: saving disabled.")
   Path output;
 
+  @Option(
+      names = "--max-side",
+      description =
+          "Largest image side in pixels a request may ask for (a multiple of 8 is used). Default"
+              + " and most: 2048.")
+  Integer maxSide;
+
+  @Option(
+      names = "--max-steps",
+      description = "Most sampling steps a request may ask for. Default and most: 150.")
+  Integer maxSteps;
+
+  @Option(
+      names = "--max-batch-size",
+      description = "Most images per batch (batch_size). Default and most: 8.")
+  Integer maxBatchSize;
+
+  @Option(
+      names = "--max-images",
+      description = "Most images per request (batch_size x n_iter). Default and most: 16.")
+  Integer maxImages;
+
   /** The pipeline's loader; null = {@link #pipelineLoader()}. Tests set it. */
   ModelLoader loader;
 
@@ -87,6 +109,15 @@ public final class ServeCommand implements Callable<Integer> {
 
   private volatile ApiServer server;
   private final CountDownLatch stopped = new CountDownLatch(1);
+
+  /** A limit given on the command line: it may lower the built-in one, not raise it. */
+  private static int limit(String option, Integer given, int most) {
+    if (given == null) return most;
+    if (given < 1 || given > most)
+      throw new IllegalArgumentException(
+          option + " must be between 1 and " + most + ", got " + given);
+    return given;
+  }
 
   @Override
   public Integer call() throws Exception {
@@ -100,6 +131,13 @@ public final class ServeCommand implements Callable<Integer> {
             .withApiToken(token)
             .withInsecureNoToken(insecureNoToken)
             .withOutputDir(output);
+    ServerConfig d = ServerConfig.defaults();
+    config =
+        config.withLimits(
+            limit("--max-side", maxSide, d.maxSide()),
+            limit("--max-steps", maxSteps, d.maxSteps()),
+            limit("--max-batch-size", maxBatchSize, d.maxBatchSize()),
+            limit("--max-images", maxImages, d.maxImages()));
     if (!InetAddress.getByName(host).isLoopbackAddress()
         && config.apiToken() == null
         && !insecureNoToken) {

@@ -283,12 +283,12 @@ public final class ApiServer implements AutoCloseable {
                 }));
     add(
         Route.get("/sdapi/v1/samplers", "samplers", "Samplers of the current model", a1111)
-            .ok("SamplerItem")
+            .okArray("SamplerItem")
             .error(503, "the model is still loading")
             .handler(this::samplers));
     add(
         Route.get("/sdapi/v1/schedulers", "schedulers", "Schedule types", a1111)
-            .ok("SchedulerItem")
+            .okArray("SchedulerItem")
             .handler(
                 r -> {
                   ObjectNode automatic = Json.object();
@@ -307,7 +307,7 @@ public final class ApiServer implements AutoCloseable {
                 }));
     add(
         Route.get("/sdapi/v1/sd-models", "sdModels", "Models in the models folder", a1111)
-            .ok("SDModelItem")
+            .okArray("SDModelItem")
             .handler(this::sdModels));
     add(
         Route.post(
@@ -402,6 +402,15 @@ public final class ApiServer implements AutoCloseable {
             .alsoOk(202, "JobStatus")
             .error(404, "no such job")
             .handler(this::deleteJob));
+    add(
+        Route.get(
+                "/api/v1/model",
+                "currentModel",
+                "The current model's default image size and example prompts (the web page's first"
+                    + " settings)",
+                jobs)
+            .ok("ModelDefaults")
+            .handler(this::currentModel));
     add(
         Route.get("/api/v1/status", "status", "Server state: model, queue", jobs)
             .ok("StatusResponse")
@@ -686,6 +695,39 @@ public final class ApiServer implements AutoCloseable {
     return Reply.json(202, jobStatus(job, false));
   }
 
+  private Reply currentModel(Request request) {
+    String title = models.current();
+    ObjectNode o = Json.object();
+    o.put("title", title);
+    Integer size = models.defaultSize(title);
+    o.put("loaded", title != null && title.equals(models.loadedTitle()));
+    o.put("default_width", size);
+    o.put("default_height", size);
+    List<PromptExample> examples = List.of();
+    if (title != null) {
+      try {
+        examples = models.registry().shippedExamples(title);
+      } catch (IOException | IllegalArgumentException e) {
+        LOG.warning("example prompts of model " + title + " unusable: " + e.getMessage());
+      }
+    }
+    String source = "model";
+    if (examples.isEmpty()) {
+      source = "generic";
+      examples = PromptExamples.generic();
+      if (title != null && models.registry().englishOnly(title))
+        examples = examples.stream().filter(e -> "en".equals(e.lang())).toList();
+    }
+    o.put("examples_source", source);
+    ArrayNode list = o.putArray("examples");
+    for (PromptExample e : examples) {
+      ObjectNode x = list.addObject();
+      x.put("lang", e.lang());
+      x.put("prompt", e.prompt());
+    }
+    return Reply.json(o);
+  }
+
   private Reply status(Request request) {
     ObjectNode o = Json.object();
     o.put("model", models.current());
@@ -733,16 +775,24 @@ public final class ApiServer implements AutoCloseable {
     if (method.equals("HEAD")) method = "GET";
     String path = ex.getRequestURI().getPath();
     if (path == null || path.isEmpty()) path = "/";
+    // Only the most specific template that matches counts: /api/v1/jobs/img2img is not a job id.
     List<Route> matching = new ArrayList<>();
+    int best = -1;
+    for (Route r : routes) {
+      if (r.match(path) == null) continue;
+      int literal = r.literalSegments();
+      if (literal > best) {
+        matching.clear();
+        best = literal;
+      }
+      if (literal == best) matching.add(r);
+    }
     Route chosen = null;
     Map<String, String> params = null;
-    for (Route r : routes) {
-      Map<String, String> m = r.match(path);
-      if (m == null) continue;
-      matching.add(r);
+    for (Route r : matching) {
       if (r.method.equals(method)) {
         chosen = r;
-        params = m;
+        params = r.match(path);
       }
     }
     // Unread bodies of refused requests are drained (up to a bound) by HttpExchange.close().
@@ -847,40 +897,35 @@ public final class ApiServer implements AutoCloseable {
     }
   }
 
+  /** True when this server must check that requests name it by a loopback host. */
+  private boolean loopbackOnly() {
+    return config.apiToken() == null && loopback;
+  }
+
   /**
-   * Without a token, a loopback server only answers to loopback names: a web page cannot reach it
-   * by DNS rebinding.
+   * Without a token, a loopback server only answers to literal loopback names (see {@link
+   * LoopbackHost}): a web page cannot reach it by DNS rebinding.
    */
   private void checkHost(HttpExchange ex) {
-    if (config.apiToken() != null || !loopback) return;
+    if (!loopbackOnly()) return;
     String host = ex.getRequestHeaders().getFirst("Host");
-    if (host == null) return;
-    String name = hostName(host);
-    if (name.equals("localhost")
-        || name.equals("::1")
-        || name.startsWith("127.")
-        || name.equals(config.host())) return;
+    if (host == null) return; // HTTP/1.0 without Host: not a browser
+    if (LoopbackHost.accepts(host, config.host())) return;
     throw new ApiException(
         403,
         "Forbidden",
         "requests for host '"
             + Json.abbreviate(host)
-            + "' are refused: this server answers only to localhost / 127.0.0.1 / [::1] (protection"
+            + "' are refused: without --api-token this server answers only to localhost,"
+            + " 127.x.y.z (four decimal numbers) and [::1], with an optional port (protection"
             + " against DNS rebinding); give --api-token to serve other names");
   }
 
-  private static String hostName(String hostHeader) {
-    String h = hostHeader.strip().toLowerCase(Locale.ROOT);
-    if (h.startsWith("[")) {
-      int end = h.indexOf(']');
-      return end < 0 ? h : h.substring(1, end);
-    }
-    int colon = h.lastIndexOf(':');
-    return colon < 0 ? h : h.substring(0, colon);
-  }
-
-  /** State-changing requests from a browser must come from this server's own page. */
-  private static void checkOrigin(HttpExchange ex, String method) {
+  /**
+   * State-changing requests from a browser must come from this server's own page: the Origin must
+   * be the Host, and (without a token) a literal loopback name by the same rule as the Host.
+   */
+  private void checkOrigin(HttpExchange ex, String method) {
     if (method.equals("GET") || method.equals("OPTIONS")) return;
     String origin = ex.getRequestHeaders().getFirst("Origin");
     if (origin == null) return;
@@ -891,7 +936,9 @@ public final class ApiServer implements AutoCloseable {
     } catch (IllegalArgumentException ignored) {
       // refused below
     }
-    if (authority == null || host == null || !authority.equalsIgnoreCase(host.strip())) {
+    boolean sameHost =
+        authority != null && host != null && authority.equalsIgnoreCase(host.strip());
+    if (!sameHost || (loopbackOnly() && !LoopbackHost.accepts(authority, config.host()))) {
       throw new ApiException(
           403,
           "Forbidden",

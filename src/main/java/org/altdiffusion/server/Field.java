@@ -19,13 +19,38 @@ import java.util.Map;
  * @param min smallest accepted number, or longest string when {@code kind} is STRING (null = none)
  * @param max largest accepted number, or longest string (null = none)
  * @param description what it means, for the OpenAPI document
+ * @param facets further OpenAPI schema keywords that say what is accepted where the request parser
+ *     checks more than type and bounds ({@code multipleOf}, {@code enum}, {@code maxItems}, ...);
+ *     they override the keywords written from the other components
  */
 public record Field(
-    String name, Kind kind, Object defaultValue, Number min, Number max, String description) {
+    String name,
+    Kind kind,
+    Object defaultValue,
+    Number min,
+    Number max,
+    String description,
+    Map<String, Object> facets) {
 
   public Field {
     if (kind == Kind.INTEGER && (min == null || max == null))
       throw new IllegalArgumentException(name + ": integer fields need bounds");
+    facets = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(facets));
+  }
+
+  public Field(
+      String name, Kind kind, Object defaultValue, Number min, Number max, String description) {
+    this(name, kind, defaultValue, min, max, description, Map.of());
+  }
+
+  /**
+   * This field with one more schema keyword. The parser must refuse exactly what the keyword
+   * refuses (ApiServerOpenApiTest compares the two).
+   */
+  Field with(String keyword, Object value) {
+    Map<String, Object> f = new LinkedHashMap<>(facets);
+    f.put(keyword, value);
+    return new Field(name, kind, defaultValue, min, max, description, f);
   }
 
   public enum Kind {
@@ -81,9 +106,11 @@ public record Field(
     if (absent(n)) return (String) defaultValue;
     if (!n.isTextual()) throw wrongType("a string", n);
     String s = n.textValue();
-    if (max != null && s.length() > max.intValue()) {
+    // Characters as JSON Schema's maxLength counts them: code points, not UTF-16 units.
+    int length = s.codePointCount(0, s.length());
+    if (max != null && length > max.intValue()) {
       throw ApiException.invalid(
-          name + " is " + s.length() + " characters long; at most " + max + " are accepted");
+          name + " is " + length + " characters long; at most " + max + " are accepted");
     }
     return s;
   }
@@ -197,6 +224,7 @@ public record Field(
     }
     if (defaultValue != null) s.put("default", defaultValue);
     s.put("nullable", true);
+    s.putAll(facets);
     s.put("description", description);
     return s;
   }

@@ -1,5 +1,6 @@
 package org.altdiffusion.server;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,6 +52,32 @@ public final class FolderModelRegistry implements ModelRegistry {
   private static boolean isCheckpointFile(String name) {
     String n = name.toLowerCase(Locale.ROOT);
     return n.endsWith(".safetensors") || n.endsWith(".ckpt");
+  }
+
+  /** The model folder's {@value PromptExamples#FILE}, when it is a folder that has one. */
+  @Override
+  public List<PromptExample> shippedExamples(String title) throws IOException {
+    ModelInfo m = find(title);
+    if (m == null) return List.of();
+    Path file = root.resolve(m.filename()).resolve(PromptExamples.FILE);
+    return Files.isRegularFile(file) ? PromptExamples.read(file) : List.of();
+  }
+
+  /** A diffusers folder whose tokenizer is CLIP's (model_index.json) reads English only. */
+  @Override
+  public boolean englishOnly(String title) {
+    ModelInfo m = find(title);
+    if (m == null) return false;
+    Path index = root.resolve(m.filename()).resolve("model_index.json");
+    if (!Files.isRegularFile(index)) return false;
+    try {
+      JsonNode tokenizer = Json.MAPPER.readTree(index.toFile()).path("tokenizer");
+      return tokenizer.isArray()
+          && tokenizer.size() == 2
+          && tokenizer.get(1).asText("").startsWith("CLIPTokenizer");
+    } catch (IOException e) {
+      return false; // loading the model will say what is wrong with it
+    }
   }
 
   @Override

@@ -3,7 +3,9 @@ package org.altdiffusion.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.altdiffusion.image.ImageLimits;
 import org.altdiffusion.image.ResizeMode;
 
@@ -50,29 +52,38 @@ final class Img2ImgRequest {
             "denoising_strength" -> {} // hires fix is txt2img's; the strength comes below with
         // img2img's meaning
         case "width" ->
-            out.add(Field.integer("width", 0L, 0, c.maxSide(), "Image width" + sizeRule));
+            out.add(
+                Field.integer("width", 0L, 0, c.maxSide(), "Image width" + sizeRule)
+                    .with("multipleOf", 8));
         case "height" ->
-            out.add(Field.integer("height", 0L, 0, c.maxSide(), "Image height" + sizeRule));
+            out.add(
+                Field.integer("height", 0L, 0, c.maxSide(), "Image height" + sizeRule)
+                    .with("multipleOf", 8));
         default -> out.add(f);
       }
     }
     out.add(
         Field.array(
-            "init_images",
-            "Required: the starting picture, [base64 PNG/JPEG/BMP/GIF] (data: URLs accepted; at"
-                + " most "
-                + ImageLimits.UPLOADS.maxSide()
-                + " pixels on a side). Only the first is used, for every image of the batch; "
-                + "others are ignored with a warning. Transparent parts are put on white."));
+                "init_images",
+                "Required: the starting picture, [base64 PNG/JPEG/BMP/GIF] (data: URLs accepted; at"
+                    + " most "
+                    + ImageLimits.UPLOADS.maxSide()
+                    + " pixels on a side). Only the first is used, for every image of the batch; "
+                    + "others are ignored with a warning. Transparent parts are put on white.")
+            .with("nullable", false)
+            .with("items", Map.of("type", "string"))
+            .with("minItems", 1));
     out.add(
         Field.integer(
-            "resize_mode",
-            0L,
-            0,
-            3,
-            "How the init image is fitted to width x height: "
-                + RESIZE_MODES
-                + ". 3 (latent upscale) is not supported."));
+                "resize_mode",
+                0L,
+                0,
+                3,
+                "How the init image is fitted to width x height: "
+                    + RESIZE_MODES
+                    + ". 3 (latent upscale) is not supported.")
+            // 3 passes the bounds and is refused as unsupported, with that reason
+            .with("maximum", ResizeMode.values().length - 1));
     out.add(
         Field.number(
             "denoising_strength",
@@ -91,11 +102,12 @@ final class Img2ImgRequest {
                 + " models)."));
     out.add(
         Field.string(
-            "mask",
-            null,
-            null,
-            "Inpainting mask: inpainting is not available yet; a non-empty mask is refused with a"
-                + " 422."));
+                "mask",
+                null,
+                null,
+                "Inpainting mask: inpainting is not available yet; a non-empty mask is refused"
+                    + " with a 422 (blank = spaces, tabs, line breaks count as empty).")
+            .with("pattern", Txt2ImgRequest.BLANK_PATTERN));
     out.add(Field.integer("mask_blur_x", 4L, 0, 256, "Inpainting only: accepted, unused."));
     out.add(Field.integer("mask_blur_y", 4L, 0, 256, "Inpainting only: accepted, unused."));
     out.add(Field.integer("mask_blur", 4L, 0, 256, "Inpainting only: accepted, unused."));
@@ -108,17 +120,21 @@ final class Img2ImgRequest {
         Field.integer("inpainting_mask_invert", 0L, 0, 1, "Inpainting only: accepted, unused."));
     out.add(
         Field.number(
-            "initial_noise_multiplier",
-            null,
-            0,
-            10,
-            "Scale of the initial noise: only null or 1 is supported."));
+                "initial_noise_multiplier",
+                null,
+                0,
+                10,
+                "Scale of the initial noise: only null or 1 is supported.")
+            .with("minimum", 1)
+            .with("maximum", 1));
     out.add(
         Field.string(
-            "latent_mask",
-            null,
-            null,
-            "Inpainting mask for the latents: not available yet; must be null or empty."));
+                "latent_mask",
+                null,
+                null,
+                "Inpainting mask for the latents: not available yet; must be null, empty or"
+                    + " blank.")
+            .with("pattern", Txt2ImgRequest.BLANK_PATTERN));
     out.add(
         Field.bool(
             "include_init_images",
@@ -126,6 +142,84 @@ final class Img2ImgRequest {
             "Echo init_images (and mask) in the response's parameters; they are null there"
                 + " otherwise."));
     return out;
+  }
+
+  /**
+   * What the parser checks across fields, as OpenAPI schemas: txt2img's, and that int(steps x
+   * denoising_strength) leaves at least one step. The strength rule has one branch per steps value
+   * (the least strength that runs a step, exactly as this JVM computes the product), and two for an
+   * absent or null steps / strength, which mean their defaults.
+   */
+  static List<Map<String, Object>> crossFieldSchemas(ServerConfig c) {
+    List<Map<String, Object>> out = new ArrayList<>(Txt2ImgRequest.crossFieldSchemas(c));
+    List<Field> fields = fields(c);
+    int defaultSteps = 0;
+    double defaultStrength = 0;
+    for (Field f : fields) {
+      if (f.name().equals("steps")) defaultSteps = ((Number) f.defaultValue()).intValue();
+      if (f.name().equals("denoising_strength"))
+        defaultStrength = ((Number) f.defaultValue()).doubleValue();
+    }
+    int leastStepsAtDefault = 1;
+    while ((int) (leastStepsAtDefault * defaultStrength) < 1) leastStepsAtDefault++;
+    List<Object> branches = new ArrayList<>();
+    Map<String, Object> nullNumber = new LinkedHashMap<>();
+    nullNumber.put("type", "number");
+    nullNumber.put("nullable", true);
+    nullNumber.put("enum", java.util.Arrays.asList((Object) null));
+    Map<String, Object> nullInteger = new LinkedHashMap<>(nullNumber);
+    nullInteger.put("type", "integer");
+    // strength absent or null (its default): steps absent, null, or enough for the default strength
+    branches.add(
+        OpenApi.map(
+            "properties",
+            OpenApi.map(
+                "denoising_strength",
+                nullNumber,
+                "steps",
+                OpenApi.map("minimum", leastStepsAtDefault))));
+    // steps absent or null (its default), strength given
+    branches.add(
+        OpenApi.map(
+            "required",
+            List.of("denoising_strength"),
+            "properties",
+            OpenApi.map(
+                "steps",
+                nullInteger,
+                "denoising_strength",
+                OpenApi.map("type", "number", "minimum", leastStrength(defaultSteps)))));
+    for (int steps = 1; steps <= c.maxSteps(); steps++) {
+      branches.add(
+          OpenApi.map(
+              "required",
+              List.of("steps", "denoising_strength"),
+              "properties",
+              OpenApi.map(
+                  "steps",
+                  OpenApi.map("type", "integer", "minimum", steps, "maximum", steps),
+                  "denoising_strength",
+                  OpenApi.map("type", "number", "minimum", leastStrength(steps)))));
+    }
+    Map<String, Object> strength = new LinkedHashMap<>();
+    strength.put(
+        "description",
+        "int(steps x denoising_strength) >= 1 (defaults: steps "
+            + defaultSteps
+            + ", denoising_strength "
+            + defaultStrength
+            + "): one branch per steps value");
+    strength.put("anyOf", branches);
+    out.add(strength);
+    return out;
+  }
+
+  /** The least strength (a double) with which {@code steps} steps run at least one. */
+  static double leastStrength(int steps) {
+    double x = 1.0 / steps;
+    while ((int) (steps * x) < 1) x = Math.nextUp(x);
+    while ((int) (steps * Math.nextDown(x)) >= 1) x = Math.nextDown(x);
+    return x;
   }
 
   /**
@@ -184,7 +278,7 @@ final class Img2ImgRequest {
   private static void refuseUnsupported(ObjectNode echo) {
     String mask = Txt2ImgRequest.text(echo, "mask");
     String latentMask = Txt2ImgRequest.text(echo, "latent_mask");
-    if ((mask != null && !mask.isBlank()) || (latentMask != null && !latentMask.isBlank())) {
+    if (!Txt2ImgRequest.blank(mask) || !Txt2ImgRequest.blank(latentMask)) {
       throw ApiException.invalid(
           "inpainting not available yet: this server does img2img without a mask; leave mask and"
               + " latent_mask out (or null)");

@@ -21,6 +21,25 @@ public interface ModelRegistry {
    */
   ImageGenerator load(String title) throws Exception;
 
+  /**
+   * Example prompts that the model ships (captions of what it was trained on), empty when it ships
+   * none: the web page then offers {@linkplain PromptExamples#generic() generic} ones.
+   *
+   * @throws IllegalArgumentException when the model's examples are unreadable (the message says
+   *     why; the server logs it and falls back to the generic examples)
+   */
+  default List<PromptExample> shippedExamples(String title) throws java.io.IOException {
+    return List.of();
+  }
+
+  /**
+   * True when the model reads English prompts only (an English CLIP text encoder): generic examples
+   * are then the English ones.
+   */
+  default boolean englishOnly(String title) {
+    return false;
+  }
+
   /** The model of {@code title} or null. */
   default ModelInfo find(String title) {
     if (title == null) return null;

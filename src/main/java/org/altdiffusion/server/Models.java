@@ -21,6 +21,10 @@ final class Models {
   private final java.util.Map<String, List<String>> samplers =
       new java.util.concurrent.ConcurrentHashMap<>();
 
+  /** The default image side of each model that was ever loaded. */
+  private final java.util.Map<String, Integer> defaultSizes =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
   Models(ModelRegistry registry, String initial) {
     this.registry = registry;
     List<ModelInfo> all = registry.models();
@@ -82,6 +86,7 @@ final class Models {
     loaded = g;
     loadedTitle = title;
     samplers.put(title, List.copyOf(g.samplerNames()));
+    defaultSizes.put(title, g.defaultSize());
     LOG.info(String.format("loaded model %s in %.1f s", title, (System.nanoTime() - t0) / 1e9));
     return g;
   }
@@ -89,6 +94,11 @@ final class Models {
   /** Sampler names of {@code title}, null when that model was never loaded. */
   List<String> samplerNames(String title) {
     return title == null ? null : samplers.get(title);
+  }
+
+  /** Default image side of {@code title} in pixels, null when that model was never loaded. */
+  Integer defaultSize(String title) {
+    return title == null ? null : defaultSizes.get(title);
   }
 
   /** Title of the model in memory, null when none. */

@@ -39,7 +39,9 @@ final class OpenApi {
       @SuppressWarnings("unchecked")
       Map<String, Object> item =
           (Map<String, Object>) paths.computeIfAbsent(r.template, k -> new LinkedHashMap<>());
-      item.put(r.method.toLowerCase(java.util.Locale.ROOT), operation(r));
+      item.put(
+          r.method.toLowerCase(java.util.Locale.ROOT),
+          operation(r, r.authenticated && config.apiToken() != null));
     }
     doc.put("paths", paths);
     Map<String, Object> components = new LinkedHashMap<>();
@@ -61,7 +63,11 @@ final class OpenApi {
     return doc;
   }
 
-  private static Map<String, Object> operation(Route r) {
+  /**
+   * @param secured whether this server asks this route for its token (a server started without one
+   *     asks none: the document then lists no security and no 401)
+   */
+  private static Map<String, Object> operation(Route r, boolean secured) {
     Map<String, Object> op = new LinkedHashMap<>();
     op.put("operationId", r.operationId);
     op.put("summary", r.summary);
@@ -103,7 +109,11 @@ final class OpenApi {
                     r.okMediaType.startsWith("application/json")
                         ? map("type", "object", "nullable", true)
                         : map("type", "string")))
-            : map(r.okMediaType, map("schema", ref(r.okSchema)));
+            : map(
+                r.okMediaType,
+                map(
+                    "schema",
+                    r.okArray ? map("type", "array", "items", ref(r.okSchema)) : ref(r.okSchema)));
     responses.put(
         Integer.toString(r.okStatus), map("description", "success", "content", okContent));
     for (Map.Entry<Integer, String> e : r.otherOk.entrySet()) {
@@ -116,11 +126,12 @@ final class OpenApi {
               map("application/json", map("schema", ref(e.getValue())))));
     }
     Map<Integer, String> errors = new LinkedHashMap<>(r.errors);
-    if (r.authenticated) errors.put(401, "missing or wrong API token");
+    if (secured) errors.put(401, "missing or wrong API token");
     errors.put(
         403,
-        "a cross-site request, or a Host header that is not a loopback name on a server without"
-            + " token");
+        "a cross-site request, or (on a server without token) a Host header that is not a literal"
+            + " loopback name: localhost, 127.x.y.z (four decimal numbers) or [::1], with an"
+            + " optional port");
     for (Map.Entry<Integer, String> e : errors.entrySet()) {
       responses.put(
           Integer.toString(e.getKey()),
@@ -131,8 +142,7 @@ final class OpenApi {
               map("application/json", map("schema", ref("ErrorResponse")))));
     }
     op.put("responses", responses);
-    if (r.authenticated)
-      op.put("security", List.of(map("bearer", List.of()), map("basic", List.of())));
+    if (secured) op.put("security", List.of(map("bearer", List.of()), map("basic", List.of())));
     return op;
   }
 
@@ -155,10 +165,13 @@ final class OpenApi {
             "object",
             "properties",
             txt2imgProps,
+            "allOf",
+            Txt2ImgRequest.crossFieldSchemas(config),
             "additionalProperties",
             true,
             "description",
-            "Unknown fields are ignored, as AUTOMATIC1111 does."));
+            "Unknown fields are ignored, as AUTOMATIC1111 does. allOf holds the rules across"
+                + " fields."));
     Map<String, Object> img2imgProps = new LinkedHashMap<>();
     for (Field f : Img2ImgRequest.fields(config)) img2imgProps.put(f.name(), f.schema());
     s.put(
@@ -170,6 +183,8 @@ final class OpenApi {
             List.of("init_images"),
             "properties",
             img2imgProps,
+            "allOf",
+            Img2ImgRequest.crossFieldSchemas(config),
             "additionalProperties",
             true,
             "description",
@@ -219,7 +234,16 @@ final class OpenApi {
                     + " strength'")));
     s.put(
         "PNGInfoRequest",
-        object(List.of("image"), "image", str("base64 image, optionally a data: URL")));
+        object(
+            List.of("image"),
+            "image",
+            map(
+                "type",
+                "string",
+                "pattern",
+                "\\S",
+                "description",
+                "base64 image, optionally a data: URL; not blank")));
     s.put(
         "PNGInfoResponse",
         object(
@@ -375,6 +399,59 @@ final class OpenApi {
             nullableStr("base64 PNG preview (with ?preview=true)"),
             "error",
             map("$ref", "#/components/schemas/ErrorResponse")));
+    s.put(
+        "ModelDefaults",
+        object(
+            List.of(
+                "title",
+                "loaded",
+                "default_width",
+                "default_height",
+                "examples_source",
+                "examples"),
+            "title",
+            nullableStr("current model title, null when the models folder is empty"),
+            "loaded",
+            bool(),
+            "default_width",
+            map(
+                "type",
+                "integer",
+                "nullable",
+                true,
+                "description",
+                "image width used when a request gives none (the UNet's sample size x 8); null"
+                    + " until the model has been loaded once"),
+            "default_height",
+            map(
+                "type",
+                "integer",
+                "nullable",
+                true,
+                "description",
+                "image height used when a request gives none; null until loaded"),
+            "examples_source",
+            map(
+                "type",
+                "string",
+                "enum",
+                List.of("model", "generic"),
+                "description",
+                "model: the model folder's "
+                    + PromptExamples.FILE
+                    + "; generic: simple coloured shapes, one per language (English only for"
+                    + " English-only models)"),
+            "examples",
+            map(
+                "type",
+                "array",
+                "items",
+                object(
+                    List.of("lang", "prompt"),
+                    "lang",
+                    nullableStr("language code, e.g. zh"),
+                    "prompt",
+                    str("the prompt")))));
     s.put(
         "StatusResponse",
         object(

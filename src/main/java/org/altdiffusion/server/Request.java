@@ -54,13 +54,16 @@ record Request(
     return out;
   }
 
-  /** A boolean query parameter ({@code true/false/1/0}), 422 for anything else. */
+  /**
+   * A boolean query parameter ({@code true/false/1/0/yes/no/on/off}, any case, as FastAPI reads
+   * them), 422 for anything else, an empty value included.
+   */
   boolean queryFlag(String name, boolean def) {
     String v = query().get(name);
     if (v == null) return def;
     return switch (v.toLowerCase(java.util.Locale.ROOT)) {
       case "true", "1", "yes", "on" -> true;
-      case "false", "0", "no", "off", "" -> false;
+      case "false", "0", "no", "off" -> false; // as FastAPI (A1111): an empty value is no answer
       default ->
           throw ApiException.invalid(
               "query parameter "

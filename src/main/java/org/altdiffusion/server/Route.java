@@ -36,6 +36,10 @@ final class Route {
   String okMediaType = "application/json";
 
   String okSchema;
+
+  /** The 200 answer is an array of {@link #okSchema}, not one. */
+  boolean okArray;
+
   int okStatus = 200;
   final List<Param> params = new ArrayList<>();
   final Map<Integer, String> errors = new LinkedHashMap<>();
@@ -86,6 +90,13 @@ final class Route {
     return this;
   }
 
+  /** The success answer is a JSON array of {@code itemSchema}. */
+  Route okArray(String itemSchema) {
+    okSchema = itemSchema;
+    okArray = true;
+    return this;
+  }
+
   Route ok(int status, String schema) {
     okStatus = status;
     okSchema = schema;
@@ -122,6 +133,17 @@ final class Route {
   Route handler(Handler h) {
     handler = h;
     return this;
+  }
+
+  /**
+   * Literal (non-parameter) segments of the template: when several templates match a path, the one
+   * with the most wins ({@code /api/v1/jobs/img2img} over {@code /api/v1/jobs/{id}}), as OpenAPI
+   * says concrete paths are matched before templated ones.
+   */
+  int literalSegments() {
+    int n = 0;
+    for (String s : segments) if (!s.startsWith("{")) n++;
+    return n;
   }
 
   /** The path parameters when {@code path} matches this template, else null. */

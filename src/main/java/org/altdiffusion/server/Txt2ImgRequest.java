@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A txt2img request in AUTOMATIC1111's form ({@code StableDiffusionProcessingTxt2Img} as its API
@@ -54,26 +55,73 @@ public record Txt2ImgRequest(
   /** Largest seed: what the pipeline's noise generator accepts (2^48 - 1). */
   static final long MAX_SEED = 0xFFFF_FFFF_FFFFL;
 
+  /** The only value of a boolean switch of a feature this server does not have (null = false). */
+  static final List<Object> OFF = java.util.Arrays.asList(false, null);
+
+  /** Text that counts as empty: only spaces, tabs and line breaks ({@link #blank}). */
+  static final String BLANK_PATTERN = "^[ \\t\\r\\n]*$";
+
+  /** True when {@code s} is null or holds only spaces, tabs and line breaks. */
+  static boolean blank(String s) {
+    return s == null || s.chars().allMatch(c -> c == ' ' || c == '\t' || c == '\r' || c == '\n');
+  }
+
+  /** The largest seed a request may give: image i uses seed + i, up to {@link #MAX_SEED}. */
+  static long maxFirstSeed(ServerConfig c) {
+    return MAX_SEED - (c.maxImages() - 1);
+  }
+
+  /**
+   * What the parser checks across fields, as OpenAPI schemas (each an {@code anyOf} that the body
+   * must match, next to the per-field schemas): batch_size x n_iter at most {@code maxImages}. One
+   * branch per batch_size; an absent or null batch_size (1) passes every branch's bounds, which is
+   * sound because 1 is the least restrictive value.
+   */
+  static List<Map<String, Object>> crossFieldSchemas(ServerConfig c) {
+    List<Object> branches = new ArrayList<>();
+    for (int b = 1; b <= Math.min(c.maxBatchSize(), c.maxImages()); b++) {
+      branches.add(
+          OpenApi.map(
+              "properties",
+              OpenApi.map(
+                  "batch_size",
+                  OpenApi.map("minimum", b, "maximum", b),
+                  "n_iter",
+                  OpenApi.map("maximum", c.maxImages() / b))));
+    }
+    Map<String, Object> images = new java.util.LinkedHashMap<>();
+    images.put(
+        "description", "batch_size x n_iter <= " + c.maxImages() + ": one branch per batch_size");
+    images.put("anyOf", branches);
+    return List.of(images);
+  }
+
   /** The fields read, in A1111's order; limits from {@code config}. Also the OpenAPI schema. */
   static List<Field> fields(ServerConfig c) {
     return List.of(
         Field.string(
             "prompt", "", c.maxPromptChars(), "The prompt, in any language the model knows."),
         Field.string("negative_prompt", "", c.maxPromptChars(), "What to steer away from."),
-        Field.array("styles", "A1111 prompt styles: not supported; must be empty."),
+        Field.array("styles", "A1111 prompt styles: not supported; must be empty.")
+            .with("items", Map.of("type", "string"))
+            .with("maxItems", 0),
         Field.integer(
             "seed",
             -1L,
             -1,
-            MAX_SEED,
-            "Seed of the first image; image i uses seed + i. -1 = random."),
+            maxFirstSeed(c),
+            "Seed of the first image; image i uses seed + i. -1 = random. At most 2^48 - "
+                + c.maxImages()
+                + ", so that the seed of every image of a request stays below 2^48."),
         Field.integer(
             "subseed",
             -1L,
             -1,
             MAX_SEED,
             "Variation seed: accepted, unused (variations are not supported)."),
-        Field.number("subseed_strength", 0.0, 0, 1, "Variation strength: only 0 is supported."),
+        // Values up to 1 pass the type check and are refused as unsupported, with that reason.
+        Field.number("subseed_strength", 0.0, 0, 1, "Variation strength: only 0 is supported.")
+            .with("maximum", 0),
         Field.string(
             "sampler_name",
             null,
@@ -98,17 +146,19 @@ public record Txt2ImgRequest(
         Field.number(
             "cfg_scale", 7.0, 0, 100, "Classifier-free guidance scale; <= 1 disables guidance."),
         Field.integer(
-            "width",
-            0L,
-            0,
-            c.maxSide(),
-            "Image width in pixels, a multiple of 8; absent or 0 = the model's native size."),
+                "width",
+                0L,
+                0,
+                c.maxSide(),
+                "Image width in pixels, a multiple of 8; absent or 0 = the model's native size.")
+            .with("multipleOf", 8),
         Field.integer(
-            "height",
-            0L,
-            0,
-            c.maxSide(),
-            "Image height in pixels, a multiple of 8; absent or 0 = the model's native size."),
+                "height",
+                0L,
+                0,
+                c.maxSide(),
+                "Image height in pixels, a multiple of 8; absent or 0 = the model's native size.")
+            .with("multipleOf", 8),
         Field.number("eta", null, 0, 10, "DDIM eta (noise of ancestral steps); null = 0."),
         Field.number(
             "denoising_strength",
@@ -116,21 +166,32 @@ public record Txt2ImgRequest(
             0,
             1,
             "Only used by hires fix and img2img; accepted and unused for txt2img."),
-        Field.bool("restore_faces", false, "Face restoration: not supported; must be false."),
-        Field.bool("tiling", false, "Tiling: not supported; must be false."),
-        Field.bool("enable_hr", false, "Hires fix: not supported; must be false."),
+        Field.bool("restore_faces", false, "Face restoration: not supported; must be false.")
+            .with("enum", OFF),
+        Field.bool("tiling", false, "Tiling: not supported; must be false.").with("enum", OFF),
+        Field.bool("enable_hr", false, "Hires fix: not supported; must be false.")
+            .with("enum", OFF),
         Field.object(
-            "override_settings",
-            "Settings for this request only; sd_model_checkpoint selects the model (see"
-                + " /sdapi/v1/sd-models). Other keys are ignored."),
+                "override_settings",
+                "Settings for this request only; sd_model_checkpoint selects the model (see"
+                    + " /sdapi/v1/sd-models). Other keys are ignored.")
+            .with(
+                "properties",
+                Map.of("sd_model_checkpoint", OpenApi.map("type", "string", "nullable", true))),
         Field.bool(
             "override_settings_restore_afterwards",
             true,
             "Always true here: overrides never outlive the request."),
         Field.string(
-            "script_name", null, 200, "A1111 scripts: not supported; must be null or empty."),
+                "script_name",
+                null,
+                200,
+                "A1111 scripts: not supported; must be null, empty or blank (spaces, tabs, line"
+                    + " breaks).")
+            .with("pattern", BLANK_PATTERN),
         Field.array("script_args", "Arguments of script_name; ignored when there is no script."),
-        Field.object("alwayson_scripts", "A1111 always-on scripts: not supported; must be empty."),
+        Field.object("alwayson_scripts", "A1111 always-on scripts: not supported; must be empty.")
+            .with("maxProperties", 0),
         Field.bool("send_images", true, "Return the images (base64 PNG) in the response."),
         Field.bool(
             "save_images",
@@ -173,17 +234,7 @@ public record Txt2ImgRequest(
               + config.maxImages()
               + " per request are accepted");
     }
-    long seed = echo.get("seed").longValue();
-    if (seed != -1 && seed + (long) batch * nIter - 1 > MAX_SEED) {
-      throw ApiException.invalid(
-          "seed "
-              + seed
-              + " leaves no room for "
-              + (long) batch * nIter
-              + " images (image i uses seed + i, at most "
-              + MAX_SEED
-              + ")");
-    }
+    long seed = echo.get("seed").longValue(); // at most maxFirstSeed: room for every image
     int width = side(echo, "width");
     int height = side(echo, "height");
     JsonNode etaNode = echo.get("eta");
@@ -289,8 +340,7 @@ public record Txt2ImgRequest(
     if (echo.has("enable_hr") && echo.get("enable_hr").booleanValue())
       on.add("enable_hr (hires fix)");
     String script = text(echo, "script_name");
-    if (script != null && !script.isBlank())
-      on.add("script_name ('" + Json.abbreviate(script) + "')");
+    if (!blank(script)) on.add("script_name ('" + Json.abbreviate(script) + "')");
     if (echo.get("alwayson_scripts").size() > 0) {
       List<String> names = new ArrayList<>();
       echo.get("alwayson_scripts")

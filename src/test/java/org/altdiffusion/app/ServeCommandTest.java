@@ -81,4 +81,78 @@ class ServeCommandTest {
     serve.stop();
     assertEquals(0, running.get(10, TimeUnit.SECONDS));
   }
+
+  @Test
+  void limitsCanBeLoweredAndTheDocumentSaysSo(@TempDir Path models) throws Exception {
+    Files.createDirectories(models.resolve("m"));
+    Files.writeString(models.resolve("m/model_index.json"), "{}");
+    ServeCommand serve = new ServeCommand();
+    new CommandLine(serve)
+        .parseArgs(
+            "--port",
+            "0",
+            "--models",
+            models.toString(),
+            "--max-side",
+            "128",
+            "--max-steps",
+            "10",
+            "--max-batch-size",
+            "2",
+            "--max-images",
+            "4");
+    serve.handleSignals = false;
+    serve.loader = (location, name) -> new TestImageGenerator(name, 0, 16);
+    CompletableFuture<Integer> running =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return serve.call();
+              } catch (Exception e) {
+                throw new RuntimeException(e);
+              }
+            });
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (serve.server() == null && System.nanoTime() < deadline && !running.isDone())
+      Thread.sleep(10);
+    assertNotNull(serve.server(), "server started");
+    HttpClient http = HttpClient.newHttpClient();
+    String doc =
+        http.send(
+                HttpRequest.newBuilder(URI.create(serve.server().url() + "/openapi.json")).build(),
+                HttpResponse.BodyHandlers.ofString())
+            .body();
+    var props =
+        new com.fasterxml.jackson.databind.ObjectMapper()
+            .readTree(doc)
+            .at("/components/schemas/StableDiffusionProcessingTxt2Img/properties");
+    assertEquals(128, props.at("/width/maximum").asInt());
+    assertEquals(10, props.at("/steps/maximum").asInt());
+    assertEquals(2, props.at("/batch_size/maximum").asInt());
+    assertEquals(4, props.at("/n_iter/maximum").asInt());
+    HttpResponse<String> big =
+        http.send(
+            HttpRequest.newBuilder(URI.create(serve.server().url() + "/sdapi/v1/txt2img"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"steps\":11}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertEquals(422, big.statusCode(), big.body());
+    serve.stop();
+    assertEquals(0, running.get(10, TimeUnit.SECONDS));
+
+    PrintStream err = System.err;
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+    int code;
+    try {
+      code = Main.run("serve", "--models", models.toString(), "--max-steps", "151");
+    } finally {
+      System.setErr(err);
+    }
+    assertEquals(1, code);
+    assertTrue(
+        captured.toString(StandardCharsets.UTF_8).contains("--max-steps must be between 1 and 150"),
+        captured.toString(StandardCharsets.UTF_8));
+  }
 }

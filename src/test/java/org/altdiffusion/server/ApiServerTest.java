@@ -143,9 +143,11 @@ class ApiServerTest {
     assertError(Http.post(t2i, "{\"seed\":\"abc\"}"), 422, "seed must be an integer");
     assertError(Http.post(t2i, "{\"seed\":-5}"), 422, "seed must be between -1");
     assertError(
-        Http.post(t2i, "{\"seed\":281474976710655,\"batch_size\":2}"),
+        Http.post(t2i, "{\"seed\":281474976710641,\"batch_size\":2}"),
         422,
-        "leaves no room for 2 images");
+        "seed must be between -1 and 281474976710640"); // 2^48 - 16: room for 16 images
+    assertEquals(
+        200, Http.post(t2i, "{\"seed\":281474976710640,\"n_iter\":16,\"steps\":1}").status());
     assertError(Http.post(t2i, "{\"enable_hr\":true,\"styles\":[\"a\"]}"), 422, "enable_hr");
     assertError(
         Http.post(t2i, "{\"override_settings\":{\"sd_model_checkpoint\":\"other\"}}"),
@@ -167,6 +169,9 @@ class ApiServerTest {
     assertError(Http.post(url("/sdapi/v1/png-info"), "{}"), 422, "image is required");
     assertError(
         Http.get(url("/sdapi/v1/progress?skip_current_image=maybe")), 422, "skip_current_image");
+    assertError(
+        Http.get(url("/sdapi/v1/progress?skip_current_image=")), 422, "must be true or false");
+    assertEquals(200, Http.get(url("/sdapi/v1/progress?skip_current_image=True")).status());
     assertError(Http.get(url("/nope")), 404, "/openapi.json");
     assertError(Http.get(url("/sdapi/v1/txt2img")), 405, "POST");
     assertError(

@@ -26,9 +26,13 @@ import org.junit.jupiter.api.io.TempDir;
 class BrowserEndToEndTest {
   static final String PROMPT_LANG = "zh";
 
-  @Test
-  void generatesFromANonEnglishPromptAndTheDownloadCarriesItsParameters(@TempDir Path tmp)
-      throws Exception {
+  @FunctionalInterface
+  interface Session {
+    void run(WebDriverClient browser, ApiServer server, Path downloads) throws Exception;
+  }
+
+  /** Runs {@code session} in a fresh headless Chromium against a fresh server. */
+  private static void inBrowser(Path tmp, TestModels models, Session session) throws Exception {
     Path chromium =
         findExecutable(
             "CHROME_BIN",
@@ -45,7 +49,7 @@ class BrowserEndToEndTest {
       Assumptions.abort("skipped: " + msg);
     }
     Path downloads = Files.createDirectories(tmp.resolve("downloads"));
-    ApiServer server = Servers.start(Servers.config(), new TestModels(60, 64, "altdiffusion-m18"));
+    ApiServer server = Servers.start(Servers.config(), models);
     try (WebDriverClient browser =
         new WebDriverClient(
             chromedriver,
@@ -54,7 +58,7 @@ class BrowserEndToEndTest {
             downloads,
             tmp.resolve("chromedriver.log"))) {
       try {
-        run(browser, server, downloads);
+        session.run(browser, server, downloads);
       } catch (AssertionError | Exception e) {
         Path shot = Path.of("target", "browser-failure.png");
         Files.createDirectories(shot.getParent());
@@ -65,6 +69,151 @@ class BrowserEndToEndTest {
     } finally {
       server.close();
     }
+  }
+
+  @Test
+  void generatesFromANonEnglishPromptAndTheDownloadCarriesItsParameters(@TempDir Path tmp)
+      throws Exception {
+    inBrowser(tmp, new TestModels(60, 64, "altdiffusion-m18"), this::run);
+  }
+
+  /**
+   * A first visit: the size fields hold the model's own size, the example buttons hold the prompts
+   * the server offers for the model, a refused request's error goes away when the next run starts,
+   * batch count runs several batches, small pictures are enlarged with crisp pixels and open
+   * enlarged on a click, a picture's seed and the picture itself can be reused, and the gallery
+   * survives a reload (bounded) until cleared.
+   */
+  @Test
+  void firstRunFitsTheModelAndTheGalleryIsKept(@TempDir Path tmp) throws Exception {
+    inBrowser(tmp, new TestModels(10, 32, "altdiffusion-m18"), this::firstRun);
+  }
+
+  private void firstRun(WebDriverClient browser, ApiServer server, Path downloads)
+      throws Exception {
+    browser.navigate(server.url() + "/");
+    await(browser, "return document.getElementById('width').value !== ''", "a default size");
+    assertEquals("32", value(browser, "width"), "the model's default width");
+    assertEquals("32", value(browser, "height"), "the model's default height");
+
+    JsonNode model = Http.get(server.url() + "/api/v1/model").json();
+    assertEquals("generic", model.get("examples_source").textValue());
+    JsonNode buttons =
+        browser.script(
+            "return [...document.querySelectorAll('#examples button')].map(b => [b.dataset.lang,"
+                + " b.title])");
+    assertEquals(PromptExamples.generic().size(), buttons.size(), buttons.toString());
+    for (int i = 0; i < buttons.size(); i++) {
+      assertEquals(
+          model.get("examples").get(i).get("lang").textValue(), buttons.get(i).get(0).asText());
+      assertEquals(
+          PromptExamples.generic().get(i).prompt(), buttons.get(i).get(1).asText(), "example " + i);
+    }
+    browser.click(browser.find("#examples button[data-lang='de']"));
+    String prompt = value(browser, "prompt");
+    assertEquals("ein großer violetter Kreis unten", prompt);
+
+    // a refused request shows its reason; the next run starts without it
+    setField(browser, "#steps", "3");
+    setField(browser, "#seed", "281474976710656");
+    browser.click(browser.find("#generate"));
+    await(browser, "return !document.getElementById('error').hidden", "the error shown");
+    String error = browser.script("return document.getElementById('error').textContent").asText();
+    assertTrue(error.contains("seed"), error);
+    setField(browser, "#seed", "5");
+    setField(browser, "#n_iter", "2");
+    browser.click(browser.find("#generate"));
+    assertTrue(
+        browser.script("return document.getElementById('error').hidden").asBoolean(),
+        "the old error is gone as soon as the next run starts");
+    await(
+        browser,
+        "return document.querySelectorAll('#gallery figure').length === 2",
+        "two batches in the gallery");
+    assertEquals(
+        "", browser.script("return document.getElementById('error').textContent").asText());
+    JsonNode captions = captions(browser);
+    assertTrue(captions.get(0).asText().contains("Seed: 5"), captions.toString());
+    assertTrue(captions.get(1).asText().contains("Seed: 6"), captions.toString());
+    assertTrue(captions.get(0).asText().contains("Size: 32x32"), captions.toString());
+
+    // small pictures: enlarged, crisp; a click opens them larger still
+    JsonNode shown =
+        browser.script(
+            "const i = document.querySelector('#gallery img'); return [i.naturalWidth,"
+                + " i.clientWidth, getComputedStyle(i).imageRendering]");
+    assertEquals(32, shown.get(0).asInt());
+    assertTrue(shown.get(1).asInt() >= 4 * 32, "shown enlarged: " + shown);
+    assertEquals("pixelated", shown.get(2).asText(), "no blur");
+    browser.click(browser.find("#gallery img"));
+    await(browser, "return !document.getElementById('zoom').hidden", "the enlarged picture");
+    JsonNode zoomed =
+        browser.script(
+            "const z = document.getElementById('zoom-img'); return [z.src ==="
+                + " document.querySelector('#gallery img').src, z.clientWidth,"
+                + " getComputedStyle(z).imageRendering]");
+    assertTrue(zoomed.get(0).asBoolean(), zoomed.toString());
+    assertTrue(zoomed.get(1).asInt() > shown.get(1).asInt(), "larger than in the gallery");
+    assertEquals("pixelated", zoomed.get(2).asText());
+    browser.script(
+        "document.dispatchEvent(new KeyboardEvent('keydown', {key: 'Escape'})); return true");
+    assertTrue(browser.script("return document.getElementById('zoom').hidden").asBoolean());
+
+    // reuse a seed; send a picture to img2img
+    setField(browser, "#seed", "-1");
+    browser.script("document.querySelectorAll('#gallery .reuse-seed')[1].click(); return true");
+    assertEquals("6", value(browser, "seed"));
+    setField(browser, "#prompt", "something else");
+    browser.script("document.querySelectorAll('#gallery .send-img2img')[0].click(); return true");
+    await(browser, "return !document.getElementById('init-chosen').hidden", "the init picture");
+    assertEquals(prompt, value(browser, "prompt"), "the picture's prompt comes along");
+    assertTrue(
+        browser
+            .script(
+                "return document.getElementById('init-preview').src ==="
+                    + " document.querySelector('#gallery img').src")
+            .asBoolean());
+
+    // the gallery survives a reload
+    browser.navigate(server.url() + "/");
+    await(
+        browser,
+        "return document.querySelectorAll('#gallery figure').length === 2",
+        "the gallery after a reload");
+    assertEquals(captions, captions(browser));
+    assertEquals("", value(browser, "prompt"), "a fresh form");
+
+    // bounded: of 60 kept pictures only the newest 40 come back
+    browser.script(
+        "const h = JSON.parse(localStorage.getItem('altdiffusion-history'));"
+            + " const many = []; for (let i = 0; i < 60; i++) many.push(Object.assign({}, h[0],"
+            + " {seed: 1000 + i, infotext: 'Seed: ' + (1000 + i)}));"
+            + " localStorage.setItem('altdiffusion-history', JSON.stringify(many)); return true");
+    browser.navigate(server.url() + "/");
+    await(
+        browser,
+        "return document.querySelectorAll('#gallery figure').length > 0",
+        "the gallery after a reload");
+    assertEquals(
+        40, browser.script("return document.querySelectorAll('#gallery figure').length").asInt());
+    assertEquals("Seed: 1000", captions(browser).get(0).asText());
+
+    browser.click(browser.find("#history-clear"));
+    assertEquals(
+        0, browser.script("return document.querySelectorAll('#gallery figure').length").asInt());
+    browser.navigate(server.url() + "/");
+    await(browser, "return document.getElementById('width').value !== ''", "the page loaded");
+    assertEquals(
+        0, browser.script("return document.querySelectorAll('#gallery figure').length").asInt());
+  }
+
+  private static String value(WebDriverClient b, String id) throws Exception {
+    return b.script("return document.getElementById('" + id + "').value").asText();
+  }
+
+  private static JsonNode captions(WebDriverClient b) throws Exception {
+    return b.script(
+        "return [...document.querySelectorAll('#gallery figcaption')].map(c => c.textContent)");
   }
 
   private void run(WebDriverClient browser, ApiServer server, Path downloads) throws Exception {

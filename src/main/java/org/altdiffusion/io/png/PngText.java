@@ -14,8 +14,9 @@ import java.util.zip.Inflater;
 
 /**
  * Text chunks of PNG files, as AUTOMATIC1111 writes its {@code parameters}: {@code tEXt} when the
- * value is Latin-1, {@code iTXt} (UTF-8) otherwise. Reading accepts tEXt, iTXt (compressed or not)
- * and zTXt, with limits so that a hostile file cannot exhaust memory.
+ * value is Latin-1, {@code iTXt} (UTF-8) otherwise, right after IHDR (before the image data).
+ * Reading accepts tEXt, iTXt (compressed or not) and zTXt, before or after the image data, with
+ * limits so that a hostile file cannot exhaust memory.
  */
 public final class PngText {
   static final byte[] SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
@@ -61,7 +62,11 @@ public final class PngText {
     throw new PngFormatException("no IEND chunk (truncated file)");
   }
 
-  /** Returns {@code png} with a text chunk {@code keyword}={@code text} inserted before IEND. */
+  /**
+   * Returns {@code png} with a text chunk {@code keyword}={@code text} inserted right after IHDR,
+   * before the image data, where AUTOMATIC1111 (PIL) writes its {@code parameters}: readers that
+   * stop at the first IDAT (PIL's {@code Image.open().info} before the pixels are loaded) see it.
+   */
   public static byte[] withText(byte[] png, String keyword, String text) {
     if (png.length < 20 || !startsWithSignature(png))
       throw new PngFormatException("not a PNG file (bad signature)");
@@ -69,12 +74,32 @@ public final class PngText {
     boolean latin1 =
         StandardCharsets.ISO_8859_1.newEncoder().canEncode(text) && text.indexOf('\0') < 0;
     byte[] chunk = latin1 ? textChunk(keyword, text) : internationalChunk(keyword, text);
-    int iend = findIend(png);
+    int at = afterHeader(png);
     ByteArrayOutputStream out = new ByteArrayOutputStream(png.length + chunk.length);
-    out.write(png, 0, iend);
+    out.write(png, 0, at);
     out.write(chunk, 0, chunk.length);
-    out.write(png, iend, png.length - iend);
+    out.write(png, at, png.length - at);
     return out.toByteArray();
+  }
+
+  /** The chunk types of {@code png} in file order, up to and including IEND. */
+  public static java.util.List<String> chunkTypes(byte[] png) {
+    if (png.length < 8 || !startsWithSignature(png))
+      throw new PngFormatException("not a PNG file (bad signature)");
+    java.util.List<String> types = new java.util.ArrayList<>();
+    ByteBuffer b = ByteBuffer.wrap(png);
+    int pos = 8;
+    while (pos + 12 <= png.length) {
+      long length = Integer.toUnsignedLong(b.getInt(pos));
+      String type = new String(png, pos + 4, 4, StandardCharsets.ISO_8859_1);
+      if (length > png.length - pos - 12)
+        throw new PngFormatException(
+            "chunk " + type + " runs past the end of the file (truncated?)");
+      types.add(type);
+      if (type.equals("IEND")) return types;
+      pos += 12 + (int) length;
+    }
+    throw new PngFormatException("no IEND chunk (truncated file)");
   }
 
   private static boolean startsWithSignature(byte[] png) {
@@ -82,16 +107,15 @@ public final class PngText {
     return true;
   }
 
-  private static int findIend(byte[] png) {
-    ByteBuffer b = ByteBuffer.wrap(png);
-    int pos = 8;
-    while (pos + 12 <= png.length) {
-      long length = Integer.toUnsignedLong(b.getInt(pos));
-      String type = new String(png, pos + 4, 4, StandardCharsets.ISO_8859_1);
-      if (type.equals("IEND")) return pos;
-      pos += 12 + (int) length;
-    }
-    throw new PngFormatException("no IEND chunk");
+  /** Offset just past the IHDR chunk, which the PNG format puts first. */
+  private static int afterHeader(byte[] png) {
+    String type = new String(png, 12, 4, StandardCharsets.ISO_8859_1);
+    if (!type.equals("IHDR"))
+      throw new PngFormatException("the first chunk is " + type + ", not IHDR (corrupt file)");
+    long length = Integer.toUnsignedLong(ByteBuffer.wrap(png).getInt(8));
+    if (length > png.length - 20L)
+      throw new PngFormatException("chunk IHDR runs past the end of the file (truncated?)");
+    return 8 + 12 + (int) length;
   }
 
   private static void checkKeyword(String keyword) {
