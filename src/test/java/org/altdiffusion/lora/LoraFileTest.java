@@ -1,0 +1,292 @@
+package org.altdiffusion.lora;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.altdiffusion.engine.Tensors;
+import org.altdiffusion.engine.Torch;
+import org.altdiffusion.io.SafeTensors;
+import org.altdiffusion.nn.Module;
+import org.altdiffusion.pipeline.ModelComponents;
+import org.altdiffusion.pipeline.PipelineLoader;
+import org.bytedeco.pytorch.Generator;
+import org.bytedeco.pytorch.Tensor;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Reading LoRA files against the tiny AltDiffusion model: names, scales, shapes, refusals. */
+class LoraFileTest {
+  static final Path DIR = Path.of("src/test/resources/fixtures/lora");
+  static final Path MODEL = Path.of("src/test/resources/fixtures/pipeline/tiny-altdiffusion");
+  static final String TO_Q = "down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_q";
+  static final String KOHYA_TO_Q = "lora_unet_" + TO_Q.replace('.', '_');
+  static ModelComponents model;
+  static List<LoraTarget> targets;
+  static Generator gen;
+
+  @BeforeAll
+  static void load() {
+    Torch.init();
+    model = PipelineLoader.load(MODEL).components();
+    targets =
+        List.of(
+            new LoraTarget(LoraTarget.UNET, model.unet()),
+            new LoraTarget(LoraTarget.TEXT_ENCODER, (Module) model.textEncoder()));
+    gen = Tensors.generator(5);
+  }
+
+  static LoraFile read(Path file, List<String> warnings) {
+    return LoraFile.read(file, targets, warnings::add);
+  }
+
+  static Path write(Path dir, String name, Map<String, Tensor> tensors) {
+    Path f = dir.resolve(name);
+    SafeTensors.write(f, tensors, Map.of());
+    return f;
+  }
+
+  /** A kohya to_q layer ([16, 16] in the tiny UNet) of rank 4, with the given alpha or none. */
+  static Map<String, Tensor> kohyaToQ(Double alpha) {
+    Map<String, Tensor> t = new LinkedHashMap<>();
+    t.put(KOHYA_TO_Q + ".lora_down.weight", Tensors.randn(gen, 4, 16));
+    t.put(KOHYA_TO_Q + ".lora_up.weight", Tensors.randn(gen, 16, 4));
+    if (alpha != null)
+      t.put(KOHYA_TO_Q + ".alpha", Tensors.fromFloats(new float[] {alpha.floatValue()}));
+    return t;
+  }
+
+  @Test
+  void kohyaLoConFileResolvesEveryLayerWithItsScaleAndPtReadsTheSame() {
+    List<String> warnings = new ArrayList<>();
+    LoraFile st = read(DIR.resolve("kohya_locon.safetensors"), warnings);
+    LoraFile pt = read(DIR.resolve("kohya_locon.pt"), warnings);
+    assertEquals(List.of(), warnings);
+    assertEquals(11, st.layers().size());
+    Map<String, LoraFile.Layer> byPath = new LinkedHashMap<>();
+    for (LoraFile.Layer l : st.layers()) byPath.put(l.path(), l);
+    LoraFile.Layer conv = byPath.get("down_blocks.0.resnets.0.conv1"); // LoCon 3x3, alpha 2, rank 4
+    assertArrayEquals(new long[] {4, 16, 3, 3}, Tensors.shape(conv.down()));
+    assertEquals(0.5, conv.scale(), 1e-12);
+    assertEquals(
+        2.0,
+        byPath.get("down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_out.0").scale(),
+        1e-12);
+    assertEquals(1.0, byPath.get("up_blocks.1.resnets.0.conv2").scale(), 1e-12); // alpha 2, rank 2
+    assertEquals("lora_unet_down_blocks_0_resnets_0_conv1", conv.storedName());
+    assertEquals(11, pt.layers().size());
+    for (LoraFile.Layer b : pt.layers()) {
+      LoraFile.Layer a = byPath.get(b.path());
+      assertEquals(a.scale(), b.scale(), b.path());
+      assertTrue(a.down().equal(b.down()) && a.up().equal(b.up()), b.path());
+    }
+  }
+
+  @Test
+  void alphaAbsentOrZeroMeansRankOtherwiseAlphaOverRank(@TempDir Path tmp) {
+    List<String> w = new ArrayList<>();
+    assertEquals(
+        1.0, read(write(tmp, "none.safetensors", kohyaToQ(null)), w).layers().get(0).scale());
+    assertEquals(
+        1.0, read(write(tmp, "zero.safetensors", kohyaToQ(0.0)), w).layers().get(0).scale());
+    assertEquals(
+        0.25, read(write(tmp, "one.safetensors", kohyaToQ(1.0)), w).layers().get(0).scale());
+  }
+
+  @Test
+  void mergesUpTimesDownWithWeightAndScaleThenRestoresBitForBit(@TempDir Path tmp) {
+    Path f = write(tmp, "q.safetensors", kohyaToQ(2.0));
+    var weight = model.unet().find(TO_Q).ownParameters().get("weight");
+    Tensor before = weight.get().detach().clone();
+    LoraFile file = read(f, new ArrayList<>());
+    LoraFile.Layer layer = file.layers().get(0);
+    Tensor expected =
+        before.add(layer.up().matmul(layer.down()).mul(new org.bytedeco.pytorch.Scalar(0.7 * 0.5)));
+    try (AppliedLoras applied =
+        AppliedLoras.apply(List.of(new LoraSpec(f, 0.7)), targets, s -> {})) {
+      assertEquals(1, applied.changedWeights());
+      assertTrue(Tensors.maxAbsDiff(weight.get(), expected) < 1e-6);
+      assertFalse(weight.get().equal(before));
+    }
+    assertTrue(weight.get().equal(before), "the original weight is back bit for bit");
+  }
+
+  @Test
+  void aLoraForAnotherBaseNamesTheLayerAndBothShapes(@TempDir Path tmp) {
+    Map<String, Tensor> t = new LinkedHashMap<>();
+    t.put(KOHYA_TO_Q + ".lora_down.weight", Tensors.randn(gen, 4, 20));
+    t.put(KOHYA_TO_Q + ".lora_up.weight", Tensors.randn(gen, 16, 4));
+    Path f = write(tmp, "other.safetensors", t);
+    var weight = model.unet().find(TO_Q).ownParameters().get("weight");
+    Tensor before = weight.get().detach().clone();
+    LoraException e =
+        assertThrows(
+            LoraException.class,
+            () ->
+                AppliedLoras.apply(
+                    List.of(new LoraSpec(DIR.resolve("peft.safetensors"), 1), new LoraSpec(f, 1)),
+                    targets,
+                    s -> {}));
+    assertTrue(e.getMessage().contains("other.safetensors"), e.getMessage());
+    assertTrue(e.getMessage().contains(KOHYA_TO_Q), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("[16, 20]") && e.getMessage().contains("[16, 16]"), e.getMessage());
+    assertTrue(weight.get().equal(before), "a failed apply changes nothing");
+  }
+
+  @Test
+  void keysOfNoLayerAreWarnedWithCountAndNames(@TempDir Path tmp) {
+    Map<String, Tensor> t = kohyaToQ(4.0);
+    t.put("lora_unet_down_blocks_7_nothing.lora_down.weight", Tensors.randn(gen, 4, 16));
+    t.put("lora_unet_down_blocks_7_nothing.lora_up.weight", Tensors.randn(gen, 16, 4));
+    List<String> warnings = new ArrayList<>();
+    LoraFile file = read(write(tmp, "extra.safetensors", t), warnings);
+    assertEquals(1, file.layers().size());
+    assertEquals(1, warnings.size(), warnings.toString());
+    assertTrue(warnings.get(0).contains("2 keys match no layer"), warnings.get(0));
+    assertTrue(
+        warnings.get(0).contains("lora_unet_down_blocks_7_nothing.lora_down.weight"),
+        warnings.get(0));
+  }
+
+  @Test
+  void aClipTextEncoderPartIsSkippedWithOneWarning(@TempDir Path tmp) {
+    Map<String, Tensor> t = kohyaToQ(4.0);
+    String te = "lora_te_text_model_encoder_layers_0_self_attn_q_proj";
+    t.put(te + ".lora_down.weight", Tensors.randn(gen, 4, 32));
+    t.put(te + ".lora_up.weight", Tensors.randn(gen, 32, 4));
+    t.put(te + ".alpha", Tensors.fromFloats(new float[] {4}));
+    List<String> warnings = new ArrayList<>();
+    LoraFile file = read(write(tmp, "clip.safetensors", t), warnings);
+    assertEquals(1, file.layers().size());
+    assertEquals(1, warnings.size(), warnings.toString());
+    assertTrue(warnings.get(0).contains("skipped 3 text-encoder keys"), warnings.get(0));
+    assertTrue(warnings.get(0).contains("XLM-R"), warnings.get(0));
+  }
+
+  @Test
+  void aPeftTextEncoderPartThatFitsIsApplied(@TempDir Path tmp) {
+    Module encoder = (Module) model.textEncoder();
+    String path = targets.get(1).layers().keySet().iterator().next();
+    long[] shape = encoder.find(path).ownParameters().get("weight").shape();
+    Map<String, Tensor> t = new LinkedHashMap<>();
+    t.put("text_encoder." + path + ".lora_A.weight", Tensors.randn(gen, 2, shape[1]));
+    t.put("text_encoder." + path + ".lora_B.weight", Tensors.randn(gen, shape[0], 2));
+    LoraFile file = read(write(tmp, "te.safetensors", t), new ArrayList<>());
+    assertEquals(LoraTarget.TEXT_ENCODER, file.layers().get(0).component());
+    assertEquals(path, file.layers().get(0).path());
+  }
+
+  @Test
+  void aLonePeftAdapterTakesAlphaFromAdapterConfig(@TempDir Path tmp) throws Exception {
+    Map<String, Tensor> t = new LinkedHashMap<>();
+    t.put("base_model.model." + TO_Q + ".lora_A.weight", Tensors.randn(gen, 4, 16));
+    t.put("base_model.model." + TO_Q + ".lora_B.weight", Tensors.randn(gen, 16, 4));
+    Path f = write(tmp, "adapter_model.safetensors", t);
+    Files.writeString(
+        tmp.resolve("adapter_config.json"), "{\"r\": 4, \"lora_alpha\": 8, \"use_dora\": false}");
+    assertEquals(2.0, read(f, new ArrayList<>()).layers().get(0).scale(), 1e-12);
+    Files.writeString(
+        tmp.resolve("adapter_config.json"), "{\"r\": 4, \"lora_alpha\": 8, \"use_dora\": true}");
+    LoraException e = assertThrows(LoraException.class, () -> read(f, new ArrayList<>()));
+    assertTrue(e.getMessage().contains("DoRA"), e.getMessage());
+  }
+
+  @Test
+  void lycorisDoraAndLdmLayoutAreRefusedByName(@TempDir Path tmp) {
+    Map<String, Tensor> loha = new LinkedHashMap<>();
+    loha.put(KOHYA_TO_Q + ".hada_w1_a", Tensors.randn(gen, 16, 4));
+    loha.put(KOHYA_TO_Q + ".hada_w1_b", Tensors.randn(gen, 4, 16));
+    assertRefused(write(tmp, "loha.safetensors", loha), "LoHa");
+    Map<String, Tensor> lokr = new LinkedHashMap<>();
+    lokr.put(KOHYA_TO_Q + ".lokr_w1", Tensors.randn(gen, 4, 4));
+    assertRefused(write(tmp, "lokr.safetensors", lokr), "LoKr");
+    Map<String, Tensor> dora = kohyaToQ(4.0);
+    dora.put(KOHYA_TO_Q + ".dora_scale", Tensors.randn(gen, 1, 16));
+    assertRefused(write(tmp, "dora.safetensors", dora), "DoRA");
+    Map<String, Tensor> peftDora = new LinkedHashMap<>();
+    peftDora.put("unet." + TO_Q + ".lora_A.weight", Tensors.randn(gen, 4, 16));
+    peftDora.put("unet." + TO_Q + ".lora_B.weight", Tensors.randn(gen, 16, 4));
+    peftDora.put("unet." + TO_Q + ".lora_magnitude_vector", Tensors.randn(gen, 16));
+    assertRefused(write(tmp, "peftdora.safetensors", peftDora), "DoRA");
+    Map<String, Tensor> ldm = new LinkedHashMap<>();
+    ldm.put("lora_unet_input_blocks_1_1_proj_in.lora_down.weight", Tensors.randn(gen, 4, 16));
+    ldm.put("lora_unet_input_blocks_1_1_proj_in.lora_up.weight", Tensors.randn(gen, 16, 4));
+    assertRefused(write(tmp, "ldm.safetensors", ldm), "LDM");
+  }
+
+  static void assertRefused(Path file, String kind) {
+    LoraException e = assertThrows(LoraException.class, () -> read(file, new ArrayList<>()));
+    assertTrue(e.getMessage().contains(kind), e.getMessage());
+    assertTrue(e.getMessage().contains(file.toString()), e.getMessage());
+  }
+
+  @Test
+  void randomBytesTruncatedFilesAndFullCheckpointsAreClearErrorsNamingTheFile(@TempDir Path tmp)
+      throws Exception {
+    byte[] noise = new byte[4096];
+    new Random(3).nextBytes(noise);
+    Path random = tmp.resolve("random.safetensors");
+    Files.write(random, noise);
+    assertErrorNames(random, null);
+    byte[] good = Files.readAllBytes(DIR.resolve("kohya_locon.safetensors"));
+    Path truncated = tmp.resolve("truncated.safetensors");
+    Files.write(truncated, java.util.Arrays.copyOf(good, good.length / 2));
+    assertErrorNames(truncated, null);
+    Path checkpoint = MODEL.resolve("unet/diffusion_pytorch_model.safetensors");
+    RuntimeException e = assertErrorNames(checkpoint, "not a LoRA file");
+    assertTrue(e.getMessage().contains("full model checkpoint"), e.getMessage());
+    Map<String, Tensor> foreign = new LinkedHashMap<>();
+    foreign.put("lora_unet_no_such_layer.lora_down.weight", Tensors.randn(gen, 4, 16));
+    foreign.put("lora_unet_no_such_layer.lora_up.weight", Tensors.randn(gen, 16, 4));
+    assertErrorNames(write(tmp, "foreign.safetensors", foreign), "names a layer of this model");
+  }
+
+  static RuntimeException assertErrorNames(Path file, String text) {
+    RuntimeException e = assertThrows(RuntimeException.class, () -> read(file, new ArrayList<>()));
+    assertTrue(e.getMessage().contains(file.getFileName().toString()), e.getMessage());
+    if (text != null) assertTrue(e.getMessage().contains(text), e.getMessage());
+    return e;
+  }
+
+  @Test
+  void hashesAreA1111s() throws Exception {
+    JsonNode expected = new ObjectMapper().readTree(DIR.resolve("hashes.json").toFile());
+    for (String name : List.of("kohya_locon.safetensors", "peft.safetensors", "kohya_locon.pt"))
+      assertEquals(expected.get(name).asText(), LoraHashes.hash(DIR.resolve(name)), name);
+    assertEquals(
+        "kohya_locon: "
+            + expected.get("kohya_locon.safetensors").asText().substring(0, 12)
+            + ", peft: "
+            + expected.get("peft.safetensors").asText().substring(0, 12),
+        LoraHashes.infotextValue(
+            List.of(
+                new LoraSpec(DIR.resolve("kohya_locon.safetensors"), 0.7),
+                new LoraSpec(DIR.resolve("peft.safetensors"), -0.3))));
+  }
+
+  @Test
+  void specsParseFileAndWeight() {
+    assertEquals(new LoraSpec(Path.of("a.safetensors"), 1.0), LoraSpec.parse("a.safetensors"));
+    assertEquals(
+        new LoraSpec(Path.of("dir/a.safetensors"), -0.3), LoraSpec.parse("dir/a.safetensors:-0.3"));
+    assertEquals(
+        new LoraSpec(Path.of("C:\\l\\a.safetensors"), 1.0), LoraSpec.parse("C:\\l\\a.safetensors"));
+    assertEquals(
+        new LoraSpec(Path.of("C:\\l\\a.safetensors"), 0.5),
+        LoraSpec.parse("C:\\l\\a.safetensors:0.5"));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> LoraSpec.parse("a.safetensors:strong"));
+    assertTrue(e.getMessage().contains("'strong' is not a number"), e.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> LoraSpec.parse("a.safetensors:NaN"));
+    assertThrows(IllegalArgumentException.class, () -> LoraSpec.parse(":1"));
+  }
+}
