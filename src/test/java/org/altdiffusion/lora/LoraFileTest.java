@@ -201,7 +201,7 @@ class LoraFileTest {
   }
 
   @Test
-  void lycorisDoraAndLdmLayoutAreRefusedByName(@TempDir Path tmp) {
+  void lycorisAndDoraAreRefusedByName(@TempDir Path tmp) {
     Map<String, Tensor> loha = new LinkedHashMap<>();
     loha.put(KOHYA_TO_Q + ".hada_w1_a", Tensors.randn(gen, 16, 4));
     loha.put(KOHYA_TO_Q + ".hada_w1_b", Tensors.randn(gen, 4, 16));
@@ -217,10 +217,64 @@ class LoraFileTest {
     peftDora.put("unet." + TO_Q + ".lora_B.weight", Tensors.randn(gen, 16, 4));
     peftDora.put("unet." + TO_Q + ".lora_magnitude_vector", Tensors.randn(gen, 16));
     assertRefused(write(tmp, "peftdora.safetensors", peftDora), "DoRA");
-    Map<String, Tensor> ldm = new LinkedHashMap<>();
-    ldm.put("lora_unet_input_blocks_1_1_proj_in.lora_down.weight", Tensors.randn(gen, 4, 16));
-    ldm.put("lora_unet_input_blocks_1_1_proj_in.lora_up.weight", Tensors.randn(gen, 16, 4));
-    assertRefused(write(tmp, "ldm.safetensors", ldm), "LDM");
+  }
+
+  /**
+   * The kohya fixture renamed to the original Stable Diffusion (LDM) layout, the names written out
+   * by hand for the tiny UNet (1 layer per block; down block 0 and up block 1 have attentions),
+   * reads as the same layers.
+   */
+  @Test
+  void ldmLayoutNamesReadAsTheSameLayers(@TempDir Path tmp) {
+    Map<String, String> ldmOf = new LinkedHashMap<>();
+    String t0 = "down_blocks.0.attentions.0.transformer_blocks.0.";
+    ldmOf.put(t0 + "attn1.to_q", "input_blocks.1.1.transformer_blocks.0.attn1.to_q");
+    ldmOf.put(t0 + "attn1.to_v", "input_blocks.1.1.transformer_blocks.0.attn1.to_v");
+    ldmOf.put(t0 + "attn2.to_k", "input_blocks.1.1.transformer_blocks.0.attn2.to_k");
+    ldmOf.put(t0 + "attn1.to_out.0", "input_blocks.1.1.transformer_blocks.0.attn1.to_out.0");
+    ldmOf.put(t0 + "ff.net.2", "input_blocks.1.1.transformer_blocks.0.ff.net.2");
+    ldmOf.put("down_blocks.0.attentions.0.proj_in", "input_blocks.1.1.proj_in");
+    ldmOf.put("up_blocks.1.attentions.0.proj_out", "output_blocks.2.1.proj_out");
+    ldmOf.put(
+        "mid_block.attentions.0.transformer_blocks.0.attn2.to_v",
+        "middle_block.1.transformer_blocks.0.attn2.to_v");
+    ldmOf.put("down_blocks.0.resnets.0.conv1", "input_blocks.1.0.in_layers.2");
+    ldmOf.put("up_blocks.1.resnets.0.conv2", "output_blocks.2.0.out_layers.3");
+    ldmOf.put("up_blocks.1.resnets.0.conv_shortcut", "output_blocks.2.0.skip_connection");
+    Map<String, Tensor> renamed = new LinkedHashMap<>();
+    try (var src = SafeTensors.open(DIR.resolve("kohya_locon.safetensors"))) {
+      for (String k : src.keys()) {
+        String key = k;
+        for (var e : ldmOf.entrySet()) {
+          String from = "lora_unet_" + e.getKey().replace('.', '_') + ".";
+          if (k.startsWith(from))
+            key = "lora_unet_" + e.getValue().replace('.', '_') + "." + k.substring(from.length());
+        }
+        assertFalse(key.equals(k), k + " renamed");
+        renamed.put(key, src.load(k));
+      }
+    }
+    // also a downsampler and an upsampler (LDM: op, and conv after the resnets)
+    renamed.put("lora_unet_input_blocks_2_0_op.lora_down.weight", Tensors.randn(gen, 2, 16, 3, 3));
+    renamed.put("lora_unet_input_blocks_2_0_op.lora_up.weight", Tensors.randn(gen, 16, 2, 1, 1));
+    renamed.put(
+        "lora_unet_output_blocks_1_1_conv.lora_down.weight", Tensors.randn(gen, 2, 32, 3, 3));
+    renamed.put("lora_unet_output_blocks_1_1_conv.lora_up.weight", Tensors.randn(gen, 32, 2, 1, 1));
+    List<String> warnings = new ArrayList<>();
+    LoraFile ldm = read(write(tmp, "ldm.safetensors", renamed), warnings);
+    assertEquals(List.of(), warnings);
+    LoraFile diffusers = read(DIR.resolve("kohya_locon.safetensors"), warnings);
+    Map<String, LoraFile.Layer> byPath = new LinkedHashMap<>();
+    for (LoraFile.Layer l : ldm.layers()) byPath.put(l.path(), l);
+    assertEquals(13, byPath.size());
+    assertTrue(byPath.containsKey("down_blocks.0.downsamplers.0.conv"), byPath.keySet().toString());
+    assertTrue(byPath.containsKey("up_blocks.0.upsamplers.0.conv"), byPath.keySet().toString());
+    for (LoraFile.Layer d : diffusers.layers()) {
+      LoraFile.Layer l = byPath.get(d.path());
+      assertNotNull(l, d.path());
+      assertEquals(d.scale(), l.scale());
+      assertTrue(d.down().equal(l.down()) && d.up().equal(l.up()), d.path());
+    }
   }
 
   static void assertRefused(Path file, String kind) {

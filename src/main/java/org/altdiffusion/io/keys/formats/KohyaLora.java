@@ -1,6 +1,5 @@
 package org.altdiffusion.io.keys.formats;
 
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,12 +22,14 @@ import org.altdiffusion.io.keys.Rule;
  * <p>Underscores are ambiguous ({@code down_blocks_0_attentions_0_proj_in} is {@code
  * down_blocks.0.attentions.0.proj_in}), so the table is built from the dotted paths of the target
  * model's layers (its {@code Module.namedModules()}, the layers a LoRA can change): each path with
- * '.' replaced by '_' names that path. A key whose name is no such path is left out of the view
- * (listed by {@code RenamedSource.unmapped()}) for the reader to report.
+ * '.' replaced by '_' names that path. UNet layers are also found under their names in the original
+ * Stable Diffusion (LDM) layout ({@code lora_unet_input_blocks_1_1_proj_in}, {@code
+ * middle_block_...}, {@code output_blocks_...}), derived from the same paths ({@code
+ * LdmUNetNames}). A key whose name is no such path is left out of the view (listed by {@code
+ * RenamedSource.unmapped()}) for the reader to report.
  *
- * <p>Not read here, refused by {@link #refusal} with the reason: the LDM/SGM layout of the original
- * Stable Diffusion code ({@code lora_unet_input_blocks_...}, {@code middle_block}, {@code
- * output_blocks}) and the LyCORIS variants (LoHa, LoKr, IA3, DoRA, full/diff).
+ * <p>Not read here, refused by {@link #refusal} with the reason: the LyCORIS variants (LoHa, LoKr,
+ * IA3, DoRA, full/diff).
  */
 public final class KohyaLora {
   private KohyaLora() {}
@@ -60,6 +61,13 @@ public final class KohyaLora {
   public static KeyMapping table(
       Collection<String> unetPaths, Collection<String> textEncoderPaths) {
     Map<String, String> unet = flatNames(unetPaths);
+    Map<String, String> ldm = new LinkedHashMap<>();
+    LdmUNetNames names = LdmUNetNames.of(unetPaths);
+    for (String p : unetPaths) {
+      String l = names.ldmPath(p);
+      if (l != null) ldm.put(l, p);
+    }
+    flatNames(ldm.keySet()).forEach((flat, l) -> unet.putIfAbsent(flat, ldm.get(l)));
     Map<String, String> te = flatNames(textEncoderPaths);
     return KeyMapping.builder("kohya LoRA names")
         .rule(
@@ -104,10 +112,6 @@ public final class KohyaLora {
     return out;
   }
 
-  private static final Pattern LDM_UNET =
-      Pattern.compile(
-          "lora_unet_(input_blocks|middle_block|output_blocks|time_embed|label_emb)_.*");
-
   /** LyCORIS key parts and what they are. */
   private static final Map<String, String> LYCORIS = new LinkedHashMap<>();
 
@@ -132,17 +136,6 @@ public final class KohyaLora {
                   + "'");
       }
     }
-    List<String> ldm = new ArrayList<>();
-    for (String k : keys) if (LDM_UNET.matcher(k).matches()) ldm.add(k);
-    if (!ldm.isEmpty())
-      return Optional.of(
-          "kohya LoRA in the original Stable Diffusion (LDM) layout (lora_unet_input_blocks_/"
-              + "middle_block_/output_blocks_, "
-              + ldm.size()
-              + " keys such as '"
-              + ldm.get(0)
-              + "') is not supported; only names after diffusers' modules"
-              + " (lora_unet_down_blocks_..., mid_block_, up_blocks_) are");
     return Optional.empty();
   }
 }
