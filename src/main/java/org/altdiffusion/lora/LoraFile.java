@@ -304,8 +304,10 @@ public final class LoraFile {
                   ? "this model's text encoder cannot take LoRAs"
                   : "this model's text encoder ("
                       + encoder.module().getClass().getSimpleName()
-                      + ") has no layers of these names; a LoRA trained on a CLIP text encoder"
-                      + " cannot apply to an XLM-R one")
+                      + ") has no layers of these names"
+                      + (encoder.module().getClass().getSimpleName().contains("Roberta")
+                          ? "; a LoRA trained on a CLIP text encoder cannot apply to an XLM-R one"
+                          : ""))
               + "; the rest of the LoRA is applied");
     }
     if (!other.isEmpty())

@@ -14,6 +14,9 @@ import java.util.Random;
 import org.altdiffusion.engine.Tensors;
 import org.altdiffusion.engine.Torch;
 import org.altdiffusion.io.SafeTensors;
+import org.altdiffusion.models.Fixtures;
+import org.altdiffusion.models.text.ClipTextConfig;
+import org.altdiffusion.models.text.ClipTextModel;
 import org.altdiffusion.nn.Module;
 import org.altdiffusion.pipeline.ModelComponents;
 import org.altdiffusion.pipeline.PipelineLoader;
@@ -185,6 +188,46 @@ class LoraFileTest {
     assertEquals(path, file.layers().get(0).path());
   }
 
+  /** A kohya text-encoder part applies to a CLIP text encoder, merged and restored exactly. */
+  @Test
+  void aKohyaClipTextEncoderPartAppliesToAClipEncoder(@TempDir Path tmp) throws Exception {
+    ClipTextModel clip =
+        new ClipTextModel(
+            ClipTextConfig.read(Fixtures.dir("text/clip_quick").resolve("config.json")));
+    clip.initialize(Tensors.generator(1));
+    var q = clip.find("text_model.encoder.layers.0.self_attn.q_proj").ownParameters().get("weight");
+    long[] shape = q.shape();
+    Map<String, Tensor> t = kohyaToQ(4.0);
+    String te = "lora_te_text_model_encoder_layers_0_self_attn_q_proj";
+    t.put(te + ".lora_down.weight", Tensors.randn(gen, 2, shape[1]));
+    t.put(te + ".lora_up.weight", Tensors.randn(gen, shape[0], 2));
+    t.put(te + ".alpha", Tensors.fromFloats(new float[] {1}));
+    Path f = write(tmp, "clip_te.safetensors", t);
+    List<LoraTarget> withClip =
+        List.of(
+            new LoraTarget(LoraTarget.UNET, model.unet()),
+            new LoraTarget(LoraTarget.TEXT_ENCODER, clip));
+    List<String> warnings = new ArrayList<>();
+    LoraFile file = LoraFile.read(f, withClip, warnings::add);
+    assertEquals(List.of(), warnings);
+    LoraFile.Layer layer =
+        file.layers().stream()
+            .filter(l -> l.component().equals(LoraTarget.TEXT_ENCODER))
+            .findFirst()
+            .orElseThrow();
+    assertEquals("text_model.encoder.layers.0.self_attn.q_proj", layer.path());
+    assertEquals(0.5, layer.scale(), 1e-12);
+    Tensor before = q.get().detach().clone();
+    try (AppliedLoras applied =
+        AppliedLoras.apply(List.of(new LoraSpec(f, 1.0)), withClip, s -> {})) {
+      assertEquals(2, applied.changedWeights());
+      Tensor expected =
+          before.add(layer.up().matmul(layer.down()).mul(new org.bytedeco.pytorch.Scalar(0.5)));
+      assertTrue(Tensors.maxAbsDiff(q.get(), expected) < 1e-6);
+    }
+    assertTrue(q.get().equal(before));
+  }
+
   @Test
   void aLonePeftAdapterTakesAlphaFromAdapterConfig(@TempDir Path tmp) throws Exception {
     Map<String, Tensor> t = new LinkedHashMap<>();
@@ -217,6 +260,15 @@ class LoraFileTest {
     peftDora.put("unet." + TO_Q + ".lora_B.weight", Tensors.randn(gen, 16, 4));
     peftDora.put("unet." + TO_Q + ".lora_magnitude_vector", Tensors.randn(gen, 16));
     assertRefused(write(tmp, "peftdora.safetensors", peftDora), "DoRA");
+    Map<String, Tensor> ia3 = new LinkedHashMap<>();
+    ia3.put(KOHYA_TO_Q + ".weight", Tensors.randn(gen, 16));
+    ia3.put(KOHYA_TO_Q + ".on_input", Tensors.fromFloats(new float[] {1}));
+    assertRefused(write(tmp, "ia3.safetensors", ia3), "IA3");
+    Map<String, Tensor> oldDiffusers = new LinkedHashMap<>();
+    String proc = "unet.down_blocks.0.attentions.0.transformer_blocks.0.attn1.processor.to_q_lora";
+    oldDiffusers.put(proc + ".down.weight", Tensors.randn(gen, 4, 16));
+    oldDiffusers.put(proc + ".up.weight", Tensors.randn(gen, 16, 4));
+    assertRefused(write(tmp, "old.safetensors", oldDiffusers), "attention-processor");
   }
 
   /**

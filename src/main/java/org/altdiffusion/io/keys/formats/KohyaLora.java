@@ -136,6 +136,17 @@ public final class KohyaLora {
                   + "'");
       }
     }
+    for (String k : keys)
+      if (IA3_OR_FULL.matcher(k).matches())
+        return Optional.of(
+            "LyCORIS IA3 or full-weight files are not supported, only LoRA/LoCon"
+                + " (lora_down/lora_up/alpha); key '"
+                + k
+                + "'");
     return Optional.empty();
   }
+
+  /** A kohya-named layer with a plain {@code .weight} (IA3's scale vector, or a full weight). */
+  private static final Pattern IA3_OR_FULL =
+      Pattern.compile("lora_(unet|te\\d?)_\\w+\\.(weight|bias)");
 }

@@ -33,13 +33,21 @@ public final class PeftLora {
 
   /** Whether {@code keys} look like a diffusers/PEFT LoRA (some key has lora_A / lora_B). */
   public static boolean matches(Set<String> keys) {
-    return keys.stream().anyMatch(k -> k.contains(".lora_A.") || k.contains(".lora_B."));
+    return keys.stream()
+        .anyMatch(
+            k ->
+                k.contains(".lora_A.")
+                    || k.contains(".lora_B.")
+                    || k.contains(".lora.down.")
+                    || k.contains("_lora.down."));
   }
 
   private static final Map<String, String> UNSUPPORTED =
       Map.of(
           "lora_magnitude_vector", "DoRA (weight-decomposed LoRA)",
-          ".lora_embedding_A", "a LoRA of embedding layers");
+          ".lora_embedding_A", "a LoRA of embedding layers",
+          ".lora.down.", "the diffusers attention-processor LoRA layout (before diffusers 0.21)",
+          "_lora.down.", "the diffusers attention-processor LoRA layout (before diffusers 0.21)");
 
   /** Why such a file cannot be read here, naming the kind and one key; empty when it can. */
   public static Optional<String> refusal(Set<String> keys) {
