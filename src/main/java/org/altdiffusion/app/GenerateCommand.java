@@ -10,6 +10,7 @@ import java.util.concurrent.Callable;
 import org.altdiffusion.image.Alpha;
 import org.altdiffusion.image.ImageDecoder;
 import org.altdiffusion.image.ImageLimits;
+import org.altdiffusion.lora.LoraSpec;
 import org.altdiffusion.pipeline.DiffusionPipeline;
 import org.altdiffusion.pipeline.GeneratedImage;
 import org.altdiffusion.pipeline.GenerationRequest;
@@ -127,6 +128,14 @@ final class GenerateCommand implements Callable<Integer> {
       description = "A .png file, or a folder for <seed>.png files (default ${DEFAULT-VALUE}).")
   Path out;
 
+  @Option(
+      names = "--lora",
+      paramLabel = "FILE[:WEIGHT]",
+      description =
+          "A LoRA to apply (kohya/A1111 LoRA or LoCon, or diffusers/PEFT; .safetensors, .pt,"
+              + " .ckpt) with its weight (default 1; negative to steer away). Repeatable.")
+  List<String> loras = new ArrayList<>();
+
   @Option(names = "--quiet", description = "No progress bar.")
   boolean quiet;
 
@@ -145,7 +154,8 @@ final class GenerateCommand implements Callable<Integer> {
             .seed(Seeds.fromUser(seed))
             .size(width, height)
             .batchSize(batch)
-            .initImage(init);
+            .initImage(init)
+            .loras(loraSpecs());
     if (init != null && width == 0 && height == 0) {
       builder.size(init.image().getWidth(), init.image().getHeight());
     }
@@ -175,6 +185,18 @@ final class GenerateCommand implements Callable<Integer> {
       System.out.println(target);
     }
     return 0;
+  }
+
+  /** The --lora arguments, each file checked to exist before the model loads. */
+  private List<LoraSpec> loraSpecs() {
+    List<LoraSpec> specs = new ArrayList<>();
+    for (String a : loras) {
+      LoraSpec s = LoraSpec.parse(a);
+      if (!Files.isRegularFile(s.file()))
+        throw new IllegalArgumentException("--lora " + s.file() + ": no such file");
+      specs.add(s);
+    }
+    return specs;
   }
 
   /** The files to write, checked before any heavy work; empty when {@link #out} is a folder. */

@@ -10,6 +10,8 @@ import org.altdiffusion.engine.ThreadSettings;
 import org.altdiffusion.engine.ThreadSettings.ParallelGuidance;
 import org.altdiffusion.engine.Torch;
 import org.altdiffusion.image.ImageTensors;
+import org.altdiffusion.lora.AppliedLoras;
+import org.altdiffusion.lora.LoraTarget;
 import org.altdiffusion.models.text.TextConditioning;
 import org.altdiffusion.schedulers.SamplerChoice;
 import org.altdiffusion.schedulers.Samplers;
@@ -121,7 +123,9 @@ public final class DiffusionPipeline implements ImageGenerator {
     List<String> shown =
         prompts != null ? prompts : Collections.nCopies(request.batchSize(), request.prompt());
     Scheduler scheduler = sampler.create(model.scheduler());
-    try (NoGradGuard noGrad = new NoGradGuard();
+    // the request's LoRAs are merged into the weights for this generation and taken out after it
+    try (AppliedLoras loras = AppliedLoras.apply(request.loras(), loraTargets());
+        NoGradGuard noGrad = new NoGradGuard();
         PointerScope scope = new PointerScope()) {
       Tensor context = encodeWithGuidance(shown, prompts == null, request); // [(2)B, T, D]
       Tensor images =
@@ -144,6 +148,15 @@ public final class DiffusionPipeline implements ImageGenerator {
     } finally {
       scheduler.close();
     }
+  }
+
+  /** The parts of the model a LoRA may change: the UNet, and the text encoder. */
+  private List<LoraTarget> loraTargets() {
+    List<LoraTarget> targets = new ArrayList<>();
+    targets.add(new LoraTarget(LoraTarget.UNET, model.unet()));
+    if (model.textEncoder() instanceof org.altdiffusion.nn.Module encoder)
+      targets.add(new LoraTarget(LoraTarget.TEXT_ENCODER, encoder));
+    return targets;
   }
 
   private static void checkInitImage(InitImage init, GenerationRequest.Size size) {

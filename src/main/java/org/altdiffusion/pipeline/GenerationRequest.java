@@ -2,6 +2,7 @@ package org.altdiffusion.pipeline;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.altdiffusion.lora.LoraSpec;
 
 /**
  * What to generate: the one request of the CLI, the HTTP server and the Java API. Build it with
@@ -16,6 +17,7 @@ import java.util.List;
  * @param seed seed of image 0; image i uses seed + i ({@link Seeds}); null = random
  * @param batchSize images generated together in one batch, >= 1 (default 1)
  * @param initImage the starting picture of image-to-image, or null for text-to-image
+ * @param loras LoRAs merged into the model for this generation, each with its weight (default none)
  */
 public record GenerationRequest(
     String prompt,
@@ -25,7 +27,8 @@ public record GenerationRequest(
     Size size,
     Long seed,
     int batchSize,
-    InitImage initImage) {
+    InitImage initImage,
+    List<LoraSpec> loras) {
 
   /** Largest side accepted, in pixels. */
   public static final int MAX_SIDE = 4096;
@@ -75,6 +78,7 @@ public record GenerationRequest(
     if (sampling == null || guidance == null || size == null) {
       throw new IllegalArgumentException("sampling, guidance and size must be given");
     }
+    loras = loras == null ? List.of() : List.copyOf(loras);
   }
 
   /** A builder with the reference defaults for {@code prompt}. */
@@ -147,6 +151,7 @@ public record GenerationRequest(
     private Long seed;
     private int batchSize = 1;
     private InitImage initImage;
+    private List<LoraSpec> loras = List.of();
 
     private Builder() {}
 
@@ -164,6 +169,7 @@ public record GenerationRequest(
       seed = r.seed;
       batchSize = r.batchSize;
       initImage = r.initImage;
+      loras = r.loras;
     }
 
     public Builder prompt(String v) {
@@ -232,6 +238,12 @@ public record GenerationRequest(
       return this;
     }
 
+    /** LoRAs merged into the model for this generation, in order; empty = none. */
+    public Builder loras(List<LoraSpec> v) {
+      loras = v == null ? List.of() : List.copyOf(v);
+      return this;
+    }
+
     public GenerationRequest build() {
       return new GenerationRequest(
           prompt,
@@ -241,7 +253,8 @@ public record GenerationRequest(
           new Size(width, height),
           seed,
           batchSize,
-          initImage);
+          initImage,
+          loras);
     }
   }
 }

@@ -3,6 +3,7 @@ package org.altdiffusion.pipeline;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import org.altdiffusion.lora.LoraHashes;
 
 /**
  * The infotext of each generated picture, in the order and form AUTOMATIC1111 writes it; built from
@@ -41,6 +42,7 @@ record Infotexts(
       s.put("Batch size", Integer.toString(r.batchSize()));
       s.put("Batch pos", Integer.toString(index));
     }
+    if (!r.loras().isEmpty()) s.put("Lora hashes", LoraHashes.infotextValue(r.loras()));
     s.put("Version", "altdiffusion-jvm");
     return new Infotext(prompt, r.negativePrompt(), s);
   }

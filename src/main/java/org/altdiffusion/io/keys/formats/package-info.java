@@ -6,7 +6,10 @@
  * keeps renaming logic of its own.
  *
  * <p>Today: {@link org.altdiffusion.io.keys.formats.DiffusersLegacyVaeAttention} (pre-0.14
- * diffusers VAE attention names). Planned here, each as its own class:
+ * diffusers VAE attention names), {@link org.altdiffusion.io.keys.formats.KohyaLora} (kohya/A1111
+ * LoRA and LoCon names, a table built from the target model's layer paths) and {@link
+ * org.altdiffusion.io.keys.formats.PeftLora} (diffusers/PEFT LoRA names, the names the LoRA reader
+ * works on). Planned here, each as its own class:
  *
  * <ul>
  *   <li>{@code LdmSingleFile}: original LDM / A1111 single-file checkpoints, one table per
@@ -15,12 +18,6 @@
  *       {@code model.diffusion_model.} (UNet: {@code input_blocks / middle_block / output_blocks}),
  *       {@code cond_stage_model.} (text encoder; open_clip's fused {@code in_proj_weight} through
  *       {@code Rule.split}), with {@code Rule.drop} for {@code model_ema.*} and schedule buffers;
- *   <li>{@code KohyaLora}: {@code lora_unet_down_blocks_0_attentions_0_proj_in.lora_down.weight},
- *       {@code lora_te_...}; since underscores are ambiguous, its table is built from the target
- *       model's {@code Module.namedModules()} (module path with '.' replaced by '_' -> path), a
- *       static factory taking the module rather than a constant;
- *   <li>{@code PeftLora}: {@code base_model.model.} prefix, {@code .lora_A.weight /
- *       .lora_B.weight};
  *   <li>{@code ControlNetLdm}: original ControlNet files ({@code control_model.input_blocks},
  *       {@code zero_convs}, {@code input_hint_block}, {@code middle_block_out}).
  * </ul>

@@ -1,0 +1,88 @@
+package org.altdiffusion.app;
+
+import static org.altdiffusion.app.GenerateCommandTest.MODEL;
+import static org.altdiffusion.app.GenerateCommandTest.run;
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.altdiffusion.io.png.PngText;
+import org.altdiffusion.lora.LoraHashes;
+import org.altdiffusion.pipeline.Infotext;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code generate --lora FILE[:WEIGHT]}: applied, shown in the infotext, bad input refused. */
+class GenerateLoraCommandTest {
+  static final Path LORAS = Path.of("src/test/resources/fixtures/lora");
+  static final String KOHYA = LORAS.resolve("kohya_locon.safetensors").toString();
+  static final String PEFT = LORAS.resolve("peft.safetensors").toString();
+
+  static GenerateCommandTest.Run generate(Path out, String... loraArgs) {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "generate",
+                "--model",
+                MODEL,
+                "-p",
+                "a cat",
+                "--steps",
+                "2",
+                "-s",
+                "5",
+                "-W",
+                "16",
+                "-H",
+                "16",
+                "--quiet",
+                "--out",
+                out.toString()));
+    for (String a : loraArgs) {
+      args.add("--lora");
+      args.add(a);
+    }
+    return run(args.toArray(String[]::new));
+  }
+
+  @Test
+  void lorasChangeThePictureAndAreNamedWithA1111sHashes(@TempDir Path tmp) throws Exception {
+    assertEquals(0, generate(tmp.resolve("plain.png")).code());
+    GenerateCommandTest.Run r = generate(tmp.resolve("lora.png"), KOHYA + ":0.7", PEFT + ":-0.3");
+    assertEquals(0, r.code(), r.err());
+    assertFalse(
+        java.util.Arrays.equals(
+            Files.readAllBytes(tmp.resolve("plain.png")),
+            Files.readAllBytes(tmp.resolve("lora.png"))));
+    Infotext info =
+        Infotext.parse(PngText.read(Files.readAllBytes(tmp.resolve("lora.png"))).get("parameters"));
+    assertEquals(
+        "kohya_locon: "
+            + LoraHashes.shortHash(Path.of(KOHYA))
+            + ", peft: "
+            + LoraHashes.shortHash(Path.of(PEFT)),
+        info.settings().get("Lora hashes"));
+    // the weights are restored: the same request without LoRAs gives the first picture again
+    assertEquals(0, generate(tmp.resolve("again.png")).code());
+    assertArrayEquals(
+        Files.readAllBytes(tmp.resolve("plain.png")), Files.readAllBytes(tmp.resolve("again.png")));
+  }
+
+  @Test
+  void badLoraArgumentsAndFilesAreClearErrors(@TempDir Path tmp) throws Exception {
+    GenerateCommandTest.Run notNumber = generate(tmp.resolve("a.png"), KOHYA + ":strong");
+    assertNotEquals(0, notNumber.code());
+    assertTrue(notNumber.err().contains("'strong' is not a number"), notNumber.err());
+    GenerateCommandTest.Run missing =
+        generate(tmp.resolve("b.png"), tmp.resolve("nope.safetensors") + ":0.5");
+    assertNotEquals(0, missing.code());
+    assertTrue(missing.err().contains("nope.safetensors: no such file"), missing.err());
+    Path checkpoint = Path.of(MODEL, "unet", "diffusion_pytorch_model.safetensors");
+    GenerateCommandTest.Run full = generate(tmp.resolve("c.png"), checkpoint.toString());
+    assertNotEquals(0, full.code());
+    assertTrue(full.err().contains("not a LoRA file"), full.err());
+    assertFalse(Files.exists(tmp.resolve("c.png")));
+  }
+}
