@@ -93,7 +93,9 @@ final class Multipart {
       // A part without headers has its blank line right away.
       boolean noHeaders = startsWith(body, pos, new byte[] {'\r', '\n'});
       if (noHeaders) headerEnd = pos - 2;
-      if (headerEnd < 0) throw malformed("a part's headers do not end with a blank line");
+      int next = indexOf(body, crlfDelimiter, pos);
+      if (headerEnd < 0 || (next >= 0 && headerEnd > next))
+        throw malformed("a part's headers do not end with a blank line");
       if (headerEnd - pos > MAX_HEADER_BYTES)
         throw malformed("a part's headers are longer than " + MAX_HEADER_BYTES + " bytes");
       String headers =

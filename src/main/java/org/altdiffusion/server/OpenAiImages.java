@@ -43,12 +43,13 @@ import org.altdiffusion.server.OpenAiJson.OpenAiException;
  * size} "WxH" (multiples of 8, at most the server's largest side) or "auto" (generations: the
  * model's native size; edits and variations: the picture's size). {@code quality} sets the steps:
  * low {@value #STEPS_LOW}, auto/standard/medium {@value #STEPS_STANDARD}, high/hd {@value
- * #STEPS_HIGH} (capped at the server's limit). {@code style}, {@code user}, {@code moderation} and
- * {@code output_compression} are accepted and ignored; {@code output_format} must be png and {@code
- * background} must not be transparent. {@code response_format} absent is b64_json. Our own fields:
- * {@code negative_prompt}, {@code seed}, {@code steps}, {@code sampler}, {@code guidance} (cfg
- * scale) and, for edits and variations, {@code strength} (denoising strength: edits {@value
- * #EDIT_STRENGTH}, variations {@value #VARIATION_STRENGTH}). Unknown fields are refused.
+ * #STEPS_HIGH} (capped at the server's limit). {@code style}, {@code user}, {@code
+ * safety_identifier}, {@code moderation} and {@code output_compression} are accepted and ignored;
+ * {@code output_format} must be png and {@code background} must not be transparent. {@code
+ * response_format} absent is b64_json. Our own fields: {@code negative_prompt}, {@code seed},
+ * {@code steps}, {@code sampler}, {@code guidance} (cfg scale) and, for edits and variations,
+ * {@code strength} (denoising strength: edits {@value #EDIT_STRENGTH}, variations {@value
+ * #VARIATION_STRENGTH}). Unknown fields are refused.
  */
 final class OpenAiImages {
   private static final Logger LOG = Logger.getLogger(OpenAiImages.class.getName());
@@ -75,6 +76,7 @@ final class OpenAiImages {
           "response_format",
           "quality",
           "user",
+          "safety_identifier",
           "output_format",
           "output_compression",
           "background",
@@ -408,6 +410,7 @@ final class OpenAiImages {
               + Json.abbreviate(background)
               + "'");
     p.text("user", 1000); // ignored
+    p.text("safety_identifier", 1000); // ignored
     p.text("input_fidelity", 20); // edits: ignored (no such control here)
     String quality = p.text("quality", 20);
     int steps =
@@ -720,6 +723,7 @@ final class OpenAiImages {
                 + STEPS_HIGH
                 + " (steps overrides)"));
     common.put("user", str("ignored"));
+    common.put("safety_identifier", str("ignored"));
     common.put("output_format", str("png only"));
     common.put("output_compression", integer("0 to 100, ignored (PNG)"));
     common.put("background", str("auto or opaque (transparent is refused)"));

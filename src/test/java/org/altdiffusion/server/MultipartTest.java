@@ -62,6 +62,12 @@ class MultipartTest {
         ct,
         "--z\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nvalue");
     assertRefused(400, "blank line", ct, "--z\r\nContent-Disposition: form-data; name=\"a\"");
+    assertRefused(
+        400,
+        "blank line",
+        ct,
+        "--z\r\nContent-Disposition: form-data; name=\"a\"\r\nvalue\r\n--z\r\n"
+            + "Content-Disposition: form-data; name=\"b\"\r\n\r\nv\r\n--z--");
     assertRefused(400, "no name", ct, "--z\r\nContent-Disposition: form-data\r\n\r\nv\r\n--z--");
     assertRefused(400, "no Content-Disposition", ct, "--z\r\nX-A: 1\r\n\r\nv\r\n--z--");
     assertRefused(

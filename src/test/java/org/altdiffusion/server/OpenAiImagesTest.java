@@ -173,6 +173,7 @@ class OpenAiImagesTest {
             "/v1/images/generations",
             "{\"prompt\":\"一只猫\",\"n\":2,\"size\":\"64x48\",\"seed\":5,\"steps\":3,"
                 + "\"model\":\"dall-e-3\",\"style\":\"vivid\",\"user\":\"u1\","
+                + "\"safety_identifier\":\"h\",\"quality\":\"auto\",\"moderation\":\"low\","
                 + "\"response_format\":\"b64_json\",\"negative_prompt\":\"dog\","
                 + "\"sampler\":\"Euler\",\"guidance\":5.5}");
     assertEquals(200, r.status(), r.body());
@@ -366,6 +367,9 @@ class OpenAiImagesTest {
     assertNotEquals(names.get(0), names.get(1));
     // unknown names, other shapes and traversal attempts: 404, nothing read
     Files.writeString(out.resolve("secret.png"), "not for clients");
+    // only names the server gave are served, even for files that sit in its folder
+    Files.writeString(out.resolve("openai").resolve("secret.png"), "not for clients");
+    Files.writeString(out.resolve("openai").resolve("notes.txt"), "not for clients");
     for (String bad :
         List.of(
             "0123456789abcdef0123456789abcdef.png",
@@ -374,6 +378,7 @@ class OpenAiImagesTest {
             "..%2Fsecret.png",
             "%2e%2e%2fsecret.png",
             "secret.png",
+            "notes.txt",
             "..",
             names.get(0) + "%00")) {
       Http.Res res = get("/v1/images/files/" + bad);
