@@ -351,7 +351,7 @@ final class OpenAiImages {
   // ---------------------------------------------------------------- requests
 
   /** The A1111 body being built, the answer's format and whether a size was given. */
-  private record Options(ObjectNode a1111, boolean url, boolean sized, String size) {}
+  private record Options(ObjectNode a1111, boolean url, boolean sized) {}
 
   private Options options(Params p) {
     ObjectNode a = Json.object();
@@ -437,7 +437,7 @@ final class OpenAiImages {
     if (sampler != null) a.put("sampler_name", sampler);
     Double guidance = p.number("guidance", 0, 100);
     if (guidance != null) a.put("cfg_scale", guidance);
-    return new Options(a, url, sized, size);
+    return new Options(a, url, sized);
   }
 
   private int side(String which, int v) {
