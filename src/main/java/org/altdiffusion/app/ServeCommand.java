@@ -19,8 +19,8 @@ import picocli.CommandLine.Option;
     name = "serve",
     description =
         "Serve the models of a folder over HTTP: AUTOMATIC1111's API (/sdapi/v1), a job API"
-            + " (/api/v1), a web page (/) and its OpenAPI description (/openapi.json). Ctrl-C stops"
-            + " it cleanly.")
+            + " (/api/v1), OpenAI's images API (/v1/images, /v1/models), a web page (/) and its"
+            + " OpenAPI description (/openapi.json). Ctrl-C stops it cleanly.")
 public final class ServeCommand implements Callable<Integer> {
   static final String TOKEN_ENV = "ALTDIFFUSION_API_TOKEN";
 
@@ -74,7 +74,9 @@ public final class ServeCommand implements Callable<Integer> {
   @Option(
       names = "--output",
       description =
-          "Folder where requests with save_images=true write their PNGs. Default: saving disabled.")
+          "Folder where requests with save_images=true write their PNGs, and where OpenAI"
+              + " requests with response_format=url keep theirs (DIR/openai). Default: saving"
+              + " disabled.")
   Path output;
 
   @Option(

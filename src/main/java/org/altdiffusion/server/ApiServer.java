@@ -54,6 +54,7 @@ public final class ApiServer implements AutoCloseable {
   private final ServerConfig config;
   private final Models models;
   private final JobQueue queue;
+  private final OpenAiImages openAi;
   private final StaticAssets assets = new StaticAssets();
   private final List<Route> routes = new ArrayList<>();
   private final byte[] openApi;
@@ -103,6 +104,9 @@ public final class ApiServer implements AutoCloseable {
             config.keepFinishedJobs(),
             config.finishedJobTtl(),
             new Txt2ImgRunner(models, output));
+    this.openAi =
+        new OpenAiImages(
+            config, models, (r, kind) -> queue.submit(newJob(r, kind, false)), this::url);
     defineRoutes();
     this.openApi = Json.bytes(OpenApi.document(routes, config));
     AtomicInteger threadNo = new AtomicInteger();
@@ -415,6 +419,7 @@ public final class ApiServer implements AutoCloseable {
         Route.get("/api/v1/status", "status", "Server state: model, queue", jobs)
             .ok("StatusResponse")
             .handler(this::status));
+    openAi.routes().forEach(this::add);
   }
 
   private void add(Route r) {
@@ -477,7 +482,7 @@ public final class ApiServer implements AutoCloseable {
     };
   }
 
-  private static ApiException failure(Job job) {
+  static ApiException failure(Job job) {
     if (job.failure instanceof ApiException e) return e;
     Throwable t = job.failure;
     String m =
@@ -750,20 +755,27 @@ public final class ApiServer implements AutoCloseable {
       if (reply.later() != null) {
         reply
             .later()
-            .whenCompleteAsync((r, t) -> send(ex, r != null ? r : internalError(t), head), pool);
+            .whenCompleteAsync(
+                (r, t) -> send(ex, r != null ? r : internalError(ex, t), head), pool);
       } else {
         send(ex, reply, head);
       }
     } catch (ApiException e) {
-      send(ex, Reply.error(e), head);
+      send(ex, errorReply(ex, e), head);
     } catch (Throwable t) {
-      send(ex, internalError(t), head);
+      send(ex, internalError(ex, t), head);
     }
   }
 
-  private Reply internalError(Throwable t) {
+  /** The error answer: OpenAI's shape under /v1/, {error, detail} elsewhere. */
+  private static Reply errorReply(HttpExchange ex, ApiException e) {
+    return OpenAiJson.owns(ex.getRequestURI().getPath()) ? OpenAiJson.error(e) : Reply.error(e);
+  }
+
+  private Reply internalError(HttpExchange ex, Throwable t) {
     LOG.log(Level.WARNING, "internal error", t);
-    return Reply.error(
+    return errorReply(
+        ex,
         new ApiException(
             500,
             "Internal Server Error",
@@ -818,7 +830,7 @@ public final class ApiServer implements AutoCloseable {
     byte[] body = new byte[0];
     if (chosen.requestSchema != null) {
       body = readBody(ex);
-      if (body.length > 0) checkContentType(ex);
+      if (body.length > 0 && chosen.requestMedia.equals("application/json")) checkContentType(ex);
     }
     Request request =
         new Request(

@@ -45,7 +45,9 @@ final class OpenApi {
     }
     doc.put("paths", paths);
     Map<String, Object> components = new LinkedHashMap<>();
-    components.put("schemas", schemas(config));
+    Map<String, Object> schemas = schemas(config);
+    schemas.putAll(OpenAiImages.schemas(config));
+    components.put("schemas", schemas);
     components.put(
         "securitySchemes",
         map(
@@ -97,7 +99,7 @@ final class OpenApi {
               "required",
               r.requestRequired,
               "content",
-              map("application/json", map("schema", ref(r.requestSchema)))));
+              map(r.requestMedia, map("schema", ref(r.requestSchema)))));
     }
     Map<String, Object> responses = new LinkedHashMap<>();
     Map<String, Object> okContent =
@@ -139,7 +141,7 @@ final class OpenApi {
               "description",
               e.getValue(),
               "content",
-              map("application/json", map("schema", ref("ErrorResponse")))));
+              map("application/json", map("schema", ref(r.errorSchema)))));
     }
     op.put("responses", responses);
     if (secured) op.put("security", List.of(map("bearer", List.of()), map("basic", List.of())));

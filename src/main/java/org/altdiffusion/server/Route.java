@@ -32,6 +32,9 @@ final class Route {
 
   boolean requestRequired;
 
+  /** Media type of the request body: JSON, or multipart/form-data for the OpenAI upload routes. */
+  String requestMedia = "application/json";
+
   /** Media type and component schema (null = free-form) of the 200 answer. */
   String okMediaType = "application/json";
 
@@ -39,6 +42,9 @@ final class Route {
 
   /** The 200 answer is an array of {@link #okSchema}, not one. */
   boolean okArray;
+
+  /** Component schema of error answers: the OpenAI routes answer in OpenAI's shape. */
+  String errorSchema = "ErrorResponse";
 
   int okStatus = 200;
   final List<Param> params = new ArrayList<>();
@@ -82,6 +88,17 @@ final class Route {
     errors.put(413, "body larger than the limit");
     errors.put(415, "a content type other than application/json");
     errors.put(422, "a field of the wrong type or out of range");
+    return this;
+  }
+
+  /** A required multipart/form-data body (the handler parses it, see {@link Multipart}). */
+  Route multipart(String schema) {
+    requestSchema = schema;
+    requestRequired = true;
+    requestMedia = "multipart/form-data";
+    errors.put(400, "a malformed multipart body");
+    errors.put(413, "body larger than the limit");
+    errors.put(415, "a content type other than multipart/form-data");
     return this;
   }
 

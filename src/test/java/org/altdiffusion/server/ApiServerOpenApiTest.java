@@ -73,6 +73,8 @@ class ApiServerOpenApiTest {
       Map.Entry<String, JsonNode> path = it.next();
       if (!path.getValue().has("get")) continue;
       String template = path.getKey();
+      // the OpenAI routes with a path parameter (a model id, a picture's file) have their own tests
+      if (template.startsWith("/v1/") && template.contains("{")) continue;
       String url = server.url() + template.replace("{id}", id);
       for (String query : template.contains("{id}") ? List.of("", "?preview=true") : List.of("")) {
         Http.Res r = Http.get(url + query);

@@ -186,7 +186,7 @@ class OpenApiFuzzTest {
             "%E4%B8%80",
             "-1",
             "%7Bid%7D")) {
-      out.add(template.replace("{id}", v));
+      out.add(template.replaceAll("\\{[a-z]+}", java.util.regex.Matcher.quoteReplacement(v)));
     }
     return out;
   }
@@ -422,9 +422,17 @@ class OpenApiFuzzTest {
     if (r.statusCode() >= 400 && !jdkAnswer) {
       try {
         JsonNode j = Http.JSON.readTree(r.body());
-        if (!j.path("error").isTextual()
-            || !j.path("detail").isTextual()
-            || j.get("detail").textValue().isBlank()) {
+        // The OpenAI routes answer in OpenAI's shape: {"error": {"message", "type", ...}}.
+        boolean openAi = path.startsWith(OpenAiJson.PREFIX);
+        boolean shaped =
+            openAi
+                ? j.path("error").path("message").isTextual()
+                    && !j.path("error").path("message").textValue().isBlank()
+                    && j.path("error").path("type").isTextual()
+                : j.path("error").isTextual()
+                    && j.path("detail").isTextual()
+                    && !j.get("detail").textValue().isBlank();
+        if (!shaped) {
           failures.add(
               method
                   + " "

@@ -1,0 +1,815 @@
+package org.altdiffusion.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.Callable;
+import java.util.function.Supplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.altdiffusion.image.BadImageException;
+import org.altdiffusion.image.ImageHeader;
+import org.altdiffusion.image.ImageLimits;
+import org.altdiffusion.pipeline.GeneratedImage;
+import org.altdiffusion.server.OpenAiJson.OpenAiException;
+
+/**
+ * OpenAI's images API on this server's queue, limits and token: {@code POST /v1/images/generations}
+ * (txt2img), {@code /v1/images/edits} (img2img of the uploaded picture; masks are refused until
+ * inpainting exists), {@code /v1/images/variations} (img2img with an empty prompt), {@code GET
+ * /v1/models}, and {@code GET /v1/images/files/<name>.png} for {@code url} answers. Requests are
+ * translated into A1111 requests and validated by the same code as {@code /sdapi/v1}; errors are in
+ * OpenAI's shape ({@link OpenAiJson}).
+ *
+ * <p>Mapping: {@code model} is one of this server's models (title or name); absent, or an OpenAI
+ * model name ({@link #OPENAI_MODELS}), means the current model. {@code n} is the batch size. {@code
+ * size} "WxH" (multiples of 8, at most the server's largest side) or "auto" (generations: the
+ * model's native size; edits and variations: the picture's size). {@code quality} sets the steps:
+ * low {@value #STEPS_LOW}, auto/standard/medium {@value #STEPS_STANDARD}, high/hd {@value
+ * #STEPS_HIGH} (capped at the server's limit). {@code style}, {@code user}, {@code
+ * safety_identifier}, {@code moderation} and {@code output_compression} are accepted and ignored;
+ * {@code output_format} must be png and {@code background} must not be transparent. {@code
+ * response_format} absent is b64_json. Our own fields: {@code negative_prompt}, {@code seed},
+ * {@code steps}, {@code sampler}, {@code guidance} (cfg scale) and, for edits and variations,
+ * {@code strength} (denoising strength: edits {@value #EDIT_STRENGTH}, variations {@value
+ * #VARIATION_STRENGTH}). Unknown fields are refused.
+ */
+final class OpenAiImages {
+  private static final Logger LOG = Logger.getLogger(OpenAiImages.class.getName());
+
+  /** OpenAI model names that select the current model. */
+  static final Set<String> OPENAI_MODELS =
+      Set.of("dall-e-2", "dall-e-3", "gpt-image-1", "gpt-image-1-mini", "gpt-image-1.5");
+
+  static final int STEPS_LOW = 20;
+  static final int STEPS_STANDARD = 30;
+  static final int STEPS_HIGH = 50;
+  static final double EDIT_STRENGTH = 0.75;
+  static final double VARIATION_STRENGTH = 0.6;
+
+  private static final Pattern SIZE = Pattern.compile("([0-9]{1,6})x([0-9]{1,6})");
+  private static final Pattern FILE_NAME = Pattern.compile("[0-9a-f]{32}\\.png");
+  private static final SecureRandom NAMES = new SecureRandom();
+
+  private static final List<String> COMMON =
+      List.of(
+          "model",
+          "n",
+          "size",
+          "response_format",
+          "quality",
+          "user",
+          "safety_identifier",
+          "output_format",
+          "output_compression",
+          "background",
+          "negative_prompt",
+          "seed",
+          "steps",
+          "sampler",
+          "guidance");
+  private static final Set<String> GENERATION_FIELDS =
+      union(COMMON, List.of("prompt", "style", "moderation"));
+  private static final Set<String> EDIT_FIELDS =
+      union(COMMON, List.of("prompt", "strength", "input_fidelity"));
+  private static final Set<String> VARIATION_FIELDS = union(COMMON, List.of("strength"));
+
+  /** Queues a request as ApiServer's own routes do. */
+  @FunctionalInterface
+  interface Submitter {
+    Job submit(Txt2ImgRequest request, Job.Kind kind);
+  }
+
+  private final ServerConfig config;
+  private final Models models;
+  private final Submitter submitter;
+  private final Supplier<String> baseUrl;
+  private final Path files;
+  private final long created = Instant.now().getEpochSecond();
+
+  OpenAiImages(ServerConfig config, Models models, Submitter submitter, Supplier<String> baseUrl) {
+    this.config = config;
+    this.models = models;
+    this.submitter = submitter;
+    this.baseUrl = baseUrl;
+    this.files =
+        config.outputDir() == null
+            ? null
+            : config.outputDir().toAbsolutePath().normalize().resolve("openai");
+  }
+
+  private static Set<String> union(List<String> a, List<String> b) {
+    Set<String> s = new TreeSet<>(a);
+    s.addAll(b);
+    return Set.copyOf(s);
+  }
+
+  // ---------------------------------------------------------------- routes
+
+  List<Route> routes() {
+    String tag = "OpenAI";
+    List<Route> out = new ArrayList<>();
+    out.add(
+        Route.post(
+                "/v1/images/generations",
+                "openAiGenerate",
+                "OpenAI images API: generate images from a prompt (txt2img) and wait for them",
+                tag)
+            .body("OpenAiImageGenerationRequest", true)
+            .ok("OpenAiImagesResponse")
+            .error(400, "malformed JSON, a missing prompt, a field out of range or unknown")
+            .error(404, "unknown model or sampler")
+            .error(409, "the job was cancelled")
+            .error(503, "queue full or shutting down (see Retry-After)")
+            .error(500, "the model failed (a server-side problem)")
+            .handler(r -> guard(() -> generations(r))));
+    out.add(
+        Route.post(
+                "/v1/images/edits",
+                "openAiEdit",
+                "OpenAI images API: change an uploaded picture following a prompt (img2img; masks"
+                    + " are refused: inpainting is not available yet)",
+                tag)
+            .multipart("OpenAiImageEditRequest")
+            .ok("OpenAiImagesResponse")
+            .error(
+                400,
+                "a malformed multipart body, no image or not an image, a mask (not supported yet),"
+                    + " a field out of range or unknown")
+            .error(404, "unknown model or sampler")
+            .error(409, "the job was cancelled")
+            .error(413, "body larger than the limit, or an image too large")
+            .error(415, "a content type other than multipart/form-data")
+            .error(503, "queue full or shutting down (see Retry-After)")
+            .error(500, "the model failed (a server-side problem)")
+            .handler(r -> guard(() -> edits(r))));
+    out.add(
+        Route.post(
+                "/v1/images/variations",
+                "openAiVariation",
+                "OpenAI images API: variations of an uploaded picture (img2img, empty prompt)",
+                tag)
+            .multipart("OpenAiImageVariationRequest")
+            .ok("OpenAiImagesResponse")
+            .error(400, "a malformed multipart body, no image or not an image, a bad field")
+            .error(404, "unknown model or sampler")
+            .error(409, "the job was cancelled")
+            .error(413, "body larger than the limit, or an image too large")
+            .error(415, "a content type other than multipart/form-data")
+            .error(503, "queue full or shutting down (see Retry-After)")
+            .error(500, "the model failed (a server-side problem)")
+            .handler(r -> guard(() -> variations(r))));
+    Route file =
+        Route.get(
+                "/v1/images/files/{name}",
+                "openAiImageFile",
+                "A picture answered with response_format=url (kept in the output folder)",
+                tag)
+            .media("image/png")
+            .error(404, "no such picture")
+            .handler(r -> guard(() -> file(r)));
+    file.params.set(
+        0, new Route.Param("name", "path", "string", "the file name given in the url answer"));
+    out.add(file);
+    out.add(
+        Route.get("/v1/models", "openAiModels", "OpenAI API: this server's models", tag)
+            .ok("OpenAiModelList")
+            .handler(r -> guard(() -> modelList(r))));
+    Route model =
+        Route.get(
+                "/v1/models/{model}", "openAiModel", "OpenAI API: one of this server's models", tag)
+            .ok("OpenAiModel")
+            .error(404, "no such model")
+            .handler(r -> guard(() -> model(r)));
+    model.params.set(0, new Route.Param("model", "path", "string", "a model title or name"));
+    out.add(model);
+    for (Route r : out) r.errorSchema = "OpenAiErrorResponse";
+    return out;
+  }
+
+  private static Reply guard(Callable<Reply> handler) throws Exception {
+    try {
+      return handler.call();
+    } catch (OpenAiException e) {
+      return e.error.reply(Map.of());
+    } catch (ApiException e) {
+      return OpenAiJson.error(e);
+    }
+  }
+
+  // ---------------------------------------------------------------- handlers
+
+  private Reply generations(Request request) {
+    Params p = new Params(Json.parseObject(request.body()), false);
+    p.refuseUnknown(GENERATION_FIELDS);
+    Options o = options(p);
+    o.a1111.put("prompt", p.prompt(config));
+    String style = p.text("style", 20);
+    if (style != null && !style.equals("vivid") && !style.equals("natural"))
+      throw OpenAiJson.invalid("style", "style must be 'vivid' or 'natural', got '" + style + "'");
+    String moderation = p.text("moderation", 20);
+    if (moderation != null && !moderation.equals("auto") && !moderation.equals("low"))
+      throw OpenAiJson.invalid(
+          "moderation", "moderation must be 'auto' or 'low', got '" + moderation + "'");
+    Txt2ImgRequest r = Txt2ImgRequest.parse(o.a1111, config);
+    return await(submitter.submit(r, Job.Kind.TXT2IMG), o, request);
+  }
+
+  private Reply edits(Request request) {
+    Form form = form(request, EDIT_FIELDS, Set.of("image", "image[]", "mask"));
+    ImageHeader image = form.image();
+    Multipart.Part mask = form.files.get("mask");
+    if (mask != null) {
+      ImageHeader m = checkImage("mask", mask.data());
+      if (m.width() != image.width() || m.height() != image.height())
+        throw OpenAiJson.invalid(
+            "mask",
+            "the mask is "
+                + m.width()
+                + "x"
+                + m.height()
+                + " but the image is "
+                + image.width()
+                + "x"
+                + image.height()
+                + "; they must be the same size");
+      throw new OpenAiException(
+          new OpenAiJson.Error(
+              400,
+              "masks are not supported yet: this server has no inpainting. Send the edit without"
+                  + " a mask to change the whole picture (img2img, strength "
+                  + EDIT_STRENGTH
+                  + " unless given).",
+              "invalid_request_error",
+              "mask",
+              "unsupported_parameter"));
+    }
+    Options o = options(form.params);
+    o.a1111.put("prompt", form.params.prompt(config));
+    img2img(form, o, EDIT_STRENGTH);
+    return await(
+        submitter.submit(Img2ImgRequest.parse(o.a1111, config), Job.Kind.IMG2IMG), o, request);
+  }
+
+  private Reply variations(Request request) {
+    Form form = form(request, VARIATION_FIELDS, Set.of("image"));
+    form.image();
+    Options o = options(form.params);
+    o.a1111.put("prompt", "");
+    img2img(form, o, VARIATION_STRENGTH);
+    return await(
+        submitter.submit(Img2ImgRequest.parse(o.a1111, config), Job.Kind.IMG2IMG), o, request);
+  }
+
+  private void img2img(Form form, Options o, double defaultStrength) {
+    Double strength = form.params.number("strength", 0, 1);
+    double s = strength == null ? defaultStrength : strength;
+    int steps = o.a1111.get("steps").intValue();
+    if ((int) (steps * s) < 1)
+      throw OpenAiJson.invalid(
+          "strength",
+          "strength "
+              + s
+              + " with "
+              + steps
+              + " steps leaves no step to run (int(steps x strength) run); raise one of them");
+    o.a1111.put("denoising_strength", s);
+    o.a1111.putArray("init_images").add(Base64.getEncoder().encodeToString(form.imageBytes()));
+    // A given size is filled without distortion (crop and resize); "auto" keeps the picture's.
+    o.a1111.put("resize_mode", o.sized ? 1 : 0);
+  }
+
+  private Reply modelList(Request request) {
+    ObjectNode out = Json.object();
+    out.put("object", "list");
+    ArrayNode data = out.putArray("data");
+    for (ModelInfo m : models.registry().models()) data.add(model(m));
+    return Reply.json(out);
+  }
+
+  private Reply model(Request request) {
+    String name = request.pathParams().get("model");
+    ModelInfo m = models.registry().find(name);
+    if (m == null)
+      throw new OpenAiException(
+          new OpenAiJson.Error(
+              404,
+              "no model '"
+                  + Json.abbreviate(name)
+                  + "'; available: "
+                  + Models.titles(models.registry().models()),
+              "invalid_request_error",
+              "model",
+              "model_not_found"));
+    return Reply.json(model(m));
+  }
+
+  private ObjectNode model(ModelInfo m) {
+    ObjectNode o = Json.object();
+    o.put("id", m.title());
+    o.put("object", "model");
+    o.put("created", created);
+    o.put("owned_by", "altdiffusion");
+    return o;
+  }
+
+  private Reply file(Request request) throws IOException {
+    String name = request.pathParams().get("name");
+    OpenAiException missing =
+        new OpenAiException(
+            new OpenAiJson.Error(
+                404,
+                "no picture '" + Json.abbreviate(String.valueOf(name)) + "' on this server",
+                "invalid_request_error",
+                null,
+                "not_found"));
+    if (files == null || name == null || !FILE_NAME.matcher(name).matches()) throw missing;
+    try {
+      return Reply.bytes("image/png", Files.readAllBytes(files.resolve(name)));
+    } catch (NoSuchFileException e) {
+      throw missing;
+    }
+  }
+
+  // ---------------------------------------------------------------- requests
+
+  /** The A1111 body being built, the answer's format and whether a size was given. */
+  private record Options(ObjectNode a1111, boolean url, boolean sized) {}
+
+  private Options options(Params p) {
+    ObjectNode a = Json.object();
+    String model = p.text("model", 300);
+    if (model != null && !model.isBlank() && !OPENAI_MODELS.contains(model.strip())) {
+      try {
+        a.putObject("override_settings").put("sd_model_checkpoint", models.resolve(model.strip()));
+      } catch (ApiException e) {
+        throw new OpenAiException(
+            new OpenAiJson.Error(
+                404, e.detail(), "invalid_request_error", "model", "model_not_found"));
+      }
+    }
+    Long n = p.integer("n", 1, config.maxBatchSize());
+    a.put("batch_size", n == null ? 1 : n);
+    String size = p.text("size", 40);
+    boolean sized = size != null && !size.equals("auto");
+    if (sized) {
+      Matcher m = SIZE.matcher(size);
+      if (!m.matches())
+        throw OpenAiJson.invalid(
+            "size",
+            "size must be 'WIDTHxHEIGHT' (e.g. '512x512') or 'auto', got '"
+                + Json.abbreviate(size)
+                + "'");
+      a.put("width", side("width", Integer.parseInt(m.group(1))));
+      a.put("height", side("height", Integer.parseInt(m.group(2))));
+    }
+    String format = p.text("response_format", 20);
+    boolean url = false;
+    if (format != null && !format.equals("b64_json")) {
+      if (!format.equals("url"))
+        throw OpenAiJson.invalid(
+            "response_format",
+            "response_format must be 'b64_json' or 'url', got '" + Json.abbreviate(format) + "'");
+      if (files == null)
+        throw OpenAiJson.invalid(
+            "response_format",
+            "response_format 'url' needs an output folder to keep the pictures in: start serve"
+                + " with --output DIR, or ask for b64_json");
+      url = true;
+    }
+    String outputFormat = p.text("output_format", 20);
+    if (outputFormat != null && !outputFormat.equals("png"))
+      throw OpenAiJson.invalid(
+          "output_format",
+          "this server makes PNG only: output_format must be 'png', got '"
+              + Json.abbreviate(outputFormat)
+              + "'");
+    p.integer("output_compression", 0, 100); // checked, meaningless for PNG
+    String background = p.text("background", 20);
+    if (background != null && !background.equals("auto") && !background.equals("opaque"))
+      throw OpenAiJson.invalid(
+          "background",
+          "background must be 'auto' or 'opaque' (transparent pictures are not made here), got '"
+              + Json.abbreviate(background)
+              + "'");
+    p.text("user", 1000); // ignored
+    p.text("safety_identifier", 1000); // ignored
+    p.text("input_fidelity", 20); // edits: ignored (no such control here)
+    String quality = p.text("quality", 20);
+    int steps =
+        quality == null
+            ? STEPS_STANDARD
+            : switch (quality) {
+              case "auto", "standard", "medium" -> STEPS_STANDARD;
+              case "low" -> STEPS_LOW;
+              case "hd", "high" -> STEPS_HIGH;
+              default ->
+                  throw OpenAiJson.invalid(
+                      "quality",
+                      "quality must be one of auto, low, medium, high, standard, hd; got '"
+                          + Json.abbreviate(quality)
+                          + "'");
+            };
+    Long givenSteps = p.integer("steps", 1, config.maxSteps());
+    a.put("steps", givenSteps != null ? givenSteps.intValue() : Math.min(steps, config.maxSteps()));
+    String negative = p.text("negative_prompt", config.maxPromptChars());
+    if (negative != null) a.put("negative_prompt", negative);
+    Long seed = p.integer("seed", -1, Txt2ImgRequest.MAX_SEED);
+    if (seed != null) a.put("seed", seed);
+    String sampler = p.text("sampler", 100);
+    if (sampler != null) a.put("sampler_name", sampler);
+    Double guidance = p.number("guidance", 0, 100);
+    if (guidance != null) a.put("cfg_scale", guidance);
+    return new Options(a, url, sized);
+  }
+
+  private int side(String which, int v) {
+    if (v < 8 || v > config.maxSide() || v % 8 != 0)
+      throw OpenAiJson.invalid(
+          "size",
+          "size: the "
+              + which
+              + " must be a multiple of 8 from 8 to "
+              + config.maxSide()
+              + ", got "
+              + v);
+    return v;
+  }
+
+  /** A multipart request's text fields and files. */
+  private record Form(Params params, Map<String, Multipart.Part> files) {
+    ImageHeader image() {
+      return checkImage("image", imageBytes());
+    }
+
+    byte[] imageBytes() {
+      Multipart.Part p = files.get("image");
+      if (p == null) p = files.get("image[]");
+      if (p == null)
+        throw OpenAiJson.invalid(
+            "image", "image is required: upload the picture as a file (PNG, JPEG, BMP or GIF)");
+      return p.data();
+    }
+  }
+
+  private static Form form(Request request, Set<String> fields, Set<String> fileFields) {
+    List<Multipart.Part> parts =
+        Multipart.parse(request.headers().getFirst("Content-Type"), request.body());
+    ObjectNode text = Json.object();
+    Map<String, Multipart.Part> files = new LinkedHashMap<>();
+    for (Multipart.Part part : parts) {
+      String name = part.name();
+      if (fileFields.contains(name)) {
+        if (!part.isFile())
+          throw OpenAiJson.invalid(name, name + " must be a file upload, not a text field");
+        if (files.containsKey(name) || (name.startsWith("image") && files.containsKey(other(name))))
+          throw OpenAiJson.invalid(
+              name, "only one " + name + " is accepted (this server edits one picture)");
+        files.put(name, part);
+      } else if (fields.contains(name)) {
+        if (part.isFile())
+          throw OpenAiJson.invalid(name, name + " must be a text field, not a file upload");
+        if (text.has(name)) throw OpenAiJson.invalid(name, name + " is given more than once");
+        text.put(name, part.text());
+      } else {
+        throw unknown(name, fields, fileFields);
+      }
+    }
+    return new Form(new Params(text, true), files);
+  }
+
+  private static String other(String imageField) {
+    return imageField.equals("image") ? "image[]" : "image";
+  }
+
+  private static OpenAiException unknown(String name, Set<String> fields, Set<String> fileFields) {
+    Set<String> all = new TreeSet<>(fields);
+    all.addAll(fileFields);
+    return OpenAiJson.invalid(
+        name,
+        "unrecognized request argument '"
+            + Json.abbreviate(name)
+            + "'; accepted: "
+            + String.join(", ", all));
+  }
+
+  static ImageHeader checkImage(String field, byte[] bytes) {
+    try {
+      return ImageLimits.UPLOADS.check(ImageHeader.read(bytes));
+    } catch (BadImageException e) {
+      if (e.problem() == BadImageException.Problem.TOO_LARGE)
+        throw new OpenAiException(
+            new OpenAiJson.Error(
+                413,
+                field + " is " + e.getMessage(),
+                "invalid_request_error",
+                field,
+                "payload_too_large"));
+      throw OpenAiJson.invalid(field, field + " is " + e.getMessage());
+    }
+  }
+
+  /** Typed access to a JSON body's fields, or to a form's text fields (numbers given as text). */
+  private record Params(ObjectNode values, boolean form) {
+    void refuseUnknown(Set<String> accepted) {
+      values
+          .fieldNames()
+          .forEachRemaining(
+              n -> {
+                if (!accepted.contains(n)) throw unknown(n, accepted, Set.of());
+              });
+    }
+
+    private JsonNode get(String name) {
+      JsonNode n = values.get(name);
+      return n == null || n.isNull() ? null : n;
+    }
+
+    String text(String name, int maxChars) {
+      JsonNode n = get(name);
+      if (n == null) return null;
+      if (!n.isTextual())
+        throw OpenAiJson.invalid(name, name + " must be a string, got " + Json.describe(n));
+      String s = n.textValue();
+      if (s.length() > maxChars)
+        throw OpenAiJson.invalid(
+            name, name + " is " + s.length() + " characters long; at most " + maxChars);
+      return s;
+    }
+
+    String prompt(ServerConfig config) {
+      String s = text("prompt", config.maxPromptChars());
+      if (s == null || s.isBlank())
+        throw OpenAiJson.invalid("prompt", "prompt is required: say what the picture shows");
+      return s;
+    }
+
+    Long integer(String name, long min, long max) {
+      JsonNode n = get(name);
+      if (n == null) return null;
+      long v;
+      if (form && n.isTextual()) {
+        try {
+          v = Long.parseLong(n.textValue().strip());
+        } catch (NumberFormatException e) {
+          throw OpenAiJson.invalid(
+              name, name + " must be an integer, got '" + Json.abbreviate(n.textValue()) + "'");
+        }
+      } else if (n.isIntegralNumber() && n.canConvertToLong()) {
+        v = n.longValue();
+      } else {
+        throw OpenAiJson.invalid(name, name + " must be an integer, got " + Json.describe(n));
+      }
+      if (v < min || v > max)
+        throw OpenAiJson.invalid(name, name + " must be from " + min + " to " + max + ", got " + v);
+      return v;
+    }
+
+    Double number(String name, double min, double max) {
+      JsonNode n = get(name);
+      if (n == null) return null;
+      double v;
+      if (form && n.isTextual()) {
+        try {
+          v = Double.parseDouble(n.textValue().strip());
+        } catch (NumberFormatException e) {
+          throw OpenAiJson.invalid(
+              name, name + " must be a number, got '" + Json.abbreviate(n.textValue()) + "'");
+        }
+      } else if (n.isNumber()) {
+        v = n.doubleValue();
+      } else {
+        throw OpenAiJson.invalid(name, name + " must be a number, got " + Json.describe(n));
+      }
+      if (!(v >= min && v <= max))
+        throw OpenAiJson.invalid(name, name + " must be from " + min + " to " + max + ", got " + v);
+      return v;
+    }
+  }
+
+  // ---------------------------------------------------------------- answers
+
+  private Reply await(Job job, Options o, Request request) {
+    String base = base(request);
+    return Reply.later(
+        job.done.thenApply(
+            j -> {
+              try {
+                return answer(j, o, base);
+              } catch (OpenAiException e) {
+                return e.error.reply(Map.of());
+              } catch (ApiException e) {
+                return OpenAiJson.error(e);
+              }
+            }));
+  }
+
+  /** Where the client reached this server (its Host header), for url answers. */
+  private String base(Request request) {
+    String host = request.headers().getFirst("Host");
+    if (host == null || !host.strip().matches("[A-Za-z0-9.\\-\\[\\]:]{1,300}"))
+      return baseUrl.get();
+    return "http://" + host.strip();
+  }
+
+  private Reply answer(Job job, Options o, String base) {
+    switch (job.status) {
+      case SUCCEEDED, INTERRUPTED -> {
+        ObjectNode out = Json.object();
+        out.put("created", Instant.now().getEpochSecond());
+        ArrayNode data = out.putArray("data");
+        Txt2ImgResult result = job.result;
+        for (GeneratedImage image : result.images()) {
+          byte[] png = image.png();
+          ObjectNode item = data.addObject();
+          if (o.url) item.put("url", base + "/v1/images/files/" + store(png));
+          else item.put("b64_json", Base64.getEncoder().encodeToString(png));
+        }
+        out.put("size", result.width() + "x" + result.height());
+        out.put("output_format", "png");
+        return Reply.json(out);
+      }
+      case CANCELLED -> {
+        boolean shutdown = "server shutting down".equals(job.cancelReason);
+        return new OpenAiJson.Error(
+                shutdown ? 503 : 409,
+                shutdown
+                    ? "the server is shutting down; the job was cancelled"
+                    : "the job was cancelled"
+                        + (job.cancelReason == null ? "" : ": " + job.cancelReason),
+                shutdown ? "server_error" : "invalid_request_error",
+                null,
+                shutdown ? "unavailable" : "cancelled")
+            .reply(shutdown ? Map.of("Retry-After", "30") : Map.of());
+      }
+      default -> {
+        return OpenAiJson.error(ApiServer.failure(job));
+      }
+    }
+  }
+
+  /** Saves a picture under an unguessable name (128 random bits) and returns the name. */
+  private String store(byte[] png) {
+    try {
+      Files.createDirectories(files);
+      while (true) {
+        byte[] b = new byte[16];
+        NAMES.nextBytes(b);
+        String name = HexFormat.of().formatHex(b) + ".png";
+        try {
+          Files.write(files.resolve(name), png, StandardOpenOption.CREATE_NEW);
+          return name;
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+          // 2^-128: draw again
+        }
+      }
+    } catch (IOException e) {
+      LOG.log(Level.WARNING, "saving a picture for a url answer failed", e);
+      throw new OpenAiException(
+          new OpenAiJson.Error(
+              500,
+              "saving the picture in the output folder failed: " + e.getMessage(),
+              "server_error",
+              null,
+              null));
+    }
+  }
+
+  /** The request schemas of the OpenAPI document. */
+  static Map<String, Object> schemas(ServerConfig c) {
+    Map<String, Object> s = new LinkedHashMap<>();
+    Map<String, Object> common = new LinkedHashMap<>();
+    common.put(
+        "model",
+        str(
+            "a model title or name (GET /v1/models); absent or an OpenAI name ("
+                + String.join(", ", new TreeSet<>(OPENAI_MODELS))
+                + ") = the current model"));
+    common.put("n", integer("images to make, 1 to " + c.maxBatchSize() + " (one batch)"));
+    common.put(
+        "size",
+        str(
+            "'WIDTHxHEIGHT', multiples of 8 up to "
+                + c.maxSide()
+                + ", or 'auto' (generations: the model's size; edits/variations: the picture's)"));
+    common.put(
+        "response_format",
+        str("b64_json (default) or url (needs the server started with --output)"));
+    common.put(
+        "quality",
+        str(
+            "steps: low "
+                + STEPS_LOW
+                + ", auto/standard/medium "
+                + STEPS_STANDARD
+                + ", high/hd "
+                + STEPS_HIGH
+                + " (steps overrides)"));
+    common.put("user", str("ignored"));
+    common.put("safety_identifier", str("ignored"));
+    common.put("output_format", str("png only"));
+    common.put("output_compression", integer("0 to 100, ignored (PNG)"));
+    common.put("background", str("auto or opaque (transparent is refused)"));
+    common.put("negative_prompt", str("ours: what to steer away from"));
+    common.put("seed", integer("ours: seed of the first image, -1 = random"));
+    common.put("steps", integer("ours: sampling steps, 1 to " + c.maxSteps()));
+    common.put("sampler", str("ours: a sampler name (GET /sdapi/v1/samplers)"));
+    common.put("guidance", num("ours: classifier-free guidance scale, 0 to 100"));
+    Map<String, Object> gen = new LinkedHashMap<>(common);
+    gen.put("prompt", str("required: what the picture shows"));
+    gen.put("style", str("vivid or natural, ignored"));
+    gen.put("moderation", str("auto or low, ignored"));
+    s.put("OpenAiImageGenerationRequest", object(List.of("prompt"), gen));
+    Map<String, Object> edit = new LinkedHashMap<>(common);
+    edit.put("image", file("required: the picture (PNG, JPEG, BMP or GIF); image[] accepted"));
+    edit.put(
+        "mask",
+        file(
+            "not supported yet (no inpainting): a mask of the image's size is refused with a 400"));
+    edit.put("prompt", str("required: what the picture should show"));
+    edit.put("strength", num("ours: denoising strength 0 to 1, default " + EDIT_STRENGTH));
+    edit.put("input_fidelity", str("ignored"));
+    s.put("OpenAiImageEditRequest", object(List.of("image", "prompt"), edit));
+    Map<String, Object> variation = new LinkedHashMap<>(common);
+    variation.put("image", file("required: the picture (PNG, JPEG, BMP or GIF)"));
+    variation.put(
+        "strength", num("ours: denoising strength 0 to 1, default " + VARIATION_STRENGTH));
+    s.put("OpenAiImageVariationRequest", object(List.of("image"), variation));
+    Map<String, Object> item = new LinkedHashMap<>();
+    item.put("b64_json", str("the PNG, base64 (response_format b64_json)"));
+    item.put("url", str("where to GET the PNG, with the same token (response_format url)"));
+    Map<String, Object> images = new LinkedHashMap<>();
+    images.put("created", integer("unix time"));
+    images.put("data", Map.of("type", "array", "items", object(List.of(), item)));
+    images.put("size", str("WIDTHxHEIGHT of the pictures"));
+    images.put("output_format", str("png"));
+    s.put("OpenAiImagesResponse", object(List.of("created", "data"), images));
+    Map<String, Object> model = new LinkedHashMap<>();
+    model.put("id", str("the model title"));
+    model.put("object", str("model"));
+    model.put("created", integer("unix time the server started"));
+    model.put("owned_by", str("altdiffusion"));
+    s.put("OpenAiModel", object(List.of("id", "object", "created", "owned_by"), model));
+    Map<String, Object> list = new LinkedHashMap<>();
+    list.put("object", str("list"));
+    list.put(
+        "data",
+        Map.of("type", "array", "items", Map.of("$ref", "#/components/schemas/OpenAiModel")));
+    s.put("OpenAiModelList", object(List.of("object", "data"), list));
+    Map<String, Object> error = new LinkedHashMap<>();
+    error.put("message", str("what was wrong and what is accepted"));
+    error.put(
+        "type",
+        str("invalid_request_error, authentication_error, rate_limit_error or server_error"));
+    error.put("param", Map.of("type", "string", "nullable", true, "description", "the field"));
+    error.put(
+        "code", Map.of("type", "string", "nullable", true, "description", "e.g. model_not_found"));
+    s.put(
+        "OpenAiErrorResponse",
+        object(
+            List.of("error"),
+            Map.of("error", object(List.of("message", "type", "param", "code"), error))));
+    return s;
+  }
+
+  private static Map<String, Object> object(List<String> required, Map<String, Object> props) {
+    Map<String, Object> o = new LinkedHashMap<>();
+    o.put("type", "object");
+    if (!required.isEmpty()) o.put("required", required);
+    o.put("properties", props);
+    return o;
+  }
+
+  private static Map<String, Object> str(String d) {
+    return Map.of("type", "string", "description", d);
+  }
+
+  private static Map<String, Object> num(String d) {
+    return Map.of("type", "number", "description", d);
+  }
+
+  private static Map<String, Object> integer(String d) {
+    return Map.of("type", "integer", "description", d);
+  }
+
+  private static Map<String, Object> file(String d) {
+    return Map.of("type", "string", "format", "binary", "description", d);
+  }
+}
