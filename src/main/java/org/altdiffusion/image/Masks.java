@@ -131,4 +131,63 @@ public final class Masks {
     float scale = (float) inSize / outSize;
     return Math.min((int) Math.floor(out * scale), inSize - 1);
   }
+
+  /** The mask resized to {@code width x height} with PIL's Lanczos (as A1111 resizes masks). */
+  public static GrayImage resize(GrayImage mask, int width, int height) {
+    if (width < 1 || height < 1)
+      throw new IllegalArgumentException(
+          "a mask needs a positive size, got " + width + "x" + height);
+    if (mask.width() == width && mask.height() == height) return mask;
+    return PilResize.resize(Planes.of(mask), width, height, Filter.LANCZOS).toGray();
+  }
+
+  /**
+   * AUTOMATIC1111's overlay of an inpainting result: the original pasted back over the generated
+   * picture with opacity {@code 1 - m}, where {@code m = min(2 * mask, 255) / 255} (A1111's {@code
+   * mask_for_overlay}), each channel rounded to the nearest integer (PIL's premultiplied integer
+   * arithmetic may differ from this by one level).
+   *
+   * @param original the init picture
+   * @param generated the decoded result, the same size
+   * @param mask the mask the generation used (inverted and blurred), the same size
+   */
+  public static BufferedImage overlay(
+      BufferedImage original, BufferedImage generated, GrayImage mask) {
+    int w = generated.getWidth();
+    int h = generated.getHeight();
+    if (original.getWidth() != w
+        || original.getHeight() != h
+        || mask.width() != w
+        || mask.height() != h)
+      throw new IllegalArgumentException(
+          "overlay needs one size: original "
+              + original.getWidth()
+              + "x"
+              + original.getHeight()
+              + ", generated "
+              + w
+              + "x"
+              + h
+              + ", mask "
+              + mask.width()
+              + "x"
+              + mask.height());
+    int[] o = Alpha.drop(original).getRGB(0, 0, w, h, null, 0, w);
+    int[] g = generated.getRGB(0, 0, w, h, null, 0, w);
+    int[] m = mask.values();
+    int[] out = new int[w * h];
+    for (int i = 0; i < out.length; i++) {
+      double a = Math.min(2 * m[i], 255) / 255.0; // weight of the generated picture
+      int px = 0;
+      for (int shift = 16; shift >= 0; shift -= 8) {
+        int ov = (o[i] >> shift) & 255;
+        int gv = (g[i] >> shift) & 255;
+        px |= ((int) Math.round(ov * (1 - a) + gv * a)) << shift;
+      }
+      out[i] = px;
+    }
+    BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+    img.setRGB(0, 0, w, h, out, 0, w);
+    return img;
+  }
 }

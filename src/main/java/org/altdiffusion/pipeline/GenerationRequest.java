@@ -16,6 +16,7 @@ import java.util.List;
  * @param seed seed of image 0; image i uses seed + i ({@link Seeds}); null = random
  * @param batchSize images generated together in one batch, >= 1 (default 1)
  * @param initImage the starting picture of image-to-image, or null for text-to-image
+ * @param mask the region of the init image to repaint (inpainting), or null; needs an init image
  */
 public record GenerationRequest(
     String prompt,
@@ -25,7 +26,8 @@ public record GenerationRequest(
     Size size,
     Long seed,
     int batchSize,
-    InitImage initImage) {
+    InitImage initImage,
+    InpaintMask mask) {
 
   /** Largest side accepted, in pixels. */
   public static final int MAX_SIDE = 4096;
@@ -109,6 +111,23 @@ public record GenerationRequest(
     checkSide(p, "width", size.width());
     checkSide(p, "height", size.height());
     Seeds.check(seed).ifPresent(p::add);
+    if (mask != null && initImage == null)
+      p.add("an inpainting mask needs an init image (the picture to repaint)");
+    if (mask != null && initImage != null) {
+      var img = initImage.image();
+      var m = mask.mask();
+      if (m.width() != img.getWidth() || m.height() != img.getHeight())
+        p.add(
+            "the inpainting mask is "
+                + m.width()
+                + "x"
+                + m.height()
+                + " but the init image is "
+                + img.getWidth()
+                + "x"
+                + img.getHeight()
+                + ": resize the mask to the image's size");
+    }
     return p;
   }
 
@@ -147,6 +166,7 @@ public record GenerationRequest(
     private Long seed;
     private int batchSize = 1;
     private InitImage initImage;
+    private InpaintMask mask;
 
     private Builder() {}
 
@@ -164,6 +184,7 @@ public record GenerationRequest(
       seed = r.seed;
       batchSize = r.batchSize;
       initImage = r.initImage;
+      mask = r.mask;
     }
 
     public Builder prompt(String v) {
@@ -232,6 +253,12 @@ public record GenerationRequest(
       return this;
     }
 
+    /** Inpainting: repaint this region of the init image; null = no mask. */
+    public Builder mask(InpaintMask v) {
+      mask = v;
+      return this;
+    }
+
     public GenerationRequest build() {
       return new GenerationRequest(
           prompt,
@@ -241,7 +268,8 @@ public record GenerationRequest(
           new Size(width, height),
           seed,
           batchSize,
-          initImage);
+          initImage,
+          mask);
     }
   }
 }

@@ -35,6 +35,10 @@ record Infotexts(
     s.put("Size", size.width() + "x" + size.height());
     s.put("Model", model);
     if (r.initImage() != null) s.put("Denoising strength", number(r.initImage().strength()));
+    if (r.mask() != null) {
+      s.put("Mask blur", Integer.toString(r.mask().blur()));
+      if (r.mask().invert()) s.put("Mask mode", "Inpaint not masked");
+    }
     if (r.guidance().rescale() > 0) s.put("CFG Rescale", number(r.guidance().rescale()));
     if (r.sampling().eta() > 0) s.put("Eta", number(r.sampling().eta()));
     if (r.batchSize() > 1) {
