@@ -16,7 +16,9 @@ takes its RoBERTa text encoder as AltDiffusion does) and writes src/test/resourc
                          [H, W] mask (mode "L", white = repaint; soft edges, so binarisation matters)
 
 Image i of a batch is made with its own generator torch.Generator().manual_seed(seed + i), as our
-pipeline seeds batches. No padding_mask_crop: diffusers then returns the decoded picture as is.
+pipeline seeds batches. Without padding_mask_crop diffusers returns the decoded picture as is; the
+"crop_*" cases give padding_mask_crop, a 64x48 original and a smaller processing size, and their
+"images" are the pasted-back PIL pictures (the original's size) as float32 /255.
 """
 
 import json
@@ -115,6 +117,31 @@ def main():
                       os.path.join(OUT, name + ".safetensors"))
             cases.append(dict(name=name, unet=unet_name, prompt=prompt, negative_prompt=negative, sampler=sampler,
                               steps=6, guidance=guidance, seed=seed, batch=2, width=w, height=h, strength=strength))
+    # padding_mask_crop: a 64x48 original, the region around the mask cropped, fitted to the
+    # processing size, inpainted, resized back and pasted over the original (diffusers' apply_overlay)
+    big_init, big_mask = picture(64, 48), np.zeros((48, 64), np.uint8)
+    big_mask[30:44, 46:60] = 255
+    big_mask[28:30, 44:62] = 128  # gray edge: binarised to repaint, half-transparent in the overlay
+    for unet_name, unet, sampler, strength, seed, pad, w, h in [
+            ("4ch", components["unet"], "PNDM", 1.0, 41, 4, 32, 32),
+            ("9ch", u9, "Euler a", 0.6, 42, 2, 48, 32),
+            ("9ch", u9, "DPM++ 2M", 1.0, 43, 30, 32, 48)]:
+        pipe = StableDiffusionInpaintPipeline(**{**components, "unet": unet})
+        pipe.set_progress_bar_config(disable=True)
+        pipe.scheduler = SAMPLERS[sampler].from_config(base_config)
+        name = f"crop_{unet_name}_{sampler.replace(' ', '').replace('+', 'p').lower()}_pad{pad}_{w}x{h}"
+        gens = [torch.Generator().manual_seed(seed + i) for i in range(2)]
+        images = pipe(prompt="a blue bird", negative_prompt="", image=Image.fromarray(big_init),
+                      mask_image=Image.fromarray(big_mask, mode="L"), strength=strength, num_inference_steps=5,
+                      guidance_scale=7.5, generator=gens, num_images_per_prompt=2, height=h, width=w,
+                      padding_mask_crop=pad, output_type="pil").images
+        out = np.stack([np.asarray(i, dtype=np.float32) / 255 for i in images])
+        save_file({"images": torch.from_numpy(np.ascontiguousarray(out)).float(),
+                   "init": torch.from_numpy(big_init), "mask": torch.from_numpy(big_mask)},
+                  os.path.join(OUT, name + ".safetensors"))
+        cases.append(dict(name=name, unet=unet_name, prompt="a blue bird", negative_prompt="", sampler=sampler,
+                          steps=5, guidance=7.5, seed=seed, batch=2, width=w, height=h, strength=strength,
+                          padding_mask_crop=pad))
     with open(os.path.join(OUT, "cases.json"), "w", encoding="utf-8") as f:
         json.dump(cases, f, ensure_ascii=False, indent=1)
     print("wrote", len(cases), "cases to", OUT)

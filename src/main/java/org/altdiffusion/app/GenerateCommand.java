@@ -146,6 +146,15 @@ final class GenerateCommand implements Callable<Integer> {
   boolean invertMask;
 
   @Option(
+      names = "--mask-crop-padding",
+      paramLabel = "PX",
+      description =
+          "Inpainting: work on the region around the mask only (grown by PX pixels and to the"
+              + " output's aspect ratio), fitted to --width x --height, then pasted back over the"
+              + " original (diffusers' padding_mask_crop, A1111's \"Only masked\").")
+  Integer maskCropPadding;
+
+  @Option(
       names = "--overlay",
       description =
           "Inpainting: paste the original back outside the (blurred) mask after decoding, as A1111"
@@ -294,9 +303,9 @@ final class GenerateCommand implements Callable<Integer> {
       m = Masks.resize(m, w, h);
     }
     try {
-      return new InpaintMask(m, maskBlur, invertMask, overlay);
+      return new InpaintMask(m, maskBlur, invertMask, overlay, maskCropPadding);
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("--mask-blur: " + e.getMessage());
+      throw new IllegalArgumentException("--mask options: " + e.getMessage());
     }
   }
 

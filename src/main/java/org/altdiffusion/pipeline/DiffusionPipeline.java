@@ -10,9 +10,7 @@ import org.altdiffusion.engine.Scopes;
 import org.altdiffusion.engine.ThreadSettings;
 import org.altdiffusion.engine.ThreadSettings.ParallelGuidance;
 import org.altdiffusion.engine.Torch;
-import org.altdiffusion.image.GrayImage;
 import org.altdiffusion.image.ImageTensors;
-import org.altdiffusion.image.Masks;
 import org.altdiffusion.models.text.TextConditioning;
 import org.altdiffusion.schedulers.SamplerChoice;
 import org.altdiffusion.schedulers.Samplers;
@@ -114,7 +112,10 @@ public final class DiffusionPipeline implements ImageGenerator {
       GenerationRequest request, List<String> prompts, ProgressListener progress) {
     request.validate();
     GenerationRequest.Size size = request.size().orDefault(defaultSize());
-    checkInitImage(request.initImage(), size);
+    boolean cropped = request.mask() != null && request.mask().cropPadding() != null;
+    if (!cropped) checkInitImage(request.initImage(), size); // a crop is fitted to the size
+    InpaintRegion region =
+        request.mask() == null ? null : InpaintRegion.of(request.initImage(), request.mask(), size);
     boolean nineChannels = checkChannels(request.mask() != null);
     checkMemory(size, request.batchSize(), request.guidance().enabled());
     SamplerChoice sampler =
@@ -134,6 +135,7 @@ public final class DiffusionPipeline implements ImageGenerator {
               seed,
               size,
               nineChannels,
+              region,
               progress == null ? ProgressListener.NONE : progress);
       Infotexts infotexts =
           new Infotexts(
@@ -143,7 +145,12 @@ public final class DiffusionPipeline implements ImageGenerator {
               seed,
               size,
               model.name());
-      return toResults(images, shown, infotexts, seed, overlay(request));
+      return toResults(
+          images,
+          shown,
+          infotexts,
+          seed,
+          region == null ? UnaryOperator.identity() : region.finish());
     } finally {
       scheduler.close();
     }
@@ -219,6 +226,7 @@ public final class DiffusionPipeline implements ImageGenerator {
       long seed,
       GenerationRequest.Size size,
       boolean nineChannels,
+      InpaintRegion region,
       ProgressListener progress) {
     List<Generator> generators = Noise.seeded(seed, r.batchSize());
     Noise noise = Noise.perSample(generators);
@@ -227,14 +235,10 @@ public final class DiffusionPipeline implements ImageGenerator {
     LatentInit init = LatentInit.TEXT_TO_IMAGE;
     StepHook hook = StepHook.NONE;
     UNetInputs inputs = UNetInputs.NONE;
-    if (r.mask() != null) {
+    if (region != null) {
       Inpainting inpainting =
           new Inpainting(
-              model.vae(),
-              r.initImage(),
-              r.mask().prepared(),
-              nineChannels,
-              Noise.of(generators.get(0)));
+              model.vae(), region.init(), region.mask(), nineChannels, Noise.of(generators.get(0)));
       init = inpainting;
       if (nineChannels) inputs = inpainting;
       else hook = inpainting;
@@ -347,17 +351,6 @@ public final class DiffusionPipeline implements ImageGenerator {
         NoGradGuard g = new NoGradGuard()) {
       return ImageTensors.toImage(decode(latents.narrow(0, 0, 1)).get(0));
     }
-  }
-
-  /**
-   * What becomes of each decoded picture: A1111's overlay of the original outside the mask when the
-   * request asks for it, else the picture as decoded (diffusers).
-   */
-  private static UnaryOperator<BufferedImage> overlay(GenerationRequest r) {
-    if (r.mask() == null || !r.mask().overlay()) return UnaryOperator.identity();
-    BufferedImage original = r.initImage().image();
-    GrayImage mask = r.mask().prepared();
-    return generated -> Masks.overlay(original, generated, mask);
   }
 
   private static List<GeneratedImage> toResults(

@@ -38,6 +38,10 @@ record Infotexts(
     if (r.mask() != null) {
       s.put("Mask blur", Integer.toString(r.mask().blur()));
       if (r.mask().invert()) s.put("Mask mode", "Inpaint not masked");
+      if (r.mask().cropPadding() != null) {
+        s.put("Inpaint area", "Only masked");
+        s.put("Masked area padding", Integer.toString(r.mask().cropPadding()));
+      }
     }
     if (r.guidance().rescale() > 0) s.put("CFG Rescale", number(r.guidance().rescale()));
     if (r.sampling().eta() > 0) s.put("Eta", number(r.sampling().eta()));

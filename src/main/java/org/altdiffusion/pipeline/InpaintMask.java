@@ -12,10 +12,18 @@ import org.altdiffusion.image.Masks;
  * @param blur AUTOMATIC1111's mask blur in pixels, 0..{@link #MAX_BLUR} (0 = none, diffusers'
  *     behaviour), applied after inverting and before anything else
  * @param invert repaint the black region instead (A1111's "Inpaint not masked")
- * @param overlay paste the original back outside the mask after decoding, blended by {@code clip(2
- *     * mask)} as A1111 always does; false = diffusers' result (the decoded picture as is)
+ * @param overlay paste the original back outside the mask after decoding, blended by {@code min(2 *
+ *     mask, 255)} as A1111 always does; false = diffusers' result (the decoded picture as is). Not
+ *     with {@code cropPadding}, which pastes back by itself
+ * @param cropPadding diffusers' {@code padding_mask_crop}: the region around the mask, grown by
+ *     this many pixels and to the request's aspect ratio, is cut out, fitted to the request's size
+ *     and inpainted; the original (then of any size) may differ from the request's size. As in
+ *     diffusers 0.30.3 the result has the request's size: the original and the mask resized to it,
+ *     the inpainted crop pasted at the crop's coordinates (those of the original) over it, see
+ *     {@link org.altdiffusion.image.Masks#pasteBack}. null = the whole picture
  */
-public record InpaintMask(GrayImage mask, int blur, boolean invert, boolean overlay) {
+public record InpaintMask(
+    GrayImage mask, int blur, boolean invert, boolean overlay, Integer cropPadding) {
   /** Largest mask blur accepted (A1111's slider range). */
   public static final int MAX_BLUR = 64;
 
@@ -24,11 +32,18 @@ public record InpaintMask(GrayImage mask, int blur, boolean invert, boolean over
     if (blur < 0 || blur > MAX_BLUR)
       throw new IllegalArgumentException(
           "mask blur must be between 0 and " + MAX_BLUR + " pixels, got " + blur);
+    if (cropPadding != null && cropPadding < 0)
+      throw new IllegalArgumentException(
+          "mask crop padding must be 0 or more pixels, got " + cropPadding);
+    if (cropPadding != null && overlay)
+      throw new IllegalArgumentException(
+          "overlay and mask crop padding do not go together: the crop already pastes the result"
+              + " back over the original; choose one");
   }
 
   /** diffusers' defaults: no blur, not inverted, no overlay. */
   public static InpaintMask of(GrayImage mask) {
-    return new InpaintMask(mask, 0, false, false);
+    return new InpaintMask(mask, 0, false, false, null);
   }
 
   /** The mask the pipeline works with: inverted if asked, then blurred. */
