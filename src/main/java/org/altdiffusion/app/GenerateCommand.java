@@ -155,6 +155,15 @@ final class GenerateCommand implements Callable<Integer> {
   Integer maskCropPadding;
 
   @Option(
+      names = "--fill",
+      paramLabel = "MODE",
+      defaultValue = "original",
+      description =
+          "Inpainting, strength < 1: what the masked region's latents start from: original"
+              + " (default), latent-noise or latent-nothing (A1111's \"Masked content\").")
+  String fill;
+
+  @Option(
       names = "--overlay",
       description =
           "Inpainting: paste the original back outside the (blurred) mask after decoding, as A1111"
@@ -303,10 +312,20 @@ final class GenerateCommand implements Callable<Integer> {
       m = Masks.resize(m, w, h);
     }
     try {
-      return new InpaintMask(m, maskBlur, invertMask, overlay, maskCropPadding);
+      return new InpaintMask(m, maskBlur, invertMask, overlay, maskCropPadding, fill(fill));
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("--mask options: " + e.getMessage());
     }
+  }
+
+  private static InpaintMask.Fill fill(String name) {
+    for (InpaintMask.Fill f : InpaintMask.Fill.values()) if (f.cliName().equals(name)) return f;
+    if (name.equals("fill"))
+      throw new IllegalArgumentException(
+          "--fill fill (A1111's blurred colour fill) is not supported; accepted: original,"
+              + " latent-noise, latent-nothing");
+    throw new IllegalArgumentException(
+        "--fill " + name + " is unknown; accepted: original, latent-noise, latent-nothing");
   }
 
   /** Alpha (> 128 repaints) when the picture has any transparency, else luminance. */

@@ -238,7 +238,12 @@ public final class DiffusionPipeline implements ImageGenerator {
     if (region != null) {
       Inpainting inpainting =
           new Inpainting(
-              model.vae(), region.init(), region.mask(), nineChannels, Noise.of(generators.get(0)));
+              model.vae(),
+              region.init(),
+              region.mask(),
+              nineChannels,
+              r.mask().fill(),
+              Noise.of(generators.get(0)));
       init = inpainting;
       if (nineChannels) inputs = inpainting;
       else hook = inpainting;

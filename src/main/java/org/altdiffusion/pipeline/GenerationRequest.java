@@ -113,6 +113,14 @@ public record GenerationRequest(
     Seeds.check(seed).ifPresent(p::add);
     if (mask != null && initImage == null)
       p.add("an inpainting mask needs an init image (the picture to repaint)");
+    if (mask != null
+        && initImage != null
+        && mask.fill() != InpaintMask.Fill.ORIGINAL
+        && initImage.strength() >= 1)
+      p.add(
+          "masked content \""
+              + mask.fill().cliName()
+              + "\" needs a denoising strength below 1 (at 1 the latents start from pure noise)");
     if (mask != null && initImage != null) {
       var img = initImage.image();
       var m = mask.mask();

@@ -38,6 +38,8 @@ record Infotexts(
     if (r.mask() != null) {
       s.put("Mask blur", Integer.toString(r.mask().blur()));
       if (r.mask().invert()) s.put("Mask mode", "Inpaint not masked");
+      if (r.mask().fill() != InpaintMask.Fill.ORIGINAL)
+        s.put("Masked content", r.mask().fill().a1111Name());
       if (r.mask().cropPadding() != null) {
         s.put("Inpaint area", "Only masked");
         s.put("Masked area padding", Integer.toString(r.mask().cropPadding()));

@@ -21,13 +21,49 @@ import org.altdiffusion.image.Masks;
  *     diffusers 0.30.3 the result has the request's size: the original and the mask resized to it,
  *     the inpainted crop pasted at the crop's coordinates (those of the original) over it, see
  *     {@link org.altdiffusion.image.Masks#pasteBack}. null = the whole picture
+ * @param fill what the masked region's latents start from (null = {@link Fill#ORIGINAL}); a fill
+ *     other than ORIGINAL needs a strength below 1
  */
 public record InpaintMask(
-    GrayImage mask, int blur, boolean invert, boolean overlay, Integer cropPadding) {
+    GrayImage mask, int blur, boolean invert, boolean overlay, Integer cropPadding, Fill fill) {
+
+  /**
+   * AUTOMATIC1111's "Masked content" for the latents the masked region starts from (its {@code
+   * inpainting_fill} 1..3; its 0, "fill", a blurred colour fill of the picture, is not offered).
+   * Only with a strength below 1: at strength 1 the latents start as pure noise (diffusers).
+   */
+  public enum Fill {
+    /** The picture's own latents (A1111's "original", diffusers' only behaviour). */
+    ORIGINAL,
+    /**
+     * The picture's latents replaced by the generation's own noise (that of each image's seed) in
+     * the masked region before noising (A1111's "latent noise", whose fill noise likewise equals
+     * the seed's noise).
+     */
+    LATENT_NOISE,
+    /** The picture's latents zeroed in the masked region before noising ("latent nothing"). */
+    LATENT_NOTHING;
+
+    /** The option's spelling: "original", "latent-noise", "latent-nothing". */
+    public String cliName() {
+      return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+    }
+
+    /** A1111's "Masked content" label. */
+    public String a1111Name() {
+      return switch (this) {
+        case ORIGINAL -> "original";
+        case LATENT_NOISE -> "latent noise";
+        case LATENT_NOTHING -> "latent nothing";
+      };
+    }
+  }
+
   /** Largest mask blur accepted (A1111's slider range). */
   public static final int MAX_BLUR = 64;
 
   public InpaintMask {
+    if (fill == null) fill = Fill.ORIGINAL;
     if (mask == null) throw new IllegalArgumentException("inpainting mask must not be null");
     if (blur < 0 || blur > MAX_BLUR)
       throw new IllegalArgumentException(
@@ -43,7 +79,7 @@ public record InpaintMask(
 
   /** diffusers' defaults: no blur, not inverted, no overlay. */
   public static InpaintMask of(GrayImage mask) {
-    return new InpaintMask(mask, 0, false, false, null);
+    return new InpaintMask(mask, 0, false, false, null, Fill.ORIGINAL);
   }
 
   /** The mask the pipeline works with: inverted if asked, then blurred. */

@@ -30,6 +30,7 @@ final class Inpainting implements LatentInit, StepHook, UNetInputs {
   private final InitImage init;
   private final float[] maskPixels; // [H, W], 0 or 1, diffusers' binarised mask
   private final boolean nineChannels;
+  private final InpaintMask.Fill fill;
   private final Noise firstImage; // image 0's generator alone
 
   private Tensor imageLatents; // [B, C, h, w], 4-channel UNets only
@@ -40,16 +41,23 @@ final class Inpainting implements LatentInit, StepHook, UNetInputs {
   /**
    * @param mask the prepared mask (inverted, blurred), the init picture's size
    * @param nineChannels whether the UNet takes latents, mask and masked latents
+   * @param fill what the masked region's latents start from (strength < 1)
    * @param firstImage noise from image 0's generator alone (the one diffusers gives a single init
    *     picture)
    */
   Inpainting(
-      AutoencoderKL vae, InitImage init, GrayImage mask, boolean nineChannels, Noise firstImage) {
+      AutoencoderKL vae,
+      InitImage init,
+      GrayImage mask,
+      boolean nineChannels,
+      InpaintMask.Fill fill,
+      Noise firstImage) {
     this.vae = vae;
     this.init = init;
     this.maskPixels =
         Masks.diffusers(mask, init.image().getWidth(), init.image().getHeight()); // [H, W]
     this.nineChannels = nineChannels;
+    this.fill = fill;
     this.firstImage = firstImage;
   }
 
@@ -71,12 +79,12 @@ final class Inpainting implements LatentInit, StepHook, UNetInputs {
     Tensor picture = ImageTensors.toTensor(init.image()); // [1, 3, H, W] in [-1, 1]
     if (!nineChannels || !fromNoise) imageLatents = sample(picture).repeat(batch, 1, 1, 1);
     this.noise = noise.randn(shape); // [B, C, h, w]
+    float[] small = Masks.nearest(maskPixels, width, height, (int) shape[3], (int) shape[2]);
+    latentMask = Tensors.fromFloats(small, 1, 1, shape[2], shape[3]).repeat(batch, 1, 1, 1);
     Tensor latents =
         fromNoise
             ? this.noise.mul(new Scalar(scheduler.initNoiseSigma()))
-            : scheduler.addNoise(imageLatents, this.noise, first);
-    float[] small = Masks.nearest(maskPixels, width, height, (int) shape[3], (int) shape[2]);
-    latentMask = Tensors.fromFloats(small, 1, 1, shape[2], shape[3]).repeat(batch, 1, 1, 1);
+            : scheduler.addNoise(filled(), this.noise, first);
     if (nineChannels) {
       Tensor keep = Tensors.fromFloats(keep(maskPixels), 1, 1, height, width); // mask < 0.5
       Tensor masked = sample(picture.mul(keep)).repeat(batch, 1, 1, 1); // [B, C, h, w]
@@ -87,6 +95,16 @@ final class Inpainting implements LatentInit, StepHook, UNetInputs {
       firstImage.randn(1, shape[1], shape[2], shape[3]);
     }
     return new Start(latents, first);
+  }
+
+  /**
+   * The picture's latents with the masked region as {@link #fill} says (A1111: {@code init_latent *
+   * mask + noise * nmask}, or {@code init_latent * mask}).
+   */
+  private Tensor filled() {
+    if (fill == InpaintMask.Fill.ORIGINAL) return imageLatents;
+    Tensor kept = imageLatents.mul(latentMask.neg().add(new Scalar(1)));
+    return fill == InpaintMask.Fill.LATENT_NOISE ? kept.add(noise.mul(latentMask)) : kept;
   }
 
   /**

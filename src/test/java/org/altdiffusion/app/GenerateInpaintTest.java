@@ -75,6 +75,21 @@ class GenerateInpaintTest {
     Path mask = png(tmp.resolve("mask.png"), rightHalf(24, 16));
     Path out = tmp.resolve("out.png");
     Run r = run(args(init, mask, out, "--overlay", "--mask-blur", "1"));
+    Run filled =
+        run(
+            args(
+                init,
+                mask,
+                tmp.resolve("filled.png"),
+                "--fill",
+                "latent-noise",
+                "--strength",
+                "0.7"));
+    assertEquals(0, filled.code(), filled.err());
+    Infotext filledInfo =
+        Infotext.parse(
+            PngText.read(Files.readAllBytes(tmp.resolve("filled.png"))).get("parameters"));
+    assertEquals("latent noise", filledInfo.settings().get("Masked content"));
     assertEquals(0, r.code(), r.err());
     assertTrue(
         r.err().contains("--mask is 24x16, the init image 48x32: resizing the mask to 48x32"),

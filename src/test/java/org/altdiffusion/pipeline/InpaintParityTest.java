@@ -10,12 +10,20 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 import java.util.stream.Stream;
+import org.altdiffusion.engine.Noise;
 import org.altdiffusion.engine.Tensors;
 import org.altdiffusion.engine.Torch;
 import org.altdiffusion.image.GrayImage;
+import org.altdiffusion.image.Masks;
 import org.altdiffusion.io.SafeTensors;
 import org.altdiffusion.models.unet.UNet2DConditionModel;
+import org.altdiffusion.schedulers.Samplers;
+import org.altdiffusion.schedulers.Scheduler;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Generator;
+import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -79,7 +87,8 @@ class InpaintParityTest {
                       0,
                       false,
                       false,
-                      c.has("padding_mask_crop") ? c.get("padding_mask_crop").asInt() : null))
+                      c.has("padding_mask_crop") ? c.get("padding_mask_crop").asInt() : null,
+                      InpaintMask.Fill.ORIGINAL))
               .build();
       DiffusionPipeline pipeline =
           c.get("unet").asText().equals("9ch") ? nineChannels : fourChannels;
@@ -131,8 +140,8 @@ class InpaintParityTest {
 
   @Test
   void overlayPutsTheOriginalBackOutsideTheMask() {
-    GenerationRequest plain = small(m -> new InpaintMask(m, 2, false, false, null)).build();
-    GenerationRequest overlaid = small(m -> new InpaintMask(m, 2, false, true, null)).build();
+    GenerationRequest plain = small(m -> new InpaintMask(m, 2, false, false, null, null)).build();
+    GenerationRequest overlaid = small(m -> new InpaintMask(m, 2, false, true, null, null)).build();
     BufferedImage original = plain.initImage().image();
     GrayImage mask = plain.mask().prepared();
     BufferedImage a = fourChannels.generate(plain, ProgressListener.NONE).get(0).image();
@@ -154,6 +163,73 @@ class InpaintParityTest {
     assertTrue(changedOutside > 0, "without the overlay the VAE changes the kept region");
     String info = fourChannels.generate(overlaid, ProgressListener.NONE).get(0).infotext().format();
     assertTrue(info.contains("Mask blur: 2"), info);
+  }
+
+  @Test
+  void latentFillModesChangeOnlyTheMaskedRegionsStart() {
+    BufferedImage init;
+    GrayImage mask;
+    try (var ref = SafeTensors.open(DIR.resolve("4ch_ddim_s6.safetensors"))) {
+      init = DiffusionPipelineParityTest.rgb(ref.loadRaw("init"));
+      mask = gray(ref.loadRaw("mask"));
+    }
+    ModelComponents m = fourChannels.components();
+    long[] shape = m.latentShape(2, 48, 32); // [2, 4, 4, 6]
+    try (NoGradGuard g = new NoGradGuard();
+        PointerScope scope = new PointerScope();
+        Scheduler scheduler = Samplers.resolve("DDIM", null).create(m.scheduler())) {
+      scheduler.setTimesteps(10);
+      int first = scheduler.img2imgStart(0.6);
+      float[] noise = start(m, init, 1.0, mask, InpaintMask.Fill.ORIGINAL, scheduler, shape);
+      float[] original = start(m, init, 0.6, mask, InpaintMask.Fill.ORIGINAL, scheduler, shape);
+      float[] nothing =
+          start(m, init, 0.6, mask, InpaintMask.Fill.LATENT_NOTHING, scheduler, shape);
+      float[] withNoise =
+          start(m, init, 0.6, mask, InpaintMask.Fill.LATENT_NOISE, scheduler, shape);
+      Tensor n = Tensors.fromFloats(noise, shape);
+      Tensor zeros = torch.zeros_like(n);
+      float[] noiseOnly = Tensors.toFloats(scheduler.addNoise(zeros, n, first)); // sqrt(1-a) n
+      float[] signalOnly = Tensors.toFloats(scheduler.addNoise(n, zeros, first)); // sqrt(a) n
+      float[] small =
+          Masks.nearest(Masks.diffusers(mask, 48, 32), 48, 32, (int) shape[3], (int) shape[2]);
+      int plane = small.length;
+      int masked = 0;
+      for (int i = 0; i < noise.length; i++) {
+        if (small[i % plane] == 0) {
+          assertEquals(original[i], nothing[i], 0f, "kept value " + i);
+          assertEquals(original[i], withNoise[i], 0f, "kept value " + i);
+        } else {
+          masked++;
+          assertEquals(noiseOnly[i], nothing[i], 1e-5, "latent nothing " + i);
+          assertEquals(noiseOnly[i] + signalOnly[i], withNoise[i], 1e-5, "latent noise " + i);
+          assertNotEquals(original[i], nothing[i], "original fill keeps the picture " + i);
+        }
+      }
+      assertTrue(masked > 0 && masked < noise.length, "masked latent values: " + masked);
+    }
+    var e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                small(x -> new InpaintMask(x, 0, false, false, null, InpaintMask.Fill.LATENT_NOISE))
+                    .build()
+                    .validate());
+    assertTrue(e.getMessage().contains("needs a denoising strength below 1"), e.getMessage());
+  }
+
+  private static float[] start(
+      ModelComponents m,
+      BufferedImage init,
+      double strength,
+      GrayImage mask,
+      InpaintMask.Fill fill,
+      Scheduler scheduler,
+      long[] shape) {
+    List<Generator> gens = Noise.seeded(7, 2);
+    Inpainting inpainting =
+        new Inpainting(
+            m.vae(), new InitImage(init, strength), mask, false, fill, Noise.of(gens.get(0)));
+    return Tensors.toFloats(inpainting.start(scheduler, Noise.perSample(gens), shape).latents());
   }
 
   /** The largest channel difference between our pictures and diffusers' [B, H, W, 3] in [0, 1]. */
