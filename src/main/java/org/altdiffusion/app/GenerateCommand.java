@@ -8,13 +8,17 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.altdiffusion.image.Alpha;
+import org.altdiffusion.image.GrayImage;
 import org.altdiffusion.image.ImageDecoder;
 import org.altdiffusion.image.ImageLimits;
+import org.altdiffusion.image.Masks;
+import org.altdiffusion.image.Png;
 import org.altdiffusion.lora.LoraSpec;
 import org.altdiffusion.pipeline.DiffusionPipeline;
 import org.altdiffusion.pipeline.GeneratedImage;
 import org.altdiffusion.pipeline.GenerationRequest;
 import org.altdiffusion.pipeline.InitImage;
+import org.altdiffusion.pipeline.InpaintMask;
 import org.altdiffusion.pipeline.PipelineLoader;
 import org.altdiffusion.pipeline.ProgressListener;
 import org.altdiffusion.pipeline.Seeds;
@@ -116,10 +120,56 @@ final class GenerateCommand implements Callable<Integer> {
 
   @Option(
       names = "--strength",
-      defaultValue = "0.8",
       description =
-          "Image-to-image: how much to change the picture, 0..1 (default ${DEFAULT-VALUE}).")
-  double strength;
+          "Image-to-image and inpainting: how much to change the picture, 0..1 (default 0.8, with"
+              + " --mask 1.0, as diffusers).")
+  Double strength;
+
+  @Option(
+      names = "--mask",
+      paramLabel = "FILE",
+      description =
+          "Inpainting: repaint the white part of --init-image. A mask with transparency is read"
+              + " by its alpha (opaque = repaint), any other by its brightness; a mask of another"
+              + " size is resized to the picture's.")
+  Path mask;
+
+  @Option(
+      names = "--mask-blur",
+      paramLabel = "PX",
+      defaultValue = "0",
+      description = "Inpainting: A1111's mask blur in pixels, 0..64 (default ${DEFAULT-VALUE}).")
+  int maskBlur;
+
+  @Option(
+      names = "--invert-mask",
+      description = "Inpainting: repaint the black part of the mask instead.")
+  boolean invertMask;
+
+  @Option(
+      names = "--mask-crop-padding",
+      paramLabel = "PX",
+      description =
+          "Inpainting: work on the region around the mask only (grown by PX pixels and to the"
+              + " output's aspect ratio), fitted to --width x --height, then pasted back over the"
+              + " original (diffusers' padding_mask_crop, A1111's \"Only masked\").")
+  Integer maskCropPadding;
+
+  @Option(
+      names = "--fill",
+      paramLabel = "MODE",
+      defaultValue = "original",
+      description =
+          "Inpainting, strength < 1: what the masked region's latents start from: original"
+              + " (default), latent-noise or latent-nothing (A1111's \"Masked content\").")
+  String fill;
+
+  @Option(
+      names = "--overlay",
+      description =
+          "Inpainting: paste the original back outside the (blurred) mask after decoding, as A1111"
+              + " does (default: diffusers' picture as decoded).")
+  boolean overlay;
 
   @Option(
       names = {"-o", "--out"},
@@ -141,7 +191,11 @@ final class GenerateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    InitImage init = initImage == null ? null : new InitImage(readImage(initImage), strength);
+    if (mask != null && initImage == null)
+      throw new IllegalArgumentException("--mask needs --init-image (the picture to repaint)");
+    double s = strength != null ? strength : mask != null ? 1.0 : 0.8;
+    InitImage init = initImage == null ? null : new InitImage(readImage(initImage), s);
+    InpaintMask inpaint = init == null || mask == null ? null : readMask(init.image());
     GenerationRequest.Builder builder =
         GenerationRequest.builder(prompt)
             .negativePrompt(negativePrompt)
@@ -155,6 +209,7 @@ final class GenerateCommand implements Callable<Integer> {
             .size(width, height)
             .batchSize(batch)
             .initImage(init)
+            .mask(inpaint)
             .loras(loraSpecs());
     if (init != null && width == 0 && height == 0) {
       builder.size(init.image().getWidth(), init.image().getHeight());
@@ -162,6 +217,20 @@ final class GenerateCommand implements Callable<Integer> {
     GenerationRequest request = builder.build().validate();
     Samplers.resolve(sampler, schedule); // an unknown name fails before the model loads
     List<Path> targets = targets(batch);
+    if (inpaint != null && inpaint.repaintsNothing()) {
+      System.err.println(
+          "warning: the mask repaints nothing (no pixel is 128 or brighter"
+              + (invertMask ? " after inverting" : "")
+              + "); writing the init image unchanged");
+      long first = Seeds.resolve(request.seed());
+      for (int i = 0; i < batch; i++) {
+        Path target =
+            targets.isEmpty() ? out.resolve(Seeds.ofImage(first, i) + ".png") : targets.get(i);
+        writeAtomically(target, Png.encode(init.image(), null));
+        System.out.println(target);
+      }
+      return 0;
+    }
     Path folder = model == null ? BuiltInModel.folder() : model;
     PrintStream err = System.err;
     long loadStart = System.nanoTime();
@@ -233,16 +302,69 @@ final class GenerateCommand implements Callable<Integer> {
   }
 
   private static java.awt.image.BufferedImage readImage(Path file) throws IOException {
+    // diffusers' load_image: convert("RGB"), alpha dropped
+    return Alpha.drop(decode("--init-image", file));
+  }
+
+  private static java.awt.image.BufferedImage decode(String option, Path file) throws IOException {
     if (!Files.isRegularFile(file))
-      throw new IllegalArgumentException("--init-image " + file + ": no such file");
+      throw new IllegalArgumentException(option + " " + file + ": no such file");
     if (Files.size(file) > 64L << 20)
-      throw new IllegalArgumentException("--init-image " + file + ": larger than 64 MB");
+      throw new IllegalArgumentException(option + " " + file + ": larger than 64 MB");
     try {
-      // diffusers' load_image: convert("RGB"), alpha dropped
-      return Alpha.drop(ImageDecoder.decode(Files.readAllBytes(file), ImageLimits.UPLOADS));
+      return ImageDecoder.decode(Files.readAllBytes(file), ImageLimits.UPLOADS);
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("--init-image " + file + ": " + e.getMessage());
+      throw new IllegalArgumentException(option + " " + file + ": " + e.getMessage());
     }
+  }
+
+  /**
+   * The --mask file as an inpainting mask the size of {@code picture}: by its alpha when it has
+   * transparency (A1111's rule for painted strokes on a transparent layer, alpha > 128 repaints),
+   * else by its luminance; resized to the picture's size with a warning when it differs.
+   */
+  private InpaintMask readMask(java.awt.image.BufferedImage picture) throws IOException {
+    GrayImage m = maskValues(decode("--mask", mask));
+    int w = picture.getWidth();
+    int h = picture.getHeight();
+    if (m.width() != w || m.height() != h) {
+      System.err.printf(
+          "warning: --mask is %dx%d, the init image %dx%d: resizing the mask to %dx%d%n",
+          m.width(), m.height(), w, h, w, h);
+      m = Masks.resize(m, w, h);
+    }
+    try {
+      return new InpaintMask(m, maskBlur, invertMask, overlay, maskCropPadding, fill(fill));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--mask options: " + e.getMessage());
+    }
+  }
+
+  private static InpaintMask.Fill fill(String name) {
+    for (InpaintMask.Fill f : InpaintMask.Fill.values()) if (f.cliName().equals(name)) return f;
+    if (name.equals("fill"))
+      throw new IllegalArgumentException(
+          "--fill fill (A1111's blurred colour fill) is not supported; accepted: original,"
+              + " latent-noise, latent-nothing");
+    throw new IllegalArgumentException(
+        "--fill " + name + " is unknown; accepted: original, latent-noise, latent-nothing");
+  }
+
+  /** Alpha (> 128 repaints) when the picture has any transparency, else luminance. */
+  static GrayImage maskValues(java.awt.image.BufferedImage image) {
+    if (image.getColorModel().hasAlpha()) {
+      int w = image.getWidth();
+      int h = image.getHeight();
+      int[] argb = image.getRGB(0, 0, w, h, null, 0, w);
+      boolean transparent = false;
+      for (int p : argb) transparent |= (p >>> 24) != 255;
+      if (transparent) {
+        int[] v = new int[argb.length];
+        for (int i = 0; i < v.length; i++) v[i] = (argb[i] >>> 24) > 128 ? 255 : 0;
+        return new GrayImage(w, h, v);
+      }
+    }
+    return Masks.luminance(image);
   }
 
   /**

@@ -131,4 +131,199 @@ public final class Masks {
     float scale = (float) inSize / outSize;
     return Math.min((int) Math.floor(out * scale), inSize - 1);
   }
+
+  /** The mask resized to {@code width x height} with PIL's Lanczos (as A1111 resizes masks). */
+  public static GrayImage resize(GrayImage mask, int width, int height) {
+    if (width < 1 || height < 1)
+      throw new IllegalArgumentException(
+          "a mask needs a positive size, got " + width + "x" + height);
+    if (mask.width() == width && mask.height() == height) return mask;
+    return PilResize.resize(Planes.of(mask), width, height, Filter.LANCZOS).toGray();
+  }
+
+  /**
+   * AUTOMATIC1111's overlay of an inpainting result: the original pasted back over the generated
+   * picture with opacity {@code 1 - m}, where {@code m = min(2 * mask, 255) / 255} (A1111's {@code
+   * mask_for_overlay}), each channel rounded to the nearest integer (PIL's premultiplied integer
+   * arithmetic may differ from this by one level).
+   *
+   * @param original the init picture
+   * @param generated the decoded result, the same size
+   * @param mask the mask the generation used (inverted and blurred), the same size
+   */
+  public static BufferedImage overlay(
+      BufferedImage original, BufferedImage generated, GrayImage mask) {
+    int w = generated.getWidth();
+    int h = generated.getHeight();
+    if (original.getWidth() != w
+        || original.getHeight() != h
+        || mask.width() != w
+        || mask.height() != h)
+      throw new IllegalArgumentException(
+          "overlay needs one size: original "
+              + original.getWidth()
+              + "x"
+              + original.getHeight()
+              + ", generated "
+              + w
+              + "x"
+              + h
+              + ", mask "
+              + mask.width()
+              + "x"
+              + mask.height());
+    int[] o = Alpha.drop(original).getRGB(0, 0, w, h, null, 0, w);
+    int[] g = generated.getRGB(0, 0, w, h, null, 0, w);
+    int[] m = mask.values();
+    int[] out = new int[w * h];
+    for (int i = 0; i < out.length; i++) {
+      double a = Math.min(2 * m[i], 255) / 255.0; // weight of the generated picture
+      int px = 0;
+      for (int shift = 16; shift >= 0; shift -= 8) {
+        int ov = (o[i] >> shift) & 255;
+        int gv = (g[i] >> shift) & 255;
+        px |= ((int) Math.round(ov * (1 - a) + gv * a)) << shift;
+      }
+      out[i] = px;
+    }
+    BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+    img.setRGB(0, 0, w, h, out, 0, w);
+    return img;
+  }
+
+  /**
+   * diffusers' {@code VaeImageProcessor.get_crop_region(mask, width, height, pad)}: the smallest
+   * rectangle holding every non-zero mask value, grown by {@code pad} pixels (within the picture),
+   * then grown along one axis towards the aspect ratio of {@code width x height} (shifted back
+   * inside the picture where it sticks out).
+   *
+   * @return {x1, y1, x2, y2}, x2 and y2 exclusive
+   */
+  public static int[] cropRegion(GrayImage mask, int width, int height, int pad) {
+    if (pad < 0) throw new IllegalArgumentException("crop padding must be >= 0, got " + pad);
+    int w = mask.width();
+    int h = mask.height();
+    int left = w;
+    int right = -1;
+    int top = h;
+    int bottom = -1;
+    for (int y = 0; y < h; y++) {
+      for (int x = 0; x < w; x++) {
+        if (mask.get(x, y) != 0) {
+          left = Math.min(left, x);
+          right = Math.max(right, x);
+          top = Math.min(top, y);
+          bottom = Math.max(bottom, y);
+        }
+      }
+    }
+    if (right < 0)
+      throw new IllegalArgumentException(
+          "the mask is black everywhere: there is no region to crop around");
+    int x1 = Math.max(left - pad, 0);
+    int y1 = Math.max(top - pad, 0);
+    int x2 = Math.min(right + 1 + pad, w);
+    int y2 = Math.min(bottom + 1 + pad, h);
+    double ratioCrop = (double) (x2 - x1) / (y2 - y1);
+    double ratio = (double) width / height;
+    if (ratioCrop > ratio) {
+      int diff = (int) ((x2 - x1) / ratio - (y2 - y1));
+      y1 -= Math.floorDiv(diff, 2);
+      y2 += diff - Math.floorDiv(diff, 2);
+      if (y2 >= h) {
+        int over = y2 - h;
+        y2 -= over;
+        y1 -= over;
+      }
+      if (y1 < 0) {
+        y2 -= y1;
+        y1 = 0;
+      }
+      if (y2 >= h) y2 = h;
+    } else {
+      int diff = (int) ((y2 - y1) * ratio - (x2 - x1));
+      x1 -= Math.floorDiv(diff, 2);
+      x2 += diff - Math.floorDiv(diff, 2);
+      if (x2 >= w) {
+        int over = x2 - w;
+        x2 -= over;
+        x1 -= over;
+      }
+      if (x1 < 0) {
+        x2 -= x1;
+        x1 = 0;
+      }
+      if (x2 >= w) x2 = w;
+    }
+    return new int[] {x1, y1, x2, y2};
+  }
+
+  /** The part {x1, y1, x2, y2} (x2, y2 exclusive, inside the mask) of {@code mask}. */
+  public static GrayImage crop(GrayImage mask, int[] box) {
+    int cw = box[2] - box[0];
+    int ch = box[3] - box[1];
+    int[] out = new int[cw * ch];
+    for (int y = 0; y < ch; y++)
+      for (int x = 0; x < cw; x++) out[y * cw + x] = mask.get(box[0] + x, box[1] + y);
+    return new GrayImage(cw, ch, out);
+  }
+
+  /**
+   * diffusers 0.30.3's {@code VaeImageProcessor.apply_overlay(mask, original, generated, crop)} in
+   * PIL's integer arithmetic, quirk included: the canvas has the generated picture's size; the
+   * original and the mask are resized to it (Lanczos), {@code generated} is resized ("crop" mode)
+   * to the crop's size and pasted at the crop's corner (coordinates of the original, clipped to the
+   * canvas) onto a black canvas, then the resized original is alpha-composited over it with opacity
+   * {@code 255 - mask} (premultiplied by a masked paste, unpremultiplied, composited as {@code
+   * Image.alpha_composite}); RGB.
+   *
+   * @param original the init picture at its own size
+   * @param mask the mask at the original's size (255 = repainted)
+   * @param generated the decoded picture at the processing size
+   * @param crop {x1, y1, x2, y2} from {@link #cropRegion}
+   */
+  public static BufferedImage pasteBack(
+      BufferedImage original, GrayImage mask, BufferedImage generated, int[] crop) {
+    int w = generated.getWidth();
+    int h = generated.getHeight();
+    int[] o = ResizeMode.JUST_RESIZE.fit(Alpha.drop(original), w, h).getRGB(0, 0, w, h, null, 0, w);
+    GrayImage m = resize(mask, w, h);
+    int cw = crop[2] - crop[0];
+    int ch = crop[3] - crop[1];
+    int[] g = ResizeMode.CROP_AND_RESIZE.fit(generated, cw, ch).getRGB(0, 0, cw, ch, null, 0, cw);
+    int[] out = new int[w * h];
+    for (int y = 0; y < h; y++) {
+      for (int x = 0; x < w; x++) {
+        int i = y * w + x;
+        boolean inCrop = x >= crop[0] && x < crop[2] && y >= crop[1] && y < crop[3];
+        int dst = inCrop ? g[(y - crop[1]) * cw + (x - crop[0])] & 0xffffff : 0;
+        int dstA = 255; // the canvas goes through convert("RGB"): black and opaque outside the crop
+        int srcA = 255 - m.get(x, y); // paste(..., mask=invert(mask)) onto transparent black
+        if (srcA == 0) {
+          out[i] = dst;
+          continue;
+        }
+        int outA255 = srcA * 255 + dstA * (255 - srcA);
+        long coef1 = (long) srcA * 255 * 255 * (1 << 7) / outA255;
+        long coef2 = 255L * (1 << 7) - coef1;
+        int px = 0;
+        for (int shift = 16; shift >= 0; shift -= 8) {
+          int premul = div255(((o[i] >> shift) & 255) * srcA);
+          int src = srcA == 255 ? premul : Math.min(255, 255 * premul / srcA);
+          long tmp = src * coef1 + ((dst >> shift) & 255) * coef2 + (0x80L << 7);
+          px |= (int) ((((tmp >> 8) + tmp) >> 8) >> 7) << shift;
+        }
+        out[i] = px;
+      }
+    }
+    BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+    img.setRGB(0, 0, w, h, out, 0, w);
+    return img;
+  }
+
+  /** PIL's DIV255 rounding: {@code round(v / 255)} for v in 0..255*255. */
+  private static int div255(int v) {
+    int t = v + 128;
+    return ((t >> 8) + t) >> 8;
+  }
 }

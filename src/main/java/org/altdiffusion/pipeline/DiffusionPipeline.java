@@ -4,6 +4,7 @@ import java.awt.image.BufferedImage;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.function.UnaryOperator;
 import org.altdiffusion.engine.Noise;
 import org.altdiffusion.engine.Scopes;
 import org.altdiffusion.engine.ThreadSettings;
@@ -17,6 +18,7 @@ import org.altdiffusion.schedulers.SamplerChoice;
 import org.altdiffusion.schedulers.Samplers;
 import org.altdiffusion.schedulers.Scheduler;
 import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.ScalarOptional;
@@ -81,7 +83,10 @@ public final class DiffusionPipeline implements ImageGenerator {
     return model.defaultSize();
   }
 
-  /** Text-to-image, or image-to-image when the request has an init image. */
+  /**
+   * Text-to-image, image-to-image when the request has an init image, inpainting when it also has a
+   * mask.
+   */
   @Override
   public List<GeneratedImage> generate(GenerationRequest request, ProgressListener progress) {
     return generate(request, null, progress);
@@ -114,8 +119,11 @@ public final class DiffusionPipeline implements ImageGenerator {
       GenerationRequest request, List<String> prompts, ProgressListener progress) {
     request.validate();
     GenerationRequest.Size size = request.size().orDefault(defaultSize());
-    checkInitImage(request.initImage(), size);
-    checkChannels();
+    boolean cropped = request.mask() != null && request.mask().cropPadding() != null;
+    if (!cropped) checkInitImage(request.initImage(), size); // a crop is fitted to the size
+    InpaintRegion region =
+        request.mask() == null ? null : InpaintRegion.of(request.initImage(), request.mask(), size);
+    boolean nineChannels = checkChannels(request.mask() != null);
     checkMemory(size, request.batchSize(), request.guidance().enabled());
     SamplerChoice sampler =
         Samplers.resolve(request.sampling().sampler(), request.sampling().schedule());
@@ -135,6 +143,8 @@ public final class DiffusionPipeline implements ImageGenerator {
               scheduler,
               seed,
               size,
+              nineChannels,
+              region,
               progress == null ? ProgressListener.NONE : progress);
       Infotexts infotexts =
           new Infotexts(
@@ -144,7 +154,12 @@ public final class DiffusionPipeline implements ImageGenerator {
               seed,
               size,
               model.name());
-      return toResults(images, shown, infotexts, seed);
+      return toResults(
+          images,
+          shown,
+          infotexts,
+          seed,
+          region == null ? UnaryOperator.identity() : region.finish());
     } finally {
       scheduler.close();
     }
@@ -176,19 +191,32 @@ public final class DiffusionPipeline implements ImageGenerator {
     }
   }
 
-  /** A UNet that takes more than the latents (an inpainting UNet) needs a mode that gives them. */
-  private void checkChannels() {
+  /**
+   * Whether the UNet is a 9-channel inpainting UNet (latents, mask, masked picture's latents),
+   * which only inpainting can feed; otherwise it must take the latent channels alone.
+   */
+  private boolean checkChannels(boolean inpainting) {
     int in = model.unet().config.inChannels();
     int latent = model.vae().config.latentChannels();
-    if (in != latent) {
+    if (in == latent) return false;
+    if (in == 2 * latent + 1) {
+      if (inpainting) return true;
       throw new IllegalArgumentException(
           "this UNet takes "
               + in
-              + " input channels (an inpainting UNet); text-to-image and image-to-image need one"
-              + " that takes the "
+              + " input channels (an inpainting UNet): it needs an init image and a mask;"
+              + " text-to-image and image-to-image need one that takes the "
               + latent
               + " latent channels");
     }
+    throw new IllegalArgumentException(
+        "this UNet takes "
+            + in
+            + " input channels; accepted are "
+            + latent
+            + " (the latent channels) or, for inpainting, "
+            + (2 * latent + 1)
+            + " (latents, mask and masked picture's latents)");
   }
 
   /** Refuses, before any work, a size and batch whose working memory this machine does not have. */
@@ -215,18 +243,35 @@ public final class DiffusionPipeline implements ImageGenerator {
       Scheduler scheduler,
       long seed,
       GenerationRequest.Size size,
+      boolean nineChannels,
+      InpaintRegion region,
       ProgressListener progress) {
-    Noise noise = Noise.perSample(Noise.seeded(seed, r.batchSize()));
+    List<Generator> generators = Noise.seeded(seed, r.batchSize());
+    Noise noise = Noise.perSample(generators);
     scheduler.setEta(r.sampling().eta());
     scheduler.setTimesteps(r.sampling().steps());
-    LatentInit init =
-        r.initImage() == null
-            ? LatentInit.TEXT_TO_IMAGE
-            : new ImageToImage(model.vae(), r.initImage());
+    LatentInit init = LatentInit.TEXT_TO_IMAGE;
+    StepHook hook = StepHook.NONE;
+    UNetInputs inputs = UNetInputs.NONE;
+    if (region != null) {
+      Inpainting inpainting =
+          new Inpainting(
+              model.vae(),
+              region.init(),
+              region.mask(),
+              nineChannels,
+              r.mask().fill(),
+              Noise.of(generators.get(0)));
+      init = inpainting;
+      if (nineChannels) inputs = inpainting;
+      else hook = inpainting;
+    } else if (r.initImage() != null) {
+      init = new ImageToImage(model.vae(), r.initImage());
+    }
     Denoiser denoiser =
-        new GuidedDenoiser(model.unet(), context, r.guidance(), parallelGuidance, UNetInputs.NONE);
+        new GuidedDenoiser(model.unet(), context, r.guidance(), parallelGuidance, inputs);
     long[] shape = model.latentShape(r.batchSize(), size.width(), size.height());
-    Tensor latents = denoise(init, denoiser, StepHook.NONE, scheduler, noise, shape, progress);
+    Tensor latents = denoise(init, denoiser, hook, scheduler, noise, shape, progress);
     return decode(latents);
   }
 
@@ -333,12 +378,16 @@ public final class DiffusionPipeline implements ImageGenerator {
   }
 
   private static List<GeneratedImage> toResults(
-      Tensor images, List<String> prompts, Infotexts infotexts, long seed) {
+      Tensor images,
+      List<String> prompts,
+      Infotexts infotexts,
+      long seed,
+      UnaryOperator<BufferedImage> finish) {
     List<GeneratedImage> out = new ArrayList<>();
     for (int i = 0; i < prompts.size(); i++) {
       out.add(
           new GeneratedImage(
-              ImageTensors.toImage(images.get(i)),
+              finish.apply(ImageTensors.toImage(images.get(i))),
               Seeds.ofImage(seed, i),
               infotexts.forImage(i, prompts.get(i))));
     }

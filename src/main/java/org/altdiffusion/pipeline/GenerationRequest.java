@@ -17,6 +17,7 @@ import org.altdiffusion.lora.LoraSpec;
  * @param seed seed of image 0; image i uses seed + i ({@link Seeds}); null = random
  * @param batchSize images generated together in one batch, >= 1 (default 1)
  * @param initImage the starting picture of image-to-image, or null for text-to-image
+ * @param mask the region of the init image to repaint (inpainting), or null; needs an init image
  * @param loras LoRAs merged into the model for this generation, each with its weight (default none)
  */
 public record GenerationRequest(
@@ -28,6 +29,7 @@ public record GenerationRequest(
     Long seed,
     int batchSize,
     InitImage initImage,
+    InpaintMask mask,
     List<LoraSpec> loras) {
 
   /** Largest side accepted, in pixels. */
@@ -113,6 +115,31 @@ public record GenerationRequest(
     checkSide(p, "width", size.width());
     checkSide(p, "height", size.height());
     Seeds.check(seed).ifPresent(p::add);
+    if (mask != null && initImage == null)
+      p.add("an inpainting mask needs an init image (the picture to repaint)");
+    if (mask != null
+        && initImage != null
+        && mask.fill() != InpaintMask.Fill.ORIGINAL
+        && initImage.strength() >= 1)
+      p.add(
+          "masked content \""
+              + mask.fill().cliName()
+              + "\" needs a denoising strength below 1 (at 1 the latents start from pure noise)");
+    if (mask != null && initImage != null) {
+      var img = initImage.image();
+      var m = mask.mask();
+      if (m.width() != img.getWidth() || m.height() != img.getHeight())
+        p.add(
+            "the inpainting mask is "
+                + m.width()
+                + "x"
+                + m.height()
+                + " but the init image is "
+                + img.getWidth()
+                + "x"
+                + img.getHeight()
+                + ": resize the mask to the image's size");
+    }
     return p;
   }
 
@@ -151,6 +178,7 @@ public record GenerationRequest(
     private Long seed;
     private int batchSize = 1;
     private InitImage initImage;
+    private InpaintMask mask;
     private List<LoraSpec> loras = List.of();
 
     private Builder() {}
@@ -169,6 +197,7 @@ public record GenerationRequest(
       seed = r.seed;
       batchSize = r.batchSize;
       initImage = r.initImage;
+      mask = r.mask;
       loras = r.loras;
     }
 
@@ -238,6 +267,12 @@ public record GenerationRequest(
       return this;
     }
 
+    /** Inpainting: repaint this region of the init image; null = no mask. */
+    public Builder mask(InpaintMask v) {
+      mask = v;
+      return this;
+    }
+
     /** LoRAs merged into the model for this generation, in order; empty = none. */
     public Builder loras(List<LoraSpec> v) {
       loras = v == null ? List.of() : List.copyOf(v);
@@ -254,6 +289,7 @@ public record GenerationRequest(
           seed,
           batchSize,
           initImage,
+          mask,
           loras);
     }
   }

@@ -36,6 +36,16 @@ record Infotexts(
     s.put("Size", size.width() + "x" + size.height());
     s.put("Model", model);
     if (r.initImage() != null) s.put("Denoising strength", number(r.initImage().strength()));
+    if (r.mask() != null) {
+      s.put("Mask blur", Integer.toString(r.mask().blur()));
+      if (r.mask().invert()) s.put("Mask mode", "Inpaint not masked");
+      if (r.mask().fill() != InpaintMask.Fill.ORIGINAL)
+        s.put("Masked content", r.mask().fill().a1111Name());
+      if (r.mask().cropPadding() != null) {
+        s.put("Inpaint area", "Only masked");
+        s.put("Masked area padding", Integer.toString(r.mask().cropPadding()));
+      }
+    }
     if (r.guidance().rescale() > 0) s.put("CFG Rescale", number(r.guidance().rescale()));
     if (r.sampling().eta() > 0) s.put("Eta", number(r.sampling().eta()));
     if (r.batchSize() > 1) {

@@ -7,7 +7,7 @@ import org.bytedeco.pytorch.Tensor;
 
 /**
  * How a generation's latents start: pure noise (text-to-image), a noised picture (image-to-image),
- * later a picture with a region to repaint.
+ * or a picture with a region to repaint (inpainting, {@link Inpainting}).
  */
 @FunctionalInterface
 public interface LatentInit {

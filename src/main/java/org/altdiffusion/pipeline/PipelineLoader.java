@@ -25,7 +25,8 @@ public final class PipelineLoader {
     "AltDiffusionPipeline",
     "AltDiffusionImg2ImgPipeline",
     "StableDiffusionPipeline",
-    "StableDiffusionImg2ImgPipeline"
+    "StableDiffusionImg2ImgPipeline",
+    "StableDiffusionInpaintPipeline"
   };
 
   static final String[] TEXT_ENCODERS = {"RobertaSeriesModelWithTransformation", "CLIPTextModel"};
