@@ -16,15 +16,7 @@ record ImageToImage(AutoencoderKL vae, InitImage init) implements LatentInit {
 
   @Override
   public Start start(Scheduler scheduler, Noise noise, long[] shape) {
-    int first = scheduler.img2imgStart(init.strength());
-    if (first >= scheduler.timesteps().length) {
-      throw new IllegalArgumentException(
-          "denoising strength "
-              + init.strength()
-              + " leaves no step to run with "
-              + scheduler.timesteps().length
-              + " steps; raise the strength or the steps");
-    }
+    int first = LatentInit.firstStep(scheduler, init.strength());
     int batch = (int) shape[0];
     var posterior = vae.encode(ImageTensors.toTensor(init.image())); // mean, logvar: [1, C, h, w]
     Tensor mean = posterior.mean().repeat(batch, 1, 1, 1); // [B, C, h, w]

@@ -63,15 +63,7 @@ final class Inpainting implements LatentInit, StepHook, UNetInputs {
 
   @Override
   public Start start(Scheduler scheduler, Noise noise, long[] shape) {
-    int first = scheduler.img2imgStart(init.strength());
-    if (first >= scheduler.timesteps().length) {
-      throw new IllegalArgumentException(
-          "denoising strength "
-              + init.strength()
-              + " leaves no step to run with "
-              + scheduler.numInferenceSteps()
-              + " steps; raise the strength or the steps");
-    }
+    int first = LatentInit.firstStep(scheduler, init.strength());
     int batch = (int) shape[0];
     int width = init.image().getWidth();
     int height = init.image().getHeight();

@@ -27,6 +27,23 @@ public interface LatentInit {
    */
   Start start(Scheduler scheduler, Noise noise, long[] shape);
 
+  /**
+   * The first step index that runs for a denoising {@code strength} (diffusers' {@code
+   * get_timesteps}); an error when the strength leaves no step to run.
+   */
+  static int firstStep(Scheduler scheduler, double strength) {
+    int first = scheduler.img2imgStart(strength);
+    if (first >= scheduler.timesteps().length) {
+      throw new IllegalArgumentException(
+          "denoising strength "
+              + strength
+              + " leaves no step to run with "
+              + scheduler.numInferenceSteps()
+              + " steps; raise the strength or the steps");
+    }
+    return first;
+  }
+
   /** Noise at the sampler's initial sigma, as diffusers' {@code prepare_latents}. */
   LatentInit TEXT_TO_IMAGE =
       (scheduler, noise, shape) ->
