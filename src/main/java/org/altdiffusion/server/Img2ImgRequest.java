@@ -334,7 +334,25 @@ final class Img2ImgRequest {
             + DEFAULT_BLUR
             + "): one branch per value");
     blur.put("anyOf", branches);
-    return List.of(fill, blur);
+    Map<String, Object> latentFill = new LinkedHashMap<>();
+    latentFill.put(
+        "description", "with a mask, inpainting_fill 2 or 3 needs a denoising_strength below 1");
+    latentFill.put(
+        "anyOf",
+        List.of(
+            blankMask,
+            OpenApi.map(
+                "properties",
+                OpenApi.map(
+                    "inpainting_fill",
+                    OpenApi.map("type", "integer", "nullable", true, "maximum", 1))),
+            OpenApi.map(
+                "properties",
+                OpenApi.map(
+                    "denoising_strength",
+                    OpenApi.map(
+                        "type", "number", "nullable", true, "maximum", Math.nextDown(1.0))))));
+    return List.of(fill, blur, latentFill);
   }
 
   private static final int DEFAULT_BLUR = 4;
@@ -382,6 +400,14 @@ final class Img2ImgRequest {
               + Math.ceil(1e4 / r.steps()) / 1e4
               + " or more steps");
     }
+    if (inpaint != null && inpaint.fill() != InpaintMask.Fill.ORIGINAL && strength >= 1)
+      throw ApiException.invalid(
+          "inpainting_fill "
+              + echo.get("inpainting_fill").intValue()
+              + " ("
+              + inpaint.fill().a1111Name()
+              + ") needs a denoising_strength below 1 (at 1 the latents start from pure noise);"
+              + " use inpainting_fill 1 or a lower denoising_strength");
     JsonNode images = echo.get("init_images");
     if (images.isEmpty())
       throw ApiException.invalid(

@@ -249,7 +249,7 @@ class ApiServerOpenApiTest {
         for (JsonNode blur : numbers(null, 0, 8))
           for (JsonNode x : numbers(null, 0, 4, 5))
             for (JsonNode y : numbers(null, 4, 5))
-              for (JsonNode fill : numbers(null, 0, 1, 3))
+              for (JsonNode fill : numbers(null, 0, 1, 2, 3))
                 bodies.add(
                     with(
                         with(
@@ -258,6 +258,15 @@ class ApiServerOpenApiTest {
                             y),
                         "inpainting_fill",
                         fill));
+      for (JsonNode m : masks)
+        for (JsonNode fill : numbers(null, 0, 1, 2, 3))
+          for (JsonNode st :
+              List.of(NODES.numberNode(0.5), NODES.numberNode(1.0), NODES.nullNode()))
+            bodies.add(
+                with(
+                    with(with(base, "mask", m), "inpainting_fill", fill),
+                    "denoising_strength",
+                    st));
     }
     // random combinations
     Random random = new Random(20240612L);
