@@ -237,13 +237,14 @@ public final class ApiServer implements AutoCloseable {
             .error(409, "the job was cancelled")
             .error(
                 413,
-                "body larger than the limit, or an init image larger than "
+                "body larger than the limit, or an init image or mask larger than "
                     + ImageLimits.UPLOADS.maxSide()
                     + " pixels on a side")
             .error(
                 422,
-                "a field of the wrong type or out of range; init_images missing or not an image; a"
-                    + " mask given (inpainting is not available yet)")
+                "a field of the wrong type or out of range; init_images missing or not an image;"
+                    + " a mask that is not an image; inpainting_fill 0; different mask_blur_x and"
+                    + " mask_blur_y")
             .error(503, "queue full or shutting down (see Retry-After)")
             .error(500, "the model failed (a server-side problem)")
             .handler(this::img2img));
@@ -368,13 +369,14 @@ public final class ApiServer implements AutoCloseable {
             .error(404, "unknown sampler or model")
             .error(
                 413,
-                "body larger than the limit, or an init image larger than "
+                "body larger than the limit, or an init image or mask larger than "
                     + ImageLimits.UPLOADS.maxSide()
                     + " pixels on a side")
             .error(
                 422,
-                "a field of the wrong type or out of range; init_images missing or not an image; a"
-                    + " mask given (inpainting is not available yet)")
+                "a field of the wrong type or out of range; init_images missing or not an image;"
+                    + " a mask that is not an image; inpainting_fill 0; different mask_blur_x and"
+                    + " mask_blur_y")
             .error(503, "queue full or shutting down (see Retry-After)")
             .handler(this::submitImg2ImgJob));
     add(

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import org.altdiffusion.image.ImageLimits;
 import org.altdiffusion.image.ResizeMode;
+import org.altdiffusion.pipeline.InpaintMask;
 
 /**
  * An img2img request in AUTOMATIC1111's form ({@code StableDiffusionProcessingImg2Img} as its API
@@ -15,8 +16,8 @@ import org.altdiffusion.image.ResizeMode;
  * image is checked by its header here (format, size: nothing is decoded on an HTTP thread); the
  * worker decodes and fits it when the job runs.
  *
- * <p>Inpainting is not available yet: a {@code mask} (or {@code latent_mask}) is refused with a
- * 422. The other inpainting fields are accepted and unused without a mask, as A1111 does.
+ * <p>A non-blank {@code mask} makes it inpainting ({@link Inpaint}); without one the inpainting
+ * fields are accepted and unused, as A1111 does. {@code latent_mask} is refused with a 422.
  */
 final class Img2ImgRequest {
   private Img2ImgRequest() {}
@@ -36,7 +37,30 @@ final class Img2ImgRequest {
       ImageInput.Upload image,
       double denoisingStrength,
       ResizeMode resizeMode,
-      int ignoredImages) {}
+      int ignoredImages,
+      Inpaint inpaint) {}
+
+  /**
+   * img2img's inpainting part, A1111's fields mapped onto {@link InpaintMask}.
+   *
+   * @param mask the mask upload, header-checked, not decoded yet (white or opaque = repaint)
+   * @param blur mask_blur (or mask_blur_x = mask_blur_y), 0..{@link InpaintMask#MAX_BLUR}
+   * @param invert inpainting_mask_invert
+   * @param fill inpainting_fill 1..3
+   * @param cropPadding inpaint_full_res_padding when inpaint_full_res, else null (whole picture,
+   *     with A1111's overlay of the original outside the mask)
+   */
+  record Inpaint(
+      ImageInput.Upload mask,
+      int blur,
+      boolean invert,
+      InpaintMask.Fill fill,
+      Integer cropPadding) {}
+
+  /** inpainting_fill's values, A1111's order (0, "fill", is not supported). */
+  static final InpaintMask.Fill[] FILLS = {
+    null, InpaintMask.Fill.ORIGINAL, InpaintMask.Fill.LATENT_NOISE, InpaintMask.Fill.LATENT_NOTHING
+  };
 
   /** The fields read, in A1111's order; limits from {@code config}. Also the OpenAPI schema. */
   static List<Field> fields(ServerConfig c) {
@@ -100,24 +124,70 @@ final class Img2ImgRequest {
             100,
             "Image guidance of instruct-pix2pix models: accepted, unused (as A1111 with other"
                 + " models)."));
+    int maxBlur = InpaintMask.MAX_BLUR;
     out.add(
         Field.string(
-                "mask",
-                null,
-                null,
-                "Inpainting mask: inpainting is not available yet; a non-empty mask is refused"
-                    + " with a 422 (blank = spaces, tabs, line breaks count as empty).")
-            .with("pattern", Txt2ImgRequest.BLANK_PATTERN));
-    out.add(Field.integer("mask_blur_x", 4L, 0, 256, "Inpainting only: accepted, unused."));
-    out.add(Field.integer("mask_blur_y", 4L, 0, 256, "Inpainting only: accepted, unused."));
-    out.add(Field.integer("mask_blur", 4L, 0, 256, "Inpainting only: accepted, unused."));
-    out.add(Field.integer("inpainting_fill", 0L, 0, 3, "Inpainting only: accepted, unused."));
-    out.add(Field.bool("inpaint_full_res", true, "Inpainting only: accepted, unused."));
+            "mask",
+            null,
+            null,
+            "Inpainting mask, base64 PNG/JPEG/BMP/GIF (data: URLs accepted): white repaints, black"
+                + " keeps; a mask with transparency is read by its alpha (alpha > 128 repaints)."
+                + " Another size than the init image's is resized to it with a warning; a mask"
+                + " that repaints nothing returns the init image with a warning. Blank (spaces,"
+                + " tabs, line breaks) or null = no mask: plain img2img, the inpainting fields"
+                + " below unused. Not an image: 422."));
     out.add(
         Field.integer(
-            "inpaint_full_res_padding", 0L, 0, 8192, "Inpainting only: accepted, unused."));
+            "mask_blur_x",
+            4L,
+            0,
+            maxBlur,
+            "Mask blur across, pixels; with a mask and no mask_blur it must equal mask_blur_y"
+                + " (different blurs per axis are refused with a 422)."));
     out.add(
-        Field.integer("inpainting_mask_invert", 0L, 0, 1, "Inpainting only: accepted, unused."));
+        Field.integer("mask_blur_y", 4L, 0, maxBlur, "Mask blur down, pixels; see mask_blur_x."));
+    out.add(
+        Field.integer(
+            "mask_blur",
+            4L,
+            0,
+            maxBlur,
+            "Mask blur in pixels (A1111's Gaussian blur of the mask); when given it sets both axes"
+                + " and mask_blur_x / mask_blur_y are ignored."));
+    out.add(
+        Field.integer(
+            "inpainting_fill",
+            1L,
+            0,
+            3,
+            "Masked content: 1 original, 2 latent noise, 3 latent nothing (2 and 3 need a"
+                + " denoising_strength below 1). 0 (fill) is not supported: refused with a 422"
+                + " when a mask is given. Default 1 here (A1111's default is 0)."));
+    out.add(
+        Field.bool(
+            "inpaint_full_res",
+            true,
+            "Only masked: inpaint the region around the mask (grown by inpaint_full_res_padding"
+                + " and to width:height) at width x height, pasted back over the original as"
+                + " diffusers' padding_mask_crop does. Unlike A1111 the result has the request's"
+                + " size (width x height, by default the init image's rounded down to a multiple"
+                + " of 8), resize_mode is not used, and the original is pasted back by the crop"
+                + " (no separate overlay). false = the whole picture, with A1111's overlay of the"
+                + " original outside the (blurred) mask."));
+    out.add(
+        Field.integer(
+            "inpaint_full_res_padding",
+            0L,
+            0,
+            8192,
+            "Only masked: pixels added around the mask's bounding box."));
+    out.add(
+        Field.integer(
+            "inpainting_mask_invert",
+            0L,
+            0,
+            1,
+            "1 = repaint the black (or transparent) part instead (Inpaint not masked)."));
     out.add(
         Field.number(
                 "initial_noise_multiplier",
@@ -132,8 +202,8 @@ final class Img2ImgRequest {
                 "latent_mask",
                 null,
                 null,
-                "Inpainting mask for the latents: not available yet; must be null, empty or"
-                    + " blank.")
+                "A1111's separate mask for the latents: not supported (send mask); must be null,"
+                    + " empty or blank.")
             .with("pattern", Txt2ImgRequest.BLANK_PATTERN));
     out.add(
         Field.bool(
@@ -211,8 +281,81 @@ final class Img2ImgRequest {
             + "): one branch per steps value");
     strength.put("anyOf", branches);
     out.add(strength);
+    out.addAll(maskSchemas());
     return out;
   }
+
+  /**
+   * With a mask: inpainting_fill is not 0, and without mask_blur, mask_blur_x equals mask_blur_y
+   * (one branch per value; absent or null means the default, 4).
+   */
+  private static List<Map<String, Object>> maskSchemas() {
+    Map<String, Object> blankMask =
+        OpenApi.map(
+            "properties",
+            OpenApi.map(
+                "mask",
+                OpenApi.map(
+                    "type", "string", "nullable", true, "pattern", Txt2ImgRequest.BLANK_PATTERN)));
+    Map<String, Object> fill = new LinkedHashMap<>();
+    fill.put("description", "with a mask, inpainting_fill 0 (fill) is not supported");
+    fill.put(
+        "anyOf",
+        List.of(
+            blankMask,
+            OpenApi.map(
+                "properties",
+                OpenApi.map(
+                    "inpainting_fill",
+                    OpenApi.map("type", "integer", "nullable", true, "minimum", 1)))));
+    List<Object> branches = new ArrayList<>();
+    branches.add(blankMask);
+    branches.add(
+        OpenApi.map(
+            "required",
+            List.of("mask_blur"),
+            "properties",
+            OpenApi.map("mask_blur", OpenApi.map("type", "integer"))));
+    for (int v = 0; v <= InpaintMask.MAX_BLUR; v++) {
+      Map<String, Object> axis = new LinkedHashMap<>();
+      axis.put("type", "integer");
+      if (v == DEFAULT_BLUR) axis.put("nullable", true);
+      axis.put("minimum", v);
+      axis.put("maximum", v);
+      Map<String, Object> branch = new LinkedHashMap<>();
+      if (v != DEFAULT_BLUR) branch.put("required", List.of("mask_blur_x", "mask_blur_y"));
+      branch.put("properties", OpenApi.map("mask_blur_x", axis, "mask_blur_y", axis));
+      branches.add(branch);
+    }
+    Map<String, Object> blur = new LinkedHashMap<>();
+    blur.put(
+        "description",
+        "with a mask and no mask_blur, mask_blur_x = mask_blur_y (default "
+            + DEFAULT_BLUR
+            + "): one branch per value");
+    blur.put("anyOf", branches);
+    Map<String, Object> latentFill = new LinkedHashMap<>();
+    latentFill.put(
+        "description", "with a mask, inpainting_fill 2 or 3 needs a denoising_strength below 1");
+    latentFill.put(
+        "anyOf",
+        List.of(
+            blankMask,
+            OpenApi.map(
+                "properties",
+                OpenApi.map(
+                    "inpainting_fill",
+                    OpenApi.map("type", "integer", "nullable", true, "maximum", 1))),
+            OpenApi.map(
+                "properties",
+                OpenApi.map(
+                    "denoising_strength",
+                    OpenApi.map(
+                        "type", "number", "nullable", true, "maximum", Math.nextDown(1.0))))));
+    return List.of(fill, blur, latentFill);
+  }
+
+  private static final int DEFAULT_BLUR = 4;
 
   /** The least strength (a double) with which {@code steps} steps run at least one. */
   static double leastStrength(int steps) {
@@ -227,12 +370,16 @@ final class Img2ImgRequest {
    * field.
    */
   static Txt2ImgRequest parse(ObjectNode body, ServerConfig config) {
+    JsonNode blur = body.get("mask_blur");
+    boolean blurGiven = blur != null && !blur.isNull();
     return Txt2ImgRequest.parse(
-        body, config, fields(config), (echo, r) -> complete(echo, r, config));
+        body, config, fields(config), (echo, r) -> complete(echo, r, config, blurGiven));
   }
 
-  private static Txt2ImgRequest complete(ObjectNode echo, Txt2ImgRequest r, ServerConfig config) {
+  private static Txt2ImgRequest complete(
+      ObjectNode echo, Txt2ImgRequest r, ServerConfig config, boolean blurGiven) {
     refuseUnsupported(echo);
+    Inpaint inpaint = inpaint(echo, blurGiven);
     int mode = echo.get("resize_mode").intValue();
     if (mode >= ResizeMode.values().length) {
       throw ApiException.invalid(
@@ -253,6 +400,14 @@ final class Img2ImgRequest {
               + Math.ceil(1e4 / r.steps()) / 1e4
               + " or more steps");
     }
+    if (inpaint != null && inpaint.fill() != InpaintMask.Fill.ORIGINAL && strength >= 1)
+      throw ApiException.invalid(
+          "inpainting_fill "
+              + echo.get("inpainting_fill").intValue()
+              + " ("
+              + inpaint.fill().a1111Name()
+              + ") needs a denoising_strength below 1 (at 1 the latents start from pure noise);"
+              + " use inpainting_fill 1 or a lower denoising_strength");
     JsonNode images = echo.get("init_images");
     if (images.isEmpty())
       throw ApiException.invalid(
@@ -264,6 +419,7 @@ final class Img2ImgRequest {
             "init_images[" + i + "] must be a base64 string, got " + Json.describe(images.get(i)));
     }
     ImageInput.Upload upload = ImageInput.decode("init_images[0]", images.get(0).textValue());
+    if (inpaint != null) inpaint = withMask(inpaint, echo);
     int[] size = size(upload.width(), upload.height(), r.width(), r.height(), config.maxSide());
     // A1111 leaves the (large) images out of the echo unless asked for them.
     if (!echo.get("include_init_images").booleanValue()) {
@@ -272,16 +428,54 @@ final class Img2ImgRequest {
     }
     echo.remove("include_init_images");
     return r.withImg2Img(
-        new Init(upload, strength, ResizeMode.values()[mode], images.size() - 1), size[0], size[1]);
+        new Init(upload, strength, ResizeMode.values()[mode], images.size() - 1, inpaint),
+        size[0],
+        size[1]);
+  }
+
+  /** The inpainting options when a non-blank mask is given (its image checked later), else null. */
+  private static Inpaint inpaint(ObjectNode echo, boolean blurGiven) {
+    if (Txt2ImgRequest.blank(Txt2ImgRequest.text(echo, "mask"))) return null;
+    int blur;
+    if (blurGiven) blur = echo.get("mask_blur").intValue();
+    else {
+      int x = echo.get("mask_blur_x").intValue();
+      int y = echo.get("mask_blur_y").intValue();
+      if (x != y)
+        throw ApiException.invalid(
+            "mask_blur_x "
+                + x
+                + " and mask_blur_y "
+                + y
+                + " differ: this server blurs the mask equally along both axes; give mask_blur"
+                + " (or equal mask_blur_x and mask_blur_y)");
+      blur = x;
+    }
+    int fill = echo.get("inpainting_fill").intValue();
+    if (fill == 0)
+      throw ApiException.invalid(
+          "inpainting_fill 0 (fill: the masked region filled with the picture's blurred colours)"
+              + " is not supported yet; accepted: 1 (original), 2 (latent noise), 3 (latent"
+              + " nothing)");
+    Integer cropPadding =
+        echo.get("inpaint_full_res").booleanValue()
+            ? Integer.valueOf(echo.get("inpaint_full_res_padding").intValue())
+            : null;
+    return new Inpaint(
+        null, blur, echo.get("inpainting_mask_invert").intValue() == 1, FILLS[fill], cropPadding);
+  }
+
+  private static Inpaint withMask(Inpaint p, ObjectNode echo) {
+    ImageInput.Upload mask = ImageInput.decode("mask", Txt2ImgRequest.text(echo, "mask"));
+    return new Inpaint(mask, p.blur(), p.invert(), p.fill(), p.cropPadding());
   }
 
   private static void refuseUnsupported(ObjectNode echo) {
-    String mask = Txt2ImgRequest.text(echo, "mask");
     String latentMask = Txt2ImgRequest.text(echo, "latent_mask");
-    if (!Txt2ImgRequest.blank(mask) || !Txt2ImgRequest.blank(latentMask)) {
+    if (!Txt2ImgRequest.blank(latentMask)) {
       throw ApiException.invalid(
-          "inpainting not available yet: this server does img2img without a mask; leave mask and"
-              + " latent_mask out (or null)");
+          "latent_mask is not supported: send the inpainting mask as mask; leave latent_mask out"
+              + " (or null)");
     }
     JsonNode noise = echo.get("initial_noise_multiplier");
     if (!noise.isNull() && noise.doubleValue() != 1.0) {

@@ -3,6 +3,7 @@ package org.altdiffusion.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -25,18 +26,20 @@ import java.util.logging.Logger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.altdiffusion.image.BadImageException;
+import org.altdiffusion.image.ImageDecoder;
 import org.altdiffusion.image.ImageHeader;
 import org.altdiffusion.image.ImageLimits;
+import org.altdiffusion.image.Png;
 import org.altdiffusion.pipeline.GeneratedImage;
 import org.altdiffusion.server.OpenAiJson.OpenAiException;
 
 /**
  * OpenAI's images API on this server's queue, limits and token: {@code POST /v1/images/generations}
- * (txt2img), {@code /v1/images/edits} (img2img of the uploaded picture; masks are refused until
- * inpainting exists), {@code /v1/images/variations} (img2img with an empty prompt), {@code GET
- * /v1/models}, and {@code GET /v1/images/files/<name>.png} for {@code url} answers. Requests are
- * translated into A1111 requests and validated by the same code as {@code /sdapi/v1}; errors are in
- * OpenAI's shape ({@link OpenAiJson}).
+ * (txt2img), {@code /v1/images/edits} (img2img of the uploaded picture; with a mask, inpainting of
+ * the mask's fully transparent pixels), {@code /v1/images/variations} (img2img with an empty
+ * prompt), {@code GET /v1/models}, and {@code GET /v1/images/files/<name>.png} for {@code url}
+ * answers. Requests are translated into A1111 requests and validated by the same code as {@code
+ * /sdapi/v1}; errors are in OpenAI's shape ({@link OpenAiJson}).
  *
  * <p>Mapping: {@code model} is one of this server's models (title or name); absent, or an OpenAI
  * model name ({@link #OPENAI_MODELS}), means the current model. {@code n} is the batch size. {@code
@@ -144,15 +147,16 @@ final class OpenAiImages {
         Route.post(
                 "/v1/images/edits",
                 "openAiEdit",
-                "OpenAI images API: change an uploaded picture following a prompt (img2img; masks"
-                    + " are refused: inpainting is not available yet)",
+                "OpenAI images API: change an uploaded picture following a prompt (img2img; with a"
+                    + " mask, inpainting of its fully transparent pixels)",
                 tag)
             .multipart("OpenAiImageEditRequest")
             .ok("OpenAiImagesResponse")
             .error(
                 400,
-                "a malformed multipart body, no image or not an image, a mask (not supported yet),"
-                    + " a field out of range or unknown")
+                "a malformed multipart body, no image or not an image, a mask that is not an image,"
+                    + " not of the image's size or without a fully transparent pixel, a field out"
+                    + " of range or unknown")
             .error(404, "unknown model or sampler")
             .error(409, "the job was cancelled")
             .error(413, "body larger than the limit, or an image too large")
@@ -250,22 +254,49 @@ final class OpenAiImages {
                 + "x"
                 + image.height()
                 + "; they must be the same size");
-      throw new OpenAiException(
-          new OpenAiJson.Error(
-              400,
-              "masks are not supported yet: this server has no inpainting. Send the edit without"
-                  + " a mask to change the whole picture (img2img, strength "
-                  + EDIT_STRENGTH
-                  + " unless given).",
-              "invalid_request_error",
-              "mask",
-              "unsupported_parameter"));
     }
     Options o = options(form.params);
     o.a1111.put("prompt", form.params.prompt(config));
     img2img(form, o, EDIT_STRENGTH);
+    if (mask != null) {
+      o.a1111.put("mask", Base64.getEncoder().encodeToString(openAiMask(mask.data())));
+      o.a1111.put("mask_blur", 0);
+      o.a1111.put("inpainting_fill", 1);
+      o.a1111.put("inpaint_full_res", false);
+    }
     return await(
         submitter.submit(Img2ImgRequest.parse(o.a1111, config), Job.Kind.IMG2IMG), o, request);
+  }
+
+  /**
+   * OpenAI's mask (fully transparent pixels, alpha 0, are edited) as an A1111 mask: a gray PNG,
+   * white where the mask's alpha is 0, black elsewhere. A mask without such a pixel is a 400.
+   */
+  static byte[] openAiMask(byte[] bytes) {
+    BufferedImage m;
+    try {
+      m = ImageDecoder.decode(bytes, ImageLimits.UPLOADS);
+    } catch (BadImageException e) {
+      throw OpenAiJson.invalid("mask", "the mask is " + e.getMessage());
+    }
+    int w = m.getWidth();
+    int h = m.getHeight();
+    int[] argb = m.getRGB(0, 0, w, h, null, 0, w);
+    boolean any = false;
+    int[] gray = new int[argb.length];
+    for (int i = 0; i < argb.length; i++) {
+      boolean edit = m.getColorModel().hasAlpha() && (argb[i] >>> 24) == 0;
+      any |= edit;
+      gray[i] = edit ? 0xFFFFFF : 0;
+    }
+    if (!any)
+      throw OpenAiJson.invalid(
+          "mask",
+          "the mask has no fully transparent pixel (alpha 0), so it would edit nothing: make the"
+              + " area to edit transparent (a PNG with an alpha channel)");
+    BufferedImage out = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+    out.setRGB(0, 0, w, h, gray, 0, w);
+    return Png.encode(out, null);
   }
 
   private Reply variations(Request request) {
@@ -742,7 +773,8 @@ final class OpenAiImages {
     edit.put(
         "mask",
         file(
-            "not supported yet (no inpainting): a mask of the image's size is refused with a 400"));
+            "optional: a PNG of the image's size whose fully transparent pixels (alpha 0) are"
+                + " repainted (inpainting, the rest pasted back unchanged; no mask blur)"));
     edit.put("prompt", str("required: what the picture should show"));
     edit.put("strength", num("ours: denoising strength 0 to 1, default " + EDIT_STRENGTH));
     edit.put("input_fidelity", str("ignored"));

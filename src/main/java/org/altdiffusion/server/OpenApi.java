@@ -190,9 +190,9 @@ final class OpenApi {
             "additionalProperties",
             true,
             "description",
-            "txt2img's fields (hires fix aside) plus the init image. Unknown fields are ignored, as"
-                + " AUTOMATIC1111 does. Inpainting is not available yet: a request with a mask is"
-                + " refused (422)."));
+            "txt2img's fields (hires fix aside) plus the init image; a mask makes it inpainting"
+                + " (mask, mask_blur, inpainting_fill, inpaint_full_res, inpainting_mask_invert)."
+                + " Unknown fields are ignored, as AUTOMATIC1111 does."));
     s.put(
         "TextToImageResponse",
         object(

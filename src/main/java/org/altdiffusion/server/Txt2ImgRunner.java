@@ -4,16 +4,22 @@ import java.awt.image.BufferedImage;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import org.altdiffusion.image.GrayImage;
+import org.altdiffusion.image.ResizeMode;
 import org.altdiffusion.pipeline.GeneratedImage;
 import org.altdiffusion.pipeline.GenerationCancelledException;
 import org.altdiffusion.pipeline.GenerationRequest;
 import org.altdiffusion.pipeline.ImageGenerator;
+import org.altdiffusion.pipeline.Infotext;
 import org.altdiffusion.pipeline.InitImage;
+import org.altdiffusion.pipeline.InpaintMask;
 import org.altdiffusion.pipeline.ProgressListener;
 
 /**
@@ -48,11 +54,32 @@ final class Txt2ImgRunner implements JobQueue.Runner {
     int width = r.width() == 0 ? generator.defaultSize() : r.width();
     int height = r.height() == 0 ? generator.defaultSize() : r.height();
     InitImage init = null;
+    InpaintMask mask = null;
     if (r.init() != null) {
       var i = r.init();
-      init =
-          new InitImage(
-              InitImages.prepare(i.image(), width, height, i.resizeMode()), i.denoisingStrength());
+      if (i.inpaint() == null) {
+        init =
+            new InitImage(
+                InitImages.prepare(i.image(), width, height, i.resizeMode()),
+                i.denoisingStrength());
+      } else {
+        var p = i.inpaint();
+        BufferedImage original = InitImages.decode(i.image());
+        int ow = original.getWidth();
+        int oh = original.getHeight();
+        GrayImage m = InitImages.mask(p.mask(), ow, oh, warnings);
+        if (p.cropPadding() != null) {
+          // diffusers' padding_mask_crop: the original at its size, the result at width x height
+          init = new InitImage(original, i.denoisingStrength());
+        } else {
+          init = new InitImage(i.resizeMode().fit(original, width, height), i.denoisingStrength());
+          m = InitImages.fit(m, width, height, i.resizeMode());
+        }
+        // A1111 always pastes the original back outside the mask; the crop does it by itself
+        mask =
+            new InpaintMask(
+                m, p.blur(), p.invert(), p.cropPadding() == null, p.cropPadding(), p.fill());
+      }
       if (i.ignoredImages() > 0)
         warnings.add(
             "init_images: only the first image is used; "
@@ -71,9 +98,12 @@ final class Txt2ImgRunner implements JobQueue.Runner {
             .batchSize(r.batchSize())
             .eta(r.eta() == null ? 0.0 : r.eta())
             .initImage(init)
+            .mask(mask)
             .build();
     List<String> problems = base.problems();
     if (!problems.isEmpty()) throw ApiException.invalid(String.join("; ", problems));
+    if (mask != null && mask.repaintsNothing())
+      return unchanged(job, generator, base, init, width, height, warnings);
 
     String timestamp = LocalDateTime.now().format(TIMESTAMP);
     List<GeneratedImage> images = new ArrayList<>();
@@ -111,6 +141,54 @@ final class Txt2ImgRunner implements JobQueue.Runner {
         width,
         height,
         interrupted,
+        timestamp,
+        warnings,
+        saved);
+  }
+
+  /**
+   * A mask that repaints nothing: the init picture (at the request's size) for every image, as
+   * A1111 returns it, with a warning; nothing is generated.
+   */
+  private Txt2ImgResult unchanged(
+      Job job,
+      ImageGenerator generator,
+      GenerationRequest base,
+      InitImage init,
+      int width,
+      int height,
+      List<String> warnings) {
+    Txt2ImgRequest r = job.request;
+    warnings.add(
+        "mask: it repaints nothing (no pixel is 128 or brighter after inverting and blurring);"
+            + " the init image is returned unchanged");
+    BufferedImage picture = ResizeMode.JUST_RESIZE.fit(init.image(), width, height);
+    String timestamp = LocalDateTime.now().format(TIMESTAMP);
+    List<GeneratedImage> images = new ArrayList<>();
+    List<Long> seeds = new ArrayList<>();
+    for (int i = 0; i < r.imageCount(); i++) {
+      long seed = job.seed + i;
+      seeds.add(seed);
+      Map<String, String> settings = new LinkedHashMap<>();
+      settings.put("Seed", Long.toString(seed));
+      settings.put("Size", width + "x" + height);
+      settings.put("Model", generator.modelName());
+      settings.put("Version", "altdiffusion-jvm");
+      images.add(
+          new GeneratedImage(
+              picture, seed, new Infotext(r.prompt(), r.negativePrompt(), settings)));
+    }
+    job.iterations = r.nIter();
+    job.steps = 0;
+    List<String> saved = r.saveImages() ? save(images, warnings) : List.of();
+    return new Txt2ImgResult(
+        List.copyOf(images),
+        seeds,
+        generator.modelName(),
+        generator.samplerDisplayName(base.sampling().sampler(), base.sampling().schedule()),
+        width,
+        height,
+        false,
         timestamp,
         warnings,
         saved);

@@ -329,13 +329,9 @@ class ApiServerTest {
         422,
         "fetches nothing");
     assertError(
-        Http.post(i2i, "{\"init_images\":[\"" + ok + "\"],\"mask\":\"" + ok + "\"}"),
-        422,
-        "inpainting not available yet");
-    assertError(
         Http.post(i2i, "{\"init_images\":[\"" + ok + "\"],\"latent_mask\":\"" + ok + "\"}"),
         422,
-        "inpainting not available yet");
+        "latent_mask is not supported");
     assertError(
         Http.post(i2i, "{\"init_images\":[\"" + ok + "\"],\"resize_mode\":3}"),
         422,
@@ -624,7 +620,7 @@ class ApiServerTest {
             url("/api/v1/jobs/img2img"),
             "{\"init_images\":[\"" + png(8, 8, 0) + "\"],\"mask\":\"x\"}"),
         422,
-        "inpainting not available yet");
+        "mask is not valid base64");
   }
 
   @Test
@@ -877,7 +873,7 @@ class ApiServerTest {
             .get("mask")
             .get("description")
             .textValue()
-            .contains("not available yet"));
+            .contains("white repaints"));
     JsonNode img2imgOp = doc.get("paths").get("/sdapi/v1/img2img").get("post");
     assertTrue(
         img2imgOp
@@ -885,7 +881,7 @@ class ApiServerTest {
             .get("422")
             .get("description")
             .textValue()
-            .contains("inpainting is not available yet"));
+            .contains("a mask that is not an image"));
     assertFalse(img2imgOp.get("responses").has("501"));
   }
 }

@@ -454,22 +454,49 @@ class OpenAiImagesTest {
   }
 
   @Test
-  void editsRefuseMasksAndBadUploads() throws Exception {
+  void editsWithAMaskRepaintOnlyItsTransparentPixels() throws Exception {
+    start();
+    byte[] red = png(32, 16, 0xFFFF0000);
+    // OpenAI's convention: alpha 0 is edited; here the left half
+    BufferedImage m = new BufferedImage(32, 16, BufferedImage.TYPE_INT_ARGB);
+    for (int y = 0; y < 16; y++)
+      for (int x = 0; x < 32; x++) m.setRGB(x, y, x < 16 ? 0 : 0xFF000000);
+    Http.Res r =
+        postForm(
+            "/v1/images/edits",
+            new Form()
+                .file("image", "red.png", "image/png", red)
+                .file("mask", "m.png", "image/png", Png.encode(m, null))
+                .field("prompt", "a blue square")
+                .field("steps", "4")
+                .field("response_format", "b64_json"));
+    assertEquals(200, r.status(), r.body());
+    BufferedImage out = b64Image(r.json().get("data").get(0));
+    assertEquals(32, out.getWidth());
+    for (int y = 0; y < 16; y++) {
+      for (int x = 0; x < 32; x++) {
+        int rgb = out.getRGB(x, y) & 0xFFFFFF;
+        if (x < 16) assertNotEquals(0xFF0000, rgb, "edited at " + x + "," + y);
+        else assertEquals(0xFF0000, rgb, "kept at " + x + "," + y);
+      }
+    }
+  }
+
+  @Test
+  void editsRefuseBadMasksAndBadUploads() throws Exception {
     start();
     String ed = "/v1/images/edits";
     byte[] img = png(16, 16, 0xFF808080);
-    JsonNode e =
-        assertOpenAiError(
-            postForm(
-                ed,
-                new Form()
-                    .file("image", "a.png", "image/png", img)
-                    .file("mask", "m.png", "image/png", png(16, 16, 0x00000000))
-                    .field("prompt", "x")),
-            400,
-            "mask",
-            "masks are not supported yet");
-    assertEquals("unsupported_parameter", e.get("code").textValue());
+    assertOpenAiError(
+        postForm(
+            ed,
+            new Form()
+                .file("image", "a.png", "image/png", img)
+                .file("mask", "m.png", "image/png", png(16, 16, 0xFF000000))
+                .field("prompt", "x")),
+        400,
+        "mask",
+        "no fully transparent pixel");
     assertOpenAiError(
         postForm(
             ed,

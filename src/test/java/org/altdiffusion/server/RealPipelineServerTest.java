@@ -1,6 +1,7 @@
 package org.altdiffusion.server;
 
 import static org.junit.jupiter.api.Assertions.*;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.awt.image.BufferedImage;
@@ -9,6 +10,8 @@ import java.nio.file.Path;
 import java.util.Base64;
 import java.util.List;
 import javax.imageio.ImageIO;
+import org.altdiffusion.image.Masks;
+import org.altdiffusion.image.Png;
 import org.altdiffusion.io.png.PngText;
 import org.altdiffusion.pipeline.DiffusionPipeline;
 import org.altdiffusion.pipeline.GeneratedImage;
@@ -16,6 +19,7 @@ import org.altdiffusion.pipeline.GenerationRequest;
 import org.altdiffusion.pipeline.ImageGenerator;
 import org.altdiffusion.pipeline.Infotext;
 import org.altdiffusion.pipeline.InitImage;
+import org.altdiffusion.pipeline.InpaintMask;
 import org.altdiffusion.pipeline.PipelineLoader;
 import org.altdiffusion.pipeline.ProgressListener;
 import org.junit.jupiter.api.AfterAll;
@@ -123,6 +127,83 @@ class RealPipelineServerTest {
     System.out.println("server img2img vs direct pipeline: max channel difference " + worst);
     assertEquals(0, worst, "the server must run exactly the pipeline's img2img");
     assertNotEquals(first, second);
+  }
+
+  @Test
+  void inpaintingOverHttpMatchesTheDirectPipelineAndKeepsTheRestWithOverlay() throws Exception {
+    String init =
+        post(
+                "/sdapi/v1/txt2img",
+                "{\"prompt\":\"a red house\",\"seed\":3,\"steps\":2,\"width\":32,\"height\":32}")
+            .get("images")
+            .get(0)
+            .textValue();
+    BufferedImage maskPicture = new BufferedImage(32, 32, BufferedImage.TYPE_INT_RGB);
+    for (int y = 0; y < 32; y++)
+      for (int x = 0; x < 32; x++) maskPicture.setRGB(x, y, x < 16 ? 0xFFFFFF : 0);
+    String mask = Base64.getEncoder().encodeToString(Png.encode(maskPicture, null));
+    JsonNode res =
+        post(
+            "/sdapi/v1/img2img",
+            "{\"prompt\":\"a green tree\",\"seed\":9,\"steps\":4,\"denoising_strength\":0.75,"
+                + "\"mask_blur\":0,\"inpaint_full_res\":false,\"inpainting_fill\":1,"
+                + "\"init_images\":[\""
+                + init
+                + "\"],\"mask\":\""
+                + mask
+                + "\"}");
+    String out = res.get("images").get(0).textValue();
+    Infotext text = parameters(out);
+    assertEquals("0", text.settings().get("Mask blur"));
+    BufferedImage original = decode(init);
+    BufferedImage got = decode(out);
+    boolean changed = false;
+    for (int y = 0; y < 32; y++) {
+      for (int x = 0; x < 32; x++) {
+        if (x >= 16)
+          assertEquals(
+              original.getRGB(x, y) & 0xFFFFFF,
+              got.getRGB(x, y) & 0xFFFFFF,
+              "outside the mask the overlay keeps the init image, at " + x + "," + y);
+        else changed |= original.getRGB(x, y) != got.getRGB(x, y);
+      }
+    }
+    assertTrue(changed, "the masked half is repainted");
+
+    GenerationRequest direct =
+        GenerationRequest.builder("a green tree")
+            .steps(4)
+            .guidance(7.0)
+            .seed(9L)
+            .size(32, 32)
+            .initImage(new InitImage(original, 0.75))
+            .mask(
+                new InpaintMask(
+                    Masks.luminance(maskPicture), 0, false, true, null, InpaintMask.Fill.ORIGINAL))
+            .build();
+    BufferedImage expected = pipeline.generate(direct, ProgressListener.NONE).get(0).image();
+    for (int y = 0; y < 32; y++)
+      for (int x = 0; x < 32; x++)
+        assertEquals(
+            expected.getRGB(x, y) & 0xFFFFFF,
+            got.getRGB(x, y) & 0xFFFFFF,
+            "the server runs exactly the pipeline's inpainting, at " + x + "," + y);
+
+    // A1111's default inpaint_full_res: diffusers' crop, infotext as the pipeline writes it
+    JsonNode cropped =
+        post(
+            "/sdapi/v1/img2img",
+            "{\"prompt\":\"a green tree\",\"seed\":9,\"steps\":4,\"denoising_strength\":0.75,"
+                + "\"inpaint_full_res_padding\":4,\"init_images\":[\""
+                + init
+                + "\"],\"mask\":\""
+                + mask
+                + "\"}");
+    Infotext croppedText = parameters(cropped.get("images").get(0).textValue());
+    assertEquals("Only masked", croppedText.settings().get("Inpaint area"));
+    assertEquals("4", croppedText.settings().get("Masked area padding"));
+    assertEquals("4", croppedText.settings().get("Mask blur"));
+    assertEquals(32, decode(cropped.get("images").get(0).textValue()).getWidth());
   }
 
   private static JsonNode post(String path, String body) throws Exception {

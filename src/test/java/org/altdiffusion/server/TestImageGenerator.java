@@ -8,6 +8,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.altdiffusion.image.GrayImage;
+import org.altdiffusion.image.Masks;
+import org.altdiffusion.image.ResizeMode;
 import org.altdiffusion.pipeline.GeneratedImage;
 import org.altdiffusion.pipeline.GenerationCancelledException;
 import org.altdiffusion.pipeline.GenerationRequest;
@@ -22,7 +25,9 @@ import org.altdiffusion.pipeline.ProgressListener;
  * steps with a configurable delay, reports every step with a preview and stops when the listener
  * says so, exactly as the {@link ImageGenerator} contract asks. Image-to-image runs only the last
  * {@link InitImage#stepsRun} steps, as the pipeline does, and its picture is the init image blended
- * with the drawing by the strength ({@code init x (1 - s) + drawing x s}).
+ * with the drawing by the strength ({@code init x (1 - s) + drawing x s}). With a mask only the
+ * pixels its prepared (inverted, blurred) mask repaints change; with a crop the init image may have
+ * any size and is resized to the request's.
  */
 public final class TestImageGenerator implements ImageGenerator, AutoCloseable {
   static final List<String> SAMPLERS = List.of("Euler a", "Euler", "DDIM", "PNDM");
@@ -49,8 +54,9 @@ public final class TestImageGenerator implements ImageGenerator, AutoCloseable {
     int h = request.size().height() == 0 ? defaultSize : request.size().height();
     int total = request.sampling().steps();
     if (init != null) {
-      // the pipeline's own checks, with its messages' gist
-      if (init.image().getWidth() != w || init.image().getHeight() != h) {
+      // the pipeline's own checks, with its messages' gist (a cropped mask takes any size)
+      boolean cropped = request.mask() != null && request.mask().cropPadding() != null;
+      if (!cropped && (init.image().getWidth() != w || init.image().getHeight() != h)) {
         throw new IllegalArgumentException(
             "init image is "
                 + init.image().getWidth()
@@ -99,7 +105,16 @@ public final class TestImageGenerator implements ImageGenerator, AutoCloseable {
   private static BufferedImage picture(
       GenerationRequest r, InitImage init, long seed, int w, int h, int stepsDone, int total) {
     BufferedImage drawn = draw(r, seed, w, h, stepsDone, total);
-    return init == null ? drawn : blend(init.image(), drawn, init.strength());
+    if (init == null) return drawn;
+    BufferedImage start = ResizeMode.JUST_RESIZE.fit(init.image(), w, h);
+    BufferedImage blended = blend(start, drawn, init.strength());
+    if (r.mask() == null) return blended;
+    // inpainting: only the pixels the prepared mask repaints (>= 128) change
+    GrayImage m = Masks.resize(r.mask().prepared(), w, h);
+    for (int y = 0; y < h; y++)
+      for (int x = 0; x < w; x++)
+        if (m.values()[y * w + x] < 128) blended.setRGB(x, y, start.getRGB(x, y));
+    return blended;
   }
 
   /** {@code a x (1 - s) + b x s}, channel by channel, rounded. */
@@ -156,6 +171,16 @@ public final class TestImageGenerator implements ImageGenerator, AutoCloseable {
     s.put("Size", w + "x" + h);
     s.put("Model", name);
     if (init != null) s.put("Denoising strength", Double.toString(init.strength()));
+    if (r.mask() != null) {
+      s.put("Mask blur", Integer.toString(r.mask().blur()));
+      if (r.mask().invert()) s.put("Mask mode", "Inpaint not masked");
+      s.put("Masked content", r.mask().fill().a1111Name());
+      if (r.mask().cropPadding() != null) {
+        s.put("Inpaint area", "Only masked");
+        s.put("Masked area padding", Integer.toString(r.mask().cropPadding()));
+      }
+      if (r.mask().overlay()) s.put("Overlay", "true");
+    }
     return new Infotext(r.prompt(), r.negativePrompt(), s);
   }
 
