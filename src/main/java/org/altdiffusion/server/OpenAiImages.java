@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
+import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -593,45 +594,41 @@ final class OpenAiImages {
     }
 
     Long integer(String name, long min, long max) {
-      JsonNode n = get(name);
+      BigDecimal v = numeric(name, true);
+      if (v == null) return null;
+      if (v.compareTo(BigDecimal.valueOf(min)) < 0 || v.compareTo(BigDecimal.valueOf(max)) > 0)
+        throw OpenAiJson.invalid(name, name + " must be from " + min + " to " + max + ", got " + v);
+      return v.longValueExact();
+    }
+
+    Double number(String name, double min, double max) {
+      BigDecimal n = numeric(name, false);
       if (n == null) return null;
-      long v;
-      if (form && n.isTextual()) {
-        try {
-          v = Long.parseLong(n.textValue().strip());
-        } catch (NumberFormatException e) {
-          throw OpenAiJson.invalid(
-              name, name + " must be an integer, got '" + Json.abbreviate(n.textValue()) + "'");
-        }
-      } else if (n.isIntegralNumber() && n.canConvertToLong()) {
-        v = n.longValue();
-      } else {
-        throw OpenAiJson.invalid(name, name + " must be an integer, got " + Json.describe(n));
-      }
-      if (v < min || v > max)
+      double v = n.doubleValue();
+      if (!(v >= min && v <= max))
         throw OpenAiJson.invalid(name, name + " must be from " + min + " to " + max + ", got " + v);
       return v;
     }
 
-    Double number(String name, double min, double max) {
+    /** The field as a number (form fields arrive as text); an error naming what is accepted. */
+    private BigDecimal numeric(String name, boolean integral) {
       JsonNode n = get(name);
       if (n == null) return null;
-      double v;
+      String kind = integral ? "an integer" : "a number";
       if (form && n.isTextual()) {
         try {
-          v = Double.parseDouble(n.textValue().strip());
-        } catch (NumberFormatException e) {
+          BigDecimal v = new BigDecimal(n.textValue().strip());
+          if (integral) v.toBigIntegerExact();
+          return v;
+        } catch (NumberFormatException | ArithmeticException e) {
           throw OpenAiJson.invalid(
-              name, name + " must be a number, got '" + Json.abbreviate(n.textValue()) + "'");
+              name, name + " must be " + kind + ", got '" + Json.abbreviate(n.textValue()) + "'");
         }
-      } else if (n.isNumber()) {
-        v = n.doubleValue();
-      } else {
-        throw OpenAiJson.invalid(name, name + " must be a number, got " + Json.describe(n));
       }
-      if (!(v >= min && v <= max))
-        throw OpenAiJson.invalid(name, name + " must be from " + min + " to " + max + ", got " + v);
-      return v;
+      boolean ok = integral ? n.isIntegralNumber() && n.canConvertToLong() : n.isNumber();
+      if (!ok)
+        throw OpenAiJson.invalid(name, name + " must be " + kind + ", got " + Json.describe(n));
+      return n.decimalValue();
     }
   }
 
