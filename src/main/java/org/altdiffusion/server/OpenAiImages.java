@@ -1,11 +1,9 @@
 package org.altdiffusion.server;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -222,7 +220,7 @@ final class OpenAiImages {
   // ---------------------------------------------------------------- handlers
 
   private Reply generations(Request request) {
-    Params p = new Params(Json.parseObject(request.body()), false);
+    OpenAiParams p = new OpenAiParams(Json.parseObject(request.body()), false);
     p.refuseUnknown(GENERATION_FIELDS);
     Options o = options(p);
     o.a1111.put("prompt", p.prompt(config));
@@ -385,7 +383,7 @@ final class OpenAiImages {
   /** The A1111 body being built, the answer's format and whether a size was given. */
   private record Options(ObjectNode a1111, boolean url, boolean sized) {}
 
-  private Options options(Params p) {
+  private Options options(OpenAiParams p) {
     ObjectNode a = Json.object();
     String model = p.text("model", 300);
     if (model != null && !model.isBlank() && !OPENAI_MODELS.contains(model.strip())) {
@@ -486,7 +484,7 @@ final class OpenAiImages {
   }
 
   /** A multipart request's text fields and files. */
-  private record Form(Params params, Map<String, Multipart.Part> files) {
+  private record Form(OpenAiParams params, Map<String, Multipart.Part> files) {
     ImageHeader image() {
       return checkImage("image", imageBytes());
     }
@@ -524,14 +522,14 @@ final class OpenAiImages {
         throw unknown(name, fields, fileFields);
       }
     }
-    return new Form(new Params(text, true), files);
+    return new Form(new OpenAiParams(text, true), files);
   }
 
   private static String other(String imageField) {
     return imageField.equals("image") ? "image[]" : "image";
   }
 
-  private static OpenAiException unknown(String name, Set<String> fields, Set<String> fileFields) {
+  static OpenAiException unknown(String name, Set<String> fields, Set<String> fileFields) {
     Set<String> all = new TreeSet<>(fields);
     all.addAll(fileFields);
     return OpenAiJson.invalid(
@@ -555,80 +553,6 @@ final class OpenAiImages {
                 field,
                 "payload_too_large"));
       throw OpenAiJson.invalid(field, field + " is " + e.getMessage());
-    }
-  }
-
-  /** Typed access to a JSON body's fields, or to a form's text fields (numbers given as text). */
-  private record Params(ObjectNode values, boolean form) {
-    void refuseUnknown(Set<String> accepted) {
-      values
-          .fieldNames()
-          .forEachRemaining(
-              n -> {
-                if (!accepted.contains(n)) throw unknown(n, accepted, Set.of());
-              });
-    }
-
-    private JsonNode get(String name) {
-      JsonNode n = values.get(name);
-      return n == null || n.isNull() ? null : n;
-    }
-
-    String text(String name, int maxChars) {
-      JsonNode n = get(name);
-      if (n == null) return null;
-      if (!n.isTextual())
-        throw OpenAiJson.invalid(name, name + " must be a string, got " + Json.describe(n));
-      String s = n.textValue();
-      if (s.length() > maxChars)
-        throw OpenAiJson.invalid(
-            name, name + " is " + s.length() + " characters long; at most " + maxChars);
-      return s;
-    }
-
-    String prompt(ServerConfig config) {
-      String s = text("prompt", config.maxPromptChars());
-      if (s == null || s.isBlank())
-        throw OpenAiJson.invalid("prompt", "prompt is required: say what the picture shows");
-      return s;
-    }
-
-    Long integer(String name, long min, long max) {
-      BigDecimal v = numeric(name, true);
-      if (v == null) return null;
-      if (v.compareTo(BigDecimal.valueOf(min)) < 0 || v.compareTo(BigDecimal.valueOf(max)) > 0)
-        throw OpenAiJson.invalid(name, name + " must be from " + min + " to " + max + ", got " + v);
-      return v.longValueExact();
-    }
-
-    Double number(String name, double min, double max) {
-      BigDecimal n = numeric(name, false);
-      if (n == null) return null;
-      double v = n.doubleValue();
-      if (!(v >= min && v <= max))
-        throw OpenAiJson.invalid(name, name + " must be from " + min + " to " + max + ", got " + v);
-      return v;
-    }
-
-    /** The field as a number (form fields arrive as text); an error naming what is accepted. */
-    private BigDecimal numeric(String name, boolean integral) {
-      JsonNode n = get(name);
-      if (n == null) return null;
-      String kind = integral ? "an integer" : "a number";
-      if (form && n.isTextual()) {
-        try {
-          BigDecimal v = new BigDecimal(n.textValue().strip());
-          if (integral) v.toBigIntegerExact();
-          return v;
-        } catch (NumberFormatException | ArithmeticException e) {
-          throw OpenAiJson.invalid(
-              name, name + " must be " + kind + ", got '" + Json.abbreviate(n.textValue()) + "'");
-        }
-      }
-      boolean ok = integral ? n.isIntegralNumber() && n.canConvertToLong() : n.isNumber();
-      if (!ok)
-        throw OpenAiJson.invalid(name, name + " must be " + kind + ", got " + Json.describe(n));
-      return n.decimalValue();
     }
   }
 
