@@ -46,7 +46,7 @@ final class OpenApi {
     doc.put("paths", paths);
     Map<String, Object> components = new LinkedHashMap<>();
     Map<String, Object> schemas = schemas(config);
-    schemas.putAll(OpenAiImages.schemas(config));
+    schemas.putAll(OpenAiSchemas.schemas(config));
     components.put("schemas", schemas);
     components.put(
         "securitySchemes",
