@@ -79,6 +79,12 @@ final class GenerateCommand implements Callable<Integer> {
   String sampler;
 
   @Option(
+      names = "--tiling",
+      description =
+          "Seamless tiling: the picture's opposite edges continue each other (A1111's Tiling).")
+  boolean tiling;
+
+  @Option(
       names = "--schedule",
       paramLabel = "TYPE",
       description =
@@ -204,6 +210,7 @@ final class GenerateCommand implements Callable<Integer> {
             .guidanceRescale(guidanceRescale)
             .sampler(sampler)
             .schedule(schedule)
+            .tiling(tiling)
             .eta(eta)
             .seed(Seeds.fromUser(seed))
             .size(width, height)

@@ -1,5 +1,6 @@
 package org.altdiffusion.nn;
 
+import org.bytedeco.pytorch.DoubleOptional;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
@@ -14,6 +15,9 @@ public final class Conv2d extends Module {
   public final long padding;
   public final Parameter weight;
   public final Parameter bias;
+
+  /** Pad circularly instead of with zeros (A1111's tiling: PyTorch's padding_mode "circular"). */
+  private volatile boolean circular;
 
   public Conv2d(long inChannels, long outChannels, long kernel, long stride, long padding) {
     this(inChannels, outChannels, kernel, stride, padding, true);
@@ -30,14 +34,33 @@ public final class Conv2d extends Module {
     this.bias = withBias ? parameter("bias", outChannels) : null;
   }
 
+  /** Whether this convolution pads circularly (seamless tiling) or with zeros (the default). */
+  public void setCircular(boolean on) {
+    circular = on;
+  }
+
+  public boolean circular() {
+    return circular;
+  }
+
   /** x: [B, in, H, W] -> [B, out, H', W']. */
   public Tensor forward(Tensor x) {
+    boolean wrap = circular && padding > 0;
+    Tensor input =
+        wrap
+            ? torch.pad(
+                x,
+                new long[] {padding, padding, padding, padding},
+                "circular",
+                new DoubleOptional())
+            : x; // [B, in, H + 2p, W + 2p] when wrapped
+    long pad = wrap ? 0 : padding;
     return torch.conv2d(
-        x,
+        input,
         weight.get(),
         bias == null ? new TensorOptional() : new TensorOptional(bias.get()),
         new long[] {stride, stride},
-        new long[] {padding, padding},
+        new long[] {pad, pad},
         new long[] {1, 1},
         1);
   }

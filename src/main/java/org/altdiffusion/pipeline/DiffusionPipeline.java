@@ -133,6 +133,7 @@ public final class DiffusionPipeline implements ImageGenerator {
     Scheduler scheduler = sampler.create(model.scheduler());
     // the request's LoRAs are merged into the weights for this generation and taken out after it
     try (AppliedLoras loras = AppliedLoras.apply(request.loras(), loraTargets());
+        Tiling tiling = Tiling.apply(request.tiling(), model.unet(), model.vae());
         NoGradGuard noGrad = new NoGradGuard();
         PointerScope scope = new PointerScope()) {
       Tensor context = encodeWithGuidance(shown, prompts == null, request); // [(2)B, T, D]

@@ -19,6 +19,8 @@ import org.altdiffusion.lora.LoraSpec;
  * @param initImage the starting picture of image-to-image, or null for text-to-image
  * @param mask the region of the init image to repaint (inpainting), or null; needs an init image
  * @param loras LoRAs merged into the model for this generation, each with its weight (default none)
+ * @param tiling A1111's tiling: every convolution pads circularly, so the picture tiles seamlessly
+ *     (default false)
  */
 public record GenerationRequest(
     String prompt,
@@ -30,7 +32,8 @@ public record GenerationRequest(
     int batchSize,
     InitImage initImage,
     InpaintMask mask,
-    List<LoraSpec> loras) {
+    List<LoraSpec> loras,
+    boolean tiling) {
 
   /** Largest side accepted, in pixels. */
   public static final int MAX_SIDE = 4096;
@@ -180,6 +183,7 @@ public record GenerationRequest(
     private InitImage initImage;
     private InpaintMask mask;
     private List<LoraSpec> loras = List.of();
+    private boolean tiling;
 
     private Builder() {}
 
@@ -199,6 +203,7 @@ public record GenerationRequest(
       initImage = r.initImage;
       mask = r.mask;
       loras = r.loras;
+      tiling = r.tiling;
     }
 
     public Builder prompt(String v) {
@@ -279,6 +284,12 @@ public record GenerationRequest(
       return this;
     }
 
+    /** Seamless tiling (circular padding in every convolution of the UNet and the VAE). */
+    public Builder tiling(boolean v) {
+      tiling = v;
+      return this;
+    }
+
     public GenerationRequest build() {
       return new GenerationRequest(
           prompt,
@@ -290,7 +301,8 @@ public record GenerationRequest(
           batchSize,
           initImage,
           mask,
-          loras);
+          loras,
+          tiling);
     }
   }
 }

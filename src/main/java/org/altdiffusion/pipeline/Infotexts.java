@@ -46,6 +46,7 @@ record Infotexts(
         s.put("Masked area padding", Integer.toString(r.mask().cropPadding()));
       }
     }
+    if (r.tiling()) s.put("Tiling", "True");
     if (r.guidance().rescale() > 0) s.put("CFG Rescale", number(r.guidance().rescale()));
     if (r.sampling().eta() > 0) s.put("Eta", number(r.sampling().eta()));
     if (r.batchSize() > 1) {

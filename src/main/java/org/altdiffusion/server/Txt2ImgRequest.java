@@ -168,7 +168,11 @@ public record Txt2ImgRequest(
             "Only used by hires fix and img2img; accepted and unused for txt2img."),
         Field.bool("restore_faces", false, "Face restoration: not supported; must be false.")
             .with("enum", OFF),
-        Field.bool("tiling", false, "Tiling: not supported; must be false.").with("enum", OFF),
+        Field.bool(
+            "tiling",
+            false,
+            "Tiling: every convolution pads circularly, so the picture's opposite edges continue"
+                + " each other (seamless textures)."),
         Field.bool("enable_hr", false, "Hires fix: not supported; must be false.")
             .with("enum", OFF),
         Field.object(
@@ -336,7 +340,6 @@ public record Txt2ImgRequest(
     if (echo.get("subseed_strength").doubleValue() > 0)
       on.add("subseed_strength > 0 (variation seeds)");
     if (echo.get("restore_faces").booleanValue()) on.add("restore_faces");
-    if (echo.get("tiling").booleanValue()) on.add("tiling");
     if (echo.has("enable_hr") && echo.get("enable_hr").booleanValue())
       on.add("enable_hr (hires fix)");
     String script = text(echo, "script_name");

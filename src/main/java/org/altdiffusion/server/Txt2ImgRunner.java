@@ -98,6 +98,7 @@ final class Txt2ImgRunner implements JobQueue.Runner {
             .batchSize(r.batchSize())
             .eta(r.eta() == null ? 0.0 : r.eta())
             .initImage(init)
+            .tiling(r.parameters().path("tiling").asBoolean(false))
             .mask(mask)
             .build();
     List<String> problems = base.problems();

@@ -356,9 +356,9 @@ class ApiServerTest {
     assertError(
         Http.post(i2i, "{\"init_images\":[\"" + ok + "\"],\"width\":100}"), 422, "use 96 or 104");
     assertError(
-        Http.post(i2i, "{\"init_images\":[\"" + ok + "\"],\"enable_hr\":true,\"tiling\":true}"),
+        Http.post(i2i, "{\"init_images\":[\"" + ok + "\"],\"restore_faces\":true}"),
         422,
-        "tiling");
+        "restore_faces"); // (tiling, refused here before, runs now: TilingFieldTest)
     assertError(
         Http.post(i2i, "{\"init_images\":[\"" + ok + "\"],\"sampler_name\":\"Nope\"}"),
         404,

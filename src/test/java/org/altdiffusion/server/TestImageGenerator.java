@@ -166,6 +166,7 @@ public final class TestImageGenerator implements ImageGenerator, AutoCloseable {
     s.put("Steps", Integer.toString(r.sampling().steps()));
     s.put("Sampler", samplerDisplayName(r.sampling().sampler(), r.sampling().schedule()));
     if (r.sampling().schedule() != null) s.put("Schedule type", r.sampling().schedule());
+    if (r.tiling()) s.put("Tiling", "True");
     s.put("CFG scale", Double.toString(r.guidance().scale()));
     s.put("Seed", Long.toString(seed));
     s.put("Size", w + "x" + h);
