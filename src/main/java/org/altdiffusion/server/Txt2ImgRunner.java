@@ -36,9 +36,12 @@ final class Txt2ImgRunner implements JobQueue.Runner {
   private final Models models;
   private final OutputFolder output;
 
-  Txt2ImgRunner(Models models, OutputFolder output) {
+  private final LoraRoutes loras;
+
+  Txt2ImgRunner(Models models, OutputFolder output, LoraRoutes loras) {
     this.models = models;
     this.output = output;
+    this.loras = loras;
   }
 
   @Override
@@ -99,6 +102,7 @@ final class Txt2ImgRunner implements JobQueue.Runner {
             .eta(r.eta() == null ? 0.0 : r.eta())
             .initImage(init)
             .mask(mask)
+            .loras(loras.specs(r.prompt()))
             .build();
     List<String> problems = base.problems();
     if (!problems.isEmpty()) throw ApiException.invalid(String.join("; ", problems));
