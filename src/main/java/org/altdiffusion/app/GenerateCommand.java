@@ -13,6 +13,8 @@ import org.altdiffusion.image.ImageDecoder;
 import org.altdiffusion.image.ImageLimits;
 import org.altdiffusion.image.Masks;
 import org.altdiffusion.image.Png;
+import org.altdiffusion.lora.LoraFolder;
+import org.altdiffusion.lora.LoraPrompt;
 import org.altdiffusion.lora.LoraSpec;
 import org.altdiffusion.pipeline.DiffusionPipeline;
 import org.altdiffusion.pipeline.GeneratedImage;
@@ -192,6 +194,15 @@ final class GenerateCommand implements Callable<Integer> {
               + " .ckpt) with its weight (default 1; negative to steer away). Repeatable.")
   List<String> loras = new ArrayList<>();
 
+  @Option(
+      names = "--loras",
+      paramLabel = "DIR",
+      defaultValue = "models/lora",
+      description =
+          "Folder of the LoRAs the prompt names with A1111's <lora:NAME:WEIGHT> (NAME: a file name"
+              + " without .safetensors/.pt/.ckpt; WEIGHT default 1). Default ${DEFAULT-VALUE}.")
+  Path loraDir;
+
   @Option(names = "--quiet", description = "No progress bar.")
   boolean quiet;
 
@@ -263,7 +274,10 @@ final class GenerateCommand implements Callable<Integer> {
     return 0;
   }
 
-  /** The --lora arguments, each file checked to exist before the model loads. */
+  /**
+   * The --lora arguments, each file checked to exist before the model loads, then the prompt's
+   * {@code <lora:NAME:WEIGHT>} tags found in --loras.
+   */
   private List<LoraSpec> loraSpecs() {
     List<LoraSpec> specs = new ArrayList<>();
     for (String a : loras) {
@@ -272,6 +286,8 @@ final class GenerateCommand implements Callable<Integer> {
         throw new IllegalArgumentException("--lora " + s.file() + ": no such file");
       specs.add(s);
     }
+    List<LoraPrompt.Tag> tags = LoraPrompt.parse(prompt).tags();
+    if (!tags.isEmpty()) specs.addAll(new LoraFolder(loraDir).specs(tags));
     return specs;
   }
 

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.altdiffusion.lora.LoraFolder;
 import org.altdiffusion.pipeline.PipelineLoader;
 import org.altdiffusion.server.ApiServer;
 import org.altdiffusion.server.FolderModelRegistry;
@@ -44,6 +45,15 @@ public final class ServeCommand implements Callable<Integer> {
           "Folder of models (diffusers folders). Default: the checkout's models/ folder, which"
               + " holds the built-in model.")
   Path models;
+
+  @Option(
+      names = "--loras",
+      paramLabel = "DIR",
+      description =
+          "Folder of the LoRAs prompts name with <lora:NAME:WEIGHT> (.safetensors, .pt, .ckpt;"
+              + " listed by GET /sdapi/v1/loras, re-read by POST /sdapi/v1/refresh-loras)."
+              + " Default: the models folder's lora/ (models/lora).")
+  Path loraDir;
 
   @Option(
       names = "--model",
@@ -168,7 +178,16 @@ public final class ServeCommand implements Callable<Integer> {
             + models
             + ": "
             + String.join(", ", registry.models().stream().map(ModelInfo::title).toList()));
-    server = new ApiServer(config, registry, model);
+    LoraFolder loraFolder = new LoraFolder(loraDir != null ? loraDir : models.resolve("lora"));
+    System.err.println(
+        "LoRAs in "
+            + loraFolder.root()
+            + ": "
+            + (loraFolder.entries().isEmpty()
+                ? (Files.isDirectory(loraFolder.root()) ? "none" : "none (no such folder)")
+                : String.join(
+                    ", ", loraFolder.entries().stream().map(LoraFolder.Entry::name).toList())));
+    server = new ApiServer(config, registry, model, loraFolder);
     System.err.println(
         "AltDiffusion server at "
             + server.url()

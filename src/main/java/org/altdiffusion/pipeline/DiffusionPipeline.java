@@ -12,6 +12,7 @@ import org.altdiffusion.engine.ThreadSettings.ParallelGuidance;
 import org.altdiffusion.engine.Torch;
 import org.altdiffusion.image.ImageTensors;
 import org.altdiffusion.lora.AppliedLoras;
+import org.altdiffusion.lora.LoraPrompt;
 import org.altdiffusion.lora.LoraTarget;
 import org.altdiffusion.models.text.TextConditioning;
 import org.altdiffusion.schedulers.SamplerChoice;
@@ -136,7 +137,10 @@ public final class DiffusionPipeline implements ImageGenerator {
         Tiling tiling = Tiling.apply(request.tiling(), model.unet(), model.vae());
         NoGradGuard noGrad = new NoGradGuard();
         PointerScope scope = new PointerScope()) {
-      Tensor context = encodeWithGuidance(shown, prompts == null, request); // [(2)B, T, D]
+      // <lora:NAME:WEIGHT> tags are for the caller (resolved into request.loras()), not the
+      // encoder: it sees the prompt without them, the infotext shows it as written (as A1111)
+      List<String> encoded = shown.stream().map(LoraPrompt::strip).toList();
+      Tensor context = encodeWithGuidance(encoded, prompts == null, request); // [(2)B, T, D]
       Tensor images =
           run(
               request,
@@ -352,7 +356,7 @@ public final class DiffusionPipeline implements ImageGenerator {
   /** Number of tokens {@code prompt} has beyond the encoder's window (0 when it fits). */
   public int truncatedTokens(String prompt) {
     TextConditioning text = model.text();
-    var e = text.tokenizer().encode(prompt, text.maxLength());
+    var e = text.tokenizer().encode(LoraPrompt.strip(prompt), text.maxLength());
     return Math.max(0, e.untruncatedLength() - e.length());
   }
 

@@ -11,6 +11,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -26,6 +27,7 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.altdiffusion.image.ImageLimits;
 import org.altdiffusion.image.Png;
+import org.altdiffusion.lora.LoraFolder;
 import org.altdiffusion.pipeline.Seeds;
 
 /**
@@ -58,6 +60,7 @@ public final class ApiServer implements AutoCloseable {
   private final StaticAssets assets = new StaticAssets();
   private final List<Route> routes = new ArrayList<>();
   private final byte[] openApi;
+  private final LoraRoutes loras;
   private final boolean loopback;
   private final HttpServer http;
   private final ExecutorService pool;
@@ -73,6 +76,17 @@ public final class ApiServer implements AutoCloseable {
    */
   public ApiServer(ServerConfig config, ModelRegistry registry, String initialModel)
       throws IOException {
+    this(config, registry, initialModel, new LoraFolder(Path.of("models", "lora")));
+  }
+
+  /**
+   * As {@link #ApiServer(ServerConfig, ModelRegistry, String)}, with the folder of the LoRAs that
+   * prompts name with {@code <lora:NAME:WEIGHT>}.
+   */
+  public ApiServer(
+      ServerConfig config, ModelRegistry registry, String initialModel, LoraFolder loraFolder)
+      throws IOException {
+    this.loras = new LoraRoutes(loraFolder);
     this.config = config;
     InetAddress address = InetAddress.getByName(config.host());
     this.loopback = address.isLoopbackAddress();
@@ -103,7 +117,7 @@ public final class ApiServer implements AutoCloseable {
             config.queueCapacity(),
             config.keepFinishedJobs(),
             config.finishedJobTtl(),
-            new Txt2ImgRunner(models, output));
+            new Txt2ImgRunner(models, output, loras));
     this.openAi =
         new OpenAiImages(
             config, models, (r, kind) -> queue.submit(newJob(r, kind, false)), this::url);
@@ -422,6 +436,7 @@ public final class ApiServer implements AutoCloseable {
             .ok("StatusResponse")
             .handler(this::status));
     openAi.routes().forEach(this::add);
+    loras.routes().forEach(this::add);
   }
 
   private void add(Route r) {
@@ -459,6 +474,7 @@ public final class ApiServer implements AutoCloseable {
     List<String> known = models.samplerNames(model);
     if (known != null) Samplers.resolve(r.sampler(), known); // fail fast; the worker checks again
     Samplers.schedule(r.scheduler());
+    loras.specs(r.prompt()); // a bad tag or unknown LoRA: 422 now; the worker resolves them again
     long seed = Seeds.resolve(Seeds.fromUser(r.seed()));
     return new Job(kind, collectable, r, model, seed);
   }

@@ -47,6 +47,7 @@ final class OpenApi {
     Map<String, Object> components = new LinkedHashMap<>();
     Map<String, Object> schemas = schemas(config);
     schemas.putAll(OpenAiSchemas.schemas(config));
+    schemas.putAll(LoraRoutes.schemas());
     components.put("schemas", schemas);
     components.put(
         "securitySchemes",

@@ -36,9 +36,12 @@ final class Txt2ImgRunner implements JobQueue.Runner {
   private final Models models;
   private final OutputFolder output;
 
-  Txt2ImgRunner(Models models, OutputFolder output) {
+  private final LoraRoutes loras;
+
+  Txt2ImgRunner(Models models, OutputFolder output, LoraRoutes loras) {
     this.models = models;
     this.output = output;
+    this.loras = loras;
   }
 
   @Override
@@ -100,6 +103,7 @@ final class Txt2ImgRunner implements JobQueue.Runner {
             .initImage(init)
             .tiling(r.parameters().path("tiling").asBoolean(false))
             .mask(mask)
+            .loras(loras.specs(r.prompt()))
             .build();
     List<String> problems = base.problems();
     if (!problems.isEmpty()) throw ApiException.invalid(String.join("; ", problems));

@@ -85,4 +85,76 @@ class GenerateLoraCommandTest {
     assertTrue(full.err().contains("not a LoRA file"), full.err());
     assertFalse(Files.exists(tmp.resolve("c.png")));
   }
+
+  static GenerateCommandTest.Run generatePrompt(Path out, String prompt, String... more) {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "generate",
+                "--model",
+                MODEL,
+                "-p",
+                prompt,
+                "--steps",
+                "2",
+                "-s",
+                "5",
+                "-W",
+                "16",
+                "-H",
+                "16",
+                "--quiet",
+                "--out",
+                out.toString()));
+    args.addAll(List.of(more));
+    return run(args.toArray(String[]::new));
+  }
+
+  static int[] pixels(Path png) throws Exception {
+    java.awt.image.BufferedImage img = javax.imageio.ImageIO.read(png.toFile());
+    return img.getRGB(0, 0, img.getWidth(), img.getHeight(), null, 0, img.getWidth());
+  }
+
+  @Test
+  void promptTagsGiveThePictureOfLoraArguments(@TempDir Path tmp) throws Exception {
+    GenerateCommandTest.Run byArgs = generate(tmp.resolve("args.png"), PEFT + ":0.8");
+    assertEquals(0, byArgs.code(), byArgs.err());
+    GenerateCommandTest.Run byTag =
+        generatePrompt(tmp.resolve("tag.png"), "a cat<lora:peft:0.8>", "--loras", LORAS.toString());
+    assertEquals(0, byTag.code(), byTag.err());
+    assertArrayEquals(pixels(tmp.resolve("args.png")), pixels(tmp.resolve("tag.png")));
+    Infotext info =
+        Infotext.parse(PngText.read(Files.readAllBytes(tmp.resolve("tag.png"))).get("parameters"));
+    assertEquals("a cat<lora:peft:0.8>", info.prompt()); // the prompt as written, as A1111
+    assertEquals(
+        "peft: " + LoraHashes.shortHash(Path.of(PEFT)), info.settings().get("Lora hashes"));
+    // without the LoRA the tag-free prompt gives another picture: the tag did the work
+    assertEquals(0, generate(tmp.resolve("plain.png")).code());
+    assertFalse(
+        java.util.Arrays.equals(pixels(tmp.resolve("plain.png")), pixels(tmp.resolve("tag.png"))));
+  }
+
+  @Test
+  void unknownOrBadPromptTagsAreClearErrors(@TempDir Path tmp) throws Exception {
+    GenerateCommandTest.Run unknown =
+        generatePrompt(tmp.resolve("a.png"), "a cat <lora:ink:1>", "--loras", LORAS.toString());
+    assertNotEquals(0, unknown.code());
+    assertTrue(
+        unknown.err().contains("unknown LoRA 'ink': known in " + LORAS + ": kohya_locon,"),
+        unknown.err());
+    GenerateCommandTest.Run bad =
+        generatePrompt(tmp.resolve("b.png"), "a cat <lora:peft:lots>", "--loras", LORAS.toString());
+    assertNotEquals(0, bad.code());
+    assertTrue(bad.err().contains("the weight 'lots' is not a number"), bad.err());
+    GenerateCommandTest.Run path =
+        generatePrompt(tmp.resolve("c.png"), "<lora:../lora/peft:1>", "--loras", LORAS.toString());
+    assertNotEquals(0, path.code());
+    assertTrue(path.err().contains("not a path"), path.err());
+    GenerateCommandTest.Run noFolder =
+        generatePrompt(
+            tmp.resolve("d.png"), "<lora:peft>", "--loras", tmp.resolve("none").toString());
+    assertNotEquals(0, noFolder.code());
+    assertTrue(noFolder.err().contains("does not exist"), noFolder.err());
+    assertFalse(Files.exists(tmp.resolve("a.png")));
+  }
 }
