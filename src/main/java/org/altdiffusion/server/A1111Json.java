@@ -1,5 +1,6 @@
 package org.altdiffusion.server;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.awt.image.BufferedImage;
@@ -75,7 +76,8 @@ final class A1111Json {
     o.put("index_of_first_image", 0);
     ArrayNode infotexts = o.putArray("infotexts");
     for (GeneratedImage img : r.images()) infotexts.add(img.infotext().format());
-    o.putArray("styles");
+    JsonNode styles = q.parameters().get("styles"); // the names asked for, as A1111 echoes them
+    o.set("styles", styles == null ? Json.array() : styles.deepCopy());
     o.put("job_timestamp", r.jobTimestamp());
     o.put("clip_skip", 1);
     o.put("is_using_inpainting_conditioning", false);

@@ -422,6 +422,7 @@ public final class ApiServer implements AutoCloseable {
             .ok("StatusResponse")
             .handler(this::status));
     openAi.routes().forEach(this::add);
+    new A1111Lists(config).routes().forEach(this::add);
   }
 
   private void add(Route r) {

@@ -47,6 +47,7 @@ final class OpenApi {
     Map<String, Object> components = new LinkedHashMap<>();
     Map<String, Object> schemas = schemas(config);
     schemas.putAll(OpenAiImages.schemas(config));
+    schemas.putAll(A1111Lists.schemas());
     components.put("schemas", schemas);
     components.put(
         "securitySchemes",
