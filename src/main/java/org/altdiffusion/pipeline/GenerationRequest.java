@@ -19,6 +19,7 @@ import org.altdiffusion.lora.LoraSpec;
  * @param initImage the starting picture of image-to-image, or null for text-to-image
  * @param mask the region of the init image to repaint (inpainting), or null; needs an init image
  * @param loras LoRAs merged into the model for this generation, each with its weight (default none)
+ * @param variation A1111's variation seed and strength, or null for none (default)
  */
 public record GenerationRequest(
     String prompt,
@@ -30,7 +31,8 @@ public record GenerationRequest(
     int batchSize,
     InitImage initImage,
     InpaintMask mask,
-    List<LoraSpec> loras) {
+    List<LoraSpec> loras,
+    Variation variation) {
 
   /** Largest side accepted, in pixels. */
   public static final int MAX_SIDE = 4096;
@@ -98,6 +100,15 @@ public record GenerationRequest(
     return toBuilder().seed(seed).build();
   }
 
+  /**
+   * A1111's variation seeds: image i starts from {@code slerp(strength, noise(seed + i),
+   * noise(subseed + i))} ({@link org.altdiffusion.engine.Noise#variation}).
+   *
+   * @param subseed variation seed of image 0; image i uses subseed + i; null = random
+   * @param strength 0..1: 0 = the seed's noise, 1 = the variation seed's
+   */
+  public record Variation(Long subseed, double strength) {}
+
   /** Every problem of this request, each saying what is accepted; empty when it is valid. */
   public List<String> problems() {
     List<String> p = new ArrayList<>();
@@ -115,6 +126,11 @@ public record GenerationRequest(
     checkSide(p, "width", size.width());
     checkSide(p, "height", size.height());
     Seeds.check(seed).ifPresent(p::add);
+    if (variation != null) {
+      Seeds.check(variation.subseed()).ifPresent(m -> p.add("variation " + m));
+      if (!(variation.strength() >= 0 && variation.strength() <= 1))
+        p.add("variation strength must be between 0 and 1, got " + variation.strength());
+    }
     if (mask != null && initImage == null)
       p.add("an inpainting mask needs an init image (the picture to repaint)");
     if (mask != null
@@ -176,6 +192,7 @@ public record GenerationRequest(
     private int width;
     private int height;
     private Long seed;
+    private Variation variation;
     private int batchSize = 1;
     private InitImage initImage;
     private InpaintMask mask;
@@ -195,6 +212,7 @@ public record GenerationRequest(
       width = r.size.width();
       height = r.size.height();
       seed = r.seed;
+      variation = r.variation;
       batchSize = r.batchSize;
       initImage = r.initImage;
       mask = r.mask;
@@ -250,6 +268,12 @@ public record GenerationRequest(
       return this;
     }
 
+    /** Variation seed and strength; null = none. */
+    public Builder variation(Variation v) {
+      variation = v;
+      return this;
+    }
+
     /** Seed of image 0; null = random. */
     public Builder seed(Long v) {
       seed = v;
@@ -290,7 +314,8 @@ public record GenerationRequest(
           batchSize,
           initImage,
           mask,
-          loras);
+          loras,
+          variation);
     }
   }
 }

@@ -47,15 +47,17 @@ final class A1111Json {
       prompts.add(q.prompt());
       negatives.add(q.negativePrompt());
       seeds.add(s);
-      subseeds.add(-1);
+      subseeds.add(job.subseed < 0 ? -1 : job.subseed + (s - job.seed));
     }
     o.put("negative_prompt", q.negativePrompt());
     o.set("all_negative_prompts", negatives);
     o.put("seed", job.seed);
     o.set("all_seeds", seeds);
-    o.put("subseed", -1);
+    o.put("subseed", job.subseed);
     o.set("all_subseeds", subseeds);
-    o.put("subseed_strength", 0);
+    o.put(
+        "subseed_strength",
+        job.subseed < 0 ? 0 : q.parameters().get("subseed_strength").doubleValue());
     o.put("width", r.width());
     o.put("height", r.height());
     o.put("sampler_name", r.sampler());

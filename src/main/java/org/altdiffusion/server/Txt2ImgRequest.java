@@ -127,10 +127,31 @@ public record Txt2ImgRequest(
             "subseed",
             -1L,
             -1,
-            MAX_SEED,
-            "Variation seed: accepted, unused (variations are not supported)."),
-        // Values up to 1 pass the type check and are refused as unsupported, with that reason.
-        Field.number("subseed_strength", 0.0, 0, 1, "Variation strength: only 0 is supported.")
+            maxFirstSeed(c),
+            "Variation seed of the first image (A1111's variation seeds); image i uses subseed +"
+                + " i. -1 = random. Used when subseed_strength > 0."),
+        Field.number(
+            "subseed_strength",
+            0.0,
+            0,
+            1,
+            "Variation strength: each image starts from slerp(strength, noise(seed + i),"
+                + " noise(subseed + i)) as A1111 computes it; 0 = none, 1 = the variation seed's"
+                + " noise."),
+        // Values above 0 pass the type check and are refused as unsupported, with that reason.
+        Field.integer(
+                "seed_resize_from_w",
+                -1L,
+                -1,
+                MAX_SEED,
+                "Resize seed from width: not supported; -1 or 0 (off).")
+            .with("maximum", 0),
+        Field.integer(
+                "seed_resize_from_h",
+                -1L,
+                -1,
+                MAX_SEED,
+                "Resize seed from height: not supported; -1 or 0 (off).")
             .with("maximum", 0),
         Field.string(
             "sampler_name",
@@ -364,8 +385,9 @@ public record Txt2ImgRequest(
 
   private static void refuseUnsupported(ObjectNode echo) {
     List<String> on = new ArrayList<>();
-    if (echo.get("subseed_strength").doubleValue() > 0)
-      on.add("subseed_strength > 0 (variation seeds)");
+    if (echo.get("seed_resize_from_w").longValue() > 0
+        || echo.get("seed_resize_from_h").longValue() > 0)
+      on.add("seed_resize_from_w / seed_resize_from_h > 0 (resize seed from)");
     if (echo.get("restore_faces").booleanValue()) on.add("restore_faces");
     if (echo.get("tiling").booleanValue()) on.add("tiling");
     if (echo.has("enable_hr") && echo.get("enable_hr").booleanValue())

@@ -120,4 +120,49 @@ class A1111ListsTest {
     Http.Res job = Http.post(server.url() + "/api/v1/jobs", "{\"styles\":[\"Nope\"]}");
     assertEquals(422, job.status(), job.body());
   }
+
+  @Test
+  void variationSeedsReachTheGeneratorBatchByBatch() throws Exception {
+    server = Servers.start(Servers.config(), new TestModels(0, 64, "m18"));
+    String t2i = server.url() + "/sdapi/v1/txt2img";
+    Http.Res r =
+        Http.post(
+            t2i,
+            "{\"seed\":5,\"subseed\":41,\"subseed_strength\":0.25,\"batch_size\":2,"
+                + "\"n_iter\":2,\"steps\":1,\"width\":64,\"height\":64}");
+    assertEquals(200, r.status(), r.body());
+    JsonNode info = Http.JSON.readTree(r.json().get("info").textValue());
+    assertEquals(41, info.get("subseed").asLong());
+    assertEquals("[41,42,43,44]", info.get("all_subseeds").toString());
+    assertEquals(0.25, info.get("subseed_strength").asDouble());
+    String last = info.get("infotexts").get(3).textValue();
+    assertTrue(
+        last.contains("Seed: 8,")
+            && last.contains("Variation seed: 44, Variation seed strength: 0.25"),
+        last);
+
+    Http.Res random =
+        Http.post(t2i, "{\"seed\":5,\"subseed_strength\":1,\"steps\":1,\"n_iter\":2}");
+    JsonNode ri = Http.JSON.readTree(random.json().get("info").textValue());
+    long sub = ri.get("subseed").asLong();
+    assertTrue(sub >= 0, ri.toString()); // -1 resolved to a random seed, as A1111
+    assertEquals("[" + sub + "," + (sub + 1) + "]", ri.get("all_subseeds").toString());
+
+    JsonNode none =
+        Http.JSON.readTree(
+            Http.post(t2i, "{\"seed\":5,\"subseed\":41,\"steps\":1}")
+                .json()
+                .get("info")
+                .textValue());
+    assertEquals(-1, none.get("subseed").asLong()); // strength 0: no variation
+    assertFalse(none.get("infotexts").get(0).textValue().contains("Variation"));
+
+    Http.Res resize = Http.post(t2i, "{\"seed_resize_from_w\":512,\"steps\":1}");
+    assertEquals(422, resize.status(), resize.body());
+    assertTrue(resize.json().get("detail").textValue().contains("resize seed from"), resize.body());
+    assertEquals(
+        200, Http.post(t2i, "{\"seed_resize_from_w\":0,\"seed_resize_from_h\":-1}").status());
+    Http.Res strong = Http.post(t2i, "{\"subseed_strength\":1.5}");
+    assertEquals(422, strong.status(), strong.body());
+  }
 }
