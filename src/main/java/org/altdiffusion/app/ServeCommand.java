@@ -11,6 +11,7 @@ import org.altdiffusion.server.ApiServer;
 import org.altdiffusion.server.FolderModelRegistry;
 import org.altdiffusion.server.ModelInfo;
 import org.altdiffusion.server.ModelLoader;
+import org.altdiffusion.server.PromptStyles;
 import org.altdiffusion.server.ServerConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -90,6 +91,13 @@ public final class ServeCommand implements Callable<Integer> {
   Path output;
 
   @Option(
+      names = "--styles",
+      description =
+          "AUTOMATIC1111 styles.csv (columns name, prompt, negative_prompt) whose styles requests"
+              + " may name in their styles field. Default: none.")
+  Path styles;
+
+  @Option(
       names = "--max-side",
       description =
           "Largest image side in pixels a request may ask for (a multiple of 8 is used). Default"
@@ -143,6 +151,7 @@ public final class ServeCommand implements Callable<Integer> {
             .withApiToken(token)
             .withInsecureNoToken(insecureNoToken)
             .withOutputDir(output);
+    if (styles != null) config = config.withStyles(PromptStyles.load(styles));
     ServerConfig d = ServerConfig.defaults();
     config =
         config.withLimits(

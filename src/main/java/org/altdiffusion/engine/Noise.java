@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.List;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.GeneratorOptional;
+import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
@@ -54,6 +55,59 @@ public interface Noise {
           ? parts.get(0)
           : torch.cat(new TensorVector(parts.toArray(new Tensor[0])), 0);
     };
+  }
+
+  /**
+   * AUTOMATIC1111's variation seeds ({@code modules/processing.py create_random_tensors}): the
+   * first draw is, per sample i, {@code slerp(strength, randn(main_i), randn(sub_i))}; later draws
+   * (an ancestral sampler's) come from the main generators alone, as without variation.
+   *
+   * @param main one generator per sample (seed + i)
+   * @param sub one generator per sample (subseed + i)
+   * @param strength in [0, 1]: 0 = the main noise, 1 = the variation seed's noise
+   */
+  static Noise variation(List<Generator> main, List<Generator> sub, double strength) {
+    if (main.size() != sub.size())
+      throw new IllegalArgumentException(
+          main.size() + " seeds but " + sub.size() + " variation seeds");
+    if (!(strength >= 0 && strength <= 1))
+      throw new IllegalArgumentException("variation strength must be in [0, 1], got " + strength);
+    Noise plain = perSample(main);
+    Noise subNoise = perSample(sub);
+    boolean[] drawn = {false};
+    return shape -> {
+      synchronized (drawn) {
+        if (drawn[0]) return plain.randn(shape);
+        drawn[0] = true;
+      }
+      Tensor low = plain.randn(shape);
+      Tensor high = subNoise.randn(shape);
+      List<Tensor> parts = new ArrayList<>();
+      for (int i = 0; i < shape[0]; i++)
+        parts.add(slerp(strength, low.get(i), high.get(i)).unsqueeze(0));
+      return parts.size() == 1
+          ? parts.get(0)
+          : torch.cat(new TensorVector(parts.toArray(new Tensor[0])), 0);
+    };
+  }
+
+  /**
+   * A1111's {@code slerp(val, low, high)} on one sample's noise [C, h, w], as written there: norms
+   * over dim 1, and where the directions nearly agree (mean cosine above 0.9995) its linear
+   * fallback {@code low * val + high * (1 - val)}.
+   */
+  static Tensor slerp(double val, Tensor low, Tensor high) {
+    long[] dim = {1};
+    Tensor lowNorm = low.div(low.square().sum(dim, true, new ScalarTypeOptional()).sqrt());
+    Tensor highNorm = high.div(high.square().sum(dim, true, new ScalarTypeOptional()).sqrt());
+    Tensor dot = lowNorm.mul(highNorm).sum(dim, false, new ScalarTypeOptional());
+    if (dot.mean().item_double() > 0.9995)
+      return low.mul(Tensors.scalar(val)).add(high.mul(Tensors.scalar(1 - val)));
+    Tensor omega = dot.acos();
+    Tensor so = omega.sin();
+    Tensor a = omega.mul(Tensors.scalar(1.0 - val)).sin().div(so).unsqueeze(1);
+    Tensor b = omega.mul(Tensors.scalar(val)).sin().div(so).unsqueeze(1);
+    return a.mul(low).add(b.mul(high));
   }
 
   /** Generators seeded seed, seed+1, ... for {@code count} samples. */

@@ -129,6 +129,8 @@ public final class DiffusionPipeline implements ImageGenerator {
     SamplerChoice sampler =
         Samplers.resolve(request.sampling().sampler(), request.sampling().schedule());
     long seed = Seeds.resolve(request.seed());
+    GenerationRequest.Variation v = request.variation();
+    Long subseed = v == null || v.strength() == 0 ? null : Seeds.resolve(v.subseed());
     List<String> shown =
         prompts != null ? prompts : Collections.nCopies(request.batchSize(), request.prompt());
     Scheduler scheduler = sampler.create(model.scheduler());
@@ -147,6 +149,7 @@ public final class DiffusionPipeline implements ImageGenerator {
               context,
               scheduler,
               seed,
+              subseed,
               size,
               nineChannels,
               region,
@@ -157,6 +160,7 @@ public final class DiffusionPipeline implements ImageGenerator {
               samplerDisplayName(request.sampling().sampler(), request.sampling().schedule()),
               sampler.scheduleType(),
               seed,
+              subseed,
               size,
               model.name());
       return toResults(
@@ -247,12 +251,18 @@ public final class DiffusionPipeline implements ImageGenerator {
       Tensor context,
       Scheduler scheduler,
       long seed,
+      Long subseed,
       GenerationRequest.Size size,
       boolean nineChannels,
       InpaintRegion region,
       ProgressListener progress) {
     List<Generator> generators = Noise.seeded(seed, r.batchSize());
-    Noise noise = Noise.perSample(generators);
+    // the starting noise of each image; a variation seed changes it, not the sampler's later draws
+    Noise noise =
+        subseed == null
+            ? Noise.perSample(generators)
+            : Noise.variation(
+                generators, Noise.seeded(subseed, r.batchSize()), r.variation().strength());
     scheduler.setEta(r.sampling().eta());
     scheduler.setTimesteps(r.sampling().steps());
     LatentInit init = LatentInit.TEXT_TO_IMAGE;

@@ -21,6 +21,7 @@ import org.altdiffusion.lora.LoraSpec;
  * @param loras LoRAs merged into the model for this generation, each with its weight (default none)
  * @param tiling A1111's tiling: every convolution pads circularly, so the picture tiles seamlessly
  *     (default false)
+ * @param variation A1111's variation seed and strength, or null for none (default)
  */
 public record GenerationRequest(
     String prompt,
@@ -33,7 +34,8 @@ public record GenerationRequest(
     InitImage initImage,
     InpaintMask mask,
     List<LoraSpec> loras,
-    boolean tiling) {
+    boolean tiling,
+    Variation variation) {
 
   /** Largest side accepted, in pixels. */
   public static final int MAX_SIDE = 4096;
@@ -101,6 +103,15 @@ public record GenerationRequest(
     return toBuilder().seed(seed).build();
   }
 
+  /**
+   * A1111's variation seeds: image i starts from {@code slerp(strength, noise(seed + i),
+   * noise(subseed + i))} ({@link org.altdiffusion.engine.Noise#variation}).
+   *
+   * @param subseed variation seed of image 0; image i uses subseed + i; null = random
+   * @param strength 0..1: 0 = the seed's noise, 1 = the variation seed's
+   */
+  public record Variation(Long subseed, double strength) {}
+
   /** Every problem of this request, each saying what is accepted; empty when it is valid. */
   public List<String> problems() {
     List<String> p = new ArrayList<>();
@@ -118,6 +129,11 @@ public record GenerationRequest(
     checkSide(p, "width", size.width());
     checkSide(p, "height", size.height());
     Seeds.check(seed).ifPresent(p::add);
+    if (variation != null) {
+      Seeds.check(variation.subseed()).ifPresent(m -> p.add("variation " + m));
+      if (!(variation.strength() >= 0 && variation.strength() <= 1))
+        p.add("variation strength must be between 0 and 1, got " + variation.strength());
+    }
     if (mask != null && initImage == null)
       p.add("an inpainting mask needs an init image (the picture to repaint)");
     if (mask != null
@@ -179,6 +195,7 @@ public record GenerationRequest(
     private int width;
     private int height;
     private Long seed;
+    private Variation variation;
     private int batchSize = 1;
     private InitImage initImage;
     private InpaintMask mask;
@@ -199,6 +216,7 @@ public record GenerationRequest(
       width = r.size.width();
       height = r.size.height();
       seed = r.seed;
+      variation = r.variation;
       batchSize = r.batchSize;
       initImage = r.initImage;
       mask = r.mask;
@@ -255,6 +273,12 @@ public record GenerationRequest(
       return this;
     }
 
+    /** Variation seed and strength; null = none. */
+    public Builder variation(Variation v) {
+      variation = v;
+      return this;
+    }
+
     /** Seed of image 0; null = random. */
     public Builder seed(Long v) {
       seed = v;
@@ -302,7 +326,8 @@ public record GenerationRequest(
           initImage,
           mask,
           loras,
-          tiling);
+          tiling,
+          variation);
     }
   }
 }

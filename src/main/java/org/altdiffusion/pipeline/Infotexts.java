@@ -13,6 +13,7 @@ import org.altdiffusion.lora.LoraHashes;
  * @param sampler the sampler's display name ("Euler a")
  * @param scheduleType A1111's "Schedule type" when the user chose one, else null
  * @param firstSeed the seed of image 0
+ * @param firstSubseed the variation seed of image 0, null without a variation
  * @param size the size generated
  * @param model the model's name
  */
@@ -21,6 +22,7 @@ record Infotexts(
     String sampler,
     String scheduleType,
     long firstSeed,
+    Long firstSubseed,
     GenerationRequest.Size size,
     String model) {
 
@@ -35,6 +37,10 @@ record Infotexts(
     s.put("Seed", Long.toString(Seeds.ofImage(firstSeed, index)));
     s.put("Size", size.width() + "x" + size.height());
     s.put("Model", model);
+    if (firstSubseed != null) {
+      s.put("Variation seed", Long.toString(Seeds.ofImage(firstSubseed, index)));
+      s.put("Variation seed strength", number(r.variation().strength()));
+    }
     if (r.initImage() != null) s.put("Denoising strength", number(r.initImage().strength()));
     if (r.mask() != null) {
       s.put("Mask blur", Integer.toString(r.mask().blur()));

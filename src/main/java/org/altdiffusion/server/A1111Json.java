@@ -1,5 +1,6 @@
 package org.altdiffusion.server;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.awt.image.BufferedImage;
@@ -46,15 +47,17 @@ final class A1111Json {
       prompts.add(q.prompt());
       negatives.add(q.negativePrompt());
       seeds.add(s);
-      subseeds.add(-1);
+      subseeds.add(job.subseed < 0 ? -1 : job.subseed + (s - job.seed));
     }
     o.put("negative_prompt", q.negativePrompt());
     o.set("all_negative_prompts", negatives);
     o.put("seed", job.seed);
     o.set("all_seeds", seeds);
-    o.put("subseed", -1);
+    o.put("subseed", job.subseed);
     o.set("all_subseeds", subseeds);
-    o.put("subseed_strength", 0);
+    o.put(
+        "subseed_strength",
+        job.subseed < 0 ? 0 : q.parameters().get("subseed_strength").doubleValue());
     o.put("width", r.width());
     o.put("height", r.height());
     o.put("sampler_name", r.sampler());
@@ -75,7 +78,8 @@ final class A1111Json {
     o.put("index_of_first_image", 0);
     ArrayNode infotexts = o.putArray("infotexts");
     for (GeneratedImage img : r.images()) infotexts.add(img.infotext().format());
-    o.putArray("styles");
+    JsonNode styles = q.parameters().get("styles"); // the names asked for, as A1111 echoes them
+    o.set("styles", styles == null ? Json.array() : styles.deepCopy());
     o.put("job_timestamp", r.jobTimestamp());
     o.put("clip_skip", 1);
     o.put("is_using_inpainting_conditioning", false);

@@ -437,6 +437,7 @@ public final class ApiServer implements AutoCloseable {
             .handler(this::status));
     openAi.routes().forEach(this::add);
     loras.routes().forEach(this::add);
+    new A1111Lists(config).routes().forEach(this::add);
   }
 
   private void add(Route r) {

@@ -56,6 +56,12 @@ final class Job {
   /** Seed of the first image, resolved when submitted so that all seeds are known up front. */
   final long seed;
 
+  /**
+   * Variation seed of the first image, resolved when the job runs; -1 when the request asks for no
+   * variation (subseed_strength 0).
+   */
+  volatile long subseed = -1;
+
   final Instant created = Instant.now();
   final CompletableFuture<Job> done = new CompletableFuture<>();
 

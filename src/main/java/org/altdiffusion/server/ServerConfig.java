@@ -27,6 +27,7 @@ import java.time.Duration;
  * @param finishedJobTtl how long a finished job-API result is kept (default 1 hour)
  * @param shutdownGrace how long shutdown lets the running job finish before cancelling it (default
  *     10 s)
+ * @param styles prompt styles requests may name ({@code --styles}; default none)
  */
 public record ServerConfig(
     String host,
@@ -44,7 +45,8 @@ public record ServerConfig(
     int httpThreads,
     int keepFinishedJobs,
     Duration finishedJobTtl,
-    Duration shutdownGrace) {
+    Duration shutdownGrace,
+    PromptStyles styles) {
 
   public static ServerConfig defaults() {
     return new ServerConfig(
@@ -63,7 +65,8 @@ public record ServerConfig(
         16,
         64,
         Duration.ofHours(1),
-        Duration.ofSeconds(10));
+        Duration.ofSeconds(10),
+        PromptStyles.NONE);
   }
 
   public ServerConfig {
@@ -80,6 +83,7 @@ public record ServerConfig(
     }
     if (httpThreads < 2)
       throw new IllegalArgumentException("http threads must be >= 2, got " + httpThreads);
+    if (styles == null) styles = PromptStyles.NONE;
     if (keepFinishedJobs < 1) throw new IllegalArgumentException("keep finished jobs must be >= 1");
   }
 
@@ -100,7 +104,8 @@ public record ServerConfig(
         httpThreads,
         keepFinishedJobs,
         finishedJobTtl,
-        shutdownGrace);
+        shutdownGrace,
+        styles);
   }
 
   public ServerConfig withPort(int v) {
@@ -120,7 +125,8 @@ public record ServerConfig(
         httpThreads,
         keepFinishedJobs,
         finishedJobTtl,
-        shutdownGrace);
+        shutdownGrace,
+        styles);
   }
 
   public ServerConfig withQueueCapacity(int v) {
@@ -140,7 +146,8 @@ public record ServerConfig(
         httpThreads,
         keepFinishedJobs,
         finishedJobTtl,
-        shutdownGrace);
+        shutdownGrace,
+        styles);
   }
 
   public ServerConfig withApiToken(String v) {
@@ -160,7 +167,8 @@ public record ServerConfig(
         httpThreads,
         keepFinishedJobs,
         finishedJobTtl,
-        shutdownGrace);
+        shutdownGrace,
+        styles);
   }
 
   public ServerConfig withInsecureNoToken(boolean v) {
@@ -180,7 +188,8 @@ public record ServerConfig(
         httpThreads,
         keepFinishedJobs,
         finishedJobTtl,
-        shutdownGrace);
+        shutdownGrace,
+        styles);
   }
 
   public ServerConfig withOutputDir(Path v) {
@@ -200,7 +209,8 @@ public record ServerConfig(
         httpThreads,
         keepFinishedJobs,
         finishedJobTtl,
-        shutdownGrace);
+        shutdownGrace,
+        styles);
   }
 
   public ServerConfig withMaxBodyBytes(long v) {
@@ -220,7 +230,8 @@ public record ServerConfig(
         httpThreads,
         keepFinishedJobs,
         finishedJobTtl,
-        shutdownGrace);
+        shutdownGrace,
+        styles);
   }
 
   public ServerConfig withLimits(int side, int steps, int batch, int images) {
@@ -240,7 +251,8 @@ public record ServerConfig(
         httpThreads,
         keepFinishedJobs,
         finishedJobTtl,
-        shutdownGrace);
+        shutdownGrace,
+        styles);
   }
 
   public ServerConfig withShutdownGrace(Duration v) {
@@ -260,7 +272,8 @@ public record ServerConfig(
         httpThreads,
         keepFinishedJobs,
         finishedJobTtl,
-        v);
+        v,
+        styles);
   }
 
   public ServerConfig withKeepFinishedJobs(int v, Duration ttl) {
@@ -280,6 +293,28 @@ public record ServerConfig(
         httpThreads,
         v,
         ttl,
-        shutdownGrace);
+        shutdownGrace,
+        styles);
+  }
+
+  public ServerConfig withStyles(PromptStyles v) {
+    return new ServerConfig(
+        host,
+        port,
+        queueCapacity,
+        apiToken,
+        insecureNoToken,
+        outputDir,
+        maxBodyBytes,
+        maxSide,
+        maxSteps,
+        maxBatchSize,
+        maxImages,
+        maxPromptChars,
+        httpThreads,
+        keepFinishedJobs,
+        finishedJobTtl,
+        shutdownGrace,
+        v);
   }
 }

@@ -96,15 +96,25 @@ public record Txt2ImgRequest(
     return List.of(images);
   }
 
+  /** Most styles one request may name. */
+  static final int MAX_STYLES = 64;
+
   /** The fields read, in A1111's order; limits from {@code config}. Also the OpenAPI schema. */
   static List<Field> fields(ServerConfig c) {
     return List.of(
         Field.string(
             "prompt", "", c.maxPromptChars(), "The prompt, in any language the model knows."),
         Field.string("negative_prompt", "", c.maxPromptChars(), "What to steer away from."),
-        Field.array("styles", "A1111 prompt styles: not supported; must be empty.")
-            .with("items", Map.of("type", "string"))
-            .with("maxItems", 0),
+        Field.array(
+                "styles",
+                "Prompt styles (see /sdapi/v1/prompt-styles) applied in order to the prompt and"
+                    + " negative prompt, as A1111 does: a style prompt with {prompt} gets the"
+                    + " prompt in its place, any other is appended after \", \"."
+                    + (c.styles().list().isEmpty()
+                        ? " This server has none (serve --styles FILE); it must be empty."
+                        : ""))
+            .with("items", stylesItems(c))
+            .with("maxItems", c.styles().list().isEmpty() ? 0 : MAX_STYLES),
         Field.integer(
             "seed",
             -1L,
@@ -117,10 +127,31 @@ public record Txt2ImgRequest(
             "subseed",
             -1L,
             -1,
-            MAX_SEED,
-            "Variation seed: accepted, unused (variations are not supported)."),
-        // Values up to 1 pass the type check and are refused as unsupported, with that reason.
-        Field.number("subseed_strength", 0.0, 0, 1, "Variation strength: only 0 is supported.")
+            maxFirstSeed(c),
+            "Variation seed of the first image (A1111's variation seeds); image i uses subseed +"
+                + " i. -1 = random. Used when subseed_strength > 0."),
+        Field.number(
+            "subseed_strength",
+            0.0,
+            0,
+            1,
+            "Variation strength: each image starts from slerp(strength, noise(seed + i),"
+                + " noise(subseed + i)) as A1111 computes it; 0 = none, 1 = the variation seed's"
+                + " noise."),
+        // Values above 0 pass the type check and are refused as unsupported, with that reason.
+        Field.integer(
+                "seed_resize_from_w",
+                -1L,
+                -1,
+                MAX_SEED,
+                "Resize seed from width: not supported; -1 or 0 (off).")
+            .with("maximum", 0),
+        Field.integer(
+                "seed_resize_from_h",
+                -1L,
+                -1,
+                MAX_SEED,
+                "Resize seed from height: not supported; -1 or 0 (off).")
             .with("maximum", 0),
         Field.string(
             "sampler_name",
@@ -223,9 +254,11 @@ public record Txt2ImgRequest(
       java.util.function.BiFunction<ObjectNode, Txt2ImgRequest, Txt2ImgRequest> extra) {
     ObjectNode echo = Json.object();
     for (Field f : fields) echo.set(f.name(), read(f, body));
-    String prompt = echo.get("prompt").textValue();
-    String negative = echo.get("negative_prompt").textValue();
     refuseUnsupported(echo);
+    List<String> styles = styleNames(echo.get("styles"));
+    String prompt = config.styles().applyToPrompt(echo.get("prompt").textValue(), styles);
+    String negative =
+        config.styles().applyToNegativePrompt(echo.get("negative_prompt").textValue(), styles);
     String sampler = firstNonBlank(text(echo, "sampler_name"), text(echo, "sampler_index"));
     String scheduler = text(echo, "scheduler");
     int batch = echo.get("batch_size").intValue();
@@ -334,11 +367,31 @@ public record Txt2ImgRequest(
     return v;
   }
 
+  /** The schema of a style name: one of the server's styles. */
+  private static Map<String, Object> stylesItems(ServerConfig c) {
+    List<String> names = c.styles().list().stream().map(PromptStyles.Style::name).toList();
+    return names.isEmpty() ? Map.of("type", "string") : Map.of("type", "string", "enum", names);
+  }
+
+  private static List<String> styleNames(JsonNode styles) {
+    if (styles.size() > MAX_STYLES)
+      throw ApiException.invalid(
+          "styles: " + styles.size() + " names; at most " + MAX_STYLES + " are accepted");
+    List<String> names = new ArrayList<>();
+    for (JsonNode n : styles) {
+      if (!n.isTextual())
+        throw ApiException.invalid(
+            "styles must be an array of style names (strings), got " + Json.describe(n));
+      names.add(n.textValue());
+    }
+    return names;
+  }
+
   private static void refuseUnsupported(ObjectNode echo) {
     List<String> on = new ArrayList<>();
-    if (echo.get("styles").size() > 0) on.add("styles (prompt styles)");
-    if (echo.get("subseed_strength").doubleValue() > 0)
-      on.add("subseed_strength > 0 (variation seeds)");
+    if (echo.get("seed_resize_from_w").longValue() > 0
+        || echo.get("seed_resize_from_h").longValue() > 0)
+      on.add("seed_resize_from_w / seed_resize_from_h > 0 (resize seed from)");
     if (echo.get("restore_faces").booleanValue()) on.add("restore_faces");
     if (echo.has("enable_hr") && echo.get("enable_hr").booleanValue())
       on.add("enable_hr (hires fix)");

@@ -21,6 +21,7 @@ import org.altdiffusion.pipeline.Infotext;
 import org.altdiffusion.pipeline.InitImage;
 import org.altdiffusion.pipeline.InpaintMask;
 import org.altdiffusion.pipeline.ProgressListener;
+import org.altdiffusion.pipeline.Seeds;
 
 /**
  * Runs jobs on the worker thread: loads the job's model when needed, then generates n_iter batches
@@ -105,6 +106,15 @@ final class Txt2ImgRunner implements JobQueue.Runner {
             .mask(mask)
             .loras(loras.specs(r.prompt()))
             .build();
+    double strength = r.parameters().get("subseed_strength").doubleValue();
+    if (strength > 0) {
+      long asked = r.parameters().get("subseed").longValue();
+      job.subseed = Seeds.resolve(Seeds.fromUser(asked));
+      base =
+          base.toBuilder()
+              .variation(new GenerationRequest.Variation(job.subseed, strength))
+              .build();
+    }
     List<String> problems = base.problems();
     if (!problems.isEmpty()) throw ApiException.invalid(String.join("; ", problems));
     if (mask != null && mask.repaintsNothing())
@@ -124,7 +134,11 @@ final class Txt2ImgRunner implements JobQueue.Runner {
       job.iteration = n;
       job.step = 0;
       job.skipRequested = false;
-      GenerationRequest batch = base.withSeed(job.seed + (long) n * r.batchSize());
+      GenerationRequest.Builder next = base.toBuilder().seed(job.seed + (long) n * r.batchSize());
+      if (strength > 0)
+        next.variation(
+            new GenerationRequest.Variation(job.subseed + (long) n * r.batchSize(), strength));
+      GenerationRequest batch = next.build();
       // interrupt and skip keep the pictures of the current estimate, as A1111 does; cancel throws
       images.addAll(generator.generate(batch, listener(job)));
       if (job.cancelRequested) throw new GenerationCancelledException(job.step);
@@ -178,6 +192,10 @@ final class Txt2ImgRunner implements JobQueue.Runner {
       settings.put("Seed", Long.toString(seed));
       settings.put("Size", width + "x" + height);
       settings.put("Model", generator.modelName());
+      if (job.subseed >= 0) {
+        settings.put("Variation seed", Long.toString(job.subseed + i));
+        settings.put("Variation seed strength", number(base.variation().strength()));
+      }
       settings.put("Version", "altdiffusion-jvm");
       images.add(
           new GeneratedImage(
@@ -245,5 +263,10 @@ final class Txt2ImgRunner implements JobQueue.Runner {
       }
     }
     return names;
+  }
+
+  /** A number as A1111's infotext writes it: 1 for 1.0, 0.25 for 0.25. */
+  private static String number(double v) {
+    return v == Math.rint(v) ? Long.toString((long) v) : String.format(Locale.ROOT, "%s", v);
   }
 }

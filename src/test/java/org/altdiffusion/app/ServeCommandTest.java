@@ -155,4 +155,28 @@ class ServeCommandTest {
         captured.toString(StandardCharsets.UTF_8).contains("--max-steps must be between 1 and 150"),
         captured.toString(StandardCharsets.UTF_8));
   }
+
+  @Test
+  void aBadStylesFileStopsTheStartNamingItsLine(@TempDir Path dir) throws Exception {
+    Path models = Files.createDirectories(dir.resolve("models"));
+    Files.createDirectories(models.resolve("m"));
+    Files.writeString(models.resolve("m/model_index.json"), "{}");
+    Path styles = dir.resolve("styles.csv");
+    Files.writeString(styles, "name,prompt,negative_prompt\nA,\"b, c\",d\nB,e,f,g\n");
+    PrintStream err = System.err;
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+    int code;
+    try {
+      code =
+          Main.run(
+              "serve", "--port", "0", "--models", models.toString(), "--styles", styles.toString());
+    } finally {
+      System.setErr(err);
+    }
+    assertEquals(1, code);
+    String out = captured.toString(StandardCharsets.UTF_8);
+    assertTrue(
+        out.contains("styles file " + styles + ": line 3: 4 fields where the header has 3"), out);
+  }
 }

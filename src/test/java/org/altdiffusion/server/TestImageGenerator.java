@@ -171,6 +171,10 @@ public final class TestImageGenerator implements ImageGenerator, AutoCloseable {
     s.put("Seed", Long.toString(seed));
     s.put("Size", w + "x" + h);
     s.put("Model", name);
+    if (r.variation() != null) { // as the pipeline writes it: the variation seed of this image
+      s.put("Variation seed", Long.toString(r.variation().subseed() + (seed - r.seed())));
+      s.put("Variation seed strength", Double.toString(r.variation().strength()));
+    }
     if (init != null) s.put("Denoising strength", Double.toString(init.strength()));
     if (r.mask() != null) {
       s.put("Mask blur", Integer.toString(r.mask().blur()));
