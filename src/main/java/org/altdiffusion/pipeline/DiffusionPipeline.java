@@ -126,6 +126,12 @@ public final class DiffusionPipeline implements ImageGenerator {
         request.mask() == null ? null : InpaintRegion.of(request.initImage(), request.mask(), size);
     boolean nineChannels = checkChannels(request.mask() != null);
     checkMemory(size, request.batchSize(), request.guidance().enabled());
+    GenerationRequest.Hires hires = request.hires();
+    if (hires != null) {
+      // the size resolved, the second pass's size is known: check it as a request's
+      request.toBuilder().size(size.width(), size.height()).build().validate();
+      checkMemory(hires.target(size), request.batchSize(), request.guidance().enabled());
+    }
     SamplerChoice sampler =
         Samplers.resolve(request.sampling().sampler(), request.sampling().schedule());
     long seed = Seeds.resolve(request.seed());
@@ -257,12 +263,7 @@ public final class DiffusionPipeline implements ImageGenerator {
       InpaintRegion region,
       ProgressListener progress) {
     List<Generator> generators = Noise.seeded(seed, r.batchSize());
-    // the starting noise of each image; a variation seed changes it, not the sampler's later draws
-    Noise noise =
-        subseed == null
-            ? Noise.perSample(generators)
-            : Noise.variation(
-                generators, Noise.seeded(subseed, r.batchSize()), r.variation().strength());
+    Noise noise = noise(r, generators, subseed);
     scheduler.setEta(r.sampling().eta());
     scheduler.setTimesteps(r.sampling().steps());
     LatentInit init = LatentInit.TEXT_TO_IMAGE;
@@ -287,7 +288,79 @@ public final class DiffusionPipeline implements ImageGenerator {
         new GuidedDenoiser(model.unet(), context, r.guidance(), parallelGuidance, inputs);
     long[] shape = model.latentShape(r.batchSize(), size.width(), size.height());
     Tensor latents = denoise(init, denoiser, hook, scheduler, noise, shape, progress);
+    if (r.hires() != null)
+      latents = hiresPass(r, latents, denoiser, seed, subseed, size, progress); // same loop
     return decode(latents);
+  }
+
+  /**
+   * The starting noise of each image, from its generator; a variation seed changes it, not the
+   * sampler's later draws.
+   */
+  private static Noise noise(GenerationRequest r, List<Generator> generators, Long subseed) {
+    return subseed == null
+        ? Noise.perSample(generators)
+        : Noise.variation(
+            generators, Noise.seeded(subseed, r.batchSize()), r.variation().strength());
+  }
+
+  /**
+   * A1111's hires fix ({@code StableDiffusionProcessingTxt2Img.sample_hr_pass}): the first pass's
+   * latents upscaled to the target size (interpolated, or decoded, resized as pictures and encoded
+   * again), then image-to-image from them through the same {@link #denoise} loop: noise from the
+   * same seeds (fresh generators, as A1111's create_random_tensors with the same seeds), added at
+   * the first step that the strength leaves, with the same sampler, prompts and guidance.
+   */
+  private Tensor hiresPass(
+      GenerationRequest r,
+      Tensor firstPass,
+      Denoiser denoiser,
+      long seed,
+      Long subseed,
+      GenerationRequest.Size size,
+      ProgressListener progress) {
+    GenerationRequest.Hires h = r.hires();
+    String upscaler = HiresUpscale.canonical(h.upscaler());
+    GenerationRequest.Size target = h.target(size);
+    long[] shape = model.latentShape(r.batchSize(), target.width(), target.height());
+    List<Generator> generators = Noise.seeded(seed, r.batchSize());
+    Noise noise = noise(r, generators, subseed);
+    Tensor upscaled =
+        HiresUpscale.isLatent(upscaler)
+            ? HiresUpscale.latent(upscaler, firstPass, shape[2], shape[3])
+            : encodeUpscaled(upscaler, decode(firstPass), target, noise);
+    LatentInit init =
+        (scheduler, n, s) -> {
+          int first = LatentInit.firstStep(scheduler, h.denoisingStrength());
+          return new LatentInit.Start(scheduler.addNoise(upscaled, n.randn(s), first), first);
+        };
+    SamplerChoice sampler = Samplers.resolve(r.sampling().sampler(), r.sampling().schedule());
+    Scheduler scheduler = sampler.create(model.scheduler());
+    try {
+      scheduler.setEta(r.sampling().eta());
+      scheduler.setTimesteps(h.steps(r.sampling().steps()));
+      return denoise(init, denoiser, StepHook.NONE, scheduler, noise, shape, progress);
+    } finally {
+      scheduler.close();
+    }
+  }
+
+  /**
+   * The pixel upscalers' latents: each decoded picture resized to the target as A1111 does, encoded
+   * by the VAE (a posterior sample, as image-to-image), scaled: [B, C, h, w].
+   */
+  private Tensor encodeUpscaled(
+      String upscaler, Tensor images, GenerationRequest.Size target, Noise noise) {
+    TensorVector rows = new TensorVector();
+    for (int i = 0; i < images.size(0); i++) {
+      BufferedImage big =
+          HiresUpscale.pixels(
+              upscaler, ImageTensors.toImage(images.get(i)), target.width(), target.height());
+      rows.push_back(ImageTensors.toTensor(big)); // [1, 3, H, W]
+    }
+    var posterior = model.vae().encode(torch.cat(rows, 0)); // [B, C, h, w]
+    Tensor sample = posterior.mean().add(posterior.std().mul(noise.like(posterior.mean())));
+    return sample.mul(new Scalar(model.vae().scalingFactor()));
   }
 
   /** The sampling loop: every mode of generation runs through here. */

@@ -22,6 +22,8 @@ import org.altdiffusion.lora.LoraSpec;
  * @param tiling A1111's tiling: every convolution pads circularly, so the picture tiles seamlessly
  *     (default false)
  * @param variation A1111's variation seed and strength, or null for none (default)
+ * @param hires A1111's hires fix (a second, image-to-image pass at a larger size), or null for none
+ *     (default)
  */
 public record GenerationRequest(
     String prompt,
@@ -35,7 +37,8 @@ public record GenerationRequest(
     InpaintMask mask,
     List<LoraSpec> loras,
     boolean tiling,
-    Variation variation) {
+    Variation variation,
+    Hires hires) {
 
   /** Largest side accepted, in pixels. */
   public static final int MAX_SIDE = 4096;
@@ -112,6 +115,36 @@ public record GenerationRequest(
    */
   public record Variation(Long subseed, double strength) {}
 
+  /**
+   * A1111's hires fix: after the first pass, its latents are upscaled to {@link #target} and
+   * denoised again from the first step that {@code denoisingStrength} leaves, with the same
+   * prompts, guidance, sampler and seeds.
+   *
+   * @param scale the second pass's size as a multiple of the first's (A1111's hr_scale, default 2);
+   *     each side of {@code side x scale} (truncated) must be a multiple of 8
+   * @param upscaler a name of {@link HiresUpscale#NAMES} (default "Latent")
+   * @param secondPassSteps the second pass's steps before the strength cut; 0 = the first pass's
+   * @param denoisingStrength in (0, 1]; it must leave at least one step (A1111's default 0.7)
+   */
+  public record Hires(
+      double scale, String upscaler, int secondPassSteps, double denoisingStrength) {
+
+    /** A1111's defaults: scale 2, "Latent", the first pass's steps, strength 0.7. */
+    public static Hires defaults() {
+      return new Hires(2.0, HiresUpscale.DEFAULT, 0, 0.7);
+    }
+
+    /** The second pass's size for a first pass of {@code first}: int(side x scale). */
+    public Size target(Size first) {
+      return new Size((int) (first.width() * scale), (int) (first.height() * scale));
+    }
+
+    /** The second pass's steps before the strength cut. */
+    public int steps(int firstPassSteps) {
+      return secondPassSteps == 0 ? firstPassSteps : secondPassSteps;
+    }
+  }
+
   /** Every problem of this request, each saying what is accepted; empty when it is valid. */
   public List<String> problems() {
     List<String> p = new ArrayList<>();
@@ -134,6 +167,7 @@ public record GenerationRequest(
       if (!(variation.strength() >= 0 && variation.strength() <= 1))
         p.add("variation strength must be between 0 and 1, got " + variation.strength());
     }
+    if (hires != null) hiresProblems(p);
     if (mask != null && initImage == null)
       p.add("an inpainting mask needs an init image (the picture to repaint)");
     if (mask != null
@@ -160,6 +194,45 @@ public record GenerationRequest(
                 + ": resize the mask to the image's size");
     }
     return p;
+  }
+
+  private void hiresProblems(List<String> p) {
+    if (initImage != null)
+      p.add("the hires fix is text-to-image's second pass; it cannot be used with an init image");
+    if (!(hires.scale() >= 1) || Double.isInfinite(hires.scale()))
+      p.add("hires scale must be a number >= 1, got " + hires.scale());
+    if (HiresUpscale.canonical(hires.upscaler()) == null)
+      p.add(HiresUpscale.unknown(hires.upscaler()));
+    if (hires.secondPassSteps() < 0 || hires.secondPassSteps() > MAX_STEPS)
+      p.add(
+          "hires steps must be between 0 (the first pass's) and "
+              + MAX_STEPS
+              + ", got "
+              + hires.secondPassSteps());
+    if (!(hires.denoisingStrength() > 0 && hires.denoisingStrength() <= 1))
+      p.add(
+          "hires denoising strength must be in (0, 1] (0 would leave no step of the second pass),"
+              + " got "
+              + hires.denoisingStrength());
+    if (size.width() == 0 || size.height() == 0 || !(hires.scale() >= 1)) return;
+    Size t = hires.target(size);
+    for (int i = 0; i < 2; i++) {
+      String name = i == 0 ? "width" : "height";
+      int v = i == 0 ? t.width() : t.height();
+      if (v > MAX_SIDE)
+        p.add(
+            "hires " + name + " (" + name + " x scale) must be at most " + MAX_SIDE + ", got " + v);
+      else if (v % 8 != 0)
+        p.add(
+            "hires "
+                + name
+                + " ("
+                + name
+                + " x scale, truncated) must be a multiple of 8, got "
+                + v
+                + "; change the scale or the "
+                + name);
+    }
   }
 
   private static void checkSide(List<String> p, String name, int v) {
@@ -201,6 +274,7 @@ public record GenerationRequest(
     private InpaintMask mask;
     private List<LoraSpec> loras = List.of();
     private boolean tiling;
+    private Hires hires;
 
     private Builder() {}
 
@@ -222,6 +296,7 @@ public record GenerationRequest(
       mask = r.mask;
       loras = r.loras;
       tiling = r.tiling;
+      hires = r.hires;
     }
 
     public Builder prompt(String v) {
@@ -314,6 +389,12 @@ public record GenerationRequest(
       return this;
     }
 
+    /** A1111's hires fix; null = none. */
+    public Builder hires(Hires v) {
+      hires = v;
+      return this;
+    }
+
     public GenerationRequest build() {
       return new GenerationRequest(
           prompt,
@@ -327,7 +408,8 @@ public record GenerationRequest(
           mask,
           loras,
           tiling,
-          variation);
+          variation,
+          hires);
     }
   }
 }

@@ -42,6 +42,14 @@ record Infotexts(
       s.put("Variation seed strength", number(r.variation().strength()));
     }
     if (r.initImage() != null) s.put("Denoising strength", number(r.initImage().strength()));
+    if (r.hires() != null) {
+      // A1111: Size stays the first pass's; the hires fields in the order sample_hr_pass sets them
+      s.put("Denoising strength", number(r.hires().denoisingStrength()));
+      s.put("Hires upscale", number(r.hires().scale()));
+      if (r.hires().secondPassSteps() > 0)
+        s.put("Hires steps", Integer.toString(r.hires().secondPassSteps()));
+      s.put("Hires upscaler", HiresUpscale.canonical(r.hires().upscaler()));
+    }
     if (r.mask() != null) {
       s.put("Mask blur", Integer.toString(r.mask().blur()));
       if (r.mask().invert()) s.put("Mask mode", "Inpaint not masked");
