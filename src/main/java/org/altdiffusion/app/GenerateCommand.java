@@ -19,6 +19,7 @@ import org.altdiffusion.lora.LoraSpec;
 import org.altdiffusion.pipeline.DiffusionPipeline;
 import org.altdiffusion.pipeline.GeneratedImage;
 import org.altdiffusion.pipeline.GenerationRequest;
+import org.altdiffusion.pipeline.HiresUpscale;
 import org.altdiffusion.pipeline.InitImage;
 import org.altdiffusion.pipeline.InpaintMask;
 import org.altdiffusion.pipeline.PipelineLoader;
@@ -85,6 +86,38 @@ final class GenerateCommand implements Callable<Integer> {
       description =
           "Seamless tiling: the picture's opposite edges continue each other (A1111's Tiling).")
   boolean tiling;
+
+  @Option(
+      names = "--hires-scale",
+      paramLabel = "S",
+      description =
+          "A1111's hires fix: after the first pass, a second image-to-image pass at S times the"
+              + " size (each side x S must be a multiple of 8). Off unless given.")
+  Double hiresScale;
+
+  @Option(
+      names = "--hires-steps",
+      paramLabel = "N",
+      defaultValue = "0",
+      description = "Steps of the hires pass before the strength cut (default 0: --steps).")
+  int hiresSteps;
+
+  @Option(
+      names = "--hires-upscaler",
+      paramLabel = "NAME",
+      defaultValue = HiresUpscale.DEFAULT,
+      description =
+          "Hires upscaler (default ${DEFAULT-VALUE}): Latent, Latent (antialiased), Latent"
+              + " (bicubic), Latent (bicubic antialiased), Latent (nearest), Latent"
+              + " (nearest-exact), None, Lanczos.")
+  String hiresUpscaler;
+
+  @Option(
+      names = "--hires-strength",
+      paramLabel = "D",
+      defaultValue = "0.7",
+      description = "Denoising strength of the hires pass, in (0, 1] (default ${DEFAULT-VALUE}).")
+  double hiresStrength;
 
   @Option(
       names = "--schedule",
@@ -210,6 +243,10 @@ final class GenerateCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     if (mask != null && initImage == null)
       throw new IllegalArgumentException("--mask needs --init-image (the picture to repaint)");
+    if (hiresScale == null
+        && (hiresSteps != 0 || !hiresUpscaler.equals(HiresUpscale.DEFAULT) || hiresStrength != 0.7))
+      throw new IllegalArgumentException(
+          "--hires-steps, --hires-upscaler and --hires-strength need --hires-scale");
     double s = strength != null ? strength : mask != null ? 1.0 : 0.8;
     InitImage init = initImage == null ? null : new InitImage(readImage(initImage), s);
     InpaintMask inpaint = init == null || mask == null ? null : readMask(init.image());
@@ -228,7 +265,12 @@ final class GenerateCommand implements Callable<Integer> {
             .batchSize(batch)
             .initImage(init)
             .mask(inpaint)
-            .loras(loraSpecs());
+            .loras(loraSpecs())
+            .hires(
+                hiresScale == null
+                    ? null
+                    : new GenerationRequest.Hires(
+                        hiresScale, hiresUpscaler, hiresSteps, hiresStrength));
     if (init != null && width == 0 && height == 0) {
       builder.size(init.image().getWidth(), init.image().getHeight());
     }

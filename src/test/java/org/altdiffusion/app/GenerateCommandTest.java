@@ -177,6 +177,76 @@ class GenerateCommandTest {
         tmp.toString());
   }
 
+  @Test
+  void hiresScaleWritesTheLargerPictureWithA1111sFields(@TempDir Path tmp) throws Exception {
+    Path out = tmp.resolve("big.png");
+    Run r =
+        run(
+            "generate",
+            "--model",
+            MODEL,
+            "-p",
+            "x",
+            "--steps",
+            "3",
+            "-s",
+            "5",
+            "-W",
+            "16",
+            "-H",
+            "24",
+            "--hires-scale",
+            "2",
+            "--hires-steps",
+            "4",
+            "--hires-upscaler",
+            "Lanczos",
+            "--hires-strength",
+            "0.5",
+            "--quiet",
+            "--out",
+            out.toString());
+    assertEquals(0, r.code(), r.err());
+    byte[] png = Files.readAllBytes(out);
+    var image = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(png));
+    assertEquals(32, image.getWidth());
+    assertEquals(48, image.getHeight());
+    Infotext info = Infotext.parse(PngText.read(png).get("parameters"));
+    assertEquals("16x24", info.settings().get("Size"));
+    assertEquals("2", info.settings().get("Hires upscale"));
+    assertEquals("4", info.settings().get("Hires steps"));
+    assertEquals("Lanczos", info.settings().get("Hires upscaler"));
+    assertEquals("0.5", info.settings().get("Denoising strength"));
+    assertError(
+        "unknown hires upscaler \"R-ESRGAN 4x+\"; accepted: Latent",
+        "generate",
+        "--model",
+        MODEL,
+        "-p",
+        "x",
+        "-W",
+        "16",
+        "-H",
+        "16",
+        "--hires-scale",
+        "2",
+        "--hires-upscaler",
+        "R-ESRGAN 4x+",
+        "--out",
+        tmp.toString());
+    assertError(
+        "--hires-steps, --hires-upscaler and --hires-strength need --hires-scale",
+        "generate",
+        "--model",
+        MODEL,
+        "-p",
+        "x",
+        "--hires-steps",
+        "5",
+        "--out",
+        tmp.toString());
+  }
+
   private static void assertError(String expected, String... args) {
     Run r = run(args);
     assertEquals(1, r.code(), r.err());
