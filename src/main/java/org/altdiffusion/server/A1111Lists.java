@@ -45,10 +45,16 @@ final class A1111Lists {
         Route.get(
                 "/sdapi/v1/latent-upscale-modes",
                 "latentUpscaleModes",
-                "Latent upscale modes (none: hires fix is not supported)",
+                "Latent upscale modes the hires fix's hr_upscaler accepts (A1111's names)",
                 tag)
             .okArray("LatentUpscalerModeItem")
-            .handler(r -> Reply.json(List.of())));
+            .handler(
+                r ->
+                    Reply.json(
+                        org.altdiffusion.pipeline.HiresUpscale.NAMES.stream()
+                            .filter(org.altdiffusion.pipeline.HiresUpscale::isLatent)
+                            .map(n -> Map.of("name", n))
+                            .toList())));
     out.add(
         Route.get(
                 "/sdapi/v1/prompt-styles",

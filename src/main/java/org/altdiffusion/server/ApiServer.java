@@ -117,7 +117,7 @@ public final class ApiServer implements AutoCloseable {
             config.queueCapacity(),
             config.keepFinishedJobs(),
             config.finishedJobTtl(),
-            new Txt2ImgRunner(models, output, loras));
+            new Txt2ImgRunner(models, output, loras, config));
     this.openAi =
         new OpenAiImages(
             config, models, (r, kind) -> queue.submit(newJob(r, kind, false)), this::url);

@@ -71,10 +71,9 @@ final class Img2ImgRequest {
             + c.maxSide()
             + "); with one given, the other keeps the init image's aspect ratio.";
     for (Field f : Txt2ImgRequest.fields(c)) {
+      if (Txt2ImgRequest.HIRES_FIELDS.contains(f.name())) continue; // hires fix is txt2img's
       switch (f.name()) {
-        case "enable_hr",
-            "denoising_strength" -> {} // hires fix is txt2img's; the strength comes below with
-        // img2img's meaning
+        case "denoising_strength" -> {} // comes below with img2img's meaning
         case "width" ->
             out.add(
                 Field.integer("width", 0L, 0, c.maxSide(), "Image width" + sizeRule)

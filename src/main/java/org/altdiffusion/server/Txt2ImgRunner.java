@@ -39,7 +39,10 @@ final class Txt2ImgRunner implements JobQueue.Runner {
 
   private final LoraRoutes loras;
 
-  Txt2ImgRunner(Models models, OutputFolder output, LoraRoutes loras) {
+  private final ServerConfig config;
+
+  Txt2ImgRunner(Models models, OutputFolder output, LoraRoutes loras, ServerConfig config) {
+    this.config = config;
     this.models = models;
     this.output = output;
     this.loras = loras;
@@ -105,6 +108,7 @@ final class Txt2ImgRunner implements JobQueue.Runner {
             .tiling(r.parameters().path("tiling").asBoolean(false))
             .mask(mask)
             .loras(loras.specs(r.prompt()))
+            .hires(r.init() == null ? Txt2ImgRequest.hires(r.parameters()) : null)
             .build();
     double strength = r.parameters().get("subseed_strength").doubleValue();
     if (strength > 0) {
@@ -115,7 +119,9 @@ final class Txt2ImgRunner implements JobQueue.Runner {
               .variation(new GenerationRequest.Variation(job.subseed, strength))
               .build();
     }
-    List<String> problems = base.problems();
+    List<String> problems = new ArrayList<>(base.problems());
+    if (base.hires() != null)
+      problems.addAll(Txt2ImgRequest.hiresProblems(base.hires(), width, height, r.steps(), config));
     if (!problems.isEmpty()) throw ApiException.invalid(String.join("; ", problems));
     if (mask != null && mask.repaintsNothing())
       return unchanged(job, generator, base, init, width, height, warnings);

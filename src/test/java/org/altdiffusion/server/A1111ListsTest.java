@@ -41,7 +41,11 @@ class A1111ListsTest {
     ServerConfig config = withStyles(dir);
     server = Servers.start(config, new TestModels(0, 64, "m18"));
     assertEquals("[]", get("/sdapi/v1/sd-vae").toString());
-    assertEquals("[]", get("/sdapi/v1/latent-upscale-modes").toString());
+    assertEquals(
+        "[{\"name\":\"Latent\"},{\"name\":\"Latent (antialiased)\"},{\"name\":\"Latent"
+            + " (bicubic)\"},{\"name\":\"Latent (bicubic antialiased)\"},{\"name\":\"Latent"
+            + " (nearest)\"},{\"name\":\"Latent (nearest-exact)\"}]",
+        get("/sdapi/v1/latent-upscale-modes").toString());
     assertEquals(
         "[{\"name\":\"None\",\"model_name\":null,\"model_path\":null,\"model_url\":null,"
             + "\"scale\":4},{\"name\":\"Lanczos\",\"model_name\":null,\"model_path\":null,"

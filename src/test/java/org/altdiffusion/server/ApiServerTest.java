@@ -148,7 +148,10 @@ class ApiServerTest {
         "seed must be between -1 and 281474976710640"); // 2^48 - 16: room for 16 images
     assertEquals(
         200, Http.post(t2i, "{\"seed\":281474976710640,\"n_iter\":16,\"steps\":1}").status());
-    assertError(Http.post(t2i, "{\"enable_hr\":true,\"styles\":[\"a\"]}"), 422, "enable_hr");
+    assertError(
+        Http.post(t2i, "{\"enable_hr\":true,\"hr_upscaler\":\"R-ESRGAN 4x+\"}"),
+        422,
+        "accepted: Latent, Latent (antialiased)");
     assertError(
         Http.post(t2i, "{\"override_settings\":{\"sd_model_checkpoint\":\"other\"}}"),
         404,

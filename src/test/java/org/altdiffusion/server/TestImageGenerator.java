@@ -27,7 +27,8 @@ import org.altdiffusion.pipeline.ProgressListener;
  * {@link InitImage#stepsRun} steps, as the pipeline does, and its picture is the init image blended
  * with the drawing by the strength ({@code init x (1 - s) + drawing x s}). With a mask only the
  * pixels its prepared (inverted, blurred) mask repaints change; with a crop the init image may have
- * any size and is resized to the request's.
+ * any size and is resized to the request's. With the hires fix the pictures have the second pass's
+ * size and the infotext its fields.
  */
 public final class TestImageGenerator implements ImageGenerator, AutoCloseable {
   static final List<String> SAMPLERS = List.of("Euler a", "Euler", "DDIM", "PNDM");
@@ -90,12 +91,17 @@ public final class TestImageGenerator implements ImageGenerator, AutoCloseable {
       stepsDone = step; // the pictures as they are now, as the pipeline decodes its estimate
       break;
     }
+    // the hires fix: the pictures at the second pass's size (the pipeline's checks ran in validate)
+    GenerationRequest.Size target =
+        request.hires() == null
+            ? new GenerationRequest.Size(w, h)
+            : request.hires().target(new GenerationRequest.Size(w, h));
     List<GeneratedImage> out = new ArrayList<>();
     for (int i = 0; i < request.batchSize(); i++) {
       long seed = seed0 + i;
       out.add(
           new GeneratedImage(
-              picture(request, init, seed, w, h, stepsDone, total),
+              picture(request, init, seed, target.width(), target.height(), stepsDone, total),
               seed,
               infotext(request, init, seed, w, h)));
     }
@@ -176,6 +182,13 @@ public final class TestImageGenerator implements ImageGenerator, AutoCloseable {
       s.put("Variation seed strength", Double.toString(r.variation().strength()));
     }
     if (init != null) s.put("Denoising strength", Double.toString(init.strength()));
+    if (r.hires() != null) { // as the pipeline writes them
+      s.put("Denoising strength", Double.toString(r.hires().denoisingStrength()));
+      s.put("Hires upscale", Double.toString(r.hires().scale()));
+      if (r.hires().secondPassSteps() > 0)
+        s.put("Hires steps", Integer.toString(r.hires().secondPassSteps()));
+      s.put("Hires upscaler", r.hires().upscaler());
+    }
     if (r.mask() != null) {
       s.put("Mask blur", Integer.toString(r.mask().blur()));
       if (r.mask().invert()) s.put("Mask mode", "Inpaint not masked");
