@@ -139,7 +139,7 @@ class HiresFixTest {
       Tensor y = HiresUpscale.latent(mode, x, 10, 6);
       assertArrayEquals(new long[] {2, 4, 10, 6}, Tensors.shape(y), mode);
     }
-    // antialiasing is a different kernel: bilinear upsampling by 2 differs from plain at the edges
+    // the modes are different kernels: nearest-exact is not bilinear
     assertNotEquals(
         java.util.Arrays.toString(Tensors.toFloats(bilinear)),
         java.util.Arrays.toString(
