@@ -37,7 +37,7 @@ final class A1111Lists {
         Route.get(
                 "/sdapi/v1/upscalers",
                 "upscalers",
-                "Upscalers: the image resizes this server has (None, Lanczos, Nearest)",
+                "Upscalers: the image resizes hires fix can use (None, Lanczos)",
                 tag)
             .okArray("UpscalerItem")
             .handler(r -> Reply.json(upscalers())));
@@ -89,7 +89,7 @@ final class A1111Lists {
   /** As A1111 lists its built-in upscalers: no model, scale 4. */
   static List<Map<String, Object>> upscalers() {
     List<Map<String, Object>> out = new ArrayList<>();
-    for (String name : List.of("None", "Lanczos", "Nearest")) {
+    for (String name : List.of("None", "Lanczos")) {
       Map<String, Object> u = new LinkedHashMap<>();
       u.put("name", name);
       u.put("model_name", null);

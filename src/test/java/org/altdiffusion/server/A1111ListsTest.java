@@ -49,8 +49,7 @@ class A1111ListsTest {
     assertEquals(
         "[{\"name\":\"None\",\"model_name\":null,\"model_path\":null,\"model_url\":null,"
             + "\"scale\":4},{\"name\":\"Lanczos\",\"model_name\":null,\"model_path\":null,"
-            + "\"model_url\":null,\"scale\":4},{\"name\":\"Nearest\",\"model_name\":null,"
-            + "\"model_path\":null,\"model_url\":null,\"scale\":4}]",
+            + "\"model_url\":null,\"scale\":4}]",
         get("/sdapi/v1/upscalers").toString());
     assertEquals(
         "[{\"name\":\"Photo\",\"prompt\":\"photo of {prompt},"
