@@ -2,6 +2,7 @@ package org.altdiffusion.server;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.function.Consumer;
 
 /**
  * Everything the HTTP server is configured with. {@link #defaults()} gives the values {@code
@@ -88,233 +89,125 @@ public record ServerConfig(
   }
 
   public ServerConfig withHost(String v) {
-    return new ServerConfig(
-        v,
-        port,
-        queueCapacity,
-        apiToken,
-        insecureNoToken,
-        outputDir,
-        maxBodyBytes,
-        maxSide,
-        maxSteps,
-        maxBatchSize,
-        maxImages,
-        maxPromptChars,
-        httpThreads,
-        keepFinishedJobs,
-        finishedJobTtl,
-        shutdownGrace,
-        styles);
+    return with(b -> b.host = v);
   }
 
   public ServerConfig withPort(int v) {
-    return new ServerConfig(
-        host,
-        v,
-        queueCapacity,
-        apiToken,
-        insecureNoToken,
-        outputDir,
-        maxBodyBytes,
-        maxSide,
-        maxSteps,
-        maxBatchSize,
-        maxImages,
-        maxPromptChars,
-        httpThreads,
-        keepFinishedJobs,
-        finishedJobTtl,
-        shutdownGrace,
-        styles);
+    return with(b -> b.port = v);
   }
 
   public ServerConfig withQueueCapacity(int v) {
-    return new ServerConfig(
-        host,
-        port,
-        v,
-        apiToken,
-        insecureNoToken,
-        outputDir,
-        maxBodyBytes,
-        maxSide,
-        maxSteps,
-        maxBatchSize,
-        maxImages,
-        maxPromptChars,
-        httpThreads,
-        keepFinishedJobs,
-        finishedJobTtl,
-        shutdownGrace,
-        styles);
+    return with(b -> b.queueCapacity = v);
   }
 
   public ServerConfig withApiToken(String v) {
-    return new ServerConfig(
-        host,
-        port,
-        queueCapacity,
-        v,
-        insecureNoToken,
-        outputDir,
-        maxBodyBytes,
-        maxSide,
-        maxSteps,
-        maxBatchSize,
-        maxImages,
-        maxPromptChars,
-        httpThreads,
-        keepFinishedJobs,
-        finishedJobTtl,
-        shutdownGrace,
-        styles);
+    return with(b -> b.apiToken = v);
   }
 
   public ServerConfig withInsecureNoToken(boolean v) {
-    return new ServerConfig(
-        host,
-        port,
-        queueCapacity,
-        apiToken,
-        v,
-        outputDir,
-        maxBodyBytes,
-        maxSide,
-        maxSteps,
-        maxBatchSize,
-        maxImages,
-        maxPromptChars,
-        httpThreads,
-        keepFinishedJobs,
-        finishedJobTtl,
-        shutdownGrace,
-        styles);
+    return with(b -> b.insecureNoToken = v);
   }
 
   public ServerConfig withOutputDir(Path v) {
-    return new ServerConfig(
-        host,
-        port,
-        queueCapacity,
-        apiToken,
-        insecureNoToken,
-        v,
-        maxBodyBytes,
-        maxSide,
-        maxSteps,
-        maxBatchSize,
-        maxImages,
-        maxPromptChars,
-        httpThreads,
-        keepFinishedJobs,
-        finishedJobTtl,
-        shutdownGrace,
-        styles);
+    return with(b -> b.outputDir = v);
   }
 
   public ServerConfig withMaxBodyBytes(long v) {
-    return new ServerConfig(
-        host,
-        port,
-        queueCapacity,
-        apiToken,
-        insecureNoToken,
-        outputDir,
-        v,
-        maxSide,
-        maxSteps,
-        maxBatchSize,
-        maxImages,
-        maxPromptChars,
-        httpThreads,
-        keepFinishedJobs,
-        finishedJobTtl,
-        shutdownGrace,
-        styles);
+    return with(b -> b.maxBodyBytes = v);
   }
 
   public ServerConfig withLimits(int side, int steps, int batch, int images) {
-    return new ServerConfig(
-        host,
-        port,
-        queueCapacity,
-        apiToken,
-        insecureNoToken,
-        outputDir,
-        maxBodyBytes,
-        side,
-        steps,
-        batch,
-        images,
-        maxPromptChars,
-        httpThreads,
-        keepFinishedJobs,
-        finishedJobTtl,
-        shutdownGrace,
-        styles);
+    return with(
+        b -> {
+          b.maxSide = side;
+          b.maxSteps = steps;
+          b.maxBatchSize = batch;
+          b.maxImages = images;
+        });
   }
 
   public ServerConfig withShutdownGrace(Duration v) {
-    return new ServerConfig(
-        host,
-        port,
-        queueCapacity,
-        apiToken,
-        insecureNoToken,
-        outputDir,
-        maxBodyBytes,
-        maxSide,
-        maxSteps,
-        maxBatchSize,
-        maxImages,
-        maxPromptChars,
-        httpThreads,
-        keepFinishedJobs,
-        finishedJobTtl,
-        v,
-        styles);
+    return with(b -> b.shutdownGrace = v);
   }
 
   public ServerConfig withKeepFinishedJobs(int v, Duration ttl) {
-    return new ServerConfig(
-        host,
-        port,
-        queueCapacity,
-        apiToken,
-        insecureNoToken,
-        outputDir,
-        maxBodyBytes,
-        maxSide,
-        maxSteps,
-        maxBatchSize,
-        maxImages,
-        maxPromptChars,
-        httpThreads,
-        v,
-        ttl,
-        shutdownGrace,
-        styles);
+    return with(
+        b -> {
+          b.keepFinishedJobs = v;
+          b.finishedJobTtl = ttl;
+        });
   }
 
   public ServerConfig withStyles(PromptStyles v) {
-    return new ServerConfig(
-        host,
-        port,
-        queueCapacity,
-        apiToken,
-        insecureNoToken,
-        outputDir,
-        maxBodyBytes,
-        maxSide,
-        maxSteps,
-        maxBatchSize,
-        maxImages,
-        maxPromptChars,
-        httpThreads,
-        keepFinishedJobs,
-        finishedJobTtl,
-        shutdownGrace,
-        v);
+    return with(b -> b.styles = v);
+  }
+
+  /** This config with {@code change} applied to a copy of its values (checked again). */
+  private ServerConfig with(Consumer<Values> change) {
+    Values b = new Values(this);
+    change.accept(b);
+    return b.build();
+  }
+
+  /** The values of a config, mutable, for the withers. */
+  private static final class Values {
+    String host;
+    int port;
+    int queueCapacity;
+    String apiToken;
+    boolean insecureNoToken;
+    Path outputDir;
+    long maxBodyBytes;
+    int maxSide;
+    int maxSteps;
+    int maxBatchSize;
+    int maxImages;
+    int maxPromptChars;
+    int httpThreads;
+    int keepFinishedJobs;
+    Duration finishedJobTtl;
+    Duration shutdownGrace;
+    PromptStyles styles;
+
+    Values(ServerConfig c) {
+      host = c.host;
+      port = c.port;
+      queueCapacity = c.queueCapacity;
+      apiToken = c.apiToken;
+      insecureNoToken = c.insecureNoToken;
+      outputDir = c.outputDir;
+      maxBodyBytes = c.maxBodyBytes;
+      maxSide = c.maxSide;
+      maxSteps = c.maxSteps;
+      maxBatchSize = c.maxBatchSize;
+      maxImages = c.maxImages;
+      maxPromptChars = c.maxPromptChars;
+      httpThreads = c.httpThreads;
+      keepFinishedJobs = c.keepFinishedJobs;
+      finishedJobTtl = c.finishedJobTtl;
+      shutdownGrace = c.shutdownGrace;
+      styles = c.styles;
+    }
+
+    ServerConfig build() {
+      return new ServerConfig(
+          host,
+          port,
+          queueCapacity,
+          apiToken,
+          insecureNoToken,
+          outputDir,
+          maxBodyBytes,
+          maxSide,
+          maxSteps,
+          maxBatchSize,
+          maxImages,
+          maxPromptChars,
+          httpThreads,
+          keepFinishedJobs,
+          finishedJobTtl,
+          shutdownGrace,
+          styles);
+    }
   }
 }
