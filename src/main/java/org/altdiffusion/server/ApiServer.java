@@ -45,6 +45,16 @@ import org.altdiffusion.pipeline.Seeds;
 public final class ApiServer implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(ApiServer.class.getName());
 
+  /** What img2img's 413 and 422 mean, on its direct and its job route. */
+  private static final String IMG2IMG_TOO_LARGE =
+      "body larger than the limit, or an init image or mask larger than "
+          + ImageLimits.UPLOADS.maxSide()
+          + " pixels on a side";
+
+  private static final String IMG2IMG_INVALID =
+      "a field of the wrong type or out of range; init_images missing or not an image; a mask that"
+          + " is not an image; inpainting_fill 0; different mask_blur_x and mask_blur_y";
+
   static {
     // The JDK server writes headers and body separately; without TCP_NODELAY every keep-alive
     // answer waits for the client's delayed ACK (about 40 ms). Read once, when the first server
@@ -249,16 +259,8 @@ public final class ApiServer implements AutoCloseable {
             .ok("ImageToImageResponse")
             .error(404, "unknown sampler or model")
             .error(409, "the job was cancelled")
-            .error(
-                413,
-                "body larger than the limit, or an init image or mask larger than "
-                    + ImageLimits.UPLOADS.maxSide()
-                    + " pixels on a side")
-            .error(
-                422,
-                "a field of the wrong type or out of range; init_images missing or not an image;"
-                    + " a mask that is not an image; inpainting_fill 0; different mask_blur_x and"
-                    + " mask_blur_y")
+            .error(413, IMG2IMG_TOO_LARGE)
+            .error(422, IMG2IMG_INVALID)
             .error(503, "queue full or shutting down (see Retry-After)")
             .error(500, "the model failed (a server-side problem)")
             .handler(this::img2img));
@@ -381,16 +383,8 @@ public final class ApiServer implements AutoCloseable {
             .body("StableDiffusionProcessingImg2Img", true)
             .ok(202, "JobStatus")
             .error(404, "unknown sampler or model")
-            .error(
-                413,
-                "body larger than the limit, or an init image or mask larger than "
-                    + ImageLimits.UPLOADS.maxSide()
-                    + " pixels on a side")
-            .error(
-                422,
-                "a field of the wrong type or out of range; init_images missing or not an image;"
-                    + " a mask that is not an image; inpainting_fill 0; different mask_blur_x and"
-                    + " mask_blur_y")
+            .error(413, IMG2IMG_TOO_LARGE)
+            .error(422, IMG2IMG_INVALID)
             .error(503, "queue full or shutting down (see Retry-After)")
             .handler(this::submitImg2ImgJob));
     add(
