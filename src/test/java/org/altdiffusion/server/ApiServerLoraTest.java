@@ -10,14 +10,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 import javax.imageio.ImageIO;
 import org.altdiffusion.app.Main;
 import org.altdiffusion.io.png.PngText;
 import org.altdiffusion.lora.LoraFolder;
-import org.altdiffusion.pipeline.ImageGenerator;
 import org.altdiffusion.pipeline.Infotext;
-import org.altdiffusion.pipeline.PipelineLoader;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -25,9 +22,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The server's LoRA folder: listing, refresh, prompt tags applied per request as the CLI does. */
 class ApiServerLoraTest {
-  static final Path TINY = Path.of("src/test/resources/fixtures/pipeline/tiny-altdiffusion");
+  static final Path TINY = TinyModelRegistry.FOLDER;
   static final Path FIXTURES = Path.of("src/test/resources/fixtures/lora");
-  static final AtomicInteger LOADS = new AtomicInteger();
+  static TinyModelRegistry registry;
 
   @TempDir static Path tmp;
   static Path loras;
@@ -38,26 +35,7 @@ class ApiServerLoraTest {
     loras = Files.createDirectories(tmp.resolve("loras"));
     for (String f : List.of("peft.safetensors", "kohya_locon.safetensors"))
       Files.copy(FIXTURES.resolve(f), loras.resolve(f));
-    ModelRegistry registry =
-        new ModelRegistry() {
-          @Override
-          public List<ModelInfo> models() {
-            return List.of(
-                new ModelInfo(
-                    "tiny-altdiffusion",
-                    "tiny-altdiffusion",
-                    null,
-                    null,
-                    "tiny-altdiffusion",
-                    "model_index.json"));
-          }
-
-          @Override
-          public ImageGenerator load(String title) throws Exception {
-            LOADS.incrementAndGet();
-            return PipelineLoader.load(TINY);
-          }
-        };
+    registry = new TinyModelRegistry();
     server = new ApiServer(Servers.config(), registry, null, new LoraFolder(loras));
     Servers.awaitLoaded(server, null);
   }
@@ -88,7 +66,7 @@ class ApiServerLoraTest {
 
   @Test
   void requestsWithDifferentLorasGiveTheCliPicturesWithoutReloadingTheModel() throws Exception {
-    int loads = LOADS.get();
+    int loads = registry.loads.get();
     String[][] cases = {
       {"a cat<lora:peft:0.8>", "peft.safetensors:0.8"},
       {"<lora:kohya_locon:-0.6>a cat", "kohya_locon.safetensors:-0.6"},
@@ -140,7 +118,7 @@ class ApiServerLoraTest {
     }
     assertFalse(java.util.Arrays.equals(served.get(0), served.get(1)));
     assertArrayEquals(served.get(0), served.get(2));
-    assertEquals(loads, LOADS.get(), "switching LoRAs must not reload the model");
+    assertEquals(loads, registry.loads.get(), "switching LoRAs must not reload the model");
   }
 
   @Test

@@ -560,36 +560,15 @@ class OpenAiImagesTest {
         "more than once");
     Form ok = new Form().file("image", "a.png", "image/png", img).field("prompt", "x");
     assertOpenAiError(postForm(ed, ok.field("n", "two")), 400, "n", "integer");
-    assertOpenAiError(
-        postForm(
-            ed,
-            new Form()
-                .file("image", "a.png", "image/png", img)
-                .field("prompt", "x")
-                .field("strength", "2")),
-        400,
-        "strength",
-        "from 0.0 to 1.0");
-    assertOpenAiError(
-        postForm(
-            ed,
-            new Form()
-                .file("image", "a.png", "image/png", img)
-                .field("prompt", "x")
-                .field("size", "16 x 16")),
-        400,
-        "size",
-        "WIDTHx");
-    assertOpenAiError(
-        postForm(
-            ed,
-            new Form()
-                .file("image", "a.png", "image/png", img)
-                .field("prompt", "x")
-                .field("style", "vivid")),
-        400,
-        "style",
-        "unrecognized");
+    String[][] badFields = {
+      {"strength", "2", "from 0.0 to 1.0"},
+      {"size", "16 x 16", "WIDTHx"},
+      {"style", "vivid", "unrecognized"}
+    };
+    for (String[] bad : badFields) {
+      Form form = new Form().file("image", "a.png", "image/png", img).field("prompt", "x");
+      assertOpenAiError(postForm(ed, form.field(bad[0], bad[1])), 400, bad[0], bad[2]);
+    }
     // malformed bodies and content types
     byte[] good = new Form().file("image", "a.png", "image/png", img).field("prompt", "x").bytes();
     byte[] truncated = java.util.Arrays.copyOf(good, good.length - 30);

@@ -16,52 +16,31 @@ import org.altdiffusion.io.png.PngText;
 import org.altdiffusion.pipeline.DiffusionPipeline;
 import org.altdiffusion.pipeline.GeneratedImage;
 import org.altdiffusion.pipeline.GenerationRequest;
-import org.altdiffusion.pipeline.ImageGenerator;
 import org.altdiffusion.pipeline.Infotext;
 import org.altdiffusion.pipeline.InitImage;
 import org.altdiffusion.pipeline.InpaintMask;
-import org.altdiffusion.pipeline.PipelineLoader;
 import org.altdiffusion.pipeline.ProgressListener;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The server on the real diffusion pipeline (the tiny AltDiffusion test model, loaded through the
- * {@link ModelLoader} seam as {@code serve} does): txt2img and img2img over HTTP give the images
- * the pipeline gives when called directly, with A1111's parameters in the PNGs.
+ * The server on the real diffusion pipeline (the tiny AltDiffusion test model, loaded by {@link
+ * org.altdiffusion.pipeline.PipelineLoader} as {@code serve} loads models): txt2img and img2img
+ * over HTTP give the images the pipeline gives when called directly, with A1111's parameters in the
+ * PNGs.
  */
 class RealPipelineServerTest {
-  static final Path TINY = Path.of("src/test/resources/fixtures/pipeline/tiny-altdiffusion");
+  static final Path TINY = TinyModelRegistry.FOLDER;
   static ApiServer server;
   static DiffusionPipeline pipeline;
 
   @BeforeAll
   static void start() throws Exception {
-    ModelLoader loader = (location, name) -> PipelineLoader.load(location);
-    ModelRegistry registry =
-        new ModelRegistry() {
-          @Override
-          public List<ModelInfo> models() {
-            return List.of(
-                new ModelInfo(
-                    "tiny-altdiffusion",
-                    "tiny-altdiffusion",
-                    null,
-                    null,
-                    "tiny-altdiffusion",
-                    "model_index.json"));
-          }
-
-          @Override
-          public ImageGenerator load(String title) throws Exception {
-            if (find(title) == null) throw new IllegalArgumentException("no model " + title);
-            pipeline = (DiffusionPipeline) loader.load(TINY, title);
-            return pipeline;
-          }
-        };
+    TinyModelRegistry registry = new TinyModelRegistry();
     server = new ApiServer(Servers.config(), registry, null);
     Servers.awaitLoaded(server, null);
+    pipeline = registry.pipeline;
   }
 
   @AfterAll
