@@ -6,7 +6,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.altdiffusion.lora.LoraFolder;
-import org.altdiffusion.pipeline.PipelineLoader;
+import org.altdiffusion.pipeline.DiffusionPipeline;
 import org.altdiffusion.server.ApiServer;
 import org.altdiffusion.server.FolderModelRegistry;
 import org.altdiffusion.server.ModelInfo;
@@ -208,19 +208,14 @@ public final class ServeCommand implements Callable<Integer> {
     return 0;
   }
 
+  @picocli.CommandLine.Mixin ModelOptions modelOptions = new ModelOptions();
+
   /**
-   * The diffusion pipeline: diffusers folders load; single checkpoint files are refused by name.
+   * The diffusion pipeline: diffusers folders and single-file checkpoints (read as {@code
+   * --config/--tokenizer/--no-ema/--prediction-type} say), with {@code --vae} when given.
    */
-  static ModelLoader pipelineLoader() {
-    return (location, name) -> {
-      if (!Files.isDirectory(location)) {
-        throw new IllegalArgumentException(
-            name
-                + ": single-file checkpoints are not supported yet; use a diffusers folder"
-                + " (model_index.json)");
-      }
-      return PipelineLoader.load(location);
-    };
+  ModelLoader pipelineLoader() {
+    return (location, name) -> new DiffusionPipeline(modelOptions.load(location));
   }
 
   /**
