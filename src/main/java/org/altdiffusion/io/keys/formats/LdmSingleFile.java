@@ -80,7 +80,7 @@ public final class LdmSingleFile {
   public static KeyMapping unetEma(Collection<String> diffusersNames) {
     Map<String, String> flat = new LinkedHashMap<>();
     unetNames(diffusersNames).forEach((d, ldm) -> flat.put(emaKey(ldm).substring(EMA.length()), d));
-    return byName("LDM UNet (EMA weights)", EMA, flat, n -> false, null);
+    return byName("LDM UNet (EMA weights)", EMA, flat, n -> false, "decay|num_updates");
   }
 
   /** The EMA key of the UNet key {@code ldmKey} ({@code model.diffusion_model.X}). */
