@@ -18,6 +18,8 @@ Writes src/test/resources/fixtures/single_file/<case>/:
                      convert_ldm_clip_checkpoint / convert_open_clip_checkpoint); for AltDiffusion,
                      which diffusers cannot convert, A1111's loading (its BertSeriesModelWithTransformation
                      has the diffusers names under cond_stage_model.); plus the generation case
+  vae_bf16.ckpt      (sd1 only) its VAE alone as an A1111-style pickled .ckpt ({"state_dict",
+                     "global_step"}), bfloat16: the .ckpt path, bf16 widening and --vae FILE
   image.safetensors  "images" float32 [1, H, W, 3]: the diffusers pipeline over the converted
                      weights (PNDM with diffusers' single-file scheduler defaults), torch CPU generator
 
@@ -290,6 +292,12 @@ def make(case, seed):
                       output_type="np").images
         save_file({"images": torch.from_numpy(np.ascontiguousarray(images)).float()},
                   os.path.join(out, "image.safetensors"))
+    if case["name"] == "sd1":
+        # an A1111-style .ckpt ({"state_dict": ..., "global_step": ...}) holding only the VAE, bfloat16
+        vae_sd = {k: v.to(torch.bfloat16) for k, v in ldm.items() if k.startswith("first_stage_model.")}
+        torch.save({"state_dict": vae_sd, "global_step": 875000}, os.path.join(out, "vae_bf16.ckpt"))
+        expected["vae_bf16"] = described(
+            convert_ldm_vae_checkpoint({k: v.float() for k, v in vae_sd.items()}, dict(vae.config)))
     with open(os.path.join(out, "expected.json"), "w") as f:
         json.dump(expected, f, indent=0)
 

@@ -80,6 +80,16 @@ class SingleFileConverterTest {
   }
 
   @Test
+  void aBfloat16CkptVaeLoadsAsDiffusersConvertsIt() throws Exception {
+    var expected =
+        new com.fasterxml.jackson.databind.ObjectMapper()
+            .readTree(SD1.resolve("expected.json").toFile())
+            .get("vae_bf16");
+    AutoencoderKL vae = VaeFiles.load(SD1.resolve("vae_bf16.ckpt"), 0.18215);
+    SingleFileParityTest.sameWeights("vae_bf16.ckpt", expected, vae);
+  }
+
+  @Test
   void badSingleFilesSayWhatIsWrong(@TempDir Path tmp) throws Exception {
     byte[] bytes = Files.readAllBytes(SD1.resolve("model.safetensors"));
     Path truncated = tmp.resolve("truncated.safetensors");
