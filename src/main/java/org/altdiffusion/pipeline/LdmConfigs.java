@@ -93,7 +93,7 @@ final class LdmConfigs {
       String block = p + "input_blocks." + (1 + i * (layers + 1));
       long c = shape(file, s, block + ".0.out_layers.3.weight")[0];
       channels.add(c);
-      heads.add(c / 64);
+      heads.add(Math.max(1, c / 64));
       boolean attn = s.keys().contains(block + ".1.proj_in.weight");
       if (attn && attention == null) attention = block + ".1";
       down.add(attn ? "CrossAttnDownBlock2D" : "DownBlock2D");
@@ -103,7 +103,7 @@ final class LdmConfigs {
     }
     if (attention == null)
       throw new CheckpointException(
-          file, "the UNet has no cross-attention (…input_blocks.N.1.proj_in)");
+          file, "the UNet has no cross-attention (no input_blocks.N.1.proj_in)");
     boolean v2 = isV2(s);
     ObjectNode c = JSON.createObjectNode();
     c.put("_class_name", "UNet2DConditionModel");

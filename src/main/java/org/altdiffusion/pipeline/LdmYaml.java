@@ -64,7 +64,6 @@ final class LdmYaml {
   private static void unet(JsonNode u, ObjectNode c, List<String> problems) {
     if (!u.isObject()) return;
     JsonNode channels = c.get("block_out_channels");
-    long model = channels.get(0).asLong();
     agree(problems, "unet in_channels", u.get("in_channels"), c.get("in_channels").asLong());
     agree(problems, "unet out_channels", u.get("out_channels"), c.get("out_channels").asLong());
     agree(
@@ -96,7 +95,6 @@ final class LdmYaml {
       for (JsonNode ch : channels) heads.add(ch.asLong() / u.get("num_head_channels").asLong());
       c.set("attention_head_dim", heads);
     }
-    if (model <= 0) problems.add("unet has no channels");
   }
 
   private static void vae(JsonNode d, ObjectNode c, List<String> problems) {
