@@ -229,7 +229,21 @@ final class SingleFileLoader {
         + LdmSingleFile.VAE
         + " and "
         + LdmSingleFile.TEXT
-        + " (SD 1.x/2.x, inpainting, AltDiffusion); first keys of this file: "
+        + " (SD 1.x/2.x, inpainting, AltDiffusion)"
+        + hint(keys)
+        + "; first keys of this file: "
         + (some.isEmpty() ? "none" : some);
+  }
+
+  /** What the file looks like instead, when it is a kind we know. */
+  private static String hint(Set<String> keys) {
+    if (keys.stream().anyMatch(k -> k.startsWith("conditioner.embedders.")))
+      return "; this looks like an SDXL checkpoint, which is not supported";
+    if (keys.contains("conv_in.weight") || keys.contains("encoder.conv_in.weight"))
+      return "; this looks like one component of a diffusers folder or a VAE (--vae): give the"
+          + " model folder with --model";
+    if (keys.stream().anyMatch(k -> k.startsWith("lora_") || k.contains(".lora_")))
+      return "; this looks like a LoRA (--lora)";
+    return "";
   }
 }

@@ -109,6 +109,12 @@ class SingleFileConverterTest {
             () -> PipelineLoader.components(unknown, SingleFileOptions.defaults()));
     assertTrue(e.getMessage().contains("not a Stable Diffusion"), e.getMessage());
     assertTrue(e.getMessage().contains("'foo.weight'"), e.getMessage());
+    Path component = TINY.resolve("unet/diffusion_pytorch_model.safetensors");
+    e =
+        assertThrows(
+            CheckpointException.class,
+            () -> PipelineLoader.components(component, SingleFileOptions.defaults()));
+    assertTrue(e.getMessage().contains("one component of a diffusers folder"), e.getMessage());
     e = assertThrows(CheckpointException.class, () -> VaeFiles.load(unknown, 0.18215));
     assertTrue(e.getMessage().contains("not a VAE"), e.getMessage());
 
