@@ -28,6 +28,9 @@ final class ConvertCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    if (options.vae != null)
+      throw new IllegalArgumentException(
+          "convert writes the model's own VAE; --vae is for generate and serve");
     Torch.init();
     if (Files.isDirectory(input)) SingleFileConverter.toSingleFile(input, output);
     else SingleFileConverter.toFolder(input, output, options.singleFile());
