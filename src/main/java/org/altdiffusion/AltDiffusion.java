@@ -17,6 +17,7 @@ import org.altdiffusion.pipeline.GenerationRequest;
 import org.altdiffusion.pipeline.ModelComponents;
 import org.altdiffusion.pipeline.PipelineLoader;
 import org.altdiffusion.pipeline.ProgressListener;
+import org.altdiffusion.pipeline.SingleFileOptions;
 
 /**
  * The entry point for applications: load a model folder, generate pictures from {@link
@@ -56,6 +57,17 @@ public final class AltDiffusion implements AutoCloseable {
   public static AltDiffusion load(Path modelFolder) {
     return new AltDiffusion(
         PipelineLoader.load(Objects.requireNonNull(modelFolder, "modelFolder")));
+  }
+
+  /**
+   * Loads a diffusers folder or an LDM single-file checkpoint ({@code .safetensors}/{@code .ckpt},
+   * SD 1.x/2.x, inpainting, AltDiffusion) read as {@code options} say (tokenizer, yaml config,
+   * prediction type, EMA).
+   */
+  public static AltDiffusion load(Path model, SingleFileOptions options) {
+    return new AltDiffusion(
+        new DiffusionPipeline(
+            PipelineLoader.components(Objects.requireNonNull(model, "model"), options)));
   }
 
   /** The folder's name, as infotexts record it ("Model: ..."). */

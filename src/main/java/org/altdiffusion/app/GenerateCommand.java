@@ -22,7 +22,6 @@ import org.altdiffusion.pipeline.GenerationRequest;
 import org.altdiffusion.pipeline.HiresUpscale;
 import org.altdiffusion.pipeline.InitImage;
 import org.altdiffusion.pipeline.InpaintMask;
-import org.altdiffusion.pipeline.PipelineLoader;
 import org.altdiffusion.pipeline.ProgressListener;
 import org.altdiffusion.pipeline.Seeds;
 import org.altdiffusion.schedulers.Samplers;
@@ -39,9 +38,12 @@ final class GenerateCommand implements Callable<Integer> {
       names = "--model",
       paramLabel = "DIR",
       description =
-          "A diffusers model folder (AltDiffusion m9/m18, Stable Diffusion 1.x/2.x, or ours)."
+          "A diffusers model folder (AltDiffusion m9/m18, Stable Diffusion 1.x/2.x, or ours), or"
+              + " a single-file checkpoint in the original layout (.safetensors/.ckpt)."
               + " Default: the built-in model.")
   Path model;
+
+  @picocli.CommandLine.Mixin ModelOptions modelOptions;
 
   @Option(
       names = {"-p", "--prompt"},
@@ -294,7 +296,7 @@ final class GenerateCommand implements Callable<Integer> {
     Path folder = model == null ? BuiltInModel.folder() : model;
     PrintStream err = System.err;
     long loadStart = System.nanoTime();
-    DiffusionPipeline pipeline = PipelineLoader.load(folder);
+    DiffusionPipeline pipeline = new DiffusionPipeline(modelOptions.load(folder));
     if (!quiet)
       err.printf(
           "loaded %s in %.1f s%n", pipeline.modelName(), (System.nanoTime() - loadStart) / 1e9);

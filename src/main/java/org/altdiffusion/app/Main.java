@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
     description = "Multilingual text-to-image diffusion (AltDiffusion) on the JVM.",
     subcommands = {
       GenerateCommand.class,
+      ConvertCommand.class,
       InfoCommand.class,
       BenchCommand.class,
       DatasetCommand.class,

@@ -6,13 +6,15 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.altdiffusion.lora.LoraFolder;
-import org.altdiffusion.pipeline.PipelineLoader;
+import org.altdiffusion.pipeline.DiffusionPipeline;
+import org.altdiffusion.pipeline.VaeFiles;
 import org.altdiffusion.server.ApiServer;
 import org.altdiffusion.server.FolderModelRegistry;
 import org.altdiffusion.server.ModelInfo;
 import org.altdiffusion.server.ModelLoader;
 import org.altdiffusion.server.PromptStyles;
 import org.altdiffusion.server.ServerConfig;
+import org.altdiffusion.server.VaeFolder;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -174,8 +176,9 @@ public final class ServeCommand implements Callable<Integer> {
     if (!Files.isDirectory(models))
       throw new IllegalArgumentException(
           "models folder " + models + " does not exist; give --models DIR");
+    vaes = new VaeFolder(vaesDir != null ? vaesDir : models.resolve("vae"));
     FolderModelRegistry registry =
-        new FolderModelRegistry(models, loader != null ? loader : pipelineLoader());
+        new FolderModelRegistry(models, loader != null ? loader : pipelineLoader(), vaes);
     if (registry.models().isEmpty()) {
       throw new IllegalArgumentException(
           "no models in "
@@ -208,18 +211,26 @@ public final class ServeCommand implements Callable<Integer> {
     return 0;
   }
 
+  @picocli.CommandLine.Mixin ModelOptions modelOptions = new ModelOptions();
+
+  @Option(
+      names = "--vaes",
+      description =
+          "Folder of standalone VAEs (.safetensors/.ckpt/.pt files, diffusers vae folders) offered"
+              + " by /sdapi/v1/sd-vae and the sd_vae option. Default: the models folder's vae/.")
+  Path vaesDir;
+
+  private VaeFolder vaes = new VaeFolder(null);
+
   /**
-   * The diffusion pipeline: diffusers folders load; single checkpoint files are refused by name.
+   * The diffusion pipeline: diffusers folders and single-file checkpoints (read as {@code
+   * --config/--tokenizer/--no-ema/--prediction-type} say), with {@code --vae} when given.
    */
-  static ModelLoader pipelineLoader() {
+  ModelLoader pipelineLoader() {
     return (location, name) -> {
-      if (!Files.isDirectory(location)) {
-        throw new IllegalArgumentException(
-            name
-                + ": single-file checkpoints are not supported yet; use a diffusers folder"
-                + " (model_index.json)");
-      }
-      return PipelineLoader.load(location);
+      Path chosen = vaes.selectedPath();
+      var model = modelOptions.load(location);
+      return new DiffusionPipeline(chosen == null ? model : VaeFiles.withVae(model, chosen));
     };
   }
 

@@ -168,7 +168,8 @@ public final class DiffusionPipeline implements ImageGenerator {
               seed,
               subseed,
               size,
-              model.name());
+              model.name(),
+              model.hash());
       return toResults(
           images,
           shown,

@@ -16,6 +16,7 @@ import org.altdiffusion.lora.LoraHashes;
  * @param firstSubseed the variation seed of image 0, null without a variation
  * @param size the size generated
  * @param model the model's name
+ * @param modelHash A1111's "Model hash" of a single-file model, null for a folder
  */
 record Infotexts(
     GenerationRequest request,
@@ -24,7 +25,8 @@ record Infotexts(
     long firstSeed,
     Long firstSubseed,
     GenerationRequest.Size size,
-    String model) {
+    String model,
+    String modelHash) {
 
   /** The infotext of image {@code index}, showing {@code prompt}. */
   Infotext forImage(int index, String prompt) {
@@ -36,6 +38,7 @@ record Infotexts(
     s.put("CFG scale", number(r.guidance().scale()));
     s.put("Seed", Long.toString(Seeds.ofImage(firstSeed, index)));
     s.put("Size", size.width() + "x" + size.height());
+    if (modelHash != null) s.put("Model hash", modelHash);
     s.put("Model", model);
     if (firstSubseed != null) {
       s.put("Variation seed", Long.toString(Seeds.ofImage(firstSubseed, index)));

@@ -16,13 +16,36 @@ import org.altdiffusion.tokenizer.PromptTokenizer;
  * @param unet the denoiser
  * @param vae the latent autoencoder
  * @param scheduler the model's scheduler_config.json
+ * @param hash A1111's "Model hash" (first 10 hex digits of the file's sha256) for a single-file
+ *     checkpoint, null for a folder
  */
 public record ModelComponents(
     String name,
     TextConditioning text,
     UNet2DConditionModel unet,
     AutoencoderKL vae,
-    SchedulerConfig scheduler) {
+    SchedulerConfig scheduler,
+    String hash) {
+
+  /** A model without a hash (a diffusers folder). */
+  public ModelComponents(
+      String name,
+      TextConditioning text,
+      UNet2DConditionModel unet,
+      AutoencoderKL vae,
+      SchedulerConfig scheduler) {
+    this(name, text, unet, vae, scheduler, null);
+  }
+
+  /** The same model with {@code other} as its VAE (a standalone VAE file, {@code --vae}). */
+  public ModelComponents withVae(AutoencoderKL other) {
+    return new ModelComponents(name, text, unet, other, scheduler, hash);
+  }
+
+  /** The same model with {@code other} as its scheduler config. */
+  public ModelComponents withScheduler(SchedulerConfig other) {
+    return new ModelComponents(name, text, unet, vae, other, hash);
+  }
 
   public PromptTokenizer tokenizer() {
     return text.tokenizer();

@@ -55,9 +55,28 @@ public final class PipelineLoader {
     TextEncoder textEncoder = text.encoder();
     UNet2DConditionModel unet = UNet2DConditionModel.fromPretrained(layout.componentFolder("unet"));
     AutoencoderKL vae = AutoencoderKL.fromPretrained(layout.componentFolder("vae"));
+    check(folder, textEncoder, unet, vae);
+    String name = folder.toAbsolutePath().normalize().getFileName().toString();
+    return new ModelComponents(name, text, unet, vae, scheduler);
+  }
+
+  /**
+   * The components of {@code model}: a diffusers pipeline folder ({@link #components(Path)}) or an
+   * LDM single-file checkpoint ({@code .safetensors}, {@code .ckpt}) read as {@code options} say.
+   */
+  public static ModelComponents components(Path model, SingleFileOptions options) {
+    if (Files.isDirectory(model)) return components(model);
+    if (!Files.isRegularFile(model)) throw new CheckpointException(model, "model not found");
+    Torch.init();
+    return SingleFileLoader.components(model, options);
+  }
+
+  /** That the text encoder, UNet and VAE of {@code where} fit together. */
+  static void check(
+      Path where, TextEncoder textEncoder, UNet2DConditionModel unet, AutoencoderKL vae) {
     if (unet.config.crossAttentionDim() != textEncoder.hiddenSize()) {
       throw new CheckpointException(
-          folder,
+          where,
           "the text encoder gives vectors of width "
               + textEncoder.hiddenSize()
               + " but the UNet's cross_attention_dim is "
@@ -65,15 +84,13 @@ public final class PipelineLoader {
     }
     if (unet.config.outChannels() != vae.config.latentChannels()) {
       throw new CheckpointException(
-          folder,
+          where,
           "the UNet predicts "
               + unet.config.outChannels()
               + " channels but the VAE's latents have "
               + vae.config.latentChannels()
               + " (latent_channels)");
     }
-    String name = folder.toAbsolutePath().normalize().getFileName().toString();
-    return new ModelComponents(name, text, unet, vae, scheduler);
   }
 
   /**

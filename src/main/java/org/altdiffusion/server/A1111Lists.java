@@ -18,8 +18,11 @@ import java.util.Map;
 final class A1111Lists {
   private final ServerConfig config;
 
-  A1111Lists(ServerConfig config) {
+  private final java.util.function.Supplier<List<String>> vaes;
+
+  A1111Lists(ServerConfig config, java.util.function.Supplier<List<String>> vaes) {
     this.config = config;
+    this.vaes = vaes;
   }
 
   List<Route> routes() {
@@ -29,10 +32,15 @@ final class A1111Lists {
         Route.get(
                 "/sdapi/v1/sd-vae",
                 "sdVae",
-                "Separate VAE files (none: every model uses its own VAE)",
+                "Standalone VAE files (serve --vaes DIR), chosen with the sd_vae option",
                 tag)
             .okArray("SDVaeItem")
-            .handler(r -> Reply.json(List.of())));
+            .handler(
+                r ->
+                    Reply.json(
+                        vaes.get().stream()
+                            .map(n -> Map.of("model_name", n, "filename", n))
+                            .toList())));
     out.add(
         Route.get(
                 "/sdapi/v1/upscalers",

@@ -431,7 +431,7 @@ public final class ApiServer implements AutoCloseable {
             .handler(this::status));
     openAi.routes().forEach(this::add);
     loras.routes().forEach(this::add);
-    new A1111Lists(config).routes().forEach(this::add);
+    new A1111Lists(config, () -> models.registry().vaes().names()).routes().forEach(this::add);
   }
 
   private void add(Route r) {
@@ -573,6 +573,7 @@ public final class ApiServer implements AutoCloseable {
     ModelInfo info = models.registry().find(current);
     o.put("sd_model_checkpoint", current);
     o.put("sd_checkpoint_hash", info == null ? null : info.sha256());
+    o.put("sd_vae", models.registry().vaes().selected());
     o.put("samples_format", "png");
     o.put("live_previews_enable", true);
     return Reply.json(o);
@@ -580,14 +581,23 @@ public final class ApiServer implements AutoCloseable {
 
   private Reply setOptions(Request request) {
     ObjectNode body = request.jsonObject();
+    JsonNode vae = body.get("sd_vae");
+    if (vae != null && !vae.isNull() && !vae.isTextual())
+      throw ApiException.invalid("sd_vae must be a VAE name (a string), got " + Json.describe(vae));
+    if (vae != null && vae.isTextual()) models.registry().vaes().select(vae.textValue().strip());
     JsonNode checkpoint = body.get("sd_model_checkpoint");
-    if (checkpoint == null || checkpoint.isNull()) return Reply.json(null);
-    if (!checkpoint.isTextual())
+    boolean noCheckpoint = checkpoint == null || checkpoint.isNull();
+    // a new VAE alone reloads the model in memory (the next job loads it otherwise)
+    if (noCheckpoint && (models.loadedTitle() == null || models.loadedWithCurrentVae()))
+      return Reply.json(null);
+    if (!noCheckpoint && !checkpoint.isTextual())
       throw ApiException.invalid(
           "sd_model_checkpoint must be a model title (a string), got " + Json.describe(checkpoint));
-    String title = models.resolve(checkpoint.textValue().strip());
-    if (title.equals(models.current()) && title.equals(models.loadedTitle()))
-      return Reply.json(null);
+    String title = noCheckpoint ? models.current() : models.resolve(checkpoint.textValue().strip());
+    if (title == null
+        || (title.equals(models.current())
+            && title.equals(models.loadedTitle())
+            && models.loadedWithCurrentVae())) return Reply.json(null);
     Job load = queue.submit(new Job(Job.Kind.LOAD_MODEL, false, null, title, 0));
     LOG.info("switching model to " + title + " (job " + load.id + ")");
     return Reply.later(

@@ -19,13 +19,25 @@ import org.altdiffusion.pipeline.ImageGenerator;
 public final class FolderModelRegistry implements ModelRegistry {
   private final Path root;
   private final ModelLoader loader;
+  private final VaeFolder vaes;
 
   public FolderModelRegistry(Path root, ModelLoader loader) {
+    this(root, loader, new VaeFolder(null));
+  }
+
+  /** With the standalone VAEs {@code vaes} offered (the loader reads their choice). */
+  public FolderModelRegistry(Path root, ModelLoader loader, VaeFolder vaes) {
     if (!Files.isDirectory(root))
       throw new IllegalArgumentException(
           "models folder " + root + " does not exist or is not a folder");
     this.root = root.toAbsolutePath().normalize();
     this.loader = loader;
+    this.vaes = vaes;
+  }
+
+  @Override
+  public VaeFolder vaes() {
+    return vaes;
   }
 
   @Override

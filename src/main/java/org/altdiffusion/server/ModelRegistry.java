@@ -40,6 +40,11 @@ public interface ModelRegistry {
     return false;
   }
 
+  /** The standalone VAEs offered with these models (the {@code sd_vae} option); none by default. */
+  default VaeFolder vaes() {
+    return new VaeFolder(null);
+  }
+
   /** The model of {@code title} or null. */
   default ModelInfo find(String title) {
     if (title == null) return null;

@@ -15,6 +15,7 @@ final class Models {
   private final ModelRegistry registry;
   private volatile String current;
   private String loadedTitle;
+  private String loadedVae;
   private ImageGenerator loaded;
 
   /** What each model that was ever loaded accepts, so that HTTP threads never touch a generator. */
@@ -78,13 +79,15 @@ final class Models {
   synchronized ImageGenerator acquire(String title) throws Exception {
     if (title == null)
       throw new IllegalStateException("no model is available: the models folder has none");
-    if (title.equals(loadedTitle)) return loaded;
+    String vae = registry.vaes().selected();
+    if (title.equals(loadedTitle) && vae.equals(loadedVae)) return loaded;
     release();
     LOG.info("loading model " + title);
     long t0 = System.nanoTime();
     ImageGenerator g = registry.load(title);
     loaded = g;
     loadedTitle = title;
+    loadedVae = vae;
     samplers.put(title, List.copyOf(g.samplerNames()));
     defaultSizes.put(title, g.defaultSize());
     LOG.info(String.format("loaded model %s in %.1f s", title, (System.nanoTime() - t0) / 1e9));
@@ -104,6 +107,11 @@ final class Models {
   /** Title of the model in memory, null when none. */
   synchronized String loadedTitle() {
     return loadedTitle;
+  }
+
+  /** Whether the model in memory was loaded with the VAE chosen now. */
+  synchronized boolean loadedWithCurrentVae() {
+    return registry.vaes().selected().equals(loadedVae);
   }
 
   synchronized void release() {

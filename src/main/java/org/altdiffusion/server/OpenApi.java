@@ -344,7 +344,9 @@ final class OpenApi {
             "sd_checkpoint_hash",
             nullableStr("hash of the current model, null when not computed"),
             "live_previews_enable",
-            bool()));
+            bool(),
+            "sd_vae",
+            str("the standalone VAE in use (Automatic, None, or a name from /sdapi/v1/sd-vae)")));
     s.put(
         "OptionsUpdate",
         map(
@@ -360,7 +362,14 @@ final class OpenApi {
                     "string",
                     "description",
                     "switch to this model (title from /sdapi/v1/sd-models); other keys are"
-                        + " ignored"))));
+                        + " ignored"),
+                "sd_vae",
+                map(
+                    "type",
+                    "string",
+                    "description",
+                    "use this standalone VAE (Automatic, None, or a name from /sdapi/v1/sd-vae);"
+                        + " the model in memory is reloaded with it"))));
     s.put(
         "ScriptsList",
         object(

@@ -12,6 +12,14 @@ final class TestModels implements ModelRegistry {
   private final int defaultSize;
   final List<TestImageGenerator> loaded = new CopyOnWriteArrayList<>();
 
+  /** The standalone VAEs offered (none unless a test sets a folder). */
+  volatile VaeFolder vaes = new VaeFolder(null);
+
+  @Override
+  public VaeFolder vaes() {
+    return vaes;
+  }
+
   TestModels(long stepDelayMillis, int defaultSize, String... names) {
     this.names = List.of(names);
     this.stepDelayMillis = stepDelayMillis;

@@ -7,17 +7,12 @@
  *
  * <p>Today: {@link org.altdiffusion.io.keys.formats.DiffusersLegacyVaeAttention} (pre-0.14
  * diffusers VAE attention names), {@link org.altdiffusion.io.keys.formats.KohyaLora} (kohya/A1111
- * LoRA and LoCon names, a table built from the target model's layer paths) and {@link
+ * LoRA and LoCon names, a table built from the target model's layer paths), {@link
  * org.altdiffusion.io.keys.formats.PeftLora} (diffusers/PEFT LoRA names, the names the LoRA reader
- * works on). Planned here, each as its own class:
+ * works on) and {@link org.altdiffusion.io.keys.formats.LdmSingleFile} (original LDM / A1111
+ * single-file checkpoints, one table per component prefix). Planned here, each as its own class:
  *
  * <ul>
- *   <li>{@code LdmSingleFile}: original LDM / A1111 single-file checkpoints, one table per
- *       component, each selecting its prefix: {@code first_stage_model.} (VAE: {@code
- *       down.N.block}, {@code mid.attn_1.q} with {@code ValueTransform.conv1x1ToLinear()}, ...),
- *       {@code model.diffusion_model.} (UNet: {@code input_blocks / middle_block / output_blocks}),
- *       {@code cond_stage_model.} (text encoder; open_clip's fused {@code in_proj_weight} through
- *       {@code Rule.split}), with {@code Rule.drop} for {@code model_ema.*} and schedule buffers;
  *   <li>{@code ControlNetLdm}: original ControlNet files ({@code control_model.input_blocks},
  *       {@code zero_convs}, {@code input_hint_block}, {@code middle_block_out}).
  * </ul>

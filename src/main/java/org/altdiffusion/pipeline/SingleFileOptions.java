@@ -1,0 +1,39 @@
+package org.altdiffusion.pipeline;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * How a single-file checkpoint is read ({@link PipelineLoader#components(Path,
+ * SingleFileOptions)}).
+ *
+ * @param config an original LDM {@code v1-inference.yaml}-style config overriding what is read from
+ *     the weights (attention heads, scale factor, schedule, parameterization), checked against the
+ *     weights; null for none
+ * @param predictionType {@code epsilon}, {@code v_prediction} or {@code sample} overriding the
+ *     inferred one; null to infer (v-prediction for SD 2.x 768 models, as diffusers)
+ * @param noEma read the training weights even when the file has EMA weights ({@code model_ema.})
+ * @param tokenizer a tokenizer folder, or a diffusers model folder whose tokenizer to use; null to
+ *     search {@code tokenizerSearch}
+ * @param tokenizerSearch diffusers model folders whose tokenizer is taken when their text encoder
+ *     is of the same kind with the same vocabulary size (e.g. the built-in models); a folder named
+ *     {@code tokenizer} next to the file is tried first
+ */
+public record SingleFileOptions(
+    Path config, String predictionType, boolean noEma, Path tokenizer, List<Path> tokenizerSearch) {
+
+  public SingleFileOptions {
+    tokenizerSearch = tokenizerSearch == null ? List.of() : List.copyOf(tokenizerSearch);
+    if (predictionType != null
+        && !List.of("epsilon", "v_prediction", "sample").contains(predictionType))
+      throw new IllegalArgumentException(
+          "prediction type '"
+              + predictionType
+              + "' unknown; accepted: epsilon, v_prediction, sample");
+  }
+
+  /** Everything inferred, no tokenizer search. */
+  public static SingleFileOptions defaults() {
+    return new SingleFileOptions(null, null, false, null, List.of());
+  }
+}
