@@ -100,6 +100,26 @@ public final class ControlNetModel extends Module {
         c.downsamplePadding());
   }
 
+  /**
+   * A diffusers ControlNet folder (with {@code config.json}) or an original single file ({@code
+   * .safetensors}, {@code .pth}, {@code .ckpt}; see {@link ControlNetSingleFile}).
+   */
+  public static ControlNetModel load(Path folderOrFile) {
+    if (java.nio.file.Files.isDirectory(folderOrFile)) {
+      if (!java.nio.file.Files.isRegularFile(folderOrFile.resolve("config.json")))
+        throw new IllegalArgumentException(
+            "ControlNet folder "
+                + folderOrFile
+                + " has no config.json; accepted: a diffusers ControlNet folder or an original"
+                + " control_*.safetensors / .pth file");
+      return fromPretrained(folderOrFile);
+    }
+    if (!java.nio.file.Files.isRegularFile(folderOrFile))
+      throw new IllegalArgumentException(
+          "ControlNet " + folderOrFile + " not found (a diffusers folder or a single file)");
+    return ControlNetSingleFile.load(folderOrFile);
+  }
+
   /** Reads {@code config.json} and the weights of a diffusers {@code ControlNetModel} folder. */
   public static ControlNetModel fromPretrained(Path folder) {
     ControlNetModel model =
