@@ -75,9 +75,17 @@ def main():
         cases.append(dict(index=i, picture="shapes gray", low=low, high=high, l2gradient=l2,
                           edge_pixels=int((tensors[f"edges{i}"] > 0).sum())))
         i += 1
+    # scribble: cv2.threshold(cv2.cvtColor(rgb, RGB2GRAY), t, 255, THRESH_BINARY_INV) on every RGB picture
+    scribble = []
+    for k, (what, img) in enumerate(pictures()):
+        t = [127, 0, 200, 77, 255][k % 5]
+        _, binary = cv2.threshold(cv2.cvtColor(img, cv2.COLOR_RGB2GRAY), t, 255, cv2.THRESH_BINARY_INV)
+        tensors[f"scribble{k}"] = torch.from_numpy(binary)
+        tensors[f"scribble_image{k}"] = torch.from_numpy(np.array(img, copy=True))
+        scribble.append(dict(index=k, picture=what, threshold=t))
     save_file(tensors, os.path.join(OUT, "canny.safetensors"))
     with open(os.path.join(OUT, "canny.json"), "w") as f:
-        json.dump(dict(opencv=cv2.__version__, cases=cases), f, indent=1)
+        json.dump(dict(opencv=cv2.__version__, cases=cases, scribble=scribble), f, indent=1)
     print("wrote", i, "Canny cases, opencv", cv2.__version__)
 
 
