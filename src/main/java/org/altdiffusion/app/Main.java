@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
     description = "Multilingual text-to-image diffusion (AltDiffusion) on the JVM.",
     subcommands = {
       GenerateCommand.class,
+      PreprocessCommand.class,
       InfoCommand.class,
       BenchCommand.class,
       DatasetCommand.class,
