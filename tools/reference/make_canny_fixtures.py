@@ -4,7 +4,7 @@ Regenerate (deterministic):
 
     tools/reference/.venv/bin/python tools/reference/make_canny_fixtures.py
 
-Writes src/test/resources/fixtures/controlnet/canny.safetensors ("image<i>": uint8 [H, W, 3] RGB, or
+Writes src/test/resources/fixtures/canny/canny.safetensors ("image<i>": uint8 [H, W, 3] RGB, or
 [H, W] for the one-channel cases; "edges<i>": uint8 [H, W], cv2.Canny's output) and canny.json (per
 case: low, high, l2gradient, and what the picture is). Thresholds as sd-webui-controlnet's canny
 module passes them (cv2.Canny(img, low, high) on the HWC RGB picture), plus L2gradient, swapped and
@@ -20,7 +20,7 @@ import torch
 from safetensors.torch import save_file
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
-OUT = os.path.join(ROOT, "src", "test", "resources", "fixtures", "controlnet")
+OUT = os.path.join(ROOT, "src", "test", "resources", "fixtures", "canny")
 
 
 def pictures():
@@ -83,6 +83,7 @@ def main():
         tensors[f"scribble{k}"] = torch.from_numpy(binary)
         tensors[f"scribble_image{k}"] = torch.from_numpy(np.array(img, copy=True))
         scribble.append(dict(index=k, picture=what, threshold=t))
+    os.makedirs(OUT, exist_ok=True)
     save_file(tensors, os.path.join(OUT, "canny.safetensors"))
     with open(os.path.join(OUT, "canny.json"), "w") as f:
         json.dump(dict(opencv=cv2.__version__, cases=cases, scribble=scribble), f, indent=1)

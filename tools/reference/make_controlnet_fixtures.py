@@ -14,7 +14,9 @@ src/test/resources/fixtures/controlnet/:
   cases.json              the calls (mode, nets, scales, start/end, guess mode, sampler, steps,
                           guidance, seed, batch, size, strength) with the file name of their output
   <case>.safetensors      "images": float32 [B, H, W, 3] in [0, 1] (output_type="np"), "control0",
-                          "control1": the uint8 [H, W, 3] control images, "init" for img2img
+                          "control1": the uint8 [H, W, 3] control images, "init" (img2img and
+                          inpainting) and "mask" (inpainting: StableDiffusionControlNetInpaintPipeline
+                          with the tiny 4-channel UNet, or make_inpaint_fixtures.py's 9-channel one)
   single/                 original-layout files (control_model.input_blocks..., zero_convs,
                           input_hint_block, middle_block_out) of two tiny nets: sd1.safetensors and
                           sd1.pth (with the control_model. prefix, convolutional projections) and
@@ -33,7 +35,8 @@ from PIL import Image
 from safetensors.torch import save_file
 
 from diffusers import (ControlNetModel, DDIMScheduler, DPMSolverMultistepScheduler, EulerAncestralDiscreteScheduler,
-                       PNDMScheduler, StableDiffusionControlNetImg2ImgPipeline, StableDiffusionControlNetPipeline)
+                       PNDMScheduler, StableDiffusionControlNetImg2ImgPipeline, StableDiffusionControlNetInpaintPipeline,
+                       StableDiffusionControlNetPipeline)
 from diffusers import AutoencoderKL, UNet2DConditionModel
 from diffusers.pipelines.deprecated.alt_diffusion.modeling_roberta_series import RobertaSeriesModelWithTransformation
 from transformers import XLMRobertaTokenizer
@@ -77,6 +80,13 @@ def picture(w, h, seed):
     y, x = np.mgrid[0:h, 0:w]
     base = np.stack([x / w, y / h, 0.5 + 0.5 * np.sin((x * (seed + 1) + y) / 4.0)], axis=-1) * 200
     return np.clip(base + rng.rand(h, w, 3) * 55, 0, 255).astype(np.uint8)
+
+
+def mask(w, h):
+    """A soft-edged ellipse, 255 inside (repaint): uint8 [H, W] (as make_inpaint_fixtures.py)."""
+    y, x = np.mgrid[0:h, 0:w]
+    d = np.sqrt(((x - w * 0.6) / (w * 0.3)) ** 2 + ((y - h * 0.45) / (h * 0.3)) ** 2)
+    return np.clip((1.3 - d) * 255 / 0.6, 0, 255).astype(np.uint8)
 
 
 def edges(w, h, seed):
@@ -185,12 +195,17 @@ def main():
     init = picture(w, h, 3)
     cases = []
 
+    unet9 = UNet2DConditionModel.from_pretrained(os.path.join(FIXTURES, "inpaint", "unet-9ch")).eval()
+    msk = mask(w, h)
+
     def run(name, mode, net_names, scales, sampler, steps, guidance, seed, batch, guess=False, start=None,
-            end=None, strength=None):
+            end=None, strength=None, unet="4ch"):
         multi = len(net_names) > 1
         net = [nets[n] for n in net_names] if multi else nets[net_names[0]]
-        cls = StableDiffusionControlNetPipeline if mode == "txt2img" else StableDiffusionControlNetImg2ImgPipeline
-        pipe = cls(**{**components, "controlnet": net}, requires_safety_checker=False)
+        cls = {"txt2img": StableDiffusionControlNetPipeline, "img2img": StableDiffusionControlNetImg2ImgPipeline,
+               "inpaint": StableDiffusionControlNetInpaintPipeline}[mode]
+        parts = {**components, "controlnet": net, "unet": unet9 if unet == "9ch" else components["unet"]}
+        pipe = cls(**parts, requires_safety_checker=False)
         pipe.set_progress_bar_config(disable=True)
         pipe.scheduler = SAMPLERS[sampler].from_config(base_config)
         start = start or [0.0] * len(net_names)
@@ -205,14 +220,18 @@ def main():
             kw["image"] = images if multi else images[0]
         else:
             kw.update(image=Image.fromarray(init), control_image=images if multi else images[0], strength=strength)
+        if mode == "inpaint":
+            kw["mask_image"] = Image.fromarray(msk, mode="L")
         out = pipe(**kw).images
-        tensors = {"images": torch.from_numpy(np.ascontiguousarray(out)).float(), "init": torch.from_numpy(init)}
+        tensors = {"images": torch.from_numpy(np.ascontiguousarray(out)).float(), "init": torch.from_numpy(init),
+                   "mask": torch.from_numpy(msk)}
         for i in range(len(net_names)):
             tensors[f"control{i}"] = torch.from_numpy(controls[i])
         save_file(tensors, os.path.join(OUT, name + ".safetensors"))
         cases.append(dict(name=name, mode=mode, nets=net_names, scales=scales, start=start, end=end, guess_mode=guess,
                           prompt="a red square", negative_prompt="blurry", sampler=sampler, steps=steps,
-                          guidance=guidance, seed=seed, batch=batch, width=w, height=h, strength=strength))
+                          guidance=guidance, seed=seed, batch=batch, width=w, height=h, strength=strength,
+                          unet=unet))
 
     run("t2i_sd1", "txt2img", ["cn-sd1"], [0.8], "Euler a", 6, 7.5, 51, 2)
     run("t2i_sd2", "txt2img", ["cn-sd2"], [1.0], "DDIM", 5, 6.0, 52, 1)
@@ -223,6 +242,9 @@ def main():
     run("t2i_unguided", "txt2img", ["cn-sd1"], [1.0], "DDIM", 4, 1.0, 56, 1)
     run("i2i_sd1", "img2img", ["cn-sd1"], [0.9], "DDIM", 8, 7.5, 57, 1, strength=0.6, start=[0.2], end=[0.8])
     run("i2i_guess_sd2", "img2img", ["cn-sd2"], [1.0], "Euler a", 8, 7.5, 58, 1, strength=0.75, guess=True)
+    run("inpaint_4ch", "inpaint", ["cn-sd1"], [1.0], "DDIM", 6, 7.5, 59, 2, strength=1.0)
+    run("inpaint_9ch_guess", "inpaint", ["cn-sd2"], [0.8], "Euler a", 6, 7.5, 60, 1, strength=0.7, guess=True,
+        unet="9ch")
     with open(os.path.join(OUT, "cases.json"), "w", encoding="utf-8") as f:
         json.dump(cases, f, ensure_ascii=False, indent=1)
     print("wrote", len(cases), "cases to", OUT)

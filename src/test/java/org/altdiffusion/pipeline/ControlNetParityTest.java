@@ -14,6 +14,7 @@ import org.altdiffusion.engine.Tensors;
 import org.altdiffusion.engine.Torch;
 import org.altdiffusion.io.SafeTensors;
 import org.altdiffusion.models.controlnet.ControlNetModel;
+import org.altdiffusion.models.unet.UNet2DConditionModel;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -24,13 +25,14 @@ import org.junit.jupiter.params.provider.MethodSource;
  * ControlNet generation end to end against diffusers 0.30.3's StableDiffusionControlNetPipeline and
  * its Img2Img variant (tools/reference/make_controlnet_fixtures.py) on the tiny AltDiffusion folder
  * with two tiny ControlNets (SD 1.x-style convolutional and SD 2.x-style linear attention
- * projections): text-to-image, image-to-image, two nets at once with their own scales and
- * start/end, guess mode, start/end 0.2/0.8, unguided; both guidance layouts. The same pictures, at
- * most 1/255 apart in any channel.
+ * projections): text-to-image, image-to-image, inpainting (4- and 9-channel UNets), two nets at
+ * once with their own scales and start/end, guess mode, start/end 0.2/0.8, unguided; both guidance
+ * layouts. The same pictures, at most 1/255 apart in any channel.
  */
 class ControlNetParityTest {
   static final Path DIR = Path.of("src/test/resources/fixtures/controlnet");
   static DiffusionPipeline pipeline;
+  static DiffusionPipeline nineChannels;
   static final Map<String, ControlNetModel> NETS = new HashMap<>();
 
   @BeforeAll
@@ -40,6 +42,15 @@ class ControlNetParityTest {
         new DiffusionPipeline(
             PipelineLoader.components(
                 DiffusionPipelineParityTest.DIR.resolve("tiny-altdiffusion")));
+    ModelComponents tiny = pipeline.components();
+    nineChannels =
+        new DiffusionPipeline(
+            new ModelComponents(
+                tiny.name(),
+                tiny.text(),
+                UNet2DConditionModel.fromPretrained(InpaintParityTest.DIR.resolve("unet-9ch")),
+                tiny.vae(),
+                tiny.scheduler()));
     for (String n : List.of("cn-sd1", "cn-sd2"))
       NETS.put(n, ControlNetModel.fromPretrained(DIR.resolve(n)));
   }
@@ -76,13 +87,23 @@ class ControlNetParityTest {
               .batchSize(c.get("batch").asInt())
               .size(c.get("width").asInt(), c.get("height").asInt())
               .control(new GenerationRequest.Control(units, c.get("guess_mode").asBoolean()));
-      if (c.get("mode").asText().equals("img2img"))
+      String mode = c.get("mode").asText();
+      if (!mode.equals("txt2img"))
         b.initImage(
             new InitImage(
                 DiffusionPipelineParityTest.rgb(ref.loadRaw("init")),
                 c.get("strength").asDouble()));
+      if (mode.equals("inpaint"))
+        b.mask(
+            new InpaintMask(
+                InpaintParityTest.gray(ref.loadRaw("mask")),
+                0,
+                false,
+                false,
+                null,
+                InpaintMask.Fill.ORIGINAL));
       List<GeneratedImage> images =
-          pipeline
+          (c.get("unet").asText().equals("9ch") ? nineChannels : pipeline)
               .withParallelGuidance(parallelGuidance)
               .generate(b.build(), ProgressListener.NONE);
       double worst =

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
  * fractional thresholds: every pixel identical.
  */
 class CannyTest {
-  static final Path DIR = Path.of("src/test/resources/fixtures/controlnet");
+  static final Path DIR = Path.of("src/test/resources/fixtures/canny");
 
   @BeforeAll
   static void init() {
