@@ -112,15 +112,13 @@ final class ControlNetOptions {
       Path net = Path.of(netAndScale[0]);
       if (!Files.exists(net))
         throw new IllegalArgumentException("--controlnet " + net + ": no such folder or file");
+      double scale = Double.parseDouble(netAndScale[1]);
+      double start = pick(starts, i, 0.0);
+      double end = pick(ends, i, 1.0);
+      checkRanges(nets.get(i), scale, start, end); // before any picture or model is read
       Preprocessor p = Preprocessor.of(pick(preprocess, i, "none"));
       BufferedImage map = p.apply(readImage(images.get(i)), settings);
-      out.add(
-          new Pair(
-              net,
-              Double.parseDouble(netAndScale[1]),
-              map,
-              pick(starts, i, 0.0),
-              pick(ends, i, 1.0)));
+      out.add(new Pair(net, scale, map, start, end));
     }
     return out;
   }
@@ -168,6 +166,19 @@ final class ControlNetOptions {
           "--controlnet '" + text + "': the scale '" + tail + "' is not a number (0..2)");
     }
     return new String[] {text.substring(0, colon), tail.strip()};
+  }
+
+  private static void checkRanges(String net, double scale, double start, double end) {
+    if (!(scale >= 0 && scale <= ControlNetUnit.MAX_SCALE))
+      throw new IllegalArgumentException(
+          "--controlnet " + net + ": scale must be between 0 and " + ControlNetUnit.MAX_SCALE);
+    if (!(start >= 0 && start <= 1) || !(end >= 0 && end <= 1) || start >= end)
+      throw new IllegalArgumentException(
+          "--control-start "
+              + start
+              + " / --control-end "
+              + end
+              + ": each must be in 0..1 and start below end");
   }
 
   private static void perPair(String option, int given, int pairs) {

@@ -257,6 +257,10 @@ public record GenerationRequest(
     if (control.units().isEmpty()) p.add("ControlNet: at least one ControlNet with its image");
     for (ControlNetUnit u : control.units()) p.addAll(u.problems());
     if (hires != null) p.add("ControlNet with the hires fix is not supported; leave one of them");
+    if (mask != null && mask.cropPadding() != null)
+      p.add(
+          "ControlNet with an inpainting crop (mask crop padding) is not supported; leave the"
+              + " padding out");
   }
 
   private static void checkSide(List<String> p, String name, int v) {
