@@ -9,7 +9,8 @@ Reads the tiny AltDiffusion folder of make_pipeline_fixtures.py and writes
 src/test/resources/fixtures/controlnet/:
   cn-sd1/, cn-sd2/        tiny random ControlNetModel folders that fit its UNet (channels 16/32, one
                           layer per block, cross-attention 32): an SD 1.x-style net (convolutional
-                          attention projections) and an SD 2.x-style one (linear projections); the
+                          attention projections) and an SD 2.x-style one (linear projections);
+  cn-pool-bgr/            one with global_pool_conditions (implies guess mode) and "bgr" order; the
                           zero convolutions are given random weights so that they matter
   cases.json              the calls (mode, nets, scales, start/end, guess mode, sampler, steps,
                           guidance, seed, batch, size, strength) with the file name of their output
@@ -186,7 +187,9 @@ def main():
         unet=UNet2DConditionModel.from_pretrained(os.path.join(MODEL, "unet")).eval(),
         scheduler=PNDMScheduler.from_pretrained(os.path.join(MODEL, "scheduler")),
         safety_checker=None, feature_extractor=None)
-    nets = {"cn-sd1": tiny_net(61, False), "cn-sd2": tiny_net(62, True)}
+    nets = {"cn-sd1": tiny_net(61, False), "cn-sd2": tiny_net(62, True),
+            "cn-pool-bgr": tiny_net(63, True, global_pool_conditions=True,
+                                    controlnet_conditioning_channel_order="bgr")}
     for name, net in nets.items():
         net.save_pretrained(os.path.join(OUT, name), safe_serialization=True)
     base_config = components["scheduler"].config
@@ -242,6 +245,7 @@ def main():
     run("t2i_unguided", "txt2img", ["cn-sd1"], [1.0], "DDIM", 4, 1.0, 56, 1)
     run("i2i_sd1", "img2img", ["cn-sd1"], [0.9], "DDIM", 8, 7.5, 57, 1, strength=0.6, start=[0.2], end=[0.8])
     run("i2i_guess_sd2", "img2img", ["cn-sd2"], [1.0], "Euler a", 8, 7.5, 58, 1, strength=0.75, guess=True)
+    run("t2i_pool_bgr", "txt2img", ["cn-pool-bgr"], [1.0], "DDIM", 5, 7.5, 61, 1)
     run("inpaint_4ch", "inpaint", ["cn-sd1"], [1.0], "DDIM", 6, 7.5, 59, 2, strength=1.0)
     run("inpaint_9ch_guess", "inpaint", ["cn-sd2"], [0.8], "Euler a", 6, 7.5, 60, 1, strength=0.7, guess=True,
         unet="9ch")
