@@ -241,6 +241,8 @@ final class GenerateCommand implements Callable<Integer> {
   @Option(names = "--quiet", description = "No progress bar.")
   boolean quiet;
 
+  @picocli.CommandLine.Mixin ControlNetOptions controlNets = new ControlNetOptions();
+
   @Override
   public Integer call() throws Exception {
     if (mask != null && initImage == null)
@@ -278,6 +280,7 @@ final class GenerateCommand implements Callable<Integer> {
     }
     GenerationRequest request = builder.build().validate();
     Samplers.resolve(sampler, schedule); // an unknown name fails before the model loads
+    List<ControlNetOptions.Pair> controlPairs = controlNets.any() ? controlNets.pairs() : null;
     List<Path> targets = targets(batch);
     if (inpaint != null && inpaint.repaintsNothing()) {
       System.err.println(
@@ -306,6 +309,14 @@ final class GenerateCommand implements Callable<Integer> {
           "note: the prompt is "
               + over
               + " tokens over the text encoder's limit; the end of it is ignored");
+    if (controlPairs != null) {
+      var size = request.size().orDefault(pipeline.defaultSize());
+      request =
+          request.toBuilder()
+              .control(controlNets.control(controlPairs, size.width(), size.height(), err))
+              .build()
+              .validate();
+    }
     ProgressBar bar = quiet ? null : new ProgressBar(err);
     List<GeneratedImage> images =
         pipeline.generate(request, bar == null ? ProgressListener.NONE : bar);

@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
     subcommands = {
       GenerateCommand.class,
       ConvertCommand.class,
+      PreprocessCommand.class,
       InfoCommand.class,
       BenchCommand.class,
       DatasetCommand.class,

@@ -17,6 +17,24 @@ public final class ImageTensors {
   }
 
   /**
+   * A picture as a [1, 3, H, W] tensor in [0, 1] ({@code v / 255} in float32, as diffusers' control
+   * image processor without normalisation). Alpha is dropped.
+   */
+  public static Tensor toUnitTensor(BufferedImage img) {
+    int w = img.getWidth();
+    int h = img.getHeight();
+    int[] rgb = img.getRGB(0, 0, w, h, null, 0, w);
+    int plane = w * h;
+    float[] out = new float[3 * plane];
+    for (int i = 0; i < plane; i++) {
+      out[i] = ((rgb[i] >> 16) & 255) / 255f;
+      out[plane + i] = ((rgb[i] >> 8) & 255) / 255f;
+      out[2 * plane + i] = (rgb[i] & 255) / 255f;
+    }
+    return Tensors.fromFloats(out, 1, 3, h, w);
+  }
+
+  /**
    * One image of a decoded batch, values in [0, 1] (already clamped) as [3, H, W], to 8-bit RGB the
    * way diffusers does it: {@code round(x * 255)}.
    */

@@ -285,6 +285,7 @@ public final class DiffusionPipeline implements ImageGenerator {
     } else if (r.initImage() != null) {
       init = new ImageToImage(model.vae(), r.initImage());
     }
+    if (r.control() != null) inputs = controlInputs(r, inputs, scheduler, size);
     Denoiser denoiser =
         new GuidedDenoiser(model.unet(), context, r.guidance(), parallelGuidance, inputs);
     long[] shape = model.latentShape(r.batchSize(), size.width(), size.height());
@@ -292,6 +293,37 @@ public final class DiffusionPipeline implements ImageGenerator {
     if (r.hires() != null)
       latents = hiresPass(r, latents, denoiser, seed, subseed, size, progress); // same loop
     return decode(latents);
+  }
+
+  /**
+   * The request's ControlNets as residuals of every UNet call (after checking that each fits the
+   * UNet), counting their start/end over the steps that run.
+   */
+  private UNetInputs controlInputs(
+      GenerationRequest r, UNetInputs base, Scheduler scheduler, GenerationRequest.Size size) {
+    int latent = model.vae().config.latentChannels();
+    for (ControlNetUnit u : r.control().units()) {
+      u.model().checkFits(model.unet().config, u.name(), model.name());
+      if (u.model().config.inChannels() != latent
+          || u.model().imageScale() != model.vae().downscaleFactor())
+        throw new IllegalArgumentException(
+            "ControlNet "
+                + u.name()
+                + " takes "
+                + u.model().config.inChannels()
+                + " latent channels at 1/"
+                + u.model().imageScale()
+                + " of the image's size; model "
+                + model.name()
+                + " has "
+                + latent
+                + " at 1/"
+                + model.vae().downscaleFactor());
+    }
+    int first =
+        r.initImage() == null ? 0 : LatentInit.firstStep(scheduler, r.initImage().strength());
+    return new ControlNetInputs(
+        base, model.unet(), r.control(), size, first, scheduler.timesteps().length);
   }
 
   /**

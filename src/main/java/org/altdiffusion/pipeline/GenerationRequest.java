@@ -24,6 +24,7 @@ import org.altdiffusion.lora.LoraSpec;
  * @param variation A1111's variation seed and strength, or null for none (default)
  * @param hires A1111's hires fix (a second, image-to-image pass at a larger size), or null for none
  *     (default)
+ * @param control ControlNets with their control images, or null for none (default)
  */
 public record GenerationRequest(
     String prompt,
@@ -38,7 +39,8 @@ public record GenerationRequest(
     List<LoraSpec> loras,
     boolean tiling,
     Variation variation,
-    Hires hires) {
+    Hires hires,
+    Control control) {
 
   /** Largest side accepted, in pixels. */
   public static final int MAX_SIDE = 4096;
@@ -145,6 +147,21 @@ public record GenerationRequest(
     }
   }
 
+  /**
+   * ControlNets acting on every step of the one loop (their residuals summed, as diffusers'
+   * MultiControlNetModel).
+   *
+   * @param units one or more ControlNets, each with its image, scale and start/end
+   * @param guessMode diffusers' guess_mode: the ControlNets see only the prompt's pass (the
+   *     negative pass gets no residuals) and their residuals grow from 0.1 to 1 x scale from the
+   *     first skip to the middle (default false)
+   */
+  public record Control(List<ControlNetUnit> units, boolean guessMode) {
+    public Control {
+      units = units == null ? List.of() : List.copyOf(units);
+    }
+  }
+
   /** Every problem of this request, each saying what is accepted; empty when it is valid. */
   public List<String> problems() {
     List<String> p = new ArrayList<>();
@@ -168,6 +185,7 @@ public record GenerationRequest(
         p.add("variation strength must be between 0 and 1, got " + variation.strength());
     }
     if (hires != null) hiresProblems(p);
+    if (control != null) controlProblems(p);
     if (mask != null && initImage == null)
       p.add("an inpainting mask needs an init image (the picture to repaint)");
     if (mask != null
@@ -235,6 +253,16 @@ public record GenerationRequest(
     }
   }
 
+  private void controlProblems(List<String> p) {
+    if (control.units().isEmpty()) p.add("ControlNet: at least one ControlNet with its image");
+    for (ControlNetUnit u : control.units()) p.addAll(u.problems());
+    if (hires != null) p.add("ControlNet with the hires fix is not supported; leave one of them");
+    if (mask != null && mask.cropPadding() != null)
+      p.add(
+          "ControlNet with an inpainting crop (mask crop padding) is not supported; leave the"
+              + " padding out");
+  }
+
   private static void checkSide(List<String> p, String name, int v) {
     if (v == 0) return;
     if (v < 8 || v > MAX_SIDE)
@@ -275,6 +303,7 @@ public record GenerationRequest(
     private List<LoraSpec> loras = List.of();
     private boolean tiling;
     private Hires hires;
+    private Control control;
 
     private Builder() {}
 
@@ -297,6 +326,7 @@ public record GenerationRequest(
       loras = r.loras;
       tiling = r.tiling;
       hires = r.hires;
+      control = r.control;
     }
 
     public Builder prompt(String v) {
@@ -395,6 +425,12 @@ public record GenerationRequest(
       return this;
     }
 
+    /** ControlNets and their images; null = none. */
+    public Builder control(Control v) {
+      control = v;
+      return this;
+    }
+
     public GenerationRequest build() {
       return new GenerationRequest(
           prompt,
@@ -409,7 +445,8 @@ public record GenerationRequest(
           loras,
           tiling,
           variation,
-          hires);
+          hires,
+          control);
     }
   }
 }

@@ -40,8 +40,9 @@ final class GuidedDenoiser implements Denoiser {
 
   @Override
   public Tensor predict(Tensor modelInput, int stepIndex, double t) {
-    if (!guidance.enabled()) return unetPass(modelInput, t, context);
-    Tensor[] halves = uncondAndCond(modelInput, t);
+    if (!guidance.enabled())
+      return unetPass(modelInput, stepIndex, t, context, UNetInputs.Rows.PROMPT);
+    Tensor[] halves = uncondAndCond(modelInput, stepIndex, t);
     return guide(halves[0], halves[1], guidance.scale(), guidance.rescale());
   }
 
@@ -51,7 +52,7 @@ final class GuidedDenoiser implements Denoiser {
    * 2B as diffusers runs it. Both give the same numbers up to float rounding (each image's rows are
    * independent).
    */
-  private Tensor[] uncondAndCond(Tensor input, double t) {
+  private Tensor[] uncondAndCond(Tensor input, int stepIndex, double t) {
     long batch = input.size(0);
     long firstLevelValues =
         batch * unet.config.blockOutChannels().get(0) * input.size(2) * input.size(3);
@@ -59,17 +60,20 @@ final class GuidedDenoiser implements Denoiser {
       Tensor negative = context.narrow(0, 0, batch); // [B, T, D]
       Tensor positive = context.narrow(0, batch, batch); // [B, T, D]
       return ParallelPair.run(
-          () -> unetPass(input, t, negative), () -> unetPass(input, t, positive));
+          () -> unetPass(input, stepIndex, t, negative, UNetInputs.Rows.NEGATIVE),
+          () -> unetPass(input, stepIndex, t, positive, UNetInputs.Rows.PROMPT));
     }
     Tensor both = torch.cat(new TensorVector(input, input), 0); // [2B, C, h, w]
-    var halves = unetPass(both, t, context).chunk(2, 0); // 2 x [B, C, h, w]
+    var halves =
+        unetPass(both, stepIndex, t, context, UNetInputs.Rows.BOTH).chunk(2, 0); // 2 x [B, C, h, w]
     return new Tensor[] {halves.get(0), halves.get(1)};
   }
 
   /** One UNet call on {@code latents} ([N, C, h, w]) with the mode's channels and residuals. */
-  private Tensor unetPass(Tensor latents, double t, Tensor rows) {
+  private Tensor unetPass(
+      Tensor latents, int stepIndex, double t, Tensor rows, UNetInputs.Rows which) {
     Tensor input = withExtraChannels(latents);
-    UNetInputs.Residuals residuals = inputs.residuals(input, t, rows);
+    UNetInputs.Residuals residuals = inputs.residuals(latents, stepIndex, t, rows, which);
     if (residuals == null) return unet.forward(input, t, rows);
     return unet.forward(input, t, rows, residuals.down(), residuals.mid());
   }

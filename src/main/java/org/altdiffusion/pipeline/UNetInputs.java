@@ -18,14 +18,28 @@ public interface UNetInputs {
     return null;
   }
 
+  /** Which rows of the text conditioning a UNet call has. */
+  enum Rows {
+    /** the prompts alone (no guidance, or the conditional pass of side-by-side guidance) */
+    PROMPT,
+    /** the negative prompt alone (the unconditional pass of side-by-side guidance) */
+    NEGATIVE,
+    /** [negative x B, prompts x B]: both passes of a guided step as one batch */
+    BOTH
+  }
+
   /**
    * Residuals added to the UNet's skips and middle (ControlNet) for this call, or null for none.
    *
-   * @param unetInput the UNet's input [N, C, h, w] (N = B, or 2B for a batched guided pass)
+   * @param latents the scheduler-scaled latents of this call [N, C, h, w], without {@link
+   *     #extraChannels()} (N = B, or 2B for {@link Rows#BOTH})
+   * @param stepIndex the scheduler's step index
    * @param timestep the UNet's time input
    * @param context the text conditioning of these N rows, [N, T, D]
+   * @param rows which conditioning the rows are
    */
-  default Residuals residuals(Tensor unetInput, double timestep, Tensor context) {
+  default Residuals residuals(
+      Tensor latents, int stepIndex, double timestep, Tensor context, Rows rows) {
     return null;
   }
 

@@ -89,8 +89,11 @@ class GuidedDenoiserTest {
                   }
 
                   @Override
-                  public Residuals residuals(Tensor unetInput, double t, Tensor rows) {
-                    seenRows.add(unetInput.size(1));
+                  public Residuals residuals(
+                      Tensor latents, int step, double t, Tensor rows, Rows which) {
+                    seenRows.add(latents.size(1));
+                    assertEquals(Rows.PROMPT, which);
+                    assertEquals(3, step);
                     return new Residuals(down, mid);
                   }
                 };
@@ -105,7 +108,8 @@ class GuidedDenoiserTest {
             Tensor full = torch.cat(new TensorVector(latents, extra), 1);
             Tensor expected = unet.forward(full, 250.0, context, down, mid);
             Tensor without = unet.forward(full, 250.0, context);
-            assertEquals(List.of(9L), seenRows, "the hook saw the UNet's full input");
+            assertEquals(
+                List.of(4L), seenRows, "the hook saw the latents alone, as ControlNets do");
             assertTrue(got.sub(expected).abs().max().item_double() < 1e-6);
             assertTrue(got.sub(without).abs().max().item_double() > 1e-3, "residuals changed it");
           }
