@@ -612,7 +612,7 @@ final class OpenAiImages {
             .reply(shutdown ? Map.of("Retry-After", "30") : Map.of());
       }
       default -> {
-        return OpenAiJson.error(ApiServer.failure(job));
+        return OpenAiJson.error(JobFactory.failure(job));
       }
     }
   }
