@@ -507,7 +507,7 @@ public record Txt2ImgRequest(
   }
 
   /** The schema of a style name: one of the server's styles. */
-  private static Map<String, Object> stylesItems(ServerConfig c) {
+  static Map<String, Object> stylesItems(ServerConfig c) {
     List<String> names = c.styles().list().stream().map(PromptStyles.Style::name).toList();
     return names.isEmpty() ? Map.of("type", "string") : Map.of("type", "string", "enum", names);
   }
