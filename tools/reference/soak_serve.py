@@ -24,6 +24,7 @@ ap = argparse.ArgumentParser()
 ap.add_argument("--minutes", type=float, default=30)
 ap.add_argument("--clients", type=int, default=3)
 ap.add_argument("--jar", default="target/altdiffusion.jar")
+ap.add_argument("--models", default="models", help="the models folder (the built-in models)")
 ap.add_argument("--java-opts", default="-Xmx2g -Xss8m")
 ap.add_argument("--rss-every", type=float, default=10)
 ap.add_argument("--seed", type=int, default=1)
@@ -74,7 +75,7 @@ styles.write('name,prompt,negative_prompt\nsoak,"{prompt}, red",blurry\nplain,ci
 styles.close()
 out_dir = tempfile.mkdtemp(prefix="soak-out-")
 port = free_port()
-cmd = ["java"] + a.java_opts.split() + ["-jar", a.jar, "serve", "--port", str(port),
+cmd = ["java"] + a.java_opts.split() + ["-jar", a.jar, "serve", "--port", str(port), "--models", a.models,
                                         "--queue", "8", "--styles", styles.name, "--output", out_dir]
 server = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=open(out_dir + "/server.log", "w"))
 
@@ -213,7 +214,8 @@ def openai(rnd):
     if x < 0.5:
         call("openai-generate", "POST", "/v1/images/generations",
              {"prompt": "a red circle", "size": "64x64", "n": rnd.randint(1, 2), "steps": 4,
-              "response_format": rnd.choice(["b64_json", "url"])})
+              "response_format": rnd.choice(["b64_json", "url"]), "styles": ["soak"],
+              "subseed": rnd.randint(0, 1000), "subseed_strength": 0.2})
     else:
         kind = "openai-edit" if x < 0.75 else "openai-variation"
         b = "soakboundary"
@@ -246,6 +248,7 @@ BAD = [  # (path, method, body, content type, expected statuses)
     ("/sdapi/v1/txt2img", "GET", None, None, (405,)),
     ("/v1/images/generations", "POST", {"prompt": "x", "size": "65x64"}, "application/json", (400,)),
     ("/v1/images/generations", "POST", {"prompt": "x", "n": 99}, "application/json", (400,)),
+    ("/v1/images/generations", "POST", {"prompt": "x", "styles": ["nope"]}, "application/json", (400,)),
     ("/v1/images/edits", "POST", b"--x\r\n", "multipart/form-data; boundary=x", (400,)),
 ]
 
