@@ -31,6 +31,12 @@ final class JobFactory {
     if (known != null) Samplers.resolve(r.sampler(), known); // fail fast; the worker checks again
     Samplers.schedule(r.scheduler());
     loras.specs(r.prompt()); // a bad tag or unknown LoRA: 422 now; the worker resolves them again
+    if (r.parameters().path("enable_hr").asBoolean(false)) {
+      String hiresSampler = HiresFields.sampler(r.parameters());
+      if (known != null && hiresSampler != null) Samplers.resolve(hiresSampler, known);
+      HiresFields.schedule(r.parameters());
+      loras.specs(Txt2ImgRequest.text(r.parameters(), "hr_prompt"));
+    }
     long seed = Seeds.resolve(Seeds.fromUser(r.seed()));
     return new Job(kind, collectable, r, model, seed);
   }
