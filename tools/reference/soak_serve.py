@@ -136,8 +136,13 @@ def gen_fields(rnd):
     f = {"prompt": rnd.choice(["a red circle", "ein blauer Kreis", "一个绿色的方块"]),
          "steps": rnd.randint(3, 8), "width": 64, "height": 64, "seed": rnd.randint(0, 10**6)}
     x = rnd.random()
-    if x < 0.15:
+    if x < 0.08:
         f.update(enable_hr=True, hr_scale=2, hr_second_pass_steps=3, denoising_strength=0.6)
+    elif x < 0.15:
+        f.update(enable_hr=True, hr_resize_x=96, hr_resize_y=rnd.choice([0, 64]),
+                 hr_second_pass_steps=3, hr_prompt="a blue square", hr_negative_prompt="",
+                 **rnd.choice([{}, {"hr_sampler_name": "Use same sampler"},
+                               {"hr_sampler_name": "Euler", "hr_scheduler": "Karras"}]))
     elif x < 0.3:
         f.update(subseed=rnd.randint(0, 10**6), subseed_strength=0.3)
     elif x < 0.4:
