@@ -8,7 +8,7 @@ Run by hand (not part of CI):
         --token secret --out /tmp/altdiffusion-check
 Only loopback addresses are used. Exits non-zero when an answer is not what OpenAI's API gives.
 """
-import argparse, base64, io, os, sys, urllib.request
+import argparse, base64, io, json, os, sys, urllib.request
 
 import openai
 from openai import OpenAI
@@ -75,16 +75,31 @@ with open(path, "rb") as f:
     v = client.images.create_variation(image=f, n=1, extra_body={"steps": 6})
 print("images.create_variation():", Image.open(io.BytesIO(base64.b64decode(v.data[0].b64_json))).size)
 
+# our A1111 extras: variation seeds (and styles when the server has a --styles file), via extra_body
+styles = [st["name"] for st in json.load(urllib.request.urlopen(urllib.request.Request(
+    base + "/sdapi/v1/prompt-styles", headers={"Authorization": "Bearer " + a.token} if a.token else {})))]
+extra = {"steps": 4, "seed": 5, "subseed": 9, "subseed_strength": 0.4, "styles": styles[:1]}
+r = client.images.generate(prompt="a lighthouse", size="64x64", extra_body=extra)
+info = Image.open(io.BytesIO(base64.b64decode(r.data[0].b64_json))).info.get("parameters", "")
+print("images.generate(extra_body=subseed, styles", styles[:1], "):", info.replace("\n", " / ")[:160])
+check("Variation seed: 9" in info, "variation seed in the infotext")
+with open(path, "rb") as f:
+    e = client.images.edit(image=f, prompt="a boat", size="64x64", extra_body=extra)
+info = Image.open(io.BytesIO(base64.b64decode(e.data[0].b64_json))).info.get("parameters", "")
+print("images.edit(extra_body=subseed, styles):", info.replace("\n", " / ")[:160])
+check("Variation seed: 9" in info, "variation seed in the edit's infotext")
+
 # what is refused, as the client raises it
-mask = Image.new("RGBA", (64, 64), (0, 0, 0, 0))
+# (a mask with transparent pixels is inpainting; one of another size than the image is refused)
+mask = Image.new("RGBA", (32, 32), (0, 0, 0, 0))
 buf = io.BytesIO()
 mask.save(buf, "PNG")
 try:
     with open(path, "rb") as f:
         client.images.edit(image=f, mask=("mask.png", buf.getvalue(), "image/png"), prompt="x")
-    check(False, "a mask is refused")
+    check(False, "a mask of another size is refused")
 except openai.BadRequestError as ex:
-    print("edit with a mask ->", ex.status_code, ex.body)
+    print("edit with a 32x32 mask for a 64x64 image ->", ex.status_code, ex.body)
 try:
     client.images.generate(model="no-such-model", prompt="x")
     check(False, "an unknown model is refused")

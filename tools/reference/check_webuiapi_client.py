@@ -29,3 +29,19 @@ for _ in range(60):
 print("progress seen:", seen[-5:], "state:", {k: p["state"][k] for k in ("sampling_step", "sampling_steps")})
 api.interrupt(); t.join(30)
 print("after interrupt:", "alive" if t.is_alive() else "returned", "images:", len(res["r"].images))
+# hires fix: hr_scale 2 doubles the size; hr_resize_x/y, hr_prompt and hr_sampler_name/hr_scheduler as webuiapi sends them
+h = api.txt2img(prompt="a red circle", seed=3, steps=6, width=32, height=24, enable_hr=True, hr_scale=2)
+print("hires x2:", h.image.size, "|", h.info["infotexts"][0].split("\n")[-1])
+assert h.image.size == (64, 48), h.image.size
+h = api.txt2img(prompt="a red circle", seed=3, steps=6, width=32, height=24, sampler_name="Euler", enable_hr=True,
+                hr_resize_x=64, hr_resize_y=64, hr_prompt="a blue circle", hr_negative_prompt="dark",
+                hr_sampler_name="Euler a", hr_scheduler="Automatic", hr_second_pass_steps=4)
+print("hires resize 64x64:", h.image.size, "|", h.info["infotexts"][0].split("\n")[-1])
+assert h.image.size == (64, 64), h.image.size
+# variation seeds; styles when the server has a --styles file
+v = api.txt2img(prompt="a red circle", seed=3, subseed=11, subseed_strength=0.3, steps=6, width=32, height=32)
+print("variation:", v.info["subseed"], "|", v.info["infotexts"][0].split("\n")[-1])
+styles = [s["name"] for s in requests.get("http://127.0.0.1:7863/sdapi/v1/prompt-styles").json()]
+if styles:
+    st = api.txt2img(prompt="a red circle", styles=styles[:1], seed=3, steps=6, width=32, height=32)
+    print("styles", styles[:1], "->", st.info["infotexts"][0].split("\n")[0])

@@ -122,6 +122,39 @@ final class GenerateCommand implements Callable<Integer> {
   double hiresStrength;
 
   @Option(
+      names = "--hires-resize",
+      paramLabel = "WxH",
+      description =
+          "Hires pass size instead of --hires-scale (A1111's hr_resize_x/y, multiples of 8): 0 for"
+              + " a side follows the aspect ratio; with both, the picture is upscaled to cover"
+              + " WxH and the excess cut.")
+  String hiresResize;
+
+  @Option(
+      names = "--hires-prompt",
+      paramLabel = "TEXT",
+      description = "Prompt of the hires pass (default: --prompt).")
+  String hiresPrompt;
+
+  @Option(
+      names = "--hires-negative-prompt",
+      paramLabel = "TEXT",
+      description = "Negative prompt of the hires pass (default: --negative-prompt).")
+  String hiresNegativePrompt;
+
+  @Option(
+      names = "--hires-sampler",
+      paramLabel = "NAME",
+      description = "Sampler of the hires pass (default: --sampler).")
+  String hiresSampler;
+
+  @Option(
+      names = "--hires-schedule",
+      paramLabel = "TYPE",
+      description = "Schedule type of the hires pass, Automatic or Karras (default: --schedule).")
+  String hiresSchedule;
+
+  @Option(
       names = "--schedule",
       paramLabel = "TYPE",
       description =
@@ -242,15 +275,47 @@ final class GenerateCommand implements Callable<Integer> {
   boolean quiet;
 
   @picocli.CommandLine.Mixin ControlNetOptions controlNets = new ControlNetOptions();
+  /** The hires fix the options ask for, or null. */
+  private GenerationRequest.Hires hires() {
+    if (hiresScale == null && hiresResize == null) return null;
+    int[] resize = {0, 0};
+    if (hiresResize != null) {
+      java.util.regex.Matcher m =
+          java.util.regex.Pattern.compile("([0-9]{1,5})x([0-9]{1,5})").matcher(hiresResize.strip());
+      if (!m.matches())
+        throw new IllegalArgumentException(
+            "--hires-resize must be WIDTHxHEIGHT (e.g. 1024x0: 0 follows the aspect ratio), got '"
+                + hiresResize
+                + "'");
+      resize = new int[] {Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2))};
+      if (resize[0] == 0 && resize[1] == 0)
+        throw new IllegalArgumentException(
+            "--hires-resize 0x0 sets no size; give a side, or use --hires-scale");
+    }
+    return new GenerationRequest.Hires(
+            hiresScale == null ? 2.0 : hiresScale, hiresUpscaler, hiresSteps, hiresStrength)
+        .withResize(resize[0], resize[1])
+        .withPrompts(hiresPrompt, hiresNegativePrompt)
+        .withSampler(hiresSampler, hiresSchedule);
+  }
 
   @Override
   public Integer call() throws Exception {
     if (mask != null && initImage == null)
       throw new IllegalArgumentException("--mask needs --init-image (the picture to repaint)");
-    if (hiresScale == null
-        && (hiresSteps != 0 || !hiresUpscaler.equals(HiresUpscale.DEFAULT) || hiresStrength != 0.7))
+    boolean hiresOptions =
+        hiresSteps != 0
+            || !hiresUpscaler.equals(HiresUpscale.DEFAULT)
+            || hiresStrength != 0.7
+            || hiresPrompt != null
+            || hiresNegativePrompt != null
+            || hiresSampler != null
+            || hiresSchedule != null;
+    if (hiresScale == null && hiresResize == null && hiresOptions)
       throw new IllegalArgumentException(
-          "--hires-steps, --hires-upscaler and --hires-strength need --hires-scale");
+          "--hires-steps, --hires-upscaler, --hires-strength, --hires-prompt,"
+              + " --hires-negative-prompt, --hires-sampler and --hires-schedule need --hires-scale"
+              + " or --hires-resize");
     double s = strength != null ? strength : mask != null ? 1.0 : 0.8;
     InitImage init = initImage == null ? null : new InitImage(readImage(initImage), s);
     InpaintMask inpaint = init == null || mask == null ? null : readMask(init.image());
@@ -270,11 +335,7 @@ final class GenerateCommand implements Callable<Integer> {
             .initImage(init)
             .mask(inpaint)
             .loras(loraSpecs())
-            .hires(
-                hiresScale == null
-                    ? null
-                    : new GenerationRequest.Hires(
-                        hiresScale, hiresUpscaler, hiresSteps, hiresStrength));
+            .hires(hires());
     if (init != null && width == 0 && height == 0) {
       builder.size(init.image().getWidth(), init.image().getHeight());
     }

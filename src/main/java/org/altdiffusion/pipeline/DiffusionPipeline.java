@@ -130,10 +130,12 @@ public final class DiffusionPipeline implements ImageGenerator {
     if (hires != null) {
       // the size resolved, the second pass's size is known: check it as a request's
       request.toBuilder().size(size.width(), size.height()).build().validate();
-      checkMemory(hires.target(size), request.batchSize(), request.guidance().enabled());
+      checkMemory(hires.upscaleTo(size), request.batchSize(), request.guidance().enabled());
     }
     SamplerChoice sampler =
         Samplers.resolve(request.sampling().sampler(), request.sampling().schedule());
+    SamplerChoice hiresSampler = hiresSampler(request);
+    if (hiresSampler != null) hiresSampler.config(model.scheduler()); // refused before any pass
     long seed = Seeds.resolve(request.seed());
     GenerationRequest.Variation v = request.variation();
     Long subseed = v == null || v.strength() == 0 ? null : Seeds.resolve(v.subseed());
@@ -148,11 +150,14 @@ public final class DiffusionPipeline implements ImageGenerator {
       // <lora:NAME:WEIGHT> tags are for the caller (resolved into request.loras()), not the
       // encoder: it sees the prompt without them, the infotext shows it as written (as A1111)
       List<String> encoded = shown.stream().map(LoraPrompt::strip).toList();
-      Tensor context = encodeWithGuidance(encoded, prompts == null, request); // [(2)B, T, D]
+      Tensor context =
+          encodeWithGuidance(
+              encoded, prompts == null, request.negativePrompt(), request); // [(2)B, T, D]
       Tensor images =
           run(
               request,
               context,
+              hiresContext(request, encoded, prompts == null),
               scheduler,
               seed,
               subseed,
@@ -165,6 +170,8 @@ public final class DiffusionPipeline implements ImageGenerator {
               request,
               samplerDisplayName(request.sampling().sampler(), request.sampling().schedule()),
               sampler.scheduleType(),
+              hiresSampler == null ? null : hiresSampler.displayName(model.scheduler()),
+              hiresSampler == null ? null : hiresSampler.scheduleType(),
               seed,
               subseed,
               size,
@@ -179,6 +186,33 @@ public final class DiffusionPipeline implements ImageGenerator {
     } finally {
       scheduler.close();
     }
+  }
+
+  /**
+   * The hires pass's context when it has its own prompt or negative prompt ({@code [(2)B, T, D]}),
+   * null when it uses the first pass's.
+   */
+  private Tensor hiresContext(GenerationRequest r, List<String> encoded, boolean samePrompt) {
+    GenerationRequest.Hires h = r.hires();
+    if (h == null) return null;
+    boolean ownPrompt = !h.promptOr("").isEmpty();
+    if (!ownPrompt && h.negativePromptOr("").isEmpty()) return null;
+    List<String> prompts =
+        ownPrompt ? Collections.nCopies(encoded.size(), LoraPrompt.strip(h.prompt())) : encoded;
+    return encodeWithGuidance(
+        prompts, ownPrompt || samePrompt, h.negativePromptOr(r.negativePrompt()), r);
+  }
+
+  /**
+   * The hires pass's sampler: its own (sampler and schedule type, each the first pass's when not
+   * given), or null when it has none.
+   */
+  private static SamplerChoice hiresSampler(GenerationRequest r) {
+    GenerationRequest.Hires h = r.hires();
+    if (h == null || (h.sampler() == null && h.schedule() == null)) return null;
+    return Samplers.resolve(
+        h.sampler() != null ? h.sampler() : r.sampling().sampler(),
+        h.schedule() != null ? h.schedule() : r.sampling().schedule());
   }
 
   /** The parts of the model a LoRA may change: the UNet, and the text encoder. */
@@ -256,6 +290,7 @@ public final class DiffusionPipeline implements ImageGenerator {
   private Tensor run(
       GenerationRequest r,
       Tensor context,
+      Tensor hiresContext,
       Scheduler scheduler,
       long seed,
       Long subseed,
@@ -290,8 +325,14 @@ public final class DiffusionPipeline implements ImageGenerator {
         new GuidedDenoiser(model.unet(), context, r.guidance(), parallelGuidance, inputs);
     long[] shape = model.latentShape(r.batchSize(), size.width(), size.height());
     Tensor latents = denoise(init, denoiser, hook, scheduler, noise, shape, progress);
-    if (r.hires() != null)
-      latents = hiresPass(r, latents, denoiser, seed, subseed, size, progress); // same loop
+    if (r.hires() != null) {
+      Denoiser second =
+          hiresContext == null
+              ? denoiser
+              : new GuidedDenoiser(
+                  model.unet(), hiresContext, r.guidance(), parallelGuidance, UNetInputs.NONE);
+      latents = hiresPass(r, latents, second, seed, subseed, size, progress); // same loop
+    }
     return decode(latents);
   }
 
@@ -354,20 +395,26 @@ public final class DiffusionPipeline implements ImageGenerator {
       ProgressListener progress) {
     GenerationRequest.Hires h = r.hires();
     String upscaler = HiresUpscale.canonical(h.upscaler());
+    GenerationRequest.Size up = h.upscaleTo(size);
     GenerationRequest.Size target = h.target(size);
+    long[] upShape = model.latentShape(r.batchSize(), up.width(), up.height());
     long[] shape = model.latentShape(r.batchSize(), target.width(), target.height());
     List<Generator> generators = Noise.seeded(seed, r.batchSize());
     Noise noise = noise(r, generators, subseed);
     Tensor upscaled =
-        HiresUpscale.isLatent(upscaler)
-            ? HiresUpscale.latent(upscaler, firstPass, shape[2], shape[3])
-            : encodeUpscaled(upscaler, decode(firstPass), target, noise);
+        cut(
+            HiresUpscale.isLatent(upscaler)
+                ? HiresUpscale.latent(upscaler, firstPass, upShape[2], upShape[3])
+                : encodeUpscaled(upscaler, decode(firstPass), up, noise),
+            shape); // [B, C, h, w]
     LatentInit init =
         (scheduler, n, s) -> {
           int first = LatentInit.firstStep(scheduler, h.denoisingStrength());
           return new LatentInit.Start(scheduler.addNoise(upscaled, n.randn(s), first), first);
         };
-    SamplerChoice sampler = Samplers.resolve(r.sampling().sampler(), r.sampling().schedule());
+    SamplerChoice own = hiresSampler(r);
+    SamplerChoice sampler =
+        own != null ? own : Samplers.resolve(r.sampling().sampler(), r.sampling().schedule());
     Scheduler scheduler = sampler.create(model.scheduler());
     try {
       scheduler.setEta(r.sampling().eta());
@@ -376,6 +423,19 @@ public final class DiffusionPipeline implements ImageGenerator {
     } finally {
       scheduler.close();
     }
+  }
+
+  /**
+   * A1111's cut of a two-sided resize: the upscaled latents' excess over {@code shape}, half (the
+   * smaller half) from the top and left, the rest from the bottom and right: [B, C, h, w].
+   */
+  private static Tensor cut(Tensor latents, long[] shape) {
+    long excessH = latents.size(2) - shape[2];
+    long excessW = latents.size(3) - shape[3];
+    if (excessH == 0 && excessW == 0) return latents;
+    return latents
+        .narrow(2, excessH / 2, shape[2]) // [B, C, h, W]
+        .narrow(3, excessW / 2, shape[3]); // [B, C, h, w]
   }
 
   /**
@@ -450,7 +510,8 @@ public final class DiffusionPipeline implements ImageGenerator {
    * prompt encoded once and repeated per image, or each prompt encoded on its own; the negative
    * prompt padded to the prompt's length, once, repeated; [negative x B, prompts].
    */
-  private Tensor encodeWithGuidance(List<String> prompts, boolean samePrompt, GenerationRequest r) {
+  private Tensor encodeWithGuidance(
+      List<String> prompts, boolean samePrompt, String negativePrompt, GenerationRequest r) {
     TextConditioning text = model.text();
     int batch = prompts.size();
     Tensor positive =
@@ -458,7 +519,7 @@ public final class DiffusionPipeline implements ImageGenerator {
             ? repeat(text.encode(prompts.subList(0, 1), text.maxLength()), batch)
             : encodeEach(text, prompts); // [B, T, D]
     if (!r.guidance().enabled()) return positive;
-    Tensor uncond = text.encode(List.of(r.negativePrompt()), (int) positive.size(1)); // [1, T, D]
+    Tensor uncond = text.encode(List.of(negativePrompt), (int) positive.size(1)); // [1, T, D]
     return torch.cat(new TensorVector(repeat(uncond, batch), positive), 0); // [2B, T, D]
   }
 

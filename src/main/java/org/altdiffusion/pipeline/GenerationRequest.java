@@ -2,6 +2,7 @@ package org.altdiffusion.pipeline;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.altdiffusion.lora.LoraPrompt;
 import org.altdiffusion.lora.LoraSpec;
 
 /**
@@ -118,32 +119,140 @@ public record GenerationRequest(
   public record Variation(Long subseed, double strength) {}
 
   /**
-   * A1111's hires fix: after the first pass, its latents are upscaled to {@link #target} and
-   * denoised again from the first step that {@code denoisingStrength} leaves, with the same
-   * prompts, guidance, sampler and seeds.
+   * A1111's hires fix: after the first pass, its latents are upscaled to {@link #upscaleTo}, cut to
+   * {@link #target} and denoised again from the first step that {@code denoisingStrength} leaves,
+   * with the same seeds and guidance, and the second pass's own prompts and sampler when given.
    *
    * @param scale the second pass's size as a multiple of the first's (A1111's hr_scale, default 2);
-   *     each side of {@code side x scale} (truncated) must be a multiple of 8
+   *     each side of {@code side x scale} (truncated) must be a multiple of 8; unused with a resize
    * @param upscaler a name of {@link HiresUpscale#NAMES} (default "Latent")
    * @param secondPassSteps the second pass's steps before the strength cut; 0 = the first pass's
    * @param denoisingStrength in (0, 1]; it must leave at least one step (A1111's default 0.7)
+   * @param resizeX A1111's hr_resize_x: the second pass's width, a multiple of 8; 0 = from the
+   *     height and the first pass's aspect ratio, or (both 0, default) from {@code scale}
+   * @param resizeY A1111's hr_resize_y, the same for the height
+   * @param prompt the second pass's prompt (A1111's hr_prompt); null or "" = the first pass's
+   * @param negativePrompt the second pass's negative prompt; null or "" = the first pass's
+   * @param sampler the second pass's sampler (hr_sampler_name); null = the first pass's
+   * @param schedule the second pass's schedule type (hr_scheduler); null = the first pass's
    */
   public record Hires(
-      double scale, String upscaler, int secondPassSteps, double denoisingStrength) {
+      double scale,
+      String upscaler,
+      int secondPassSteps,
+      double denoisingStrength,
+      int resizeX,
+      int resizeY,
+      String prompt,
+      String negativePrompt,
+      String sampler,
+      String schedule) {
+
+    /** Scaled by {@code scale}, with the first pass's prompts and sampler. */
+    public Hires(double scale, String upscaler, int secondPassSteps, double denoisingStrength) {
+      this(scale, upscaler, secondPassSteps, denoisingStrength, 0, 0, null, null, null, null);
+    }
 
     /** A1111's defaults: scale 2, "Latent", the first pass's steps, strength 0.7. */
     public static Hires defaults() {
       return new Hires(2.0, HiresUpscale.DEFAULT, 0, 0.7);
     }
 
-    /** The second pass's size for a first pass of {@code first}: int(side x scale). */
+    /** This hires fix resized to {@code x} by {@code y} (0 = that side follows the other). */
+    public Hires withResize(int x, int y) {
+      return new Hires(
+          scale,
+          upscaler,
+          secondPassSteps,
+          denoisingStrength,
+          x,
+          y,
+          prompt,
+          negativePrompt,
+          sampler,
+          schedule);
+    }
+
+    /** This hires fix with the second pass's own prompts ("" or null = the first pass's). */
+    public Hires withPrompts(String positive, String negative) {
+      return new Hires(
+          scale,
+          upscaler,
+          secondPassSteps,
+          denoisingStrength,
+          resizeX,
+          resizeY,
+          positive,
+          negative,
+          sampler,
+          schedule);
+    }
+
+    /** This hires fix with the second pass's own sampler and schedule (null = the first's). */
+    public Hires withSampler(String name, String scheduleType) {
+      return new Hires(
+          scale,
+          upscaler,
+          secondPassSteps,
+          denoisingStrength,
+          resizeX,
+          resizeY,
+          prompt,
+          negativePrompt,
+          name,
+          scheduleType);
+    }
+
+    /** Whether hr_resize_x/y, not the scale, set the size. */
+    public boolean resized() {
+      return resizeX != 0 || resizeY != 0;
+    }
+
+    /**
+     * The size the first pass is upscaled to, as A1111's calculate_target_resolution: int(side x
+     * scale); or the resize, a missing side following the first pass's aspect ratio; with both
+     * sides, the size that covers the resize at the first pass's aspect ratio (then cut, {@link
+     * #target}).
+     */
+    public Size upscaleTo(Size first) {
+      int w = first.width();
+      int h = first.height();
+      if (!resized()) return new Size((int) (w * scale), (int) (h * scale));
+      if (resizeY == 0) return new Size(resizeX, resizeX * h / w);
+      if (resizeX == 0) return new Size(resizeY * w / h, resizeY);
+      boolean wider = (double) w / h < (double) resizeX / resizeY;
+      return wider ? new Size(resizeX, resizeX * h / w) : new Size(resizeY * w / h, resizeY);
+    }
+
+    /**
+     * The second pass's (and the picture's) size: the upscaled latents' (each side of {@link
+     * #upscaleTo} rounded down to a multiple of 8) less A1111's cut of the excess over a two-sided
+     * resize.
+     */
     public Size target(Size first) {
-      return new Size((int) (first.width() * scale), (int) (first.height() * scale));
+      Size up = upscaleTo(first);
+      int w = up.width() / 8 * 8;
+      int h = up.height() / 8 * 8;
+      if (resizeX != 0 && resizeY != 0) {
+        w -= (up.width() - resizeX) / 8 * 8;
+        h -= (up.height() - resizeY) / 8 * 8;
+      }
+      return new Size(w, h);
     }
 
     /** The second pass's steps before the strength cut. */
     public int steps(int firstPassSteps) {
       return secondPassSteps == 0 ? firstPassSteps : secondPassSteps;
+    }
+
+    /** The second pass's prompt: its own, or {@code first} when it has none. */
+    public String promptOr(String first) {
+      return prompt == null || prompt.isEmpty() ? first : prompt;
+    }
+
+    /** The second pass's negative prompt: its own, or {@code first} when it has none. */
+    public String negativePromptOr(String first) {
+      return negativePrompt == null || negativePrompt.isEmpty() ? first : negativePrompt;
     }
   }
 
@@ -217,7 +326,7 @@ public record GenerationRequest(
   private void hiresProblems(List<String> p) {
     if (initImage != null)
       p.add("the hires fix is text-to-image's second pass; it cannot be used with an init image");
-    if (!(hires.scale() >= 1) || Double.isInfinite(hires.scale()))
+    if (!hires.resized() && (!(hires.scale() >= 1) || Double.isInfinite(hires.scale())))
       p.add("hires scale must be a number >= 1, got " + hires.scale());
     if (HiresUpscale.canonical(hires.upscaler()) == null)
       p.add(HiresUpscale.unknown(hires.upscaler()));
@@ -232,8 +341,33 @@ public record GenerationRequest(
           "hires denoising strength must be in (0, 1] (0 would leave no step of the second pass),"
               + " got "
               + hires.denoisingStrength());
-    if (size.width() == 0 || size.height() == 0 || !(hires.scale() >= 1)) return;
-    Size t = hires.target(size);
+    checkResize(p, "hires resize width", hires.resizeX());
+    checkResize(p, "hires resize height", hires.resizeY());
+    try {
+      if (!loraTags(hires.promptOr(prompt)).equals(loraTags(prompt)))
+        p.add(
+            "the hires prompt's <lora:...> tags must be the prompt's (the LoRAs of the first pass"
+                + " stay merged for the second pass): repeat the prompt's tags in it");
+    } catch (IllegalArgumentException e) {
+      p.add("hires " + e.getMessage());
+    }
+    if (size.width() == 0 || size.height() == 0) return;
+    if (hires.resized()) resizedSizeProblems(p);
+    else if (hires.scale() >= 1) scaledSizeProblems(p);
+  }
+
+  /** A prompt's LoRA tags as "name:weight", in order. */
+  private static List<String> loraTags(String text) {
+    return LoraPrompt.parse(text).tags().stream().map(t -> t.name() + ":" + t.weight()).toList();
+  }
+
+  private static void checkResize(List<String> p, String name, int v) {
+    if (v != 0 && (v < 8 || v > MAX_SIDE || v % 8 != 0))
+      p.add(name + " must be 0 or a multiple of 8 from 8 to " + MAX_SIDE + ", got " + v);
+  }
+
+  private void scaledSizeProblems(List<String> p) {
+    Size t = hires.upscaleTo(size);
     for (int i = 0; i < 2; i++) {
       String name = i == 0 ? "width" : "height";
       int v = i == 0 ? t.width() : t.height();
@@ -261,6 +395,44 @@ public record GenerationRequest(
       p.add(
           "ControlNet with an inpainting crop (mask crop padding) is not supported; leave the"
               + " padding out");
+  }
+
+  /** A resize's upscaled size (before the cut) within the limits, its result at least 8 a side. */
+  private void resizedSizeProblems(List<String> p) {
+    Size up = hires.upscaleTo(size);
+    Size t = hires.target(size);
+    if (Math.max(up.width(), up.height()) > MAX_SIDE)
+      p.add(
+          "the hires resize to "
+              + hires.resizeX()
+              + "x"
+              + hires.resizeY()
+              + " upscales the "
+              + size.width()
+              + "x"
+              + size.height()
+              + " first pass to "
+              + up.width()
+              + "x"
+              + up.height()
+              + " (its aspect ratio kept); at most "
+              + MAX_SIDE
+              + " a side");
+    else if (t.width() < 8 || t.height() < 8)
+      p.add(
+          "the hires resize to "
+              + hires.resizeX()
+              + "x"
+              + hires.resizeY()
+              + " makes a "
+              + t.width()
+              + "x"
+              + t.height()
+              + " picture from the "
+              + size.width()
+              + "x"
+              + size.height()
+              + " first pass; each side must be at least 8");
   }
 
   private static void checkSide(List<String> p, String name, int v) {

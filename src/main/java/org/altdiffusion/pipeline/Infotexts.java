@@ -12,6 +12,8 @@ import org.altdiffusion.lora.LoraHashes;
  * @param request what was asked
  * @param sampler the sampler's display name ("Euler a")
  * @param scheduleType A1111's "Schedule type" when the user chose one, else null
+ * @param hiresSampler the hires pass's own sampler's display name, or null when it has none
+ * @param hiresScheduleType the hires pass's own sampler's schedule type, or null
  * @param firstSeed the seed of image 0
  * @param firstSubseed the variation seed of image 0, null without a variation
  * @param size the size generated
@@ -22,6 +24,8 @@ record Infotexts(
     GenerationRequest request,
     String sampler,
     String scheduleType,
+    String hiresSampler,
+    String hiresScheduleType,
     long firstSeed,
     Long firstSubseed,
     GenerationRequest.Size size,
@@ -45,14 +49,7 @@ record Infotexts(
       s.put("Variation seed strength", number(r.variation().strength()));
     }
     if (r.initImage() != null) s.put("Denoising strength", number(r.initImage().strength()));
-    if (r.hires() != null) {
-      // A1111: Size stays the first pass's; the hires fields in the order sample_hr_pass sets them
-      s.put("Denoising strength", number(r.hires().denoisingStrength()));
-      s.put("Hires upscale", number(r.hires().scale()));
-      if (r.hires().secondPassSteps() > 0)
-        s.put("Hires steps", Integer.toString(r.hires().secondPassSteps()));
-      s.put("Hires upscaler", HiresUpscale.canonical(r.hires().upscaler()));
-    }
+    if (r.hires() != null) hires(s, prompt);
     if (r.mask() != null) {
       s.put("Mask blur", Integer.toString(r.mask().blur()));
       if (r.mask().invert()) s.put("Mask mode", "Inpaint not masked");
@@ -73,6 +70,27 @@ record Infotexts(
     if (!r.loras().isEmpty()) s.put("Lora hashes", LoraHashes.infotextValue(r.loras()));
     s.put("Version", "altdiffusion-jvm");
     return new Infotext(prompt, r.negativePrompt(), s);
+  }
+
+  /**
+   * A1111's hires fields, in the order its txt2img init sets them: Size stays the first pass's; the
+   * second pass's prompts, sampler and schedule only where they differ from the first's.
+   */
+  private void hires(Map<String, String> s, String prompt) {
+    GenerationRequest.Hires h = request.hires();
+    s.put("Denoising strength", number(h.denoisingStrength()));
+    if (hiresSampler != null && !hiresSampler.equals(sampler)) s.put("Hires sampler", hiresSampler);
+    String hiresPrompt = h.promptOr(prompt);
+    if (!hiresPrompt.equals(prompt)) s.put("Hires prompt", hiresPrompt);
+    String hiresNegative = h.negativePromptOr(request.negativePrompt());
+    if (!hiresNegative.equals(request.negativePrompt()))
+      s.put("Hires negative prompt", hiresNegative);
+    if (hiresScheduleType != null && !hiresScheduleType.equals(scheduleType))
+      s.put("Hires schedule type", hiresScheduleType);
+    if (h.resized()) s.put("Hires resize", h.resizeX() + "x" + h.resizeY());
+    else s.put("Hires upscale", number(h.scale()));
+    if (h.secondPassSteps() > 0) s.put("Hires steps", Integer.toString(h.secondPassSteps()));
+    s.put("Hires upscaler", HiresUpscale.canonical(h.upscaler()));
   }
 
   /** A1111 writes 7 for 7.0 and 7.5 for 7.5. */

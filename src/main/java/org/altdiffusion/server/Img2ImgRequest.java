@@ -71,7 +71,7 @@ final class Img2ImgRequest {
             + c.maxSide()
             + "); with one given, the other keeps the init image's aspect ratio.";
     for (Field f : Txt2ImgRequest.fields(c)) {
-      if (Txt2ImgRequest.HIRES_FIELDS.contains(f.name())) continue; // hires fix is txt2img's
+      if (HiresFields.NAMES.contains(f.name())) continue; // hires fix is txt2img's
       switch (f.name()) {
         case "denoising_strength" -> {} // comes below with img2img's meaning
         case "width" ->

@@ -49,9 +49,10 @@ import org.altdiffusion.server.OpenAiJson.OpenAiException;
  * safety_identifier}, {@code moderation} and {@code output_compression} are accepted and ignored;
  * {@code output_format} must be png and {@code background} must not be transparent. {@code
  * response_format} absent is b64_json. Our own fields: {@code negative_prompt}, {@code seed},
- * {@code steps}, {@code sampler}, {@code guidance} (cfg scale) and, for edits and variations,
- * {@code strength} (denoising strength: edits {@value #EDIT_STRENGTH}, variations {@value
- * #VARIATION_STRENGTH}). Unknown fields are refused.
+ * {@code steps}, {@code sampler}, {@code guidance} (cfg scale), {@code styles}, {@code subseed},
+ * {@code subseed_strength} (as txt2img's) and, for edits and variations, {@code strength}
+ * (denoising strength: edits {@value #EDIT_STRENGTH}, variations {@value #VARIATION_STRENGTH}).
+ * Unknown fields are refused.
  */
 final class OpenAiImages {
   private static final Logger LOG = Logger.getLogger(OpenAiImages.class.getName());
@@ -86,12 +87,18 @@ final class OpenAiImages {
           "seed",
           "steps",
           "sampler",
-          "guidance");
+          "guidance",
+          "styles",
+          "subseed",
+          "subseed_strength");
   private static final Set<String> GENERATION_FIELDS =
       union(COMMON, List.of("prompt", "style", "moderation"));
   private static final Set<String> EDIT_FIELDS =
       union(COMMON, List.of("prompt", "strength", "input_fidelity"));
   private static final Set<String> VARIATION_FIELDS = union(COMMON, List.of("strength"));
+
+  /** Form fields that may repeat, each a list item ({@code styles} or {@code styles[]}). */
+  private static final Set<String> LIST_FIELDS = Set.of("styles", "styles[]");
 
   /** Queues a request as ApiServer's own routes do. */
   @FunctionalInterface
@@ -467,7 +474,23 @@ final class OpenAiImages {
     if (sampler != null) a.put("sampler_name", sampler);
     Double guidance = p.number("guidance", 0, 100);
     if (guidance != null) a.put("cfg_scale", guidance);
+    ours(p, a);
     return new Options(a, url, sized);
+  }
+
+  /** Our A1111 extras: prompt styles and variation seeds, as txt2img's fields of those names. */
+  private void ours(OpenAiParams p, ObjectNode a) {
+    List<String> styles = p.texts("styles", Txt2ImgRequest.MAX_STYLES, 200);
+    try {
+      config.styles().applyToPrompt("", styles); // an unknown name is the styles field's 400
+    } catch (ApiException e) {
+      throw OpenAiJson.invalid("styles", e.detail());
+    }
+    if (!styles.isEmpty()) styles.forEach(a.putArray("styles")::add);
+    Long subseed = p.integer("subseed", -1, Txt2ImgRequest.maxFirstSeed(config));
+    if (subseed != null) a.put("subseed", subseed);
+    Double strength = p.number("subseed_strength", 0, 1);
+    if (strength != null) a.put("subseed_strength", strength);
   }
 
   private int side(String which, int v) {
@@ -513,6 +536,12 @@ final class OpenAiImages {
           throw OpenAiJson.invalid(
               name, "only one " + name + " is accepted (this server edits one picture)");
         files.put(name, part);
+      } else if (LIST_FIELDS.contains(name)) {
+        if (part.isFile())
+          throw OpenAiJson.invalid(name, name + " must be a text field, not a file upload");
+        String list = name.replace("[]", "");
+        if (!text.has(list)) text.putArray(list);
+        ((ArrayNode) text.get(list)).add(part.text());
       } else if (fields.contains(name)) {
         if (part.isFile())
           throw OpenAiJson.invalid(name, name + " must be a text field, not a file upload");
@@ -612,7 +641,7 @@ final class OpenAiImages {
             .reply(shutdown ? Map.of("Retry-After", "30") : Map.of());
       }
       default -> {
-        return OpenAiJson.error(ApiServer.failure(job));
+        return OpenAiJson.error(JobFactory.failure(job));
       }
     }
   }

@@ -3,6 +3,8 @@ package org.altdiffusion.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 
 /** Typed access to a JSON body's fields, or to a form's text fields (numbers given as text). */
@@ -31,6 +33,31 @@ record OpenAiParams(ObjectNode values, boolean form) {
       throw OpenAiJson.invalid(
           name, name + " is " + s.length() + " characters long; at most " + maxChars);
     return s;
+  }
+
+  /**
+   * A list of strings: a JSON array of strings, or a form's repeated field ({@code name} or {@code
+   * name[]}, as the openai client sends a list in {@code extra_body}); empty when absent.
+   */
+  List<String> texts(String name, int maxItems, int maxChars) {
+    JsonNode n = get(name);
+    if (n == null) return List.of();
+    if (!n.isArray() && !(form && n.isTextual()))
+      throw OpenAiJson.invalid(
+          name, name + " must be an array of strings, got " + Json.describe(n));
+    List<String> out = new ArrayList<>();
+    for (JsonNode item : n.isArray() ? n : List.of(n)) {
+      if (!item.isTextual())
+        throw OpenAiJson.invalid(
+            name, name + " must hold strings only, got " + Json.describe(item));
+      if (item.textValue().length() > maxChars)
+        throw OpenAiJson.invalid(name, name + ": a name longer than " + maxChars + " characters");
+      out.add(item.textValue());
+    }
+    if (out.size() > maxItems)
+      throw OpenAiJson.invalid(
+          name, name + ": " + out.size() + " names; at most " + maxItems + " are accepted");
+    return out;
   }
 
   String prompt(ServerConfig config) {

@@ -49,6 +49,30 @@ final class OpenAiSchemas {
     common.put("steps", integer("ours: sampling steps, 1 to " + c.maxSteps()));
     common.put("sampler", str("ours: a sampler name (GET /sdapi/v1/samplers)"));
     common.put("guidance", num("ours: classifier-free guidance scale, 0 to 100"));
+    Map<String, Object> styles = new LinkedHashMap<>();
+    styles.put("type", "array");
+    styles.put("items", Txt2ImgRequest.stylesItems(c));
+    styles.put("maxItems", c.styles().list().isEmpty() ? 0 : Txt2ImgRequest.MAX_STYLES);
+    styles.put(
+        "description",
+        "ours: prompt styles (GET /sdapi/v1/prompt-styles) applied in order as txt2img's styles;"
+            + " in a form, one styles (or styles[]) field per name");
+    common.put("styles", styles);
+    common.put(
+        "subseed",
+        bounded(
+            "integer",
+            -1,
+            Txt2ImgRequest.maxFirstSeed(c),
+            "ours: variation seed of the first image (A1111's subseed), -1 = random"));
+    common.put(
+        "subseed_strength",
+        bounded(
+            "number",
+            0,
+            1,
+            "ours: variation strength (A1111's subseed_strength): image i starts from"
+                + " slerp(strength, noise(seed + i), noise(subseed + i)); 0 = none"));
     Map<String, Object> gen = new LinkedHashMap<>(common);
     gen.put("prompt", str("required: what the picture shows"));
     gen.put("style", str("vivid or natural, ignored"));
@@ -127,6 +151,10 @@ final class OpenAiSchemas {
 
   private static Map<String, Object> integer(String d) {
     return Map.of("type", "integer", "description", d);
+  }
+
+  private static Map<String, Object> bounded(String type, long min, long max, String d) {
+    return Map.of("type", type, "minimum", min, "maximum", max, "description", d);
   }
 
   private static Map<String, Object> file(String d) {

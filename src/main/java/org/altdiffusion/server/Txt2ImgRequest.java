@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.altdiffusion.pipeline.GenerationRequest;
 import org.altdiffusion.pipeline.HiresUpscale;
 
 /**
@@ -96,94 +95,6 @@ public record Txt2ImgRequest(
         "description", "batch_size x n_iter <= " + c.maxImages() + ": one branch per batch_size");
     images.put("anyOf", branches);
     return List.of(images);
-  }
-
-  /** Largest hr_scale accepted. */
-  static final double HR_MAX_SCALE = 8;
-
-  /** The names hr_upscaler accepts (and null, its default). */
-  private static List<Object> hrUpscalers() {
-    List<Object> names = new ArrayList<>();
-    names.add(null);
-    names.addAll(HiresUpscale.NAMES);
-    return names;
-  }
-
-  /** The names of the hires fix's fields (txt2img's only). */
-  static final List<String> HIRES_FIELDS =
-      List.of(
-          "enable_hr",
-          "hr_scale",
-          "hr_upscaler",
-          "hr_second_pass_steps",
-          "hr_resize_x",
-          "hr_resize_y",
-          "hr_sampler_name",
-          "hr_prompt",
-          "hr_negative_prompt");
-
-  /**
-   * The hires fix the echoed request asks for, null without enable_hr. Its rules across fields (the
-   * target size, a strength that leaves a step) are checked with the request's size settled ({@link
-   * #hiresProblems}).
-   */
-  static GenerationRequest.Hires hires(ObjectNode echo) {
-    if (!echo.path("enable_hr").asBoolean(false)) return null;
-    return new GenerationRequest.Hires(
-        echo.get("hr_scale").doubleValue(),
-        echo.get("hr_upscaler").textValue(),
-        echo.get("hr_second_pass_steps").intValue(),
-        echo.get("denoising_strength").doubleValue());
-  }
-
-  /**
-   * The hires fix's problems for a first pass of {@code width x height} and {@code steps}: each
-   * side x hr_scale (truncated) a multiple of 8 and at most the server's largest side, and
-   * int(second-pass steps x denoising_strength) >= 1.
-   */
-  static List<String> hiresProblems(
-      GenerationRequest.Hires h, int width, int height, int steps, ServerConfig c) {
-    List<String> p = new ArrayList<>();
-    if (h == null) return p;
-    var t = h.target(new GenerationRequest.Size(width, height));
-    for (int i = 0; i < 2; i++) {
-      String side = i == 0 ? "width" : "height";
-      int first = i == 0 ? width : height;
-      int v = i == 0 ? t.width() : t.height();
-      if (v > c.maxSide())
-        p.add(
-            "enable_hr: "
-                + side
-                + " "
-                + first
-                + " x hr_scale "
-                + h.scale()
-                + " = "
-                + v
-                + " pixels; this server accepts at most "
-                + c.maxSide());
-      else if (v % 8 != 0)
-        p.add(
-            "enable_hr: "
-                + side
-                + " "
-                + first
-                + " x hr_scale "
-                + h.scale()
-                + " = "
-                + v
-                + " pixels, not a multiple of 8; choose an hr_scale that gives one");
-    }
-    int second = h.steps(steps);
-    if ((int) (second * h.denoisingStrength()) < 1)
-      p.add(
-          "enable_hr: denoising_strength "
-              + h.denoisingStrength()
-              + " leaves no step of the second pass's "
-              + second
-              + " (int(steps x denoising_strength) must be >= 1); raise denoising_strength or"
-              + " hr_second_pass_steps");
-    return p;
   }
 
   /** Most styles one request may name. */
@@ -308,7 +219,7 @@ public record Txt2ImgRequest(
             "hr_scale",
             2.0,
             1,
-            HR_MAX_SCALE,
+            HiresFields.MAX_SCALE,
             "Hires fix: the second pass's size over the first's."),
         Field.string(
                 "hr_upscaler",
@@ -316,35 +227,55 @@ public record Txt2ImgRequest(
                 100,
                 "Hires fix upscaler: the Latent modes interpolate the latents as A1111 does; None"
                     + " and Lanczos decode, resize with PIL's Lanczos and encode again.")
-            .with("enum", hrUpscalers()),
+            .with("enum", HiresFields.upscalers()),
         Field.integer(
             "hr_second_pass_steps",
             0L,
             0,
             c.maxSteps(),
             "Hires fix: steps of the second pass before the strength cut; 0 = steps."),
-        Field.integer("hr_resize_x", 0L, 0, 0, "Hires fix resize width: not supported; must be 0.")
-            .with("maximum", 0),
-        Field.integer("hr_resize_y", 0L, 0, 0, "Hires fix resize height: not supported; must be 0.")
-            .with("maximum", 0),
+        Field.integer(
+                "hr_resize_x",
+                0L,
+                0,
+                c.maxSide(),
+                "Hires fix: the second pass's width instead of hr_scale, as A1111: with"
+                    + " hr_resize_y 0 the height follows the first pass's aspect ratio (its side"
+                    + " rounded down to a multiple of 8); with both, the first pass is upscaled to"
+                    + " cover hr_resize_x x hr_resize_y and the excess is cut, half on each side;"
+                    + " 0 = from hr_scale.")
+            .with("multipleOf", 8),
+        Field.integer(
+                "hr_resize_y",
+                0L,
+                0,
+                c.maxSide(),
+                "Hires fix: the second pass's height instead of hr_scale (see hr_resize_x).")
+            .with("multipleOf", 8),
         Field.string(
-                "hr_sampler_name",
-                null,
-                100,
-                "Hires fix sampler: only the first pass's; must be null, empty or blank.")
-            .with("pattern", BLANK_PATTERN),
+            "hr_sampler_name",
+            null,
+            100,
+            "Hires fix: the second pass's sampler (see /sdapi/v1/samplers); null, empty or 'Use"
+                + " same sampler' = the first pass's."),
         Field.string(
-                "hr_prompt",
-                "",
-                c.maxPromptChars(),
-                "Hires fix prompt: only the first pass's; must be empty or blank.")
-            .with("pattern", BLANK_PATTERN),
+            "hr_scheduler",
+            null,
+            100,
+            "Hires fix: the second pass's schedule type, Automatic or Karras; null, empty or 'Use"
+                + " same scheduler' = the first pass's."),
         Field.string(
-                "hr_negative_prompt",
-                "",
-                c.maxPromptChars(),
-                "Hires fix negative prompt: only the first pass's; must be empty or blank.")
-            .with("pattern", BLANK_PATTERN),
+            "hr_prompt",
+            "",
+            c.maxPromptChars(),
+            "Hires fix: the second pass's prompt, styles applied as to prompt; empty = the"
+                + " prompt. Its <lora:...> tags must be the prompt's."),
+        Field.string(
+            "hr_negative_prompt",
+            "",
+            c.maxPromptChars(),
+            "Hires fix: the second pass's negative prompt, styles applied; empty = the negative"
+                + " prompt."),
         Field.object(
                 "override_settings",
                 "Settings for this request only; sd_model_checkpoint selects the model (see"
@@ -507,12 +438,12 @@ public record Txt2ImgRequest(
   }
 
   /** The schema of a style name: one of the server's styles. */
-  private static Map<String, Object> stylesItems(ServerConfig c) {
+  static Map<String, Object> stylesItems(ServerConfig c) {
     List<String> names = c.styles().list().stream().map(PromptStyles.Style::name).toList();
     return names.isEmpty() ? Map.of("type", "string") : Map.of("type", "string", "enum", names);
   }
 
-  private static List<String> styleNames(JsonNode styles) {
+  static List<String> styleNames(JsonNode styles) {
     if (styles.size() > MAX_STYLES)
       throw ApiException.invalid(
           "styles: " + styles.size() + " names; at most " + MAX_STYLES + " are accepted");
@@ -532,12 +463,10 @@ public record Txt2ImgRequest(
         || echo.get("seed_resize_from_h").longValue() > 0)
       on.add("seed_resize_from_w / seed_resize_from_h > 0 (resize seed from)");
     if (echo.get("restore_faces").booleanValue()) on.add("restore_faces");
-    if (echo.has("hr_resize_x")
-        && (echo.get("hr_resize_x").longValue() != 0 || echo.get("hr_resize_y").longValue() != 0))
-      on.add("hr_resize_x / hr_resize_y other than 0 (use hr_scale)");
-    for (String f : List.of("hr_sampler_name", "hr_prompt", "hr_negative_prompt"))
-      if (echo.has(f) && !blank(text(echo, f)))
-        on.add(f + " (the second pass uses the first pass's)");
+    if (echo.has("hr_resize_x")) {
+      side(echo, "hr_resize_x");
+      side(echo, "hr_resize_y");
+    }
     if (echo.has("hr_upscaler") && !HiresUpscale.NAMES.contains(text(echo, "hr_upscaler"))) {
       throw ApiException.invalid(
           "hr_upscaler \""

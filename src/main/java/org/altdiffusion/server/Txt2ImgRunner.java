@@ -108,7 +108,10 @@ final class Txt2ImgRunner implements JobQueue.Runner {
             .tiling(r.parameters().path("tiling").asBoolean(false))
             .mask(mask)
             .loras(loras.specs(r.prompt()))
-            .hires(r.init() == null ? Txt2ImgRequest.hires(r.parameters()) : null)
+            .hires(
+                r.init() == null
+                    ? HiresFields.of(r.parameters(), config, generator.samplerNames())
+                    : null)
             .build();
     double strength = r.parameters().get("subseed_strength").doubleValue();
     if (strength > 0) {
@@ -121,7 +124,7 @@ final class Txt2ImgRunner implements JobQueue.Runner {
     }
     List<String> problems = new ArrayList<>(base.problems());
     if (base.hires() != null)
-      problems.addAll(Txt2ImgRequest.hiresProblems(base.hires(), width, height, r.steps(), config));
+      problems.addAll(HiresFields.problems(base.hires(), width, height, r.steps(), config));
     if (!problems.isEmpty()) throw ApiException.invalid(String.join("; ", problems));
     if (mask != null && mask.repaintsNothing())
       return unchanged(job, generator, base, init, width, height, warnings);

@@ -235,7 +235,29 @@ class GenerateCommandTest {
         "--out",
         tmp.toString());
     assertError(
-        "--hires-steps, --hires-upscaler and --hires-strength need --hires-scale",
+        "--hires-sampler and --hires-schedule need --hires-scale or --hires-resize",
+        "generate",
+        "--model",
+        MODEL,
+        "-p",
+        "x",
+        "--hires-prompt",
+        "y",
+        "--out",
+        tmp.toString());
+    assertError(
+        "--hires-resize must be WIDTHxHEIGHT",
+        "generate",
+        "--model",
+        MODEL,
+        "-p",
+        "x",
+        "--hires-resize",
+        "32",
+        "--out",
+        tmp.toString());
+    assertError(
+        "need --hires-scale",
         "generate",
         "--model",
         MODEL,
@@ -245,6 +267,53 @@ class GenerateCommandTest {
         "5",
         "--out",
         tmp.toString());
+  }
+
+  @Test
+  void hiresResizePromptAndSamplerOptionsReachTheSecondPass(@TempDir Path tmp) throws Exception {
+    Path out = tmp.resolve("resized.png");
+    Run r =
+        run(
+            "generate",
+            "--model",
+            MODEL,
+            "-p",
+            "x",
+            "--steps",
+            "3",
+            "-s",
+            "5",
+            "-W",
+            "16",
+            "-H",
+            "24",
+            "--sampler",
+            "Euler a",
+            "--hires-resize",
+            "32x32",
+            "--hires-prompt",
+            "a tower",
+            "--hires-negative-prompt",
+            "fog",
+            "--hires-sampler",
+            "Euler",
+            "--hires-schedule",
+            "Karras",
+            "--quiet",
+            "--out",
+            out.toString());
+    assertEquals(0, r.code(), r.err());
+    byte[] png = Files.readAllBytes(out);
+    var image = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(png));
+    assertEquals(32, image.getWidth());
+    assertEquals(32, image.getHeight());
+    Infotext info = Infotext.parse(PngText.read(png).get("parameters"));
+    assertEquals("32x32", info.settings().get("Hires resize"));
+    assertEquals("a tower", info.settings().get("Hires prompt"));
+    assertEquals("fog", info.settings().get("Hires negative prompt"));
+    assertEquals("Euler", info.settings().get("Hires sampler"));
+    assertEquals("Karras", info.settings().get("Hires schedule type"));
+    assertFalse(info.settings().containsKey("Hires upscale"));
   }
 
   private static void assertError(String expected, String... args) {

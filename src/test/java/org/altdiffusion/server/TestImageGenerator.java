@@ -182,9 +182,15 @@ public final class TestImageGenerator implements ImageGenerator, AutoCloseable {
       s.put("Variation seed strength", Double.toString(r.variation().strength()));
     }
     if (init != null) s.put("Denoising strength", Double.toString(init.strength()));
-    if (r.hires() != null) { // as the pipeline writes them
-      s.put("Denoising strength", Double.toString(r.hires().denoisingStrength()));
-      s.put("Hires upscale", Double.toString(r.hires().scale()));
+    if (r.hires() != null) { // as the pipeline writes them, the second pass's own settings as given
+      var hr = r.hires();
+      s.put("Denoising strength", Double.toString(hr.denoisingStrength()));
+      if (hr.sampler() != null) s.put("Hires sampler", hr.sampler());
+      if (!hr.promptOr("").isEmpty()) s.put("Hires prompt", hr.prompt());
+      if (!hr.negativePromptOr("").isEmpty()) s.put("Hires negative prompt", hr.negativePrompt());
+      if (hr.schedule() != null) s.put("Hires schedule type", hr.schedule());
+      if (hr.resized()) s.put("Hires resize", hr.resizeX() + "x" + hr.resizeY());
+      else s.put("Hires upscale", Double.toString(r.hires().scale()));
       if (r.hires().secondPassSteps() > 0)
         s.put("Hires steps", Integer.toString(r.hires().secondPassSteps()));
       s.put("Hires upscaler", r.hires().upscaler());
