@@ -275,6 +275,7 @@ final class GenerateCommand implements Callable<Integer> {
   boolean quiet;
 
   @picocli.CommandLine.Mixin ControlNetOptions controlNets = new ControlNetOptions();
+
   /** The hires fix the options ask for, or null. */
   private GenerationRequest.Hires hires() {
     if (hiresScale == null && hiresResize == null) return null;
