@@ -16,6 +16,7 @@ import org.altdiffusion.image.Png;
 import org.altdiffusion.lora.LoraFolder;
 import org.altdiffusion.lora.LoraPrompt;
 import org.altdiffusion.lora.LoraSpec;
+import org.altdiffusion.models.text.PromptOptions;
 import org.altdiffusion.pipeline.DiffusionPipeline;
 import org.altdiffusion.pipeline.GeneratedImage;
 import org.altdiffusion.pipeline.GenerationRequest;
@@ -25,6 +26,7 @@ import org.altdiffusion.pipeline.InpaintMask;
 import org.altdiffusion.pipeline.PipelineLoader;
 import org.altdiffusion.pipeline.ProgressListener;
 import org.altdiffusion.pipeline.Seeds;
+import org.altdiffusion.prompt.Embeddings;
 import org.altdiffusion.schedulers.Samplers;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -236,6 +238,36 @@ final class GenerateCommand implements Callable<Integer> {
               + " without .safetensors/.pt/.ckpt; WEIGHT default 1). Default ${DEFAULT-VALUE}.")
   Path loraDir;
 
+  @Option(
+      names = "--prompt-syntax",
+      paramLabel = "a1111|plain",
+      defaultValue = "a1111",
+      description =
+          "How prompts are read: a1111 = AUTOMATIC1111's (text:1.3), (text), [text], \\( escapes,"
+              + " BREAK, long prompts in 75-token chunks, embeddings; plain = as diffusers, cut at"
+              + " the text encoder's window. Default ${DEFAULT-VALUE}.")
+  String promptSyntax;
+
+  @Option(
+      names = "--clip-skip",
+      paramLabel = "N",
+      defaultValue = "1",
+      description =
+          "A1111's clip skip for CLIP text encoders: 1 = last layer, 2 = the one before it"
+              + " through the final layer norm, ... (refused for AltDiffusion's XLM-R). Default"
+              + " ${DEFAULT-VALUE}.")
+  int clipSkip;
+
+  @Option(
+      names = "--embeddings",
+      paramLabel = "DIR",
+      defaultValue = "models/embeddings",
+      description =
+          "Folder of textual-inversion embeddings (A1111 .pt/.safetensors, diffusers"
+              + " learned_embeds); a prompt that writes an embedding's file name gets its vectors"
+              + " (A1111 syntax only). Default ${DEFAULT-VALUE}.")
+  Path embeddingsDir;
+
   @Option(names = "--quiet", description = "No progress bar.")
   boolean quiet;
 
@@ -266,6 +298,11 @@ final class GenerateCommand implements Callable<Integer> {
             .initImage(init)
             .mask(inpaint)
             .loras(loraSpecs())
+            .promptOptions(
+                new PromptOptions(
+                    PromptOptions.Syntax.parse(promptSyntax),
+                    clipSkip,
+                    Embeddings.folder(embeddingsDir)))
             .hires(
                 hiresScale == null
                     ? null
@@ -298,7 +335,7 @@ final class GenerateCommand implements Callable<Integer> {
     if (!quiet)
       err.printf(
           "loaded %s in %.1f s%n", pipeline.modelName(), (System.nanoTime() - loadStart) / 1e9);
-    int over = pipeline.truncatedTokens(prompt);
+    int over = pipeline.truncatedTokens(prompt, request.promptOptions());
     if (over > 0)
       err.println(
           "note: the prompt is "

@@ -3,6 +3,7 @@ package org.altdiffusion.pipeline;
 import java.util.ArrayList;
 import java.util.List;
 import org.altdiffusion.lora.LoraSpec;
+import org.altdiffusion.models.text.PromptOptions;
 
 /**
  * What to generate: the one request of the CLI, the HTTP server and the Java API. Build it with
@@ -24,6 +25,8 @@ import org.altdiffusion.lora.LoraSpec;
  * @param variation A1111's variation seed and strength, or null for none (default)
  * @param hires A1111's hires fix (a second, image-to-image pass at a larger size), or null for none
  *     (default)
+ * @param promptOptions how the prompts are read: syntax (plain by default here, as diffusers; the
+ *     CLI and the server default to A1111's), clip skip, textual-inversion embeddings
  */
 public record GenerationRequest(
     String prompt,
@@ -38,7 +41,8 @@ public record GenerationRequest(
     List<LoraSpec> loras,
     boolean tiling,
     Variation variation,
-    Hires hires) {
+    Hires hires,
+    PromptOptions promptOptions) {
 
   /** Largest side accepted, in pixels. */
   public static final int MAX_SIDE = 4096;
@@ -89,6 +93,7 @@ public record GenerationRequest(
       throw new IllegalArgumentException("sampling, guidance and size must be given");
     }
     loras = loras == null ? List.of() : List.copyOf(loras);
+    if (promptOptions == null) promptOptions = PromptOptions.PLAIN;
   }
 
   /** A builder with the reference defaults for {@code prompt}. */
@@ -275,6 +280,7 @@ public record GenerationRequest(
     private List<LoraSpec> loras = List.of();
     private boolean tiling;
     private Hires hires;
+    private PromptOptions promptOptions = PromptOptions.PLAIN;
 
     private Builder() {}
 
@@ -297,6 +303,7 @@ public record GenerationRequest(
       loras = r.loras;
       tiling = r.tiling;
       hires = r.hires;
+      promptOptions = r.promptOptions;
     }
 
     public Builder prompt(String v) {
@@ -395,6 +402,12 @@ public record GenerationRequest(
       return this;
     }
 
+    /** Prompt syntax, clip skip and embeddings; null = plain, as diffusers. */
+    public Builder promptOptions(PromptOptions v) {
+      promptOptions = v;
+      return this;
+    }
+
     public GenerationRequest build() {
       return new GenerationRequest(
           prompt,
@@ -409,7 +422,8 @@ public record GenerationRequest(
           loras,
           tiling,
           variation,
-          hires);
+          hires,
+          promptOptions);
     }
   }
 }
