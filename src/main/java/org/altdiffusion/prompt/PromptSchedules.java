@@ -1,5 +1,7 @@
 package org.altdiffusion.prompt;
 
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -16,7 +18,7 @@ import java.util.regex.Pattern;
  */
 public final class PromptSchedules {
   private static final Pattern WHEN =
-      Pattern.compile(":\\s*[+-]?(\\d+(\\.\\d*)?|\\.\\d+)([eE][+-]?\\d+)?$");
+      Pattern.compile("\\s*[+-]?(\\d+(\\.\\d*)?|\\.\\d+)([eE][+-]?\\d+)?");
   private static final Pattern AND = Pattern.compile("\\bAND\\b", Pattern.UNICODE_CHARACTER_CLASS);
 
   private PromptSchedules() {}
@@ -38,61 +40,60 @@ public final class PromptSchedules {
               + " use --prompt-syntax plain");
   }
 
-  /** The first refused construct of {@code prompt}, described, or empty. */
+  /** The first refused construct of {@code prompt}, described, or empty. One pass, any length. */
   public static Optional<String> unsupported(String prompt, boolean positive) {
+    Deque<Frame> open = new ArrayDeque<>();
     for (int i = 0; i < prompt.length(); i++) {
       char c = prompt.charAt(i);
+      Frame top = open.peek();
       if (c == '\\') {
+        if (top != null) top.text(' ');
         i++;
-      } else if (c == '[') {
-        int end = closing(prompt, i);
-        if (end < 0) continue;
-        String inside = prompt.substring(i + 1, end);
-        String top = topLevel(inside);
-        String shown = "'" + abbreviated(prompt.substring(i, end + 1)) + "'";
-        if (top.indexOf('|') >= 0) return Optional.of("alternation " + shown);
-        if (WHEN.matcher(top).find()) return Optional.of("prompt editing " + shown);
+      } else if (c == '[' || c == '(') {
+        if (top != null) top.text(' ');
+        open.push(new Frame(c, i));
+      } else if (c == ']' || c == ')') {
+        if (top == null) continue;
+        open.pop();
+        if (open.peek() != null) open.peek().text(' ');
+        if (top.bracket != '[' || c != ']') continue;
+        String shown = "'" + abbreviated(prompt.substring(top.start, i + 1)) + "'";
+        if (top.pipe) return Optional.of("alternation " + shown);
+        if (top.colon && WHEN.matcher(top.tail).matches())
+          return Optional.of("prompt editing " + shown);
+      } else if (top != null) {
+        top.text(c);
       }
     }
     if (positive && AND.matcher(prompt).find()) return Optional.of("'AND' (composable prompts)");
     return Optional.empty();
   }
 
-  /** The index of the ']' closing the '[' at {@code open}, nested brackets skipped; -1 if none. */
-  private static int closing(String s, int open) {
-    int depth = 0;
-    for (int i = open; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (c == '\\') i++;
-      else if (c == '[' || c == '(') depth++;
-      else if (c == ']' || c == ')') {
-        depth--;
-        if (depth == 0) return c == ']' ? i : -1;
-      }
-    }
-    return -1;
-  }
+  /** An open bracket: whether its own text has a '|', and its text after its last ':'. */
+  private static final class Frame {
+    final char bracket;
+    final int start;
+    boolean pipe;
+    boolean colon;
+    final StringBuilder tail = new StringBuilder();
 
-  /** {@code s} with every nested bracket's contents and every escaped character blanked. */
-  private static String topLevel(String s) {
-    StringBuilder b = new StringBuilder(s.length());
-    int depth = 0;
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (c == '\\') {
-        b.append("  ");
-        i++;
-      } else if (c == '[' || c == '(') {
-        depth++;
-        b.append(' ');
-      } else if (c == ']' || c == ')') {
-        depth = Math.max(0, depth - 1);
-        b.append(' ');
+    Frame(char bracket, int start) {
+      this.bracket = bracket;
+      this.start = start;
+    }
+
+    /** A character of this bracket's own text (' ' stands for nested brackets and escapes). */
+    void text(char c) {
+      if (c == '|') pipe = true;
+      if (c == ':') {
+        colon = true;
+        tail.setLength(0);
+      } else if (tail.length() < 64) {
+        tail.append(c);
       } else {
-        b.append(depth == 0 ? c : ' ');
+        tail.setCharAt(0, 'x'); // too long for a number: never matches
       }
     }
-    return b.toString();
   }
 
   private static String abbreviated(String s) {

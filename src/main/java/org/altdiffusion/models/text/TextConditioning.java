@@ -95,6 +95,9 @@ public record TextConditioning(
     return encode(tokenize(texts, maxLength));
   }
 
+  /** Most chunks one prompt may take (A1111 sets no limit; 64 x 75 tokens is far beyond use). */
+  public static final int MAX_CHUNKS = 64;
+
   /**
    * Tokens per A1111 chunk: 75, or fewer when the encoder's window (tokenizer and positions) holds
    * fewer than 77 (the built-in model's 32 gives 30).
@@ -130,7 +133,21 @@ public record TextConditioning(
     PromptSchedules.check(prompt, positive);
     var vocabulary =
         new PromptChunker.Vocabulary(options.embeddings(), name -> tokenizer.tokenIds(name));
-    return chunker().chunks(PromptAttention.parse(prompt), tokenizer::tokenIds, vocabulary);
+    List<PromptChunker.Chunk> chunks =
+        chunker().chunks(PromptAttention.parse(prompt), tokenizer::tokenIds, vocabulary);
+    if (chunks.size() > MAX_CHUNKS)
+      throw new IllegalArgumentException(
+          (positive ? "prompt" : "negative prompt")
+              + ": "
+              + chunks.size()
+              + " chunks of "
+              + chunkLength()
+              + " tokens; at most "
+              + MAX_CHUNKS
+              + " are accepted (about "
+              + MAX_CHUNKS * chunkLength()
+              + " tokens)");
+    return chunks;
   }
 
   /**
