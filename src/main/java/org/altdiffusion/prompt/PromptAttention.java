@@ -53,6 +53,18 @@ public final class PromptAttention {
     }
   }
 
+  /**
+   * Longest prompt parsed, in characters (64 chunks of 75 tokens need far fewer); A1111 has no
+   * limit.
+   */
+  public static final int MAX_CHARS = 65_536;
+
+  /**
+   * Most opening brackets in one prompt: each one multiplies the weights of everything after it, so
+   * the work grows with brackets x runs; A1111 has no limit.
+   */
+  public static final int MAX_BRACKETS = 5_000;
+
   private PromptAttention() {}
 
   /**
@@ -60,6 +72,7 @@ public final class PromptAttention {
    * one ({@code (x:1.2.3)}), which A1111 also rejects.
    */
   public static List<Run> parse(String prompt) {
+    checkSize(prompt);
     List<String> texts = new ArrayList<>();
     List<Double> weights = new ArrayList<>();
     List<Integer> round = new ArrayList<>();
@@ -92,6 +105,29 @@ public final class PromptAttention {
       weights.add(1.0);
     }
     return merged(texts, weights);
+  }
+
+  private static void checkSize(String prompt) {
+    if (prompt.length() > MAX_CHARS)
+      throw new IllegalArgumentException(
+          "prompt: "
+              + prompt.length()
+              + " characters; at most "
+              + MAX_CHARS
+              + " are accepted (the text encoder takes at most 64 chunks of 75 tokens)");
+    int brackets = 0;
+    for (int i = 0; i < prompt.length(); i++) {
+      char c = prompt.charAt(i);
+      if (c == '\\') i++;
+      else if (c == '(' || c == '[') brackets++;
+    }
+    if (brackets > MAX_BRACKETS)
+      throw new IllegalArgumentException(
+          "prompt: "
+              + brackets
+              + " opening brackets; at most "
+              + MAX_BRACKETS
+              + " are accepted (write \\( or \\[ for literal brackets)");
   }
 
   /** Python's re.split(re_break, text): the parts, with a BREAK marker between each two. */
