@@ -340,7 +340,8 @@ final class GenerateCommand implements Callable<Integer> {
       err.println(
           "note: the prompt is "
               + over
-              + " tokens over the text encoder's limit; the end of it is ignored");
+              + " tokens over the text encoder's limit; the end of it is ignored"
+              + " (--prompt-syntax a1111 encodes long prompts in chunks)");
     ProgressBar bar = quiet ? null : new ProgressBar(err);
     List<GeneratedImage> images =
         pipeline.generate(request, bar == null ? ProgressListener.NONE : bar);

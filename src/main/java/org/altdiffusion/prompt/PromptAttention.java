@@ -53,10 +53,7 @@ public final class PromptAttention {
     }
   }
 
-  /**
-   * Longest prompt parsed, in characters (64 chunks of 75 tokens need far fewer); A1111 has no
-   * limit.
-   */
+  /** Longest prompt parsed, in characters (10,000 tokens rarely need more); A1111 has no limit. */
   public static final int MAX_CHARS = 65_536;
 
   /**
@@ -114,7 +111,7 @@ public final class PromptAttention {
               + prompt.length()
               + " characters; at most "
               + MAX_CHARS
-              + " are accepted (the text encoder takes at most 64 chunks of 75 tokens)");
+              + " are accepted (and at most 10,000 tokens)");
     int brackets = 0;
     for (int i = 0; i < prompt.length(); i++) {
       char c = prompt.charAt(i);

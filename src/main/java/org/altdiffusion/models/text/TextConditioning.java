@@ -95,8 +95,16 @@ public record TextConditioning(
     return encode(tokenize(texts, maxLength));
   }
 
-  /** Most chunks one prompt may take (A1111 sets no limit; 64 x 75 tokens is far beyond use). */
-  public static final int MAX_CHUNKS = 64;
+  /**
+   * Most tokens one A1111 prompt may take, in whole chunks (A1111 sets no limit; 133 chunks of 75
+   * is far beyond use, and each chunk lengthens every cross-attention).
+   */
+  public static final int MAX_TOKENS = 10_000;
+
+  /** Most chunks one prompt may take: {@link #MAX_TOKENS} in chunks of {@link #chunkLength()}. */
+  public int maxChunks() {
+    return (MAX_TOKENS + chunkLength() - 1) / chunkLength();
+  }
 
   /**
    * Tokens per A1111 chunk: 75, or fewer when the encoder's window (tokenizer and positions) holds
@@ -135,7 +143,8 @@ public record TextConditioning(
         new PromptChunker.Vocabulary(options.embeddings(), name -> tokenizer.tokenIds(name));
     List<PromptChunker.Chunk> chunks =
         chunker().chunks(PromptAttention.parse(prompt), tokenizer::tokenIds, vocabulary);
-    if (chunks.size() > MAX_CHUNKS)
+    int limit = maxChunks();
+    if (chunks.size() > limit)
       throw new IllegalArgumentException(
           (positive ? "prompt" : "negative prompt")
               + ": "
@@ -143,9 +152,9 @@ public record TextConditioning(
               + " chunks of "
               + chunkLength()
               + " tokens; at most "
-              + MAX_CHUNKS
-              + " are accepted (about "
-              + MAX_CHUNKS * chunkLength()
+              + limit
+              + " are accepted ("
+              + MAX_TOKENS
               + " tokens)");
     return chunks;
   }

@@ -17,6 +17,7 @@ import org.altdiffusion.pipeline.PipelineLoader;
 import org.altdiffusion.prompt.Embeddings;
 import org.altdiffusion.prompt.PromptAttention;
 import org.altdiffusion.prompt.PromptChunker;
+import org.altdiffusion.prompt.PromptSchedules;
 import org.altdiffusion.tokenizer.PromptTokenizer;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
@@ -75,6 +76,7 @@ class A1111PromptParityTest {
     int cases = 0;
     int compared = 0;
     int multiChunk = 0;
+    int refused = 0;
     double worst = 0;
     try (PointerScope scope = new PointerScope();
         NoGradGuard noGrad = new NoGradGuard();
@@ -84,6 +86,12 @@ class A1111PromptParityTest {
         String prompt = c.get("prompt").textValue();
         int clipSkip = c.path("clip_skip").asInt(1);
         PromptOptions options = new PromptOptions(PromptOptions.Syntax.A1111, clipSkip, embeddings);
+        if (PromptSchedules.unsupported(prompt, true).isPresent()) {
+          // A1111 would schedule it ([x:2] is prompt editing): refused here, by name
+          assertThrows(IllegalArgumentException.class, () -> text.chunks(prompt, options, true));
+          refused++;
+          continue;
+        }
         if (c.has("error")) {
           assertThrows(
               IllegalArgumentException.class,
@@ -99,7 +107,9 @@ class A1111PromptParityTest {
           PromptChunker.Chunk chunk = chunks.get(i);
           assertArrayEquals(ints(c.get("chunks").get(i)), chunk.tokens(), "tokens of " + prompt);
           assertArrayEquals(
-              doubles(c.get("multipliers").get(i)), chunk.multipliers(), "weights of " + prompt);
+              weights(c.get("weights").get(i), chunk.tokens().length),
+              chunk.multipliers(),
+              "weights of " + prompt);
           JsonNode fixes = c.get("fixes").get(i);
           assertEquals(fixes.size(), chunk.fixes().size(), "embeddings in " + prompt);
           for (int f = 0; f < fixes.size(); f++) {
@@ -120,9 +130,10 @@ class A1111PromptParityTest {
       }
     }
     System.out.printf(
-        "A1111 prompts (%s): %d prompts, %d of several chunks, identical tokens; %d embeddings,"
-            + " max abs diff %.3e%n",
-        set, cases, multiChunk, compared, worst);
+        "A1111 prompts (%s): %d prompts (%d refused as prompt editing), %d of several chunks,"
+            + " identical tokens; %d embeddings, max abs diff %.3e%n",
+        set, cases, refused, multiChunk, compared, worst);
+    assertTrue(refused <= 2, refused + " prompts refused");
     assertTrue(cases >= 300, "at least 300 prompts");
   }
 
@@ -139,9 +150,11 @@ class A1111PromptParityTest {
     return out;
   }
 
-  private static double[] doubles(JsonNode a) {
-    double[] out = new double[a.size()];
-    for (int i = 0; i < out.length; i++) out[i] = a.get(i).doubleValue();
+  /** [[position, weight], ...] (the positions whose weight is not 1) as a full array. */
+  private static double[] weights(JsonNode pairs, int length) {
+    double[] out = new double[length];
+    java.util.Arrays.fill(out, 1.0);
+    for (JsonNode p : pairs) out[p.get(0).intValue()] = p.get(1).doubleValue();
     return out;
   }
 }
