@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Test;
  * source): over 300 prompts (nesting, escapes, unbalanced brackets, BREAK, commas near chunk ends,
  * 18 languages, over 225 tokens) on a tiny CLIP, a tiny XLM-R and the built-in model's encoder.
  * Runs, chunks, multipliers and embedding placements must be identical; weighted embeddings within
- * 1e-5.
+ * 1e-5 (of max(1, the largest |value|): weights up to 100 scale the vectors).
  */
 class A1111PromptParityTest {
   static final double TOLERANCE = 1e-5;
@@ -122,16 +122,19 @@ class A1111PromptParityTest {
           Tensor expected = z.load(c.get("z").textValue());
           Tensor actual = text.encodePrompt(prompt, options, true);
           assertArrayEquals(Tensors.shape(expected), Tensors.shape(actual), prompt);
-          double diff = Tensors.maxAbsDiff(actual, expected);
+          // 1e-5 of the vectors' size (at least 1e-5): a weight of 100 scales them by 100
+          double scale = Math.max(1.0, expected.abs().max().item_double());
+          double diff = Tensors.maxAbsDiff(actual, expected) / scale;
           worst = Math.max(worst, diff);
-          assertTrue(diff < TOLERANCE, "embedding of '" + prompt + "' differs by " + diff);
+          assertTrue(
+              diff < TOLERANCE, "embedding of '" + prompt + "' differs by " + diff + " x " + scale);
           compared++;
         }
       }
     }
     System.out.printf(
         "A1111 prompts (%s): %d prompts (%d refused as prompt editing), %d of several chunks,"
-            + " identical tokens; %d embeddings, max abs diff %.3e%n",
+            + " identical tokens; %d embeddings, max diff %.3e (relative to max(1, max |ref|))%n",
         set, cases, refused, multiChunk, compared, worst);
     assertTrue(refused <= 2, refused + " prompts refused");
     assertTrue(cases >= 300, "at least 300 prompts");
