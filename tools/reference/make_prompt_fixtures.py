@@ -363,8 +363,10 @@ def prompts():
     for n in (70, 72, 74, 75, 76, 78, 80, 90, 140, 150, 160, 230, 300):
         out.append(comma_prompt(rng, n // 2))
         out.append(comma_prompt(rng, n))
-    for _ in range(40):
-        out.append(random_prompt(rng, langs, rng.randint(10, 40), breaks=0.05))
+    for _ in range(20):
+        out.append(random_prompt(rng, langs, rng.randint(10, 30), breaks=0.05))
+    for _ in range(25):
+        out.append(random_prompt(rng, langs, rng.randint(1, 4), breaks=0.1))
     out.append(random_prompt(rng, ["en"], 30))  # the 30-clause prompt
     seen = set()
     unique = []
@@ -505,7 +507,7 @@ def main():
           "a tistyle tiobject ticoncept", "(tiobject)" + ", red tree" * 40 + ", tistyle, ticoncept"]
     items = [(p, 1) for p in all_prompts] + [(p, 2) for p in all_prompts[60:90]] + [(p, 1) for p in ti] + [
         (p, 3) for p in ti[:2]]
-    write_set("clip", "clip", clip, clip_chunker, items, 1,
+    write_set("clip", "clip", clip, clip_chunker, items, 2,
               {"tokenizer": "tokenizer/clip", "embeddings": "prompts/embeddings"})
     diffusers_textual_inversion(os.path.join(TOK, "clip"), clip, TI_PLAIN)
 
@@ -514,7 +516,7 @@ def main():
     xlmr.save_pretrained(os.path.join(OUT, "xlmr"), safe_serialization=True)
     xlmr_chunker = Chunker(xlmr_tok, 75, xlmr_tok.bos_token_id, xlmr_tok.eos_token_id, xlmr_tok.pad_token_id,
                            xlmr_tok.get_vocab().get(","), embeddings)
-    write_set("xlmr", "xlmr", xlmr, xlmr_chunker, [(p, 1) for p in all_prompts] + [(p, 1) for p in ti], 1,
+    write_set("xlmr", "xlmr", xlmr, xlmr_chunker, [(p, 1) for p in all_prompts] + [(p, 1) for p in ti], 2,
               {"tokenizer": "tokenizer/xlmr", "embeddings": "prompts/embeddings"})
 
     b_tok = XLMRobertaTokenizer.from_pretrained(os.path.join(BUILTIN, "tokenizer"))
@@ -522,8 +524,8 @@ def main():
     window = min(b_tok.model_max_length, b_model.config.max_position_embeddings - 2)
     b_chunker = Chunker(b_tok, min(75, window - 2), b_tok.bos_token_id, b_tok.eos_token_id, b_tok.pad_token_id,
                         b_tok.get_vocab().get(","))
-    write_set("builtin", "xlmr", b_model, b_chunker, [(p, 1) for p in all_prompts], 5,
-              {"model": "models/altdiffusion-tiny"}, max_chunks=4, long_chunks=10)
+    write_set("builtin", "xlmr", b_model, b_chunker, [(p, 1) for p in all_prompts], 8,
+              {"model": "models/altdiffusion-tiny"}, max_chunks=4, long_chunks=6)
     total = sum(os.path.getsize(os.path.join(dp, f)) for dp, _, fs in os.walk(OUT) for f in fs)
     print(f"fixtures: {total / 1e6:.2f} MB")
 
