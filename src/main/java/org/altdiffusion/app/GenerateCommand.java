@@ -27,6 +27,8 @@ import org.altdiffusion.pipeline.PipelineLoader;
 import org.altdiffusion.pipeline.ProgressListener;
 import org.altdiffusion.pipeline.Seeds;
 import org.altdiffusion.prompt.Embeddings;
+import org.altdiffusion.prompt.PromptAttention;
+import org.altdiffusion.prompt.PromptSchedules;
 import org.altdiffusion.schedulers.Samplers;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -313,6 +315,14 @@ final class GenerateCommand implements Callable<Integer> {
     }
     GenerationRequest request = builder.build().validate();
     Samplers.resolve(sampler, schedule); // an unknown name fails before the model loads
+    if (request.promptOptions().syntax() == PromptOptions.Syntax.A1111) {
+      // so does a prompt this syntax refuses
+      for (boolean positive : new boolean[] {true, false}) {
+        String text = positive ? LoraPrompt.strip(prompt) : request.negativePrompt();
+        PromptSchedules.check(text, positive);
+        PromptAttention.parse(text);
+      }
+    }
     List<Path> targets = targets(batch);
     if (inpaint != null && inpaint.repaintsNothing()) {
       System.err.println(
