@@ -16,6 +16,7 @@ import org.altdiffusion.image.Png;
 import org.altdiffusion.lora.LoraFolder;
 import org.altdiffusion.lora.LoraPrompt;
 import org.altdiffusion.lora.LoraSpec;
+import org.altdiffusion.models.text.PromptOptions;
 import org.altdiffusion.pipeline.DiffusionPipeline;
 import org.altdiffusion.pipeline.GeneratedImage;
 import org.altdiffusion.pipeline.GenerationRequest;
@@ -24,6 +25,9 @@ import org.altdiffusion.pipeline.InitImage;
 import org.altdiffusion.pipeline.InpaintMask;
 import org.altdiffusion.pipeline.ProgressListener;
 import org.altdiffusion.pipeline.Seeds;
+import org.altdiffusion.prompt.Embeddings;
+import org.altdiffusion.prompt.PromptAttention;
+import org.altdiffusion.prompt.PromptSchedules;
 import org.altdiffusion.schedulers.Samplers;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -271,6 +275,36 @@ final class GenerateCommand implements Callable<Integer> {
               + " without .safetensors/.pt/.ckpt; WEIGHT default 1). Default ${DEFAULT-VALUE}.")
   Path loraDir;
 
+  @Option(
+      names = "--prompt-syntax",
+      paramLabel = "a1111|plain",
+      defaultValue = "a1111",
+      description =
+          "How prompts are read: a1111 = AUTOMATIC1111's (text:1.3), (text), [text], \\( escapes,"
+              + " BREAK, long prompts in 75-token chunks, embeddings; plain = as diffusers, cut at"
+              + " the text encoder's window. Default ${DEFAULT-VALUE}.")
+  String promptSyntax;
+
+  @Option(
+      names = "--clip-skip",
+      paramLabel = "N",
+      defaultValue = "1",
+      description =
+          "A1111's clip skip for CLIP text encoders: 1 = last layer, 2 = the one before it"
+              + " through the final layer norm, ... (refused for AltDiffusion's XLM-R). Default"
+              + " ${DEFAULT-VALUE}.")
+  int clipSkip;
+
+  @Option(
+      names = "--embeddings",
+      paramLabel = "DIR",
+      defaultValue = "models/embeddings",
+      description =
+          "Folder of textual-inversion embeddings (A1111 .pt/.safetensors, diffusers"
+              + " learned_embeds); a prompt that writes an embedding's file name gets its vectors"
+              + " (A1111 syntax only). Default ${DEFAULT-VALUE}.")
+  Path embeddingsDir;
+
   @Option(names = "--quiet", description = "No progress bar.")
   boolean quiet;
 
@@ -336,6 +370,11 @@ final class GenerateCommand implements Callable<Integer> {
             .initImage(init)
             .mask(inpaint)
             .loras(loraSpecs())
+            .promptOptions(
+                new PromptOptions(
+                    PromptOptions.Syntax.parse(promptSyntax),
+                    clipSkip,
+                    Embeddings.folder(embeddingsDir)))
             .hires(hires());
     if (init != null && width == 0 && height == 0) {
       builder.size(init.image().getWidth(), init.image().getHeight());
@@ -343,6 +382,14 @@ final class GenerateCommand implements Callable<Integer> {
     GenerationRequest request = builder.build().validate();
     Samplers.resolve(sampler, schedule); // an unknown name fails before the model loads
     List<ControlNetOptions.Pair> controlPairs = controlNets.any() ? controlNets.pairs() : null;
+    if (request.promptOptions().syntax() == PromptOptions.Syntax.A1111) {
+      // so does a prompt this syntax refuses
+      for (boolean positive : new boolean[] {true, false}) {
+        String text = positive ? LoraPrompt.strip(prompt) : request.negativePrompt();
+        PromptSchedules.check(text, positive);
+        PromptAttention.parse(text);
+      }
+    }
     List<Path> targets = targets(batch);
     if (inpaint != null && inpaint.repaintsNothing()) {
       System.err.println(
@@ -365,12 +412,13 @@ final class GenerateCommand implements Callable<Integer> {
     if (!quiet)
       err.printf(
           "loaded %s in %.1f s%n", pipeline.modelName(), (System.nanoTime() - loadStart) / 1e9);
-    int over = pipeline.truncatedTokens(prompt);
+    int over = pipeline.truncatedTokens(prompt, request.promptOptions());
     if (over > 0)
       err.println(
           "note: the prompt is "
               + over
-              + " tokens over the text encoder's limit; the end of it is ignored");
+              + " tokens over the text encoder's limit; the end of it is ignored"
+              + " (--prompt-syntax a1111 encodes long prompts in chunks)");
     if (controlPairs != null) {
       var size = request.size().orDefault(pipeline.defaultSize());
       request =

@@ -8,6 +8,8 @@ import java.util.concurrent.CountDownLatch;
 import org.altdiffusion.lora.LoraFolder;
 import org.altdiffusion.pipeline.DiffusionPipeline;
 import org.altdiffusion.pipeline.VaeFiles;
+import org.altdiffusion.pipeline.PipelineLoader;
+import org.altdiffusion.prompt.Embeddings;
 import org.altdiffusion.server.ApiServer;
 import org.altdiffusion.server.FolderModelRegistry;
 import org.altdiffusion.server.ModelInfo;
@@ -57,6 +59,15 @@ public final class ServeCommand implements Callable<Integer> {
               + " listed by GET /sdapi/v1/loras, re-read by POST /sdapi/v1/refresh-loras)."
               + " Default: the models folder's lora/ (models/lora).")
   Path loraDir;
+
+  @Option(
+      names = "--embeddings",
+      paramLabel = "DIR",
+      description =
+          "Folder of textual-inversion embeddings prompts name (A1111 .pt/.safetensors, diffusers"
+              + " learned_embeds; listed by GET /sdapi/v1/embeddings). Default: the models"
+              + " folder's embeddings/ (models/embeddings).")
+  Path embeddingsDir;
 
   @Option(
       names = "--model",
@@ -190,6 +201,10 @@ public final class ServeCommand implements Callable<Integer> {
             + models
             + ": "
             + String.join(", ", registry.models().stream().map(ModelInfo::title).toList()));
+    config =
+        config.withEmbeddings(
+            Embeddings.folder(
+                embeddingsDir != null ? embeddingsDir : models.resolve("embeddings")));
     LoraFolder loraFolder = new LoraFolder(loraDir != null ? loraDir : models.resolve("lora"));
     System.err.println(
         "LoRAs in "

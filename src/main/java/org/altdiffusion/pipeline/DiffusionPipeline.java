@@ -14,6 +14,7 @@ import org.altdiffusion.image.ImageTensors;
 import org.altdiffusion.lora.AppliedLoras;
 import org.altdiffusion.lora.LoraPrompt;
 import org.altdiffusion.lora.LoraTarget;
+import org.altdiffusion.models.text.PromptOptions;
 import org.altdiffusion.models.text.TextConditioning;
 import org.altdiffusion.schedulers.SamplerChoice;
 import org.altdiffusion.schedulers.Samplers;
@@ -507,34 +508,35 @@ public final class DiffusionPipeline implements ImageGenerator {
 
   /**
    * The prompts and negative prompt as the UNet's context, as diffusers' encode_prompt: a single
-   * prompt encoded once and repeated per image, or each prompt encoded on its own; the negative
-   * prompt padded to the prompt's length, once, repeated; [negative x B, prompts].
+   * prompt encoded once and repeated per image, or each prompt encoded on its own (as diffusers
+   * does for a list); the negative prompt once, repeated; [negative x B, prompts]. The request's
+   * {@link PromptOptions} say how each is read ({@link TextConditioning#encodePrompt}); contexts of
+   * A1111 prompts of different lengths are padded to the longest with empty-prompt chunks.
    */
   private Tensor encodeWithGuidance(
       List<String> prompts, boolean samePrompt, String negativePrompt, GenerationRequest r) {
     TextConditioning text = model.text();
+    PromptOptions options = r.promptOptions();
     int batch = prompts.size();
-    Tensor positive =
-        samePrompt
-            ? repeat(text.encode(prompts.subList(0, 1), text.maxLength()), batch)
-            : encodeEach(text, prompts); // [B, T, D]
-    if (!r.guidance().enabled()) return positive;
-    Tensor uncond = text.encode(List.of(negativePrompt), (int) positive.size(1)); // [1, T, D]
-    return torch.cat(new TensorVector(repeat(uncond, batch), positive), 0); // [2B, T, D]
-  }
-
-  /** Each prompt encoded on its own (as diffusers does for a list), stacked: [B, T, D]. */
-  private static Tensor encodeEach(TextConditioning text, List<String> prompts) {
+    List<String> distinct = samePrompt ? prompts.subList(0, 1) : prompts;
+    List<Tensor> contexts = new ArrayList<>();
+    for (String p : distinct) contexts.add(text.encodePrompt(p, options, true)); // [1, T_i, D]
+    boolean guided = r.guidance().enabled();
+    if (guided) contexts.add(text.encodePrompt(negativePrompt, options, false));
+    contexts = text.padToSameLength(contexts, options); // each [1, T, D]
     TensorVector rows = new TensorVector();
-    for (String p : prompts) rows.push_back(text.encode(List.of(p), text.maxLength())); // [1, T, D]
-    return torch.cat(rows, 0); // [B, T, D]
+    if (guided) rows.push_back(repeat(contexts.get(contexts.size() - 1), batch));
+    if (samePrompt) rows.push_back(repeat(contexts.get(0), batch));
+    else for (int i = 0; i < batch; i++) rows.push_back(contexts.get(i));
+    return torch.cat(rows, 0); // [(2)B, T, D]
   }
 
-  /** Number of tokens {@code prompt} has beyond the encoder's window (0 when it fits). */
-  public int truncatedTokens(String prompt) {
-    TextConditioning text = model.text();
-    var e = text.tokenizer().encode(LoraPrompt.strip(prompt), text.maxLength());
-    return Math.max(0, e.untruncatedLength() - e.length());
+  /**
+   * Number of tokens {@code prompt} has beyond the encoder's window (0 when it fits, and always 0
+   * for A1111's syntax, which encodes long prompts in chunks).
+   */
+  public int truncatedTokens(String prompt, PromptOptions options) {
+    return model.text().truncatedTokens(LoraPrompt.strip(prompt), options);
   }
 
   private static Tensor repeat(Tensor oneRow, int times) {

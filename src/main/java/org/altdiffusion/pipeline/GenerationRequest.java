@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.altdiffusion.lora.LoraPrompt;
 import org.altdiffusion.lora.LoraSpec;
+import org.altdiffusion.models.text.PromptOptions;
 
 /**
  * What to generate: the one request of the CLI, the HTTP server and the Java API. Build it with
@@ -26,6 +27,8 @@ import org.altdiffusion.lora.LoraSpec;
  * @param hires A1111's hires fix (a second, image-to-image pass at a larger size), or null for none
  *     (default)
  * @param control ControlNets with their control images, or null for none (default)
+ * @param promptOptions how the prompts are read: syntax (plain by default here, as diffusers; the
+ *     CLI and the server default to A1111's), clip skip, textual-inversion embeddings
  */
 public record GenerationRequest(
     String prompt,
@@ -41,7 +44,8 @@ public record GenerationRequest(
     boolean tiling,
     Variation variation,
     Hires hires,
-    Control control) {
+    Control control,
+    PromptOptions promptOptions) {
 
   /** Largest side accepted, in pixels. */
   public static final int MAX_SIDE = 4096;
@@ -92,6 +96,7 @@ public record GenerationRequest(
       throw new IllegalArgumentException("sampling, guidance and size must be given");
     }
     loras = loras == null ? List.of() : List.copyOf(loras);
+    if (promptOptions == null) promptOptions = PromptOptions.PLAIN;
   }
 
   /** A builder with the reference defaults for {@code prompt}. */
@@ -476,6 +481,7 @@ public record GenerationRequest(
     private boolean tiling;
     private Hires hires;
     private Control control;
+    private PromptOptions promptOptions = PromptOptions.PLAIN;
 
     private Builder() {}
 
@@ -499,6 +505,7 @@ public record GenerationRequest(
       tiling = r.tiling;
       hires = r.hires;
       control = r.control;
+      promptOptions = r.promptOptions;
     }
 
     public Builder prompt(String v) {
@@ -603,6 +610,12 @@ public record GenerationRequest(
       return this;
     }
 
+    /** Prompt syntax, clip skip and embeddings; null = plain, as diffusers. */
+    public Builder promptOptions(PromptOptions v) {
+      promptOptions = v;
+      return this;
+    }
+
     public GenerationRequest build() {
       return new GenerationRequest(
           prompt,
@@ -618,7 +631,8 @@ public record GenerationRequest(
           tiling,
           variation,
           hires,
-          control);
+          control,
+          promptOptions);
     }
   }
 }

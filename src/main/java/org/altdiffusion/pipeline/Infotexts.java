@@ -44,6 +44,9 @@ record Infotexts(
     s.put("Size", size.width() + "x" + size.height());
     if (modelHash != null) s.put("Model hash", modelHash);
     s.put("Model", model);
+    // A1111 writes "Clip skip" after the model when it is above 1
+    if (r.promptOptions().clipSkip() > 1)
+      s.put("Clip skip", Integer.toString(r.promptOptions().clipSkip()));
     if (firstSubseed != null) {
       s.put("Variation seed", Long.toString(Seeds.ofImage(firstSubseed, index)));
       s.put("Variation seed strength", number(r.variation().strength()));

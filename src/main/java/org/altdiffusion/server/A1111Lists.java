@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.altdiffusion.prompt.Embeddings;
 
 /**
  * The AUTOMATIC1111 listings its clients read at start ({@code sd-vae}, {@code upscalers}, {@code
@@ -75,13 +76,11 @@ final class A1111Lists {
         Route.get(
                 "/sdapi/v1/embeddings",
                 "embeddings",
-                "Textual inversion embeddings (none are loaded)",
+                "Textual inversion embeddings of the embeddings folder (serve --embeddings);"
+                    + " files that cannot be read are listed as skipped",
                 tag)
             .ok("EmbeddingsResponse")
-            .handler(
-                r ->
-                    Reply.json(
-                        map("loaded", new LinkedHashMap<>(), "skipped", new LinkedHashMap<>()))));
+            .handler(r -> Reply.json(embeddings())));
     out.add(
         Route.get("/sdapi/v1/memory", "memory", "Memory use of this process", tag)
             .ok("MemoryResponse")
@@ -92,6 +91,40 @@ final class A1111Lists {
             .ok("Flags")
             .handler(r -> Reply.json(cmdFlags())));
     return out;
+  }
+
+  /**
+   * A1111's shape: {@code loaded} and {@code skipped}, each name -> {step, sd_checkpoint,
+   * sd_checkpoint_name, shape (vector width), vectors}. A1111 skips embeddings of another width
+   * than the current model's; here the listing does not depend on the model, so skipped holds the
+   * files that cannot be read (shape and vectors 0), and a wrong width is refused when a prompt
+   * uses it.
+   */
+  private Map<String, Object> embeddings() {
+    Map<String, Object> loaded = new LinkedHashMap<>();
+    Map<String, Object> skipped = new LinkedHashMap<>();
+    Embeddings folder = config.embeddings();
+    for (Embeddings.Entry e : folder.entries()) {
+      long shape = 0;
+      long vectors = 0;
+      boolean ok;
+      try {
+        Embeddings.Loaded l = folder.load(e);
+        shape = l.width();
+        vectors = l.count();
+        ok = true;
+      } catch (RuntimeException bad) {
+        ok = false;
+      }
+      Map<String, Object> item = new LinkedHashMap<>();
+      item.put("step", null);
+      item.put("sd_checkpoint", null);
+      item.put("sd_checkpoint_name", null);
+      item.put("shape", shape);
+      item.put("vectors", vectors);
+      (ok ? loaded : skipped).put(e.name(), item);
+    }
+    return map("loaded", loaded, "skipped", skipped);
   }
 
   /** As A1111 lists its built-in upscalers: no model, scale 4. */

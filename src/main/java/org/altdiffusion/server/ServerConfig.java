@@ -3,6 +3,7 @@ package org.altdiffusion.server;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.function.Consumer;
+import org.altdiffusion.prompt.Embeddings;
 
 /**
  * Everything the HTTP server is configured with. {@link #defaults()} gives the values {@code
@@ -29,6 +30,8 @@ import java.util.function.Consumer;
  * @param shutdownGrace how long shutdown lets the running job finish before cancelling it (default
  *     10 s)
  * @param styles prompt styles requests may name ({@code --styles}; default none)
+ * @param embeddings textual-inversion embeddings prompts may name ({@code --embeddings}; default
+ *     the folder models/embeddings)
  */
 public record ServerConfig(
     String host,
@@ -47,7 +50,8 @@ public record ServerConfig(
     int keepFinishedJobs,
     Duration finishedJobTtl,
     Duration shutdownGrace,
-    PromptStyles styles) {
+    PromptStyles styles,
+    Embeddings embeddings) {
 
   public static ServerConfig defaults() {
     return new ServerConfig(
@@ -67,7 +71,8 @@ public record ServerConfig(
         64,
         Duration.ofHours(1),
         Duration.ofSeconds(10),
-        PromptStyles.NONE);
+        PromptStyles.NONE,
+        Embeddings.folder(Path.of("models", "embeddings")));
   }
 
   public ServerConfig {
@@ -85,6 +90,7 @@ public record ServerConfig(
     if (httpThreads < 2)
       throw new IllegalArgumentException("http threads must be >= 2, got " + httpThreads);
     if (styles == null) styles = PromptStyles.NONE;
+    if (embeddings == null) embeddings = Embeddings.none();
     if (keepFinishedJobs < 1) throw new IllegalArgumentException("keep finished jobs must be >= 1");
   }
 
@@ -142,6 +148,10 @@ public record ServerConfig(
     return with(b -> b.styles = v);
   }
 
+  public ServerConfig withEmbeddings(Embeddings v) {
+    return with(b -> b.embeddings = v);
+  }
+
   /** This config with {@code change} applied to a copy of its values (checked again). */
   private ServerConfig with(Consumer<Values> change) {
     Values b = new Values(this);
@@ -168,6 +178,7 @@ public record ServerConfig(
     Duration finishedJobTtl;
     Duration shutdownGrace;
     PromptStyles styles;
+    Embeddings embeddings;
 
     Values(ServerConfig c) {
       host = c.host;
@@ -187,6 +198,7 @@ public record ServerConfig(
       finishedJobTtl = c.finishedJobTtl;
       shutdownGrace = c.shutdownGrace;
       styles = c.styles;
+      embeddings = c.embeddings;
     }
 
     ServerConfig build() {
@@ -207,7 +219,8 @@ public record ServerConfig(
           keepFinishedJobs,
           finishedJobTtl,
           shutdownGrace,
-          styles);
+          styles,
+          embeddings);
     }
   }
 }

@@ -279,10 +279,15 @@ public record Txt2ImgRequest(
         Field.object(
                 "override_settings",
                 "Settings for this request only; sd_model_checkpoint selects the model (see"
-                    + " /sdapi/v1/sd-models). Other keys are ignored.")
+                    + " /sdapi/v1/sd-models), CLIP_stop_at_last_layers is the clip skip (1-12,"
+                    + " CLIP text encoders only). Other keys are ignored.")
             .with(
                 "properties",
-                Map.of("sd_model_checkpoint", OpenApi.map("type", "string", "nullable", true))),
+                Map.of(
+                    "sd_model_checkpoint",
+                    OpenApi.map("type", "string", "nullable", true),
+                    "CLIP_stop_at_last_layers",
+                    OpenApi.map("type", "integer", "minimum", 1, "maximum", MAX_CLIP_SKIP))),
         Field.bool(
             "override_settings_restore_afterwards",
             true,
@@ -347,6 +352,7 @@ public record Txt2ImgRequest(
     JsonNode etaNode = echo.get("eta");
     Double eta = etaNode.isNull() ? null : etaNode.doubleValue();
     String model = modelOverride(echo.get("override_settings"));
+    clipSkip(echo); // checked here: a bad value is the request's fault (422)
     Txt2ImgRequest r =
         new Txt2ImgRequest(
             prompt == null ? "" : prompt,
@@ -489,6 +495,25 @@ public record Txt2ImgRequest(
               + String.join("; ", on)
               + ". Leave these fields out or at their defaults (false / empty / 0).");
     }
+  }
+
+  /** A1111's slider maximum for "Clip skip". */
+  static final int MAX_CLIP_SKIP = 12;
+
+  /** override_settings.CLIP_stop_at_last_layers: 1 (absent or null) to {@link #MAX_CLIP_SKIP}. */
+  static int clipSkip(JsonNode parameters) {
+    JsonNode v = parameters.path("override_settings").get("CLIP_stop_at_last_layers");
+    if (v == null || v.isNull()) return 1;
+    if (!v.canConvertToInt()
+        || !(v.isIntegralNumber() || v.asDouble() == v.asInt())
+        || v.asInt() < 1
+        || v.asInt() > MAX_CLIP_SKIP)
+      throw ApiException.invalid(
+          "override_settings.CLIP_stop_at_last_layers must be a whole number from 1 to "
+              + MAX_CLIP_SKIP
+              + ", got "
+              + Json.describe(v));
+    return v.asInt();
   }
 
   private static String modelOverride(JsonNode settings) {

@@ -13,6 +13,7 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.altdiffusion.image.GrayImage;
 import org.altdiffusion.image.ResizeMode;
+import org.altdiffusion.models.text.PromptOptions;
 import org.altdiffusion.pipeline.GeneratedImage;
 import org.altdiffusion.pipeline.GenerationCancelledException;
 import org.altdiffusion.pipeline.GenerationRequest;
@@ -108,6 +109,11 @@ final class Txt2ImgRunner implements JobQueue.Runner {
             .tiling(r.parameters().path("tiling").asBoolean(false))
             .mask(mask)
             .loras(loras.specs(r.prompt()))
+            .promptOptions(
+                new PromptOptions(
+                    PromptOptions.Syntax.A1111,
+                    Txt2ImgRequest.clipSkip(r.parameters()),
+                    config.embeddings()))
             .hires(
                 r.init() == null
                     ? HiresFields.of(r.parameters(), config, generator.samplerNames())

@@ -182,6 +182,12 @@ public final class ClipTokenizer implements PromptTokenizer {
     return Encoding.of(new int[] {bosId}, tokenIds(text), new int[] {eosId}, padId, maxLength);
   }
 
+  @Override
+  public int commaId() {
+    Integer id = vocab.get(",</w>");
+    return id == null ? -1 : id;
+  }
+
   /** Added tokens first, then the vocabulary; anything else is the unknown token. */
   public int tokenToId(String token) {
     Integer id = added.id(token);

@@ -105,6 +105,14 @@ public final class HfTokenizer implements PromptTokenizer {
     return padId;
   }
 
+  /** CLIP's {@code ,</w>} when the vocabulary has it, else {@code ,}; -1 when neither. */
+  @Override
+  public int commaId() {
+    Integer id = model.tokenToId(",</w>");
+    if (id == null) id = model.tokenToId(",");
+    return id == null ? -1 : id;
+  }
+
   /** The id of {@code token}: an added token, else the model's vocabulary; null if neither. */
   public Integer tokenToId(String token) {
     Integer id = added.id(token);

@@ -16,6 +16,14 @@ public interface PromptTokenizer {
 
   int padId();
 
+  /**
+   * The id of the comma that ends a word, where A1111 prefers to cut a long prompt ({@code ,</w>}
+   * in CLIP's vocabulary, the piece {@code ,} in XLM-R's), or -1 when the vocabulary has none.
+   */
+  default int commaId() {
+    return -1;
+  }
+
   /** The tokens of {@code text} as strings, without the special tokens around the sequence. */
   List<String> tokenize(String text);
 

@@ -138,6 +138,11 @@ public final class XlmRobertaTokenizer implements PromptTokenizer {
     return Encoding.of(new int[] {clsId}, tokenIds(text), new int[] {sepId}, padId, maxLength);
   }
 
+  @Override
+  public int commaId() {
+    return sp.contains(",") && sp.pieceToId(",") >= 3 ? sp.pieceToId(",") + FAIRSEQ_OFFSET : -1;
+  }
+
   /**
    * XLMRobertaTokenizer's token -> id: added tokens, then the fairseq specials, then sentencepiece
    * (id + 1; sentencepiece's unknown id 0 gives the unk token's id).

@@ -37,6 +37,25 @@ class A1111ListsTest {
   }
 
   @Test
+  void embeddingsListTheFolderInA1111Shape(@TempDir Path dir) throws Exception {
+    Path folder = Files.createDirectories(dir.resolve("embeddings"));
+    Path fixtures = Path.of("src/test/resources/fixtures/prompts/embeddings");
+    Files.copy(fixtures.resolve("tistyle.pt"), folder.resolve("tistyle.pt"));
+    Files.copy(fixtures.resolve("tiobject.safetensors"), folder.resolve("tiobject.safetensors"));
+    Files.writeString(folder.resolve("broken.pt"), "not a checkpoint");
+    ServerConfig config =
+        Servers.config().withEmbeddings(org.altdiffusion.prompt.Embeddings.folder(folder));
+    server = Servers.start(config, new TestModels(0, 64, "m18"));
+    JsonNode e = get("/sdapi/v1/embeddings");
+    assertEquals(
+        "{\"step\":null,\"sd_checkpoint\":null,\"sd_checkpoint_name\":null,\"shape\":16,"
+            + "\"vectors\":2}",
+        e.get("loaded").get("tistyle").toString());
+    assertEquals(1, e.get("loaded").get("tiobject").get("vectors").asInt());
+    assertEquals(0, e.get("skipped").get("broken").get("vectors").asInt());
+  }
+
+  @Test
   void listsAnswerInA1111Shapes(@TempDir Path dir) throws Exception {
     ServerConfig config = withStyles(dir);
     server = Servers.start(config, new TestModels(0, 64, "m18"));

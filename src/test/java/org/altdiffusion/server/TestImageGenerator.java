@@ -37,6 +37,7 @@ public final class TestImageGenerator implements ImageGenerator, AutoCloseable {
   private final long stepDelayMillis;
   private final int defaultSize;
   final AtomicInteger runs = new AtomicInteger();
+  volatile GenerationRequest lastRequest;
   volatile boolean closed;
 
   public TestImageGenerator(String name, long stepDelayMillis, int defaultSize) {
@@ -50,6 +51,7 @@ public final class TestImageGenerator implements ImageGenerator, AutoCloseable {
     if (closed) throw new IllegalStateException("generator used after close");
     request.validate();
     runs.incrementAndGet();
+    lastRequest = request;
     InitImage init = request.initImage();
     int w = request.size().width() == 0 ? defaultSize : request.size().width();
     int h = request.size().height() == 0 ? defaultSize : request.size().height();

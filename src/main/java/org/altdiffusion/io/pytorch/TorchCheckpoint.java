@@ -44,10 +44,11 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  *
  * <p>What is exposed: the top-level object must be a dict. If it has a {@code "state_dict"} entry
  * that is a dict (ldm / Lightning {@code .ckpt}), the tensors of that dict are exposed; otherwise
- * the tensors of the top-level dict. Keys keep file order; entries that are not tensors ({@code
- * global_step}, nested dicts, optimizer state) are skipped and listed by {@link #skippedKeys()}.
- * Big-endian checkpoints are byte-swapped on load. The legacy pre-1.6 (non-zip) format is refused
- * with instructions to convert it.
+ * the tensors of the top-level dict (or, for an A1111 textual-inversion {@code .pt}, of its {@code
+ * string_to_param} dict). Keys keep file order; entries that are not tensors ({@code global_step},
+ * nested dicts, optimizer state) are skipped and listed by {@link #skippedKeys()}. Big-endian
+ * checkpoints are byte-swapped on load. The legacy pre-1.6 (non-zip) format is refused with
+ * instructions to convert it.
  *
  * <p>Storages are not CRC-checked on open (that would read gigabytes); {@code data.pkl} and {@code
  * byteorder} are. {@link #verifyChecksums()} checks every entry. A file truncated or rewritten by
@@ -463,7 +464,11 @@ public final class TorchCheckpoint implements TensorSource {
               + " model");
     }
     boolean nested = top.get("state_dict") instanceof Dict;
-    Dict d = nested ? (Dict) top.get("state_dict") : top;
+    // A1111's textual-inversion files keep their vectors in a dict under "string_to_param"
+    Dict d =
+        nested
+            ? (Dict) top.get("state_dict")
+            : top.get("string_to_param") instanceof Dict embedding ? embedding : top;
     for (var e : d.items().entrySet()) {
       Object v = e.getValue();
       boolean tensor = v instanceof TensorView || v instanceof UnsupportedTensor;

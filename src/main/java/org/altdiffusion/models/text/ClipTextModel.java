@@ -1,6 +1,7 @@
 package org.altdiffusion.models.text;
 
 import java.nio.file.Path;
+import java.util.function.UnaryOperator;
 import org.altdiffusion.io.TensorSource;
 import org.altdiffusion.nn.Module;
 import org.bytedeco.pytorch.Tensor;
@@ -39,6 +40,17 @@ public final class ClipTextModel extends Module implements TextEncoder {
   @Override
   public Tensor encode(Tensor ids, Tensor attentionMask) {
     return forward(ids, attentionMask).lastHiddenState();
+  }
+
+  @Override
+  public Tensor encode(
+      Tensor ids, Tensor attentionMask, UnaryOperator<Tensor> tokenVectors, int clipSkip) {
+    return textModel.skipped(textModel.forward(ids, attentionMask, tokenVectors), clipSkip);
+  }
+
+  @Override
+  public long tokenWidth() {
+    return config.hiddenSize();
   }
 
   @Override

@@ -1,6 +1,7 @@
 package org.altdiffusion.models.text;
 
 import java.nio.file.Path;
+import java.util.function.UnaryOperator;
 import org.altdiffusion.io.TensorSource;
 import org.altdiffusion.nn.Linear;
 import org.altdiffusion.nn.Module;
@@ -50,6 +51,17 @@ public final class ClipTextModelWithProjection extends Module implements TextEnc
   @Override
   public Tensor encode(Tensor ids, Tensor attentionMask) {
     return textModel.forward(ids, attentionMask).lastHiddenState();
+  }
+
+  @Override
+  public Tensor encode(
+      Tensor ids, Tensor attentionMask, UnaryOperator<Tensor> tokenVectors, int clipSkip) {
+    return textModel.skipped(textModel.forward(ids, attentionMask, tokenVectors), clipSkip);
+  }
+
+  @Override
+  public long tokenWidth() {
+    return config.hiddenSize();
   }
 
   @Override

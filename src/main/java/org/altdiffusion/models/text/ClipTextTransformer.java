@@ -2,6 +2,7 @@ package org.altdiffusion.models.text;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 import org.altdiffusion.nn.Attention;
 import org.altdiffusion.nn.Embedding;
@@ -59,8 +60,34 @@ public final class ClipTextTransformer extends Module {
     }
   }
 
+  /**
+   * A1111's "clip skip": 1 = the last hidden state (final LayerNorm applied); N > 1 = the hidden
+   * state N from the end ({@code hidden_states[-N]}) through the final LayerNorm. [B, T, hidden].
+   */
+  public Tensor skipped(Output out, int clipSkip) {
+    int layers = config.numHiddenLayers();
+    if (clipSkip < 1 || clipSkip > layers)
+      throw new IllegalArgumentException(
+          "clip skip must be between 1 and "
+              + layers
+              + " (this CLIP text model's layers), got "
+              + clipSkip);
+    if (clipSkip == 1) return out.lastHiddenState();
+    List<Tensor> hidden = out.hiddenStates();
+    return guarded(
+        "final_layer_norm", () -> finalLayerNorm.forward(hidden.get(hidden.size() - clipSkip)));
+  }
+
   /** ids [B, T], mask [B, T] or null (causal attention only) -> {@link Output}. */
   public Output forward(Tensor ids, Tensor attentionMask) {
+    return forward(ids, attentionMask, null);
+  }
+
+  /**
+   * As {@link #forward(Tensor, Tensor)}, the token embeddings ([B, T, hidden]) passed through
+   * {@code tokenVectors} before positions are added (textual inversion); null = unchanged.
+   */
+  public Output forward(Tensor ids, Tensor attentionMask, UnaryOperator<Tensor> tokenVectors) {
     Tensor checkedIds =
         TextInputs.checkIds(
             ids, config.vocabSize(), config.maxPositionEmbeddings(), "CLIP text model");
@@ -73,7 +100,9 @@ public final class ClipTextTransformer extends Module {
           List<Tensor> hidden = new ArrayList<>();
           Tensor positions =
               positionEmbedding.weight.get().narrow(0, 0, t); // [T, hidden], broadcast over B
-          Tensor h = tokenEmbedding.forward(checkedIds).add(positions);
+          Tensor tokens = tokenEmbedding.forward(checkedIds); // [B, T, hidden]
+          if (tokenVectors != null) tokens = tokenVectors.apply(tokens);
+          Tensor h = tokens.add(positions);
           hidden.add(h);
           for (Layer layer : layers) {
             h = layer.forward(h, additive);

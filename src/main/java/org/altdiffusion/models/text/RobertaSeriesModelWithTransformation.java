@@ -2,6 +2,7 @@ package org.altdiffusion.models.text;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 import org.altdiffusion.io.TensorSource;
 import org.altdiffusion.nn.LayerNorm;
@@ -83,6 +84,27 @@ public final class RobertaSeriesModelWithTransformation extends Module implement
   }
 
   /**
+   * Clip skip does not apply (A1111 ignores it for this encoder: its output is a projection trained
+   * on one fixed layer), so N > 1 is refused.
+   */
+  @Override
+  public Tensor encode(
+      Tensor ids, Tensor attentionMask, UnaryOperator<Tensor> tokenVectors, int clipSkip) {
+    if (clipSkip != 1)
+      throw new IllegalArgumentException(
+          "clip skip "
+              + clipSkip
+              + " does not apply to RobertaSeriesModelWithTransformation (AltDiffusion's XLM-R"
+              + " text encoder: its output is a projection trained on one fixed layer); use 1");
+    return project(outputLayerState(ids, attentionMask, tokenVectors));
+  }
+
+  @Override
+  public long tokenWidth() {
+    return config.roberta().hiddenSize();
+  }
+
+  /**
    * The distillation student's pooled vector, [B, project_dim]: the output path applied to the
    * first ([CLS], {@code <s>}) token only. m18: transformation_pre(pre_LN(hidden_states[-2][:,
    * 0])); m9: transformation(last_hidden_state[:, 0]). Equal to {@code forward(ids, mask)[:, 0]}.
@@ -113,8 +135,13 @@ public final class RobertaSeriesModelWithTransformation extends Module implement
 
   /** The hidden state the output path reads: the last layer's (m9) or the one before (m18). */
   private Tensor outputLayerState(Tensor ids, Tensor attentionMask) {
+    return outputLayerState(ids, attentionMask, null);
+  }
+
+  private Tensor outputLayerState(
+      Tensor ids, Tensor attentionMask, UnaryOperator<Tensor> tokenVectors) {
     int layers = config.roberta().numHiddenLayers() - (config.hasPreTransformation() ? 1 : 0);
-    List<Tensor> hidden = roberta.hiddenStates(ids, attentionMask, layers);
+    List<Tensor> hidden = roberta.hiddenStates(ids, attentionMask, layers, tokenVectors);
     return hidden.get(hidden.size() - 1);
   }
 

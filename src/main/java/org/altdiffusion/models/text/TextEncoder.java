@@ -1,5 +1,6 @@
 package org.altdiffusion.models.text;
 
+import java.util.function.UnaryOperator;
 import org.bytedeco.pytorch.Tensor;
 
 /**
@@ -18,6 +19,19 @@ public interface TextEncoder {
    * @return [B, T, {@link #hiddenSize()}] float32: the conditioning the UNet cross-attends to
    */
   Tensor encode(Tensor ids, Tensor attentionMask);
+
+  /**
+   * As {@link #encode(Tensor, Tensor)}, with A1111's two changes.
+   *
+   * @param tokenVectors changes the token embeddings ([B, T, {@link #tokenWidth()}]) before
+   *     positions are added (textual inversion); null = none
+   * @param clipSkip 1 = the encoder's own output; N > 1 = CLIP's hidden state N from the end
+   *     through its final LayerNorm (encoders without it refuse N > 1, naming themselves)
+   */
+  Tensor encode(Tensor ids, Tensor attentionMask, UnaryOperator<Tensor> tokenVectors, int clipSkip);
+
+  /** Width of the token embeddings (what a textual-inversion vector must have). */
+  long tokenWidth();
 
   /** Width of each vector {@link #encode} returns (the UNet's cross_attention_dim). */
   long hiddenSize();

@@ -2,6 +2,7 @@ package org.altdiffusion.models.text;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 import org.altdiffusion.nn.Attention;
 import org.altdiffusion.nn.Embedding;
@@ -55,6 +56,15 @@ public final class XlmRobertaModel extends Module {
    * reference's {@code hidden_states} tuple. Later layers are not run.
    */
   public List<Tensor> hiddenStates(Tensor ids, Tensor attentionMask, int layerCount) {
+    return hiddenStates(ids, attentionMask, layerCount, null);
+  }
+
+  /**
+   * As {@link #hiddenStates(Tensor, Tensor, int)}, with the word embeddings ([B, T, hidden]) passed
+   * through {@code wordVectors} before positions are added (textual inversion); null = unchanged.
+   */
+  public List<Tensor> hiddenStates(
+      Tensor ids, Tensor attentionMask, int layerCount, UnaryOperator<Tensor> wordVectors) {
     if (layerCount < 0 || layerCount > layers.size()) {
       throw new IllegalArgumentException(
           "layerCount " + layerCount + " outside [0, " + layers.size() + "]");
@@ -67,7 +77,7 @@ public final class XlmRobertaModel extends Module {
         () -> {
           Tensor additive = additiveMask(mask);
           List<Tensor> out = new ArrayList<>();
-          Tensor h = embeddings.forward(checkedIds);
+          Tensor h = embeddings.forward(checkedIds, wordVectors);
           out.add(h);
           for (int i = 0; i < layerCount; i++) {
             h = layers.get(i).forward(h, additive);
@@ -125,13 +135,19 @@ public final class XlmRobertaModel extends Module {
      * nn.Embedding(..., padding_idx=pad)}: same values, but the padding row takes no gradient.
      */
     public Tensor forward(Tensor ids) {
+      return forward(ids, null);
+    }
+
+    /** As {@link #forward(Tensor)}, the word vectors [B, T, hidden] changed by {@code words}. */
+    public Tensor forward(Tensor ids, UnaryOperator<Tensor> words) {
       Tensor tokenType =
           tokenTypeEmbeddings.weight.get().select(0, 0); // [hidden], broadcast over B, T
-      Tensor words = torch.embedding(wordEmbeddings.weight.get(), ids, pad, false, false);
+      Tensor looked = torch.embedding(wordEmbeddings.weight.get(), ids, pad, false, false);
+      Tensor wordVectors = words == null ? looked : words.apply(looked); // [B, T, hidden]
       Tensor positions =
           torch.embedding(
               positionEmbeddings.weight.get(), positionIds(ids, pad), pad, false, false);
-      return layerNorm.forward(words.add(tokenType).add(positions));
+      return layerNorm.forward(wordVectors.add(tokenType).add(positions));
     }
   }
 
