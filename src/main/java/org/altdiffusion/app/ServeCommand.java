@@ -8,7 +8,6 @@ import java.util.concurrent.CountDownLatch;
 import org.altdiffusion.lora.LoraFolder;
 import org.altdiffusion.pipeline.DiffusionPipeline;
 import org.altdiffusion.pipeline.VaeFiles;
-import org.altdiffusion.pipeline.PipelineLoader;
 import org.altdiffusion.prompt.Embeddings;
 import org.altdiffusion.server.ApiServer;
 import org.altdiffusion.server.FolderModelRegistry;
