@@ -235,9 +235,13 @@ final class GenerateCommand implements Callable<Integer> {
 
   @Option(
       names = "--overlay",
+      negatable = true,
+      defaultValue = "true",
+      fallbackValue = "true",
       description =
           "Inpainting: paste the original back outside the (blurred) mask after decoding, as A1111"
-              + " does (default: diffusers' picture as decoded).")
+              + " does (default); --no-overlay: diffusers' picture as decoded (the VAE changes the"
+              + " kept part slightly). The crop modes paste back by themselves.")
   boolean overlay;
 
   @Option(
@@ -434,7 +438,8 @@ final class GenerateCommand implements Callable<Integer> {
     int blurY = maskBlurY != null ? maskBlurY : maskBlur;
     Integer crop = onlyMasked ? Integer.valueOf(maskPadding) : maskCropPadding;
     try {
-      return new InpaintMask(m, blurX, blurY, invertMask, overlay, crop, onlyMasked, fill(fill));
+      return new InpaintMask(
+          m, blurX, blurY, invertMask, overlay && crop == null, crop, onlyMasked, fill(fill));
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("--mask options: " + e.getMessage());
     }

@@ -74,7 +74,7 @@ class GenerateInpaintTest {
     Path init = png(tmp.resolve("init.png"), original);
     Path mask = png(tmp.resolve("mask.png"), rightHalf(24, 16));
     Path out = tmp.resolve("out.png");
-    Run r = run(args(init, mask, out, "--overlay", "--mask-blur", "1"));
+    Run r = run(args(init, mask, out, "--mask-blur", "1")); // A1111's overlay by default
     Run filled =
         run(
             args(
@@ -106,6 +106,14 @@ class GenerateInpaintTest {
         if (original.getRGB(x, y) != result.getRGB(x, y)) changedRight++;
     }
     assertTrue(changedRight > 300, "the masked half is repainted: " + changedRight);
+    Path raw = tmp.resolve("raw.png");
+    Run plain = run(args(init, mask, raw, "--mask-blur", "1", "--no-overlay"));
+    assertEquals(0, plain.code(), plain.err());
+    int changedLeft = 0;
+    BufferedImage decoded = read(raw);
+    for (int y = 0; y < 32; y++)
+      for (int x = 0; x < 12; x++) if (original.getRGB(x, y) != decoded.getRGB(x, y)) changedLeft++;
+    assertTrue(changedLeft > 0, "--no-overlay: diffusers' decoded picture, the VAE's round trip");
   }
 
   @Test
