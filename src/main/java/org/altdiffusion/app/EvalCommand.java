@@ -101,6 +101,14 @@ final class EvalCommand implements Callable<Integer> {
   boolean inpainting;
 
   @Option(
+      names = "--inpainting-cases",
+      defaultValue = "1000",
+      paramLabel = "N",
+      description =
+          "With --inpainting: only the first N held-out side combinations (default: all).")
+  int inpaintingCases;
+
+  @Option(
       names = "--out",
       defaultValue = "work/eval",
       paramLabel = "DIR",
@@ -148,7 +156,8 @@ final class EvalCommand implements Callable<Integer> {
     System.err.println("threads: " + Torch.init());
     DiffusionPipeline pipeline = PipelineLoader.load(modelFolder);
     var result =
-        InpaintEvaluation.evaluate(pipeline, langs, steps, guidance, seed, System.err::println);
+        InpaintEvaluation.evaluate(
+            pipeline, langs, inpaintingCases, steps, guidance, seed, System.err::println);
     Files.createDirectories(out);
     String table = InpaintEvaluation.markdown(result.rows(), steps, guidance);
     Files.writeString(out.resolve("inpaint.md"), table);
