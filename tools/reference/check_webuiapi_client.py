@@ -16,6 +16,25 @@ pi = requests.post("http://127.0.0.1:7863/sdapi/v1/png-info", json={"image": bas
 print("png-info:", pi["info"].replace("\n", " / ")[:120])
 r2 = api.img2img(images=[r.image], prompt="a blue cat", denoising_strength=0.6, seed=7, steps=6, width=32, height=32)
 print("img2img:", r2.image.size, "|", r2.info["infotexts"][0].replace("\n", " / ")[:140])
+# inpainting: webuiapi's img2img with mask_image (A1111's mask, inpainting_fill 0 "fill" by default
+# in webuiapi, inpaint_full_res False here); white = repaint the right half
+from PIL import Image, ImageDraw
+orig = r.image.convert("RGB")
+mask = Image.new("L", orig.size, 0)
+ImageDraw.Draw(mask).rectangle([orig.width // 2, 0, orig.width, orig.height], fill=255)
+r3 = api.img2img(images=[orig], mask_image=mask, prompt="右边一个蓝色的星星", denoising_strength=0.75, seed=11,
+                 steps=6, width=32, height=32, mask_blur=2, inpainting_fill=0, inpaint_full_res=False)
+out = r3.image.convert("RGB")
+far = [(x, y) for y in range(orig.height) for x in range(orig.width // 2 - 6)]  # beyond the blur
+kept = sum(1 for p in far if max(abs(a - b) for a, b in zip(orig.getpixel(p), out.getpixel(p))) <= 2)
+right = [(x, y) for y in range(orig.height) for x in range(orig.width // 2, orig.width)]
+changed = sum(1 for p in right if orig.getpixel(p) != out.getpixel(p))
+print("inpaint:", out.size, "| left of the mask within 2/255:", kept, "/", len(far), "| right half changed:", changed, "/", len(right))
+print("inpaint infotext:", r3.info["infotexts"][0].replace("\n", " / ")[:220])
+r4 = api.img2img(images=[orig], mask_image=mask, prompt="右边一个蓝色的星星", denoising_strength=0.75, seed=11,
+                 steps=6, width=16, height=16, mask_blur=2, inpaint_full_res=True, inpaint_full_res_padding=4)
+print("inpaint only masked:", r4.image.size, "(the init image's size, as A1111) |",
+      r4.info["infotexts"][0].replace("\n", " / ")[-90:])
 # progress while a long job runs, then interrupt
 res = {}
 t = threading.Thread(target=lambda: res.setdefault("r", api.txt2img(prompt="long run", steps=150, width=64, height=64, seed=1)))

@@ -149,6 +149,7 @@ function request() {
   if (initImage) {
     body.init_images = [initImage];
     body.denoising_strength = Number($("strength").value);
+    Object.assign(body, inpaintFields());
   }
   return body;
 }
@@ -198,6 +199,7 @@ async function follow(id) {
       $("status").textContent = s.status === "interrupted" ? "interrupted" : "done";
       $("preview").hidden = true; // the pictures are in the gallery now
       addToGallery(result);
+      showInpaintResult(result);
       return;
     }
     if (s.status === "cancelled") { $("status").textContent = "cancelled"; $("preview").hidden = true; return; }
@@ -361,6 +363,7 @@ function useInitImage(dataUrl) {
     initImage = dataUrl;
     $("init-preview").src = dataUrl;
     $("init-chosen").hidden = false;
+    showMaskEditor(img);
   };
   img.onerror = () => showError("this file is not a picture the browser can read; use PNG, JPEG, BMP or GIF");
   img.src = dataUrl;
@@ -371,6 +374,7 @@ function clearInitImage() {
   $("init-chosen").hidden = true;
   $("init-preview").removeAttribute("src");
   $("init-file").value = "";
+  $("inpaint").hidden = true;
 }
 
 function setupInitImage() {
@@ -441,10 +445,137 @@ function setupGallery() {
   showHistory();
 }
 
+// ---- Inpainting: a mask painted over the starting picture, sent as A1111's img2img "mask" ----
+
+/** Whether the last run sent a mask (its result is then shown beside the picture). */
+let maskSent = false;
+
+/** The mask canvas at the picture's own size, cleared, over a copy of the picture. */
+function showMaskEditor(img) {
+  const canvas = $("mask-canvas");
+  canvas.width = img.naturalWidth;
+  canvas.height = img.naturalHeight;
+  $("mask-base").src = img.src;
+  $("inpaint-result-box").hidden = true;
+  $("inpaint").hidden = false;
+  updateMaskState();
+}
+
+function maskContext() {
+  return $("mask-canvas").getContext("2d", { willReadFrequently: true });
+}
+
+/** How many mask pixels repaint (alpha > 128, as A1111 reads a painted layer). */
+function maskedPixels() {
+  const canvas = $("mask-canvas");
+  if (!canvas.width) return 0;
+  const a = maskContext().getImageData(0, 0, canvas.width, canvas.height).data;
+  let n = 0;
+  for (let i = 3; i < a.length; i += 4) if (a[i] > 128) n++;
+  return n;
+}
+
+function updateMaskState() {
+  const n = maskedPixels();
+  $("mask-state").textContent = n === 0 ? "no mask: plain img2img" : n + " pixels to repaint";
+}
+
+/** A stroke segment from (x0, y0) to (x1, y1) in picture pixels: paint, or erase. */
+function paintSegment(x0, y0, x1, y1) {
+  const ctx = maskContext();
+  ctx.globalCompositeOperation = $("mask-eraser").checked ? "destination-out" : "source-over";
+  ctx.strokeStyle = "#fff";
+  ctx.lineCap = "round";
+  ctx.lineJoin = "round";
+  ctx.lineWidth = Number($("mask-brush").value);
+  ctx.beginPath();
+  ctx.moveTo(x0, y0);
+  ctx.lineTo(x1, y1);
+  ctx.stroke();
+}
+
+/** A pointer position in the canvas's picture pixels (the canvas is shown scaled). */
+function maskPoint(event) {
+  const canvas = $("mask-canvas");
+  const box = canvas.getBoundingClientRect();
+  return [(event.clientX - box.left) * canvas.width / box.width, (event.clientY - box.top) * canvas.height / box.height];
+}
+
+function invertMask() {
+  const canvas = $("mask-canvas");
+  const ctx = maskContext();
+  const image = ctx.getImageData(0, 0, canvas.width, canvas.height);
+  const d = image.data;
+  for (let i = 0; i < d.length; i += 4) { d[i] = d[i + 1] = d[i + 2] = 255; d[i + 3] = 255 - d[i + 3]; }
+  ctx.putImageData(image, 0, 0);
+  updateMaskState();
+}
+
+/** The mask as A1111 takes it: a black and white PNG (white repaints) as base64. */
+function maskPng() {
+  const src = $("mask-canvas");
+  const out = document.createElement("canvas");
+  out.width = src.width;
+  out.height = src.height;
+  const ctx = out.getContext("2d");
+  ctx.fillStyle = "#000";
+  ctx.fillRect(0, 0, out.width, out.height);
+  ctx.drawImage(src, 0, 0);
+  return out.toDataURL("image/png").split(",")[1];
+}
+
+/** img2img's inpainting fields, or none when nothing is painted (plain img2img). */
+function inpaintFields() {
+  maskSent = !$("inpaint").hidden && maskedPixels() > 0;
+  if (!maskSent) return {};
+  return {
+    mask: maskPng(),
+    mask_blur: Number($("mask-blur").value),
+    inpainting_fill: Number($("inpainting-fill").value),
+    inpaint_full_res: $("inpaint-full-res").checked,
+    inpaint_full_res_padding: Number($("inpaint-padding").value),
+  };
+}
+
+/** The inpainted picture beside the original it was painted on. */
+function showInpaintResult(result) {
+  if (!maskSent || !result.images.length) return;
+  $("inpaint-result").src = "data:image/png;base64," + result.images[0];
+  $("inpaint-result-box").hidden = false;
+}
+
+function setupInpainting() {
+  const canvas = $("mask-canvas");
+  let last = null;
+  canvas.addEventListener("pointerdown", (e) => {
+    canvas.setPointerCapture(e.pointerId);
+    last = maskPoint(e);
+    paintSegment(last[0], last[1], last[0], last[1]);
+  });
+  canvas.addEventListener("pointermove", (e) => {
+    if (!last) return;
+    const p = maskPoint(e);
+    paintSegment(last[0], last[1], p[0], p[1]);
+    last = p;
+  });
+  const end = () => { if (last) { last = null; updateMaskState(); } };
+  canvas.addEventListener("pointerup", end);
+  canvas.addEventListener("pointercancel", end);
+  $("mask-brush").addEventListener("input", () => { $("mask-brush-value").textContent = $("mask-brush").value; });
+  $("mask-clear").addEventListener("click", () => {
+    maskContext().clearRect(0, 0, canvas.width, canvas.height);
+    updateMaskState();
+  });
+  $("mask-invert").addEventListener("click", invertMask);
+}
+
+// ---- end of Inpainting ----
+
 document.addEventListener("DOMContentLoaded", () => {
   setupGallery();
   setupDropZone();
   setupInitImage();
+  setupInpainting();
   setupAuth();
   $("form").addEventListener("submit", generate);
   $("cancel").addEventListener("click", cancel);

@@ -14,6 +14,7 @@ import org.altdiffusion.pipeline.DiffusionPipeline;
 import org.altdiffusion.pipeline.PipelineLoader;
 import org.altdiffusion.tiny.data.Language;
 import org.altdiffusion.tiny.eval.EvalReport;
+import org.altdiffusion.tiny.eval.InpaintEvaluation;
 import org.altdiffusion.tiny.eval.MultilingualClip;
 import org.altdiffusion.tiny.eval.TinyEvaluation;
 import picocli.CommandLine.Command;
@@ -32,7 +33,9 @@ import picocli.CommandLine.Option;
           + " generated picture; a multilingual CLIP (the teacher's image tower, the distilled"
           + " student text tower) scores picture against caption.",
       "Writes OUT/eval.md (table), OUT/eval.json, OUT/accuracy.png (bar chart) and"
-          + " OUT/grid-<model>.png (a row per language)."
+          + " OUT/grid-<model>.png (a row per language).",
+      "With --inpainting: the model's inpainting instead (see InpaintEvaluation), written to"
+          + " OUT/inpaint.md and OUT/inpaint.png (original, mask, result per language)."
     })
 final class EvalCommand implements Callable<Integer> {
   @Option(
@@ -90,6 +93,22 @@ final class EvalCommand implements Callable<Integer> {
   int gridColumns;
 
   @Option(
+      names = "--inpainting",
+      description =
+          "Evaluate inpainting: the half of a generated picture where a held-out combination"
+              + " belongs repainted from its caption; the oracle reads the repainted half, the"
+              + " other half is compared with the original.")
+  boolean inpainting;
+
+  @Option(
+      names = "--inpainting-cases",
+      defaultValue = "1000",
+      paramLabel = "N",
+      description =
+          "With --inpainting: only the first N held-out side combinations (default: all).")
+  int inpaintingCases;
+
+  @Option(
       names = "--out",
       defaultValue = "work/eval",
       paramLabel = "DIR",
@@ -107,6 +126,7 @@ final class EvalCommand implements Callable<Integer> {
     if (gridColumns < 1)
       throw new IllegalArgumentException("--grid-columns must be >= 1, got " + gridColumns);
     Path modelFolder = model != null ? model : BuiltInModel.folder();
+    if (inpainting) return inpainting(modelFolder, langs);
     Path baseFolder =
         base == null
             ? BuiltInModel.shipped(BuiltInModel.ENGLISH_BASE)
@@ -127,6 +147,21 @@ final class EvalCommand implements Callable<Integer> {
       EvalReport.writePng(
           EvalReport.grid(r, langs, combos, gridColumns), out.resolve("grid-" + r.name() + ".png"));
     Files.writeString(out.resolve("eval.json"), json(results, options));
+    System.out.print(table);
+    System.out.println("written to " + out);
+    return 0;
+  }
+
+  private int inpainting(Path modelFolder, List<Language> langs) throws Exception {
+    System.err.println("threads: " + Torch.init());
+    DiffusionPipeline pipeline = PipelineLoader.load(modelFolder);
+    var result =
+        InpaintEvaluation.evaluate(
+            pipeline, langs, inpaintingCases, steps, guidance, seed, System.err::println);
+    Files.createDirectories(out);
+    String table = InpaintEvaluation.markdown(result.rows(), steps, guidance);
+    Files.writeString(out.resolve("inpaint.md"), table);
+    EvalReport.writePng(InpaintEvaluation.figure(result.examples()), out.resolve("inpaint.png"));
     System.out.print(table);
     System.out.println("written to " + out);
     return 0;

@@ -222,6 +222,33 @@ final class GenerateCommand implements Callable<Integer> {
   int maskBlur;
 
   @Option(
+      names = "--mask-blur-x",
+      paramLabel = "PX",
+      description = "Inpainting: the mask blur along the rows only (A1111's mask_blur_x).")
+  Integer maskBlurX;
+
+  @Option(
+      names = "--mask-blur-y",
+      paramLabel = "PX",
+      description = "Inpainting: the mask blur along the columns only (A1111's mask_blur_y).")
+  Integer maskBlurY;
+
+  @Option(
+      names = "--inpaint-only-masked",
+      description =
+          "Inpainting: A1111's \"Only masked\": the region around the mask (grown by"
+              + " --mask-padding and to the output's aspect ratio) inpainted at --width x --height"
+              + " and pasted back into the original, which keeps its size.")
+  boolean onlyMasked;
+
+  @Option(
+      names = "--mask-padding",
+      paramLabel = "PX",
+      defaultValue = "32",
+      description = "With --inpaint-only-masked: A1111's masked area padding (default 32).")
+  int maskPadding;
+
+  @Option(
       names = "--invert-mask",
       description = "Inpainting: repaint the black part of the mask instead.")
   boolean invertMask;
@@ -232,7 +259,7 @@ final class GenerateCommand implements Callable<Integer> {
       description =
           "Inpainting: work on the region around the mask only (grown by PX pixels and to the"
               + " output's aspect ratio), fitted to --width x --height, then pasted back over the"
-              + " original (diffusers' padding_mask_crop, A1111's \"Only masked\").")
+              + " original at the output's size (diffusers' padding_mask_crop).")
   Integer maskCropPadding;
 
   @Option(
@@ -240,15 +267,20 @@ final class GenerateCommand implements Callable<Integer> {
       paramLabel = "MODE",
       defaultValue = "original",
       description =
-          "Inpainting, strength < 1: what the masked region's latents start from: original"
-              + " (default), latent-noise or latent-nothing (A1111's \"Masked content\").")
+          "Inpainting: what the masked region starts from (A1111's \"Masked content\"): original"
+              + " (default), fill (the masked pixels filled with the colours around them),"
+              + " latent-noise or latent-nothing (these two: strength < 1).")
   String fill;
 
   @Option(
       names = "--overlay",
+      negatable = true,
+      defaultValue = "true",
+      fallbackValue = "true",
       description =
           "Inpainting: paste the original back outside the (blurred) mask after decoding, as A1111"
-              + " does (default: diffusers' picture as decoded).")
+              + " does (default); --no-overlay: diffusers' picture as decoded (the VAE changes the"
+              + " kept part slightly). The crop modes paste back by themselves.")
   boolean overlay;
 
   @Option(
@@ -521,8 +553,16 @@ final class GenerateCommand implements Callable<Integer> {
           m.width(), m.height(), w, h, w, h);
       m = Masks.resize(m, w, h);
     }
+    if (onlyMasked && maskCropPadding != null)
+      throw new IllegalArgumentException(
+          "--inpaint-only-masked (A1111's, the original's size) and --mask-crop-padding"
+              + " (diffusers', the output's size) do not go together; choose one");
+    int blurX = maskBlurX != null ? maskBlurX : maskBlur;
+    int blurY = maskBlurY != null ? maskBlurY : maskBlur;
+    Integer crop = onlyMasked ? Integer.valueOf(maskPadding) : maskCropPadding;
     try {
-      return new InpaintMask(m, maskBlur, invertMask, overlay, maskCropPadding, fill(fill));
+      return new InpaintMask(
+          m, blurX, blurY, invertMask, overlay && crop == null, crop, onlyMasked, fill(fill));
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("--mask options: " + e.getMessage());
     }
@@ -530,12 +570,8 @@ final class GenerateCommand implements Callable<Integer> {
 
   private static InpaintMask.Fill fill(String name) {
     for (InpaintMask.Fill f : InpaintMask.Fill.values()) if (f.cliName().equals(name)) return f;
-    if (name.equals("fill"))
-      throw new IllegalArgumentException(
-          "--fill fill (A1111's blurred colour fill) is not supported; accepted: original,"
-              + " latent-noise, latent-nothing");
     throw new IllegalArgumentException(
-        "--fill " + name + " is unknown; accepted: original, latent-noise, latent-nothing");
+        "--fill " + name + " is unknown; accepted: original, fill, latent-noise, latent-nothing");
   }
 
   /** Alpha (> 128 repaints) when the picture has any transparency, else luminance. */

@@ -142,10 +142,9 @@ public final class Masks {
   }
 
   /**
-   * AUTOMATIC1111's overlay of an inpainting result: the original pasted back over the generated
-   * picture with opacity {@code 1 - m}, where {@code m = min(2 * mask, 255) / 255} (A1111's {@code
-   * mask_for_overlay}), each channel rounded to the nearest integer (PIL's premultiplied integer
-   * arithmetic may differ from this by one level).
+   * AUTOMATIC1111's overlay of an inpainting result ({@code apply_overlay} without a paste
+   * location): the original, given opacity {@code 255 - min(2 * mask, 255)} (A1111's {@code
+   * mask_for_overlay}), alpha-composited over the generated picture in PIL's integer arithmetic.
    *
    * @param original the init picture
    * @param generated the decoded result, the same size
@@ -155,40 +154,155 @@ public final class Masks {
       BufferedImage original, BufferedImage generated, GrayImage mask) {
     int w = generated.getWidth();
     int h = generated.getHeight();
-    if (original.getWidth() != w
-        || original.getHeight() != h
-        || mask.width() != w
-        || mask.height() != h)
-      throw new IllegalArgumentException(
-          "overlay needs one size: original "
-              + original.getWidth()
-              + "x"
-              + original.getHeight()
-              + ", generated "
-              + w
-              + "x"
-              + h
-              + ", mask "
-              + mask.width()
-              + "x"
-              + mask.height());
-    int[] o = Alpha.drop(original).getRGB(0, 0, w, h, null, 0, w);
-    int[] g = generated.getRGB(0, 0, w, h, null, 0, w);
+    requireSize("overlay", original, mask, w, h);
     int[] m = mask.values();
-    int[] out = new int[w * h];
-    for (int i = 0; i < out.length; i++) {
-      double a = Math.min(2 * m[i], 255) / 255.0; // weight of the generated picture
-      int px = 0;
-      for (int shift = 16; shift >= 0; shift -= 8) {
-        int ov = (o[i] >> shift) & 255;
-        int gv = (g[i] >> shift) & 255;
-        px |= ((int) Math.round(ov * (1 - a) + gv * a)) << shift;
-      }
-      out[i] = px;
+    int[] forOverlay = new int[m.length];
+    for (int i = 0; i < m.length; i++) forOverlay[i] = Math.min(2 * m[i], 255);
+    int[] canvas = generated.getRGB(0, 0, w, h, null, 0, w); // opaque
+    return overOriginal(canvas, original, forOverlay, w, h);
+  }
+
+  /**
+   * AUTOMATIC1111's "inpaint only masked" paste-back ({@code apply_overlay} with {@code paste_to}):
+   * the result has the original's size; the generated picture, fitted to the crop by "crop and
+   * resize", is pasted at the crop's corner onto a transparent canvas, and the original, given
+   * opacity {@code 255 - mask}, is alpha-composited over it (PIL's integer arithmetic); RGB.
+   *
+   * @param original the init picture at its own size
+   * @param mask the (inverted, blurred) mask at the original's size
+   * @param generated the decoded picture at the processing size
+   * @param crop {x1, y1, x2, y2} from {@link #cropRegion}
+   */
+  public static BufferedImage pasteBackA1111(
+      BufferedImage original, GrayImage mask, BufferedImage generated, int[] crop) {
+    int w = original.getWidth();
+    int h = original.getHeight();
+    requireSize("paste-back", original, mask, w, h);
+    int cw = crop[2] - crop[0];
+    int ch = crop[3] - crop[1];
+    int[] g = ResizeMode.CROP_AND_RESIZE.fit(generated, cw, ch).getRGB(0, 0, cw, ch, null, 0, cw);
+    int[] canvas = new int[w * h]; // Image.new("RGBA"): transparent black
+    for (int y = 0; y < ch; y++)
+      for (int x = 0; x < cw; x++)
+        canvas[(crop[1] + y) * w + crop[0] + x] = 0xff000000 | g[y * cw + x];
+    return overOriginal(canvas, original, mask.values(), w, h);
+  }
+
+  /**
+   * AUTOMATIC1111's {@code masking.fill}: the masked region of {@code image} filled with the
+   * colours around it. The picture with opacity {@code 255 - mask} (premultiplied) is blurred with
+   * PIL's GaussianBlur at radii 256, 64, 16, 4, 2 and 0 (composited 1, 1, 2, 4, 2 and 1 times),
+   * each blurred layer alpha-composited over the previous ones from transparent black; the alpha is
+   * then dropped. Pixels outside the mask keep their colour.
+   *
+   * @param image the picture, RGB
+   * @param mask the (inverted, blurred) mask at the picture's size, 255 = repaint
+   */
+  public static BufferedImage fill(BufferedImage image, GrayImage mask) {
+    int w = image.getWidth();
+    int h = image.getHeight();
+    requireSize("fill", image, mask, w, h);
+    Planes masked =
+        premultiplied(Alpha.drop(image).getRGB(0, 0, w, h, null, 0, w), mask.values(), w, h);
+    int[] layers = new int[w * h]; // RGBA, transparent black
+    float[] radii = {256, 64, 16, 4, 2, 0};
+    int[] repeats = {1, 1, 2, 4, 2, 1};
+    for (int r = 0; r < radii.length; r++) {
+      int[] blurred = unpremultiplied(PilBlur.gaussian(masked, radii[r]));
+      for (int k = 0; k < repeats[r]; k++)
+        for (int i = 0; i < layers.length; i++) layers[i] = alphaComposite(layers[i], blurred[i]);
     }
+    BufferedImage out = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+    out.setRGB(0, 0, w, h, layers, 0, w); // TYPE_INT_RGB ignores the alpha byte
+    return out;
+  }
+
+  /** {@code canvas} (ARGB) with the original over it at opacity {@code 255 - mask}; RGB. */
+  private static BufferedImage overOriginal(
+      int[] canvas, BufferedImage original, int[] mask, int w, int h) {
+    int[] rgb = Alpha.drop(original).getRGB(0, 0, w, h, null, 0, w);
+    int[] over = unpremultiplied(premultiplied(rgb, mask, w, h));
+    int[] out = new int[w * h];
+    for (int i = 0; i < out.length; i++) out[i] = alphaComposite(canvas[i], over[i]) & 0xffffff;
     BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
     img.setRGB(0, 0, w, h, out, 0, w);
     return img;
+  }
+
+  /**
+   * PIL's {@code paste(picture as "RGBa", mask=invert(mask))} onto a transparent black "RGBa"
+   * canvas: each channel {@code round(c * a / 255)} and alpha {@code a = 255 - mask}; planes R, G,
+   * B, a.
+   */
+  private static Planes premultiplied(int[] rgb, int[] mask, int w, int h) {
+    byte[][] c = new byte[4][rgb.length];
+    for (int i = 0; i < rgb.length; i++) {
+      int a = 255 - mask[i];
+      c[0][i] = (byte) div255(((rgb[i] >> 16) & 255) * a);
+      c[1][i] = (byte) div255(((rgb[i] >> 8) & 255) * a);
+      c[2][i] = (byte) div255((rgb[i] & 255) * a);
+      c[3][i] = (byte) a;
+    }
+    return new Planes(w, h, c);
+  }
+
+  /** PIL's "RGBa" to "RGBA": {@code min(255, 255 * c / a)} unless a is 0 or 255; ARGB ints. */
+  private static int[] unpremultiplied(Planes p) {
+    byte[][] c = p.channels();
+    int[] out = new int[c[0].length];
+    for (int i = 0; i < out.length; i++) {
+      int a = c[3][i] & 255;
+      int px = a << 24;
+      for (int k = 0; k < 3; k++) {
+        int v = c[k][i] & 255;
+        if (a != 0 && a != 255) v = Math.min(255, 255 * v / a);
+        px |= v << (16 - 8 * k);
+      }
+      out[i] = px;
+    }
+    return out;
+  }
+
+  /** PIL's {@code ImagingAlphaComposite} of one ARGB pixel {@code src} over {@code dst}. */
+  static int alphaComposite(int dst, int src) {
+    int srcA = src >>> 24;
+    if (srcA == 0) return dst;
+    int dstA = dst >>> 24;
+    long outA255 = (long) srcA * 255 + (long) dstA * (255 - srcA);
+    long coef1 = (long) srcA * 255 * 255 * (1 << 7) / outA255;
+    long coef2 = 255L * (1 << 7) - coef1;
+    int px = (int) shiftForDiv255(outA255 + 0x80) << 24;
+    for (int shift = 16; shift >= 0; shift -= 8) {
+      long tmp = ((src >> shift) & 255) * coef1 + ((dst >> shift) & 255) * coef2;
+      px |= (int) (shiftForDiv255(tmp + (0x80 << 7)) >> 7) << shift;
+    }
+    return px;
+  }
+
+  private static long shiftForDiv255(long v) {
+    return ((v >> 8) + v) >> 8;
+  }
+
+  private static void requireSize(
+      String what, BufferedImage picture, GrayImage mask, int w, int h) {
+    if (picture.getWidth() != w
+        || picture.getHeight() != h
+        || mask.width() != w
+        || mask.height() != h)
+      throw new IllegalArgumentException(
+          what
+              + " needs one size: picture "
+              + picture.getWidth()
+              + "x"
+              + picture.getHeight()
+              + ", mask "
+              + mask.width()
+              + "x"
+              + mask.height()
+              + ", expected "
+              + w
+              + "x"
+              + h);
   }
 
   /**

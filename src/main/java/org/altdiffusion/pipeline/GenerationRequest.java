@@ -302,10 +302,7 @@ public record GenerationRequest(
     if (control != null) controlProblems(p);
     if (mask != null && initImage == null)
       p.add("an inpainting mask needs an init image (the picture to repaint)");
-    if (mask != null
-        && initImage != null
-        && mask.fill() != InpaintMask.Fill.ORIGINAL
-        && initImage.strength() >= 1)
+    if (mask != null && initImage != null && mask.fill().latent() && initImage.strength() >= 1)
       p.add(
           "masked content \""
               + mask.fill().cliName()

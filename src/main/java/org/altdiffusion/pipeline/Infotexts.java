@@ -54,7 +54,12 @@ record Infotexts(
     if (r.initImage() != null) s.put("Denoising strength", number(r.initImage().strength()));
     if (r.hires() != null) hires(s, prompt);
     if (r.mask() != null) {
-      s.put("Mask blur", Integer.toString(r.mask().blur()));
+      if (r.mask().blurX() == r.mask().blurY())
+        s.put("Mask blur", Integer.toString(r.mask().blurX()));
+      else {
+        s.put("Mask blur X", Integer.toString(r.mask().blurX()));
+        s.put("Mask blur Y", Integer.toString(r.mask().blurY()));
+      }
       if (r.mask().invert()) s.put("Mask mode", "Inpaint not masked");
       if (r.mask().fill() != InpaintMask.Fill.ORIGINAL)
         s.put("Masked content", r.mask().fill().a1111Name());

@@ -9,8 +9,9 @@ import org.altdiffusion.image.Masks;
  *
  * @param mask white (255) repaints, black (0) keeps; the size of the init image. The pipeline
  *     binarises it as diffusers does (values >= 128 repaint)
- * @param blur AUTOMATIC1111's mask blur in pixels, 0..{@link #MAX_BLUR} (0 = none, diffusers'
- *     behaviour), applied after inverting and before anything else
+ * @param blurX AUTOMATIC1111's mask blur along the rows in pixels ({@code mask_blur_x}), 0..{@link
+ *     #MAX_BLUR} (0 = none, diffusers' behaviour), applied after inverting and before anything else
+ * @param blurY the same along the columns ({@code mask_blur_y})
  * @param invert repaint the black region instead (A1111's "Inpaint not masked")
  * @param overlay paste the original back outside the mask after decoding, blended by {@code min(2 *
  *     mask, 255)} as A1111 always does; false = diffusers' result (the decoded picture as is). Not
@@ -21,18 +22,32 @@ import org.altdiffusion.image.Masks;
  *     diffusers 0.30.3 the result has the request's size: the original and the mask resized to it,
  *     the inpainted crop pasted at the crop's coordinates (those of the original) over it, see
  *     {@link org.altdiffusion.image.Masks#pasteBack}. null = the whole picture
+ * @param originalSize with {@code cropPadding}: AUTOMATIC1111's "inpaint only masked" instead, the
+ *     result at the original's size with the crop pasted back into it ({@link
+ *     org.altdiffusion.image.Masks#pasteBackA1111}); false without {@code cropPadding}
  * @param fill what the masked region's latents start from (null = {@link Fill#ORIGINAL}); a fill
  *     other than ORIGINAL needs a strength below 1
  */
 public record InpaintMask(
-    GrayImage mask, int blur, boolean invert, boolean overlay, Integer cropPadding, Fill fill) {
+    GrayImage mask,
+    int blurX,
+    int blurY,
+    boolean invert,
+    boolean overlay,
+    Integer cropPadding,
+    boolean originalSize,
+    Fill fill) {
 
   /**
-   * AUTOMATIC1111's "Masked content" for the latents the masked region starts from (its {@code
-   * inpainting_fill} 1..3; its 0, "fill", a blurred colour fill of the picture, is not offered).
-   * Only with a strength below 1: at strength 1 the latents start as pure noise (diffusers).
+   * AUTOMATIC1111's "Masked content", what the masked region starts from (its {@code
+   * inpainting_fill} 0..3). As A1111, every fill but ORIGINAL first fills the masked pixels with
+   * the colours around them ({@link org.altdiffusion.image.Masks#fill}) before the picture is
+   * encoded; the latent fills then replace the masked latents, and need a strength below 1 (at 1
+   * the latents start as pure noise, as in diffusers).
    */
   public enum Fill {
+    /** The masked pixels filled with the picture's blurred colours (A1111's "fill"). */
+    FILL,
     /** The picture's own latents (A1111's "original", diffusers' only behaviour). */
     ORIGINAL,
     /**
@@ -44,6 +59,11 @@ public record InpaintMask(
     /** The picture's latents zeroed in the masked region before noising ("latent nothing"). */
     LATENT_NOTHING;
 
+    /** Whether the masked latents are replaced (and so a strength below 1 is needed). */
+    public boolean latent() {
+      return this == LATENT_NOISE || this == LATENT_NOTHING;
+    }
+
     /** The option's spelling: "original", "latent-noise", "latent-nothing". */
     public String cliName() {
       return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
@@ -52,6 +72,7 @@ public record InpaintMask(
     /** A1111's "Masked content" label. */
     public String a1111Name() {
       return switch (this) {
+        case FILL -> "fill";
         case ORIGINAL -> "original";
         case LATENT_NOISE -> "latent noise";
         case LATENT_NOTHING -> "latent nothing";
@@ -65,9 +86,10 @@ public record InpaintMask(
   public InpaintMask {
     if (fill == null) fill = Fill.ORIGINAL;
     if (mask == null) throw new IllegalArgumentException("inpainting mask must not be null");
-    if (blur < 0 || blur > MAX_BLUR)
-      throw new IllegalArgumentException(
-          "mask blur must be between 0 and " + MAX_BLUR + " pixels, got " + blur);
+    for (int blur : new int[] {blurX, blurY})
+      if (blur < 0 || blur > MAX_BLUR)
+        throw new IllegalArgumentException(
+            "mask blur must be between 0 and " + MAX_BLUR + " pixels, got " + blur);
     if (cropPadding != null && cropPadding < 0)
       throw new IllegalArgumentException(
           "mask crop padding must be 0 or more pixels, got " + cropPadding);
@@ -75,6 +97,19 @@ public record InpaintMask(
       throw new IllegalArgumentException(
           "overlay and mask crop padding do not go together: the crop already pastes the result"
               + " back over the original; choose one");
+    if (originalSize && cropPadding == null)
+      throw new IllegalArgumentException(
+          "pasting back at the original's size is for \"only masked\" inpainting: give a mask"
+              + " crop padding too");
+  }
+
+  /**
+   * The same blur along both axes; the result at the request's size (diffusers' {@code
+   * padding_mask_crop} when {@code cropPadding} is given).
+   */
+  public InpaintMask(
+      GrayImage mask, int blur, boolean invert, boolean overlay, Integer cropPadding, Fill fill) {
+    this(mask, blur, blur, invert, overlay, cropPadding, false, fill);
   }
 
   /** diffusers' defaults: no blur, not inverted, no overlay. */
@@ -91,7 +126,7 @@ public record InpaintMask(
       for (int i = 0; i < v.length; i++) out[i] = 255 - v[i];
       m = new GrayImage(m.width(), m.height(), out);
     }
-    return blur > 0 ? Masks.blur(m, blur, blur) : m;
+    return blurX > 0 || blurY > 0 ? Masks.blur(m, blurX, blurY) : m;
   }
 
   /** Whether no pixel would be repainted: the prepared mask has no value >= 128. */

@@ -26,7 +26,7 @@ record InpaintRegion(InitImage init, GrayImage mask, UnaryOperator<BufferedImage
           inpaint.overlay()
               ? generated -> Masks.overlay(original, generated, prepared)
               : UnaryOperator.identity();
-      return new InpaintRegion(init, prepared, finish);
+      return new InpaintRegion(filled(init, original, prepared, inpaint.fill()), prepared, finish);
     }
     // diffusers: get_crop_region, then image.crop(...) and resize_mode="fill" for picture and mask
     int[] box = Masks.cropRegion(prepared, size.width(), size.height(), inpaint.cropPadding());
@@ -34,9 +34,18 @@ record InpaintRegion(InitImage init, GrayImage mask, UnaryOperator<BufferedImage
     BufferedImage fitted = ResizeMode.RESIZE_AND_FILL.fit(cropped, size.width(), size.height());
     GrayImage fittedMask =
         ResizeMode.RESIZE_AND_FILL.fit(Masks.crop(prepared, box), size.width(), size.height());
-    return new InpaintRegion(
-        new InitImage(fitted, init.strength()),
-        fittedMask,
-        generated -> Masks.pasteBack(original, prepared, generated, box));
+    UnaryOperator<BufferedImage> finish =
+        inpaint.originalSize()
+            ? generated -> Masks.pasteBackA1111(original, prepared, generated, box)
+            : generated -> Masks.pasteBack(original, prepared, generated, box);
+    InitImage crop = new InitImage(fitted, init.strength());
+    return new InpaintRegion(filled(crop, fitted, fittedMask, inpaint.fill()), fittedMask, finish);
+  }
+
+  /** A1111 fills the masked pixels (its masking.fill) for every masked content but "original". */
+  private static InitImage filled(
+      InitImage init, BufferedImage picture, GrayImage mask, InpaintMask.Fill fill) {
+    if (fill == InpaintMask.Fill.ORIGINAL) return init;
+    return new InitImage(Masks.fill(picture, mask), init.strength());
   }
 }

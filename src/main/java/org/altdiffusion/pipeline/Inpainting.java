@@ -94,7 +94,7 @@ final class Inpainting implements LatentInit, StepHook, UNetInputs {
    * mask + noise * nmask}, or {@code init_latent * mask}).
    */
   private Tensor filled() {
-    if (fill == InpaintMask.Fill.ORIGINAL) return imageLatents;
+    if (!fill.latent()) return imageLatents; // "fill" changed the pixels, not the latents
     Tensor kept = imageLatents.mul(latentMask.neg().add(new Scalar(1)));
     return fill == InpaintMask.Fill.LATENT_NOISE ? kept.add(noise.mul(latentMask)) : kept;
   }

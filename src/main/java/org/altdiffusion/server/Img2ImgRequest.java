@@ -44,22 +44,28 @@ final class Img2ImgRequest {
    * img2img's inpainting part, A1111's fields mapped onto {@link InpaintMask}.
    *
    * @param mask the mask upload, header-checked, not decoded yet (white or opaque = repaint)
-   * @param blur mask_blur (or mask_blur_x = mask_blur_y), 0..{@link InpaintMask#MAX_BLUR}
+   * @param blurX mask_blur_x (or mask_blur), 0..{@link InpaintMask#MAX_BLUR}
+   * @param blurY mask_blur_y (or mask_blur)
    * @param invert inpainting_mask_invert
-   * @param fill inpainting_fill 1..3
-   * @param cropPadding inpaint_full_res_padding when inpaint_full_res, else null (whole picture,
-   *     with A1111's overlay of the original outside the mask)
+   * @param fill inpainting_fill 0..3
+   * @param cropPadding inpaint_full_res_padding when inpaint_full_res (A1111's "only masked", the
+   *     result at the init image's size), else null (whole picture, with A1111's overlay of the
+   *     original outside the mask)
    */
   record Inpaint(
       ImageInput.Upload mask,
-      int blur,
+      int blurX,
+      int blurY,
       boolean invert,
       InpaintMask.Fill fill,
       Integer cropPadding) {}
 
-  /** inpainting_fill's values, A1111's order (0, "fill", is not supported). */
+  /** inpainting_fill's values, A1111's order. */
   static final InpaintMask.Fill[] FILLS = {
-    null, InpaintMask.Fill.ORIGINAL, InpaintMask.Fill.LATENT_NOISE, InpaintMask.Fill.LATENT_NOTHING
+    InpaintMask.Fill.FILL,
+    InpaintMask.Fill.ORIGINAL,
+    InpaintMask.Fill.LATENT_NOISE,
+    InpaintMask.Fill.LATENT_NOTHING
   };
 
   /** The fields read, in A1111's order; limits from {@code config}. Also the OpenAPI schema. */
@@ -141,10 +147,15 @@ final class Img2ImgRequest {
             4L,
             0,
             maxBlur,
-            "Mask blur across, pixels; with a mask and no mask_blur it must equal mask_blur_y"
-                + " (different blurs per axis are refused with a 422)."));
+            "Mask blur across (along the rows), pixels, as A1111 1.6+; used when mask_blur is"
+                + " absent or null."));
     out.add(
-        Field.integer("mask_blur_y", 4L, 0, maxBlur, "Mask blur down, pixels; see mask_blur_x."));
+        Field.integer(
+            "mask_blur_y",
+            4L,
+            0,
+            maxBlur,
+            "Mask blur down (along the columns), pixels; see mask_blur_x."));
     out.add(
         Field.integer(
             "mask_blur",
@@ -156,23 +167,22 @@ final class Img2ImgRequest {
     out.add(
         Field.integer(
             "inpainting_fill",
-            1L,
+            0L,
             0,
             3,
-            "Masked content: 1 original, 2 latent noise, 3 latent nothing (2 and 3 need a"
-                + " denoising_strength below 1). 0 (fill) is not supported: refused with a 422"
-                + " when a mask is given. Default 1 here (A1111's default is 0)."));
+            "Masked content, as A1111: 0 fill (the masked pixels filled with the picture's"
+                + " blurred colours, A1111's masking.fill), 1 original, 2 latent noise, 3 latent"
+                + " nothing (2 and 3 need a denoising_strength below 1; 0, 2 and 3 fill the pixels"
+                + " first, as A1111)."));
     out.add(
         Field.bool(
             "inpaint_full_res",
             true,
             "Only masked: inpaint the region around the mask (grown by inpaint_full_res_padding"
-                + " and to width:height) at width x height, pasted back over the original as"
-                + " diffusers' padding_mask_crop does. Unlike A1111 the result has the request's"
-                + " size (width x height, by default the init image's rounded down to a multiple"
-                + " of 8), resize_mode is not used, and the original is pasted back by the crop"
-                + " (no separate overlay). false = the whole picture, with A1111's overlay of the"
-                + " original outside the (blurred) mask."));
+                + " and to width:height) at width x height and paste it back into the init image,"
+                + " as A1111: the result has the init image's size, resize_mode is not used."
+                + " false = the whole picture, with A1111's overlay of the original outside the"
+                + " (blurred) mask."));
     out.add(
         Field.integer(
             "inpaint_full_res_padding",
@@ -284,10 +294,7 @@ final class Img2ImgRequest {
     return out;
   }
 
-  /**
-   * With a mask: inpainting_fill is not 0, and without mask_blur, mask_blur_x equals mask_blur_y
-   * (one branch per value; absent or null means the default, 4).
-   */
+  /** With a mask: inpainting_fill 2 or 3 (latent noise, latent nothing) needs a strength < 1. */
   private static List<Map<String, Object>> maskSchemas() {
     Map<String, Object> blankMask =
         OpenApi.map(
@@ -296,43 +303,6 @@ final class Img2ImgRequest {
                 "mask",
                 OpenApi.map(
                     "type", "string", "nullable", true, "pattern", Txt2ImgRequest.BLANK_PATTERN)));
-    Map<String, Object> fill = new LinkedHashMap<>();
-    fill.put("description", "with a mask, inpainting_fill 0 (fill) is not supported");
-    fill.put(
-        "anyOf",
-        List.of(
-            blankMask,
-            OpenApi.map(
-                "properties",
-                OpenApi.map(
-                    "inpainting_fill",
-                    OpenApi.map("type", "integer", "nullable", true, "minimum", 1)))));
-    List<Object> branches = new ArrayList<>();
-    branches.add(blankMask);
-    branches.add(
-        OpenApi.map(
-            "required",
-            List.of("mask_blur"),
-            "properties",
-            OpenApi.map("mask_blur", OpenApi.map("type", "integer"))));
-    for (int v = 0; v <= InpaintMask.MAX_BLUR; v++) {
-      Map<String, Object> axis = new LinkedHashMap<>();
-      axis.put("type", "integer");
-      if (v == DEFAULT_BLUR) axis.put("nullable", true);
-      axis.put("minimum", v);
-      axis.put("maximum", v);
-      Map<String, Object> branch = new LinkedHashMap<>();
-      if (v != DEFAULT_BLUR) branch.put("required", List.of("mask_blur_x", "mask_blur_y"));
-      branch.put("properties", OpenApi.map("mask_blur_x", axis, "mask_blur_y", axis));
-      branches.add(branch);
-    }
-    Map<String, Object> blur = new LinkedHashMap<>();
-    blur.put(
-        "description",
-        "with a mask and no mask_blur, mask_blur_x = mask_blur_y (default "
-            + DEFAULT_BLUR
-            + "): one branch per value");
-    blur.put("anyOf", branches);
     Map<String, Object> latentFill = new LinkedHashMap<>();
     latentFill.put(
         "description", "with a mask, inpainting_fill 2 or 3 needs a denoising_strength below 1");
@@ -351,10 +321,8 @@ final class Img2ImgRequest {
                     "denoising_strength",
                     OpenApi.map(
                         "type", "number", "nullable", true, "maximum", Math.nextDown(1.0))))));
-    return List.of(fill, blur, latentFill);
+    return List.of(latentFill);
   }
-
-  private static final int DEFAULT_BLUR = 4;
 
   /** The least strength (a double) with which {@code steps} steps run at least one. */
   static double leastStrength(int steps) {
@@ -399,14 +367,14 @@ final class Img2ImgRequest {
               + Math.ceil(1e4 / r.steps()) / 1e4
               + " or more steps");
     }
-    if (inpaint != null && inpaint.fill() != InpaintMask.Fill.ORIGINAL && strength >= 1)
+    if (inpaint != null && inpaint.fill().latent() && strength >= 1)
       throw ApiException.invalid(
           "inpainting_fill "
               + echo.get("inpainting_fill").intValue()
               + " ("
               + inpaint.fill().a1111Name()
               + ") needs a denoising_strength below 1 (at 1 the latents start from pure noise);"
-              + " use inpainting_fill 1 or a lower denoising_strength");
+              + " use inpainting_fill 0 or 1, or a lower denoising_strength");
     JsonNode images = echo.get("init_images");
     if (images.isEmpty())
       throw ApiException.invalid(
@@ -435,38 +403,26 @@ final class Img2ImgRequest {
   /** The inpainting options when a non-blank mask is given (its image checked later), else null. */
   private static Inpaint inpaint(ObjectNode echo, boolean blurGiven) {
     if (Txt2ImgRequest.blank(Txt2ImgRequest.text(echo, "mask"))) return null;
-    int blur;
-    if (blurGiven) blur = echo.get("mask_blur").intValue();
-    else {
-      int x = echo.get("mask_blur_x").intValue();
-      int y = echo.get("mask_blur_y").intValue();
-      if (x != y)
-        throw ApiException.invalid(
-            "mask_blur_x "
-                + x
-                + " and mask_blur_y "
-                + y
-                + " differ: this server blurs the mask equally along both axes; give mask_blur"
-                + " (or equal mask_blur_x and mask_blur_y)");
-      blur = x;
-    }
+    // A1111 1.6+: mask_blur, when given, sets both axes
+    int blurX = echo.get(blurGiven ? "mask_blur" : "mask_blur_x").intValue();
+    int blurY = echo.get(blurGiven ? "mask_blur" : "mask_blur_y").intValue();
     int fill = echo.get("inpainting_fill").intValue();
-    if (fill == 0)
-      throw ApiException.invalid(
-          "inpainting_fill 0 (fill: the masked region filled with the picture's blurred colours)"
-              + " is not supported yet; accepted: 1 (original), 2 (latent noise), 3 (latent"
-              + " nothing)");
     Integer cropPadding =
         echo.get("inpaint_full_res").booleanValue()
             ? Integer.valueOf(echo.get("inpaint_full_res_padding").intValue())
             : null;
     return new Inpaint(
-        null, blur, echo.get("inpainting_mask_invert").intValue() == 1, FILLS[fill], cropPadding);
+        null,
+        blurX,
+        blurY,
+        echo.get("inpainting_mask_invert").intValue() == 1,
+        FILLS[fill],
+        cropPadding);
   }
 
   private static Inpaint withMask(Inpaint p, ObjectNode echo) {
     ImageInput.Upload mask = ImageInput.decode("mask", Txt2ImgRequest.text(echo, "mask"));
-    return new Inpaint(mask, p.blur(), p.invert(), p.fill(), p.cropPadding());
+    return new Inpaint(mask, p.blurX(), p.blurY(), p.invert(), p.fill(), p.cropPadding());
   }
 
   private static void refuseUnsupported(ObjectNode echo) {

@@ -77,16 +77,18 @@ final class Txt2ImgRunner implements JobQueue.Runner {
         int oh = original.getHeight();
         GrayImage m = InitImages.mask(p.mask(), ow, oh, warnings);
         if (p.cropPadding() != null) {
-          // diffusers' padding_mask_crop: the original at its size, the result at width x height
+          // A1111's only masked: the original at its size, the crop inpainted at width x height
+          // and pasted back into it
           init = new InitImage(original, i.denoisingStrength());
         } else {
           init = new InitImage(i.resizeMode().fit(original, width, height), i.denoisingStrength());
           m = InitImages.fit(m, width, height, i.resizeMode());
         }
         // A1111 always pastes the original back outside the mask; the crop does it by itself
+        boolean crop = p.cropPadding() != null;
         mask =
             new InpaintMask(
-                m, p.blur(), p.invert(), p.cropPadding() == null, p.cropPadding(), p.fill());
+                m, p.blurX(), p.blurY(), p.invert(), !crop, p.cropPadding(), crop, p.fill());
       }
       if (i.ignoredImages() > 0)
         warnings.add(

@@ -74,7 +74,7 @@ class GenerateInpaintTest {
     Path init = png(tmp.resolve("init.png"), original);
     Path mask = png(tmp.resolve("mask.png"), rightHalf(24, 16));
     Path out = tmp.resolve("out.png");
-    Run r = run(args(init, mask, out, "--overlay", "--mask-blur", "1"));
+    Run r = run(args(init, mask, out, "--mask-blur", "1")); // A1111's overlay by default
     Run filled =
         run(
             args(
@@ -106,6 +106,67 @@ class GenerateInpaintTest {
         if (original.getRGB(x, y) != result.getRGB(x, y)) changedRight++;
     }
     assertTrue(changedRight > 300, "the masked half is repainted: " + changedRight);
+    Path raw = tmp.resolve("raw.png");
+    Run plain = run(args(init, mask, raw, "--mask-blur", "1", "--no-overlay"));
+    assertEquals(0, plain.code(), plain.err());
+    int changedLeft = 0;
+    BufferedImage decoded = read(raw);
+    for (int y = 0; y < 32; y++)
+      for (int x = 0; x < 12; x++) if (original.getRGB(x, y) != decoded.getRGB(x, y)) changedLeft++;
+    assertTrue(changedLeft > 0, "--no-overlay: diffusers' decoded picture, the VAE's round trip");
+  }
+
+  @Test
+  void onlyMaskedKeepsTheOriginalsSizeAsA1111(@TempDir Path tmp) throws Exception {
+    BufferedImage original = picture(48, 32); // the model's size is 16x16 (tiny fixture)
+    Path init = png(tmp.resolve("init.png"), original);
+    Path mask = png(tmp.resolve("mask.png"), rightHalf(48, 32));
+    Path out = tmp.resolve("out.png");
+    Run r =
+        run(
+            args(
+                init,
+                mask,
+                out,
+                "--inpaint-only-masked",
+                "--mask-padding",
+                "4",
+                "--fill",
+                "fill",
+                "--strength",
+                "0.75",
+                "--mask-blur-x",
+                "2",
+                "--mask-blur-y",
+                "0",
+                "--width",
+                "16",
+                "--height",
+                "16"));
+    assertEquals(0, r.code(), r.err());
+    BufferedImage result = read(out);
+    assertEquals(48, result.getWidth(), "A1111 pastes the crop back into the original");
+    assertEquals(32, result.getHeight());
+    Infotext info = Infotext.parse(PngText.read(Files.readAllBytes(out)).get("parameters"));
+    assertEquals("fill", info.settings().get("Masked content"));
+    assertEquals("2", info.settings().get("Mask blur X"));
+    assertEquals("0", info.settings().get("Mask blur Y"));
+    assertEquals("Only masked", info.settings().get("Inpaint area"));
+    assertEquals("4", info.settings().get("Masked area padding"));
+    int changedRight = 0;
+    for (int y = 0; y < 32; y++) {
+      for (int x = 0; x < 24 - 6; x++) // left of the blurred edge (2 px blur: 6 px reach)
+      assertEquals(original.getRGB(x, y), result.getRGB(x, y), "kept pixel " + x + "," + y);
+      for (int x = 30; x < 48; x++)
+        if (original.getRGB(x, y) != result.getRGB(x, y)) changedRight++;
+    }
+    assertTrue(changedRight > 300, "the masked half is repainted: " + changedRight);
+    assertError(
+        "do not go together",
+        args(init, mask, tmp, "--inpaint-only-masked", "--mask-crop-padding", "4"));
+    assertError(
+        "--fill blurry is unknown; accepted: original, fill, latent-noise, latent-nothing",
+        args(init, mask, tmp, "--fill", "blurry"));
   }
 
   @Test

@@ -108,7 +108,7 @@ class ApiServerInpaintTest {
     assertRepainted(image(r.json(), 0), 0, 12);
     String infotext = info(r).get("infotexts").get(0).textValue();
     assertTrue(infotext.contains("Mask blur: 0"), infotext);
-    assertTrue(infotext.contains("Masked content: original"), infotext);
+    assertTrue(infotext.contains("Masked content: fill"), "A1111's default fill: " + infotext);
     assertTrue(infotext.contains("Overlay: true"), "A1111's overlay is on: " + infotext);
     assertFalse(infotext.contains("Inpaint area"), infotext);
     assertTrue(r.json().get("parameters").get("mask").isNull(), "echoed only when asked");
@@ -141,10 +141,22 @@ class ApiServerInpaintTest {
     infotext = info(r).get("infotexts").get(0).textValue();
     assertTrue(infotext.contains("Mask blur: 6"), infotext);
     assertTrue(infotext.contains("Masked content: latent noise"), infotext);
+    assertFalse(infotext.contains("Mask blur X"), infotext);
     // the blur repaints a little beyond the white columns, never the far side
     BufferedImage out = image(r.json(), 0);
     assertNotEquals(RED, out.getRGB(0, 8) & 0xFFFFFF);
     assertEquals(RED, out.getRGB(W - 1, 8) & 0xFFFFFF);
+
+    b = body(leftMask(W, H, 12));
+    b.put("inpaint_full_res", false);
+    b.put("mask_blur_x", 2); // A1111 1.6+: a blur per axis
+    b.put("mask_blur_y", 0);
+    b.put("inpainting_fill", 1);
+    r = post(b);
+    assertEquals(200, r.status(), r.body());
+    infotext = info(r).get("infotexts").get(0).textValue();
+    assertTrue(infotext.contains("Mask blur X: 2, Mask blur Y: 0"), infotext);
+    assertTrue(infotext.contains("Masked content: original"), infotext);
 
     b = body(leftMask(W, H, 12));
     b.put("inpaint_full_res_padding", 8); // inpaint_full_res defaults to true, as in A1111
@@ -204,14 +216,13 @@ class ApiServerInpaintTest {
     String text = Base64.getEncoder().encodeToString("hello".getBytes(StandardCharsets.UTF_8));
     assertError(post(body(text)), 422, "mask is");
     ObjectNode b = body(leftMask(W, H, 4));
-    b.put("inpainting_fill", 0);
-    assertError(post(b), 422, "inpainting_fill 0");
     b.put("inpainting_fill", 4);
     assertError(post(b), 422, "inpainting_fill");
+    b.put("inpainting_fill", -1);
+    assertError(post(b), 422, "inpainting_fill");
     b = body(leftMask(W, H, 4));
-    b.put("mask_blur_x", 2);
-    b.put("mask_blur_y", 3);
-    assertError(post(b), 422, "mask_blur_x 2 and mask_blur_y 3 differ");
+    b.put("mask_blur_y", 65);
+    assertError(post(b), 422, "mask_blur_y");
     b = body(leftMask(W, H, 4));
     b.put("mask_blur", 65);
     assertError(post(b), 422, "mask_blur");
@@ -246,8 +257,8 @@ class ApiServerInpaintTest {
     }
     JsonNode result = Http.get(server.url() + "/api/v1/jobs/" + id + "/result").json();
     assertRepainted(image(result, 0), 0, 12);
-    b.put("inpainting_fill", 0);
+    b.put("inpainting_fill", 4);
     assertError(
-        Http.post(server.url() + "/api/v1/jobs/img2img", b.toString()), 422, "inpainting_fill 0");
+        Http.post(server.url() + "/api/v1/jobs/img2img", b.toString()), 422, "inpainting_fill");
   }
 }

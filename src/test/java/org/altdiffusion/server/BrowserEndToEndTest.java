@@ -3,13 +3,16 @@ package org.altdiffusion.server;
 import static org.junit.jupiter.api.Assertions.*;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import javax.imageio.ImageIO;
 import org.altdiffusion.io.png.PngText;
 import org.altdiffusion.pipeline.Infotext;
 import org.junit.jupiter.api.Assumptions;
@@ -32,7 +35,7 @@ class BrowserEndToEndTest {
   }
 
   /** Runs {@code session} in a fresh headless Chromium against a fresh server. */
-  private static void inBrowser(Path tmp, TestModels models, Session session) throws Exception {
+  private static void inBrowser(Path tmp, ModelRegistry models, Session session) throws Exception {
     Path chromium =
         findExecutable(
             "CHROME_BIN",
@@ -49,7 +52,8 @@ class BrowserEndToEndTest {
       Assumptions.abort("skipped: " + msg);
     }
     Path downloads = Files.createDirectories(tmp.resolve("downloads"));
-    ApiServer server = Servers.start(Servers.config(), models);
+    ApiServer server = new ApiServer(Servers.config(), models, null);
+    Servers.awaitLoaded(server, null);
     try (WebDriverClient browser =
         new WebDriverClient(
             chromedriver,
@@ -205,6 +209,103 @@ class BrowserEndToEndTest {
     await(browser, "return document.getElementById('width').value !== ''", "the page loaded");
     assertEquals(
         0, browser.script("return document.querySelectorAll('#gallery figure').length").asInt());
+  }
+
+  /**
+   * Inpainting on the page with the real tiny pipeline: a stroke painted over the starting picture
+   * (with the eraser, invert and clear tried on the way) is sent as A1111's mask; the result comes
+   * back beside the original, repainted under the stroke and the original's pixels elsewhere.
+   */
+  @Test
+  void paintsAMaskAndOnlyThePaintedPartIsRepainted(@TempDir Path tmp) throws Exception {
+    inBrowser(tmp, new TinyModelRegistry(), this::inpaint);
+  }
+
+  private void inpaint(WebDriverClient browser, ApiServer server, Path downloads) throws Exception {
+    BufferedImage original = new BufferedImage(32, 32, BufferedImage.TYPE_INT_RGB);
+    for (int y = 0; y < 32; y++)
+      for (int x = 0; x < 32; x++) original.setRGB(x, y, (x * 8) << 16 | (y * 8) << 8 | 120);
+    Path init = downloads.resolveSibling("init.png");
+    ImageIO.write(original, "png", init.toFile());
+    browser.navigate(server.url() + "/");
+    await(browser, "return document.getElementById('width').value !== ''", "the page loaded");
+    browser.type(browser.find("#init-file"), init.toString());
+    await(browser, "return !document.getElementById('inpaint').hidden", "the mask editor");
+    assertEquals(0, maskedPixels(browser));
+    assertEquals("no mask: plain img2img", text(browser, "mask-state"));
+
+    // the canvas is shown 256 CSS pixels wide: 8 per picture pixel; (0, 0) is its centre
+    String canvas = browser.find("#mask-canvas");
+    setRange(browser, "mask-brush", "6");
+    browser.drag(canvas, new int[][] {{40, -80}, {60, -20}, {80, 40}, {90, 90}});
+    int painted = maskedPixels(browser);
+    assertTrue(painted > 40 && painted < 400, "a stroke, not the whole picture: " + painted);
+    assertEquals(painted + " pixels to repaint", text(browser, "mask-state"));
+    browser.click(browser.find("#mask-eraser"));
+    browser.drag(canvas, new int[][] {{90, 90}, {80, 40}});
+    int erased = maskedPixels(browser);
+    assertTrue(erased < painted, "the eraser took part of the stroke: " + erased);
+    browser.click(browser.find("#mask-eraser"));
+    browser.click(browser.find("#mask-invert"));
+    assertEquals(32 * 32 - erased, maskedPixels(browser), "inverted");
+    browser.click(browser.find("#mask-clear"));
+    assertEquals(0, maskedPixels(browser), "cleared");
+    browser.drag(canvas, new int[][] {{40, -80}, {60, -20}, {80, 40}, {90, 90}});
+    assertEquals(painted, maskedPixels(browser), "the same stroke again");
+
+    setField(browser, "#mask-blur", "0");
+    setField(browser, "#steps", "4");
+    setField(browser, "#seed", "9");
+    setField(browser, "#prompt", "一个蓝色的星星");
+    String maskB64 = browser.script("return maskPng()").asText(); // what the request carries
+    browser.click(browser.find("#generate"));
+    await(
+        browser,
+        "return !document.getElementById('inpaint-result-box').hidden ||"
+            + " document.getElementById('error').textContent.length > 0",
+        "the inpainted picture beside the original");
+    assertEquals("", text(browser, "error"));
+    String caption = text(browser, "gallery").replace('\n', ' ');
+    assertTrue(caption.contains("Mask blur: 0"), "the request carried a mask: " + caption);
+    String src = browser.script("return document.getElementById('inpaint-result').src").asText();
+    BufferedImage result = decode(src.substring(src.indexOf(',') + 1));
+    BufferedImage mask = decode(maskB64);
+    assertEquals(32, result.getWidth());
+    int kept = 0;
+    int repainted = 0;
+    for (int y = 0; y < 32; y++) {
+      for (int x = 0; x < 32; x++) {
+        int m = mask.getRGB(x, y) & 255;
+        if (m == 0) {
+          assertEquals(original.getRGB(x, y), result.getRGB(x, y), "unmasked " + x + "," + y);
+          kept++;
+        } else if (m == 255 && original.getRGB(x, y) != result.getRGB(x, y)) repainted++;
+      }
+    }
+    System.out.println(
+        "browser inpainting: " + kept + " unmasked pixels kept, " + repainted + " repainted");
+    assertTrue(kept > 500 && repainted > 20, kept + " kept, " + repainted + " repainted");
+  }
+
+  private static int maskedPixels(WebDriverClient b) throws Exception {
+    return b.script("return maskedPixels()").asInt();
+  }
+
+  private static String text(WebDriverClient b, String id) throws Exception {
+    return b.script("return document.getElementById('" + id + "').textContent").asText();
+  }
+
+  private static void setRange(WebDriverClient b, String id, String v) throws Exception {
+    b.script(
+        "const s = document.getElementById('"
+            + id
+            + "'); s.value = '"
+            + v
+            + "'; s.dispatchEvent(new Event('input')); return true");
+  }
+
+  private static BufferedImage decode(String b64) throws Exception {
+    return ImageIO.read(new java.io.ByteArrayInputStream(Base64.getDecoder().decode(b64)));
   }
 
   private static String value(WebDriverClient b, String id) throws Exception {

@@ -198,7 +198,12 @@ public final class TestImageGenerator implements ImageGenerator, AutoCloseable {
       s.put("Hires upscaler", r.hires().upscaler());
     }
     if (r.mask() != null) {
-      s.put("Mask blur", Integer.toString(r.mask().blur()));
+      if (r.mask().blurX() == r.mask().blurY())
+        s.put("Mask blur", Integer.toString(r.mask().blurX()));
+      else {
+        s.put("Mask blur X", Integer.toString(r.mask().blurX()));
+        s.put("Mask blur Y", Integer.toString(r.mask().blurY()));
+      }
       if (r.mask().invert()) s.put("Mask mode", "Inpaint not masked");
       s.put("Masked content", r.mask().fill().a1111Name());
       if (r.mask().cropPadding() != null) {

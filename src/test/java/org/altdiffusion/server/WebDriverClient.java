@@ -127,6 +127,30 @@ final class WebDriverClient implements AutoCloseable {
     call("POST", "/session/" + session + "/element/" + element + "/value", b);
   }
 
+  /**
+   * A mouse drag through {@code points} (CSS pixels from the element's centre, as WebDriver's
+   * actions count them): pressed at the first, moved through the others, released at the last.
+   */
+  void drag(String element, int[][] points) throws Exception {
+    ObjectNode b = json.createObjectNode();
+    ObjectNode pointer = b.putArray("actions").addObject();
+    pointer.put("type", "pointer");
+    pointer.put("id", "mouse");
+    pointer.putObject("parameters").put("pointerType", "mouse");
+    var steps = pointer.putArray("actions");
+    for (int i = 0; i < points.length; i++) {
+      ObjectNode move = steps.addObject();
+      move.put("type", "pointerMove");
+      move.put("duration", 20);
+      move.putObject("origin").put(ELEMENT, element);
+      move.put("x", points[i][0]);
+      move.put("y", points[i][1]);
+      if (i == 0) steps.addObject().put("type", "pointerDown").put("button", 0);
+    }
+    steps.addObject().put("type", "pointerUp").put("button", 0);
+    call("POST", "/session/" + session + "/actions", b);
+  }
+
   /** Runs {@code script} (a function body; use {@code return}) in the page and gives its result. */
   JsonNode script(String script) throws Exception {
     ObjectNode b = json.createObjectNode();
