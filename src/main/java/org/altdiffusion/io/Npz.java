@@ -24,7 +24,8 @@ import java.util.zip.ZipOutputStream;
  * NumPy's {@code .npz} archives (a zip of {@code .npy} files, stored or deflated), as {@code
  * np.savez} / {@code np.savez_compressed} write them and {@code np.load} reads them: pytorch-fid's
  * cached statistics ({@code mu}, {@code sigma}) among others. Reads little-endian float64, float32,
- * int64, int32, bool and unicode-string arrays in C order; writes float64 arrays, deflated.
+ * int64, int32, bool and unicode-string arrays (numbers in C or Fortran order); writes float64
+ * arrays, deflated.
  */
 public final class Npz {
   private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
@@ -112,13 +113,31 @@ public final class Npz {
             headerLength,
             major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
     String descr = match(file, where, DESCR, header);
-    if (match(file, where, FORTRAN, header).equals("True")) {
-      throw new CheckpointException(
-          file, where + " is stored in Fortran order; only C order is read");
-    }
+    boolean fortran = match(file, where, FORTRAN, header).equals("True");
     long[] shape = parseShape(match(file, where, SHAPE, header));
     buf.position(start + headerLength);
-    return decode(file, where, descr, shape, buf.slice().order(ByteOrder.LITTLE_ENDIAN));
+    Array a = decode(file, where, descr, shape, buf.slice().order(ByteOrder.LITTLE_ENDIAN));
+    return fortran && a.values() != null ? new Array(shape, toCOrder(a.values(), shape), null) : a;
+  }
+
+  /** Values stored column-major (first index fastest) in row-major order. */
+  private static double[] toCOrder(double[] columnMajor, long[] shape) {
+    double[] out = new double[columnMajor.length];
+    int[] index = new int[shape.length];
+    for (int i = 0; i < out.length; i++) {
+      int at = 0; // column-major offset of row-major position i
+      int stride = 1;
+      for (int d = 0; d < shape.length; d++) {
+        at += index[d] * stride;
+        stride *= (int) shape[d];
+      }
+      out[i] = columnMajor[at];
+      for (int d = shape.length - 1; d >= 0; d--) { // the next row-major index
+        if (++index[d] < shape[d]) break;
+        index[d] = 0;
+      }
+    }
+    return out;
   }
 
   private static Array decode(
