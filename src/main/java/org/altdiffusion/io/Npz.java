@@ -24,8 +24,8 @@ import java.util.zip.ZipOutputStream;
  * NumPy's {@code .npz} archives (a zip of {@code .npy} files, stored or deflated), as {@code
  * np.savez} / {@code np.savez_compressed} write them and {@code np.load} reads them: pytorch-fid's
  * cached statistics ({@code mu}, {@code sigma}) among others. Reads little-endian float64, float32,
- * int64, int32, bool and unicode-string arrays (numbers in C or Fortran order); writes float64
- * arrays, deflated.
+ * int64, int32, uint8, bool and unicode-string arrays (numbers in C or Fortran order); writes
+ * float64 arrays, deflated.
  */
 public final class Npz {
   private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
@@ -160,7 +160,7 @@ public final class Npz {
         switch (descr) {
           case "<f8", "<i8" -> 8;
           case "<f4", "<i4" -> 4;
-          case "|b1" -> 1;
+          case "|b1", "|u1" -> 1;
           default ->
               throw new CheckpointException(
                   file,
@@ -180,6 +180,7 @@ public final class Npz {
             case "<i8" -> data.getLong();
             case "<f4" -> data.getFloat();
             case "<i4" -> data.getInt();
+            case "|u1" -> data.get() & 255;
             default -> data.get();
           };
     }
