@@ -98,12 +98,16 @@ class ClipModelsParityTest {
   }
 
   static void assertClose(Npz.Array expected, Tensor actual, String what) {
+    assertClose(expected, actual, what, 1e-5);
+  }
+
+  static void assertClose(Npz.Array expected, Tensor actual, String what, double tolerance) {
     float[] a = Tensors.toFloats(actual);
     assertEquals(Arrays.toString(expected.shape()), Arrays.toString(Tensors.shape(actual)), what);
     double max = 0;
     for (int i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - expected.values()[i]));
     System.out.println(what + ": max |diff| " + max);
-    assertTrue(max < 1e-5, what + ": max |diff| " + max);
+    assertTrue(max < tolerance, what + ": max |diff| " + max);
   }
 
   static Tensor longs(Npz.Array a) {
