@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -229,12 +228,5 @@ public final class BenchmarkReport {
   private static int order(String language) {
     int i = BenchmarkPrompts.MG18.indexOf(language);
     return i < 0 ? Integer.MAX_VALUE : i;
-  }
-
-  /** Languages present, in the paper's order. */
-  static List<String> languages(List<Record> records) {
-    TreeSet<String> set = new TreeSet<>((a, b) -> Integer.compare(order(a), order(b)));
-    for (Record r : records) set.add(r.language());
-    return new ArrayList<>(set);
   }
 }

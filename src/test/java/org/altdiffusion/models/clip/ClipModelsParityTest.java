@@ -11,7 +11,6 @@ import java.util.Map;
 import org.altdiffusion.engine.Tensors;
 import org.altdiffusion.io.CheckpointException;
 import org.altdiffusion.io.Npz;
-import org.altdiffusion.nn.Module;
 import org.altdiffusion.nn.StateDictException;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
@@ -119,9 +118,5 @@ class ClipModelsParityTest {
     float[] f = new float[a.values().length];
     for (int i = 0; i < f.length; i++) f[i] = (float) a.values()[i];
     return Tensors.fromFloats(f, a.shape());
-  }
-
-  static long parameters(Module m) {
-    return m.parameterCount();
   }
 }
