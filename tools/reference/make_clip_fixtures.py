@@ -11,6 +11,9 @@ Writes src/test/resources/fixtures/clip/:
   clip/        CLIPModel.save_pretrained
   outputs.npz  input_ids, attention_mask (int64, padded rows), pixel_values (float32) and per model m
                (altclip, clip): m_text_embeds, m_image_embeds (unit vectors), m_logits_per_image
+  scorer/      a tiny AltCLIP folder with the tiny pipeline's XLM-R tokenizer and a 32x32 processor;
+               scorer_scores.npz: torchmetrics-style CLIP scores (scores) and cosines (cos) of 4
+               captions with processor pictures 0, 7, 12, 21
   processor/   preprocessor_config.json (shortest_edge 70, crop 64, CLIP's mean/std), img_NN.png
                (22 RGB pictures of odd sizes, smaller and larger than 70), processed.npz: per picture
                crop_NN (uint8 [3, 64, 64]: PIL bicubic resize of the short side + centre crop,
@@ -123,8 +126,40 @@ def processor_fixture():
     np.savez(os.path.join(folder, "processed.npz"), **out)
 
 
+def scorer_fixture():
+    """A tiny AltCLIP folder as BAAI/AltCLIP-m18 ships one (model, tokenizer, preprocessor) and the
+    CLIP scores torchmetrics' CLIPScore computes with it: 100 * max(cos, 0), text padded."""
+    import shutil
+
+    from transformers import AltCLIPProcessor, XLMRobertaTokenizerFast
+
+    folder = os.path.join(OUT, "scorer")
+    text = dict(vocab_size=1742, hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
+                intermediate_size=64, max_position_embeddings=80, project_dim=24)
+    config = AltCLIPConfig(text_config=text, vision_config=VISION, projection_dim=16)
+    torch.manual_seed(2)
+    model = AltCLIPModel(config).eval()
+    model.save_pretrained(folder, safe_serialization=True)
+    tokenizer_dir = os.path.join(os.path.dirname(OUT), "pipeline", "tiny-altdiffusion", "tokenizer")
+    for f in os.listdir(tokenizer_dir):
+        shutil.copy(os.path.join(tokenizer_dir, f), folder)
+    proc = CLIPImageProcessor(size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32})
+    proc.save_pretrained(folder)
+    processor = AltCLIPProcessor(image_processor=proc, tokenizer=XLMRobertaTokenizerFast.from_pretrained(folder))
+    captions = ["a red circle", "一个红色的圆形", "un grand triangle vert", "赤い円"]
+    images = [Image.open(os.path.join(OUT, "processor", f"img_{i:02d}.png")).convert("RGB") for i in (0, 7, 12, 21)]
+    inputs = processor(text=captions, images=images, return_tensors="pt", padding=True)
+    with torch.no_grad():
+        r = model(**inputs)
+    cos = (r.text_embeds * r.image_embeds).sum(-1)
+    scores = (100 * cos.clamp(min=0)).numpy()
+    print("scores", scores, "cos", cos)
+    np.savez(os.path.join(OUT, "scorer_scores.npz"), scores=scores.astype(np.float64), cos=cos.numpy().astype(np.float64))
+
+
 if __name__ == "__main__":
     os.makedirs(OUT, exist_ok=True)
     torch.set_num_threads(1)
     models_fixture()
     processor_fixture()
+    scorer_fixture()
