@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
       TrainUnetCommand.class,
       DemoTrainCommand.class,
       EvalCommand.class,
+      BenchmarkCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

@@ -76,6 +76,19 @@ final class PilResize {
     return out == in ? in.copy() : out;
   }
 
+  /**
+   * {@link #resize(Planes, int, int, Filter)} with the vertical pass first, as Pillow 13 does for
+   * some sizes: the same filters, rounded and clipped to 8 bits in the other order.
+   */
+  static Planes resizeVerticalFirst(Planes in, int width, int height, Filter filter) {
+    Planes out = in;
+    if (height != in.height())
+      out = pass(out, height, coefficients(in.height(), 0, in.height(), height, filter), false);
+    if (width != in.width())
+      out = pass(out, width, coefficients(in.width(), 0, in.width(), width, filter), true);
+    return out == in ? in.copy() : out;
+  }
+
   private static Planes crop(Planes in, int x, int y, int width, int height) {
     Planes out = Planes.black(width, height, in.channels().length);
     out.paste(in, -x, -y);

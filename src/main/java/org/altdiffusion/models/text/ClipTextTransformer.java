@@ -184,22 +184,34 @@ public final class ClipTextTransformer extends Module {
     public final Linear fc2;
 
     Layer(ClipTextConfig c) {
-      heads = c.numAttentionHeads();
-      activation = c.hiddenAct();
-      long d = c.hiddenSize();
+      this(
+          c.hiddenSize(),
+          c.numAttentionHeads(),
+          c.intermediateSize(),
+          c.hiddenAct(),
+          c.layerNormEps());
+    }
+
+    /**
+     * A layer of any CLIP encoder (transformers' {@code CLIPEncoderLayer}, also the vision
+     * tower's): width {@code d}, {@code heads} heads, MLP width {@code inner}.
+     */
+    public Layer(long d, long heads, long inner, Activation activation, double layerNormEps) {
+      this.heads = heads;
+      this.activation = activation;
       SelfAttention attn = child("self_attn", new SelfAttention(d));
       qProj = attn.q;
       kProj = attn.k;
       vProj = attn.v;
       outProj = attn.out;
-      layerNorm1 = child("layer_norm1", new LayerNorm(d, c.layerNormEps()));
-      Mlp mlp = child("mlp", new Mlp(d, c.intermediateSize()));
+      layerNorm1 = child("layer_norm1", new LayerNorm(d, layerNormEps));
+      Mlp mlp = child("mlp", new Mlp(d, inner));
       fc1 = mlp.fc1;
       fc2 = mlp.fc2;
-      layerNorm2 = child("layer_norm2", new LayerNorm(d, c.layerNormEps()));
+      layerNorm2 = child("layer_norm2", new LayerNorm(d, layerNormEps));
     }
 
-    /** h [B, T, hidden], additiveMask [1 or B, 1, T, T] -> [B, T, hidden]. */
+    /** h [B, T, hidden], additiveMask [1 or B, 1, T, T] or null (none) -> [B, T, hidden]. */
     public Tensor forward(Tensor h, Tensor additiveMask) {
       Tensor x = layerNorm1.forward(h);
       Tensor attended =
