@@ -23,22 +23,22 @@ import org.altdiffusion.io.JsonConfig;
  *     built; another class's file is read for the keys all schedulers share (its betas), so that a
  *     sampler can be chosen by name on it.
  * @param numTrainTimesteps `num_train_timesteps`, default 1000.
- * @param betaStart `beta_start`, default 0.0001.
- * @param betaEnd `beta_end`, default 0.02.
+ * @param betaStart `beta_start`, default 0.0001 (Heun, DPM2, DPM2 a: 0.00085).
+ * @param betaEnd `beta_end`, default 0.02 (Heun, DPM2, DPM2 a: 0.012).
  * @param betaSchedule `beta_schedule`: linear (default), scaled_linear or squaredcos_cap_v2.
  * @param trainedBetas `trained_betas`: explicit betas (one per train step) or null (default).
  * @param predictionType `prediction_type`: epsilon (default), v_prediction, or sample where the
  *     class supports it (not PNDM nor Euler ancestral).
- * @param timestepSpacing `timestep_spacing`: leading (default of PNDM and DDIM), linspace (default
- *     of the others) or trailing.
+ * @param timestepSpacing `timestep_spacing`: leading (default of PNDM, DDIM and DDPM), linspace
+ *     (default of the others) or trailing.
  * @param stepsOffset `steps_offset`, default 0; added to "leading" timesteps.
  * @param rescaleBetasZeroSnr `rescale_betas_zero_snr`, default false (DDIM, Euler, Euler a, DPM).
  * @param setAlphaToOne `set_alpha_to_one`: PNDM default false, DDIM default true.
  * @param skipPrkSteps `skip_prk_steps` (PNDM), default false: true = PLMS steps only.
- * @param clipSample `clip_sample` (DDIM), default true: clamp predicted x0.
- * @param clipSampleRange `clip_sample_range` (DDIM), default 1.0.
+ * @param clipSample `clip_sample` (DDIM, Heun), default true (Heun: false): clamp predicted x0.
+ * @param clipSampleRange `clip_sample_range` (DDIM, Heun), default 1.0.
  * @param interpolationType `interpolation_type` (Euler): linear (default) or log_linear.
- * @param useKarrasSigmas `use_karras_sigmas` (Euler, LMS, DPM), default false.
+ * @param useKarrasSigmas `use_karras_sigmas` (Euler, LMS, DPM, Heun, DPM2, DPM2 a), default false.
  * @param sigmaMin `sigma_min` (Euler, Karras sigmas), default null = smallest schedule sigma.
  * @param sigmaMax `sigma_max` (Euler, Karras sigmas), default null = largest schedule sigma.
  * @param timestepType `timestep_type` (Euler): discrete (default) or continuous.
@@ -53,6 +53,8 @@ import org.altdiffusion.io.JsonConfig;
  * @param useLuLambdas `use_lu_lambdas` (DPM), default false.
  * @param lambdaMinClipped `lambda_min_clipped` (DPM), default -infinity (no clipping; diffusers
  *     writes it as {@code -Infinity}, which Python's json reads); NaN is an error.
+ * @param varianceType `variance_type` (DDPM): fixed_small (default) or fixed_large; null for the
+ *     other classes (which take only null).
  * @param source the file this was read from, for errors and {@link #withClass}.
  */
 public record SchedulerConfig(
@@ -83,6 +85,7 @@ public record SchedulerConfig(
     boolean eulerAtFinal,
     boolean useLuLambdas,
     double lambdaMinClipped,
+    String varianceType,
     JsonConfig source) {
 
   public static final String PNDM = "PNDMScheduler";
@@ -91,8 +94,32 @@ public record SchedulerConfig(
   public static final String EULER_ANCESTRAL = "EulerAncestralDiscreteScheduler";
   public static final String LMS = "LMSDiscreteScheduler";
   public static final String DPM_MULTISTEP = "DPMSolverMultistepScheduler";
+  public static final String HEUN = "HeunDiscreteScheduler";
+  public static final String KDPM2 = "KDPM2DiscreteScheduler";
+  public static final String KDPM2_ANCESTRAL = "KDPM2AncestralDiscreteScheduler";
+  public static final String DDPM = "DDPMScheduler";
   public static final List<String> CLASS_NAMES =
-      List.of(PNDM, DDIM, EULER, EULER_ANCESTRAL, LMS, DPM_MULTISTEP);
+      List.of(
+          PNDM,
+          DDIM,
+          EULER,
+          EULER_ANCESTRAL,
+          LMS,
+          DPM_MULTISTEP,
+          HEUN,
+          KDPM2,
+          KDPM2_ANCESTRAL,
+          DDPM);
+
+  /**
+   * Constructor defaults that differ from the common ones (beta 0.0001 -> 0.02, clip_sample true):
+   * the k-diffusion ports of diffusers default to SD's betas and no clipping.
+   */
+  private static final Map<String, Map<String, Object>> CLASS_DEFAULTS =
+      Map.of(
+          HEUN, Map.of("beta_start", 0.00085, "beta_end", 0.012, "clip_sample", false),
+          KDPM2, Map.of("beta_start", 0.00085, "beta_end", 0.012),
+          KDPM2_ANCESTRAL, Map.of("beta_start", 0.00085, "beta_end", 0.012));
 
   private static final List<String> COMMON_KEYS =
       List.of(
@@ -108,6 +135,15 @@ public record SchedulerConfig(
   /** The keys each class's constructor takes in diffusers 0.30.3 (besides {@link #COMMON_KEYS}). */
   private static final Map<String, Set<String>> CLASS_KEYS =
       Map.of(
+          DDPM,
+              Set.of(
+                  "variance_type",
+                  "clip_sample",
+                  "thresholding",
+                  "dynamic_thresholding_ratio",
+                  "clip_sample_range",
+                  "sample_max_value",
+                  "rescale_betas_zero_snr"),
           PNDM, Set.of("skip_prk_steps", "set_alpha_to_one"),
           DDIM,
               Set.of(
@@ -129,6 +165,9 @@ public record SchedulerConfig(
                   "final_sigmas_type"),
           EULER_ANCESTRAL, Set.of("rescale_betas_zero_snr"),
           LMS, Set.of("use_karras_sigmas"),
+          HEUN, Set.of("use_karras_sigmas", "clip_sample", "clip_sample_range"),
+          KDPM2, Set.of("use_karras_sigmas"),
+          KDPM2_ANCESTRAL, Set.of("use_karras_sigmas"),
           DPM_MULTISTEP,
               Set.of(
                   "solver_order",
@@ -148,6 +187,10 @@ public record SchedulerConfig(
 
   private static final Map<String, List<String>> PREDICTION_TYPES =
       Map.of(
+          DDPM, List.of("epsilon", "v_prediction", "sample"),
+          HEUN, List.of("epsilon", "v_prediction", "sample"),
+          KDPM2, List.of("epsilon", "v_prediction"),
+          KDPM2_ANCESTRAL, List.of("epsilon", "v_prediction"),
           PNDM, List.of("epsilon", "v_prediction"),
           DDIM, List.of("epsilon", "v_prediction", "sample"),
           EULER, List.of("epsilon", "v_prediction", "sample", "original_sample"),
@@ -208,12 +251,13 @@ public record SchedulerConfig(
     // Another diffusers class (DDPMScheduler, HeunDiscreteScheduler...) is read for its common keys
     // only: its noise schedule can still serve a sampler chosen by name, or training.
     Fields f = new Fields(json, className);
-    boolean pndmOrDdim = className.equals(PNDM) || className.equals(DDIM);
+    boolean pndmOrDdim = className.equals(PNDM) || className.equals(DDIM) || className.equals(DDPM);
     int numTrain = f.integer("num_train_timesteps", 1000);
     if (numTrain < 1)
       throw json.error("num_train_timesteps", "must be at least 1, got " + numTrain);
-    double betaStart = f.real("beta_start", 0.0001);
-    double betaEnd = f.real("beta_end", 0.02);
+    Map<String, Object> defaults = CLASS_DEFAULTS.getOrDefault(className, Map.of());
+    double betaStart = f.real("beta_start", (double) defaults.getOrDefault("beta_start", 0.0001));
+    double betaEnd = f.real("beta_end", (double) defaults.getOrDefault("beta_end", 0.02));
     String betaSchedule =
         f.choice(
             "beta_schedule", "linear", List.of("linear", "scaled_linear", "squaredcos_cap_v2"));
@@ -238,7 +282,8 @@ public record SchedulerConfig(
     boolean zeroSnr = f.bool("rescale_betas_zero_snr", false);
     boolean alphaToOne = f.bool("set_alpha_to_one", className.equals(DDIM));
     boolean skipPrk = f.bool("skip_prk_steps", false);
-    boolean clipSample = f.bool("clip_sample", true);
+    boolean clipSample =
+        f.bool("clip_sample", (boolean) defaults.getOrDefault("clip_sample", true));
     double clipRange = f.real("clip_sample_range", 1.0);
     if (f.bool("thresholding", false)) {
       throw json.error("thresholding", "dynamic thresholding is not implemented; accepted: false");
@@ -265,7 +310,11 @@ public record SchedulerConfig(
     boolean luLambdas = f.bool("use_lu_lambdas", false);
     // -Infinity (the default, and what diffusers writes for it) clips nothing.
     double lambdaMinClipped = f.realOrInfinity("lambda_min_clipped", Double.NEGATIVE_INFINITY);
-    if (f.has("variance_type")) {
+    String varianceType = null;
+    if (className.equals(DDPM)) {
+      varianceType =
+          f.choice("variance_type", "fixed_small", List.of("fixed_small", "fixed_large"));
+    } else if (f.has("variance_type")) {
       throw json.error("variance_type", "learned variances are not supported; accepted: null");
     }
     if (className.equals(DPM_MULTISTEP)) {
@@ -313,6 +362,7 @@ public record SchedulerConfig(
         eulerAtFinal,
         luLambdas,
         lambdaMinClipped,
+        varianceType,
         json);
   }
 

@@ -29,6 +29,7 @@ import org.altdiffusion.image.ImageLimits;
 import org.altdiffusion.image.Png;
 import org.altdiffusion.lora.LoraFolder;
 import org.altdiffusion.pipeline.Seeds;
+import org.altdiffusion.schedulers.ScheduleType;
 
 /**
  * The HTTP server: AUTOMATIC1111's API under {@code /sdapi/v1}, an asynchronous job API under
@@ -312,19 +313,16 @@ public final class ApiServer implements AutoCloseable {
             .okArray("SchedulerItem")
             .handler(
                 r -> {
-                  ObjectNode automatic = Json.object();
-                  automatic.put("name", "automatic");
-                  automatic.put("label", "Automatic");
-                  automatic.putNull("aliases");
-                  automatic.put("default_rho", -1);
-                  automatic.put("need_inner_model", false);
-                  ObjectNode karras = Json.object();
-                  karras.put("name", "karras");
-                  karras.put("label", "Karras");
-                  karras.putNull("aliases");
-                  karras.put("default_rho", 7.0);
-                  karras.put("need_inner_model", false);
-                  return Reply.json(List.of(automatic, karras));
+                  ArrayNode types = Json.array();
+                  for (ScheduleType t : ScheduleType.ALL) {
+                    ObjectNode o = types.addObject();
+                    o.put("name", t.key());
+                    o.put("label", t.label());
+                    o.putNull("aliases");
+                    o.put("default_rho", t.equals(ScheduleType.KARRAS) ? 7.0 : -1);
+                    o.put("need_inner_model", false);
+                  }
+                  return Reply.json(types);
                 }));
     add(
         Route.get("/sdapi/v1/sd-models", "sdModels", "Models in the models folder", a1111)

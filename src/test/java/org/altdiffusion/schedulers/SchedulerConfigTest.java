@@ -84,7 +84,7 @@ class SchedulerConfigTest {
   void unsupportedValuesNameTheFieldAndTheAcceptedValues() {
     assertError("{\"beta_start\": 0.1}", "_class_name", "PNDMScheduler");
     assertError(
-        "{\"_class_name\": \"HeunDiscreteScheduler\"}",
+        "{\"_class_name\": \"DEISMultistepScheduler\"}",
         "_class_name",
         "DPMSolverMultistepScheduler");
     assertError(
@@ -149,7 +149,7 @@ class SchedulerConfigTest {
   void anotherClassesScheduleServesASamplerByName() {
     SchedulerConfig ddpm =
         parse(
-            "{\"_class_name\": \"DDPMScheduler\", \"beta_schedule\": \"scaled_linear\","
+            "{\"_class_name\": \"UniPCMultistepScheduler\", \"beta_schedule\": \"scaled_linear\","
                 + " \"beta_start\": 0.00085, \"beta_end\": 0.012, \"variance_type\":"
                 + " \"fixed_small\"}");
     assertFalse(ddpm.supported());

@@ -108,7 +108,9 @@ class SchedulerParityTest {
           assertEquals(
               expectedT[i],
               timesteps[i],
-              1e-5 * Math.max(1, Math.abs(expectedT[i])),
+              // DPM2's midpoint timesteps: see ScheduleTimestepsTest
+              (scheduler.order() == 2 && i % 2 == 1 ? 1e-4 : 1e-5)
+                  * Math.max(1, Math.abs(expectedT[i])),
               id + ": timestep " + i);
       }
       if (c.get("sigmas").isNull()) {
@@ -177,7 +179,8 @@ class SchedulerParityTest {
                       latents,
                       inputScale));
         }
-        if (i == timesteps.length - 1) {
+        // Heun and DPM2 return no pred_original_sample in diffusers: nothing to compare there.
+        if (i == timesteps.length - 1 && c.path("has_x0").asBoolean(true)) {
           errors[3] =
               Math.max(
                   errors[3],
