@@ -85,8 +85,13 @@ class SchedulerParityTest {
 
   private void replay(JsonNode c) {
     String id = c.get("id").asText();
-    boolean strict = id.startsWith("m18_") || id.startsWith("img2img_");
     SchedulerConfig config = configOf(c);
+    // DPM2 a's sigma_down = sqrt(next² - up²) cancels (100-fold at 3 steps): the 1-ulp sqrt
+    // differences of Python's torch in the train sigmas reach its few-step trajectories, which are
+    // held to the relative bound of the variants.
+    boolean cancelling =
+        config.className().equals(SchedulerConfig.KDPM2_ANCESTRAL) && c.get("steps").asInt() < 7;
+    boolean strict = (id.startsWith("m18_") || id.startsWith("img2img_")) && !cancelling;
     assertEquals(c.get("class").asText(), config.className());
     double[] errors =
         worst.computeIfAbsent(
