@@ -69,7 +69,8 @@ public final class Samplers {
               SchedulerConfig.KDPM2_ANCESTRAL,
               KARRAS_SIGMAS,
               List.of("k_dpm_2_a_ka")),
-          new Entry("DDPM", SchedulerConfig.DDPM, Map.of(), List.of("ddpm")));
+          new Entry("DDPM", SchedulerConfig.DDPM, Map.of(), List.of("ddpm")),
+          new Entry("UniPC", SchedulerConfig.UNIPC, Map.of(), List.of("unipc")));
 
   /** Every row, in the order users see them. */
   public static List<Entry> entries() {
@@ -96,6 +97,7 @@ public final class Samplers {
       case SchedulerConfig.KDPM2 -> new KDPM2DiscreteScheduler(config);
       case SchedulerConfig.KDPM2_ANCESTRAL -> new KDPM2AncestralDiscreteScheduler(config);
       case SchedulerConfig.DDPM -> new DDPMScheduler(config);
+      case SchedulerConfig.UNIPC -> new UniPCMultistepScheduler(config);
       default ->
           throw config
               .source()

@@ -47,7 +47,7 @@ import org.altdiffusion.io.JsonConfig;
  * @param algorithmType `algorithm_type` (DPM): dpmsolver++ (default), sde-dpmsolver++, dpmsolver;
  *     deis is read as dpmsolver++ like diffusers.
  * @param solverType `solver_type` (DPM): midpoint (default) or heun; logrho/bh1/bh2 read as
- *     midpoint.
+ *     midpoint. UniPC: bh2 (default) or bh1; midpoint/heun/logrho read as bh2, as diffusers does.
  * @param lowerOrderFinal `lower_order_final` (DPM), default true.
  * @param eulerAtFinal `euler_at_final` (DPM), default false.
  * @param useLuLambdas `use_lu_lambdas` (DPM), default false.
@@ -55,6 +55,9 @@ import org.altdiffusion.io.JsonConfig;
  *     writes it as {@code -Infinity}, which Python's json reads); NaN is an error.
  * @param varianceType `variance_type` (DDPM): fixed_small (default) or fixed_large; null for the
  *     other classes (which take only null).
+ * @param predictX0 `predict_x0` (UniPC), default true: the solver works on x0 (else on epsilon).
+ * @param disableCorrector `disable_corrector` (UniPC), default empty: step indices whose following
+ *     step skips the UniC corrector.
  * @param source the file this was read from, for errors and {@link #withClass}.
  */
 public record SchedulerConfig(
@@ -86,6 +89,8 @@ public record SchedulerConfig(
     boolean useLuLambdas,
     double lambdaMinClipped,
     String varianceType,
+    boolean predictX0,
+    List<Integer> disableCorrector,
     JsonConfig source) {
 
   public static final String PNDM = "PNDMScheduler";
@@ -98,6 +103,7 @@ public record SchedulerConfig(
   public static final String KDPM2 = "KDPM2DiscreteScheduler";
   public static final String KDPM2_ANCESTRAL = "KDPM2AncestralDiscreteScheduler";
   public static final String DDPM = "DDPMScheduler";
+  public static final String UNIPC = "UniPCMultistepScheduler";
   public static final List<String> CLASS_NAMES =
       List.of(
           PNDM,
@@ -109,7 +115,8 @@ public record SchedulerConfig(
           HEUN,
           KDPM2,
           KDPM2_ANCESTRAL,
-          DDPM);
+          DDPM,
+          UNIPC);
 
   /**
    * Constructor defaults that differ from the common ones (beta 0.0001 -> 0.02, clip_sample true):
@@ -134,8 +141,24 @@ public record SchedulerConfig(
 
   /** The keys each class's constructor takes in diffusers 0.30.3 (besides {@link #COMMON_KEYS}). */
   private static final Map<String, Set<String>> CLASS_KEYS =
-      Map.of(
-          DDPM,
+      Map.ofEntries(
+          Map.entry(
+              UNIPC,
+              Set.of(
+                  "solver_order",
+                  "thresholding",
+                  "dynamic_thresholding_ratio",
+                  "sample_max_value",
+                  "predict_x0",
+                  "solver_type",
+                  "lower_order_final",
+                  "disable_corrector",
+                  "solver_p",
+                  "use_karras_sigmas",
+                  "final_sigmas_type",
+                  "rescale_betas_zero_snr")),
+          Map.entry(
+              DDPM,
               Set.of(
                   "variance_type",
                   "clip_sample",
@@ -143,9 +166,10 @@ public record SchedulerConfig(
                   "dynamic_thresholding_ratio",
                   "clip_sample_range",
                   "sample_max_value",
-                  "rescale_betas_zero_snr"),
-          PNDM, Set.of("skip_prk_steps", "set_alpha_to_one"),
-          DDIM,
+                  "rescale_betas_zero_snr")),
+          Map.entry(PNDM, Set.of("skip_prk_steps", "set_alpha_to_one")),
+          Map.entry(
+              DDIM,
               Set.of(
                   "clip_sample",
                   "set_alpha_to_one",
@@ -153,8 +177,9 @@ public record SchedulerConfig(
                   "dynamic_thresholding_ratio",
                   "clip_sample_range",
                   "sample_max_value",
-                  "rescale_betas_zero_snr"),
-          EULER,
+                  "rescale_betas_zero_snr")),
+          Map.entry(
+              EULER,
               Set.of(
                   "interpolation_type",
                   "use_karras_sigmas",
@@ -162,13 +187,14 @@ public record SchedulerConfig(
                   "sigma_max",
                   "timestep_type",
                   "rescale_betas_zero_snr",
-                  "final_sigmas_type"),
-          EULER_ANCESTRAL, Set.of("rescale_betas_zero_snr"),
-          LMS, Set.of("use_karras_sigmas"),
-          HEUN, Set.of("use_karras_sigmas", "clip_sample", "clip_sample_range"),
-          KDPM2, Set.of("use_karras_sigmas"),
-          KDPM2_ANCESTRAL, Set.of("use_karras_sigmas"),
-          DPM_MULTISTEP,
+                  "final_sigmas_type")),
+          Map.entry(EULER_ANCESTRAL, Set.of("rescale_betas_zero_snr")),
+          Map.entry(LMS, Set.of("use_karras_sigmas")),
+          Map.entry(HEUN, Set.of("use_karras_sigmas", "clip_sample", "clip_sample_range")),
+          Map.entry(KDPM2, Set.of("use_karras_sigmas")),
+          Map.entry(KDPM2_ANCESTRAL, Set.of("use_karras_sigmas")),
+          Map.entry(
+              DPM_MULTISTEP,
               Set.of(
                   "solver_order",
                   "thresholding",
@@ -183,20 +209,21 @@ public record SchedulerConfig(
                   "final_sigmas_type",
                   "lambda_min_clipped",
                   "variance_type",
-                  "rescale_betas_zero_snr"));
+                  "rescale_betas_zero_snr")));
 
   private static final Map<String, List<String>> PREDICTION_TYPES =
-      Map.of(
-          DDPM, List.of("epsilon", "v_prediction", "sample"),
-          HEUN, List.of("epsilon", "v_prediction", "sample"),
-          KDPM2, List.of("epsilon", "v_prediction"),
-          KDPM2_ANCESTRAL, List.of("epsilon", "v_prediction"),
-          PNDM, List.of("epsilon", "v_prediction"),
-          DDIM, List.of("epsilon", "v_prediction", "sample"),
-          EULER, List.of("epsilon", "v_prediction", "sample", "original_sample"),
-          EULER_ANCESTRAL, List.of("epsilon", "v_prediction"),
-          LMS, List.of("epsilon", "v_prediction", "sample"),
-          DPM_MULTISTEP, List.of("epsilon", "v_prediction", "sample"));
+      Map.ofEntries(
+          Map.entry(UNIPC, List.of("epsilon", "v_prediction", "sample")),
+          Map.entry(DDPM, List.of("epsilon", "v_prediction", "sample")),
+          Map.entry(HEUN, List.of("epsilon", "v_prediction", "sample")),
+          Map.entry(KDPM2, List.of("epsilon", "v_prediction")),
+          Map.entry(KDPM2_ANCESTRAL, List.of("epsilon", "v_prediction")),
+          Map.entry(PNDM, List.of("epsilon", "v_prediction")),
+          Map.entry(DDIM, List.of("epsilon", "v_prediction", "sample")),
+          Map.entry(EULER, List.of("epsilon", "v_prediction", "sample", "original_sample")),
+          Map.entry(EULER_ANCESTRAL, List.of("epsilon", "v_prediction")),
+          Map.entry(LMS, List.of("epsilon", "v_prediction", "sample")),
+          Map.entry(DPM_MULTISTEP, List.of("epsilon", "v_prediction", "sample")));
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -303,8 +330,28 @@ public record SchedulerConfig(
             "algorithm_type",
             "dpmsolver++",
             List.of("dpmsolver++", "sde-dpmsolver++", "dpmsolver", "deis"));
+    boolean unipc = className.equals(UNIPC);
     String solverType =
-        f.choice("solver_type", "midpoint", List.of("midpoint", "heun", "logrho", "bh1", "bh2"));
+        f.choice(
+            "solver_type",
+            unipc ? "bh2" : "midpoint",
+            List.of("midpoint", "heun", "logrho", "bh1", "bh2"));
+    if (unipc && !solverType.startsWith("bh")) solverType = "bh2";
+    boolean predictX0 = f.bool("predict_x0", true);
+    List<Integer> disableCorrector =
+        f.has("disable_corrector") ? json.integers("disable_corrector", List.of()) : List.of();
+    if (unipc && finalSigmas.equals("zero") && (solverType.equals("bh1") || !predictX0)) {
+      throw json.error(
+          "final_sigmas_type",
+          "'zero' with "
+              + (predictX0 ? "solver_type bh1" : "predict_x0 false")
+              + " ends in NaN in diffusers 0.30.3 (its last step multiplies an infinite"
+              + " coefficient by 0); use final_sigmas_type sigma_min");
+    }
+    if (f.has("solver_p")) {
+      throw json.error(
+          "solver_p", "a separate predictor scheduler is not supported; accepted: null");
+    }
     boolean lowerOrderFinal = f.bool("lower_order_final", true);
     boolean eulerAtFinal = f.bool("euler_at_final", false);
     boolean luLambdas = f.bool("use_lu_lambdas", false);
@@ -363,6 +410,8 @@ public record SchedulerConfig(
         luLambdas,
         lambdaMinClipped,
         varianceType,
+        predictX0,
+        disableCorrector,
         json);
   }
 

@@ -42,8 +42,11 @@ class SchedulerParityTest {
 
   static final double SIGMA_RELATIVE_TOLERANCE = 1e-6;
 
-  static JsonNode cases;
-  static SafeTensors.Reader tensors;
+  /** Fixture folders: every sampler's, then UniPC's (tools/reference/make_unipc_fixtures.py). */
+  static final List<Path> DIRS = List.of(DIR, DIR.resolve("unipc"));
+
+  static final List<JsonNode> caseSets = new ArrayList<>();
+  static final List<SafeTensors.Reader> readers = new ArrayList<>();
 
   /** Worst errors per scheduler class: timestep, sigma (relative), latents, x0. */
   static final Map<String, double[]> worst = new TreeMap<>();
@@ -51,13 +54,15 @@ class SchedulerParityTest {
   @BeforeAll
   static void load() throws IOException {
     Torch.init();
-    cases = new ObjectMapper().readTree(DIR.resolve("cases.json").toFile()).get("cases");
-    tensors = SafeTensors.open(DIR.resolve("tensors.safetensors"));
+    for (Path dir : DIRS) {
+      caseSets.add(new ObjectMapper().readTree(dir.resolve("cases.json").toFile()).get("cases"));
+      readers.add(SafeTensors.open(dir.resolve("tensors.safetensors")));
+    }
   }
 
   @AfterAll
   static void report() {
-    tensors.close();
+    readers.forEach(SafeTensors.Reader::close);
     worst.forEach(
         (k, v) ->
             System.out.printf(
@@ -68,8 +73,11 @@ class SchedulerParityTest {
   @TestFactory
   Stream<DynamicTest> trajectories() {
     List<DynamicTest> tests = new ArrayList<>();
-    for (JsonNode c : cases)
-      tests.add(DynamicTest.dynamicTest(c.get("id").asText(), () -> replay(c)));
+    for (int set = 0; set < caseSets.size(); set++) {
+      SafeTensors.Reader tensors = readers.get(set);
+      for (JsonNode c : caseSets.get(set))
+        tests.add(DynamicTest.dynamicTest(c.get("id").asText(), () -> replay(c, tensors)));
+    }
     return tests.stream();
   }
 
@@ -83,7 +91,7 @@ class SchedulerParityTest {
         : Samplers.configFor(sampler.asText(), config);
   }
 
-  private void replay(JsonNode c) {
+  private void replay(JsonNode c, SafeTensors.Reader tensors) {
     String id = c.get("id").asText();
     SchedulerConfig config = configOf(c);
     // DPM2 a's sigma_down = sqrt(next² - up²) cancels (100-fold at 3 steps): the 1-ulp sqrt

@@ -1,0 +1,87 @@
+"""UniPC oracle: diffusers 0.30.3 UniPCMultistepScheduler trajectories, in the format of
+make_scheduler_fixtures.py (same fake model, same case fields), kept apart so that adding a sampler
+does not regenerate (and re-verify) every other sampler's fixtures.
+
+Regenerate (deterministic, CPU, seconds):
+    tools/reference/.venv/bin/python tools/reference/make_unipc_fixtures.py
+
+Writes src/test/resources/fixtures/schedulers/unipc/cases.json and tensors.safetensors.
+"""
+
+import json
+import os
+import sys
+
+import torch
+from safetensors.torch import save_file
+
+from diffusers import UniPCMultistepScheduler
+
+import make_scheduler_fixtures as base
+
+OUT = os.path.join(base.OUT, "unipc")
+
+base.CLASSES["UniPCMultistepScheduler"] = UniPCMultistepScheduler
+base.SAMPLERS["UniPC"] = ("UniPCMultistepScheduler", {})
+
+
+def cases():
+    out = []
+    v18 = dict(base.M18, prediction_type="v_prediction")
+    for pred, cfg in (("eps", base.M18), ("v", v18)):
+        for steps in (1, 2, 3, 7, 20, 50):
+            out.append({"id": f"m18_{pred}_UniPC_{steps}", "config": cfg, "sampler": "UniPC", "steps": steps})
+    sd_like = {k: v for k, v in base.M18.items() if not k.startswith("_")}
+
+    def cfg(**kw):
+        d = dict(sd_like, _class_name="UniPCMultistepScheduler")
+        d.update(kw)
+        return d
+
+    variants = [
+        ("default", {"_class_name": "UniPCMultistepScheduler"}, (7,)),
+        # bh1 and predict_x0=False reach NaN at a final sigma of 0 in diffusers 0.30.3 (B(h) = h =
+        # -inf times a zero residual; sigma_t * e^inf): recorded with sigma_min, refused with zero.
+        ("bh1", cfg(solver_type="bh1", final_sigmas_type="sigma_min"), (3, 7, 20)),
+        ("order3", cfg(solver_order=3), (4, 8, 20)),
+        ("order3_bh1", cfg(solver_order=3, solver_type="bh1", final_sigmas_type="sigma_min"), (9,)),
+        ("order1", cfg(solver_order=1), (6,)),
+        ("karras", cfg(use_karras_sigmas=True), (7, 20)),
+        ("leading_sigma_min", cfg(timestep_spacing="leading", final_sigmas_type="sigma_min"), (7,)),
+        ("trailing_zero_snr_v", cfg(timestep_spacing="trailing", rescale_betas_zero_snr=True, prediction_type="v_prediction"), (7,)),
+        ("linspace_karras_sigma_min", cfg(timestep_spacing="linspace", use_karras_sigmas=True, final_sigmas_type="sigma_min"), (8,)),
+        ("predict_eps", cfg(predict_x0=False, final_sigmas_type="sigma_min"), (7,)),
+        ("predict_eps_bh1_v", cfg(predict_x0=False, solver_type="bh1", prediction_type="v_prediction", final_sigmas_type="sigma_min"), (7,)),
+        ("sample_pred", cfg(prediction_type="sample"), (6,)),
+        ("no_corrector_0_2", cfg(disable_corrector=[0, 2]), (7,)),
+        ("no_lower_final_sigma_min", cfg(lower_order_final=False, final_sigmas_type="sigma_min"), (8,)),
+        ("logrho_reads_bh2", cfg(solver_type="logrho"), (5,)),
+    ]
+    for vid, config, counts in variants:
+        for steps in counts:
+            out.append({"id": f"unipc_{vid}_{steps}", "config": config, "steps": steps})
+    for spacing in ("linspace", "leading", "trailing"):
+        for steps in (1, 2, 5, 10, 13, 30):
+            out.append({"id": f"unipc_spacing_{spacing}_{steps}", "config": cfg(timestep_spacing=spacing), "steps": steps})
+    out.append({"id": "img2img_UniPC_20", "config": base.M18, "sampler": "UniPC", "steps": 20, "strength": 0.75})
+    out.append({"id": "img2img_UniPC_order3_9", "config": cfg(solver_order=3), "steps": 9, "strength": 0.5})
+    for seed, case in enumerate(out):
+        case["seed"] = 500 + seed
+    return out
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    tensors = {}
+    bank = torch.randn((3,) + base.SHAPE, generator=torch.Generator().manual_seed(42))
+    tensors["bank"] = bank
+    done = [base.run_case(c, bank, tensors) for c in cases()]
+    tensors = {k: v.contiguous().to(torch.float32) for k, v in tensors.items()}
+    save_file(tensors, os.path.join(OUT, "tensors.safetensors"), metadata={"source": "diffusers 0.30.3"})
+    with open(os.path.join(OUT, "cases.json"), "w") as f:
+        json.dump({"samplers": {"UniPC": {"class": "UniPCMultistepScheduler", "overrides": {}}}, "cases": done}, f)
+    print(f"{len(done)} UniPC trajectory cases, {len(tensors)} tensors")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
