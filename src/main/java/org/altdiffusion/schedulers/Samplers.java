@@ -70,7 +70,8 @@ public final class Samplers {
               KARRAS_SIGMAS,
               List.of("k_dpm_2_a_ka")),
           new Entry("DDPM", SchedulerConfig.DDPM, Map.of(), List.of("ddpm")),
-          new Entry("UniPC", SchedulerConfig.UNIPC, Map.of(), List.of("unipc")));
+          new Entry("UniPC", SchedulerConfig.UNIPC, Map.of(), List.of("unipc")),
+          new Entry("DEIS", SchedulerConfig.DEIS, Map.of(), List.of("deis")));
 
   /** Every row, in the order users see them. */
   public static List<Entry> entries() {
@@ -98,6 +99,7 @@ public final class Samplers {
       case SchedulerConfig.KDPM2_ANCESTRAL -> new KDPM2AncestralDiscreteScheduler(config);
       case SchedulerConfig.DDPM -> new DDPMScheduler(config);
       case SchedulerConfig.UNIPC -> new UniPCMultistepScheduler(config);
+      case SchedulerConfig.DEIS -> new DEISMultistepScheduler(config);
       default ->
           throw config
               .source()

@@ -104,6 +104,7 @@ public record SchedulerConfig(
   public static final String KDPM2_ANCESTRAL = "KDPM2AncestralDiscreteScheduler";
   public static final String DDPM = "DDPMScheduler";
   public static final String UNIPC = "UniPCMultistepScheduler";
+  public static final String DEIS = "DEISMultistepScheduler";
   public static final List<String> CLASS_NAMES =
       List.of(
           PNDM,
@@ -116,7 +117,8 @@ public record SchedulerConfig(
           KDPM2,
           KDPM2_ANCESTRAL,
           DDPM,
-          UNIPC);
+          UNIPC,
+          DEIS);
 
   /**
    * Constructor defaults that differ from the common ones (beta 0.0001 -> 0.02, clip_sample true):
@@ -142,6 +144,17 @@ public record SchedulerConfig(
   /** The keys each class's constructor takes in diffusers 0.30.3 (besides {@link #COMMON_KEYS}). */
   private static final Map<String, Set<String>> CLASS_KEYS =
       Map.ofEntries(
+          Map.entry(
+              DEIS,
+              Set.of(
+                  "solver_order",
+                  "thresholding",
+                  "dynamic_thresholding_ratio",
+                  "sample_max_value",
+                  "algorithm_type",
+                  "solver_type",
+                  "lower_order_final",
+                  "use_karras_sigmas")),
           Map.entry(
               UNIPC,
               Set.of(
@@ -214,6 +227,7 @@ public record SchedulerConfig(
   private static final Map<String, List<String>> PREDICTION_TYPES =
       Map.ofEntries(
           Map.entry(UNIPC, List.of("epsilon", "v_prediction", "sample")),
+          Map.entry(DEIS, List.of("epsilon", "v_prediction", "sample")),
           Map.entry(DDPM, List.of("epsilon", "v_prediction", "sample")),
           Map.entry(HEUN, List.of("epsilon", "v_prediction", "sample")),
           Map.entry(KDPM2, List.of("epsilon", "v_prediction")),
@@ -363,6 +377,16 @@ public record SchedulerConfig(
           f.choice("variance_type", "fixed_small", List.of("fixed_small", "fixed_large"));
     } else if (f.has("variance_type")) {
       throw json.error("variance_type", "learned variances are not supported; accepted: null");
+    }
+    if (className.equals(DEIS)) {
+      // diffusers reads the DPM-Solver names as DEIS's only algorithm and solver.
+      if (!f.has("algorithm_type")) algorithm = "deis";
+      if (!algorithm.equals("deis") && !algorithm.startsWith("dpmsolver")) {
+        throw json.error(
+            "algorithm_type", "'" + algorithm + "' is not implemented for DEIS; accepted: deis");
+      }
+      algorithm = "deis";
+      solverType = "logrho";
     }
     if (className.equals(DPM_MULTISTEP)) {
       // Checked before deis is renamed, as diffusers does.

