@@ -1,5 +1,5 @@
-"""UniPC and DEIS oracle: diffusers 0.30.3 UniPCMultistepScheduler and DEISMultistepScheduler
-trajectories, in the format of
+"""UniPC, DEIS and LCM oracle: diffusers 0.30.3 UniPCMultistepScheduler, DEISMultistepScheduler and
+LCMScheduler trajectories, in the format of
 make_scheduler_fixtures.py (same fake model, same case fields), kept apart so that adding a sampler
 does not regenerate (and re-verify) every other sampler's fixtures.
 
@@ -16,7 +16,7 @@ import sys
 import torch
 from safetensors.torch import save_file
 
-from diffusers import DEISMultistepScheduler, UniPCMultistepScheduler
+from diffusers import DEISMultistepScheduler, LCMScheduler, UniPCMultistepScheduler
 
 import make_scheduler_fixtures as base
 
@@ -26,13 +26,15 @@ base.CLASSES["UniPCMultistepScheduler"] = UniPCMultistepScheduler
 base.CLASSES["DEISMultistepScheduler"] = DEISMultistepScheduler
 base.SAMPLERS["UniPC"] = ("UniPCMultistepScheduler", {})
 base.SAMPLERS["DEIS"] = ("DEISMultistepScheduler", {})
+base.CLASSES["LCMScheduler"] = LCMScheduler
+base.SAMPLERS["LCM"] = ("LCMScheduler", {})
 
 
 def cases():
     out = []
     v18 = dict(base.M18, prediction_type="v_prediction")
     for pred, cfg in (("eps", base.M18), ("v", v18)):
-        for sampler in ("UniPC", "DEIS"):
+        for sampler in ("UniPC", "DEIS", "LCM"):
             for steps in (1, 2, 3, 7, 20, 50):
                 out.append({"id": f"m18_{pred}_{sampler}_{steps}", "config": cfg, "sampler": sampler, "steps": steps})
     sd_like = {k: v for k, v in base.M18.items() if not k.startswith("_")}
@@ -81,12 +83,25 @@ def cases():
     ]:
         for steps in counts:
             out.append({"id": f"deis_{vid}_{steps}", "config": config, "steps": steps})
+    def lcm(**kw):
+        d = dict(sd_like, _class_name="LCMScheduler")
+        d.update(kw)
+        return d
+
+    for vid, config, counts in [
+        ("default", {"_class_name": "LCMScheduler"}, (1, 2, 4, 6, 8, 13, 50)),
+        ("orig30_scaling5_v", lcm(original_inference_steps=30, timestep_scaling=5.0, prediction_type="v_prediction"), (3, 7)),
+        ("clip_sample", lcm(clip_sample=True, clip_sample_range=0.7, prediction_type="sample"), (4,)),
+    ]:
+        for steps in counts:
+            out.append({"id": f"lcm_{vid}_{steps}", "config": config, "steps": steps})
     for spacing in ("linspace", "leading", "trailing"):
         for steps in (1, 2, 5, 10, 13, 30):
             out.append({"id": f"unipc_spacing_{spacing}_{steps}", "config": cfg(timestep_spacing=spacing), "steps": steps})
     out.append({"id": "img2img_UniPC_20", "config": base.M18, "sampler": "UniPC", "steps": 20, "strength": 0.75})
     out.append({"id": "img2img_UniPC_order3_9", "config": cfg(solver_order=3), "steps": 9, "strength": 0.5})
     out.append({"id": "img2img_DEIS_20", "config": base.M18, "sampler": "DEIS", "steps": 20, "strength": 0.75})
+    out.append({"id": "img2img_LCM_8", "config": base.M18, "sampler": "LCM", "steps": 8, "strength": 0.6})
     for seed, case in enumerate(out):
         case["seed"] = 500 + seed
     return out
@@ -101,8 +116,8 @@ def main():
     tensors = {k: v.contiguous().to(torch.float32) for k, v in tensors.items()}
     save_file(tensors, os.path.join(OUT, "tensors.safetensors"), metadata={"source": "diffusers 0.30.3"})
     with open(os.path.join(OUT, "cases.json"), "w") as f:
-        json.dump({"samplers": {"UniPC": {"class": "UniPCMultistepScheduler", "overrides": {}}, "DEIS": {"class": "DEISMultistepScheduler", "overrides": {}}}, "cases": done}, f)
-    print(f"{len(done)} UniPC/DEIS trajectory cases, {len(tensors)} tensors")
+        json.dump({"samplers": {"UniPC": {"class": "UniPCMultistepScheduler", "overrides": {}}, "DEIS": {"class": "DEISMultistepScheduler", "overrides": {}}, "LCM": {"class": "LCMScheduler", "overrides": {}}}, "cases": done}, f)
+    print(f"{len(done)} UniPC/DEIS/LCM trajectory cases, {len(tensors)} tensors")
 
 
 if __name__ == "__main__":

@@ -71,7 +71,8 @@ public final class Samplers {
               List.of("k_dpm_2_a_ka")),
           new Entry("DDPM", SchedulerConfig.DDPM, Map.of(), List.of("ddpm")),
           new Entry("UniPC", SchedulerConfig.UNIPC, Map.of(), List.of("unipc")),
-          new Entry("DEIS", SchedulerConfig.DEIS, Map.of(), List.of("deis")));
+          new Entry("DEIS", SchedulerConfig.DEIS, Map.of(), List.of("deis")),
+          new Entry("LCM", SchedulerConfig.LCM, Map.of(), List.of("lcm")));
 
   /** Every row, in the order users see them. */
   public static List<Entry> entries() {
@@ -100,6 +101,7 @@ public final class Samplers {
       case SchedulerConfig.DDPM -> new DDPMScheduler(config);
       case SchedulerConfig.UNIPC -> new UniPCMultistepScheduler(config);
       case SchedulerConfig.DEIS -> new DEISMultistepScheduler(config);
+      case SchedulerConfig.LCM -> new LCMScheduler(config);
       default ->
           throw config
               .source()

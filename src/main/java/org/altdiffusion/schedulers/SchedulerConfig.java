@@ -58,6 +58,10 @@ import org.altdiffusion.io.JsonConfig;
  * @param predictX0 `predict_x0` (UniPC), default true: the solver works on x0 (else on epsilon).
  * @param disableCorrector `disable_corrector` (UniPC), default empty: step indices whose following
  *     step skips the UniC corrector.
+ * @param originalInferenceSteps `original_inference_steps` (LCM), default 50: the distillation's
+ *     step grid, which inference steps are taken from (at most this many).
+ * @param timestepScaling `timestep_scaling` (LCM), default 10.0: scales t in the consistency
+ *     boundary condition.
  * @param source the file this was read from, for errors and {@link #withClass}.
  */
 public record SchedulerConfig(
@@ -91,6 +95,8 @@ public record SchedulerConfig(
     String varianceType,
     boolean predictX0,
     List<Integer> disableCorrector,
+    int originalInferenceSteps,
+    double timestepScaling,
     JsonConfig source) {
 
   public static final String PNDM = "PNDMScheduler";
@@ -105,6 +111,7 @@ public record SchedulerConfig(
   public static final String DDPM = "DDPMScheduler";
   public static final String UNIPC = "UniPCMultistepScheduler";
   public static final String DEIS = "DEISMultistepScheduler";
+  public static final String LCM = "LCMScheduler";
   public static final List<String> CLASS_NAMES =
       List.of(
           PNDM,
@@ -118,7 +125,8 @@ public record SchedulerConfig(
           KDPM2_ANCESTRAL,
           DDPM,
           UNIPC,
-          DEIS);
+          DEIS,
+          LCM);
 
   /**
    * Constructor defaults that differ from the common ones (beta 0.0001 -> 0.02, clip_sample true):
@@ -128,7 +136,17 @@ public record SchedulerConfig(
       Map.of(
           HEUN, Map.of("beta_start", 0.00085, "beta_end", 0.012, "clip_sample", false),
           KDPM2, Map.of("beta_start", 0.00085, "beta_end", 0.012),
-          KDPM2_ANCESTRAL, Map.of("beta_start", 0.00085, "beta_end", 0.012));
+          KDPM2_ANCESTRAL, Map.of("beta_start", 0.00085, "beta_end", 0.012),
+          LCM,
+              Map.of(
+                  "beta_start",
+                  0.00085,
+                  "beta_end",
+                  0.012,
+                  "beta_schedule",
+                  "scaled_linear",
+                  "clip_sample",
+                  false));
 
   private static final List<String> COMMON_KEYS =
       List.of(
@@ -144,6 +162,18 @@ public record SchedulerConfig(
   /** The keys each class's constructor takes in diffusers 0.30.3 (besides {@link #COMMON_KEYS}). */
   private static final Map<String, Set<String>> CLASS_KEYS =
       Map.ofEntries(
+          Map.entry(
+              LCM,
+              Set.of(
+                  "original_inference_steps",
+                  "clip_sample",
+                  "clip_sample_range",
+                  "set_alpha_to_one",
+                  "thresholding",
+                  "dynamic_thresholding_ratio",
+                  "sample_max_value",
+                  "timestep_scaling",
+                  "rescale_betas_zero_snr")),
           Map.entry(
               DEIS,
               Set.of(
@@ -228,6 +258,7 @@ public record SchedulerConfig(
       Map.ofEntries(
           Map.entry(UNIPC, List.of("epsilon", "v_prediction", "sample")),
           Map.entry(DEIS, List.of("epsilon", "v_prediction", "sample")),
+          Map.entry(LCM, List.of("epsilon", "v_prediction", "sample")),
           Map.entry(DDPM, List.of("epsilon", "v_prediction", "sample")),
           Map.entry(HEUN, List.of("epsilon", "v_prediction", "sample")),
           Map.entry(KDPM2, List.of("epsilon", "v_prediction")),
@@ -301,7 +332,9 @@ public record SchedulerConfig(
     double betaEnd = f.real("beta_end", (double) defaults.getOrDefault("beta_end", 0.02));
     String betaSchedule =
         f.choice(
-            "beta_schedule", "linear", List.of("linear", "scaled_linear", "squaredcos_cap_v2"));
+            "beta_schedule",
+            (String) defaults.getOrDefault("beta_schedule", "linear"),
+            List.of("linear", "scaled_linear", "squaredcos_cap_v2"));
     double[] trainedBetas = f.reals("trained_betas");
     if (trainedBetas != null && trainedBetas.length != numTrain) {
       throw json.error(
@@ -321,7 +354,8 @@ public record SchedulerConfig(
     int stepsOffset = f.integer("steps_offset", 0);
     if (stepsOffset < 0) throw json.error("steps_offset", "must be at least 0, got " + stepsOffset);
     boolean zeroSnr = f.bool("rescale_betas_zero_snr", false);
-    boolean alphaToOne = f.bool("set_alpha_to_one", className.equals(DDIM));
+    boolean alphaToOne =
+        f.bool("set_alpha_to_one", className.equals(DDIM) || className.equals(LCM));
     boolean skipPrk = f.bool("skip_prk_steps", false);
     boolean clipSample =
         f.bool("clip_sample", (boolean) defaults.getOrDefault("clip_sample", true));
@@ -362,6 +396,13 @@ public record SchedulerConfig(
               + " ends in NaN in diffusers 0.30.3 (its last step multiplies an infinite"
               + " coefficient by 0); use final_sigmas_type sigma_min");
     }
+    int originalInferenceSteps = f.integer("original_inference_steps", 50);
+    if (originalInferenceSteps < 1 || originalInferenceSteps > numTrain) {
+      throw json.error(
+          "original_inference_steps",
+          "must lie in [1, num_train_timesteps = " + numTrain + "], got " + originalInferenceSteps);
+    }
+    double timestepScaling = f.real("timestep_scaling", 10.0);
     if (f.has("solver_p")) {
       throw json.error(
           "solver_p", "a separate predictor scheduler is not supported; accepted: null");
@@ -436,6 +477,8 @@ public record SchedulerConfig(
         varianceType,
         predictX0,
         disableCorrector,
+        originalInferenceSteps,
+        timestepScaling,
         json);
   }
 
