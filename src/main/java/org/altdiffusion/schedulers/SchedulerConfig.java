@@ -397,7 +397,8 @@ public record SchedulerConfig(
               + " coefficient by 0); use final_sigmas_type sigma_min");
     }
     int originalInferenceSteps = f.integer("original_inference_steps", 50);
-    if (originalInferenceSteps < 1 || originalInferenceSteps > numTrain) {
+    if (className.equals(LCM)
+        && (originalInferenceSteps < 1 || originalInferenceSteps > numTrain)) {
       throw json.error(
           "original_inference_steps",
           "must lie in [1, num_train_timesteps = " + numTrain + "], got " + originalInferenceSteps);
