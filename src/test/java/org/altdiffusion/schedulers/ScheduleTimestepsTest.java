@@ -99,8 +99,8 @@ class ScheduleTimestepsTest {
       }
     }
     System.out.printf(
-        "schedules: %d compared; integer timesteps exact; Karras float timesteps rel %.2e; sigmas"
-            + " rel %.2e%n",
+        "schedules: %d compared; integer timesteps exact; float timesteps (Karras, DPM2 midpoints)"
+            + " rel %.2e; sigmas rel %.2e%n",
         schedules, worstFloatT, worstSigma);
     assertTrue(schedules > 700);
   }
