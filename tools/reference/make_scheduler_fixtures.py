@@ -29,9 +29,13 @@ from safetensors.torch import save_file
 
 from diffusers import (
     DDIMScheduler,
+    DDPMScheduler,
     DPMSolverMultistepScheduler,
     EulerAncestralDiscreteScheduler,
     EulerDiscreteScheduler,
+    HeunDiscreteScheduler,
+    KDPM2AncestralDiscreteScheduler,
+    KDPM2DiscreteScheduler,
     LMSDiscreteScheduler,
     PNDMScheduler,
 )
@@ -49,6 +53,10 @@ CLASSES = {
         EulerAncestralDiscreteScheduler,
         LMSDiscreteScheduler,
         DPMSolverMultistepScheduler,
+        HeunDiscreteScheduler,
+        KDPM2DiscreteScheduler,
+        KDPM2AncestralDiscreteScheduler,
+        DDPMScheduler,
     ]
 }
 
@@ -67,7 +75,17 @@ SAMPLERS = {
         "DPMSolverMultistepScheduler",
         {"algorithm_type": "sde-dpmsolver++", "use_karras_sigmas": True},
     ),
+    "Heun": ("HeunDiscreteScheduler", {}),
+    "DPM2": ("KDPM2DiscreteScheduler", {}),
+    "DPM2 Karras": ("KDPM2DiscreteScheduler", {"use_karras_sigmas": True}),
+    "DPM2 a": ("KDPM2AncestralDiscreteScheduler", {}),
+    "DPM2 a Karras": ("KDPM2AncestralDiscreteScheduler", {"use_karras_sigmas": True}),
+    "DDPM": ("DDPMScheduler", {}),
 }
+
+# Classes added with the second-order samplers: their schedules are recorded up to 77 steps (the
+# 1000-step sets of the older classes already cover numpy's long-range arithmetic).
+NEWER = ("HeunDiscreteScheduler", "KDPM2DiscreteScheduler", "KDPM2AncestralDiscreteScheduler", "DDPMScheduler")
 
 # The AltDiffusion-m18 scheduler_config.json.
 M18 = {
@@ -135,7 +153,7 @@ def run_case(case, bank, tensors):
         "class": type(sched).__name__,
         "timesteps": to_list(sched.timesteps),
         "timestep_dtype": timestep_dtype(sched),
-        "sigmas": to_list(sched.sigmas) if hasattr(sched, "sigmas") and type(sched).__name__ not in ("PNDMScheduler", "DDIMScheduler") else None,
+        "sigmas": to_list(sched.sigmas) if hasattr(sched, "sigmas") and type(sched).__name__ not in ("PNDMScheduler", "DDIMScheduler", "DDPMScheduler") else None,
         "init_noise_sigma": float(sched.init_noise_sigma),
         "order": sched.order,
     }
@@ -185,7 +203,9 @@ def run_case(case, bank, tensors):
                     x0 = (latents - sigma_t * x0) / alpha_t
             if isinstance(sched, PNDMScheduler):
                 x0 = x0_preview_pndm(sched, out, t, latents)
-            tensors[f"{cid}/x0_{index}"] = x0.clone()
+            if x0 is not None:
+                tensors[f"{cid}/x0_{index}"] = x0.clone()
+            entry["has_x0"] = x0 is not None
         latents = res.prev_sample
     # The generator's next draw: shows that each sampler consumed exactly diffusers' draws.
     tensors[f"{cid}/gen_after"] = torch.randn(8, generator=gen)
@@ -199,6 +219,13 @@ def trajectory_cases():
     for pred, base in (("eps", M18), ("v", v18)):
         for sampler in ["PNDM", "DDIM", "Euler", "Euler a", "LMS", "DPM++ 2M", "DPM++ 2M Karras"]:
             for steps in (1, 7, 20, 50):
+                name = sampler.replace(" ", "_").replace("+", "p")
+                cases.append({"id": f"m18_{pred}_{name}_{steps}", "config": base, "sampler": sampler, "steps": steps})
+        # The second-order samplers: two model evaluations per step, interleaved timesteps.
+        # (Not 2 steps: there the one midpoint of DPM2 a comes from a float32 cancellation that turns
+        # Python torch's 1-ulp-different sqrt of sigma_min into a 1% change.)
+        for sampler in ["Heun", "DPM2", "DPM2 a", "DPM2 Karras", "DPM2 a Karras", "DDPM"]:
+            for steps in (1, 3, 7, 20):
                 name = sampler.replace(" ", "_").replace("+", "p")
                 cases.append({"id": f"m18_{pred}_{name}_{steps}", "config": base, "sampler": sampler, "steps": steps})
     # Config variants, read as their own scheduler_config.json (_class_name chooses the class).
@@ -240,6 +267,20 @@ def trajectory_cases():
         ("dpm_zero_snr_v", cfg("DPMSolverMultistepScheduler", rescale_betas_zero_snr=True, prediction_type="v_prediction", final_sigmas_type="sigma_min", timestep_spacing="trailing"), (7,)),
         ("dpm_sample", cfg("DPMSolverMultistepScheduler", prediction_type="sample"), (7,)),
         ("dpm_deis_logrho", cfg("DPMSolverMultistepScheduler", algorithm_type="deis", solver_type="logrho", final_sigmas_type="sigma_min"), (7,)),
+        ("heun_default", {"_class_name": "HeunDiscreteScheduler"}, (7,)),
+        ("heun_karras", cfg("HeunDiscreteScheduler", use_karras_sigmas=True), (7, 20)),
+        ("heun_leading_sample_clip", cfg("HeunDiscreteScheduler", timestep_spacing="leading", prediction_type="sample", clip_sample=True, clip_sample_range=0.8), (8,)),
+        ("heun_trailing_v_cos", cfg("HeunDiscreteScheduler", timestep_spacing="trailing", prediction_type="v_prediction", beta_schedule="squaredcos_cap_v2"), (6,)),
+        ("kdpm2_default", {"_class_name": "KDPM2DiscreteScheduler"}, (7,)),
+        ("kdpm2_karras", cfg("KDPM2DiscreteScheduler", use_karras_sigmas=True), (9,)),
+        ("kdpm2_leading", cfg("KDPM2DiscreteScheduler", timestep_spacing="leading"), (8,)),
+        ("kdpm2_trailing_v", cfg("KDPM2DiscreteScheduler", timestep_spacing="trailing", prediction_type="v_prediction"), (6,)),
+        ("kdpm2a_default", {"_class_name": "KDPM2AncestralDiscreteScheduler"}, (7,)),
+        ("kdpm2a_karras_leading", cfg("KDPM2AncestralDiscreteScheduler", use_karras_sigmas=True, timestep_spacing="leading"), (9,)),
+        ("kdpm2a_trailing_v", cfg("KDPM2AncestralDiscreteScheduler", timestep_spacing="trailing", prediction_type="v_prediction"), (6,)),
+        ("ddpm_default", {"_class_name": "DDPMScheduler"}, (7,)),
+        ("ddpm_trailing_zero_snr_v", cfg("DDPMScheduler", timestep_spacing="trailing", rescale_betas_zero_snr=True, prediction_type="v_prediction"), (6,)),
+        ("ddpm_linspace_large_sample", cfg("DDPMScheduler", timestep_spacing="linspace", variance_type="fixed_large", prediction_type="sample", clip_sample=True), (8,)),
     ]
     for vid, config, step_counts in variants:
         for steps in step_counts:
@@ -255,7 +296,7 @@ def trajectory_cases():
     for eta in (0.5, 1.0):
         cases.append({"id": f"m18_ddim_eta{eta}_10", "config": M18, "sampler": "DDIM", "steps": 10, "eta": eta})
     # img2img: start at t_start, add_noise at timesteps[t_start].
-    for sampler in ["PNDM", "DDIM", "Euler", "Euler a", "LMS", "DPM++ 2M", "DPM++ 2M Karras", "DPM++ 2M SDE"]:
+    for sampler in ["PNDM", "DDIM", "Euler", "Euler a", "LMS", "DPM++ 2M", "DPM++ 2M Karras", "DPM++ 2M SDE", "Heun", "DPM2", "DPM2 a Karras", "DDPM"]:
         name = sampler.replace(" ", "_").replace("+", "p")
         cases.append({"id": f"img2img_{name}_20", "config": M18, "sampler": sampler, "steps": 20, "strength": 0.75})
     cases.append({"id": "img2img_PNDM_prk_v_12", "config": cfg("PNDMScheduler", skip_prk_steps=False, prediction_type="v_prediction"), "steps": 12, "strength": 0.5})
@@ -270,11 +311,13 @@ def schedule_cases():
     for cls in CLASSES:
         for spacing in ("leading", "trailing", "linspace"):
             for extra in ({}, {"use_karras_sigmas": True}):
-                if extra and cls in ("PNDMScheduler", "DDIMScheduler", "EulerAncestralDiscreteScheduler"):
+                if extra and cls in ("PNDMScheduler", "DDIMScheduler", "EulerAncestralDiscreteScheduler", "DDPMScheduler"):
                     continue
                 config = dict({k: v for k, v in M18.items() if not k.startswith("_")}, _class_name=cls, timestep_spacing=spacing, **extra)
                 entry = {"config": config, "steps": [], "timesteps": [], "sigmas": []}
                 for steps in steps_list:
+                    if cls in NEWER and steps > 77:
+                        continue
                     sched = build(config)
                     try:
                         sched.set_timesteps(steps)
@@ -285,7 +328,7 @@ def schedule_cases():
                         continue
                     entry["steps"].append(steps)
                     entry["timesteps"].append(to_list(sched.timesteps))
-                    has_sigmas = cls not in ("PNDMScheduler", "DDIMScheduler")
+                    has_sigmas = cls not in ("PNDMScheduler", "DDIMScheduler", "DDPMScheduler")
                     entry["sigmas"].append(to_list(sched.sigmas) if has_sigmas and steps <= 50 else None)
                 out.append(entry)
     # prk timesteps (PNDM skip_prk_steps false) for a few counts.

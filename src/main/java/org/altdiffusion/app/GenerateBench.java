@@ -8,6 +8,7 @@ import org.altdiffusion.engine.Torch;
 import org.altdiffusion.pipeline.DiffusionPipeline;
 import org.altdiffusion.pipeline.GenerationRequest;
 import org.altdiffusion.pipeline.PipelineLoader;
+import org.altdiffusion.schedulers.Samplers;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -46,6 +47,17 @@ final class GenerateBench implements Callable<Integer> {
   int steps;
 
   @Option(
+      names = "--sampler",
+      description = "Sampler to time, by A1111 or diffusers name (default: the model's scheduler).")
+  String sampler;
+
+  @Option(
+      names = "--schedule",
+      paramLabel = "TYPE",
+      description = "Schedule type (A1111's): Automatic (default), Karras, SGM Uniform, ...")
+  String schedule;
+
+  @Option(
       names = "--rounds",
       defaultValue = "10",
       description = "Warm generations timed (median reported). Default ${DEFAULT-VALUE}.")
@@ -61,13 +73,21 @@ final class GenerateBench implements Callable<Integer> {
   public Integer call() {
     if (rounds < 1 || rounds > 1000)
       throw new IllegalArgumentException("--rounds must be 1..1000, got " + rounds);
+    Samplers.resolve(sampler, schedule); // an unknown name fails before the model loads
     System.out.println("threads: " + Torch.init());
     DiffusionPipeline loaded = PipelineLoader.load(model != null ? model : BuiltInModel.folder());
     DiffusionPipeline parallel = loaded.withParallelGuidance(true);
     DiffusionPipeline batched = loaded.withParallelGuidance(false);
     int side = size == 0 ? loaded.defaultSize() : size;
     GenerationRequest request =
-        GenerationRequest.builder(prompt).steps(steps).seed(0L).size(side, side).build().validate();
+        GenerationRequest.builder(prompt)
+            .steps(steps)
+            .seed(0L)
+            .size(side, side)
+            .sampler(sampler)
+            .schedule(schedule)
+            .build()
+            .validate();
     double cold = time(parallel, request);
     time(batched, request);
     // interleaved, so that the machine's slow and fast minutes fall on every variant alike
@@ -86,9 +106,10 @@ final class GenerateBench implements Callable<Integer> {
     double medianBatched = warmBatched[rounds / 2];
     System.out.printf(
         Locale.ROOT,
-        "%s, %dx%d, %d steps, guidance %s, parallel guidance: cold %.3f s; warm median %.3f s (min"
-            + " %.3f, max %.3f, %d rounds)%n",
+        "%s, %s, %dx%d, %d steps, guidance %s, parallel guidance: cold %.3f s; warm median %.3f s"
+            + " (min %.3f, max %.3f, %d rounds)%n",
         loaded.modelName(),
+        loaded.samplerDisplayName(sampler, schedule),
         side,
         side,
         steps,

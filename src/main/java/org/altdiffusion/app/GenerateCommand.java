@@ -83,8 +83,8 @@ final class GenerateCommand implements Callable<Integer> {
   @Option(
       names = "--sampler",
       description =
-          "Sampler (default: the model's scheduler). One of: PNDM, DDIM, Euler, Euler a, LMS, DPM++"
-              + " 2M, DPM++ 2M Karras, ...")
+          "Sampler (default: the model's scheduler): an A1111 name (Euler a, DPM++ 2M, Heun, DPM2,"
+              + " DPM2 a, DDPM, ...) or a diffusers class name (HeunDiscreteScheduler, ...).")
   String sampler;
 
   @Option(
@@ -162,7 +162,8 @@ final class GenerateCommand implements Callable<Integer> {
       names = "--schedule",
       paramLabel = "TYPE",
       description =
-          "Schedule type as A1111 names it: Automatic (the sampler's own, default) or Karras.")
+          "Schedule type as A1111 names it: Automatic (the sampler's own, default), Karras, SGM"
+              + " Uniform, or the timestep spacing Trailing, Leading or Linspace.")
   String schedule;
 
   @Option(names = "--eta", defaultValue = "0", description = "DDIM eta (default ${DEFAULT-VALUE}).")

@@ -469,12 +469,17 @@ public final class DiffusionPipeline implements ImageGenerator {
     LatentInit.Start start = init.start(scheduler, noise, shape);
     Tensor latents = start.latents();
     double[] timesteps = scheduler.timesteps();
-    int total = timesteps.length - start.firstStep();
+    // Progress counts sampler steps, as diffusers and A1111 do: a second-order sampler (order 2)
+    // evaluates the model twice per step and reports when a step is complete (and at the last).
+    int order = scheduler.order();
+    int total = (timesteps.length - start.firstStep() + order - 1) / order;
     for (int i = start.firstStep(); i < timesteps.length; i++) {
       Tensor[] step = step(denoiser, hook, scheduler, i, timesteps[i], latents, noise);
       latents = step[0];
       Tensor x0 = step[1] == null ? latents : step[1];
-      int done = i - start.firstStep() + 1;
+      int evaluations = i - start.firstStep() + 1;
+      if (evaluations % order != 0 && i < timesteps.length - 1) continue;
+      int done = (evaluations + order - 1) / order;
       if (!progress.onStep(done, total, () -> preview(x0))) {
         if (progress.onStop() == ProgressListener.OnStop.KEEP_CURRENT) return x0;
         throw new GenerationCancelledException(done);

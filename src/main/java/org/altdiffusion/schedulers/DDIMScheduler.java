@@ -30,23 +30,7 @@ public final class DDIMScheduler extends AbstractScheduler {
 
   @Override
   protected void computeTimesteps(int steps) {
-    int train = config.numTrainTimesteps();
-    switch (config.timestepSpacing()) {
-      case "linspace" ->
-          timesteps =
-              ScheduleMath.reverse(ScheduleMath.round(ScheduleMath.linspace(0, train - 1, steps)));
-      case "leading" -> {
-        int ratio = train / steps;
-        timesteps = new double[steps];
-        for (int i = 0; i < steps; i++)
-          timesteps[i] = (double) (steps - 1 - i) * ratio + config.stepsOffset();
-      }
-      case "trailing" -> {
-        timesteps = ScheduleMath.round(ScheduleMath.arange(train, 0, -(double) train / steps));
-        for (int i = 0; i < timesteps.length; i++) timesteps[i] -= 1;
-      }
-      default -> throw new IllegalStateException(config.timestepSpacing());
-    }
+    timesteps = ScheduleMath.integerTimesteps(config, steps);
   }
 
   @Override

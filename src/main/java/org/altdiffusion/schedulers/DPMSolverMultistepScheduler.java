@@ -55,6 +55,31 @@ public final class DPMSolverMultistepScheduler extends AbstractScheduler {
     for (int i = lambdas.length - 1; i >= 0; i--)
       if (lambdas[i] < config.lambdaMinClipped()) clipped++;
     int lastTimestep = train - clipped;
+    double[][] plain = multistepSchedule(config, steps, lastTimestep, trainSigmas, logTrainSigmas);
+    double[] t = plain[0];
+    double[] stepSigmas = plain[1];
+    double last = config.finalSigmasType().equals("sigma_min") ? trainSigmas[0] : 0.0;
+    sigmas = new double[stepSigmas.length + 1];
+    sigmas32 = new float[stepSigmas.length + 1];
+    for (int i = 0; i < sigmas.length; i++) {
+      sigmas32[i] = (float) (i < stepSigmas.length ? stepSigmas[i] : last);
+      sigmas[i] = sigmas32[i];
+    }
+    timesteps = t;
+  }
+
+  /**
+   * The whole-number timesteps and float64 sigmas of diffusers' multistep solvers (DPM-Solver,
+   * UniPC): {@code steps + 1} points spaced over [0, lastTimestep) with the last dropped, or Karras
+   * / Lu sigmas with the rounded timesteps of each.
+   */
+  static double[][] multistepSchedule(
+      SchedulerConfig config,
+      int steps,
+      int lastTimestep,
+      float[] trainSigmas,
+      float[] logTrainSigmas) {
+    int train = config.numTrainTimesteps();
     double[] t;
     switch (config.timestepSpacing()) {
       case "linspace" -> {
@@ -77,28 +102,21 @@ public final class DPMSolverMultistepScheduler extends AbstractScheduler {
     double[] stepSigmas;
     if (config.useKarrasSigmas()) {
       stepSigmas = ScheduleMath.karras(trainSigmas[0], trainSigmas[trainSigmas.length - 1], steps);
-      t = roundedTimesteps(stepSigmas);
+      t = roundedTimesteps(stepSigmas, logTrainSigmas);
     } else if (config.useLuLambdas()) {
       double[] logSigmas =
           ScheduleMath.luLambdas(
               logTrainSigmas[0], logTrainSigmas[logTrainSigmas.length - 1], steps);
       stepSigmas = new double[steps];
       for (int i = 0; i < steps; i++) stepSigmas[i] = Math.exp(logSigmas[i]);
-      t = roundedTimesteps(stepSigmas);
+      t = roundedTimesteps(stepSigmas, logTrainSigmas);
     } else {
       stepSigmas = ScheduleMath.interp(t, trainSigmas);
     }
-    double last = config.finalSigmasType().equals("sigma_min") ? trainSigmas[0] : 0.0;
-    sigmas = new double[stepSigmas.length + 1];
-    sigmas32 = new float[stepSigmas.length + 1];
-    for (int i = 0; i < sigmas.length; i++) {
-      sigmas32[i] = (float) (i < stepSigmas.length ? stepSigmas[i] : last);
-      sigmas[i] = sigmas32[i];
-    }
-    timesteps = t;
+    return new double[][] {t, stepSigmas};
   }
 
-  private double[] roundedTimesteps(double[] stepSigmas) {
+  private static double[] roundedTimesteps(double[] stepSigmas, float[] logTrainSigmas) {
     double[] t = new double[stepSigmas.length];
     for (int i = 0; i < t.length; i++)
       t[i] = ScheduleMath.round(ScheduleMath.sigmaToT(stepSigmas[i], logTrainSigmas));

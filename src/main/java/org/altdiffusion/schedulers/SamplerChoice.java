@@ -5,29 +5,39 @@ import java.util.Map;
 
 /**
  * A sampler as resolved from what a user asked ({@link Samplers#resolve}): a row of the table, or
- * the model's own scheduler, with or without Karras sigmas.
+ * the model's own scheduler, with a schedule type.
  *
  * @param name the table's name ("Euler a"), or null for the model's own scheduler
  * @param className the diffusers class, or null for the model's own
  * @param overrides config keys the row sets
- * @param karras whether the user asked for the Karras schedule type
+ * @param schedule the schedule type the user asked for ({@link ScheduleType#AUTOMATIC}: the
+ *     sampler's own)
  */
 public record SamplerChoice(
-    String name, String className, Map<String, Object> overrides, boolean karras) {
+    String name, String className, Map<String, Object> overrides, ScheduleType schedule) {
+
+  /** Whether the user asked for the Karras schedule type. */
+  public boolean karras() {
+    return schedule.equals(ScheduleType.KARRAS);
+  }
 
   /** The model's schedule converted to this sampler, as diffusers' {@code from_config}. */
   public SchedulerConfig config(SchedulerConfig base) {
     Map<String, Object> keys = new HashMap<>(overrides);
     String target = className == null ? base.className() : className;
-    if (karras) {
-      if (!SchedulerConfig.takes(target, "use_karras_sigmas")) {
-        throw new IllegalArgumentException(
-            "the Karras schedule type is not available for "
-                + (name == null ? target : name)
-                + "; it is for Euler, LMS and the DPM++ samplers (or use schedule type Automatic)");
-      }
-      keys.put("use_karras_sigmas", true);
+    if (!schedule.appliesTo(target)) {
+      throw new IllegalArgumentException(
+          "the "
+              + schedule.label()
+              + " schedule type is not available for "
+              + (name == null ? target : name)
+              + " (diffusers' "
+              + target
+              + " takes no "
+              + String.join(", ", schedule.overrides().keySet())
+              + "); use schedule type Automatic or another sampler");
     }
+    keys.putAll(schedule.overrides());
     if (className == null && keys.isEmpty()) return base;
     return base.withClass(target, keys);
   }
@@ -40,7 +50,7 @@ public record SamplerChoice(
   /** What infotexts record as "Sampler" for a generation on {@code base}. */
   public String displayName(SchedulerConfig base) {
     if (name == null) return Samplers.nameOf(config(base));
-    if (karras && !name.endsWith(" " + Samplers.KARRAS)) {
+    if (karras() && !name.endsWith(" " + Samplers.KARRAS)) {
       String withKarras = name + " " + Samplers.KARRAS;
       if (Samplers.names().contains(withKarras)) return withKarras;
     }
@@ -49,6 +59,6 @@ public record SamplerChoice(
 
   /** A1111's "Schedule type" field, or null when the sampler's own was used. */
   public String scheduleType() {
-    return karras ? Samplers.KARRAS : null;
+    return schedule.equals(ScheduleType.AUTOMATIC) ? null : schedule.label();
   }
 }

@@ -25,7 +25,7 @@ public final class Samplers {
   public record Entry(
       String name, String className, Map<String, Object> overrides, List<String> aliases) {}
 
-  /** A1111's "Schedule type" values we can run; "Automatic" is the sampler's own. */
+  /** A1111's "Schedule type" of the sampler's own schedule; the others are {@link ScheduleType}. */
   public static final String AUTOMATIC = "Automatic";
 
   public static final String KARRAS = "Karras";
@@ -59,7 +59,20 @@ public final class Samplers {
               "DPM++ 2M SDE Karras",
               SchedulerConfig.DPM_MULTISTEP,
               Map.of("algorithm_type", "sde-dpmsolver++", "use_karras_sigmas", true),
-              List.of("k_dpmpp_2m_sde_ka")));
+              List.of("k_dpmpp_2m_sde_ka")),
+          new Entry("Heun", SchedulerConfig.HEUN, Map.of(), List.of("k_heun")),
+          new Entry("DPM2", SchedulerConfig.KDPM2, Map.of(), List.of("k_dpm_2")),
+          new Entry("DPM2 Karras", SchedulerConfig.KDPM2, KARRAS_SIGMAS, List.of("k_dpm_2_ka")),
+          new Entry("DPM2 a", SchedulerConfig.KDPM2_ANCESTRAL, Map.of(), List.of("k_dpm_2_a")),
+          new Entry(
+              "DPM2 a Karras",
+              SchedulerConfig.KDPM2_ANCESTRAL,
+              KARRAS_SIGMAS,
+              List.of("k_dpm_2_a_ka")),
+          new Entry("DDPM", SchedulerConfig.DDPM, Map.of(), List.of("ddpm")),
+          new Entry("UniPC", SchedulerConfig.UNIPC, Map.of(), List.of("unipc")),
+          new Entry("DEIS", SchedulerConfig.DEIS, Map.of(), List.of("deis")),
+          new Entry("LCM", SchedulerConfig.LCM, Map.of(), List.of("lcm")));
 
   /** Every row, in the order users see them. */
   public static List<Entry> entries() {
@@ -82,6 +95,13 @@ public final class Samplers {
       case SchedulerConfig.EULER_ANCESTRAL -> new EulerAncestralDiscreteScheduler(config);
       case SchedulerConfig.LMS -> new LMSDiscreteScheduler(config);
       case SchedulerConfig.DPM_MULTISTEP -> new DPMSolverMultistepScheduler(config);
+      case SchedulerConfig.HEUN -> new HeunDiscreteScheduler(config);
+      case SchedulerConfig.KDPM2 -> new KDPM2DiscreteScheduler(config);
+      case SchedulerConfig.KDPM2_ANCESTRAL -> new KDPM2AncestralDiscreteScheduler(config);
+      case SchedulerConfig.DDPM -> new DDPMScheduler(config);
+      case SchedulerConfig.UNIPC -> new UniPCMultistepScheduler(config);
+      case SchedulerConfig.DEIS -> new DEISMultistepScheduler(config);
+      case SchedulerConfig.LCM -> new LCMScheduler(config);
       default ->
           throw config
               .source()
@@ -101,17 +121,17 @@ public final class Samplers {
    * The sampler {@code name} (a name of the table, an alias, or a diffusers class name; case,
    * spaces, '_' and '-' ignored: "euler_a", "DPM++ 2M karras", "EulerDiscreteScheduler"), or the
    * model's own scheduler when null, with A1111's schedule type {@code schedule} (null or
-   * "Automatic": the sampler's own; "Karras").
+   * "Automatic": the sampler's own; "Karras", "SGM Uniform", ...: {@link ScheduleType#ALL}).
    *
    * @throws IllegalArgumentException naming the accepted names when either is unknown
    */
   public static SamplerChoice resolve(String name, String schedule) {
-    boolean karras = parseSchedule(schedule);
-    if (name == null) return new SamplerChoice(null, null, Map.of(), karras);
+    ScheduleType type = ScheduleType.parse(schedule);
+    if (name == null) return new SamplerChoice(null, null, Map.of(), type);
     Entry e = find(name);
     if (e == null)
       throw new IllegalArgumentException("unknown sampler '" + name + "'; valid: " + validList());
-    return new SamplerChoice(e.name(), e.className(), e.overrides(), karras);
+    return new SamplerChoice(e.name(), e.className(), e.overrides(), type);
   }
 
   /** The sampler {@code name} on the noise schedule of {@code base}. */
@@ -151,19 +171,6 @@ public final class Samplers {
       if (karras != null) return karras.name();
     }
     return plain.name();
-  }
-
-  /** True for "Karras", false for null/"Automatic"; an error naming the accepted ones otherwise. */
-  private static boolean parseSchedule(String schedule) {
-    if (schedule == null || normalize(schedule).equals(normalize(AUTOMATIC))) return false;
-    if (normalize(schedule).equals(normalize(KARRAS))) return true;
-    throw new IllegalArgumentException(
-        "unknown schedule type '"
-            + schedule
-            + "'; accepted: "
-            + AUTOMATIC
-            + " (the sampler's own), "
-            + KARRAS);
   }
 
   private static Entry find(String name) {

@@ -52,6 +52,31 @@ final class ScheduleMath {
     return y;
   }
 
+  /**
+   * The whole-number timesteps of DDIM and DDPM for the config's spacing, highest first: linspace
+   * rounds {@code np.linspace(0, T - 1, steps)}, leading adds steps_offset to multiples of {@code T
+   * // steps}, trailing rounds {@code np.arange(T, 0, -T / steps) - 1}.
+   */
+  static double[] integerTimesteps(SchedulerConfig config, int steps) {
+    int train = config.numTrainTimesteps();
+    return switch (config.timestepSpacing()) {
+      case "linspace" -> reverse(round(linspace(0, train - 1, steps)));
+      case "leading" -> {
+        int ratio = train / steps;
+        double[] t = new double[steps];
+        for (int i = 0; i < steps; i++)
+          t[i] = (double) (steps - 1 - i) * ratio + config.stepsOffset();
+        yield t;
+      }
+      case "trailing" -> {
+        double[] t = round(arange(train, 0, -(double) train / steps));
+        for (int i = 0; i < t.length; i++) t[i] -= 1;
+        yield t;
+      }
+      default -> throw new IllegalStateException(config.timestepSpacing());
+    };
+  }
+
   static double[] reverse(double[] x) {
     double[] y = new double[x.length];
     for (int i = 0; i < x.length; i++) y[i] = x[x.length - 1 - i];
@@ -134,6 +159,22 @@ final class ScheduleMath {
     double w = (lo - logSigma) / span;
     w = Math.min(Math.max(w, 0), 1);
     return (1 - w) * low + w * high;
+  }
+
+  /**
+   * {@link #sigmaToT} in float32 throughout, as diffusers runs it on a float32 tensor sigma (DPM2's
+   * midpoints): log, weight and blend each rounded to float32.
+   */
+  static double sigmaToTFloat32(float sigma, float[] logSigmas) {
+    float logSigma = (float) Math.log(Math.max(sigma, 1e-10f));
+    int count = 0;
+    for (float ls : logSigmas) if (logSigma - ls >= 0) count++;
+    int low = Math.min(Math.max(count - 1, 0), logSigmas.length - 2);
+    int high = low + 1;
+    float lo = logSigmas[low];
+    float w = (lo - logSigma) / (lo - logSigmas[high]);
+    w = Math.min(Math.max(w, 0f), 1f);
+    return (1f - w) * low + w * high;
   }
 
   /**

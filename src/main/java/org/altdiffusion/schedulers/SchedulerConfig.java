@@ -23,22 +23,22 @@ import org.altdiffusion.io.JsonConfig;
  *     built; another class's file is read for the keys all schedulers share (its betas), so that a
  *     sampler can be chosen by name on it.
  * @param numTrainTimesteps `num_train_timesteps`, default 1000.
- * @param betaStart `beta_start`, default 0.0001.
- * @param betaEnd `beta_end`, default 0.02.
+ * @param betaStart `beta_start`, default 0.0001 (Heun, DPM2, DPM2 a: 0.00085).
+ * @param betaEnd `beta_end`, default 0.02 (Heun, DPM2, DPM2 a: 0.012).
  * @param betaSchedule `beta_schedule`: linear (default), scaled_linear or squaredcos_cap_v2.
  * @param trainedBetas `trained_betas`: explicit betas (one per train step) or null (default).
  * @param predictionType `prediction_type`: epsilon (default), v_prediction, or sample where the
  *     class supports it (not PNDM nor Euler ancestral).
- * @param timestepSpacing `timestep_spacing`: leading (default of PNDM and DDIM), linspace (default
- *     of the others) or trailing.
+ * @param timestepSpacing `timestep_spacing`: leading (default of PNDM, DDIM and DDPM), linspace
+ *     (default of the others) or trailing.
  * @param stepsOffset `steps_offset`, default 0; added to "leading" timesteps.
  * @param rescaleBetasZeroSnr `rescale_betas_zero_snr`, default false (DDIM, Euler, Euler a, DPM).
  * @param setAlphaToOne `set_alpha_to_one`: PNDM default false, DDIM default true.
  * @param skipPrkSteps `skip_prk_steps` (PNDM), default false: true = PLMS steps only.
- * @param clipSample `clip_sample` (DDIM), default true: clamp predicted x0.
- * @param clipSampleRange `clip_sample_range` (DDIM), default 1.0.
+ * @param clipSample `clip_sample` (DDIM, Heun), default true (Heun: false): clamp predicted x0.
+ * @param clipSampleRange `clip_sample_range` (DDIM, Heun), default 1.0.
  * @param interpolationType `interpolation_type` (Euler): linear (default) or log_linear.
- * @param useKarrasSigmas `use_karras_sigmas` (Euler, LMS, DPM), default false.
+ * @param useKarrasSigmas `use_karras_sigmas` (Euler, LMS, DPM, Heun, DPM2, DPM2 a), default false.
  * @param sigmaMin `sigma_min` (Euler, Karras sigmas), default null = smallest schedule sigma.
  * @param sigmaMax `sigma_max` (Euler, Karras sigmas), default null = largest schedule sigma.
  * @param timestepType `timestep_type` (Euler): discrete (default) or continuous.
@@ -47,12 +47,21 @@ import org.altdiffusion.io.JsonConfig;
  * @param algorithmType `algorithm_type` (DPM): dpmsolver++ (default), sde-dpmsolver++, dpmsolver;
  *     deis is read as dpmsolver++ like diffusers.
  * @param solverType `solver_type` (DPM): midpoint (default) or heun; logrho/bh1/bh2 read as
- *     midpoint.
+ *     midpoint. UniPC: bh2 (default) or bh1; midpoint/heun/logrho read as bh2, as diffusers does.
  * @param lowerOrderFinal `lower_order_final` (DPM), default true.
  * @param eulerAtFinal `euler_at_final` (DPM), default false.
  * @param useLuLambdas `use_lu_lambdas` (DPM), default false.
  * @param lambdaMinClipped `lambda_min_clipped` (DPM), default -infinity (no clipping; diffusers
  *     writes it as {@code -Infinity}, which Python's json reads); NaN is an error.
+ * @param varianceType `variance_type` (DDPM): fixed_small (default) or fixed_large; null for the
+ *     other classes (which take only null).
+ * @param predictX0 `predict_x0` (UniPC), default true: the solver works on x0 (else on epsilon).
+ * @param disableCorrector `disable_corrector` (UniPC), default empty: step indices whose following
+ *     step skips the UniC corrector.
+ * @param originalInferenceSteps `original_inference_steps` (LCM), default 50: the distillation's
+ *     step grid, which inference steps are taken from (at most this many).
+ * @param timestepScaling `timestep_scaling` (LCM), default 10.0: scales t in the consistency
+ *     boundary condition.
  * @param source the file this was read from, for errors and {@link #withClass}.
  */
 public record SchedulerConfig(
@@ -83,6 +92,11 @@ public record SchedulerConfig(
     boolean eulerAtFinal,
     boolean useLuLambdas,
     double lambdaMinClipped,
+    String varianceType,
+    boolean predictX0,
+    List<Integer> disableCorrector,
+    int originalInferenceSteps,
+    double timestepScaling,
     JsonConfig source) {
 
   public static final String PNDM = "PNDMScheduler";
@@ -91,8 +105,48 @@ public record SchedulerConfig(
   public static final String EULER_ANCESTRAL = "EulerAncestralDiscreteScheduler";
   public static final String LMS = "LMSDiscreteScheduler";
   public static final String DPM_MULTISTEP = "DPMSolverMultistepScheduler";
+  public static final String HEUN = "HeunDiscreteScheduler";
+  public static final String KDPM2 = "KDPM2DiscreteScheduler";
+  public static final String KDPM2_ANCESTRAL = "KDPM2AncestralDiscreteScheduler";
+  public static final String DDPM = "DDPMScheduler";
+  public static final String UNIPC = "UniPCMultistepScheduler";
+  public static final String DEIS = "DEISMultistepScheduler";
+  public static final String LCM = "LCMScheduler";
   public static final List<String> CLASS_NAMES =
-      List.of(PNDM, DDIM, EULER, EULER_ANCESTRAL, LMS, DPM_MULTISTEP);
+      List.of(
+          PNDM,
+          DDIM,
+          EULER,
+          EULER_ANCESTRAL,
+          LMS,
+          DPM_MULTISTEP,
+          HEUN,
+          KDPM2,
+          KDPM2_ANCESTRAL,
+          DDPM,
+          UNIPC,
+          DEIS,
+          LCM);
+
+  /**
+   * Constructor defaults that differ from the common ones (beta 0.0001 -> 0.02, clip_sample true):
+   * the k-diffusion ports of diffusers default to SD's betas and no clipping.
+   */
+  private static final Map<String, Map<String, Object>> CLASS_DEFAULTS =
+      Map.of(
+          HEUN, Map.of("beta_start", 0.00085, "beta_end", 0.012, "clip_sample", false),
+          KDPM2, Map.of("beta_start", 0.00085, "beta_end", 0.012),
+          KDPM2_ANCESTRAL, Map.of("beta_start", 0.00085, "beta_end", 0.012),
+          LCM,
+              Map.of(
+                  "beta_start",
+                  0.00085,
+                  "beta_end",
+                  0.012,
+                  "beta_schedule",
+                  "scaled_linear",
+                  "clip_sample",
+                  false));
 
   private static final List<String> COMMON_KEYS =
       List.of(
@@ -107,9 +161,58 @@ public record SchedulerConfig(
 
   /** The keys each class's constructor takes in diffusers 0.30.3 (besides {@link #COMMON_KEYS}). */
   private static final Map<String, Set<String>> CLASS_KEYS =
-      Map.of(
-          PNDM, Set.of("skip_prk_steps", "set_alpha_to_one"),
-          DDIM,
+      Map.ofEntries(
+          Map.entry(
+              LCM,
+              Set.of(
+                  "original_inference_steps",
+                  "clip_sample",
+                  "clip_sample_range",
+                  "set_alpha_to_one",
+                  "thresholding",
+                  "dynamic_thresholding_ratio",
+                  "sample_max_value",
+                  "timestep_scaling",
+                  "rescale_betas_zero_snr")),
+          Map.entry(
+              DEIS,
+              Set.of(
+                  "solver_order",
+                  "thresholding",
+                  "dynamic_thresholding_ratio",
+                  "sample_max_value",
+                  "algorithm_type",
+                  "solver_type",
+                  "lower_order_final",
+                  "use_karras_sigmas")),
+          Map.entry(
+              UNIPC,
+              Set.of(
+                  "solver_order",
+                  "thresholding",
+                  "dynamic_thresholding_ratio",
+                  "sample_max_value",
+                  "predict_x0",
+                  "solver_type",
+                  "lower_order_final",
+                  "disable_corrector",
+                  "solver_p",
+                  "use_karras_sigmas",
+                  "final_sigmas_type",
+                  "rescale_betas_zero_snr")),
+          Map.entry(
+              DDPM,
+              Set.of(
+                  "variance_type",
+                  "clip_sample",
+                  "thresholding",
+                  "dynamic_thresholding_ratio",
+                  "clip_sample_range",
+                  "sample_max_value",
+                  "rescale_betas_zero_snr")),
+          Map.entry(PNDM, Set.of("skip_prk_steps", "set_alpha_to_one")),
+          Map.entry(
+              DDIM,
               Set.of(
                   "clip_sample",
                   "set_alpha_to_one",
@@ -117,8 +220,9 @@ public record SchedulerConfig(
                   "dynamic_thresholding_ratio",
                   "clip_sample_range",
                   "sample_max_value",
-                  "rescale_betas_zero_snr"),
-          EULER,
+                  "rescale_betas_zero_snr")),
+          Map.entry(
+              EULER,
               Set.of(
                   "interpolation_type",
                   "use_karras_sigmas",
@@ -126,10 +230,14 @@ public record SchedulerConfig(
                   "sigma_max",
                   "timestep_type",
                   "rescale_betas_zero_snr",
-                  "final_sigmas_type"),
-          EULER_ANCESTRAL, Set.of("rescale_betas_zero_snr"),
-          LMS, Set.of("use_karras_sigmas"),
-          DPM_MULTISTEP,
+                  "final_sigmas_type")),
+          Map.entry(EULER_ANCESTRAL, Set.of("rescale_betas_zero_snr")),
+          Map.entry(LMS, Set.of("use_karras_sigmas")),
+          Map.entry(HEUN, Set.of("use_karras_sigmas", "clip_sample", "clip_sample_range")),
+          Map.entry(KDPM2, Set.of("use_karras_sigmas")),
+          Map.entry(KDPM2_ANCESTRAL, Set.of("use_karras_sigmas")),
+          Map.entry(
+              DPM_MULTISTEP,
               Set.of(
                   "solver_order",
                   "thresholding",
@@ -144,16 +252,23 @@ public record SchedulerConfig(
                   "final_sigmas_type",
                   "lambda_min_clipped",
                   "variance_type",
-                  "rescale_betas_zero_snr"));
+                  "rescale_betas_zero_snr")));
 
   private static final Map<String, List<String>> PREDICTION_TYPES =
-      Map.of(
-          PNDM, List.of("epsilon", "v_prediction"),
-          DDIM, List.of("epsilon", "v_prediction", "sample"),
-          EULER, List.of("epsilon", "v_prediction", "sample", "original_sample"),
-          EULER_ANCESTRAL, List.of("epsilon", "v_prediction"),
-          LMS, List.of("epsilon", "v_prediction", "sample"),
-          DPM_MULTISTEP, List.of("epsilon", "v_prediction", "sample"));
+      Map.ofEntries(
+          Map.entry(UNIPC, List.of("epsilon", "v_prediction", "sample")),
+          Map.entry(DEIS, List.of("epsilon", "v_prediction", "sample")),
+          Map.entry(LCM, List.of("epsilon", "v_prediction", "sample")),
+          Map.entry(DDPM, List.of("epsilon", "v_prediction", "sample")),
+          Map.entry(HEUN, List.of("epsilon", "v_prediction", "sample")),
+          Map.entry(KDPM2, List.of("epsilon", "v_prediction")),
+          Map.entry(KDPM2_ANCESTRAL, List.of("epsilon", "v_prediction")),
+          Map.entry(PNDM, List.of("epsilon", "v_prediction")),
+          Map.entry(DDIM, List.of("epsilon", "v_prediction", "sample")),
+          Map.entry(EULER, List.of("epsilon", "v_prediction", "sample", "original_sample")),
+          Map.entry(EULER_ANCESTRAL, List.of("epsilon", "v_prediction")),
+          Map.entry(LMS, List.of("epsilon", "v_prediction", "sample")),
+          Map.entry(DPM_MULTISTEP, List.of("epsilon", "v_prediction", "sample")));
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -208,15 +323,18 @@ public record SchedulerConfig(
     // Another diffusers class (DDPMScheduler, HeunDiscreteScheduler...) is read for its common keys
     // only: its noise schedule can still serve a sampler chosen by name, or training.
     Fields f = new Fields(json, className);
-    boolean pndmOrDdim = className.equals(PNDM) || className.equals(DDIM);
+    boolean pndmOrDdim = className.equals(PNDM) || className.equals(DDIM) || className.equals(DDPM);
     int numTrain = f.integer("num_train_timesteps", 1000);
     if (numTrain < 1)
       throw json.error("num_train_timesteps", "must be at least 1, got " + numTrain);
-    double betaStart = f.real("beta_start", 0.0001);
-    double betaEnd = f.real("beta_end", 0.02);
+    Map<String, Object> defaults = CLASS_DEFAULTS.getOrDefault(className, Map.of());
+    double betaStart = f.real("beta_start", (double) defaults.getOrDefault("beta_start", 0.0001));
+    double betaEnd = f.real("beta_end", (double) defaults.getOrDefault("beta_end", 0.02));
     String betaSchedule =
         f.choice(
-            "beta_schedule", "linear", List.of("linear", "scaled_linear", "squaredcos_cap_v2"));
+            "beta_schedule",
+            (String) defaults.getOrDefault("beta_schedule", "linear"),
+            List.of("linear", "scaled_linear", "squaredcos_cap_v2"));
     double[] trainedBetas = f.reals("trained_betas");
     if (trainedBetas != null && trainedBetas.length != numTrain) {
       throw json.error(
@@ -236,9 +354,11 @@ public record SchedulerConfig(
     int stepsOffset = f.integer("steps_offset", 0);
     if (stepsOffset < 0) throw json.error("steps_offset", "must be at least 0, got " + stepsOffset);
     boolean zeroSnr = f.bool("rescale_betas_zero_snr", false);
-    boolean alphaToOne = f.bool("set_alpha_to_one", className.equals(DDIM));
+    boolean alphaToOne =
+        f.bool("set_alpha_to_one", className.equals(DDIM) || className.equals(LCM));
     boolean skipPrk = f.bool("skip_prk_steps", false);
-    boolean clipSample = f.bool("clip_sample", true);
+    boolean clipSample =
+        f.bool("clip_sample", (boolean) defaults.getOrDefault("clip_sample", true));
     double clipRange = f.real("clip_sample_range", 1.0);
     if (f.bool("thresholding", false)) {
       throw json.error("thresholding", "dynamic thresholding is not implemented; accepted: false");
@@ -258,15 +378,57 @@ public record SchedulerConfig(
             "algorithm_type",
             "dpmsolver++",
             List.of("dpmsolver++", "sde-dpmsolver++", "dpmsolver", "deis"));
+    boolean unipc = className.equals(UNIPC);
     String solverType =
-        f.choice("solver_type", "midpoint", List.of("midpoint", "heun", "logrho", "bh1", "bh2"));
+        f.choice(
+            "solver_type",
+            unipc ? "bh2" : "midpoint",
+            List.of("midpoint", "heun", "logrho", "bh1", "bh2"));
+    if (unipc && !solverType.startsWith("bh")) solverType = "bh2";
+    boolean predictX0 = f.bool("predict_x0", true);
+    List<Integer> disableCorrector =
+        f.has("disable_corrector") ? json.integers("disable_corrector", List.of()) : List.of();
+    if (unipc && finalSigmas.equals("zero") && (solverType.equals("bh1") || !predictX0)) {
+      throw json.error(
+          "final_sigmas_type",
+          "'zero' with "
+              + (predictX0 ? "solver_type bh1" : "predict_x0 false")
+              + " ends in NaN in diffusers 0.30.3 (its last step multiplies an infinite"
+              + " coefficient by 0); use final_sigmas_type sigma_min");
+    }
+    int originalInferenceSteps = f.integer("original_inference_steps", 50);
+    if (className.equals(LCM)
+        && (originalInferenceSteps < 1 || originalInferenceSteps > numTrain)) {
+      throw json.error(
+          "original_inference_steps",
+          "must lie in [1, num_train_timesteps = " + numTrain + "], got " + originalInferenceSteps);
+    }
+    double timestepScaling = f.real("timestep_scaling", 10.0);
+    if (f.has("solver_p")) {
+      throw json.error(
+          "solver_p", "a separate predictor scheduler is not supported; accepted: null");
+    }
     boolean lowerOrderFinal = f.bool("lower_order_final", true);
     boolean eulerAtFinal = f.bool("euler_at_final", false);
     boolean luLambdas = f.bool("use_lu_lambdas", false);
     // -Infinity (the default, and what diffusers writes for it) clips nothing.
     double lambdaMinClipped = f.realOrInfinity("lambda_min_clipped", Double.NEGATIVE_INFINITY);
-    if (f.has("variance_type")) {
+    String varianceType = null;
+    if (className.equals(DDPM)) {
+      varianceType =
+          f.choice("variance_type", "fixed_small", List.of("fixed_small", "fixed_large"));
+    } else if (f.has("variance_type")) {
       throw json.error("variance_type", "learned variances are not supported; accepted: null");
+    }
+    if (className.equals(DEIS)) {
+      // diffusers reads the DPM-Solver names as DEIS's only algorithm and solver.
+      if (!f.has("algorithm_type")) algorithm = "deis";
+      if (!algorithm.equals("deis") && !algorithm.startsWith("dpmsolver")) {
+        throw json.error(
+            "algorithm_type", "'" + algorithm + "' is not implemented for DEIS; accepted: deis");
+      }
+      algorithm = "deis";
+      solverType = "logrho";
     }
     if (className.equals(DPM_MULTISTEP)) {
       // Checked before deis is renamed, as diffusers does.
@@ -313,6 +475,11 @@ public record SchedulerConfig(
         eulerAtFinal,
         luLambdas,
         lambdaMinClipped,
+        varianceType,
+        predictX0,
+        disableCorrector,
+        originalInferenceSteps,
+        timestepScaling,
         json);
   }
 

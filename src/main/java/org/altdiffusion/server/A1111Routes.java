@@ -1,5 +1,7 @@
 package org.altdiffusion.server;
 
+import org.altdiffusion.schedulers.ScheduleType;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -117,19 +119,16 @@ final class A1111Routes {
             .okArray("SchedulerItem")
             .handler(
                 r -> {
-                  ObjectNode automatic = Json.object();
-                  automatic.put("name", "automatic");
-                  automatic.put("label", "Automatic");
-                  automatic.putNull("aliases");
-                  automatic.put("default_rho", -1);
-                  automatic.put("need_inner_model", false);
-                  ObjectNode karras = Json.object();
-                  karras.put("name", "karras");
-                  karras.put("label", "Karras");
-                  karras.putNull("aliases");
-                  karras.put("default_rho", 7.0);
-                  karras.put("need_inner_model", false);
-                  return Reply.json(List.of(automatic, karras));
+                  ArrayNode types = Json.array();
+                  for (ScheduleType t : ScheduleType.ALL) {
+                    ObjectNode o = types.addObject();
+                    o.put("name", t.key());
+                    o.put("label", t.label());
+                    o.putNull("aliases");
+                    o.put("default_rho", t.equals(ScheduleType.KARRAS) ? 7.0 : -1);
+                    o.put("need_inner_model", false);
+                  }
+                  return Reply.json(types);
                 }));
     out.add(
         Route.get("/sdapi/v1/sd-models", "sdModels", "Models in the models folder", a1111)

@@ -2,6 +2,7 @@ package org.altdiffusion.server;
 
 import java.util.List;
 import org.altdiffusion.schedulers.Samplers.Entry;
+import org.altdiffusion.schedulers.ScheduleType;
 
 /**
  * Sampler and schedule names as clients send them, resolved through the one sampler table ({@link
@@ -42,7 +43,8 @@ final class Samplers {
   }
 
   /**
-   * A1111's schedule type as the pipeline takes it: null for none or "Automatic", else "Karras".
+   * A1111's schedule type as the pipeline takes it: null for none or "Automatic", else its label
+   * ("Karras", "SGM Uniform", ...).
    *
    * @throws ApiException 422 naming the accepted types
    */
@@ -54,7 +56,9 @@ final class Samplers {
       throw ApiException.invalid(
           "scheduler: "
               + Json.abbreviate(requested)
-              + " is not known; accepted: Automatic, Karras (see GET /sdapi/v1/schedulers)");
+              + " is not known; accepted: "
+              + String.join(", ", ScheduleType.labels())
+              + " (see GET /sdapi/v1/schedulers)");
     }
   }
 }

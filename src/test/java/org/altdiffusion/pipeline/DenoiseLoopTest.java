@@ -136,4 +136,52 @@ class DenoiseLoopTest {
     assertEquals("Karras", viaType.infotext().settings().get("Schedule type"));
     assertEquals(null, viaName.infotext().settings().get("Schedule type"));
   }
+
+  @Test
+  void secondOrderSamplersReportStepsNotModelEvaluations() {
+    Scopes.run(
+        () -> {
+          try (NoGradGuard g = new NoGradGuard()) {
+            Scheduler heun = Samplers.byName("Heun", pipeline.components().scheduler());
+            heun.setTimesteps(5); // 9 evaluations: t0, then two per later step
+            int start = heun.img2imgStart(0.6); // t_start 2, times the order
+            assertEquals(4, start);
+            Noise noise = Noise.perSample(Noise.seeded(1, 1));
+            LatentInit fromStart = (s, n, shape) -> new LatentInit.Start(n.randn(shape), start);
+            List<Integer> predicted = new ArrayList<>();
+            List<String> progress = new ArrayList<>();
+            Denoiser zero =
+                (input, i, t) -> {
+                  predicted.add(i);
+                  return input.mul(Tensors.scalar(0));
+                };
+            pipeline.denoise(
+                fromStart,
+                zero,
+                StepHook.NONE,
+                heun,
+                noise,
+                new long[] {1, 4, 8, 8},
+                (step, total, preview) -> progress.add(step + "/" + total));
+            assertEquals(List.of(4, 5, 6, 7, 8), predicted);
+            assertEquals("[1/3, 2/3, 3/3]", progress.toString());
+            heun.close();
+          }
+        });
+  }
+
+  @Test
+  void everySamplerOfTheTableRunsTheLoop() {
+    for (String name : Samplers.names()) {
+      GenerationRequest r =
+          GenerationRequest.builder("a red circle")
+              .steps(3)
+              .seed(2L)
+              .size(32, 32)
+              .sampler(name)
+              .build();
+      GeneratedImage image = pipeline.generate(r, null).get(0);
+      assertEquals(name, image.infotext().settings().get("Sampler"), name);
+    }
+  }
 }

@@ -75,7 +75,7 @@ class SamplerTableTest {
 
   @Test
   void unknownNamesAndSchedulesSayWhatIsAccepted() {
-    var e = assertThrows(IllegalArgumentException.class, () -> Samplers.resolve("Heun", null));
+    var e = assertThrows(IllegalArgumentException.class, () -> Samplers.resolve("Restart", null));
     assertTrue(
         e.getMessage().contains("\"Euler a\"") && e.getMessage().contains("k_"), e.getMessage());
     e =

@@ -37,14 +37,46 @@ class SamplersTest {
     assertTrue(Samplers.byName("dpm++ 2m karras", m18).config().useKarrasSigmas());
     assertEquals("sde-dpmsolver++", Samplers.byName("DPM++ 2M SDE", m18).config().algorithmType());
     assertEquals(SchedulerConfig.PNDM, Samplers.create(m18).className());
+    assertEquals(SchedulerConfig.HEUN, Samplers.byName("k_heun", m18).className());
+    assertEquals(SchedulerConfig.KDPM2, Samplers.byName("KDPM2DiscreteScheduler", m18).className());
+    assertEquals(SchedulerConfig.KDPM2_ANCESTRAL, Samplers.byName("dpm2_a", m18).className());
+    assertEquals(2, Samplers.byName("DPM2 a Karras", m18).order());
+    assertEquals(SchedulerConfig.DDPM, Samplers.byName("DDPM", m18).className());
+  }
+
+  @Test
+  void scheduleTypesAreConfigOptionsOfTheSampler() {
+    assertEquals("trailing", Samplers.resolve("Heun", "SGM Uniform").config(m18).timestepSpacing());
+    assertEquals("leading", Samplers.resolve("DDIM", "leading").config(m18).timestepSpacing());
+    assertTrue(Samplers.resolve("DPM2 a", "karras").config(m18).useKarrasSigmas());
+    assertEquals("SGM Uniform", Samplers.resolve("Euler", "sgm_uniform").scheduleType());
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> Samplers.resolve("Euler", "beta"));
+    assertTrue(e.getMessage().contains("use_beta_sigmas"), e.getMessage());
+    assertTrue(e.getMessage().contains("SGM Uniform"), e.getMessage());
+    SamplerChoice ddpmKarras = Samplers.resolve("DDPM", "Karras");
+    e = assertThrows(IllegalArgumentException.class, () -> ddpmKarras.config(m18));
+    assertTrue(e.getMessage().contains("not available for DDPM"), e.getMessage());
+  }
+
+  @Test
+  void predictionTypesASamplerCannotRunAreRefusedBeforeWork() {
+    SchedulerConfig sample =
+        SchedulerConfigTest.parse(
+            SchedulerConfigTest.M18
+                .replace("PNDMScheduler", "DDIMScheduler")
+                .replace("}", ",\"prediction_type\":\"sample\"}"));
+    var e = assertThrows(RuntimeException.class, () -> Samplers.configFor("DPM2", sample));
+    assertTrue(e.getMessage().contains("epsilon, v_prediction"), e.getMessage());
   }
 
   @Test
   void unknownSamplerListsTheValidOnes() {
     IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> Samplers.byName("Heun", m18));
-    assertTrue(e.getMessage().contains("unknown sampler 'Heun'"), e.getMessage());
-    for (String name : List.of("\"Euler a\"", "\"DPM++ 2M Karras\"", "\"LMS\"", "DDIMScheduler")) {
+        assertThrows(IllegalArgumentException.class, () -> Samplers.byName("Restart", m18));
+    assertTrue(e.getMessage().contains("unknown sampler 'Restart'"), e.getMessage());
+    for (String name :
+        List.of("\"Euler a\"", "\"DPM++ 2M Karras\"", "\"Heun\"", "\"DPM2 a\"", "DDPMScheduler")) {
       assertTrue(e.getMessage().contains(name), e.getMessage());
     }
   }

@@ -3,6 +3,7 @@ package org.altdiffusion.schedulers;
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.altdiffusion.io.CheckpointException;
 import org.altdiffusion.io.JsonConfig;
@@ -84,9 +85,7 @@ class SchedulerConfigTest {
   void unsupportedValuesNameTheFieldAndTheAcceptedValues() {
     assertError("{\"beta_start\": 0.1}", "_class_name", "PNDMScheduler");
     assertError(
-        "{\"_class_name\": \"HeunDiscreteScheduler\"}",
-        "_class_name",
-        "DPMSolverMultistepScheduler");
+        "{\"_class_name\": \"TCDScheduler\"}", "_class_name", "DPMSolverMultistepScheduler");
     assertError(
         "{\"_class_name\": \"DDIMScheduler\", \"beta_schedule\": \"cosine\"}",
         "beta_schedule",
@@ -149,7 +148,7 @@ class SchedulerConfigTest {
   void anotherClassesScheduleServesASamplerByName() {
     SchedulerConfig ddpm =
         parse(
-            "{\"_class_name\": \"DDPMScheduler\", \"beta_schedule\": \"scaled_linear\","
+            "{\"_class_name\": \"TCDScheduler\", \"beta_schedule\": \"scaled_linear\","
                 + " \"beta_start\": 0.00085, \"beta_end\": 0.012, \"variance_type\":"
                 + " \"fixed_small\"}");
     assertFalse(ddpm.supported());
@@ -263,6 +262,27 @@ class SchedulerConfigTest {
     assertEquals(
         "scheduler_config.json: field 'beta_end' must be a finite number, got Infinity",
         e.getMessage());
+  }
+
+  @Test
+  void uniPcConfigsThatEndInNanAreRefused() {
+    assertError(
+        "{\"_class_name\": \"UniPCMultistepScheduler\", \"solver_type\": \"bh1\"}",
+        "final_sigmas_type",
+        "sigma_min");
+    assertError(
+        "{\"_class_name\": \"UniPCMultistepScheduler\", \"predict_x0\": false}",
+        "final_sigmas_type",
+        "sigma_min");
+    assertError(
+        "{\"_class_name\": \"UniPCMultistepScheduler\", \"solver_p\": {}}", "solver_p", "null");
+    SchedulerConfig bh1 =
+        parse(
+            "{\"_class_name\": \"UniPCMultistepScheduler\", \"solver_type\": \"bh1\","
+                + " \"final_sigmas_type\": \"sigma_min\", \"disable_corrector\": [0, 2]}");
+    assertEquals("bh1", bh1.solverType());
+    assertEquals(List.of(0, 2), bh1.disableCorrector());
+    assertEquals("bh2", parse("{\"_class_name\": \"UniPCMultistepScheduler\"}").solverType());
   }
 
   private static void assertError(String json, String field, String accepted) {

@@ -42,8 +42,14 @@ class SchedulerParityTest {
 
   static final double SIGMA_RELATIVE_TOLERANCE = 1e-6;
 
-  static JsonNode cases;
-  static SafeTensors.Reader tensors;
+  /**
+   * Fixture folders: every sampler's, then UniPC's and DEIS'
+   * (tools/reference/make_multistep_fixtures.py).
+   */
+  static final List<Path> DIRS = List.of(DIR, DIR.resolve("multistep"));
+
+  static final List<JsonNode> caseSets = new ArrayList<>();
+  static final List<SafeTensors.Reader> readers = new ArrayList<>();
 
   /** Worst errors per scheduler class: timestep, sigma (relative), latents, x0. */
   static final Map<String, double[]> worst = new TreeMap<>();
@@ -51,13 +57,15 @@ class SchedulerParityTest {
   @BeforeAll
   static void load() throws IOException {
     Torch.init();
-    cases = new ObjectMapper().readTree(DIR.resolve("cases.json").toFile()).get("cases");
-    tensors = SafeTensors.open(DIR.resolve("tensors.safetensors"));
+    for (Path dir : DIRS) {
+      caseSets.add(new ObjectMapper().readTree(dir.resolve("cases.json").toFile()).get("cases"));
+      readers.add(SafeTensors.open(dir.resolve("tensors.safetensors")));
+    }
   }
 
   @AfterAll
   static void report() {
-    tensors.close();
+    readers.forEach(SafeTensors.Reader::close);
     worst.forEach(
         (k, v) ->
             System.out.printf(
@@ -68,8 +76,11 @@ class SchedulerParityTest {
   @TestFactory
   Stream<DynamicTest> trajectories() {
     List<DynamicTest> tests = new ArrayList<>();
-    for (JsonNode c : cases)
-      tests.add(DynamicTest.dynamicTest(c.get("id").asText(), () -> replay(c)));
+    for (int set = 0; set < caseSets.size(); set++) {
+      SafeTensors.Reader tensors = readers.get(set);
+      for (JsonNode c : caseSets.get(set))
+        tests.add(DynamicTest.dynamicTest(c.get("id").asText(), () -> replay(c, tensors)));
+    }
     return tests.stream();
   }
 
@@ -83,10 +94,19 @@ class SchedulerParityTest {
         : Samplers.configFor(sampler.asText(), config);
   }
 
-  private void replay(JsonNode c) {
+  private void replay(JsonNode c, SafeTensors.Reader tensors) {
     String id = c.get("id").asText();
-    boolean strict = id.startsWith("m18_") || id.startsWith("img2img_");
     SchedulerConfig config = configOf(c);
+    // DPM2 a's sigma_down = sqrt(next² - up²) cancels (100-fold at 3 steps): the 1-ulp sqrt
+    // differences of Python's torch in the train sigmas reach its few-step trajectories, which are
+    // held to the relative bound of the variants.
+    boolean cancelling =
+        config.className().equals(SchedulerConfig.KDPM2_ANCESTRAL) && c.get("steps").asInt() < 7;
+    boolean strict = (id.startsWith("m18_") || id.startsWith("img2img_")) && !cancelling;
+    // DEIS's log-rho coefficients come from numpy's float32 log, which is not correctly rounded
+    // (it differs from the rounded log for ~8% of inputs; we take the rounded one): its
+    // trajectories are held to 5x the bound.
+    double slack = config.className().equals(SchedulerConfig.DEIS) ? 5 : 1;
     assertEquals(c.get("class").asText(), config.className());
     double[] errors =
         worst.computeIfAbsent(
@@ -108,7 +128,9 @@ class SchedulerParityTest {
           assertEquals(
               expectedT[i],
               timesteps[i],
-              1e-5 * Math.max(1, Math.abs(expectedT[i])),
+              // DPM2's midpoint timesteps: see ScheduleTimestepsTest
+              (scheduler.order() == 2 && i % 2 == 1 ? 1e-4 : 1e-5)
+                  * Math.max(1, Math.abs(expectedT[i])),
               id + ": timestep " + i);
       }
       if (c.get("sigmas").isNull()) {
@@ -146,7 +168,7 @@ class SchedulerParityTest {
         latents = scheduler.addNoise(image, noise, start);
         errors[2] =
             Math.max(
-                errors[2], check(id + ": add_noise", tensors.load(id + "/noised"), latents, 1));
+                errors[2], check(id + ": add_noise", tensors.load(id + "/noised"), latents, 1, 1));
       } else {
         latents =
             Tensors.randn(generator, 2, 4, 8, 8).mul(Tensors.scalar(scheduler.initNoiseSigma()));
@@ -175,9 +197,11 @@ class SchedulerParityTest {
                       id + ": latents after step " + i,
                       tensors.load(id + "/latents" + i),
                       latents,
-                      inputScale));
+                      inputScale,
+                      slack));
         }
-        if (i == timesteps.length - 1) {
+        // Heun and DPM2 return no pred_original_sample in diffusers: nothing to compare there.
+        if (i == timesteps.length - 1 && c.path("has_x0").asBoolean(true)) {
           errors[3] =
               Math.max(
                   errors[3],
@@ -185,7 +209,8 @@ class SchedulerParityTest {
                       id + ": x0 at step " + i,
                       tensors.load(id + "/x0_" + i),
                       result.predOriginalSample(),
-                      inputScale));
+                      inputScale,
+                      slack));
         }
       }
       double genErr =
@@ -198,11 +223,13 @@ class SchedulerParityTest {
    * Asserts the max abs error is within tolerance (scaled by {@code scale} when above 1); returns
    * it.
    */
-  private static double check(String what, Tensor expected, Tensor actual, double scale) {
+  private static double check(
+      String what, Tensor expected, Tensor actual, double scale, double slack) {
     assertNotNull(actual, what + " missing");
     double err = Tensors.maxAbsDiff(expected, actual);
     double bound =
-        TRAJECTORY_TOLERANCE
+        slack
+            * TRAJECTORY_TOLERANCE
             * Math.max(
                 1, Math.max(scale, expected.abs().max().item_double() * (scale > 1 ? 1 : 0)));
     assertTrue(err <= bound, what + ": max abs error " + err + " > " + bound);

@@ -60,7 +60,9 @@ class SchedulerFieldTest {
   void theSchedulersListOffersWhatRuns() throws Exception {
     server = Servers.start(Servers.config(), new TestModels(0, 32, "m18"));
     JsonNode list = Http.get(server.url() + "/sdapi/v1/schedulers").json();
-    assertEquals(2, list.size());
+    assertEquals(6, list.size());
     assertEquals("karras", list.get(1).get("name").textValue());
+    assertEquals("sgm_uniform", list.get(2).get("name").textValue());
+    assertEquals("SGM Uniform", list.get(2).get("label").textValue());
   }
 }
