@@ -1,7 +1,5 @@
 package org.altdiffusion.server;
 
-import org.altdiffusion.schedulers.ScheduleType;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -10,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.logging.Logger;
 import org.altdiffusion.image.ImageLimits;
+import org.altdiffusion.schedulers.ScheduleType;
 
 /**
  * AUTOMATIC1111's core API under {@code /sdapi/v1}: txt2img, img2img (waiting for their job),
