@@ -13,7 +13,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -37,8 +36,9 @@ import org.altdiffusion.server.OpenAiJson.OpenAiException;
  * (txt2img), {@code /v1/images/edits} (img2img of the uploaded picture; with a mask, inpainting of
  * the mask's fully transparent pixels), {@code /v1/images/variations} (img2img with an empty
  * prompt), {@code GET /v1/models}, and {@code GET /v1/images/files/<name>.png} for {@code url}
- * answers. Requests are translated into A1111 requests and validated by the same code as {@code
- * /sdapi/v1}; errors are in OpenAI's shape ({@link OpenAiJson}).
+ * answers (multipart forms: {@link OpenAiForm}). Requests are translated into A1111 requests and
+ * validated by the same code as {@code /sdapi/v1}; errors are in OpenAI's shape ({@link
+ * OpenAiJson}).
  *
  * <p>Mapping: {@code model} is one of this server's models (title or name); absent, or an OpenAI
  * model name ({@link #OPENAI_MODELS}), means the current model. {@code n} is the batch size. {@code
@@ -96,9 +96,6 @@ final class OpenAiImages {
   private static final Set<String> EDIT_FIELDS =
       union(COMMON, List.of("prompt", "strength", "input_fidelity"));
   private static final Set<String> VARIATION_FIELDS = union(COMMON, List.of("strength"));
-
-  /** Form fields that may repeat, each a list item ({@code styles} or {@code styles[]}). */
-  private static final Set<String> LIST_FIELDS = Set.of("styles", "styles[]");
 
   /** Queues a request as ApiServer's own routes do. */
   @FunctionalInterface
@@ -243,11 +240,11 @@ final class OpenAiImages {
   }
 
   private Reply edits(Request request) {
-    Form form = form(request, EDIT_FIELDS, Set.of("image", "image[]", "mask"));
+    OpenAiForm form = OpenAiForm.parse(request, EDIT_FIELDS, Set.of("image", "image[]", "mask"));
     ImageHeader image = form.image();
-    Multipart.Part mask = form.files.get("mask");
+    Multipart.Part mask = form.files().get("mask");
     if (mask != null) {
-      ImageHeader m = checkImage("mask", mask.data());
+      ImageHeader m = OpenAiForm.checkImage("mask", mask.data());
       if (m.width() != image.width() || m.height() != image.height())
         throw OpenAiJson.invalid(
             "mask",
@@ -261,8 +258,8 @@ final class OpenAiImages {
                 + image.height()
                 + "; they must be the same size");
     }
-    Options o = options(form.params);
-    o.a1111.put("prompt", form.params.prompt(config));
+    Options o = options(form.params());
+    o.a1111.put("prompt", form.params().prompt(config));
     img2img(form, o, EDIT_STRENGTH);
     if (mask != null) {
       o.a1111.put("mask", Base64.getEncoder().encodeToString(openAiMask(mask.data())));
@@ -306,17 +303,17 @@ final class OpenAiImages {
   }
 
   private Reply variations(Request request) {
-    Form form = form(request, VARIATION_FIELDS, Set.of("image"));
+    OpenAiForm form = OpenAiForm.parse(request, VARIATION_FIELDS, Set.of("image"));
     form.image();
-    Options o = options(form.params);
+    Options o = options(form.params());
     o.a1111.put("prompt", "");
     img2img(form, o, VARIATION_STRENGTH);
     return await(
         submitter.submit(Img2ImgRequest.parse(o.a1111, config), Job.Kind.IMG2IMG), o, request);
   }
 
-  private void img2img(Form form, Options o, double defaultStrength) {
-    Double strength = form.params.number("strength", 0, 1);
+  private void img2img(OpenAiForm form, Options o, double defaultStrength) {
+    Double strength = form.params().number("strength", 0, 1);
     double s = strength == null ? defaultStrength : strength;
     int steps = o.a1111.get("steps").intValue();
     if ((int) (steps * s) < 1)
@@ -504,85 +501,6 @@ final class OpenAiImages {
               + ", got "
               + v);
     return v;
-  }
-
-  /** A multipart request's text fields and files. */
-  private record Form(OpenAiParams params, Map<String, Multipart.Part> files) {
-    ImageHeader image() {
-      return checkImage("image", imageBytes());
-    }
-
-    byte[] imageBytes() {
-      Multipart.Part p = files.get("image");
-      if (p == null) p = files.get("image[]");
-      if (p == null)
-        throw OpenAiJson.invalid(
-            "image", "image is required: upload the picture as a file (PNG, JPEG, BMP or GIF)");
-      return p.data();
-    }
-  }
-
-  private static Form form(Request request, Set<String> fields, Set<String> fileFields) {
-    List<Multipart.Part> parts =
-        Multipart.parse(request.headers().getFirst("Content-Type"), request.body());
-    ObjectNode text = Json.object();
-    Map<String, Multipart.Part> files = new LinkedHashMap<>();
-    for (Multipart.Part part : parts) {
-      String name = part.name();
-      if (fileFields.contains(name)) {
-        if (!part.isFile())
-          throw OpenAiJson.invalid(name, name + " must be a file upload, not a text field");
-        if (files.containsKey(name) || (name.startsWith("image") && files.containsKey(other(name))))
-          throw OpenAiJson.invalid(
-              name, "only one " + name + " is accepted (this server edits one picture)");
-        files.put(name, part);
-      } else if (LIST_FIELDS.contains(name)) {
-        if (part.isFile())
-          throw OpenAiJson.invalid(name, name + " must be a text field, not a file upload");
-        String list = name.replace("[]", "");
-        if (!text.has(list)) text.putArray(list);
-        ((ArrayNode) text.get(list)).add(part.text());
-      } else if (fields.contains(name)) {
-        if (part.isFile())
-          throw OpenAiJson.invalid(name, name + " must be a text field, not a file upload");
-        if (text.has(name)) throw OpenAiJson.invalid(name, name + " is given more than once");
-        text.put(name, part.text());
-      } else {
-        throw unknown(name, fields, fileFields);
-      }
-    }
-    return new Form(new OpenAiParams(text, true), files);
-  }
-
-  private static String other(String imageField) {
-    return imageField.equals("image") ? "image[]" : "image";
-  }
-
-  static OpenAiException unknown(String name, Set<String> fields, Set<String> fileFields) {
-    Set<String> all = new TreeSet<>(fields);
-    all.addAll(fileFields);
-    return OpenAiJson.invalid(
-        name,
-        "unrecognized request argument '"
-            + Json.abbreviate(name)
-            + "'; accepted: "
-            + String.join(", ", all));
-  }
-
-  static ImageHeader checkImage(String field, byte[] bytes) {
-    try {
-      return ImageLimits.UPLOADS.check(ImageHeader.read(bytes));
-    } catch (BadImageException e) {
-      if (e.problem() == BadImageException.Problem.TOO_LARGE)
-        throw new OpenAiException(
-            new OpenAiJson.Error(
-                413,
-                field + " is " + e.getMessage(),
-                "invalid_request_error",
-                field,
-                "payload_too_large"));
-      throw OpenAiJson.invalid(field, field + " is " + e.getMessage());
-    }
   }
 
   // ---------------------------------------------------------------- answers

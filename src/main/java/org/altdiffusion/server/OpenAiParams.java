@@ -14,7 +14,7 @@ record OpenAiParams(ObjectNode values, boolean form) {
         .fieldNames()
         .forEachRemaining(
             n -> {
-              if (!accepted.contains(n)) throw OpenAiImages.unknown(n, accepted, Set.of());
+              if (!accepted.contains(n)) throw OpenAiForm.unknown(n, accepted, Set.of());
             });
   }
 
