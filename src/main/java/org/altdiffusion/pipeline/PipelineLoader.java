@@ -66,7 +66,11 @@ public final class PipelineLoader {
    */
   public static ModelComponents components(Path model, SingleFileOptions options) {
     if (Files.isDirectory(model)) return components(model);
-    if (!Files.isRegularFile(model)) throw new CheckpointException(model, "model not found");
+    if (!Files.isRegularFile(model))
+      throw new CheckpointException(
+          model,
+          "model not found: expected a diffusers model folder (with model_index.json) or a"
+              + " single .safetensors/.ckpt checkpoint file");
     Torch.init();
     return SingleFileLoader.components(model, options);
   }

@@ -146,7 +146,7 @@ class GenerateCommandTest {
         "--out",
         tmp.toString());
     assertError(
-        "model folder not found",
+        "model not found: expected a diffusers model folder",
         "generate",
         "--model",
         tmp.resolve("nope").toString(),
