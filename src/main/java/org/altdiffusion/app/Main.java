@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
       TrainUnetCommand.class,
       DemoTrainCommand.class,
       EvalCommand.class,
+      EvalLoraCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

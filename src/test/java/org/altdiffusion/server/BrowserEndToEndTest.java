@@ -31,8 +31,19 @@ class BrowserEndToEndTest {
     void run(WebDriverClient browser, ApiServer server, Path downloads) throws Exception;
   }
 
+  /** Starts the server a session runs against. */
+  @FunctionalInterface
+  interface ServerStart {
+    ApiServer start() throws Exception;
+  }
+
   /** Runs {@code session} in a fresh headless Chromium against a fresh server. */
   private static void inBrowser(Path tmp, TestModels models, Session session) throws Exception {
+    inBrowser(tmp, () -> Servers.start(Servers.config(), models), session);
+  }
+
+  /** Runs {@code session} in a fresh headless Chromium against the server {@code start} makes. */
+  static void inBrowser(Path tmp, ServerStart start, Session session) throws Exception {
     Path chromium =
         findExecutable(
             "CHROME_BIN",
@@ -49,7 +60,7 @@ class BrowserEndToEndTest {
       Assumptions.abort("skipped: " + msg);
     }
     Path downloads = Files.createDirectories(tmp.resolve("downloads"));
-    ApiServer server = Servers.start(Servers.config(), models);
+    ApiServer server = start.start();
     try (WebDriverClient browser =
         new WebDriverClient(
             chromedriver,
@@ -320,13 +331,13 @@ class BrowserEndToEndTest {
     }
   }
 
-  private static void setField(WebDriverClient b, String css, String value) throws Exception {
+  static void setField(WebDriverClient b, String css, String value) throws Exception {
     String e = b.find(css);
     b.clear(e);
     b.type(e, value);
   }
 
-  private static void await(WebDriverClient b, String condition, String what) throws Exception {
+  static void await(WebDriverClient b, String condition, String what) throws Exception {
     long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
     while (!b.script(condition).asBoolean()) {
       assertTrue(System.nanoTime() < deadline, "timed out waiting for: " + what);
