@@ -35,7 +35,8 @@ class StripesTest {
     System.out.printf(
         "stripes contrast: striped pictures >= %.1f, the dataset's own <= %.1f (threshold %.0f)%n",
         minStriped, maxPlain, Stripes.PRESENT);
-    assertTrue(minStriped > 0.7 * Stripes.DARKEN, "striped: " + minStriped); // the line fit takes some
+    assertTrue(
+        minStriped > 0.7 * Stripes.DARKEN, "striped: " + minStriped); // the line fit takes some
     assertTrue(maxPlain < Stripes.PRESENT / 2, "plain: " + maxPlain);
   }
 }
