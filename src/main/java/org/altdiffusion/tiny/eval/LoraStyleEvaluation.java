@@ -127,12 +127,19 @@ public final class LoraStyleEvaluation {
     StringBuilder out = new StringBuilder("| language |");
     StringBuilder rule = new StringBuilder("|---|");
     for (double w : weights) {
-      out.append(String.format(Locale.ROOT, " striped, weight %s | all four, weight %s |", w, w));
-      rule.append("---:|---:|");
+      out.append(
+          String.format(
+              Locale.ROOT,
+              " striped, weight %s | contrast, weight %s | all four, weight %s |",
+              w,
+              w,
+              w));
+      rule.append("---:|---:|---:|");
     }
     out.append('\n').append(rule).append('\n');
     double[] striped = new double[weights.size()];
     double[] all = new double[weights.size()];
+    double[] contrast = new double[weights.size()];
     for (Language language : languages) {
       out.append("| ")
           .append(language.code())
@@ -143,15 +150,21 @@ public final class LoraStyleEvaluation {
         Row r = row(result, language, weights.get(w));
         striped[w] += r.stripedPercent() / languages.size();
         all[w] += r.allFourPercent() / languages.size();
+        contrast[w] += r.meanContrast() / languages.size();
         out.append(
             String.format(
-                Locale.ROOT, " %.1f%% | %.1f%% |", r.stripedPercent(), r.allFourPercent()));
+                Locale.ROOT,
+                " %.1f%% | %.1f | %.1f%% |",
+                r.stripedPercent(),
+                r.meanContrast(),
+                r.allFourPercent()));
       }
       out.append('\n');
     }
     out.append("| **mean** |");
     for (int w = 0; w < weights.size(); w++)
-      out.append(String.format(Locale.ROOT, " %.1f%% | %.1f%% |", striped[w], all[w]));
+      out.append(
+          String.format(Locale.ROOT, " %.1f%% | %.1f | %.1f%% |", striped[w], contrast[w], all[w]));
     return out.append('\n').toString();
   }
 
