@@ -91,15 +91,17 @@ def infotext(png):
 
 
 def check(model, file, png, base_state):
-    collect = Collect()
-    for name in ("diffusers", "peft", "transformers"):
-        logging.getLogger(name).addHandler(collect)
     pipe = load(model)
     pipe.set_progress_bar_config(disable=True)
+    collect = Collect()  # only what load_lora_weights says
+    for name in ("diffusers", "peft", "transformers"):
+        logging.getLogger(name).addHandler(collect)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         pipe.load_lora_weights(os.path.dirname(file), weight_name=os.path.basename(file), adapter_name="x")
     problems = collect.messages + [str(w.message) for w in caught if "key" in str(w.message).lower()]
+    for name in ("diffusers", "peft", "transformers"):
+        logging.getLogger(name).removeHandler(collect)
     pipe.set_adapters(["x"], adapter_weights=[1.0])
     pipe.fuse_lora(components=["unet"], adapter_names=["x"])
     pipe.unload_lora_weights()
@@ -118,8 +120,6 @@ def check(model, file, png, base_state):
           f"fused weights within {worst:.2e} of W + alpha/r up@down; load warnings: {len(problems)} "
           f"{problems[:3]}; picture '{p['prompt']}' seed {p['seed']}: max |ours - diffusers| = "
           f"{diff:.5f} ({diff * 255:.2f}/255)")
-    for name in ("diffusers", "peft", "transformers"):
-        logging.getLogger(name).removeHandler(collect)
     ok = not problems and worst < 1e-5 and changed == layers and diff <= 1 / 255 + 1e-6
     return ok, fused
 
