@@ -12,13 +12,21 @@ src/test/resources/fixtures/lora/:
   peft.safetensors         diffusers/PEFT names (unet.<path>.lora_A.weight / lora_B.weight), no
                            alphas (scale 1), a 3x3 conv among them
   kohya_locon.pt           the same tensors through torch.save (the .pt/.ckpt path)
+  te_unet.safetensors      diffusers/PEFT names with alphas (network_alphas) on UNet layers and on
+                           the XLM-R text encoder (text_encoder.roberta..., text_encoder.transformation),
+                           for separate text-encoder/UNet weights
   hashes.json              A1111's hash of each LoRA file (modules/hashes.py addnet_hash_safetensors
                            for .safetensors: SHA-256 of the bytes after the header; else of the file)
-  cases.json               each generation: its LoRAs with weights, prompt, seed, ... and output
+  cases.json               each generation: its LoRAs with text-encoder and UNet weights, prompt, seed, ... and output
   <case>.safetensors       "images": float32 [B, H, W, 3] as the pipeline returns them (np)
 
 Each case loads the LoRAs with diffusers' load_lora_weights (peft backend), sets the weights with
-set_adapters and fuses them into the weights (fuse_lora), as our merge does. Before generating, the
+set_adapters and fuses them into the weights (fuse_lora), as our merge does. The case with
+separate text-encoder and UNet weights sets them as set_adapters(names, [{"unet": u}]) for the UNet
+and set_adapters_for_text_encoder(names, text_encoder, [t]) for the text encoder (what
+set_adapters(names, [{"text_encoder": t, "unet": u}]) does on a CLIP pipeline): diffusers 0.30.3's
+load_lora_weights only finds text-encoder layers in CLIP, so the XLM-R part is injected with peft
+(inject_adapter_in_model + set_peft_model_state_dict, the calls diffusers makes for CLIP). Before generating, the
 fused UNet weights are checked against W + sum(weight * alpha / rank * up @ down) computed here, so
 the files mean what the Java side assumes.
 """
@@ -63,6 +71,13 @@ KOHYA = [
     ("up_blocks.1.resnets.0.conv2", 2, 2.0),            # LoCon 3x3
     ("up_blocks.1.resnets.0.conv_shortcut", 4, 4.0),    # LoCon 1x1
 ]
+TE_UNET = [  # (component, module path, rank, alpha)
+    ("unet", "down_blocks.0.attentions.0.transformer_blocks.0.attn2.to_q", 4, 8.0),
+    ("unet", "up_blocks.1.attentions.0.transformer_blocks.0.attn1.to_out.0", 4, 2.0),
+    ("text_encoder", "roberta.encoder.layer.0.attention.self.query", 4, 8.0),
+    ("text_encoder", "roberta.encoder.layer.1.output.dense", 4, 8.0),
+    ("text_encoder", "transformation", 4, 8.0),
+]
 PEFT = [
     ("down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_q", 4),
     ("up_blocks.1.attentions.0.transformer_blocks.0.attn2.to_k", 4),
@@ -92,7 +107,7 @@ def delta(down, up):
     return F.conv2d(down.permute(1, 0, 2, 3), up).permute(1, 0, 2, 3)
 
 
-def make_files(unet):
+def make_files(unet, text_encoder):
     g = torch.Generator().manual_seed(123)
     kohya, kohya_layers = {}, []
     for path, rank, alpha in KOHYA:
@@ -102,17 +117,25 @@ def make_files(unet):
         kohya[name + ".lora_up.weight"] = up.contiguous()
         if alpha is not None:
             kohya[name + ".alpha"] = torch.tensor(alpha)
-        kohya_layers.append((path, down, up, (alpha if alpha is not None else rank) / rank))
+        kohya_layers.append(("unet", path, down, up, (alpha if alpha is not None else rank) / rank))
     peft, peft_layers = {}, []
     for path, rank in PEFT:
         down, up = factors(unet, path, rank, g)
         peft["unet." + path + ".lora_A.weight"] = down.contiguous()
         peft["unet." + path + ".lora_B.weight"] = up.contiguous()
-        peft_layers.append((path, down, up, 1.0))
+        peft_layers.append(("unet", path, down, up, 1.0))
+    both, both_layers = {}, []
+    for component, path, rank, alpha in TE_UNET:
+        down, up = factors(unet if component == "unet" else text_encoder, path, rank, g)
+        both[component + "." + path + ".lora_A.weight"] = (down * 2).contiguous()
+        both[component + "." + path + ".lora_B.weight"] = (up * 2).contiguous()
+        both[component + "." + path + ".alpha"] = torch.tensor(alpha)
+        both_layers.append((component, path, down * 2, up * 2, alpha / rank))
+    save_file(both, os.path.join(OUT, "te_unet.safetensors"))
     save_file(kohya, os.path.join(OUT, "kohya_locon.safetensors"), metadata={"ss_network_module": "networks.lora"})
     save_file(peft, os.path.join(OUT, "peft.safetensors"))
     torch.save(kohya, os.path.join(OUT, "kohya_locon.pt"))
-    return {"kohya_locon": kohya_layers, "peft": peft_layers}
+    return {"kohya_locon": kohya_layers, "peft": peft_layers, "te_unet": both_layers}
 
 
 def load():
@@ -146,7 +169,7 @@ def addnet_hash_safetensors(b):
 
 def write_hashes():
     hashes = {}
-    for name in ["kohya_locon.safetensors", "peft.safetensors", "kohya_locon.pt"]:
+    for name in ["kohya_locon.safetensors", "peft.safetensors", "kohya_locon.pt", "te_unet.safetensors"]:
         with open(os.path.join(OUT, name), "rb") as f:
             hashes[name] = addnet_hash_safetensors(f) if name.endswith(".safetensors") else hashlib.sha256(f.read()).hexdigest()
     with open(os.path.join(OUT, "hashes.json"), "w") as f:
@@ -158,32 +181,64 @@ def main():
         shutil.rmtree(OUT)
     os.makedirs(OUT)
     base = load()
-    layers = make_files(base.unet)
+    layers = make_files(base.unet, base.text_encoder)
     write_hashes()
-    original = {k: v.clone() for k, v in base.unet.state_dict().items()}
+    original = {c: {k: v.clone() for k, v in getattr(base, c).state_dict().items()}
+                for c in ("unet", "text_encoder")}
     cases = []
 
+    def load_te_unet(pipe, name):
+        """te_unet.safetensors: the UNet part as load_lora_weights reads PEFT files with alphas, the
+        XLM-R part as load_lora_into_text_encoder does for CLIP (transformers' load_adapter)."""
+        from safetensors.torch import load_file
+        from peft import LoraConfig
+        sd = load_file(os.path.join(OUT, "te_unet.safetensors"))
+        alphas = {k: v.item() for k, v in sd.items() if k.endswith(".alpha")}
+        unet_sd = {k: v for k, v in sd.items() if k.startswith("unet.") and not k.endswith(".alpha")}
+        pipe.load_lora_into_unet(unet_sd, {k: v for k, v in alphas.items() if k.startswith("unet.")},
+                                 pipe.unet, adapter_name=name)
+        te_sd = {k[len("text_encoder."):]: v for k, v in sd.items()
+                 if k.startswith("text_encoder.") and not k.endswith(".alpha")}
+        te_alphas = {v for k, v in alphas.items() if k.startswith("text_encoder.")}
+        assert len(te_alphas) == 1, te_alphas
+        targets = sorted({k.split(".lora_")[0] for k in te_sd})
+        pipe.text_encoder.load_adapter(adapter_name=name, adapter_state_dict=te_sd,
+                                       peft_config=LoraConfig(r=4, lora_alpha=te_alphas.pop(), target_modules=targets))
+
     def case(name, loras, prompt, negative, steps, guidance, seed, batch, size):
+        """loras: (file, text-encoder weight, UNet weight)."""
         pipe = load()
         pipe.set_progress_bar_config(disable=True)
         names = []
-        for file, weight in loras:
-            pipe.load_lora_weights(OUT, weight_name=file + ".safetensors", adapter_name=file)
+        for file, _, _ in loras:
+            if file == "te_unet":
+                load_te_unet(pipe, file)
+            else:
+                pipe.load_lora_weights(OUT, weight_name=file + ".safetensors", adapter_name=file)
             names.append(file)
-        pipe.set_adapters(names, adapter_weights=[w for _, w in loras])
-        pipe.fuse_lora(components=["unet"], adapter_names=names)
+        # diffusers' per-component weights: one dict per adapter
+        parts = {f: {c for c, *_ in layers[f]} for f, _, _ in loras}
+        pipe.set_adapters(names, adapter_weights=[{c: (u if c == "unet" else t) for c in parts[f]}
+                                                  for f, t, u in loras])
+        components = ["unet"] + (["text_encoder"] if any(f == "te_unet" for f, _, _ in loras) else [])
+        pipe.fuse_lora(components=components, adapter_names=names)
         pipe.unload_lora_weights()  # keeps the fused weights, removes the LoRA layers
-        expected = {k: v.clone() for k, v in original.items()}
-        for file, weight in loras:
-            for path, down, up, scale in layers[file]:
-                expected[path + ".weight"] += weight * scale * delta(down, up)
-        fused = pipe.unet.state_dict()
-        assert set(fused) == set(expected), set(fused) ^ set(expected)
-        worst = max((fused[k] - expected[k]).abs().max().item() for k in expected)
-        changed = sum(1 for k in expected if not torch.equal(expected[k], original[k]))
-        bad = {k: (fused[k] - expected[k]).abs().max().item() for k in expected if (fused[k] - expected[k]).abs().max().item() > 1e-5}
-        assert worst < 1e-5, bad
-        assert changed == len({p for f, _ in loras for p, *_ in layers[f]}), changed
+        worst, changed = 0.0, 0
+        for c in ("unet", "text_encoder"):
+            expected = {k: v.clone() for k, v in original[c].items()}
+            for file, t, u in loras:
+                for component, path, down, up, scale in layers[file]:
+                    if component == c:
+                        expected[path + ".weight"] += (u if c == "unet" else t) * scale * delta(down, up)
+            fused = getattr(pipe, c).state_dict()
+            assert set(fused) == set(expected), set(fused) ^ set(expected)
+            bad = {k: (fused[k] - expected[k]).abs().max().item() for k in expected
+                   if (fused[k] - expected[k]).abs().max().item() > 1e-5}
+            assert not bad, bad
+            worst = max(worst, max((fused[k] - expected[k]).abs().max().item() for k in expected))
+            changed += sum(1 for k in expected if not torch.equal(expected[k], original[c][k]))
+        weighted = {(c, p) for f, t, u in loras for c, p, *_ in layers[f] if (u if c == "unet" else t) != 0}
+        assert changed == len(weighted), changed
         gens = [torch.Generator().manual_seed(seed + i) for i in range(batch)]
         out = pipe(prompt=prompt, negative_prompt=negative or None, num_inference_steps=steps,
                    guidance_scale=guidance, generator=gens, num_images_per_prompt=batch, height=size,
@@ -196,15 +251,18 @@ def main():
         effect = float(np.abs(out - plain).max())
         assert effect > 0.05, effect
         save_file({"images": torch.from_numpy(np.ascontiguousarray(out)).float()}, os.path.join(OUT, name + ".safetensors"))
-        cases.append(dict(name=name, loras=[dict(file=f + ".safetensors", weight=w) for f, w in loras],
+        cases.append(dict(name=name, loras=[dict(file=f + ".safetensors", text_encoder_weight=t, unet_weight=u)
+                                            for f, t, u in loras],
                           prompt=prompt, negative_prompt=negative, steps=steps, guidance=guidance, seed=seed,
                           batch=batch, width=size, height=size, max_change_from_no_lora=effect))
         print(name, "fused weights within", worst, "of the manual merge;", changed, "tensors changed;",
               "image change from no LoRA", effect)
 
-    case("kohya_only", [("kohya_locon", 1.0)], "a red circle on the left", "blurry", 5, 7.5, 42, 1, 32)
-    case("peft_only", [("peft", 1.0)], "一只猫 在月亮上", "", 4, 6.0, 7, 2, 32)
-    case("two_loras", [("kohya_locon", 0.7), ("peft", -0.3)], "eine blaue Katze", "dunkel", 5, 7.5, 3, 1, 32)
+    case("kohya_only", [("kohya_locon", 1.0, 1.0)], "a red circle on the left", "blurry", 5, 7.5, 42, 1, 32)
+    case("peft_only", [("peft", 1.0, 1.0)], "一只猫 在月亮上", "", 4, 6.0, 7, 2, 32)
+    case("two_loras", [("kohya_locon", 0.7, 0.7), ("peft", -0.3, -0.3)], "eine blaue Katze", "dunkel", 5, 7.5, 3, 1, 32)
+    case("te_unet_separate", [("te_unet", 0.4, 1.3)], "ein roter Kreis", "", 4, 7.5, 11, 1, 32)
+    case("te_only", [("te_unet", 1.0, 0.0), ("kohya_locon", 0.0, 0.5)], "a red circle", "", 4, 7.5, 5, 1, 32)
     with open(os.path.join(OUT, "cases.json"), "w", encoding="utf-8") as f:
         json.dump(cases, f, ensure_ascii=False, indent=1)
     print("wrote", len(cases), "cases to", OUT)

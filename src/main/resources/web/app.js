@@ -570,6 +570,54 @@ function setupInpainting() {
 }
 
 // ---- end of Inpainting ----
+// ---- LoRA picker ---------------------------------------------------------------------------
+// The server's LoRAs (GET /sdapi/v1/loras) as buttons; a click puts <lora:NAME:WEIGHT> in the
+// prompt (A1111's syntax), or sets the weight of that LoRA's tag when the prompt has one.
+
+/** The prompt with the tag of {@code name} at {@code weight}: replaced when there, else added. */
+function withLoraTag(prompt, name, weight) {
+  const tag = "<lora:" + name + ":" + weight + ">";
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const existing = new RegExp("<lora:\\s*" + escaped + "\\s*(:[^>]*)?>");
+  if (existing.test(prompt)) return prompt.replace(existing, tag);
+  return prompt + (prompt === "" || /\s$/.test(prompt) ? "" : " ") + tag;
+}
+
+function showLoras(loras) {
+  const box = $("loras");
+  box.replaceChildren();
+  $("lora-none").hidden = loras.length > 0;
+  for (const l of loras) {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.textContent = l.name;
+    b.dataset.lora = l.name;
+    b.title = (l.alias && l.alias !== l.name ? l.alias + " - " : "") + l.path;
+    b.addEventListener("click", () => {
+      const weight = Number($("lora-weight").value);
+      if (!Number.isFinite(weight)) { showError("the LoRA weight must be a number"); return; }
+      $("prompt").value = withLoraTag($("prompt").value, l.name, weight);
+      $("prompt").focus();
+    });
+    box.appendChild(b);
+  }
+}
+
+async function loadLoras(refresh = false) {
+  try {
+    if (refresh) await api("/sdapi/v1/refresh-loras", { method: "POST" });
+    showLoras(await api("/sdapi/v1/loras"));
+  } catch (e) {
+    showError("LoRAs: " + e.message);
+  }
+}
+
+function setupLoraPicker() {
+  $("lora-refresh").addEventListener("click", () => loadLoras(true));
+  loadLoras();
+}
+
+// ---- end of the LoRA picker ----------------------------------------------------------------
 
 document.addEventListener("DOMContentLoaded", () => {
   setupGallery();
@@ -577,6 +625,7 @@ document.addEventListener("DOMContentLoaded", () => {
   setupInitImage();
   setupInpainting();
   setupAuth();
+  setupLoraPicker();
   $("form").addEventListener("submit", generate);
   $("cancel").addEventListener("click", cancel);
   $("model").addEventListener("change", switchModel);

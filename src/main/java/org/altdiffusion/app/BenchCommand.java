@@ -26,7 +26,12 @@ import picocli.CommandLine.Option;
 @Command(
     name = "bench",
     description = "Benchmarks; each reports ratios against a baseline measured in the same run.",
-    subcommands = {BenchCommand.Threads.class, UNetBench.class, GenerateBench.class})
+    subcommands = {
+      BenchCommand.Threads.class,
+      UNetBench.class,
+      GenerateBench.class,
+      LoraBench.class
+    })
 final class BenchCommand implements Runnable {
   @Override
   public void run() {

@@ -293,10 +293,11 @@ final class GenerateCommand implements Callable<Integer> {
 
   @Option(
       names = "--lora",
-      paramLabel = "FILE[:WEIGHT]",
+      paramLabel = "FILE[:WEIGHT[:UNET_WEIGHT]]",
       description =
           "A LoRA to apply (kohya/A1111 LoRA or LoCon, or diffusers/PEFT; .safetensors, .pt,"
-              + " .ckpt) with its weight (default 1; negative to steer away). Repeatable.")
+              + " .ckpt) with its weight (default 1; negative to steer away); with two weights"
+              + " the first is the text encoder's, the second the UNet's. Repeatable.")
   List<String> loras = new ArrayList<>();
 
   @Option(
@@ -305,7 +306,9 @@ final class GenerateCommand implements Callable<Integer> {
       defaultValue = "models/lora",
       description =
           "Folder of the LoRAs the prompt names with A1111's <lora:NAME:WEIGHT> (NAME: a file name"
-              + " without .safetensors/.pt/.ckpt; WEIGHT default 1). Default ${DEFAULT-VALUE}.")
+              + " without .safetensors/.pt/.ckpt; WEIGHT default 1;"
+              + " <lora:NAME:TE_WEIGHT:UNET_WEIGHT> for separate weights). Default"
+              + " ${DEFAULT-VALUE}.")
   Path loraDir;
 
   @Option(

@@ -25,6 +25,7 @@ import picocli.CommandLine.Command;
       DemoTrainCommand.class,
       EvalCommand.class,
       BenchmarkCommand.class,
+      EvalLoraCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

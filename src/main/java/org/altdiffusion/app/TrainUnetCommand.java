@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.altdiffusion.engine.Torch;
+import org.altdiffusion.lora.LoraNetwork;
 import org.altdiffusion.models.text.TextConditioning;
 import org.altdiffusion.models.unet.UNet2DConditionModel;
 import org.altdiffusion.models.vae.AutoencoderKL;
@@ -45,9 +46,11 @@ import picocli.CommandLine.Spec;
           + " says; random timesteps; captions dropped to the empty text with --caption-dropout.",
       "Data (--data): WebDataset shards DIR/{00000..00009}.tar (img2dataset: key.jpg|png|webp,"
           + " key.txt, key.json), a .tar, a folder of shards, a folder of images with .txt"
-          + " captions, a .jsonl of {\"image\": path, \"text\": ...}, or shapes[:SEED].",
-      "Writes OUT/final (a diffusers pipeline folder: the model's files with the new unet/),"
-          + " OUT/final-ema, OUT/checkpoints, OUT/log.jsonl and OUT/loss.png."
+          + " captions, a .jsonl of {\"image\": path, \"text\": ...}, shapes[:SEED] or"
+          + " shapes-striped[:SEED] (the demo LoRA's data).",
+      "Writes OUT/final (a diffusers pipeline folder: the model's files with the new unet/; with"
+          + " --lora-rank the two LoRA files), OUT/final-ema, OUT/checkpoints, OUT/log.jsonl and"
+          + " OUT/loss.png."
     })
 final class TrainUnetCommand implements Callable<Integer> {
   @Option(
@@ -58,7 +61,11 @@ final class TrainUnetCommand implements Callable<Integer> {
           "diffusers AltDiffusion folder: unet/, vae/, text_encoder/, tokenizer/, scheduler/.")
   Path model;
 
-  @Option(names = "--stage", required = true, description = "concept-alignment or quality.")
+  @Option(
+      names = "--stage",
+      description =
+          "concept-alignment or quality (with --lora-rank it only sets the default resolution;"
+              + " default quality there).")
   String stage;
 
   @Option(
@@ -128,6 +135,37 @@ final class TrainUnetCommand implements Callable<Integer> {
       description = "Tokens per caption. Default: the tokenizer's model_max_length.")
   Integer maxLength;
 
+  @Option(
+      names = "--lora-rank",
+      paramLabel = "R",
+      description =
+          "Train a LoRA of rank R instead of UNet weights: the UNet frozen, factors A (PEFT's"
+              + " kaiming-uniform init) and B (zero) on the --lora-targets layers, only they in"
+              + " the optimiser (diffusers' train_text_to_image_lora). Writes OUT/final/NAME"
+              + ".safetensors (kohya/A1111) and OUT/final/pytorch_lora_weights.safetensors"
+              + " (diffusers/PEFT).")
+  Integer loraRank;
+
+  @Option(
+      names = "--lora-alpha",
+      paramLabel = "A",
+      description = "LoRA alpha (the change is alpha/R * B A). Default: R.")
+  Double loraAlpha;
+
+  @Option(
+      names = "--lora-targets",
+      defaultValue = "attn",
+      description =
+          "attn: the attention projections to_q, to_k, to_v, to_out.0; attn+conv: also the"
+              + " ResNet convolutions (LoCon). Default ${DEFAULT-VALUE}.")
+  String loraTargets;
+
+  @Option(
+      names = "--lora-name",
+      defaultValue = "lora",
+      description = "The kohya file's name and ss_output_name. Default ${DEFAULT-VALUE}.")
+  String loraName;
+
   @Mixin TrainingOptions training;
   @Mixin DistributedOptions distributed;
   @Spec CommandSpec spec;
@@ -140,9 +178,17 @@ final class TrainUnetCommand implements Callable<Integer> {
       throw new IllegalArgumentException(
           "--precision '" + precision + "' is not known; accepted: float32, float64");
     }
+    if (stage == null && loraRank == null)
+      throw new IllegalArgumentException(
+          "--stage is required (concept-alignment or quality), or --lora-rank to train a LoRA");
+    if (loraRank == null && (loraAlpha != null || !loraTargets.equals("attn")))
+      throw new IllegalArgumentException("--lora-alpha and --lora-targets need --lora-rank");
+    LoraNetwork.Targets targets = LoraNetwork.Targets.parse(loraTargets);
     Torch.init();
     var config = training.config();
-    DiffusionTraining.Stage st = DiffusionTraining.Stage.parse(stage);
+    DiffusionTraining.Stage st =
+        DiffusionTraining.Stage.parse(
+            stage == null ? DiffusionTraining.Stage.QUALITY.key() : stage);
     int size =
         resolution != null
             ? resolution
@@ -173,7 +219,12 @@ final class TrainUnetCommand implements Callable<Integer> {
             new HashSet<>(languages), minAesthetic == null ? Double.NaN : minAesthetic, minSize);
     List<String> problems = new ArrayList<>();
     Dataset<ImageText> images =
-        ImageTextSources.open(data, size, filter, problems, List.of(ShapesTrainingData.SOURCE));
+        ImageTextSources.open(
+            data,
+            size,
+            filter,
+            problems,
+            List.of(ShapesTrainingData.SOURCE, ShapesTrainingData.STRIPED_SOURCE));
     for (String p : problems) System.err.println("warning: " + p);
     ObjectNode sources = new ObjectMapper().createObjectNode();
     sources.put("model", model.toAbsolutePath().normalize().toString());
@@ -208,11 +259,21 @@ final class TrainUnetCommand implements Callable<Integer> {
               cache,
               model,
               sources);
+      LoraNetwork lora =
+          loraRank == null
+              ? null
+              : LoraNetwork.create(
+                  unet,
+                  loraRank,
+                  loraAlpha == null ? loraRank : loraAlpha,
+                  targets,
+                  org.altdiffusion.engine.Tensors.generator(config.seed()));
+      if (lora != null) task.trainLora(lora, loraName);
       if (dist.isMain()) {
         System.err.printf(
             Locale.ROOT,
             "train-unet %s: %s; %d trained tensors (%d weights) of %d; %dx%d; %s; world size %d%n",
-            st.key(),
+            task.kind(),
             images.describe(),
             task.trainable().size(),
             task.trainable().values().stream()
@@ -224,7 +285,12 @@ final class TrainUnetCommand implements Callable<Integer> {
             scheduler.predictionType(),
             dist.worldSize());
       }
-      Trainer.Result r = new Trainer<>(config, task, dist, training.trainerOptions()).run();
+      Trainer.Result r;
+      try {
+        r = new Trainer<>(config, task, dist, training.trainerOptions()).run();
+      } finally {
+        if (lora != null) lora.release();
+      }
       if (dist.isMain()) {
         System.out.printf(
             Locale.ROOT,

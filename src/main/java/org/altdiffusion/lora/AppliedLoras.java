@@ -16,10 +16,12 @@ import org.bytedeco.pytorch.Tensor;
 /**
  * LoRAs merged into a model's weights, for the time of a generation: {@link #apply} reads every
  * file first (so a bad file changes nothing), keeps a copy of each weight it is about to change and
- * adds {@code weight * alpha / r * up @ down} to it, LoRA after LoRA in the order given (diffusers'
- * {@code fuse_lora}; for 3x3 LoCon layers the product is kohya's and PEFT's, {@code up} [out, r, 1,
- * 1] applied over {@code down} [r, in, k, k]). {@link #close} copies the kept originals back, so
- * the weights are bit for bit what they were.
+ * adds {@code weight * alpha / r * up @ down} to it, LoRA after LoRA in the order given, with the
+ * LoRA's text-encoder weight on text-encoder layers and its UNet weight on UNet layers (diffusers'
+ * {@code set_adapters} with per-component weights, then {@code fuse_lora}; for 3x3 LoCon layers the
+ * product is kohya's and PEFT's, {@code up} [out, r, 1, 1] applied over {@code down} [r, in, k,
+ * k]). {@link #close} copies the kept originals back, so the weights are bit for bit what they
+ * were.
  *
  * <p>The model is changed in place: no other generation may use it between {@code apply} and {@code
  * close}.
@@ -54,7 +56,7 @@ public final class AppliedLoras implements AutoCloseable {
       for (LoraSpec s : loras) files.add(LoraFile.read(s.file(), targets, warn));
       AppliedLoras applied = new AppliedLoras(new IdentityHashMap<>());
       try (NoGradGuard g = new NoGradGuard()) {
-        for (int i = 0; i < files.size(); i++) applied.merge(files.get(i), loras.get(i).weight());
+        for (int i = 0; i < files.size(); i++) applied.merge(files.get(i), loras.get(i));
       } catch (RuntimeException e) {
         applied.close();
         throw e;
@@ -65,8 +67,9 @@ public final class AppliedLoras implements AutoCloseable {
     }
   }
 
-  private void merge(LoraFile file, double weight) {
+  private void merge(LoraFile file, LoraSpec spec) {
     for (LoraFile.Layer layer : file.layers()) {
+      double weight = spec.weightOf(layer.component());
       Parameter p = layer.weight();
       try (PointerScope scope = new PointerScope()) {
         Tensor w = p.get().detach();

@@ -112,7 +112,8 @@ public final class LoraFolder {
   /** The LoRAs the tags name, with their weights, in the tags' order. */
   public List<LoraSpec> specs(List<LoraPrompt.Tag> tags) {
     List<LoraSpec> specs = new ArrayList<>();
-    for (LoraPrompt.Tag t : tags) specs.add(new LoraSpec(find(t.name()).path(), t.weight()));
+    for (LoraPrompt.Tag t : tags)
+      specs.add(new LoraSpec(find(t.name()).path(), t.textEncoderWeight(), t.unetWeight()));
     return specs;
   }
 

@@ -1,7 +1,9 @@
 package org.altdiffusion.lora;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -12,11 +14,11 @@ import java.util.regex.Pattern;
  *
  * <p>As A1111's {@code extra_networks.parse_prompt}: a tag is {@code <lora:ARGS>} with ARGS up to
  * the next {@code >}, split at {@code :}; it is replaced by nothing (the spaces around it stay).
- * The first argument is the name (outer spaces ignored), the second the weight (default 1). A1111
- * takes a third, the UNet's weight apart from the text encoder's; this program applies one weight
- * to both, so a third equal to the second is accepted and a different one refused, as are named
- * arguments ({@code te=}, {@code unet=}, {@code dyn=}) and a fourth. Only the positive prompt is
- * parsed (A1111 leaves the negative prompt's tags in its text).
+ * The first argument is the name (outer spaces ignored), the second the text encoder's weight
+ * (default 1), the third the UNet's (default: the text encoder's); the named arguments {@code te=}
+ * and {@code unet=} override them, as in A1111's {@code extra_networks_lora}. A1111's fourth
+ * argument or {@code dyn=} (a lower rank for dynamic-rank files) and other names are refused. Only
+ * the positive prompt is parsed (A1111 leaves the negative prompt's tags in its text).
  */
 public final class LoraPrompt {
   /**
@@ -24,9 +26,15 @@ public final class LoraPrompt {
    *
    * @param text the tag as written, e.g. {@code <lora:style:0.8>}
    * @param name the LoRA's name (a file name without extension)
-   * @param weight its weight
+   * @param textEncoderWeight the weight of its text-encoder layers
+   * @param unetWeight the weight of its UNet layers
    */
-  public record Tag(String text, String name, double weight) {}
+  public record Tag(String text, String name, double textEncoderWeight, double unetWeight) {
+    /** A tag with one weight for both parts. */
+    public Tag(String text, String name, double weight) {
+      this(text, name, weight, weight);
+    }
+  }
 
   /**
    * A prompt with its tags taken out.
@@ -71,36 +79,36 @@ public final class LoraPrompt {
   }
 
   private static Tag tag(String text, String args) {
-    String[] parts = args.split(":", -1);
-    for (String p : parts) {
-      if (p.contains("="))
+    List<String> positional = new ArrayList<>();
+    Map<String, String> named = new LinkedHashMap<>();
+    for (String p : args.split(":", -1)) {
+      int eq = p.indexOf('=');
+      if (eq < 0) positional.add(p);
+      else named.put(p.substring(0, eq).strip(), p.substring(eq + 1));
+    }
+    for (String key : named.keySet())
+      if (!key.equals("te") && !key.equals("unet"))
         throw new IllegalArgumentException(
             "prompt: "
                 + text
-                + ": named arguments (te=, unet=, dyn=) are not supported; write"
-                + " <lora:NAME:WEIGHT>");
-    }
-    String name = parts[0].strip();
+                + ": the named argument '"
+                + key
+                + "=' is not supported (te= and unet= are; A1111's dyn= is not)");
+    String name = positional.isEmpty() ? "" : positional.get(0).strip();
     if (name.isEmpty())
       throw new IllegalArgumentException(
           "prompt: " + text + ": no LoRA name; write <lora:NAME:WEIGHT>");
-    if (parts.length > 3)
+    if (positional.size() > 3)
       throw new IllegalArgumentException(
           "prompt: "
               + text
               + ": too many arguments (A1111's fourth, dyn, is not supported); write"
-              + " <lora:NAME:WEIGHT>");
-    double weight = parts.length > 1 ? weight(text, parts[1]) : 1.0;
-    if (parts.length > 2) {
-      double unet = weight(text, parts[2]);
-      if (unet != weight)
-        throw new IllegalArgumentException(
-            "prompt: "
-                + text
-                + ": separate text-encoder and UNet weights are not supported; give one weight"
-                + " (<lora:NAME:WEIGHT>)");
-    }
-    return new Tag(text, name, weight);
+              + " <lora:NAME:WEIGHT> or <lora:NAME:TE_WEIGHT:UNET_WEIGHT>");
+    double te = positional.size() > 1 ? weight(text, positional.get(1)) : 1.0;
+    if (named.containsKey("te")) te = weight(text, named.get("te"));
+    double unet = positional.size() > 2 ? weight(text, positional.get(2)) : te;
+    if (named.containsKey("unet")) unet = weight(text, named.get("unet"));
+    return new Tag(text, name, te, unet);
   }
 
   private static double weight(String tag, String text) {

@@ -135,6 +135,24 @@ class GenerateLoraCommandTest {
   }
 
   @Test
+  void separateTextEncoderAndUNetWeightsByTagAndByArgument(@TempDir Path tmp) throws Exception {
+    String both = LORAS.resolve("te_unet.safetensors").toString();
+    assertEquals(0, generate(tmp.resolve("args.png"), both + ":0.4:1.3").code());
+    GenerateCommandTest.Run byTag =
+        generatePrompt(
+            tmp.resolve("tag.png"), "a cat<lora:te_unet:0.4:1.3>", "--loras", LORAS.toString());
+    assertEquals(0, byTag.code(), byTag.err());
+    assertArrayEquals(pixels(tmp.resolve("args.png")), pixels(tmp.resolve("tag.png")));
+    // the text encoder's part alone changes the picture: the first weight is applied to it
+    assertEquals(0, generate(tmp.resolve("te.png"), both + ":1:0").code());
+    assertEquals(0, generate(tmp.resolve("plain.png")).code());
+    assertFalse(
+        java.util.Arrays.equals(pixels(tmp.resolve("plain.png")), pixels(tmp.resolve("te.png"))));
+    assertFalse(
+        java.util.Arrays.equals(pixels(tmp.resolve("args.png")), pixels(tmp.resolve("te.png"))));
+  }
+
+  @Test
   void unknownOrBadPromptTagsAreClearErrors(@TempDir Path tmp) throws Exception {
     GenerateCommandTest.Run unknown =
         generatePrompt(tmp.resolve("a.png"), "a cat <lora:ink:1>", "--loras", LORAS.toString());

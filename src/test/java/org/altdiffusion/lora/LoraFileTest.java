@@ -389,6 +389,13 @@ class LoraFileTest {
     assertEquals(
         new LoraSpec(Path.of("C:\\l\\a.safetensors"), 0.5),
         LoraSpec.parse("C:\\l\\a.safetensors:0.5"));
+    assertEquals(
+        new LoraSpec(Path.of("dir/a.safetensors"), 0.5, -1.0),
+        LoraSpec.parse("dir/a.safetensors:0.5:-1"));
+    assertEquals(
+        new LoraSpec(Path.of("C:\\l\\a.safetensors"), 0.5, 2),
+        LoraSpec.parse("C:\\l\\a.safetensors:0.5:2"));
+    assertEquals(new LoraSpec(Path.of("x:y.pt"), 1, 1), LoraSpec.parse("x:y.pt:1"));
     IllegalArgumentException e =
         assertThrows(IllegalArgumentException.class, () -> LoraSpec.parse("a.safetensors:strong"));
     assertTrue(e.getMessage().contains("'strong' is not a number"), e.getMessage());

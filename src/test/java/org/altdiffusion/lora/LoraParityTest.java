@@ -26,9 +26,11 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * LoRAs end to end against diffusers + peft (tools/reference/make_lora_fixtures.py): the tiny
- * AltDiffusion folder with a kohya LoCon file, a PEFT file, and both at weights 0.7 and -0.3 must
- * give diffusers' pictures within 1/255; the pictures must differ clearly from the same request
- * without LoRAs, and every weight must be bit for bit as before once the generation is over.
+ * AltDiffusion folder with a kohya LoCon file, a PEFT file, both at weights 0.7 and -0.3, and a
+ * LoRA of UNet and text-encoder layers with separate weights (diffusers' per-component {@code
+ * set_adapters}) must give diffusers' pictures within 1/255; the pictures must differ clearly from
+ * the same request without LoRAs, and every weight must be bit for bit as before once the
+ * generation is over.
  */
 class LoraParityTest {
   static final Path DIR = Path.of("src/test/resources/fixtures/lora");
@@ -53,7 +55,11 @@ class LoraParityTest {
     String name = c.get("name").asText();
     List<LoraSpec> loras = new ArrayList<>();
     for (JsonNode l : c.get("loras"))
-      loras.add(new LoraSpec(DIR.resolve(l.get("file").asText()), l.get("weight").asDouble()));
+      loras.add(
+          new LoraSpec(
+              DIR.resolve(l.get("file").asText()),
+              l.get("text_encoder_weight").asDouble(),
+              l.get("unet_weight").asDouble()));
     GenerationRequest plain =
         GenerationRequest.builder(c.get("prompt").asText())
             .negativePrompt(c.get("negative_prompt").asText())
@@ -111,6 +117,8 @@ class LoraParityTest {
         .unet()
         .stateDict()
         .forEach((k, v) -> out.put("unet." + k, v.detach().clone()));
+    if (pipeline.components().textEncoder() instanceof org.altdiffusion.nn.Module encoder)
+      encoder.stateDict().forEach((k, v) -> out.put("text_encoder." + k, v.detach().clone()));
     return out;
   }
 

@@ -26,9 +26,25 @@ class LoraPromptTest {
         LoraPrompt.parse("<lora: my style : -0.5 >x<lora:a:+.25:0.25> <lora:b:1e-1>");
     assertEquals("x ", p.prompt());
     assertEquals("my style", p.tags().get(0).name());
-    assertEquals(-0.5, p.tags().get(0).weight());
-    assertEquals(0.25, p.tags().get(1).weight());
-    assertEquals(0.1, p.tags().get(2).weight(), 1e-12);
+    assertEquals(-0.5, p.tags().get(0).unetWeight());
+    assertEquals(-0.5, p.tags().get(0).textEncoderWeight());
+    assertEquals(0.25, p.tags().get(1).unetWeight());
+    assertEquals(0.1, p.tags().get(2).textEncoderWeight(), 1e-12);
+  }
+
+  @Test
+  void separateTextEncoderAndUNetWeightsAsA1111() {
+    // A1111's extra_networks_lora: te = 2nd positional (default 1), unet = 3rd (default te),
+    // named te=/unet= override them
+    assertEquals(
+        List.of(
+            new LoraPrompt.Tag("<lora:a:0.5:1>", "a", 0.5, 1.0),
+            new LoraPrompt.Tag("<lora:b:unet=0.25>", "b", 1.0, 0.25),
+            new LoraPrompt.Tag("<lora:c:0.7:te=0.1>", "c", 0.1, 0.1), // unet defaults to te
+            new LoraPrompt.Tag("<lora:d:0.3:0.6:unet=0>", "d", 0.3, 0.0)),
+        LoraPrompt.parse(
+                "<lora:a:0.5:1><lora:b:unet=0.25><lora:c:0.7:te=0.1><lora:d:0.3:0.6:unet=0>")
+            .tags());
   }
 
   @Test
@@ -52,9 +68,9 @@ class LoraPromptTest {
     assertTrue(error("<lora:style:Infinity>").contains("is not a number"));
     assertTrue(error("<lora:style:0.8f>").contains("is not a number"));
     assertTrue(error("<lora: :1>").contains("no LoRA name"));
-    assertTrue(error("<lora:style:0.5:1>").contains("separate text-encoder and UNet weights"));
     assertTrue(error("<lora:style:1:1:8>").contains("too many arguments"));
-    assertTrue(error("<lora:style:te=0.5>").contains("named arguments"));
+    assertTrue(error("<lora:style:dyn=8>").contains("'dyn=' is not supported"));
+    assertTrue(error("<lora:style:unet=x>").contains("the weight 'x' is not a number"));
   }
 
   private static String error(String prompt) {

@@ -34,8 +34,26 @@ class BrowserEndToEndTest {
     void run(WebDriverClient browser, ApiServer server, Path downloads) throws Exception;
   }
 
+  /** Starts the server a session runs against. */
+  @FunctionalInterface
+  interface ServerStart {
+    ApiServer start() throws Exception;
+  }
+
   /** Runs {@code session} in a fresh headless Chromium against a fresh server. */
   private static void inBrowser(Path tmp, ModelRegistry models, Session session) throws Exception {
+    inBrowser(
+        tmp,
+        () -> {
+          ApiServer server = new ApiServer(Servers.config(), models, null);
+          Servers.awaitLoaded(server, null);
+          return server;
+        },
+        session);
+  }
+
+  /** Runs {@code session} in a fresh headless Chromium against the server {@code start} makes. */
+  static void inBrowser(Path tmp, ServerStart start, Session session) throws Exception {
     Path chromium =
         findExecutable(
             "CHROME_BIN",
@@ -52,8 +70,7 @@ class BrowserEndToEndTest {
       Assumptions.abort("skipped: " + msg);
     }
     Path downloads = Files.createDirectories(tmp.resolve("downloads"));
-    ApiServer server = new ApiServer(Servers.config(), models, null);
-    Servers.awaitLoaded(server, null);
+    ApiServer server = start.start();
     try (WebDriverClient browser =
         new WebDriverClient(
             chromedriver,
@@ -421,13 +438,13 @@ class BrowserEndToEndTest {
     }
   }
 
-  private static void setField(WebDriverClient b, String css, String value) throws Exception {
+  static void setField(WebDriverClient b, String css, String value) throws Exception {
     String e = b.find(css);
     b.clear(e);
     b.type(e, value);
   }
 
-  private static void await(WebDriverClient b, String condition, String what) throws Exception {
+  static void await(WebDriverClient b, String condition, String what) throws Exception {
     long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
     while (!b.script(condition).asBoolean()) {
       assertTrue(System.nanoTime() < deadline, "timed out waiting for: " + what);

@@ -23,8 +23,12 @@ public final class ShapeRenderer {
 
   /** The scene as packed 0xRRGGBB pixels, row-major. */
   public static int[] renderRgb(Scene scene) {
+    return renderRgb(scene, background(scene.background(), Scene.SIDE));
+  }
+
+  /** The scene's shape over {@code background} (interleaved RGB doubles, row-major). */
+  static int[] renderRgb(Scene scene, double[] background) {
     int side = Scene.SIDE;
-    double[] background = background(scene.background(), side);
     Attributes a = scene.attributes();
     float[] coverage =
         ShapeGeometry.coverage(

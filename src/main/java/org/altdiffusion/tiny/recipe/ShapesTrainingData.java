@@ -9,6 +9,7 @@ import org.altdiffusion.tiny.data.Language;
 import org.altdiffusion.tiny.data.Sample;
 import org.altdiffusion.tiny.data.ShapesDataset;
 import org.altdiffusion.tiny.data.Split;
+import org.altdiffusion.tiny.data.Stripes;
 import org.altdiffusion.train.data.Dataset;
 import org.altdiffusion.train.data.GeneratedImageText;
 import org.altdiffusion.train.data.ImageText;
@@ -43,6 +44,34 @@ public final class ShapesTrainingData {
         }
       };
 
+  /**
+   * {@code shapes-striped[:SEED]}: the same pictures and captions with the background in stripes
+   * ({@link Stripes}), the demo LoRA's training data.
+   */
+  public static final GeneratedImageText STRIPED_SOURCE =
+      new GeneratedImageText() {
+        @Override
+        public String name() {
+          return "shapes-striped";
+        }
+
+        @Override
+        public String syntax() {
+          return "shapes-striped[:SEED]";
+        }
+
+        @Override
+        public Dataset<ImageText> open(String argument, int resolution) {
+          long seed = argument == null ? 0 : Long.parseLong(argument.trim());
+          return imageText(
+              seed,
+              ShapesDataset.of(seed, Split.TRAIN).size(),
+              resolution,
+              List.of(Language.values()),
+              true);
+        }
+      };
+
   private ShapesTrainingData() {}
 
   /** The training split with captions in all 18 languages (see the overload). */
@@ -60,6 +89,12 @@ public final class ShapesTrainingData {
    */
   public static Dataset<ImageText> imageText(
       long seed, int pictures, int resolution, List<Language> languages) {
+    return imageText(seed, pictures, resolution, languages, false);
+  }
+
+  /** As above; {@code striped}: the pictures drawn on striped backgrounds ({@link Stripes}). */
+  public static Dataset<ImageText> imageText(
+      long seed, int pictures, int resolution, List<Language> languages, boolean striped) {
     if (languages.isEmpty())
       throw new IllegalArgumentException("at least one caption language is required");
     ShapesDataset data = ShapesDataset.of(seed, Split.TRAIN, pictures);
@@ -77,17 +112,23 @@ public final class ShapesTrainingData {
       @Override
       public ImageText get(int index) {
         Sample s = data.get(index);
+        java.awt.image.BufferedImage image = striped ? Stripes.render(s.scene()) : s.image();
         float[] pixels =
-            resolution == s.image().getWidth()
-                ? s.pixels()
-                : CenterCrop.pixels(s.image(), resolution);
+            striped || resolution != image.getWidth()
+                ? CenterCrop.pixels(image, resolution)
+                : s.pixels();
         Language language = languages.get((index + index / combinations) % languages.size());
-        return new ImageText(pixels, resolution, s.caption(language), "shapes#" + index);
+        return new ImageText(
+            pixels,
+            resolution,
+            s.caption(language),
+            (striped ? "shapes-striped#" : "shapes#") + index);
       }
 
       @Override
       public String describe() {
-        return "shapes dataset (seed "
+        return (striped ? "striped " : "")
+            + "shapes dataset (seed "
             + seed
             + "): "
             + data.size()

@@ -14,6 +14,8 @@ import java.util.Map;
 import java.util.stream.Stream;
 import org.altdiffusion.engine.Tensors;
 import org.altdiffusion.io.SafeTensors;
+import org.altdiffusion.lora.LoraExport;
+import org.altdiffusion.lora.LoraNetwork;
 import org.altdiffusion.models.text.TextConditioning;
 import org.altdiffusion.models.text.TextEncoder;
 import org.altdiffusion.models.unet.UNet2DConditionModel;
@@ -94,6 +96,8 @@ public final class DiffusionTraining implements TrainingTask<ImageText> {
   private final LatentCache cache;
   private final Path baseModel;
   private final ObjectNode sources;
+  private LoraNetwork lora;
+  private String loraName;
 
   /**
    * @param text captions to conditioning, with the mask rule the pipeline uses at inference, so
@@ -161,13 +165,30 @@ public final class DiffusionTraining implements TrainingTask<ImageText> {
           "stage " + stage.key() + " finds no parameter to train in this UNet");
   }
 
+  /**
+   * Trains {@code network}'s LoRA factors instead of UNet weights (the whole UNet frozen, as
+   * diffusers' {@code train_text_to_image_lora}); the export writes the LoRA files {@code
+   * <outputName>.safetensors} (kohya/A1111) and {@code pytorch_lora_weights.safetensors}
+   * (diffusers/PEFT) instead of a pipeline folder.
+   */
+  public DiffusionTraining trainLora(LoraNetwork network, String outputName) {
+    if (!outputName.matches("[\\w.+-]+"))
+      throw new IllegalArgumentException(
+          "--lora-name '" + outputName + "': use letters, digits, '_', '-', '+' and '.' only");
+    unet.setTrainable(n -> true, false);
+    this.lora = network;
+    this.loraName = outputName;
+    return this;
+  }
+
   @Override
   public String kind() {
-    return "unet-" + stage.key();
+    return lora != null ? "unet-lora" : "unet-" + stage.key();
   }
 
   @Override
   public Map<String, Parameter> trainable() {
+    if (lora != null) return lora.parameters();
     Map<String, Parameter> out = new LinkedHashMap<>();
     unet.namedParameters()
         .forEach(
@@ -204,6 +225,7 @@ public final class DiffusionTraining implements TrainingTask<ImageText> {
     try (NoGradGuard guard = new NoGradGuard()) {
       cond = text.encode(captions, maxLength); // [B, T, cross_attention_dim]
     }
+    if (lora != null) lora.attach(); // the layers see the factors' current values
     // The UNet may train in float64 (--precision): latents, noise and conditioning follow it.
     return diffusionLoss(
         unet,
@@ -283,6 +305,11 @@ public final class DiffusionTraining implements TrainingTask<ImageText> {
   public ObjectNode fingerprint() {
     ObjectNode o = new ObjectMapper().createObjectNode();
     o.put("stage", stage.key());
+    if (lora != null) {
+      o.put("lora_rank", lora.rank());
+      o.put("lora_alpha", lora.alpha());
+      o.put("lora_targets", lora.targets().key());
+    }
     o.put("prediction_type", predictionType);
     o.put("caption_dropout", captionDropout);
     if (snrGamma > 0)
@@ -296,11 +323,23 @@ public final class DiffusionTraining implements TrainingTask<ImageText> {
 
   /**
    * A diffusers pipeline folder: the base model's files with {@code unet/} holding the new weights
-   * (config.json copied, diffusion_pytorch_model.safetensors with every UNet weight).
+   * (config.json copied, diffusion_pytorch_model.safetensors with every UNet weight); for a LoRA,
+   * its two files (see {@link #trainLora}).
    */
   @Override
   public void export(Path dir, Map<String, Tensor> trained) throws IOException {
     Files.createDirectories(dir);
+    if (lora != null) {
+      LoraExport.writeKohya(
+          dir.resolve(loraName + ".safetensors"),
+          trained,
+          lora.rank(),
+          lora.alpha(),
+          loraName,
+          lora.targets() == LoraNetwork.Targets.ATTN_CONV);
+      LoraExport.writePeft(dir.resolve("pytorch_lora_weights.safetensors"), trained, lora.scale());
+      return;
+    }
     try (Stream<Path> files = Files.walk(baseModel)) {
       for (Path src : files.toList()) {
         Path rel = baseModel.relativize(src);
