@@ -358,9 +358,11 @@ public record GenerationRequest(
     else if (hires.scale() >= 1) scaledSizeProblems(p);
   }
 
-  /** A prompt's LoRA tags as "name:weight", in order. */
+  /** A prompt's LoRA tags as "name:te-weight:unet-weight", in order. */
   private static List<String> loraTags(String text) {
-    return LoraPrompt.parse(text).tags().stream().map(t -> t.name() + ":" + t.weight()).toList();
+    return LoraPrompt.parse(text).tags().stream()
+        .map(t -> t.name() + ":" + t.textEncoderWeight() + ":" + t.unetWeight())
+        .toList();
   }
 
   private static void checkResize(List<String> p, String name, int v) {
