@@ -121,7 +121,7 @@ final class ControlNetArgs {
    * @param img2img whether the request has an init image (a unit without image uses it)
    */
   static List<Unit> parse(JsonNode alwaysOn, ControlNetFolder folder, boolean img2img) {
-    JsonNode cn = alwaysOn == null ? null : alwaysOn.get("controlnet");
+    JsonNode cn = script(alwaysOn);
     if (cn == null || cn.isNull()) return List.of();
     if (!cn.isObject())
       throw ApiException.invalid(
@@ -149,6 +149,21 @@ final class ControlNetArgs {
         throw ApiException.invalid(
             "alwayson_scripts.controlnet: guessmode must be the same for every enabled unit");
     return out;
+  }
+
+  /** The controlnet script's entry: A1111 matches script names case-insensitively. */
+  private static JsonNode script(JsonNode alwaysOn) {
+    if (alwaysOn == null || !alwaysOn.isObject()) return null;
+    JsonNode found = null;
+    for (var it = alwaysOn.fields(); it.hasNext(); ) {
+      var e = it.next();
+      if (!e.getKey().equalsIgnoreCase("controlnet")) continue;
+      if (found != null)
+        throw ApiException.invalid(
+            "alwayson_scripts names the controlnet script twice (its name is case-insensitive)");
+      found = e.getValue();
+    }
+    return found;
   }
 
   private static Unit unit(
@@ -297,6 +312,8 @@ final class ControlNetArgs {
     JsonNode alias = u.get("input_image");
     if (image != null && !image.isNull() && alias != null && !alias.isNull())
       throw ApiException.invalid(at + ": give image or input_image (its old name), not both");
+    if (image != null && image.isTextual() && image.textValue().isEmpty()) image = null;
+    if (alias != null && alias.isTextual() && alias.textValue().isEmpty()) alias = null;
     JsonNode v = image != null && !image.isNull() ? image : alias;
     String field = at + (v == alias ? ".input_image" : ".image");
     if (v == null || v.isNull()) {

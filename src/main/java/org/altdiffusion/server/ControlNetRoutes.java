@@ -102,6 +102,7 @@ final class ControlNetRoutes {
     String module = moduleNode == null || moduleNode.isNull() ? "none" : moduleNode.textValue();
     Preprocessor p = ControlNetArgs.module("controlnet_module", module);
     JsonNode images = body.get("controlnet_input_images");
+    if (images == null || images.isNull()) images = body.get("controlnet_images"); // old name
     if (images == null || images.isNull() || (images.isArray() && images.isEmpty()))
       throw ApiException.invalid("controlnet_input_images: no image selected; send base64 images");
     if (!images.isArray())

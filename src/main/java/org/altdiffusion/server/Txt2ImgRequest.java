@@ -305,7 +305,13 @@ public record Txt2ImgRequest(
                 "A1111 always-on scripts: only \"controlnet\" (sd-webui-controlnet's API:"
                     + " {\"args\": [unit, ...]}, see /controlnet/model_list and"
                     + " /controlnet/module_list). Any other script is refused.")
-            .with("properties", Map.of("controlnet", ControlNetRoutes.scriptSchema()))
+            .with(
+                "properties",
+                Map.of(
+                    "controlnet",
+                    ControlNetRoutes.scriptSchema(),
+                    "ControlNet",
+                    ControlNetRoutes.scriptSchema()))
             .with("additionalProperties", false),
         Field.bool("send_images", true, "Return the images (base64 PNG) in the response."),
         Field.bool(
@@ -498,7 +504,7 @@ public record Txt2ImgRequest(
         .fieldNames()
         .forEachRemaining(
             n -> {
-              if (!n.equals("controlnet")) scripts.add(Json.abbreviate(n));
+              if (!n.equalsIgnoreCase("controlnet")) scripts.add(Json.abbreviate(n));
             });
     if (!scripts.isEmpty())
       on.add(
