@@ -95,7 +95,9 @@ final class ControlNetJobs {
     for (GeneratedImage g : images) {
       Infotext t = g.infotext();
       Map<String, String> settings = new LinkedHashMap<>(t.settings());
+      String version = settings.remove("Version"); // A1111 keeps Version last
       for (ControlNetArgs.Unit u : units) settings.put("ControlNet " + u.index(), u.infotext());
+      if (version != null) settings.put("Version", version);
       out.add(
           new GeneratedImage(
               g.image(), g.seed(), new Infotext(t.prompt(), t.negativePrompt(), settings)));

@@ -193,6 +193,7 @@ class ApiServerControlNetTest {
             .get("parameters");
     assertTrue(text.contains("ControlNet 0: \"Module: invert (from white bg & black line)"), text);
     assertTrue(text.contains("Resize Mode: Crop and Resize"), text);
+    assertTrue(text.endsWith("Control Mode: Balanced\", Version: altdiffusion-jvm"), text);
   }
 
   @Test
