@@ -177,6 +177,52 @@ class ApiServerControlNetTest {
   }
 
   @Test
+  void webuiapisFormWithGuessModeGivesTheClisGuessModePicture() throws Exception {
+    // webuiapi 0.9.17 names the script "ControlNet" (A1111 matches script names case-insensitively)
+    String unit =
+        "{\"image\":\""
+            + b64(controlPng)
+            + "\",\"mask\":null,\"module\":\"none\",\"model\":\"cn-sd1\",\"weight\":1.0,"
+            + "\"resize_mode\":0,\"low_vram\":false,\"processor_res\":512,\"threshold_a\":64,"
+            + "\"threshold_b\":64,\"guidance_start\":0.0,\"guidance_end\":1.0,"
+            + "\"control_mode\":\"Balanced\",\"pixel_perfect\":false,\"hr_option\":\"Both\","
+            + "\"enabled\":true,\"guessmode\":true}";
+    String body = request(unit).replace("{\"controlnet\":", "{\"ControlNet\":");
+    JsonNode r = post("/sdapi/v1/txt2img", body);
+    Path out = tmp.resolve("cli-guess.png");
+    int code =
+        Main.run(
+            "generate",
+            "--model",
+            TinyModelRegistry.FOLDER.toString(),
+            "-p",
+            "a cat",
+            "--steps",
+            "4",
+            "-s",
+            "7",
+            "-W",
+            "32",
+            "-H",
+            "32",
+            "-g",
+            "7",
+            "--sampler",
+            "Euler",
+            "--quiet",
+            "--out",
+            out.toString(),
+            "--controlnet",
+            nets.resolve("cn-sd1").toString(),
+            "--control-image",
+            controlPng.toString(),
+            "--guess-mode");
+    assertEquals(0, code);
+    assertArrayEquals(
+        pixels(ImageIO.read(out.toFile())), pixels(decode(r.get("images").get(0).textValue())));
+  }
+
+  @Test
   void img2imgUnitWithoutImageUsesTheInitImage() throws Exception {
     String body =
         "{\"prompt\":\"a cat\",\"seed\":3,\"steps\":4,\"width\":32,\"height\":32,"
