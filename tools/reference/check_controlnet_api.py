@@ -77,3 +77,16 @@ show("unknown module", requests.post(url + "/controlnet/detect", json={
     "controlnet_module": "depth_midas", "controlnet_input_images": [b64(control)]}))
 show("another always-on script", requests.post(url + "/sdapi/v1/txt2img", json={
     **base, "alwayson_scripts": {"ADetailer": {"args": []}}}))
+
+# the same through the unmodified client library webuiapi 0.9.17 (installed in the venv)
+import webuiapi
+host, port = url.rsplit("//", 1)[1].split(":")
+api = webuiapi.WebUIApi(host=host, port=int(port))
+print("webuiapi controlnet_model_list:", api.controlnet_model_list())
+print("webuiapi controlnet_module_list:", api.controlnet_module_list())
+d = api.controlnet_detect(images=[control], module="canny", threshold_a=100, threshold_b=200)
+print("webuiapi controlnet_detect:", d.info, [i.size for i in d.images])
+cn = webuiapi.ControlNetUnit(image=control, module="canny", model=models[0], threshold_a=100, threshold_b=200)
+r = api.txt2img(prompt="一只红色的猫", seed=42, steps=6, width=32, height=32, sampler_name="Euler a",
+                controlnet_units=[cn])
+print("webuiapi txt2img + ControlNetUnit:", r.image.size, "|", r.info["infotexts"][0].split("\n")[-1])
