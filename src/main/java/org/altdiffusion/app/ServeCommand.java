@@ -69,6 +69,15 @@ public final class ServeCommand implements Callable<Integer> {
   Path embeddingsDir;
 
   @Option(
+      names = "--controlnets",
+      paramLabel = "DIR",
+      description =
+          "Folder of the ControlNets that A1111 ControlNet-extension requests name (diffusers"
+              + " folders, control_*.safetensors/.pth; listed by GET /controlnet/model_list, read"
+              + " at each request). Default: the models folder's controlnet/ (models/controlnet).")
+  Path controlNetDir;
+
+  @Option(
       names = "--model",
       description = "Model to start with (a name from the models folder). Default: the first one.")
   String model;
@@ -201,9 +210,11 @@ public final class ServeCommand implements Callable<Integer> {
             + ": "
             + String.join(", ", registry.models().stream().map(ModelInfo::title).toList()));
     config =
-        config.withEmbeddings(
-            Embeddings.folder(
-                embeddingsDir != null ? embeddingsDir : models.resolve("embeddings")));
+        config
+            .withEmbeddings(
+                Embeddings.folder(
+                    embeddingsDir != null ? embeddingsDir : models.resolve("embeddings")))
+            .withControlNets(controlNetDir != null ? controlNetDir : models.resolve("controlnet"));
     LoraFolder loraFolder = new LoraFolder(loraDir != null ? loraDir : models.resolve("lora"));
     System.err.println(
         "LoRAs in "

@@ -187,6 +187,7 @@ final class A1111Lists {
     f.put("nowebui", false);
     Path styles = config.styles().source();
     f.put("styles_file", styles == null ? List.of() : List.of(styles.toString()));
+    f.put("controlnet_dir", config.controlNets().toString()); // the extension's --controlnet-dir
     f.put("api_token_set", config.apiToken() != null);
     f.put("insecure_no_token", config.insecureNoToken());
     f.put("output", config.outputDir() == null ? null : config.outputDir().toString());
@@ -284,6 +285,8 @@ final class A1111Lists {
             map("type", "boolean"),
             "styles_file",
             map("type", "array", "items", str()),
+            "controlnet_dir",
+            str(),
             "api_token_set",
             map("type", "boolean"),
             "insecure_no_token",

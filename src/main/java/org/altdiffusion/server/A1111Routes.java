@@ -156,13 +156,17 @@ final class A1111Routes {
             .error(500, "the model failed to load")
             .handler(this::setOptions));
     out.add(
-        Route.get("/sdapi/v1/scripts", "scripts", "Scripts (none on this server)", a1111)
+        Route.get(
+                "/sdapi/v1/scripts",
+                "scripts",
+                "Scripts: only the always-on controlnet (sd-webui-controlnet's API)",
+                a1111)
             .ok("ScriptsList")
             .handler(
                 r -> {
                   ObjectNode s = Json.object();
-                  s.putArray("txt2img");
-                  s.putArray("img2img");
+                  s.putArray("txt2img").add("controlnet");
+                  s.putArray("img2img").add("controlnet");
                   return Reply.json(s);
                 }));
     return out;

@@ -225,6 +225,7 @@ public final class ApiServer implements AutoCloseable {
     new JobRoutes(config, models, queue, jobs).routes().forEach(this::add);
     openAi.routes().forEach(this::add);
     loras.routes().forEach(this::add);
+    new ControlNetRoutes(config).routes().forEach(this::add);
     new A1111Lists(config, () -> models.registry().vaes().names()).routes().forEach(this::add);
   }
 

@@ -48,6 +48,7 @@ final class OpenApi {
     Map<String, Object> schemas = schemas(config);
     schemas.putAll(OpenAiSchemas.schemas(config));
     schemas.putAll(LoraRoutes.schemas());
+    schemas.putAll(ControlNetRoutes.schemas());
     schemas.putAll(A1111Lists.schemas());
     components.put("schemas", schemas);
     components.put(

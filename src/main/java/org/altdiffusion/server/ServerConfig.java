@@ -32,6 +32,8 @@ import org.altdiffusion.prompt.Embeddings;
  * @param styles prompt styles requests may name ({@code --styles}; default none)
  * @param embeddings textual-inversion embeddings prompts may name ({@code --embeddings}; default
  *     the folder models/embeddings)
+ * @param controlNets the folder of the ControlNets that A1111's ControlNet-extension requests name
+ *     ({@code --controlnets}; default models/controlnet), read at request time
  */
 public record ServerConfig(
     String host,
@@ -51,7 +53,8 @@ public record ServerConfig(
     Duration finishedJobTtl,
     Duration shutdownGrace,
     PromptStyles styles,
-    Embeddings embeddings) {
+    Embeddings embeddings,
+    Path controlNets) {
 
   public static ServerConfig defaults() {
     return new ServerConfig(
@@ -72,7 +75,8 @@ public record ServerConfig(
         Duration.ofHours(1),
         Duration.ofSeconds(10),
         PromptStyles.NONE,
-        Embeddings.folder(Path.of("models", "embeddings")));
+        Embeddings.folder(Path.of("models", "embeddings")),
+        Path.of("models", "controlnet"));
   }
 
   public ServerConfig {
@@ -91,6 +95,7 @@ public record ServerConfig(
       throw new IllegalArgumentException("http threads must be >= 2, got " + httpThreads);
     if (styles == null) styles = PromptStyles.NONE;
     if (embeddings == null) embeddings = Embeddings.none();
+    if (controlNets == null) controlNets = Path.of("models", "controlnet");
     if (keepFinishedJobs < 1) throw new IllegalArgumentException("keep finished jobs must be >= 1");
   }
 
@@ -152,6 +157,10 @@ public record ServerConfig(
     return with(b -> b.embeddings = v);
   }
 
+  public ServerConfig withControlNets(Path v) {
+    return with(b -> b.controlNets = v);
+  }
+
   /** This config with {@code change} applied to a copy of its values (checked again). */
   private ServerConfig with(Consumer<Values> change) {
     Values b = new Values(this);
@@ -179,6 +188,7 @@ public record ServerConfig(
     Duration shutdownGrace;
     PromptStyles styles;
     Embeddings embeddings;
+    Path controlNets;
 
     Values(ServerConfig c) {
       host = c.host;
@@ -199,6 +209,7 @@ public record ServerConfig(
       shutdownGrace = c.shutdownGrace;
       styles = c.styles;
       embeddings = c.embeddings;
+      controlNets = c.controlNets;
     }
 
     ServerConfig build() {
@@ -220,7 +231,8 @@ public record ServerConfig(
           finishedJobTtl,
           shutdownGrace,
           styles,
-          embeddings);
+          embeddings,
+          controlNets);
     }
   }
 }

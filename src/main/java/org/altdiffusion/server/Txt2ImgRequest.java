@@ -300,8 +300,19 @@ public record Txt2ImgRequest(
                     + " breaks).")
             .with("pattern", BLANK_PATTERN),
         Field.array("script_args", "Arguments of script_name; ignored when there is no script."),
-        Field.object("alwayson_scripts", "A1111 always-on scripts: not supported; must be empty.")
-            .with("maxProperties", 0),
+        Field.object(
+                "alwayson_scripts",
+                "A1111 always-on scripts: only \"controlnet\" (sd-webui-controlnet's API:"
+                    + " {\"args\": [unit, ...]}, see /controlnet/model_list and"
+                    + " /controlnet/module_list). Any other script is refused.")
+            .with(
+                "properties",
+                Map.of(
+                    "controlnet",
+                    ControlNetRoutes.scriptSchema(),
+                    "ControlNet",
+                    ControlNetRoutes.scriptSchema()))
+            .with("additionalProperties", false),
         Field.bool("send_images", true, "Return the images (base64 PNG) in the response."),
         Field.bool(
             "save_images",
@@ -372,7 +383,13 @@ public record Txt2ImgRequest(
             echo.get("save_images").booleanValue(),
             echo,
             null);
-    return extra.apply(echo, r);
+    Txt2ImgRequest done = extra.apply(echo, r);
+    // checked here so that a bad unit is a 422 before the job queues; the runner reads them again
+    ControlNetArgs.parse(
+        echo.get("alwayson_scripts"),
+        new ControlNetFolder(config.controlNets()),
+        done.init() != null);
+    return done;
   }
 
   /** This request with img2img's part and the image size it settled. */
@@ -482,13 +499,18 @@ public record Txt2ImgRequest(
     }
     String script = text(echo, "script_name");
     if (!blank(script)) on.add("script_name ('" + Json.abbreviate(script) + "')");
-    if (echo.get("alwayson_scripts").size() > 0) {
-      List<String> names = new ArrayList<>();
-      echo.get("alwayson_scripts")
-          .fieldNames()
-          .forEachRemaining(n -> names.add(Json.abbreviate(n)));
-      on.add("alwayson_scripts (" + String.join(", ", names) + ")");
-    }
+    List<String> scripts = new ArrayList<>();
+    echo.get("alwayson_scripts")
+        .fieldNames()
+        .forEachRemaining(
+            n -> {
+              if (!n.equalsIgnoreCase("controlnet")) scripts.add(Json.abbreviate(n));
+            });
+    if (!scripts.isEmpty())
+      on.add(
+          "alwayson_scripts ("
+              + String.join(", ", scripts)
+              + "; only \"controlnet\" is available)");
     if (!on.isEmpty()) {
       throw ApiException.invalid(
           "not supported by this server: "

@@ -42,8 +42,11 @@ final class Txt2ImgRunner implements JobQueue.Runner {
 
   private final ServerConfig config;
 
+  private final ControlNetJobs controlNets;
+
   Txt2ImgRunner(Models models, OutputFolder output, LoraRoutes loras, ServerConfig config) {
     this.config = config;
+    this.controlNets = new ControlNetJobs(new ControlNetFolder(config.controlNets()));
     this.models = models;
     this.output = output;
     this.loras = loras;
@@ -121,6 +124,14 @@ final class Txt2ImgRunner implements JobQueue.Runner {
                     ? HiresFields.of(r.parameters(), config, generator.samplerNames())
                     : null)
             .build();
+    List<ControlNetArgs.Unit> controlUnits =
+        ControlNetArgs.parse(
+            r.parameters().get("alwayson_scripts"), controlNets.folder(), r.init() != null);
+    if (!controlUnits.isEmpty())
+      base =
+          base.toBuilder()
+              .control(controlNets.control(controlUnits, r, width, height, warnings))
+              .build();
     double strength = r.parameters().get("subseed_strength").doubleValue();
     if (strength > 0) {
       long asked = r.parameters().get("subseed").longValue();
@@ -164,6 +175,7 @@ final class Txt2ImgRunner implements JobQueue.Runner {
         break;
       }
     }
+    if (!controlUnits.isEmpty()) images = ControlNetJobs.withInfotext(images, controlUnits);
     List<String> saved = r.saveImages() ? save(images, warnings) : List.of();
     List<Long> seeds = new ArrayList<>();
     for (int i = 0; i < r.imageCount(); i++) seeds.add(job.seed + i);

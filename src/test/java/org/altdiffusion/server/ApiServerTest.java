@@ -107,7 +107,9 @@ class ApiServerTest {
       assertTrue(models.get(0).has(f), f);
     assertEquals(
         "m18", Http.get(url("/sdapi/v1/options")).json().get("sd_model_checkpoint").textValue());
-    assertEquals("{\"txt2img\":[],\"img2img\":[]}", Http.get(url("/sdapi/v1/scripts")).body());
+    assertEquals(
+        "{\"txt2img\":[\"controlnet\"],\"img2img\":[\"controlnet\"]}",
+        Http.get(url("/sdapi/v1/scripts")).body());
     JsonNode p = Http.get(url("/sdapi/v1/progress")).json();
     assertEquals(0.0, p.get("progress").asDouble());
     assertEquals(0, p.get("state").get("job_count").asInt());
