@@ -13,12 +13,21 @@ import java.util.concurrent.TimeoutException;
  * The rule every fuzz target asserts: an input is either accepted or refused with one of the
  * exceptions our code throws on purpose (a type we own, or an {@code IllegalArgumentException}
  * thrown by our own code) carrying a message; any other exception, an empty message or a hang (over
- * the time limit) fails the target. Jazzer's sanitizers meanwhile catch anything executed,
- * deserialized or looked up.
+ * {@link #LIMIT}; the first input of a JVM gets {@link #FIRST_LIMIT}) fails the target. Jazzer's
+ * sanitizers meanwhile catch anything executed, deserialized or looked up.
  */
 public final class FuzzOutcome {
   /** Longest time one input may take. */
   public static final Duration LIMIT = Duration.ofSeconds(10);
+
+  /**
+   * Longest time the first input of a JVM may take: it loads the classes, and under Jazzer's
+   * fuzzing mode each is instrumented then (seconds per class on a loaded machine).
+   */
+  public static final Duration FIRST_LIMIT = Duration.ofSeconds(180);
+
+  private static final java.util.concurrent.atomic.AtomicBoolean FIRST =
+      new java.util.concurrent.atomic.AtomicBoolean(true);
 
   private static final ExecutorService WORKER =
       Executors.newSingleThreadExecutor(
@@ -48,11 +57,12 @@ public final class FuzzOutcome {
               body.run();
               return null;
             });
+    Duration limit = FIRST.getAndSet(false) ? FIRST_LIMIT : LIMIT;
     try {
-      f.get(LIMIT.toMillis(), TimeUnit.MILLISECONDS);
+      f.get(limit.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
       f.cancel(true);
-      throw new AssertionError("no result after " + LIMIT.toSeconds() + " s (hang)");
+      throw new AssertionError("no result after " + limit.toSeconds() + " s (hang)");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new AssertionError("interrupted", e);
