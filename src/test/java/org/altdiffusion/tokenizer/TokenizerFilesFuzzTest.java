@@ -28,7 +28,7 @@ class TokenizerFilesFuzzTest {
     work.toFile().deleteOnExit();
   }
 
-  @FuzzTest(maxDuration = "10m")
+  @FuzzTest(maxDuration = "30m")
   void sentencepiece(byte[] model) {
     FuzzOutcome.acceptedOrRefused(
         List.of(CheckpointException.class),
@@ -39,7 +39,7 @@ class TokenizerFilesFuzzTest {
   }
 
   /** Read as a CLIPTokenizerFast folder reads it (its pad token defaults to the end token). */
-  @FuzzTest(maxDuration = "10m")
+  @FuzzTest(maxDuration = "30m")
   void tokenizerJson(byte[] json) {
     FuzzOutcome.acceptedOrRefused(
         List.of(CheckpointException.class),
@@ -47,7 +47,7 @@ class TokenizerFilesFuzzTest {
   }
 
   /** The first part is vocab.json, the rest merges.txt (the other one is the fixture's). */
-  @FuzzTest(maxDuration = "10m")
+  @FuzzTest(maxDuration = "30m")
   void clipVocabAndMerges(FuzzedDataProvider data) {
     boolean vocab = data.consumeBoolean();
     byte[] bytes = data.consumeRemainingAsBytes();
