@@ -276,18 +276,20 @@ public final class CheckpointFuzzer implements Callable<Integer> {
     return list.get(r.nextInt(list.size()));
   }
 
-  private enum Kind {
+  /** What became of one input. */
+  public enum Kind {
     ACCEPTED,
     CLEAN_ERROR,
     FAILURE
   }
 
-  private record Verdict(Kind kind, String message) {}
+  /** The verdict on one input: its kind and a message. */
+  public record Verdict(Kind kind, String message) {}
 
   /**
    * Opens {@code file} and reads everything in it, checking what comes back against {@code bytes}.
    */
-  static Verdict check(Path file, byte[] bytes) {
+  public static Verdict check(Path file, byte[] bytes) {
     try (PointerScope scope = new PointerScope();
         TensorSource source = Checkpoints.open(file)) {
       for (String key : source.keys()) checkTensor(source, key, bytes);
