@@ -2,7 +2,9 @@
 
 Regenerate (deterministic: fixed seeds, CPU, float32; needs peft, see requirements.txt):
 
-    tools/reference/.venv/bin/python tools/reference/make_lora_fixtures.py
+    tools/reference/.venv/bin/python tools/reference/make_lora_fixtures.py [sd2]
+
+("sd2": only the SD 2.x-style part below.)
 
 Reads src/test/resources/fixtures/pipeline/tiny-altdiffusion (make_pipeline_fixtures.py) and writes
 src/test/resources/fixtures/lora/:
@@ -19,6 +21,19 @@ src/test/resources/fixtures/lora/:
                            for .safetensors: SHA-256 of the bytes after the header; else of the file)
   cases.json               each generation: its LoRAs with text-encoder and UNet weights, prompt, seed, ... and output
   <case>.safetensors       "images": float32 [B, H, W, 3] as the pipeline returns them (np)
+
+and src/test/resources/fixtures/lora_sd2/ for an SD 2.x-style model:
+  tiny-sd2/                a tiny random StableDiffusionPipeline folder (save_pretrained) with what
+                           distinguishes SD 2.x: use_linear_projection (proj_in/proj_out are Linear,
+                           so their LoRAs are linear ones), attention_head_dim [2, 4] (per-block
+                           heads), cross_attention_dim 48 from a CLIPTextModel with hidden_act gelu
+                           (SD 2's OpenCLIP as diffusers converts it), DDIM with v_prediction; the
+                           tokenizer is models/english-base's CLIP one
+  kohya_locon.safetensors  kohya names on linear proj_in/proj_out, attention, feed-forward, LoCon 3x3
+                           and 1x1 convs, and lora_te_ layers of the CLIP text encoder
+  peft.safetensors         PEFT names on UNet layers (linear proj_in/proj_out, a 3x3 conv) and a
+                           text_encoder.text_model... layer
+  hashes.json, cases.json, <case>.safetensors as above (load_lora_weights for every file)
 
 Each case loads the LoRAs with diffusers' load_lora_weights (peft backend), sets the weights with
 set_adapters and fuses them into the weights (fuse_lora), as our merge does. The case with
@@ -235,7 +250,7 @@ def case(m, name, loras, prompt, negative, steps, guidance, seed, batch, size):
 # --- SD 2.x-style model: linear proj_in/proj_out, per-block heads, a wider cross-attention from a
 # gelu CLIP text encoder (SD 2's OpenCLIP as diffusers converts it), v-prediction -----------------
 
-SD2_OUT = os.path.join(OUT, "sd2")
+SD2_OUT = os.path.join(FIXTURES, "lora_sd2")  # beside lora/, which tests read as a LoRA folder
 SD2_MODEL = os.path.join(SD2_OUT, "tiny-sd2")
 CLIP_TOKENIZER = os.path.join(ROOT, "models", "english-base", "tokenizer")
 SD2_KOHYA = [  # (component, module path, rank, alpha)

@@ -31,13 +31,13 @@ import org.junit.jupiter.params.provider.MethodSource;
  * LoRA of UNet and text-encoder layers with separate weights (diffusers' per-component {@code
  * set_adapters}) must give diffusers' pictures within 1/255; the pictures must differ clearly from
  * the same request without LoRAs, and every weight must be bit for bit as before once the
- * generation is over. The same on an SD 2.x-style model (fixtures/lora/sd2: linear
+ * generation is over. The same on an SD 2.x-style model (fixtures/lora_sd2: linear
  * proj_in/proj_out, per-block heads, 48-wide cross-attention from a gelu CLIP text encoder,
  * v-prediction DDIM) with kohya LoCon and PEFT files that also change CLIP text-encoder layers.
  */
 class LoraParityTest {
   static final Path SD1 = Path.of("src/test/resources/fixtures/lora");
-  static final Path SD2 = SD1.resolve("sd2");
+  static final Path SD2 = Path.of("src/test/resources/fixtures/lora_sd2");
   static final Map<Path, DiffusionPipeline> PIPELINES = new LinkedHashMap<>();
 
   @BeforeAll
@@ -123,6 +123,45 @@ class LoraParityTest {
     }
     String info = images.get(0).infotext().format();
     assertTrue(info.contains("Lora hashes: \"" + String.join(", ", shown) + "\""), info);
+  }
+
+  /**
+   * Every layer of the SD 2.x-style files is found, on the UNet (the linear proj_in/proj_out among
+   * them) and on the CLIP text encoder, without a warning: the parity above is not reached by
+   * skipping layers.
+   */
+  @org.junit.jupiter.api.Test
+  void sd2FilesApplyEveryLayerWithoutWarning() {
+    DiffusionPipeline pipeline = PIPELINES.get(SD2);
+    List<LoraTarget> targets =
+        List.of(
+            new LoraTarget(LoraTarget.UNET, pipeline.components().unet()),
+            new LoraTarget(
+                LoraTarget.TEXT_ENCODER,
+                (org.altdiffusion.nn.Module) pipeline.components().textEncoder()));
+    // file -> {UNet layers, text-encoder layers, linear proj_in/proj_out layers}
+    Map<String, int[]> expected =
+        Map.of("kohya_locon", new int[] {12, 2, 4}, "peft", new int[] {5, 1, 2});
+    for (var e : expected.entrySet()) {
+      List<String> warnings = new ArrayList<>();
+      LoraFile file =
+          LoraFile.read(SD2.resolve(e.getKey() + ".safetensors"), targets, warnings::add);
+      try {
+        int unet = 0, te = 0, proj = 0;
+        for (LoraFile.Layer l : file.layers()) {
+          if (l.component().equals(LoraTarget.UNET)) unet++;
+          else te++;
+          if (l.path().matches(".*\\.proj_(in|out)$")) {
+            assertEquals(2, l.weight().shape().length, l.path() + " is a Linear layer in SD 2.x");
+            proj++;
+          }
+        }
+        assertArrayEquals(e.getValue(), new int[] {unet, te, proj}, e.getKey());
+        assertEquals(List.of(), warnings, e.getKey());
+      } finally {
+        file.release();
+      }
+    }
   }
 
   private static Map<String, Tensor> snapshot(DiffusionPipeline pipeline) {
