@@ -146,6 +146,7 @@ final class TrainControlNetCommand implements Callable<Integer> {
                 3,
                 embeddingChannels(vae.downscaleFactor()),
                 Tensors.generator(config.seed()));
+    if (initial != null) controlnet.checkFits(unet.config, initial.toString(), model.toString());
     TextConditioning text = components.text();
     int length =
         maxLength != null ? maxLength : Math.min(text.maxLength(), text.encoder().maxTokens());

@@ -80,7 +80,7 @@ public final class ControlNetTraining implements TrainingTask<ImageText> {
     if (!(captionDropout >= 0 && captionDropout <= 1))
       throw new IllegalArgumentException(
           "--caption-dropout must be in [0, 1], got " + captionDropout);
-    controlnet.checkFits(unet.config, "being trained", "the UNet");
+    controlnet.checkFits(unet.config, "(the one to train)", "(its frozen UNet)");
     TextEncoder encoder = text.encoder();
     if (encoder.hiddenSize() != unet.config.crossAttentionDim())
       throw new IllegalArgumentException(
