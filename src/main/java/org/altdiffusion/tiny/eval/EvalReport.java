@@ -100,8 +100,8 @@ public final class EvalReport {
             "%nCLIP-FD: the Fréchet distance between Gaussians fitted to the teacher CLIP's %d-d"
                 + " image features (projected, not normalised, as clean-fid's CLIP features) of the"
                 + " %d generated pictures of a language and of %d held-out dataset pictures (the"
-                + " held-out split rendered, samples %d..%d). Each FD uses %d pictures per side"
-                + " against %d: fewer samples than dimensions, so the generated covariance is"
+                + " held-out split rendered, samples %d..%d). Each FD compares %d generated"
+                + " pictures with %d: fewer samples than dimensions, so the generated covariance is"
                 + " singular, and FD is biased upward at small N: %d dataset pictures (each"
                 + " held-out combination once) against the same reference give %.2f, the floor at"
                 + " this N. FID and IS: n/a (no Inception weights here).%n%n",

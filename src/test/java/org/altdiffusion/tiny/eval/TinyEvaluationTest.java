@@ -43,7 +43,7 @@ class TinyEvaluationTest {
                     "| th | 48 | %.2f | n/a | n/a | %.2f |",
                     result.row(Language.TH).clipScore(),
                     result.row(Language.TH).clipFd()))
-            && md.contains("48 pictures per side against 432"),
+            && md.contains("compares 48 generated pictures with 432"),
         md);
     Path chart = tmp.resolve("chart.png");
     EvalReport.writePng(EvalReport.barChart(List.of(result), options.languages()), chart);
