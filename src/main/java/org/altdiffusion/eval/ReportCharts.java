@@ -22,8 +22,12 @@ public final class ReportCharts {
       String title, List<BenchmarkReport.Row> rows, ToDoubleFunction<BenchmarkReport.Row> value) {
     int bar = 48, gap = 16, left = 60, top = 50, plot = 260;
     int width = left + rows.size() * (bar + gap) + gap;
+    int titleWidth = left + 10 * title.length() + gap; // bold 16 px sans: under 10 px a character
     BufferedImage img =
-        new BufferedImage(Math.max(width, 360), top + plot + 50, BufferedImage.TYPE_INT_RGB);
+        new BufferedImage(
+            Math.max(width, Math.max(360, titleWidth)),
+            top + plot + 50,
+            BufferedImage.TYPE_INT_RGB);
     Graphics2D g = img.createGraphics();
     g.setRenderingHint(
         RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
@@ -41,7 +45,7 @@ public final class ReportCharts {
       g.setColor(new Color(225, 225, 225));
       g.drawLine(left, y, img.getWidth() - gap, y);
       g.setColor(Color.DARK_GRAY);
-      g.drawString(String.format(Locale.ROOT, "%.0f", max * t / 4), 22, y + 4);
+      g.drawString(String.format(Locale.ROOT, max >= 40 ? "%.0f" : "%.1f", max * t / 4), 18, y + 4);
     }
     g.setStroke(new BasicStroke(1));
     for (int i = 0; i < rows.size(); i++) {
