@@ -13,6 +13,7 @@ import org.altdiffusion.engine.Torch;
 import org.altdiffusion.pipeline.DiffusionPipeline;
 import org.altdiffusion.pipeline.PipelineLoader;
 import org.altdiffusion.tiny.data.Language;
+import org.altdiffusion.tiny.eval.ClipFrechet;
 import org.altdiffusion.tiny.eval.EvalReport;
 import org.altdiffusion.tiny.eval.InpaintEvaluation;
 import org.altdiffusion.tiny.eval.MultilingualClip;
@@ -32,7 +33,9 @@ import picocli.CommandLine.Option;
           + " combinations: the pixel oracle reads shape, colour, position and size back from each"
           + " generated picture; a multilingual CLIP (the teacher's image tower, the distilled"
           + " student text tower) scores picture against caption.",
-      "Writes OUT/eval.md (table), OUT/eval.json, OUT/accuracy.png (bar chart) and"
+      "Writes OUT/eval.md (the oracle table, then per language the benchmark report's table with"
+          + " CLIP-FD: teacher CLIP image features of the generated vs held-out dataset pictures),"
+          + " OUT/eval.json, OUT/accuracy.png, OUT/clip-score.png, OUT/clip-fd.png (bar charts) and"
           + " OUT/grid-<model>.png (a row per language).",
       "With --inpainting: the model's inpainting instead (see InpaintEvaluation), written to"
           + " OUT/inpaint.md and OUT/inpaint.png (original, mask, result per language)."
@@ -135,14 +138,16 @@ final class EvalCommand implements Callable<Integer> {
     System.err.println("threads: " + Torch.init());
     MultilingualClip scorer = MultilingualClip.load(clipFolder, modelFolder);
     var options = new TinyEvaluation.Options(langs, steps, guidance, seed, 0);
+    var reference = ClipFrechet.heldOut(scorer.teacher(), options.dataSeed());
     List<TinyEvaluation.ModelResult> results = new ArrayList<>();
-    if (baseFolder != null) results.add(evaluate(baseFolder, scorer, options));
-    results.add(evaluate(modelFolder, scorer, options));
+    if (baseFolder != null) results.add(evaluate(baseFolder, scorer, reference, options));
+    results.add(evaluate(modelFolder, scorer, reference, options));
     Files.createDirectories(out);
     var combos = TinyEvaluation.heldOut(options.dataSeed());
     String table = EvalReport.markdown(results, options, combos.size());
     Files.writeString(out.resolve("eval.md"), table);
     EvalReport.writePng(EvalReport.barChart(results, langs), out.resolve("accuracy.png"));
+    EvalReport.writeBenchmarkCharts(results.get(results.size() - 1), langs, out);
     for (var r : results)
       EvalReport.writePng(
           EvalReport.grid(r, langs, combos, gridColumns), out.resolve("grid-" + r.name() + ".png"));
@@ -168,12 +173,16 @@ final class EvalCommand implements Callable<Integer> {
   }
 
   private static TinyEvaluation.ModelResult evaluate(
-      Path folder, MultilingualClip scorer, TinyEvaluation.Options options) {
+      Path folder,
+      MultilingualClip scorer,
+      ClipFrechet.Reference reference,
+      TinyEvaluation.Options options) {
     DiffusionPipeline pipeline = PipelineLoader.load(folder);
     return TinyEvaluation.evaluate(
         folder.toAbsolutePath().normalize().getFileName().toString(),
         pipeline,
         scorer,
+        reference,
         options,
         System.err::println);
   }
@@ -185,6 +194,9 @@ final class EvalCommand implements Callable<Integer> {
     o.put("steps", options.steps());
     o.put("guidance", options.guidance());
     o.put("seed", options.seed());
+    var reference = results.get(0).reference();
+    o.put("clip_fd_reference_pictures", reference.pictures());
+    o.put("clip_fd_floor", Math.round(reference.floor() * 100) / 100.0);
     ArrayNode models = o.putArray("models");
     for (var r : results) {
       ObjectNode mo = models.addObject();
@@ -202,6 +214,7 @@ final class EvalCommand implements Callable<Integer> {
         ro.put("all_four", row.allFour());
         ro.put("attribute_accuracy", Math.round(row.attributeAccuracy() * 100) / 100.0);
         ro.put("clip_score", Math.round(row.clipScore() * 100) / 100.0);
+        ro.put("clip_fd", Math.round(row.clipFd() * 100) / 100.0);
       }
     }
     return m.writerWithDefaultPrettyPrinter().writeValueAsString(o)

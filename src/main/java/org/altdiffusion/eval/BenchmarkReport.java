@@ -34,9 +34,25 @@ public final class BenchmarkReport {
   /** One record of a part file. */
   public record Record(String id, String language, String prompt, double clipScore) {}
 
-  /** One language's figures; fid and isMean are NaN without an Inception network or reference. */
+  /**
+   * One language's figures; fid and isMean are NaN without an Inception network or reference,
+   * clipFd (a Fréchet distance on CLIP image features, as clean-fid's CLIP-FD) NaN where not
+   * measured (the column is shown only when some row has it).
+   */
   public record Row(
-      String language, int images, double clipScore, double fid, double isMean, double isStd) {}
+      String language,
+      int images,
+      double clipScore,
+      double fid,
+      double isMean,
+      double isStd,
+      double clipFd) {
+    /** A row without CLIP-FD. */
+    public Row(
+        String language, int images, double clipScore, double fid, double isMean, double isStd) {
+      this(language, images, clipScore, fid, isMean, isStd, Double.NaN);
+    }
+  }
 
   private BenchmarkReport() {}
 
@@ -105,7 +121,8 @@ public final class BenchmarkReport {
             dir.resolve("grid-" + e.getKey() + ".png"));
       }
       ReportCharts.writePng(
-          ReportCharts.barChart("CLIP score per language", rows), dir.resolve("clip-score.png"));
+          ReportCharts.barChart("CLIP score per language", rows, Row::clipScore),
+          dir.resolve("clip-score.png"));
       Files.writeString(dir.resolve("report.md"), markdown(dir, rows, records.size(), reference));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -163,20 +180,7 @@ public final class BenchmarkReport {
           .append(reference.skipped())
           .append(" unreadable skipped).");
     }
-    sb.append("\n\n| language | images | CLIP score | FID | IS |\n|---|---:|---:|---:|---:|\n");
-    for (Row r : rows) {
-      sb.append(
-          String.format(
-              Locale.ROOT,
-              "| %s | %d | %.2f | %s | %s |%n",
-              r.language(),
-              r.images(),
-              r.clipScore(),
-              Double.isNaN(r.fid()) ? "n/a" : String.format(Locale.ROOT, "%.2f", r.fid()),
-              Double.isNaN(r.isMean())
-                  ? "n/a"
-                  : String.format(Locale.ROOT, "%.2f ± %.2f", r.isMean(), r.isStd())));
-    }
+    sb.append("\n\n").append(table(rows));
     sb.append("\n![CLIP score per language](clip-score.png)\n\n## Samples\n\n");
     for (Row r : rows)
       sb.append("**")
@@ -187,6 +191,36 @@ public final class BenchmarkReport {
           .append(r.language())
           .append(".png)\n\n");
     return sb.toString();
+  }
+
+  /**
+   * The per-language Markdown table: {@code | language | images | CLIP score | FID | IS |}, one row
+   * per language starting with its code, and a CLIP-FD column when some row has one.
+   */
+  public static String table(List<Row> rows) {
+    boolean clipFd = rows.stream().anyMatch(r -> !Double.isNaN(r.clipFd()));
+    StringBuilder sb = new StringBuilder("| language | images | CLIP score | FID | IS |");
+    sb.append(clipFd ? " CLIP-FD |\n" : "\n").append("|---|---:|---:|---:|---:|");
+    sb.append(clipFd ? "---:|\n" : "\n");
+    for (Row r : rows) {
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              "| %s | %d | %.2f | %s | %s |",
+              r.language(),
+              r.images(),
+              r.clipScore(),
+              orNa(r.fid()),
+              Double.isNaN(r.isMean())
+                  ? "n/a"
+                  : String.format(Locale.ROOT, "%.2f ± %.2f", r.isMean(), r.isStd())));
+      sb.append(clipFd ? " " + orNa(r.clipFd()) + " |\n" : "\n");
+    }
+    return sb.toString();
+  }
+
+  private static String orNa(double v) {
+    return Double.isNaN(v) ? "n/a" : String.format(Locale.ROOT, "%.2f", v);
   }
 
   private static List<BufferedImage> images(Path dir, List<Record> records) throws IOException {

@@ -10,25 +10,31 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.ToDoubleFunction;
 import javax.imageio.ImageIO;
 
 /** The report's pictures, drawn with java.awt (headless): a bar chart and sample grids. */
-final class ReportCharts {
+public final class ReportCharts {
   private ReportCharts() {}
 
-  /** One bar per language with its CLIP score written above it. */
-  static BufferedImage barChart(String title, List<BenchmarkReport.Row> rows) {
+  /** One bar per language with its {@code value} (a figure >= 0: CLIP score, CLIP-FD) above it. */
+  public static BufferedImage barChart(
+      String title, List<BenchmarkReport.Row> rows, ToDoubleFunction<BenchmarkReport.Row> value) {
     int bar = 48, gap = 16, left = 60, top = 50, plot = 260;
     int width = left + rows.size() * (bar + gap) + gap;
+    int titleWidth = left + 10 * title.length() + gap; // bold 16 px sans: under 10 px a character
     BufferedImage img =
-        new BufferedImage(Math.max(width, 360), top + plot + 50, BufferedImage.TYPE_INT_RGB);
+        new BufferedImage(
+            Math.max(width, Math.max(360, titleWidth)),
+            top + plot + 50,
+            BufferedImage.TYPE_INT_RGB);
     Graphics2D g = img.createGraphics();
     g.setRenderingHint(
         RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
     g.setColor(Color.WHITE);
     g.fillRect(0, 0, img.getWidth(), img.getHeight());
     double max = 1;
-    for (BenchmarkReport.Row r : rows) max = Math.max(max, r.clipScore());
+    for (BenchmarkReport.Row r : rows) max = Math.max(max, value.applyAsDouble(r));
     max = Math.ceil(max / 10) * 10;
     g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 16));
     g.setColor(Color.BLACK);
@@ -39,17 +45,18 @@ final class ReportCharts {
       g.setColor(new Color(225, 225, 225));
       g.drawLine(left, y, img.getWidth() - gap, y);
       g.setColor(Color.DARK_GRAY);
-      g.drawString(String.format(Locale.ROOT, "%.0f", max * t / 4), 22, y + 4);
+      g.drawString(String.format(Locale.ROOT, max >= 40 ? "%.0f" : "%.1f", max * t / 4), 18, y + 4);
     }
     g.setStroke(new BasicStroke(1));
     for (int i = 0; i < rows.size(); i++) {
       BenchmarkReport.Row r = rows.get(i);
       int x = left + gap + i * (bar + gap);
-      int h = (int) Math.round(plot * r.clipScore() / max);
+      double v = value.applyAsDouble(r);
+      int h = (int) Math.round(plot * v / max);
       g.setColor(new Color(66, 118, 190));
       g.fillRect(x, top + plot - h, bar, h);
       g.setColor(Color.BLACK);
-      g.drawString(String.format(Locale.ROOT, "%.1f", r.clipScore()), x + 8, top + plot - h - 4);
+      g.drawString(String.format(Locale.ROOT, "%.1f", v), x + 8, top + plot - h - 4);
       g.drawString(r.language(), x + bar / 2 - 7, top + plot + 18);
     }
     g.dispose();
@@ -57,7 +64,7 @@ final class ReportCharts {
   }
 
   /** The pictures side by side, scaled to 128 pixels high. */
-  static BufferedImage grid(List<BufferedImage> images) {
+  public static BufferedImage grid(List<BufferedImage> images) {
     int side = 128;
     BufferedImage out =
         new BufferedImage(
@@ -73,7 +80,7 @@ final class ReportCharts {
     return out;
   }
 
-  static void writePng(BufferedImage img, Path file) throws IOException {
+  public static void writePng(BufferedImage img, Path file) throws IOException {
     if (!ImageIO.write(img, "png", file.toFile())) throw new IOException("no PNG writer");
   }
 }

@@ -74,10 +74,25 @@ class EvalCommandTest {
         md);
     for (String f :
         new String[] {
-          "accuracy.png", "grid-altdiffusion-tiny.png", "grid-english-base.png", "eval.json"
+          "accuracy.png",
+          "grid-altdiffusion-tiny.png",
+          "grid-english-base.png",
+          "eval.json",
+          "clip-score.png",
+          "clip-fd.png"
         }) {
       assertTrue(Files.size(tmp.resolve(f)) > 0, f);
     }
     assertTrue(r.out().contains("| **mean** |"), r.out());
+    assertTrue(
+        md.contains("| language | images | CLIP score | FID | IS | CLIP-FD |")
+            && md.lines()
+                .anyMatch(
+                    l -> l.matches("\\| ko \\| 48 \\| [0-9.]+ \\| n/a \\| n/a \\| [0-9.]+ \\|"))
+            && md.lines()
+                .anyMatch(
+                    l -> l.matches("\\| ar \\| 48 \\| [0-9.]+ \\| n/a \\| n/a \\| [0-9.]+ \\|")),
+        md);
+    assertTrue(Files.readString(tmp.resolve("eval.json")).contains("\"clip_fd\""));
   }
 }

@@ -293,6 +293,17 @@ public final class TinyClip {
     return unit(heads.visualProjection.forward(imageEncoder.forward(pixels)));
   }
 
+  /**
+   * pixels [B, 3, 64, 64] in [-1, 1] -> projected image features [B, projection_dim], not
+   * normalised (CLIPModel's {@code get_image_features}, the features clean-fid's CLIP-FD takes).
+   * Without gradients.
+   */
+  public Tensor imageFeatures(Tensor pixels) {
+    try (NoGradGuard g = new NoGradGuard()) {
+      return heads.visualProjection.forward(imageEncoder.forward(pixels));
+    }
+  }
+
   /** Unit-length image embeddings [B, projection_dim], without gradients. */
   public Tensor encodeImage(Tensor pixels) {
     try (NoGradGuard g = new NoGradGuard()) {

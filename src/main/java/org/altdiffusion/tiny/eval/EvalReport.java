@@ -12,6 +12,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import javax.imageio.ImageIO;
+import org.altdiffusion.eval.BenchmarkReport;
+import org.altdiffusion.eval.ReportCharts;
 import org.altdiffusion.tiny.data.Attributes;
 import org.altdiffusion.tiny.data.Language;
 import org.altdiffusion.tiny.eval.TinyEvaluation.LanguageResult;
@@ -74,7 +76,82 @@ public final class EvalReport {
             options.seed() + combinations - 1,
             options.steps(),
             options.guidance()));
+    b.append(benchmarkSection(models, options.languages()));
     return b.toString();
+  }
+
+  /**
+   * The evaluation in the benchmark report's format ({@link BenchmarkReport#table}): per model a
+   * row per language with its CLIP score and CLIP-FD (FID and IS need Inception weights: n/a), what
+   * each CLIP-FD uses, and the evaluated model's charts ({@link #writeBenchmarkCharts}).
+   */
+  static String benchmarkSection(List<ModelResult> models, List<Language> languages) {
+    ModelResult main = models.get(models.size() - 1);
+    ClipFrechet.Reference ref = main.reference();
+    StringBuilder b = new StringBuilder("\n## Benchmark format\n");
+    for (ModelResult m : models) {
+      b.append("\n**").append(m.name()).append("**\n\n");
+      b.append(BenchmarkReport.table(benchmarkRows(m, languages)));
+    }
+    int generated = main.row(languages.get(0)).images();
+    b.append(
+        String.format(
+            Locale.ROOT,
+            "%nCLIP-FD: the Fréchet distance between Gaussians fitted to the teacher CLIP's %d-d"
+                + " image features (projected, not normalised, as clean-fid's CLIP features) of the"
+                + " %d generated pictures of a language and of %d held-out dataset pictures (the"
+                + " held-out split rendered, samples %d..%d). Each FD compares %d generated"
+                + " pictures with %d: fewer samples than dimensions, so the generated covariance is"
+                + " singular, and FD is biased upward at small N: %d dataset pictures (each"
+                + " held-out combination once) against the same reference give %.2f, the floor at"
+                + " this N. FID and IS: n/a (no Inception weights here).%n%n",
+            ref.statistics().dim(),
+            generated,
+            ref.pictures(),
+            ref.floorPictures(),
+            ref.floorPictures() + ref.pictures() - 1,
+            generated,
+            ref.pictures(),
+            ref.floorPictures(),
+            ref.floor()));
+    b.append("![CLIP score per language](clip-score.png)\n\n");
+    b.append("![CLIP-FD per language](clip-fd.png)\n");
+    return b.toString();
+  }
+
+  /** The rows of {@code model} as the benchmark report has them, with CLIP-FD. */
+  public static List<BenchmarkReport.Row> benchmarkRows(
+      ModelResult model, List<Language> languages) {
+    return languages.stream()
+        .map(model::row)
+        .map(
+            r ->
+                new BenchmarkReport.Row(
+                    r.language().code(),
+                    r.images(),
+                    r.clipScore(),
+                    Double.NaN,
+                    Double.NaN,
+                    Double.NaN,
+                    r.clipFd()))
+        .toList();
+  }
+
+  /** The benchmark report's bar charts of {@code model}: clip-score.png and clip-fd.png. */
+  public static void writeBenchmarkCharts(ModelResult model, List<Language> languages, Path dir)
+      throws IOException {
+    List<BenchmarkReport.Row> rows = benchmarkRows(model, languages);
+    Files.createDirectories(dir);
+    ReportCharts.writePng(
+        ReportCharts.barChart(
+            model.name() + ": CLIP score per language", rows, BenchmarkReport.Row::clipScore),
+        dir.resolve("clip-score.png"));
+    ReportCharts.writePng(
+        ReportCharts.barChart(
+            model.name() + ": CLIP-FD per language (lower is better)",
+            rows,
+            BenchmarkReport.Row::clipFd),
+        dir.resolve("clip-fd.png"));
   }
 
   private static String pct(double v) {

@@ -59,6 +59,11 @@ public final class MultilingualClip {
         text.tokenizer());
   }
 
+  /** The teacher (English CLIP) whose image tower this scorer shares. */
+  public TinyClip teacher() {
+    return teacher;
+  }
+
   /**
    * CLIP scores of picture i with caption i.
    *

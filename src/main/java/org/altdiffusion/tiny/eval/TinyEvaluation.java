@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
+import org.altdiffusion.eval.FrechetDistance;
 import org.altdiffusion.image.Pixels;
 import org.altdiffusion.pipeline.DiffusionPipeline;
 import org.altdiffusion.pipeline.GeneratedImage;
@@ -50,6 +51,7 @@ public final class TinyEvaluation {
    * @param found images where the oracle found a shape at all
    * @param allFour images with all four attributes right
    * @param clipScore mean multilingual CLIP score (100 x cosine)
+   * @param clipFd CLIP-FD of the images against the held-out reference ({@link ClipFrechet})
    */
   public record LanguageResult(
       Language language,
@@ -60,7 +62,8 @@ public final class TinyEvaluation {
       int position,
       int size,
       int allFour,
-      double clipScore) {
+      double clipScore,
+      double clipFd) {
     /** Mean of the four per-attribute accuracies, in percent: the headline figure. */
     public double attributeAccuracy() {
       return 100.0 * (shape + colour + position + size) / (4.0 * images);
@@ -71,9 +74,15 @@ public final class TinyEvaluation {
     }
   }
 
-  /** One model's rows, and its pictures per language (held-out order) for the grid. */
+  /**
+   * One model's rows, its pictures per language (held-out order) for the grid, and the CLIP-FD
+   * reference.
+   */
   public record ModelResult(
-      String name, List<LanguageResult> rows, Map<Language, List<BufferedImage>> pictures) {
+      String name,
+      List<LanguageResult> rows,
+      Map<Language, List<BufferedImage>> pictures,
+      ClipFrechet.Reference reference) {
     public LanguageResult row(Language language) {
       return rows.stream().filter(r -> r.language() == language).findFirst().orElseThrow();
     }
@@ -86,10 +95,31 @@ public final class TinyEvaluation {
     return Combinations.of(dataSeed).heldOut();
   }
 
+  /** As the overload, with the held-out CLIP-FD reference computed here. */
   public static ModelResult evaluate(
       String name,
       DiffusionPipeline pipeline,
       MultilingualClip clip,
+      Options options,
+      Consumer<String> log) {
+    return evaluate(
+        name,
+        pipeline,
+        clip,
+        ClipFrechet.heldOut(clip.teacher(), options.dataSeed()),
+        options,
+        log);
+  }
+
+  /**
+   * @param reference the CLIP-FD reference (see {@link ClipFrechet#heldOut}), shared by the models
+   *     compared
+   */
+  public static ModelResult evaluate(
+      String name,
+      DiffusionPipeline pipeline,
+      MultilingualClip clip,
+      ClipFrechet.Reference reference,
       Options options,
       Consumer<String> log) {
     List<Attributes> combos = heldOut(options.dataSeed());
@@ -136,16 +166,29 @@ public final class TinyEvaluation {
       }
       double clipScore = 0;
       for (double s : clip.scores(pixels, prompts)) clipScore += s / prompts.size();
+      double clipFd =
+          FrechetDistance.between(
+              ClipFrechet.statistics(clip.teacher(), pixels, images.size()),
+              reference.statistics());
       LanguageResult row =
           new LanguageResult(
-              language, images.size(), found, shape, colour, position, size, all, clipScore);
+              language,
+              images.size(),
+              found,
+              shape,
+              colour,
+              position,
+              size,
+              all,
+              clipScore,
+              clipFd);
       rows.add(row);
       pictures.put(language, images);
       log.accept(
           String.format(
               Locale.ROOT,
               "%s %s: attributes %.1f%% (shape %.0f, colour %.0f, position %.0f, size %.0f), all"
-                  + " four %.1f%%, CLIP %.1f (%.1f s)",
+                  + " four %.1f%%, CLIP %.1f, CLIP-FD %.2f (%.1f s)",
               name,
               language.code(),
               row.attributeAccuracy(),
@@ -155,8 +198,9 @@ public final class TinyEvaluation {
               row.percent(size),
               row.percent(all),
               clipScore,
+              clipFd,
               (System.nanoTime() - start) / 1e9));
     }
-    return new ModelResult(name, rows, pictures);
+    return new ModelResult(name, rows, pictures, reference);
   }
 }

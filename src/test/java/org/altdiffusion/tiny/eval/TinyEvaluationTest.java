@@ -29,11 +29,22 @@ class TinyEvaluationTest {
       assertEquals(48, row.images());
       assertTrue(row.found() <= row.images() && row.allFour() <= row.shape());
       assertTrue(row.clipScore() >= 0 && row.clipScore() <= 100, "CLIP score " + row.clipScore());
+      assertTrue(Double.isFinite(row.clipFd()) && row.clipFd() > 0, "CLIP-FD " + row.clipFd());
       assertEquals(48, result.pictures().get(row.language()).size());
     }
     String md = EvalReport.markdown(List.of(result), options, 48);
     assertTrue(
         md.contains("| en English |") && md.contains("| th Thai |") && md.contains("**mean**"), md);
+    assertTrue(
+        md.contains("| language | images | CLIP score | FID | IS | CLIP-FD |")
+            && md.contains(
+                String.format(
+                    java.util.Locale.ROOT,
+                    "| th | 48 | %.2f | n/a | n/a | %.2f |",
+                    result.row(Language.TH).clipScore(),
+                    result.row(Language.TH).clipFd()))
+            && md.contains("compares 48 generated pictures with 432"),
+        md);
     Path chart = tmp.resolve("chart.png");
     EvalReport.writePng(EvalReport.barChart(List.of(result), options.languages()), chart);
     assertTrue(ImageIO.read(chart.toFile()).getWidth() >= 640);
