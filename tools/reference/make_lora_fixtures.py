@@ -2,7 +2,9 @@
 
 Regenerate (deterministic: fixed seeds, CPU, float32; needs peft, see requirements.txt):
 
-    tools/reference/.venv/bin/python tools/reference/make_lora_fixtures.py
+    tools/reference/.venv/bin/python tools/reference/make_lora_fixtures.py [sd2]
+
+("sd2": only the SD 2.x-style part below.)
 
 Reads src/test/resources/fixtures/pipeline/tiny-altdiffusion (make_pipeline_fixtures.py) and writes
 src/test/resources/fixtures/lora/:
@@ -19,6 +21,19 @@ src/test/resources/fixtures/lora/:
                            for .safetensors: SHA-256 of the bytes after the header; else of the file)
   cases.json               each generation: its LoRAs with text-encoder and UNet weights, prompt, seed, ... and output
   <case>.safetensors       "images": float32 [B, H, W, 3] as the pipeline returns them (np)
+
+and src/test/resources/fixtures/lora_sd2/ for an SD 2.x-style model:
+  tiny-sd2/                a tiny random StableDiffusionPipeline folder (save_pretrained) with what
+                           distinguishes SD 2.x: use_linear_projection (proj_in/proj_out are Linear,
+                           so their LoRAs are linear ones), attention_head_dim [2, 4] (per-block
+                           heads), cross_attention_dim 48 from a CLIPTextModel with hidden_act gelu
+                           (SD 2's OpenCLIP as diffusers converts it), DDIM with v_prediction; the
+                           tokenizer is models/english-base's CLIP one
+  kohya_locon.safetensors  kohya names on linear proj_in/proj_out, attention, feed-forward, LoCon 3x3
+                           and 1x1 convs, and lora_te_ layers of the CLIP text encoder
+  peft.safetensors         PEFT names on UNet layers (linear proj_in/proj_out, a 3x3 conv) and a
+                           text_encoder.text_model... layer
+  hashes.json, cases.json, <case>.safetensors as above (load_lora_weights for every file)
 
 Each case loads the LoRAs with diffusers' load_lora_weights (peft backend), sets the weights with
 set_adapters and fuses them into the weights (fuse_lora), as our merge does. The case with
@@ -176,6 +191,184 @@ def write_hashes():
         json.dump(hashes, f, indent=1)
 
 
+def case(m, name, loras, prompt, negative, steps, guidance, seed, batch, size):
+    """m: the model (load, out, layers, original, base, cases, load_special: files read by a function
+    of their own); loras: (file, text-encoder weight, UNet weight)."""
+    load, out_dir, layers, original, base, cases = (m[k] for k in ("load", "out", "layers", "original", "base", "cases"))
+    pipe = load()
+    pipe.set_progress_bar_config(disable=True)
+    names = []
+    for file, _, _ in loras:
+        if file in m["load_special"]:
+            m["load_special"][file](pipe, file)
+        else:
+            pipe.load_lora_weights(out_dir, weight_name=file + ".safetensors", adapter_name=file)
+        names.append(file)
+    # diffusers' per-component weights: one dict per adapter
+    parts = {f: {c for c, *_ in layers[f]} for f, _, _ in loras}
+    pipe.set_adapters(names, adapter_weights=[{c: (u if c == "unet" else t) for c in parts[f]}
+                                              for f, t, u in loras])
+    components = ["unet"] + (["text_encoder"] if any("text_encoder" in parts[f] for f, _, _ in loras) else [])
+    pipe.fuse_lora(components=components, adapter_names=names)
+    pipe.unload_lora_weights()  # keeps the fused weights, removes the LoRA layers
+    worst, changed = 0.0, 0
+    for c in ("unet", "text_encoder"):
+        expected = {k: v.clone() for k, v in original[c].items()}
+        for file, t, u in loras:
+            for component, path, down, up, scale in layers[file]:
+                if component == c:
+                    expected[path + ".weight"] += (u if c == "unet" else t) * scale * delta(down, up)
+        fused = getattr(pipe, c).state_dict()
+        assert set(fused) == set(expected), set(fused) ^ set(expected)
+        bad = {k: (fused[k] - expected[k]).abs().max().item() for k in expected
+               if (fused[k] - expected[k]).abs().max().item() > 1e-5}
+        assert not bad, bad
+        worst = max(worst, max((fused[k] - expected[k]).abs().max().item() for k in expected))
+        changed += sum(1 for k in expected if not torch.equal(expected[k], original[c][k]))
+    weighted = {(c, p) for f, t, u in loras for c, p, *_ in layers[f] if (u if c == "unet" else t) != 0}
+    assert changed == len(weighted), changed
+    gens = [torch.Generator().manual_seed(seed + i) for i in range(batch)]
+    out = pipe(prompt=prompt, negative_prompt=negative or None, num_inference_steps=steps,
+               guidance_scale=guidance, generator=gens, num_images_per_prompt=batch, height=size,
+               width=size, output_type="np").images
+    base.set_progress_bar_config(disable=True)
+    gens = [torch.Generator().manual_seed(seed + i) for i in range(batch)]
+    plain = base(prompt=prompt, negative_prompt=negative or None, num_inference_steps=steps,
+                 guidance_scale=guidance, generator=gens, num_images_per_prompt=batch, height=size,
+                 width=size, output_type="np").images
+    effect = float(np.abs(out - plain).max())
+    assert effect > 0.05, effect
+    save_file({"images": torch.from_numpy(np.ascontiguousarray(out)).float()}, os.path.join(out_dir, name + ".safetensors"))
+    cases.append(dict(name=name, loras=[dict(file=f + ".safetensors", text_encoder_weight=t, unet_weight=u)
+                                        for f, t, u in loras],
+                      prompt=prompt, negative_prompt=negative, steps=steps, guidance=guidance, seed=seed,
+                      batch=batch, width=size, height=size, max_change_from_no_lora=effect))
+    print(name, "fused weights within", worst, "of the manual merge;", changed, "tensors changed;",
+          "image change from no LoRA", effect)
+
+
+# --- SD 2.x-style model: linear proj_in/proj_out, per-block heads, a wider cross-attention from a
+# gelu CLIP text encoder (SD 2's OpenCLIP as diffusers converts it), v-prediction -----------------
+
+SD2_OUT = os.path.join(FIXTURES, "lora_sd2")  # beside lora/, which tests read as a LoRA folder
+SD2_MODEL = os.path.join(SD2_OUT, "tiny-sd2")
+CLIP_TOKENIZER = os.path.join(ROOT, "models", "english-base", "tokenizer")
+SD2_KOHYA = [  # (component, module path, rank, alpha)
+    ("unet", "down_blocks.0.attentions.0.proj_in", 4, 2.0),           # Linear (use_linear_projection)
+    ("unet", "down_blocks.0.attentions.0.proj_out", 2, 2.0),          # Linear
+    ("unet", "mid_block.attentions.0.proj_in", 4, 4.0),               # Linear
+    ("unet", "up_blocks.1.attentions.0.proj_out", 4, 1.0),            # Linear
+    ("unet", "down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_q", 4, 2.0),
+    ("unet", "down_blocks.0.attentions.0.transformer_blocks.0.attn2.to_k", 4, 4.0),  # [8, 48]
+    ("unet", "mid_block.attentions.0.transformer_blocks.0.attn2.to_v", 2, 1.0),      # [16, 48]
+    ("unet", "up_blocks.1.attentions.0.transformer_blocks.0.attn1.to_out.0", 4, 8.0),
+    ("unet", "mid_block.attentions.0.transformer_blocks.0.ff.net.0.proj", 4, 4.0),
+    ("unet", "down_blocks.0.resnets.0.conv1", 4, 2.0),                # LoCon 3x3
+    ("unet", "up_blocks.1.resnets.0.conv2", 2, 2.0),                  # LoCon 3x3
+    ("unet", "up_blocks.0.resnets.0.conv_shortcut", 4, 4.0),          # LoCon 1x1
+    ("text_encoder", "text_model.encoder.layers.0.self_attn.q_proj", 4, 4.0),
+    ("text_encoder", "text_model.encoder.layers.1.self_attn.out_proj", 4, 4.0),
+]  # text encoder: no mlp layer (diffusers 0.30.3 then reads the self_attn ones under names peft does
+# not find) and one alpha (it gives every text-encoder layer the first alpha)
+SD2_PEFT = [  # (component, module path, rank)
+    ("unet", "up_blocks.1.attentions.0.proj_in", 4),                  # Linear
+    ("unet", "mid_block.attentions.0.proj_out", 4),                   # Linear
+    ("unet", "up_blocks.1.attentions.0.transformer_blocks.0.attn2.to_k", 4),
+    ("unet", "down_blocks.0.attentions.0.transformer_blocks.0.ff.net.2", 4),
+    ("unet", "mid_block.resnets.1.conv1", 4),                         # 3x3 conv
+    ("text_encoder", "text_model.encoder.layers.1.self_attn.v_proj", 4),
+]
+
+
+def randomize(module, seed):
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for name, p in module.named_parameters():
+            if "norm" in name.lower() and name.endswith("weight"):
+                p.copy_(1 + 0.1 * torch.randn(p.shape, generator=g))
+            else:
+                p.copy_(0.2 * torch.randn(p.shape, generator=g))
+    return module
+
+
+def save_sd2_model():
+    from diffusers import DDIMScheduler, StableDiffusionPipeline
+    from transformers import CLIPTextConfig, CLIPTextModel, CLIPTokenizer
+    torch.manual_seed(0)
+    unet = randomize(UNet2DConditionModel(
+        sample_size=8, in_channels=4, out_channels=4, layers_per_block=1, block_out_channels=(8, 16),
+        down_block_types=("CrossAttnDownBlock2D", "DownBlock2D"), up_block_types=("UpBlock2D", "CrossAttnUpBlock2D"),
+        cross_attention_dim=48, attention_head_dim=[2, 4], use_linear_projection=True, norm_num_groups=4), 1)
+    vae = randomize(AutoencoderKL(
+        in_channels=3, out_channels=3, down_block_types=("DownEncoderBlock2D",) * 2,
+        up_block_types=("UpDecoderBlock2D",) * 2, block_out_channels=(8, 8), latent_channels=4,
+        norm_num_groups=4, layers_per_block=1, sample_size=32), 2)
+    tokenizer = CLIPTokenizer.from_pretrained(CLIP_TOKENIZER)
+    text_encoder = randomize(CLIPTextModel(CLIPTextConfig(
+        vocab_size=len(tokenizer), hidden_size=48, intermediate_size=96, num_hidden_layers=2,
+        num_attention_heads=2, max_position_embeddings=tokenizer.model_max_length, hidden_act="gelu",
+        bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id)), 3)
+    scheduler = DDIMScheduler(beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear",
+                              clip_sample=False, set_alpha_to_one=False, steps_offset=1,
+                              prediction_type="v_prediction")
+    StableDiffusionPipeline(vae=vae, text_encoder=text_encoder, tokenizer=tokenizer, unet=unet,
+                            scheduler=scheduler, safety_checker=None, feature_extractor=None,
+                            requires_safety_checker=False).save_pretrained(SD2_MODEL)
+
+
+def load_sd2():
+    from diffusers import StableDiffusionPipeline
+    return StableDiffusionPipeline.from_pretrained(SD2_MODEL, safety_checker=None, requires_safety_checker=False)
+
+
+def make_sd2_files(pipe):
+    g = torch.Generator().manual_seed(321)
+    kohya, kohya_layers = {}, []
+    for component, path, rank, alpha in SD2_KOHYA:
+        down, up = factors(getattr(pipe, component), path, rank, g)
+        name = ("lora_unet_" if component == "unet" else "lora_te_") + path.replace(".", "_")
+        kohya[name + ".lora_down.weight"] = down.contiguous()
+        kohya[name + ".lora_up.weight"] = up.contiguous()
+        kohya[name + ".alpha"] = torch.tensor(alpha)
+        kohya_layers.append((component, path, down, up, alpha / rank))
+    peft, peft_layers = {}, []
+    for component, path, rank in SD2_PEFT:
+        down, up = factors(getattr(pipe, component), path, rank, g)
+        peft[component + "." + path + ".lora_A.weight"] = down.contiguous()
+        peft[component + "." + path + ".lora_B.weight"] = up.contiguous()
+        peft_layers.append((component, path, down, up, 1.0))
+    save_file(kohya, os.path.join(SD2_OUT, "kohya_locon.safetensors"), metadata={"ss_network_module": "networks.lora"})
+    save_file(peft, os.path.join(SD2_OUT, "peft.safetensors"))
+    hashes = {}
+    for name in ["kohya_locon.safetensors", "peft.safetensors"]:
+        with open(os.path.join(SD2_OUT, name), "rb") as f:
+            hashes[name] = addnet_hash_safetensors(f)
+    with open(os.path.join(SD2_OUT, "hashes.json"), "w") as f:
+        json.dump(hashes, f, indent=1)
+    return {"kohya_locon": kohya_layers, "peft": peft_layers}
+
+
+def main_sd2():
+    if os.path.isdir(SD2_OUT):
+        shutil.rmtree(SD2_OUT)
+    os.makedirs(SD2_OUT)
+    save_sd2_model()
+    base = load_sd2()
+    layers = make_sd2_files(base)
+    original = {c: {k: v.clone() for k, v in getattr(base, c).state_dict().items()}
+                for c in ("unet", "text_encoder")}
+    cases = []
+    m = dict(load=load_sd2, out=SD2_OUT, layers=layers, original=original, base=base, cases=cases, load_special={})
+    case(m, "kohya_only", [("kohya_locon", 1.0, 1.0)], "a red circle on the left", "blurry", 5, 7.5, 42, 1, 32)
+    case(m, "peft_only", [("peft", 1.0, 1.0)], "a blue square", "", 4, 6.0, 7, 2, 32)
+    case(m, "two_loras", [("kohya_locon", 0.7, 0.7), ("peft", -0.3, -0.3)], "a green star", "dark", 5, 7.5, 3, 1, 32)
+    case(m, "te_unet_separate", [("kohya_locon", 0.4, 1.3)], "a yellow circle", "", 4, 7.5, 11, 1, 32)
+    with open(os.path.join(SD2_OUT, "cases.json"), "w", encoding="utf-8") as f:
+        json.dump(cases, f, ensure_ascii=False, indent=1)
+    print("wrote", len(cases), "SD 2.x-style cases to", SD2_OUT)
+
+
 def main():
     if os.path.isdir(OUT):
         shutil.rmtree(OUT)
@@ -186,6 +379,8 @@ def main():
     original = {c: {k: v.clone() for k, v in getattr(base, c).state_dict().items()}
                 for c in ("unet", "text_encoder")}
     cases = []
+    m = dict(load=load, out=OUT, layers=layers, original=original, base=base, cases=cases,
+             load_special={"te_unet": lambda pipe, name: load_te_unet(pipe, name)})
 
     def load_te_unet(pipe, name):
         """te_unet.safetensors: the UNet part as load_lora_weights reads PEFT files with alphas, the
@@ -205,68 +400,18 @@ def main():
         pipe.text_encoder.load_adapter(adapter_name=name, adapter_state_dict=te_sd,
                                        peft_config=LoraConfig(r=4, lora_alpha=te_alphas.pop(), target_modules=targets))
 
-    def case(name, loras, prompt, negative, steps, guidance, seed, batch, size):
-        """loras: (file, text-encoder weight, UNet weight)."""
-        pipe = load()
-        pipe.set_progress_bar_config(disable=True)
-        names = []
-        for file, _, _ in loras:
-            if file == "te_unet":
-                load_te_unet(pipe, file)
-            else:
-                pipe.load_lora_weights(OUT, weight_name=file + ".safetensors", adapter_name=file)
-            names.append(file)
-        # diffusers' per-component weights: one dict per adapter
-        parts = {f: {c for c, *_ in layers[f]} for f, _, _ in loras}
-        pipe.set_adapters(names, adapter_weights=[{c: (u if c == "unet" else t) for c in parts[f]}
-                                                  for f, t, u in loras])
-        components = ["unet"] + (["text_encoder"] if any(f == "te_unet" for f, _, _ in loras) else [])
-        pipe.fuse_lora(components=components, adapter_names=names)
-        pipe.unload_lora_weights()  # keeps the fused weights, removes the LoRA layers
-        worst, changed = 0.0, 0
-        for c in ("unet", "text_encoder"):
-            expected = {k: v.clone() for k, v in original[c].items()}
-            for file, t, u in loras:
-                for component, path, down, up, scale in layers[file]:
-                    if component == c:
-                        expected[path + ".weight"] += (u if c == "unet" else t) * scale * delta(down, up)
-            fused = getattr(pipe, c).state_dict()
-            assert set(fused) == set(expected), set(fused) ^ set(expected)
-            bad = {k: (fused[k] - expected[k]).abs().max().item() for k in expected
-                   if (fused[k] - expected[k]).abs().max().item() > 1e-5}
-            assert not bad, bad
-            worst = max(worst, max((fused[k] - expected[k]).abs().max().item() for k in expected))
-            changed += sum(1 for k in expected if not torch.equal(expected[k], original[c][k]))
-        weighted = {(c, p) for f, t, u in loras for c, p, *_ in layers[f] if (u if c == "unet" else t) != 0}
-        assert changed == len(weighted), changed
-        gens = [torch.Generator().manual_seed(seed + i) for i in range(batch)]
-        out = pipe(prompt=prompt, negative_prompt=negative or None, num_inference_steps=steps,
-                   guidance_scale=guidance, generator=gens, num_images_per_prompt=batch, height=size,
-                   width=size, output_type="np").images
-        base.set_progress_bar_config(disable=True)
-        gens = [torch.Generator().manual_seed(seed + i) for i in range(batch)]
-        plain = base(prompt=prompt, negative_prompt=negative or None, num_inference_steps=steps,
-                     guidance_scale=guidance, generator=gens, num_images_per_prompt=batch, height=size,
-                     width=size, output_type="np").images
-        effect = float(np.abs(out - plain).max())
-        assert effect > 0.05, effect
-        save_file({"images": torch.from_numpy(np.ascontiguousarray(out)).float()}, os.path.join(OUT, name + ".safetensors"))
-        cases.append(dict(name=name, loras=[dict(file=f + ".safetensors", text_encoder_weight=t, unet_weight=u)
-                                            for f, t, u in loras],
-                          prompt=prompt, negative_prompt=negative, steps=steps, guidance=guidance, seed=seed,
-                          batch=batch, width=size, height=size, max_change_from_no_lora=effect))
-        print(name, "fused weights within", worst, "of the manual merge;", changed, "tensors changed;",
-              "image change from no LoRA", effect)
-
-    case("kohya_only", [("kohya_locon", 1.0, 1.0)], "a red circle on the left", "blurry", 5, 7.5, 42, 1, 32)
-    case("peft_only", [("peft", 1.0, 1.0)], "一只猫 在月亮上", "", 4, 6.0, 7, 2, 32)
-    case("two_loras", [("kohya_locon", 0.7, 0.7), ("peft", -0.3, -0.3)], "eine blaue Katze", "dunkel", 5, 7.5, 3, 1, 32)
-    case("te_unet_separate", [("te_unet", 0.4, 1.3)], "ein roter Kreis", "", 4, 7.5, 11, 1, 32)
-    case("te_only", [("te_unet", 1.0, 0.0), ("kohya_locon", 0.0, 0.5)], "a red circle", "", 4, 7.5, 5, 1, 32)
+    case(m, "kohya_only", [("kohya_locon", 1.0, 1.0)], "a red circle on the left", "blurry", 5, 7.5, 42, 1, 32)
+    case(m, "peft_only", [("peft", 1.0, 1.0)], "一只猫 在月亮上", "", 4, 6.0, 7, 2, 32)
+    case(m, "two_loras", [("kohya_locon", 0.7, 0.7), ("peft", -0.3, -0.3)], "eine blaue Katze", "dunkel", 5, 7.5, 3, 1, 32)
+    case(m, "te_unet_separate", [("te_unet", 0.4, 1.3)], "ein roter Kreis", "", 4, 7.5, 11, 1, 32)
+    case(m, "te_only", [("te_unet", 1.0, 0.0), ("kohya_locon", 0.0, 0.5)], "a red circle", "", 4, 7.5, 5, 1, 32)
     with open(os.path.join(OUT, "cases.json"), "w", encoding="utf-8") as f:
         json.dump(cases, f, ensure_ascii=False, indent=1)
     print("wrote", len(cases), "cases to", OUT)
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+    if sys.argv[1:] != ["sd2"]:  # "sd2": only the SD 2.x-style part
+        main()
+    main_sd2()

@@ -21,12 +21,30 @@ Writes src/test/resources/fixtures/single_file/<case>/:
   vae_bf16.ckpt      (sd1 only) its VAE alone as an A1111-style pickled .ckpt ({"state_dict",
                      "global_step"}), bfloat16: the .ckpt path, bf16 widening and --vae FILE
   image.safetensors  "images" float32 [1, H, W, 3]: the diffusers pipeline over the converted
-                     weights (PNDM with diffusers' single-file scheduler defaults), torch CPU generator
+                     weights (PNDM with diffusers' single-file scheduler defaults), torch CPU generator;
+                     for inpainting StableDiffusionInpaintPipeline with "init" (uint8 [H, W, 3]) and
+                     "mask" (uint8 [H, W], white = repaint, soft edges; make_inpaint_fixtures.py's)
+
+And src/test/resources/fixtures/single_file/global_step/: an SD 2.x-shaped checkpoint (cross-attention
+width 1024 at input_blocks.2.1, so diffusers' model type "v2"; OpenCLIP text tower) as pickled .ckpt
+files that differ only in their global_step and layout: sd2_base.ckpt ({"state_dict", "global_step":
+875000}, SD 2 base), sd2_v.ckpt (global_step 110000, SD 2.1-v's), sd2_no_step.ckpt (no global_step),
+sd2_flat_base.ckpt (875000 beside the weights, no state_dict). Their larger weights are stored as one
+column expanded (stride 0) to keep the files small: the values play no part here. expected.json
+gives, per file, what diffusers 0.30.3 decides: "convert_from_ckpt" (download_from_original_
+stable_diffusion_ckpt with the v2-inference-v.yaml it fetches for "v2" keys, written here for the tiny
+shapes; the hub tokenizer replaced by the local one) reads global_step from the top-level dict before
+unwrapping state_dict: prediction_type and unet sample_size; "from_single_file_legacy" is
+_legacy_load_scheduler (from_single_file's scheduler when original_config is given without a cached
+hub config, or prediction_type/scheduler_type are passed), which looks for global_step only after
+load_single_file_checkpoint has unwrapped state_dict, so it sees it in flat files only.
+from_single_file's default path takes stabilityai/stable-diffusion-2-1's scheduler config (v_prediction)
+and never reads global_step.
 
 Cases (float16 files, to keep them small; float32 files are covered by the converted built-in model): sd1 (CLIP, with EMA weights that must
 win), sd2v (OpenCLIP with a last block that SD 2 does not use, linear projections; heads and
 v-prediction through the yaml, as the tiny widths are not SD 2's 1024), inpainting (9 input channels;
-weights only), altdiffusion (XLM-R with pre-transformation).
+an init picture and a mask, strength 0.75), altdiffusion (XLM-R with pre-transformation).
 """
 
 import hashlib
@@ -37,15 +55,21 @@ import shutil
 
 import numpy as np
 import torch
-from diffusers import AutoencoderKL, PNDMScheduler, StableDiffusionPipeline, UNet2DConditionModel
-from diffusers.loaders.single_file_utils import (SCHEDULER_DEFAULT_CONFIG, convert_ldm_clip_checkpoint,
-                                                 convert_ldm_unet_checkpoint, convert_ldm_vae_checkpoint,
-                                                 convert_open_clip_checkpoint)
+import diffusers.pipelines.stable_diffusion.convert_from_ckpt as convert_from_ckpt
+from diffusers import (AutoencoderKL, PNDMScheduler, StableDiffusionInpaintPipeline, StableDiffusionPipeline,
+                       UNet2DConditionModel)
+from diffusers.loaders.single_file_utils import (SCHEDULER_DEFAULT_CONFIG, _legacy_load_scheduler,
+                                                 convert_ldm_clip_checkpoint, convert_ldm_unet_checkpoint,
+                                                 convert_ldm_vae_checkpoint, convert_open_clip_checkpoint,
+                                                 infer_diffusers_model_type, load_single_file_checkpoint)
+from PIL import Image
 from diffusers.pipelines.deprecated.alt_diffusion import AltDiffusionPipeline
 from diffusers.pipelines.deprecated.alt_diffusion.modeling_roberta_series import (
     RobertaSeriesConfig, RobertaSeriesModelWithTransformation)
 from safetensors.torch import save_file
 from transformers import CLIPTextConfig, CLIPTextModel, CLIPTokenizer, XLMRobertaTokenizer
+
+from make_inpaint_fixtures import mask as inpaint_mask, picture as inpaint_picture
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 OUT = os.path.join(ROOT, "src/test/resources/fixtures/single_file")
@@ -55,6 +79,7 @@ torch.set_num_threads(1)
 torch.use_deterministic_algorithms(True)
 
 PROMPT, NEGATIVE, STEPS, GUIDANCE, SEED, SIZE = "a red circle", "blurry", 4, 7.0, 11, 32
+INPAINT_STRENGTH = 0.75
 
 
 def randomize(module, seed, scale=0.2):
@@ -200,12 +225,13 @@ def main():
         dict(name="sd2v", text="open_clip", unet=unet_config(4, [32, 32], True, [1, 1], 64, 1),
              fp16=True, prediction="v_prediction", yaml=True),
         dict(name="inpainting", text="clip", unet=unet_config(9, [32, 32], False, 8, 64, 1),
-             fp16=True, prediction="epsilon", image=False),
+             fp16=True, prediction="epsilon", inpaint=True),
         dict(name="altdiffusion", text="xlmr", unet=unet_config(4, [32, 32], False, 8, 64, 1),
              fp16=True, prediction="epsilon"),
     ]
     for seed, case in enumerate(cases):
         make(case, 100 * seed + 1)
+    make_global_step(901)
 
 
 def make(case, seed):
@@ -282,15 +308,23 @@ def make(case, seed):
         scheduler = PNDMScheduler.from_config({**SCHEDULER_DEFAULT_CONFIG, "prediction_type": case["prediction"]})
         parts = dict(unet=unet, vae=vae, text_encoder=text, scheduler=scheduler, safety_checker=None,
                      feature_extractor=None, requires_safety_checker=False)
+        extra, saved = {}, {}
         if case["text"] == "xlmr":
             pipe = AltDiffusionPipeline(tokenizer=XLMRobertaTokenizer.from_pretrained(XLMR_TOKENIZER), **parts)
+        elif case.get("inpaint"):
+            pipe = StableDiffusionInpaintPipeline(tokenizer=CLIPTokenizer.from_pretrained(CLIP_TOKENIZER), **parts)
+            init, msk = inpaint_picture(SIZE, SIZE), inpaint_mask(SIZE, SIZE)
+            extra = dict(image=Image.fromarray(init), mask_image=Image.fromarray(msk, mode="L"),
+                         strength=INPAINT_STRENGTH)
+            saved = {"init": torch.from_numpy(init), "mask": torch.from_numpy(msk)}
+            expected["generation"]["strength"] = INPAINT_STRENGTH
         else:
             pipe = StableDiffusionPipeline(tokenizer=CLIPTokenizer.from_pretrained(CLIP_TOKENIZER), **parts)
         pipe.set_progress_bar_config(disable=True)
         images = pipe(prompt=PROMPT, negative_prompt=NEGATIVE, num_inference_steps=STEPS, guidance_scale=GUIDANCE,
                       generator=torch.Generator().manual_seed(SEED), height=SIZE, width=SIZE,
-                      output_type="np").images
-        save_file({"images": torch.from_numpy(np.ascontiguousarray(images)).float()},
+                      output_type="np", **extra).images
+        save_file({"images": torch.from_numpy(np.ascontiguousarray(images)).float(), **saved},
                   os.path.join(out, "image.safetensors"))
     if case["name"] == "sd1":
         # an A1111-style .ckpt ({"state_dict": ..., "global_step": ...}) holding only the VAE, bfloat16
@@ -302,7 +336,74 @@ def make(case, seed):
         json.dump(expected, f, indent=0)
 
 
-def write_yaml(path, case):
+def thin(t):
+    """A large weight as its first column expanded (stride 0): torch.save stores only that column."""
+    if t.ndim >= 2 and t.numel() >= 4096:
+        return t[(slice(None),) + (slice(0, 1),) * (t.ndim - 1)].clone().expand(t.shape)
+    return t
+
+
+class LocalTokenizer:
+    """convert_from_ckpt fetches stabilityai/stable-diffusion-2's tokenizer: the local one instead."""
+
+    @staticmethod
+    def from_pretrained(*args, **kwargs):
+        return CLIPTokenizer.from_pretrained(CLIP_TOKENIZER)
+
+
+def make_global_step(seed):
+    out = os.path.join(OUT, "global_step")
+    os.makedirs(out)
+    # one level, two layers: input_blocks.2.1 is an attention, the key diffusers reads for "v2"
+    unet = randomize(UNet2DConditionModel(
+        sample_size=16, in_channels=4, out_channels=4, layers_per_block=2, block_out_channels=[32],
+        down_block_types=["CrossAttnDownBlock2D"], up_block_types=["CrossAttnUpBlock2D"],
+        cross_attention_dim=1024, attention_head_dim=1, use_linear_projection=True, norm_num_groups=32), seed)
+    vae = randomize(AutoencoderKL(**VAE_CONFIG), seed + 1)
+    text_config = CLIPTextConfig(vocab_size=592, hidden_size=1024, intermediate_size=64, num_hidden_layers=1,
+                                 num_attention_heads=16, max_position_embeddings=77, hidden_act="gelu",
+                                 layer_norm_eps=1e-5, projection_dim=1024)
+    text = randomize(CLIPTextModel(text_config), seed + 2).eval()
+    ldm = {"model.diffusion_model." + unet_ldm_name(k, unet.config): v.clone() for k, v in unet.state_dict().items()}
+    ldm.update(vae_ldm(vae))
+    ldm.update(open_clip_ldm(text, 2, seed + 3))
+    ldm = {k: thin(v.half()) for k, v in ldm.items()}
+    yaml = os.path.join(out, "v2-inference-v.yaml")
+    write_yaml(yaml, dict(unet=dict(in_channels=4, block_out_channels=[32], layers_per_block=2,
+                                    cross_attention_dim=1024)), channel_mult="[ 1 ]")
+    shutil.copytree(CLIP_TOKENIZER, os.path.join(out, "tokenizer"))
+    expected = {}
+    for name, step, flat in [("sd2_base.ckpt", 875000, False), ("sd2_v.ckpt", 110000, False),
+                             ("sd2_no_step.ckpt", None, False), ("sd2_flat_base.ckpt", 875000, True)]:
+        path = os.path.join(out, name)
+        top = dict(ldm) if flat else {"state_dict": ldm}
+        if step is not None:
+            top["global_step"] = step
+        torch.save(top, path)
+        checkpoint = load_single_file_checkpoint(path)
+        assert infer_diffusers_model_type(checkpoint) == "v2"
+        defaults = dict(SCHEDULER_DEFAULT_CONFIG)  # _legacy_load_scheduler writes into this module dict
+        legacy = _legacy_load_scheduler(PNDMScheduler, checkpoint=checkpoint, component_name="scheduler")
+        SCHEDULER_DEFAULT_CONFIG.clear()
+        SCHEDULER_DEFAULT_CONFIG.update(defaults)
+        hub_tokenizer = convert_from_ckpt.CLIPTokenizer
+        convert_from_ckpt.CLIPTokenizer = LocalTokenizer
+        try:
+            pipe = convert_from_ckpt.download_from_original_stable_diffusion_ckpt(
+                path, original_config_file=yaml, device="cpu", text_encoder=text, load_safety_checker=False,
+                local_files_only=True)
+        finally:
+            convert_from_ckpt.CLIPTokenizer = hub_tokenizer
+        expected[name] = {"global_step": step, "flat": flat,
+                          "convert_from_ckpt": {"prediction_type": pipe.scheduler.config.prediction_type,
+                                                "unet_sample_size": pipe.unet.config.sample_size},
+                          "from_single_file_legacy": {"prediction_type": legacy.config.prediction_type}}
+        print(name, expected[name])
+    with open(os.path.join(out, "expected.json"), "w") as f:
+        json.dump(expected, f, indent=1)
+
+
+def write_yaml(path, case, channel_mult="[ 1, 1 ]"):
     u = case["unet"]
     with open(path, "w") as f:
         f.write(f"""model:
@@ -323,7 +424,7 @@ def write_yaml(path, case):
         model_channels: {u["block_out_channels"][0]}
         attention_resolutions: [ 1 ]
         num_res_blocks: {u["layers_per_block"]}
-        channel_mult: [ 1, 1 ]
+        channel_mult: {channel_mult}
         num_head_channels: 32
         use_linear_in_transformer: True
         transformer_depth: 1

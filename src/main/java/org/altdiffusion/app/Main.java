@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
       ServeCommand.class,
       TrainTextEncoderCommand.class,
       TrainUnetCommand.class,
+      TrainControlNetCommand.class,
       DemoTrainCommand.class,
       EvalCommand.class,
       BenchmarkCommand.class,

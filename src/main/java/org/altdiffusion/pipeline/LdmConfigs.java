@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
@@ -19,10 +20,11 @@ import org.altdiffusion.io.keys.formats.LdmSingleFile;
  * The diffusers configs of an LDM single file, read from the shapes of its weights as diffusers'
  * {@code from_single_file} decides them: the model type from key names and shapes ({@code
  * infer_diffusers_model_type}: 9 input channels = inpainting, a cross-attention width of 1024 = SD
- * 2.x, 768 pixels and v-prediction), the UNet's blocks from {@code input_blocks}, the VAE's from
- * {@code encoder.down}, the text encoder's from its embeddings and layers. What weights cannot tell
- * takes the original configs' values: 8 attention heads (SD 1.x) or 64 channels per head (SD 2.x),
- * 32 norm groups and scaling factor 0.18215 in the VAE, 64 channels per head in the text encoders.
+ * 2.x, 768 pixels and v-prediction unless the {@code .ckpt}'s {@code global_step} is SD 2 base's
+ * 875000), the UNet's blocks from {@code input_blocks}, the VAE's from {@code encoder.down}, the
+ * text encoder's from its embeddings and layers. What weights cannot tell takes the original
+ * configs' values: 8 attention heads (SD 1.x) or 64 channels per head (SD 2.x), 32 norm groups and
+ * scaling factor 0.18215 in the VAE, 64 channels per head in the text encoders.
  */
 final class LdmConfigs {
   private LdmConfigs() {}
@@ -64,13 +66,30 @@ final class LdmConfigs {
     return s.keys().contains(key) && last(s.shape(key)) == 1024;
   }
 
+  /**
+   * The {@code global_step} of Stable Diffusion 2 base (512 pixels, epsilon): diffusers' conversion
+   * ({@code convert_from_ckpt}, and {@code from_single_file}'s legacy scheduler) takes an SD 2.x
+   * checkpoint with this step for a 512 epsilon model, any other for 768 v-prediction.
+   */
+  static final long SD2_BASE_GLOBAL_STEP = 875000;
+
+  /**
+   * Whether the file is an SD 2.x 768 v-prediction model as diffusers decides it: SD 2.x shapes,
+   * not inpainting, and a {@code global_step} (of a {@code .ckpt}; none in safetensors) other than
+   * SD 2 base's.
+   */
+  static boolean isV768(TensorSource s, OptionalLong globalStep) {
+    boolean base = globalStep.isPresent() && globalStep.getAsLong() == SD2_BASE_GLOBAL_STEP;
+    return isV2(s) && !isInpainting(s) && !base;
+  }
+
   /** Whether the UNet takes 9 channels (inpainting). */
   static boolean isInpainting(TensorSource s) {
     return s.shape(UNET_CONV_IN)[1] == 9;
   }
 
   /** The UNet config (diffusers names) from the shapes under {@code model.diffusion_model.}. */
-  static ObjectNode unet(Path file, TensorSource s, int vaeFactor) {
+  static ObjectNode unet(Path file, TensorSource s, int vaeFactor, OptionalLong globalStep) {
     String p = LdmSingleFile.UNET;
     long[] convIn = s.shape(p + "input_blocks.0.0.weight"); // [C, in, 3, 3]
     int inputBlocks =
@@ -107,7 +126,7 @@ final class LdmConfigs {
     boolean v2 = isV2(s);
     ObjectNode c = JSON.createObjectNode();
     c.put("_class_name", "UNet2DConditionModel");
-    c.put("sample_size", (v2 && !isInpainting(s) ? 768 : 512) / vaeFactor);
+    c.put("sample_size", (isV768(s, globalStep) ? 768 : 512) / vaeFactor);
     c.put("in_channels", convIn[1]);
     c.put("out_channels", shape(file, s, p + "out.2.weight")[0]);
     c.set("down_block_types", down);
@@ -239,17 +258,18 @@ final class LdmConfigs {
 
   /**
    * The scheduler of a single file: PNDM with Stable Diffusion's schedule (diffusers' {@code
-   * SCHEDULER_DEFAULT_CONFIG}); v-prediction for SD 2.x 768 models (diffusers decides so when the
-   * checkpoint has no {@code global_step} of 875000, which safetensors files never carry).
+   * SCHEDULER_DEFAULT_CONFIG}); v-prediction for SD 2.x 768 models ({@link #isV768}: diffusers
+   * decides so when a checkpoint has no {@code global_step} of 875000, which safetensors files
+   * never carry).
    */
-  static ObjectNode scheduler(TensorSource s) {
+  static ObjectNode scheduler(TensorSource s, OptionalLong globalStep) {
     ObjectNode c = JSON.createObjectNode();
     c.put("_class_name", "PNDMScheduler");
     c.put("beta_schedule", "scaled_linear");
     c.put("beta_start", 0.00085);
     c.put("beta_end", 0.012);
     c.put("num_train_timesteps", 1000);
-    c.put("prediction_type", isV2(s) && !isInpainting(s) ? "v_prediction" : "epsilon");
+    c.put("prediction_type", isV768(s, globalStep) ? "v_prediction" : "epsilon");
     c.put("set_alpha_to_one", false);
     c.put("skip_prk_steps", true);
     c.put("steps_offset", 1);

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 import org.altdiffusion.io.CheckpointException;
 import org.altdiffusion.io.Checkpoints;
@@ -17,6 +18,7 @@ import org.altdiffusion.io.SafeTensors;
 import org.altdiffusion.io.TensorSource;
 import org.altdiffusion.io.keys.KeyMapping;
 import org.altdiffusion.io.keys.formats.LdmSingleFile;
+import org.altdiffusion.io.pytorch.TorchCheckpoint;
 import org.altdiffusion.models.text.ClipTextConfig;
 import org.altdiffusion.models.text.ClipTextModel;
 import org.altdiffusion.models.text.RobertaSeriesConfig;
@@ -105,22 +107,26 @@ final class SingleFileLoader {
   static Map<String, ObjectNode> configs(Path file, TensorSource s, LdmConfigs.TextKind kind) {
     Map<String, String> metadata =
         s instanceof SafeTensors.Reader r ? r.metadata() : Map.<String, String>of();
+    // only pickled checkpoints carry a training step (A1111 and diffusers write none to
+    // safetensors)
+    OptionalLong step = s instanceof TorchCheckpoint t ? t.globalStep() : OptionalLong.empty();
     ObjectNode vae =
         stored(file, metadata, "vae")
             .orElseGet(() -> LdmConfigs.vae(file, s, LdmSingleFile.VAE, 512));
     int factor = 1 << (vae.get("block_out_channels").size() - 1);
     Map<String, ObjectNode> out = new LinkedHashMap<>();
     out.put(
-        "unet", stored(file, metadata, "unet").orElseGet(() -> LdmConfigs.unet(file, s, factor)));
-    if (!metadata.containsKey(METADATA.get("vae"))
-        && LdmConfigs.isV2(s)
-        && !LdmConfigs.isInpainting(s)) vae.put("sample_size", 768);
+        "unet",
+        stored(file, metadata, "unet").orElseGet(() -> LdmConfigs.unet(file, s, factor, step)));
+    if (!metadata.containsKey(METADATA.get("vae")) && LdmConfigs.isV768(s, step))
+      vae.put("sample_size", 768);
     out.put("vae", vae);
     out.put(
         "text_encoder",
         stored(file, metadata, "text_encoder").orElseGet(() -> LdmConfigs.text(file, s, kind)));
     out.put(
-        "scheduler", stored(file, metadata, "scheduler").orElseGet(() -> LdmConfigs.scheduler(s)));
+        "scheduler",
+        stored(file, metadata, "scheduler").orElseGet(() -> LdmConfigs.scheduler(s, step)));
     return out;
   }
 

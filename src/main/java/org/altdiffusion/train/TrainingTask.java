@@ -11,7 +11,7 @@ import org.bytedeco.pytorch.Tensor;
 
 /**
  * What a {@link Trainer} trains: the parameters, the data and the loss. Implementations:
- * text-encoder distillation and the two UNet stages.
+ * text-encoder distillation, the two UNet stages, the VAE and ControlNet training.
  */
 public interface TrainingTask<T> {
   /** Short name recorded in checkpoints ("text-encoder", "unet-concept-alignment", ...). */

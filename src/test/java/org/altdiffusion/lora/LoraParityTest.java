@@ -22,6 +22,7 @@ import org.altdiffusion.pipeline.ProgressListener;
 import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -30,34 +31,48 @@ import org.junit.jupiter.params.provider.MethodSource;
  * LoRA of UNet and text-encoder layers with separate weights (diffusers' per-component {@code
  * set_adapters}) must give diffusers' pictures within 1/255; the pictures must differ clearly from
  * the same request without LoRAs, and every weight must be bit for bit as before once the
- * generation is over.
+ * generation is over. The same on an SD 2.x-style model (fixtures/lora_sd2: linear
+ * proj_in/proj_out, per-block heads, 48-wide cross-attention from a gelu CLIP text encoder,
+ * v-prediction DDIM) with kohya LoCon and PEFT files that also change CLIP text-encoder layers.
  */
 class LoraParityTest {
-  static final Path DIR = Path.of("src/test/resources/fixtures/lora");
-  static DiffusionPipeline pipeline;
+  static final Path SD1 = Path.of("src/test/resources/fixtures/lora");
+  static final Path SD2 = Path.of("src/test/resources/fixtures/lora_sd2");
+  static final Map<Path, DiffusionPipeline> PIPELINES = new LinkedHashMap<>();
 
   @BeforeAll
   static void load() {
     Torch.init();
-    pipeline =
-        PipelineLoader.load(Path.of("src/test/resources/fixtures/pipeline/tiny-altdiffusion"));
+    PIPELINES.put(
+        SD1,
+        PipelineLoader.load(Path.of("src/test/resources/fixtures/pipeline/tiny-altdiffusion")));
+    PIPELINES.put(SD2, PipelineLoader.load(SD2.resolve("tiny-sd2")));
   }
 
-  static Stream<JsonNode> cases() throws Exception {
-    List<JsonNode> out = new ArrayList<>();
-    new ObjectMapper().readTree(DIR.resolve("cases.json").toFile()).forEach(out::add);
+  static Stream<Arguments> cases() throws Exception {
+    List<Arguments> out = new ArrayList<>();
+    for (Path dir : List.of(SD1, SD2))
+      new ObjectMapper()
+          .readTree(dir.resolve("cases.json").toFile())
+          .forEach(
+              c ->
+                  out.add(
+                      Arguments.of(
+                          (dir == SD1 ? "sd1 " : "sd2 ") + c.get("name").asText(), dir, c)));
     return out.stream();
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("cases")
-  void sameImagesAsDiffusersAndWeightsRestored(JsonNode c) throws Exception {
+  void sameImagesAsDiffusersAndWeightsRestored(String label, Path dir, JsonNode c)
+      throws Exception {
+    DiffusionPipeline pipeline = PIPELINES.get(dir);
     String name = c.get("name").asText();
     List<LoraSpec> loras = new ArrayList<>();
     for (JsonNode l : c.get("loras"))
       loras.add(
           new LoraSpec(
-              DIR.resolve(l.get("file").asText()),
+              dir.resolve(l.get("file").asText()),
               l.get("text_encoder_weight").asDouble(),
               l.get("unet_weight").asDouble()));
     GenerationRequest plain =
@@ -70,15 +85,15 @@ class LoraParityTest {
             .size(c.get("width").asInt(), c.get("height").asInt())
             .build();
     GenerationRequest withLoras = plain.toBuilder().loras(loras).build();
-    Map<String, Tensor> before = snapshot();
+    Map<String, Tensor> before = snapshot(pipeline);
 
     List<GeneratedImage> images = pipeline.generate(withLoras, ProgressListener.NONE);
 
-    Map<String, Tensor> after = snapshot();
+    Map<String, Tensor> after = snapshot(pipeline);
     for (String k : before.keySet())
       assertTrue(before.get(k).equal(after.get(k)), k + " is not restored bit for bit");
     double worst;
-    try (var ref = SafeTensors.open(DIR.resolve(name + ".safetensors"))) {
+    try (var ref = SafeTensors.open(dir.resolve(name + ".safetensors"))) {
       worst =
           maxDiff(
               images,
@@ -93,13 +108,13 @@ class LoraParityTest {
             plain.size().width(),
             plain.size().height());
     System.out.printf(
-        "lora parity %-12s max |ours - diffusers| = %.5f (x255 = %.2f); change from no LoRA %.3f%n",
-        name, worst, worst * 255, effect);
+        "lora parity %-20s max |ours - diffusers| = %.5f (x255 = %.2f); change from no LoRA %.3f%n",
+        label, worst, worst * 255, effect);
     assertEquals(plain.batchSize(), images.size());
     assertTrue(worst <= 1.0 / 255 + 1e-6, name + ": max difference " + worst * 255 + "/255");
     assertTrue(effect > 0.05, name + ": the LoRAs change the picture by only " + effect);
     // A1111's hashes, computed by the reference script with A1111's own function
-    JsonNode hashes = new ObjectMapper().readTree(DIR.resolve("hashes.json").toFile());
+    JsonNode hashes = new ObjectMapper().readTree(dir.resolve("hashes.json").toFile());
     List<String> shown = new ArrayList<>();
     for (JsonNode l : c.get("loras")) {
       String file = l.get("file").asText();
@@ -110,7 +125,46 @@ class LoraParityTest {
     assertTrue(info.contains("Lora hashes: \"" + String.join(", ", shown) + "\""), info);
   }
 
-  private static Map<String, Tensor> snapshot() {
+  /**
+   * Every layer of the SD 2.x-style files is found, on the UNet (the linear proj_in/proj_out among
+   * them) and on the CLIP text encoder, without a warning: the parity above is not reached by
+   * skipping layers.
+   */
+  @org.junit.jupiter.api.Test
+  void sd2FilesApplyEveryLayerWithoutWarning() {
+    DiffusionPipeline pipeline = PIPELINES.get(SD2);
+    List<LoraTarget> targets =
+        List.of(
+            new LoraTarget(LoraTarget.UNET, pipeline.components().unet()),
+            new LoraTarget(
+                LoraTarget.TEXT_ENCODER,
+                (org.altdiffusion.nn.Module) pipeline.components().textEncoder()));
+    // file -> {UNet layers, text-encoder layers, linear proj_in/proj_out layers}
+    Map<String, int[]> expected =
+        Map.of("kohya_locon", new int[] {12, 2, 4}, "peft", new int[] {5, 1, 2});
+    for (var e : expected.entrySet()) {
+      List<String> warnings = new ArrayList<>();
+      LoraFile file =
+          LoraFile.read(SD2.resolve(e.getKey() + ".safetensors"), targets, warnings::add);
+      try {
+        int unet = 0, te = 0, proj = 0;
+        for (LoraFile.Layer l : file.layers()) {
+          if (l.component().equals(LoraTarget.UNET)) unet++;
+          else te++;
+          if (l.path().matches(".*\\.proj_(in|out)$")) {
+            assertEquals(2, l.weight().shape().length, l.path() + " is a Linear layer in SD 2.x");
+            proj++;
+          }
+        }
+        assertArrayEquals(e.getValue(), new int[] {unet, te, proj}, e.getKey());
+        assertEquals(List.of(), warnings, e.getKey());
+      } finally {
+        file.release();
+      }
+    }
+  }
+
+  private static Map<String, Tensor> snapshot(DiffusionPipeline pipeline) {
     Map<String, Tensor> out = new LinkedHashMap<>();
     pipeline
         .components()

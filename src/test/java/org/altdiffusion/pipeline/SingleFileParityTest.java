@@ -74,20 +74,28 @@ class SingleFileParityTest {
   }
 
   private static void samePicture(String name, Path dir, JsonNode g, ModelComponents m) {
-    GenerationRequest request =
+    GenerationRequest.Builder request =
         GenerationRequest.builder(g.get("prompt").asText())
             .negativePrompt(g.get("negative_prompt").asText())
             .steps(g.get("steps").asInt())
             .guidance(g.get("guidance").asDouble())
             .seed(g.get("seed").asLong())
-            .size(g.get("width").asInt(), g.get("height").asInt())
-            .build();
-    List<GeneratedImage> images = new DiffusionPipeline(m).generate(request, ProgressListener.NONE);
-    float[] ours = pixels(images.get(0).image());
+            .size(g.get("width").asInt(), g.get("height").asInt());
     float[] theirs;
     try (var ref = SafeTensors.open(dir.resolve("image.safetensors"))) {
       theirs = Tensors.toFloats(ref.load("images"));
+      if (g.has(
+          "strength")) // inpainting: diffusers' StableDiffusionInpaintPipeline's init and mask
+      request
+            .initImage(
+                new InitImage(
+                    DiffusionPipelineParityTest.rgb(ref.loadRaw("init")),
+                    g.get("strength").asDouble()))
+            .mask(InpaintMask.of(InpaintParityTest.gray(ref.loadRaw("mask"))));
     }
+    List<GeneratedImage> images =
+        new DiffusionPipeline(m).generate(request.build(), ProgressListener.NONE);
+    float[] ours = pixels(images.get(0).image());
     assertEquals(theirs.length, ours.length);
     double worst = 0;
     for (int i = 0; i < ours.length; i++) worst = Math.max(worst, Math.abs(ours[i] - theirs[i]));
@@ -138,6 +146,53 @@ class SingleFileParityTest {
     return out;
   }
 
+  static Stream<String> globalStepCases() throws Exception {
+    JsonNode expected =
+        new ObjectMapper().readTree(DIR.resolve("global_step/expected.json").toFile());
+    List<String> names = new ArrayList<>();
+    expected.fieldNames().forEachRemaining(names::add);
+    return names.stream();
+  }
+
+  /**
+   * An SD 2.x-shaped .ckpt's global_step decides 512 epsilon (875000, SD 2 base) or 768
+   * v-prediction as diffusers' conversion does (convert_from_ckpt reads it from the top-level
+   * dict); --prediction-type still wins.
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("globalStepCases")
+  void globalStepAsDiffusers(String name) throws Exception {
+    Path dir = DIR.resolve("global_step");
+    JsonNode e = new ObjectMapper().readTree(dir.resolve("expected.json").toFile()).get(name);
+    Path file = dir.resolve(name);
+    try (var checkpoint = org.altdiffusion.io.pytorch.TorchCheckpoint.open(file)) {
+      JsonNode step = e.get("global_step");
+      assertEquals(
+          step.isNull() ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(step.asLong()),
+          checkpoint.globalStep());
+    }
+    JsonNode diffusers = e.get("convert_from_ckpt");
+    String prediction = diffusers.get("prediction_type").asText();
+    ModelComponents m =
+        SingleFileLoader.load(file, new SingleFileOptions(null, null, false, null, List.of()))
+            .components();
+    assertEquals(prediction, m.scheduler().predictionType(), name + " prediction type");
+    assertEquals(
+        diffusers.get("unet_sample_size").asInt(),
+        m.unet().config.sampleSize(),
+        name + " sample size");
+    if (e.get("flat").asBoolean())
+      assertEquals(
+          e.get("from_single_file_legacy").get("prediction_type").asText(),
+          prediction,
+          "flat files: from_single_file sees the step too");
+    String other = prediction.equals("epsilon") ? "v_prediction" : "epsilon";
+    ModelComponents overridden =
+        SingleFileLoader.load(file, new SingleFileOptions(null, other, false, null, List.of()))
+            .components();
+    assertEquals(other, overridden.scheduler().predictionType(), "--prediction-type wins");
+  }
+
   @Test
   void sd2ShapesMeanV2VPrediction768() {
     String key = "model.diffusion_model.input_blocks.2.1.transformer_blocks.0.attn2.to_k.weight";
@@ -149,7 +204,15 @@ class SingleFileParityTest {
                 LdmConfigs.UNET_CONV_IN,
                 org.bytedeco.pytorch.global.torch.zeros(320, 4, 3, 3)));
     assertTrue(LdmConfigs.isV2(source));
-    assertEquals("v_prediction", LdmConfigs.scheduler(source).get("prediction_type").asText());
+    var none = java.util.OptionalLong.empty();
+    assertEquals(
+        "v_prediction", LdmConfigs.scheduler(source, none).get("prediction_type").asText());
+    // SD 2 base's global_step means 512 epsilon; any other step 768 v-prediction
+    var base = java.util.OptionalLong.of(875000);
+    assertEquals("epsilon", LdmConfigs.scheduler(source, base).get("prediction_type").asText());
+    var other = java.util.OptionalLong.of(110000);
+    assertEquals(
+        "v_prediction", LdmConfigs.scheduler(source, other).get("prediction_type").asText());
     var sd1 =
         org.altdiffusion.io.TensorSource.of(
             Map.of(
@@ -158,6 +221,7 @@ class SingleFileParityTest {
                 LdmConfigs.UNET_CONV_IN,
                 org.bytedeco.pytorch.global.torch.zeros(320, 4, 3, 3)));
     assertFalse(LdmConfigs.isV2(sd1));
-    assertEquals("epsilon", LdmConfigs.scheduler(sd1).get("prediction_type").asText());
+    assertEquals("epsilon", LdmConfigs.scheduler(sd1, none).get("prediction_type").asText());
+    assertEquals("epsilon", LdmConfigs.scheduler(sd1, other).get("prediction_type").asText());
   }
 }

@@ -15,6 +15,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.zip.CRC32;
 import org.altdiffusion.io.CheckpointException;
@@ -104,6 +105,7 @@ public final class TorchCheckpoint implements TensorSource {
   private final Map<String, TensorView> tensors;
   private final List<String> skipped;
   private final boolean fromStateDict;
+  private final OptionalLong globalStep;
   private volatile boolean closed;
 
   /**
@@ -151,6 +153,7 @@ public final class TorchCheckpoint implements TensorSource {
       Map<String, TensorView> found = new LinkedHashMap<>();
       List<String> skippedKeys = new ArrayList<>();
       this.fromStateDict = collectTensors(root, found, skippedKeys);
+      this.globalStep = globalStepOf((Dict) root);
       this.tensors = Collections.unmodifiableMap(found);
       this.skipped = Collections.unmodifiableList(skippedKeys);
     } catch (RuntimeException e) {
@@ -166,6 +169,22 @@ public final class TorchCheckpoint implements TensorSource {
   /** True when the tensors come from the {@code state_dict} entry of the top-level dict. */
   public boolean fromStateDict() {
     return fromStateDict;
+  }
+
+  /**
+   * The integer {@code global_step} of the top-level dict (Lightning / ldm {@code .ckpt} files keep
+   * it beside {@code state_dict}; a flat file beside its weights), if there is one. Diffusers'
+   * conversion tells SD 2 base (875000) from 768-v by it.
+   */
+  public OptionalLong globalStep() {
+    return globalStep;
+  }
+
+  private static OptionalLong globalStepOf(Dict top) {
+    // a Python int is a Long (a BigInteger past 64 bits: no step of ours); a bool is not a step
+    return top.get("global_step") instanceof Long step
+        ? OptionalLong.of(step)
+        : OptionalLong.empty();
   }
 
   /** String keys of the exposed dict whose values are not tensors (e.g. {@code global_step}). */

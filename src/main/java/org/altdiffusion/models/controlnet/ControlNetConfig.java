@@ -130,6 +130,95 @@ public record ControlNetConfig(
     return 1 + blocks() * layersPerBlock + (blocks() - 1);
   }
 
+  /**
+   * The ControlNet of {@code unet}'s encoder, as diffusers' {@code ControlNetModel.from_unet}: the
+   * UNet's config fields, rgb channel order; an error names what diffusers' ControlNet cannot copy
+   * (per-block layers_per_block, a time_embedding_dim other than 4 x block_out_channels[0], a
+   * conv_in_kernel other than 3).
+   *
+   * @param conditioningChannels channels of the control image (diffusers' default 3)
+   * @param embeddingOutChannels the conditioning embedding's widths; its stride-2 steps (entries
+   *     minus one) must bring the control image to the latents' size (default [16, 32, 96, 256] for
+   *     an 8x VAE)
+   */
+  public static ControlNetConfig fromUnet(
+      UNet2DConditionConfig unet, int conditioningChannels, List<Integer> embeddingOutChannels) {
+    List<String> problems = new java.util.ArrayList<>();
+    if (unet.layersPerBlock().stream().distinct().count() != 1)
+      problems.add(
+          "layers_per_block "
+              + unet.layersPerBlock()
+              + " differs between blocks (a ControlNet takes one number)");
+    if (unet.timeEmbedDim() != 4 * unet.blockOutChannels().get(0))
+      problems.add(
+          "time_embedding_dim "
+              + unet.timeEmbeddingDim()
+              + " is not 4 x block_out_channels[0] = "
+              + 4 * unet.blockOutChannels().get(0));
+    if (unet.convInKernel() != 3)
+      problems.add("conv_in_kernel " + unet.convInKernel() + " is not 3");
+    if (!problems.isEmpty())
+      throw new IllegalArgumentException(
+          "this UNet's layout cannot make a ControlNet: "
+              + String.join("; ", problems)
+              + " (diffusers' ControlNetModel.from_unet accepts Stable Diffusion 1.x/2.x UNets)");
+    List<Integer> heads = new java.util.ArrayList<>();
+    for (int i = 0; i < unet.blocks(); i++) heads.add(unet.attentionHeads(i));
+    return new ControlNetConfig(
+        unet.inChannels(),
+        conditioningChannels,
+        unet.flipSinToCos(),
+        unet.freqShift(),
+        unet.downBlockTypes(),
+        unet.onlyCrossAttention(),
+        unet.blockOutChannels(),
+        unet.layersPerBlock().get(0),
+        unet.downsamplePadding(),
+        unet.midBlockScaleFactor(),
+        unet.normNumGroups(),
+        unet.normEps(),
+        unet.crossAttentionDim(),
+        unet.transformerLayersPerBlock(),
+        heads,
+        unet.useLinearProjection(),
+        false,
+        embeddingOutChannels,
+        false);
+  }
+
+  /**
+   * The {@code config.json} diffusers 0.30 reads back into this config (heads written as {@code
+   * attention_head_dim}, diffusers' naming).
+   */
+  public java.util.Map<String, Object> toJson() {
+    java.util.Map<String, Object> o = new java.util.LinkedHashMap<>();
+    o.put("_class_name", "ControlNetModel");
+    o.put("_diffusers_version", "0.30.3");
+    o.put("act_fn", "silu");
+    o.put("attention_head_dim", attentionHeads);
+    o.put("block_out_channels", blockOutChannels);
+    o.put("conditioning_channels", conditioningChannels);
+    o.put("conditioning_embedding_out_channels", conditioningEmbeddingOutChannels);
+    o.put("controlnet_conditioning_channel_order", bgrConditioning ? "bgr" : "rgb");
+    o.put("cross_attention_dim", crossAttentionDim);
+    o.put("down_block_types", downBlockTypes);
+    o.put("downsample_padding", downsamplePadding);
+    o.put("flip_sin_to_cos", flipSinToCos);
+    o.put("freq_shift", freqShift);
+    o.put("global_pool_conditions", globalPoolConditions);
+    o.put("in_channels", inChannels);
+    o.put("layers_per_block", layersPerBlock);
+    o.put("mid_block_scale_factor", midBlockScaleFactor);
+    o.put("mid_block_type", UNet2DConditionConfig.MID_CROSS_ATTN);
+    o.put("norm_eps", normEps);
+    o.put("norm_num_groups", normNumGroups);
+    o.put("only_cross_attention", onlyCrossAttention);
+    o.put("resnet_time_scale_shift", "default");
+    o.put("transformer_layers_per_block", transformerLayersPerBlock);
+    o.put("use_linear_projection", useLinearProjection);
+    return o;
+  }
+
   /** Reads {@code config.json}. */
   public static ControlNetConfig read(Path file) {
     return from(JsonConfig.read(file));

@@ -2,7 +2,9 @@ package org.altdiffusion.models.controlnet;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.altdiffusion.engine.Scopes;
 import org.altdiffusion.engine.Tensors;
 import org.altdiffusion.io.Checkpoints;
@@ -11,6 +13,7 @@ import org.altdiffusion.io.TensorSource;
 import org.altdiffusion.models.blocks.TimestepEmbedding;
 import org.altdiffusion.models.unet.DownBlock2D;
 import org.altdiffusion.models.unet.UNet2DConditionConfig;
+import org.altdiffusion.models.unet.UNet2DConditionModel;
 import org.altdiffusion.models.unet.UNetMidBlock2DCrossAttn;
 import org.altdiffusion.nn.Conv2d;
 import org.altdiffusion.nn.Module;
@@ -101,6 +104,49 @@ public final class ControlNetModel extends Module {
   }
 
   /**
+   * diffusers' {@code ControlNetModel.from_unet}: a ControlNet with {@code unet}'s encoder ({@code
+   * conv_in}, {@code time_embedding}, {@code down_blocks}, {@code mid_block} copied), the
+   * conditioning embedding's layers drawn by torch's default initialisation from {@code generator}
+   * except its zero {@code conv_out}, and every zero convolution ({@code controlnet_down_blocks},
+   * {@code controlnet_mid_block}) zero. See {@link ControlNetConfig#fromUnet} for the accepted
+   * layouts.
+   */
+  public static ControlNetModel fromUnet(
+      UNet2DConditionModel unet,
+      int conditioningChannels,
+      List<Integer> embeddingOutChannels,
+      org.bytedeco.pytorch.Generator generator) {
+    ControlNetModel net =
+        new ControlNetModel(
+            ControlNetConfig.fromUnet(unet.config, conditioningChannels, embeddingOutChannels));
+    net.initialize(generator);
+    Map<String, Tensor> unetWeights = unet.stateDict();
+    Map<String, Tensor> values = new LinkedHashMap<>();
+    net.stateDict()
+        .forEach(
+            (k, v) -> {
+              if (COPIED_FROM_UNET.stream().anyMatch(k::startsWith))
+                values.put(k, unetWeights.get(k).detach().clone());
+              else if (ZERO_INITIALISED.stream().anyMatch(k::startsWith))
+                values.put(k, torch.zeros_like(v));
+              else values.put(k, v);
+            });
+    net.load(values);
+    return net;
+  }
+
+  /** The parts {@link #fromUnet} copies, by key prefix (the same keys in both models). */
+  private static final List<String> COPIED_FROM_UNET =
+      List.of("conv_in.", "time_embedding.", "down_blocks.", "mid_block.");
+
+  /** The zero convolutions, by key prefix. */
+  private static final List<String> ZERO_INITIALISED =
+      List.of(
+          "controlnet_down_blocks.",
+          "controlnet_mid_block.",
+          "controlnet_cond_embedding.conv_out.");
+
+  /**
    * A diffusers ControlNet folder (with {@code config.json}) or an original single file ({@code
    * .safetensors}, {@code .pth}, {@code .ckpt}; see {@link ControlNetSingleFile}).
    */
@@ -150,6 +196,53 @@ public final class ControlNetModel extends Module {
       Tensor controlImage,
       double scale,
       boolean guessMode) {
+    return forward(
+        sample,
+        () ->
+            torch
+                .scalar_tensor(new Scalar(timestep), new TensorOptions(torch.ScalarType.Double))
+                .unsqueeze(0)
+                .expand(sample.size(0)), // [B]
+        context,
+        controlImage,
+        scale,
+        guessMode);
+  }
+
+  /**
+   * The residuals with one timestep per example (training), as diffusers given a [B] tensor.
+   *
+   * @param timesteps [B] integer or floating timesteps
+   */
+  public Residuals forward(
+      Tensor sample,
+      Tensor timesteps,
+      Tensor context,
+      Tensor controlImage,
+      double scale,
+      boolean guessMode) {
+    if (timesteps.dim() != 1 || timesteps.size(0) != sample.size(0))
+      throw new IllegalArgumentException(
+          "ControlNet: timesteps must be ["
+              + sample.size(0)
+              + "], got "
+              + Tensors.shapeString(timesteps));
+    return forward(
+        sample,
+        () -> timesteps.to(torch.ScalarType.Float),
+        context,
+        controlImage,
+        scale,
+        guessMode);
+  }
+
+  private Residuals forward(
+      Tensor sample,
+      java.util.function.Supplier<Tensor> timesteps,
+      Tensor context,
+      Tensor controlImage,
+      double scale,
+      boolean guessMode) {
     checkInputs(sample, context, controlImage);
     Tensor[] all =
         guarded(
@@ -157,7 +250,7 @@ public final class ControlNetModel extends Module {
             () ->
                 Scopes.keepAll(
                     () -> {
-                      Tensor temb = timeEmbed(timestep, sample.size(0));
+                      Tensor temb = timeEmbed(timesteps.get());
                       Tensor cond =
                           config.bgrConditioning()
                               ? controlImage.flip(new long[] {1})
@@ -208,15 +301,8 @@ public final class ControlNetModel extends Module {
     return new Residuals(out, mid);
   }
 
-  /**
-   * Sinusoidal features of the timestep (float64 number, as diffusers) through the MLP: [B, temb].
-   */
-  private Tensor timeEmbed(double timestep, long batch) {
-    Tensor t =
-        torch
-            .scalar_tensor(new Scalar(timestep), new TensorOptions(torch.ScalarType.Double))
-            .unsqueeze(0)
-            .expand(batch); // [B]
+  /** Sinusoidal features of the timesteps [B] through the MLP: [B, temb]. */
+  private Tensor timeEmbed(Tensor t) {
     Tensor features =
         TimestepEmbedding.sinusoidal(
                 t,

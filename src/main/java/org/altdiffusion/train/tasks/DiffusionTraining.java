@@ -269,11 +269,33 @@ public final class DiffusionTraining implements TrainingTask<ImageText> {
       Tensor cond,
       String predictionType,
       double snrGamma) {
+    return diffusionLoss(
+        noisy -> unet.forward(noisy, timesteps, cond),
+        schedule,
+        latents,
+        noise,
+        timesteps,
+        predictionType,
+        snrGamma);
+  }
+
+  /**
+   * The diffusion loss of any denoiser: {@code predict} maps the noised latents [B, C, h, w] to the
+   * prediction (the UNet, or the UNet fed a ControlNet's residuals).
+   */
+  public static Tensor diffusionLoss(
+      java.util.function.UnaryOperator<Tensor> predict,
+      NoiseSchedule schedule,
+      Tensor latents,
+      Tensor noise,
+      Tensor timesteps,
+      String predictionType,
+      double snrGamma) {
     long[] t = Tensors.toLongs(timesteps);
     Tensor noisy = schedule.addNoise(latents, noise, t);
     boolean velocity = predictionType.equals("v_prediction");
     Tensor target = velocity ? schedule.getVelocity(latents, noise, t) : noise;
-    Tensor prediction = unet.forward(noisy, timesteps, cond);
+    Tensor prediction = predict.apply(noisy);
     if (snrGamma <= 0) return torch.mse_loss(prediction, target);
     float[] weights = new float[t.length];
     float[] alphasCumprod = schedule.alphasCumprod();
