@@ -13,7 +13,7 @@ targets=(
   tokenizer.TokenizerFilesFuzzTest#clipVocabAndMerges image.ImageInputsFuzzTest#pictureAndMask
   lora.LoraFilesFuzzTest#safetensors lora.LoraFilesFuzzTest#pytorch
   server.RequestBodiesFuzzTest#a1111Json server.RequestBodiesFuzzTest#multipart
-  server.RequestBodiesFuzzTest#stylesCsv
+  server.RequestBodiesFuzzTest#stylesCsv prompt.PromptSyntaxFuzzTest#prompt
 )
 mkdir -p target/fuzz-logs
 mvn -B -ntp -q test-compile || exit 2
