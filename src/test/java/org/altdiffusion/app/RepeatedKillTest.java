@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Tag("slow")
 class RepeatedKillTest {
-  static final int STEPS = 70;
+  static final int STEPS = 300;
   static final int KILLS = 20;
   static final Map<String, String> ONE_THREAD = Map.of("ALTDIFFUSION_TORCH_THREADS", "1");
 
@@ -86,7 +86,7 @@ class RepeatedKillTest {
     Process child = TrainingRuns.forked(run(out), log, ONE_THREAD);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
     if (random.nextInt(4) == 0) {
-      Thread.sleep(200 + random.nextInt(3000));
+      Thread.sleep(100 + random.nextInt(1500));
     } else {
       long target = Math.min(STEPS - 1, resumedAt + 1 + random.nextInt(3));
       while (child.isAlive()
