@@ -20,6 +20,7 @@ import org.altdiffusion.models.text.PromptOptions;
 import org.altdiffusion.pipeline.DiffusionPipeline;
 import org.altdiffusion.pipeline.GeneratedImage;
 import org.altdiffusion.pipeline.GenerationRequest;
+import org.altdiffusion.pipeline.HiresFix;
 import org.altdiffusion.pipeline.HiresUpscale;
 import org.altdiffusion.pipeline.InitImage;
 import org.altdiffusion.pipeline.InpaintMask;
@@ -347,7 +348,7 @@ final class GenerateCommand implements Callable<Integer> {
   @picocli.CommandLine.Mixin ControlNetOptions controlNets = new ControlNetOptions();
 
   /** The hires fix the options ask for, or null. */
-  private GenerationRequest.Hires hires() {
+  private HiresFix hires() {
     if (hiresScale == null && hiresResize == null) return null;
     int[] resize = {0, 0};
     if (hiresResize != null) {
@@ -363,7 +364,7 @@ final class GenerateCommand implements Callable<Integer> {
         throw new IllegalArgumentException(
             "--hires-resize 0x0 sets no size; give a side, or use --hires-scale");
     }
-    return new GenerationRequest.Hires(
+    return new HiresFix(
             hiresScale == null ? 2.0 : hiresScale, hiresUpscaler, hiresSteps, hiresStrength)
         .withResize(resize[0], resize[1])
         .withPrompts(hiresPrompt, hiresNegativePrompt)

@@ -127,7 +127,7 @@ public final class DiffusionPipeline implements ImageGenerator {
         request.mask() == null ? null : InpaintRegion.of(request.initImage(), request.mask(), size);
     boolean nineChannels = checkChannels(request.mask() != null);
     checkMemory(size, request.batchSize(), request.guidance().enabled());
-    GenerationRequest.Hires hires = request.hires();
+    HiresFix hires = request.hires();
     if (hires != null) {
       // the size resolved, the second pass's size is known: check it as a request's
       request.toBuilder().size(size.width(), size.height()).build().validate();
@@ -194,7 +194,7 @@ public final class DiffusionPipeline implements ImageGenerator {
    * null when it uses the first pass's.
    */
   private Tensor hiresContext(GenerationRequest r, List<String> encoded, boolean samePrompt) {
-    GenerationRequest.Hires h = r.hires();
+    HiresFix h = r.hires();
     if (h == null) return null;
     boolean ownPrompt = !h.promptOr("").isEmpty();
     if (!ownPrompt && h.negativePromptOr("").isEmpty()) return null;
@@ -209,7 +209,7 @@ public final class DiffusionPipeline implements ImageGenerator {
    * given), or null when it has none.
    */
   private static SamplerChoice hiresSampler(GenerationRequest r) {
-    GenerationRequest.Hires h = r.hires();
+    HiresFix h = r.hires();
     if (h == null || (h.sampler() == null && h.schedule() == null)) return null;
     return Samplers.resolve(
         h.sampler() != null ? h.sampler() : r.sampling().sampler(),
@@ -394,7 +394,7 @@ public final class DiffusionPipeline implements ImageGenerator {
       Long subseed,
       GenerationRequest.Size size,
       ProgressListener progress) {
-    GenerationRequest.Hires h = r.hires();
+    HiresFix h = r.hires();
     String upscaler = HiresUpscale.canonical(h.upscaler());
     GenerationRequest.Size up = h.upscaleTo(size);
     GenerationRequest.Size target = h.target(size);

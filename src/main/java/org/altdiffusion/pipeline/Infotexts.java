@@ -85,7 +85,7 @@ record Infotexts(
    * second pass's prompts, sampler and schedule only where they differ from the first's.
    */
   private void hires(Map<String, String> s, String prompt) {
-    GenerationRequest.Hires h = request.hires();
+    HiresFix h = request.hires();
     s.put("Denoising strength", number(h.denoisingStrength()));
     if (hiresSampler != null && !hiresSampler.equals(sampler)) s.put("Hires sampler", hiresSampler);
     String hiresPrompt = h.promptOr(prompt);

@@ -4,12 +4,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.List;
 import org.altdiffusion.pipeline.GenerationRequest;
+import org.altdiffusion.pipeline.HiresFix;
 import org.altdiffusion.pipeline.HiresUpscale;
 
 /**
  * txt2img's hires fix fields (A1111's enable_hr, hr_scale, hr_upscaler, hr_second_pass_steps,
  * denoising_strength, hr_resize_x/y, hr_prompt, hr_negative_prompt, hr_sampler_name, hr_scheduler)
- * as the pipeline's {@link GenerationRequest.Hires}, and their rules across fields.
+ * as the pipeline's {@link HiresFix}, and their rules across fields.
  */
 final class HiresFields {
   private HiresFields() {}
@@ -47,13 +48,13 @@ final class HiresFields {
    * target size, a strength that leaves a step) are checked with the request's size settled ({@link
    * #hiresProblems}).
    */
-  static GenerationRequest.Hires of(ObjectNode echo, ServerConfig config, List<String> samplers) {
+  static HiresFix of(ObjectNode echo, ServerConfig config, List<String> samplers) {
     if (!echo.path("enable_hr").asBoolean(false)) return null;
     List<String> styles = Txt2ImgRequest.styleNames(echo.get("styles"));
     // A1111: an empty hr_prompt is the prompt; styles apply to the second pass's prompts too
     String prompt = Txt2ImgRequest.text(echo, "hr_prompt");
     String negative = Txt2ImgRequest.text(echo, "hr_negative_prompt");
-    return new GenerationRequest.Hires(
+    return new HiresFix(
             echo.get("hr_scale").doubleValue(),
             echo.get("hr_upscaler").textValue(),
             echo.get("hr_second_pass_steps").intValue(),
@@ -91,8 +92,7 @@ final class HiresFields {
    * side x hr_scale (truncated) a multiple of 8 and at most the server's largest side, and
    * int(second-pass steps x denoising_strength) >= 1.
    */
-  static List<String> problems(
-      GenerationRequest.Hires h, int width, int height, int steps, ServerConfig c) {
+  static List<String> problems(HiresFix h, int width, int height, int steps, ServerConfig c) {
     List<String> p = new ArrayList<>();
     if (h == null) return p;
     var firstPass = new GenerationRequest.Size(width, height);
@@ -149,7 +149,7 @@ final class HiresFields {
     return stepProblems(h, steps, p);
   }
 
-  private static List<String> stepProblems(GenerationRequest.Hires h, int steps, List<String> p) {
+  private static List<String> stepProblems(HiresFix h, int steps, List<String> p) {
     int second = h.steps(steps);
     if ((int) (second * h.denoisingStrength()) < 1)
       p.add(

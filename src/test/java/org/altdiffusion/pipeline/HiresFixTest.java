@@ -55,8 +55,7 @@ class HiresFixTest {
           if (step == 1) totals.add(new int[] {total});
           return true;
         };
-    GenerationRequest r =
-        base().batchSize(2).hires(new GenerationRequest.Hires(2, "Latent", 10, 0.5)).build();
+    GenerationRequest r = base().batchSize(2).hires(new HiresFix(2, "Latent", 10, 0.5)).build();
     List<GeneratedImage> out = pipeline.generate(r, record);
     assertEquals(2, out.size());
     for (GeneratedImage g : out) {
@@ -89,10 +88,7 @@ class HiresFixTest {
           return true;
         };
     GenerationRequest r =
-        base()
-            .steps(10)
-            .hires(new GenerationRequest.Hires(1.5, "latent (nearest)", 0, 0.7))
-            .build();
+        base().steps(10).hires(new HiresFix(1.5, "latent (nearest)", 0, 0.7)).build();
     List<GeneratedImage> out = pipeline.generate(r, record);
     assertEquals(48, out.get(0).image().getWidth());
     assertEquals(List.of(10, 7), totals); // diffusers' get_timesteps: int(10 * 0.7)
@@ -104,17 +100,15 @@ class HiresFixTest {
 
   @Test
   void theUpscalersGiveDifferentPicturesAndTheSamePictureTwice() {
-    GenerationRequest latent = base().hires(GenerationRequest.Hires.defaults()).build();
+    GenerationRequest latent = base().hires(HiresFix.defaults()).build();
     int[] a = pixels(pipeline.generate(latent, null).get(0).image());
     int[] again = pixels(pipeline.generate(latent, null).get(0).image());
     assertArrayEquals(a, again, "same seed, same picture");
-    GenerationRequest lanczos =
-        base().hires(new GenerationRequest.Hires(2, "Lanczos", 0, 0.7)).build();
+    GenerationRequest lanczos = base().hires(new HiresFix(2, "Lanczos", 0, 0.7)).build();
     BufferedImage l = pipeline.generate(lanczos, null).get(0).image();
     assertEquals(64, l.getWidth());
     assertFalse(java.util.Arrays.equals(a, pixels(l)), "Lanczos and Latent differ");
-    GenerationRequest stronger =
-        base().hires(new GenerationRequest.Hires(2, "Latent", 0, 1.0)).build();
+    GenerationRequest stronger = base().hires(new HiresFix(2, "Latent", 0, 1.0)).build();
     assertFalse(
         java.util.Arrays.equals(a, pixels(pipeline.generate(stronger, null).get(0).image())),
         "the strength changes the second pass");
@@ -153,23 +147,18 @@ class HiresFixTest {
             IllegalArgumentException.class,
             () ->
                 pipeline.generate(
-                    base().hires(new GenerationRequest.Hires(2, "ESRGAN_4x", 0, 0.7)).build(),
-                    null));
+                    base().hires(new HiresFix(2, "ESRGAN_4x", 0, 0.7)).build(), null));
     assertTrue(e.getMessage().contains("accepted: Latent, "), e.getMessage());
     e =
         assertThrows(
             IllegalArgumentException.class,
-            () ->
-                pipeline.generate(
-                    base().hires(new GenerationRequest.Hires(2, "Latent", 0, 0)).build(), null));
+            () -> pipeline.generate(base().hires(new HiresFix(2, "Latent", 0, 0)).build(), null));
     assertTrue(e.getMessage().contains("hires denoising strength must be in (0, 1]"));
     e =
         assertThrows(
             IllegalArgumentException.class,
             () ->
-                pipeline.generate(
-                    base().hires(new GenerationRequest.Hires(1.1, "Latent", 0, 0.7)).build(),
-                    null));
+                pipeline.generate(base().hires(new HiresFix(1.1, "Latent", 0, 0.7)).build(), null));
     assertTrue(
         e.getMessage()
             .contains("hires width (width x scale, truncated) must be a multiple of 8, got 35"),
@@ -177,8 +166,7 @@ class HiresFixTest {
     e =
         assertThrows(
             IllegalArgumentException.class,
-            () ->
-                base().size(4096, 64).hires(GenerationRequest.Hires.defaults()).build().validate());
+            () -> base().size(4096, 64).hires(HiresFix.defaults()).build().validate());
     assertTrue(e.getMessage().contains("hires width (width x scale) must be at most 4096"));
     // with the default size (0 here), the pipeline checks the resolved target
     e =
@@ -186,11 +174,7 @@ class HiresFixTest {
             IllegalArgumentException.class,
             () ->
                 pipeline.generate(
-                    base()
-                        .size(0, 0)
-                        .hires(new GenerationRequest.Hires(1.1, "Latent", 0, 0.7))
-                        .build(),
-                    null));
+                    base().size(0, 0).hires(new HiresFix(1.1, "Latent", 0, 0.7)).build(), null));
     assertTrue(e.getMessage().contains("must be a multiple of 8"), e.getMessage());
   }
 }

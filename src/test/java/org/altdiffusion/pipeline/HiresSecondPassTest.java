@@ -40,15 +40,15 @@ class HiresSecondPassTest {
         .guidance(5);
   }
 
-  private static GenerationRequest.Hires scaled() {
-    return new GenerationRequest.Hires(2, "Latent", 0, 0.7);
+  private static HiresFix scaled() {
+    return new HiresFix(2, "Latent", 0, 0.7);
   }
 
   private static int[] pixels(BufferedImage im) {
     return im.getRGB(0, 0, im.getWidth(), im.getHeight(), null, 0, im.getWidth());
   }
 
-  private static GeneratedImage one(GenerationRequest.Hires h) {
+  private static GeneratedImage one(HiresFix h) {
     return pipeline.generate(base().hires(h).build(), null).get(0);
   }
 
@@ -65,7 +65,7 @@ class HiresSecondPassTest {
   @Test
   void theTargetFollowsA1111sCalculateTargetResolution() {
     GenerationRequest.Size first = new GenerationRequest.Size(16, 24);
-    GenerationRequest.Hires h = scaled();
+    HiresFix h = scaled();
     // values worked out by hand from A1111's calculate_target_resolution and its latent cut
     assertEquals(new GenerationRequest.Size(32, 48), h.withResize(32, 0).upscaleTo(first));
     assertEquals(new GenerationRequest.Size(32, 48), h.withResize(0, 48).upscaleTo(first));
@@ -85,7 +85,7 @@ class HiresSecondPassTest {
     assertEquals(new GenerationRequest.Size(40, 40), h.withResize(40, 40).target(wide));
     assertEquals(
         new GenerationRequest.Size(40, 56),
-        new GenerationRequest.Hires(2.5, "Latent", 0, 0.7).withResize(40, 0).target(first));
+        new HiresFix(2.5, "Latent", 0, 0.7).withResize(40, 0).target(first));
   }
 
   @Test
@@ -112,8 +112,7 @@ class HiresSecondPassTest {
     assertEquals(32, square.image().getHeight());
     assertEquals("32x32", hiresFields(square).get("Hires resize"));
     // a pixel upscaler to a size that is not a multiple of 8 (40x60): encoded to 5x7 latents
-    GeneratedImage lanczos =
-        one(new GenerationRequest.Hires(2, "Lanczos", 0, 0.7).withResize(40, 0));
+    GeneratedImage lanczos = one(new HiresFix(2, "Lanczos", 0, 0.7).withResize(40, 0));
     assertEquals(40, lanczos.image().getWidth());
     assertEquals(56, lanczos.image().getHeight());
   }
