@@ -2,8 +2,6 @@ package org.altdiffusion.models.clip;
 
 import java.nio.file.Path;
 import org.altdiffusion.io.JsonConfig;
-import org.altdiffusion.io.TensorSource;
-import org.altdiffusion.models.text.TextEncoderFiles;
 import org.altdiffusion.nn.Linear;
 import org.altdiffusion.nn.Module;
 import org.altdiffusion.nn.Parameter;
@@ -34,20 +32,13 @@ public final class AltClipModel extends Module implements ContrastiveModel {
 
   /** The model of {@code dir/config.json} with the folder's weights. */
   public static AltClipModel fromPretrained(Path dir) {
-    JsonConfig config = JsonConfig.read(dir.resolve("config.json"));
-    String type = config.string("model_type", "");
-    if (!type.equals("altclip")) {
-      throw config.error("model_type", "'" + type + "' is not an AltCLIP model; accepted: altclip");
-    }
-    AltClipModel model =
+    JsonConfig config = ContrastiveModel.config(dir, "altclip", "an AltCLIP model");
+    return ContrastiveModel.withWeights(
         new AltClipModel(
             AltClipTextModel.from(config),
             ClipVisionConfig.from(config),
-            config.integer("projection_dim", 768));
-    try (TensorSource weights = TextEncoderFiles.openWeights(dir)) {
-      model.load(weights);
-    }
-    return model;
+            config.integer("projection_dim", 768)),
+        dir);
   }
 
   @Override

@@ -2,10 +2,8 @@ package org.altdiffusion.models.clip;
 
 import java.nio.file.Path;
 import org.altdiffusion.io.JsonConfig;
-import org.altdiffusion.io.TensorSource;
 import org.altdiffusion.models.text.ClipTextConfig;
 import org.altdiffusion.models.text.ClipTextTransformer;
-import org.altdiffusion.models.text.TextEncoderFiles;
 import org.altdiffusion.nn.Linear;
 import org.altdiffusion.nn.Module;
 import org.altdiffusion.nn.Parameter;
@@ -35,20 +33,13 @@ public final class ClipModel extends Module implements ContrastiveModel {
 
   /** The model of {@code dir/config.json} with the folder's weights. */
   public static ClipModel fromPretrained(Path dir) {
-    JsonConfig config = JsonConfig.read(dir.resolve("config.json"));
-    String type = config.string("model_type", "");
-    if (!type.equals("clip")) {
-      throw config.error("model_type", "'" + type + "' is not a CLIP model; accepted: clip");
-    }
-    ClipModel model =
+    JsonConfig config = ContrastiveModel.config(dir, "clip", "a CLIP model");
+    return ContrastiveModel.withWeights(
         new ClipModel(
             ClipTextConfig.from(config),
             ClipVisionConfig.from(config),
-            config.integer("projection_dim", 512));
-    try (TensorSource weights = TextEncoderFiles.openWeights(dir)) {
-      model.load(weights);
-    }
-    return model;
+            config.integer("projection_dim", 512)),
+        dir);
   }
 
   @Override

@@ -1,5 +1,10 @@
 package org.altdiffusion.models.clip;
 
+import java.nio.file.Path;
+import org.altdiffusion.io.JsonConfig;
+import org.altdiffusion.io.TensorSource;
+import org.altdiffusion.models.text.TextEncoderFiles;
+import org.altdiffusion.nn.Module;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 
@@ -26,6 +31,27 @@ public interface ContrastiveModel {
   }
 
   /** x / |x| along the last dimension, as transformers normalises the embeddings. */
+  /**
+   * {@code dir/config.json}, which must name {@code modelType} (transformers' {@code model_type});
+   * {@code what} names the family in the error ("an AltCLIP model").
+   */
+  static JsonConfig config(Path dir, String modelType, String what) {
+    JsonConfig config = JsonConfig.read(dir.resolve("config.json"));
+    String type = config.string("model_type", "");
+    if (!type.equals(modelType))
+      throw config.error(
+          "model_type", "'" + type + "' is not " + what + "; accepted: " + modelType);
+    return config;
+  }
+
+  /** {@code model} with the weights of the transformers folder {@code dir} (strict). */
+  static <M extends Module> M withWeights(M model, Path dir) {
+    try (TensorSource weights = TextEncoderFiles.openWeights(dir)) {
+      model.load(weights);
+    }
+    return model;
+  }
+
   static Tensor normalised(Tensor x) {
     Tensor norm =
         x.norm(
