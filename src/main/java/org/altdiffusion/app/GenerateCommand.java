@@ -13,6 +13,7 @@ import org.altdiffusion.image.ImageDecoder;
 import org.altdiffusion.image.ImageLimits;
 import org.altdiffusion.image.Masks;
 import org.altdiffusion.image.Png;
+import org.altdiffusion.io.AtomicFiles;
 import org.altdiffusion.lora.LoraFolder;
 import org.altdiffusion.lora.LoraPrompt;
 import org.altdiffusion.lora.LoraSpec;
@@ -437,7 +438,7 @@ final class GenerateCommand implements Callable<Integer> {
       for (int i = 0; i < batch; i++) {
         Path target =
             targets.isEmpty() ? out.resolve(Seeds.ofImage(first, i) + ".png") : targets.get(i);
-        writeAtomically(target, Png.encode(init.image(), null));
+        AtomicFiles.write(target, Png.encode(init.image(), null));
         System.out.println(target);
       }
       return 0;
@@ -470,7 +471,7 @@ final class GenerateCommand implements Callable<Integer> {
     if (bar != null) bar.finish();
     for (int i = 0; i < images.size(); i++) {
       Path target = targets.isEmpty() ? out.resolve(images.get(i).seed() + ".png") : targets.get(i);
-      writeAtomically(target, images.get(i).png());
+      AtomicFiles.write(target, images.get(i).png());
       System.out.println(target);
     }
     return 0;
@@ -594,19 +595,6 @@ final class GenerateCommand implements Callable<Integer> {
       }
     }
     return Masks.luminance(image);
-  }
-
-  /**
-   * Writes next to the target and renames, so that an interrupted run leaves no half-written PNG.
-   */
-  private static void writeAtomically(Path target, byte[] bytes) throws IOException {
-    Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
-    Files.write(tmp, bytes);
-    Files.move(
-        tmp,
-        target,
-        java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
   }
 
   /** A one-line progress bar with steps per second and time left. */

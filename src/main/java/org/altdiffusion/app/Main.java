@@ -1,5 +1,6 @@
 package org.altdiffusion.app;
 
+import org.altdiffusion.engine.ShutdownGate;
 import org.altdiffusion.engine.Torch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -45,7 +46,9 @@ public final class Main implements Runnable {
           if (System.getenv("ALTDIFFUSION_DEBUG") != null) ex.printStackTrace(cmd.getErr());
           return 1;
         });
-    return cli.execute(args);
+    try (ShutdownGate.Section work = ShutdownGate.enterProcess()) {
+      return cli.execute(args);
+    }
   }
 
   @Override

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.function.UnaryOperator;
 import org.altdiffusion.engine.Noise;
 import org.altdiffusion.engine.Scopes;
+import org.altdiffusion.engine.ShutdownGate;
 import org.altdiffusion.engine.ThreadSettings;
 import org.altdiffusion.engine.ThreadSettings.ParallelGuidance;
 import org.altdiffusion.engine.Torch;
@@ -474,6 +475,7 @@ public final class DiffusionPipeline implements ImageGenerator {
     int order = scheduler.order();
     int total = (timesteps.length - start.firstStep() + order - 1) / order;
     for (int i = start.firstStep(); i < timesteps.length; i++) {
+      ShutdownGate.checkProcess("generating at step " + (i - start.firstStep()));
       Tensor[] step = step(denoiser, hook, scheduler, i, timesteps[i], latents, noise);
       latents = step[0];
       Tensor x0 = step[1] == null ? latents : step[1];

@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import org.altdiffusion.engine.ShutdownGate;
 import org.altdiffusion.pipeline.GenerationCancelledException;
 
 /**
@@ -161,7 +162,10 @@ final class JobQueue {
         job.startedNanos = System.nanoTime();
         job.status = Job.Status.RUNNING;
       }
-      Job.Status end = execute(job);
+      Job.Status end;
+      try (ShutdownGate.Section work = ShutdownGate.enterProcess()) {
+        end = execute(job);
+      }
       double seconds = (System.nanoTime() - job.startedNanos) / 1e9;
       if (job.kind.generates()) {
         int images = job.result == null ? 0 : job.result.images().size();

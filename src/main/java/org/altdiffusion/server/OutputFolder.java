@@ -3,10 +3,10 @@ package org.altdiffusion.server;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.LocalDate;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
+import org.altdiffusion.io.AtomicFiles;
 import org.altdiffusion.pipeline.GeneratedImage;
 
 /**
@@ -37,7 +37,7 @@ final class OutputFolder {
       String name = String.format("%05d-%d.png", counter.getAndIncrement(), image.seed());
       Path file = day.resolve(name);
       try {
-        Files.write(file, image.png(), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        AtomicFiles.writeNew(file, image.png());
         return root.relativize(file).toString();
       } catch (java.nio.file.FileAlreadyExistsException e) {
         // another process wrote this number: take the next

@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.altdiffusion.engine.ShutdownGate;
 import org.altdiffusion.io.SafeTensors;
 import org.altdiffusion.io.TensorSource;
 import org.altdiffusion.nn.Parameter;
@@ -161,6 +162,7 @@ public final class Trainer<T> {
           log.write(begin);
         }
         for (long step = start; step < config.steps(); step++) {
+          ShutdownGate.checkProcess("training before step " + step);
           double lr = schedule.lr(step);
           long t0 = System.nanoTime();
           double loss;

@@ -83,6 +83,8 @@ final class TrainingRuns {
                 "-Xss8m",
                 "-Xmx2g",
                 "-XX:+UseSerialGC",
+                // a JVM crash leaves its report beside the log, where the tests look for it
+                "-XX:ErrorFile=" + log.toAbsolutePath().getParent().resolve("hs_err_%p.log"),
                 "-cp",
                 System.getProperty("java.class.path"),
                 Main.class.getName()));

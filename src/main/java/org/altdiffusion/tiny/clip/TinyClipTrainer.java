@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.function.Consumer;
 import java.util.stream.IntStream;
+import org.altdiffusion.engine.ShutdownGate;
 import org.altdiffusion.engine.Tensors;
 import org.altdiffusion.engine.Torch;
 import org.altdiffusion.nn.Parameter;
@@ -152,6 +153,7 @@ public final class TinyClipTrainer {
     long start = System.nanoTime();
     int step = 0;
     for (; step < steps; step++) {
+      ShutdownGate.checkProcess("training the teacher CLIP before step " + step);
       double elapsed = (System.nanoTime() - start) / 1e9;
       if (budget > 0 && elapsed >= budget) {
         log.accept(
