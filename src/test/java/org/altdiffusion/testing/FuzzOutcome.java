@@ -51,13 +51,23 @@ public final class FuzzOutcome {
    * @param refusals the exception types that mean "a clear refusal" for this input format
    */
   public static void acceptedOrRefused(List<Class<? extends Throwable>> refusals, Body body) {
+    acceptedOrRefused(refusals, LIMIT, body);
+  }
+
+  /**
+   * Runs {@code body} on one input that may take up to {@code limit}: targets whose every input
+   * builds a whole model (a single-file checkpoint) need more than {@link #LIMIT} on a loaded
+   * machine.
+   */
+  public static void acceptedOrRefused(
+      List<Class<? extends Throwable>> refusals, Duration inputLimit, Body body) {
     Future<?> f =
         WORKER.submit(
             () -> {
               body.run();
               return null;
             });
-    Duration limit = FIRST.getAndSet(false) ? FIRST_LIMIT : LIMIT;
+    Duration limit = FIRST.getAndSet(false) ? FIRST_LIMIT : inputLimit;
     try {
       f.get(limit.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
