@@ -70,6 +70,11 @@ public final class DPMPP2SAncestralScheduler extends KDiffusionSigmaScheduler {
     setLevels(perIndex);
   }
 
+  /** Whether step index {@code i} is a step's midpoint evaluation (its second). */
+  boolean isMidpoint(int i) {
+    return !firstOfStep[i];
+  }
+
   /** sigma_fn(t + h / 2) with t = -log(sigma), h = -log(sigmaDown) - t (float32). */
   private static float midpoint(float sigma, float sigmaDown) {
     float t = -log(sigma);

@@ -44,9 +44,10 @@ class SchedulerParityTest {
 
   /**
    * Fixture folders: every sampler's, then UniPC's and DEIS'
-   * (tools/reference/make_multistep_fixtures.py).
+   * (tools/reference/make_multistep_fixtures.py), then k-diffusion's DPM++ 2S a / 3M SDE and the
+   * A1111 schedule types (tools/reference/make_kdiffusion_fixtures.py).
    */
-  static final List<Path> DIRS = List.of(DIR, DIR.resolve("multistep"));
+  static final List<Path> DIRS = List.of(DIR, DIR.resolve("multistep"), DIR.resolve("kdiffusion"));
 
   static final List<JsonNode> caseSets = new ArrayList<>();
   static final List<SafeTensors.Reader> readers = new ArrayList<>();
