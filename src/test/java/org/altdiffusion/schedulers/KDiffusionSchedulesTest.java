@@ -159,7 +159,7 @@ class KDiffusionSchedulesTest {
    * difference in sigma_up (Python torch's float32 sqrt is not correctly rounded: MKL) moves
    * sigma_down² by about 2 (from / to)² ulps, the midpoint sqrt(from * down) by half that.
    */
-  private static double cancellation(double[] sigmas, int i) {
+  static double cancellation(double[] sigmas, int i) {
     double from = sigmas[i - 1];
     double to = sigmas[i + 1];
     return to == 0 ? 0 : 2 * ULP * (from / to) * (from / to);
