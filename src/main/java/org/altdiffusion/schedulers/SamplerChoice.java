@@ -67,6 +67,12 @@ public record SamplerChoice(
   public String scheduleType() {
     if (!schedule.equals(ScheduleType.AUTOMATIC)) return schedule.label();
     Object own = overrides.get("sigma_schedule");
+    // "DPM++ 2S a" runs on Karras sigmas by default: A1111 1.10 writes that type (not so for the
+    // "... Karras" names, which say it themselves)
+    if (own == null
+        && Boolean.TRUE.equals(overrides.get("use_karras_sigmas"))
+        && SchedulerConfig.KDIFFUSION_CLASSES.contains(className)
+        && !name.endsWith(" " + Samplers.KARRAS)) return ScheduleType.KARRAS.label();
     if (own == null) return null;
     for (ScheduleType t : ScheduleType.ALL) if (t.key().equals(own)) return t.label();
     return null;

@@ -62,12 +62,9 @@ import org.altdiffusion.io.JsonConfig;
  *     step grid, which inference steps are taken from (at most this many).
  * @param timestepScaling `timestep_scaling` (LCM), default 10.0: scales t in the consistency
  *     boundary condition.
- * @param sigmaSchedule `sigma_schedule` (ours, not diffusers'; every sampler that takes
- *     use_karras_sigmas, and the k-diffusion ones): one of A1111's schedule types by its API name
- *     (uniform, exponential, polyexponential, beta, align_your_steps, kl_optimal), computed as
- *     k-diffusion / A1111 1.10 do over the model's sigma range; the diffusers samplers take its
- *     step sigmas where they would take Karras ones. Default null: the class's own spacing. When
- *     set, it replaces use_karras_sigmas.
+ * @param sigmaSchedule `sigma_schedule` (ours; the samplers that take use_karras_sigmas): an A1111
+ *     schedule type's API name ({@link KDiffusionSchedules#NAMES}), in place of Karras sigmas and
+ *     replacing use_karras_sigmas. Default null: the class's own spacing.
  * @param source the file this was read from, for errors and {@link #withClass}.
  */
 public record SchedulerConfig(
@@ -522,10 +519,7 @@ public record SchedulerConfig(
         json);
   }
 
-  /**
-   * Whether the sigmas come from a schedule (Karras or {@code sigma_schedule}) rather than the
-   * timestep spacing: diffusers' Karras path, whose timesteps are the sigmas' fractional ones.
-   */
+  /** Whether the sigmas come from Karras or {@code sigma_schedule} (diffusers' Karras path). */
   public boolean scheduledSigmas() {
     return useKarrasSigmas || sigmaSchedule != null;
   }

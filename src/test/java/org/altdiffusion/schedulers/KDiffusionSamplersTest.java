@@ -45,7 +45,8 @@ class KDiffusionSamplersTest {
     assertEquals(SchedulerConfig.DPMPP_3M_SDE, threeM.className());
     assertEquals("exponential", threeM.sigmaSchedule());
     assertEquals("Exponential", Samplers.resolve("DPM++ 3M SDE", null).scheduleType());
-    assertNull(Samplers.resolve("DPM++ 2S a", null).scheduleType());
+    assertEquals("Karras", Samplers.resolve("DPM++ 2S a", null).scheduleType());
+    assertNull(Samplers.resolve("DPM++ 2S a Karras", null).scheduleType());
     assertTrue(Samplers.names().contains("DPM++ 3M SDE"));
   }
 
