@@ -4,7 +4,7 @@ from the k-diffusion package A1111 calls (PyPI k-diffusion 0.1.1.post1, imported
 package __init__, whose training imports we do not need) and A1111 1.10's modules/sd_schedulers.py
 (rewritten below: it imports A1111's whole runtime).
 
-Regenerate (deterministic, CPU, about a minute):
+Regenerate (deterministic, CPU, about three minutes: scipy's beta.ppf inside diffusers' 1000-step set_timesteps):
     tools/reference/.venv/bin/python tools/reference/make_kdiffusion_fixtures.py
 
 Writes src/test/resources/fixtures/schedulers/kdiffusion/:
