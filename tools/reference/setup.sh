@@ -5,4 +5,5 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 python3 -m venv "$here/.venv"
 "$here/.venv/bin/pip" install -q -r "$here/requirements.txt"
+"$here/.venv/bin/pip" install -q --no-deps k-diffusion==0.1.1.post1  # see requirements.txt
 echo "reference venv ready: $here/.venv/bin/python"

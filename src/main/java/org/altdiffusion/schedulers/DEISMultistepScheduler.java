@@ -31,7 +31,7 @@ public final class DEISMultistepScheduler extends AbstractScheduler {
         DPMSolverMultistepScheduler.multistepSchedule(
             config, steps, config.numTrainTimesteps(), trainSigmas, logTrainSigmas);
     double[] stepSigmas = plain[1];
-    double last = config.useKarrasSigmas() ? stepSigmas[stepSigmas.length - 1] : trainSigmas[0];
+    double last = config.scheduledSigmas() ? stepSigmas[stepSigmas.length - 1] : trainSigmas[0];
     sigmas32 = new float[stepSigmas.length + 1];
     sigmas = new double[stepSigmas.length + 1];
     for (int i = 0; i < sigmas.length; i++) {

@@ -100,8 +100,10 @@ public final class DPMSolverMultistepScheduler extends AbstractScheduler {
       default -> throw new IllegalStateException(config.timestepSpacing());
     }
     double[] stepSigmas;
-    if (config.useKarrasSigmas()) {
-      stepSigmas = ScheduleMath.karras(trainSigmas[0], trainSigmas[trainSigmas.length - 1], steps);
+    if (config.scheduledSigmas()) {
+      stepSigmas =
+          KDiffusionSchedules.diffusersStepSigmas(
+              config, trainSigmas[0], trainSigmas[trainSigmas.length - 1], steps, trainSigmas);
       t = roundedTimesteps(stepSigmas, logTrainSigmas);
     } else if (config.useLuLambdas()) {
       double[] logSigmas =

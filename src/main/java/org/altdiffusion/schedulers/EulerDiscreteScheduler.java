@@ -22,11 +22,12 @@ public final class EulerDiscreteScheduler extends SigmaScheduler {
         config.interpolationType().equals("log_linear")
             ? logLinearSigmas(steps)
             : ScheduleMath.interp(t, trainSigmas);
-    if (config.useKarrasSigmas()) {
+    if (config.scheduledSigmas()) {
       double sigmaMin =
           config.sigmaMin() != null ? config.sigmaMin() : stepSigmas[stepSigmas.length - 1];
       double sigmaMax = config.sigmaMax() != null ? config.sigmaMax() : stepSigmas[0];
-      stepSigmas = ScheduleMath.karras(sigmaMin, sigmaMax, steps);
+      stepSigmas =
+          KDiffusionSchedules.diffusersStepSigmas(config, sigmaMin, sigmaMax, steps, trainSigmas);
       t = new double[stepSigmas.length];
       for (int i = 0; i < t.length; i++)
         t[i] = (float) ScheduleMath.sigmaToT(stepSigmas[i], logTrainSigmas);

@@ -41,7 +41,7 @@ public final class KDPM2AncestralDiscreteScheduler extends SecondOrderSigmaSched
     up = interleave(sUp, true);
     down = interleave(sDown, true);
     // timesteps [t0, tm0, t1, tm1, ..., tm_{n-2}, t_{n-1}], tm_k the timestep of mid[k]
-    boolean float32 = !config.useKarrasSigmas();
+    boolean float32 = !config.scheduledSigmas();
     timesteps = new double[2 * steps - 1];
     timesteps[0] = plain[0][0];
     for (int k = 0; k < steps - 1; k++) {

@@ -29,7 +29,7 @@ public final class KDPM2DiscreteScheduler extends SecondOrderSigmaScheduler {
     setInterleavedSigmas(interleave(s, true));
     interpol = interleave(mid, true);
     // timesteps [t0, tm1, t1, tm2, t2, ..., tm_{n-1}, t_{n-1}], tm_k the timestep of mid[k]
-    boolean float32 = !config.useKarrasSigmas();
+    boolean float32 = !config.scheduledSigmas();
     timesteps = new double[2 * steps - 1];
     timesteps[0] = plain[0][0];
     for (int k = 1; k < steps; k++) {

@@ -22,8 +22,10 @@ public final class LMSDiscreteScheduler extends SigmaScheduler {
   protected void computeTimesteps(int steps) {
     double[] t = spacedTimesteps(steps);
     double[] stepSigmas = ScheduleMath.interp(t, trainSigmas);
-    if (config.useKarrasSigmas()) {
-      stepSigmas = ScheduleMath.karras(stepSigmas[stepSigmas.length - 1], stepSigmas[0], steps);
+    if (config.scheduledSigmas()) {
+      stepSigmas =
+          KDiffusionSchedules.diffusersStepSigmas(
+              config, stepSigmas[stepSigmas.length - 1], stepSigmas[0], steps, trainSigmas);
       t = new double[stepSigmas.length];
       for (int i = 0; i < t.length; i++)
         t[i] = ScheduleMath.sigmaToT(stepSigmas[i], logTrainSigmas); // float64 here

@@ -24,6 +24,9 @@ public record SamplerChoice(
   /** The model's schedule converted to this sampler, as diffusers' {@code from_config}. */
   public SchedulerConfig config(SchedulerConfig base) {
     Map<String, Object> keys = new HashMap<>(overrides);
+    // a schedule type chosen explicitly replaces the row's own sigmas ("DPM++ 3M SDE" +
+    // "Karras": Karras, not the row's exponential)
+    if (schedule.setsSigmas()) keys.keySet().removeAll(ScheduleType.SIGMA_KEYS);
     String target = className == null ? base.className() : className;
     if (!schedule.appliesTo(target)) {
       throw new IllegalArgumentException(
@@ -31,7 +34,7 @@ public record SamplerChoice(
               + schedule.label()
               + " schedule type is not available for "
               + (name == null ? target : name)
-              + " (diffusers' "
+              + " ("
               + target
               + " takes no "
               + String.join(", ", schedule.overrides().keySet())
@@ -57,8 +60,21 @@ public record SamplerChoice(
     return name;
   }
 
-  /** A1111's "Schedule type" field, or null when the sampler's own was used. */
+  /**
+   * A1111's "Schedule type" field, or null when the sampler's own was used. A row whose own
+   * schedule is a sigma schedule ("DPM++ 3M SDE": Exponential) names it, as A1111 1.10 does.
+   */
   public String scheduleType() {
-    return schedule.equals(ScheduleType.AUTOMATIC) ? null : schedule.label();
+    if (!schedule.equals(ScheduleType.AUTOMATIC)) return schedule.label();
+    Object own = overrides.get("sigma_schedule");
+    // "DPM++ 2S a" runs on Karras sigmas by default: A1111 1.10 writes that type (not so for the
+    // "... Karras" names, which say it themselves)
+    if (own == null
+        && Boolean.TRUE.equals(overrides.get("use_karras_sigmas"))
+        && SchedulerConfig.KDIFFUSION_CLASSES.contains(className)
+        && !name.endsWith(" " + Samplers.KARRAS)) return ScheduleType.KARRAS.label();
+    if (own == null) return null;
+    for (ScheduleType t : ScheduleType.ALL) if (t.key().equals(own)) return t.label();
+    return null;
   }
 }

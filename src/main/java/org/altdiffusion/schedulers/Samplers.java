@@ -72,7 +72,23 @@ public final class Samplers {
           new Entry("DDPM", SchedulerConfig.DDPM, Map.of(), List.of("ddpm")),
           new Entry("UniPC", SchedulerConfig.UNIPC, Map.of(), List.of("unipc")),
           new Entry("DEIS", SchedulerConfig.DEIS, Map.of(), List.of("deis")),
-          new Entry("LCM", SchedulerConfig.LCM, Map.of(), List.of("lcm")));
+          new Entry("LCM", SchedulerConfig.LCM, Map.of(), List.of("lcm")),
+          // k-diffusion's own samplers, with A1111 1.10's default schedule of each
+          new Entry(
+              "DPM++ 2S a",
+              SchedulerConfig.DPMPP_2S_ANCESTRAL,
+              KARRAS_SIGMAS,
+              List.of("k_dpmpp_2s_a")),
+          new Entry(
+              "DPM++ 2S a Karras",
+              SchedulerConfig.DPMPP_2S_ANCESTRAL,
+              KARRAS_SIGMAS,
+              List.of("k_dpmpp_2s_a_ka")),
+          new Entry(
+              "DPM++ 3M SDE",
+              SchedulerConfig.DPMPP_3M_SDE,
+              Map.of("sigma_schedule", "exponential"),
+              List.of("k_dpmpp_3m_sde")));
 
   /** Every row, in the order users see them. */
   public static List<Entry> entries() {
@@ -102,6 +118,8 @@ public final class Samplers {
       case SchedulerConfig.UNIPC -> new UniPCMultistepScheduler(config);
       case SchedulerConfig.DEIS -> new DEISMultistepScheduler(config);
       case SchedulerConfig.LCM -> new LCMScheduler(config);
+      case SchedulerConfig.DPMPP_2S_ANCESTRAL -> new DPMPP2SAncestralScheduler(config);
+      case SchedulerConfig.DPMPP_3M_SDE -> new DPMPP3MSDEScheduler(config);
       default ->
           throw config
               .source()

@@ -62,6 +62,9 @@ import org.altdiffusion.io.JsonConfig;
  *     step grid, which inference steps are taken from (at most this many).
  * @param timestepScaling `timestep_scaling` (LCM), default 10.0: scales t in the consistency
  *     boundary condition.
+ * @param sigmaSchedule `sigma_schedule` (ours; the samplers that take use_karras_sigmas): an A1111
+ *     schedule type's API name ({@link KDiffusionSchedules#NAMES}), in place of Karras sigmas and
+ *     replacing use_karras_sigmas. Default null: the class's own spacing.
  * @param source the file this was read from, for errors and {@link #withClass}.
  */
 public record SchedulerConfig(
@@ -97,6 +100,7 @@ public record SchedulerConfig(
     List<Integer> disableCorrector,
     int originalInferenceSteps,
     double timestepScaling,
+    String sigmaSchedule,
     JsonConfig source) {
 
   public static final String PNDM = "PNDMScheduler";
@@ -112,6 +116,9 @@ public record SchedulerConfig(
   public static final String UNIPC = "UniPCMultistepScheduler";
   public static final String DEIS = "DEISMultistepScheduler";
   public static final String LCM = "LCMScheduler";
+  // k-diffusion samplers without a diffusers class (A1111's names: "DPM++ 2S a", "DPM++ 3M SDE")
+  public static final String DPMPP_2S_ANCESTRAL = "DPMPP2SAncestralScheduler";
+  public static final String DPMPP_3M_SDE = "DPMPP3MSDEScheduler";
   public static final List<String> CLASS_NAMES =
       List.of(
           PNDM,
@@ -126,7 +133,9 @@ public record SchedulerConfig(
           DDPM,
           UNIPC,
           DEIS,
-          LCM);
+          LCM,
+          DPMPP_2S_ANCESTRAL,
+          DPMPP_3M_SDE);
 
   /**
    * Constructor defaults that differ from the common ones (beta 0.0001 -> 0.02, clip_sample true):
@@ -254,6 +263,23 @@ public record SchedulerConfig(
                   "variance_type",
                   "rescale_betas_zero_snr")));
 
+  /** The classes that take {@code sigma_schedule}: the sigma samplers. */
+  private static final Set<String> SIGMA_SCHEDULE_CLASSES =
+      Set.of(
+          EULER,
+          LMS,
+          HEUN,
+          KDPM2,
+          KDPM2_ANCESTRAL,
+          DPM_MULTISTEP,
+          UNIPC,
+          DEIS,
+          DPMPP_2S_ANCESTRAL,
+          DPMPP_3M_SDE);
+
+  /** The k-diffusion samplers: spaced by sigma, so {@code timestep_spacing} does not apply. */
+  static final Set<String> KDIFFUSION_CLASSES = Set.of(DPMPP_2S_ANCESTRAL, DPMPP_3M_SDE);
+
   private static final Map<String, List<String>> PREDICTION_TYPES =
       Map.ofEntries(
           Map.entry(UNIPC, List.of("epsilon", "v_prediction", "sample")),
@@ -268,12 +294,16 @@ public record SchedulerConfig(
           Map.entry(EULER, List.of("epsilon", "v_prediction", "sample", "original_sample")),
           Map.entry(EULER_ANCESTRAL, List.of("epsilon", "v_prediction")),
           Map.entry(LMS, List.of("epsilon", "v_prediction", "sample")),
-          Map.entry(DPM_MULTISTEP, List.of("epsilon", "v_prediction", "sample")));
+          Map.entry(DPM_MULTISTEP, List.of("epsilon", "v_prediction", "sample")),
+          Map.entry(DPMPP_2S_ANCESTRAL, List.of("epsilon", "v_prediction")),
+          Map.entry(DPMPP_3M_SDE, List.of("epsilon", "v_prediction")));
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** Whether the class named {@code className} takes the config key {@code key}. */
   public static boolean takes(String className, String key) {
+    if (key.equals("sigma_schedule")) return SIGMA_SCHEDULE_CLASSES.contains(className);
+    if (key.equals("use_karras_sigmas") && KDIFFUSION_CLASSES.contains(className)) return true;
     return COMMON_KEYS.contains(key) || CLASS_KEYS.getOrDefault(className, Set.of()).contains(key);
   }
 
@@ -366,6 +396,11 @@ public record SchedulerConfig(
     String interpolation =
         f.choice("interpolation_type", "linear", List.of("linear", "log_linear"));
     boolean karras = f.bool("use_karras_sigmas", false);
+    String sigmaSchedule =
+        f.has("sigma_schedule")
+            ? f.choice("sigma_schedule", null, KDiffusionSchedules.NAMES)
+            : null;
+    if (sigmaSchedule != null) karras = false; // an explicit schedule type replaces Karras
     Double sigmaMin = f.optionalReal("sigma_min");
     Double sigmaMax = f.optionalReal("sigma_max");
     String timestepType = f.choice("timestep_type", "discrete", List.of("discrete", "continuous"));
@@ -480,7 +515,13 @@ public record SchedulerConfig(
         disableCorrector,
         originalInferenceSteps,
         timestepScaling,
+        sigmaSchedule,
         json);
+  }
+
+  /** Whether the sigmas come from Karras or {@code sigma_schedule} (diffusers' Karras path). */
+  public boolean scheduledSigmas() {
+    return useKarrasSigmas || sigmaSchedule != null;
   }
 
   /** Whether {@link Samplers#create} can build this config's own class. */
@@ -498,6 +539,7 @@ public record SchedulerConfig(
     m.put("spacing", timestepSpacing);
     m.put("steps_offset", stepsOffset);
     if (useKarrasSigmas) m.put("karras", true);
+    if (sigmaSchedule != null) m.put("sigma_schedule", sigmaSchedule);
     return "SchedulerConfig" + m;
   }
 

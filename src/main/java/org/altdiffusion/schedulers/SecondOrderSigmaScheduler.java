@@ -34,8 +34,10 @@ abstract class SecondOrderSigmaScheduler extends SigmaScheduler {
   protected double[][] plainSchedule(int steps, boolean roundKarras) {
     double[] t = spacedTimesteps(steps);
     double[] stepSigmas = ScheduleMath.interp(t, trainSigmas);
-    if (config.useKarrasSigmas()) {
-      stepSigmas = ScheduleMath.karras(stepSigmas[stepSigmas.length - 1], stepSigmas[0], steps);
+    if (config.scheduledSigmas()) {
+      stepSigmas =
+          KDiffusionSchedules.diffusersStepSigmas(
+              config, stepSigmas[stepSigmas.length - 1], stepSigmas[0], steps, trainSigmas);
       t = new double[steps];
       for (int i = 0; i < steps; i++) {
         double v = ScheduleMath.sigmaToT(stepSigmas[i], logTrainSigmas);

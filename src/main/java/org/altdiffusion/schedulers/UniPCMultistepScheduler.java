@@ -39,7 +39,7 @@ public final class UniPCMultistepScheduler extends AbstractScheduler {
     double last =
         !config.finalSigmasType().equals("sigma_min")
             ? 0.0
-            : config.useKarrasSigmas() ? stepSigmas[stepSigmas.length - 1] : trainSigmas[0];
+            : config.scheduledSigmas() ? stepSigmas[stepSigmas.length - 1] : trainSigmas[0];
     sigmas32 = new float[stepSigmas.length + 1];
     sigmas = new double[stepSigmas.length + 1];
     for (int i = 0; i < sigmas.length; i++) {

@@ -124,7 +124,7 @@ final class A1111Routes {
                     o.put("name", t.key());
                     o.put("label", t.label());
                     o.putNull("aliases");
-                    o.put("default_rho", t.equals(ScheduleType.KARRAS) ? 7.0 : -1);
+                    o.put("default_rho", t.defaultRho());
                     o.put("need_inner_model", false);
                   }
                   return Reply.json(types);

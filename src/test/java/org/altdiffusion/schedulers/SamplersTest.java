@@ -50,9 +50,11 @@ class SamplersTest {
     assertEquals("leading", Samplers.resolve("DDIM", "leading").config(m18).timestepSpacing());
     assertTrue(Samplers.resolve("DPM2 a", "karras").config(m18).useKarrasSigmas());
     assertEquals("SGM Uniform", Samplers.resolve("Euler", "sgm_uniform").scheduleType());
+    assertEquals("beta", Samplers.resolve("Euler", "beta").config(m18).sigmaSchedule());
+    assertEquals("Beta", Samplers.resolve("Euler", "beta").scheduleType());
     IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> Samplers.resolve("Euler", "beta"));
-    assertTrue(e.getMessage().contains("use_beta_sigmas"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Samplers.resolve("Euler", "simple"));
+    assertTrue(e.getMessage().contains("Align Your Steps"), e.getMessage());
     assertTrue(e.getMessage().contains("SGM Uniform"), e.getMessage());
     SamplerChoice ddpmKarras = Samplers.resolve("DDPM", "Karras");
     e = assertThrows(IllegalArgumentException.class, () -> ddpmKarras.config(m18));

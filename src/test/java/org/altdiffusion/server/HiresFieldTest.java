@@ -146,7 +146,7 @@ class HiresFieldTest {
     assertRefused(
         post("{\"enable_hr\":true,\"width\":32,\"height\":64,\"hr_resize_x\":512,\"steps\":2}"),
         "upscale the 32x64 first pass to 512x1024");
-    assertRefused(post("{\"enable_hr\":true,\"hr_scheduler\":\"Exponential\"}"), "Exponential");
+    assertRefused(post("{\"enable_hr\":true,\"hr_scheduler\":\"Simple\"}"), "Simple");
     assertRefused(post("{\"enable_hr\":true,\"hr_prompt\":\"<lora:nope:1> a cat\"}"), "nope");
     assertEquals(404, post("{\"enable_hr\":true,\"hr_sampler_name\":\"No Such\"}").status());
     assertRefused(post("{\"enable_hr\":true,\"hr_scale\":0.5}"), "hr_scale must be between 1");

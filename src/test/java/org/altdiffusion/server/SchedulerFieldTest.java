@@ -51,7 +51,7 @@ class SchedulerFieldTest {
     Http.Res r =
         Http.post(
             server.url() + "/sdapi/v1/txt2img",
-            "{\"prompt\":\"x\",\"steps\":1,\"scheduler\":\"Exponential\"}");
+            "{\"prompt\":\"x\",\"steps\":1,\"scheduler\":\"Simple\"}");
     assertEquals(422, r.status(), r.body());
     assertTrue(r.body().contains("Karras") && r.body().contains("Automatic"), r.body());
   }
@@ -60,9 +60,28 @@ class SchedulerFieldTest {
   void theSchedulersListOffersWhatRuns() throws Exception {
     server = Servers.start(Servers.config(), new TestModels(0, 32, "m18"));
     JsonNode list = Http.get(server.url() + "/sdapi/v1/schedulers").json();
-    assertEquals(6, list.size());
+    assertEquals(12, list.size());
     assertEquals("karras", list.get(1).get("name").textValue());
     assertEquals("sgm_uniform", list.get(2).get("name").textValue());
     assertEquals("SGM Uniform", list.get(2).get("label").textValue());
+    assertTrue(list.toString().contains("\"align_your_steps\""), list.toString());
+    assertTrue(list.toString().contains("\"Beta\""), list.toString());
+  }
+
+  @Test
+  void a1111sOtherScheduleTypesAreAccepted() throws Exception {
+    server = Servers.start(Servers.config(), new TestModels(0, 32, "m18"));
+    for (String type : new String[] {"Exponential", "Beta", "Align Your Steps", "kl_optimal"}) {
+      Http.Res r =
+          Http.post(
+              server.url() + "/sdapi/v1/txt2img",
+              "{\"prompt\":\"x\",\"steps\":2,\"sampler_name\":\"Euler\",\"scheduler\":\""
+                  + type
+                  + "\"}");
+      assertEquals(200, r.status(), r.body());
+      String infotext =
+          Http.JSON.readTree(r.json().get("info").textValue()).get("infotexts").get(0).textValue();
+      assertTrue(infotext.contains("Schedule type: "), infotext);
+    }
   }
 }
