@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Stress harness (issue 22): runs the training loops and generation over and over in child JVMs,
-# with garbage collections forced at random moments (jcmd GC.run), a small young generation (a
-# collection every few milliseconds), two jobs side by side on 2 torch threads each (the machine
+# with garbage collections forced at random moments (jcmd GC.run every 2-6 s) and a small young
+# generation (a collection every few milliseconds), two jobs side by side on 2 torch threads each (the machine
 # loaded), and SIGTERM at random moments of a third of the jobs; collects JVM crash reports.
 #
 #   tools/stress/stress.sh MINUTES OUT_DIR
@@ -39,21 +39,21 @@ samplers=("Euler a" "DPM++ 2M Karras" "Heun" "DPM2 a" "UniPC" "DDIM" "LMS" "DEIS
 job_args() {
   local name=$1 w="$out/work/$2"
   case $name in
-    clip) printf '%s\n' tiny train-clip --out "$w/clip" --steps 150 --batch-size 32 --threads 2 ;;
+    clip) printf '%s\n' tiny train-clip --out "$w/clip" --steps 100 --batch-size 32 --threads 2 ;;
     distil) printf '%s\n' train-text-encoder --teacher "$models/teacher-clip/text_encoder" \
       --teacher-tokenizer "$models/teacher-clip/tokenizer" \
       --student "$models/altdiffusion-tiny/text_encoder" \
       --student-tokenizer "$models/altdiffusion-tiny/tokenizer" --data shapes --out "$w/te" \
-      --max-length 32 --steps 60 --batch-size 16 --lr 1e-4 --checkpoint-every 10 --resume \
+      --max-length 32 --steps 24 --batch-size 8 --lr 1e-4 --checkpoint-every 6 --resume \
       --no-progress ;;
     unet) printf '%s\n' train-unet --model "$models/altdiffusion-tiny" --stage quality \
-      --data shapes --resolution 64 --out "$w/unet" --steps 40 --batch-size 8 \
-      --checkpoint-every 10 --resume --no-progress ;;
+      --data shapes --resolution 64 --out "$w/unet" --steps 24 --batch-size 4 \
+      --checkpoint-every 6 --resume --no-progress ;;
     lora) printf '%s\n' train-unet --model "$models/altdiffusion-tiny" --data shapes \
-      --resolution 64 --lora-rank 4 --out "$w/lora" --steps 40 --batch-size 8 \
-      --checkpoint-every 10 --resume --no-progress ;;
+      --resolution 64 --lora-rank 4 --out "$w/lora" --steps 24 --batch-size 4 \
+      --checkpoint-every 6 --resume --no-progress ;;
     controlnet) printf '%s\n' train-controlnet --model "$models/altdiffusion-tiny" --data shapes \
-      --conditioning canny --out "$w/cn" --steps 30 --batch-size 8 --checkpoint-every 10 \
+      --conditioning canny --out "$w/cn" --steps 24 --batch-size 4 --checkpoint-every 6 \
       --resume --no-progress ;;
     txt2img) printf '%s\n' generate --prompt "ein großer roter Kreis links" -b 4 --steps 30 \
       --sampler "${samplers[RANDOM % ${#samplers[@]}]}" --seed $RANDOM --out "$w/t.png" --quiet ;;
@@ -104,7 +104,7 @@ run_lane() {
     local pid=$! term=no
     local term_at=$(( RANDOM % 3 == 0 ? 3 + RANDOM % 25 : 100000 ))
     while kill -0 "$pid" 2>/dev/null; do
-      sleep "0.$((2 + RANDOM % 8))"
+      sleep "$((2 + RANDOM % 4)).$((RANDOM % 10))"
       jcmd "$pid" GC.run >/dev/null 2>&1
       if [ $(($(date +%s) - t0)) -ge "$term_at" ] && [ $term = no ]; then
         kill -TERM "$pid" 2>/dev/null && term=yes
