@@ -1,0 +1,217 @@
+"""DPM++ SDE oracle: diffusers 0.30.3 DPMSolverSDEScheduler and the torchsde 0.2.6 Brownian tree
+behind its noise (BrownianTreeNoiseSampler -> BatchedBrownianTree -> torchsde.BrownianTree).
+
+Regenerate (deterministic, CPU, seconds):
+    tools/reference/.venv/bin/python tools/reference/make_sde_fixtures.py
+
+Writes src/test/resources/fixtures/schedulers/sde/:
+  cases.json           (a) numpy SeedSequence states; Brownian-tree queries (seed, shape, interval,
+                       the (ta, tb) pairs) and noise-sampler queries (seeds per picture, sigma pairs);
+                       (b) schedule configs; (c) trajectory cases (config, sampler, steps, seed,
+                       img2img strength, recorded step indices).
+  tensors.safetensors  the Brownian increments, the schedules (timesteps float64, sigmas float32),
+                       the fake-model bank, recorded latents per case and (d) the pipeline
+                       generator's next draw after each loop.
+The trajectories use make_scheduler_fixtures.py's fake model; the Brownian trees are seeded per
+picture (noise_sampler_seed = [seed, seed + 1, ...]), as A1111 seeds them with each picture's seed.
+"""
+
+import json
+import os
+import sys
+import warnings
+
+import numpy as np
+import torch
+import torchsde
+from safetensors.torch import save_file
+
+from diffusers import DPMSolverSDEScheduler
+from diffusers.schedulers.scheduling_dpmsolver_sde import BrownianTreeNoiseSampler
+
+import make_scheduler_fixtures as base
+
+OUT = os.path.join(base.OUT, "sde")
+SDE = "DPMSolverSDEScheduler"
+base.CLASSES[SDE] = DPMSolverSDEScheduler
+base.SAMPLERS["DPM++ SDE"] = (SDE, {})
+base.SAMPLERS["DPM++ SDE Karras"] = (SDE, {"use_karras_sigmas": True})
+SD_LIKE = {k: v for k, v in base.M18.items() if not k.startswith("_")}
+
+
+def seed_sequences():
+    out = []
+    for entropy in (0, 1, 12345, 2**32 + 5, 2**63 - 2):
+        for spawn_key in ((), (0, 0), (5, 3), (2**33 + 1, 34)):
+            for pool in (4, 8, 24):
+                ss = np.random.SeedSequence(entropy=entropy, spawn_key=spawn_key, pool_size=pool)
+                state = [int(v) for v in ss.generate_state(5)]
+                out.append({"entropy": entropy, "spawn_key": list(spawn_key), "pool_size": pool, "state": state})
+    return out
+
+
+def tree_queries(rng, t0, t1, count):
+    """Sampler-like descending sigma pairs, random pairs, a repeat, an empty and a clamped query."""
+    pairs = []
+    grid = np.sort(rng.uniform(t0, t1, count))[::-1]
+    for a, b in zip(grid[:-1], grid[1:]):
+        pairs.append((float(np.float32(b)), float(np.float32(a))))
+    for _ in range(count):
+        a, b = sorted(rng.uniform(t0, t1, 2))
+        pairs.append((float(a), float(b)))
+    pairs.append(pairs[0])
+    pairs.append((float(t0) + 0.25 * (t1 - t0),) * 2)
+    pairs.append((float(t0), float(t1)))
+    pairs.append((float(t0) - 1e-4, float(t0) + 0.5 * (t1 - t0)))
+    return pairs
+
+
+def brownian(tensors):
+    rng = np.random.default_rng(7)
+    trees = []
+    specs = [
+        (0, (3,), 0.0, 1.0),
+        (12345, (2, 3, 4), 0.0291675, 14.614642),
+        (2**40 + 7, (4, 8, 8), 0.0291675, 14.614642),
+        (999, (4, 8, 8), 0.1, 10.0),
+        (2**63 - 2, (5,), 0.5, 0.500123),
+    ]
+    for n, (seed, shape, t0, t1) in enumerate(specs):
+        t0 = float(np.float32(t0))
+        t1 = float(np.float32(t1))
+        tree = torchsde.BrownianTree(t0, torch.zeros(shape), t1, entropy=seed)
+        pairs = tree_queries(rng, t0, t1, 12)
+        for q, (a, b) in enumerate(pairs):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                tensors[f"tree{n}/{q}"] = tree(a, b)
+        trees.append({"seed": seed, "shape": list(shape), "t0": t0, "t1": t1, "queries": pairs})
+    # The noise sampler as the scheduler calls it: one tree per picture, descending sigma pairs.
+    samplers = []
+    for n, (seeds, shape) in enumerate((([3, 4], (2, 4, 8, 8)), ([77], (1, 4, 6, 6)))):
+        x = torch.zeros(shape)
+        sigma_min, sigma_max = torch.tensor(0.0291675), torch.tensor(14.614642)
+        ns = BrownianTreeNoiseSampler(x, sigma_min, sigma_max, seeds)
+        sig = torch.tensor([14.614642, 9.7, 6.1, 2.2, 0.9, 0.2, 0.0291675])
+        pairs = []
+        for q in range(len(sig) - 1):
+            s, s_next = sig[q], sig[q + 1]
+            tensors[f"sampler{n}/{q}"] = ns(s, s_next)
+            pairs.append((float(s), float(s_next)))
+        samplers.append({"seeds": seeds, "shape": list(shape), "sigma_min": float(sigma_min),
+                         "sigma_max": float(sigma_max), "queries": pairs})
+    return trees, samplers
+
+
+def schedule_configs():
+    out = []
+    for karras in (False, True):
+        for steps in range(1, 151):
+            out.append((dict(SD_LIKE, timestep_spacing="linspace", use_karras_sigmas=karras), steps))
+    counts = (1, 2, 3, 5, 7, 10, 20, 25, 30, 50, 77, 100, 150)
+    for spacing, offset in (("leading", 1), ("leading", 0), ("trailing", 0)):
+        for karras in (False, True):
+            for steps in counts:
+                out.append((dict(SD_LIKE, timestep_spacing=spacing, steps_offset=offset, use_karras_sigmas=karras), steps))
+    for steps in (4, 20, 50):
+        out.append((dict(SD_LIKE, prediction_type="v_prediction"), steps))
+        out.append(({}, steps))  # the class defaults: linear betas 0.00085 -> 0.012
+        out.append(({"beta_schedule": "squaredcos_cap_v2", "use_karras_sigmas": True}, steps))
+    return out
+
+
+def schedules(tensors):
+    out = []
+    for n, (config, steps) in enumerate(schedule_configs()):
+        config = dict(config, _class_name=SDE)
+        sched = DPMSolverSDEScheduler.from_config(config)
+        sched.set_timesteps(steps)
+        tensors[f"schedule{n}/timesteps"] = sched.timesteps.to(torch.float64)
+        tensors[f"schedule{n}/sigmas"] = sched.sigmas.to(torch.float32)
+        out.append({"config": config, "steps": steps, "init_noise_sigma": float(sched.init_noise_sigma)})
+    return out
+
+
+def trajectory_cases():
+    cases = []
+    v18 = dict(base.M18, prediction_type="v_prediction")
+    for pred, cfg in (("eps", base.M18), ("v", v18)):
+        for sampler in ("DPM++ SDE", "DPM++ SDE Karras"):
+            for steps in (1, 2, 3, 7, 20):
+                name = sampler.replace(" ", "_").replace("+", "p")
+                cases.append({"id": f"m18_{pred}_{name}_{steps}", "config": cfg, "sampler": sampler, "steps": steps})
+    for vid, extra in (("leading", {"timestep_spacing": "leading"}), ("trailing_v", {"timestep_spacing": "trailing", "prediction_type": "v_prediction"})):
+        cases.append({"id": f"sde_{vid}_8", "config": dict(SD_LIKE, _class_name=SDE, **extra), "steps": 8})
+    cases.append({"id": "img2img_DPMpp_SDE_Karras_20", "config": base.M18, "sampler": "DPM++ SDE Karras", "steps": 20, "strength": 0.75})
+    cases.append({"id": "img2img_DPMpp_SDE_9", "config": base.M18, "sampler": "DPM++ SDE", "steps": 9, "strength": 0.5})
+    cases.append({"id": "batch1_int_seed_7", "config": base.M18, "sampler": "DPM++ SDE Karras", "steps": 7, "batch": 1})
+    for n, case in enumerate(cases):
+        case["seed"] = 300 + n
+    return cases
+
+
+def run_case(case, bank, tensors):
+    """A pipeline's loop: latents from the seeded generator, trees seeded per picture."""
+    batch = case.get("batch", base.SHAPE[0])
+    shape = (batch,) + base.SHAPE[1:]
+    seed = case["seed"]
+    seeds = [seed + i for i in range(batch)]
+    sched = base.build(case["config"], case.get("sampler"))
+    # batch 1 with an int: diffusers' own single-seed form; it draws the same as [seed].
+    sched = DPMSolverSDEScheduler.from_config(sched.config, noise_sampler_seed=seeds if batch > 1 else seed)
+    steps = case["steps"]
+    sched.set_timesteps(steps)
+    gen = torch.Generator().manual_seed(seed)
+    cid = case["id"]
+    entry = {"class": type(sched).__name__, "batch": batch}
+    timesteps = sched.timesteps
+    start = 0
+    strength = case.get("strength")
+    if strength is None:
+        latents = torch.randn(shape, generator=gen, dtype=torch.float32) * sched.init_noise_sigma
+    else:
+        init_timestep = min(int(steps * strength), steps)
+        start = max(steps - init_timestep, 0) * sched.order
+        timesteps = sched.timesteps[start:]
+        sched.set_begin_index(start)
+        image_latents = torch.randn(shape, generator=torch.Generator().manual_seed(seed + 1000))
+        tensors[f"{cid}/image_latents"] = image_latents
+        noise = torch.randn(shape, generator=gen, dtype=torch.float32)
+        latents = sched.add_noise(image_latents, noise, timesteps[:1].repeat(batch))
+        tensors[f"{cid}/noised"] = latents.clone()
+        entry["t_start"] = start
+    n = len(timesteps)
+    record = sorted({0, 1, n // 2, n - 2, n - 1} & set(range(n)))
+    entry["record"] = [start + i for i in record]
+    for i, t in enumerate(timesteps):
+        index = start + i
+        scaled = sched.scale_model_input(latents, t)
+        out = base.fake_model(scaled, t, index, bank[:, :batch])  # [3, B, C, h, w]
+        latents = sched.step(out, t, latents).prev_sample
+        if i in record:
+            tensors[f"{cid}/latents{index}"] = latents.clone()
+    tensors[f"{cid}/gen_after"] = torch.randn(8, generator=gen)
+    case.update(entry)
+    return case
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    tensors = {}
+    trees, samplers = brownian(tensors)
+    sched_cases = schedules(tensors)
+    bank = torch.randn((3,) + base.SHAPE, generator=torch.Generator().manual_seed(42))
+    tensors["bank"] = bank
+    done = [run_case(c, bank, tensors) for c in trajectory_cases()]
+    tensors = {k: v.contiguous() for k, v in tensors.items()}
+    save_file(tensors, os.path.join(OUT, "tensors.safetensors"),
+              metadata={"source": "diffusers 0.30.3, torchsde 0.2.6, numpy " + np.__version__})
+    with open(os.path.join(OUT, "cases.json"), "w") as f:
+        json.dump({"seed_sequences": seed_sequences(), "trees": trees, "noise_samplers": samplers,
+                   "schedules": sched_cases, "cases": done}, f)
+    print(f"{len(trees)} trees, {len(samplers)} noise samplers, {len(sched_cases)} schedules, "
+          f"{len(done)} trajectories, {len(tensors)} tensors")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
