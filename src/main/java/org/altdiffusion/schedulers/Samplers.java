@@ -72,7 +72,13 @@ public final class Samplers {
           new Entry("DDPM", SchedulerConfig.DDPM, Map.of(), List.of("ddpm")),
           new Entry("UniPC", SchedulerConfig.UNIPC, Map.of(), List.of("unipc")),
           new Entry("DEIS", SchedulerConfig.DEIS, Map.of(), List.of("deis")),
-          new Entry("LCM", SchedulerConfig.LCM, Map.of(), List.of("lcm")));
+          new Entry("LCM", SchedulerConfig.LCM, Map.of(), List.of("lcm")),
+          new Entry("DPM++ SDE", SchedulerConfig.DPM_SDE, Map.of(), List.of("k_dpmpp_sde")),
+          new Entry(
+              "DPM++ SDE Karras",
+              SchedulerConfig.DPM_SDE,
+              KARRAS_SIGMAS,
+              List.of("k_dpmpp_sde_ka")));
 
   /** Every row, in the order users see them. */
   public static List<Entry> entries() {
@@ -102,6 +108,7 @@ public final class Samplers {
       case SchedulerConfig.UNIPC -> new UniPCMultistepScheduler(config);
       case SchedulerConfig.DEIS -> new DEISMultistepScheduler(config);
       case SchedulerConfig.LCM -> new LCMScheduler(config);
+      case SchedulerConfig.DPM_SDE -> new DPMSolverSDEScheduler(config);
       default ->
           throw config
               .source()

@@ -23,8 +23,8 @@ import org.altdiffusion.io.JsonConfig;
  *     built; another class's file is read for the keys all schedulers share (its betas), so that a
  *     sampler can be chosen by name on it.
  * @param numTrainTimesteps `num_train_timesteps`, default 1000.
- * @param betaStart `beta_start`, default 0.0001 (Heun, DPM2, DPM2 a: 0.00085).
- * @param betaEnd `beta_end`, default 0.02 (Heun, DPM2, DPM2 a: 0.012).
+ * @param betaStart `beta_start`, default 0.0001 (Heun, DPM2, DPM2 a, DPM++ SDE: 0.00085).
+ * @param betaEnd `beta_end`, default 0.02 (Heun, DPM2, DPM2 a, DPM++ SDE: 0.012).
  * @param betaSchedule `beta_schedule`: linear (default), scaled_linear or squaredcos_cap_v2.
  * @param trainedBetas `trained_betas`: explicit betas (one per train step) or null (default).
  * @param predictionType `prediction_type`: epsilon (default), v_prediction, or sample where the
@@ -38,7 +38,8 @@ import org.altdiffusion.io.JsonConfig;
  * @param clipSample `clip_sample` (DDIM, Heun), default true (Heun: false): clamp predicted x0.
  * @param clipSampleRange `clip_sample_range` (DDIM, Heun), default 1.0.
  * @param interpolationType `interpolation_type` (Euler): linear (default) or log_linear.
- * @param useKarrasSigmas `use_karras_sigmas` (Euler, LMS, DPM, Heun, DPM2, DPM2 a), default false.
+ * @param useKarrasSigmas `use_karras_sigmas` (Euler, LMS, DPM, Heun, DPM2, DPM2 a, DPM++ SDE),
+ *     default false.
  * @param sigmaMin `sigma_min` (Euler, Karras sigmas), default null = smallest schedule sigma.
  * @param sigmaMax `sigma_max` (Euler, Karras sigmas), default null = largest schedule sigma.
  * @param timestepType `timestep_type` (Euler): discrete (default) or continuous.
@@ -62,6 +63,9 @@ import org.altdiffusion.io.JsonConfig;
  *     step grid, which inference steps are taken from (at most this many).
  * @param timestepScaling `timestep_scaling` (LCM), default 10.0: scales t in the consistency
  *     boundary condition.
+ * @param noiseSamplerSeed `noise_sampler_seed` (DPM++ SDE), default null: the Brownian trees' seed
+ *     when the noise carries no per-picture seeds (the pipeline always gives them: each picture's
+ *     seed); null draws one from torch's global generator, as diffusers does.
  * @param source the file this was read from, for errors and {@link #withClass}.
  */
 public record SchedulerConfig(
@@ -97,6 +101,7 @@ public record SchedulerConfig(
     List<Integer> disableCorrector,
     int originalInferenceSteps,
     double timestepScaling,
+    Long noiseSamplerSeed,
     JsonConfig source) {
 
   public static final String PNDM = "PNDMScheduler";
@@ -112,6 +117,7 @@ public record SchedulerConfig(
   public static final String UNIPC = "UniPCMultistepScheduler";
   public static final String DEIS = "DEISMultistepScheduler";
   public static final String LCM = "LCMScheduler";
+  public static final String DPM_SDE = "DPMSolverSDEScheduler";
   public static final List<String> CLASS_NAMES =
       List.of(
           PNDM,
@@ -126,7 +132,8 @@ public record SchedulerConfig(
           DDPM,
           UNIPC,
           DEIS,
-          LCM);
+          LCM,
+          DPM_SDE);
 
   /**
    * Constructor defaults that differ from the common ones (beta 0.0001 -> 0.02, clip_sample true):
@@ -137,6 +144,7 @@ public record SchedulerConfig(
           HEUN, Map.of("beta_start", 0.00085, "beta_end", 0.012, "clip_sample", false),
           KDPM2, Map.of("beta_start", 0.00085, "beta_end", 0.012),
           KDPM2_ANCESTRAL, Map.of("beta_start", 0.00085, "beta_end", 0.012),
+          DPM_SDE, Map.of("beta_start", 0.00085, "beta_end", 0.012),
           LCM,
               Map.of(
                   "beta_start",
@@ -236,6 +244,7 @@ public record SchedulerConfig(
           Map.entry(HEUN, Set.of("use_karras_sigmas", "clip_sample", "clip_sample_range")),
           Map.entry(KDPM2, Set.of("use_karras_sigmas")),
           Map.entry(KDPM2_ANCESTRAL, Set.of("use_karras_sigmas")),
+          Map.entry(DPM_SDE, Set.of("use_karras_sigmas", "noise_sampler_seed")),
           Map.entry(
               DPM_MULTISTEP,
               Set.of(
@@ -263,6 +272,7 @@ public record SchedulerConfig(
           Map.entry(HEUN, List.of("epsilon", "v_prediction", "sample")),
           Map.entry(KDPM2, List.of("epsilon", "v_prediction")),
           Map.entry(KDPM2_ANCESTRAL, List.of("epsilon", "v_prediction")),
+          Map.entry(DPM_SDE, List.of("epsilon", "v_prediction")),
           Map.entry(PNDM, List.of("epsilon", "v_prediction")),
           Map.entry(DDIM, List.of("epsilon", "v_prediction", "sample")),
           Map.entry(EULER, List.of("epsilon", "v_prediction", "sample", "original_sample")),
@@ -404,6 +414,7 @@ public record SchedulerConfig(
           "must lie in [1, num_train_timesteps = " + numTrain + "], got " + originalInferenceSteps);
     }
     double timestepScaling = f.real("timestep_scaling", 10.0);
+    Long noiseSamplerSeed = f.optionalSeed("noise_sampler_seed");
     if (f.has("solver_p")) {
       throw json.error(
           "solver_p", "a separate predictor scheduler is not supported; accepted: null");
@@ -480,6 +491,7 @@ public record SchedulerConfig(
         disableCorrector,
         originalInferenceSteps,
         timestepScaling,
+        noiseSamplerSeed,
         json);
   }
 
@@ -521,6 +533,16 @@ public record SchedulerConfig(
 
     Double optionalReal(String key) {
       return has(key) ? json.real(key, 0) : null;
+    }
+
+    /** A non-negative whole number that fits a long, or null when absent or null. */
+    Long optionalSeed(String key) {
+      if (!has(key) || json.node(key).isNull()) return null;
+      var n = json.node(key);
+      if (!n.isIntegralNumber() || !n.canConvertToLong() || n.asLong() < 0)
+        throw json.error(
+            key, "must be a non-negative integer seed (one for the whole batch) or null, got " + n);
+      return n.asLong();
     }
 
     boolean bool(String key, boolean fallback) {
