@@ -186,6 +186,19 @@ class DPMSolverSDESchedulerTest {
   }
 
   @Test
+  void a1111NamesAliasesAndTheClassNameResolve() {
+    assertEquals("DPM++ SDE Karras", Samplers.requireKnown("k_dpmpp_sde_ka"));
+    assertEquals("DPM++ SDE Karras", Samplers.requireKnown("dpm++ sde karras"));
+    assertEquals("DPM++ SDE", Samplers.requireKnown("DPMSolverSDEScheduler"));
+    assertEquals("DPM++ SDE", Samplers.requireKnown("k_dpmpp_sde"));
+    SchedulerConfig base = SchedulerConfigTest.parse(SchedulerConfigTest.M18);
+    SamplerChoice karras = Samplers.resolve("DPM++ SDE", "Karras");
+    assertTrue(karras.config(base).useKarrasSigmas());
+    assertEquals("DPM++ SDE Karras", karras.displayName(base));
+    assertEquals(2, Samplers.byName("DPM++ SDE Karras", base).order());
+  }
+
+  @Test
   void badConfigsAreRefusedBeforeWork() {
     SchedulerConfig base = SchedulerConfigTest.parse(SchedulerConfigTest.M18);
     CheckpointException e =
