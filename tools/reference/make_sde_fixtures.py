@@ -9,6 +9,8 @@ Writes src/test/resources/fixtures/schedulers/sde/:
                        the (ta, tb) pairs) and noise-sampler queries (seeds per picture, sigma pairs);
                        (b) schedule configs; (c) trajectory cases (config, sampler, steps, seed,
                        img2img strength, recorded step indices).
+  pipeline.safetensors the tiny AltDiffusion folder (fixtures/pipeline/tiny-altdiffusion) run end to end
+                       with DPM++ SDE Karras, txt2img (batch 2) and img2img: images [B, H, W, 3].
   tensors.safetensors  the Brownian increments, the schedules (timesteps float64, sigmas float32),
                        the fake-model bank, recorded latents per case and (d) the pipeline
                        generator's next draw after each loop.
@@ -234,6 +236,61 @@ def run_case(case, bank, tensors):
     return case
 
 
+PIPELINE = os.path.join(base.OUT, "..", "pipeline", "tiny-altdiffusion")
+
+
+def pipeline_cases():
+    """The tiny AltDiffusion folder end to end with DPM++ SDE Karras, as a user of diffusers would
+    run it with the picture seeds: one generator and one Brownian-tree seed per picture."""
+    from PIL import Image
+    from diffusers.pipelines.deprecated.alt_diffusion import AltDiffusionImg2ImgPipeline, AltDiffusionPipeline
+
+    from diffusers import AutoencoderKL, PNDMScheduler, UNet2DConditionModel
+    from diffusers.pipelines.deprecated.alt_diffusion.modeling_roberta_series import RobertaSeriesModelWithTransformation
+    from transformers import XLMRobertaTokenizer
+
+    def part(name):
+        return os.path.join(PIPELINE, name)
+
+    pipe = AltDiffusionPipeline(
+        vae=AutoencoderKL.from_pretrained(part("vae")).eval(),
+        text_encoder=RobertaSeriesModelWithTransformation.from_pretrained(part("text_encoder")).eval(),
+        tokenizer=XLMRobertaTokenizer.from_pretrained(part("tokenizer")),
+        unet=UNet2DConditionModel.from_pretrained(part("unet")).eval(),
+        scheduler=PNDMScheduler.from_pretrained(part("scheduler")),
+        safety_checker=None, feature_extractor=None, requires_safety_checker=False)
+    pipe.set_progress_bar_config(disable=True)
+    cases, out = [], {}
+
+    def sde(seeds):
+        return DPMSolverSDEScheduler.from_config(pipe.scheduler.config, use_karras_sigmas=True, noise_sampler_seed=seeds)
+
+    def run(name, p, **kw):
+        seed, batch = kw.pop("seed"), kw.pop("batch")
+        seeds = [seed + i for i in range(batch)]
+        p.scheduler = sde(seeds)
+        gens = [torch.Generator().manual_seed(s) for s in seeds]
+        images = p(generator=gens, num_images_per_prompt=batch, output_type="np", **kw).images
+        out[f"{name}/images"] = torch.from_numpy(np.ascontiguousarray(images)).float()
+        return dict(name=name, seed=seed, batch=batch)
+
+    base_scheduler = pipe.scheduler
+    c = run("txt2img", pipe, prompt="a red circle on the left", negative_prompt="blurry", num_inference_steps=6,
+            guidance_scale=7.5, height=32, width=32, seed=42, batch=2)
+    cases.append(dict(c, mode="txt2img", prompt="a red circle on the left", negative_prompt="blurry", steps=6,
+                      guidance=7.5, width=32, height=32))
+    pipe.scheduler = base_scheduler
+    img2img = AltDiffusionImg2ImgPipeline(**pipe.components)
+    img2img.set_progress_bar_config(disable=True)
+    init = (np.random.RandomState(0).rand(32, 32, 3) * 255).astype(np.uint8)
+    out["img2img/init"] = torch.from_numpy(init)
+    c = run("img2img", img2img, prompt="a purple heart", negative_prompt="noise", image=Image.fromarray(init),
+            strength=0.6, num_inference_steps=8, guidance_scale=7.5, seed=21, batch=1)
+    cases.append(dict(c, mode="img2img", prompt="a purple heart", negative_prompt="noise", steps=8, guidance=7.5,
+                      width=32, height=32, strength=0.6))
+    return cases, out
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     tensors = {}
@@ -255,12 +312,15 @@ def main():
     same = sum(1 for v in worst.values() if v <= 1e-5)
     print(f"MKL log/exp/sqrt vs correctly rounded: {same}/{len(worst)} trajectories within 1e-5; "
           f"largest difference {max(worst.values()):.2e}")
+    with CorrectlyRounded():
+        pipelines, pipeline_tensors = pipeline_cases()
+    save_file(pipeline_tensors, os.path.join(OUT, "pipeline.safetensors"), metadata={"source": "diffusers 0.30.3"})
     tensors = {k: v.contiguous() for k, v in tensors.items()}
     save_file(tensors, os.path.join(OUT, "tensors.safetensors"),
               metadata={"source": "diffusers 0.30.3, torchsde 0.2.6, numpy " + np.__version__})
     with open(os.path.join(OUT, "cases.json"), "w") as f:
         json.dump({"seed_sequences": seed_sequences(), "trees": trees, "noise_samplers": samplers,
-                   "schedules": sched_cases, "cases": done}, f)
+                   "schedules": sched_cases, "cases": done, "pipelines": pipelines}, f)
     print(f"{len(trees)} trees, {len(samplers)} noise samplers, {len(sched_cases)} schedules, "
           f"{len(done)} trajectories, {len(tensors)} tensors")
 

@@ -5,10 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.altdiffusion.engine.Tensors;
 import org.altdiffusion.engine.Torch;
+import org.altdiffusion.io.SafeTensors;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -33,6 +37,46 @@ class BrownianSeedPipelineTest {
         .size(32, 32)
         .sampler("DPM++ SDE Karras")
         .seed(20L);
+  }
+
+  /**
+   * The tiny folder end to end against diffusers' DPMSolverSDEScheduler with noise_sampler_seed =
+   * the picture seeds (tools/reference/make_sde_fixtures.py): within 1/255.
+   */
+  @Test
+  void sameImagesAsDiffusers() throws Exception {
+    Path dir = Path.of("src/test/resources/fixtures/schedulers/sde");
+    JsonNode cases =
+        new ObjectMapper().readTree(dir.resolve("cases.json").toFile()).get("pipelines");
+    assertEquals(2, cases.size());
+    try (var ref = SafeTensors.open(dir.resolve("pipeline.safetensors"))) {
+      for (JsonNode c : cases) {
+        String name = c.get("name").asText();
+        GenerationRequest.Builder b =
+            GenerationRequest.builder(c.get("prompt").asText())
+                .negativePrompt(c.get("negative_prompt").asText())
+                .sampler("DPM++ SDE Karras")
+                .steps(c.get("steps").asInt())
+                .guidance(c.get("guidance").asDouble())
+                .seed(c.get("seed").asLong())
+                .batchSize(c.get("batch").asInt())
+                .size(c.get("width").asInt(), c.get("height").asInt());
+        if (c.get("mode").asText().equals("img2img"))
+          b.initImage(
+              new InitImage(
+                  DiffusionPipelineParityTest.rgb(ref.loadRaw(name + "/init")),
+                  c.get("strength").asDouble()));
+        GenerationRequest r = b.build();
+        List<GeneratedImage> images = pipeline.generate(r, ProgressListener.NONE);
+        float[] expected = Tensors.toFloats(ref.load(name + "/images")); // [B, H, W, 3]
+        double worst =
+            ParityImages.maxDifference(images, expected, r.size().width(), r.size().height());
+        System.out.printf(
+            "DPM++ SDE Karras pipeline %s: max |ours - diffusers| x255 = %.2f%n",
+            name, worst * 255);
+        assertTrue(worst <= 1.0 / 255 + 1e-6, name + ": " + worst * 255 + "/255");
+      }
+    }
   }
 
   @Test
