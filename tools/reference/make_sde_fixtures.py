@@ -1,7 +1,7 @@
 """DPM++ SDE oracle: diffusers 0.30.3 DPMSolverSDEScheduler and the torchsde 0.2.6 Brownian tree
 behind its noise (BrownianTreeNoiseSampler -> BatchedBrownianTree -> torchsde.BrownianTree).
 
-Regenerate (deterministic, CPU, seconds):
+Regenerate (deterministic, CPU, about 2 minutes; needs torchsde==0.2.6, see requirements.txt):
     tools/reference/.venv/bin/python tools/reference/make_sde_fixtures.py
 
 Writes src/test/resources/fixtures/schedulers/sde/:
@@ -16,6 +16,9 @@ Writes src/test/resources/fixtures/schedulers/sde/:
                        generator's next draw after each loop.
 The trajectories use make_scheduler_fixtures.py's fake model; the Brownian trees are seeded per
 picture (noise_sampler_seed = [seed, seed + 1, ...]), as A1111 seeds them with each picture's seed.
+Trajectories and pipeline runs are recorded with correctly rounded float32 log/exp/expm1/sqrt (see
+CorrectlyRounded: this torch's MKL rounds them otherwise, which torchsde's 1e-6 grid can amplify);
+the script prints how many trajectories the plain MKL run keeps within 1e-5 of them.
 """
 
 import json
