@@ -28,7 +28,7 @@ import org.altdiffusion.io.JsonConfig;
  * @param betaSchedule `beta_schedule`: linear (default), scaled_linear or squaredcos_cap_v2.
  * @param trainedBetas `trained_betas`: explicit betas (one per train step) or null (default).
  * @param predictionType `prediction_type`: epsilon (default), v_prediction, or sample where the
- *     class supports it (not PNDM nor Euler ancestral).
+ *     class supports it (not PNDM, Euler ancestral, DPM2, DPM2 a nor DPM++ SDE).
  * @param timestepSpacing `timestep_spacing`: leading (default of PNDM, DDIM and DDPM), linspace
  *     (default of the others) or trailing.
  * @param stepsOffset `steps_offset`, default 0; added to "leading" timesteps.
