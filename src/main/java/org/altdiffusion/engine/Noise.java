@@ -26,6 +26,32 @@ public interface Noise {
     return randn(Tensors.shape(like));
   }
 
+  /**
+   * The seed of each picture when this noise comes from seeded generators (A1111's {@code
+   * all_seeds} of the batch), else null. Samplers that seed noise of their own (DPM++ SDE's
+   * Brownian trees) take them.
+   */
+  default long[] seeds() {
+    return null;
+  }
+
+  /** This noise, telling samplers the seed of each picture ({@link #seeds}). */
+  default Noise withSeeds(long... seeds) {
+    Noise draws = this;
+    long[] kept = seeds.clone();
+    return new Noise() {
+      @Override
+      public Tensor randn(long... shape) {
+        return draws.randn(shape);
+      }
+
+      @Override
+      public long[] seeds() {
+        return kept.clone();
+      }
+    };
+  }
+
   /** One generator for the whole shape; null means torch's global generator. */
   static Noise of(Generator generator) {
     return shape ->

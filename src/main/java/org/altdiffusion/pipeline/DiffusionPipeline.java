@@ -301,7 +301,7 @@ public final class DiffusionPipeline implements ImageGenerator {
       InpaintRegion region,
       ProgressListener progress) {
     List<Generator> generators = Noise.seeded(seed, r.batchSize());
-    Noise noise = noise(r, generators, subseed);
+    Noise noise = noise(r, seed, generators, subseed);
     scheduler.setEta(r.sampling().eta());
     scheduler.setTimesteps(r.sampling().steps());
     LatentInit init = LatentInit.TEXT_TO_IMAGE;
@@ -371,13 +371,19 @@ public final class DiffusionPipeline implements ImageGenerator {
 
   /**
    * The starting noise of each image, from its generator; a variation seed changes it, not the
-   * sampler's later draws.
+   * sampler's later draws. It carries each picture's seed ({@code seed + i}), which DPM++ SDE seeds
+   * its Brownian trees with, as A1111 does.
    */
-  private static Noise noise(GenerationRequest r, List<Generator> generators, Long subseed) {
-    return subseed == null
-        ? Noise.perSample(generators)
-        : Noise.variation(
-            generators, Noise.seeded(subseed, r.batchSize()), r.variation().strength());
+  private static Noise noise(
+      GenerationRequest r, long seed, List<Generator> generators, Long subseed) {
+    Noise drawn =
+        subseed == null
+            ? Noise.perSample(generators)
+            : Noise.variation(
+                generators, Noise.seeded(subseed, r.batchSize()), r.variation().strength());
+    long[] seeds = new long[r.batchSize()];
+    for (int i = 0; i < seeds.length; i++) seeds[i] = Seeds.ofImage(seed, i);
+    return drawn.withSeeds(seeds);
   }
 
   /**
@@ -402,7 +408,7 @@ public final class DiffusionPipeline implements ImageGenerator {
     long[] upShape = model.latentShape(r.batchSize(), up.width(), up.height());
     long[] shape = model.latentShape(r.batchSize(), target.width(), target.height());
     List<Generator> generators = Noise.seeded(seed, r.batchSize());
-    Noise noise = noise(r, generators, subseed);
+    Noise noise = noise(r, seed, generators, subseed);
     Tensor upscaled =
         cut(
             HiresUpscale.isLatent(upscaler)

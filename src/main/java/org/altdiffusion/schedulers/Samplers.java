@@ -73,6 +73,12 @@ public final class Samplers {
           new Entry("UniPC", SchedulerConfig.UNIPC, Map.of(), List.of("unipc")),
           new Entry("DEIS", SchedulerConfig.DEIS, Map.of(), List.of("deis")),
           new Entry("LCM", SchedulerConfig.LCM, Map.of(), List.of("lcm")),
+          new Entry("DPM++ SDE", SchedulerConfig.DPM_SDE, Map.of(), List.of("k_dpmpp_sde")),
+          new Entry(
+              "DPM++ SDE Karras",
+              SchedulerConfig.DPM_SDE,
+              KARRAS_SIGMAS,
+              List.of("k_dpmpp_sde_ka")),
           // k-diffusion's own samplers, with A1111 1.10's default schedule of each
           new Entry(
               "DPM++ 2S a",
@@ -118,6 +124,7 @@ public final class Samplers {
       case SchedulerConfig.UNIPC -> new UniPCMultistepScheduler(config);
       case SchedulerConfig.DEIS -> new DEISMultistepScheduler(config);
       case SchedulerConfig.LCM -> new LCMScheduler(config);
+      case SchedulerConfig.DPM_SDE -> new DPMSolverSDEScheduler(config);
       case SchedulerConfig.DPMPP_2S_ANCESTRAL -> new DPMPP2SAncestralScheduler(config);
       case SchedulerConfig.DPMPP_3M_SDE -> new DPMPP3MSDEScheduler(config);
       default ->

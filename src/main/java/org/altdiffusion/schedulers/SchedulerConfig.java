@@ -23,12 +23,12 @@ import org.altdiffusion.io.JsonConfig;
  *     built; another class's file is read for the keys all schedulers share (its betas), so that a
  *     sampler can be chosen by name on it.
  * @param numTrainTimesteps `num_train_timesteps`, default 1000.
- * @param betaStart `beta_start`, default 0.0001 (Heun, DPM2, DPM2 a: 0.00085).
- * @param betaEnd `beta_end`, default 0.02 (Heun, DPM2, DPM2 a: 0.012).
+ * @param betaStart `beta_start`, default 0.0001 (Heun, DPM2, DPM2 a, DPM++ SDE: 0.00085).
+ * @param betaEnd `beta_end`, default 0.02 (Heun, DPM2, DPM2 a, DPM++ SDE: 0.012).
  * @param betaSchedule `beta_schedule`: linear (default), scaled_linear or squaredcos_cap_v2.
  * @param trainedBetas `trained_betas`: explicit betas (one per train step) or null (default).
  * @param predictionType `prediction_type`: epsilon (default), v_prediction, or sample where the
- *     class supports it (not PNDM nor Euler ancestral).
+ *     class supports it (not PNDM, Euler ancestral, DPM2, DPM2 a nor DPM++ SDE).
  * @param timestepSpacing `timestep_spacing`: leading (default of PNDM, DDIM and DDPM), linspace
  *     (default of the others) or trailing.
  * @param stepsOffset `steps_offset`, default 0; added to "leading" timesteps.
@@ -38,7 +38,8 @@ import org.altdiffusion.io.JsonConfig;
  * @param clipSample `clip_sample` (DDIM, Heun), default true (Heun: false): clamp predicted x0.
  * @param clipSampleRange `clip_sample_range` (DDIM, Heun), default 1.0.
  * @param interpolationType `interpolation_type` (Euler): linear (default) or log_linear.
- * @param useKarrasSigmas `use_karras_sigmas` (Euler, LMS, DPM, Heun, DPM2, DPM2 a), default false.
+ * @param useKarrasSigmas `use_karras_sigmas` (Euler, LMS, DPM, Heun, DPM2, DPM2 a, DPM++ SDE),
+ *     default false.
  * @param sigmaMin `sigma_min` (Euler, Karras sigmas), default null = smallest schedule sigma.
  * @param sigmaMax `sigma_max` (Euler, Karras sigmas), default null = largest schedule sigma.
  * @param timestepType `timestep_type` (Euler): discrete (default) or continuous.
@@ -65,6 +66,9 @@ import org.altdiffusion.io.JsonConfig;
  * @param sigmaSchedule `sigma_schedule` (ours; the samplers that take use_karras_sigmas): an A1111
  *     schedule type's API name ({@link KDiffusionSchedules#NAMES}), in place of Karras sigmas and
  *     replacing use_karras_sigmas. Default null: the class's own spacing.
+ * @param noiseSamplerSeed `noise_sampler_seed` (DPM++ SDE), default null: the Brownian trees' seed
+ *     when the noise carries no per-picture seeds (the pipeline always gives them: each picture's
+ *     seed); null draws one from torch's global generator, as diffusers does.
  * @param source the file this was read from, for errors and {@link #withClass}.
  */
 public record SchedulerConfig(
@@ -101,6 +105,7 @@ public record SchedulerConfig(
     int originalInferenceSteps,
     double timestepScaling,
     String sigmaSchedule,
+    Long noiseSamplerSeed,
     JsonConfig source) {
 
   public static final String PNDM = "PNDMScheduler";
@@ -119,6 +124,7 @@ public record SchedulerConfig(
   // k-diffusion samplers without a diffusers class (A1111's names: "DPM++ 2S a", "DPM++ 3M SDE")
   public static final String DPMPP_2S_ANCESTRAL = "DPMPP2SAncestralScheduler";
   public static final String DPMPP_3M_SDE = "DPMPP3MSDEScheduler";
+  public static final String DPM_SDE = "DPMSolverSDEScheduler";
   public static final List<String> CLASS_NAMES =
       List.of(
           PNDM,
@@ -135,7 +141,8 @@ public record SchedulerConfig(
           DEIS,
           LCM,
           DPMPP_2S_ANCESTRAL,
-          DPMPP_3M_SDE);
+          DPMPP_3M_SDE,
+          DPM_SDE);
 
   /**
    * Constructor defaults that differ from the common ones (beta 0.0001 -> 0.02, clip_sample true):
@@ -146,6 +153,7 @@ public record SchedulerConfig(
           HEUN, Map.of("beta_start", 0.00085, "beta_end", 0.012, "clip_sample", false),
           KDPM2, Map.of("beta_start", 0.00085, "beta_end", 0.012),
           KDPM2_ANCESTRAL, Map.of("beta_start", 0.00085, "beta_end", 0.012),
+          DPM_SDE, Map.of("beta_start", 0.00085, "beta_end", 0.012),
           LCM,
               Map.of(
                   "beta_start",
@@ -245,6 +253,7 @@ public record SchedulerConfig(
           Map.entry(HEUN, Set.of("use_karras_sigmas", "clip_sample", "clip_sample_range")),
           Map.entry(KDPM2, Set.of("use_karras_sigmas")),
           Map.entry(KDPM2_ANCESTRAL, Set.of("use_karras_sigmas")),
+          Map.entry(DPM_SDE, Set.of("use_karras_sigmas", "noise_sampler_seed")),
           Map.entry(
               DPM_MULTISTEP,
               Set.of(
@@ -269,6 +278,7 @@ public record SchedulerConfig(
           EULER,
           LMS,
           HEUN,
+          DPM_SDE,
           KDPM2,
           KDPM2_ANCESTRAL,
           DPM_MULTISTEP,
@@ -289,6 +299,7 @@ public record SchedulerConfig(
           Map.entry(HEUN, List.of("epsilon", "v_prediction", "sample")),
           Map.entry(KDPM2, List.of("epsilon", "v_prediction")),
           Map.entry(KDPM2_ANCESTRAL, List.of("epsilon", "v_prediction")),
+          Map.entry(DPM_SDE, List.of("epsilon", "v_prediction")),
           Map.entry(PNDM, List.of("epsilon", "v_prediction")),
           Map.entry(DDIM, List.of("epsilon", "v_prediction", "sample")),
           Map.entry(EULER, List.of("epsilon", "v_prediction", "sample", "original_sample")),
@@ -439,6 +450,7 @@ public record SchedulerConfig(
           "must lie in [1, num_train_timesteps = " + numTrain + "], got " + originalInferenceSteps);
     }
     double timestepScaling = f.real("timestep_scaling", 10.0);
+    Long noiseSamplerSeed = f.optionalSeed("noise_sampler_seed");
     if (f.has("solver_p")) {
       throw json.error(
           "solver_p", "a separate predictor scheduler is not supported; accepted: null");
@@ -516,6 +528,7 @@ public record SchedulerConfig(
         originalInferenceSteps,
         timestepScaling,
         sigmaSchedule,
+        noiseSamplerSeed,
         json);
   }
 
@@ -563,6 +576,16 @@ public record SchedulerConfig(
 
     Double optionalReal(String key) {
       return has(key) ? json.real(key, 0) : null;
+    }
+
+    /** A non-negative whole number that fits a long, or null when absent or null. */
+    Long optionalSeed(String key) {
+      if (!has(key) || json.node(key).isNull()) return null;
+      var n = json.node(key);
+      if (!n.isIntegralNumber() || !n.canConvertToLong() || n.asLong() < 0)
+        throw json.error(
+            key, "must be a non-negative integer seed (one for the whole batch) or null, got " + n);
+      return n.asLong();
     }
 
     boolean bool(String key, boolean fallback) {
