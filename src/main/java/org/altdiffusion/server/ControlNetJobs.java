@@ -73,7 +73,14 @@ final class ControlNetJobs {
                 + u.resizeName());
       out.add(
           new ControlNetUnit(
-              u.entry().title(), model(u), map, u.weight(), u.start(), u.end(), u.resize()));
+              u.entry().title(),
+              model(u),
+              map,
+              u.weight(),
+              u.start(),
+              u.end(),
+              u.resize(),
+              u.controlMode()));
     }
     return new GenerationRequest.Control(out, units.get(0).guessMode());
   }

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import org.altdiffusion.image.Png;
 import org.altdiffusion.image.control.Preprocessor;
+import org.altdiffusion.pipeline.ControlMode;
 
 /**
  * sd-webui-controlnet's own routes: {@code GET /controlnet/model_list}, {@code GET
@@ -177,11 +178,17 @@ final class ControlNetRoutes {
         "control_mode",
         OpenApi.map(
             "description",
-            "only 0 / \"Balanced\"",
+            "0 Balanced (default), 1 My prompt is more important, 2 ControlNet is more important",
             "oneOf",
             List.of(
-                OpenApi.map("type", "integer", "enum", List.of(0)),
-                OpenApi.map("type", "string", "enum", List.of("Balanced")))));
+                OpenApi.map("type", "integer", "enum", List.of(0, 1, 2)),
+                OpenApi.map(
+                    "type",
+                    "string",
+                    "enum",
+                    java.util.Arrays.stream(ControlMode.values())
+                        .map(ControlMode::label)
+                        .toList()))));
     unit.put("processor_res", OpenApi.map("type", "integer", "description", "-1 = default 512"));
     unit.put(
         "threshold_a",
