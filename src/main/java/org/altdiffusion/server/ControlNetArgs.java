@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import org.altdiffusion.image.ResizeMode;
 import org.altdiffusion.image.control.Preprocessor;
+import org.altdiffusion.image.control.ProcessorResolution;
 import org.altdiffusion.pipeline.ControlMode;
 
 /**
@@ -66,8 +67,19 @@ final class ControlNetArgs {
       ControlMode controlMode,
       boolean guessMode) {
 
-    Preprocessor.Settings settings() {
-      return new Preprocessor.Settings(low, high, false, threshold);
+    /**
+     * The preprocessor's settings: canny and scribble at processor_res, or with pixel_perfect at
+     * the resolution the extension computes from the picture and the target size.
+     */
+    Preprocessor.Settings settings(BufferedImage picture, int width, int height) {
+      int res = 0;
+      if (preprocessor.usesResolution())
+        res =
+            pixelPerfect
+                ? ProcessorResolution.pixelPerfect(
+                    picture.getWidth(), picture.getHeight(), width, height, resize)
+                : Integer.parseInt(processorRes);
+      return new Preprocessor.Settings(low, high, false, threshold, res);
     }
 
     /** The extension's infotext value: "Module: canny, Model: ..., Weight: 1.0, ...". */
@@ -224,32 +236,8 @@ final class ControlNetArgs {
     double a = number(u, at, "threshold_a", -1, -Double.MAX_VALUE, Double.MAX_VALUE);
     double b = number(u, at, "threshold_b", -1, -Double.MAX_VALUE, Double.MAX_VALUE);
     Thresholds t = thresholds(at, p, res, a, b);
-    return new Preprocessor.Settings(t.low, t.high, false, t.threshold);
-  }
-
-  /**
-   * The warning for a map computed at the picture's own size where the extension first scales the
-   * picture's short side to processor_res (canny and scribble only); null when they agree.
-   */
-  static String resolutionWarning(String who, Preprocessor p, JsonNode u, BufferedImage picture) {
-    if (p != Preprocessor.CANNY && p != Preprocessor.SCRIBBLE) return null;
-    int res = (int) number(u, who, "processor_res", -1, Integer.MIN_VALUE, Integer.MAX_VALUE);
-    return resolutionWarning(who, p, res == -1 ? 512 : res, picture);
-  }
-
-  static String resolutionWarning(String who, Preprocessor p, int res, BufferedImage picture) {
-    if (p != Preprocessor.CANNY && p != Preprocessor.SCRIBBLE) return null;
-    int shortSide = Math.min(picture.getWidth(), picture.getHeight());
-    if (shortSide == res) return null;
-    return who
-        + ": the "
-        + p.cliName()
-        + " map is computed at the picture's own size ("
-        + picture.getWidth()
-        + "x"
-        + picture.getHeight()
-        + "); sd-webui-controlnet first scales its short side to processor_res "
-        + res;
+    int r = p.usesResolution() ? Integer.parseInt(t.res) : 0;
+    return new Preprocessor.Settings(t.low, t.high, false, t.threshold, r);
   }
 
   private record Thresholds(

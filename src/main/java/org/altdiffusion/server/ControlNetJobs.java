@@ -38,8 +38,8 @@ final class ControlNetJobs {
   }
 
   /**
-   * The request's ControlNets: maps made, models loaded; a warning per map computed at another
-   * resolution than the extension's and per map fitted to the image size.
+   * The request's ControlNets: maps made (at the unit's processor resolution), models loaded; a
+   * warning per map fitted to the image size.
    */
   GenerationRequest.Control control(
       List<ControlNetArgs.Unit> units,
@@ -51,13 +51,7 @@ final class ControlNetJobs {
     for (ControlNetArgs.Unit u : units) {
       String who = "ControlNet " + u.index();
       BufferedImage picture = InitImages.decode(u.image() != null ? u.image() : r.init().image());
-      if (!u.processorRes().equals("0.5")) {
-        String w =
-            ControlNetArgs.resolutionWarning(
-                who, u.preprocessor(), Integer.parseInt(u.processorRes()), picture);
-        if (w != null) warnings.add(w);
-      }
-      BufferedImage map = u.preprocessor().apply(picture, u.settings());
+      BufferedImage map = u.preprocessor().apply(picture, u.settings(picture, width, height));
       if (map.getWidth() != width || map.getHeight() != height)
         warnings.add(
             who
