@@ -141,15 +141,14 @@ final class ControlNetOptions {
       Preprocessor p = Preprocessor.of(pick(preprocess, i, "none"));
       ControlMode mode = ControlMode.of(pick(modes, i, "balanced"));
       int res = pick(processorRes, i, 0);
-      if (res != 0 && (res < ProcessorResolution.MIN || res > ProcessorResolution.MAX))
+      if (res < 0 || res > ProcessorResolution.MAX)
         throw new IllegalArgumentException(
             "--control-processor-res "
                 + res
-                + ": accepted "
-                + ProcessorResolution.MIN
-                + ".."
+                + ": accepted 1.."
                 + ProcessorResolution.MAX
-                + " or 0 (the picture's own size)");
+                + " (the extension's slider: 64..2048; pixel_perfect may pick less) or 0 (the"
+                + " picture's own size)");
       BufferedImage map = p.apply(readImage(images.get(i)), settings.withResolution(res));
       out.add(new Pair(net, scale, map, start, end, mode));
     }
