@@ -249,6 +249,60 @@ class ApiServerControlNetTest {
             pixels(decode(b64)), pixels(decode(balanced.get("images").get(0).textValue()))));
   }
 
+  /**
+   * The web page's request (app.js: request() with controlNetUnit(), the sliders from module_list)
+   * through the job API: accepted, and the same picture as the A1111 route.
+   */
+  @Test
+  void theWebPagesControlNetRequestIsAccepted() throws Exception {
+    String js = Files.readString(Path.of("src/main/resources/web/app.js"));
+    assertTrue(js.contains("body.alwayson_scripts = { controlnet: { args: [unit] } };"));
+    ObjectNode unit = Http.JSON.createObjectNode();
+    unit.put("enabled", true);
+    unit.put("image", b64(controlPng));
+    unit.put("module", "canny");
+    unit.put("model", title());
+    unit.put("weight", 0.8);
+    unit.put("guidance_start", 0.1);
+    unit.put("guidance_end", 0.9);
+    unit.put("control_mode", 1);
+    unit.put("resize_mode", 1);
+    unit.put("pixel_perfect", false);
+    unit.put("processor_res", 256); // the sliders' fields, named as module_detail's
+    unit.put("threshold_a", 60);
+    unit.put("threshold_b", 180);
+    unit.fieldNames()
+        .forEachRemaining(
+            k ->
+                assertTrue(
+                    js.contains(" " + k + ":") || js.contains("\"" + k + "\""),
+                    "app.js sends " + k));
+    ObjectNode body =
+        (ObjectNode)
+            Http.JSON.readTree(
+                "{\"prompt\":\"a cat\",\"negative_prompt\":\"\",\"steps\":4,\"cfg_scale\":7,"
+                    + "\"seed\":7,\"batch_size\":1,\"n_iter\":1,\"width\":32,\"height\":32,"
+                    + "\"sampler_name\":\"Euler\"}");
+    body.putObject("alwayson_scripts").putObject("controlnet").putArray("args").add(unit);
+    Http.Res sub = Http.post(server.url() + "/api/v1/jobs", body.toString());
+    assertEquals(202, sub.status(), sub.body());
+    String id = sub.json().get("id").textValue();
+    long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
+    String status;
+    while (!(status =
+            Http.get(server.url() + "/api/v1/jobs/" + id).json().get("status").textValue())
+        .equals("succeeded")) {
+      assertNotEquals("failed", status);
+      assertTrue(System.nanoTime() < deadline, "job did not succeed");
+      Thread.sleep(5);
+    }
+    JsonNode job = Http.get(server.url() + "/api/v1/jobs/" + id + "/result").json();
+    JsonNode direct = post("/sdapi/v1/txt2img", body.toString());
+    assertArrayEquals(
+        pixels(decode(direct.get("images").get(0).textValue())),
+        pixels(decode(job.get("images").get(0).textValue())));
+  }
+
   @Test
   void webuiapisFormWithGuessModeGivesTheClisGuessModePicture() throws Exception {
     // webuiapi 0.9.17 names the script "ControlNet" (A1111 matches script names case-insensitively)
