@@ -69,15 +69,17 @@ final class ControlNetArgs {
 
     /**
      * The preprocessor's settings: canny and scribble at processor_res, or with pixel_perfect at
-     * the resolution the extension computes from the picture and the target size.
+     * the resolution the extension computes from the picture, the target size and the resize mode
+     * the map is fitted with ({@code fitting}: img2img's for its init image).
      */
-    Preprocessor.Settings settings(BufferedImage picture, int width, int height) {
+    Preprocessor.Settings settings(
+        BufferedImage picture, int width, int height, ResizeMode fitting) {
       int res = 0;
       if (preprocessor.usesResolution())
         res =
             pixelPerfect
                 ? ProcessorResolution.pixelPerfect(
-                    picture.getWidth(), picture.getHeight(), width, height, resize)
+                    picture.getWidth(), picture.getHeight(), width, height, fitting)
                 : Integer.parseInt(processorRes);
       return new Preprocessor.Settings(low, high, false, threshold, res);
     }

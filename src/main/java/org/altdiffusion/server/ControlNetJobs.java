@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.altdiffusion.image.ResizeMode;
 import org.altdiffusion.models.controlnet.ControlNetModel;
 import org.altdiffusion.pipeline.ControlNetUnit;
 import org.altdiffusion.pipeline.GeneratedImage;
@@ -51,7 +52,10 @@ final class ControlNetJobs {
     for (ControlNetArgs.Unit u : units) {
       String who = "ControlNet " + u.index();
       BufferedImage picture = InitImages.decode(u.image() != null ? u.image() : r.init().image());
-      BufferedImage map = u.preprocessor().apply(picture, u.settings(picture, width, height));
+      // the extension's choose_input_image: the init image comes with img2img's resize mode
+      ResizeMode resize = u.image() != null ? u.resize() : r.init().resizeMode();
+      BufferedImage map =
+          u.preprocessor().apply(picture, u.settings(picture, width, height, resize));
       if (map.getWidth() != width || map.getHeight() != height)
         warnings.add(
             who
@@ -64,7 +68,7 @@ final class ControlNetJobs {
                 + "x"
                 + height
                 + " by "
-                + u.resizeName());
+                + ControlNetArgs.RESIZE_NAMES.get(resize.ordinal()));
       out.add(
           new ControlNetUnit(
               u.entry().title(),
@@ -73,7 +77,7 @@ final class ControlNetJobs {
               u.weight(),
               u.start(),
               u.end(),
-              u.resize(),
+              resize,
               u.controlMode()));
     }
     return new GenerationRequest.Control(out, units.get(0).guessMode());
