@@ -128,6 +128,9 @@ class GenerateControlNetCommandTest {
         image
       },
       {"--controlnet", NET, "--control-image", image, "--control-resize", "stretch"},
+      {"--controlnet", NET, "--control-image", image, "--control-processor-res", "4096"},
+      {"--controlnet", NET, "--control-image", image, "--control-mode", "strong"},
+      {"--controlnet", NET, "--control-image", image, "--control-mode", "prompt", "--guess-mode"},
     };
     String[] expected = {
       "1 --controlnet but 2 --control-image",
@@ -137,6 +140,9 @@ class GenerateControlNetCommandTest {
       "no such folder or file",
       "does not fit model tiny-altdiffusion",
       "accepted: just-resize, crop-and-resize, resize-and-fill",
+      "--control-processor-res 4096: accepted 1..2048",
+      "unknown control mode 'strong'; accepted: balanced (0",
+      "cannot be combined with the control modes other than Balanced",
     };
     for (int i = 0; i < cases.length; i++) {
       var r = generate(Path.of(out), cases[i]);
