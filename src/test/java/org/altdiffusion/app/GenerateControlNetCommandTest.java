@@ -98,6 +98,19 @@ class GenerateControlNetCommandTest {
         assertEquals(v << 16 | v << 8 | v, written.getRGB(x, y) & 0xFFFFFF);
       }
     assertTrue(edges > 20, "the circle has edges: " + edges);
+    // at the extension's processor_res: the 48x32 picture's short side scaled to 64
+    var scaled =
+        run(
+            "preprocess",
+            "canny",
+            image.toString(),
+            tmp.resolve("edges64.png").toString(),
+            "--processor-res",
+            "64");
+    assertEquals(0, scaled.code(), scaled.err());
+    BufferedImage at64 = ImageIO.read(tmp.resolve("edges64.png").toFile());
+    assertEquals(96, at64.getWidth());
+    assertEquals(64, at64.getHeight());
     var bad = run("preprocess", "depth", image.toString(), tmp.resolve("d.png").toString());
     assertTrue(bad.err().contains("accepted: none, canny, scribble, invert"), bad.err());
   }
