@@ -68,9 +68,11 @@ show("POST /sdapi/v1/img2img + controlnet (no unit image)", requests.post(url + 
     **base, "init_images": [b64(control)], "denoising_strength": 0.6,
     "alwayson_scripts": {"controlnet": {"args": [{"enabled": True, "module": "none", "model": models[0]},
                                                 {"enabled": False, "module": "canny", "model": "x"}]}}}))
+show("control_mode 2, pixel_perfect", requests.post(url + "/sdapi/v1/txt2img", json={
+    **base, "alwayson_scripts": {"controlnet": {"args": [{**unit, "control_mode": 2, "pixel_perfect": True}]}}}))
 # refusals
-show("control_mode 1", requests.post(url + "/sdapi/v1/txt2img", json={
-    **base, "alwayson_scripts": {"controlnet": {"args": [{**unit, "control_mode": 1}]}}}))
+show("control_mode 3", requests.post(url + "/sdapi/v1/txt2img", json={
+    **base, "alwayson_scripts": {"controlnet": {"args": [{**unit, "control_mode": 3}]}}}))
 show("unknown model", requests.post(url + "/sdapi/v1/txt2img", json={
     **base, "alwayson_scripts": {"controlnet": {"args": [{**unit, "model": "control_v11p_sd15_canny [d14c016b]"}]}}}))
 show("unknown module", requests.post(url + "/controlnet/detect", json={

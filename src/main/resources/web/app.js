@@ -151,6 +151,8 @@ function request() {
     body.denoising_strength = Number($("strength").value);
     Object.assign(body, inpaintFields());
   }
+  const unit = controlNetUnit();
+  if (unit) body.alwayson_scripts = { controlnet: { args: [unit] } };
   return body;
 }
 
@@ -619,6 +621,130 @@ function setupLoraPicker() {
 
 // ---- end of the LoRA picker ----------------------------------------------------------------
 
+// ---- ControlNet: one sd-webui-controlnet unit (alwayson_scripts.controlnet), its map via detect ----
+
+/** The control picture as a data: URL, or null (no ControlNet). */
+let controlImage = null;
+/** /controlnet/module_list's module_detail: the sliders of each preprocessor. */
+let moduleDetail = {};
+
+/** The data: URL's base64 part (the extension's API takes plain base64). */
+function base64Of(dataUrl) {
+  return dataUrl.substring(dataUrl.indexOf(",") + 1);
+}
+
+/** The sliders of the chosen preprocessor: resolution, then threshold a and b. */
+function showModuleSliders() {
+  const box = $("cn-sliders");
+  box.replaceChildren();
+  const detail = moduleDetail[$("cn-module").value] || { sliders: [] };
+  const thresholds = ["threshold_a", "threshold_b"];
+  detail.sliders.forEach((s) => {
+    const label = document.createElement("label");
+    label.textContent = s.name + " ";
+    const input = document.createElement("input");
+    input.type = "number";
+    input.min = s.min; input.max = s.max; input.step = s.step; input.value = s.value;
+    input.dataset.field = s.name === "Resolution" ? "processor_res" : thresholds.shift();
+    label.appendChild(input);
+    box.appendChild(label);
+  });
+  $("cn-map").hidden = true;
+}
+
+/** The slider values as the unit's fields (processor_res, threshold_a, threshold_b). */
+function sliderFields() {
+  const out = {};
+  $("cn-sliders").querySelectorAll("input").forEach((i) => { out[i.dataset.field] = Number(i.value); });
+  return out;
+}
+
+/** The unit the page sends: an A1111 ControlNet-extension unit (or null without a picture). */
+function controlNetUnit() {
+  if (!controlImage) return null;
+  return Object.assign({
+    enabled: true,
+    image: base64Of(controlImage),
+    module: $("cn-module").value,
+    model: $("cn-model").value,
+    weight: Number($("cn-weight").value),
+    guidance_start: Number($("cn-start").value),
+    guidance_end: Number($("cn-end").value),
+    control_mode: Number($("cn-control-mode").value),
+    resize_mode: Number($("cn-resize-mode").value),
+    pixel_perfect: $("cn-pixel-perfect").checked,
+  }, sliderFields());
+}
+
+/** The preprocessor's map of the control picture, from /controlnet/detect. */
+async function detectMap() {
+  if (!controlImage) return;
+  showError("");
+  const f = sliderFields();
+  const body = { controlnet_module: $("cn-module").value, controlnet_input_images: [base64Of(controlImage)] };
+  if (f.processor_res !== undefined) body.controlnet_processor_res = f.processor_res;
+  if (f.threshold_a !== undefined) body.controlnet_threshold_a = f.threshold_a;
+  if (f.threshold_b !== undefined) body.controlnet_threshold_b = f.threshold_b;
+  try {
+    const r = await api("/controlnet/detect", { method: "POST", body: JSON.stringify(body) });
+    const map = $("cn-map");
+    map.src = "data:image/png;base64," + r.images[0];
+    map.hidden = false;
+  } catch (e) {
+    showError("ControlNet map: " + e.message);
+  }
+}
+
+async function setControlImage(file) {
+  showError("");
+  controlImage = await readDataUrl(file);
+  $("cn-preview").src = controlImage;
+  $("cn-chosen").hidden = false;
+  $("cn-map").hidden = true;
+}
+
+function clearControlImage() {
+  controlImage = null;
+  $("cn-chosen").hidden = true;
+  $("cn-preview").removeAttribute("src");
+  $("cn-map").removeAttribute("src");
+  $("cn-file").value = "";
+}
+
+async function loadControlNets() {
+  try {
+    const modules = await api("/controlnet/module_list");
+    moduleDetail = modules.module_detail || {};
+    $("cn-module").replaceChildren(...modules.module_list.map((m) => new Option(m, m)));
+    showModuleSliders();
+    const models = await api("/controlnet/model_list");
+    $("cn-model").replaceChildren(...models.model_list.map((m) => new Option(m, m)));
+    $("cn-none").hidden = models.model_list.length > 0;
+  } catch (e) {
+    showError("ControlNet: " + e.message);
+  }
+}
+
+function setupControlNet() {
+  const zone = $("cn-drop");
+  zone.addEventListener("dragover", (e) => { e.preventDefault(); zone.classList.add("over"); });
+  zone.addEventListener("dragleave", () => zone.classList.remove("over"));
+  zone.addEventListener("drop", (e) => {
+    e.preventDefault();
+    zone.classList.remove("over");
+    if (e.dataTransfer.files.length) setControlImage(e.dataTransfer.files[0]);
+  });
+  $("cn-file").addEventListener("change", (e) => {
+    if (e.target.files.length) setControlImage(e.target.files[0]);
+  });
+  $("cn-module").addEventListener("change", showModuleSliders);
+  $("cn-detect").addEventListener("click", detectMap);
+  $("cn-clear").addEventListener("click", clearControlImage);
+  loadControlNets();
+}
+
+// ---- end of ControlNet ----------------------------------------------------------------------
+
 document.addEventListener("DOMContentLoaded", () => {
   setupGallery();
   setupDropZone();
@@ -626,6 +752,7 @@ document.addEventListener("DOMContentLoaded", () => {
   setupInpainting();
   setupAuth();
   setupLoraPicker();
+  setupControlNet();
   $("form").addEventListener("submit", generate);
   $("cancel").addEventListener("click", cancel);
   $("model").addEventListener("change", switchModel);

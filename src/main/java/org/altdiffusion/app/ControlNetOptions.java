@@ -13,7 +13,9 @@ import org.altdiffusion.image.ImageDecoder;
 import org.altdiffusion.image.ImageLimits;
 import org.altdiffusion.image.ResizeMode;
 import org.altdiffusion.image.control.Preprocessor;
+import org.altdiffusion.image.control.ProcessorResolution;
 import org.altdiffusion.models.controlnet.ControlNetModel;
+import org.altdiffusion.pipeline.ControlMode;
 import org.altdiffusion.pipeline.ControlNetUnit;
 import org.altdiffusion.pipeline.GenerationRequest;
 import picocli.CommandLine.Option;
@@ -59,6 +61,23 @@ final class ControlNetOptions {
   int scribbleThreshold;
 
   @Option(
+      names = "--control-processor-res",
+      paramLabel = "PX",
+      description =
+          "canny/scribble: first scale the picture's short side to PX as sd-webui-controlnet's"
+              + " processor_res (OpenCV cubic/area, edges padded to 64); 0 = the picture's own"
+              + " size (default); once for all pairs or once per pair.")
+  List<Integer> processorRes = new ArrayList<>();
+
+  @Option(
+      names = "--control-mode",
+      paramLabel = "MODE",
+      description =
+          "sd-webui-controlnet's control mode: balanced (default), prompt (\"My prompt is more"
+              + " important\") or controlnet (\"ControlNet is more important\"); once or per pair.")
+  List<String> modes = new ArrayList<>();
+
+  @Option(
       names = "--control-start",
       paramLabel = "FRACTION",
       description = "Fraction of the steps after which the ControlNet acts (default 0); per pair.")
@@ -84,7 +103,8 @@ final class ControlNetOptions {
   boolean guessMode;
 
   /** One pair as parsed, before its model loads. */
-  record Pair(Path net, double scale, BufferedImage map, double start, double end) {}
+  record Pair(
+      Path net, double scale, BufferedImage map, double start, double end, ControlMode mode) {}
 
   /** Whether any ControlNet option was given. */
   boolean any() {
@@ -103,6 +123,8 @@ final class ControlNetOptions {
     perPair("--control-preprocess", preprocess.size(), n);
     perPair("--control-start", starts.size(), n);
     perPair("--control-end", ends.size(), n);
+    perPair("--control-processor-res", processorRes.size(), n);
+    perPair("--control-mode", modes.size(), n);
     resizeMode(); // an unknown mode fails before anything loads
     Preprocessor.Settings settings =
         new Preprocessor.Settings(cannyLow, cannyHigh, false, scribbleThreshold);
@@ -117,8 +139,18 @@ final class ControlNetOptions {
       double end = pick(ends, i, 1.0);
       checkRanges(nets.get(i), scale, start, end); // before any picture or model is read
       Preprocessor p = Preprocessor.of(pick(preprocess, i, "none"));
-      BufferedImage map = p.apply(readImage(images.get(i)), settings);
-      out.add(new Pair(net, scale, map, start, end));
+      ControlMode mode = ControlMode.of(pick(modes, i, "balanced"));
+      int res = pick(processorRes, i, 0);
+      if (res < 0 || res > ProcessorResolution.MAX)
+        throw new IllegalArgumentException(
+            "--control-processor-res "
+                + res
+                + ": accepted 1.."
+                + ProcessorResolution.MAX
+                + " (the extension's slider: 64..2048; pixel_perfect may pick less) or 0 (the"
+                + " picture's own size)");
+      BufferedImage map = p.apply(readImage(images.get(i)), settings.withResolution(res));
+      out.add(new Pair(net, scale, map, start, end, mode));
     }
     return out;
   }
@@ -136,7 +168,14 @@ final class ControlNetOptions {
       ControlNetModel model = ControlNetModel.load(p.net());
       units.add(
           new ControlNetUnit(
-              p.net().getFileName().toString(), model, m, p.scale(), p.start(), p.end(), mode));
+              p.net().getFileName().toString(),
+              model,
+              m,
+              p.scale(),
+              p.start(),
+              p.end(),
+              mode,
+              p.mode()));
     }
     return new GenerationRequest.Control(units, guessMode);
   }

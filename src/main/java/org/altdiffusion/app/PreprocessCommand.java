@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.altdiffusion.image.Png;
 import org.altdiffusion.image.control.Preprocessor;
+import org.altdiffusion.image.control.ProcessorResolution;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -38,13 +39,25 @@ final class PreprocessCommand implements Callable<Integer> {
       description = "scribble: gray values up to it become lines.")
   int threshold;
 
+  @Option(
+      names = "--processor-res",
+      paramLabel = "PX",
+      defaultValue = "0",
+      description =
+          "canny/scribble: scale the picture's short side to PX first, as sd-webui-controlnet's"
+              + " processor_res (0, the default: its own size).")
+  int resolution;
+
   @Override
   public Integer call() throws Exception {
     Preprocessor p = Preprocessor.of(name);
+    if (resolution < 0 || resolution > ProcessorResolution.MAX)
+      throw new IllegalArgumentException(
+          "--processor-res " + resolution + ": accepted 1.." + ProcessorResolution.MAX + " or 0");
     var map =
         p.apply(
             ControlNetOptions.readImage(image),
-            new Preprocessor.Settings(low, high, l2, threshold));
+            new Preprocessor.Settings(low, high, l2, threshold, resolution));
     Path parent = out.toAbsolutePath().getParent();
     if (parent != null) Files.createDirectories(parent);
     Files.write(out, Png.encode(map, null));

@@ -15,8 +15,11 @@ import org.bytedeco.pytorch.global.torch;
  * StableDiffusionControlNetPipeline semantics: each net sees the call's latents and text rows and
  * its control image (repeated per row), its residuals are scaled by its scale while the step is
  * inside its start/end fraction (a step outside adds nothing), and the nets' residuals are summed.
- * In guess mode only the prompt's rows get residuals (the negative rows none). Extra input channels
- * (9-channel inpainting) come from {@code base}.
+ * In guess mode only the prompt's rows get residuals (the negative rows none). A unit in one of
+ * sd-webui-controlnet's other {@link ControlMode}s has its outputs scaled per output by the mode's
+ * factors instead, and in "ControlNet is more important" multiplied by the rows' cond mark (0 on
+ * the negative rows, 1 on the prompt's), as the extension's hook. Extra input channels (9-channel
+ * inpainting) come from {@code base}.
  */
 final class ControlNetInputs implements UNetInputs {
   private final UNetInputs base;
@@ -63,11 +66,16 @@ final class ControlNetInputs implements UNetInputs {
   @Override
   public Residuals residuals(
       Tensor latents, int stepIndex, double timestep, Tensor context, Rows rows) {
-    if (!guessMode || rows == Rows.PROMPT) return sum(latents, stepIndex, timestep, context);
+    if (!guessMode || rows == Rows.PROMPT) return sum(latents, stepIndex, timestep, context, rows);
     if (rows == Rows.NEGATIVE) return null; // guess mode: the negative pass gets none
     long b = latents.size(0) / 2;
     Residuals cond =
-        sum(latents.narrow(0, b, b), stepIndex, timestep, context.narrow(0, b, b)); // [B, ...]
+        sum(
+            latents.narrow(0, b, b),
+            stepIndex,
+            timestep,
+            context.narrow(0, b, b),
+            Rows.PROMPT); // [B, ...]
     if (cond == null) return null;
     List<Tensor> down = new ArrayList<>();
     for (Tensor d : cond.down()) down.add(withZeros(d));
@@ -80,16 +88,16 @@ final class ControlNetInputs implements UNetInputs {
   }
 
   /** Every acting unit's residuals for these rows, summed; null when none acts at this step. */
-  private Residuals sum(Tensor latents, int stepIndex, double timestep, Tensor context) {
+  private Residuals sum(Tensor latents, int stepIndex, double timestep, Tensor context, Rows rows) {
     long n = latents.size(0);
     List<Tensor> down = null;
     Tensor mid = null;
     for (int u = 0; u < units.size(); u++) {
       ControlNetUnit unit = units.get(u);
       if (!unit.keeps(stepIndex - firstStep, stepCount)) continue;
+      if (unit.mode().promptRowsOnly() && rows == Rows.NEGATIVE) continue; // cond mark 0
       Tensor image = images.get(u).expand(n, -1, -1, -1); // [N, 3, H, W]
-      ControlNetModel.Residuals r =
-          unit.model().forward(latents, timestep, context, image, unit.scale(), guessMode);
+      ControlNetModel.Residuals r = unitResiduals(unit, latents, timestep, context, image, rows);
       if (down == null) {
         down = new ArrayList<>(r.down());
         mid = r.mid();
@@ -100,6 +108,34 @@ final class ControlNetInputs implements UNetInputs {
     }
     if (down == null) return null;
     return fullSize(down, mid, latents);
+  }
+
+  /**
+   * One unit's residuals: diffusers' scale (and guess mode) when Balanced, else the mode's factor
+   * per output, times the cond mark [0 x B, 1 x B] of a batched pass when only the prompt's rows
+   * get them.
+   */
+  private ControlNetModel.Residuals unitResiduals(
+      ControlNetUnit unit,
+      Tensor latents,
+      double timestep,
+      Tensor context,
+      Tensor image,
+      Rows rows) {
+    ControlNetModel net = unit.model();
+    if (unit.mode() == ControlMode.BALANCED)
+      return net.forward(latents, timestep, context, image, unit.scale(), guessMode);
+    double[] scales = unit.mode().scales(unit.scale(), net.outputCount());
+    ControlNetModel.Residuals r = net.forward(latents, timestep, context, image, scales);
+    if (!unit.mode().promptRowsOnly() || rows != Rows.BOTH) return r;
+    long b = latents.size(0) / 2;
+    Tensor mark =
+        torch.ones_like(
+            r.mid().narrow(1, 0, 1).narrow(2, 0, 1).narrow(3, 0, 1)); // [2B, 1, 1, 1], its device
+    mark.narrow(0, 0, b).zero_(); // the negative rows' cond mark
+    List<Tensor> down = new ArrayList<>();
+    for (Tensor d : r.down()) down.add(d.mul(mark));
+    return new ControlNetModel.Residuals(down, r.mid().mul(mark));
   }
 
   /** Globally pooled residuals ([N, C, 1, 1]) broadcast to the skips' shapes. */

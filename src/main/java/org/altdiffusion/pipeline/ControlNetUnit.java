@@ -21,6 +21,8 @@ import org.altdiffusion.models.controlnet.ControlNetModel;
  * @param end the fraction of the steps after which it stops, start..1 (default 1)
  * @param resize how a control image of another size is fitted (default {@link
  *     ResizeMode#JUST_RESIZE}: PIL's Lanczos, as diffusers' control image processor)
+ * @param mode sd-webui-controlnet's control mode (default {@link ControlMode#BALANCED}: diffusers'
+ *     scaling); the others cannot be combined with guess mode
  */
 public record ControlNetUnit(
     String name,
@@ -29,13 +31,27 @@ public record ControlNetUnit(
     double scale,
     double start,
     double end,
-    ResizeMode resize) {
+    ResizeMode resize,
+    ControlMode mode) {
 
   /** Largest conditioning scale accepted (A1111's ControlNet weight slider goes to 2). */
   public static final double MAX_SCALE = 2.0;
 
   public ControlNetUnit {
     if (resize == null) resize = ResizeMode.JUST_RESIZE;
+    if (mode == null) mode = ControlMode.BALANCED;
+  }
+
+  /** A Balanced unit (diffusers' semantics). */
+  public ControlNetUnit(
+      String name,
+      ControlNetModel model,
+      BufferedImage image,
+      double scale,
+      double start,
+      double end,
+      ResizeMode resize) {
+    this(name, model, image, scale, start, end, resize, ControlMode.BALANCED);
   }
 
   /** A unit with diffusers' defaults: scale 1, the whole schedule, just resize. */
@@ -45,12 +61,17 @@ public record ControlNetUnit(
 
   /** This unit with another scale. */
   public ControlNetUnit withScale(double v) {
-    return new ControlNetUnit(name, model, image, v, start, end, resize);
+    return new ControlNetUnit(name, model, image, v, start, end, resize, mode);
   }
 
   /** This unit acting only between the fractions {@code s} and {@code e} of the steps. */
   public ControlNetUnit withGuidance(double s, double e) {
-    return new ControlNetUnit(name, model, image, scale, s, e, resize);
+    return new ControlNetUnit(name, model, image, scale, s, e, resize, mode);
+  }
+
+  /** This unit in another control mode. */
+  public ControlNetUnit withMode(ControlMode m) {
+    return new ControlNetUnit(name, model, image, scale, start, end, resize, m);
   }
 
   /** Whether it acts at step {@code i} of {@code n} (diffusers' controlnet_keep). */
@@ -69,6 +90,13 @@ public record ControlNetUnit(
     if (!(start >= 0 && start <= 1)) p.add(who + "start must be between 0 and 1, got " + start);
     if (!(end >= 0 && end <= 1)) p.add(who + "end must be between 0 and 1, got " + end);
     if (start >= end) p.add(who + "start (" + start + ") must be below end (" + end + ")");
+    if (mode != ControlMode.BALANCED && model != null && model.outputCount() > 13)
+      p.add(
+          who
+              + "control mode \""
+              + mode.label()
+              + "\" scales at most 13 outputs (an SD net's), this net has "
+              + model.outputCount());
     return p;
   }
 }

@@ -256,6 +256,11 @@ public record GenerationRequest(
   private void controlProblems(List<String> p) {
     if (control.units().isEmpty()) p.add("ControlNet: at least one ControlNet with its image");
     for (ControlNetUnit u : control.units()) p.addAll(u.problems());
+    if (control.guessMode()
+        && control.units().stream().anyMatch(u -> u.mode() != ControlMode.BALANCED))
+      p.add(
+          "ControlNet: guess mode (diffusers' log-spaced scales) cannot be combined with the"
+              + " control modes other than Balanced; use one or the other");
     if (hires != null) p.add("ControlNet with the hires fix is not supported; leave one of them");
     if (mask != null && mask.cropPadding() != null)
       p.add(

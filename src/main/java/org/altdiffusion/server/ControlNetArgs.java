@@ -8,13 +8,16 @@ import java.util.List;
 import java.util.Map;
 import org.altdiffusion.image.ResizeMode;
 import org.altdiffusion.image.control.Preprocessor;
+import org.altdiffusion.image.control.ProcessorResolution;
+import org.altdiffusion.pipeline.ControlMode;
 
 /**
  * The units of sd-webui-controlnet's {@code alwayson_scripts.controlnet.args} (its ControlNetUnit
  * as the API takes it: {@code enabled} false by default, {@code input_image} an alias of {@code
  * image}, resize_mode "Crop and Resize" by default, -1 for a preprocessor's default resolution and
- * thresholds), checked: an unknown module or model, a switch this server cannot honour (control
- * modes other than Balanced, masks, advanced weighting) is a 422 saying what is accepted.
+ * thresholds), checked: an unknown module or model, a switch this server cannot honour (masks,
+ * advanced weighting, a control mode other than Balanced with diffusers' guess mode) is a 422
+ * saying what is accepted.
  */
 final class ControlNetArgs {
   private ControlNetArgs() {}
@@ -29,10 +32,6 @@ final class ControlNetArgs {
           "Outer Fit (Shrink to Fit)", "Resize and Fill",
           "Scale to Fit (Inner Fit)", "Crop and Resize",
           "Envelope (Outer Fit)", "Resize and Fill");
-
-  /** The extension's control-mode names, by their int value. */
-  static final List<String> CONTROL_MODES =
-      List.of("Balanced", "My prompt is more important", "ControlNet is more important");
 
   /**
    * One enabled unit.
@@ -65,10 +64,24 @@ final class ControlNetArgs {
       double high,
       int threshold,
       boolean pixelPerfect,
+      ControlMode controlMode,
       boolean guessMode) {
 
-    Preprocessor.Settings settings() {
-      return new Preprocessor.Settings(low, high, false, threshold);
+    /**
+     * The preprocessor's settings: canny and scribble at processor_res, or with pixel_perfect at
+     * the resolution the extension computes from the picture, the target size and the resize mode
+     * the map is fitted with ({@code fitting}: img2img's for its init image).
+     */
+    Preprocessor.Settings settings(
+        BufferedImage picture, int width, int height, ResizeMode fitting) {
+      int res = 0;
+      if (preprocessor.usesResolution())
+        res =
+            pixelPerfect
+                ? ProcessorResolution.pixelPerfect(
+                    picture.getWidth(), picture.getHeight(), width, height, fitting)
+                : Integer.parseInt(processorRes);
+      return new Preprocessor.Settings(low, high, false, threshold, res);
     }
 
     /** The extension's infotext value: "Module: canny, Model: ..., Weight: 1.0, ...". */
@@ -84,7 +97,7 @@ final class ControlNetArgs {
       f.put("Guidance Start", py(start));
       f.put("Guidance End", py(end));
       f.put("Pixel Perfect", pixelPerfect ? "True" : "False");
-      f.put("Control Mode", CONTROL_MODES.get(0));
+      f.put("Control Mode", controlMode.label());
       List<String> pairs = new ArrayList<>();
       f.forEach((k, v) -> pairs.add(k + ": " + v));
       return String.join(", ", pairs);
@@ -183,9 +196,15 @@ final class ControlNetArgs {
       throw ApiException.invalid(
           at + ": guidance_start (" + start + ") must be below guidance_end (" + end + ")");
     int resize = resizeMode(at, u.get("resize_mode"));
-    controlMode(at, u.get("control_mode"));
+    ControlMode mode = controlMode(at, u.get("control_mode"));
     boolean pixelPerfect = bool(u, at, "pixel_perfect", false);
     boolean guess = bool(u, at, "guessmode", false) || bool(u, at, "guess_mode", false);
+    if (guess && mode != ControlMode.BALANCED)
+      throw ApiException.invalid(
+          at
+              + ": guessmode (diffusers' log-spaced scales) cannot be combined with control_mode \""
+              + mode.label()
+              + "\"; send one of them");
     int res = (int) number(u, at, "processor_res", -1, Integer.MIN_VALUE, Integer.MAX_VALUE);
     double a = number(u, at, "threshold_a", -1, -Double.MAX_VALUE, Double.MAX_VALUE);
     double b = number(u, at, "threshold_b", -1, -Double.MAX_VALUE, Double.MAX_VALUE);
@@ -209,6 +228,7 @@ final class ControlNetArgs {
         t.high,
         t.threshold,
         pixelPerfect,
+        mode,
         guess);
   }
 
@@ -218,32 +238,8 @@ final class ControlNetArgs {
     double a = number(u, at, "threshold_a", -1, -Double.MAX_VALUE, Double.MAX_VALUE);
     double b = number(u, at, "threshold_b", -1, -Double.MAX_VALUE, Double.MAX_VALUE);
     Thresholds t = thresholds(at, p, res, a, b);
-    return new Preprocessor.Settings(t.low, t.high, false, t.threshold);
-  }
-
-  /**
-   * The warning for a map computed at the picture's own size where the extension first scales the
-   * picture's short side to processor_res (canny and scribble only); null when they agree.
-   */
-  static String resolutionWarning(String who, Preprocessor p, JsonNode u, BufferedImage picture) {
-    if (p != Preprocessor.CANNY && p != Preprocessor.SCRIBBLE) return null;
-    int res = (int) number(u, who, "processor_res", -1, Integer.MIN_VALUE, Integer.MAX_VALUE);
-    return resolutionWarning(who, p, res == -1 ? 512 : res, picture);
-  }
-
-  static String resolutionWarning(String who, Preprocessor p, int res, BufferedImage picture) {
-    if (p != Preprocessor.CANNY && p != Preprocessor.SCRIBBLE) return null;
-    int shortSide = Math.min(picture.getWidth(), picture.getHeight());
-    if (shortSide == res) return null;
-    return who
-        + ": the "
-        + p.cliName()
-        + " map is computed at the picture's own size ("
-        + picture.getWidth()
-        + "x"
-        + picture.getHeight()
-        + "); sd-webui-controlnet first scales its short side to processor_res "
-        + res;
+    int r = p.usesResolution() ? Integer.parseInt(t.res) : 0;
+    return new Preprocessor.Settings(t.low, t.high, false, t.threshold, r);
   }
 
   private record Thresholds(
@@ -353,22 +349,19 @@ final class ControlNetArgs {
             + Json.describe(v));
   }
 
-  /**
-   * Only Balanced: the extension's other modes scale the residuals by 0.825^(12-i) ("soft
-   * injection") and, for "ControlNet is more important", drop them from the negative pass;
-   * diffusers' guess mode uses logspace(-1, 0) scales instead, so neither is the same computation.
-   */
-  private static void controlMode(String at, JsonNode v) {
-    if (v == null || v.isNull()) return;
-    if ((v.isIntegralNumber() && v.intValue() == 0)
-        || (v.isTextual() && v.textValue().equals(CONTROL_MODES.get(0)))) return;
+  /** The extension's control_mode: 0/1/2 or its label (default Balanced). */
+  private static ControlMode controlMode(String at, JsonNode v) {
+    if (v == null || v.isNull()) return ControlMode.BALANCED;
+    int n = ControlMode.values().length;
+    if (v.isIntegralNumber() && v.intValue() >= 0 && v.intValue() < n)
+      return ControlMode.values()[v.intValue()];
+    if (v.isTextual())
+      for (ControlMode m : ControlMode.values()) if (m.label().equals(v.textValue())) return m;
     throw ApiException.invalid(
         at
-            + ".control_mode: only 0 \"Balanced\" is supported, got "
-            + Json.describe(v)
-            + ". The extension's \"My prompt is more important\" / \"ControlNet is more"
-            + " important\" scale the ControlNet by 0.825^(12-i) (soft injection), which this"
-            + " server does not do; for diffusers' guess mode send \"guessmode\": true");
+            + ".control_mode: accepted 0 \"Balanced\", 1 \"My prompt is more important\", 2"
+            + " \"ControlNet is more important\" (by number or name), got "
+            + Json.describe(v));
   }
 
   private static boolean bool(JsonNode u, String at, String key, boolean def) {

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.altdiffusion.image.ResizeMode;
 import org.altdiffusion.models.controlnet.ControlNetModel;
 import org.altdiffusion.pipeline.ControlNetUnit;
 import org.altdiffusion.pipeline.GeneratedImage;
@@ -38,8 +39,8 @@ final class ControlNetJobs {
   }
 
   /**
-   * The request's ControlNets: maps made, models loaded; a warning per map computed at another
-   * resolution than the extension's and per map fitted to the image size.
+   * The request's ControlNets: maps made (at the unit's processor resolution), models loaded; a
+   * warning per map fitted to the image size.
    */
   GenerationRequest.Control control(
       List<ControlNetArgs.Unit> units,
@@ -51,13 +52,10 @@ final class ControlNetJobs {
     for (ControlNetArgs.Unit u : units) {
       String who = "ControlNet " + u.index();
       BufferedImage picture = InitImages.decode(u.image() != null ? u.image() : r.init().image());
-      if (!u.processorRes().equals("0.5")) {
-        String w =
-            ControlNetArgs.resolutionWarning(
-                who, u.preprocessor(), Integer.parseInt(u.processorRes()), picture);
-        if (w != null) warnings.add(w);
-      }
-      BufferedImage map = u.preprocessor().apply(picture, u.settings());
+      // the extension's choose_input_image: the init image comes with img2img's resize mode
+      ResizeMode resize = u.image() != null ? u.resize() : r.init().resizeMode();
+      BufferedImage map =
+          u.preprocessor().apply(picture, u.settings(picture, width, height, resize));
       if (map.getWidth() != width || map.getHeight() != height)
         warnings.add(
             who
@@ -70,10 +68,17 @@ final class ControlNetJobs {
                 + "x"
                 + height
                 + " by "
-                + u.resizeName());
+                + ControlNetArgs.RESIZE_NAMES.get(resize.ordinal()));
       out.add(
           new ControlNetUnit(
-              u.entry().title(), model(u), map, u.weight(), u.start(), u.end(), u.resize()));
+              u.entry().title(),
+              model(u),
+              map,
+              u.weight(),
+              u.start(),
+              u.end(),
+              resize,
+              u.controlMode()));
     }
     return new GenerationRequest.Control(out, units.get(0).guessMode());
   }

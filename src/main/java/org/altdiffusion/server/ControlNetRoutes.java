@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import org.altdiffusion.image.Png;
 import org.altdiffusion.image.control.Preprocessor;
+import org.altdiffusion.pipeline.ControlMode;
 
 /**
  * sd-webui-controlnet's own routes: {@code GET /controlnet/model_list}, {@code GET
@@ -123,19 +124,15 @@ final class ControlNetRoutes {
     Preprocessor.Settings settings = ControlNetArgs.settings("controlnet", p, unit);
     ObjectNode out = Json.object();
     ArrayNode maps = out.putArray("images");
-    ArrayNode warnings = Json.array();
     for (int i = 0; i < images.size(); i++) {
       String field = "controlnet_input_images[" + i + "]";
       JsonNode img = images.get(i);
       if (!img.isTextual())
         throw ApiException.invalid(field + " must be a base64 image, got " + Json.describe(img));
       BufferedImage picture = InitImages.decode(ImageInput.decode(field, img.textValue()));
-      String w = ControlNetArgs.resolutionWarning(field, p, unit, picture);
-      if (w != null) warnings.add(w);
       maps.add(Base64.getEncoder().encodeToString(Png.encode(p.apply(picture, settings), null)));
     }
     out.put("info", "Success");
-    if (!warnings.isEmpty()) out.set("warnings", warnings);
     return out;
   }
 
@@ -177,17 +174,35 @@ final class ControlNetRoutes {
         "control_mode",
         OpenApi.map(
             "description",
-            "only 0 / \"Balanced\"",
+            "0 Balanced (default), 1 My prompt is more important, 2 ControlNet is more important",
             "oneOf",
             List.of(
-                OpenApi.map("type", "integer", "enum", List.of(0)),
-                OpenApi.map("type", "string", "enum", List.of("Balanced")))));
-    unit.put("processor_res", OpenApi.map("type", "integer", "description", "-1 = default 512"));
+                OpenApi.map("type", "integer", "enum", List.of(0, 1, 2)),
+                OpenApi.map(
+                    "type",
+                    "string",
+                    "enum",
+                    java.util.Arrays.stream(ControlMode.values())
+                        .map(ControlMode::label)
+                        .toList()))));
+    unit.put(
+        "processor_res",
+        OpenApi.map(
+            "type",
+            "integer",
+            "description",
+            "canny/scribble: the short side the picture is scaled to first, 64..2048 (-1 = 512)"));
     unit.put(
         "threshold_a",
         OpenApi.map("type", "number", "description", "canny low (-1 = 100), scribble threshold"));
     unit.put("threshold_b", OpenApi.map("type", "number", "description", "canny high (-1 = 200)"));
-    unit.put("pixel_perfect", OpenApi.map("type", "boolean"));
+    unit.put(
+        "pixel_perfect",
+        OpenApi.map(
+            "type",
+            "boolean",
+            "description",
+            "processor_res from the picture and the target size (the extension's formula)"));
     unit.put("low_vram", OpenApi.map("type", "boolean", "description", "ignored"));
     unit.put(
         "guessmode",

@@ -98,6 +98,19 @@ class GenerateControlNetCommandTest {
         assertEquals(v << 16 | v << 8 | v, written.getRGB(x, y) & 0xFFFFFF);
       }
     assertTrue(edges > 20, "the circle has edges: " + edges);
+    // at the extension's processor_res: the 48x32 picture's short side scaled to 64
+    var scaled =
+        run(
+            "preprocess",
+            "canny",
+            image.toString(),
+            tmp.resolve("edges64.png").toString(),
+            "--processor-res",
+            "64");
+    assertEquals(0, scaled.code(), scaled.err());
+    BufferedImage at64 = ImageIO.read(tmp.resolve("edges64.png").toFile());
+    assertEquals(96, at64.getWidth());
+    assertEquals(64, at64.getHeight());
     var bad = run("preprocess", "depth", image.toString(), tmp.resolve("d.png").toString());
     assertTrue(bad.err().contains("accepted: none, canny, scribble, invert"), bad.err());
   }
@@ -128,6 +141,9 @@ class GenerateControlNetCommandTest {
         image
       },
       {"--controlnet", NET, "--control-image", image, "--control-resize", "stretch"},
+      {"--controlnet", NET, "--control-image", image, "--control-processor-res", "4096"},
+      {"--controlnet", NET, "--control-image", image, "--control-mode", "strong"},
+      {"--controlnet", NET, "--control-image", image, "--control-mode", "prompt", "--guess-mode"},
     };
     String[] expected = {
       "1 --controlnet but 2 --control-image",
@@ -137,6 +153,9 @@ class GenerateControlNetCommandTest {
       "no such folder or file",
       "does not fit model tiny-altdiffusion",
       "accepted: just-resize, crop-and-resize, resize-and-fill",
+      "--control-processor-res 4096: accepted 1..2048",
+      "unknown control mode 'strong'; accepted: balanced (0",
+      "cannot be combined with the control modes other than Balanced",
     };
     for (int i = 0; i < cases.length; i++) {
       var r = generate(Path.of(out), cases[i]);

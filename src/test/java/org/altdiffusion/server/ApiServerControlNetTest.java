@@ -96,10 +96,19 @@ class ApiServerControlNetTest {
                 + "\"],\"controlnet_threshold_a\":50,\"controlnet_threshold_b\":150}");
     assertEquals("Success", r.get("info").textValue());
     BufferedImage map = decode(r.get("images").get(0).textValue());
+    // the extension's default processor_res 512: the 40x24 picture's short side scaled to 512
     BufferedImage expected =
-        Preprocessor.CANNY.apply(picture(), new Preprocessor.Settings(50, 150, false, 127));
+        Preprocessor.CANNY.apply(picture(), new Preprocessor.Settings(50, 150, false, 127, 512));
+    assertEquals(853, map.getWidth());
+    assertEquals(512, map.getHeight());
     assertArrayEquals(pixels(expected), pixels(map));
-    assertTrue(r.get("warnings").get(0).textValue().contains("processor_res 512"), r.toString());
+    JsonNode small =
+        post(
+            "/controlnet/detect",
+            "{\"controlnet_module\":\"canny\",\"controlnet_input_images\":[\""
+                + b64(controlPng)
+                + "\"],\"controlnet_processor_res\":64}");
+    assertEquals(64, decode(small.get("images").get(0).textValue()).getHeight());
     String bad =
         error(
             "/controlnet/detect",
@@ -159,7 +168,9 @@ class ApiServerControlNetTest {
             "--control-preprocess",
             "canny",
             "--control-end",
-            "0.5");
+            "0.5",
+            "--control-processor-res",
+            "512");
     assertEquals(0, code);
     int[] served = pixels(decode(b64));
     assertArrayEquals(pixels(ImageIO.read(out.toFile())), served);
@@ -174,6 +185,122 @@ class ApiServerControlNetTest {
                     .get("parameters"))
             .settings()
             .containsKey("ControlNet 0"));
+  }
+
+  @Test
+  void pixelPerfectAndControlNetIsMoreImportantGiveTheClisPicture() throws Exception {
+    // pixel_perfect: 40x24 picture, 32x32 target, Crop and Resize: max(32/24, 32/40) x 24 = 32
+    String unit =
+        "{\"enabled\":true,\"image\":\""
+            + b64(controlPng)
+            + "\",\"module\":\"canny\",\"model\":\"cn-sd1\",\"weight\":1.2,"
+            + "\"pixel_perfect\":true,\"control_mode\":\"ControlNet is more important\","
+            + "\"resize_mode\":1}";
+    JsonNode r = post("/sdapi/v1/txt2img", request(unit));
+    String b64 = r.get("images").get(0).textValue();
+    String text =
+        Infotext.parse(PngText.read(Base64.getDecoder().decode(b64)).get("parameters"))
+            .settings()
+            .get("ControlNet 0");
+    assertTrue(text.endsWith("Pixel Perfect: True, Control Mode: ControlNet is more important"));
+    Path out = tmp.resolve("cli-mode.png");
+    int code =
+        Main.run(
+            "generate",
+            "--model",
+            TinyModelRegistry.FOLDER.toString(),
+            "-p",
+            "a cat",
+            "--steps",
+            "4",
+            "-s",
+            "7",
+            "-W",
+            "32",
+            "-H",
+            "32",
+            "-g",
+            "7",
+            "--sampler",
+            "Euler",
+            "--quiet",
+            "--out",
+            out.toString(),
+            "--controlnet",
+            nets.resolve("cn-sd1") + ":1.2",
+            "--control-image",
+            controlPng.toString(),
+            "--control-preprocess",
+            "canny",
+            "--control-resize",
+            "crop-and-resize",
+            "--control-processor-res",
+            "32",
+            "--control-mode",
+            "controlnet");
+    assertEquals(0, code);
+    assertArrayEquals(pixels(ImageIO.read(out.toFile())), pixels(decode(b64)));
+    JsonNode balanced =
+        post(
+            "/sdapi/v1/txt2img",
+            request(unit.replace("\"ControlNet is more important\"", "\"Balanced\"")));
+    assertFalse(
+        java.util.Arrays.equals(
+            pixels(decode(b64)), pixels(decode(balanced.get("images").get(0).textValue()))));
+  }
+
+  /**
+   * The web page's request (app.js: request() with controlNetUnit(), the sliders from module_list)
+   * through the job API: accepted, and the same picture as the A1111 route.
+   */
+  @Test
+  void theWebPagesControlNetRequestIsAccepted() throws Exception {
+    String js = Files.readString(Path.of("src/main/resources/web/app.js"));
+    assertTrue(js.contains("body.alwayson_scripts = { controlnet: { args: [unit] } };"));
+    ObjectNode unit = Http.JSON.createObjectNode();
+    unit.put("enabled", true);
+    unit.put("image", b64(controlPng));
+    unit.put("module", "canny");
+    unit.put("model", title());
+    unit.put("weight", 0.8);
+    unit.put("guidance_start", 0.1);
+    unit.put("guidance_end", 0.9);
+    unit.put("control_mode", 1);
+    unit.put("resize_mode", 1);
+    unit.put("pixel_perfect", false);
+    unit.put("processor_res", 256); // the sliders' fields, named as module_detail's
+    unit.put("threshold_a", 60);
+    unit.put("threshold_b", 180);
+    unit.fieldNames()
+        .forEachRemaining(
+            k ->
+                assertTrue(
+                    js.contains(" " + k + ":") || js.contains("\"" + k + "\""),
+                    "app.js sends " + k));
+    ObjectNode body =
+        (ObjectNode)
+            Http.JSON.readTree(
+                "{\"prompt\":\"a cat\",\"negative_prompt\":\"\",\"steps\":4,\"cfg_scale\":7,"
+                    + "\"seed\":7,\"batch_size\":1,\"n_iter\":1,\"width\":32,\"height\":32,"
+                    + "\"sampler_name\":\"Euler\"}");
+    body.putObject("alwayson_scripts").putObject("controlnet").putArray("args").add(unit);
+    Http.Res sub = Http.post(server.url() + "/api/v1/jobs", body.toString());
+    assertEquals(202, sub.status(), sub.body());
+    String id = sub.json().get("id").textValue();
+    long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
+    String status;
+    while (!(status =
+            Http.get(server.url() + "/api/v1/jobs/" + id).json().get("status").textValue())
+        .equals("succeeded")) {
+      assertNotEquals("failed", status);
+      assertTrue(System.nanoTime() < deadline, "job did not succeed");
+      Thread.sleep(5);
+    }
+    JsonNode job = Http.get(server.url() + "/api/v1/jobs/" + id + "/result").json();
+    JsonNode direct = post("/sdapi/v1/txt2img", body.toString());
+    assertArrayEquals(
+        pixels(decode(direct.get("images").get(0).textValue())),
+        pixels(decode(job.get("images").get(0).textValue())));
   }
 
   @Test
@@ -252,8 +379,11 @@ class ApiServerControlNetTest {
         unknownModel.contains(
             "unknown ControlNet model 'control_sd15_canny'; accepted: " + title()),
         unknownModel);
-    String mode = error("/sdapi/v1/txt2img", request(unit("\"control_mode\":1")));
-    assertTrue(mode.contains("only 0 \\\"Balanced\\\" is supported"), mode);
+    String mode = error("/sdapi/v1/txt2img", request(unit("\"control_mode\":3")));
+    assertTrue(mode.contains("accepted 0 \\\"Balanced\\\", 1"), mode);
+    String guess =
+        error("/sdapi/v1/txt2img", request(unit("\"control_mode\":2,\"guessmode\":true")));
+    assertTrue(guess.contains("cannot be combined with control_mode"), guess);
     String module =
         error(
             "/sdapi/v1/txt2img",

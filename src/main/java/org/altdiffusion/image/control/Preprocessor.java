@@ -9,8 +9,9 @@ import org.altdiffusion.image.GrayImage;
 /**
  * The control-image preprocessors that need no network, under sd-webui-controlnet's module names.
  * Each takes an 8-bit RGB picture and returns the map a ControlNet is fed (8-bit RGB, gray maps
- * repeated in the three channels, as its {@code HWC3}). The picture is processed at its own size
- * (A1111's processor_res rescaling is not applied).
+ * repeated in the three channels, as its {@code HWC3}). Canny and scribble run at the picture's own
+ * size, or, given a resolution, as the extension runs canny/threshold: short side scaled to it, see
+ * {@link ProcessorResolution}.
  */
 public enum Preprocessor {
   /** The picture as it is (already a control map). */
@@ -43,11 +44,29 @@ public enum Preprocessor {
    * @param high Canny's high threshold (default 200)
    * @param l2Gradient Canny's L2 gradient magnitude (default false)
    * @param threshold scribble's binarisation threshold, 0..255 (default 127)
+   * @param resolution the extension's processor_res for canny and scribble: the short side the
+   *     picture is scaled to first (0, the default: its own size)
    */
-  public record Settings(double low, double high, boolean l2Gradient, int threshold) {
+  public record Settings(
+      double low, double high, boolean l2Gradient, int threshold, int resolution) {
+    /** Settings at the picture's own size. */
+    public Settings(double low, double high, boolean l2Gradient, int threshold) {
+      this(low, high, l2Gradient, threshold, 0);
+    }
+
     public static Settings defaults() {
       return new Settings(100, 200, false, 127);
     }
+
+    /** These settings at another processor resolution (0: the picture's own size). */
+    public Settings withResolution(int r) {
+      return new Settings(low, high, l2Gradient, threshold, r);
+    }
+  }
+
+  /** Whether the processor resolution changes this preprocessor's map (canny and scribble). */
+  public boolean usesResolution() {
+    return this == CANNY || this == SCRIBBLE;
   }
 
   /** Every name, in order. */
@@ -65,6 +84,12 @@ public enum Preprocessor {
 
   /** The control map of {@code rgb}. */
   public BufferedImage apply(BufferedImage rgb, Settings s) {
+    if (s.resolution() > 0 && usesResolution())
+      return ProcessorResolution.around(rgb, s.resolution(), img -> atOwnSize(img, s));
+    return atOwnSize(rgb, s);
+  }
+
+  private BufferedImage atOwnSize(BufferedImage rgb, Settings s) {
     return switch (this) {
       case NONE -> rgb;
       case CANNY -> toRgb(Canny.edges(rgb, s.low(), s.high(), s.l2Gradient()));

@@ -198,15 +198,43 @@ public final class ControlNetModel extends Module {
       boolean guessMode) {
     return forward(
         sample,
-        () ->
-            torch
-                .scalar_tensor(new Scalar(timestep), new TensorOptions(torch.ScalarType.Double))
-                .unsqueeze(0)
-                .expand(sample.size(0)), // [B]
+        timeInput(sample, timestep),
         context,
         controlImage,
-        scale,
-        guessMode);
+        (down, mid) -> scaled(down, mid, scale, guessMode));
+  }
+
+  /**
+   * The residuals with output i ({@code down_0 .. down_n-2}, then the middle block's) multiplied by
+   * {@code outputScales[i]} (a float32 scalar, as PyTorch multiplies by a Python float), before the
+   * global pooling of nets that have it: sd-webui-controlnet's per-output weighting.
+   *
+   * @param outputScales one factor per output: {@link #outputCount()} of them
+   */
+  public Residuals forward(
+      Tensor sample, double timestep, Tensor context, Tensor controlImage, double[] outputScales) {
+    if (outputScales.length != outputCount())
+      throw new IllegalArgumentException(
+          "ControlNet: "
+              + outputCount()
+              + " output scales expected (one per skip and the middle block), got "
+              + outputScales.length);
+    return forward(
+        sample,
+        timeInput(sample, timestep),
+        context,
+        controlImage,
+        (down, mid) -> {
+          List<Tensor> out = new ArrayList<>();
+          for (int i = 0; i < down.size(); i++)
+            out.add(down.get(i).mul(new Scalar(outputScales[i])));
+          return pooled(out, mid.mul(new Scalar(outputScales[down.size()])));
+        });
+  }
+
+  /** The number of residuals: one per skip of the down blocks, and the middle block's. */
+  public int outputCount() {
+    return controlnetDownBlocks.size() + 1;
   }
 
   /**
@@ -232,8 +260,21 @@ public final class ControlNetModel extends Module {
         () -> timesteps.to(torch.ScalarType.Float),
         context,
         controlImage,
-        scale,
-        guessMode);
+        (down, mid) -> scaled(down, mid, scale, guessMode));
+  }
+
+  /** The one timestep as the [B] time input. */
+  private static java.util.function.Supplier<Tensor> timeInput(Tensor sample, double timestep) {
+    return () ->
+        torch
+            .scalar_tensor(new Scalar(timestep), new TensorOptions(torch.ScalarType.Double))
+            .unsqueeze(0)
+            .expand(sample.size(0)); // [B]
+  }
+
+  /** How the zero convolutions' outputs become the residuals (scaling, pooling). */
+  private interface Scaling {
+    Residuals apply(List<Tensor> down, Tensor mid);
   }
 
   private Residuals forward(
@@ -241,8 +282,7 @@ public final class ControlNetModel extends Module {
       java.util.function.Supplier<Tensor> timesteps,
       Tensor context,
       Tensor controlImage,
-      double scale,
-      boolean guessMode) {
+      Scaling scaling) {
     checkInputs(sample, context, controlImage);
     Tensor[] all =
         guarded(
@@ -264,7 +304,7 @@ public final class ControlNetModel extends Module {
                       List<Tensor> down = new ArrayList<>();
                       for (int i = 0; i < skips.size(); i++)
                         down.add(controlnetDownBlocks.get(i).forward(skips.get(i)));
-                      Residuals r = scaled(down, controlnetMidBlock.forward(h), scale, guessMode);
+                      Residuals r = scaling.apply(down, controlnetMidBlock.forward(h));
                       List<Tensor> out = new ArrayList<>(r.down());
                       out.add(r.mid());
                       return out.toArray(Tensor[]::new);
@@ -292,6 +332,11 @@ public final class ControlNetModel extends Module {
       for (Tensor d : down) out.add(d.mul(new Scalar(scale)));
       mid = mid.mul(new Scalar(scale));
     }
+    return pooled(out, mid);
+  }
+
+  /** Global average pooling of every residual when the net is configured for it. */
+  private Residuals pooled(List<Tensor> out, Tensor mid) {
     if (config.globalPoolConditions()) {
       long[] hw = {2, 3};
       out.replaceAll(
