@@ -300,7 +300,7 @@ public final class DiffusionPipeline implements ImageGenerator {
       InpaintRegion region,
       ProgressListener progress) {
     List<Generator> generators = Noise.seeded(seed, r.batchSize());
-    Noise noise = noise(r, generators, subseed);
+    Noise noise = noise(r, generators, subseed).on(model.device());
     scheduler.setEta(r.sampling().eta());
     scheduler.setTimesteps(r.sampling().steps());
     LatentInit init = LatentInit.TEXT_TO_IMAGE;
@@ -314,7 +314,7 @@ public final class DiffusionPipeline implements ImageGenerator {
               region.mask(),
               nineChannels,
               r.mask().fill(),
-              Noise.of(generators.get(0)));
+              Noise.of(generators.get(0)).on(model.device()));
       init = inpainting;
       if (nineChannels) inputs = inpainting;
       else hook = inpainting;
@@ -401,7 +401,7 @@ public final class DiffusionPipeline implements ImageGenerator {
     long[] upShape = model.latentShape(r.batchSize(), up.width(), up.height());
     long[] shape = model.latentShape(r.batchSize(), target.width(), target.height());
     List<Generator> generators = Noise.seeded(seed, r.batchSize());
-    Noise noise = noise(r, generators, subseed);
+    Noise noise = noise(r, generators, subseed).on(model.device());
     Tensor upscaled =
         cut(
             HiresUpscale.isLatent(upscaler)

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
+import org.altdiffusion.engine.ComputeDevice;
 import org.altdiffusion.nn.Attention;
 import org.altdiffusion.nn.Embedding;
 import org.altdiffusion.nn.LayerNorm;
@@ -69,9 +70,13 @@ public final class XlmRobertaModel extends Module {
       throw new IllegalArgumentException(
           "layerCount " + layerCount + " outside [0, " + layers.size() + "]");
     }
+    // checked where they were made (the CPU: the checks read values), then moved to the weights
+    ComputeDevice device = device();
     Tensor checkedIds =
-        TextInputs.checkIds(ids, config.vocabSize(), config.maxTokens(), "XLM-RoBERTa");
-    Tensor mask = TextInputs.checkMask(attentionMask, ids, "XLM-RoBERTa");
+        device.place(
+            TextInputs.checkIds(ids, config.vocabSize(), config.maxTokens(), "XLM-RoBERTa"));
+    Tensor mask =
+        TextInputs.onDevice(TextInputs.checkMask(attentionMask, ids, "XLM-RoBERTa"), device);
     return guarded(
         "forward",
         () -> {

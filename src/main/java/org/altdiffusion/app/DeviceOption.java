@@ -1,0 +1,21 @@
+package org.altdiffusion.app;
+
+import org.altdiffusion.engine.ComputeDevice;
+import picocli.CommandLine.Option;
+
+/** {@code --device}: where the model's weights and all its work live (every model command). */
+final class DeviceOption {
+  @Option(
+      names = "--device",
+      paramLabel = "DEVICE",
+      description =
+          "cpu, cuda, cuda:N or auto (default: auto = the first CUDA GPU when the CUDA natives are"
+              + " installed and one is visible, else the CPU). Noise is drawn on the CPU either"
+              + " way, so a seed gives the same picture on every device.")
+  String device = "auto";
+
+  /** The device asked for, checked: a missing GPU or missing CUDA natives fail here. */
+  ComputeDevice resolve() {
+    return ComputeDevice.parse(device);
+  }
+}
