@@ -346,6 +346,7 @@ public final class DiffusionPipeline implements ImageGenerator {
     int latent = model.vae().config.latentChannels();
     for (ControlNetUnit u : r.control().units()) {
       u.model().checkFits(model.unet().config, u.name(), model.name());
+      u.model().moveTo(model.device()); // a no-op once it is there
       if (u.model().config.inChannels() != latent
           || u.model().imageScale() != model.vae().downscaleFactor())
         throw new IllegalArgumentException(
@@ -533,7 +534,8 @@ public final class DiffusionPipeline implements ImageGenerator {
     if (guided) rows.push_back(repeat(contexts.get(contexts.size() - 1), batch));
     if (samePrompt) rows.push_back(repeat(contexts.get(0), batch));
     else for (int i = 0; i < batch; i++) rows.push_back(contexts.get(i));
-    return torch.cat(rows, 0); // [(2)B, T, D]
+    // on the UNet's device (a no-op when the text encoder is there too)
+    return model.device().place(torch.cat(rows, 0)); // [(2)B, T, D]
   }
 
   /**

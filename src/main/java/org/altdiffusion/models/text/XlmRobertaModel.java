@@ -147,11 +147,10 @@ public final class XlmRobertaModel extends Module {
     public Tensor forward(Tensor ids, UnaryOperator<Tensor> words) {
       Tensor tokenType =
           tokenTypeEmbeddings.weight.get().select(0, 0); // [hidden], broadcast over B, T
-      Tensor looked = torch.embedding(wordEmbeddings.weight.get(), ids, pad, false, false);
+      Tensor looked = Embedding.lookup(wordEmbeddings.weight.get(), ids, pad);
       Tensor wordVectors = words == null ? looked : words.apply(looked); // [B, T, hidden]
       Tensor positions =
-          torch.embedding(
-              positionEmbeddings.weight.get(), positionIds(ids, pad), pad, false, false);
+          Embedding.lookup(positionEmbeddings.weight.get(), positionIds(ids, pad), pad);
       return layerNorm.forward(wordVectors.add(tokenType).add(positions));
     }
   }
