@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.function.UnaryOperator;
+import org.altdiffusion.engine.ComputeDevice;
 import org.altdiffusion.engine.Noise;
 import org.altdiffusion.engine.Scopes;
 import org.altdiffusion.engine.ThreadSettings;
@@ -283,8 +284,10 @@ public final class DiffusionPipeline implements ImageGenerator {
             size.height(),
             images * (guided ? 2 : 1),
             images);
-    MemoryEstimate.check(
-        needed, MemoryEstimate.availableBytes(), size.width(), size.height(), images);
+    // the host's free memory bounds work on the CPU; on a GPU libtorch's allocator reports
+    ComputeDevice device = model.device();
+    long available = device.isCpu() ? MemoryEstimate.availableBytes() : -1;
+    MemoryEstimate.check(needed, available, size.width(), size.height(), images, device.toString());
   }
 
   /** The request's mode as the loop's three parts, then the loop, then the VAE. */
