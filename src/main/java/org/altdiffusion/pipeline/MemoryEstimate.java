@@ -72,8 +72,8 @@ public final class MemoryEstimate {
               width,
               height,
               images,
-              device == null ? "" : " on " + device,
               needed / 1e9,
+              device == null ? "" : " on " + device,
               available / 1e9));
     }
   }
