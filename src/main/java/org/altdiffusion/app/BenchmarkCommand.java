@@ -17,7 +17,6 @@ import org.altdiffusion.eval.Shard;
 import org.altdiffusion.image.Pixels;
 import org.altdiffusion.models.inception.FidInceptionV3;
 import org.altdiffusion.pipeline.DiffusionPipeline;
-import org.altdiffusion.pipeline.PipelineLoader;
 import org.altdiffusion.tiny.eval.MultilingualClip;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -37,6 +36,8 @@ import picocli.CommandLine.Parameters;
           + " Pictures already in OUT are reused when their infotext shows the same parameters."
     })
 final class BenchmarkCommand implements Callable<Integer> {
+  @picocli.CommandLine.Mixin DeviceOption device = new DeviceOption();
+
   @Option(names = "--prompts", paramLabel = "FILE", description = "Prompts file (.tsv or .jsonl).")
   Path prompts;
 
@@ -107,6 +108,7 @@ final class BenchmarkCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    device.resolve(); // a missing GPU fails before anything starts
     if (prompts == null || out == null) {
       throw new IllegalArgumentException(
           "benchmark needs --prompts FILE and --out DIR (or: benchmark report DIR)");
@@ -115,7 +117,7 @@ final class BenchmarkCommand implements Callable<Integer> {
     List<BenchmarkPrompts.Prompt> list = BenchmarkPrompts.read(prompts);
     Path modelFolder = model != null ? model : BuiltInModel.folder();
     System.err.println("threads: " + Torch.init());
-    DiffusionPipeline pipeline = PipelineLoader.load(modelFolder);
+    DiffusionPipeline pipeline = device.load(modelFolder);
     int[] wh = size(pipeline);
     var settings =
         new BenchmarkSettings(sampler, steps, eta, guidance, wh[0], wh[1], seed, negativePrompt);

@@ -4,8 +4,9 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.List;
+import org.altdiffusion.engine.ComputeDevice;
 import org.altdiffusion.train.distributed.Distributed;
-import org.altdiffusion.train.distributed.GlooGroup;
+import org.altdiffusion.train.distributed.ProcessGroup;
 import picocli.CommandLine.Option;
 
 /**
@@ -56,9 +57,9 @@ final class DistributedOptions {
 
   /**
    * Joins the group after checking what can be checked alone (so that no process waits for a doomed
-   * run).
+   * run): NCCL when the model is on CUDA, Gloo on the CPU.
    */
-  Distributed connect(int batchSize) {
+  Distributed connect(int batchSize, ComputeDevice device) {
     if (worldSize < 1)
       throw new IllegalArgumentException("--world-size must be >= 1, got " + worldSize);
     if (rank < 0 || rank >= worldSize)
@@ -73,7 +74,20 @@ final class DistributedOptions {
               + " (each process takes an equal share)");
     }
     if (worldSize == 1) return Distributed.single();
-    return GlooGroup.connect(masterAddr, masterPort, rank, worldSize, timeoutSeconds * 1000);
+    return ProcessGroup.connect(
+        masterAddr, masterPort, rank, worldSize, timeoutSeconds * 1000, device);
+  }
+
+  /**
+   * This process's device: {@code device} as asked, except that {@code cuda} or {@code auto}
+   * without an index gives each rank its own GPU ({@code cuda:rank % GPUs}, as torchrun's local
+   * rank).
+   */
+  ComputeDevice deviceOf(DeviceOption device) {
+    ComputeDevice d = device.resolve();
+    if (!d.isCuda() || worldSize <= 1 || device.device.contains(":")) return d;
+    int gpus = org.bytedeco.pytorch.global.torch.cuda_device_count();
+    return new ComputeDevice("cuda", rank % gpus).check();
   }
 
   /**

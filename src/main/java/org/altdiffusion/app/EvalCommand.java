@@ -11,7 +11,6 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.altdiffusion.engine.Torch;
 import org.altdiffusion.pipeline.DiffusionPipeline;
-import org.altdiffusion.pipeline.PipelineLoader;
 import org.altdiffusion.tiny.data.Language;
 import org.altdiffusion.tiny.eval.ClipFrechet;
 import org.altdiffusion.tiny.eval.EvalReport;
@@ -41,6 +40,8 @@ import picocli.CommandLine.Option;
           + " OUT/inpaint.md and OUT/inpaint.png (original, mask, result per language)."
     })
 final class EvalCommand implements Callable<Integer> {
+  @picocli.CommandLine.Mixin DeviceOption device = new DeviceOption();
+
   @Option(
       names = "--model",
       paramLabel = "DIR",
@@ -120,6 +121,7 @@ final class EvalCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    device.resolve(); // a missing GPU fails before anything starts
     List<Language> langs =
         languages.isEmpty()
             ? List.of(Language.values())
@@ -140,8 +142,8 @@ final class EvalCommand implements Callable<Integer> {
     var options = new TinyEvaluation.Options(langs, steps, guidance, seed, 0);
     var reference = ClipFrechet.heldOut(scorer.teacher(), options.dataSeed());
     List<TinyEvaluation.ModelResult> results = new ArrayList<>();
-    if (baseFolder != null) results.add(evaluate(baseFolder, scorer, reference, options));
-    results.add(evaluate(modelFolder, scorer, reference, options));
+    if (baseFolder != null) results.add(evaluate(baseFolder, scorer, reference, options, device));
+    results.add(evaluate(modelFolder, scorer, reference, options, device));
     Files.createDirectories(out);
     var combos = TinyEvaluation.heldOut(options.dataSeed());
     String table = EvalReport.markdown(results, options, combos.size());
@@ -159,7 +161,7 @@ final class EvalCommand implements Callable<Integer> {
 
   private int inpainting(Path modelFolder, List<Language> langs) throws Exception {
     System.err.println("threads: " + Torch.init());
-    DiffusionPipeline pipeline = PipelineLoader.load(modelFolder);
+    DiffusionPipeline pipeline = device.load(modelFolder);
     var result =
         InpaintEvaluation.evaluate(
             pipeline, langs, inpaintingCases, steps, guidance, seed, System.err::println);
@@ -176,8 +178,9 @@ final class EvalCommand implements Callable<Integer> {
       Path folder,
       MultilingualClip scorer,
       ClipFrechet.Reference reference,
-      TinyEvaluation.Options options) {
-    DiffusionPipeline pipeline = PipelineLoader.load(folder);
+      TinyEvaluation.Options options,
+      DeviceOption device) {
+    DiffusionPipeline pipeline = device.load(folder);
     return TinyEvaluation.evaluate(
         folder.toAbsolutePath().normalize().getFileName().toString(),
         pipeline,

@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.altdiffusion.engine.Torch;
 import org.altdiffusion.pipeline.DiffusionPipeline;
-import org.altdiffusion.pipeline.PipelineLoader;
 import org.altdiffusion.tiny.data.Language;
 import org.altdiffusion.tiny.eval.EvalReport;
 import org.altdiffusion.tiny.eval.LoraStyleEvaluation;
@@ -25,6 +24,8 @@ import picocli.CommandLine.Option;
           + " position and size all right. Writes OUT/lora-NAME.md and OUT/lora-NAME.png."
     })
 final class EvalLoraCommand implements Callable<Integer> {
+  @picocli.CommandLine.Mixin DeviceOption device = new DeviceOption();
+
   @Option(
       names = "--lora",
       defaultValue = "models/lora/stripes.safetensors",
@@ -64,6 +65,7 @@ final class EvalLoraCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    device.resolve(); // a missing GPU fails before anything starts
     if (!Files.isRegularFile(lora))
       throw new IllegalArgumentException("--lora " + lora + ": no such file");
     if (steps < 1 || steps > 1000)
@@ -73,7 +75,7 @@ final class EvalLoraCommand implements Callable<Integer> {
             ? List.of(Language.values())
             : languages.stream().map(Language::parse).distinct().toList();
     System.err.println("threads: " + Torch.init());
-    DiffusionPipeline pipeline = PipelineLoader.load(model != null ? model : BuiltInModel.folder());
+    DiffusionPipeline pipeline = device.load(model != null ? model : BuiltInModel.folder());
     var result =
         LoraStyleEvaluation.evaluate(
             pipeline,

@@ -7,7 +7,6 @@ import java.util.concurrent.Callable;
 import org.altdiffusion.engine.Torch;
 import org.altdiffusion.pipeline.DiffusionPipeline;
 import org.altdiffusion.pipeline.GenerationRequest;
-import org.altdiffusion.pipeline.PipelineLoader;
 import org.altdiffusion.schedulers.Samplers;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -27,6 +26,7 @@ import picocli.CommandLine.Option;
           + " and a 1-step generation, measured in the same run."
     })
 final class GenerateBench implements Callable<Integer> {
+  @picocli.CommandLine.Mixin DeviceOption device = new DeviceOption();
 
   @Option(
       names = "--model",
@@ -71,11 +71,12 @@ final class GenerateBench implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    device.resolve(); // a missing GPU fails before anything starts
     if (rounds < 1 || rounds > 1000)
       throw new IllegalArgumentException("--rounds must be 1..1000, got " + rounds);
     Samplers.resolve(sampler, schedule); // an unknown name fails before the model loads
     System.out.println("threads: " + Torch.init());
-    DiffusionPipeline loaded = PipelineLoader.load(model != null ? model : BuiltInModel.folder());
+    DiffusionPipeline loaded = device.load(model != null ? model : BuiltInModel.folder());
     DiffusionPipeline parallel = loaded.withParallelGuidance(true);
     DiffusionPipeline batched = loaded.withParallelGuidance(false);
     int side = size == 0 ? loaded.defaultSize() : size;

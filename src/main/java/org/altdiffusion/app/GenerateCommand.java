@@ -374,6 +374,7 @@ final class GenerateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    modelOptions.device.resolve(); // a missing GPU fails before anything starts
     if (mask != null && initImage == null)
       throw new IllegalArgumentException("--mask needs --init-image (the picture to repaint)");
     boolean hiresOptions =

@@ -14,7 +14,6 @@ import org.altdiffusion.lora.LoraTarget;
 import org.altdiffusion.nn.Module;
 import org.altdiffusion.pipeline.DiffusionPipeline;
 import org.altdiffusion.pipeline.GenerationRequest;
-import org.altdiffusion.pipeline.PipelineLoader;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -33,6 +32,8 @@ import picocli.CommandLine.Option;
           + " the same run."
     })
 final class LoraBench implements Callable<Integer> {
+  @picocli.CommandLine.Mixin DeviceOption device = new DeviceOption();
+
   @Option(names = "--model", paramLabel = "DIR", description = "Default: the built-in model.")
   Path model;
 
@@ -53,6 +54,7 @@ final class LoraBench implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    device.resolve(); // a missing GPU fails before anything starts
     if (rounds < 1 || rounds > 1000)
       throw new IllegalArgumentException("--rounds must be 1..1000, got " + rounds);
     if (steps < 2 || steps > 1000)
@@ -61,7 +63,7 @@ final class LoraBench implements Callable<Integer> {
       throw new IllegalArgumentException("--lora " + lora + ": no such file");
     System.out.println("threads: " + Torch.init());
     Path folder = model != null ? model : BuiltInModel.folder();
-    DiffusionPipeline pipeline = PipelineLoader.load(folder);
+    DiffusionPipeline pipeline = device.load(folder);
     int side = pipeline.defaultSize();
     GenerationRequest plain =
         GenerationRequest.builder("ein großer roter Kreis links")
@@ -94,7 +96,7 @@ final class LoraBench implements Callable<Integer> {
                 }
               });
       DiffusionPipeline[] loaded = new DiffusionPipeline[1];
-      load[i] = time(() -> loaded[0] = PipelineLoader.load(folder));
+      load[i] = time(() -> loaded[0] = device.load(folder));
       free(loaded[0]);
     }
     double s = median(step), sl = median(stepLora), sw = median(switchTime), l = median(load);

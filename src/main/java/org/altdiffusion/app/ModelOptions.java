@@ -12,6 +12,8 @@ import picocli.CommandLine.Option;
 
 /** How a model is read: the single-file options and a standalone VAE (generate, serve, convert). */
 final class ModelOptions {
+  @picocli.CommandLine.Mixin DeviceOption device = new DeviceOption();
+
   @Option(
       names = "--config",
       description =
@@ -53,12 +55,14 @@ final class ModelOptions {
       Path folder = BuiltInModel.projectRoot().resolve("models").resolve(name);
       if (Files.isDirectory(folder)) search.add(folder);
     }
-    return new SingleFileOptions(config, predictionType, noEma, tokenizer, search);
+    return new SingleFileOptions(
+        config, predictionType, noEma, tokenizer, search, device.resolve());
   }
 
   /** The model at {@code location} (a folder or a single file), with {@code --vae} applied. */
   ModelComponents load(Path location) {
-    ModelComponents m = PipelineLoader.components(location, singleFile());
-    return vae == null ? m : VaeFiles.withVae(m, vae);
+    SingleFileOptions options = singleFile();
+    ModelComponents m = PipelineLoader.components(location, options);
+    return vae == null ? m : VaeFiles.withVae(m, vae).to(options.device());
   }
 }

@@ -162,6 +162,7 @@ public final class ServeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    modelOptions.device.resolve(); // a missing GPU fails before anything starts
     System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tF %1$tT %4$s %5$s%6$s%n");
     String token = apiToken != null ? apiToken : System.getenv(TOKEN_ENV);
     ServerConfig config =
@@ -255,7 +256,8 @@ public final class ServeCommand implements Callable<Integer> {
     return (location, name) -> {
       Path chosen = vaes.selectedPath();
       var model = modelOptions.load(location);
-      return new DiffusionPipeline(chosen == null ? model : VaeFiles.withVae(model, chosen));
+      return new DiffusionPipeline(
+          chosen == null ? model : VaeFiles.withVae(model, chosen).to(model.device()));
     };
   }
 

@@ -9,6 +9,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.altdiffusion.engine.ComputeDevice;
 import org.altdiffusion.engine.Tensors;
 import org.altdiffusion.engine.Torch;
 import org.altdiffusion.image.control.Preprocessor;
@@ -119,6 +120,7 @@ final class TrainControlNetCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    training.device.resolve(); // a missing GPU fails before anything starts
     Integer launched = distributed.launchIfAsked(spec);
     if (launched != null) return launched;
     Torch.init();
@@ -129,7 +131,8 @@ final class TrainControlNetCommand implements Callable<Integer> {
         throw new IllegalArgumentException(
             model + " is not an AltDiffusion folder: " + sub + "/ is missing");
     }
-    ModelComponents components = PipelineLoader.components(model);
+    ComputeDevice device = distributed.deviceOf(training.device);
+    ModelComponents components = PipelineLoader.components(model).to(device);
     UNet2DConditionModel unet = components.unet();
     AutoencoderKL vae = components.vae();
     if (resolution % vae.downscaleFactor() != 0)
@@ -147,6 +150,7 @@ final class TrainControlNetCommand implements Callable<Integer> {
                 embeddingChannels(vae.downscaleFactor()),
                 Tensors.generator(config.seed()));
     if (initial != null) controlnet.checkFits(unet.config, initial.toString(), model.toString());
+    controlnet.moveTo(device);
     TextConditioning text = components.text();
     int length =
         maxLength != null ? maxLength : Math.min(text.maxLength(), text.encoder().maxTokens());
@@ -179,7 +183,7 @@ final class TrainControlNetCommand implements Callable<Integer> {
             source,
             images,
             sources);
-    try (Distributed dist = distributed.connect(config.batchSize())) {
+    try (Distributed dist = distributed.connect(config.batchSize(), device)) {
       Files.createDirectories(training.out);
       if (dist.isMain())
         System.err.printf(

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.altdiffusion.engine.ComputeDevice;
 import org.altdiffusion.engine.Tensors;
 import org.altdiffusion.engine.Torch;
 import org.altdiffusion.models.text.ClipTextModel;
@@ -113,12 +114,14 @@ final class TrainTextEncoderCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    training.device.resolve(); // a missing GPU fails before anything starts
     Integer launched = distributed.launchIfAsked(spec);
     if (launched != null) return launched;
     Torch.init();
     var config = training.config();
     TextDistillation.Loss lossKind = TextDistillation.Loss.parse(loss);
     ParallelText pairs = readData();
+    ComputeDevice device = distributed.deviceOf(training.device);
     var teacherModel = ClipTextModel.fromPretrained(teacher);
     var studentModel =
         new RobertaSeriesModelWithTransformation(
@@ -130,6 +133,8 @@ final class TrainTextEncoderCommand implements Callable<Integer> {
         studentModel.load(weights);
       }
     }
+    teacherModel.moveTo(device);
+    studentModel.moveTo(device);
     PromptTokenizer studentTok =
         PromptTokenizer.load(studentTokenizer != null ? studentTokenizer : student);
     PromptTokenizer teacherTok =
@@ -153,7 +158,7 @@ final class TrainTextEncoderCommand implements Callable<Integer> {
             lossKind,
             student,
             sources);
-    try (Distributed dist = distributed.connect(config.batchSize())) {
+    try (Distributed dist = distributed.connect(config.batchSize(), device)) {
       Files.createDirectories(training.out);
       if (dist.isMain())
         System.err.println(

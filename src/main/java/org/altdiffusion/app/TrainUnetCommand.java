@@ -9,6 +9,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.altdiffusion.engine.ComputeDevice;
 import org.altdiffusion.engine.Torch;
 import org.altdiffusion.lora.LoraNetwork;
 import org.altdiffusion.models.text.TextConditioning;
@@ -172,6 +173,7 @@ final class TrainUnetCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    training.device.resolve(); // a missing GPU fails before anything starts
     Integer launched = distributed.launchIfAsked(spec);
     if (launched != null) return launched;
     if (!precision.equals("float32") && !precision.equals("float64")) {
@@ -198,7 +200,8 @@ final class TrainUnetCommand implements Callable<Integer> {
         throw new IllegalArgumentException(
             model + " is not an AltDiffusion folder: " + sub + "/ is missing");
     }
-    ModelComponents components = PipelineLoader.components(model);
+    ComputeDevice device = distributed.deviceOf(training.device);
+    ModelComponents components = PipelineLoader.components(model).to(device);
     UNet2DConditionModel unet = components.unet();
     if (precision.equals("float64"))
       unet.castTo(org.bytedeco.pytorch.global.torch.ScalarType.Double);
@@ -232,7 +235,7 @@ final class TrainUnetCommand implements Callable<Integer> {
     sources.put("resolution", size);
     sources.put("max_length", length);
     sources.put("filter", filter.toString());
-    try (Distributed dist = distributed.connect(config.batchSize())) {
+    try (Distributed dist = distributed.connect(config.batchSize(), device)) {
       Files.createDirectories(training.out);
       LatentCache cache =
           cacheLatents

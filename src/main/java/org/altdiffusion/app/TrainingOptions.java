@@ -9,6 +9,8 @@ import picocli.CommandLine.Option;
 
 /** The options every training command shares: optimiser, schedule, steps, checkpoints, resume. */
 final class TrainingOptions {
+  @picocli.CommandLine.Mixin DeviceOption device = new DeviceOption();
+
   @Option(
       names = "--out",
       required = true,

@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.altdiffusion.engine.ComputeDevice;
 import org.altdiffusion.engine.ParallelPair;
 import org.altdiffusion.engine.Tensors;
 import org.altdiffusion.engine.ThreadSettings;
@@ -49,6 +50,8 @@ import picocli.CommandLine.Option;
           + " outside it."
     })
 final class UNetBench implements Callable<Integer> {
+  @picocli.CommandLine.Mixin DeviceOption device = new DeviceOption();
+
   static final int CONTEXT_TOKENS = 77;
 
   @Option(
@@ -104,6 +107,8 @@ final class UNetBench implements Callable<Integer> {
   public Integer call() throws Exception {
     validate();
     ThreadSettings threads = Torch.init();
+    on = device.resolve();
+    System.out.println("device: " + on);
     String loadBefore = loadAverage();
     System.out.printf(
         "%s UNet%s, random weights, float32, latents %dx%d (%dx%d images)%n",
@@ -148,6 +153,7 @@ final class UNetBench implements Callable<Integer> {
       checkMemory(
           unet.parameterCount() + (noVae ? 0 : new AutoencoderKL(vaeConfig()).parameterCount()));
       unet.initialize(Tensors.generator(0));
+      unet.moveTo(on);
       System.out.printf(
           "UNet: %,d parameters, initialised in %.1f s%n",
           unet.parameterCount(), (System.nanoTime() - t0) / 1e9);
@@ -180,6 +186,7 @@ final class UNetBench implements Callable<Integer> {
       if (!noVae) {
         AutoencoderKL vae = new AutoencoderKL(vaeConfig());
         vae.initialize(Tensors.generator(0));
+        vae.moveTo(on);
         double decode = timeVaeDecode(vae);
         vae.clear();
         System.out.printf(
@@ -298,6 +305,9 @@ final class UNetBench implements Callable<Integer> {
   /** CPU seconds of the timed steps (all threads of the process), filled by {@link #timeUnet}. */
   private double[] cpuSeconds;
 
+  /** Where the UNet and VAE run ({@code --device}). */
+  private ComputeDevice on = ComputeDevice.CPU;
+
   /** Minor page faults (fresh memory pages touched) during the last timed step. */
   private long stepFaults;
 
@@ -313,8 +323,9 @@ final class UNetBench implements Callable<Integer> {
     pairedSeconds = new double[steps];
     for (int i = -1; i < steps; i++) {
       try (PointerScope scope = new PointerScope()) {
-        Tensor latents = Tensors.randn(g, 2, 4, size, size); // [2, 4, h, w]: uncond + cond halves
-        Tensor context = Tensors.randn(g, 2, CONTEXT_TOKENS, contextDim); // [2, 77, dim]
+        Tensor latents =
+            on.place(Tensors.randn(g, 2, 4, size, size)); // [2, 4, h, w]: uncond + cond halves
+        Tensor context = on.place(Tensors.randn(g, 2, CONTEXT_TOKENS, contextDim)); // [2, 77, dim]
         double cpuStart = processCpuSeconds();
         long faultsStart = minorFaults();
         long start = System.nanoTime();
@@ -359,7 +370,7 @@ final class UNetBench implements Callable<Integer> {
     double last = 0;
     for (int i = 0; i < 2; i++) { // warm-up, then the timed one
       try (PointerScope scope = new PointerScope()) {
-        Tensor latents = Tensors.randn(g, 1, 4, size, size); // [1, 4, h, w]
+        Tensor latents = on.place(Tensors.randn(g, 1, 4, size, size)); // [1, 4, h, w]
         long start = System.nanoTime();
         vae.decode(latents).sum().item_double();
         last = (System.nanoTime() - start) / 1e9;

@@ -21,9 +21,22 @@ public interface Noise {
   /** Standard normal float32 noise of {@code shape}. */
   Tensor randn(long... shape);
 
-  /** Noise shaped like {@code like}. */
+  /** Noise shaped like {@code like}, on its device (drawn on the CPU, then moved). */
   default Tensor like(Tensor like) {
-    return randn(Tensors.shape(like));
+    return ComputeDevice.of(like).place(randn(Tensors.shape(like)));
+  }
+
+  /**
+   * This noise moved to {@code device}: drawn from torch's CPU generators as before, so the same
+   * seed gives the same pictures on every device (diffusers' {@code randn_tensor} with a CPU
+   * generator does the same).
+   */
+  default Noise on(ComputeDevice device) {
+    Noise cpu = this;
+    if (device.isCpu()) return cpu;
+    Noise moved = shape -> device.place(cpu.randn(shape));
+    long[] seeds = cpu.seeds();
+    return seeds == null ? moved : moved.withSeeds(seeds);
   }
 
   /**

@@ -74,7 +74,7 @@ public final class RowParallel {
   static long frames(Tensor x, Tensor weight) {
     ThreadSettings settings = Torch.applied();
     if (settings == null || settings.blasThreads() != 1 || settings.torchThreads() < 2) return 1;
-    if (GradMode.is_enabled() || !x.is_contiguous() || x.dim() < 2) return 1;
+    if (GradMode.is_enabled() || !x.is_cpu() || !x.is_contiguous() || x.dim() < 2) return 1;
     if (x.scalar_type().value != torch.ScalarType.Float.value
         || weight.scalar_type().value != torch.ScalarType.Float.value
         || !weight.is_contiguous()) {

@@ -52,9 +52,9 @@ public final class Tensors {
     return t;
   }
 
-  /** The values of {@code t} as float32, in row-major order. */
+  /** The values of {@code t} (on any device) as float32, in row-major order. */
   public static float[] toFloats(Tensor t) {
-    Tensor c = t.to(torch.ScalarType.Float).contiguous();
+    Tensor c = ComputeDevice.CPU.place(t).to(torch.ScalarType.Float).contiguous();
     float[] out = new float[Math.toIntExact(c.numel())];
     if (out.length > 0) {
       FloatPointer p = c.data_ptr_float();
@@ -65,7 +65,7 @@ public final class Tensors {
 
   /** The values of {@code t} as int64, in row-major order. */
   public static long[] toLongs(Tensor t) {
-    Tensor c = t.to(torch.ScalarType.Long).contiguous();
+    Tensor c = ComputeDevice.CPU.place(t).to(torch.ScalarType.Long).contiguous();
     long[] out = new long[Math.toIntExact(c.numel())];
     if (out.length > 0) {
       LongPointer p = c.data_ptr_long();

@@ -75,7 +75,7 @@ public final class AppliedLoras implements AutoCloseable {
         Tensor w = p.get().detach();
         if (!originals.containsKey(p)) originals.put(p, Scopes.retain(w.clone()));
         Tensor delta = layer.product().mul(new Scalar(weight * layer.scale()));
-        w.add_(delta.to(w.scalar_type()));
+        w.add_(delta.to(w.device(), w.scalar_type()));
       }
     }
   }

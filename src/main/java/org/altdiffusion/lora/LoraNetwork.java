@@ -116,9 +116,9 @@ public final class LoraNetwork implements AutoCloseable {
         for (int i = 1; i < w.length; i++) fanIn *= w[i];
         Tensor base = weight.get().detach();
         Parameter down = new Parameter(downShape);
-        down.set(Init.fanIn(generator, fanIn, downShape).to(base.scalar_type()));
+        down.set(Init.fanIn(generator, fanIn, downShape).to(base.device(), base.scalar_type()));
         Parameter up = new Parameter(upShape);
-        up.set(Init.zeros(upShape).to(base.scalar_type()));
+        up.set(Init.zeros(upShape).to(base.device(), base.scalar_type()));
         adapters.add(new Adapter(e.getKey(), weight, Scopes.retain(weight.get()), down, up));
       }
     }

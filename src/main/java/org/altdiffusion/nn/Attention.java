@@ -63,15 +63,17 @@ public final class Attention extends Module {
     Tensor kh = k.view(b, m, heads, d).transpose(1, 2); // [B, heads, M, d]
     Tensor vh = v.view(b, m, heads, d).transpose(1, 2); // [B, heads, M, d]
     Tensor o =
-        torch.scaled_dot_product_attention(
-            qh,
-            kh,
-            vh,
-            mask == null ? new TensorOptional() : new TensorOptional(mask),
-            0.0,
-            false,
-            new DoubleOptional(),
-            false);
+        MetaOps.on(qh, kh, vh)
+            ? MetaOps.attention(qh, kh, vh, mask)
+            : torch.scaled_dot_product_attention(
+                qh,
+                kh,
+                vh,
+                mask == null ? new TensorOptional() : new TensorOptional(mask),
+                0.0,
+                false,
+                new DoubleOptional(),
+                false);
     return o.transpose(1, 2).reshape(b, n, heads * d); // [B, N, heads*d]
   }
 }

@@ -55,6 +55,8 @@ public final class Conv2d extends Module {
                 new DoubleOptional())
             : x; // [B, in, H + 2p, W + 2p] when wrapped
     long pad = wrap ? 0 : padding;
+    if (MetaOps.on(input, weight.get()))
+      return MetaOps.conv2d(input, weight.get(), bias == null ? null : bias.get(), stride, pad);
     return torch.conv2d(
         input,
         weight.get(),

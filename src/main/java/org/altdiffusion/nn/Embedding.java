@@ -17,7 +17,16 @@ public final class Embedding extends Module {
   }
 
   public Tensor forward(Tensor ids) {
-    return torch.embedding(weight.get(), ids);
+    return lookup(weight.get(), ids, -1);
+  }
+
+  /**
+   * {@code torch.embedding(table, ids, paddingIdx)}: [ids..., dim] ({@code paddingIdx} -1 for none;
+   * that row takes no gradient).
+   */
+  public static Tensor lookup(Tensor table, Tensor ids, long paddingIdx) {
+    if (MetaOps.on(table)) return MetaOps.embedding(table, ids);
+    return torch.embedding(table, ids, paddingIdx, false, false);
   }
 
   @Override

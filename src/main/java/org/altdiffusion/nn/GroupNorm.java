@@ -26,6 +26,7 @@ public final class GroupNorm extends Module {
   }
 
   public Tensor forward(Tensor x) {
+    if (MetaOps.on(x, weight.get())) return MetaOps.norm("group_norm", x, weight.get(), bias.get());
     return torch.group_norm(
         x, groups, new TensorOptional(weight.get()), new TensorOptional(bias.get()), eps, false);
   }

@@ -20,6 +20,7 @@ public final class LayerNorm extends Module {
   }
 
   public Tensor forward(Tensor x) {
+    if (MetaOps.on(x, weight.get())) return MetaOps.norm("layer_norm", x, weight.get(), bias.get());
     return torch.layer_norm(
         x,
         new long[] {dim},

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
+import org.altdiffusion.engine.ComputeDevice;
 import org.altdiffusion.engine.Scopes;
 import org.altdiffusion.engine.TorchErrors;
 import org.altdiffusion.io.Names;
@@ -251,6 +252,23 @@ public abstract class Module {
     for (Parameter p : namedParameters().values()) {
       Scopes.run(() -> p.set(p.get().detach().to(dtype)));
     }
+  }
+
+  /**
+   * Moves every parameter to {@code device} (as torch's {@code module.to(device)}); trainable ones
+   * stay trainable. A no-op for parameters already there.
+   */
+  public final void moveTo(ComputeDevice device) {
+    for (Parameter p : namedParameters().values()) {
+      if (!p.isSet() || device.sameAs(p.get())) continue;
+      Scopes.run(() -> p.set(device.place(p.get().detach())));
+    }
+  }
+
+  /** The device of this module's first parameter (the CPU when it has none). */
+  public final ComputeDevice device() {
+    for (Parameter p : namedParameters().values()) if (p.isSet()) return ComputeDevice.of(p.get());
+    return ComputeDevice.CPU;
   }
 
   /** Convenience for {@link #load(TensorSource)} on tensors in memory. */

@@ -3,6 +3,7 @@ package org.altdiffusion.pipeline;
 import java.awt.image.BufferedImage;
 import java.util.ArrayList;
 import java.util.List;
+import org.altdiffusion.engine.ComputeDevice;
 import org.altdiffusion.image.ImageTensors;
 import org.altdiffusion.models.controlnet.ControlNetModel;
 import org.altdiffusion.models.unet.UNet2DConditionModel;
@@ -48,7 +49,9 @@ final class ControlNetInputs implements UNetInputs {
     this.firstStep = firstStep;
     this.stepCount = totalSteps - firstStep;
     this.images = new ArrayList<>();
-    for (ControlNetUnit u : units) images.add(ImageTensors.toUnitTensor(fitted(u, size)));
+    ComputeDevice device = unet.device(); // moved once, not at every step
+    for (ControlNetUnit u : units)
+      images.add(device.place(ImageTensors.toUnitTensor(fitted(u, size))));
   }
 
   /** The unit's image at the request's size (fitted by its resize mode when it differs). */

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.function.UnaryOperator;
+import org.altdiffusion.engine.ComputeDevice;
 import org.altdiffusion.engine.Noise;
 import org.altdiffusion.engine.Scopes;
 import org.altdiffusion.engine.ShutdownGate;
@@ -284,8 +285,10 @@ public final class DiffusionPipeline implements ImageGenerator {
             size.height(),
             images * (guided ? 2 : 1),
             images);
-    MemoryEstimate.check(
-        needed, MemoryEstimate.availableBytes(), size.width(), size.height(), images);
+    // the host's free memory bounds work on the CPU; on a GPU libtorch's allocator reports
+    ComputeDevice device = model.device();
+    long available = device.isCpu() ? MemoryEstimate.availableBytes() : -1;
+    MemoryEstimate.check(needed, available, size.width(), size.height(), images, device.toString());
   }
 
   /** The request's mode as the loop's three parts, then the loop, then the VAE. */
@@ -301,7 +304,7 @@ public final class DiffusionPipeline implements ImageGenerator {
       InpaintRegion region,
       ProgressListener progress) {
     List<Generator> generators = Noise.seeded(seed, r.batchSize());
-    Noise noise = noise(r, seed, generators, subseed);
+    Noise noise = noise(r, seed, generators, subseed).on(model.device());
     scheduler.setEta(r.sampling().eta());
     scheduler.setTimesteps(r.sampling().steps());
     LatentInit init = LatentInit.TEXT_TO_IMAGE;
@@ -315,7 +318,7 @@ public final class DiffusionPipeline implements ImageGenerator {
               region.mask(),
               nineChannels,
               r.mask().fill(),
-              Noise.of(generators.get(0)));
+              Noise.of(generators.get(0)).on(model.device()));
       init = inpainting;
       if (nineChannels) inputs = inpainting;
       else hook = inpainting;
@@ -347,6 +350,7 @@ public final class DiffusionPipeline implements ImageGenerator {
     int latent = model.vae().config.latentChannels();
     for (ControlNetUnit u : r.control().units()) {
       u.model().checkFits(model.unet().config, u.name(), model.name());
+      u.model().moveTo(model.device()); // a no-op once it is there
       if (u.model().config.inChannels() != latent
           || u.model().imageScale() != model.vae().downscaleFactor())
         throw new IllegalArgumentException(
@@ -408,7 +412,7 @@ public final class DiffusionPipeline implements ImageGenerator {
     long[] upShape = model.latentShape(r.batchSize(), up.width(), up.height());
     long[] shape = model.latentShape(r.batchSize(), target.width(), target.height());
     List<Generator> generators = Noise.seeded(seed, r.batchSize());
-    Noise noise = noise(r, seed, generators, subseed);
+    Noise noise = noise(r, seed, generators, subseed).on(model.device());
     Tensor upscaled =
         cut(
             HiresUpscale.isLatent(upscaler)
@@ -541,7 +545,8 @@ public final class DiffusionPipeline implements ImageGenerator {
     if (guided) rows.push_back(repeat(contexts.get(contexts.size() - 1), batch));
     if (samePrompt) rows.push_back(repeat(contexts.get(0), batch));
     else for (int i = 0; i < batch; i++) rows.push_back(contexts.get(i));
-    return torch.cat(rows, 0); // [(2)B, T, D]
+    // on the UNet's device (a no-op when the text encoder is there too)
+    return model.device().place(torch.cat(rows, 0)); // [(2)B, T, D]
   }
 
   /**

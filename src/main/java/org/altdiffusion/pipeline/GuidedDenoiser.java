@@ -56,7 +56,8 @@ final class GuidedDenoiser implements Denoiser {
     long batch = input.size(0);
     long firstLevelValues =
         batch * unet.config.blockOutChannels().get(0) * input.size(2) * input.size(3);
-    if (parallel.sideBySide(firstLevelValues, Torch.current().torchThreads())) {
+    // on a GPU the two passes always run as one batch: the CPU threads are not what they share
+    if (!input.is_cuda() && parallel.sideBySide(firstLevelValues, Torch.current().torchThreads())) {
       Tensor negative = context.narrow(0, 0, batch); // [B, T, D]
       Tensor positive = context.narrow(0, batch, batch); // [B, T, D]
       return ParallelPair.run(

@@ -1,5 +1,6 @@
 package org.altdiffusion.pipeline;
 
+import org.altdiffusion.engine.ComputeDevice;
 import org.altdiffusion.engine.Noise;
 import org.altdiffusion.engine.Tensors;
 import org.altdiffusion.image.GrayImage;
@@ -72,14 +73,18 @@ final class Inpainting implements LatentInit, StepHook, UNetInputs {
     if (!nineChannels || !fromNoise) imageLatents = sample(picture).repeat(batch, 1, 1, 1);
     this.noise = noise.randn(shape); // [B, C, h, w]
     float[] small = Masks.nearest(maskPixels, width, height, (int) shape[3], (int) shape[2]);
-    latentMask = Tensors.fromFloats(small, 1, 1, shape[2], shape[3]).repeat(batch, 1, 1, 1);
+    ComputeDevice device = ComputeDevice.of(this.noise);
+    latentMask =
+        device.place(Tensors.fromFloats(small, 1, 1, shape[2], shape[3])).repeat(batch, 1, 1, 1);
     Tensor latents =
         fromNoise
             ? this.noise.mul(new Scalar(scheduler.initNoiseSigma()))
             : scheduler.addNoise(filled(), this.noise, first);
     if (nineChannels) {
-      Tensor keep = Tensors.fromFloats(keep(maskPixels), 1, 1, height, width); // mask < 0.5
-      Tensor masked = sample(picture.mul(keep)).repeat(batch, 1, 1, 1); // [B, C, h, w]
+      Tensor keep =
+          device.place(Tensors.fromFloats(keep(maskPixels), 1, 1, height, width)); // mask < 0.5
+      Tensor masked =
+          sample(device.place(picture).mul(keep)).repeat(batch, 1, 1, 1); // [B, C, h, w]
       extra = torch.cat(new TensorVector(latentMask, masked), 1); // [B, 1 + C, h, w]
     } else {
       // diffusers encodes the masked picture for 4-channel UNets too and drops it: the draw from

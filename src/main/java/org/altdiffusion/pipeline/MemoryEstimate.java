@@ -57,16 +57,23 @@ public final class MemoryEstimate {
 
   /** Throws when {@code needed} exceeds {@code available} (ignored when available is unknown). */
   public static void check(long needed, long available, int width, int height, int images) {
+    check(needed, available, width, height, images, null);
+  }
+
+  /** As {@link #check(long, long, int, int, int)}, naming the device whose memory is short. */
+  public static void check(
+      long needed, long available, int width, int height, int images, String device) {
     if (available >= 0 && needed > available) {
       throw new IllegalArgumentException(
           String.format(
               Locale.ROOT,
-              "%dx%d with %d image(s) at once needs about %.1f GB of working memory, but only %.1f"
-                  + " GB is available; use a smaller size or batch",
+              "%dx%d with %d image(s) at once needs about %.1f GB of working memory%s, but only"
+                  + " %.1f GB is available; use a smaller size or batch",
               width,
               height,
               images,
               needed / 1e9,
+              device == null ? "" : " on " + device,
               available / 1e9));
     }
   }

@@ -1,9 +1,11 @@
 package org.altdiffusion.pipeline;
 
+import org.altdiffusion.engine.ComputeDevice;
 import org.altdiffusion.models.text.TextConditioning;
 import org.altdiffusion.models.text.TextEncoder;
 import org.altdiffusion.models.unet.UNet2DConditionModel;
 import org.altdiffusion.models.vae.AutoencoderKL;
+import org.altdiffusion.nn.Module;
 import org.altdiffusion.schedulers.SchedulerConfig;
 import org.altdiffusion.tokenizer.PromptTokenizer;
 
@@ -45,6 +47,23 @@ public record ModelComponents(
   /** The same model with {@code other} as its scheduler config. */
   public ModelComponents withScheduler(SchedulerConfig other) {
     return new ModelComponents(name, text, unet, vae, other, hash);
+  }
+
+  /** The device the UNet's weights live on: where generation and training work. */
+  public ComputeDevice device() {
+    return unet.device();
+  }
+
+  /**
+   * Moves every weight (text encoder, UNet, VAE) to {@code device}, checked first ({@link
+   * ComputeDevice#check}); returns this model.
+   */
+  public ModelComponents to(ComputeDevice device) {
+    device.check();
+    if (text.encoder() instanceof Module encoder) encoder.moveTo(device);
+    unet.moveTo(device);
+    vae.moveTo(device);
+    return this;
   }
 
   public PromptTokenizer tokenizer() {

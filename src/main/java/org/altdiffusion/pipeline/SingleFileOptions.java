@@ -2,10 +2,11 @@ package org.altdiffusion.pipeline;
 
 import java.nio.file.Path;
 import java.util.List;
+import org.altdiffusion.engine.ComputeDevice;
 
 /**
- * How a single-file checkpoint is read ({@link PipelineLoader#components(Path,
- * SingleFileOptions)}).
+ * How a model is read ({@link PipelineLoader#components(Path, SingleFileOptions)}): where its
+ * weights go, and how a single-file checkpoint is interpreted.
  *
  * @param config an original LDM {@code v1-inference.yaml}-style config overriding what is read from
  *     the weights (attention heads, scale factor, schedule, parameterization), checked against the
@@ -18,12 +19,30 @@ import java.util.List;
  * @param tokenizerSearch diffusers model folders whose tokenizer is taken when their text encoder
  *     is of the same kind with the same vocabulary size (e.g. the built-in models); a folder named
  *     {@code tokenizer} next to the file is tried first
+ * @param device where the weights (and so the generation's or training's tensors) live, checked
+ *     when the model loads; null = the CPU
  */
 public record SingleFileOptions(
-    Path config, String predictionType, boolean noEma, Path tokenizer, List<Path> tokenizerSearch) {
+    Path config,
+    String predictionType,
+    boolean noEma,
+    Path tokenizer,
+    List<Path> tokenizerSearch,
+    ComputeDevice device) {
+
+  /** On the CPU. */
+  public SingleFileOptions(
+      Path config,
+      String predictionType,
+      boolean noEma,
+      Path tokenizer,
+      List<Path> tokenizerSearch) {
+    this(config, predictionType, noEma, tokenizer, tokenizerSearch, ComputeDevice.CPU);
+  }
 
   public SingleFileOptions {
     tokenizerSearch = tokenizerSearch == null ? List.of() : List.copyOf(tokenizerSearch);
+    device = device == null ? ComputeDevice.CPU : device;
     if (predictionType != null
         && !List.of("epsilon", "v_prediction", "sample").contains(predictionType))
       throw new IllegalArgumentException(
@@ -32,7 +51,12 @@ public record SingleFileOptions(
               + "' unknown; accepted: epsilon, v_prediction, sample");
   }
 
-  /** Everything inferred, no tokenizer search. */
+  /** The same options with the weights on {@code device}. */
+  public SingleFileOptions withDevice(ComputeDevice device) {
+    return new SingleFileOptions(config, predictionType, noEma, tokenizer, tokenizerSearch, device);
+  }
+
+  /** Everything inferred, no tokenizer search, on the CPU. */
   public static SingleFileOptions defaults() {
     return new SingleFileOptions(null, null, false, null, List.of());
   }

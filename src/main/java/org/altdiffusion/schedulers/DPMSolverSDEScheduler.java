@@ -1,5 +1,6 @@
 package org.altdiffusion.schedulers;
 
+import org.altdiffusion.engine.ComputeDevice;
 import org.altdiffusion.engine.Noise;
 import org.altdiffusion.engine.Tensors;
 import org.bytedeco.pytorch.Tensor;
@@ -139,7 +140,9 @@ public final class DPMSolverSDEScheduler extends SecondOrderSigmaScheduler {
     float keep = exp(-ancestralT) / exp(-t);
     float toward = (float) Math.expm1((double) (t - ancestralT));
     Tensor prev = start.mul(s(keep)).sub(predOriginal.mul(s(toward)));
-    prev = prev.add(brownian.sample(sigmaFrom, sigmaTo).mul(s(sigmaUp)));
+    // the trees draw on the CPU (torch's CPU generators, as diffusers'): the noise meets prev there
+    Tensor w = ComputeDevice.of(prev).place(brownian.sample(sigmaFrom, sigmaTo));
+    prev = prev.add(w.mul(s(sigmaUp)));
     release(firstSample);
     firstSample = first ? hold(start.clone()) : null;
     return new StepResult(prev, predOriginal);

@@ -193,8 +193,8 @@ public final class NoiseSchedule {
               wide
                   ? torch.ScalarType.Double
                   : torch.ScalarType.Float; // float32 values convert exactly
-          Tensor x = Tensors.fromDoubles(signal, coefShape).to(type).mul(a);
-          Tensor y = Tensors.fromDoubles(noiseLevel, coefShape).to(type).mul(b);
+          Tensor x = Tensors.fromDoubles(signal, coefShape).to(a.device(), type).mul(a);
+          Tensor y = Tensors.fromDoubles(noiseLevel, coefShape).to(a.device(), type).mul(b);
           return subtract ? x.sub(y) : x.add(y);
         });
   }

@@ -35,6 +35,13 @@ class MemoryEstimateTest {
                 "2048x2048 with 1 image\\(s\\) at once needs about [0-9.]+ GB of working memory,"
                     + " but only 24.0 GB is available.*"),
         e.getMessage());
+    IllegalArgumentException named =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> MemoryEstimate.check(needed, 24_000_000_000L, 2048, 2048, 1, "cpu"));
+    assertTrue(
+        named.getMessage().contains("GB of working memory on cpu, but only 24.0 GB"),
+        named.getMessage());
     MemoryEstimate.check(needed, -1, 2048, 2048, 1); // unknown availability: no check
     MemoryEstimate.check(sd21(512, 1), 24_000_000_000L, 512, 512, 1);
   }

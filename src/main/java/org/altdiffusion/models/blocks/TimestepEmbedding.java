@@ -1,5 +1,6 @@
 package org.altdiffusion.models.blocks;
 
+import org.altdiffusion.engine.ComputeDevice;
 import org.altdiffusion.engine.Scopes;
 import org.altdiffusion.nn.Linear;
 import org.altdiffusion.nn.Module;
@@ -57,9 +58,7 @@ public final class TimestepEmbedding extends Module {
           Tensor exponent =
               torch
                   .arange(
-                      new Scalar(0),
-                      new Scalar(half),
-                      new org.bytedeco.pytorch.TensorOptions(dtype))
+                      new Scalar(0), new Scalar(half), ComputeDevice.of(timesteps).options(dtype))
                   .mul(new Scalar(-Math.log(10000.0)))
                   .div(new Scalar(half - downscaleFreqShift)); // [half]
           Tensor freqs = torch.exp(exponent);

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.altdiffusion.engine.ComputeDevice;
 import org.altdiffusion.engine.Scopes;
 import org.altdiffusion.engine.Tensors;
 import org.altdiffusion.io.Checkpoints;
@@ -20,7 +21,6 @@ import org.altdiffusion.nn.Module;
 import org.altdiffusion.nn.ModuleList;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
 
 /**
@@ -267,7 +267,8 @@ public final class ControlNetModel extends Module {
   private static java.util.function.Supplier<Tensor> timeInput(Tensor sample, double timestep) {
     return () ->
         torch
-            .scalar_tensor(new Scalar(timestep), new TensorOptions(torch.ScalarType.Double))
+            .scalar_tensor(
+                new Scalar(timestep), ComputeDevice.of(sample).options(torch.ScalarType.Double))
             .unsqueeze(0)
             .expand(sample.size(0)); // [B]
   }
@@ -290,11 +291,13 @@ public final class ControlNetModel extends Module {
             () ->
                 Scopes.keepAll(
                     () -> {
-                      Tensor temb = timeEmbed(timesteps.get());
+                      ComputeDevice device = ComputeDevice.of(sample); // CPU-made inputs follow
+                      Tensor temb = timeEmbed(device.place(timesteps.get()));
+                      Tensor image = device.place(controlImage);
                       Tensor cond =
                           config.bgrConditioning()
-                              ? controlImage.flip(new long[] {1})
-                              : controlImage; // [B, C, H, W], channels reversed for bgr nets
+                              ? image.flip(new long[] {1})
+                              : image; // [B, C, H, W], channels reversed for bgr nets
                       Tensor h = convIn.forward(sample).add(condEmbedding.forward(cond));
                       List<Tensor> skips = new ArrayList<>();
                       skips.add(h);
@@ -324,7 +327,7 @@ public final class ControlNetModel extends Module {
                   new Scalar(0.0),
                   down.size() + 1,
                   10.0,
-                  new TensorOptions(torch.ScalarType.Float))
+                  ComputeDevice.of(mid).options(torch.ScalarType.Float))
               .mul(new Scalar(scale)); // [n + 1]
       for (int i = 0; i < down.size(); i++) out.add(down.get(i).mul(scales.get(i)));
       mid = mid.mul(scales.get(down.size()));

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
+import org.altdiffusion.engine.ComputeDevice;
 import org.altdiffusion.nn.Attention;
 import org.altdiffusion.nn.Embedding;
 import org.altdiffusion.nn.LayerNorm;
@@ -12,7 +13,6 @@ import org.altdiffusion.nn.Module;
 import org.altdiffusion.nn.ModuleList;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
 
 /**
@@ -88,15 +88,19 @@ public final class ClipTextTransformer extends Module {
    * {@code tokenVectors} before positions are added (textual inversion); null = unchanged.
    */
   public Output forward(Tensor ids, Tensor attentionMask, UnaryOperator<Tensor> tokenVectors) {
+    // checked where they were made (the CPU: the checks read values), then moved to the weights
+    ComputeDevice device = device();
     Tensor checkedIds =
-        TextInputs.checkIds(
-            ids, config.vocabSize(), config.maxPositionEmbeddings(), "CLIP text model");
-    Tensor mask = TextInputs.checkMask(attentionMask, ids, "CLIP text model");
+        device.place(
+            TextInputs.checkIds(
+                ids, config.vocabSize(), config.maxPositionEmbeddings(), "CLIP text model"));
+    Tensor mask =
+        TextInputs.onDevice(TextInputs.checkMask(attentionMask, ids, "CLIP text model"), device);
     return guarded(
         "forward",
         () -> {
           long t = checkedIds.size(1);
-          Tensor additive = additiveMask(mask, t);
+          Tensor additive = additiveMask(mask, t, checkedIds);
           List<Tensor> hidden = new ArrayList<>();
           Tensor positions =
               positionEmbedding.weight.get().narrow(0, 0, t); // [T, hidden], broadcast over B
@@ -118,11 +122,11 @@ public final class ClipTextTransformer extends Module {
    * padding part (float32.min at padding keys); where both apply the sum overflows to -inf, exactly
    * as in the reference. [1 or B, 1, T, T].
    */
-  static Tensor additiveMask(Tensor mask, long t) {
+  static Tensor additiveMask(Tensor mask, long t, Tensor like) {
     Scalar min = new Scalar(-Float.MAX_VALUE);
     Tensor causal =
         torch
-            .full(new long[] {t, t}, min, new TensorOptions(torch.ScalarType.Float))
+            .full(new long[] {t, t}, min, ComputeDevice.of(like).options(torch.ScalarType.Float))
             .triu(1)
             .view(1, 1, t, t); // [1, 1, T, T]
     if (mask == null) return causal;

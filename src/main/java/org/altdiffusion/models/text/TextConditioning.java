@@ -3,6 +3,7 @@ package org.altdiffusion.models.text;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.UnaryOperator;
+import org.altdiffusion.engine.ComputeDevice;
 import org.altdiffusion.engine.Tensors;
 import org.altdiffusion.engine.TorchErrors;
 import org.altdiffusion.prompt.PromptAttention;
@@ -208,7 +209,8 @@ public record TextConditioning(
     double[] weights = chunk.multipliers();
     float[] w = new float[t];
     for (int i = 0; i < t; i++) w[i] = (float) weights[i];
-    Tensor multipliers = Tensors.fromFloats(w, 1, t, 1); // [1, T, 1], broadcast over D
+    Tensor multipliers =
+        ComputeDevice.of(z).place(Tensors.fromFloats(w, 1, t, 1)); // [1, T, 1], broadcast over D
     Tensor originalMean = z.mean();
     Tensor weighted = z.mul(multipliers);
     return weighted.mul(originalMean.div(weighted.mean())); // [1, T, D]

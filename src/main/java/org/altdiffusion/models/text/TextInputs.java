@@ -1,5 +1,6 @@
 package org.altdiffusion.models.text;
 
+import org.altdiffusion.engine.ComputeDevice;
 import org.altdiffusion.engine.Tensors;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
@@ -91,6 +92,11 @@ public final class TextInputs {
   }
 
   /** Validates an attention mask for {@code ids}; returns it as float32 (null stays null). */
+  /** {@code t} moved to {@code device}; null stays null. */
+  static Tensor onDevice(Tensor t, ComputeDevice device) {
+    return t == null ? null : device.place(t);
+  }
+
   static Tensor checkMask(Tensor mask, Tensor ids, String model) {
     if (mask == null) return null;
     if (!java.util.Arrays.equals(Tensors.shape(mask), Tensors.shape(ids))) {

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
+import org.altdiffusion.engine.ComputeDevice;
 import org.altdiffusion.nn.Attention;
 import org.altdiffusion.nn.Embedding;
 import org.altdiffusion.nn.LayerNorm;
@@ -69,9 +70,13 @@ public final class XlmRobertaModel extends Module {
       throw new IllegalArgumentException(
           "layerCount " + layerCount + " outside [0, " + layers.size() + "]");
     }
+    // checked where they were made (the CPU: the checks read values), then moved to the weights
+    ComputeDevice device = device();
     Tensor checkedIds =
-        TextInputs.checkIds(ids, config.vocabSize(), config.maxTokens(), "XLM-RoBERTa");
-    Tensor mask = TextInputs.checkMask(attentionMask, ids, "XLM-RoBERTa");
+        device.place(
+            TextInputs.checkIds(ids, config.vocabSize(), config.maxTokens(), "XLM-RoBERTa"));
+    Tensor mask =
+        TextInputs.onDevice(TextInputs.checkMask(attentionMask, ids, "XLM-RoBERTa"), device);
     return guarded(
         "forward",
         () -> {
@@ -142,11 +147,10 @@ public final class XlmRobertaModel extends Module {
     public Tensor forward(Tensor ids, UnaryOperator<Tensor> words) {
       Tensor tokenType =
           tokenTypeEmbeddings.weight.get().select(0, 0); // [hidden], broadcast over B, T
-      Tensor looked = torch.embedding(wordEmbeddings.weight.get(), ids, pad, false, false);
+      Tensor looked = Embedding.lookup(wordEmbeddings.weight.get(), ids, pad);
       Tensor wordVectors = words == null ? looked : words.apply(looked); // [B, T, hidden]
       Tensor positions =
-          torch.embedding(
-              positionEmbeddings.weight.get(), positionIds(ids, pad), pad, false, false);
+          Embedding.lookup(positionEmbeddings.weight.get(), positionIds(ids, pad), pad);
       return layerNorm.forward(wordVectors.add(tokenType).add(positions));
     }
   }

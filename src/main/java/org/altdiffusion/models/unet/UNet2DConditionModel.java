@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.altdiffusion.engine.ComputeDevice;
 import org.altdiffusion.engine.Scopes;
 import org.altdiffusion.engine.Tensors;
 import org.altdiffusion.io.Checkpoints;
@@ -18,7 +19,6 @@ import org.altdiffusion.nn.Module;
 import org.altdiffusion.nn.ModuleList;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
 
 /**
@@ -179,7 +179,8 @@ public final class UNet2DConditionModel extends Module {
             forward(
                 sample,
                 torch.scalar_tensor(
-                    new Scalar(timestep), new TensorOptions(torch.ScalarType.Double)),
+                    new Scalar(timestep),
+                    ComputeDevice.of(sample).options(torch.ScalarType.Double)),
                 encoderHiddenStates,
                 downBlockAdditionalResiduals,
                 midBlockAdditionalResidual));
@@ -224,7 +225,8 @@ public final class UNet2DConditionModel extends Module {
                       config.centerInputSample()
                           ? sample.mul(new Scalar(2.0)).sub(new Scalar(1.0))
                           : sample;
-                  Tensor temb = timeEmbed(timestep, batch);
+                  // a timestep tensor made on the CPU (training) follows the sample
+                  Tensor temb = timeEmbed(ComputeDevice.of(sample).place(timestep), batch);
 
                   Tensor h = convIn.forward(x);
                   List<Tensor> skips = new ArrayList<>();

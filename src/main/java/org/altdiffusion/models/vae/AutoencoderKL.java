@@ -80,8 +80,9 @@ public final class AutoencoderKL extends Module {
    *
    * @param image [B, in_channels, H, W] float32 in [-1, 1]
    */
-  public DiagonalGaussian encode(Tensor image) {
-    requireImage("image", image, config.inChannels(), "in_channels");
+  public DiagonalGaussian encode(Tensor picture) {
+    requireImage("image", picture, config.inChannels(), "in_channels");
+    Tensor image = device().place(picture); // pictures are made on the CPU
     Tensor moments =
         guarded(
             "encode",

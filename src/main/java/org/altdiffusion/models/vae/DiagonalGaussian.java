@@ -1,5 +1,6 @@
 package org.altdiffusion.models.vae;
 
+import org.altdiffusion.engine.ComputeDevice;
 import org.altdiffusion.engine.Tensors;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.Scalar;
@@ -28,7 +29,7 @@ public record DiagonalGaussian(Tensor mean, Tensor logvar) {
    * diffusers' {@code latent_dist.sample(generator)} for a CPU generator in the same state.
    */
   public Tensor sample(Generator generator) {
-    Tensor noise = Tensors.randn(generator, Tensors.shape(mean));
+    Tensor noise = ComputeDevice.of(mean).place(Tensors.randn(generator, Tensors.shape(mean)));
     return mean.add(std().mul(noise));
   }
 

@@ -1,6 +1,7 @@
 package org.altdiffusion.train.data;
 
 import java.util.List;
+import org.altdiffusion.engine.ComputeDevice;
 import org.altdiffusion.engine.Tensors;
 import org.bytedeco.pytorch.Tensor;
 
@@ -28,7 +29,8 @@ public record Batch<T>(List<T> items, long[] slots, int globalSize) {
           "global tensor has " + global.size(0) + " rows, the global batch " + globalSize);
     }
     if (items.size() == globalSize) return global;
-    return global.index_select(0, Tensors.fromLongs(slots, slots.length));
+    return global.index_select(
+        0, ComputeDevice.of(global).place(Tensors.fromLongs(slots, slots.length)));
   }
 
   /** The entries of a per-global-slot array that belong to this process. */

@@ -124,7 +124,10 @@ public final class AdamWOptimizer implements AutoCloseable {
     if (!Files.isRegularFile(file)) throw new IOException("optimizer state missing: " + file);
     InputArchive archive = new InputArchive();
     try {
-      archive.load_from(file.toString());
+      // the moments go where the parameters are (a run resumed on another device included)
+      org.bytedeco.pytorch.Device device = params.empty() ? null : params.get(0).device();
+      if (device == null) archive.load_from(file.toString());
+      else archive.load_from(file.toString(), new org.bytedeco.pytorch.DeviceOptional(device));
       adamw.load(archive);
     } catch (RuntimeException e) {
       throw new IOException(

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.altdiffusion.engine.ComputeDevice;
 import org.altdiffusion.engine.Tensors;
 import org.altdiffusion.io.SafeTensors;
 import org.altdiffusion.models.controlnet.ControlNetModel;
@@ -136,23 +137,28 @@ public final class ControlNetTraining implements TrainingTask<ImageText> {
     Tensor latents;
     Tensor controlImages;
     long[] globalShape;
+    ComputeDevice device = unet.device(); // CPU draws are moved there; timesteps stay on the CPU
     try (NoGradGuard guard = new NoGradGuard()) {
       DiagonalGaussian dist =
           vae.encode(ImageText.stack(batch.items())); // [B, 3, S, S] -> distribution
       globalShape = Tensors.shape(dist.mean());
       globalShape[0] = g;
-      Tensor eps = batch.mine(random.randn(globalShape)); // [B, C, h, w]
-      latents = dist.mean().add(dist.std().mul(eps)).mul(Tensors.scalar(vae.scalingFactor()));
+      Tensor eps = device.place(batch.mine(random.randn(globalShape))); // [B, C, h, w]
+      latents =
+          device
+              .place(dist.mean())
+              .add(device.place(dist.std()).mul(eps))
+              .mul(Tensors.scalar(vae.scalingFactor()));
       controlImages = conditioning.images(batch.items()); // [B, 3, S, S] in [0, 1]
     }
-    Tensor noise = batch.mine(random.randn(globalShape)); // [B, C, h, w]
+    Tensor noise = device.place(batch.mine(random.randn(globalShape))); // [B, C, h, w]
     Tensor timesteps = batch.mine(random.randint(schedule.numTrainTimesteps(), g)); // [B]
     boolean[] drop = batch.mine(random.flips(captionDropout, g));
     List<String> captions = new ArrayList<>(b);
     for (int i = 0; i < b; i++) captions.add(drop[i] ? "" : batch.items().get(i).caption());
     Tensor cond;
     try (NoGradGuard guard = new NoGradGuard()) {
-      cond = text.encode(captions, maxLength); // [B, T, cross_attention_dim]
+      cond = device.place(text.encode(captions, maxLength)); // [B, T, cross_attention_dim]
     }
     return DiffusionTraining.diffusionLoss(
         noisy -> {

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.altdiffusion.engine.ComputeDevice;
 import org.altdiffusion.engine.Tensors;
 import org.altdiffusion.io.SafeTensors;
 import org.altdiffusion.lora.LoraExport;
@@ -211,19 +212,22 @@ public final class DiffusionTraining implements TrainingTask<ImageText> {
     long[] latentShape = Tensors.shape(dist.mean());
     long[] globalShape = latentShape.clone();
     globalShape[0] = g;
+    // drawn on the CPU (the same draws on every device), used on the UNet's device; the timesteps
+    // stay on the CPU, where the schedule reads them
+    ComputeDevice device = unet.device();
     Tensor latents;
     try (NoGradGuard guard = new NoGradGuard()) {
-      Tensor eps = batch.mine(random.randn(globalShape)); // [B, C, h, w]
+      Tensor eps = device.place(batch.mine(random.randn(globalShape))); // [B, C, h, w]
       latents = dist.mean().add(dist.std().mul(eps)).mul(Tensors.scalar(vae.scalingFactor()));
     }
-    Tensor noise = batch.mine(random.randn(globalShape)); // [B, C, h, w]
+    Tensor noise = device.place(batch.mine(random.randn(globalShape))); // [B, C, h, w]
     Tensor timesteps = batch.mine(random.randint(schedule.numTrainTimesteps(), g)); // [B]
     boolean[] drop = batch.mine(random.flips(captionDropout, g));
     List<String> captions = new ArrayList<>(b);
     for (int i = 0; i < b; i++) captions.add(drop[i] ? "" : batch.items().get(i).caption());
     Tensor cond;
     try (NoGradGuard guard = new NoGradGuard()) {
-      cond = text.encode(captions, maxLength); // [B, T, cross_attention_dim]
+      cond = device.place(text.encode(captions, maxLength)); // [B, T, cross_attention_dim]
     }
     if (lora != null) lora.attach(); // the layers see the factors' current values
     // The UNet may train in float64 (--precision): latents, noise and conditioning follow it.
@@ -313,14 +317,21 @@ public final class DiffusionTraining implements TrainingTask<ImageText> {
             .square()
             .flatten(1, -1)
             .mean(new long[] {1}, false, new ScalarTypeOptional()); // [B]
-    return perExample.mul(Tensors.fromFloats(weights, t.length)).mean();
+    return perExample
+        .mul(ComputeDevice.of(perExample).place(Tensors.fromFloats(weights, t.length)))
+        .mean();
   }
 
+  /** The latent distributions of {@code items}, on the UNet's device. */
   private DiagonalGaussian latentDistribution(List<ImageText> items) {
-    if (cache != null) return cache.distributions(items);
-    try (NoGradGuard guard = new NoGradGuard()) {
-      return vae.encode(ImageText.stack(items)); // [B, 3, S, S] -> latent distribution
-    }
+    DiagonalGaussian d;
+    if (cache != null) d = cache.distributions(items); // kept on the CPU
+    else
+      try (NoGradGuard guard = new NoGradGuard()) {
+        d = vae.encode(ImageText.stack(items)); // [B, 3, S, S] -> latent distribution
+      }
+    ComputeDevice device = unet.device();
+    return new DiagonalGaussian(device.place(d.mean()), device.place(d.logvar()));
   }
 
   @Override

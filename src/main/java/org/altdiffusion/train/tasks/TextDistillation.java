@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.altdiffusion.engine.ComputeDevice;
 import org.altdiffusion.io.SafeTensors;
 import org.altdiffusion.models.text.ClipTextModel;
 import org.altdiffusion.models.text.RobertaSeriesModelWithTransformation;
@@ -144,7 +145,7 @@ public final class TextDistillation implements TrainingTask<TextPair> {
     }
     Tensor[] s = studentTokens.encode(other);
     Tensor pooled = student.pooled(s[0], s[1]); // [B, width]
-    return distance(pooled, target, loss);
+    return distance(pooled, ComputeDevice.of(pooled).place(target), loss);
   }
 
   /** The distillation loss between student and teacher vectors [B, width]. */

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.altdiffusion.engine.ComputeDevice;
 import org.altdiffusion.engine.Tensors;
 import org.altdiffusion.io.SafeTensors;
 import org.altdiffusion.models.vae.AutoencoderKL;
@@ -77,11 +78,12 @@ public final class VaeTraining implements TrainingTask<ImageText> {
 
   @Override
   public Tensor loss(Batch<ImageText> batch, TrainingRandom random) {
-    Tensor images = ImageText.stack(batch.items()); // [B, 3, S, S]
+    ComputeDevice device = vae.device(); // pictures and noise are made on the CPU
+    Tensor images = device.place(ImageText.stack(batch.items())); // [B, 3, S, S]
     DiagonalGaussian posterior = vae.encode(images);
     long[] global = Tensors.shape(posterior.mean());
     global[0] = batch.globalSize();
-    Tensor eps = batch.mine(random.randn(global)); // [B, latent, h, w]
+    Tensor eps = device.place(batch.mine(random.randn(global))); // [B, latent, h, w]
     Tensor latents = posterior.mean().add(posterior.std().mul(eps));
     Tensor reconstruction = vae.decode(latents); // [B, 3, S, S]
     Tensor loss = torch.mse_loss(reconstruction, images);

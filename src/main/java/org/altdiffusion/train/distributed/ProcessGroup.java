@@ -2,12 +2,14 @@ package org.altdiffusion.train.distributed;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.altdiffusion.engine.ComputeDevice;
 import org.altdiffusion.engine.Scopes;
 import org.altdiffusion.engine.Tensors;
 import org.altdiffusion.engine.TorchErrors;
 import org.bytedeco.javacpp.SizeTPointer;
 import org.bytedeco.javacpp.chrono.Milliseconds;
 import org.bytedeco.pytorch.AllreduceOptions;
+import org.bytedeco.pytorch.Backend;
 import org.bytedeco.pytorch.GlooDeviceVector;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.ProcessGroupGloo;
@@ -21,29 +23,47 @@ import org.bytedeco.pytorch.global.torch;
 
 /**
  * Data parallelism over libtorch's own torch.distributed: a {@code TCPStore} (served by rank 0 at
- * master address:port) for the rendezvous and a {@code ProcessGroupGloo} for the collectives, as
- * {@code torch.distributed.init_process_group("gloo", ...)} sets them up. Gradients travel as one
- * flat buffer per step (one all-reduce).
+ * master address:port) for the rendezvous and a process group for the collectives, as {@code
+ * torch.distributed.init_process_group} sets them up with its default backend for the device:
+ * {@code ProcessGroupNCCL} for a model on CUDA, {@code ProcessGroupGloo} on the CPU. Gradients
+ * travel as one flat buffer per step (one all-reduce), on the model's device.
  */
-public final class GlooGroup implements Distributed {
+public final class ProcessGroup implements Distributed {
   private final int rank;
   private final int worldSize;
   private final Store store;
-  private final ProcessGroupGloo group;
+  private final Backend group;
+  private final ComputeDevice device;
 
-  private GlooGroup(int rank, int worldSize, Store store, ProcessGroupGloo group) {
+  private ProcessGroup(int rank, int worldSize, Store store, Backend group, ComputeDevice device) {
     this.rank = rank;
     this.worldSize = worldSize;
     this.store = store;
     this.group = group;
+    this.device = device;
   }
 
   /**
-   * Joins (rank 0: opens) the group. Blocks until all {@code worldSize} processes have joined or
-   * {@code timeoutMs} passed.
+   * Joins a Gloo group on the CPU (see {@link #connect(String, int, int, int, long,
+   * ComputeDevice)}).
    */
-  public static GlooGroup connect(
+  public static ProcessGroup connect(
       String masterAddr, int masterPort, int rank, int worldSize, long timeoutMs) {
+    return connect(masterAddr, masterPort, rank, worldSize, timeoutMs, ComputeDevice.CPU);
+  }
+
+  /**
+   * Joins (rank 0: opens) the group whose tensors live on {@code device}: NCCL for CUDA, Gloo
+   * otherwise. Blocks until all {@code worldSize} processes have joined or {@code timeoutMs}
+   * passed.
+   */
+  public static ProcessGroup connect(
+      String masterAddr,
+      int masterPort,
+      int rank,
+      int worldSize,
+      long timeoutMs,
+      ComputeDevice device) {
     if (worldSize < 1)
       throw new IllegalArgumentException("world size must be >= 1, got " + worldSize);
     if (rank < 0 || rank >= worldSize)
@@ -68,13 +88,32 @@ public final class GlooGroup implements Distributed {
           options.waitWorkers(true);
           options.timeout(new Milliseconds(timeoutMs));
           Store store = new TCPStore(masterAddr, options);
-          ProcessGroupGloo.Options pgOptions =
-              new ProcessGroupGloo.Options(new Milliseconds(timeoutMs));
-          pgOptions.devices(
-              new GlooDeviceVector(ProcessGroupGloo.createDeviceForHostname(masterAddr)));
-          ProcessGroupGloo group = new ProcessGroupGloo(store, rank, worldSize, pgOptions);
-          return new GlooGroup(rank, worldSize, store, group);
+          Backend group =
+              device.isCuda()
+                  ? nccl(store, rank, worldSize, timeoutMs)
+                  : gloo(store, rank, worldSize, timeoutMs, masterAddr);
+          return new ProcessGroup(rank, worldSize, store, group, device);
         });
+  }
+
+  private static Backend gloo(
+      Store store, int rank, int worldSize, long timeoutMs, String masterAddr) {
+    ProcessGroupGloo.Options pgOptions = new ProcessGroupGloo.Options(new Milliseconds(timeoutMs));
+    pgOptions.devices(new GlooDeviceVector(ProcessGroupGloo.createDeviceForHostname(masterAddr)));
+    return new ProcessGroupGloo(store, rank, worldSize, pgOptions);
+  }
+
+  /** NCCL (only in the CUDA natives: the class loads them, so it is touched only for CUDA). */
+  private static Backend nccl(Store store, int rank, int worldSize, long timeoutMs) {
+    org.bytedeco.pytorch.nccl.ProcessGroupNCCL.Options pgOptions =
+        new org.bytedeco.pytorch.nccl.ProcessGroupNCCL.Options();
+    pgOptions.timeout(new Milliseconds(timeoutMs));
+    return new org.bytedeco.pytorch.nccl.ProcessGroupNCCL(store, rank, worldSize, pgOptions);
+  }
+
+  /** The device the collectives' tensors live on. */
+  public ComputeDevice device() {
+    return device;
   }
 
   @Override
@@ -108,9 +147,7 @@ public final class GlooGroup implements Distributed {
         () -> {
           Tensor t =
               torch
-                  .scalar_tensor(
-                      Tensors.scalar(value),
-                      new org.bytedeco.pytorch.TensorOptions(torch.ScalarType.Double))
+                  .scalar_tensor(Tensors.scalar(value), device.options(torch.ScalarType.Double))
                   .reshape(1);
           sum(t);
           out[0] = t.item_double();
@@ -123,12 +160,12 @@ public final class GlooGroup implements Distributed {
     long[][] out = new long[worldSize][];
     Scopes.run(
         () -> {
-          Tensor mine = Tensors.fromLongs(values, values.length);
+          Tensor mine = device.place(Tensors.fromLongs(values, values.length));
           // _allgather_base needs one output of world x n: gather into it and split.
           Tensor gathered =
               torch.zeros(
                   new long[] {(long) worldSize * values.length},
-                  new org.bytedeco.pytorch.TensorOptions(torch.ScalarType.Long));
+                  device.options(torch.ScalarType.Long));
           TorchErrors.guard("all-gather", () -> group._allgather_base(gathered, mine)._wait());
           long[] flat = Tensors.toLongs(gathered);
           for (int r = 0; r < worldSize; r++)
