@@ -272,6 +272,14 @@ public record SchedulerConfig(
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  /**
+   * The {@code prediction_type}s diffusers 0.30.3's {@code className} accepts (epsilon,
+   * v_prediction, sample, ...).
+   */
+  public static List<String> predictionTypes(String className) {
+    return PREDICTION_TYPES.getOrDefault(className, List.of("epsilon", "v_prediction", "sample"));
+  }
+
   /** Whether the class named {@code className} takes the config key {@code key}. */
   public static boolean takes(String className, String key) {
     return COMMON_KEYS.contains(key) || CLASS_KEYS.getOrDefault(className, Set.of()).contains(key);
@@ -341,11 +349,7 @@ public record SchedulerConfig(
           "trained_betas",
           "has " + trainedBetas.length + " values, expected num_train_timesteps = " + numTrain);
     }
-    String prediction =
-        f.choice(
-            "prediction_type",
-            "epsilon",
-            PREDICTION_TYPES.getOrDefault(className, List.of("epsilon", "v_prediction", "sample")));
+    String prediction = f.choice("prediction_type", "epsilon", predictionTypes(className));
     String spacing =
         f.choice(
             "timestep_spacing",
