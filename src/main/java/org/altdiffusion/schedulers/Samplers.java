@@ -72,7 +72,8 @@ public final class Samplers {
           new Entry("DDPM", SchedulerConfig.DDPM, Map.of(), List.of("ddpm")),
           new Entry("UniPC", SchedulerConfig.UNIPC, Map.of(), List.of("unipc")),
           new Entry("DEIS", SchedulerConfig.DEIS, Map.of(), List.of("deis")),
-          new Entry("LCM", SchedulerConfig.LCM, Map.of(), List.of("lcm")));
+          new Entry("LCM", SchedulerConfig.LCM, Map.of(), List.of("lcm")),
+          new Entry("TCD", SchedulerConfig.TCD, Map.of(), List.of("tcd")));
 
   /** Every row, in the order users see them. */
   public static List<Entry> entries() {
@@ -102,6 +103,7 @@ public final class Samplers {
       case SchedulerConfig.UNIPC -> new UniPCMultistepScheduler(config);
       case SchedulerConfig.DEIS -> new DEISMultistepScheduler(config);
       case SchedulerConfig.LCM -> new LCMScheduler(config);
+      case SchedulerConfig.TCD -> new TCDScheduler(config);
       default ->
           throw config
               .source()

@@ -43,10 +43,11 @@ class SchedulerParityTest {
   static final double SIGMA_RELATIVE_TOLERANCE = 1e-6;
 
   /**
-   * Fixture folders: every sampler's, then UniPC's and DEIS'
-   * (tools/reference/make_multistep_fixtures.py).
+   * Fixture folders: every sampler's, then UniPC's, DEIS' and LCM's
+   * (tools/reference/make_multistep_fixtures.py), then TCD's and LCM's zero-SNR ones
+   * (tools/reference/make_tcd_fixtures.py).
    */
-  static final List<Path> DIRS = List.of(DIR, DIR.resolve("multistep"));
+  static final List<Path> DIRS = List.of(DIR, DIR.resolve("multistep"), DIR.resolve("tcd"));
 
   static final List<JsonNode> caseSets = new ArrayList<>();
   static final List<SafeTensors.Reader> readers = new ArrayList<>();
