@@ -11,6 +11,7 @@ import org.altdiffusion.io.CheckpointException;
 import org.altdiffusion.pipeline.GenerationCancelledException;
 import org.altdiffusion.pipeline.GenerationRequest;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The Java API: progress, cancel from another thread, errors that say what was wrong. */
 class AltDiffusionTest {
@@ -41,6 +42,33 @@ class AltDiffusionTest {
       // the model is still usable afterwards
       assertEquals(
           1, model.generate(GenerationRequest.builder("x").steps(2).size(32, 32).build()).size());
+    }
+  }
+
+  @Test
+  void aSamplerThatCannotPredictTheModelsWayIsRefusedBeforeWork(@TempDir Path tmp)
+      throws Exception {
+    Path x0 = org.altdiffusion.pipeline.SamplerModesTest.folderPredicting(tmp, "sample");
+    try (AltDiffusion model = AltDiffusion.load(x0)) {
+      var e =
+          assertThrows(
+              IllegalArgumentException.class,
+              () ->
+                  model
+                      .start(
+                          GenerationRequest.builder("x")
+                              .steps(2)
+                              .size(32, 32)
+                              .sampler("DPM2 a")
+                              .build(),
+                          (step, total, preview) -> {
+                            throw new AssertionError("a step ran");
+                          })
+                      .images());
+      assertTrue(
+          e.getMessage().contains("cannot sample a model with sample (x0) prediction")
+              && e.getMessage().contains("samplers that can: DDIM, Euler"),
+          e.getMessage());
     }
   }
 

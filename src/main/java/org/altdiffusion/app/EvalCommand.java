@@ -11,6 +11,8 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.altdiffusion.engine.Torch;
 import org.altdiffusion.pipeline.DiffusionPipeline;
+import org.altdiffusion.schedulers.SamplerChoice;
+import org.altdiffusion.schedulers.Samplers;
 import org.altdiffusion.tiny.data.Language;
 import org.altdiffusion.tiny.eval.ClipFrechet;
 import org.altdiffusion.tiny.eval.EvalReport;
@@ -79,6 +81,33 @@ final class EvalCommand implements Callable<Integer> {
   int steps;
 
   @Option(
+      names = "--sampler",
+      paramLabel = "NAME",
+      description =
+          "Sampler (default: the model's scheduler): an A1111 name (Euler a, DPM++ 2M Karras, Heun,"
+              + " ...), an alias (k_euler_a) or a diffusers class name; `altdiffusion samplers`"
+              + " lists them.")
+  String sampler;
+
+  @Option(
+      names = "--schedule",
+      paramLabel = "TYPE",
+      description =
+          "Schedule type as A1111 names it: Automatic (the sampler's own, default), Karras, SGM"
+              + " Uniform, ... (`altdiffusion samplers` lists them).")
+  String schedule;
+
+  @Option(
+      names = "--prompts-per-language",
+      defaultValue = "0",
+      paramLabel = "N",
+      description =
+          "Evaluate only N (>= 2) of the 48 held-out combinations per language, for quick"
+              + " comparisons: each language gets N spread over the list, the languages together"
+              + " up to 48 different ones (no grid is drawn); 0 (default): all.")
+  int promptsPerLanguage;
+
+  @Option(
       names = "--guidance",
       defaultValue = "7.5",
       description = "Guidance scale. Default ${DEFAULT-VALUE}.")
@@ -130,8 +159,21 @@ final class EvalCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--steps must be 1..1000, got " + steps);
     if (gridColumns < 1)
       throw new IllegalArgumentException("--grid-columns must be >= 1, got " + gridColumns);
+    if (promptsPerLanguage < 0 || promptsPerLanguage == 1)
+      throw new IllegalArgumentException(
+          "--prompts-per-language must be at least 2 (CLIP-FD needs two pictures per language), or"
+              + " 0 for all 48; got "
+              + promptsPerLanguage);
+    // Unknown names fail before any model loads; the labels recorded are the table's.
+    SamplerChoice choice = Samplers.resolve(sampler, schedule);
     Path modelFolder = model != null ? model : BuiltInModel.folder();
-    if (inpainting) return inpainting(modelFolder, langs);
+    if (inpainting) {
+      if (sampler != null || schedule != null || promptsPerLanguage != 0)
+        throw new IllegalArgumentException(
+            "--sampler, --schedule and --prompts-per-language apply to the text-to-image"
+                + " evaluation, not to --inpainting (its cases: --inpainting-cases)");
+      return inpainting(modelFolder, langs);
+    }
     Path baseFolder =
         base == null
             ? BuiltInModel.shipped(BuiltInModel.ENGLISH_BASE)
@@ -139,18 +181,30 @@ final class EvalCommand implements Callable<Integer> {
     Path clipFolder = clip != null ? clip : BuiltInModel.shipped(BuiltInModel.TEACHER_CLIP);
     System.err.println("threads: " + Torch.init());
     MultilingualClip scorer = MultilingualClip.load(clipFolder, modelFolder);
-    var options = new TinyEvaluation.Options(langs, steps, guidance, seed, 0);
+    var options =
+        new TinyEvaluation.Options(
+            langs,
+            steps,
+            guidance,
+            seed,
+            0,
+            choice.name(),
+            choice.scheduleType(),
+            promptsPerLanguage);
     var reference = ClipFrechet.heldOut(scorer.teacher(), options.dataSeed());
     List<TinyEvaluation.ModelResult> results = new ArrayList<>();
     if (baseFolder != null) results.add(evaluate(baseFolder, scorer, reference, options, device));
     results.add(evaluate(modelFolder, scorer, reference, options, device));
     Files.createDirectories(out);
     var combos = TinyEvaluation.heldOut(options.dataSeed());
-    String table = EvalReport.markdown(results, options, combos.size());
+    boolean subset = promptsPerLanguage > 0;
+    String table =
+        EvalReport.markdown(results, options, subset ? promptsPerLanguage : combos.size());
     Files.writeString(out.resolve("eval.md"), table);
     EvalReport.writePng(EvalReport.barChart(results, langs), out.resolve("accuracy.png"));
     EvalReport.writeBenchmarkCharts(results.get(results.size() - 1), langs, out);
-    for (var r : results)
+    // a subset gives each language other combinations: no common columns to show
+    for (var r : subset ? List.<TinyEvaluation.ModelResult>of() : results)
       EvalReport.writePng(
           EvalReport.grid(r, langs, combos, gridColumns), out.resolve("grid-" + r.name() + ".png"));
     Files.writeString(out.resolve("eval.json"), json(results, options));
@@ -197,6 +251,9 @@ final class EvalCommand implements Callable<Integer> {
     o.put("steps", options.steps());
     o.put("guidance", options.guidance());
     o.put("seed", options.seed());
+    o.put("sampler", options.sampler()); // null: the model's own scheduler
+    o.put("schedule", options.schedule()); // null: the sampler's own
+    o.put("prompts_per_language", results.get(0).rows().get(0).images());
     var reference = results.get(0).reference();
     o.put("clip_fd_reference_pictures", reference.pictures());
     o.put("clip_fd_floor", Math.round(reference.floor() * 100) / 100.0);
@@ -204,6 +261,8 @@ final class EvalCommand implements Callable<Integer> {
     for (var r : results) {
       ObjectNode mo = models.addObject();
       mo.put("name", r.name());
+      mo.put("mean_attribute_accuracy", Math.round(r.meanAttributeAccuracy() * 100) / 100.0);
+      mo.put("generation_seconds", Math.round(r.generationSeconds() * 10) / 10.0);
       ArrayNode rows = mo.putArray("languages");
       for (var row : r.rows()) {
         ObjectNode ro = rows.addObject();
@@ -218,6 +277,7 @@ final class EvalCommand implements Callable<Integer> {
         ro.put("attribute_accuracy", Math.round(row.attributeAccuracy() * 100) / 100.0);
         ro.put("clip_score", Math.round(row.clipScore() * 100) / 100.0);
         ro.put("clip_fd", Math.round(row.clipFd() * 100) / 100.0);
+        ro.put("seconds", Math.round(row.seconds() * 10) / 10.0);
       }
     }
     return m.writerWithDefaultPrettyPrinter().writeValueAsString(o)

@@ -26,6 +26,7 @@ import picocli.CommandLine.Command;
       TrainControlNetCommand.class,
       DemoTrainCommand.class,
       EvalCommand.class,
+      SamplersCommand.class,
       BenchmarkCommand.class,
       EvalLoraCommand.class,
       CommandLine.HelpCommand.class

@@ -19,6 +19,7 @@ import org.altdiffusion.lora.LoraTarget;
 import org.altdiffusion.models.text.PromptOptions;
 import org.altdiffusion.models.text.TextConditioning;
 import org.altdiffusion.schedulers.SamplerChoice;
+import org.altdiffusion.schedulers.SamplerLimits;
 import org.altdiffusion.schedulers.Samplers;
 import org.altdiffusion.schedulers.Scheduler;
 import org.bytedeco.javacpp.PointerScope;
@@ -119,6 +120,17 @@ public final class DiffusionPipeline implements ImageGenerator {
     return generate(request, List.copyOf(prompts), progress);
   }
 
+  /** A sampler that cannot start from a noised picture is refused for modes that do. */
+  private void checkImg2img(
+      GenerationRequest request, SamplerChoice sampler, SamplerChoice hiresSampler) {
+    if (request.initImage() != null)
+      SamplerLimits.checkImg2img(
+          sampler, model.scheduler(), request.mask() == null ? "img2img" : "inpainting");
+    if (request.hires() != null)
+      SamplerLimits.checkImg2img(
+          hiresSampler != null ? hiresSampler : sampler, model.scheduler(), "the hires fix");
+  }
+
   private List<GeneratedImage> generate(
       GenerationRequest request, List<String> prompts, ProgressListener progress) {
     request.validate();
@@ -139,6 +151,7 @@ public final class DiffusionPipeline implements ImageGenerator {
         Samplers.resolve(request.sampling().sampler(), request.sampling().schedule());
     SamplerChoice hiresSampler = hiresSampler(request);
     if (hiresSampler != null) hiresSampler.config(model.scheduler()); // refused before any pass
+    checkImg2img(request, sampler, hiresSampler);
     long seed = Seeds.resolve(request.seed());
     GenerationRequest.Variation v = request.variation();
     Long subseed = v == null || v.strength() == 0 ? null : Seeds.resolve(v.subseed());

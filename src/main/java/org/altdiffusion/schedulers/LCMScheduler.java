@@ -21,23 +21,33 @@ public final class LCMScheduler extends AbstractScheduler {
 
   @Override
   protected void computeTimesteps(int steps) {
+    timesteps = distilledTimesteps(config, steps, "LCM");
+  }
+
+  /**
+   * {@code steps} timesteps taken from the distillation's grid k-1, 2k-1, ..., original*k-1 (k =
+   * num_train_timesteps / original_inference_steps) from the top, at floor(linspace(0, original,
+   * steps, endpoint=False)), which numpy computes as {@code i * (original / steps)}: LCM's and
+   * TCD's schedule.
+   */
+  static double[] distilledTimesteps(SchedulerConfig config, int steps, String sampler) {
     int original = config.originalInferenceSteps();
     if (steps > original) {
       throw new IllegalArgumentException(
-          "LCM takes at most original_inference_steps = "
+          sampler
+              + " takes at most original_inference_steps = "
               + original
               + " steps (its timesteps are a subset of that grid), got "
               + steps);
     }
     int k = config.numTrainTimesteps() / original;
-    // The grid k-1, 2k-1, ..., original*k-1 from the top, at floor(linspace(0, original, steps,
-    // endpoint=False)), which numpy computes as i * (original / steps).
     double spacing = (double) original / steps;
-    timesteps = new double[steps];
+    double[] out = new double[steps];
     for (int i = 0; i < steps; i++) {
       int index = (int) Math.floor(i * spacing);
-      timesteps[i] = (double) (original - index) * k - 1;
+      out[i] = (double) (original - index) * k - 1;
     }
+    return out;
   }
 
   @Override

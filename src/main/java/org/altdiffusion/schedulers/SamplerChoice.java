@@ -40,6 +40,7 @@ public record SamplerChoice(
               + String.join(", ", schedule.overrides().keySet())
               + "); use schedule type Automatic or another sampler");
     }
+    if (className != null) SamplerLimits.checkPrediction(this, target, base);
     keys.putAll(schedule.overrides());
     if (className == null && keys.isEmpty()) return base;
     return base.withClass(target, keys);

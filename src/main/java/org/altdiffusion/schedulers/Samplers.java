@@ -94,7 +94,8 @@ public final class Samplers {
               "DPM++ 3M SDE",
               SchedulerConfig.DPMPP_3M_SDE,
               Map.of("sigma_schedule", "exponential"),
-              List.of("k_dpmpp_3m_sde")));
+              List.of("k_dpmpp_3m_sde")),
+          new Entry("TCD", SchedulerConfig.TCD, Map.of(), List.of("tcd")));
 
   /** Every row, in the order users see them. */
   public static List<Entry> entries() {
@@ -127,6 +128,7 @@ public final class Samplers {
       case SchedulerConfig.DPM_SDE -> new DPMSolverSDEScheduler(config);
       case SchedulerConfig.DPMPP_2S_ANCESTRAL -> new DPMPP2SAncestralScheduler(config);
       case SchedulerConfig.DPMPP_3M_SDE -> new DPMPP3MSDEScheduler(config);
+      case SchedulerConfig.TCD -> new TCDScheduler(config);
       default ->
           throw config
               .source()

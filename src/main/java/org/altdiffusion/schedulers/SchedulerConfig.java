@@ -32,7 +32,8 @@ import org.altdiffusion.io.JsonConfig;
  * @param timestepSpacing `timestep_spacing`: leading (default of PNDM, DDIM and DDPM), linspace
  *     (default of the others) or trailing.
  * @param stepsOffset `steps_offset`, default 0; added to "leading" timesteps.
- * @param rescaleBetasZeroSnr `rescale_betas_zero_snr`, default false (DDIM, Euler, Euler a, DPM).
+ * @param rescaleBetasZeroSnr `rescale_betas_zero_snr`, default false (DDIM, DDPM, Euler, Euler a,
+ *     DPM, UniPC, LCM, TCD: where diffusers 0.30.3 takes it).
  * @param setAlphaToOne `set_alpha_to_one`: PNDM default false, DDIM default true.
  * @param skipPrkSteps `skip_prk_steps` (PNDM), default false: true = PLMS steps only.
  * @param clipSample `clip_sample` (DDIM, Heun), default true (Heun: false): clamp predicted x0.
@@ -59,8 +60,8 @@ import org.altdiffusion.io.JsonConfig;
  * @param predictX0 `predict_x0` (UniPC), default true: the solver works on x0 (else on epsilon).
  * @param disableCorrector `disable_corrector` (UniPC), default empty: step indices whose following
  *     step skips the UniC corrector.
- * @param originalInferenceSteps `original_inference_steps` (LCM), default 50: the distillation's
- *     step grid, which inference steps are taken from (at most this many).
+ * @param originalInferenceSteps `original_inference_steps` (LCM, TCD), default 50: the
+ *     distillation's step grid, which inference steps are taken from (at most this many).
  * @param timestepScaling `timestep_scaling` (LCM), default 10.0: scales t in the consistency
  *     boundary condition.
  * @param sigmaSchedule `sigma_schedule` (ours; the samplers that take use_karras_sigmas): an A1111
@@ -125,6 +126,7 @@ public record SchedulerConfig(
   public static final String DPMPP_2S_ANCESTRAL = "DPMPP2SAncestralScheduler";
   public static final String DPMPP_3M_SDE = "DPMPP3MSDEScheduler";
   public static final String DPM_SDE = "DPMSolverSDEScheduler";
+  public static final String TCD = "TCDScheduler";
   public static final List<String> CLASS_NAMES =
       List.of(
           PNDM,
@@ -142,7 +144,8 @@ public record SchedulerConfig(
           LCM,
           DPMPP_2S_ANCESTRAL,
           DPMPP_3M_SDE,
-          DPM_SDE);
+          DPM_SDE,
+          TCD);
 
   /**
    * Constructor defaults that differ from the common ones (beta 0.0001 -> 0.02, clip_sample true):
@@ -150,20 +153,34 @@ public record SchedulerConfig(
    */
   private static final Map<String, Map<String, Object>> CLASS_DEFAULTS =
       Map.of(
-          HEUN, Map.of("beta_start", 0.00085, "beta_end", 0.012, "clip_sample", false),
-          KDPM2, Map.of("beta_start", 0.00085, "beta_end", 0.012),
-          KDPM2_ANCESTRAL, Map.of("beta_start", 0.00085, "beta_end", 0.012),
-          DPM_SDE, Map.of("beta_start", 0.00085, "beta_end", 0.012),
+          HEUN,
+          Map.of("beta_start", 0.00085, "beta_end", 0.012, "clip_sample", false),
+          KDPM2,
+          Map.of("beta_start", 0.00085, "beta_end", 0.012),
+          KDPM2_ANCESTRAL,
+          Map.of("beta_start", 0.00085, "beta_end", 0.012),
+          DPM_SDE,
+          Map.of("beta_start", 0.00085, "beta_end", 0.012),
+          TCD,
+          Map.of(
+              "beta_start",
+              0.00085,
+              "beta_end",
+              0.012,
+              "beta_schedule",
+              "scaled_linear",
+              "clip_sample",
+              false),
           LCM,
-              Map.of(
-                  "beta_start",
-                  0.00085,
-                  "beta_end",
-                  0.012,
-                  "beta_schedule",
-                  "scaled_linear",
-                  "clip_sample",
-                  false));
+          Map.of(
+              "beta_start",
+              0.00085,
+              "beta_end",
+              0.012,
+              "beta_schedule",
+              "scaled_linear",
+              "clip_sample",
+              false));
 
   private static final List<String> COMMON_KEYS =
       List.of(
@@ -179,6 +196,18 @@ public record SchedulerConfig(
   /** The keys each class's constructor takes in diffusers 0.30.3 (besides {@link #COMMON_KEYS}). */
   private static final Map<String, Set<String>> CLASS_KEYS =
       Map.ofEntries(
+          Map.entry(
+              TCD,
+              Set.of(
+                  "original_inference_steps",
+                  "clip_sample",
+                  "clip_sample_range",
+                  "set_alpha_to_one",
+                  "thresholding",
+                  "dynamic_thresholding_ratio",
+                  "sample_max_value",
+                  "timestep_scaling",
+                  "rescale_betas_zero_snr")),
           Map.entry(
               LCM,
               Set.of(
@@ -295,6 +324,7 @@ public record SchedulerConfig(
           Map.entry(UNIPC, List.of("epsilon", "v_prediction", "sample")),
           Map.entry(DEIS, List.of("epsilon", "v_prediction", "sample")),
           Map.entry(LCM, List.of("epsilon", "v_prediction", "sample")),
+          Map.entry(TCD, List.of("epsilon", "v_prediction", "sample")),
           Map.entry(DDPM, List.of("epsilon", "v_prediction", "sample")),
           Map.entry(HEUN, List.of("epsilon", "v_prediction", "sample")),
           Map.entry(KDPM2, List.of("epsilon", "v_prediction")),
@@ -310,6 +340,14 @@ public record SchedulerConfig(
           Map.entry(DPMPP_3M_SDE, List.of("epsilon", "v_prediction")));
 
   private static final ObjectMapper JSON = new ObjectMapper();
+
+  /**
+   * The {@code prediction_type}s diffusers 0.30.3's {@code className} accepts (epsilon,
+   * v_prediction, sample, ...).
+   */
+  public static List<String> predictionTypes(String className) {
+    return PREDICTION_TYPES.getOrDefault(className, List.of("epsilon", "v_prediction", "sample"));
+  }
 
   /** Whether the class named {@code className} takes the config key {@code key}. */
   public static boolean takes(String className, String key) {
@@ -382,11 +420,7 @@ public record SchedulerConfig(
           "trained_betas",
           "has " + trainedBetas.length + " values, expected num_train_timesteps = " + numTrain);
     }
-    String prediction =
-        f.choice(
-            "prediction_type",
-            "epsilon",
-            PREDICTION_TYPES.getOrDefault(className, List.of("epsilon", "v_prediction", "sample")));
+    String prediction = f.choice("prediction_type", "epsilon", predictionTypes(className));
     String spacing =
         f.choice(
             "timestep_spacing",
@@ -396,7 +430,9 @@ public record SchedulerConfig(
     if (stepsOffset < 0) throw json.error("steps_offset", "must be at least 0, got " + stepsOffset);
     boolean zeroSnr = f.bool("rescale_betas_zero_snr", false);
     boolean alphaToOne =
-        f.bool("set_alpha_to_one", className.equals(DDIM) || className.equals(LCM));
+        f.bool(
+            "set_alpha_to_one",
+            className.equals(DDIM) || className.equals(LCM) || className.equals(TCD));
     boolean skipPrk = f.bool("skip_prk_steps", false);
     boolean clipSample =
         f.bool("clip_sample", (boolean) defaults.getOrDefault("clip_sample", true));
@@ -443,7 +479,7 @@ public record SchedulerConfig(
               + " coefficient by 0); use final_sigmas_type sigma_min");
     }
     int originalInferenceSteps = f.integer("original_inference_steps", 50);
-    if (className.equals(LCM)
+    if ((className.equals(LCM) || className.equals(TCD))
         && (originalInferenceSteps < 1 || originalInferenceSteps > numTrain)) {
       throw json.error(
           "original_inference_steps",

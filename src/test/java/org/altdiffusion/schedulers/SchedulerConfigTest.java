@@ -85,7 +85,7 @@ class SchedulerConfigTest {
   void unsupportedValuesNameTheFieldAndTheAcceptedValues() {
     assertError("{\"beta_start\": 0.1}", "_class_name", "PNDMScheduler");
     assertError(
-        "{\"_class_name\": \"TCDScheduler\"}", "_class_name", "DPMSolverMultistepScheduler");
+        "{\"_class_name\": \"EDMEulerScheduler\"}", "_class_name", "DPMSolverMultistepScheduler");
     assertError(
         "{\"_class_name\": \"DDIMScheduler\", \"beta_schedule\": \"cosine\"}",
         "beta_schedule",
@@ -148,7 +148,7 @@ class SchedulerConfigTest {
   void anotherClassesScheduleServesASamplerByName() {
     SchedulerConfig ddpm =
         parse(
-            "{\"_class_name\": \"TCDScheduler\", \"beta_schedule\": \"scaled_linear\","
+            "{\"_class_name\": \"EDMEulerScheduler\", \"beta_schedule\": \"scaled_linear\","
                 + " \"beta_start\": 0.00085, \"beta_end\": 0.012, \"variance_type\":"
                 + " \"fixed_small\"}");
     assertFalse(ddpm.supported());

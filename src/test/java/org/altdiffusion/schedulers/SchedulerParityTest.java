@@ -43,11 +43,13 @@ class SchedulerParityTest {
   static final double SIGMA_RELATIVE_TOLERANCE = 1e-6;
 
   /**
-   * Fixture folders: every sampler's, then UniPC's and DEIS'
+   * Fixture folders: every sampler's, then UniPC's, DEIS' and LCM's
    * (tools/reference/make_multistep_fixtures.py), then k-diffusion's DPM++ 2S a / 3M SDE and the
-   * A1111 schedule types (tools/reference/make_kdiffusion_fixtures.py).
+   * A1111 schedule types (tools/reference/make_kdiffusion_fixtures.py), then TCD's and LCM's
+   * zero-SNR ones (tools/reference/make_tcd_fixtures.py).
    */
-  static final List<Path> DIRS = List.of(DIR, DIR.resolve("multistep"), DIR.resolve("kdiffusion"));
+  static final List<Path> DIRS =
+      List.of(DIR, DIR.resolve("multistep"), DIR.resolve("kdiffusion"), DIR.resolve("tcd"));
 
   static final List<JsonNode> caseSets = new ArrayList<>();
   static final List<SafeTensors.Reader> readers = new ArrayList<>();

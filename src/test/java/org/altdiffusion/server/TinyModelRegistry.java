@@ -13,7 +13,17 @@ final class TinyModelRegistry implements ModelRegistry {
   static final Path FOLDER = Path.of("src/test/resources/fixtures/pipeline/tiny-altdiffusion");
 
   final AtomicInteger loads = new AtomicInteger();
+  final Path folder;
   volatile DiffusionPipeline pipeline;
+
+  TinyModelRegistry() {
+    this(FOLDER);
+  }
+
+  /** The tiny model from a copy of its folder (one with another scheduler config, say). */
+  TinyModelRegistry(Path folder) {
+    this.folder = folder;
+  }
 
   @Override
   public List<ModelInfo> models() {
@@ -24,7 +34,7 @@ final class TinyModelRegistry implements ModelRegistry {
   public ImageGenerator load(String title) {
     if (find(title) == null) throw new IllegalArgumentException("no model " + title);
     loads.incrementAndGet();
-    pipeline = PipelineLoader.load(FOLDER);
+    pipeline = PipelineLoader.load(folder);
     return pipeline;
   }
 }

@@ -65,19 +65,30 @@ public final class EvalReport {
     b.append(
         String.format(
             Locale.ROOT,
-            "%d held-out combinations x %d languages per model, one 64x64 picture each (seeds"
-                + " %d..%d, the same in every language), %d steps, guidance %s. Attributes: mean of"
-                + " the shape, colour, position and size accuracies read by the pixel oracle; all"
-                + " four: pictures with every attribute right; CLIP: multilingual CLIP score (100 x"
-                + " cosine).%n",
+            "%d held-out combinations x %d languages per model%s, one 64x64 picture each (seeds"
+                + " %d..%d, the same in every language), %s, %d steps, guidance %s. Attributes:"
+                + " mean of the shape, colour, position and size accuracies read by the pixel"
+                + " oracle; all four: pictures with every attribute right; CLIP: multilingual CLIP"
+                + " score (100 x cosine).%n",
             combinations,
             options.languages().size(),
+            options.promptsPerLanguage() > 0
+                ? " (a subset: each language its own, spread over the 48)"
+                : "",
             options.seed(),
             options.seed() + combinations - 1,
+            samplerText(options),
             options.steps(),
             options.guidance()));
     b.append(benchmarkSection(models, options.languages()));
     return b.toString();
+  }
+
+  /** "sampler Heun, schedule Karras", or the model's own sampler. */
+  static String samplerText(TinyEvaluation.Options options) {
+    String sampler =
+        options.sampler() == null ? "the model's own sampler" : "sampler " + options.sampler();
+    return options.schedule() == null ? sampler : sampler + ", schedule " + options.schedule();
   }
 
   /**

@@ -35,13 +35,33 @@ public final class TinyEvaluation {
    * @param guidance classifier-free guidance scale (default 7.5)
    * @param seed seed of the first image (default 0)
    * @param dataSeed shapes dataset seed: which combinations are held out (default 0)
+   * @param sampler the sampler (a name of {@code schedulers/Samplers}), or null for the model's own
+   * @param schedule A1111's schedule type, or null for the sampler's own
+   * @param promptsPerLanguage how many held-out combinations each language generates, evenly spaced
+   *     over the held-out list; 0 (default): all 48
    */
   public record Options(
-      List<Language> languages, int steps, double guidance, long seed, long dataSeed) {
+      List<Language> languages,
+      int steps,
+      double guidance,
+      long seed,
+      long dataSeed,
+      String sampler,
+      String schedule,
+      int promptsPerLanguage) {
     public Options {
       if (languages.isEmpty())
         throw new IllegalArgumentException("at least one language is required");
       if (steps < 1) throw new IllegalArgumentException("steps must be >= 1, got " + steps);
+      if (promptsPerLanguage < 0 || promptsPerLanguage == 1)
+        throw new IllegalArgumentException(
+            "prompts per language must be >= 2 (CLIP-FD needs two pictures), or 0: all; got "
+                + promptsPerLanguage);
+    }
+
+    /** The model's own sampler, every held-out combination. */
+    public Options(List<Language> languages, int steps, double guidance, long seed, long dataSeed) {
+      this(languages, steps, guidance, seed, dataSeed, null, null, 0);
     }
   }
 
@@ -52,6 +72,7 @@ public final class TinyEvaluation {
    * @param allFour images with all four attributes right
    * @param clipScore mean multilingual CLIP score (100 x cosine)
    * @param clipFd CLIP-FD of the images against the held-out reference ({@link ClipFrechet})
+   * @param seconds the time the language's pictures took to generate (scoring not counted)
    */
   public record LanguageResult(
       Language language,
@@ -63,7 +84,8 @@ public final class TinyEvaluation {
       int size,
       int allFour,
       double clipScore,
-      double clipFd) {
+      double clipFd,
+      double seconds) {
     /** Mean of the four per-attribute accuracies, in percent: the headline figure. */
     public double attributeAccuracy() {
       return 100.0 * (shape + colour + position + size) / (4.0 * images);
@@ -86,6 +108,16 @@ public final class TinyEvaluation {
     public LanguageResult row(Language language) {
       return rows.stream().filter(r -> r.language() == language).findFirst().orElseThrow();
     }
+
+    /** The attribute accuracy averaged over the languages, in percent. */
+    public double meanAttributeAccuracy() {
+      return rows.stream().mapToDouble(LanguageResult::attributeAccuracy).average().orElse(0);
+    }
+
+    /** The seconds all languages' pictures took to generate. */
+    public double generationSeconds() {
+      return rows.stream().mapToDouble(LanguageResult::seconds).sum();
+    }
   }
 
   private TinyEvaluation() {}
@@ -93,6 +125,26 @@ public final class TinyEvaluation {
   /** The held-out combinations, in a fixed order. */
   public static List<Attributes> heldOut(long dataSeed) {
     return Combinations.of(dataSeed).heldOut();
+  }
+
+  /**
+   * The combinations the {@code k}-th language of {@code options} evaluates: all held-out ones, or
+   * with {@code promptsPerLanguage = n} the positions {@code floor((i * L + k) * 48 / (L * n))} for
+   * {@code i < n} ({@code L} languages): each language's n spread over the list (it is sorted by
+   * attribute), and the languages together covering {@code min(L * n, 48)} different ones, so that
+   * a quick mean over languages still sees most combinations.
+   */
+  public static List<Attributes> evaluated(Options options, int k) {
+    List<Attributes> all = heldOut(options.dataSeed());
+    int n = options.promptsPerLanguage();
+    if (n == 0) return all;
+    long slots = (long) options.languages().size() * n;
+    List<Attributes> subset = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      long slot = (long) i * options.languages().size() + k;
+      subset.add(all.get((int) (slot * all.size() / slots)));
+    }
+    return List.copyOf(subset);
   }
 
   /** As the overload, with the held-out CLIP-FD reference computed here. */
@@ -122,7 +174,6 @@ public final class TinyEvaluation {
       ClipFrechet.Reference reference,
       Options options,
       Consumer<String> log) {
-    List<Attributes> combos = heldOut(options.dataSeed());
     Captions captions = Captions.bundled();
     ShapeOracle oracle = new ShapeOracle();
     GenerationRequest settings =
@@ -131,14 +182,19 @@ public final class TinyEvaluation {
             .guidance(options.guidance())
             .seed(options.seed())
             .size(Scene.SIDE, Scene.SIDE)
+            .sampler(options.sampler())
+            .schedule(options.schedule())
             .build();
     List<LanguageResult> rows = new ArrayList<>();
     Map<Language, List<BufferedImage>> pictures = new LinkedHashMap<>();
-    for (Language language : options.languages()) {
+    for (int k = 0; k < options.languages().size(); k++) {
+      Language language = options.languages().get(k);
+      List<Attributes> combos = evaluated(options, k);
       long start = System.nanoTime();
       List<String> prompts =
           combos.stream().map(a -> captions.caption(language, a, CaptionTemplate.FULL)).toList();
       List<BufferedImage> images = new ArrayList<>();
+      long generating = System.nanoTime();
       for (int from = 0; from < prompts.size(); from += GenerationRequest.MAX_BATCH) {
         List<String> chunk =
             prompts.subList(from, Math.min(prompts.size(), from + GenerationRequest.MAX_BATCH));
@@ -146,6 +202,7 @@ public final class TinyEvaluation {
             pipeline.generateEach(chunk, settings.withSeed(options.seed() + from), null))
           images.add(g.image());
       }
+      double seconds = (System.nanoTime() - generating) / 1e9;
       int found = 0, shape = 0, colour = 0, position = 0, size = 0, all = 0;
       float[] pixels = new float[images.size() * 3 * Scene.SIDE * Scene.SIDE];
       for (int i = 0; i < images.size(); i++) {
@@ -181,7 +238,8 @@ public final class TinyEvaluation {
               size,
               all,
               clipScore,
-              clipFd);
+              clipFd,
+              seconds);
       rows.add(row);
       pictures.put(language, images);
       log.accept(

@@ -53,6 +53,25 @@ class TinyEvaluationTest {
   }
 
   @Test
+  void aSubsetSpreadsEachLanguageAndCoversDifferentCombinationsAcrossLanguages() {
+    List<Language> all = List.of(Language.values());
+    var two = new TinyEvaluation.Options(all, 10, 7.5, 0, 0, "Euler", null, 2);
+    java.util.Set<Object> seen = new java.util.HashSet<>();
+    for (int k = 0; k < all.size(); k++) {
+      var combos = TinyEvaluation.evaluated(two, k);
+      assertEquals(2, combos.size());
+      assertNotEquals(combos.get(0).shape(), combos.get(1).shape(), "language " + k);
+      seen.addAll(combos);
+    }
+    assertEquals(36, seen.size()); // 18 x 2 slots over 48: all different
+    var full = new TinyEvaluation.Options(all, 10, 7.5, 0, 0, null, null, 0);
+    assertEquals(TinyEvaluation.heldOut(0), TinyEvaluation.evaluated(full, 5));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> new TinyEvaluation.Options(all, 10, 7.5, 0, 0, null, null, 1));
+  }
+
+  @Test
   void heldOutCombinationsAreThoseOfTheDataset() {
     assertEquals(
         ShapesDataset.of(0, Split.HELDOUT).combinations().heldOut(), TinyEvaluation.heldOut(0));
