@@ -4,7 +4,7 @@
 # generation (a collection every few milliseconds), two jobs side by side on 2 torch threads each (the machine
 # loaded), and SIGTERM at random moments of a third of the jobs; collects JVM crash reports.
 #
-#   tools/stress/stress.sh MINUTES OUT_DIR
+#   [LANES=2] tools/stress/stress.sh MINUTES OUT_DIR
 #
 # A job passes when it exits 0 (ran to its end) or 143 (SIGTERM: it must stop at a step boundary)
 # and left no hs_err file. OUT_DIR/jobs.tsv has a line per job, OUT_DIR/summary.txt the totals,
@@ -77,7 +77,7 @@ progress() {
     clip) grep -o 'step [0-9]*' "$w/job.log" | tail -1 | cut -d' ' -f2 ;;
     distil | unet | lora | controlnet)
       local dir=$w/${name/distil/te}; dir=${dir/\/controlnet/\/cn}
-      grep -c '"loss"' "$dir/log.jsonl" 2>/dev/null || echo 0 ;;
+      local n; n=$(grep -c '"loss"' "$dir/log.jsonl" 2>/dev/null); echo "${n:-0}" ;;
     *) ls "$w"/*.png 2>/dev/null | wc -l ;;
   esac
 }
@@ -117,9 +117,10 @@ run_lane() {
   done
 }
 
-run_lane 0 & run_lane 1 & wait
+for lane in $(seq 0 $((${LANES:-2} - 1))); do run_lane "$lane" & done
+wait
 {
-  echo "ran $minutes minutes, two lanes"
+  echo "ran $minutes minutes, ${LANES:-2} lane(s)"
   awk -F'\t' 'NR > 1 { jobs++; if ($6 == "yes") terms++; if ($4 != 0 && $4 != 143) bad++;
     if ($3 ~ /clip|distil|unet|lora|controlnet/) steps += $7; else pictures += $7 }
     END { printf "jobs %d, SIGTERMs %d, failed (exit not 0/143) %d, training steps %d, pictures %d\n",
