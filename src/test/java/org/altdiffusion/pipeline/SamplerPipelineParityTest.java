@@ -1,0 +1,81 @@
+package org.altdiffusion.pipeline;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.altdiffusion.engine.Tensors;
+import org.altdiffusion.engine.Torch;
+import org.altdiffusion.io.SafeTensors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The samplers added after the first seven, end to end on the tiny AltDiffusion folder against
+ * tools/reference/make_sampler_pipeline_fixtures.py: diffusers' pipelines for Heun, DPM2, DPM2 a,
+ * DDPM, UniPC, DEIS, LCM and TCD; k-diffusion's sampler functions over the same UNet (A1111's CFG
+ * denoiser) for DPM++ 2S a, DPM++ 3M SDE and Euler on the Exponential schedule. Same prompts, seeds
+ * and batches must give the same pictures, at most 1/255 apart in any channel.
+ */
+class SamplerPipelineParityTest {
+  static final Path DIR = Path.of("src/test/resources/fixtures/pipeline");
+  static DiffusionPipeline pipeline;
+  static SafeTensors.Reader reference;
+
+  @BeforeAll
+  static void load() {
+    Torch.init();
+    pipeline = PipelineLoader.load(DIR.resolve("tiny-altdiffusion"));
+    reference = SafeTensors.open(DIR.resolve("samplers/images.safetensors"));
+  }
+
+  @AfterAll
+  static void close() {
+    reference.close();
+  }
+
+  static Stream<Arguments> cases() throws Exception {
+    List<Arguments> out = new ArrayList<>();
+    for (JsonNode c : new ObjectMapper().readTree(DIR.resolve("samplers/cases.json").toFile()))
+      out.add(Arguments.of(c.get("name").asText(), c));
+    return out.stream();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("cases")
+  void sameImagesAsTheReference(String name, JsonNode c) {
+    GenerationRequest.Builder builder =
+        GenerationRequest.builder(c.get("prompt").asText())
+            .negativePrompt(c.get("negative_prompt").asText())
+            .sampler(c.get("sampler").asText())
+            .steps(c.get("steps").asInt())
+            .guidance(c.get("guidance").asDouble())
+            .eta(c.get("eta").asDouble())
+            .seed(c.get("seed").asLong())
+            .batchSize(c.get("batch").asInt())
+            .size(c.get("width").asInt(), c.get("height").asInt());
+    if (!c.get("schedule").isNull()) builder.schedule(c.get("schedule").asText());
+    if (c.get("mode").asText().equals("img2img"))
+      builder.initImage(
+          new InitImage(
+              DiffusionPipelineParityTest.rgb(reference.loadRaw(name + "/init")),
+              c.get("strength").asDouble()));
+    GenerationRequest r = builder.build();
+    List<GeneratedImage> images = pipeline.generate(r, ProgressListener.NONE);
+    float[] expected = Tensors.toFloats(reference.load(name + "/images")); // [B, H, W, 3]
+    double worst =
+        ParityImages.maxDifference(images, expected, r.size().width(), r.size().height());
+    System.out.printf(
+        "sampler pipeline parity %-20s %-13s max |ours - %s| x255 = %.3f%n",
+        name, c.get("sampler").asText(), c.get("reference").asText(), worst * 255);
+    assertEquals(r.batchSize(), images.size());
+    assertTrue(worst <= 1.0 / 255 + 1e-6, name + ": max difference " + worst * 255 + "/255");
+  }
+}
