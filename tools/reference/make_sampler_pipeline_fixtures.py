@@ -10,7 +10,8 @@ References:
   - diffusers 0.30.3 samplers (Heun, DPM2, DPM2 a, DDPM, UniPC, DEIS, LCM, TCD): AltDiffusionPipeline
     / AltDiffusionImg2ImgPipeline with `Cls.from_config(pipe.scheduler.config)` (our Samplers table
     has no overrides for them), one CPU torch.Generator per picture (seed + i).
-  - k-diffusion 0.1.1.post1 (DPM++ 2S a, DPM++ 3M SDE, and Euler on A1111's Exponential schedule):
+  - k-diffusion 0.1.1.post1 (DPM++ 2S a, DPM++ 3M SDE, and A1111's schedule types Exponential on
+    Euler and Beta on DPM++ 2M; ours runs diffusers' Euler / DPM-Solver on those sigmas):
     the same UNet / VAE / text encoder driven as A1111 1.10 and diffusers'
     StableDiffusionKDiffusionPipeline do: k-diffusion's CompVis eps wrapper
     (DiscreteEpsDDPMDenoiser over the model's alphas_cumprod, quantize=False) around the UNet,
@@ -66,7 +67,8 @@ DIFFUSERS = {
 KDIFFUSION = {
     "DPM++ 2S a": ("sample_dpmpp_2s_ancestral", "karras", False),
     "DPM++ 3M SDE": ("sample_dpmpp_3m_sde", "exponential", True),
-    "Euler": ("sample_euler", None, False),
+    "Euler": ("sample_euler", None, False),  # the schedule type is the case's
+    "DPM++ 2M": ("sample_dpmpp_2m", None, False),
 }
 
 
@@ -121,8 +123,10 @@ def run_kdiffusion(pipe, c, init):
             start = steps - min(int(steps * c["strength"]), steps)
             sigmas = sigmas[start:]
             x = latents + per_picture_randn(gens, shape) * sigmas[0]
-        noise = {} if fn == "sample_euler" else {"noise_sampler": lambda s, sn: per_picture_randn(gens, shape)}
-        x = getattr(kd.sampling, fn)(model, x, sigmas, disable=True, **noise)  # Euler (s_churn 0): no noise
+        noise = {"noise_sampler": lambda s, sn: per_picture_randn(gens, shape)}
+        if fn in ("sample_euler", "sample_dpmpp_2m"):
+            noise = {}  # no noise (Euler with s_churn 0)
+        x = getattr(kd.sampling, fn)(model, x, sigmas, disable=True, **noise)
         image = pipe.vae.decode(x / pipe.vae.config.scaling_factor, return_dict=False)[0]
         return pipe.image_processor.postprocess(image, output_type="np")
 
@@ -164,6 +168,7 @@ CASES = [
     case("dpmpp_2s_a", "DPM++ 2S a", "a purple heart", "noise", 6, 7.0, 109, 2, 32),
     case("dpmpp_3m_sde", "DPM++ 3M SDE", "a yellow moon", "grey", 8, 7.5, 110, 2, 24),
     case("euler_exponential", "Euler", "a blue square", "", 8, 6.0, 111, 2, 24, schedule="Exponential"),
+    case("dpmpp_2m_beta", "DPM++ 2M", "a small house", "fog", 8, 7.0, 112, 2, 24, schedule="Beta"),
     case("img2img_heun", "Heun", "a purple heart", "noise", 8, 7.5, 121, 1, 32, strength=0.6),
     case("img2img_dpmpp_2s_a", "DPM++ 2S a", "a purple heart", "noise", 8, 7.5, 122, 1, 32, strength=0.75),
 ]

@@ -73,9 +73,33 @@ class SamplerPipelineParityTest {
     double worst =
         ParityImages.maxDifference(images, expected, r.size().width(), r.size().height());
     System.out.printf(
-        "sampler pipeline parity %-20s %-13s max |ours - %s| x255 = %.3f%n",
-        name, c.get("sampler").asText(), c.get("reference").asText(), worst * 255);
+        "sampler pipeline parity %-20s %-13s max |ours - %s| x255 = %.3f,"
+            + " 8-bit values off the reference's rounding: %d of %d%n",
+        name,
+        c.get("sampler").asText(),
+        c.get("reference").asText(),
+        worst * 255,
+        offRounding(images, expected, r.size().width(), r.size().height()),
+        expected.length);
     assertEquals(r.batchSize(), images.size());
     assertTrue(worst <= 1.0 / 255 + 1e-6, name + ": max difference " + worst * 255 + "/255");
+  }
+
+  /** How many channels differ from the reference's value rounded to 8 bits (for the report). */
+  private static int offRounding(List<GeneratedImage> images, float[] expected, int w, int h) {
+    int off = 0;
+    for (int b = 0; b < images.size(); b++) {
+      for (int y = 0; y < h; y++) {
+        for (int x = 0; x < w; x++) {
+          int rgb = images.get(b).image().getRGB(x, y);
+          int base = ((b * h + y) * w + x) * 3; // [B, H, W, 3]
+          for (int ch = 0; ch < 3; ch++) {
+            int ours = (rgb >> (16 - 8 * ch)) & 255;
+            if (ours != (int) Math.rint((double) (expected[base + ch] * 255f))) off++;
+          }
+        }
+      }
+    }
+    return off;
   }
 }
