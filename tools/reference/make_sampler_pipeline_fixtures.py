@@ -26,7 +26,10 @@ References:
 Writes src/test/resources/fixtures/pipeline/samplers/:
   cases.json           the generation calls (our GenerationRequest fields) and the reference used
   images.safetensors   "<case>/images": float32 [B, H, W, 3] in [0, 1] as the pipeline returns
-                       them (output_type="np"); "<case>/init": the uint8 init picture of img2img
+                       them (output_type="np"); "<case>/init": the uint8 init picture of img2img;
+                       for a schedule type on a diffusers sampler also "<case>/diffusers_images":
+                       the diffusers class on the schedule's sigmas (make_kdiffusion_fixtures'
+                       patched_karras), the way our Java side computes it
 """
 
 import json
@@ -37,7 +40,7 @@ import torch
 from PIL import Image
 from safetensors.torch import save_file
 
-from diffusers import (AutoencoderKL, DDPMScheduler, PNDMScheduler, UNet2DConditionModel, DEISMultistepScheduler, HeunDiscreteScheduler, KDPM2AncestralDiscreteScheduler,
+from diffusers import (AutoencoderKL, DDPMScheduler, DPMSolverMultistepScheduler, EulerDiscreteScheduler, PNDMScheduler, UNet2DConditionModel, DEISMultistepScheduler, HeunDiscreteScheduler, KDPM2AncestralDiscreteScheduler,
                        KDPM2DiscreteScheduler, LCMScheduler, TCDScheduler, UniPCMultistepScheduler)
 from diffusers.pipelines.deprecated.alt_diffusion import AltDiffusionImg2ImgPipeline, AltDiffusionPipeline
 from diffusers.pipelines.deprecated.alt_diffusion.modeling_roberta_series import RobertaSeriesModelWithTransformation
@@ -84,6 +87,7 @@ def load():
     pipe.set_progress_bar_config(disable=True)
     img2img = AltDiffusionImg2ImgPipeline(**pipe.components)
     img2img.set_progress_bar_config(disable=True)
+    pipe.base_config = dict(pipe.scheduler.config)  # the model's own schedule, which samplers derive from
     return pipe, img2img
 
 
@@ -103,7 +107,7 @@ def run_kdiffusion(pipe, c, init):
         unet = pipe.unet
         den = kd.external.DiscreteEpsDDPMDenoiser(
             lambda x, t, cond: unet(x, t, encoder_hidden_states=cond).sample,
-            kd.alphas_cumprod(dict(pipe.scheduler.config)), quantize=False)
+            kd.alphas_cumprod(dict(pipe.base_config)), quantize=False)
 
         def model(x, sigma):  # A1111's CFGDenoiser: one batch of [uncond, cond]
             out = den(torch.cat([x, x]), torch.cat([sigma, sigma]), cond=embeds)
@@ -135,12 +139,27 @@ def run_diffusers(pipe, img2img, c, init):
     gens = [torch.Generator().manual_seed(c["seed"] + i) for i in range(c["batch"])]
     args = dict(prompt=c["prompt"], negative_prompt=c["negative_prompt"] or None, num_inference_steps=c["steps"],
                 guidance_scale=c["guidance"], eta=c["eta"], generator=gens, output_type="np")
-    scheduler = DIFFUSERS[c["sampler"]].from_config(pipe.scheduler.config)
+    scheduler = DIFFUSERS[c["sampler"]].from_config(pipe.base_config)
     if init is None:
         pipe.scheduler = scheduler
         return pipe(num_images_per_prompt=c["batch"], height=c["height"], width=c["width"], **args).images
     img2img.scheduler = scheduler
     return img2img(image=Image.fromarray(init), strength=c["strength"], **args).images
+
+
+# A1111's schedule types on diffusers samplers: ours runs the diffusers class on the schedule's sigmas
+SCHEDULED_DIFFUSERS = {"Euler": EulerDiscreteScheduler, "DPM++ 2M": DPMSolverMultistepScheduler}
+
+
+def run_diffusers_scheduled(pipe, c):
+    """diffusers' class of the sampler on the schedule's sigmas (kd.patched_karras), as ours runs it."""
+    cls = SCHEDULED_DIFFUSERS[c["sampler"]]
+    gens = [torch.Generator().manual_seed(c["seed"] + i) for i in range(c["batch"])]
+    with kd.patched_karras(cls, c["schedule_kd"], dict(pipe.base_config)):
+        pipe.scheduler = cls.from_config(pipe.base_config, use_karras_sigmas=True)
+        return pipe(prompt=c["prompt"], negative_prompt=c["negative_prompt"] or None,
+                    num_inference_steps=c["steps"], guidance_scale=c["guidance"], generator=gens,
+                    num_images_per_prompt=c["batch"], height=c["height"], width=c["width"], output_type="np").images
 
 
 def case(name, sampler, prompt, negative, steps, guidance, seed, batch, size, schedule=None, eta=0.0,
@@ -186,6 +205,10 @@ def main():
         else:
             out = run_diffusers(pipe, img2img, c, picture)
         tensors[c["name"] + "/images"] = torch.from_numpy(np.ascontiguousarray(out)).float()
+        if c["schedule"] is not None:
+            scheduled = run_diffusers_scheduled(pipe, c)
+            tensors[c["name"] + "/diffusers_images"] = torch.from_numpy(np.ascontiguousarray(scheduled)).float()
+            print(c["name"], "diffusers vs k-diffusion x255: %.3f" % (np.abs(scheduled - out).max() * 255))
         if picture is not None:
             tensors[c["name"] + "/init"] = torch.from_numpy(picture.copy())
         cases.append({k: v for k, v in c.items() if k != "schedule_kd"})
