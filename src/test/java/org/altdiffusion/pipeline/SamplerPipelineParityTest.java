@@ -21,8 +21,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * The samplers added after the first seven, end to end on the tiny AltDiffusion folder against
  * tools/reference/make_sampler_pipeline_fixtures.py: diffusers' pipelines for Heun, DPM2, DPM2 a,
  * DDPM, UniPC, DEIS, LCM and TCD; k-diffusion's sampler functions over the same UNet (A1111's CFG
- * denoiser) for DPM++ 2S a, DPM++ 3M SDE and Euler on the Exponential schedule. Same prompts, seeds
- * and batches must give the same pictures, at most 1/255 apart in any channel.
+ * denoiser) for DPM++ 2S a, DPM++ 3M SDE, and A1111's schedule types Exponential on Euler and Beta
+ * on DPM++ 2M (these two also against diffusers' class on the same sigmas, which ours runs). Same
+ * prompts, seeds and batches must give the same pictures, at most 1/255 apart in any channel.
  */
 class SamplerPipelineParityTest {
   static final Path DIR = Path.of("src/test/resources/fixtures/pipeline");
