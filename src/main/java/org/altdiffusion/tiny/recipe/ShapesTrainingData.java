@@ -95,9 +95,23 @@ public final class ShapesTrainingData {
   /** As above; {@code striped}: the pictures drawn on striped backgrounds ({@link Stripes}). */
   public static Dataset<ImageText> imageText(
       long seed, int pictures, int resolution, List<Language> languages, boolean striped) {
+    return imageText(seed, pictures, resolution, languages, striped, 0);
+  }
+
+  /**
+   * As above; {@code partialShare}: the share of partial captions ({@link ShapesDataset}; 0: the
+   * original captions, bit for bit).
+   */
+  public static Dataset<ImageText> imageText(
+      long seed,
+      int pictures,
+      int resolution,
+      List<Language> languages,
+      boolean striped,
+      double partialShare) {
     if (languages.isEmpty())
       throw new IllegalArgumentException("at least one caption language is required");
-    ShapesDataset data = ShapesDataset.of(seed, Split.TRAIN, pictures);
+    ShapesDataset data = ShapesDataset.of(seed, Split.TRAIN, pictures, partialShare);
     int combinations = data.combinationOrder().size();
     String languageList =
         languages.size() == Language.values().length
@@ -133,7 +147,10 @@ public final class ShapesTrainingData {
             + "): "
             + data.size()
             + " pictures, captions in "
-            + languageList;
+            + languageList
+            + (partialShare > 0
+                ? String.format(java.util.Locale.ROOT, ", %.0f%% partial", 100 * partialShare)
+                : "");
       }
     };
   }
@@ -143,9 +160,18 @@ public final class ShapesTrainingData {
    * parallel text for text-encoder distillation.
    */
   public static ParallelText parallelText(long seed) {
+    return parallelText(seed, 0);
+  }
+
+  /** As above, with the partial meanings when {@code partialShare > 0}. */
+  public static ParallelText parallelText(long seed, double partialShare) {
+    ShapesDataset train = ShapesDataset.of(seed, Split.TRAIN);
     List<TextPair> pairs = new ArrayList<>();
-    for (CaptionPair p : ShapesDataset.of(seed, Split.TRAIN).captionPairs())
+    for (CaptionPair p :
+        ShapesDataset.of(seed, Split.TRAIN, train.size(), partialShare).captionPairs())
       pairs.add(new TextPair(p.english(), p.text(), p.language().code()));
-    return ParallelText.of(pairs, "shapes dataset (seed " + seed + ")");
+    return ParallelText.of(
+        pairs,
+        "shapes dataset (seed " + seed + (partialShare > 0 ? ", partial captions" : "") + ")");
   }
 }
