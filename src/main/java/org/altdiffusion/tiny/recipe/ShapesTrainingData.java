@@ -24,7 +24,9 @@ import org.altdiffusion.train.data.TextPair;
  */
 public final class ShapesTrainingData {
   /**
-   * {@code shapes[:SEED]}: the training split, captions in all 18 languages (seed 0 by default).
+   * {@code shapes[:SEED[:PARTIAL[:PICTURES]]]}: the training split, captions in all 18 languages
+   * (seed 0 by default), a share PARTIAL (0..1, default 0) of them partial captions, its first
+   * PICTURES pictures (default all 17,600).
    */
   public static final GeneratedImageText SOURCE =
       new GeneratedImageText() {
@@ -35,12 +37,23 @@ public final class ShapesTrainingData {
 
         @Override
         public String syntax() {
-          return "shapes[:SEED]";
+          return "shapes[:SEED[:PARTIAL[:PICTURES]]]";
         }
 
         @Override
         public Dataset<ImageText> open(String argument, int resolution) {
-          return imageText(argument == null ? 0 : Long.parseLong(argument.trim()), resolution);
+          String[] parts = argument == null ? new String[0] : argument.split(":", -1);
+          if (parts.length > 3)
+            throw new IllegalArgumentException(
+                "shapes:" + argument + ": expected shapes[:SEED[:PARTIAL[:PICTURES]]]");
+          long seed = parts.length > 0 ? number(parts[0], "SEED", Long::parseLong) : 0;
+          double share = parts.length > 1 ? number(parts[1], "PARTIAL", Double::parseDouble) : 0;
+          int full = ShapesDataset.of(seed, Split.TRAIN).size();
+          int pictures = parts.length > 2 ? number(parts[2], "PICTURES", Integer::parseInt) : full;
+          if (pictures < 1 || pictures > full)
+            throw new IllegalArgumentException(
+                "shapes: PICTURES must be 1.." + full + ", got " + pictures);
+          return imageText(seed, pictures, resolution, List.of(Language.values()), false, share);
         }
       };
 
@@ -73,6 +86,20 @@ public final class ShapesTrainingData {
       };
 
   private ShapesTrainingData() {}
+
+  private static <T> T number(
+      String text, String what, java.util.function.Function<String, T> parse) {
+    try {
+      return parse.apply(text.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(
+          "shapes: "
+              + what
+              + " '"
+              + text
+              + "' is not a number (shapes[:SEED[:PARTIAL[:PICTURES]]])");
+    }
+  }
 
   /** The training split with captions in all 18 languages (see the overload). */
   public static Dataset<ImageText> imageText(long seed, int resolution) {

@@ -29,6 +29,26 @@ class PartialCaptionsRecipeTest {
   }
 
   @Test
+  void dataSpecificationTakesSeedShareAndPictures() {
+    var data = ShapesTrainingData.SOURCE.open("0:0.3:400", 64);
+    assertEquals(400, data.size());
+    assertEquals(
+        ShapesTrainingData.imageText(0, 400, 64, List.of(Language.values()), false, 0.3)
+            .get(7)
+            .caption(),
+        data.get(7).caption());
+    assertEquals(17_600, ShapesTrainingData.SOURCE.open("0", 64).size());
+    var e =
+        assertThrows(
+            IllegalArgumentException.class, () -> ShapesTrainingData.SOURCE.open("0:lots", 64));
+    assertTrue(e.getMessage().contains("PARTIAL 'lots' is not a number"), e.getMessage());
+    e =
+        assertThrows(
+            IllegalArgumentException.class, () -> ShapesTrainingData.SOURCE.open("0:0:0", 64));
+    assertTrue(e.getMessage().contains("PICTURES must be 1..17600"), e.getMessage());
+  }
+
+  @Test
   void settingsCarryTheShare() {
     assertEquals(0, RecipeSettings.full().partialCaptions());
     assertEquals(0.3, RecipeSettings.full().withPartialCaptions(0.3).partialCaptions());
