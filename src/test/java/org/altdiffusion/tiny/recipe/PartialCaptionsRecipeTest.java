@@ -29,7 +29,7 @@ class PartialCaptionsRecipeTest {
   }
 
   @Test
-  void dataSpecificationTakesSeedShareAndPictures() {
+  void dataSpecificationTakesSeedShareAndPictures() throws Exception {
     var data = ShapesTrainingData.SOURCE.open("0:0.3:400", 64);
     assertEquals(400, data.size());
     assertEquals(
