@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The built-in model's eval accuracy per sampler at 10 and 25 steps, as a Markdown table for the
 # README: for every row of `altdiffusion samplers --names` (or the samplers given as arguments),
-# `altdiffusion eval --base none --sampler NAME --steps S --prompts-per-language N` at S = 10 and 25.
+# `altdiffusion eval --base none --sampler NAME --steps S --prompts-per-language N --negative-cases 0`
+# at S = 10 and 25.
 #
 # Usage: tools/eval_samplers.sh [SAMPLER ...]
 #   PROMPTS=N   prompts per language (default 2: 36 pictures per run, each language its own two
@@ -38,7 +39,7 @@ for name in "${samplers[@]}"; do
     mkdir -p "$dir"
     echo "== $name, $steps steps" >&2
     if ./altdiffusion eval --base none --sampler "$name" --steps "$steps" \
-      --prompts-per-language "$prompts" --out "$dir" >"$dir/log.txt" 2>&1; then
+      --prompts-per-language "$prompts" --negative-cases 0 --out "$dir" >"$dir/log.txt" 2>&1; then
       acc=$(field mean_attribute_accuracy "$dir/eval.json")
       secs=$(field generation_seconds "$dir/eval.json")
       cells="$cells $(printf '%.1f%%' "$acc") | $(printf '%.0f' "$secs") |"

@@ -58,12 +58,29 @@ final class DemoTrainCommand implements Callable<Integer> {
               + " usable model.")
   boolean quick;
 
+  @Option(
+      names = "--partial-captions",
+      paramLabel = "SHARE",
+      defaultValue = "0",
+      description =
+          "Share (0..1) of training captions replaced by partial ones (one, two or three of shape,"
+              + " colour, position, size in every language's grammar, bare words included:"
+              + " \"blau\", \"赤\", \"circle\") in every stage that reads captions. Default"
+              + " ${DEFAULT-VALUE}: the captions the shipped models were built from (bit for bit)."
+              + " Changing it on an existing OUT needs --restart-from tokenizers.")
+  double partialCaptions;
+
   @Override
   public Integer call() throws Exception {
     TinyRecipe.Stage from = restartFrom == null ? null : TinyRecipe.Stage.parse(restartFrom);
     TinyRecipe.Stage last = TinyRecipe.Stage.parse(stopAfter);
     System.err.println("threads: " + Torch.init());
-    RecipeSettings settings = quick ? RecipeSettings.quick() : RecipeSettings.full();
+    if (!(partialCaptions >= 0 && partialCaptions <= 1))
+      throw new IllegalArgumentException(
+          "--partial-captions must be in [0, 1], got " + partialCaptions);
+    RecipeSettings settings =
+        (quick ? RecipeSettings.quick() : RecipeSettings.full())
+            .withPartialCaptions(partialCaptions);
     TinyRecipe.Summary summary =
         new TinyRecipe(out, settings, System.err, System.console() != null).run(from, last);
     for (var e : summary.seconds().entrySet())

@@ -18,6 +18,8 @@ import org.altdiffusion.tiny.eval.ClipFrechet;
 import org.altdiffusion.tiny.eval.EvalReport;
 import org.altdiffusion.tiny.eval.InpaintEvaluation;
 import org.altdiffusion.tiny.eval.MultilingualClip;
+import org.altdiffusion.tiny.eval.NegativePromptEvaluation;
+import org.altdiffusion.tiny.eval.NegativePromptReport;
 import org.altdiffusion.tiny.eval.TinyEvaluation;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -38,6 +40,11 @@ import picocli.CommandLine.Option;
           + " CLIP-FD: teacher CLIP image features of the generated vs held-out dataset pictures),"
           + " OUT/eval.json, OUT/accuracy.png, OUT/clip-score.png, OUT/clip-fd.png (bar charts) and"
           + " OUT/grid-<model>.png (a row per language).",
+      "Then negative and short prompts (issue 26), per language, on the multilingual model: a"
+          + " prompt that leaves one attribute open with a negative prompt naming a value of it,"
+          + " that attribute alone as a bare word, and the full caption with a negative prompt"
+          + " naming another value (see NegativePromptEvaluation); a section of OUT/eval.md, in"
+          + " OUT/eval.json, OUT/negative-prompts.png and OUT/negative-examples.png.",
       "With --inpainting: the model's inpainting instead (see InpaintEvaluation), written to"
           + " OUT/inpaint.md and OUT/inpaint.png (original, mask, result per language)."
     })
@@ -142,6 +149,21 @@ final class EvalCommand implements Callable<Integer> {
   int inpaintingCases;
 
   @Option(
+      names = "--negative-cases",
+      defaultValue = "48",
+      paramLabel = "N",
+      description =
+          "Negative- and short-prompt cases per language (three pictures each; 0: skip that"
+              + " evaluation). Default ${DEFAULT-VALUE}.")
+  int negativeCases;
+
+  @Option(
+      names = "--negative-only",
+      description =
+          "Only the negative- and short-prompt evaluation of --model (no base model, no CLIP).")
+  boolean negativeOnly;
+
+  @Option(
       names = "--out",
       defaultValue = "work/eval",
       paramLabel = "DIR",
@@ -167,12 +189,22 @@ final class EvalCommand implements Callable<Integer> {
     // Unknown names fail before any model loads; the labels recorded are the table's.
     SamplerChoice choice = Samplers.resolve(sampler, schedule);
     Path modelFolder = model != null ? model : BuiltInModel.folder();
+    if (negativeCases < 0 || (negativeOnly && negativeCases < 1))
+      throw new IllegalArgumentException(
+          "--negative-cases must be >= " + (negativeOnly ? 1 : 0) + ", got " + negativeCases);
     if (inpainting) {
       if (sampler != null || schedule != null || promptsPerLanguage != 0)
         throw new IllegalArgumentException(
             "--sampler, --schedule and --prompts-per-language apply to the text-to-image"
                 + " evaluation, not to --inpainting (its cases: --inpainting-cases)");
       return inpainting(modelFolder, langs);
+    }
+    if (negativeOnly) {
+      if (sampler != null || schedule != null || promptsPerLanguage != 0)
+        throw new IllegalArgumentException(
+            "--sampler, --schedule and --prompts-per-language apply to the text-to-image"
+                + " evaluation, not to --negative-only (its cases: --negative-cases)");
+      return negativeOnly(modelFolder, langs);
     }
     Path baseFolder =
         base == null
@@ -200,6 +232,9 @@ final class EvalCommand implements Callable<Integer> {
     boolean subset = promptsPerLanguage > 0;
     String table =
         EvalReport.markdown(results, options, subset ? promptsPerLanguage : combos.size());
+    ObjectNode json = json(results, options);
+    if (negativeCases > 0)
+      table += negativePrompts(modelFolder, results.get(results.size() - 1).name(), langs, json);
     Files.writeString(out.resolve("eval.md"), table);
     EvalReport.writePng(EvalReport.barChart(results, langs), out.resolve("accuracy.png"));
     EvalReport.writeBenchmarkCharts(results.get(results.size() - 1), langs, out);
@@ -207,10 +242,61 @@ final class EvalCommand implements Callable<Integer> {
     for (var r : subset ? List.<TinyEvaluation.ModelResult>of() : results)
       EvalReport.writePng(
           EvalReport.grid(r, langs, combos, gridColumns), out.resolve("grid-" + r.name() + ".png"));
-    Files.writeString(out.resolve("eval.json"), json(results, options));
+    Files.writeString(out.resolve("eval.json"), pretty(json));
     System.out.print(table);
     System.out.println("written to " + out);
     return 0;
+  }
+
+  private int negativeOnly(Path modelFolder, List<Language> langs) throws Exception {
+    System.err.println("threads: " + Torch.init());
+    ObjectNode json = new ObjectMapper().createObjectNode();
+    String name = modelFolder.toAbsolutePath().normalize().getFileName().toString();
+    String table =
+        "# Negative and short prompts\n" + negativePrompts(modelFolder, name, langs, json);
+    Files.writeString(out.resolve("eval.md"), table);
+    Files.writeString(out.resolve("eval.json"), pretty(json));
+    System.out.print(table);
+    System.out.println("written to " + out);
+    return 0;
+  }
+
+  /**
+   * Runs the negative- and short-prompt evaluation of the model in {@code folder}, writes its
+   * charts, adds it to {@code json} and returns its Markdown section.
+   */
+  private String negativePrompts(Path folder, String name, List<Language> langs, ObjectNode json)
+      throws Exception {
+    var options =
+        new NegativePromptEvaluation.Options(langs, negativeCases, steps, guidance, seed, 0);
+    var result =
+        NegativePromptEvaluation.evaluate(device.load(folder), options, System.err::println);
+    Files.createDirectories(out);
+    EvalReport.writePng(
+        NegativePromptReport.chart(name, result, langs), out.resolve("negative-prompts.png"));
+    EvalReport.writePng(
+        NegativePromptReport.examples(result, langs), out.resolve("negative-examples.png"));
+    ObjectNode o = json.putObject("negative_prompts");
+    o.put("model", name);
+    o.put("cases", negativeCases);
+    o.put("steps", steps);
+    o.put("guidance", guidance);
+    o.put("seed", seed);
+    ArrayNode rows = o.putArray("languages");
+    for (var r : result.rows()) {
+      ObjectNode ro = rows.addObject();
+      ro.put("language", r.language().code());
+      ro.put("cases", r.cases());
+      ro.put("negative_found", r.negativeFound());
+      ro.put("negative_avoided", r.avoided());
+      ro.put("negative_others_right", r.othersRight());
+      ro.put("negative_both", r.both());
+      ro.put("short_found", r.shortFound());
+      ro.put("short_honoured", r.shortHonoured());
+      ro.put("full_negative_found", r.fullFound());
+      ro.put("full_negative_all_four", r.fullRight());
+    }
+    return NegativePromptReport.markdown(name, result, options);
   }
 
   private int inpainting(Path modelFolder, List<Language> langs) throws Exception {
@@ -244,8 +330,13 @@ final class EvalCommand implements Callable<Integer> {
         System.err::println);
   }
 
-  private static String json(
-      List<TinyEvaluation.ModelResult> results, TinyEvaluation.Options options) throws Exception {
+  private static String pretty(ObjectNode o) throws Exception {
+    return new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(o)
+        + String.format(Locale.ROOT, "%n");
+  }
+
+  private static ObjectNode json(
+      List<TinyEvaluation.ModelResult> results, TinyEvaluation.Options options) {
     ObjectMapper m = new ObjectMapper();
     ObjectNode o = m.createObjectNode();
     o.put("steps", options.steps());
@@ -280,7 +371,6 @@ final class EvalCommand implements Callable<Integer> {
         ro.put("seconds", Math.round(row.seconds() * 10) / 10.0);
       }
     }
-    return m.writerWithDefaultPrettyPrinter().writeValueAsString(o)
-        + String.format(Locale.ROOT, "%n");
+    return o;
   }
 }

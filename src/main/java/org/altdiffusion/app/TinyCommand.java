@@ -252,7 +252,8 @@ final class TinyCommand implements Runnable {
               learningRate,
               0.05,
               0.05,
-              ShapesDataset.of(dataSeed, Split.TRAIN).size());
+              ShapesDataset.of(dataSeed, Split.TRAIN).size(),
+              0);
       System.out.printf(
           "teacher CLIP: text %d layers x %d, image %s, shared %d; %s%n",
           config.text().numHiddenLayers(),

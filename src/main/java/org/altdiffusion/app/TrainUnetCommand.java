@@ -47,8 +47,8 @@ import picocli.CommandLine.Spec;
           + " says; random timesteps; captions dropped to the empty text with --caption-dropout.",
       "Data (--data): WebDataset shards DIR/{00000..00009}.tar (img2dataset: key.jpg|png|webp,"
           + " key.txt, key.json), a .tar, a folder of shards, a folder of images with .txt"
-          + " captions, a .jsonl of {\"image\": path, \"text\": ...}, shapes[:SEED] or"
-          + " shapes-striped[:SEED] (the demo LoRA's data).",
+          + " captions, a .jsonl of {\"image\": path, \"text\": ...},"
+          + " shapes[:SEED[:PARTIAL[:PICTURES]]] or shapes-striped[:SEED] (the demo LoRA's data).",
       "Writes OUT/final (a diffusers pipeline folder: the model's files with the new unet/; with"
           + " --lora-rank the two LoRA files), OUT/final-ema, OUT/checkpoints, OUT/log.jsonl and"
           + " OUT/loss.png."

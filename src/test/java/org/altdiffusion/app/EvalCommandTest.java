@@ -63,6 +63,8 @@ class EvalCommandTest {
             "2",
             "--grid-columns",
             "4",
+            "--negative-cases",
+            "4",
             "--out",
             tmp.toString());
     assertEquals(0, r.code(), r.err());
@@ -94,5 +96,48 @@ class EvalCommandTest {
                     l -> l.matches("\\| ar \\| 48 \\| [0-9.]+ \\| n/a \\| n/a \\| [0-9.]+ \\|")),
         md);
     assertTrue(Files.readString(tmp.resolve("eval.json")).contains("\"clip_fd\""));
+    assertTrue(
+        md.contains("## Negative and short prompts (altdiffusion-tiny)")
+            && md.contains("| language | negative: avoided |"),
+        md);
+    assertTrue(Files.readString(tmp.resolve("eval.json")).contains("\"negative_prompts\""));
+    assertTrue(Files.size(tmp.resolve("negative-prompts.png")) > 0);
+    assertTrue(Files.size(tmp.resolve("negative-examples.png")) > 0);
+  }
+
+  @Test
+  void negativeOnlyEvaluatesNegativeAndShortPromptsAlone(@TempDir Path tmp) throws Exception {
+    Path models = QuickRecipe.folder();
+    var r =
+        GenerateCommandTest.run(
+            "eval",
+            "--negative-only",
+            "--negative-cases",
+            "2",
+            "--model",
+            models.resolve("altdiffusion-tiny").toString(),
+            "--languages",
+            "de",
+            "--steps",
+            "1",
+            "--out",
+            tmp.toString());
+    assertEquals(0, r.code(), r.err());
+    String md = Files.readString(tmp.resolve("eval.md"));
+    assertTrue(md.startsWith("# Negative and short prompts") && md.contains("| de German |"), md);
+    assertFalse(md.contains("english-base"), md);
+    assertTrue(Files.readString(tmp.resolve("eval.json")).contains("\"short_honoured\""));
+    var bad =
+        GenerateCommandTest.run(
+            "eval",
+            "--negative-only",
+            "--negative-cases",
+            "0",
+            "--model",
+            models.resolve("altdiffusion-tiny").toString(),
+            "--out",
+            tmp.toString());
+    assertNotEquals(0, bad.code());
+    assertTrue(bad.err().contains("--negative-cases must be >= 1, got 0"), bad.err());
   }
 }

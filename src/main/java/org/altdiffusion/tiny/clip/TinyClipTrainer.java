@@ -46,6 +46,8 @@ public final class TinyClipTrainer {
    *     temperature)
    * @param warmupFraction fraction of the steps with a linearly rising learning rate
    * @param trainSamples how many TRAIN samples to draw from (rendered once, then cached as bytes)
+   * @param partialShare share of partial captions among them (0: the original captions; see {@link
+   *     ShapesDataset})
    */
   public record Options(
       long seed,
@@ -56,7 +58,8 @@ public final class TinyClipTrainer {
       double learningRate,
       double weightDecay,
       double warmupFraction,
-      int trainSamples) {
+      int trainSamples,
+      double partialShare) {
     public Options {
       if (steps < 1) throw new IllegalArgumentException("steps must be >= 1, got " + steps);
       if (!(minutes >= 0))
@@ -81,7 +84,7 @@ public final class TinyClipTrainer {
      * split.
      */
     public static Options defaults(int steps, double minutes) {
-      return new Options(0, 0, steps, minutes, 128, 2e-3, 0.05, 0.05, 17_600);
+      return new Options(0, 0, steps, minutes, 128, 2e-3, 0.05, 0.05, 17_600, 0);
     }
 
     public Options withSteps(int steps) {
@@ -94,7 +97,8 @@ public final class TinyClipTrainer {
           learningRate,
           weightDecay,
           warmupFraction,
-          trainSamples);
+          trainSamples,
+          partialShare);
     }
   }
 
@@ -139,7 +143,11 @@ public final class TinyClipTrainer {
     if (Torch.applied() == null) Torch.init();
     Batches batches =
         new Batches(
-            ShapesDataset.of(options.dataSeed(), Split.TRAIN),
+            ShapesDataset.of(
+                options.dataSeed(),
+                Split.TRAIN,
+                ShapesDataset.of(options.dataSeed(), Split.TRAIN).size(),
+                options.partialShare()),
             options.trainSamples(),
             options.batchSize(),
             options.seed());
@@ -319,9 +327,6 @@ public final class TinyClipTrainer {
    * shown}.
    */
   static boolean describes(CaptionTemplate template, Attributes said, Attributes shown) {
-    return said.shape() == shown.shape()
-        && said.colour() == shown.colour()
-        && (!template.mentionsSize() || said.size() == shown.size())
-        && (!template.mentionsPosition() || said.position() == shown.position());
+    return template.describes(said, shown);
   }
 }

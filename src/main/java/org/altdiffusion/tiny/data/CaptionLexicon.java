@@ -28,15 +28,22 @@ import java.util.regex.PatternSyntaxException;
  *
  * <ul>
  *   <li>{@code genders}: the noun classes that adjectives agree with (absent: no agreement);
+ *   <li>{@code citation_gender}: the gender whose forms are the dictionary forms that bare words
+ *       ("red", "small") use (required with genders);
  *   <li>{@code shapes}: per shape its {@code noun}, its {@code gender}, and any extra per-noun
  *       words (e.g. a Chinese classifier {@code "measure": "颗"}) that templates reach as {@code
  *       {shape.measure}};
+ *   <li>{@code any_shape}: the generic noun ("shape", "Form") said in the shape's place by captions
+ *       that leave the shape open, as a {@code shapes} entry;
  *   <li>{@code colours}, {@code sizes}, {@code positions}, {@code words}: each entry is either one
  *       invariable string or an object of forms by gender ({@code {"m": "vert", "f": "verte"}}, key
- *       {@code "*"} for all others), chosen by the shape noun's gender;
- *   <li>{@code templates}: one per {@link CaptionTemplate}, literal text with slots {@code
- *       {shape}}, {@code {colour}}, {@code {size}}, {@code {position}}, {@code {shape.PROPERTY}}
- *       and any {@code words} key; word order is the template's;
+ *       {@code "*"} for all others), chosen by the shape noun's gender; key {@code "bare"} gives
+ *       the dictionary form when it is none of those ({@code "rot"} beside {@code "roter"},
+ *       Japanese {@code "赤"} beside {@code "赤い"});
+ *   <li>{@code templates}: one per {@link CaptionTemplate} with a text of its own ({@link
+ *       CaptionTemplate#hasOwnText}), literal text with slots {@code {shape}}, {@code {colour}},
+ *       {@code {size}}, {@code {position}}, {@code {shape.PROPERTY}} and any {@code words} key;
+ *       word order is the template's;
  *   <li>{@code rewrites}: regular-expression replacements applied in order to the composed text,
  *       for sound-dependent forms (English a/an, Ukrainian у/в);
  *   <li>{@code notes}: free text for reviewers.
@@ -57,7 +64,9 @@ public final class CaptionLexicon {
           "language",
           "name",
           "genders",
+          "citation_gender",
           "shapes",
+          "any_shape",
           "colours",
           "sizes",
           "positions",
@@ -71,11 +80,21 @@ public final class CaptionLexicon {
   /** An entry's forms: one string for every gender, or one per gender ({@code "*"}: any other). */
   public record Forms(Map<String, String> byGender) {
     static final String ANY = "*";
+    static final String BARE = "bare";
 
     /** The form for {@code gender} (null for languages without genders). */
     public String of(String gender) {
       String f = gender == null ? null : byGender.get(gender);
       return f != null ? f : byGender.get(ANY);
+    }
+
+    /**
+     * The dictionary form, for a word said alone: the {@code "bare"} form when given, else the form
+     * of {@code citationGender} (null for languages without genders).
+     */
+    public String bare(String citationGender) {
+      String f = byGender.get(BARE);
+      return f != null ? f : of(citationGender);
     }
 
     /** True when one string serves every gender. */
@@ -95,7 +114,9 @@ public final class CaptionLexicon {
   private final String source;
   private final String name;
   private final List<String> genders;
+  private final String citationGender;
   private final Map<Shape, Noun> shapes;
+  private final Noun anyShape;
   private final Map<Colour, Forms> colours;
   private final Map<Size, Forms> sizes;
   private final Map<Position, Forms> positions;
@@ -123,7 +144,9 @@ public final class CaptionLexicon {
       throw fail("language is '" + code + "', expected '" + language.code() + "'");
     this.name = text(root, "name");
     this.genders = root.has("genders") ? strings(root.get("genders"), "genders") : List.of();
+    this.citationGender = citationGender(root);
     this.shapes = nouns(object(root, "shapes"));
+    this.anyShape = noun(object(root, "any_shape"), "any_shape");
     this.colours = enumForms(object(root, "colours"), "colours", Colour.values(), Colour::key);
     this.sizes = enumForms(object(root, "sizes"), "sizes", Size.values(), Size::key);
     this.positions =
@@ -145,8 +168,12 @@ public final class CaptionLexicon {
     this.templateTexts = new EnumMap<>(CaptionTemplate.class);
     this.templates = new EnumMap<>(CaptionTemplate.class);
     JsonNode t = object(root, "templates");
-    requireExactKeys(t, "templates", enumKeys(CaptionTemplate.values(), CaptionTemplate::key));
-    for (CaptionTemplate template : CaptionTemplate.values()) {
+    CaptionTemplate[] own =
+        java.util.Arrays.stream(CaptionTemplate.values())
+            .filter(CaptionTemplate::hasOwnText)
+            .toArray(CaptionTemplate[]::new);
+    requireExactKeys(t, "templates", enumKeys(own, CaptionTemplate::key));
+    for (CaptionTemplate template : own) {
       String text = text(t, template.key());
       templateTexts.put(template, text);
       templates.put(template, parseTemplate(template, text));
@@ -203,11 +230,14 @@ public final class CaptionLexicon {
     return new CaptionLexicon(language, source, root);
   }
 
-  /** The caption of {@code attributes} said with {@code template}. */
+  /**
+   * The caption of {@code attributes} said with {@code template}; attributes the template leaves
+   * open are not used.
+   */
   public String caption(Attributes attributes, CaptionTemplate template) {
-    Noun noun = shapes.get(attributes.shape());
+    Noun noun = template.genericNoun() ? anyShape : shapes.get(attributes.shape());
     StringBuilder sb = new StringBuilder();
-    for (Part p : templates.get(template)) {
+    for (Part p : templates.get(template.text())) {
       if (p.literal != null) {
         sb.append(p.literal);
         continue;
@@ -215,15 +245,20 @@ public final class CaptionLexicon {
       sb.append(
           switch (p.slot) {
             case "shape" -> p.property == null ? noun.noun() : noun.properties().get(p.property);
-            case "colour" -> colours.get(attributes.colour()).of(noun.gender());
-            case "size" -> sizes.get(attributes.size()).of(noun.gender());
-            case "position" -> positions.get(attributes.position()).of(noun.gender());
-            default -> words.get(p.slot).of(noun.gender());
+            case "colour" -> form(colours.get(attributes.colour()), noun, template);
+            case "size" -> form(sizes.get(attributes.size()), noun, template);
+            case "position" -> form(positions.get(attributes.position()), noun, template);
+            default -> form(words.get(p.slot), noun, template);
           });
     }
     String text = sb.toString().replaceAll("\\s+", " ").trim();
     for (Rewrite r : rewrites) text = r.pattern.matcher(text).replaceAll(r.replacement);
     return text;
+  }
+
+  /** A word's form: the dictionary form for a bare word, else the one agreeing with the noun. */
+  private String form(Forms forms, Noun noun, CaptionTemplate template) {
+    return template.bare() ? forms.bare(citationGender) : forms.of(noun.gender());
   }
 
   public Language language() {
@@ -242,6 +277,16 @@ public final class CaptionLexicon {
 
   public Noun noun(Shape shape) {
     return shapes.get(shape);
+  }
+
+  /** The generic noun said in the shape's place when a caption leaves the shape open. */
+  public Noun anyShape() {
+    return anyShape;
+  }
+
+  /** The gender of the dictionary forms (null without genders). */
+  public String citationGender() {
+    return citationGender;
   }
 
   public Forms colour(Colour colour) {
@@ -291,6 +336,9 @@ public final class CaptionLexicon {
                   + "."
                   + property
                   + "}: only {shape.PROPERTY} reaches per-noun words");
+        if (!anyShape.properties().containsKey(property))
+          throw fail(
+              where + ": uses {shape." + property + "} but any_shape has no '" + property + "'");
         for (Shape s : Shape.values()) {
           if (!shapes.get(s).properties().containsKey(property))
             throw fail(
@@ -324,8 +372,8 @@ public final class CaptionLexicon {
     }
     // a template must say exactly what its meaning says, once each: no attribute dropped or doubled
     Map<String, Integer> expected = new LinkedHashMap<>();
-    expected.put("shape", 1);
-    expected.put("colour", 1);
+    if (template.mentionsShape()) expected.put("shape", 1);
+    if (template.mentionsColour()) expected.put("colour", 1);
     if (template.mentionsSize()) expected.put("size", 1);
     if (template.mentionsPosition()) expected.put("position", 1);
     if (!uses.equals(expected))
@@ -336,30 +384,41 @@ public final class CaptionLexicon {
   private Map<Shape, Noun> nouns(JsonNode node) {
     requireExactKeys(node, "shapes", enumKeys(Shape.values(), Shape::key));
     Map<Shape, Noun> out = new EnumMap<>(Shape.class);
-    for (Shape s : Shape.values()) {
-      String where = "shapes." + s.key();
-      JsonNode n = node.get(s.key());
-      if (!n.isObject())
-        throw fail(where + ": expected an object {\"noun\": ..., \"gender\": ...}");
-      String noun = text(n, "noun", where);
-      String gender = null;
-      if (genders.isEmpty()) {
-        if (n.has("gender")) throw fail(where + ".gender: this language declares no genders");
-      } else {
-        gender = text(n, "gender", where);
-        if (!genders.contains(gender))
-          throw fail(
-              where + ".gender: '" + gender + "' is not one of the declared genders " + genders);
-      }
-      Map<String, String> properties = new LinkedHashMap<>();
-      for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
-        String f = it.next();
-        if (f.equals("noun") || f.equals("gender")) continue;
-        properties.put(f, text(n, f, where));
-      }
-      out.put(s, new Noun(noun, gender, properties));
-    }
+    for (Shape s : Shape.values()) out.put(s, noun(node.get(s.key()), "shapes." + s.key()));
     return out;
+  }
+
+  private String citationGender(JsonNode root) {
+    if (genders.isEmpty()) {
+      if (root.has("citation_gender"))
+        throw fail("citation_gender: this language declares no genders");
+      return null;
+    }
+    String g = text(root, "citation_gender");
+    if (!genders.contains(g))
+      throw fail("citation_gender: '" + g + "' is not one of the declared genders " + genders);
+    return g;
+  }
+
+  private Noun noun(JsonNode n, String where) {
+    if (!n.isObject()) throw fail(where + ": expected an object {\"noun\": ..., \"gender\": ...}");
+    String noun = text(n, "noun", where);
+    String gender = null;
+    if (genders.isEmpty()) {
+      if (n.has("gender")) throw fail(where + ".gender: this language declares no genders");
+    } else {
+      gender = text(n, "gender", where);
+      if (!genders.contains(gender))
+        throw fail(
+            where + ".gender: '" + gender + "' is not one of the declared genders " + genders);
+    }
+    Map<String, String> properties = new LinkedHashMap<>();
+    for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
+      String f = it.next();
+      if (f.equals("noun") || f.equals("gender")) continue;
+      properties.put(f, text(n, f, where));
+    }
+    return new Noun(noun, gender, properties);
   }
 
   private <E extends Enum<E>> Map<E, Forms> enumForms(
@@ -376,15 +435,21 @@ public final class CaptionLexicon {
       return new Forms(Map.of(Forms.ANY, n.asText()));
     }
     if (!n.isObject()) throw fail(where + ": expected a string or an object of forms by gender");
-    if (genders.isEmpty())
-      throw fail(where + ": forms by gender, but this language declares no genders");
     Map<String, String> byGender = new LinkedHashMap<>();
     for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
       String g = it.next();
-      if (!g.equals(Forms.ANY) && !genders.contains(g))
-        throw fail(where + ": '" + g + "' is not a declared gender " + genders + " or \"*\"");
+      if (genders.isEmpty() && !g.equals(Forms.ANY) && !g.equals(Forms.BARE))
+        throw fail(
+            where
+                + ": forms by gender, but this language declares no genders (accepted keys: \"*\""
+                + " and \"bare\")");
+      if (!g.equals(Forms.ANY) && !g.equals(Forms.BARE) && !genders.contains(g))
+        throw fail(
+            where + ": '" + g + "' is not a declared gender " + genders + ", \"*\" or \"bare\"");
       byGender.put(g, text(n, g, where));
     }
+    if (genders.isEmpty() && !byGender.containsKey(Forms.ANY))
+      throw fail(where + ": no \"*\" form (the form used in captions)");
     for (String g : genders) {
       if (!byGender.containsKey(g) && !byGender.containsKey(Forms.ANY))
         throw fail(

@@ -51,6 +51,15 @@ public final class CaptionReview {
             + " template\n");
     md.append(
         "needs a case other than the nominative; agreement is by gender (all nouns singular).\n\n");
+    md.append(
+        "Partial captions (issue 26) leave the shape or the colour open: without a shape, the"
+            + " language's generic\n");
+    md.append(
+        "noun (`any_shape`) stands in the shape's place of the same template; a single attribute"
+            + " is a bare word in\n");
+    md.append(
+        "its dictionary form (the `bare` form where one is given, else the `citation_gender`"
+            + " form).\n\n");
     md.append("Meanings (templates): ");
     for (CaptionTemplate t : CaptionTemplate.values()) {
       md.append('`')
@@ -92,12 +101,24 @@ public final class CaptionReview {
 
     md.append("| template | pattern |\n|---|---|\n");
     for (CaptionTemplate t : CaptionTemplate.values())
-      md.append("| ").append(t.key()).append(" | `").append(lex.templateText(t)).append("` |\n");
+      if (t.hasOwnText())
+        md.append("| ").append(t.key()).append(" | `").append(lex.templateText(t)).append("` |\n");
     if (!lex.rewriteRules().isEmpty()) {
       md.append("\nRewrites: ");
       md.append(String.join("; ", lex.rewriteRules().stream().map(r -> "`" + r + "`").toList()))
           .append(" (replacement shown after the arrow, spaces included)\n");
     }
+
+    CaptionLexicon.Noun any = lex.anyShape();
+    md.append("\nGeneric noun (`any_shape`): ")
+        .append(any.noun())
+        .append(any.gender() == null ? "" : " (" + any.gender() + ")")
+        .append(any.properties().isEmpty() ? "" : " " + any.properties())
+        .append(
+            lex.citationGender() == null
+                ? ""
+                : "; dictionary forms of gender " + lex.citationGender() + " unless given")
+        .append(".\n");
 
     md.append("\n| shape | noun | gender | other |\n|---|---|---|---|\n");
     for (Shape s : Shape.values()) {
@@ -156,6 +177,8 @@ public final class CaptionReview {
       md.append(" |\n");
     }
 
+    partial(md, captions, language);
+
     md.append("\n**all four** (`full`)\n\n");
     if (language == Language.EN) {
       md.append("| English |\n|---|\n");
@@ -172,6 +195,39 @@ public final class CaptionReview {
           .append(all.get(language))
           .append(" |\n");
     }
+  }
+
+  /** The partial captions of four FULL examples, and the bare colour and size words. */
+  private static void partial(StringBuilder md, Captions captions, Language language) {
+    List<Attributes> examples = FULL_EXAMPLES.subList(0, 4);
+    md.append("\n**partial captions**\n\n| meaning");
+    for (Attributes a : examples) md.append(" | ").append(a);
+    md.append(" |\n|---");
+    md.append("|---".repeat(examples.size())).append("|\n");
+    for (CaptionTemplate t : CaptionTemplate.PARTIAL) {
+      md.append("| ").append(t.key());
+      for (Attributes a : examples) md.append(" | ").append(captions.caption(language, a, t));
+      md.append(" |\n");
+    }
+    md.append("\nBare words: ");
+    List<String> words = new java.util.ArrayList<>();
+    for (Colour c : Colour.values())
+      words.add(
+          c.key()
+              + " "
+              + captions.caption(
+                  language,
+                  new Attributes(Shape.CIRCLE, c, Position.CENTRE, Size.SMALL),
+                  CaptionTemplate.COLOUR));
+    for (Size z : Size.values())
+      words.add(
+          z.key()
+              + " "
+              + captions.caption(
+                  language,
+                  new Attributes(Shape.CIRCLE, Colour.RED, Position.CENTRE, z),
+                  CaptionTemplate.SIZE));
+    md.append(String.join(" · ", words)).append("\n");
   }
 
   private static void header(StringBuilder md, String first) {

@@ -17,8 +17,11 @@ import java.util.stream.Stream;
  * permutation of the split's n combinations (so every combination appears equally often and any
  * window of n consecutive indices has each once); its jitter, background and caption template come
  * from a generator seeded with (seed, split, i). TRAIN captions use {@link CaptionTemplate#FULL}
- * half of the time and each other template a sixth of the time; VALIDATION and HELDOUT always use
- * FULL, the evaluation prompt.
+ * half of the time and each other complete template a sixth of the time; VALIDATION and HELDOUT
+ * always use FULL, the evaluation prompt. With a partial-caption share p &gt; 0, a TRAIN caption is
+ * then replaced, with probability p, by a partial caption ({@link CaptionTemplate#PARTIAL}, each
+ * equally likely: "red", "circle", "a large circle on the left", "a red shape"...); the draws come
+ * after the scene's and the template's, so p = 0 gives the original dataset bit for bit.
  *
  * <p>Sizes by default (see {@link Split}): TRAIN 17,600 (352 combinations x 50), VALIDATION 704
  * (352 x 2), HELDOUT 480 (48 x 10); {@link #of(long, Split, int)} takes any size.
@@ -30,11 +33,16 @@ public final class ShapesDataset {
   private final Combinations combinations;
   private final List<Attributes> order;
   private final Captions captions;
+  private final double partialShare;
 
-  private ShapesDataset(long seed, Split split, int size) {
+  private ShapesDataset(long seed, Split split, int size, double partialShare) {
     if (split == null)
       throw new IllegalArgumentException("split is required; accepted: train, validation, heldout");
     if (size < 0) throw new IllegalArgumentException("size must be >= 0, got " + size);
+    if (!(partialShare >= 0 && partialShare <= 1))
+      throw new IllegalArgumentException(
+          "partial-caption share must be in [0, 1], got " + partialShare);
+    this.partialShare = partialShare;
     this.seed = seed;
     this.split = split;
     this.size = size;
@@ -49,12 +57,25 @@ public final class ShapesDataset {
   /** The split with its default size (combinations x {@link Split#repeats()}). */
   public static ShapesDataset of(long seed, Split split) {
     return new ShapesDataset(
-        seed, split, split == null ? 0 : combinationCount(split) * split.repeats());
+        seed, split, split == null ? 0 : combinationCount(split) * split.repeats(), 0);
   }
 
   /** The split with {@code size} samples. */
   public static ShapesDataset of(long seed, Split split, int size) {
-    return new ShapesDataset(seed, split, size);
+    return new ShapesDataset(seed, split, size, 0);
+  }
+
+  /**
+   * The split with {@code size} samples, a share {@code partialShare} (0..1) of its TRAIN captions
+   * partial (see the class comment).
+   */
+  public static ShapesDataset of(long seed, Split split, int size, double partialShare) {
+    return new ShapesDataset(seed, split, size, partialShare);
+  }
+
+  /** The share of TRAIN captions that are partial. */
+  public double partialShare() {
+    return partialShare;
   }
 
   private static int combinationCount(Split split) {
@@ -97,6 +118,8 @@ public final class ShapesDataset {
     Attributes attributes = order.get(index % order.size());
     Scene scene = Scene.random(attributes, rng);
     CaptionTemplate template = split == Split.TRAIN ? trainingTemplate(rng) : CaptionTemplate.FULL;
+    if (split == Split.TRAIN && partialShare > 0 && rng.nextDouble() < partialShare)
+      template = CaptionTemplate.PARTIAL.get(rng.nextInt(CaptionTemplate.PARTIAL.size()));
     return new Sample(
         split,
         index,
@@ -132,13 +155,17 @@ public final class ShapesDataset {
    * (English included, paired with itself). TRAIN and VALIDATION: every template's meanings among
    * the training combinations (352 FULL + 200 colour-shape-position + 80 size-colour-shape + 40
    * colour-shape = 672 meanings, x 18 = 12,096 pairs); HELDOUT: the FULL captions of the held-out
-   * combinations (48 x 18 = 864), kept out of distillation so held-out prompts stay unseen.
+   * combinations (48 x 18 = 864), kept out of distillation so held-out prompts stay unseen. With a
+   * partial-caption share &gt; 0, TRAIN and VALIDATION add the partial meanings of the training
+   * combinations after those.
    */
   public List<CaptionPair> captionPairs() {
     List<Attributes> combos =
         split == Split.HELDOUT ? combinations.heldOut() : combinations.training();
     List<CaptionPair> out = new ArrayList<>();
-    for (CaptionTemplate t : CaptionTemplate.values()) {
+    List<CaptionTemplate> templates = new ArrayList<>(CaptionTemplate.COMPLETE);
+    if (partialShare > 0 && split != Split.HELDOUT) templates.addAll(CaptionTemplate.PARTIAL);
+    for (CaptionTemplate t : templates) {
       if (split == Split.HELDOUT && t != CaptionTemplate.FULL) continue;
       Set<Attributes> meanings = new LinkedHashSet<>();
       for (Attributes a : combos) meanings.add(t.project(a));

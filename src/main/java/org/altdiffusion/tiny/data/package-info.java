@@ -12,6 +12,7 @@
  * s.image();                                                      // BufferedImage (image.ImageTensors.toTensor works too)
  * train.captionPairs();                                           // (english, other language) pairs for distillation
  * ShapesDataset.of(seed, Split.HELDOUT);                          // 48 combinations never in TRAIN, FULL prompts
+ * ShapesDataset.of(seed, Split.TRAIN, n, 0.3);                    // 30% partial captions ("blau", "a red shape")
  * new ShapeOracle().recognize(image).matches(expectedAttributes); // grading generated 64x64 pictures
  * }</pre>
  *

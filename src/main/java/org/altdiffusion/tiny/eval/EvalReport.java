@@ -181,7 +181,29 @@ public final class EvalReport {
 
   /** Grouped bars: attribute accuracy per language, one bar per model, with the 90% line. */
   public static BufferedImage barChart(List<ModelResult> models, List<Language> languages) {
-    int group = 14 * models.size() + 14;
+    double[][] values = new double[models.size()][languages.size()];
+    List<Color> colours = new java.util.ArrayList<>();
+    for (int mi = 0; mi < models.size(); mi++) {
+      for (int li = 0; li < languages.size(); li++)
+        values[mi][li] = models.get(mi).row(languages.get(li)).attributeAccuracy();
+      colours.add(barColour(mi, models.size()));
+    }
+    return groupedBars(
+        "Attribute accuracy on held-out combinations, per prompt language (dashed: 90%)",
+        models.stream().map(ModelResult::name).toList(), colours, languages, values);
+  }
+
+  /**
+   * Grouped bars of percentages: a group per language, a bar per series ({@code values[series]
+   * [language]}), the 90% line dashed, a legend of the series' names.
+   */
+  static BufferedImage groupedBars(
+      String title,
+      List<String> series,
+      List<Color> colours,
+      List<Language> languages,
+      double[][] values) {
+    int group = 14 * series.size() + 14;
     int left = 48, top = 40, plot = 260, bottom = 40;
     int width = Math.max(640, left + group * languages.size() + 20);
     BufferedImage img = new BufferedImage(width, top + plot + bottom, BufferedImage.TYPE_INT_RGB);
@@ -196,11 +218,10 @@ public final class EvalReport {
     }
     for (int li = 0; li < languages.size(); li++) {
       int x0 = left + li * group + 7;
-      for (int mi = 0; mi < models.size(); mi++) {
-        double v = models.get(mi).row(languages.get(li)).attributeAccuracy();
-        int h = (int) Math.round(v * plot / 100);
-        g.setColor(barColour(mi, models.size()));
-        g.fillRect(x0 + mi * 14, top + plot - h, 13, h);
+      for (int si = 0; si < series.size(); si++) {
+        int h = (int) Math.round(values[si][li] * plot / 100);
+        g.setColor(colours.get(si));
+        g.fillRect(x0 + si * 14, top + plot - h, 13, h);
       }
       g.setColor(Color.BLACK);
       g.drawString(languages.get(li).code(), x0 + 2, top + plot + 16);
@@ -214,16 +235,15 @@ public final class EvalReport {
     g.setStroke(new BasicStroke());
     g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 13));
     g.setColor(Color.BLACK);
-    g.drawString(
-        "Attribute accuracy on held-out combinations, per prompt language (dashed: 90%)", left, 20);
+    g.drawString(title, left, 20);
     g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
     int lx = left;
-    for (int mi = 0; mi < models.size(); mi++) {
-      g.setColor(barColour(mi, models.size()));
+    for (int si = 0; si < series.size(); si++) {
+      g.setColor(colours.get(si));
       g.fillRect(lx, top + plot + 26, 10, 10);
       g.setColor(Color.BLACK);
-      g.drawString(models.get(mi).name(), lx + 14, top + plot + 35);
-      lx += 20 + g.getFontMetrics().stringWidth(models.get(mi).name()) + 20;
+      g.drawString(series.get(si), lx + 14, top + plot + 35);
+      lx += 20 + g.getFontMetrics().stringWidth(series.get(si)) + 20;
     }
     g.dispose();
     return img;
@@ -273,7 +293,7 @@ public final class EvalReport {
     return model == models - 1 ? BAR_COLOURS[1] : BAR_COLOURS[0];
   }
 
-  private static Graphics2D canvas(BufferedImage img) {
+  static Graphics2D canvas(BufferedImage img) {
     Graphics2D g = img.createGraphics();
     g.setRenderingHint(
         RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);

@@ -21,6 +21,10 @@ package org.altdiffusion.tiny.recipe;
  * @param vaeL1 weight of the VAE's L1 term; default 1 (flat colours and sharp edges)
  * @param vaeKl weight of the VAE's KL term; default 1e-6 (the LDM autoencoders')
  * @param snrGamma min-SNR-gamma loss weighting of the three UNet stages (0 = plain MSE); default 5
+ * @param partialCaptions share (0..1) of partial captions ("red", "a large circle on the left", see
+ *     {@link org.altdiffusion.tiny.data.ShapesDataset}) in the captions every caption-reading stage
+ *     sees (tokenizers, teacher, student, base, alignment, quality); default 0, the captions that
+ *     built the shipped models
  */
 public record RecipeSettings(
     long dataSeed,
@@ -37,7 +41,8 @@ public record RecipeSettings(
     UNetSize unet,
     double vaeL1,
     double vaeKl,
-    double snrGamma) {
+    double snrGamma,
+    double partialCaptions) {
 
   /**
    * Width of the teacher's hidden states and of the student's projection: the UNet's
@@ -56,6 +61,9 @@ public record RecipeSettings(
     if (trainPictures < 128)
       throw new IllegalArgumentException(
           "trainPictures must be >= 128 (one teacher batch), got " + trainPictures);
+    if (!(partialCaptions >= 0 && partialCaptions <= 1))
+      throw new IllegalArgumentException(
+          "partial-caption share must be in [0, 1], got " + partialCaptions);
   }
 
   public record Run(int steps, int batchSize, double lr) {
@@ -102,7 +110,29 @@ public record RecipeSettings(
         new UNetSize(new int[] {32, 64, 64}, new boolean[] {false, true, true}, 4, 1),
         1.0,
         1e-6,
-        5.0);
+        5.0,
+        0);
+  }
+
+  /** These settings with a share {@code share} of partial captions. */
+  public RecipeSettings withPartialCaptions(double share) {
+    return new RecipeSettings(
+        dataSeed,
+        seed,
+        trainPictures,
+        clipSteps,
+        vae,
+        base,
+        student,
+        alignment,
+        quality,
+        alignmentResolution,
+        emaDecay,
+        unet,
+        vaeL1,
+        vaeKl,
+        snrGamma,
+        share);
   }
 
   /** Every stage for a few steps on a small UNet: checks the chain, not the quality. */
@@ -122,6 +152,7 @@ public record RecipeSettings(
         new UNetSize(new int[] {32, 32, 32}, new boolean[] {false, true, true}, 2, 1),
         0.5,
         1e-6,
-        5.0);
+        5.0,
+        0);
   }
 }

@@ -24,7 +24,9 @@ import org.altdiffusion.train.data.TextPair;
  */
 public final class ShapesTrainingData {
   /**
-   * {@code shapes[:SEED]}: the training split, captions in all 18 languages (seed 0 by default).
+   * {@code shapes[:SEED[:PARTIAL[:PICTURES]]]}: the training split, captions in all 18 languages
+   * (seed 0 by default), a share PARTIAL (0..1, default 0) of them partial captions, its first
+   * PICTURES pictures (default all 17,600).
    */
   public static final GeneratedImageText SOURCE =
       new GeneratedImageText() {
@@ -35,12 +37,23 @@ public final class ShapesTrainingData {
 
         @Override
         public String syntax() {
-          return "shapes[:SEED]";
+          return "shapes[:SEED[:PARTIAL[:PICTURES]]]";
         }
 
         @Override
         public Dataset<ImageText> open(String argument, int resolution) {
-          return imageText(argument == null ? 0 : Long.parseLong(argument.trim()), resolution);
+          String[] parts = argument == null ? new String[0] : argument.split(":", -1);
+          if (parts.length > 3)
+            throw new IllegalArgumentException(
+                "shapes:" + argument + ": expected shapes[:SEED[:PARTIAL[:PICTURES]]]");
+          long seed = parts.length > 0 ? number(parts[0], "SEED", Long::parseLong) : 0;
+          double share = parts.length > 1 ? number(parts[1], "PARTIAL", Double::parseDouble) : 0;
+          int full = ShapesDataset.of(seed, Split.TRAIN).size();
+          int pictures = parts.length > 2 ? number(parts[2], "PICTURES", Integer::parseInt) : full;
+          if (pictures < 1 || pictures > full)
+            throw new IllegalArgumentException(
+                "shapes: PICTURES must be 1.." + full + ", got " + pictures);
+          return imageText(seed, pictures, resolution, List.of(Language.values()), false, share);
         }
       };
 
@@ -74,6 +87,20 @@ public final class ShapesTrainingData {
 
   private ShapesTrainingData() {}
 
+  private static <T> T number(
+      String text, String what, java.util.function.Function<String, T> parse) {
+    try {
+      return parse.apply(text.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(
+          "shapes: "
+              + what
+              + " '"
+              + text
+              + "' is not a number (shapes[:SEED[:PARTIAL[:PICTURES]]])");
+    }
+  }
+
   /** The training split with captions in all 18 languages (see the overload). */
   public static Dataset<ImageText> imageText(long seed, int resolution) {
     return imageText(
@@ -95,9 +122,23 @@ public final class ShapesTrainingData {
   /** As above; {@code striped}: the pictures drawn on striped backgrounds ({@link Stripes}). */
   public static Dataset<ImageText> imageText(
       long seed, int pictures, int resolution, List<Language> languages, boolean striped) {
+    return imageText(seed, pictures, resolution, languages, striped, 0);
+  }
+
+  /**
+   * As above; {@code partialShare}: the share of partial captions ({@link ShapesDataset}; 0: the
+   * original captions, bit for bit).
+   */
+  public static Dataset<ImageText> imageText(
+      long seed,
+      int pictures,
+      int resolution,
+      List<Language> languages,
+      boolean striped,
+      double partialShare) {
     if (languages.isEmpty())
       throw new IllegalArgumentException("at least one caption language is required");
-    ShapesDataset data = ShapesDataset.of(seed, Split.TRAIN, pictures);
+    ShapesDataset data = ShapesDataset.of(seed, Split.TRAIN, pictures, partialShare);
     int combinations = data.combinationOrder().size();
     String languageList =
         languages.size() == Language.values().length
@@ -133,7 +174,10 @@ public final class ShapesTrainingData {
             + "): "
             + data.size()
             + " pictures, captions in "
-            + languageList;
+            + languageList
+            + (partialShare > 0
+                ? String.format(java.util.Locale.ROOT, ", %.0f%% partial", 100 * partialShare)
+                : "");
       }
     };
   }
@@ -143,9 +187,18 @@ public final class ShapesTrainingData {
    * parallel text for text-encoder distillation.
    */
   public static ParallelText parallelText(long seed) {
+    return parallelText(seed, 0);
+  }
+
+  /** As above, with the partial meanings when {@code partialShare > 0}. */
+  public static ParallelText parallelText(long seed, double partialShare) {
+    ShapesDataset train = ShapesDataset.of(seed, Split.TRAIN);
     List<TextPair> pairs = new ArrayList<>();
-    for (CaptionPair p : ShapesDataset.of(seed, Split.TRAIN).captionPairs())
+    for (CaptionPair p :
+        ShapesDataset.of(seed, Split.TRAIN, train.size(), partialShare).captionPairs())
       pairs.add(new TextPair(p.english(), p.text(), p.language().code()));
-    return ParallelText.of(pairs, "shapes dataset (seed " + seed + ")");
+    return ParallelText.of(
+        pairs,
+        "shapes dataset (seed " + seed + (partialShare > 0 ? ", partial captions" : "") + ")");
   }
 }

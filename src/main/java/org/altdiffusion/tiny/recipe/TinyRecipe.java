@@ -230,7 +230,11 @@ public final class TinyRecipe {
   private void tokenizersStage() throws IOException {
     TinyModelFiles.deleteTree(tokenizers());
     var summary =
-        TinyTokenizers.build(tokenizers(), settings.dataSeed(), TinyTokenizers.DEFAULT_VOCAB_SIZE);
+        TinyTokenizers.build(
+            tokenizers(),
+            settings.dataSeed(),
+            TinyTokenizers.DEFAULT_VOCAB_SIZE,
+            settings.partialCaptions());
     log.println(summary);
   }
 
@@ -253,7 +257,8 @@ public final class TinyRecipe {
             2e-3,
             0.05,
             0.05,
-            settings.trainPictures());
+            settings.trainPictures(),
+            settings.partialCaptions());
     TinyClipTrainer.Result r = TinyClipTrainer.train(config, tokenizer, options, log::println);
     log.printf(
         Locale.ROOT,
@@ -344,7 +349,12 @@ public final class TinyRecipe {
 
     Dataset<ImageText> data =
         ShapesTrainingData.imageText(
-            settings.dataSeed(), settings.trainPictures(), 64, List.of(Language.EN));
+            settings.dataSeed(),
+            settings.trainPictures(),
+            64,
+            List.of(Language.EN),
+            false,
+            settings.partialCaptions());
     // the folder as the pipeline loads it (the UNet just written; CLIP gets no attention mask)
     trainUnet(
         Stage.BASE,
@@ -376,7 +386,8 @@ public final class TinyRecipe {
     ClipTextModel teacherText =
         ClipTextModel.fromPretrained(teacher().resolve(TinyClip.TEXT_ENCODER));
     PromptTokenizer teacherTokenizer = PromptTokenizer.load(teacher().resolve(TinyClip.TOKENIZER));
-    ParallelText pairs = ShapesTrainingData.parallelText(settings.dataSeed());
+    ParallelText pairs =
+        ShapesTrainingData.parallelText(settings.dataSeed(), settings.partialCaptions());
     ObjectNode sources = JSON.createObjectNode();
     sources.put("teacher", out.relativize(teacher()).toString());
     sources.put("data", pairs.describe());
@@ -446,7 +457,12 @@ public final class TinyRecipe {
     ModelComponents components = PipelineLoader.components(init);
     Dataset<ImageText> data =
         ShapesTrainingData.imageText(
-            settings.dataSeed(), settings.trainPictures(), resolution, List.of(Language.values()));
+            settings.dataSeed(),
+            settings.trainPictures(),
+            resolution,
+            List.of(Language.values()),
+            false,
+            settings.partialCaptions());
     trainUnet(stage, init, components, data, resolution, unetStage, run, ema);
   }
 

@@ -23,16 +23,31 @@ public final class CaptionCorpus {
 
   /** The distinct training captions of all 18 languages, in caption-pair order. */
   public static List<String> multilingual(long seed) {
+    return multilingual(seed, 0);
+  }
+
+  /** As above, partial captions included when {@code partialShare > 0}. */
+  public static List<String> multilingual(long seed, double partialShare) {
     Set<String> out = new LinkedHashSet<>();
-    for (CaptionPair p : ShapesDataset.of(seed, Split.TRAIN).captionPairs()) out.add(p.text());
+    for (CaptionPair p : pairs(seed, partialShare)) out.add(p.text());
     return List.copyOf(out);
   }
 
   /** The distinct English training captions (the teacher's corpus), in caption-pair order. */
   public static List<String> english(long seed) {
+    return english(seed, 0);
+  }
+
+  /** As above, partial captions included when {@code partialShare > 0}. */
+  public static List<String> english(long seed, double partialShare) {
     Set<String> out = new LinkedHashSet<>();
-    for (CaptionPair p : ShapesDataset.of(seed, Split.TRAIN).captionPairs()) out.add(p.english());
+    for (CaptionPair p : pairs(seed, partialShare)) out.add(p.english());
     return List.copyOf(out);
+  }
+
+  private static List<CaptionPair> pairs(long seed, double partialShare) {
+    ShapesDataset train = ShapesDataset.of(seed, Split.TRAIN);
+    return ShapesDataset.of(seed, Split.TRAIN, train.size(), partialShare).captionPairs();
   }
 
   /** One caption of the dataset with where it comes from. */
@@ -45,10 +60,17 @@ public final class CaptionCorpus {
    * seed.
    */
   public static List<Caption> everyCaption() {
+    return everyCaption(false);
+  }
+
+  /** As above; {@code partial}: the partial captions' meanings too. */
+  public static List<Caption> everyCaption(boolean partial) {
     Captions captions = Captions.bundled();
     List<Caption> out = new ArrayList<>();
+    List<CaptionTemplate> templates =
+        partial ? List.of(CaptionTemplate.values()) : CaptionTemplate.COMPLETE;
     for (Language l : Language.values()) {
-      for (CaptionTemplate t : CaptionTemplate.values()) {
+      for (CaptionTemplate t : templates) {
         Set<Attributes> meanings = new LinkedHashSet<>();
         for (Attributes a : Attributes.all()) meanings.add(t.project(a));
         for (Attributes m : meanings) out.add(new Caption(l, t, m, captions.caption(l, m, t)));

@@ -73,21 +73,26 @@ public final class TinyTokenizers {
    * {@code out}.
    */
   public static Summary build(Path out, long seed, int vocabSize) {
+    return build(out, seed, vocabSize, 0);
+  }
+
+  /** As above, partial captions in the corpus and the checks when {@code partialShare > 0}. */
+  public static Summary build(Path out, long seed, int vocabSize, double partialShare) {
     UnigramTrainer.Result unigram =
         writeMultilingual(
             out.resolve(MULTILINGUAL),
-            CaptionCorpus.multilingual(seed),
+            CaptionCorpus.multilingual(seed, partialShare),
             UnigramTrainer.Options.defaults(vocabSize),
             MODEL_MAX_LENGTH);
     ClipBpeTrainer.Vocabulary clip =
         writeEnglish(
             out.resolve(ENGLISH),
-            CaptionCorpus.english(seed),
+            CaptionCorpus.english(seed, partialShare),
             ClipBpeTrainer.Options.defaults(),
             MODEL_MAX_LENGTH);
     XlmRobertaTokenizer xlmr = XlmRobertaTokenizer.load(out.resolve(MULTILINGUAL));
     ClipTokenizer english = ClipTokenizer.load(out.resolve(ENGLISH));
-    List<Caption> captions = CaptionCorpus.everyCaption();
+    List<Caption> captions = CaptionCorpus.everyCaption(partialShare > 0);
     long total = 0;
     int longest = 0;
     long englishTotal = 0;

@@ -192,7 +192,7 @@ class TinyClipTest {
       TinyClipTrainer.Batch batch = probe.next();
       double before = batchLoss(clip, batch);
       TinyClipTrainer.Options options =
-          new TinyClipTrainer.Options(1, 0, 15, 0, 32, 3e-3, 0.05, 0.1, 32);
+          new TinyClipTrainer.Options(1, 0, 15, 0, 32, 3e-3, 0.05, 0.1, 32, 0);
       TinyClipTrainer.Result r = TinyClipTrainer.train(clip, options, s -> {});
       assertEquals(15, r.steps());
       double after = batchLoss(clip, batch);
@@ -206,7 +206,7 @@ class TinyClipTest {
   @Test
   void trainingWithoutATimeBudgetIsReproducible() {
     TinyClipTrainer.Options options =
-        new TinyClipTrainer.Options(4, 0, 4, 0, 8, 3e-3, 0.05, 0.1, 16);
+        new TinyClipTrainer.Options(4, 0, 4, 0, 8, 3e-3, 0.05, 0.1, 16, 0);
     TinyClip a = TinyClipTrainer.train(config, tokenizerDir, options, s -> {}).clip();
     TinyClip b = TinyClipTrainer.train(config, tokenizerDir, options, s -> {}).clip();
     try (PointerScope scope = new PointerScope()) {

@@ -245,7 +245,11 @@ class CaptionsTest {
                   + " and "
                   + meaning);
         }
-        int expected = 40 * (t.mentionsSize() ? 2 : 1) * (t.mentionsPosition() ? 5 : 1);
+        int expected =
+            (t.mentionsShape() ? 5 : 1)
+                * (t.mentionsColour() ? 8 : 1)
+                * (t.mentionsSize() ? 2 : 1)
+                * (t.mentionsPosition() ? 5 : 1);
         assertEquals(expected, seen.size(), l + " " + t);
       }
     }

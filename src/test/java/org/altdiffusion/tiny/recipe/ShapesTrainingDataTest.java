@@ -36,11 +36,18 @@ class ShapesTrainingDataTest {
             "Shapes", 64, MetadataFilter.NONE, problems, List.of(ShapesTrainingData.SOURCE));
     assertEquals(ShapesTrainingData.imageText(0, 64).describe(), byDefault.describe());
     assertEquals(List.of(), problems);
-    assertThrows(
-        NumberFormatException.class,
-        () ->
-            ImageTextSources.open(
-                "shapes:x", 64, MetadataFilter.NONE, problems, List.of(ShapesTrainingData.SOURCE)));
+    var notANumber =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                ImageTextSources.open(
+                    "shapes:x",
+                    64,
+                    MetadataFilter.NONE,
+                    problems,
+                    List.of(ShapesTrainingData.SOURCE)));
+    assertTrue(
+        notANumber.getMessage().contains("SEED 'x' is not a number"), notANumber.getMessage());
   }
 
   @Test
