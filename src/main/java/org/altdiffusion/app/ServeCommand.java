@@ -237,6 +237,7 @@ public final class ServeCommand implements Callable<Integer> {
   }
 
   @picocli.CommandLine.Mixin ModelOptions modelOptions = new ModelOptions();
+  @picocli.CommandLine.Mixin VaeTilingOption vaeTiling = new VaeTilingOption();
 
   @Option(
       names = "--vaes",
@@ -255,7 +256,8 @@ public final class ServeCommand implements Callable<Integer> {
     return (location, name) -> {
       Path chosen = vaes.selectedPath();
       var model = modelOptions.load(location);
-      return new DiffusionPipeline(chosen == null ? model : VaeFiles.withVae(model, chosen));
+      return vaeTiling.apply(
+          new DiffusionPipeline(chosen == null ? model : VaeFiles.withVae(model, chosen)));
     };
   }
 

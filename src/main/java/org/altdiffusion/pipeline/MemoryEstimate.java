@@ -35,10 +35,33 @@ public final class MemoryEstimate {
       int height,
       int samples,
       int images) {
+    return bytesNeeded(unetChannels, vaeChannels, latentFactor, width, height, samples, images, 0);
+  }
+
+  /**
+   * As {@link #bytesNeeded(int, int, int, int, int, int, int)} with the VAE decoding tile by tile:
+   * its working maps are those of one tile, plus the decoded tiles kept for blending and the joined
+   * picture (float32, 3 channels, about 4 copies of the picture's area).
+   *
+   * @param vaeTile tile side in pixels ({@code sample_size}), or 0 when the VAE is not tiled
+   */
+  public static long bytesNeeded(
+      int unetChannels,
+      int vaeChannels,
+      int latentFactor,
+      int width,
+      int height,
+      int samples,
+      int images,
+      int vaeTile) {
     double tokens = (double) (width / latentFactor) * (height / latentFactor);
     double unet = 4.0 * samples * tokens * unetChannels * 86;
-    double decode = 4.0 * images * (double) width * height * vaeChannels * 5;
-    return (long) (unet + decode);
+    double pixels = (double) width * height;
+    double decodeArea =
+        vaeTile > 0 ? (double) Math.min(width, vaeTile) * Math.min(height, vaeTile) : pixels;
+    double decode = 4.0 * images * decodeArea * vaeChannels * 5;
+    double tiles = vaeTile > 0 ? 4.0 * images * pixels * 3 * 4 : 0;
+    return (long) (unet + decode + tiles);
   }
 
   /** Memory this machine can still give (MemAvailable), or -1 when unknown. */
