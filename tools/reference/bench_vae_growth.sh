@@ -5,6 +5,8 @@
 #     tools/reference/bench_vae_growth.sh [OUT_DIR] [WxH ...]     (default sizes 512x512 768x768
 #                                                                   1024x1024 768x1344)
 #
+# IMPLS="ours diffusers" (default) picks the implementations, MODES="off on" the tiling modes, so
+# that two invocations can run side by side; NO_BUILD=1 skips building the jar.
 # One process per (implementation, size, tiling), so each peak RSS is that decode's. Tiled runs are
 # skipped where the picture fits in one tile (SD 2.1's sample_size 768: tiling does not apply, the
 # decode is the untiled one). A run that fails (e.g. killed when out of memory) is recorded with its
@@ -20,7 +22,8 @@ sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(512x512 768x768 1024x1024 768x1344)
 tile=768
 mkdir -p "$out"
-(cd "$here" && mvn -q -B -ntp -DskipTests package) || exit 1
+impls="${IMPLS:-ours diffusers}"
+[ -n "${NO_BUILD:-}" ] || (cd "$here" && mvn -q -B -ntp -DskipTests package) || exit 1
 export ALTDIFFUSION_TORCH_THREADS=2 ALTDIFFUSION_BLAS_THREADS=1 OMP_NUM_THREADS=2
 
 run() { # name json command...
@@ -39,12 +42,12 @@ for size in "${sizes[@]}"; do
   w="${size%x*}"
   h="${size#*x}"
   modes=(off)
-  if [ "$w" -gt "$tile" ] || [ "$h" -gt "$tile" ]; then modes=(off on); fi
+  if [ "$w" -gt "$tile" ] || [ "$h" -gt "$tile" ]; then read -r -a modes <<<"${MODES:-off on}"; fi
   for mode in "${modes[@]}"; do
-    run "ours ${size} tiling ${mode}" "$out/ours-${size}-${mode}.json" \
+    [[ " $impls " == *" ours "* ]] && run "ours ${size} tiling ${mode}" "$out/ours-${size}-${mode}.json" \
       env JAVA_OPTS=-Xmx1g java -jar "$here/target/altdiffusion.jar" bench vae --width "$w" \
       --height "$h" --vae-tiling "$mode" --sample-size "$tile" --json "$out/ours-${size}-${mode}.json"
-    run "diffusers ${size} tiling ${mode}" "$out/diffusers-${size}-${mode}.json" \
+    [[ " $impls " == *" diffusers "* ]] && run "diffusers ${size} tiling ${mode}" "$out/diffusers-${size}-${mode}.json" \
       "$python" "$here/tools/reference/bench_vae_diffusers.py" --width "$w" --height "$h" \
       --tiling "$mode" --sample-size "$tile" --threads 2 --json "$out/diffusers-${size}-${mode}.json"
   done

@@ -14,7 +14,9 @@ import java.util.Locale;
  * (measured: 2x5 heads x 16,384 tokens peaked 45 MB where materialised scores would take 10.7 GB),
  * so everything here grows with the area: the UNet's activations, anchored on SD 2.1 at 64x64
  * latents and batch 2 peaking 0.9 GB above its weights (about 86 maps of the first block's width
- * per sample), and a few full-resolution maps of the VAE decoder's last width.
+ * per sample), and the VAE decode's full-resolution maps: measured (docs/vae-tiling.md, SD VAE,
+ * float32) 1.31 GB above the weights at 512x512, about 10 maps of the decoder's last width (128);
+ * decoded tile by tile, the maps are one tile's and the picture is kept a few times in 3 channels.
  */
 public final class MemoryEstimate {
   private MemoryEstimate() {}
@@ -59,7 +61,7 @@ public final class MemoryEstimate {
     double pixels = (double) width * height;
     double decodeArea =
         vaeTile > 0 ? (double) Math.min(width, vaeTile) * Math.min(height, vaeTile) : pixels;
-    double decode = 4.0 * images * decodeArea * vaeChannels * 5;
+    double decode = 4.0 * images * decodeArea * vaeChannels * 10;
     double tiles = vaeTile > 0 ? 4.0 * images * pixels * 3 * 4 : 0;
     return (long) (unet + decode + tiles);
   }
