@@ -145,7 +145,9 @@ public final class DiffusionPipeline implements ImageGenerator {
     boolean nineChannels = checkChannels(request.mask() != null);
     HiresFix hires = request.hires();
     boolean guided = request.guidance().enabled();
-    boolean vaeTiles = vaeTiles(hires == null ? size : hires.upscaleTo(size), request, guided);
+    boolean vaeTiles =
+        vaeTiling.tiles(
+            model, hires == null ? size : hires.upscaleTo(size), request.batchSize(), guided);
     checkMemory(size, request.batchSize(), guided, vaeTiles);
     if (hires != null) {
       // the size resolved, the second pass's size is known: check it as a request's
@@ -290,42 +292,15 @@ public final class DiffusionPipeline implements ImageGenerator {
             + " (latents, mask and masked picture's latents)");
   }
 
-  /**
-   * Whether this generation's VAE runs tile by tile: as {@link #vaeTiling} says for the largest
-   * picture it makes (the hires pass's when there is one).
-   */
-  private boolean vaeTiles(GenerationRequest.Size largest, GenerationRequest r, boolean guided) {
-    if (vaeTiling == VaeTiling.OFF) return false;
-    long untiled = bytesNeeded(largest, r.batchSize(), guided, false);
-    long available = MemoryEstimate.availableBytes();
-    boolean fits = available < 0 || untiled <= available;
-    return vaeTiling.tiles(model.vae(), largest.width(), largest.height(), fits);
-  }
-
   /** Refuses, before any work, a size and batch whose working memory this machine does not have. */
   private void checkMemory(
       GenerationRequest.Size size, int images, boolean guided, boolean vaeTiles) {
     MemoryEstimate.check(
-        bytesNeeded(size, images, guided, vaeTiles),
+        MemoryEstimate.bytesNeeded(model, size, images, guided, vaeTiles),
         MemoryEstimate.availableBytes(),
         size.width(),
         size.height(),
         images);
-  }
-
-  private long bytesNeeded(
-      GenerationRequest.Size size, int images, boolean guided, boolean vaeTiles) {
-    var unet = model.unet().config;
-    var vae = model.vae().config;
-    return MemoryEstimate.bytesNeeded(
-        unet.blockOutChannels().get(0),
-        vae.blockOutChannels().get(0),
-        model.vae().downscaleFactor(),
-        size.width(),
-        size.height(),
-        images * (guided ? 2 : 1),
-        images,
-        vaeTiles ? model.vae().tileSampleSize() : 0);
   }
 
   /** The request's mode as the loop's three parts, then the loop, then the VAE. */

@@ -66,6 +66,29 @@ public final class MemoryEstimate {
     return (long) (unet + decode + tiles);
   }
 
+  /**
+   * {@link #bytesNeeded(int, int, int, int, int, int, int, int)} for {@code model}'s UNet and VAE.
+   *
+   * @param guided whether the UNet runs on twice the images (classifier-free guidance)
+   * @param vaeTiles whether the VAE decodes tile by tile ({@link VaeTiling})
+   */
+  static long bytesNeeded(
+      ModelComponents model,
+      GenerationRequest.Size size,
+      int images,
+      boolean guided,
+      boolean vaeTiles) {
+    return bytesNeeded(
+        model.unet().config.blockOutChannels().get(0),
+        model.vae().config.blockOutChannels().get(0),
+        model.vae().downscaleFactor(),
+        size.width(),
+        size.height(),
+        images * (guided ? 2 : 1),
+        images,
+        vaeTiles ? model.vae().tileSampleSize() : 0);
+  }
+
   /** Memory this machine can still give (MemAvailable), or -1 when unknown. */
   public static long availableBytes() {
     try {

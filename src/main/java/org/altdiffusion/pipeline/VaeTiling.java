@@ -54,6 +54,19 @@ public enum VaeTiling {
     return larger && ((long) width * height > AUTO_MAX_UNTILED_PIXELS || !untiledFits);
   }
 
+  /**
+   * Whether a generation of {@code images} pictures whose largest is {@code largest} (the hires
+   * pass's when there is one) decodes tile by tile; for {@link #AUTO} the untiled decode's memory
+   * estimate is checked against what this machine has available.
+   */
+  boolean tiles(ModelComponents model, GenerationRequest.Size largest, int images, boolean guided) {
+    if (this == OFF) return false;
+    long untiled = MemoryEstimate.bytesNeeded(model, largest, images, guided, false);
+    long available = MemoryEstimate.availableBytes();
+    boolean fits = available < 0 || untiled <= available;
+    return tiles(model.vae(), largest.width(), largest.height(), fits);
+  }
+
   /** Switches {@code vae}'s tiling to {@code on} until {@link Applied#close}, which restores it. */
   static Applied apply(AutoencoderKL vae, boolean on) {
     Applied applied = new Applied(vae, vae.tiling());
