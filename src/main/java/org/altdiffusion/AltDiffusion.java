@@ -18,6 +18,7 @@ import org.altdiffusion.pipeline.ModelComponents;
 import org.altdiffusion.pipeline.PipelineLoader;
 import org.altdiffusion.pipeline.ProgressListener;
 import org.altdiffusion.pipeline.SingleFileOptions;
+import org.altdiffusion.pipeline.VaeTiling;
 
 /**
  * The entry point for applications: load a model folder, generate pictures from {@link
@@ -34,7 +35,7 @@ import org.altdiffusion.pipeline.SingleFileOptions;
  * model's native memory after the generations already started.
  */
 public final class AltDiffusion implements AutoCloseable {
-  private final DiffusionPipeline pipeline;
+  private volatile DiffusionPipeline pipeline;
   private final ExecutorService worker;
 
   private AltDiffusion(DiffusionPipeline pipeline) {
@@ -86,6 +87,14 @@ public final class AltDiffusion implements AutoCloseable {
   }
 
   /**
+   * How the VAE tiles big pictures for the generations started from now on (default {@link
+   * VaeTiling#AUTO}; diffusers' {@code enable_vae_tiling} is {@link VaeTiling#ON}).
+   */
+  public void setVaeTiling(VaeTiling mode) {
+    pipeline = pipeline.withVaeTiling(Objects.requireNonNull(mode, "mode"));
+  }
+
+  /**
    * Generates and waits.
    *
    * @throws IllegalArgumentException when the request is invalid (the message lists every problem)
@@ -104,10 +113,11 @@ public final class AltDiffusion implements AutoCloseable {
     request.validate();
     ProgressListener listener = progress == null ? ProgressListener.NONE : progress;
     Generation g = new Generation();
+    DiffusionPipeline chosen = pipeline;
     g.future =
         CompletableFuture.supplyAsync(
             () ->
-                pipeline.generate(
+                chosen.generate(
                     request,
                     (step, total, preview) ->
                         !g.cancelled && listener.onStep(step, total, preview)),

@@ -29,6 +29,7 @@ import picocli.CommandLine.Option;
     subcommands = {
       BenchCommand.Threads.class,
       UNetBench.class,
+      VaeBench.class,
       GenerateBench.class,
       LoraBench.class
     })

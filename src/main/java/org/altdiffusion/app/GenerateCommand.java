@@ -50,6 +50,7 @@ final class GenerateCommand implements Callable<Integer> {
   Path model;
 
   @picocli.CommandLine.Mixin ModelOptions modelOptions;
+  @picocli.CommandLine.Mixin VaeTilingOption vaeTiling;
 
   @Option(
       names = {"-p", "--prompt"},
@@ -447,7 +448,7 @@ final class GenerateCommand implements Callable<Integer> {
     Path folder = model == null ? BuiltInModel.folder() : model;
     PrintStream err = System.err;
     long loadStart = System.nanoTime();
-    DiffusionPipeline pipeline = new DiffusionPipeline(modelOptions.load(folder));
+    DiffusionPipeline pipeline = vaeTiling.apply(new DiffusionPipeline(modelOptions.load(folder)));
     if (!quiet)
       err.printf(
           "loaded %s in %.1f s%n", pipeline.modelName(), (System.nanoTime() - loadStart) / 1e9);

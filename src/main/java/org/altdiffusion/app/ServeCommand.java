@@ -238,6 +238,7 @@ public final class ServeCommand implements Callable<Integer> {
   }
 
   @picocli.CommandLine.Mixin ModelOptions modelOptions = new ModelOptions();
+  @picocli.CommandLine.Mixin VaeTilingOption vaeTiling = new VaeTilingOption();
 
   @Option(
       names = "--vaes",
@@ -256,8 +257,9 @@ public final class ServeCommand implements Callable<Integer> {
     return (location, name) -> {
       Path chosen = vaes.selectedPath();
       var model = modelOptions.load(location);
-      return new DiffusionPipeline(
-          chosen == null ? model : VaeFiles.withVae(model, chosen).to(model.device()));
+      return vaeTiling.apply(
+          new DiffusionPipeline(
+              chosen == null ? model : VaeFiles.withVae(model, chosen).to(model.device())));
     };
   }
 

@@ -1,6 +1,8 @@
 package org.altdiffusion.engine;
 
+import java.util.List;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.PointerScope;
 
@@ -51,6 +53,33 @@ public final class Scopes {
       outer.attach(p);
       p.releaseReference();
     }
+  }
+
+  /**
+   * Runs {@code stages} one after the other, each on the previous one's result and in its own
+   * scope, and frees each intermediate result as soon as the next exists (the input is the caller's
+   * and is left alone): a network's peak memory is then that of one stage, not the sum of every
+   * stage's output. Autograd keeps what it saved for backward on its own. The last result is alive
+   * in the enclosing scope.
+   */
+  public static <T extends Pointer> T chain(T input, List<UnaryOperator<T>> stages) {
+    T current = input;
+    for (int i = 0; i < stages.size(); i++) {
+      T in = current;
+      T next;
+      try (PointerScope scope = new PointerScope()) {
+        next = stages.get(i).apply(in);
+        next.retainReference();
+      }
+      if (next == in) {
+        next.releaseReference(); // the stage gave its input back: nothing new to own
+        continue;
+      }
+      if (in != input) in.releaseReference(); // frees the intermediate
+      current = next;
+    }
+    if (current != input) handOff(current);
+    return current;
   }
 
   /** Runs {@code body} in its own scope; everything it made natively is freed afterwards. */

@@ -4,6 +4,7 @@ import java.awt.image.BufferedImage;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Objects;
 import java.util.function.UnaryOperator;
 import org.altdiffusion.engine.ComputeDevice;
 import org.altdiffusion.engine.Noise;
@@ -45,15 +46,30 @@ public final class DiffusionPipeline implements ImageGenerator {
 
   private final ModelComponents model;
   private final ParallelGuidance parallelGuidance;
+  private final VaeTiling vaeTiling;
 
-  /** A pipeline with the process's {@link ThreadSettings#parallelGuidance()} choice. */
+  /**
+   * A pipeline with the process's {@link ThreadSettings#parallelGuidance()} choice and {@link
+   * VaeTiling#AUTO}.
+   */
   public DiffusionPipeline(ModelComponents model) {
-    this(model, Torch.current().parallelGuidance());
+    this(model, Torch.current().parallelGuidance(), VaeTiling.AUTO);
   }
 
-  private DiffusionPipeline(ModelComponents model, ParallelGuidance parallelGuidance) {
+  private DiffusionPipeline(
+      ModelComponents model, ParallelGuidance parallelGuidance, VaeTiling vaeTiling) {
     this.model = model;
     this.parallelGuidance = parallelGuidance;
+    this.vaeTiling = Objects.requireNonNull(vaeTiling, "vaeTiling");
+  }
+
+  /** The same model with the VAE tiled as {@code mode} says (diffusers' enable_vae_tiling). */
+  public DiffusionPipeline withVaeTiling(VaeTiling mode) {
+    return new DiffusionPipeline(model, parallelGuidance, mode);
+  }
+
+  public VaeTiling vaeTiling() {
+    return vaeTiling;
   }
 
   /**
@@ -61,7 +77,8 @@ public final class DiffusionPipeline implements ImageGenerator {
    * batch.
    */
   public DiffusionPipeline withParallelGuidance(boolean parallel) {
-    return new DiffusionPipeline(model, parallel ? ParallelGuidance.ON : ParallelGuidance.OFF);
+    return new DiffusionPipeline(
+        model, parallel ? ParallelGuidance.ON : ParallelGuidance.OFF, vaeTiling);
   }
 
   public ModelComponents components() {
@@ -140,12 +157,16 @@ public final class DiffusionPipeline implements ImageGenerator {
     InpaintRegion region =
         request.mask() == null ? null : InpaintRegion.of(request.initImage(), request.mask(), size);
     boolean nineChannels = checkChannels(request.mask() != null);
-    checkMemory(size, request.batchSize(), request.guidance().enabled());
     HiresFix hires = request.hires();
+    boolean guided = request.guidance().enabled();
+    boolean vaeTiles =
+        vaeTiling.tiles(
+            model, hires == null ? size : hires.upscaleTo(size), request.batchSize(), guided);
+    checkMemory(size, request.batchSize(), guided, vaeTiles);
     if (hires != null) {
       // the size resolved, the second pass's size is known: check it as a request's
       request.toBuilder().size(size.width(), size.height()).build().validate();
-      checkMemory(hires.upscaleTo(size), request.batchSize(), request.guidance().enabled());
+      checkMemory(hires.upscaleTo(size), request.batchSize(), guided, vaeTiles);
     }
     SamplerChoice sampler =
         Samplers.resolve(request.sampling().sampler(), request.sampling().schedule());
@@ -161,6 +182,7 @@ public final class DiffusionPipeline implements ImageGenerator {
     // the request's LoRAs are merged into the weights for this generation and taken out after it
     try (AppliedLoras loras = AppliedLoras.apply(request.loras(), loraTargets());
         Tiling tiling = Tiling.apply(request.tiling(), model.unet(), model.vae());
+        VaeTiling.Applied vaeTiled = VaeTiling.apply(model.vae(), vaeTiles);
         NoGradGuard noGrad = new NoGradGuard();
         PointerScope scope = new PointerScope()) {
       // <lora:NAME:WEIGHT> tags are for the caller (resolved into request.loras()), not the
@@ -286,22 +308,17 @@ public final class DiffusionPipeline implements ImageGenerator {
   }
 
   /** Refuses, before any work, a size and batch whose working memory this machine does not have. */
-  private void checkMemory(GenerationRequest.Size size, int images, boolean guided) {
-    var unet = model.unet().config;
-    var vae = model.vae().config;
-    long needed =
-        MemoryEstimate.bytesNeeded(
-            unet.blockOutChannels().get(0),
-            vae.blockOutChannels().get(0),
-            model.vae().downscaleFactor(),
-            size.width(),
-            size.height(),
-            images * (guided ? 2 : 1),
-            images);
+  private void checkMemory(
+      GenerationRequest.Size size, int images, boolean guided, boolean vaeTiles) {
     // the host's free memory bounds work on the CPU; on a GPU libtorch's allocator reports
     ComputeDevice device = model.device();
-    long available = device.isCpu() ? MemoryEstimate.availableBytes() : -1;
-    MemoryEstimate.check(needed, available, size.width(), size.height(), images, device.toString());
+    MemoryEstimate.check(
+        MemoryEstimate.bytesNeeded(model, size, images, guided, vaeTiles),
+        device.isCpu() ? MemoryEstimate.availableBytes() : -1,
+        size.width(),
+        size.height(),
+        images,
+        device.toString());
   }
 
   /** The request's mode as the loop's three parts, then the loop, then the VAE. */

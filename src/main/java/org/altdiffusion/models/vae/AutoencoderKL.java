@@ -26,6 +26,7 @@ public final class AutoencoderKL extends Module {
   private final Decoder decoder;
   private final Conv2d quantConv;
   private final Conv2d postQuantConv;
+  private boolean tiling;
 
   /** The architecture of {@code config}, with empty parameters (load or initialise them). */
   public AutoencoderKL(AutoencoderKLConfig config) {
@@ -76,22 +77,58 @@ public final class AutoencoderKL extends Module {
   }
 
   /**
-   * Encodes images into the latent distribution.
+   * diffusers' {@code enable_tiling} / {@code disable_tiling}: when on, {@link #encode} and {@link
+   * #decode} of inputs larger than one tile ({@link #tileSampleSize()} pixels, {@link
+   * #tileLatentSize()} latents on a side) run tile by tile with blended borders, so their working
+   * memory is that of one tile; results then differ slightly from the untiled pass, as there.
+   */
+  public void setTiling(boolean on) {
+    tiling = on;
+  }
+
+  public boolean tiling() {
+    return tiling;
+  }
+
+  /** diffusers' {@code tile_sample_min_size}: the config's {@code sample_size}. */
+  public int tileSampleSize() {
+    Integer size = config.sampleSize();
+    if (size == null || size < downscaleFactor()) {
+      throw new IllegalArgumentException(
+          "AutoencoderKL: VAE tiling needs the config's sample_size (the tile side in pixels) to be"
+              + " at least "
+              + downscaleFactor()
+              + ", got "
+              + size);
+    }
+    return size;
+  }
+
+  /** diffusers' {@code tile_latent_min_size}: {@code sample_size / 2^(blocks - 1)}. */
+  public int tileLatentSize() {
+    return tileSampleSize() / downscaleFactor();
+  }
+
+  /**
+   * Encodes images into the latent distribution (tile by tile when {@link #setTiling tiling} is on
+   * and the image is larger than a tile).
    *
    * @param image [B, in_channels, H, W] float32 in [-1, 1]
    */
   public DiagonalGaussian encode(Tensor picture) {
     requireImage("image", picture, config.inChannels(), "in_channels");
     Tensor image = device().place(picture); // pictures are made on the CPU
+    int tile = tileSampleSize();
+    boolean tiled = tiling && (image.size(2) > tile || image.size(3) > tile);
     Tensor moments =
         guarded(
             "encode",
             () ->
                 Scopes.keep(
-                    () -> {
-                      Tensor h = encoder.forward(image);
-                      return quantConv == null ? h : quantConv.forward(h);
-                    })); // [B, 2 * latent, h, w]
+                    () ->
+                        tiled
+                            ? VaeTiles.run(image, tile, tileLatentSize(), this::moments)
+                            : moments(image))); // [B, 2 * latent, h, w]
     long latent = config.latentChannels();
     Tensor mean = moments.narrow(1, 0, latent); // [B, latent, h, w]
     Tensor logvar =
@@ -101,22 +138,37 @@ public final class AutoencoderKL extends Module {
     return new DiagonalGaussian(mean, logvar);
   }
 
+  /** image [B, in, H, W] -> moments [B, 2 * latent, h, w]. */
+  private Tensor moments(Tensor image) {
+    Tensor h = encoder.forward(image);
+    return quantConv == null ? h : quantConv.forward(h);
+  }
+
+  /** latents [B, latent, h, w] -> image [B, out, H, W]. */
+  private Tensor image(Tensor latents) {
+    Tensor z = postQuantConv == null ? latents : postQuantConv.forward(latents);
+    return decoder.forward(z);
+  }
+
   /**
-   * Decodes latents (already divided by the scaling factor) into images.
+   * Decodes latents (already divided by the scaling factor) into images (tile by tile when {@link
+   * #setTiling tiling} is on and the latents are larger than a tile).
    *
    * @param latents [B, latent_channels, h, w] float32
    * @return [B, out_channels, h * downscaleFactor(), w * downscaleFactor()], nominally in [-1, 1]
    */
   public Tensor decode(Tensor latents) {
     requireImage("latents", latents, config.latentChannels(), "latent_channels");
+    int tile = tileLatentSize();
+    boolean tiled = tiling && (latents.size(2) > tile || latents.size(3) > tile);
     return guarded(
         "decode",
         () ->
             Scopes.keep(
-                () -> {
-                  Tensor z = postQuantConv == null ? latents : postQuantConv.forward(latents);
-                  return decoder.forward(z);
-                }));
+                () ->
+                    tiled
+                        ? VaeTiles.run(latents, tile, tileSampleSize(), this::image)
+                        : image(latents)));
   }
 
   /**

@@ -19,7 +19,8 @@ import org.altdiffusion.io.JsonConfig;
  * @param actFn {@code act_fn}, default "silu" ("swish" is the same; nothing else accepted)
  * @param latentChannels {@code latent_channels}, default 4
  * @param normNumGroups {@code norm_num_groups}, default 32
- * @param sampleSize {@code sample_size}, default 32: image size used for tiling (informative here)
+ * @param sampleSize {@code sample_size}, default 32: the tile side in pixels of tiled encode/decode
+ *     ({@link AutoencoderKL#setTiling})
  * @param scalingFactor {@code scaling_factor}, default 0.18215: the pipeline multiplies encoded
  *     latents by it and divides by it before decoding
  * @param shiftFactor {@code shift_factor}, default null (SD 3 / Flux use it; SD 1/2 pipelines

@@ -1,6 +1,9 @@
 package org.altdiffusion.models.vae;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.function.UnaryOperator;
+import org.altdiffusion.engine.Scopes;
 import org.altdiffusion.models.blocks.ResnetBlock2D;
 import org.altdiffusion.models.blocks.UNetMidBlock2D;
 import org.altdiffusion.models.blocks.Upsample2D;
@@ -40,9 +43,10 @@ public final class Decoder extends Module {
               : null;
     }
 
-    Tensor forward(Tensor h) {
-      for (ResnetBlock2D resnet : resnets) h = resnet.forward(h, null);
-      return upsampler == null ? h : upsampler.forward(h, null);
+    /** Adds the block's steps (each resnet, the upsampler) to {@code stages}. */
+    void addStages(List<UnaryOperator<Tensor>> stages) {
+      for (ResnetBlock2D resnet : resnets) stages.add(h -> resnet.forward(h, null));
+      if (upsampler != null) stages.add(h -> upsampler.forward(h, null));
     }
   }
 
@@ -67,11 +71,18 @@ public final class Decoder extends Module {
     convOut = child("conv_out", new Conv2d(channels.get(0), config.outChannels(), 3, 1, 1));
   }
 
-  /** z [B, latent, h, w] -> image [B, out, h * 2^(n-1), w * 2^(n-1)]. */
+  /**
+   * z [B, latent, h, w] -> image [B, out, h * 2^(n-1), w * 2^(n-1)]. Each block's output is freed
+   * once the next exists ({@link Scopes#chain}): the last blocks' full-resolution maps would
+   * otherwise all stay alive until the end, doubling the peak memory of a big picture.
+   */
   Tensor forward(Tensor z) {
-    Tensor h = convIn.forward(z);
-    h = midBlock.forward(h);
-    for (UpDecoderBlock2D block : upBlocks) h = block.forward(h);
-    return convOut.forward(InPlace.silu(convNormOut.forward(h)));
+    List<UnaryOperator<Tensor>> stages = new ArrayList<>();
+    stages.add(convIn::forward);
+    stages.add(midBlock::forward);
+    for (UpDecoderBlock2D block : upBlocks) block.addStages(stages);
+    stages.add(h -> convNormOut.forward(h));
+    stages.add(h -> convOut.forward(InPlace.silu(h)));
+    return Scopes.chain(z, stages);
   }
 }

@@ -1,6 +1,9 @@
 package org.altdiffusion.models.vae;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.function.UnaryOperator;
+import org.altdiffusion.engine.Scopes;
 import org.altdiffusion.models.blocks.Downsample2D;
 import org.altdiffusion.models.blocks.ResnetBlock2D;
 import org.altdiffusion.models.blocks.UNetMidBlock2D;
@@ -41,9 +44,10 @@ public final class Encoder extends Module {
               : null;
     }
 
-    Tensor forward(Tensor h) {
-      for (ResnetBlock2D resnet : resnets) h = resnet.forward(h, null);
-      return downsampler == null ? h : downsampler.forward(h);
+    /** Adds the block's steps (each resnet, the downsampler) to {@code stages}. */
+    void addStages(List<UnaryOperator<Tensor>> stages) {
+      for (ResnetBlock2D resnet : resnets) stages.add(h -> resnet.forward(h, null));
+      if (downsampler != null) stages.add(downsampler::forward);
     }
   }
 
@@ -71,9 +75,12 @@ public final class Encoder extends Module {
 
   /** image [B, in, H, W] -> moments [B, 2 * latent, h, w]. */
   Tensor forward(Tensor image) {
-    Tensor h = convIn.forward(image);
-    for (DownEncoderBlock2D block : downBlocks) h = block.forward(h);
-    h = midBlock.forward(h);
-    return convOut.forward(InPlace.silu(convNormOut.forward(h)));
+    List<UnaryOperator<Tensor>> stages = new ArrayList<>();
+    stages.add(convIn::forward);
+    for (DownEncoderBlock2D block : downBlocks) block.addStages(stages);
+    stages.add(midBlock::forward);
+    stages.add(h -> convNormOut.forward(h));
+    stages.add(h -> convOut.forward(InPlace.silu(h)));
+    return Scopes.chain(image, stages); // intermediates freed as it goes
   }
 }
