@@ -167,6 +167,24 @@ abstract class AbstractScheduler implements Scheduler {
   }
 
   /** {@code x ** 0.5} of a float32 0-dim tensor: correctly rounded, as torch's sqrt. */
+  /**
+   * The clean sample and the noise that {@code modelOutput} implies for the config's prediction
+   * type (DDIM paper, formula 12): {@code [predOriginal, predEpsilon]}.
+   */
+  protected Tensor[] originalAndNoise(
+      Tensor sample, Tensor modelOutput, float alphaProd, float betaProd) {
+    Scalar a = s(sqrt(alphaProd));
+    Scalar b = s(sqrt(betaProd));
+    return switch (config.predictionType()) {
+      case "epsilon" -> new Tensor[] {sample.sub(modelOutput.mul(b)).div(a), modelOutput};
+      case "sample" -> new Tensor[] {modelOutput, sample.sub(modelOutput.mul(a)).div(b)};
+      default -> // v_prediction
+          new Tensor[] {
+            sample.mul(a).sub(modelOutput.mul(b)), modelOutput.mul(a).add(sample.mul(b))
+          };
+    };
+  }
+
   protected static float sqrt(float x) {
     return (float) Math.sqrt(x);
   }

@@ -48,22 +48,9 @@ public final class DDIMScheduler extends AbstractScheduler {
     float betaProd = 1f - alphaProd;
 
     // The clean sample and the noise the model output implies (formula 12 of the paper).
-    Tensor predOriginal;
-    Tensor predEpsilon;
-    switch (config.predictionType()) {
-      case "epsilon" -> {
-        predOriginal = sample.sub(modelOutput.mul(s(sqrt(betaProd)))).div(s(sqrt(alphaProd)));
-        predEpsilon = modelOutput;
-      }
-      case "sample" -> {
-        predOriginal = modelOutput;
-        predEpsilon = sample.sub(predOriginal.mul(s(sqrt(alphaProd)))).div(s(sqrt(betaProd)));
-      }
-      default -> { // v_prediction
-        predOriginal = sample.mul(s(sqrt(alphaProd))).sub(modelOutput.mul(s(sqrt(betaProd))));
-        predEpsilon = modelOutput.mul(s(sqrt(alphaProd))).add(sample.mul(s(sqrt(betaProd))));
-      }
-    }
+    Tensor[] x0AndEps = originalAndNoise(sample, modelOutput, alphaProd, betaProd);
+    Tensor predOriginal = x0AndEps[0];
+    Tensor predEpsilon = x0AndEps[1];
     if (config.clipSample()) {
       double r = config.clipSampleRange();
       predOriginal =

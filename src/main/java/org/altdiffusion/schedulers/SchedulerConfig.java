@@ -193,33 +193,24 @@ public record SchedulerConfig(
           "timestep_spacing",
           "steps_offset");
 
+  /** The config keys of the consistency-model schedulers (LCM, TCD: the same diffusers keys). */
+  private static final Set<String> CONSISTENCY_KEYS =
+      Set.of(
+          "original_inference_steps",
+          "clip_sample",
+          "clip_sample_range",
+          "set_alpha_to_one",
+          "thresholding",
+          "dynamic_thresholding_ratio",
+          "sample_max_value",
+          "timestep_scaling",
+          "rescale_betas_zero_snr");
+
   /** The keys each class's constructor takes in diffusers 0.30.3 (besides {@link #COMMON_KEYS}). */
   private static final Map<String, Set<String>> CLASS_KEYS =
       Map.ofEntries(
-          Map.entry(
-              TCD,
-              Set.of(
-                  "original_inference_steps",
-                  "clip_sample",
-                  "clip_sample_range",
-                  "set_alpha_to_one",
-                  "thresholding",
-                  "dynamic_thresholding_ratio",
-                  "sample_max_value",
-                  "timestep_scaling",
-                  "rescale_betas_zero_snr")),
-          Map.entry(
-              LCM,
-              Set.of(
-                  "original_inference_steps",
-                  "clip_sample",
-                  "clip_sample_range",
-                  "set_alpha_to_one",
-                  "thresholding",
-                  "dynamic_thresholding_ratio",
-                  "sample_max_value",
-                  "timestep_scaling",
-                  "rescale_betas_zero_snr")),
+          Map.entry(TCD, CONSISTENCY_KEYS),
+          Map.entry(LCM, CONSISTENCY_KEYS),
           Map.entry(
               DEIS,
               Set.of(

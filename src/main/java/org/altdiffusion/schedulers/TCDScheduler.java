@@ -58,22 +58,9 @@ public final class TCDScheduler extends AbstractScheduler {
     float alphaProdPrev = schedule.alphaCumprod(prevT);
     float alphaProdS = schedule.alphaCumprod(intermediate);
     float betaProdS = 1f - alphaProdS;
-    Tensor predOriginal;
-    Tensor predEpsilon;
-    switch (config.predictionType()) {
-      case "epsilon" -> {
-        predOriginal = sample.sub(modelOutput.mul(s(sqrt(betaProd)))).div(s(sqrt(alphaProd)));
-        predEpsilon = modelOutput;
-      }
-      case "sample" -> {
-        predOriginal = modelOutput;
-        predEpsilon = sample.sub(predOriginal.mul(s(sqrt(alphaProd)))).div(s(sqrt(betaProd)));
-      }
-      default -> { // v_prediction
-        predOriginal = sample.mul(s(sqrt(alphaProd))).sub(modelOutput.mul(s(sqrt(betaProd))));
-        predEpsilon = modelOutput.mul(s(sqrt(alphaProd))).add(sample.mul(s(sqrt(betaProd))));
-      }
-    }
+    Tensor[] x0AndEps = originalAndNoise(sample, modelOutput, alphaProd, betaProd);
+    Tensor predOriginal = x0AndEps[0];
+    Tensor predEpsilon = x0AndEps[1];
     Tensor predNoised =
         predOriginal.mul(s(sqrt(alphaProdS))).add(predEpsilon.mul(s(sqrt(betaProdS))));
     if (gamma == 0 || stepIndex == numInferenceSteps - 1)
