@@ -161,6 +161,11 @@ public final class TinyModelFiles {
 
   /**
    * Stable Diffusion's training schedule (scaled-linear betas), sampled with DPM++ 2M by default.
+   * Like Stable Diffusion's own scheduler configs it says {@code clip_sample: false}, {@code
+   * set_alpha_to_one: false} and {@code skip_prk_steps: true}: without them a switch to DDIM or
+   * DDPM takes those classes' default {@code clip_sample: true} and clamps the latents' predicted
+   * x0 to [-1, 1] (the built-in model's eval with DDIM, 10 steps: 23.6% of attributes right, 100%
+   * without the clamp), and PNDM runs its Runge-Kutta warm-up steps.
    */
   public static ObjectNode schedulerConfig() {
     ObjectNode o = JSON.createObjectNode();
@@ -170,9 +175,12 @@ public final class TinyModelFiles {
     o.put("beta_end", 0.012);
     o.put("beta_schedule", "scaled_linear");
     o.put("beta_start", 0.00085);
+    o.put("clip_sample", false);
     o.put("lower_order_final", true);
     o.put("num_train_timesteps", 1000);
     o.put("prediction_type", "epsilon");
+    o.put("set_alpha_to_one", false);
+    o.put("skip_prk_steps", true);
     o.put("solver_order", 2);
     o.put("solver_type", "midpoint");
     o.put("steps_offset", 1);
