@@ -53,7 +53,8 @@ job_args() {
       --resolution 64 --lora-rank 4 --out "$w/lora" --steps 24 --batch-size 4 \
       --checkpoint-every 6 --resume --no-progress ;;
     controlnet) printf '%s\n' train-controlnet --model "$models/altdiffusion-tiny" --data shapes \
-      --conditioning canny --out "$w/cn" --steps 24 --batch-size 4 --checkpoint-every 6 \
+      --conditioning canny --resolution 64 --out "$w/cn" --steps 24 --batch-size 4 \
+      --checkpoint-every 6 \
       --resume --no-progress ;;
     txt2img) printf '%s\n' generate --prompt "ein großer roter Kreis links" -b 4 --steps 30 \
       --sampler "${samplers[RANDOM % ${#samplers[@]}]}" --seed $RANDOM --out "$w/t.png" --quiet ;;
