@@ -185,6 +185,15 @@ abstract class AbstractScheduler implements Scheduler {
     };
   }
 
+  /**
+   * alpha_t and sigma_t of the variance-preserving form at the variance-exploding level {@code
+   * sigma} (the multistep solvers' {@code _sigma_to_alpha_sigma_t}), in float32.
+   */
+  protected static float[] alphaSigma(float sigma) {
+    float alpha = 1f / sqrt(sigma * sigma + 1f);
+    return new float[] {alpha, sigma * alpha};
+  }
+
   protected static float sqrt(float x) {
     return (float) Math.sqrt(x);
   }

@@ -46,11 +46,6 @@ public final class DEISMultistepScheduler extends AbstractScheduler {
     return 1.0;
   }
 
-  private static float[] alphaSigma(float sigma) {
-    float alpha = 1f / sqrt(sigma * sigma + 1f);
-    return new float[] {alpha, sigma * alpha};
-  }
-
   @Override
   protected StepResult doStep(Tensor modelOutput, int stepIndex, Tensor sample, Noise noise) {
     int n = timesteps.length;

@@ -130,12 +130,6 @@ public final class DPMSolverMultistepScheduler extends AbstractScheduler {
     return 1.0;
   }
 
-  /** alpha_t and sigma_t of the variance-preserving form at the variance-exploding level sigma. */
-  private static float[] alphaSigma(float sigma) {
-    float alpha = 1f / sqrt(sigma * sigma + 1f);
-    return new float[] {alpha, sigma * alpha};
-  }
-
   @Override
   protected StepResult doStep(Tensor modelOutput, int stepIndex, Tensor sample, Noise noiseSource) {
     int n = timesteps.length;

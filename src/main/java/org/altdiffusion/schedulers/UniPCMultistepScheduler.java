@@ -54,12 +54,6 @@ public final class UniPCMultistepScheduler extends AbstractScheduler {
     return 1.0;
   }
 
-  /** alpha_t and sigma_t of the variance-preserving form at the variance-exploding level sigma. */
-  private static float[] alphaSigma(float sigma) {
-    float alpha = 1f / sqrt(sigma * sigma + 1f);
-    return new float[] {alpha, sigma * alpha};
-  }
-
   private static float lambda(float[] alphaSigma) {
     return log(alphaSigma[0]) - log(alphaSigma[1]);
   }
