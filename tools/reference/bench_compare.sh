@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Ours vs diffusers on this machine, back to back, ROUNDS times (default 2):
 #
-#   tools/reference/bench_compare.sh [ROUNDS] [bench options: --steps N --size N --sd1 --no-vae]
+#   tools/reference/bench_compare.sh [ROUNDS] [bench options: --steps N --size N --sd1 --no-vae --dtype T]
+#
+# (--dtype bfloat16/float16 goes to both: ours with `bench unet --dtype`, diffusers with torch_dtype.)
 #
 # Each round runs `./altdiffusion bench unet --json` and then tools/reference/bench_diffusers.py
 # with the same options, which prints both side by side with the ratio ours/diffusers. The load

@@ -96,12 +96,12 @@ def reference_conv_ms(size):
     return statistics.median(times)
 
 
-def time_unet(unet, size, steps, context_dim):
+def time_unet(unet, size, steps, context_dim, dtype=torch.float32):
     g = torch.Generator().manual_seed(1)
     seconds, cpu_seconds = [], []
     for i in range(-1, steps):
-        latents = torch.randn(2, 4, size, size, generator=g)
-        context = torch.randn(2, CONTEXT_TOKENS, context_dim, generator=g)
+        latents = torch.randn(2, 4, size, size, generator=g).to(dtype)
+        context = torch.randn(2, CONTEXT_TOKENS, context_dim, generator=g).to(dtype)
         cpu_start = time.process_time()
         faults_start = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
         start = time.perf_counter()
@@ -118,11 +118,11 @@ def time_unet(unet, size, steps, context_dim):
     return seconds, cpu_seconds, faults
 
 
-def time_vae_decode(vae, size):
+def time_vae_decode(vae, size, dtype=torch.float32):
     g = torch.Generator().manual_seed(2)
     last = 0.0
     for _ in range(2):
-        latents = torch.randn(1, 4, size, size, generator=g)
+        latents = torch.randn(1, 4, size, size, generator=g).to(dtype)
         start = time.perf_counter()
         float(vae.decode(latents).sample.sum())
         last = time.perf_counter() - start
@@ -173,7 +173,10 @@ def main():
     parser.add_argument("--json")
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--compare", metavar="ALTDIFFUSION_JSON")
+    parser.add_argument("--dtype", choices=["float32", "bfloat16", "float16"], default="float32",
+                        help="the UNet's and VAE's torch_dtype (as `bench unet --dtype`)")
     args = parser.parse_args()
+    dtype = getattr(torch, args.dtype)
     if args.steps < 1 or args.size < 8 or args.size % 8 or args.threads < 1:
         parser.error("--steps >= 1, --size a multiple of 8 >= 8, --threads >= 1")
 
@@ -183,11 +186,12 @@ def main():
     blas, libs = libraries()
     load_before = load_average()
     print(f"diffusers: {'SD 1.x / m9' if args.sd1 else 'SD 2.1 / m18'} UNet{'' if args.no_vae else ' + SD VAE'}, "
-          f"random weights, float32, "
+          f"random weights, {args.dtype}, "
           f"latents {args.size}x{args.size}")
     print(f"torch {torch.__version__}, torch.get_num_threads() = {torch.get_num_threads()} ({os.cpu_count()} cores), "
           f"BLAS_INFO={blas}; {'; '.join(libs)}; load average at start: {load_before}")
     figures = dict(implementation="diffusers", model="sd1" if args.sd1 else "sd2", latent_size=args.size,
+                   dtype=args.dtype,
                    threads=dict(torch=torch.get_num_threads(), cores=os.cpu_count()),
                    blas=f"{blas}: {'; '.join(libs)}")
     with torch.no_grad():
@@ -198,11 +202,11 @@ def main():
         torch.manual_seed(0)
         start = time.perf_counter()
         config = unet_config(args.sd1)
-        unet = UNet2DConditionModel(**config).eval()
+        unet = UNet2DConditionModel(**config).eval().to(dtype)
         count = sum(p.numel() for p in unet.parameters())
         print(f"UNet: {count:,} parameters, initialised in {time.perf_counter() - start:.1f} s")
         figures["unet_parameters"] = count
-        seconds, cpu_seconds, faults = time_unet(unet, args.size, args.steps, config["cross_attention_dim"])
+        seconds, cpu_seconds, faults = time_unet(unet, args.size, args.steps, config["cross_attention_dim"], dtype)
         median = statistics.median(seconds)
         print(f"guided step (UNet on [2,4,{args.size},{args.size}], context [2,{CONTEXT_TOKENS},"
               f"{config['cross_attention_dim']}]): median {median:.2f} s over {args.steps} "
@@ -217,8 +221,8 @@ def main():
         del unet
 
         if not args.no_vae:
-            vae = AutoencoderKL(**VAE_CONFIG).eval()
-            decode = time_vae_decode(vae, args.size)
+            vae = AutoencoderKL(**VAE_CONFIG).eval().to(dtype)
+            decode = time_vae_decode(vae, args.size, dtype)
             print(f"VAE decode of [1,4,{args.size},{args.size}] -> [1,3,{args.size * 8},{args.size * 8}]: "
                   f"{decode:.2f} s (after one warm-up)")
             figures["vae_decode_s"] = decode
@@ -234,9 +238,11 @@ def main():
     if args.compare:
         with open(args.compare) as f:
             ours = json.load(f)
-        if ours.get("model") != figures["model"] or ours.get("latent_size") != figures["latent_size"]:
-            sys.exit(f"{args.compare} measured {ours.get('model')} at {ours.get('latent_size')}, "
-                     f"not {figures['model']} at {figures['latent_size']}")
+        if (ours.get("model"), ours.get("latent_size"), ours.get("dtype", "float32")) != (
+                figures["model"], figures["latent_size"], figures["dtype"]):
+            sys.exit(f"{args.compare} measured {ours.get('model')} at {ours.get('latent_size')} in "
+                     f"{ours.get('dtype', 'float32')}, not {figures['model']} at {figures['latent_size']} in "
+                     f"{figures['dtype']}")
         print()
         compare(ours, figures)
 

@@ -2,6 +2,7 @@ package org.altdiffusion.app;
 
 import java.nio.file.Path;
 import org.altdiffusion.engine.ComputeDevice;
+import org.altdiffusion.engine.Precision;
 import org.altdiffusion.pipeline.DiffusionPipeline;
 import org.altdiffusion.pipeline.PipelineLoader;
 import picocli.CommandLine.Option;
@@ -19,7 +20,12 @@ final class DeviceOption {
 
   /** The pipeline folder {@code folder} with its weights on the device asked for. */
   DiffusionPipeline load(Path folder) {
-    return new DiffusionPipeline(PipelineLoader.components(folder).to(resolve()));
+    return load(folder, Precision.FLOAT32);
+  }
+
+  /** As {@link #load(Path)}, the weights in {@code precision} ({@code --dtype}). */
+  DiffusionPipeline load(Path folder, Precision precision) {
+    return new DiffusionPipeline(PipelineLoader.components(folder).to(resolve()).in(precision));
   }
 
   /** The device asked for, checked: a missing GPU or missing CUDA natives fail here. */

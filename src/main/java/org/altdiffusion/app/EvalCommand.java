@@ -50,6 +50,7 @@ import picocli.CommandLine.Option;
     })
 final class EvalCommand implements Callable<Integer> {
   @picocli.CommandLine.Mixin DeviceOption device = new DeviceOption();
+  @picocli.CommandLine.Mixin PrecisionOption precision = new PrecisionOption();
 
   @Option(
       names = "--model",
@@ -173,6 +174,7 @@ final class EvalCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     device.resolve(); // a missing GPU fails before anything starts
+    precision.resolve(); // as does an unknown --dtype
     List<Language> langs =
         languages.isEmpty()
             ? List.of(Language.values())
@@ -225,8 +227,9 @@ final class EvalCommand implements Callable<Integer> {
             promptsPerLanguage);
     var reference = ClipFrechet.heldOut(scorer.teacher(), options.dataSeed());
     List<TinyEvaluation.ModelResult> results = new ArrayList<>();
-    if (baseFolder != null) results.add(evaluate(baseFolder, scorer, reference, options, device));
-    results.add(evaluate(modelFolder, scorer, reference, options, device));
+    if (baseFolder != null)
+      results.add(evaluate(baseFolder, scorer, reference, options, device, precision.resolve()));
+    results.add(evaluate(modelFolder, scorer, reference, options, device, precision.resolve()));
     Files.createDirectories(out);
     var combos = TinyEvaluation.heldOut(options.dataSeed());
     boolean subset = promptsPerLanguage > 0;
@@ -270,7 +273,8 @@ final class EvalCommand implements Callable<Integer> {
     var options =
         new NegativePromptEvaluation.Options(langs, negativeCases, steps, guidance, seed, 0);
     var result =
-        NegativePromptEvaluation.evaluate(device.load(folder), options, System.err::println);
+        NegativePromptEvaluation.evaluate(
+            device.load(folder, precision.resolve()), options, System.err::println);
     Files.createDirectories(out);
     EvalReport.writePng(
         NegativePromptReport.chart(name, result, langs), out.resolve("negative-prompts.png"));
@@ -301,7 +305,7 @@ final class EvalCommand implements Callable<Integer> {
 
   private int inpainting(Path modelFolder, List<Language> langs) throws Exception {
     System.err.println("threads: " + Torch.init());
-    DiffusionPipeline pipeline = device.load(modelFolder);
+    DiffusionPipeline pipeline = device.load(modelFolder, precision.resolve());
     var result =
         InpaintEvaluation.evaluate(
             pipeline, langs, inpaintingCases, steps, guidance, seed, System.err::println);
@@ -319,8 +323,9 @@ final class EvalCommand implements Callable<Integer> {
       MultilingualClip scorer,
       ClipFrechet.Reference reference,
       TinyEvaluation.Options options,
-      DeviceOption device) {
-    DiffusionPipeline pipeline = device.load(folder);
+      DeviceOption device,
+      org.altdiffusion.engine.Precision precision) {
+    DiffusionPipeline pipeline = device.load(folder, precision);
     return TinyEvaluation.evaluate(
         folder.toAbsolutePath().normalize().getFileName().toString(),
         pipeline,

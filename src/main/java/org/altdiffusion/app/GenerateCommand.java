@@ -50,6 +50,7 @@ final class GenerateCommand implements Callable<Integer> {
   Path model;
 
   @picocli.CommandLine.Mixin ModelOptions modelOptions;
+  @picocli.CommandLine.Mixin PrecisionOption precision = new PrecisionOption();
   @picocli.CommandLine.Mixin VaeTilingOption vaeTiling;
 
   @Option(
@@ -376,6 +377,7 @@ final class GenerateCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     modelOptions.device.resolve(); // a missing GPU fails before anything starts
+    precision.resolve(); // as does an unknown --dtype
     if (mask != null && initImage == null)
       throw new IllegalArgumentException("--mask needs --init-image (the picture to repaint)");
     boolean hiresOptions =
@@ -448,7 +450,8 @@ final class GenerateCommand implements Callable<Integer> {
     Path folder = model == null ? BuiltInModel.folder() : model;
     PrintStream err = System.err;
     long loadStart = System.nanoTime();
-    DiffusionPipeline pipeline = vaeTiling.apply(new DiffusionPipeline(modelOptions.load(folder)));
+    DiffusionPipeline pipeline =
+        vaeTiling.apply(new DiffusionPipeline(modelOptions.load(folder, precision.resolve())));
     if (!quiet)
       err.printf(
           "loaded %s in %.1f s%n", pipeline.modelName(), (System.nanoTime() - loadStart) / 1e9);

@@ -4,6 +4,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.altdiffusion.engine.Precision;
 import org.altdiffusion.pipeline.ModelComponents;
 import org.altdiffusion.pipeline.PipelineLoader;
 import org.altdiffusion.pipeline.SingleFileOptions;
@@ -61,8 +62,13 @@ final class ModelOptions {
 
   /** The model at {@code location} (a folder or a single file), with {@code --vae} applied. */
   ModelComponents load(Path location) {
-    SingleFileOptions options = singleFile();
+    return load(location, Precision.FLOAT32);
+  }
+
+  /** As {@link #load(Path)}, the weights in {@code precision} ({@code --dtype}). */
+  ModelComponents load(Path location, Precision precision) {
+    SingleFileOptions options = singleFile().withPrecision(precision);
     ModelComponents m = PipelineLoader.components(location, options);
-    return vae == null ? m : VaeFiles.withVae(m, vae).to(options.device());
+    return vae == null ? m : VaeFiles.withVae(m, vae).to(options.device()).in(precision);
   }
 }

@@ -163,6 +163,7 @@ public final class ServeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     modelOptions.device.resolve(); // a missing GPU fails before anything starts
+    precision.resolve(); // as does an unknown --dtype
     System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tF %1$tT %4$s %5$s%6$s%n");
     String token = apiToken != null ? apiToken : System.getenv(TOKEN_ENV);
     ServerConfig config =
@@ -238,6 +239,7 @@ public final class ServeCommand implements Callable<Integer> {
   }
 
   @picocli.CommandLine.Mixin ModelOptions modelOptions = new ModelOptions();
+  @picocli.CommandLine.Mixin PrecisionOption precision = new PrecisionOption();
   @picocli.CommandLine.Mixin VaeTilingOption vaeTiling = new VaeTilingOption();
 
   @Option(
@@ -256,10 +258,12 @@ public final class ServeCommand implements Callable<Integer> {
   ModelLoader pipelineLoader() {
     return (location, name) -> {
       Path chosen = vaes.selectedPath();
-      var model = modelOptions.load(location);
+      var model = modelOptions.load(location, precision.resolve());
       return vaeTiling.apply(
           new DiffusionPipeline(
-              chosen == null ? model : VaeFiles.withVae(model, chosen).to(model.device())));
+              chosen == null
+                  ? model
+                  : VaeFiles.withVae(model, chosen).to(model.device()).in(precision.resolve())));
     };
   }
 

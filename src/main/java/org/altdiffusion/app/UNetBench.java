@@ -51,6 +51,7 @@ import picocli.CommandLine.Option;
     })
 final class UNetBench implements Callable<Integer> {
   @picocli.CommandLine.Mixin DeviceOption device = new DeviceOption();
+  @picocli.CommandLine.Mixin PrecisionOption dtype = new PrecisionOption();
 
   static final int CONTEXT_TOKENS = 77;
 
@@ -108,12 +109,14 @@ final class UNetBench implements Callable<Integer> {
     validate();
     ThreadSettings threads = Torch.init();
     on = device.resolve();
-    System.out.println("device: " + on);
+    precision = dtype.resolve().resolve(on, unetConfig(sd1).blockOutChannels().get(0));
+    System.out.println("device: " + on + ", dtype: " + precision);
     String loadBefore = loadAverage();
     System.out.printf(
-        "%s UNet%s, random weights, float32, latents %dx%d (%dx%d images)%n",
+        "%s UNet%s, random weights, %s, latents %dx%d (%dx%d images)%n",
         sd1 ? "SD 1.x / m9" : "SD 2.1 / m18",
         noVae ? "" : " + SD VAE",
+        precision,
         size,
         size,
         size * 8,
@@ -126,6 +129,7 @@ final class UNetBench implements Callable<Integer> {
     figures.put("implementation", "altdiffusion");
     figures.put("model", sd1 ? "sd1" : "sd2");
     figures.put("latent_size", size);
+    figures.put("dtype", precision.toString());
     figures.put(
         "threads",
         Map.of(
@@ -154,6 +158,7 @@ final class UNetBench implements Callable<Integer> {
           unet.parameterCount() + (noVae ? 0 : new AutoencoderKL(vaeConfig()).parameterCount()));
       unet.initialize(Tensors.generator(0));
       unet.moveTo(on);
+      unet.castTo(precision.scalarType());
       System.out.printf(
           "UNet: %,d parameters, initialised in %.1f s%n",
           unet.parameterCount(), (System.nanoTime() - t0) / 1e9);
@@ -187,6 +192,7 @@ final class UNetBench implements Callable<Integer> {
         AutoencoderKL vae = new AutoencoderKL(vaeConfig());
         vae.initialize(Tensors.generator(0));
         vae.moveTo(on);
+        vae.castTo(precision.scalarType()); // takes float32 latents, decodes in its own type
         double decode = timeVaeDecode(vae);
         vae.clear();
         System.out.printf(
@@ -308,6 +314,8 @@ final class UNetBench implements Callable<Integer> {
   /** Where the UNet and VAE run ({@code --device}). */
   private ComputeDevice on = ComputeDevice.CPU;
 
+  private org.altdiffusion.engine.Precision precision = org.altdiffusion.engine.Precision.FLOAT32;
+
   /** Minor page faults (fresh memory pages touched) during the last timed step. */
   private long stepFaults;
 
@@ -324,8 +332,11 @@ final class UNetBench implements Callable<Integer> {
     for (int i = -1; i < steps; i++) {
       try (PointerScope scope = new PointerScope()) {
         Tensor latents =
-            on.place(Tensors.randn(g, 2, 4, size, size)); // [2, 4, h, w]: uncond + cond halves
-        Tensor context = on.place(Tensors.randn(g, 2, CONTEXT_TOKENS, contextDim)); // [2, 77, dim]
+            on.place(Tensors.randn(g, 2, 4, size, size))
+                .to(precision.scalarType()); // [2, 4, h, w]: uncond + cond halves
+        Tensor context =
+            on.place(Tensors.randn(g, 2, CONTEXT_TOKENS, contextDim))
+                .to(precision.scalarType()); // [2, 77, dim]
         double cpuStart = processCpuSeconds();
         long faultsStart = minorFaults();
         long start = System.nanoTime();

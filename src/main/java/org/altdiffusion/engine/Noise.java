@@ -7,6 +7,7 @@ import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.GeneratorOptional;
 import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 
@@ -67,14 +68,40 @@ public interface Noise {
 
   /** One generator for the whole shape; null means torch's global generator. */
   static Noise of(Generator generator) {
-    return shape ->
+    return of(generator, torch.ScalarType.Float);
+  }
+
+  /**
+   * As {@link #of(Generator)}, drawn in {@code type} and returned as float32: diffusers draws in
+   * the model's dtype ({@code randn_tensor(..., dtype=bfloat16)}), and torch's CPU generator gives
+   * other numbers in bfloat16/float16 than in float32 (its float32 kernel fills 16 at a time), so
+   * models run in a reduced precision draw in it to give diffusers' pictures for the same seed.
+   */
+  static Noise of(Generator generator, torch.ScalarType type) {
+    return shape -> draw(shape, generator, type);
+  }
+
+  /**
+   * randn of {@code shape} from {@code generator} (null: the global one) in {@code type}, widened.
+   */
+  private static Tensor draw(long[] shape, Generator generator, torch.ScalarType type) {
+    TensorOptions options = new TensorOptions(type);
+    Tensor t =
         generator == null
-            ? torch.randn(shape, Tensors.floatOptions())
-            : torch.randn(shape, new GeneratorOptional(generator), Tensors.floatOptions());
+            ? torch.randn(shape, options)
+            : torch.randn(shape, new GeneratorOptional(generator), options);
+    return type.value == torch.ScalarType.Float.value ? t : t.to(torch.ScalarType.Float);
   }
 
   /** One generator per batch element, in order; shape[0] must equal their count. */
   static Noise perSample(List<Generator> generators) {
+    return perSample(generators, torch.ScalarType.Float);
+  }
+
+  /**
+   * As {@link #perSample(List)}, drawn in {@code type} (see {@link #of(Generator, ScalarType)}).
+   */
+  static Noise perSample(List<Generator> generators, torch.ScalarType type) {
     List<Generator> gens = List.copyOf(generators);
     return shape -> {
       if (shape.length == 0 || shape[0] != gens.size()) {
@@ -88,8 +115,7 @@ public interface Noise {
       long[] one = shape.clone();
       one[0] = 1;
       List<Tensor> parts = new ArrayList<>();
-      for (Generator g : gens)
-        parts.add(torch.randn(one, new GeneratorOptional(g), Tensors.floatOptions()));
+      for (Generator g : gens) parts.add(draw(one, g, type));
       return gens.size() == 1
           ? parts.get(0)
           : torch.cat(new TensorVector(parts.toArray(new Tensor[0])), 0);
@@ -106,13 +132,19 @@ public interface Noise {
    * @param strength in [0, 1]: 0 = the main noise, 1 = the variation seed's noise
    */
   static Noise variation(List<Generator> main, List<Generator> sub, double strength) {
+    return variation(main, sub, strength, torch.ScalarType.Float);
+  }
+
+  /** As {@link #variation(List, List, double)}, drawn in {@code type}. */
+  static Noise variation(
+      List<Generator> main, List<Generator> sub, double strength, torch.ScalarType type) {
     if (main.size() != sub.size())
       throw new IllegalArgumentException(
           main.size() + " seeds but " + sub.size() + " variation seeds");
     if (!(strength >= 0 && strength <= 1))
       throw new IllegalArgumentException("variation strength must be in [0, 1], got " + strength);
-    Noise plain = perSample(main);
-    Noise subNoise = perSample(sub);
+    Noise plain = perSample(main, type);
+    Noise subNoise = perSample(sub, type);
     boolean[] drawn = {false};
     return shape -> {
       synchronized (drawn) {

@@ -250,6 +250,7 @@ public abstract class Module {
    */
   public final void castTo(org.bytedeco.pytorch.global.torch.ScalarType dtype) {
     for (Parameter p : namedParameters().values()) {
+      if (!p.isSet() || p.get().scalar_type().value == dtype.value) continue;
       Scopes.run(() -> p.set(p.get().detach().to(dtype)));
     }
   }
@@ -263,6 +264,15 @@ public abstract class Module {
       if (!p.isSet() || device.sameAs(p.get())) continue;
       Scopes.run(() -> p.set(device.place(p.get().detach())));
     }
+  }
+
+  /**
+   * The type of this module's first parameter: float32 as loaded, another after {@link #castTo}
+   * (float32 when it has none). Models take inputs in it.
+   */
+  public final org.bytedeco.pytorch.global.torch.ScalarType dtype() {
+    for (Parameter p : namedParameters().values()) if (p.isSet()) return p.get().scalar_type();
+    return org.bytedeco.pytorch.global.torch.ScalarType.Float;
   }
 
   /** The device of this module's first parameter (the CPU when it has none). */

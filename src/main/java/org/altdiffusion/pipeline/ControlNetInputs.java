@@ -4,6 +4,7 @@ import java.awt.image.BufferedImage;
 import java.util.ArrayList;
 import java.util.List;
 import org.altdiffusion.engine.ComputeDevice;
+import org.altdiffusion.engine.Precision;
 import org.altdiffusion.image.ImageTensors;
 import org.altdiffusion.models.controlnet.ControlNetModel;
 import org.altdiffusion.models.unet.UNet2DConditionModel;
@@ -126,6 +127,10 @@ final class ControlNetInputs implements UNetInputs {
       Tensor image,
       Rows rows) {
     ControlNetModel net = unit.model();
+    torch.ScalarType dtype = net.dtype(); // the net's precision; its residuals stay in it
+    latents = Precision.cast(latents, dtype);
+    context = Precision.cast(context, dtype);
+    image = Precision.cast(image, dtype);
     if (unit.mode() == ControlMode.BALANCED)
       return net.forward(latents, timestep, context, image, unit.scale(), guessMode);
     double[] scales = unit.mode().scales(unit.scale(), net.outputCount());

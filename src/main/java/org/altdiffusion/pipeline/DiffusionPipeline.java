@@ -214,7 +214,8 @@ public final class DiffusionPipeline implements ImageGenerator {
               subseed,
               size,
               model.name(),
-              model.hash());
+              model.hash(),
+              reducedPrecision());
       return toResults(
           images,
           shown,
@@ -348,7 +349,7 @@ public final class DiffusionPipeline implements ImageGenerator {
               region.mask(),
               nineChannels,
               r.mask().fill(),
-              Noise.of(generators.get(0)).on(model.device()));
+              Noise.of(generators.get(0), noiseType()).on(model.device()));
       init = inpainting;
       if (nineChannels) inputs = inpainting;
       else hook = inpainting;
@@ -381,6 +382,7 @@ public final class DiffusionPipeline implements ImageGenerator {
     for (ControlNetUnit u : r.control().units()) {
       u.model().checkFits(model.unet().config, u.name(), model.name());
       u.model().moveTo(model.device()); // a no-op once it is there
+      u.model().castTo(model.dtype()); // the model's precision, as diffusers' torch_dtype
       if (u.model().config.inChannels() != latent
           || u.model().imageScale() != model.vae().downscaleFactor())
         throw new IllegalArgumentException(
@@ -408,13 +410,15 @@ public final class DiffusionPipeline implements ImageGenerator {
    * sampler's later draws. It carries each picture's seed ({@code seed + i}), which DPM++ SDE seeds
    * its Brownian trees with, as A1111 does.
    */
-  private static Noise noise(
-      GenerationRequest r, long seed, List<Generator> generators, Long subseed) {
+  private Noise noise(GenerationRequest r, long seed, List<Generator> generators, Long subseed) {
     Noise drawn =
         subseed == null
-            ? Noise.perSample(generators)
+            ? Noise.perSample(generators, noiseType())
             : Noise.variation(
-                generators, Noise.seeded(subseed, r.batchSize()), r.variation().strength());
+                generators,
+                Noise.seeded(subseed, r.batchSize()),
+                r.variation().strength(),
+                noiseType());
     long[] seeds = new long[r.batchSize()];
     for (int i = 0; i < seeds.length; i++) seeds[i] = Seeds.ofImage(seed, i);
     return drawn.withSeeds(seeds);
@@ -496,6 +500,27 @@ public final class DiffusionPipeline implements ImageGenerator {
     var posterior = model.vae().encode(torch.cat(rows, 0)); // [B, C, h, w]
     Tensor sample = posterior.mean().add(posterior.std().mul(noise.like(posterior.mean())));
     return sample.mul(new Scalar(model.vae().scalingFactor()));
+  }
+
+  /**
+   * The UNet's type when it is not float32 ("bfloat16", "float16": the same seed gives another
+   * picture there, so the infotext says it), else null.
+   */
+  private String reducedPrecision() {
+    int t = model.dtype().value;
+    if (t == torch.ScalarType.BFloat16.value) return "bfloat16";
+    if (t == torch.ScalarType.Half.value) return "float16";
+    return null;
+  }
+
+  /**
+   * The type noise is drawn in: the UNet's (diffusers' randn_tensor takes the model's dtype, and
+   * torch's generator gives other numbers in other types), float32 for float64 models; the draws
+   * are widened to float32 for the loop either way.
+   */
+  private torch.ScalarType noiseType() {
+    torch.ScalarType t = model.dtype();
+    return t.value == torch.ScalarType.Double.value ? torch.ScalarType.Float : t;
   }
 
   /** The sampling loop: every mode of generation runs through here. */

@@ -1,6 +1,8 @@
 package org.altdiffusion.pipeline;
 
+import java.util.List;
 import org.altdiffusion.engine.ParallelPair;
+import org.altdiffusion.engine.Precision;
 import org.altdiffusion.engine.ThreadSettings.ParallelGuidance;
 import org.altdiffusion.engine.Torch;
 import org.altdiffusion.models.unet.UNet2DConditionModel;
@@ -70,13 +72,20 @@ final class GuidedDenoiser implements Denoiser {
     return new Tensor[] {halves.get(0), halves.get(1)};
   }
 
-  /** One UNet call on {@code latents} ([N, C, h, w]) with the mode's channels and residuals. */
+  /**
+   * One UNet call on {@code latents} ([N, C, h, w]) with the mode's channels and residuals: inputs
+   * cast to the UNet's precision, the prediction returned in float32 (the sampler's precision).
+   */
   private Tensor unetPass(
       Tensor latents, int stepIndex, double t, Tensor rows, UNetInputs.Rows which) {
-    Tensor input = withExtraChannels(latents);
+    torch.ScalarType dtype = unet.dtype();
+    Tensor input = Precision.cast(withExtraChannels(latents), dtype);
+    Tensor context = Precision.cast(rows, dtype);
     UNetInputs.Residuals residuals = inputs.residuals(latents, stepIndex, t, rows, which);
-    if (residuals == null) return unet.forward(input, t, rows);
-    return unet.forward(input, t, rows, residuals.down(), residuals.mid());
+    if (residuals == null) return Precision.toFloat32(unet.forward(input, t, context));
+    List<Tensor> down = residuals.down().stream().map(r -> Precision.cast(r, dtype)).toList();
+    Tensor mid = Precision.cast(residuals.mid(), dtype);
+    return Precision.toFloat32(unet.forward(input, t, context, down, mid));
   }
 
   /** [N, C + k, h, w]: the extra channels (given per image, [B, k, h, w]) repeated per pass. */

@@ -19,6 +19,8 @@ import org.altdiffusion.lora.LoraHashes;
  * @param size the size generated
  * @param model the model's name
  * @param modelHash A1111's "Model hash" of a single-file model, null for a folder
+ * @param dtype the models' type when not float32 (a key of ours, "Dtype", which A1111 readers
+ *     ignore: the same seed gives another picture in bfloat16), else null
  */
 record Infotexts(
     GenerationRequest request,
@@ -30,7 +32,8 @@ record Infotexts(
     Long firstSubseed,
     GenerationRequest.Size size,
     String model,
-    String modelHash) {
+    String modelHash,
+    String dtype) {
 
   /** The infotext of image {@code index}, showing {@code prompt}. */
   Infotext forImage(int index, String prompt) {
@@ -76,6 +79,7 @@ record Infotexts(
       s.put("Batch pos", Integer.toString(index));
     }
     if (!r.loras().isEmpty()) s.put("Lora hashes", LoraHashes.infotextValue(r.loras()));
+    if (dtype != null) s.put("Dtype", dtype);
     s.put("Version", "altdiffusion-jvm");
     return new Infotext(prompt, r.negativePrompt(), s);
   }

@@ -1,6 +1,7 @@
 package org.altdiffusion.pipeline;
 
 import org.altdiffusion.engine.ComputeDevice;
+import org.altdiffusion.engine.Precision;
 import org.altdiffusion.models.text.TextConditioning;
 import org.altdiffusion.models.text.TextEncoder;
 import org.altdiffusion.models.unet.UNet2DConditionModel;
@@ -8,6 +9,7 @@ import org.altdiffusion.models.vae.AutoencoderKL;
 import org.altdiffusion.nn.Module;
 import org.altdiffusion.schedulers.SchedulerConfig;
 import org.altdiffusion.tokenizer.PromptTokenizer;
+import org.bytedeco.pytorch.global.torch;
 
 /**
  * A loaded model: what {@link PipelineLoader} reads from a folder, for generation, training and
@@ -64,6 +66,26 @@ public record ModelComponents(
     unet.moveTo(device);
     vae.moveTo(device);
     return this;
+  }
+
+  /**
+   * Converts the weights to {@code precision} ({@code auto} decided for this UNet on its device):
+   * text encoder and UNet take it; the VAE too, except float16 with a VAE whose config says {@code
+   * force_upcast} (diffusers then decodes in float32: float16 overflows in SD's VAE). Returns this
+   * model.
+   */
+  public ModelComponents in(Precision precision) {
+    Precision p = precision.resolve(device(), unet.config.blockOutChannels().get(0));
+    if (text.encoder() instanceof Module encoder) encoder.castTo(p.scalarType());
+    unet.castTo(p.scalarType());
+    boolean upcastVae = p == Precision.FLOAT16 && vae.config.forceUpcast();
+    vae.castTo(upcastVae ? Precision.FLOAT32.scalarType() : p.scalarType());
+    return this;
+  }
+
+  /** The UNet's weights' precision. */
+  public torch.ScalarType dtype() {
+    return unet.dtype();
   }
 
   public PromptTokenizer tokenizer() {

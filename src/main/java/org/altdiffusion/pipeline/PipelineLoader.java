@@ -63,18 +63,19 @@ public final class PipelineLoader {
   /**
    * The components of {@code model}: a diffusers pipeline folder ({@link #components(Path)}) or an
    * LDM single-file checkpoint ({@code .safetensors}, {@code .ckpt}) read as {@code options} say,
-   * its weights on {@code options.device()}.
+   * its weights on {@code options.device()} in {@code options.precision()}.
    */
   public static ModelComponents components(Path model, SingleFileOptions options) {
     options.device().check(); // before any weight is read
-    if (Files.isDirectory(model)) return components(model).to(options.device());
+    if (Files.isDirectory(model))
+      return components(model).to(options.device()).in(options.precision());
     if (!Files.isRegularFile(model))
       throw new CheckpointException(
           model,
           "model not found: expected a diffusers model folder (with model_index.json) or a"
               + " single .safetensors/.ckpt checkpoint file");
     Torch.init();
-    return SingleFileLoader.components(model, options).to(options.device());
+    return SingleFileLoader.components(model, options).to(options.device()).in(options.precision());
   }
 
   /** That the text encoder, UNet and VAE of {@code where} fit together. */

@@ -3,6 +3,7 @@ package org.altdiffusion.pipeline;
 import java.nio.file.Path;
 import java.util.List;
 import org.altdiffusion.engine.ComputeDevice;
+import org.altdiffusion.engine.Precision;
 
 /**
  * How a model is read ({@link PipelineLoader#components(Path, SingleFileOptions)}): where its
@@ -21,6 +22,7 @@ import org.altdiffusion.engine.ComputeDevice;
  *     {@code tokenizer} next to the file is tried first
  * @param device where the weights (and so the generation's or training's tensors) live, checked
  *     when the model loads; null = the CPU
+ * @param precision the weights' type ({@code --dtype}); null = float32, as the files hold them
  */
 public record SingleFileOptions(
     Path config,
@@ -28,7 +30,19 @@ public record SingleFileOptions(
     boolean noEma,
     Path tokenizer,
     List<Path> tokenizerSearch,
-    ComputeDevice device) {
+    ComputeDevice device,
+    Precision precision) {
+
+  /** In float32. */
+  public SingleFileOptions(
+      Path config,
+      String predictionType,
+      boolean noEma,
+      Path tokenizer,
+      List<Path> tokenizerSearch,
+      ComputeDevice device) {
+    this(config, predictionType, noEma, tokenizer, tokenizerSearch, device, Precision.FLOAT32);
+  }
 
   /** On the CPU. */
   public SingleFileOptions(
@@ -43,6 +57,7 @@ public record SingleFileOptions(
   public SingleFileOptions {
     tokenizerSearch = tokenizerSearch == null ? List.of() : List.copyOf(tokenizerSearch);
     device = device == null ? ComputeDevice.CPU : device;
+    precision = precision == null ? Precision.FLOAT32 : precision;
     if (predictionType != null
         && !List.of("epsilon", "v_prediction", "sample").contains(predictionType))
       throw new IllegalArgumentException(
@@ -53,7 +68,14 @@ public record SingleFileOptions(
 
   /** The same options with the weights on {@code device}. */
   public SingleFileOptions withDevice(ComputeDevice device) {
-    return new SingleFileOptions(config, predictionType, noEma, tokenizer, tokenizerSearch, device);
+    return new SingleFileOptions(
+        config, predictionType, noEma, tokenizer, tokenizerSearch, device, precision);
+  }
+
+  /** The same options with the weights in {@code precision} ({@code auto}: decided per model). */
+  public SingleFileOptions withPrecision(Precision precision) {
+    return new SingleFileOptions(
+        config, predictionType, noEma, tokenizer, tokenizerSearch, device, precision);
   }
 
   /** Everything inferred, no tokenizer search, on the CPU. */

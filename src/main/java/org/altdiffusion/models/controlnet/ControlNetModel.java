@@ -461,9 +461,4 @@ public final class ControlNetModel extends Module {
               + "), got "
               + Tensors.shapeString(image));
   }
-
-  /** The weights' dtype. */
-  public torch.ScalarType dtype() {
-    return convIn.weight.get().scalar_type();
-  }
 }

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 import org.altdiffusion.engine.ComputeDevice;
+import org.altdiffusion.engine.Precision;
 import org.altdiffusion.nn.Attention;
 import org.altdiffusion.nn.Embedding;
 import org.altdiffusion.nn.LayerNorm;
@@ -100,7 +101,7 @@ public final class ClipTextTransformer extends Module {
         "forward",
         () -> {
           long t = checkedIds.size(1);
-          Tensor additive = additiveMask(mask, t, checkedIds);
+          Tensor additive = additiveMask(mask, t, checkedIds, dtype());
           List<Tensor> hidden = new ArrayList<>();
           Tensor positions =
               positionEmbedding.weight.get().narrow(0, 0, t); // [T, hidden], broadcast over B
@@ -123,14 +124,19 @@ public final class ClipTextTransformer extends Module {
    * as in the reference. [1 or B, 1, T, T].
    */
   static Tensor additiveMask(Tensor mask, long t, Tensor like) {
-    Scalar min = new Scalar(-Float.MAX_VALUE);
+    return additiveMask(mask, t, like, torch.ScalarType.Float);
+  }
+
+  /** The mask in {@code dtype} (the weights'), with that type's lowest value as transformers. */
+  static Tensor additiveMask(Tensor mask, long t, Tensor like, torch.ScalarType dtype) {
+    Scalar min = new Scalar(Precision.lowest(dtype));
     Tensor causal =
         torch
-            .full(new long[] {t, t}, min, ComputeDevice.of(like).options(torch.ScalarType.Float))
+            .full(new long[] {t, t}, min, ComputeDevice.of(like).options(dtype))
             .triu(1)
             .view(1, 1, t, t); // [1, 1, T, T]
     if (mask == null) return causal;
-    Tensor inverted = mask.neg().add(new Scalar(1.0));
+    Tensor inverted = mask.to(dtype).neg().add(new Scalar(1.0));
     Tensor padding =
         inverted
             .masked_fill(inverted.ne(new Scalar(0.0)), min)

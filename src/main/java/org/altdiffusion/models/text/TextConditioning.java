@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.UnaryOperator;
 import org.altdiffusion.engine.ComputeDevice;
+import org.altdiffusion.engine.Precision;
 import org.altdiffusion.engine.Tensors;
 import org.altdiffusion.engine.TorchErrors;
 import org.altdiffusion.prompt.PromptAttention;
@@ -88,7 +89,8 @@ public record TextConditioning(
   /** [B, T, D]: the encoder's output for {@code tokens}. */
   public Tensor encode(Tokens tokens) {
     Tensor mask = useAttentionMask ? tokens.mask() : null;
-    return TorchErrors.guard("text encoder", () -> encoder.encode(tokens.ids(), mask));
+    return Precision.toFloat32(
+        TorchErrors.guard("text encoder", () -> encoder.encode(tokens.ids(), mask)));
   }
 
   /** [B, T, D] for {@code texts} at {@code maxLength} tokens. */
@@ -170,8 +172,9 @@ public record TextConditioning(
     if (options.syntax() == PromptOptions.Syntax.PLAIN) {
       Tokens t = tokenize(List.of(prompt), maxLength());
       Tensor mask = useAttentionMask ? t.mask() : null;
-      return TorchErrors.guard(
-          "text encoder", () -> encoder.encode(t.ids(), mask, null, options.clipSkip()));
+      return Precision.toFloat32(
+          TorchErrors.guard(
+              "text encoder", () -> encoder.encode(t.ids(), mask, null, options.clipSkip())));
     }
     return encodeChunks(chunks(prompt, options, positive), options.clipSkip());
   }
@@ -203,9 +206,10 @@ public record TextConditioning(
     Tensor idTensor = Tensors.fromLongs(ids, 1, t); // [1, T]
     Tensor maskTensor = useAttentionMask ? Tensors.fromLongs(mask, 1, t) : null; // [1, T]
     UnaryOperator<Tensor> vectors = chunk.fixes().isEmpty() ? null : placeEmbeddings(chunk);
-    Tensor z =
-        TorchErrors.guard(
-            "text encoder", () -> encoder.encode(idTensor, maskTensor, vectors, clipSkip));
+    Tensor z = // float32 from here: A1111's emphasis and mean restoring
+        Precision.toFloat32(
+            TorchErrors.guard(
+                "text encoder", () -> encoder.encode(idTensor, maskTensor, vectors, clipSkip)));
     double[] weights = chunk.multipliers();
     float[] w = new float[t];
     for (int i = 0; i < t; i++) w[i] = (float) weights[i];

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 import org.altdiffusion.engine.ComputeDevice;
+import org.altdiffusion.engine.Precision;
 import org.altdiffusion.nn.Attention;
 import org.altdiffusion.nn.Embedding;
 import org.altdiffusion.nn.LayerNorm;
@@ -80,7 +81,7 @@ public final class XlmRobertaModel extends Module {
     return guarded(
         "forward",
         () -> {
-          Tensor additive = additiveMask(mask);
+          Tensor additive = additiveMask(mask, dtype());
           List<Tensor> out = new ArrayList<>();
           Tensor h = embeddings.forward(checkedIds, wordVectors);
           out.add(h);
@@ -97,12 +98,18 @@ public final class XlmRobertaModel extends Module {
    * attention scores so padding keys get no weight. Null (attend everywhere) when no mask is given.
    */
   static Tensor additiveMask(Tensor mask) {
+    return additiveMask(mask, torch.ScalarType.Float);
+  }
+
+  /** The mask in {@code dtype} (the weights'), with that type's lowest value as transformers. */
+  static Tensor additiveMask(Tensor mask, torch.ScalarType dtype) {
     if (mask == null) return null;
     long b = mask.size(0);
     long t = mask.size(1);
-    return mask.neg()
+    return mask.to(dtype)
+        .neg()
         .add(new Scalar(1.0))
-        .mul(new Scalar(-Float.MAX_VALUE))
+        .mul(new Scalar(Precision.lowest(dtype)))
         .view(b, 1, 1, t); // [B, 1, 1, T]
   }
 

@@ -409,11 +409,4 @@ public final class UNet2DConditionModel extends Module {
               + t.scalar_type());
     }
   }
-
-  /**
-   * The weights' dtype, which inputs must have: float32 as loaded, float64 after {@code castTo}.
-   */
-  public torch.ScalarType dtype() {
-    return convIn.weight.get().scalar_type();
-  }
 }

@@ -1,6 +1,7 @@
 package org.altdiffusion.models.vae;
 
 import java.nio.file.Path;
+import org.altdiffusion.engine.Precision;
 import org.altdiffusion.engine.Scopes;
 import org.altdiffusion.engine.Tensors;
 import org.altdiffusion.io.Checkpoints;
@@ -138,16 +139,20 @@ public final class AutoencoderKL extends Module {
     return new DiagonalGaussian(mean, logvar);
   }
 
-  /** image [B, in, H, W] -> moments [B, 2 * latent, h, w]. */
+  /**
+   * image [B, in, H, W] -> moments [B, 2 * latent, h, w]; in the weights' precision, out in float32
+   * (so tile blending and the posterior stay float32).
+   */
   private Tensor moments(Tensor image) {
-    Tensor h = encoder.forward(image);
-    return quantConv == null ? h : quantConv.forward(h);
+    Tensor h = encoder.forward(Precision.cast(image, dtype()));
+    return Precision.toFloat32(quantConv == null ? h : quantConv.forward(h));
   }
 
-  /** latents [B, latent, h, w] -> image [B, out, H, W]. */
+  /** latents [B, latent, h, w] -> image [B, out, H, W]; in the weights' precision, out float32. */
   private Tensor image(Tensor latents) {
-    Tensor z = postQuantConv == null ? latents : postQuantConv.forward(latents);
-    return decoder.forward(z);
+    Tensor z = Precision.cast(latents, dtype());
+    z = postQuantConv == null ? z : postQuantConv.forward(z);
+    return Precision.toFloat32(decoder.forward(z));
   }
 
   /**
