@@ -9,10 +9,12 @@ final class PrecisionOption {
       names = "--dtype",
       paramLabel = "DTYPE",
       description =
-          "float32, bfloat16, float16 or auto (default: auto = float16 on a GPU; bfloat16 on a"
-              + " CPU with AMX for SD-sized models; float32 elsewhere, the built-in model"
-              + " included). Sampler arithmetic, noise and guidance stay float32; the VAE stays"
-              + " float32 under float16 when its config says force_upcast.")
+          "float32, bfloat16, float16 or auto (default: auto = float16 on a GPU; bfloat16 for"
+              + " SD-sized models on a CPU with bfloat16 instructions (AVX512-BF16 or AMX);"
+              + " float32 elsewhere, the built-in model included). Sampler arithmetic and guidance"
+              + " stay float32; noise is drawn in the models' type as diffusers does, so a seed"
+              + " gives another picture in each type; the VAE stays float32 under float16 when"
+              + " its config says force_upcast.")
   String dtype = "auto";
 
   /** The precision asked for ({@code auto} is decided per model when it loads). */

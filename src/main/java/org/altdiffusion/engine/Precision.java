@@ -24,8 +24,9 @@ public enum Precision {
 
   /**
    * The narrowest first UNet block (block_out_channels[0]) for which {@code auto} picks bfloat16 on
-   * a CPU with AMX: SD 1.x/2.x have 320; the built-in model's 64-channel UNet is dominated by op
-   * overhead, where the casts cost more than bf16 saves (docs/precision.md).
+   * a CPU with bfloat16 instructions: SD 1.x/2.x have 320; the built-in model's 64-channel UNet
+   * runs as fast in either type (its steps are op overhead), so it keeps float32's exact pictures
+   * (docs/precision.md).
    */
   public static final int AUTO_BF16_MIN_CHANNELS = 320;
 
@@ -51,14 +52,15 @@ public enum Precision {
   /**
    * This precision, with {@code auto} decided for a UNet whose first block has {@code
    * firstChannels} channels on {@code device}: float16 on a GPU (diffusers' usual {@code
-   * torch_dtype}; the VAE is upcast where its config says force_upcast); on a CPU bfloat16 only
-   * where the CPU has AMX tiles for it and the model is SD-sized, float32 elsewhere (without AMX,
-   * bf16 matrix products ran 3x slower than float32 here: docs/precision.md).
+   * torch_dtype}; the VAE is upcast where its config says force_upcast); on a CPU bfloat16 where
+   * the CPU has bfloat16 instructions (AVX512-BF16 or AMX-BF16) and the model is SD-sized (an SD
+   * 2.1 UNet step took 0.47x its float32 time on an AVX512-BF16 CPU), float32 elsewhere (without
+   * them libtorch emulates bfloat16 arithmetic: docs/precision.md).
    */
   public Precision resolve(ComputeDevice device, int firstChannels) {
     if (this != AUTO) return this;
     if (device.isCuda()) return FLOAT16;
-    return device.isCpu() && firstChannels >= AUTO_BF16_MIN_CHANNELS && cpuHasAmxBf16()
+    return device.isCpu() && firstChannels >= AUTO_BF16_MIN_CHANNELS && cpuHasBf16()
         ? BFLOAT16
         : FLOAT32;
   }
@@ -105,8 +107,11 @@ public enum Precision {
     return -Float.MAX_VALUE;
   }
 
-  /** Whether this CPU has AMX-BF16 (Linux: the amx_bf16 flag of /proc/cpuinfo). */
-  static boolean cpuHasAmxBf16() {
+  /**
+   * Whether this CPU has bfloat16 instructions (Linux: the avx512_bf16 or amx_bf16 flag of
+   * /proc/cpuinfo).
+   */
+  static boolean cpuHasBf16() {
     try {
       Path info = Path.of("/proc/cpuinfo");
       if (!Files.isReadable(info)) return false;
@@ -114,7 +119,7 @@ public enum Precision {
         return lines
             .filter(l -> l.startsWith("flags"))
             .findFirst()
-            .map(l -> l.contains(" amx_bf16"))
+            .map(l -> l.contains(" avx512_bf16") || l.contains(" amx_bf16"))
             .orElse(false);
       }
     } catch (IOException | RuntimeException e) {

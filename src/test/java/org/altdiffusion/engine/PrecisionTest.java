@@ -34,7 +34,7 @@ class PrecisionTest {
     assertEquals(Precision.FLOAT16, Precision.AUTO.resolve(gpu, 64));
     assertEquals(Precision.FLOAT32, Precision.AUTO.resolve(ComputeDevice.CPU, 64));
     Precision sdSized = Precision.AUTO.resolve(ComputeDevice.CPU, 320);
-    assertEquals(Precision.cpuHasAmxBf16() ? Precision.BFLOAT16 : Precision.FLOAT32, sdSized);
+    assertEquals(Precision.cpuHasBf16() ? Precision.BFLOAT16 : Precision.FLOAT32, sdSized);
     assertEquals(Precision.BFLOAT16, Precision.BFLOAT16.resolve(gpu, 64), "explicit stays");
     assertThrows(IllegalStateException.class, Precision.AUTO::scalarType);
   }
