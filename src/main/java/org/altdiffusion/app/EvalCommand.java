@@ -228,8 +228,8 @@ final class EvalCommand implements Callable<Integer> {
     var reference = ClipFrechet.heldOut(scorer.teacher(), options.dataSeed());
     List<TinyEvaluation.ModelResult> results = new ArrayList<>();
     if (baseFolder != null)
-      results.add(evaluate(baseFolder, scorer, reference, options, device, precision.resolve()));
-    results.add(evaluate(modelFolder, scorer, reference, options, device, precision.resolve()));
+      results.add(evaluate(baseFolder, scorer, reference, options, device, precision));
+    results.add(evaluate(modelFolder, scorer, reference, options, device, precision));
     Files.createDirectories(out);
     var combos = TinyEvaluation.heldOut(options.dataSeed());
     boolean subset = promptsPerLanguage > 0;
@@ -274,7 +274,9 @@ final class EvalCommand implements Callable<Integer> {
         new NegativePromptEvaluation.Options(langs, negativeCases, steps, guidance, seed, 0);
     var result =
         NegativePromptEvaluation.evaluate(
-            device.load(folder, precision.resolve()), options, System.err::println);
+            precision.apply(device.load(folder, precision.resolve())),
+            options,
+            System.err::println);
     Files.createDirectories(out);
     EvalReport.writePng(
         NegativePromptReport.chart(name, result, langs), out.resolve("negative-prompts.png"));
@@ -305,7 +307,7 @@ final class EvalCommand implements Callable<Integer> {
 
   private int inpainting(Path modelFolder, List<Language> langs) throws Exception {
     System.err.println("threads: " + Torch.init());
-    DiffusionPipeline pipeline = device.load(modelFolder, precision.resolve());
+    DiffusionPipeline pipeline = precision.apply(device.load(modelFolder, precision.resolve()));
     var result =
         InpaintEvaluation.evaluate(
             pipeline, langs, inpaintingCases, steps, guidance, seed, System.err::println);
@@ -324,8 +326,8 @@ final class EvalCommand implements Callable<Integer> {
       ClipFrechet.Reference reference,
       TinyEvaluation.Options options,
       DeviceOption device,
-      org.altdiffusion.engine.Precision precision) {
-    DiffusionPipeline pipeline = device.load(folder, precision);
+      PrecisionOption precision) {
+    DiffusionPipeline pipeline = precision.apply(device.load(folder, precision.resolve()));
     return TinyEvaluation.evaluate(
         folder.toAbsolutePath().normalize().getFileName().toString(),
         pipeline,

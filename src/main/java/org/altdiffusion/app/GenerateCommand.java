@@ -451,7 +451,8 @@ final class GenerateCommand implements Callable<Integer> {
     PrintStream err = System.err;
     long loadStart = System.nanoTime();
     DiffusionPipeline pipeline =
-        vaeTiling.apply(new DiffusionPipeline(modelOptions.load(folder, precision.resolve())));
+        vaeTiling.apply(
+            precision.apply(new DiffusionPipeline(modelOptions.load(folder, precision.resolve()))));
     if (!quiet)
       err.printf(
           "loaded %s in %.1f s%n", pipeline.modelName(), (System.nanoTime() - loadStart) / 1e9);

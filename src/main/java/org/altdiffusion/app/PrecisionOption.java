@@ -17,6 +17,20 @@ final class PrecisionOption {
               + " its config says force_upcast.")
   String dtype = "auto";
 
+  @Option(
+      names = "--float32-noise",
+      description =
+          "Draw the noise in float32 whatever --dtype (AUTOMATIC1111's way): a bfloat16 model then"
+              + " starts from the float32 model's noise for the same seed. Default: in the models'"
+              + " type, as diffusers draws it.")
+  boolean float32Noise;
+
+  /** {@code pipeline} with the noise drawn as asked. */
+  org.altdiffusion.pipeline.DiffusionPipeline apply(
+      org.altdiffusion.pipeline.DiffusionPipeline pipeline) {
+    return float32Noise ? pipeline.withFloat32Noise(true) : pipeline;
+  }
+
   /** The precision asked for ({@code auto} is decided per model when it loads). */
   Precision resolve() {
     return Precision.parse(dtype);

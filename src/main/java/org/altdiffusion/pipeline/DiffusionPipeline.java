@@ -47,25 +47,40 @@ public final class DiffusionPipeline implements ImageGenerator {
   private final ModelComponents model;
   private final ParallelGuidance parallelGuidance;
   private final VaeTiling vaeTiling;
+  private final boolean float32Noise;
 
   /**
    * A pipeline with the process's {@link ThreadSettings#parallelGuidance()} choice and {@link
    * VaeTiling#AUTO}.
    */
   public DiffusionPipeline(ModelComponents model) {
-    this(model, Torch.current().parallelGuidance(), VaeTiling.AUTO);
+    this(model, Torch.current().parallelGuidance(), VaeTiling.AUTO, false);
   }
 
   private DiffusionPipeline(
-      ModelComponents model, ParallelGuidance parallelGuidance, VaeTiling vaeTiling) {
+      ModelComponents model,
+      ParallelGuidance parallelGuidance,
+      VaeTiling vaeTiling,
+      boolean float32Noise) {
     this.model = model;
     this.parallelGuidance = parallelGuidance;
     this.vaeTiling = Objects.requireNonNull(vaeTiling, "vaeTiling");
+    this.float32Noise = float32Noise;
+  }
+
+  /**
+   * The same model drawing its noise in float32 whatever the models' type (AUTOMATIC1111's way),
+   * or, by default, in the models' type (diffusers' way: another picture per type for one seed).
+   * With float32 noise a reduced-precision model starts from the float32 model's noise, which
+   * isolates the precision's own effect in a comparison.
+   */
+  public DiffusionPipeline withFloat32Noise(boolean on) {
+    return new DiffusionPipeline(model, parallelGuidance, vaeTiling, on);
   }
 
   /** The same model with the VAE tiled as {@code mode} says (diffusers' enable_vae_tiling). */
   public DiffusionPipeline withVaeTiling(VaeTiling mode) {
-    return new DiffusionPipeline(model, parallelGuidance, mode);
+    return new DiffusionPipeline(model, parallelGuidance, mode, float32Noise);
   }
 
   public VaeTiling vaeTiling() {
@@ -78,7 +93,7 @@ public final class DiffusionPipeline implements ImageGenerator {
    */
   public DiffusionPipeline withParallelGuidance(boolean parallel) {
     return new DiffusionPipeline(
-        model, parallel ? ParallelGuidance.ON : ParallelGuidance.OFF, vaeTiling);
+        model, parallel ? ParallelGuidance.ON : ParallelGuidance.OFF, vaeTiling, float32Noise);
   }
 
   public ModelComponents components() {
@@ -508,8 +523,9 @@ public final class DiffusionPipeline implements ImageGenerator {
    */
   private String reducedPrecision() {
     int t = model.dtype().value;
-    if (t == torch.ScalarType.BFloat16.value) return "bfloat16";
-    if (t == torch.ScalarType.Half.value) return "float16";
+    String noise = float32Noise ? ", float32 noise" : "";
+    if (t == torch.ScalarType.BFloat16.value) return "bfloat16" + noise;
+    if (t == torch.ScalarType.Half.value) return "float16" + noise;
     return null;
   }
 
@@ -520,7 +536,7 @@ public final class DiffusionPipeline implements ImageGenerator {
    */
   private torch.ScalarType noiseType() {
     torch.ScalarType t = model.dtype();
-    return t.value == torch.ScalarType.Double.value ? torch.ScalarType.Float : t;
+    return float32Noise || t.value == torch.ScalarType.Double.value ? torch.ScalarType.Float : t;
   }
 
   /** The sampling loop: every mode of generation runs through here. */
