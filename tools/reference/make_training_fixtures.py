@@ -26,6 +26,8 @@ Writes src/test/resources/fixtures/training/:
              v-prediction target for step 1 (both the same optimiser).
   unet_step_f64.safetensors: step 0 of the above redone in float64 (weights, inputs, loss,
              AdamW state): loss, norm, after.<parameter> (float64).
+  unet_step_bf16.safetensors: step 0's loss and grad.<parameter> (float32) under
+             torch.autocast("cpu", dtype=torch.bfloat16) with float32 weights.
 Weights are re-drawn at a larger scale than the library's init so that every layer matters.
 """
 import math
@@ -250,17 +252,42 @@ def unet_f64():
     save_file({k: v.contiguous() for k, v in out.items()}, os.path.join(ROOT, "unet_step_f64.safetensors"))
 
 
+def unet_bf16():
+    """Step 0's loss and gradients of the same UNet under torch.autocast("cpu", bfloat16), float32
+    weights (what diffusers' train scripts do with --mixed_precision bf16 on a CPU)."""
+    from diffusers import DDPMScheduler, UNet2DConditionModel
+    from safetensors.torch import load_file
+
+    model = UNet2DConditionModel.from_pretrained(os.path.join(ROOT, "unet")).train()
+    scheduler = DDPMScheduler(beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear", num_train_timesteps=1000)
+    steps = load_file(os.path.join(ROOT, "unet_steps.safetensors"))
+    latents, noise, cond, timesteps = (steps[f"{n}_0"] for n in ("latents", "noise", "cond", "timesteps"))
+    noisy = scheduler.add_noise(latents, noise, timesteps)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        pred = model(noisy, timesteps, cond).sample
+        loss = F.mse_loss(pred.float(), noise.float(), reduction="mean")
+    loss.backward()
+    out = {"loss": loss.detach().reshape(1)}
+    for name, p in model.named_parameters():
+        assert p.dtype == torch.float32 and p.grad.dtype == torch.float32
+        out[f"grad.{name}"] = p.grad.detach().clone()
+    print(f"unet bf16 autocast step: loss {loss.item():.8f} (float32: {steps['loss_0'].item():.8f})")
+    save_file({k: v.contiguous() for k, v in out.items()}, os.path.join(ROOT, "unet_step_bf16.safetensors"))
+
+
 def main():
     torch.use_deterministic_algorithms(True)
     torch.set_num_threads(1)
     os.makedirs(ROOT, exist_ok=True)
-    which = sys.argv[1:] or ["distill", "unet", "unet_f64", "clip_teacher", "images"]
+    which = sys.argv[1:] or ["distill", "unet", "unet_f64", "unet_bf16", "clip_teacher", "images"]
     if "distill" in which:
         distill()
     if "unet" in which:
         unet()
     if "unet_f64" in which:
         unet_f64()
+    if "unet_bf16" in which:
+        unet_bf16()
     if "clip_teacher" in which:
         clip_teacher()
     if "images" in which:

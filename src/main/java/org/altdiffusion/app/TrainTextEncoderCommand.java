@@ -115,6 +115,7 @@ final class TrainTextEncoderCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     training.device.resolve(); // a missing GPU fails before anything starts
+    training.mixedPrecision(); // as does an unknown --mixed-precision
     Integer launched = distributed.launchIfAsked(spec);
     if (launched != null) return launched;
     Torch.init();

@@ -174,12 +174,16 @@ final class TrainUnetCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     training.device.resolve(); // a missing GPU fails before anything starts
+    training.mixedPrecision(); // as does an unknown --mixed-precision
     Integer launched = distributed.launchIfAsked(spec);
     if (launched != null) return launched;
     if (!precision.equals("float32") && !precision.equals("float64")) {
       throw new IllegalArgumentException(
           "--precision '" + precision + "' is not known; accepted: float32, float64");
     }
+    if (precision.equals("float64") && !training.mixedPrecision.equals("no"))
+      throw new IllegalArgumentException(
+          "--precision float64 widens the weights; --mixed-precision narrows the step: use one");
     if (stage == null && loraRank == null)
       throw new IllegalArgumentException(
           "--stage is required (concept-alignment or quality), or --lora-rank to train a LoRA");

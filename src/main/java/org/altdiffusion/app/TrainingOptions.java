@@ -1,6 +1,7 @@
 package org.altdiffusion.app;
 
 import java.nio.file.Path;
+import org.altdiffusion.engine.Precision;
 import org.altdiffusion.train.NonFinitePolicy;
 import org.altdiffusion.train.TrainConfig;
 import org.altdiffusion.train.Trainer;
@@ -153,6 +154,25 @@ final class TrainingOptions {
   @Option(names = "--no-export", description = "Do not write final/ and final-ema/ at the end.")
   boolean noExport;
 
+  @Option(
+      names = "--mixed-precision",
+      paramLabel = "TYPE",
+      description =
+          "no, bf16 or fp16 (as diffusers' train scripts): each step's forward and loss under"
+              + " autocast in that type (matrix products and convolutions; norms, softmax and"
+              + " losses in float32), weights, gradients and optimiser state float32. Default"
+              + " no.")
+  String mixedPrecision = "no";
+
+  /** {@code --mixed-precision} as a precision (no = float32). */
+  Precision mixedPrecision() {
+    String s = mixedPrecision.trim().toLowerCase(java.util.Locale.ROOT);
+    if (s.equals("no")) return Precision.FLOAT32;
+    if (s.equals("bf16") || s.equals("fp16")) return Precision.parse(s);
+    throw new IllegalArgumentException(
+        "--mixed-precision '" + mixedPrecision + "' is not known; accepted: no, bf16, fp16");
+  }
+
   TrainConfig config() {
     return new TrainConfig(
         steps,
@@ -169,7 +189,8 @@ final class TrainingOptions {
         !noShuffle,
         NonFinitePolicy.parse(onNan),
         checkpointEvery,
-        keepCheckpoints);
+        keepCheckpoints,
+        mixedPrecision());
   }
 
   Trainer.Options trainerOptions() {

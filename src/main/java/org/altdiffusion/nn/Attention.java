@@ -1,5 +1,6 @@
 package org.altdiffusion.nn;
 
+import org.altdiffusion.engine.Autocast;
 import org.bytedeco.pytorch.DoubleOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
@@ -65,7 +66,7 @@ public final class Attention extends Module {
     Tensor o =
         MetaOps.on(qh, kh, vh)
             ? MetaOps.attention(qh, kh, vh, mask)
-            : reducedOnCpu(qh) ? upcast(qh, kh, vh, mask) : fused(qh, kh, vh, mask);
+            : widenOnCpu && reducedOnCpu(qh) ? upcast(qh, kh, vh, mask) : fused(qh, kh, vh, mask);
     return o.transpose(1, 2).reshape(b, n, heads * d); // [B, N, heads*d]
   }
 
@@ -80,6 +81,13 @@ public final class Attention extends Module {
         new DoubleOptional(),
         false);
   }
+
+  /**
+   * Whether bfloat16/float16 attention on the CPU runs the fused kernel in float32 ({@link
+   * #upcast}; default true). False runs it in the inputs' type as PyTorch does (under autocast a
+   * training step then equals torch.autocast's bit for bit: MixedPrecisionParityTest).
+   */
+  public static volatile boolean widenOnCpu = true;
 
   /** Whether {@code t} is bfloat16/float16 on the CPU. */
   private static boolean reducedOnCpu(Tensor t) {
@@ -98,6 +106,7 @@ public final class Attention extends Module {
     torch.ScalarType f = torch.ScalarType.Float;
     Tensor m =
         mask == null || mask.scalar_type().value == torch.ScalarType.Bool.value ? mask : mask.to(f);
-    return fused(q.to(f), k.to(f), v.to(f), m).to(q.scalar_type());
+    // outside autocast, which would narrow the widened inputs again (training, --mixed-precision)
+    return Autocast.without(() -> fused(q.to(f), k.to(f), v.to(f), m)).to(q.scalar_type());
   }
 }

@@ -2,6 +2,7 @@ package org.altdiffusion.train;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.altdiffusion.engine.Precision;
 import org.altdiffusion.train.optim.AdamWOptimizer;
 import org.altdiffusion.train.optim.LrSchedule;
 
@@ -27,6 +28,8 @@ import org.altdiffusion.train.optim.LrSchedule;
  * @param checkpointEvery write a resume checkpoint every this many steps (default 500; 0 = only at
  *     the end)
  * @param keepCheckpoints resume checkpoints kept (default 2; older ones are deleted)
+ * @param mixedPrecision the type autocast runs each step's forward and loss in, with float32
+ *     weights, gradients and optimiser state (default float32: no autocast)
  */
 public record TrainConfig(
     long steps,
@@ -43,9 +46,49 @@ public record TrainConfig(
     boolean shuffle,
     NonFinitePolicy onNonFinite,
     long checkpointEvery,
-    int keepCheckpoints) {
+    int keepCheckpoints,
+    Precision mixedPrecision) {
+
+  /** Without mixed precision. */
+  public TrainConfig(
+      long steps,
+      int batchSize,
+      int gradAccumulation,
+      double lr,
+      String lrSchedule,
+      long warmupSteps,
+      double lrFloor,
+      AdamWOptimizer.Settings optimizer,
+      double maxGradNorm,
+      double emaDecay,
+      long seed,
+      boolean shuffle,
+      NonFinitePolicy onNonFinite,
+      long checkpointEvery,
+      int keepCheckpoints) {
+    this(
+        steps,
+        batchSize,
+        gradAccumulation,
+        lr,
+        lrSchedule,
+        warmupSteps,
+        lrFloor,
+        optimizer,
+        maxGradNorm,
+        emaDecay,
+        seed,
+        shuffle,
+        onNonFinite,
+        checkpointEvery,
+        keepCheckpoints,
+        Precision.FLOAT32);
+  }
 
   public TrainConfig {
+    mixedPrecision = mixedPrecision == null ? Precision.FLOAT32 : mixedPrecision;
+    if (mixedPrecision == Precision.AUTO)
+      throw new IllegalArgumentException("mixed precision must be float32, bfloat16 or float16");
     if (steps < 1) throw new IllegalArgumentException("--steps must be >= 1, got " + steps);
     if (batchSize < 1)
       throw new IllegalArgumentException("--batch-size must be >= 1, got " + batchSize);
@@ -90,6 +133,27 @@ public record TrainConfig(
     return LrSchedule.named(name, lr, warmup, steps, floor);
   }
 
+  /** The same settings with each step's forward and loss autocast to {@code precision}. */
+  public TrainConfig withMixedPrecision(Precision precision) {
+    return new TrainConfig(
+        steps,
+        batchSize,
+        gradAccumulation,
+        lr,
+        lrSchedule,
+        warmupSteps,
+        lrFloor,
+        optimizer,
+        maxGradNorm,
+        emaDecay,
+        seed,
+        shuffle,
+        onNonFinite,
+        checkpointEvery,
+        keepCheckpoints,
+        precision);
+  }
+
   public LrSchedule schedule() {
     return schedule(lrSchedule, lr, warmupSteps, steps, lrFloor);
   }
@@ -119,6 +183,8 @@ public record TrainConfig(
     o.put("seed", seed);
     o.put("shuffle", shuffle);
     o.put("on_non_finite", onNonFinite.name().toLowerCase(java.util.Locale.ROOT));
+    // only when on: checkpoints written before mixed precision existed keep their fingerprint
+    if (mixedPrecision != Precision.FLOAT32) o.put("mixed_precision", mixedPrecision.toString());
     return o;
   }
 }

@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.altdiffusion.engine.Autocast;
 import org.altdiffusion.engine.ShutdownGate;
 import org.altdiffusion.io.SafeTensors;
 import org.altdiffusion.io.TensorSource;
@@ -174,7 +175,10 @@ public final class Trainer<T> {
             double lossSum = 0;
             for (int micro = 0; micro < config.gradAccumulation(); micro++) {
               Batch<T> batch = stream.next(localBatch);
-              Tensor microLoss = task.loss(batch, random);
+              Tensor microLoss;
+              try (Autocast region = Autocast.to(config.mixedPrecision())) {
+                microLoss = task.loss(batch, random); // backward follows the types it recorded
+              }
               lossSum += microLoss.item_double();
               (config.gradAccumulation() == 1
                       ? microLoss

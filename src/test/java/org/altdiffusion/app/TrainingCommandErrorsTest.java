@@ -50,6 +50,32 @@ class TrainingCommandErrorsTest {
   }
 
   @Test
+  void badMixedPrecisionIsNamed(@TempDir Path tmp) throws Exception {
+    assertFails(
+        with(
+            TrainUnetCommandTest.tinyUnet(tmp.resolve("a"), "quality", 2),
+            "--mixed-precision",
+            "fp8"),
+        "--mixed-precision 'fp8' is not known; accepted: no, bf16, fp16");
+    List<String> widened =
+        with(
+            TrainUnetCommandTest.tinyUnet(tmp.resolve("b"), "quality", 2),
+            "--precision",
+            "float64");
+    assertFails(with(widened, "--mixed-precision", "bf16"), "--precision float64", "use one");
+  }
+
+  @Test
+  void aResumeWithAnotherMixedPrecisionIsRefused(@TempDir Path tmp) throws Exception {
+    List<String> first = TrainUnetCommandTest.tinyUnet(tmp.resolve("out"), "quality", 1);
+    TrainingRuns.Outcome o = TrainingRuns.inProcess(first);
+    assertEquals(0, o.code(), o.stderr());
+    List<String> resumed = with(with(first, "--steps", "2"), "--mixed-precision", "bf16");
+    resumed.add("--resume");
+    assertFails(resumed, "mixed_precision");
+  }
+
+  @Test
   void badOptionsAreNamed(@TempDir Path tmp) throws Exception {
     assertFails(
         TrainUnetCommandTest.tinyUnet(tmp.resolve("a"), "everything", 2),
