@@ -168,7 +168,8 @@ public final class DiffusionPipeline implements ImageGenerator {
     request.validate();
     GenerationRequest.Size size = request.size().orDefault(defaultSize());
     boolean cropped = request.mask() != null && request.mask().cropPadding() != null;
-    if (!cropped) checkInitImage(request.initImage(), size); // a crop is fitted to the size
+    if (!cropped && request.initImage() != null)
+      request.initImage().checkSize(size); // a crop is fitted to the size
     InpaintRegion region =
         request.mask() == null ? null : InpaintRegion.of(request.initImage(), request.mask(), size);
     boolean nineChannels = checkChannels(request.mask() != null);
@@ -230,7 +231,7 @@ public final class DiffusionPipeline implements ImageGenerator {
               size,
               model.name(),
               model.hash(),
-              reducedPrecision());
+              noiseSource().dtypeLabel());
       return toResults(
           images,
           shown,
@@ -276,23 +277,6 @@ public final class DiffusionPipeline implements ImageGenerator {
     if (model.textEncoder() instanceof org.altdiffusion.nn.Module encoder)
       targets.add(new LoraTarget(LoraTarget.TEXT_ENCODER, encoder));
     return targets;
-  }
-
-  private static void checkInitImage(InitImage init, GenerationRequest.Size size) {
-    if (init == null) return;
-    BufferedImage image = init.image();
-    if (image.getWidth() != size.width() || image.getHeight() != size.height()) {
-      throw new IllegalArgumentException(
-          "init image is "
-              + image.getWidth()
-              + "x"
-              + image.getHeight()
-              + " but the request is "
-              + size.width()
-              + "x"
-              + size.height()
-              + ": resize it or ask for its size");
-    }
   }
 
   /**
@@ -350,7 +334,7 @@ public final class DiffusionPipeline implements ImageGenerator {
       InpaintRegion region,
       ProgressListener progress) {
     List<Generator> generators = Noise.seeded(seed, r.batchSize());
-    Noise noise = noise(r, seed, generators, subseed).on(model.device());
+    Noise noise = noiseSource().starting(r, seed, generators, subseed).on(model.device());
     scheduler.setEta(r.sampling().eta());
     scheduler.setTimesteps(r.sampling().steps());
     LatentInit init = LatentInit.TEXT_TO_IMAGE;
@@ -364,7 +348,7 @@ public final class DiffusionPipeline implements ImageGenerator {
               region.mask(),
               nineChannels,
               r.mask().fill(),
-              Noise.of(generators.get(0), noiseType()).on(model.device()));
+              Noise.of(generators.get(0), noiseSource().type()).on(model.device()));
       init = inpainting;
       if (nineChannels) inputs = inpainting;
       else hook = inpainting;
@@ -421,25 +405,6 @@ public final class DiffusionPipeline implements ImageGenerator {
   }
 
   /**
-   * The starting noise of each image, from its generator; a variation seed changes it, not the
-   * sampler's later draws. It carries each picture's seed ({@code seed + i}), which DPM++ SDE seeds
-   * its Brownian trees with, as A1111 does.
-   */
-  private Noise noise(GenerationRequest r, long seed, List<Generator> generators, Long subseed) {
-    Noise drawn =
-        subseed == null
-            ? Noise.perSample(generators, noiseType())
-            : Noise.variation(
-                generators,
-                Noise.seeded(subseed, r.batchSize()),
-                r.variation().strength(),
-                noiseType());
-    long[] seeds = new long[r.batchSize()];
-    for (int i = 0; i < seeds.length; i++) seeds[i] = Seeds.ofImage(seed, i);
-    return drawn.withSeeds(seeds);
-  }
-
-  /**
    * A1111's hires fix ({@code StableDiffusionProcessingTxt2Img.sample_hr_pass}): the first pass's
    * latents upscaled to the target size (interpolated, or decoded, resized as pictures and encoded
    * again), then image-to-image from them through the same {@link #denoise} loop: noise from the
@@ -461,7 +426,7 @@ public final class DiffusionPipeline implements ImageGenerator {
     long[] upShape = model.latentShape(r.batchSize(), up.width(), up.height());
     long[] shape = model.latentShape(r.batchSize(), target.width(), target.height());
     List<Generator> generators = Noise.seeded(seed, r.batchSize());
-    Noise noise = noise(r, seed, generators, subseed).on(model.device());
+    Noise noise = noiseSource().starting(r, seed, generators, subseed).on(model.device());
     Tensor upscaled =
         cut(
             HiresUpscale.isLatent(upscaler)
@@ -517,26 +482,8 @@ public final class DiffusionPipeline implements ImageGenerator {
     return sample.mul(new Scalar(model.vae().scalingFactor()));
   }
 
-  /**
-   * The UNet's type when it is not float32 ("bfloat16", "float16": the same seed gives another
-   * picture there, so the infotext says it), else null.
-   */
-  private String reducedPrecision() {
-    int t = model.dtype().value;
-    String noise = float32Noise ? ", float32 noise" : "";
-    if (t == torch.ScalarType.BFloat16.value) return "bfloat16" + noise;
-    if (t == torch.ScalarType.Half.value) return "float16" + noise;
-    return null;
-  }
-
-  /**
-   * The type noise is drawn in: the UNet's (diffusers' randn_tensor takes the model's dtype, and
-   * torch's generator gives other numbers in other types), float32 for float64 models; the draws
-   * are widened to float32 for the loop either way.
-   */
-  private torch.ScalarType noiseType() {
-    torch.ScalarType t = model.dtype();
-    return float32Noise || t.value == torch.ScalarType.Double.value ? torch.ScalarType.Float : t;
+  private GenerationNoise noiseSource() {
+    return new GenerationNoise(model.dtype(), float32Noise);
   }
 
   /** The sampling loop: every mode of generation runs through here. */

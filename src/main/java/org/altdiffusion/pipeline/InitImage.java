@@ -24,4 +24,20 @@ public record InitImage(BufferedImage image, double strength) {
   public int stepsRun(int steps) {
     return Math.min((int) (steps * strength), steps);
   }
+
+  /** Refuses a picture whose size is not the request's (pictures are not resized silently). */
+  void checkSize(GenerationRequest.Size size) {
+    if (image.getWidth() != size.width() || image.getHeight() != size.height()) {
+      throw new IllegalArgumentException(
+          "init image is "
+              + image.getWidth()
+              + "x"
+              + image.getHeight()
+              + " but the request is "
+              + size.width()
+              + "x"
+              + size.height()
+              + ": resize it or ask for its size");
+    }
+  }
 }
