@@ -72,17 +72,7 @@ class DiffusionPipelineParityTest {
   @ParameterizedTest(name = "{0}, parallel guidance {2}")
   @MethodSource("cases")
   void sameImagesAsDiffusers(String name, JsonNode c, boolean parallelGuidance) {
-    GenerationRequest.Builder builder =
-        GenerationRequest.builder(c.get("prompt").asText())
-            .negativePrompt(c.get("negative_prompt").asText())
-            .sampler(c.get("sampler").asText())
-            .steps(c.get("steps").asInt())
-            .guidance(c.get("guidance").asDouble())
-            .guidanceRescale(c.get("guidance_rescale").asDouble())
-            .eta(c.get("eta").asDouble())
-            .seed(c.get("seed").asLong())
-            .batchSize(c.get("batch").asInt())
-            .size(c.get("width").asInt(), c.get("height").asInt());
+    GenerationRequest.Builder builder = ParityImages.request(c);
     try (var ref = SafeTensors.open(DIR.resolve(name + ".safetensors"))) {
       if (c.get("mode").asText().equals("img2img")) {
         builder.initImage(new InitImage(rgb(ref.loadRaw("init")), c.get("strength").asDouble()));

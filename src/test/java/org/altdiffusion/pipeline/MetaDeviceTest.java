@@ -140,14 +140,14 @@ class MetaDeviceTest {
     return m.contains("same device") || m.contains("device");
   }
 
-  private static BufferedImage picture() {
+  static BufferedImage picture() {
     BufferedImage img = new BufferedImage(32, 32, BufferedImage.TYPE_INT_RGB);
     for (int y = 0; y < 32; y++)
       for (int x = 0; x < 32; x++) img.setRGB(x, y, (x * 8) << 16 | (y * 8) << 8 | 90);
     return img;
   }
 
-  private static GrayImage halfMask() {
+  static GrayImage halfMask() {
     BufferedImage img = new BufferedImage(32, 32, BufferedImage.TYPE_BYTE_GRAY);
     for (int y = 0; y < 32; y++)
       for (int x = 16; x < 32; x++) img.getRaster().setSample(x, y, 0, 255);

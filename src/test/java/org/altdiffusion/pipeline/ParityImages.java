@@ -24,4 +24,23 @@ final class ParityImages {
     }
     return worst;
   }
+
+  /**
+   * A request from a fixture case of the pipeline scripts (prompt, negative_prompt, sampler, steps,
+   * guidance, eta, seed, batch, width, height; guidance_rescale when present).
+   */
+  static GenerationRequest.Builder request(com.fasterxml.jackson.databind.JsonNode c) {
+    GenerationRequest.Builder b =
+        GenerationRequest.builder(c.get("prompt").asText())
+            .negativePrompt(c.get("negative_prompt").asText())
+            .sampler(c.get("sampler").asText())
+            .steps(c.get("steps").asInt())
+            .guidance(c.get("guidance").asDouble())
+            .eta(c.get("eta").asDouble())
+            .seed(c.get("seed").asLong())
+            .batchSize(c.get("batch").asInt())
+            .size(c.get("width").asInt(), c.get("height").asInt());
+    if (c.has("guidance_rescale")) b.guidanceRescale(c.get("guidance_rescale").asDouble());
+    return b;
+  }
 }

@@ -7,8 +7,6 @@ import java.awt.image.BufferedImage;
 import java.util.List;
 import org.altdiffusion.engine.Precision;
 import org.altdiffusion.engine.Torch;
-import org.altdiffusion.image.GrayImage;
-import org.altdiffusion.image.Masks;
 import org.altdiffusion.models.controlnet.ControlNetModel;
 import org.altdiffusion.models.unet.UNet2DConditionModel;
 import org.altdiffusion.nn.Module;
@@ -71,7 +69,7 @@ class PrecisionModesTest {
   void everyModeRuns(Precision p) {
     ModelComponents m = model(p);
     DiffusionPipeline pipeline = new DiffusionPipeline(m);
-    BufferedImage picture = picture();
+    BufferedImage picture = MetaDeviceTest.picture();
     hasStructure(
         pipeline,
         base().variation(new GenerationRequest.Variation(7L, 0.3)).build(),
@@ -79,7 +77,7 @@ class PrecisionModesTest {
     hasStructure(pipeline, base().hires(new HiresFix(2, "Latent", 2, 0.7)).build(), "hires " + p);
     hasStructure(pipeline, base().tiling(true).build(), "tiling " + p);
     hasStructure(pipeline, base().initImage(new InitImage(picture, 0.6)).build(), "img2img " + p);
-    InpaintMask mask = InpaintMask.of(halfMask());
+    InpaintMask mask = InpaintMask.of(MetaDeviceTest.halfMask());
     hasStructure(
         pipeline, base().initImage(new InitImage(picture, 0.8)).mask(mask).build(), "inpaint " + p);
     UNet2DConditionModel nine =
@@ -118,19 +116,5 @@ class PrecisionModesTest {
     for (int y = 0; y < img.getHeight() && !varies; y++)
       for (int x = 0; x < img.getWidth() && !varies; x++) varies = img.getRGB(x, y) != first;
     assertTrue(varies, what + ": a flat picture");
-  }
-
-  private static BufferedImage picture() {
-    BufferedImage img = new BufferedImage(32, 32, BufferedImage.TYPE_INT_RGB);
-    for (int y = 0; y < 32; y++)
-      for (int x = 0; x < 32; x++) img.setRGB(x, y, (x * 8) << 16 | (y * 8) << 8 | 90);
-    return img;
-  }
-
-  private static GrayImage halfMask() {
-    BufferedImage img = new BufferedImage(32, 32, BufferedImage.TYPE_BYTE_GRAY);
-    for (int y = 0; y < 32; y++)
-      for (int x = 16; x < 32; x++) img.getRaster().setSample(x, y, 0, 255);
-    return Masks.luminance(img);
   }
 }

@@ -53,17 +53,7 @@ class PrecisionParityTest {
   @MethodSource("cases")
   void closeToDiffusersInTheSameDtype(String name, String dtype, JsonNode c) throws Exception {
     Precision precision = Precision.parse(dtype);
-    GenerationRequest.Builder builder =
-        GenerationRequest.builder(c.get("prompt").asText())
-            .negativePrompt(c.get("negative_prompt").asText())
-            .sampler(c.get("sampler").asText())
-            .steps(c.get("steps").asInt())
-            .guidance(c.get("guidance").asDouble())
-            .guidanceRescale(c.get("guidance_rescale").asDouble())
-            .eta(c.get("eta").asDouble())
-            .seed(c.get("seed").asLong())
-            .batchSize(c.get("batch").asInt())
-            .size(c.get("width").asInt(), c.get("height").asInt());
+    GenerationRequest.Builder builder = ParityImages.request(c);
     Path reducedFile = DIR.resolve(name + "-" + dtype + ".safetensors");
     try (var reduced = SafeTensors.open(reducedFile)) {
       if (c.get("mode").asText().equals("img2img"))

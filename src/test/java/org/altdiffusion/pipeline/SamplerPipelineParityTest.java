@@ -52,16 +52,7 @@ class SamplerPipelineParityTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("cases")
   void sameImagesAsTheReference(String name, JsonNode c) {
-    GenerationRequest.Builder builder =
-        GenerationRequest.builder(c.get("prompt").asText())
-            .negativePrompt(c.get("negative_prompt").asText())
-            .sampler(c.get("sampler").asText())
-            .steps(c.get("steps").asInt())
-            .guidance(c.get("guidance").asDouble())
-            .eta(c.get("eta").asDouble())
-            .seed(c.get("seed").asLong())
-            .batchSize(c.get("batch").asInt())
-            .size(c.get("width").asInt(), c.get("height").asInt());
+    GenerationRequest.Builder builder = ParityImages.request(c);
     if (!c.get("schedule").isNull()) builder.schedule(c.get("schedule").asText());
     if (c.get("mode").asText().equals("img2img"))
       builder.initImage(
