@@ -260,10 +260,13 @@ public final class ServeCommand implements Callable<Integer> {
       Path chosen = vaes.selectedPath();
       var model = modelOptions.load(location, precision.resolve());
       return vaeTiling.apply(
-          new DiffusionPipeline(
-              chosen == null
-                  ? model
-                  : VaeFiles.withVae(model, chosen).to(model.device()).in(precision.resolve())));
+          precision.apply(
+              new DiffusionPipeline(
+                  chosen == null
+                      ? model
+                      : VaeFiles.withVae(model, chosen)
+                          .to(model.device())
+                          .in(precision.resolve()))));
     };
   }
 

@@ -83,6 +83,21 @@ class ServeCommandTest {
   }
 
   @Test
+  void dtypeAndFloat32NoiseReachTheServersModels() throws Exception {
+    ServeCommand serve = new ServeCommand();
+    new CommandLine(serve).parseArgs("--dtype", "bfloat16", "--float32-noise");
+    var loaded =
+        (org.altdiffusion.pipeline.DiffusionPipeline)
+            serve.pipelineLoader().load(Path.of(GenerateCommandTest.MODEL), "tiny");
+    assertEquals(
+        org.bytedeco.pytorch.global.torch.ScalarType.BFloat16.value,
+        loaded.components().dtype().value);
+    var r = org.altdiffusion.pipeline.GenerationRequest.builder("x").steps(1).size(32, 32).seed(1L);
+    String infotext = loaded.generate(r.build(), null).get(0).infotext().format();
+    assertTrue(infotext.contains("bfloat16, float32 noise"), infotext);
+  }
+
+  @Test
   void limitsCanBeLoweredAndTheDocumentSaysSo(@TempDir Path models) throws Exception {
     Files.createDirectories(models.resolve("m"));
     Files.writeString(models.resolve("m/model_index.json"), "{}");
