@@ -271,14 +271,27 @@ public abstract class Module {
    * (float32 when it has none). Models take inputs in it.
    */
   public final org.bytedeco.pytorch.global.torch.ScalarType dtype() {
-    for (Parameter p : namedParameters().values()) if (p.isSet()) return p.get().scalar_type();
-    return org.bytedeco.pytorch.global.torch.ScalarType.Float;
+    Parameter p = firstSet();
+    return p == null ? org.bytedeco.pytorch.global.torch.ScalarType.Float : p.get().scalar_type();
   }
 
   /** The device of this module's first parameter (the CPU when it has none). */
   public final ComputeDevice device() {
-    for (Parameter p : namedParameters().values()) if (p.isSet()) return ComputeDevice.of(p.get());
-    return ComputeDevice.CPU;
+    Parameter p = firstSet();
+    return p == null ? ComputeDevice.CPU : ComputeDevice.of(p.get());
+  }
+
+  /**
+   * The first set parameter in {@link #namedParameters()} order, found without building that map
+   * (models ask for their type and device on every call).
+   */
+  private Parameter firstSet() {
+    for (Parameter p : parameters.values()) if (p.isSet()) return p;
+    for (Module c : children.values()) {
+      Parameter p = c.firstSet();
+      if (p != null) return p;
+    }
+    return null;
   }
 
   /** Convenience for {@link #load(TensorSource)} on tensors in memory. */
